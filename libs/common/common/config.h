@@ -1,0 +1,45 @@
+// Configuration shared by every binary: flags with environment fallbacks, parsed only in main() and
+// passed on as plain structs.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+
+namespace natter {
+
+// mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE
+struct MysqlConfig {
+  std::string host;
+  int port = 3306;
+  std::string user;
+  std::string password;
+  std::string database;
+};
+absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url);
+
+// redis://[:PASSWORD@]HOST[:PORT][/DB]
+struct RedisConfig {
+  std::string host;
+  int port = 6379;
+  std::string password;
+  int db = 0;
+};
+absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url);
+
+// Flags every server has.
+struct ServerFlags {
+  std::string listen;
+  std::string log_level = "info";
+  std::string log_format = "text";
+  int drain_seconds = 10;
+};
+void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& default_listen);
+
+// Adds --mysql-url (NATTER_MYSQL_URL) and --redis-url (NATTER_REDIS_URL) as needed.
+void AddMysqlFlag(CLI::App& app, std::string& url);
+void AddRedisFlag(CLI::App& app, std::string& url);
+
+}  // namespace natter

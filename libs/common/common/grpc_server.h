@@ -1,0 +1,58 @@
+// gRPC server bootstrap shared by every Natter server: health service, reflection, a port that is really
+// ours (SO_REUSEPORT off), and a SIGTERM drain.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+
+namespace natter {
+
+// Blocks SIGTERM and SIGINT in the calling thread and every thread it starts later, so that
+// WaitForShutdownSignal() receives them. Call first thing in main().
+void BlockShutdownSignals();
+
+// Blocks until SIGTERM or SIGINT arrives; returns its name.
+std::string WaitForShutdownSignal();
+
+class GrpcServer {
+ public:
+  explicit GrpcServer(std::string component);
+  ~GrpcServer();
+
+  // Services must outlive the server.
+  void AddService(grpc::Service* service);
+  // Builder options for callers with special needs (message size limits, keepalive).
+  grpc::ServerBuilder& builder() { return builder_; }
+
+  // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving.
+  absl::Status Start(const std::string& listen_address);
+  int port() const { return port_; }
+
+  // Health reports NOT_SERVING (load balancers stop sending), `before_shutdown` runs (e.g. the gateway
+  // tells clients to go elsewhere), then in-flight calls get up to `grace` to finish.
+  void Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown = {});
+
+ private:
+  std::string component_;
+  grpc::ServerBuilder builder_;
+  std::unique_ptr<grpc::Server> server_;
+  int port_ = 0;
+};
+
+// Options for a channel to an internal service: round_robin over every address the target resolves to
+// and retries with backoff for UNAVAILABLE only.
+std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target);
+
+// A deadline `timeout` from now.
+inline std::chrono::system_clock::time_point DeadlineIn(std::chrono::milliseconds timeout) {
+  return std::chrono::system_clock::now() + timeout;
+}
+
+}  // namespace natter

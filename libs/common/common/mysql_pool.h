@@ -1,0 +1,81 @@
+// A small pool of MySQL Connector/C++ connections. Store code runs its statements through Run(), which
+// turns driver exceptions into absl::Status and retires connections the server dropped.
+#pragma once
+
+#include <cppconn/connection.h>
+#include <cppconn/exception.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <type_traits>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "common/config.h"
+
+namespace natter {
+
+// MySQL/MariaDB server error numbers that store code reacts to.
+inline constexpr int kErDupEntry = 1062;
+inline constexpr int kErLockDeadlock = 1213;
+inline constexpr int kErLockWaitTimeout = 1205;
+
+// Maps a driver exception to a status: lost connections and lock conflicts are UNAVAILABLE (retrying can
+// help), anything else INTERNAL. The SQL text and bound values are never included.
+absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
+
+class MysqlPool {
+ public:
+  MysqlPool(MysqlConfig config, size_t max_connections);
+  ~MysqlPool();
+  MysqlPool(const MysqlPool&) = delete;
+  MysqlPool& operator=(const MysqlPool&) = delete;
+
+  // Opens one connection to check the settings; a clear error when the server is unreachable.
+  absl::Status Check();
+
+  // Runs fn(sql::Connection&) -> absl::Status or absl::StatusOr<T> with a pooled connection. A
+  // sql::SQLException escaping fn becomes a status; `what` names the operation for the log.
+  template <class Fn>
+  auto Run(std::string_view what, Fn&& fn) -> std::invoke_result_t<Fn, sql::Connection&> {
+    auto conn = Acquire();
+    if (!conn.ok()) return conn.status();
+    bool healthy = true;
+    try {
+      auto result = fn(**conn);
+      Release(std::move(*conn), true);
+      return result;
+    } catch (const sql::SQLException& e) {
+      healthy = !IsConnectionLost(e);
+      auto status = StatusFromSqlException(e, what);
+      Rollback(**conn);
+      Release(std::move(*conn), healthy);
+      return status;
+    }
+  }
+
+ private:
+  struct Idle {
+    std::unique_ptr<sql::Connection> conn;
+    std::chrono::steady_clock::time_point since;
+  };
+
+  absl::StatusOr<std::unique_ptr<sql::Connection>> Acquire();
+  void Release(std::unique_ptr<sql::Connection> conn, bool healthy);
+  absl::StatusOr<std::unique_ptr<sql::Connection>> Open();
+  static bool IsConnectionLost(const sql::SQLException& e);
+  static void Rollback(sql::Connection& conn);
+
+  const MysqlConfig config_;
+  const size_t max_connections_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::vector<Idle> idle_ ABSL_GUARDED_BY(mu_);
+  size_t open_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace natter

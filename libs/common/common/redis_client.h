@@ -1,0 +1,71 @@
+// Synchronous Redis commands over a small pool of hiredis connections. Arguments are sent binary-safe
+// (redisCommandArgv), never formatted into a command string.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "common/config.h"
+
+namespace natter {
+
+// An owned hiredis reply.
+class RedisReply {
+ public:
+  explicit RedisReply(redisReply* reply) : reply_(reply, &freeReplyObject) {}
+
+  bool is_nil() const { return reply_->type == REDIS_REPLY_NIL; }
+  bool is_array() const { return reply_->type == REDIS_REPLY_ARRAY; }
+  bool is_integer() const { return reply_->type == REDIS_REPLY_INTEGER; }
+  bool is_string() const {
+    return reply_->type == REDIS_REPLY_STRING || reply_->type == REDIS_REPLY_STATUS;
+  }
+  long long integer() const { return reply_->integer; }
+  std::string_view str() const { return {reply_->str, reply_->len}; }
+  size_t size() const { return is_array() ? reply_->elements : 0; }
+  // Element i of an array reply, borrowed.
+  const redisReply* element(size_t i) const { return reply_->element[i]; }
+  static std::string_view Str(const redisReply* r) {
+    return r && r->str ? std::string_view(r->str, r->len) : std::string_view();
+  }
+
+ private:
+  std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply_;
+};
+
+class RedisClient {
+ public:
+  RedisClient(RedisConfig config, size_t max_connections,
+              std::chrono::milliseconds timeout = std::chrono::seconds(2));
+  ~RedisClient();
+  RedisClient(const RedisClient&) = delete;
+  RedisClient& operator=(const RedisClient&) = delete;
+
+  // One command. A Redis error reply becomes INTERNAL; a connection failure UNAVAILABLE.
+  absl::StatusOr<RedisReply> Command(const std::vector<std::string>& args);
+  // Several commands in one round trip; replies in order.
+  absl::StatusOr<std::vector<RedisReply>> Pipeline(
+      const std::vector<std::vector<std::string>>& commands);
+
+ private:
+  using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
+  absl::StatusOr<Context> Acquire();
+  void Release(Context context);
+  absl::StatusOr<Context> Open();
+
+  const RedisConfig config_;
+  const size_t max_connections_;
+  const std::chrono::milliseconds timeout_;
+  std::mutex mu_;
+  std::vector<Context> idle_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter

@@ -1,0 +1,146 @@
+#include "common/config.h"
+
+#include <charconv>
+
+#include "absl/status/status.h"
+
+namespace natter {
+namespace {
+
+absl::StatusOr<int> ParsePort(std::string_view text, std::string_view what) {
+  int port = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), port);
+  if (ec != std::errc() || end != text.data() + text.size() || port < 1 || port > 65535) {
+    return absl::InvalidArgumentError(std::string(what) + ": port \"" + std::string(text) +
+                                      "\" is not a number from 1 to 65535");
+  }
+  return port;
+}
+
+// Splits "HOST[:PORT]" (HOST may be a bracketed IPv6 address).
+absl::Status SplitHostPort(std::string_view hostport, std::string_view what, std::string& host,
+                           int& port) {
+  std::string_view port_text;
+  if (!hostport.empty() && hostport.front() == '[') {
+    auto close = hostport.find(']');
+    if (close == std::string_view::npos) {
+      return absl::InvalidArgumentError(std::string(what) + ": unclosed '[' in host");
+    }
+    host = std::string(hostport.substr(1, close - 1));
+    auto rest = hostport.substr(close + 1);
+    if (!rest.empty()) {
+      if (rest.front() != ':') {
+        return absl::InvalidArgumentError(std::string(what) + ": expected ':' after ']'");
+      }
+      port_text = rest.substr(1);
+    }
+  } else {
+    auto colon = hostport.rfind(':');
+    host = std::string(hostport.substr(0, colon));
+    if (colon != std::string_view::npos) port_text = hostport.substr(colon + 1);
+  }
+  if (host.empty()) return absl::InvalidArgumentError(std::string(what) + ": host is empty");
+  if (!port_text.empty()) {
+    auto parsed = ParsePort(port_text, what);
+    if (!parsed.ok()) return parsed.status();
+    port = *parsed;
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "mysql://";
+  constexpr std::string_view kWhat = "MySQL URL";
+  if (!url.starts_with(kScheme)) {
+    return absl::InvalidArgumentError("MySQL URL must look like mysql://USER:PASSWORD@HOST:PORT/DB");
+  }
+  url.remove_prefix(kScheme.size());
+  MysqlConfig config;
+  auto at = url.rfind('@');
+  if (at == std::string_view::npos) {
+    return absl::InvalidArgumentError("MySQL URL has no user (mysql://USER:PASSWORD@HOST:PORT/DB)");
+  }
+  auto userinfo = url.substr(0, at);
+  auto colon = userinfo.find(':');
+  config.user = std::string(userinfo.substr(0, colon));
+  if (colon != std::string_view::npos) config.password = std::string(userinfo.substr(colon + 1));
+  if (config.user.empty()) return absl::InvalidArgumentError("MySQL URL: user is empty");
+  auto rest = url.substr(at + 1);
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 == rest.size()) {
+    return absl::InvalidArgumentError("MySQL URL has no database name (…@HOST:PORT/DB)");
+  }
+  config.database = std::string(rest.substr(slash + 1));
+  if (auto status = SplitHostPort(rest.substr(0, slash), kWhat, config.host, config.port);
+      !status.ok()) {
+    return status;
+  }
+  return config;
+}
+
+absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
+  constexpr std::string_view kScheme = "redis://";
+  constexpr std::string_view kWhat = "Redis URL";
+  if (!url.starts_with(kScheme)) {
+    return absl::InvalidArgumentError("Redis URL must look like redis://HOST:PORT[/DB]");
+  }
+  url.remove_prefix(kScheme.size());
+  RedisConfig config;
+  if (auto at = url.rfind('@'); at != std::string_view::npos) {
+    auto userinfo = url.substr(0, at);
+    auto colon = userinfo.find(':');
+    config.password = std::string(colon == std::string_view::npos ? userinfo
+                                                                   : userinfo.substr(colon + 1));
+    url.remove_prefix(at + 1);
+  }
+  auto slash = url.find('/');
+  if (slash != std::string_view::npos) {
+    auto db_text = url.substr(slash + 1);
+    auto [end, ec] = std::from_chars(db_text.data(), db_text.data() + db_text.size(), config.db);
+    if (ec != std::errc() || end != db_text.data() + db_text.size() || config.db < 0) {
+      return absl::InvalidArgumentError("Redis URL: database \"" + std::string(db_text) +
+                                        "\" is not a number");
+    }
+    url = url.substr(0, slash);
+  }
+  if (auto status = SplitHostPort(url, kWhat, config.host, config.port); !status.ok()) {
+    return status;
+  }
+  return config;
+}
+
+void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& default_listen) {
+  flags.listen = default_listen;
+  app.add_option("--listen", flags.listen, "Address to serve gRPC on (HOST:PORT)")
+      ->envname("NATTER_LISTEN")
+      ->capture_default_str();
+  app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error")
+      ->envname("NATTER_LOG_LEVEL")
+      ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))
+      ->capture_default_str();
+  app.add_option("--log-format", flags.log_format, "text or json (one JSON object per line)")
+      ->envname("NATTER_LOG_FORMAT")
+      ->check(CLI::IsMember({"text", "json"}))
+      ->capture_default_str();
+  app.add_option("--drain-seconds", flags.drain_seconds,
+                 "On SIGTERM, how long to let in-flight calls finish")
+      ->envname("NATTER_DRAIN_SECONDS")
+      ->check(CLI::Range(0, 300))
+      ->capture_default_str();
+}
+
+void AddMysqlFlag(CLI::App& app, std::string& url) {
+  app.add_option("--mysql-url", url, "mysql://USER:PASSWORD@HOST:PORT/DB")
+      ->envname("NATTER_MYSQL_URL")
+      ->required();
+}
+
+void AddRedisFlag(CLI::App& app, std::string& url) {
+  app.add_option("--redis-url", url, "redis://HOST:PORT[/DB]")
+      ->envname("NATTER_REDIS_URL")
+      ->required();
+}
+
+}  // namespace natter

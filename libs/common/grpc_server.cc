@@ -1,0 +1,97 @@
+#include "common/grpc_server.h"
+
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+
+#include <cstring>
+
+namespace natter {
+namespace {
+
+sigset_t ShutdownSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  return set;
+}
+
+}  // namespace
+
+void BlockShutdownSignals() {
+  sigset_t set = ShutdownSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  // A peer that disappears must not kill the process through SIGPIPE.
+  signal(SIGPIPE, SIG_IGN);
+}
+
+std::string WaitForShutdownSignal() {
+  sigset_t set = ShutdownSignals();
+  int sig = 0;
+  while (sigwait(&set, &sig) != 0) {
+  }
+  return sig == SIGTERM ? "SIGTERM" : "SIGINT";
+}
+
+GrpcServer::GrpcServer(std::string component) : component_(std::move(component)) {
+  grpc::EnableDefaultHealthCheckService(true);
+  grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  // gRPC sets SO_REUSEPORT by default, which lets a second server "bind" a port already in use.
+  builder_.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+}
+
+GrpcServer::~GrpcServer() {
+  if (server_) server_->Shutdown(std::chrono::system_clock::now());
+}
+
+void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(service); }
+
+absl::Status GrpcServer::Start(const std::string& listen_address) {
+  builder_.AddListeningPort(listen_address, grpc::InsecureServerCredentials(), &port_);
+  server_ = builder_.BuildAndStart();
+  if (!server_ || port_ == 0) {
+    return absl::UnavailableError("cannot listen on " + listen_address +
+                                  " (address in use or not valid)");
+  }
+  server_->GetHealthCheckService()->SetServingStatus(true);
+  spdlog::info("{} serving gRPC on port {}", component_, port_);
+  return absl::OkStatus();
+}
+
+void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown) {
+  if (!server_) return;
+  server_->GetHealthCheckService()->SetServingStatus(false);
+  if (before_shutdown) before_shutdown();
+  spdlog::info("{} draining (up to {} s)", component_, grace.count());
+  server_->Shutdown(std::chrono::system_clock::now() + grace);
+  server_->Wait();
+  server_.reset();
+  spdlog::info("{} stopped", component_);
+}
+
+std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target) {
+  grpc::ChannelArguments args;
+  args.SetServiceConfigJSON(R"({
+    "loadBalancingConfig": [{"round_robin": {}}],
+    "methodConfig": [{
+      "name": [{}],
+      "retryPolicy": {
+        "maxAttempts": 4,
+        "initialBackoff": "0.05s",
+        "maxBackoff": "1s",
+        "backoffMultiplier": 2,
+        "retryableStatusCodes": ["UNAVAILABLE"]
+      }
+    }]
+  })");
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
+  // Reconnect quickly after a replica restarts.
+  args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+  args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
+  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+}
+
+}  // namespace natter

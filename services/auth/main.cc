@@ -1,0 +1,76 @@
+// natter-auth: accounts, password hashes (MySQL) and sessions (Redis). Flags, wiring, signals.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+#include <thread>
+
+#include "auth_grpc.h"
+#include "auth_service.h"
+#include "common/config.h"
+#include "common/status.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/migrations.h"
+#include "mysql_user_store.h"
+#include "redis_session_store.h"
+
+namespace natter::auth {
+const std::vector<natter::Migration>& Migrations();
+}
+
+int main(int argc, char** argv) {
+  natter::BlockShutdownSignals();
+  CLI::App app{"natter-auth: accounts and sessions"};
+  natter::ServerFlags server_flags;
+  std::string mysql_url, redis_url;
+  int workers = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
+  int session_days = 30;
+  natter::AddServerFlags(app, server_flags, "127.0.0.1:50051");
+  natter::AddMysqlFlag(app, mysql_url);
+  natter::AddRedisFlag(app, redis_url);
+  app.add_option("--workers", workers, "Threads for password hashing and store calls")
+      ->envname("NATTER_AUTH_WORKERS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--session-days", session_days, "Session lifetime in days")
+      ->envname("NATTER_SESSION_DAYS")
+      ->check(CLI::Range(1, 365))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  natter::InitLogging("auth", server_flags.log_level, server_flags.log_format);
+  auto mysql_config = natter::ParseMysqlUrl(mysql_url);
+  auto redis_config = natter::ParseRedisUrl(redis_url);
+  if (!mysql_config.ok() || !redis_config.ok()) {
+    spdlog::critical("{}", !mysql_config.ok() ? mysql_config.status().message()
+                                              : redis_config.status().message());
+    return 2;
+  }
+
+  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
+  if (auto s = natter::ApplyMigrations(mysql, "auth", natter::auth::Migrations()); !s.ok()) {
+    spdlog::critical("cannot apply database migrations: {}", s.message());
+    return 1;
+  }
+  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
+  natter::auth::MysqlUserStore users(mysql);
+  natter::auth::RedisSessionStore sessions(redis);
+  natter::SystemClock clock;
+  auto hasher = natter::auth::PasswordHasher::Interactive();
+  natter::auth::AuthService service(users, sessions, hasher, clock,
+                                    {.session_ttl = std::chrono::hours(24 * session_days)});
+  // Argon2id holds 64 MiB per hash in flight; the queue bound turns a login storm into quick
+  // RESOURCE_EXHAUSTED answers instead of unbounded memory.
+  natter::WorkerPool pool("auth", static_cast<size_t>(workers), 1024);
+  natter::auth::AuthGrpc grpc_service(service, pool);
+
+  natter::GrpcServer server("natter-auth");
+  server.AddService(&grpc_service);
+  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
+  server.Drain(std::chrono::seconds(server_flags.drain_seconds));
+  return 0;
+}

@@ -1,0 +1,139 @@
+#include "chat_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/channels.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::chat {
+namespace {
+
+absl::Status ValidateCaller(const v1::Caller& caller) {
+  // The gateway fills the caller from the session; a missing one is a bug in the peer, not user input.
+  if (caller.user_id() == 0 || caller.username().empty()) {
+    return absl::InvalidArgumentError("request has no authenticated caller");
+  }
+  return absl::OkStatus();
+}
+
+absl::Status ValidateClientMsgId(std::string_view id) {
+  if (id.empty() || id.size() > kMaxClientMsgId) {
+    return absl::InvalidArgumentError("client_msg_id must be 1 to 64 characters long");
+  }
+  bool ok = std::all_of(id.begin(), id.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == ':';
+  });
+  if (!ok) {
+    return absl::InvalidArgumentError(
+        "client_msg_id may contain only letters, digits, '-', '_', '.' and ':'");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+ChatService::ChatService(MessageStore& store, EventPublisher& publisher, const Clock& clock)
+    : store_(store), publisher_(publisher), clock_(clock) {}
+
+absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller,
+                                                        const std::string* room,
+                                                        uint64_t conversation_id) {
+  absl::StatusOr<std::optional<ConversationRecord>> found =
+      room ? store_.FindRoom(*room) : store_.FindConversation(conversation_id);
+  if (!found.ok()) return found.status();
+  // Every room is public for now and every user is in it; membership checks arrive with rooms.
+  if (!found->has_value()) {
+    return absl::NotFoundError(room ? "no room named \"" + *room + "\""
+                                    : "no conversation " + std::to_string(conversation_id));
+  }
+  return std::move(**found);
+}
+
+absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.target_case() == v1::SendRequest::TARGET_NOT_SET) {
+    return absl::InvalidArgumentError("say where to send the message: a room or a conversation");
+  }
+  if (auto s = ValidateClientMsgId(request.client_msg_id()); !s.ok()) return s;
+  if (auto s = ValidateText(request.text(), kMaxMessageBytes, "message"); !s.ok()) return s;
+  auto conversation = Resolve(request.caller(), request.has_room() ? &request.room() : nullptr,
+                              request.conversation_id());
+  if (!conversation.ok()) return conversation.status();
+
+  NewMessage message;
+  message.conversation_id = conversation->id;
+  message.sender_id = request.caller().user_id();
+  message.sender = request.caller().username();
+  message.client_msg_id = request.client_msg_id();
+  message.text = request.text();
+  message.sent_at_ms = clock_.NowMs();
+  auto stored = store_.Append(message);
+  if (!stored.ok()) return stored.status();
+  if (stored->duplicate) return stored->ack;
+
+  v1::ServerEvent event;
+  v1::ChatMessage* out = event.mutable_message();
+  out->set_conversation_id(conversation->id);
+  out->set_seq(stored->ack.seq());
+  out->set_message_id(stored->ack.message_id());
+  out->set_sender_id(message.sender_id);
+  out->set_sender(message.sender);
+  out->set_text(message.text);
+  out->set_sent_at_ms(stored->ack.sent_at_ms());
+  if (conversation->kind == "room") out->set_room(conversation->name);
+  out->set_client_msg_id(message.client_msg_id);
+  // The message is committed: a failed publish delays live delivery but loses nothing, because
+  // receivers find the gap by seq and sync from MySQL.
+  if (auto s = publisher_.Publish(ConversationChannel(conversation->id), event.SerializeAsString());
+      !s.ok()) {
+    spdlog::warn("publish of conversation {} seq {} failed: {}", conversation->id,
+                 stored->ack.seq(), s.message());
+  }
+  return stored->ack;
+}
+
+absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.limit() > kMaxSyncLimit) {
+    return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxSyncLimit));
+  }
+  auto conversation = Resolve(request.caller(), nullptr, request.conversation_id());
+  if (!conversation.ok()) return conversation.status();
+  uint32_t limit = request.limit() == 0 ? kDefaultSyncLimit : request.limit();
+  auto messages = store_.MessagesAfter(conversation->id, request.after_seq(), limit + 1);
+  if (!messages.ok()) return messages.status();
+
+  v1::SyncResponse response;
+  response.set_has_more(messages->size() > limit);
+  if (response.has_more()) messages->resize(limit);
+  for (auto& m : *messages) {
+    if (conversation->kind == "room") m.set_room(conversation->name);
+    *response.add_messages() = std::move(m);
+  }
+  response.set_latest_seq(
+      std::max(conversation->latest_seq,
+               response.messages().empty() ? 0 : response.messages().rbegin()->seq()));
+  return response;
+}
+
+absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
+    const v1::ListConversationsRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  auto conversations = store_.ConversationsOf(request.caller().user_id());
+  if (!conversations.ok()) return conversations.status();
+  v1::ListConversationsResponse response;
+  for (const auto& c : *conversations) {
+    v1::Conversation* out = response.add_conversations();
+    out->set_id(c.id);
+    out->set_kind(c.kind);
+    out->set_name(c.name);
+    out->set_latest_seq(c.latest_seq);
+  }
+  return response;
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,35 @@
+// natter-chat's logic: validate, store with the next per-conversation seq, ack after commit, publish.
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "message_store.h"
+#include "natter/v1/chat.pb.h"
+
+namespace natter::chat {
+
+inline constexpr size_t kMaxMessageBytes = 4096;
+inline constexpr size_t kMaxClientMsgId = 64;
+inline constexpr uint32_t kDefaultSyncLimit = 100;
+inline constexpr uint32_t kMaxSyncLimit = 500;
+
+class ChatService {
+ public:
+  ChatService(MessageStore& store, EventPublisher& publisher, const Clock& clock);
+
+  absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
+  absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
+  absl::StatusOr<v1::ListConversationsResponse> ListConversations(
+      const v1::ListConversationsRequest& request);
+
+ private:
+  // The conversation, if the caller may use it; NOT_FOUND otherwise (never revealing whether it exists).
+  absl::StatusOr<ConversationRecord> Resolve(const v1::Caller& caller, const std::string* room,
+                                             uint64_t conversation_id);
+
+  MessageStore& store_;
+  EventPublisher& publisher_;
+  const Clock& clock_;
+};
+
+}  // namespace natter::chat

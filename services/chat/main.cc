@@ -1,0 +1,66 @@
+// natter-chat: conversations and messages (MySQL), events to gateways (Redis). Flags, wiring, signals.
+#include <spdlog/spdlog.h>
+
+#include <CLI/CLI.hpp>
+
+#include "chat_grpc.h"
+#include "chat_service.h"
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/migrations.h"
+#include "common/status.h"
+#include "mysql_message_store.h"
+#include "redis_event_publisher.h"
+
+namespace natter::chat {
+const std::vector<natter::Migration>& Migrations();
+}
+
+int main(int argc, char** argv) {
+  natter::BlockShutdownSignals();
+  CLI::App app{"natter-chat: conversations, messages and delivery"};
+  natter::ServerFlags server_flags;
+  std::string mysql_url, redis_url;
+  int workers = 8;
+  natter::AddServerFlags(app, server_flags, "127.0.0.1:50053");
+  natter::AddMysqlFlag(app, mysql_url);
+  natter::AddRedisFlag(app, redis_url);
+  app.add_option("--workers", workers, "Threads (and MySQL connections) for store calls")
+      ->envname("NATTER_CHAT_WORKERS")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
+  auto mysql_config = natter::ParseMysqlUrl(mysql_url);
+  auto redis_config = natter::ParseRedisUrl(redis_url);
+  if (!mysql_config.ok() || !redis_config.ok()) {
+    spdlog::critical("{}", !mysql_config.ok() ? mysql_config.status().message()
+                                              : redis_config.status().message());
+    return 2;
+  }
+
+  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
+  if (auto s = natter::ApplyMigrations(mysql, "chat", natter::chat::Migrations()); !s.ok()) {
+    spdlog::critical("cannot apply database migrations: {}", s.message());
+    return 1;
+  }
+  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
+  natter::chat::MysqlMessageStore store(mysql);
+  natter::chat::RedisEventPublisher publisher(redis);
+  natter::SystemClock clock;
+  natter::chat::ChatService service(store, publisher, clock);
+  natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
+  natter::chat::ChatGrpc grpc_service(service, pool);
+
+  natter::GrpcServer server("natter-chat");
+  server.AddService(&grpc_service);
+  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
+  server.Drain(std::chrono::seconds(server_flags.drain_seconds));
+  return 0;
+}
