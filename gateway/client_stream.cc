@@ -1,0 +1,409 @@
+#include "client_stream.h"
+
+#include <grpcpp/support/proto_buffer_reader.h>
+#include <spdlog/spdlog.h>
+
+#include "common/channels.h"
+#include "common/grpc_server.h"
+#include "event_frame.h"
+
+namespace natter::gateway {
+namespace {
+
+constexpr std::string_view kBearer = "Bearer ";
+
+// A service's failure as the client should see it: retryable failures say so, without internals.
+grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          std::string(service) + " is unavailable, try again");
+    default:
+      return status;
+  }
+}
+
+template <class Request, class Response>
+struct Call {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+template <class Request, class Response>
+std::shared_ptr<Call<Request, Response>> NewCall(const GatewayContext& gateway) {
+  auto call = std::make_shared<Call<Request, Response>>();
+  call->context.set_deadline(DeadlineIn(gateway.options.call_timeout));
+  return call;
+}
+
+}  // namespace
+
+grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start(
+    GatewayContext& gateway, grpc::CallbackServerContext* context) {
+  auto stream = std::make_shared<ClientStream>(gateway, context);
+  stream->self_ = stream;
+  if (gateway.draining) {
+    stream->FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                                          "this gateway is shutting down; connect to another"));
+  } else {
+    stream->Authenticate();
+  }
+  return stream.get();
+}
+
+ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext* context)
+    : gateway_(gateway), context_(context) {}
+
+void ClientStream::Authenticate() {
+  std::string token;
+  const auto& metadata = context_->client_metadata();
+  if (auto it = metadata.find("authorization"); it != metadata.end()) {
+    std::string_view value(it->second.data(), it->second.size());
+    if (value.starts_with(kBearer)) token = value.substr(kBearer.size());
+  }
+  if (token.empty()) {
+    FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                  "no session token (metadata \"authorization: Bearer ...\"); "
+                                  "log in first"));
+    return;
+  }
+  auto call = NewCall<v1::ValidateTokenRequest, v1::ValidateTokenResponse>(gateway_);
+  call->request.set_token(std::move(token));
+  gateway_.auth->async()->ValidateToken(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call](grpc::Status status) {
+        if (!status.ok()) {
+          self->FinishAfterFlush(ClientFacing(status, "the authentication service"));
+          return;
+        }
+        self->OnAuthenticated(call->response);
+      });
+}
+
+void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
+  caller_.set_user_id(session.user_id());
+  caller_.set_username(session.username());
+  caller_.set_session_id(session.session_id());
+  device_ = session.device();
+  stream_id_ = gateway_.options.gateway_id + "/" + std::to_string(gateway_.next_stream++);
+
+  auto call = NewCall<v1::ListConversationsRequest, v1::ListConversationsResponse>(gateway_);
+  *call->request.mutable_caller() = caller_;
+  gateway_.chat->async()->ListConversations(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call](grpc::Status status) {
+        if (!status.ok()) {
+          self->FinishAfterFlush(ClientFacing(status, "the chat service"));
+          return;
+        }
+        self->channels_.push_back(UserChannel(self->caller_.user_id()));
+        for (const auto& c : call->response.conversations()) {
+          self->channels_.push_back(ConversationChannel(c.id()));
+        }
+        std::lock_guard lock(self->mu_);
+        if (self->done_) return;
+        // Attached under mu_ so that OnDone (which detaches) cannot run in between.
+        self->gateway_.hub->Attach(self, self->channels_, [weak = std::weak_ptr(self)] {
+          if (auto stream = weak.lock()) stream->OnSubscribed();
+        });
+      });
+}
+
+void ClientStream::OnSubscribed() {
+  // Subscriptions are live, so anything stored from now on reaches this stream. Read each
+  // conversation's latest seq only now: the client syncs up to it and misses nothing in between.
+  auto call = NewCall<v1::ListConversationsRequest, v1::ListConversationsResponse>(gateway_);
+  *call->request.mutable_caller() = caller_;
+  gateway_.chat->async()->ListConversations(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call](grpc::Status status) {
+        if (!status.ok()) {
+          self->FinishAfterFlush(ClientFacing(status, "the chat service"));
+          return;
+        }
+        self->SendWelcome(call->response);
+      });
+
+  auto opened = NewCall<v1::StreamOpenedRequest, v1::StreamOpenedResponse>(gateway_);
+  opened->request.set_gateway_id(gateway_.options.gateway_id);
+  opened->request.mutable_stream()->set_user_id(caller_.user_id());
+  opened->request.mutable_stream()->set_stream_id(stream_id_);
+  opened->request.mutable_stream()->set_device(device_);
+  gateway_.presence->async()->StreamOpened(
+      &opened->context, &opened->request, &opened->response, [opened](grpc::Status status) {
+        // The heartbeat re-announces the stream within its period, so this is not fatal.
+        if (!status.ok()) spdlog::warn("presence StreamOpened failed: {}", status.error_message());
+      });
+}
+
+void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversations) {
+  v1::ServerEvent event;
+  v1::Welcome* welcome = event.mutable_welcome();
+  welcome->set_user_id(caller_.user_id());
+  welcome->set_username(caller_.username());
+  welcome->set_session_id(caller_.session_id());
+  welcome->set_gateway_id(gateway_.options.gateway_id);
+  *welcome->mutable_conversations() = conversations.conversations();
+  {
+    std::lock_guard lock(mu_);
+    if (finish_requested_ || done_) return;
+    queue_.insert(queue_.begin(), FrameEvent(event));
+    welcomed_ = true;
+  }
+  spdlog::debug("stream {} of user {} is live", stream_id_, caller_.user_id());
+  Flush();
+  StartRead(&read_buffer_);
+}
+
+void ClientStream::OnReadDone(bool ok) {
+  if (!ok) {
+    // The client half-closed (or went away): answer what is in flight, then end.
+    bool idle = false;
+    {
+      std::lock_guard lock(mu_);
+      reads_done_ = true;
+      idle = commands_in_flight_ == 0;
+    }
+    if (idle) FinishAfterFlush(grpc::Status::OK);
+    return;
+  }
+  v1::ClientFrame frame;
+  grpc::Status parsed = grpc::SerializationTraits<v1::ClientFrame>::Deserialize(&read_buffer_, &frame);
+  if (!parsed.ok()) {
+    FinishAfterFlush(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
+                                  "malformed frame: not a natter.v1.ClientFrame"));
+    return;
+  }
+  HandleFrame(frame);
+  StartRead(&read_buffer_);
+}
+
+void ClientStream::HandleFrame(const v1::ClientFrame& frame) {
+  switch (frame.command_case()) {
+    case v1::ClientFrame::kSend:
+      HandleSend(frame.request_id(), frame.send());
+      return;
+    case v1::ClientFrame::kSync:
+      HandleSync(frame.request_id(), frame.sync());
+      return;
+    case v1::ClientFrame::kPing: {
+      v1::ServerEvent event;
+      event.mutable_result()->set_request_id(frame.request_id());
+      event.mutable_result()->mutable_pong();
+      PushEvent(event);
+      return;
+    }
+    case v1::ClientFrame::COMMAND_NOT_SET:
+      break;
+  }
+  v1::ServerEvent event;
+  event.mutable_result()->set_request_id(frame.request_id());
+  event.mutable_result()->set_code(grpc::StatusCode::INVALID_ARGUMENT);
+  event.mutable_result()->set_error("empty or unknown command");
+  PushEvent(event);
+}
+
+bool ClientStream::BeginCommand(uint64_t request_id) {
+  {
+    std::lock_guard lock(mu_);
+    if (commands_in_flight_ < gateway_.options.max_commands_in_flight) {
+      ++commands_in_flight_;
+      return true;
+    }
+  }
+  v1::ServerEvent event;
+  event.mutable_result()->set_request_id(request_id);
+  event.mutable_result()->set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
+  event.mutable_result()->set_error("too many commands in flight; wait for their results");
+  PushEvent(event);
+  return false;
+}
+
+void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SendRequest, v1::SendResponse>(gateway_);
+  *call->request.mutable_caller() = caller_;
+  if (send.target_case() == v1::SendMessage::kRoom) call->request.set_room(send.room());
+  if (send.target_case() == v1::SendMessage::kConversationId) {
+    call->request.set_conversation_id(send.conversation_id());
+  }
+  call->request.set_client_msg_id(send.client_msg_id());
+  call->request.set_text(send.text());
+  gateway_.chat->async()->Send(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call, request_id](grpc::Status status) {
+        v1::ServerEvent event;
+        v1::CommandResult* result = event.mutable_result();
+        result->set_request_id(request_id);
+        if (status.ok()) {
+          *result->mutable_ack() = call->response.ack();
+        } else {
+          grpc::Status shown = ClientFacing(status, "the chat service");
+          result->set_code(shown.error_code());
+          result->set_error(shown.error_message());
+        }
+        self->CommandDone(std::move(event));
+      });
+}
+
+void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& sync) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SyncRequest, v1::SyncResponse>(gateway_);
+  *call->request.mutable_caller() = caller_;
+  call->request.set_conversation_id(sync.conversation_id());
+  call->request.set_after_seq(sync.after_seq());
+  call->request.set_limit(sync.limit());
+  gateway_.chat->async()->Sync(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call, request_id](grpc::Status status) {
+        v1::ServerEvent event;
+        v1::CommandResult* result = event.mutable_result();
+        result->set_request_id(request_id);
+        if (status.ok()) {
+          *result->mutable_sync() = std::move(call->response);
+        } else {
+          grpc::Status shown = ClientFacing(status, "the chat service");
+          result->set_code(shown.error_code());
+          result->set_error(shown.error_message());
+        }
+        self->CommandDone(std::move(event));
+      });
+}
+
+void ClientStream::CommandDone(v1::ServerEvent result) {
+  bool finish = false;
+  {
+    std::lock_guard lock(mu_);
+    --commands_in_flight_;
+    finish = reads_done_ && commands_in_flight_ == 0;
+  }
+  PushEvent(result);
+  if (finish) FinishAfterFlush(grpc::Status::OK);
+}
+
+void ClientStream::PushEvent(const v1::ServerEvent& event) { Push(FrameEvent(event)); }
+
+void ClientStream::Push(const grpc::Slice& framed_event) {
+  bool overflow = false;
+  {
+    std::lock_guard lock(mu_);
+    if (finish_requested_ || finished_) return;
+    if (queue_.size() >= gateway_.options.max_queued_events) {
+      overflow = true;
+      queue_.clear();
+    } else {
+      queue_.push_back(framed_event);
+    }
+  }
+  if (overflow) {
+    spdlog::warn("stream {} of user {} is too slow; disconnecting it", stream_id_,
+                 caller_.user_id());
+    v1::ServerEvent event;
+    event.mutable_resync()->set_reason("you fell too far behind; reconnect and sync");
+    {
+      std::lock_guard lock(mu_);
+      queue_.push_back(FrameEvent(event));
+    }
+    FinishAfterFlush(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "client too slow to keep up; reconnect and sync"));
+    return;
+  }
+  Flush();
+}
+
+void ClientStream::Resync(const std::string& reason) {
+  v1::ServerEvent event;
+  event.mutable_resync()->set_reason(reason);
+  PushEvent(event);
+}
+
+void ClientStream::GoAway(const std::string& reason) {
+  v1::ServerEvent event;
+  event.mutable_go_away()->set_reason(reason);
+  PushEvent(event);
+  FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
+}
+
+void ClientStream::Flush() {
+  bool write = false;
+  bool finish = false;
+  grpc::Status status;
+  {
+    std::lock_guard lock(mu_);
+    if (finished_ || write_in_flight_) return;
+    if (welcomed_ && !queue_.empty()) {
+      write_buffer_ = grpc::ByteBuffer(queue_.data(), queue_.size());
+      queue_.clear();
+      write_in_flight_ = true;
+      write = true;
+    } else if (finish_requested_) {
+      finished_ = true;
+      finish = true;
+      status = final_status_;
+    }
+  }
+  if (write) {
+    StartWrite(&write_buffer_);
+  } else if (finish) {
+    Finish(status);
+  }
+}
+
+void ClientStream::FinishAfterFlush(grpc::Status status) {
+  {
+    std::lock_guard lock(mu_);
+    if (finish_requested_) return;
+    finish_requested_ = true;
+    final_status_ = std::move(status);
+  }
+  Flush();
+}
+
+void ClientStream::OnWriteDone(bool ok) {
+  {
+    std::lock_guard lock(mu_);
+    write_in_flight_ = false;
+    if (!ok) {
+      // The client is gone; nothing more can be written.
+      queue_.clear();
+      welcomed_ = false;
+      if (!finish_requested_) {
+        finish_requested_ = true;
+        final_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "client went away");
+      }
+    }
+  }
+  Flush();
+}
+
+void ClientStream::OnCancel() {
+  FinishAfterFlush(grpc::Status(grpc::StatusCode::CANCELLED, "client cancelled"));
+}
+
+void ClientStream::OnDone() {
+  bool authenticated = caller_.user_id() != 0;
+  {
+    std::lock_guard lock(mu_);
+    done_ = true;
+    queue_.clear();
+  }
+  gateway_.hub->Detach(this);
+  if (authenticated) {
+    auto call = NewCall<v1::StreamClosedRequest, v1::StreamClosedResponse>(gateway_);
+    call->request.set_gateway_id(gateway_.options.gateway_id);
+    call->request.mutable_stream()->set_user_id(caller_.user_id());
+    call->request.mutable_stream()->set_stream_id(stream_id_);
+    call->request.mutable_stream()->set_device(device_);
+    gateway_.presence->async()->StreamClosed(
+        &call->context, &call->request, &call->response, [call](grpc::Status status) {
+          // If this is lost, the stream expires from presence at the end of its TTL.
+          if (!status.ok()) spdlog::warn("presence StreamClosed failed: {}", status.error_message());
+        });
+    spdlog::debug("stream {} of user {} ended", stream_id_, caller_.user_id());
+  }
+  auto keep_alive_until_return = std::move(self_);
+}
+
+}  // namespace natter::gateway

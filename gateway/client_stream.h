@@ -1,0 +1,86 @@
+// One connected client: a bidirectional gRPC stream (callback API, raw bytes so events serialized once
+// are written to every stream as they are). Authenticates with the bearer token, attaches to the hub,
+// sends Welcome, then relays commands to the services and events to the client. One read and one
+// write in flight; everything queued while a write is in flight goes out as the next frame.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "gateway_context.h"
+#include "hub.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::gateway {
+
+class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
+                           public EventSink,
+                           public std::enable_shared_from_this<ClientStream> {
+ public:
+  // Creates the stream and starts authenticating; gRPC owns the reactor until OnDone.
+  static grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Start(
+      GatewayContext& gateway, grpc::CallbackServerContext* context);
+
+  void Push(const grpc::Slice& framed_event) override;
+  void Resync(const std::string& reason) override;
+  // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
+  void GoAway(const std::string& reason);
+
+  uint64_t user_id() const { return caller_.user_id(); }
+  const std::string& stream_id() const { return stream_id_; }
+  const std::string& device() const { return device_; }
+
+  // gRPC reactions.
+  void OnReadDone(bool ok) override;
+  void OnWriteDone(bool ok) override;
+  void OnCancel() override;
+  void OnDone() override;
+
+  ClientStream(GatewayContext& gateway, grpc::CallbackServerContext* context);
+
+ private:
+  void Authenticate();
+  void OnAuthenticated(const v1::ValidateTokenResponse& session);
+  void OnSubscribed();
+  void SendWelcome(const v1::ListConversationsResponse& conversations);
+  void HandleFrame(const v1::ClientFrame& frame);
+  // Counts a command in flight; false (and an error result sent) when the client has too many.
+  bool BeginCommand(uint64_t request_id);
+  void HandleSend(uint64_t request_id, const v1::SendMessage& send);
+  void HandleSync(uint64_t request_id, const v1::SyncConversation& sync);
+  void CommandDone(v1::ServerEvent result);
+  void PushEvent(const v1::ServerEvent& event);
+  // Writes what is queued if nothing is in flight. Never called with mu_ held: gRPC may run the
+  // completion inline.
+  void Flush();
+  // Ends the stream with `status` once what is queued has been written.
+  void FinishAfterFlush(grpc::Status status);
+
+  GatewayContext& gateway_;
+  grpc::CallbackServerContext* const context_;
+  std::shared_ptr<ClientStream> self_;  // keeps the stream alive until OnDone
+  std::string stream_id_;
+  v1::Caller caller_;  // set once, before any command is read
+  std::string device_;
+  std::vector<std::string> channels_;
+  grpc::ByteBuffer read_buffer_;
+
+  std::mutex mu_;
+  std::vector<grpc::Slice> queue_ ABSL_GUARDED_BY(mu_);
+  grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
+  bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
+  bool finished_ ABSL_GUARDED_BY(mu_) = false;
+  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
+  bool done_ ABSL_GUARDED_BY(mu_) = false;
+  size_t commands_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::gateway

@@ -1,0 +1,99 @@
+#include "hub.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+
+#include "event_frame.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::gateway {
+
+void Hub::Attach(const std::shared_ptr<EventSink>& sink, const std::vector<std::string>& channels,
+                 std::function<void()> on_ready) {
+  if (channels.empty()) {
+    if (on_ready) on_ready();
+    return;
+  }
+  auto remaining = std::make_shared<std::atomic<size_t>>(channels.size());
+  auto ready = std::make_shared<std::function<void()>>(std::move(on_ready));
+  std::lock_guard lock(mu_);
+  sinks_[sink.get()] = sink;
+  auto& mine = channels_of_[sink.get()];
+  for (const auto& channel : channels) {
+    mine.push_back(channel);
+    Snapshot& current = by_channel_[channel];
+    auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
+    if (current) *next = *current;
+    next->push_back(sink);
+    current = std::move(next);
+    // Idempotent in the subscriber: the first call subscribes, later ones only wait for confirmation.
+    // The callback runs on the subscriber thread, never under this lock.
+    subscriber_.Subscribe(channel, [remaining, ready] {
+      if (remaining->fetch_sub(1) == 1 && *ready) (*ready)();
+    });
+  }
+}
+
+void Hub::Detach(const EventSink* sink) {
+  std::lock_guard lock(mu_);
+  sinks_.erase(sink);
+  auto it = channels_of_.find(sink);
+  if (it == channels_of_.end()) return;
+  for (const auto& channel : it->second) {
+    auto found = by_channel_.find(channel);
+    if (found == by_channel_.end()) continue;
+    auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
+    for (const auto& s : *found->second) {
+      if (s.get() != sink) next->push_back(s);
+    }
+    if (next->empty()) {
+      by_channel_.erase(found);
+      subscriber_.Unsubscribe(channel);
+    } else {
+      found->second = std::move(next);
+    }
+  }
+  channels_of_.erase(it);
+}
+
+void Hub::Deliver(const std::string& channel, std::string_view payload) {
+  Snapshot recipients;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_channel_.find(channel);
+    if (it == by_channel_.end()) return;
+    recipients = it->second;
+  }
+  // Check once per event (not per recipient) that the publisher sent a well-formed event.
+  v1::ServerEvent event;
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      event.kind_case() == v1::ServerEvent::KIND_NOT_SET) {
+    spdlog::warn("dropping malformed event ({} bytes) on channel {}", payload.size(), channel);
+    return;
+  }
+  grpc::Slice framed = FrameEvent(payload);
+  for (const auto& sink : *recipients) sink->Push(framed);
+}
+
+void Hub::ResyncAll(const std::string& reason) {
+  for (const auto& sink : AllSinks()) sink->Resync(reason);
+}
+
+std::vector<std::shared_ptr<EventSink>> Hub::AllSinks() const {
+  std::vector<std::shared_ptr<EventSink>> out;
+  std::lock_guard lock(mu_);
+  out.reserve(sinks_.size());
+  for (const auto& [_, weak] : sinks_) {
+    if (auto sink = weak.lock()) out.push_back(std::move(sink));
+  }
+  return out;
+}
+
+size_t Hub::channel_count() const {
+  std::lock_guard lock(mu_);
+  return by_channel_.size();
+}
+
+}  // namespace natter::gateway

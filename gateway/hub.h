@@ -1,0 +1,68 @@
+// The gateway's routing table: which local streams want which Redis channel. The gateway subscribes to a
+// channel when its first local stream needs it and unsubscribes when the last one leaves, so Redis sends
+// each gateway only the traffic of its own users. Fan-out reads an immutable snapshot, never holding the
+// lock while writing to streams.
+#pragma once
+
+#include <grpcpp/support/slice.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+
+namespace natter::gateway {
+
+// What the hub needs from a stream.
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  // Queues one framed event (event_frame.h). Thread-safe, never blocks.
+  virtual void Push(const grpc::Slice& framed_event) = 0;
+  // Events may have been lost; the client must sync. Thread-safe.
+  virtual void Resync(const std::string& reason) = 0;
+};
+
+// What the hub needs from Redis (RedisSubscriber in production, a fake in tests).
+class ChannelSubscriber {
+ public:
+  virtual ~ChannelSubscriber() = default;
+  virtual void Subscribe(const std::string& channel, std::function<void()> on_ready) = 0;
+  virtual void Unsubscribe(const std::string& channel) = 0;
+};
+
+class Hub {
+ public:
+  explicit Hub(ChannelSubscriber& subscriber) : subscriber_(subscriber) {}
+
+  // Adds `sink` to `channels` (distinct, not attached before); `on_ready` runs once Redis confirmed
+  // every one of them.
+  void Attach(const std::shared_ptr<EventSink>& sink, const std::vector<std::string>& channels,
+              std::function<void()> on_ready);
+  // Removes `sink` from every channel it was attached to.
+  void Detach(const EventSink* sink);
+
+  // From the subscriber thread: one event for `channel`. Invalid payloads are dropped.
+  void Deliver(const std::string& channel, std::string_view payload);
+  // From the subscriber thread: the Redis link was re-established, so events may have been missed.
+  void ResyncAll(const std::string& reason);
+
+  std::vector<std::shared_ptr<EventSink>> AllSinks() const;
+  size_t channel_count() const;
+
+ private:
+  using Snapshot = std::shared_ptr<const std::vector<std::shared_ptr<EventSink>>>;
+
+  ChannelSubscriber& subscriber_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, Snapshot> by_channel_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<const EventSink*, std::vector<std::string>> channels_of_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<const EventSink*, std::weak_ptr<EventSink>> sinks_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::gateway

@@ -1,0 +1,124 @@
+// natter-gateway: holds one bidirectional stream per client and connects it to the services and to
+// Redis pub/sub. Flags, wiring, signals.
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+
+#include "common/config.h"
+#include "common/grpc_server.h"
+#include "common/logging.h"
+#include "common/redis_subscriber.h"
+#include "common/status.h"
+#include "gateway_context.h"
+#include "gateway_service.h"
+#include "hub.h"
+
+namespace {
+
+class RedisChannelSubscriber final : public natter::gateway::ChannelSubscriber {
+ public:
+  explicit RedisChannelSubscriber(natter::RedisSubscriber& redis) : redis_(redis) {}
+  void Subscribe(const std::string& channel, std::function<void()> on_ready) override {
+    redis_.Subscribe(channel, std::move(on_ready));
+  }
+  void Unsubscribe(const std::string& channel) override { redis_.Unsubscribe(channel); }
+
+ private:
+  natter::RedisSubscriber& redis_;
+};
+
+std::string DefaultGatewayId(const std::string& listen) {
+  char host[256] = {};
+  gethostname(host, sizeof host - 1);
+  return std::string(host) + ":" + listen.substr(listen.rfind(':') + 1);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  natter::BlockShutdownSignals();
+  CLI::App app{"natter-gateway: client streams"};
+  natter::ServerFlags server_flags;
+  std::string redis_url;
+  std::string auth_target = "127.0.0.1:50051";
+  std::string presence_target = "127.0.0.1:50052";
+  std::string chat_target = "127.0.0.1:50053";
+  natter::gateway::GatewayOptions options;
+  int heartbeat_seconds = 10;
+  int max_frame_bytes = 64 * 1024;
+  natter::AddServerFlags(app, server_flags, "127.0.0.1:2019");
+  natter::AddRedisFlag(app, redis_url);
+  app.add_option("--auth", auth_target, "gRPC target of natter-auth")
+      ->envname("NATTER_AUTH_TARGET")
+      ->capture_default_str();
+  app.add_option("--presence", presence_target, "gRPC target of natter-presence")
+      ->envname("NATTER_PRESENCE_TARGET")
+      ->capture_default_str();
+  app.add_option("--chat", chat_target,
+                 "gRPC target of natter-chat; several replicas as ipv4:HOST:PORT,HOST:PORT or "
+                 "dns:///NAME:PORT")
+      ->envname("NATTER_CHAT_TARGET")
+      ->capture_default_str();
+  app.add_option("--gateway-id", options.gateway_id, "Name of this gateway (default HOST:PORT)")
+      ->envname("NATTER_GATEWAY_ID");
+  app.add_option("--max-queued-events", options.max_queued_events,
+                 "Events queued for one client before it is told to resync and dropped")
+      ->envname("NATTER_MAX_QUEUED_EVENTS")
+      ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--heartbeat-seconds", heartbeat_seconds, "Presence renewal period")
+      ->envname("NATTER_HEARTBEAT_SECONDS")
+      ->check(CLI::Range(1, 300))
+      ->capture_default_str();
+  app.add_option("--max-frame-bytes", max_frame_bytes, "Largest frame a client may send")
+      ->envname("NATTER_MAX_FRAME_BYTES")
+      ->check(CLI::Range(1024, 16 << 20))
+      ->capture_default_str();
+  CLI11_PARSE(app, argc, argv);
+
+  natter::InitLogging("gateway", server_flags.log_level, server_flags.log_format);
+  auto redis_config = natter::ParseRedisUrl(redis_url);
+  if (!redis_config.ok()) {
+    spdlog::critical("{}", redis_config.status().message());
+    return 2;
+  }
+  if (options.gateway_id.empty()) options.gateway_id = DefaultGatewayId(server_flags.listen);
+
+  natter::gateway::GatewayContext gateway;
+  gateway.options = options;
+  gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target));
+  gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target));
+  gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(presence_target));
+
+  natter::gateway::Hub* hub_ptr = nullptr;
+  natter::RedisSubscriber subscriber(
+      *redis_config,
+      [&hub_ptr](const std::string& channel, std::string_view payload) {
+        hub_ptr->Deliver(channel, payload);
+      },
+      [&hub_ptr] { hub_ptr->ResyncAll("the gateway's event feed was interrupted; sync"); });
+  RedisChannelSubscriber channels(subscriber);
+  natter::gateway::Hub hub(channels);
+  hub_ptr = &hub;
+  gateway.hub = &hub;
+  subscriber.Start();
+
+  natter::gateway::GatewayService service(gateway);
+  natter::GrpcServer server("natter-gateway");
+  server.builder().SetMaxReceiveMessageSize(max_frame_bytes);
+  server.AddService(&service);
+  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+    spdlog::critical("{}", s.message());
+    return 1;
+  }
+  spdlog::info("gateway {} ready", options.gateway_id);
+  natter::gateway::PresenceHeartbeat heartbeat(gateway, std::chrono::seconds(heartbeat_seconds));
+
+  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
+  gateway.draining = true;
+  server.Drain(std::chrono::seconds(server_flags.drain_seconds), [&] {
+    service.GoAwayAll("this gateway is shutting down; reconnect to continue");
+  });
+  return 0;
+}
