@@ -1,0 +1,44 @@
+#include "output.h"
+
+#include <ctime>
+
+#include <fmt/format.h>
+
+namespace natter::ctl {
+
+std::string Rfc3339(int64_t unix_ms) {
+  int64_t seconds = unix_ms / 1000;
+  int64_t millis = unix_ms % 1000;
+  if (millis < 0) {
+    millis += 1000;
+    --seconds;
+  }
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  return fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900, tm.tm_mon + 1,
+                     tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, millis);
+}
+
+nlohmann::json AckJson(const v1::SendAck& ack) {
+  return {{"conversation", ack.conversation_id()},
+          {"seq", ack.seq()},
+          {"message_id", ack.message_id()},
+          {"sent_at", Rfc3339(ack.sent_at_ms())},
+          {"duplicate", ack.duplicate()}};
+}
+
+nlohmann::json MessageJson(const v1::ChatMessage& m) {
+  nlohmann::json j = {{"type", "message"},
+                      {"conversation", m.conversation_id()},
+                      {"seq", m.seq()},
+                      {"message_id", m.message_id()},
+                      {"from", m.sender()},
+                      {"from_id", m.sender_id()},
+                      {"text", m.text()},
+                      {"sent_at", Rfc3339(m.sent_at_ms())}};
+  if (!m.room().empty()) j["room"] = m.room();
+  return j;
+}
+
+}  // namespace natter::ctl

@@ -1,0 +1,19 @@
+// natterctl's output contract: one JSON object per line for acks and events (docs/PROTOCOL.md).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "natter/v1/common.pb.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::ctl {
+
+// Unix milliseconds as RFC 3339 UTC with milliseconds, e.g. 2026-11-26T08:01:48.123Z.
+std::string Rfc3339(int64_t unix_ms);
+
+nlohmann::json AckJson(const v1::SendAck& ack);
+nlohmann::json MessageJson(const v1::ChatMessage& message);
+
+}  // namespace natter::ctl
