@@ -65,12 +65,13 @@ absl::StatusOr<RedisClient::Context> RedisClient::Open() {
   return c;
 }
 
-absl::StatusOr<RedisClient::Context> RedisClient::Acquire() {
+absl::StatusOr<RedisClient::Context> RedisClient::Acquire(bool* reused) {
   {
     std::lock_guard lock(mu_);
     if (!idle_.empty()) {
       Context c = std::move(idle_.back());
       idle_.pop_back();
+      *reused = true;
       return c;
     }
   }
@@ -91,9 +92,24 @@ absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& 
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  auto context = Acquire();
+  // A pooled connection may have been closed by the server since its last use (Redis restarted, idle
+  // timeout). The server did not run commands sent on a closed connection, so one more try on a
+  // fresh connection is safe.
+  bool reused = false;
+  auto context = Acquire(&reused);
   if (!context.ok()) return context.status();
-  redisContext* c = context->get();
+  auto replies = Exchange(context->get(), commands);
+  if (!replies.ok() && reused && absl::IsUnavailable(replies.status())) {
+    context = Open();
+    if (!context.ok()) return context.status();
+    replies = Exchange(context->get(), commands);
+  }
+  if (replies.ok() || !absl::IsUnavailable(replies.status())) Release(std::move(*context));
+  return replies;
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::Exchange(
+    redisContext* c, const std::vector<std::vector<std::string>>& commands) {
   for (const auto& args : commands) AppendArgv(c, args);
   std::vector<RedisReply> replies;
   replies.reserve(commands.size());
@@ -102,18 +118,15 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
     void* raw = nullptr;
     if (redisGetReply(c, &raw) != REDIS_OK) {
       spdlog::warn("Redis connection failed: {}", c->errstr);
-      // The connection is in an unknown state: drop it.
       return absl::UnavailableError("Redis is unavailable, try again");
     }
     RedisReply reply(static_cast<redisReply*>(raw));
-    auto* r = static_cast<redisReply*>(raw);
-    if (r->type == REDIS_REPLY_ERROR && error.ok()) {
+    if (static_cast<redisReply*>(raw)->type == REDIS_REPLY_ERROR && error.ok()) {
       spdlog::error("Redis {} failed: {}", commands[i][0], reply.str());
       error = absl::InternalError("Redis command failed");
     }
     replies.push_back(std::move(reply));
   }
-  Release(std::move(*context));
   if (!error.ok()) return error;
   return replies;
 }

@@ -11,12 +11,10 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
+#include "auth_schema.h"
 #include "mysql_user_store.h"
 #include "redis_session_store.h"
 
-namespace natter::auth {
-const std::vector<natter::Migration>& Migrations();
-}
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();

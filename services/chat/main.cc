@@ -9,13 +9,11 @@
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
+#include "chat_schema.h"
 #include "common/status.h"
 #include "mysql_message_store.h"
 #include "redis_event_publisher.h"
 
-namespace natter::chat {
-const std::vector<natter::Migration>& Migrations();
-}
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();

@@ -57,7 +57,10 @@ class RedisClient {
 
  private:
   using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
-  absl::StatusOr<Context> Acquire();
+  absl::StatusOr<Context> Acquire(bool* reused);
+  // Sends `commands` and reads their replies; UNAVAILABLE when the connection failed.
+  static absl::StatusOr<std::vector<RedisReply>> Exchange(
+      redisContext* c, const std::vector<std::vector<std::string>>& commands);
   void Release(Context context);
   absl::StatusOr<Context> Open();
 

@@ -1,0 +1,379 @@
+#include "harness/harness.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <pwd.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <fstream>
+#include <random>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include "grpc/health/v1/health.grpc.pb.h"
+
+extern char** environ;
+
+namespace natter::testing {
+namespace {
+
+std::string ReadAll(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+std::string Tail(const std::string& text, size_t lines) {
+  size_t pos = text.size();
+  for (size_t n = 0; n <= lines && pos > 0; ++n) {
+    pos = text.rfind('\n', pos - 1);
+    if (pos == std::string::npos) return text;
+  }
+  return text.substr(pos + 1);
+}
+
+std::string UserName() {
+  const passwd* pw = getpwuid(geteuid());
+  return pw ? pw->pw_name : "root";
+}
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  std::string out;
+  const char* digits = "0123456789abcdef";
+  for (size_t i = 0; i < n; ++i) out.push_back(digits[rd() % 16]);
+  return out;
+}
+
+int OpenOrDie(const fs::path& path, int flags) {
+  int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0600);
+  if (fd < 0) throw std::runtime_error("cannot open " + path.string() + ": " + strerror(errno));
+  return fd;
+}
+
+}  // namespace
+
+int FreePort() {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    throw std::runtime_error("cannot bind a free port");
+  }
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
+
+bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds timeout) {
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (ready()) return true;
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+TempDir::TempDir() {
+  const char* base = std::getenv("TMPDIR");
+  std::string templ = std::string(base && *base ? base : "/tmp") + "/natter-test-XXXXXX";
+  if (!::mkdtemp(templ.data())) throw std::runtime_error("mkdtemp failed");
+  path_ = templ;
+}
+
+TempDir::~TempDir() {
+  std::error_code ignored;
+  fs::remove_all(path_, ignored);
+}
+
+Process::Process(std::string name, std::vector<std::string> argv, const fs::path& log_dir,
+                 const std::map<std::string, std::string>& env, const std::string& stdin_text)
+    : name_(std::move(name)) {
+  fs::create_directories(log_dir);
+  std::string unique = name_ + "-" + RandomHex(6);
+  out_path_ = log_dir / (unique + ".out");
+  err_path_ = log_dir / (unique + ".err");
+  fs::path in_path = log_dir / (unique + ".in");
+  {
+    std::ofstream in(in_path, std::ios::binary);
+    in << stdin_text;
+  }
+  std::map<std::string, std::string> merged;
+  for (char** e = environ; *e; ++e) {
+    std::string entry(*e);
+    auto eq = entry.find('=');
+    if (eq != std::string::npos) merged[entry.substr(0, eq)] = entry.substr(eq + 1);
+  }
+  for (const auto& [k, v] : env) merged[k] = v;
+  std::vector<std::string> env_strings;
+  for (const auto& [k, v] : merged) env_strings.push_back(k + "=" + v);
+  std::vector<char*> envp;
+  for (auto& s : env_strings) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+
+  int in_fd = OpenOrDie(in_path, O_RDONLY);
+  int out_fd = OpenOrDie(out_path_, O_WRONLY | O_CREAT | O_TRUNC);
+  int err_fd = OpenOrDie(err_path_, O_WRONLY | O_CREAT | O_TRUNC);
+  pid_t parent = ::getpid();
+  pid_ = ::fork();
+  if (pid_ == 0) {
+    // Die with the test, so a crashed test leaves no servers behind.
+    ::prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (::getppid() != parent) ::_exit(127);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    ::dup2(in_fd, 0);
+    ::dup2(out_fd, 1);
+    ::dup2(err_fd, 2);
+    ::execve(args[0], args.data(), envp.data());
+    ::dprintf(2, "exec %s failed: %s\n", args[0], strerror(errno));
+    ::_exit(127);
+  }
+  ::close(in_fd);
+  ::close(out_fd);
+  ::close(err_fd);
+  if (pid_ < 0) throw std::runtime_error("fork failed");
+}
+
+Process::~Process() { Stop(); }
+
+bool Process::Running() { return !Wait(0ms).has_value(); }
+
+void Process::Signal(int sig) {
+  if (!exit_code_ && pid_ > 0) ::kill(pid_, sig);
+}
+
+std::optional<int> Process::Wait(std::chrono::milliseconds timeout) {
+  if (exit_code_) return exit_code_;
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    int status = 0;
+    pid_t r = ::waitpid(pid_, &status, WNOHANG);
+    if (r == pid_) {
+      exit_code_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_code_;
+    }
+    if (r < 0) {
+      exit_code_ = -1;
+      return exit_code_;
+    }
+    if (std::chrono::steady_clock::now() >= deadline) return std::nullopt;
+    std::this_thread::sleep_for(10ms);
+  }
+}
+
+void Process::Stop(std::chrono::milliseconds grace) {
+  if (exit_code_ || pid_ <= 0) return;
+  Signal(SIGTERM);
+  if (!Wait(grace)) {
+    Signal(SIGKILL);
+    Wait(10s);
+  }
+}
+
+std::string Process::Stdout() const { return ReadAll(out_path_); }
+std::string Process::Stderr() const { return ReadAll(err_path_); }
+
+CommandResult Run(const std::vector<std::string>& argv, const fs::path& log_dir,
+                  const std::map<std::string, std::string>& env, const std::string& stdin_text,
+                  std::chrono::milliseconds timeout) {
+  Process p(fs::path(argv.at(0)).filename().string(), argv, log_dir, env, stdin_text);
+  auto code = p.Wait(timeout);
+  if (!code) {
+    p.Stop(1s);
+    throw std::runtime_error("command timed out: " + argv.at(0));
+  }
+  return CommandResult{*code, p.Stdout(), p.Stderr()};
+}
+
+MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
+  fs::create_directories(dir_ / "data");
+  auto install = Run({"/usr/bin/mariadb-install-db", "--no-defaults", "--user=" + UserName(),
+                      "--datadir=" + (dir_ / "data").string(),
+                      "--auth-root-authentication-method=socket", "--skip-test-db"},
+                     dir_);
+  if (install.exit_code != 0) {
+    throw std::runtime_error("mariadb-install-db failed:\n" + install.out + install.err);
+  }
+  port_ = FreePort();
+  server_ = std::make_unique<Process>(
+      "mariadbd",
+      std::vector<std::string>{"/usr/sbin/mariadbd", "--no-defaults", "--user=" + UserName(),
+                               "--datadir=" + (dir_ / "data").string(),
+                               "--socket=" + (dir_ / "mysql.sock").string(),
+                               "--port=" + std::to_string(port_), "--bind-address=127.0.0.1",
+                               "--skip-name-resolve", "--skip-log-bin",
+                               "--pid-file=" + (dir_ / "mariadbd.pid").string()},
+      dir_);
+  bool up = WaitFor(
+      [&] {
+        if (!server_->Running()) return true;
+        return Run({"/usr/bin/mariadb-admin", "--no-defaults",
+                    "--socket=" + (dir_ / "mysql.sock").string(), "-u" + UserName(), "ping"},
+                   dir_)
+                   .exit_code == 0;
+      },
+      60s);
+  if (!up || !server_->Running()) {
+    throw std::runtime_error("MariaDB did not start:\n" + Tail(server_->Stderr(), 30));
+  }
+  Sql("CREATE DATABASE natter CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; "
+      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" + password_ + "'; "
+      "GRANT ALL ON natter.* TO 'natter'@'127.0.0.1';");
+}
+
+MariaDb::~MariaDb() = default;
+
+std::string MariaDb::url() const {
+  return "mysql://natter:" + password_ + "@127.0.0.1:" + std::to_string(port_) + "/natter";
+}
+
+std::string MariaDb::Sql(const std::string& sql) const {
+  auto result = Run({"/usr/bin/mariadb", "--no-defaults", "--batch", "--skip-column-names",
+                     "--socket=" + (dir_ / "mysql.sock").string(), "-u" + UserName(), "-e", sql},
+                    dir_);
+  if (result.exit_code != 0) throw std::runtime_error("SQL failed: " + result.err);
+  return result.out;
+}
+
+Redis::Redis(const fs::path& dir) : dir_(dir), port_(FreePort()) { Start(); }
+
+Redis::~Redis() = default;
+
+void Redis::Start() {
+  fs::create_directories(dir_);
+  server_ = std::make_unique<Process>(
+      "redis-server",
+      std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind",
+                               "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                               dir_.string()},
+      dir_);
+  bool up = WaitFor(
+      [&] {
+        if (!server_->Running()) return true;
+        auto r = Run({"/usr/bin/redis-cli", "-p", std::to_string(port_), "ping"}, dir_);
+        return r.out.find("PONG") != std::string::npos;
+      },
+      30s);
+  if (!up || !server_->Running()) {
+    throw std::runtime_error("Redis did not start:\n" + Tail(server_->Stdout(), 30));
+  }
+}
+
+void Redis::Stop() {
+  if (server_) server_->Stop();
+  server_.reset();
+}
+
+bool IsServing(const std::string& address) {
+  auto stub = grpc::health::v1::Health::NewStub(
+      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  grpc::ClientContext context;
+  context.set_deadline(std::chrono::system_clock::now() + 500ms);
+  grpc::health::v1::HealthCheckRequest request;
+  grpc::health::v1::HealthCheckResponse response;
+  return stub->Check(&context, request, &response).ok() &&
+         response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
+}
+
+Stack::Stack(StackOptions options) : options_(options) {
+  mysql_ = std::make_unique<MariaDb>(tmp_.path() / "mysql");
+  redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
+  auth_port_ = FreePort();
+  presence_port_ = FreePort();
+  for (int i = 0; i < options_.chat_replicas; ++i) chat_ports_.push_back(FreePort());
+  for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
+
+  auth_ = StartServer("auth", NATTER_AUTH_BIN, {}, auth_port_);
+  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
+                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds)},
+                          presence_port_);
+  for (int i = 0; i < options_.chat_replicas; ++i) {
+    chats_.push_back(StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, {},
+                                 chat_ports_[i]));
+  }
+  gateways_.resize(gateway_ports_.size());
+  for (size_t i = 0; i < gateway_ports_.size(); ++i) StartGateway(i);
+}
+
+Stack::~Stack() {
+  for (auto& g : gateways_) g.reset();
+  chats_.clear();
+  presence_.reset();
+  auth_.reset();
+}
+
+std::string Stack::chat_target() const {
+  std::string target = "ipv4:";
+  for (size_t i = 0; i < chat_ports_.size(); ++i) {
+    if (i > 0) target += ",";
+    target += Address(chat_ports_[i]);
+  }
+  return target;
+}
+
+void Stack::StartGateway(size_t i) {
+  gateways_.at(i) = StartServer(
+      "gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
+      {"--gateway-id", "gw-" + std::to_string(i + 1), "--auth", auth_address(), "--presence",
+       presence_address(), "--chat", chat_target(), "--heartbeat-seconds",
+       std::to_string(options_.heartbeat_seconds)},
+      gateway_ports_[i]);
+}
+
+std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,
+                                            std::vector<std::string> args, int port) {
+  std::vector<std::string> argv = {binary, "--listen", Address(port), "--log-level", "debug",
+                                   "--drain-seconds", "2"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  auto process = std::make_unique<Process>(
+      name, argv, tmp_.path() / "logs",
+      std::map<std::string, std::string>{{"NATTER_MYSQL_URL", mysql_->url()},
+                                         {"NATTER_REDIS_URL", redis_->url()}});
+  bool up = WaitFor([&] { return !process->Running() || IsServing(Address(port)); }, 30s);
+  if (!up || !process->Running()) {
+    throw std::runtime_error(name + " did not become healthy:\n" + Tail(process->Stderr(), 30));
+  }
+  return process;
+}
+
+std::vector<std::string> Stack::CtlArgv(const std::vector<std::string>& args) const {
+  std::vector<std::string> argv = {NATTERCTL_BIN};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+CommandResult Stack::Ctl(const std::vector<std::string>& args, const std::string& stdin_text) {
+  return Run(CtlArgv(args), tmp_.path() / "logs",
+             {{"NATTER_HOME", (tmp_.path() / "home").string()},
+              {"NATTER_GATEWAY", gateway_address(0)}},
+             stdin_text);
+}
+
+std::unique_ptr<Process> Stack::CtlInBackground(const std::string& name,
+                                                const std::vector<std::string>& args) {
+  return std::make_unique<Process>(name, CtlArgv(args), tmp_.path() / "logs",
+                                   std::map<std::string, std::string>{
+                                       {"NATTER_HOME", (tmp_.path() / "home").string()},
+                                       {"NATTER_GATEWAY", gateway_address(0)}});
+}
+
+}  // namespace natter::testing

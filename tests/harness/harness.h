@@ -1,0 +1,166 @@
+// The test harness: real MariaDB, Redis and Natter binaries on 127.0.0.1 with free ports, in a temporary
+// folder that is removed afterwards. Readiness is polled with a deadline (health checks, pings), never
+// waited for with sleeps.
+#pragma once
+
+#include <sys/types.h>
+
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace natter::testing {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+// A port on 127.0.0.1 that was free a moment ago.
+int FreePort();
+
+// Polls `ready` every 50 ms until it returns true or `timeout` passes.
+bool WaitFor(const std::function<bool()>& ready, std::chrono::milliseconds timeout);
+
+// A fresh folder under $TMPDIR (or /tmp), removed with its contents on destruction.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+ private:
+  fs::path path_;
+};
+
+// A child process with stdout and stderr in files. Terminated (SIGTERM, then SIGKILL) on destruction.
+class Process {
+ public:
+  Process(std::string name, std::vector<std::string> argv, const fs::path& log_dir,
+          const std::map<std::string, std::string>& env = {}, const std::string& stdin_text = "");
+  ~Process();
+  Process(const Process&) = delete;
+  Process& operator=(const Process&) = delete;
+
+  pid_t pid() const { return pid_; }
+  const std::string& name() const { return name_; }
+  bool Running();
+  void Signal(int sig);
+  // Waits for exit; returns the exit code (128 + signal when killed), or nullopt on timeout.
+  std::optional<int> Wait(std::chrono::milliseconds timeout);
+  // SIGTERM, wait, SIGKILL.
+  void Stop(std::chrono::milliseconds grace = 5s);
+  std::string Stdout() const;
+  std::string Stderr() const;
+
+ private:
+  std::string name_;
+  pid_t pid_ = -1;
+  std::optional<int> exit_code_;
+  fs::path out_path_;
+  fs::path err_path_;
+};
+
+// Runs a command to completion.
+struct CommandResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+CommandResult Run(const std::vector<std::string>& argv, const fs::path& log_dir,
+                  const std::map<std::string, std::string>& env = {},
+                  const std::string& stdin_text = "", std::chrono::milliseconds timeout = 60s);
+
+// MariaDB from Debian's package, with database `natter` and user `natter`.
+class MariaDb {
+ public:
+  explicit MariaDb(const fs::path& dir);
+  ~MariaDb();
+  std::string url() const;
+  int port() const { return port_; }
+  // Runs SQL as the administrative user; returns the output.
+  std::string Sql(const std::string& sql) const;
+
+ private:
+  fs::path dir_;
+  int port_ = 0;
+  std::string password_;
+  std::unique_ptr<Process> server_;
+};
+
+// Redis from Debian's package, without persistence.
+class Redis {
+ public:
+  explicit Redis(const fs::path& dir);
+  ~Redis();
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return port_; }
+  void Stop();
+  void Start();  // on the same port
+
+ private:
+  fs::path dir_;
+  int port_ = 0;
+  std::unique_ptr<Process> server_;
+};
+
+// True once the gRPC server at `address` reports SERVING (grpc.health.v1).
+bool IsServing(const std::string& address);
+
+// The whole platform: MariaDB, Redis, auth, presence, N chat replicas and M gateways.
+struct StackOptions {
+  int chat_replicas = 2;
+  int gateways = 2;
+  int presence_ttl_seconds = 30;
+  int heartbeat_seconds = 10;
+};
+
+class Stack {
+ public:
+  explicit Stack(StackOptions options = {});
+  ~Stack();
+
+  const fs::path& dir() const { return tmp_.path(); }
+  MariaDb& mysql() { return *mysql_; }
+  Redis& redis() { return *redis_; }
+  std::string auth_address() const { return Address(auth_port_); }
+  std::string presence_address() const { return Address(presence_port_); }
+  std::string chat_target() const;
+  std::string gateway_address(size_t i) const { return Address(gateway_ports_.at(i)); }
+  Process& gateway(size_t i) { return *gateways_.at(i); }
+  Process& chat(size_t i) { return *chats_.at(i); }
+
+  // Starts (again) gateway i on its port, waiting until it serves.
+  void StartGateway(size_t i);
+
+  // natterctl with this stack's gateway 0 and a private NATTER_HOME.
+  CommandResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "");
+  std::unique_ptr<Process> CtlInBackground(const std::string& name,
+                                           const std::vector<std::string>& args);
+  std::vector<std::string> CtlArgv(const std::vector<std::string>& args) const;
+
+ private:
+  static std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
+  std::unique_ptr<Process> StartServer(const std::string& name, const std::string& binary,
+                                       std::vector<std::string> args, int port);
+
+  StackOptions options_;
+  TempDir tmp_;
+  std::unique_ptr<MariaDb> mysql_;
+  std::unique_ptr<Redis> redis_;
+  int auth_port_ = 0;
+  int presence_port_ = 0;
+  std::vector<int> chat_ports_;
+  std::vector<int> gateway_ports_;
+  std::unique_ptr<Process> auth_;
+  std::unique_ptr<Process> presence_;
+  std::vector<std::unique_ptr<Process>> chats_;
+  std::vector<std::unique_ptr<Process>> gateways_;
+};
+
+}  // namespace natter::testing

@@ -1,0 +1,196 @@
+// The MySQL stores against a real MariaDB: schema migrations, users, and the message sequencing and
+// dedupe rules under concurrency.
+#include <gtest/gtest.h>
+
+#include <set>
+#include <thread>
+
+#include "common/config.h"
+#include "common/migrations.h"
+#include "common/mysql_pool.h"
+#include "harness/harness.h"
+#include "mysql_message_store.h"
+#include "mysql_user_store.h"
+#include "auth_schema.h"
+#include "chat_schema.h"
+
+namespace natter {
+namespace {
+
+class MysqlStoresTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = new testing::TempDir();
+    db_ = new testing::MariaDb(dir_->path() / "mysql");
+    pool_ = new MysqlPool(ParseMysqlUrl(db_->url()).value(), 16);
+    ASSERT_TRUE(ApplyMigrations(*pool_, "auth", auth::Migrations()).ok());
+    ASSERT_TRUE(ApplyMigrations(*pool_, "chat", chat::Migrations()).ok());
+  }
+  static void TearDownTestSuite() {
+    delete pool_;
+    delete db_;
+    delete dir_;
+  }
+
+  static uint64_t LobbyId() {
+    chat::MysqlMessageStore store(*pool_);
+    return store.FindRoom("lobby").value().value().id;
+  }
+
+  static testing::TempDir* dir_;
+  static testing::MariaDb* db_;
+  static MysqlPool* pool_;
+};
+
+testing::TempDir* MysqlStoresTest::dir_ = nullptr;
+testing::MariaDb* MysqlStoresTest::db_ = nullptr;
+MysqlPool* MysqlStoresTest::pool_ = nullptr;
+
+chat::NewMessage Message(uint64_t conversation, uint64_t sender, std::string client_msg_id,
+                         std::string text = "hello") {
+  chat::NewMessage m;
+  m.conversation_id = conversation;
+  m.sender_id = sender;
+  m.sender = "user" + std::to_string(sender);
+  m.client_msg_id = std::move(client_msg_id);
+  m.text = std::move(text);
+  m.sent_at_ms = 1'700'000'000'000;
+  return m;
+}
+
+TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
+  EXPECT_TRUE(ApplyMigrations(*pool_, "auth", auth::Migrations()).ok());
+  EXPECT_TRUE(ApplyMigrations(*pool_, "chat", chat::Migrations()).ok());
+  std::string rows = db_->Sql("SELECT component, version FROM natter.schema_migrations "
+                              "ORDER BY component, version");
+  EXPECT_EQ(rows, "auth\t1\nchat\t1\n");
+}
+
+TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
+  auth::MysqlUserStore users(*pool_);
+  auto id = users.CreateUser("Carol", "carol", "$argon2id$v=19$fake", 1);
+  ASSERT_TRUE(id.ok()) << id.status();
+  auto found = users.FindByKey("carol");
+  ASSERT_TRUE(found.ok());
+  ASSERT_TRUE(found->has_value());
+  EXPECT_EQ((*found)->id, *id);
+  EXPECT_EQ((*found)->username, "Carol");
+  EXPECT_EQ((*found)->password_hash, "$argon2id$v=19$fake");
+  EXPECT_FALSE(users.FindByKey("nobody").value().has_value());
+}
+
+TEST_F(MysqlStoresTest, DuplicateUsernameKeyIsAlreadyExists) {
+  auth::MysqlUserStore users(*pool_);
+  ASSERT_TRUE(users.CreateUser("dave", "dave", "h", 1).ok());
+  auto again = users.CreateUser("DAVE", "dave", "h", 1);
+  EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
+}
+
+TEST_F(MysqlStoresTest, SqlMetacharactersAreStoredVerbatim) {
+  auth::MysqlUserStore users(*pool_);
+  std::string nasty = "x'); DROP TABLE users; --";
+  ASSERT_TRUE(users.CreateUser(nasty, nasty, "h", 1).ok());
+  auto found = users.FindByKey(nasty);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->username, nasty);
+}
+
+TEST_F(MysqlStoresTest, UpdatesPasswordHash) {
+  auth::MysqlUserStore users(*pool_);
+  auto id = users.CreateUser("erin", "erin", "old", 1);
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(users.UpdatePasswordHash(*id, "new").ok());
+  EXPECT_EQ(users.FindByKey("erin").value()->password_hash, "new");
+}
+
+TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  auto first = store.Append(Message(lobby, 100, "m-1"));
+  auto second = store.Append(Message(lobby, 100, "m-2"));
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_EQ(first->ack.seq(), before + 1);
+  EXPECT_EQ(second->ack.seq(), before + 2);
+  EXPECT_FALSE(first->duplicate);
+
+  auto replay = store.Append(Message(lobby, 100, "m-1", "different text"));
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->duplicate);
+  EXPECT_EQ(replay->ack.seq(), first->ack.seq());
+  EXPECT_EQ(replay->ack.message_id(), first->ack.message_id());
+  EXPECT_EQ(store.FindConversation(lobby).value()->latest_seq, before + 2);
+}
+
+TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 40;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kPerThread; ++i) {
+        // Each message is sent twice, as a client retrying would: one message, one seq.
+        std::string id = "c-" + std::to_string(t) + "-" + std::to_string(i);
+        auto a = store.Append(Message(lobby, 200 + t, id));
+        auto b = store.Append(Message(lobby, 200 + t, id));
+        ASSERT_TRUE(a.ok()) << a.status();
+        ASSERT_TRUE(b.ok()) << b.status();
+        ASSERT_EQ(a->ack.seq(), b->ack.seq());
+        seqs[t].push_back(a->ack.seq());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::set<uint64_t> all;
+  for (const auto& s : seqs) all.insert(s.begin(), s.end());
+  ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
+  EXPECT_EQ(*all.begin(), before + 1);
+  EXPECT_EQ(*all.rbegin(), before + kThreads * kPerThread);
+}
+
+TEST_F(MysqlStoresTest, MessagesAfterPagesInSeqOrderAndKeepsUnicode) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  const std::string emoji = "caf\xC3\xA9 \xF0\x9F\x98\x80 '\"; --";
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(store.Append(Message(lobby, 300, "p-" + std::to_string(i), emoji)).ok());
+  }
+  auto page = store.MessagesAfter(lobby, before + 1, 3);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 3u);
+  EXPECT_EQ((*page)[0].seq(), before + 2);
+  EXPECT_EQ((*page)[2].seq(), before + 4);
+  EXPECT_EQ((*page)[0].text(), emoji);
+  EXPECT_EQ((*page)[0].sender(), "user300");
+  EXPECT_EQ(store.MessagesAfter(lobby, before + 5, 10).value().size(), 0u);
+}
+
+TEST_F(MysqlStoresTest, AppendToMissingConversationIsNotFound) {
+  chat::MysqlMessageStore store(*pool_);
+  auto result = store.Append(Message(999999, 1, "x-1"));
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(MysqlStoresTest, EveryUserIsInTheLobby) {
+  chat::MysqlMessageStore store(*pool_);
+  auto conversations = store.ConversationsOf(42);
+  ASSERT_TRUE(conversations.ok());
+  ASSERT_EQ(conversations->size(), 1u);
+  EXPECT_EQ((*conversations)[0].name, "lobby");
+  EXPECT_EQ((*conversations)[0].kind, "room");
+}
+
+TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {
+  MysqlConfig config = ParseMysqlUrl(db_->url()).value();
+  config.port = testing::FreePort();
+  MysqlPool pool(config, 1);
+  EXPECT_EQ(pool.Check().code(), absl::StatusCode::kUnavailable);
+}
+
+}  // namespace
+}  // namespace natter
