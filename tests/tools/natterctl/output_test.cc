@@ -1,0 +1,120 @@
+// natterctl's JSON output: field names and values scripts rely on, and the timestamp format.
+#include "output.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+
+namespace natter::ctl {
+namespace {
+
+struct TimeCase {
+  int64_t unix_ms;
+  std::string rfc3339;
+};
+
+class Rfc3339Test : public ::testing::TestWithParam<TimeCase> {};
+
+TEST_P(Rfc3339Test, FormatsUtcWithMilliseconds) {
+  EXPECT_EQ(Rfc3339(GetParam().unix_ms), GetParam().rfc3339);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Instants, Rfc3339Test,
+    ::testing::Values(TimeCase{0, "1970-01-01T00:00:00.000Z"},
+                      TimeCase{5, "1970-01-01T00:00:00.005Z"},
+                      TimeCase{1'700'000'000'123, "2023-11-14T22:13:20.123Z"},
+                      TimeCase{951'827'696'789, "2000-02-29T12:34:56.789Z"},
+                      TimeCase{1'609'459'199'999, "2020-12-31T23:59:59.999Z"},
+                      TimeCase{253'402'300'799'999, "9999-12-31T23:59:59.999Z"},
+                      TimeCase{-1, "1969-12-31T23:59:59.999Z"},
+                      TimeCase{-1'000, "1969-12-31T23:59:59.000Z"},
+                      TimeCase{-1'001, "1969-12-31T23:59:58.999Z"},
+                      TimeCase{-86'400'000, "1969-12-31T00:00:00.000Z"}),
+    [](const ::testing::TestParamInfo<TimeCase>& p) {
+      return "Case" + std::to_string(p.index);
+    });
+
+TEST(AckJsonTest, HasEveryFieldWithItsValue) {
+  v1::SendAck ack;
+  ack.set_conversation_id(1);
+  ack.set_seq(42);
+  ack.set_message_id(9001);
+  ack.set_sent_at_ms(1'700'000'000'123);
+  ack.set_duplicate(true);
+  nlohmann::json expected = {{"conversation", 1},
+                             {"seq", 42},
+                             {"message_id", 9001},
+                             {"sent_at", "2023-11-14T22:13:20.123Z"},
+                             {"duplicate", true}};
+  EXPECT_EQ(AckJson(ack), expected) << AckJson(ack).dump();
+}
+
+TEST(AckJsonTest, FreshAckSaysNotDuplicate) {
+  v1::SendAck ack;
+  ack.set_seq(1);
+  nlohmann::json j = AckJson(ack);
+  ASSERT_TRUE(j.contains("duplicate"));
+  EXPECT_EQ(j["duplicate"], false);
+  EXPECT_EQ(j["sent_at"], "1970-01-01T00:00:00.000Z");
+}
+
+TEST(AckJsonTest, KeepsFullUint64Range) {
+  v1::SendAck ack;
+  ack.set_seq(std::numeric_limits<uint64_t>::max());
+  ack.set_message_id(uint64_t{1} << 63);
+  nlohmann::json j = AckJson(ack);
+  EXPECT_EQ(j["seq"].get<uint64_t>(), std::numeric_limits<uint64_t>::max());
+  EXPECT_EQ(j["message_id"].get<uint64_t>(), uint64_t{1} << 63);
+  EXPECT_THAT(j.dump(), ::testing::HasSubstr("\"seq\":18446744073709551615"));
+}
+
+v1::ChatMessage LobbyMessage() {
+  v1::ChatMessage m;
+  m.set_conversation_id(1);
+  m.set_seq(7);
+  m.set_message_id(77);
+  m.set_sender_id(3);
+  m.set_sender("alice");
+  m.set_text("hello, \"world\"\n\xF0\x9F\x91\x8B");
+  m.set_sent_at_ms(1'700'000'000'123);
+  m.set_room("lobby");
+  m.set_client_msg_id("c-1");
+  return m;
+}
+
+TEST(MessageJsonTest, HasEveryFieldWithItsValue) {
+  nlohmann::json expected = {{"type", "message"},
+                             {"conversation", 1},
+                             {"seq", 7},
+                             {"message_id", 77},
+                             {"from", "alice"},
+                             {"from_id", 3},
+                             {"text", "hello, \"world\"\n\xF0\x9F\x91\x8B"},
+                             {"sent_at", "2023-11-14T22:13:20.123Z"},
+                             {"room", "lobby"}};
+  EXPECT_EQ(MessageJson(LobbyMessage()), expected) << MessageJson(LobbyMessage()).dump();
+}
+
+TEST(MessageJsonTest, OmitsRoomOutsideRooms) {
+  v1::ChatMessage m = LobbyMessage();
+  m.clear_room();
+  nlohmann::json j = MessageJson(m);
+  EXPECT_FALSE(j.contains("room"));
+  EXPECT_EQ(j["type"], "message");
+  EXPECT_EQ(j["from"], "alice");
+}
+
+TEST(MessageJsonTest, DumpsAsOneLineOfValidJson) {
+  std::string line = MessageJson(LobbyMessage()).dump();
+  EXPECT_EQ(line.find('\n'), std::string::npos);
+  nlohmann::json parsed = nlohmann::json::parse(line);
+  EXPECT_EQ(parsed["text"], "hello, \"world\"\n\xF0\x9F\x91\x8B");
+  EXPECT_EQ(parsed["seq"], 7);
+}
+
+}  // namespace
+}  // namespace natter::ctl
