@@ -1,0 +1,55 @@
+// RecordingEventSink: a natter::gateway::EventSink that keeps what the hub pushed, for Hub tests.
+#pragma once
+
+#include <grpcpp/support/slice.h>
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "absl/status/statusor.h"
+#include "hub.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::fakes {
+
+class RecordingEventSink final : public gateway::EventSink {
+ public:
+  void Push(const grpc::Slice& framed_event) override {
+    std::lock_guard lock(mu_);
+    frames_.emplace_back(reinterpret_cast<const char*>(framed_event.begin()), framed_event.size());
+  }
+
+  void Resync(const std::string& reason) override {
+    std::lock_guard lock(mu_);
+    resyncs_.push_back(reason);
+  }
+
+  // The framed events pushed so far, byte for byte.
+  std::vector<std::string> frames() const {
+    std::lock_guard lock(mu_);
+    return frames_;
+  }
+  std::vector<std::string> resyncs() const {
+    std::lock_guard lock(mu_);
+    return resyncs_;
+  }
+  // The pushed events, decoded the way a client decodes a ServerFrame made of them.
+  absl::StatusOr<std::vector<v1::ServerEvent>> Events() const {
+    std::string wire;
+    for (const auto& frame : frames()) wire += frame;
+    v1::ServerFrame frame;
+    if (!frame.ParseFromString(wire)) {
+      return absl::DataLossError("pushed frames do not parse as a natter.v1.ServerFrame");
+    }
+    return std::vector<v1::ServerEvent>(frame.events().begin(), frame.events().end());
+  }
+
+ private:
+  mutable std::mutex mu_;
+  std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::fakes
