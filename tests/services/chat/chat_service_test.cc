@@ -1,0 +1,468 @@
+// ChatService on a fake message store and publisher: validation, dense seqs, dedupe, publish, sync.
+#include "chat_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <chrono>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_message_store.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::chat {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+
+constexpr uint64_t kLobby = fakes::FakeMessageStore::kLobbyId;
+
+std::string Message(const absl::Status& status) { return std::string(status.message()); }
+
+v1::Caller MakeCaller(uint64_t user_id, const std::string& username) {
+  v1::Caller caller;
+  caller.set_user_id(user_id);
+  caller.set_username(username);
+  caller.set_session_id("session-" + username);
+  return caller;
+}
+
+std::vector<uint64_t> Seqs(const v1::SyncResponse& response) {
+  std::vector<uint64_t> out;
+  for (const auto& m : response.messages()) out.push_back(m.seq());
+  return out;
+}
+
+class ChatServiceTest : public ::testing::Test {
+ protected:
+  v1::SendRequest ToLobby(const std::string& client_msg_id, const std::string& text) const {
+    v1::SendRequest request;
+    *request.mutable_caller() = alice_;
+    request.set_room("lobby");
+    request.set_client_msg_id(client_msg_id);
+    request.set_text(text);
+    return request;
+  }
+
+  absl::StatusOr<v1::SendAck> Send(const std::string& client_msg_id, const std::string& text) {
+    return service_.Send(ToLobby(client_msg_id, text));
+  }
+
+  // Sends `n` messages "message 1".."message n" to the lobby.
+  void SendMany(int n) {
+    for (int i = 1; i <= n; ++i) {
+      auto ack = Send("m" + std::to_string(i), "message " + std::to_string(i));
+      ASSERT_TRUE(ack.ok()) << ack.status();
+    }
+  }
+
+  absl::StatusOr<v1::SyncResponse> Sync(uint64_t after_seq, uint32_t limit,
+                                        uint64_t conversation_id = kLobby) {
+    v1::SyncRequest request;
+    *request.mutable_caller() = alice_;
+    request.set_conversation_id(conversation_id);
+    request.set_after_seq(after_seq);
+    request.set_limit(limit);
+    return service_.Sync(request);
+  }
+
+  const v1::Caller alice_ = MakeCaller(7, "alice");
+  fakes::FakeMessageStore store_;
+  fakes::FakeEventPublisher publisher_;
+  fakes::FakeClock clock_;
+  ChatService service_{store_, publisher_, clock_};
+};
+
+TEST_F(ChatServiceTest, SendToLobbyAssignsDenseSeqsFromOne) {
+  std::vector<uint64_t> seqs;
+  std::vector<uint64_t> ids;
+  for (const char* id : {"c1", "c2", "c3"}) {
+    auto ack = Send(id, "hello");
+    ASSERT_TRUE(ack.ok()) << ack.status();
+    EXPECT_EQ(ack->conversation_id(), kLobby);
+    EXPECT_FALSE(ack->duplicate());
+    EXPECT_EQ(ack->sent_at_ms(), clock_.NowMs());
+    seqs.push_back(ack->seq());
+    ids.push_back(ack->message_id());
+  }
+  EXPECT_THAT(seqs, ElementsAre(1, 2, 3));
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
+TEST_F(ChatServiceTest, SendStoresTheMessage) {
+  clock_.SetNowMs(1'700'000'123'456);
+  ASSERT_TRUE(Send("c1", "hi there").ok());
+  auto stored = store_.Messages(kLobby);
+  ASSERT_THAT(stored, SizeIs(1));
+  EXPECT_EQ(stored[0].seq(), 1u);
+  EXPECT_EQ(stored[0].sender_id(), 7u);
+  EXPECT_EQ(stored[0].sender(), "alice");
+  EXPECT_EQ(stored[0].client_msg_id(), "c1");
+  EXPECT_EQ(stored[0].text(), "hi there");
+  EXPECT_EQ(stored[0].sent_at_ms(), 1'700'000'123'456);
+}
+
+TEST_F(ChatServiceTest, SendPublishesMessageEventOnRoomChannel) {
+  auto ack = Send("c1", "hello, lobby");
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  auto published = publisher_.published();
+  ASSERT_THAT(published, SizeIs(1));
+  EXPECT_EQ(published[0].channel, "room:1");
+
+  v1::ServerEvent event;
+  ASSERT_TRUE(event.ParseFromString(published[0].payload));
+  ASSERT_EQ(event.kind_case(), v1::ServerEvent::kMessage);
+  const v1::ChatMessage& m = event.message();
+  EXPECT_EQ(m.conversation_id(), kLobby);
+  EXPECT_EQ(m.seq(), 1u);
+  EXPECT_EQ(m.message_id(), ack->message_id());
+  EXPECT_EQ(m.sender_id(), 7u);
+  EXPECT_EQ(m.sender(), "alice");
+  EXPECT_EQ(m.text(), "hello, lobby");
+  EXPECT_EQ(m.sent_at_ms(), ack->sent_at_ms());
+  EXPECT_EQ(m.room(), "lobby");
+  EXPECT_EQ(m.client_msg_id(), "c1");
+}
+
+TEST_F(ChatServiceTest, ReplayedClientMsgIdReturnsOriginalAck) {
+  auto original = Send("retry-me", "first try");
+  ASSERT_TRUE(original.ok()) << original.status();
+  clock_.Advance(std::chrono::seconds(5));
+
+  auto replay = Send("retry-me", "second try");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->duplicate());
+  EXPECT_EQ(replay->conversation_id(), original->conversation_id());
+  EXPECT_EQ(replay->seq(), original->seq());
+  EXPECT_EQ(replay->message_id(), original->message_id());
+  EXPECT_EQ(replay->sent_at_ms(), original->sent_at_ms());
+
+  EXPECT_THAT(publisher_.published(), SizeIs(1));
+  auto stored = store_.Messages(kLobby);
+  ASSERT_THAT(stored, SizeIs(1));
+  EXPECT_EQ(stored[0].text(), "first try");
+  // The next new message continues the sequence without a gap.
+  auto next = Send("fresh", "third");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq(), 2u);
+}
+
+TEST_F(ChatServiceTest, SameClientMsgIdFromAnotherSenderIsANewMessage) {
+  ASSERT_TRUE(Send("shared-id", "from alice").ok());
+  v1::SendRequest from_bob = ToLobby("shared-id", "from bob");
+  *from_bob.mutable_caller() = MakeCaller(8, "bob");
+  auto ack = service_.Send(from_bob);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_FALSE(ack->duplicate());
+  EXPECT_EQ(ack->seq(), 2u);
+  EXPECT_THAT(publisher_.published(), SizeIs(2));
+}
+
+TEST_F(ChatServiceTest, SendsToConversationById) {
+  v1::SendRequest request = ToLobby("c1", "by id");
+  request.set_conversation_id(kLobby);  // replaces the room in the oneof
+  auto ack = service_.Send(request);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->conversation_id(), kLobby);
+  v1::ServerEvent event;
+  ASSERT_TRUE(event.ParseFromString(publisher_.published().at(0).payload));
+  EXPECT_EQ(event.message().room(), "lobby");
+}
+
+TEST_F(ChatServiceTest, RoomsKeepSeparateSequences) {
+  uint64_t other = store_.AddConversation("room", "random");
+  v1::SendRequest to_other = ToLobby("o1", "elsewhere");
+  to_other.set_room("random");
+  auto ack = service_.Send(to_other);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->conversation_id(), other);
+  EXPECT_EQ(ack->seq(), 1u);
+  EXPECT_EQ(publisher_.published().at(0).channel, "room:" + std::to_string(other));
+  auto lobby = Send("l1", "here");
+  ASSERT_TRUE(lobby.ok());
+  EXPECT_EQ(lobby->seq(), 1u);
+}
+
+TEST_F(ChatServiceTest, UnknownRoomIsNotFound) {
+  v1::SendRequest request = ToLobby("c1", "hello?");
+  request.set_room("no-such-room");
+  auto ack = service_.Send(request);
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Message(ack.status()), "no room named \"no-such-room\"");
+  EXPECT_EQ(store_.append_calls(), 0);
+  EXPECT_THAT(publisher_.published(), IsEmpty());
+}
+
+TEST_F(ChatServiceTest, RoomNamesAreCaseSensitive) {
+  v1::SendRequest request = ToLobby("c1", "hello?");
+  request.set_room("Lobby");
+  EXPECT_EQ(service_.Send(request).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(ChatServiceTest, UnknownConversationIdIsNotFound) {
+  v1::SendRequest request = ToLobby("c1", "hello?");
+  request.set_conversation_id(42);
+  auto ack = service_.Send(request);
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Message(ack.status()), "no conversation 42");
+}
+
+TEST_F(ChatServiceTest, MissingCallerIsInvalidArgument) {
+  v1::SendRequest no_caller = ToLobby("c1", "hi");
+  no_caller.clear_caller();
+  v1::SendRequest no_id = ToLobby("c1", "hi");
+  no_id.mutable_caller()->set_user_id(0);
+  v1::SendRequest no_name = ToLobby("c1", "hi");
+  no_name.mutable_caller()->clear_username();
+  for (const auto& request : {no_caller, no_id, no_name}) {
+    auto ack = service_.Send(request);
+    EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_EQ(Message(ack.status()), "request has no authenticated caller");
+  }
+  EXPECT_EQ(store_.append_calls(), 0);
+}
+
+TEST_F(ChatServiceTest, MissingTargetIsInvalidArgument) {
+  v1::SendRequest request = ToLobby("c1", "to whom?");
+  request.clear_target();
+  auto ack = service_.Send(request);
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_THAT(Message(ack.status()), HasSubstr("say where to send the message"));
+  EXPECT_EQ(store_.append_calls(), 0);
+}
+
+TEST_F(ChatServiceTest, RejectsBadClientMsgIds) {
+  for (const std::string& id :
+       std::vector<std::string>{"", std::string(65, 'a'), "has space", "semi;colon", "sl/ash",
+                                "quote'", "new\nline", "r\xC3\xA9", std::string("n\0l", 3)}) {
+    auto ack = Send(id, "hello");
+    EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument) << "id \"" << id << "\"";
+  }
+  EXPECT_EQ(store_.append_calls(), 0);
+}
+
+TEST_F(ChatServiceTest, AcceptsClientMsgIdsAtTheLimits) {
+  for (const std::string& id : std::vector<std::string>{
+           "x", std::string(64, 'a'), "0b9f-41c2_9e.1:2", "550e8400-e29b-41d4-a716-446655440000"}) {
+    auto ack = Send(id, "hello");
+    EXPECT_TRUE(ack.ok()) << "id \"" << id << "\": " << ack.status();
+  }
+}
+
+TEST_F(ChatServiceTest, RejectsBadText) {
+  struct Case {
+    std::string text;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{{"", "message is empty"},
+                                         {"   \n\t", "message is only white space"},
+                                         {std::string(kMaxMessageBytes + 1, 'x'),
+                                          "message is too long: 4097 bytes, at most 4096 allowed"},
+                                         {"bad \xC3\x28 utf8", "message is not valid UTF-8"},
+                                         {"truncated \xF0\x9F\x98", "message is not valid UTF-8"},
+                                         {"ding\a", "message contains control characters"},
+                                         {"\x1B[2J", "message contains control characters"}}) {
+    auto ack = Send("c1", c.text);
+    EXPECT_EQ(ack.status().code(), absl::StatusCode::kInvalidArgument) << c.error;
+    EXPECT_EQ(Message(ack.status()), c.error);
+  }
+  EXPECT_EQ(store_.append_calls(), 0);
+  EXPECT_THAT(publisher_.published(), IsEmpty());
+}
+
+TEST_F(ChatServiceTest, AcceptsTextOfExactlyMaxBytes) {
+  std::string text(kMaxMessageBytes, 'x');
+  ASSERT_EQ(text.size(), 4096u);
+  auto ack = Send("c1", text);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(store_.Messages(kLobby).at(0).text(), text);
+  auto multiline = Send("c2", "line one\n\tline two \xF0\x9F\x98\x80");
+  EXPECT_TRUE(multiline.ok()) << multiline.status();
+}
+
+TEST_F(ChatServiceTest, PublishFailureStillReturnsAck) {
+  publisher_.FailNext(absl::UnavailableError("redis is down"));
+  auto ack = Send("c1", "stored anyway");
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->seq(), 1u);
+  EXPECT_FALSE(ack->duplicate());
+  EXPECT_THAT(store_.Messages(kLobby), SizeIs(1));
+  EXPECT_THAT(publisher_.published(), IsEmpty());
+
+  auto next = Send("c2", "published");
+  ASSERT_TRUE(next.ok());
+  EXPECT_EQ(next->seq(), 2u);
+  EXPECT_THAT(publisher_.published(), SizeIs(1));
+}
+
+TEST_F(ChatServiceTest, StoreFailureIsReturnedAndNothingIsPublished) {
+  store_.FailNext(absl::UnavailableError("mysql is down"), "Append");
+  auto ack = Send("c1", "lost");
+  EXPECT_EQ(ack.status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(Message(ack.status()), "mysql is down");
+  EXPECT_THAT(publisher_.published(), IsEmpty());
+  // The client retries with the same id and gets a fresh message, not a duplicate.
+  auto retry = Send("c1", "lost");
+  ASSERT_TRUE(retry.ok()) << retry.status();
+  EXPECT_FALSE(retry->duplicate());
+  EXPECT_EQ(retry->seq(), 1u);
+}
+
+TEST_F(ChatServiceTest, SyncReturnsMessagesAfterSeqInOrder) {
+  SendMany(5);
+  auto page = Sync(2, 2);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(Seqs(*page), ElementsAre(3, 4));
+  EXPECT_TRUE(page->has_more());
+  EXPECT_EQ(page->latest_seq(), 5u);
+  EXPECT_EQ(page->messages(0).text(), "message 3");
+  EXPECT_EQ(page->messages(0).sender(), "alice");
+  EXPECT_EQ(page->messages(0).room(), "lobby");
+  EXPECT_EQ(page->messages(0).conversation_id(), kLobby);
+
+  auto rest = Sync(4, 10);
+  ASSERT_TRUE(rest.ok()) << rest.status();
+  EXPECT_THAT(Seqs(*rest), ElementsAre(5));
+  EXPECT_FALSE(rest->has_more());
+  EXPECT_EQ(rest->latest_seq(), 5u);
+}
+
+TEST_F(ChatServiceTest, SyncHasNoMoreWhenPageEndsExactlyAtLatest) {
+  SendMany(5);
+  auto page = Sync(3, 2);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(Seqs(*page), ElementsAre(4, 5));
+  EXPECT_FALSE(page->has_more());
+}
+
+TEST_F(ChatServiceTest, SyncAtLatestSeqIsEmpty) {
+  SendMany(3);
+  auto page = Sync(3, 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->messages(), IsEmpty());
+  EXPECT_FALSE(page->has_more());
+  EXPECT_EQ(page->latest_seq(), 3u);
+}
+
+TEST_F(ChatServiceTest, SyncOfEmptyConversationHasLatestSeqZero) {
+  auto page = Sync(0, 10);
+  ASSERT_TRUE(page.ok()) << page.status();
+  EXPECT_THAT(page->messages(), IsEmpty());
+  EXPECT_FALSE(page->has_more());
+  EXPECT_EQ(page->latest_seq(), 0u);
+}
+
+TEST_F(ChatServiceTest, SyncLimitAbove500IsInvalidArgument) {
+  auto page = Sync(0, 501);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Message(page.status()), "limit must be at most 500");
+  EXPECT_TRUE(Sync(0, 500).ok());
+}
+
+TEST_F(ChatServiceTest, SyncLimitZeroMeans100) {
+  SendMany(150);
+  auto page = Sync(0, 0);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page->messages(), SizeIs(100));
+  EXPECT_EQ(page->messages(0).seq(), 1u);
+  EXPECT_EQ(page->messages(99).seq(), 100u);
+  EXPECT_TRUE(page->has_more());
+  EXPECT_EQ(page->latest_seq(), 150u);
+}
+
+TEST_F(ChatServiceTest, SyncMaxLimitReturns500) {
+  SendMany(501);
+  auto page = Sync(0, 500);
+  ASSERT_TRUE(page.ok()) << page.status();
+  ASSERT_THAT(page->messages(), SizeIs(500));
+  EXPECT_EQ(page->messages(499).seq(), 500u);
+  EXPECT_TRUE(page->has_more());
+}
+
+TEST_F(ChatServiceTest, SyncOfUnknownConversationIsNotFound) {
+  auto page = Sync(0, 10, 99);
+  EXPECT_EQ(page.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Message(page.status()), "no conversation 99");
+}
+
+TEST_F(ChatServiceTest, SyncWithoutCallerIsInvalidArgument) {
+  v1::SyncRequest request;
+  request.set_conversation_id(kLobby);
+  EXPECT_EQ(service_.Sync(request).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ChatServiceTest, SyncPassesOnStoreFailure) {
+  SendMany(2);
+  store_.FailNext(absl::UnavailableError("mysql is down"), "MessagesAfter");
+  EXPECT_EQ(Sync(0, 10).status().code(), absl::StatusCode::kUnavailable);
+}
+
+TEST_F(ChatServiceTest, ListConversationsReturnsLobbyWithLatestSeq) {
+  SendMany(3);
+  v1::ListConversationsRequest request;
+  *request.mutable_caller() = alice_;
+  auto list = service_.ListConversations(request);
+  ASSERT_TRUE(list.ok()) << list.status();
+  ASSERT_THAT(list->conversations(), SizeIs(1));
+  const v1::Conversation& lobby = list->conversations(0);
+  EXPECT_EQ(lobby.id(), kLobby);
+  EXPECT_EQ(lobby.kind(), "room");
+  EXPECT_EQ(lobby.name(), "lobby");
+  EXPECT_EQ(lobby.latest_seq(), 3u);
+}
+
+TEST_F(ChatServiceTest, ListConversationsWithoutCallerIsInvalidArgument) {
+  v1::ListConversationsRequest request;
+  EXPECT_EQ(service_.ListConversations(request).status().code(),
+            absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(ChatServiceTest, ConcurrentSendersGetDenseUniqueSeqs) {
+  constexpr int kThreads = 8;
+  constexpr int kPerThread = 100;
+  std::vector<std::vector<uint64_t>> seqs(kThreads);
+  std::vector<int> failures(kThreads, 0);
+  {
+    std::vector<std::jthread> senders;
+    for (int t = 0; t < kThreads; ++t) {
+      senders.emplace_back([&, t] {
+        v1::Caller caller = MakeCaller(100 + t, "user" + std::to_string(t));
+        for (int i = 0; i < kPerThread; ++i) {
+          v1::SendRequest request = ToLobby("t" + std::to_string(t) + "-" + std::to_string(i),
+                                            "message " + std::to_string(i));
+          *request.mutable_caller() = caller;
+          auto ack = service_.Send(request);
+          if (ack.ok()) {
+            seqs[t].push_back(ack->seq());
+          } else {
+            ++failures[t];
+          }
+        }
+      });
+    }
+  }
+  std::vector<uint64_t> all;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(failures[t], 0) << "thread " << t;
+    // Each sender's own messages are acked in increasing seq order.
+    EXPECT_TRUE(std::is_sorted(seqs[t].begin(), seqs[t].end())) << "thread " << t;
+    all.insert(all.end(), seqs[t].begin(), seqs[t].end());
+  }
+  std::sort(all.begin(), all.end());
+  std::vector<uint64_t> expected(kThreads * kPerThread);
+  for (size_t i = 0; i < expected.size(); ++i) expected[i] = i + 1;
+  EXPECT_EQ(all, expected);
+  EXPECT_THAT(store_.Messages(kLobby), SizeIs(kThreads * kPerThread));
+  EXPECT_THAT(publisher_.published(), SizeIs(kThreads * kPerThread));
+}
+
+}  // namespace
+}  // namespace natter::chat
