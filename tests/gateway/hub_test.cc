@@ -1,0 +1,275 @@
+// Hub: per-channel subscription, readiness, fan-out and resync, on a fake Redis subscriber.
+#include "hub.h"
+
+#include <gmock/gmock.h>
+#include <google/protobuf/unknown_field_set.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "fakes/fake_channel_subscriber.h"
+#include "fakes/recording_event_sink.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::gateway {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::IsEmpty;
+using ::testing::SizeIs;
+using ::testing::UnorderedElementsAre;
+
+std::string MessageEvent(uint64_t conversation_id, uint64_t seq, const std::string& text) {
+  v1::ServerEvent event;
+  v1::ChatMessage* m = event.mutable_message();
+  m->set_conversation_id(conversation_id);
+  m->set_seq(seq);
+  m->set_text(text);
+  return event.SerializeAsString();
+}
+
+// The texts of the chat messages `sink` received, in order; a marker if its frames do not decode.
+std::vector<std::string> Texts(const fakes::RecordingEventSink& sink) {
+  auto events = sink.Events();
+  if (!events.ok()) return {"<undecodable frames>"};
+  std::vector<std::string> out;
+  for (const auto& event : *events) out.push_back(event.message().text());
+  return out;
+}
+
+class HubTest : public ::testing::Test {
+ protected:
+  std::shared_ptr<fakes::RecordingEventSink> NewSink() {
+    return std::make_shared<fakes::RecordingEventSink>();
+  }
+
+  // Attaches `sink` and returns a counter of its on_ready calls.
+  std::shared_ptr<int> Attach(const std::shared_ptr<fakes::RecordingEventSink>& sink,
+                              const std::vector<std::string>& channels) {
+    auto ready = std::make_shared<int>(0);
+    hub_.Attach(sink, channels, [ready] { ++*ready; });
+    return ready;
+  }
+
+  fakes::FakeChannelSubscriber subscriber_;
+  Hub hub_{subscriber_};
+};
+
+TEST_F(HubTest, AttachSubscribesEveryChannel) {
+  auto sink = NewSink();
+  Attach(sink, {"room:1", "user:7"});
+  EXPECT_THAT(subscriber_.subscribed(), ElementsAre("room:1", "user:7"));
+  EXPECT_EQ(hub_.channel_count(), 2u);
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), IsEmpty());
+}
+
+TEST_F(HubTest, SeveralSinksShareOneSubscriptionPerChannel) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  auto carol = NewSink();
+  Attach(alice, {"room:1", "user:1"});
+  Attach(bob, {"room:1", "user:2"});
+  Attach(carol, {"room:1", "user:3"});
+  EXPECT_EQ(hub_.channel_count(), 4u);
+  EXPECT_THAT(subscriber_.subscribed(), ElementsAre("room:1", "user:1", "user:2", "user:3"));
+  EXPECT_EQ(subscriber_.subscribes_sent("room:1"), 1);
+  EXPECT_EQ(subscriber_.subscribes_sent("user:2"), 1);
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), IsEmpty());
+}
+
+TEST_F(HubTest, OnReadyWaitsForEveryChannelToBeConfirmed) {
+  auto sink = NewSink();
+  auto ready = Attach(sink, {"room:1", "room:2", "user:7"});
+  EXPECT_EQ(*ready, 0);
+  subscriber_.Confirm("room:1");
+  EXPECT_EQ(*ready, 0);
+  subscriber_.Confirm("user:7");
+  EXPECT_EQ(*ready, 0);
+  subscriber_.Confirm("room:2");
+  EXPECT_EQ(*ready, 1);
+  subscriber_.Confirm("room:2");  // a repeated confirmation does not fire it again
+  subscriber_.RunReadyCallbacks();
+  EXPECT_EQ(*ready, 1);
+}
+
+TEST_F(HubTest, OnReadyFiresForEachSinkOfASharedChannel) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  auto alice_ready = Attach(alice, {"room:1", "user:1"});
+  auto bob_ready = Attach(bob, {"room:1", "user:2"});
+  subscriber_.Confirm("room:1");
+  subscriber_.Confirm("user:1");
+  EXPECT_EQ(*alice_ready, 1);
+  EXPECT_EQ(*bob_ready, 0);  // still waiting for user:2
+  subscriber_.Confirm("user:2");
+  EXPECT_EQ(*alice_ready, 1);
+  EXPECT_EQ(*bob_ready, 1);
+}
+
+TEST_F(HubTest, LateSinkOnConfirmedChannelBecomesReadyWithoutNewSubscribe) {
+  auto alice = NewSink();
+  Attach(alice, {"room:1"});
+  subscriber_.Confirm("room:1");
+  auto bob = NewSink();
+  auto bob_ready = Attach(bob, {"room:1"});
+  EXPECT_EQ(*bob_ready, 0);  // callbacks never run inside Attach
+  EXPECT_EQ(subscriber_.RunReadyCallbacks(), 1);
+  EXPECT_EQ(*bob_ready, 1);
+  EXPECT_EQ(subscriber_.subscribes_sent("room:1"), 1);
+}
+
+TEST_F(HubTest, AttachWithoutChannelsIsReadyAtOnce) {
+  auto sink = NewSink();
+  auto ready = Attach(sink, {});
+  EXPECT_EQ(*ready, 1);
+  EXPECT_THAT(subscriber_.subscribe_calls(), IsEmpty());
+  EXPECT_EQ(hub_.channel_count(), 0u);
+}
+
+TEST_F(HubTest, DeliverReachesEverySinkOnTheChannelAndNoOther) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  auto carol = NewSink();
+  Attach(alice, {"room:1", "user:1"});
+  Attach(bob, {"room:1", "user:2"});
+  Attach(carol, {"room:2", "user:3"});
+
+  hub_.Deliver("room:1", MessageEvent(1, 1, "to room 1"));
+  hub_.Deliver("user:2", MessageEvent(9, 1, "to bob"));
+  hub_.Deliver("room:2", MessageEvent(2, 1, "to room 2"));
+  hub_.Deliver("room:1", MessageEvent(1, 2, "room 1 again"));
+
+  EXPECT_THAT(Texts(*alice), ElementsAre("to room 1", "room 1 again"));
+  EXPECT_THAT(Texts(*bob), ElementsAre("to room 1", "to bob", "room 1 again"));
+  EXPECT_THAT(Texts(*carol), ElementsAre("to room 2"));
+}
+
+TEST_F(HubTest, DeliveredEventArrivesIntactAndFramed) {
+  auto sink = NewSink();
+  Attach(sink, {"room:1"});
+  const std::string payload = MessageEvent(1, 42, std::string(500, 'z'));
+  hub_.Deliver("room:1", payload);
+  auto frames = sink->frames();
+  ASSERT_THAT(frames, SizeIs(1));
+  // Field 1 of ServerFrame, length 500-odd as a two-byte varint, then the publisher's bytes
+  // untouched.
+  EXPECT_EQ(frames[0].substr(0, 1), "\x0A");
+  EXPECT_EQ(frames[0].substr(frames[0].size() - payload.size()), payload);
+  auto events = sink->Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(*events, SizeIs(1));
+  EXPECT_EQ((*events)[0].message().seq(), 42u);
+}
+
+TEST_F(HubTest, DeliverOnChannelWithoutSinksIsDropped) {
+  auto sink = NewSink();
+  Attach(sink, {"room:1"});
+  hub_.Deliver("room:2", MessageEvent(2, 1, "nobody here"));
+  EXPECT_THAT(sink->frames(), IsEmpty());
+}
+
+TEST_F(HubTest, MalformedPayloadIsDropped) {
+  auto sink = NewSink();
+  Attach(sink, {"room:1"});
+  hub_.Deliver("room:1", "\xFF\xFF\xFF not protobuf");
+  hub_.Deliver("room:1", std::string("\x1A\x64", 2));  // field 3 claims 100 bytes, has none
+  hub_.Deliver("room:1", "");                          // parses, but carries no event
+  v1::ServerEvent unknown_only;
+  unknown_only.GetReflection()->MutableUnknownFields(&unknown_only)->AddVarint(99, 1);
+  hub_.Deliver("room:1", unknown_only.SerializeAsString());
+  EXPECT_THAT(sink->frames(), IsEmpty());
+
+  hub_.Deliver("room:1", MessageEvent(1, 1, "well formed"));
+  EXPECT_THAT(Texts(*sink), ElementsAre("well formed"));
+}
+
+TEST_F(HubTest, DetachOfLastSinkUnsubscribes) {
+  auto sink = NewSink();
+  Attach(sink, {"room:1", "user:7"});
+  hub_.Detach(sink.get());
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), UnorderedElementsAre("room:1", "user:7"));
+  EXPECT_THAT(subscriber_.subscribed(), IsEmpty());
+  EXPECT_EQ(hub_.channel_count(), 0u);
+  hub_.Deliver("room:1", MessageEvent(1, 1, "after detach"));
+  EXPECT_THAT(sink->frames(), IsEmpty());
+}
+
+TEST_F(HubTest, DetachOfNonLastSinkKeepsSharedChannels) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  Attach(alice, {"room:1", "user:1"});
+  Attach(bob, {"room:1", "user:2"});
+  hub_.Detach(alice.get());
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("user:1"));
+  EXPECT_THAT(subscriber_.subscribed(), ElementsAre("room:1", "user:2"));
+  EXPECT_EQ(hub_.channel_count(), 2u);
+
+  hub_.Deliver("room:1", MessageEvent(1, 1, "still here"));
+  EXPECT_THAT(Texts(*alice), IsEmpty());
+  EXPECT_THAT(Texts(*bob), ElementsAre("still here"));
+
+  hub_.Detach(bob.get());
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), UnorderedElementsAre("user:1", "room:1", "user:2"));
+  EXPECT_EQ(hub_.channel_count(), 0u);
+}
+
+TEST_F(HubTest, DetachOfUnknownSinkChangesNothing) {
+  auto attached = NewSink();
+  auto stranger = NewSink();
+  Attach(attached, {"room:1"});
+  hub_.Detach(stranger.get());
+  hub_.Detach(attached.get());
+  hub_.Detach(attached.get());  // twice
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("room:1"));
+}
+
+TEST_F(HubTest, ReattachAfterLastDetachSubscribesAgain) {
+  auto first = NewSink();
+  Attach(first, {"room:1"});
+  subscriber_.Confirm("room:1");
+  hub_.Detach(first.get());
+  auto second = NewSink();
+  auto ready = Attach(second, {"room:1"});
+  EXPECT_EQ(subscriber_.subscribes_sent("room:1"), 2);
+  EXPECT_EQ(*ready, 0);
+  subscriber_.Confirm("room:1");
+  EXPECT_EQ(*ready, 1);
+  hub_.Deliver("room:1", MessageEvent(1, 1, "welcome back"));
+  EXPECT_THAT(Texts(*second), ElementsAre("welcome back"));
+}
+
+TEST_F(HubTest, ResyncAllReachesEverySink) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  auto gone = NewSink();
+  Attach(alice, {"room:1"});
+  Attach(bob, {"user:2"});
+  Attach(gone, {"room:1"});
+  hub_.Detach(gone.get());
+  hub_.ResyncAll("redis reconnected");
+  EXPECT_THAT(alice->resyncs(), ElementsAre("redis reconnected"));
+  EXPECT_THAT(bob->resyncs(), ElementsAre("redis reconnected"));
+  EXPECT_THAT(gone->resyncs(), IsEmpty());
+  EXPECT_THAT(alice->frames(), IsEmpty());
+}
+
+TEST_F(HubTest, AllSinksListsAttachedSinksOnly) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  Attach(alice, {"room:1"});
+  Attach(bob, {"room:1", "room:2"});
+  std::vector<std::shared_ptr<EventSink>> all = hub_.AllSinks();
+  std::set<const EventSink*> ptrs;
+  for (const auto& sink : all) ptrs.insert(sink.get());
+  EXPECT_EQ(ptrs, (std::set<const EventSink*>{alice.get(), bob.get()}));
+  hub_.Detach(bob.get());
+  all = hub_.AllSinks();
+  ASSERT_THAT(all, SizeIs(1));
+  EXPECT_EQ(all[0].get(), alice.get());
+}
+
+}  // namespace
+}  // namespace natter::gateway
