@@ -143,19 +143,18 @@ TEST_P(InvalidRedisUrlTest, IsInvalidArgument) {
 
 INSTANTIATE_TEST_SUITE_P(
     Urls, InvalidRedisUrlTest,
-    ::testing::Values(
-        InvalidCase{"Empty", "", "redis://HOST:PORT"},
-        InvalidCase{"WrongScheme", "rediss://cache:6379", "must look like"},
-        InvalidCase{"NoHost", "redis://", "host is empty"},
-        InvalidCase{"PasswordButNoHost", "redis://:pw@", "host is empty"},
-        InvalidCase{"DbNotANumber", "redis://cache/x", "database \"x\""},
-        InvalidCase{"DbEmpty", "redis://cache/", "database \"\""},
-        InvalidCase{"DbTrailingGarbage", "redis://cache/1x", "database \"1x\""},
-        InvalidCase{"DbNegative", "redis://cache/-1", "database \"-1\""},
-        InvalidCase{"PortNotANumber", "redis://cache:port", "port \"port\""},
-        InvalidCase{"PortTooLarge", "redis://cache:99999/0", "port \"99999\""},
-        InvalidCase{"UnclosedBracket", "redis://[::1:6379", "unclosed '['"},
-        InvalidCase{"GarbageAfterBracket", "redis://[::1]x", "expected ':'"}),
+    ::testing::Values(InvalidCase{"Empty", "", "redis://HOST:PORT"},
+                      InvalidCase{"WrongScheme", "rediss://cache:6379", "must look like"},
+                      InvalidCase{"NoHost", "redis://", "host is empty"},
+                      InvalidCase{"PasswordButNoHost", "redis://:pw@", "host is empty"},
+                      InvalidCase{"DbNotANumber", "redis://cache/x", "database \"x\""},
+                      InvalidCase{"DbEmpty", "redis://cache/", "database \"\""},
+                      InvalidCase{"DbTrailingGarbage", "redis://cache/1x", "database \"1x\""},
+                      InvalidCase{"DbNegative", "redis://cache/-1", "database \"-1\""},
+                      InvalidCase{"PortNotANumber", "redis://cache:port", "port \"port\""},
+                      InvalidCase{"PortTooLarge", "redis://cache:99999/0", "port \"99999\""},
+                      InvalidCase{"UnclosedBracket", "redis://[::1:6379", "unclosed '['"},
+                      InvalidCase{"GarbageAfterBracket", "redis://[::1]x", "expected ':'"}),
     [](const ::testing::TestParamInfo<InvalidCase>& p) { return p.param.name; });
 
 }  // namespace

@@ -1,11 +1,11 @@
 // SplitSqlStatements: how a migration file becomes the statements sent to MySQL one at a time.
+#include "common/migrations.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
 #include <vector>
-
-#include "common/migrations.h"
 
 namespace natter {
 namespace {
@@ -47,7 +47,8 @@ TEST(SplitSqlStatementsTest, OnlyCommentsHasNoStatements) {
 }
 
 TEST(SplitSqlStatementsTest, SkipsBlankLinesBetweenStatements) {
-  EXPECT_THAT(Split("\n\n   \nSELECT 1;\n\n\t\n\nSELECT 2;\n\n"), ElementsAre("SELECT 1", "SELECT 2"));
+  EXPECT_THAT(Split("\n\n   \nSELECT 1;\n\n\t\n\nSELECT 2;\n\n"),
+              ElementsAre("SELECT 1", "SELECT 2"));
 }
 
 TEST(SplitSqlStatementsTest, KeepsMultiLineStatementTogether) {
@@ -74,7 +75,8 @@ TEST(SplitSqlStatementsTest, KeepsTrailingStatementWithoutSemicolon) {
 }
 
 TEST(SplitSqlStatementsTest, SemicolonInsideALineDoesNotSplit) {
-  EXPECT_THAT(Split("INSERT INTO t VALUES ('a;b');\n"), ElementsAre("INSERT INTO t VALUES ('a;b')"));
+  EXPECT_THAT(Split("INSERT INTO t VALUES ('a;b');\n"),
+              ElementsAre("INSERT INTO t VALUES ('a;b')"));
   EXPECT_THAT(Split("SELECT 1; SELECT 2;\n"), ElementsAre("SELECT 1; SELECT 2"));
 }
 
@@ -87,10 +89,10 @@ TEST(SplitSqlStatementsTest, WhitespaceOnlyLinesAfterLastStatementAddNothing) {
   EXPECT_THAT(SplitSqlStatements("SELECT 1;\n   \n\t\n"), ElementsAre("SELECT 1"));
 }
 
-// A comment indented under a statement (as SQL formatters write them) must not become a statement of
-// its own: MySQL rejects a statement that is only a comment with "Query was empty".
-// DISABLED: product bug, libs/common/migrations.cc SplitSqlStatements checks starts_with("--") on the
-// line with only trailing white space removed, so "  -- note" is not recognised as a comment.
+// A comment indented under a statement (as SQL formatters write them) must not become a statement
+// of its own: MySQL rejects a statement that is only a comment with "Query was empty". DISABLED:
+// product bug, libs/common/migrations.cc SplitSqlStatements checks starts_with("--") on the line
+// with only trailing white space removed, so "  -- note" is not recognised as a comment.
 TEST(SplitSqlStatementsTest, DISABLED_IndentedCommentIsNotAStatement) {
   EXPECT_THAT(Split("SELECT 1;\n  -- indented trailing comment\n"), ElementsAre("SELECT 1"));
   EXPECT_THAT(Split("CREATE TABLE t (\n  id INT, -- x\n  -- the name;\n  name TEXT\n);\n"),

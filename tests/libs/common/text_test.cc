@@ -48,13 +48,14 @@ INSTANTIATE_TEST_SUITE_P(
     ::testing::Values(TextCase{"Ascii", "hello, world"}, TextCase{"SingleCharacter", "a"},
                       TextCase{"SurroundingSpaces", "  padded  "},
                       TextCase{"Newline", "line one\nline two"}, TextCase{"Tab", "col1\tcol2"},
-                      TextCase{"Latin1", "h\xC3\xA9llo w\xC3\xB6rld"},            // héllo wörld
-                      TextCase{"Cjk", "\xE4\xBD\xA0\xE5\xA5\xBD\xEF\xBC\x8C\xE4\xB8\x96\xE7\x95\x8C"},
-                      TextCase{"Emoji", "\xF0\x9F\x91\x8B\xF0\x9F\x8F\xBD"},      // 👋🏽
-                      TextCase{"ZwjSequence",                                      // 👨‍👩‍👧
+                      TextCase{"Latin1", "h\xC3\xA9llo w\xC3\xB6rld"},  // héllo wörld
+                      TextCase{"Cjk",
+                               "\xE4\xBD\xA0\xE5\xA5\xBD\xEF\xBC\x8C\xE4\xB8\x96\xE7\x95\x8C"},
+                      TextCase{"Emoji", "\xF0\x9F\x91\x8B\xF0\x9F\x8F\xBD"},  // 👋🏽
+                      TextCase{"ZwjSequence",                                 // 👨‍👩‍👧
                                "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F"
                                "\x91\xA7"},
-                      TextCase{"HighestCodePoint", "x\xF4\x8F\xBF\xBF"},          // U+10FFFF
+                      TextCase{"HighestCodePoint", "x\xF4\x8F\xBF\xBF"},  // U+10FFFF
                       TextCase{"EmojiAfterNewline", "\n\xF0\x9F\x98\x80"}),
     CaseName);
 
@@ -78,33 +79,33 @@ constexpr const char* kBlank = "message is only white space";
 
 INSTANTIATE_TEST_SUITE_P(
     Texts, RejectedTextTest,
-    ::testing::Values(
-        RejectedCase{"Empty", "", "message is empty"},
-        RejectedCase{"OneSpace", " ", kBlank}, RejectedCase{"Spaces", "     ", kBlank},
-        RejectedCase{"NewlinesAndTabs", "\n\t\n  \t", kBlank},
-        RejectedCase{"NoBreakSpace", "\xC2\xA0", kBlank},              // U+00A0
-        RejectedCase{"IdeographicSpace", "\xE3\x80\x80 ", kBlank},     // U+3000
-        RejectedCase{"BadContinuation", "\xC3\x28", kNotUtf8},
-        RejectedCase{"LoneContinuation", "abc\x80", kNotUtf8},
-        RejectedCase{"TruncatedTwoByte", "abc\xC3", kNotUtf8},
-        RejectedCase{"TruncatedThreeByte", "\xE2\x82", kNotUtf8},
-        RejectedCase{"TruncatedFourByte", "\xF0\x9F\x98", kNotUtf8},
-        RejectedCase{"OverlongSlash", "\xC0\xAF", kNotUtf8},
-        RejectedCase{"OverlongTwoByte", "\xC1\xBF", kNotUtf8},
-        RejectedCase{"OverlongThreeByte", "\xE0\x80\xAF", kNotUtf8},
-        RejectedCase{"OverlongFourByte", "\xF0\x80\x80\xAF", kNotUtf8},
-        RejectedCase{"Surrogate", "\xED\xA0\x80", kNotUtf8},           // U+D800
-        RejectedCase{"AboveUnicode", "\xF4\x90\x80\x80", kNotUtf8},    // U+110000
-        RejectedCase{"ByteFF", "\xFF", kNotUtf8},
-        RejectedCase{"InvalidBeforeControl", "\x01\xC3\x28", kNotUtf8},
-        RejectedCase{"Nul", std::string("a\0b", 3), kControl},
-        RejectedCase{"StartOfHeading", "hi\x01", kControl},
-        RejectedCase{"Escape", "\x1B[31mred", kControl},
-        RejectedCase{"Bell", "ding\a", kControl},
-        RejectedCase{"Delete", "del\x7F", kControl},
-        RejectedCase{"CarriageReturn", "one\r\ntwo", kControl},
-        RejectedCase{"NextLineC1", "a\xC2\x85", kControl},             // U+0085
-        RejectedCase{"ControlAmongSpaces", " \x0B ", kControl}),
+    ::testing::Values(RejectedCase{"Empty", "", "message is empty"},
+                      RejectedCase{"OneSpace", " ", kBlank},
+                      RejectedCase{"Spaces", "     ", kBlank},
+                      RejectedCase{"NewlinesAndTabs", "\n\t\n  \t", kBlank},
+                      RejectedCase{"NoBreakSpace", "\xC2\xA0", kBlank},           // U+00A0
+                      RejectedCase{"IdeographicSpace", "\xE3\x80\x80 ", kBlank},  // U+3000
+                      RejectedCase{"BadContinuation", "\xC3\x28", kNotUtf8},
+                      RejectedCase{"LoneContinuation", "abc\x80", kNotUtf8},
+                      RejectedCase{"TruncatedTwoByte", "abc\xC3", kNotUtf8},
+                      RejectedCase{"TruncatedThreeByte", "\xE2\x82", kNotUtf8},
+                      RejectedCase{"TruncatedFourByte", "\xF0\x9F\x98", kNotUtf8},
+                      RejectedCase{"OverlongSlash", "\xC0\xAF", kNotUtf8},
+                      RejectedCase{"OverlongTwoByte", "\xC1\xBF", kNotUtf8},
+                      RejectedCase{"OverlongThreeByte", "\xE0\x80\xAF", kNotUtf8},
+                      RejectedCase{"OverlongFourByte", "\xF0\x80\x80\xAF", kNotUtf8},
+                      RejectedCase{"Surrogate", "\xED\xA0\x80", kNotUtf8},         // U+D800
+                      RejectedCase{"AboveUnicode", "\xF4\x90\x80\x80", kNotUtf8},  // U+110000
+                      RejectedCase{"ByteFF", "\xFF", kNotUtf8},
+                      RejectedCase{"InvalidBeforeControl", "\x01\xC3\x28", kNotUtf8},
+                      RejectedCase{"Nul", std::string("a\0b", 3), kControl},
+                      RejectedCase{"StartOfHeading", "hi\x01", kControl},
+                      RejectedCase{"Escape", "\x1B[31mred", kControl},
+                      RejectedCase{"Bell", "ding\a", kControl},
+                      RejectedCase{"Delete", "del\x7F", kControl},
+                      RejectedCase{"CarriageReturn", "one\r\ntwo", kControl},
+                      RejectedCase{"NextLineC1", "a\xC2\x85", kControl},  // U+0085
+                      RejectedCase{"ControlAmongSpaces", " \x0B ", kControl}),
     [](const ::testing::TestParamInfo<RejectedCase>& p) { return p.param.name; });
 
 TEST(ValidateTextTest, AcceptsExactlyMaxBytes) {
@@ -143,8 +144,8 @@ TEST(IsValidUtf8Test, ControlCharactersAreValidUtf8) {
 }
 
 TEST(IsValidUtf8Test, RejectsMalformedSequences) {
-  for (const char* bad : {"\xC3\x28", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xC0\x80", "\xED\xBF\xBF",
-                          "\xF8\x88\x80\x80\x80", "ok\xFE"}) {
+  for (const char* bad : {"\xC3\x28", "\xC3", "\xE2\x82", "\xF0\x9F\x98", "\xC0\x80",
+                          "\xED\xBF\xBF", "\xF8\x88\x80\x80\x80", "ok\xFE"}) {
     EXPECT_FALSE(IsValidUtf8(bad)) << Printable(bad);
   }
 }

@@ -117,7 +117,8 @@ TEST(WorkerPoolTest, DestructorRunsQueuedTasksBeforeReturning) {
   WorkerPool* raw = pool.get();
   Latch started(1);
   // Holds the only worker until the destructor has begun: TrySubmit fails once the pool is stopping
-  // (the queue is far too large to fill), so the queued tasks below are still waiting when it starts.
+  // (the queue is far too large to fill), so the queued tasks below are still waiting when it
+  // starts.
   ASSERT_TRUE(pool->TrySubmit([&] {
     started.CountDown();
     while (raw->TrySubmit([] {})) std::this_thread::yield();

@@ -34,9 +34,7 @@ INSTANTIATE_TEST_SUITE_P(
                       TimeCase{-1'000, "1969-12-31T23:59:59.000Z"},
                       TimeCase{-1'001, "1969-12-31T23:59:58.999Z"},
                       TimeCase{-86'400'000, "1969-12-31T00:00:00.000Z"}),
-    [](const ::testing::TestParamInfo<TimeCase>& p) {
-      return "Case" + std::to_string(p.index);
-    });
+    [](const ::testing::TestParamInfo<TimeCase>& p) { return "Case" + std::to_string(p.index); });
 
 TEST(AckJsonTest, HasEveryFieldWithItsValue) {
   v1::SendAck ack;
