@@ -170,7 +170,8 @@ void ClientStream::OnReadDone(bool ok) {
     return;
   }
   v1::ClientFrame frame;
-  grpc::Status parsed = grpc::SerializationTraits<v1::ClientFrame>::Deserialize(&read_buffer_, &frame);
+  grpc::Status parsed =
+      grpc::SerializationTraits<v1::ClientFrame>::Deserialize(&read_buffer_, &frame);
   if (!parsed.ok()) {
     FinishAfterFlush(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
                                   "malformed frame: not a natter.v1.ClientFrame"));
@@ -231,21 +232,20 @@ void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) 
   }
   call->request.set_client_msg_id(send.client_msg_id());
   call->request.set_text(send.text());
-  gateway_.chat->async()->Send(
-      &call->context, &call->request, &call->response,
-      [self = shared_from_this(), call, request_id](grpc::Status status) {
-        v1::ServerEvent event;
-        v1::CommandResult* result = event.mutable_result();
-        result->set_request_id(request_id);
-        if (status.ok()) {
-          *result->mutable_ack() = call->response.ack();
-        } else {
-          grpc::Status shown = ClientFacing(status, "the chat service");
-          result->set_code(shown.error_code());
-          result->set_error(shown.error_message());
-        }
-        self->CommandDone(std::move(event));
-      });
+  gateway_.chat->async()->Send(&call->context, &call->request, &call->response,
+                               [self = shared_from_this(), call, request_id](grpc::Status status) {
+                                 v1::ServerEvent event;
+                                 v1::CommandResult* result = event.mutable_result();
+                                 result->set_request_id(request_id);
+                                 if (status.ok()) {
+                                   *result->mutable_ack() = call->response.ack();
+                                 } else {
+                                   grpc::Status shown = ClientFacing(status, "the chat service");
+                                   result->set_code(shown.error_code());
+                                   result->set_error(shown.error_message());
+                                 }
+                                 self->CommandDone(std::move(event));
+                               });
 }
 
 void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& sync) {
@@ -255,21 +255,20 @@ void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& s
   call->request.set_conversation_id(sync.conversation_id());
   call->request.set_after_seq(sync.after_seq());
   call->request.set_limit(sync.limit());
-  gateway_.chat->async()->Sync(
-      &call->context, &call->request, &call->response,
-      [self = shared_from_this(), call, request_id](grpc::Status status) {
-        v1::ServerEvent event;
-        v1::CommandResult* result = event.mutable_result();
-        result->set_request_id(request_id);
-        if (status.ok()) {
-          *result->mutable_sync() = std::move(call->response);
-        } else {
-          grpc::Status shown = ClientFacing(status, "the chat service");
-          result->set_code(shown.error_code());
-          result->set_error(shown.error_message());
-        }
-        self->CommandDone(std::move(event));
-      });
+  gateway_.chat->async()->Sync(&call->context, &call->request, &call->response,
+                               [self = shared_from_this(), call, request_id](grpc::Status status) {
+                                 v1::ServerEvent event;
+                                 v1::CommandResult* result = event.mutable_result();
+                                 result->set_request_id(request_id);
+                                 if (status.ok()) {
+                                   *result->mutable_sync() = std::move(call->response);
+                                 } else {
+                                   grpc::Status shown = ClientFacing(status, "the chat service");
+                                   result->set_code(shown.error_code());
+                                   result->set_error(shown.error_message());
+                                 }
+                                 self->CommandDone(std::move(event));
+                               });
 }
 
 void ClientStream::CommandDone(v1::ServerEvent result) {
@@ -399,7 +398,8 @@ void ClientStream::OnDone() {
     gateway_.presence->async()->StreamClosed(
         &call->context, &call->request, &call->response, [call](grpc::Status status) {
           // If this is lost, the stream expires from presence at the end of its TTL.
-          if (!status.ok()) spdlog::warn("presence StreamClosed failed: {}", status.error_message());
+          if (!status.ok())
+            spdlog::warn("presence StreamClosed failed: {}", status.error_message());
         });
     spdlog::debug("stream {} of user {} ended", stream_id_, caller_.user_id());
   }

@@ -1,7 +1,7 @@
-// One connected client: a bidirectional gRPC stream (callback API, raw bytes so events serialized once
-// are written to every stream as they are). Authenticates with the bearer token, attaches to the hub,
-// sends Welcome, then relays commands to the services and events to the client. One read and one
-// write in flight; everything queued while a write is in flight goes out as the next frame.
+// One connected client: a bidirectional gRPC stream (callback API, raw bytes so events serialized
+// once are written to every stream as they are). Authenticates with the bearer token, attaches to
+// the hub, sends Welcome, then relays commands to the services and events to the client. One read
+// and one write in flight; everything queued while a write is in flight goes out as the next frame.
 #pragma once
 
 #include <grpcpp/grpcpp.h>

@@ -10,7 +10,8 @@
 namespace natter::gateway {
 namespace {
 
-constexpr char kEventsFieldTag = 0x0A;  // field 1 (ServerFrame.events), wire type 2 (length-delimited)
+constexpr char kEventsFieldTag =
+    0x0A;  // field 1 (ServerFrame.events), wire type 2 (length-delimited)
 
 }  // namespace
 

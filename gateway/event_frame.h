@@ -1,6 +1,7 @@
-// Events travel through the gateway already serialized. A ServerFrame on the wire is the concatenation of
-// its events, each as field 1 (tag 0x0A, varint length, ServerEvent bytes), so the gateway frames an event
-// once and writes the same bytes to every stream (grpc::Slice copies share memory).
+// Events travel through the gateway already serialized. A ServerFrame on the wire is the
+// concatenation of its events, each as field 1 (tag 0x0A, varint length, ServerEvent bytes), so the
+// gateway frames an event once and writes the same bytes to every stream (grpc::Slice copies share
+// memory).
 #pragma once
 
 #include <grpcpp/support/slice.h>

@@ -25,10 +25,9 @@ grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* 
   auto* reactor = context->DefaultReactor();
   auto call = std::make_shared<grpc::ClientContext>();
   call->set_deadline(DeadlineIn(gateway_.options.call_timeout));
-  gateway_.auth->async()->Register(call.get(), request, response,
-                                   [reactor, call](grpc::Status status) {
-                                     reactor->Finish(AuthFacing(status));
-                                   });
+  gateway_.auth->async()->Register(
+      call.get(), request, response,
+      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
   return reactor;
 }
 
@@ -44,10 +43,9 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
   call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
   call->request = *request;
   call->request.set_client_address(context->peer());  // never what the client claims
-  gateway_.auth->async()->Login(&call->context, &call->request, response,
-                                [reactor, call](grpc::Status status) {
-                                  reactor->Finish(AuthFacing(status));
-                                });
+  gateway_.auth->async()->Login(
+      &call->context, &call->request, response,
+      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
   return reactor;
 }
 

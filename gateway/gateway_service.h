@@ -1,5 +1,5 @@
-// The client-facing Gateway service: Register and Login are forwarded to natter-auth; Connect opens a
-// ClientStream. Also the periodic presence heartbeat and the drain on shutdown.
+// The client-facing Gateway service: Register and Login are forwarded to natter-auth; Connect opens
+// a ClientStream. Also the periodic presence heartbeat and the drain on shutdown.
 #pragma once
 
 #include <chrono>
@@ -12,9 +12,8 @@
 
 namespace natter::gateway {
 
-using GatewayBase = v1::Gateway::WithCallbackMethod_Register<
-    v1::Gateway::WithCallbackMethod_Login<v1::Gateway::WithRawCallbackMethod_Connect<
-        v1::Gateway::Service>>>;
+using GatewayBase = v1::Gateway::WithCallbackMethod_Register<v1::Gateway::WithCallbackMethod_Login<
+    v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>;
 
 class GatewayService final : public GatewayBase {
  public:

@@ -28,8 +28,8 @@ void Hub::Attach(const std::shared_ptr<EventSink>& sink, const std::vector<std::
     if (current) *next = *current;
     next->push_back(sink);
     current = std::move(next);
-    // Idempotent in the subscriber: the first call subscribes, later ones only wait for confirmation.
-    // The callback runs on the subscriber thread, never under this lock.
+    // Idempotent in the subscriber: the first call subscribes, later ones only wait for
+    // confirmation. The callback runs on the subscriber thread, never under this lock.
     subscriber_.Subscribe(channel, [remaining, ready] {
       if (remaining->fetch_sub(1) == 1 && *ready) (*ready)();
     });

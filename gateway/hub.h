@@ -1,7 +1,7 @@
-// The gateway's routing table: which local streams want which Redis channel. The gateway subscribes to a
-// channel when its first local stream needs it and unsubscribes when the last one leaves, so Redis sends
-// each gateway only the traffic of its own users. Fan-out reads an immutable snapshot, never holding the
-// lock while writing to streams.
+// The gateway's routing table: which local streams want which Redis channel. The gateway subscribes
+// to a channel when its first local stream needs it and unsubscribes when the last one leaves, so
+// Redis sends each gateway only the traffic of its own users. Fan-out reads an immutable snapshot,
+// never holding the lock while writing to streams.
 #pragma once
 
 #include <grpcpp/support/slice.h>

@@ -117,8 +117,7 @@ int main(int argc, char** argv) {
 
   spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
   gateway.draining = true;
-  server.Drain(std::chrono::seconds(server_flags.drain_seconds), [&] {
-    service.GoAwayAll("this gateway is shutting down; reconnect to continue");
-  });
+  server.Drain(std::chrono::seconds(server_flags.drain_seconds),
+               [&] { service.GoAwayAll("this gateway is shutting down; reconnect to continue"); });
   return 0;
 }

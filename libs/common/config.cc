@@ -54,7 +54,8 @@ absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
   constexpr std::string_view kScheme = "mysql://";
   constexpr std::string_view kWhat = "MySQL URL";
   if (!url.starts_with(kScheme)) {
-    return absl::InvalidArgumentError("MySQL URL must look like mysql://USER:PASSWORD@HOST:PORT/DB");
+    return absl::InvalidArgumentError(
+        "MySQL URL must look like mysql://USER:PASSWORD@HOST:PORT/DB");
   }
   url.remove_prefix(kScheme.size());
   MysqlConfig config;
@@ -91,8 +92,8 @@ absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
   if (auto at = url.rfind('@'); at != std::string_view::npos) {
     auto userinfo = url.substr(0, at);
     auto colon = userinfo.find(':');
-    config.password = std::string(colon == std::string_view::npos ? userinfo
-                                                                   : userinfo.substr(colon + 1));
+    config.password =
+        std::string(colon == std::string_view::npos ? userinfo : userinfo.substr(colon + 1));
     url.remove_prefix(at + 1);
   }
   auto slash = url.find('/');

@@ -9,18 +9,29 @@
 namespace natter {
 namespace {
 
-// %j: the log message escaped for a JSON string, so a quote or newline in a message cannot break a line.
+// %j: the log message escaped for a JSON string, so a quote or newline in a message cannot break a
+// line.
 class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
  public:
   void format(const spdlog::details::log_msg& msg, const std::tm&,
               spdlog::memory_buf_t& dest) override {
     for (char c : msg.payload) {
       switch (c) {
-        case '"': Append(dest, "\\\""); break;
-        case '\\': Append(dest, "\\\\"); break;
-        case '\n': Append(dest, "\\n"); break;
-        case '\r': Append(dest, "\\r"); break;
-        case '\t': Append(dest, "\\t"); break;
+        case '"':
+          Append(dest, "\\\"");
+          break;
+        case '\\':
+          Append(dest, "\\\\");
+          break;
+        case '\n':
+          Append(dest, "\\n");
+          break;
+        case '\r':
+          Append(dest, "\\r");
+          break;
+        case '\t':
+          Append(dest, "\\t");
+          break;
         default:
           if (static_cast<unsigned char>(c) < 0x20) {
             char buf[8];

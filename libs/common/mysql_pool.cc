@@ -58,7 +58,8 @@ absl::Status MysqlPool::Check() {
 
 absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Open() {
   sql::ConnectOptionsMap options;
-  options["hostName"] = sql::SQLString("tcp://" + config_.host + ":" + std::to_string(config_.port));
+  options["hostName"] =
+      sql::SQLString("tcp://" + config_.host + ":" + std::to_string(config_.port));
   options["userName"] = sql::SQLString(config_.user);
   options["password"] = sql::SQLString(config_.password);
   options["schema"] = sql::SQLString(config_.database);
@@ -72,7 +73,8 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Open() {
         sql::mysql::get_mysql_driver_instance()->connect(options));
     std::unique_ptr<sql::Statement> stmt(conn->createStatement());
     stmt->execute("SET SESSION time_zone = '+00:00'");
-    stmt->execute("SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'");
+    stmt->execute(
+        "SET SESSION sql_mode = 'STRICT_ALL_TABLES,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO'");
     stmt->execute("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED");
     return conn;
   } catch (const sql::SQLException& e) {
@@ -114,9 +116,8 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Acquire() {
       }
       return conn;
     }
-    if (!cv_.wait_for(lock, kAcquireTimeout, [this] {
-          return !idle_.empty() || open_ < max_connections_;
-        })) {
+    if (!cv_.wait_for(lock, kAcquireTimeout,
+                      [this] { return !idle_.empty() || open_ < max_connections_; })) {
       return absl::UnavailableError("all database connections are busy, try again");
     }
   }

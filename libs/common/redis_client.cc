@@ -92,9 +92,9 @@ absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& 
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
     const std::vector<std::vector<std::string>>& commands) {
-  // A pooled connection may have been closed by the server since its last use (Redis restarted, idle
-  // timeout). The server did not run commands sent on a closed connection, so one more try on a
-  // fresh connection is safe.
+  // A pooled connection may have been closed by the server since its last use (Redis restarted,
+  // idle timeout). The server did not run commands sent on a closed connection, so one more try on
+  // a fresh connection is safe.
   bool reused = false;
   auto context = Acquire(&reused);
   if (!context.ok()) return context.status();

@@ -186,8 +186,7 @@ void RedisSubscriber::ReplyCallback(redisAsyncContext* ac, void* reply, void*) {
 void RedisSubscriber::OnReply(redisReply* reply) {
   if (reply->type != REDIS_REPLY_ARRAY || reply->elements < 3) return;
   std::string_view kind(reply->element[0]->str, reply->element[0]->len);
-  std::string channel(reply->element[1]->str ? reply->element[1]->str : "",
-                      reply->element[1]->len);
+  std::string channel(reply->element[1]->str ? reply->element[1]->str : "", reply->element[1]->len);
   if (kind == "message") {
     if (wanted_.contains(channel)) {
       on_message_(channel, std::string_view(reply->element[2]->str, reply->element[2]->len));

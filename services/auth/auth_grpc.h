@@ -1,4 +1,5 @@
-// natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing and store calls block).
+// natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing and store calls
+// block).
 #pragma once
 
 #include "auth_service.h"

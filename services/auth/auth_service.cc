@@ -108,8 +108,8 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
   if (auto s = ValidatePassword(request.password(), request.username()); !s.ok()) return s;
   auto hash = hasher_.Hash(request.password());
   if (!hash.ok()) return hash.status();
-  auto id = users_.CreateUser(request.username(), UsernameKey(request.username()), *hash,
-                              clock_.NowMs());
+  auto id =
+      users_.CreateUser(request.username(), UsernameKey(request.username()), *hash, clock_.NowMs());
   if (absl::IsAlreadyExists(id.status())) {
     return absl::AlreadyExistsError("username \"" + request.username() + "\" is taken");
   }

@@ -1,5 +1,5 @@
-// natter-auth's logic: registration, login, token validation and logout. Depends only on its stores,
-// hasher and clock, so unit tests run it with fakes; auth_grpc.h puts it behind gRPC.
+// natter-auth's logic: registration, login, token validation and logout. Depends only on its
+// stores, hasher and clock, so unit tests run it with fakes; auth_grpc.h puts it behind gRPC.
 #pragma once
 
 #include <chrono>

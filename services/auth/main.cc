@@ -5,16 +5,15 @@
 #include <thread>
 
 #include "auth_grpc.h"
+#include "auth_schema.h"
 #include "auth_service.h"
 #include "common/config.h"
-#include "common/status.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
-#include "auth_schema.h"
+#include "common/status.h"
 #include "mysql_user_store.h"
 #include "redis_session_store.h"
-
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();

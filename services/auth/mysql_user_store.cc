@@ -33,21 +33,20 @@ absl::StatusOr<uint64_t> MysqlUserStore::CreateUser(std::string_view username,
   });
 }
 
-absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindByKey(
-    std::string_view username_key) {
-  return pool_.Run(
-      "find user", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<UserRecord>> {
-        std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-            "SELECT id, username, password_hash FROM users WHERE username_key = ?"));
-        query->setString(1, std::string(username_key));
-        std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
-        if (!rows->next()) return std::nullopt;
-        UserRecord user;
-        user.id = rows->getUInt64(1);
-        user.username = rows->getString(2);
-        user.password_hash = rows->getString(3);
-        return user;
-      });
+absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindByKey(std::string_view username_key) {
+  return pool_.Run("find user",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::optional<UserRecord>> {
+                     std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
+                         "SELECT id, username, password_hash FROM users WHERE username_key = ?"));
+                     query->setString(1, std::string(username_key));
+                     std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+                     if (!rows->next()) return std::nullopt;
+                     UserRecord user;
+                     user.id = rows->getUInt64(1);
+                     user.username = rows->getString(2);
+                     user.password_hash = rows->getString(3);
+                     return user;
+                   });
 }
 
 absl::Status MysqlUserStore::UpdatePasswordHash(uint64_t user_id, std::string_view password_hash) {

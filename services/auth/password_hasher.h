@@ -1,5 +1,5 @@
-// Password hashing with argon2id (libsodium crypto_pwhash_str). The cost is configurable so unit tests
-// can use libsodium's minimum; servers use at least the "interactive" limits.
+// Password hashing with argon2id (libsodium crypto_pwhash_str). The cost is configurable so unit
+// tests can use libsodium's minimum; servers use at least the "interactive" limits.
 #pragma once
 
 #include <cstddef>

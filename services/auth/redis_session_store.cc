@@ -6,9 +6,7 @@ namespace natter::auth {
 namespace {
 
 std::string SessionKey(const std::string& token_hash) { return "session:" + token_hash; }
-std::string UserSessionsKey(uint64_t user_id) {
-  return "user_sessions:" + std::to_string(user_id);
-}
+std::string UserSessionsKey(uint64_t user_id) { return "user_sessions:" + std::to_string(user_id); }
 
 template <class T>
 bool ParseNumber(std::string_view text, T& out) {
@@ -41,12 +39,18 @@ absl::StatusOr<std::optional<Session>> RedisSessionStore::Get(const std::string&
   for (size_t i = 0; i + 1 < reply->size(); i += 2) {
     std::string_view field = RedisReply::Str(reply->element(i));
     std::string_view value = RedisReply::Str(reply->element(i + 1));
-    if (field == "id") session.id = value;
-    else if (field == "user_id") valid &= ParseNumber(value, session.user_id);
-    else if (field == "username") session.username = value;
-    else if (field == "device") session.device = value;
-    else if (field == "created_at_ms") valid &= ParseNumber(value, session.created_at_ms);
-    else if (field == "expires_at_ms") valid &= ParseNumber(value, session.expires_at_ms);
+    if (field == "id")
+      session.id = value;
+    else if (field == "user_id")
+      valid &= ParseNumber(value, session.user_id);
+    else if (field == "username")
+      session.username = value;
+    else if (field == "device")
+      session.device = value;
+    else if (field == "created_at_ms")
+      valid &= ParseNumber(value, session.created_at_ms);
+    else if (field == "expires_at_ms")
+      valid &= ParseNumber(value, session.expires_at_ms);
   }
   if (!valid || session.user_id == 0) {
     return absl::DataLossError("stored session is malformed");

@@ -1,5 +1,5 @@
-// Sessions natter-auth keeps (Redis in production, a fake in unit tests). Stores are keyed by the hash
-// of a token, never by the token itself.
+// Sessions natter-auth keeps (Redis in production, a fake in unit tests). Stores are keyed by the
+// hash of a token, never by the token itself.
 #pragma once
 
 #include <chrono>

@@ -1,4 +1,5 @@
-// natter-chat's database schema: migrations/*.sql, compiled in by natter_embed_migrations (CMakeLists.txt).
+// natter-chat's database schema: migrations/*.sql, compiled in by natter_embed_migrations
+// (CMakeLists.txt).
 #pragma once
 
 #include <vector>

@@ -13,7 +13,8 @@ namespace natter::chat {
 namespace {
 
 absl::Status ValidateCaller(const v1::Caller& caller) {
-  // The gateway fills the caller from the session; a missing one is a bug in the peer, not user input.
+  // The gateway fills the caller from the session; a missing one is a bug in the peer, not user
+  // input.
   if (caller.user_id() == 0 || caller.username().empty()) {
     return absl::InvalidArgumentError("request has no authenticated caller");
   }

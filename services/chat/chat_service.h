@@ -1,4 +1,5 @@
-// natter-chat's logic: validate, store with the next per-conversation seq, ack after commit, publish.
+// natter-chat's logic: validate, store with the next per-conversation seq, ack after commit,
+// publish.
 #pragma once
 
 #include "absl/status/statusor.h"
@@ -23,7 +24,8 @@ class ChatService {
       const v1::ListConversationsRequest& request);
 
  private:
-  // The conversation, if the caller may use it; NOT_FOUND otherwise (never revealing whether it exists).
+  // The conversation, if the caller may use it; NOT_FOUND otherwise (never revealing whether it
+  // exists).
   absl::StatusOr<ConversationRecord> Resolve(const v1::Caller& caller, const std::string* room,
                                              uint64_t conversation_id);
 

@@ -1,19 +1,19 @@
-// natter-chat: conversations and messages (MySQL), events to gateways (Redis). Flags, wiring, signals.
+// natter-chat: conversations and messages (MySQL), events to gateways (Redis). Flags, wiring,
+// signals.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
 
 #include "chat_grpc.h"
+#include "chat_schema.h"
 #include "chat_service.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
-#include "chat_schema.h"
 #include "common/status.h"
 #include "mysql_message_store.h"
 #include "redis_event_publisher.h"
-
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();

@@ -1,4 +1,5 @@
-// Conversations and messages as natter-chat stores them (MySQL in production, a fake in unit tests).
+// Conversations and messages as natter-chat stores them (MySQL in production, a fake in unit
+// tests).
 #pragma once
 
 #include <cstdint>

@@ -22,9 +22,9 @@ ConversationRecord ReadConversation(sql::ResultSet& row) {
 
 // The original ack for (sender, client_msg_id), if that message exists.
 std::optional<v1::SendAck> FindPrevious(sql::Connection& conn, const NewMessage& m) {
-  std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-      "SELECT conversation_id, seq, id, sent_at_ms FROM messages "
-      "WHERE sender_id = ? AND client_msg_id = ?"));
+  std::unique_ptr<sql::PreparedStatement> query(
+      conn.prepareStatement("SELECT conversation_id, seq, id, sent_at_ms FROM messages "
+                            "WHERE sender_id = ? AND client_msg_id = ?"));
   query->setUInt64(1, m.sender_id);
   query->setString(2, m.client_msg_id);
   std::unique_ptr<sql::ResultSet> row(query->executeQuery());
@@ -44,9 +44,9 @@ absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindRoom(
     std::string_view name) {
   return pool_.Run(
       "find room", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
-        std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-            std::string(kConversationColumns) +
-            "FROM conversations WHERE kind = 'room' AND name = ?"));
+        std::unique_ptr<sql::PreparedStatement> query(
+            conn.prepareStatement(std::string(kConversationColumns) +
+                                  "FROM conversations WHERE kind = 'room' AND name = ?"));
         query->setString(1, std::string(name));
         std::unique_ptr<sql::ResultSet> row(query->executeQuery());
         if (!row->next()) return std::nullopt;
@@ -54,34 +54,31 @@ absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindRoom(
       });
 }
 
-absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindConversation(
-    uint64_t id) {
-  return pool_.Run(
-      "find conversation",
-      [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
-        std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-            std::string(kConversationColumns) + "FROM conversations WHERE id = ?"));
-        query->setUInt64(1, id);
-        std::unique_ptr<sql::ResultSet> row(query->executeQuery());
-        if (!row->next()) return std::nullopt;
-        return ReadConversation(*row);
-      });
+absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindConversation(uint64_t id) {
+  return pool_.Run("find conversation",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
+                     std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
+                         std::string(kConversationColumns) + "FROM conversations WHERE id = ?"));
+                     query->setUInt64(1, id);
+                     std::unique_ptr<sql::ResultSet> row(query->executeQuery());
+                     if (!row->next()) return std::nullopt;
+                     return ReadConversation(*row);
+                   });
 }
 
 absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ConversationsOf(
     uint64_t user_id) {
   // Every user belongs to the lobby; room membership arrives with user-created rooms.
-  return pool_.Run(
-      "list conversations",
-      [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
-        std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-            std::string(kConversationColumns) +
-            "FROM conversations WHERE kind = 'room' AND name = 'lobby'"));
-        std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
-        std::vector<ConversationRecord> out;
-        while (rows->next()) out.push_back(ReadConversation(*rows));
-        return out;
-      });
+  return pool_.Run("list conversations",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
+                     std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
+                         std::string(kConversationColumns) +
+                         "FROM conversations WHERE kind = 'room' AND name = 'lobby'"));
+                     std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+                     std::vector<ConversationRecord> out;
+                     while (rows->next()) out.push_back(ReadConversation(*rows));
+                     return out;
+                   });
 }
 
 absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {

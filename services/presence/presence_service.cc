@@ -19,8 +19,7 @@ StreamEntry ToEntry(const v1::DeviceStream& stream) {
 
 }  // namespace
 
-PresenceService::PresenceService(PresenceStore& store, const Clock& clock,
-                                 std::chrono::seconds ttl)
+PresenceService::PresenceService(PresenceStore& store, const Clock& clock, std::chrono::seconds ttl)
     : store_(store), clock_(clock), ttl_(ttl) {}
 
 int64_t PresenceService::ExpiryFromNow() const {
@@ -80,7 +79,8 @@ absl::StatusOr<v1::GetPresenceResponse> PresenceService::GetPresence(
 
 absl::StatusOr<v1::ListOnlineResponse> PresenceService::ListOnline(
     const v1::ListOnlineRequest& request) {
-  uint32_t limit = request.limit() == 0 ? kMaxListOnline : std::min(request.limit(), kMaxListOnline);
+  uint32_t limit =
+      request.limit() == 0 ? kMaxListOnline : std::min(request.limit(), kMaxListOnline);
   auto online = store_.Online(clock_.NowMs(), limit);
   if (!online.ok()) return online.status();
   v1::ListOnlineResponse response;

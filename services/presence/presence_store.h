@@ -1,5 +1,5 @@
-// Live streams per user with an expiry, as natter-presence keeps them (Redis in production, a fake in
-// unit tests). A user is online while any of their streams has not expired.
+// Live streams per user with an expiry, as natter-presence keeps them (Redis in production, a fake
+// in unit tests). A user is online while any of their streams has not expired.
 #pragma once
 
 #include <cstdint>
@@ -28,7 +28,7 @@ class PresenceStore {
                                                        int64_t now_ms) = 0;
   // Users with a live stream at `now_ms` (at most `limit`), and how many there are in all.
   virtual absl::StatusOr<std::pair<std::vector<uint64_t>, uint64_t>> Online(int64_t now_ms,
-                                                                           uint32_t limit) = 0;
+                                                                            uint32_t limit) = 0;
 };
 
 }  // namespace natter::presence

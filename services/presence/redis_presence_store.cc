@@ -9,8 +9,8 @@ constexpr const char* kOnlineKey = "presence:online";
 
 std::string StreamsKey(uint64_t user_id) { return "presence:streams:" + std::to_string(user_id); }
 
-// Removes one stream and expired ones, then sets the user's online score to their latest live expiry
-// (or removes them): atomic, so a concurrent renewal cannot be lost.
+// Removes one stream and expired ones, then sets the user's online score to their latest live
+// expiry (or removes them): atomic, so a concurrent renewal cannot be lost.
 constexpr const char* kRemoveScript = R"lua(
 redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[2])
@@ -39,9 +39,9 @@ absl::Status RedisPresenceStore::Renew(const std::vector<StreamEntry>& streams,
 }
 
 absl::StatusOr<int> RedisPresenceStore::Remove(const StreamEntry& stream, int64_t now_ms) {
-  auto reply = redis_.Command({"EVAL", kRemoveScript, "2", StreamsKey(stream.user_id), kOnlineKey,
-                               stream.stream_id, std::to_string(now_ms),
-                               std::to_string(stream.user_id)});
+  auto reply =
+      redis_.Command({"EVAL", kRemoveScript, "2", StreamsKey(stream.user_id), kOnlineKey,
+                      stream.stream_id, std::to_string(now_ms), std::to_string(stream.user_id)});
   if (!reply.ok()) return reply.status();
   return static_cast<int>(reply->integer());
 }

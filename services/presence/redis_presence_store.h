@@ -1,5 +1,5 @@
-// PresenceStore on Redis: presence:streams:{user} is a sorted set of stream ids scored by expiry (ms);
-// presence:online is a sorted set of user ids scored by their latest stream expiry.
+// PresenceStore on Redis: presence:streams:{user} is a sorted set of stream ids scored by expiry
+// (ms); presence:online is a sorted set of user ids scored by their latest stream expiry.
 #pragma once
 
 #include "common/redis_client.h"
@@ -16,7 +16,7 @@ class RedisPresenceStore final : public PresenceStore {
   absl::StatusOr<std::vector<int>> LiveStreams(const std::vector<uint64_t>& user_ids,
                                                int64_t now_ms) override;
   absl::StatusOr<std::pair<std::vector<uint64_t>, uint64_t>> Online(int64_t now_ms,
-                                                                   uint32_t limit) override;
+                                                                    uint32_t limit) override;
 
  private:
   RedisClient& redis_;

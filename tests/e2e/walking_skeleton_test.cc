@@ -1,10 +1,10 @@
-// End to end with real binaries, MariaDB and Redis: accounts through natterctl, a lobby message from one
-// gateway to a listener on another, and the errors a user sees.
+// End to end with real binaries, MariaDB and Redis: accounts through natterctl, a lobby message
+// from one gateway to a listener on another, and the errors a user sees.
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "harness/harness.h"
@@ -73,8 +73,8 @@ testing::Stack* WalkingSkeletonTest::stack_ = nullptr;
 
 TEST_F(WalkingSkeletonTest, LobbyMessageReachesListenerOnAnotherGatewayWithTheSameSeq) {
   auto listener = Listen("alice", 1, 1);
-  auto sent = stack_->Ctl({"--gateway", stack_->gateway_address(0), "--as", "bob", "send",
-                           "--room", "lobby", "hello from bob"});
+  auto sent = stack_->Ctl({"--gateway", stack_->gateway_address(0), "--as", "bob", "send", "--room",
+                           "lobby", "hello from bob"});
   ASSERT_EQ(sent.exit_code, 0) << sent.err;
   json ack = json::parse(sent.out);
   EXPECT_GT(ack["seq"].get<uint64_t>(), 0u);
@@ -114,8 +114,8 @@ TEST_F(WalkingSkeletonTest, ListenerPrintsSeveralMessagesInSeqOrder) {
 }
 
 TEST_F(WalkingSkeletonTest, ReplayedClientMsgIdReturnsTheOriginalAck) {
-  auto first = stack_->Ctl({"--as", "bob", "send", "--room", "lobby", "once", "--client-msg-id",
-                            "e2e-replay-1"});
+  auto first = stack_->Ctl(
+      {"--as", "bob", "send", "--room", "lobby", "once", "--client-msg-id", "e2e-replay-1"});
   auto second = stack_->Ctl({"--gateway", stack_->gateway_address(1), "--as", "bob", "send",
                              "--room", "lobby", "once", "--client-msg-id", "e2e-replay-1"});
   ASSERT_EQ(first.exit_code, 0) << first.err;

@@ -216,12 +216,11 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
   port_ = FreePort();
   server_ = std::make_unique<Process>(
       "mariadbd",
-      std::vector<std::string>{"/usr/sbin/mariadbd", "--no-defaults", "--user=" + UserName(),
-                               "--datadir=" + (dir_ / "data").string(),
-                               "--socket=" + (dir_ / "mysql.sock").string(),
-                               "--port=" + std::to_string(port_), "--bind-address=127.0.0.1",
-                               "--skip-name-resolve", "--skip-log-bin",
-                               "--pid-file=" + (dir_ / "mariadbd.pid").string()},
+      std::vector<std::string>{
+          "/usr/sbin/mariadbd", "--no-defaults", "--user=" + UserName(),
+          "--datadir=" + (dir_ / "data").string(), "--socket=" + (dir_ / "mysql.sock").string(),
+          "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--skip-name-resolve",
+          "--skip-log-bin", "--pid-file=" + (dir_ / "mariadbd.pid").string()},
       dir_);
   bool up = WaitFor(
       [&] {
@@ -236,7 +235,9 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
     throw std::runtime_error("MariaDB did not start:\n" + Tail(server_->Stderr(), 30));
   }
   Sql("CREATE DATABASE natter CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; "
-      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" + password_ + "'; "
+      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" +
+      password_ +
+      "'; "
       "GRANT ALL ON natter.* TO 'natter'@'127.0.0.1';");
 }
 
@@ -303,12 +304,12 @@ Stack::Stack(StackOptions options) : options_(options) {
   for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
 
   auth_ = StartServer("auth", NATTER_AUTH_BIN, {}, auth_port_);
-  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
-                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds)},
-                          presence_port_);
+  presence_ =
+      StartServer("presence", NATTER_PRESENCE_BIN,
+                  {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds)}, presence_port_);
   for (int i = 0; i < options_.chat_replicas; ++i) {
-    chats_.push_back(StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, {},
-                                 chat_ports_[i]));
+    chats_.push_back(
+        StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, {}, chat_ports_[i]));
   }
   gateways_.resize(gateway_ports_.size());
   for (size_t i = 0; i < gateway_ports_.size(); ++i) StartGateway(i);
@@ -331,18 +332,18 @@ std::string Stack::chat_target() const {
 }
 
 void Stack::StartGateway(size_t i) {
-  gateways_.at(i) = StartServer(
-      "gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
-      {"--gateway-id", "gw-" + std::to_string(i + 1), "--auth", auth_address(), "--presence",
-       presence_address(), "--chat", chat_target(), "--heartbeat-seconds",
-       std::to_string(options_.heartbeat_seconds)},
-      gateway_ports_[i]);
+  gateways_.at(i) =
+      StartServer("gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
+                  {"--gateway-id", "gw-" + std::to_string(i + 1), "--auth", auth_address(),
+                   "--presence", presence_address(), "--chat", chat_target(), "--heartbeat-seconds",
+                   std::to_string(options_.heartbeat_seconds)},
+                  gateway_ports_[i]);
 }
 
 std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,
                                             std::vector<std::string> args, int port) {
-  std::vector<std::string> argv = {binary, "--listen", Address(port), "--log-level", "debug",
-                                   "--drain-seconds", "2"};
+  std::vector<std::string> argv = {
+      binary, "--listen", Address(port), "--log-level", "debug", "--drain-seconds", "2"};
   argv.insert(argv.end(), args.begin(), args.end());
   auto process = std::make_unique<Process>(
       name, argv, tmp_.path() / "logs",
@@ -362,18 +363,18 @@ std::vector<std::string> Stack::CtlArgv(const std::vector<std::string>& args) co
 }
 
 CommandResult Stack::Ctl(const std::vector<std::string>& args, const std::string& stdin_text) {
-  return Run(CtlArgv(args), tmp_.path() / "logs",
-             {{"NATTER_HOME", (tmp_.path() / "home").string()},
-              {"NATTER_GATEWAY", gateway_address(0)}},
-             stdin_text);
+  return Run(
+      CtlArgv(args), tmp_.path() / "logs",
+      {{"NATTER_HOME", (tmp_.path() / "home").string()}, {"NATTER_GATEWAY", gateway_address(0)}},
+      stdin_text);
 }
 
 std::unique_ptr<Process> Stack::CtlInBackground(const std::string& name,
                                                 const std::vector<std::string>& args) {
-  return std::make_unique<Process>(name, CtlArgv(args), tmp_.path() / "logs",
-                                   std::map<std::string, std::string>{
-                                       {"NATTER_HOME", (tmp_.path() / "home").string()},
-                                       {"NATTER_GATEWAY", gateway_address(0)}});
+  return std::make_unique<Process>(
+      name, CtlArgv(args), tmp_.path() / "logs",
+      std::map<std::string, std::string>{{"NATTER_HOME", (tmp_.path() / "home").string()},
+                                         {"NATTER_GATEWAY", gateway_address(0)}});
 }
 
 }  // namespace natter::testing

@@ -1,6 +1,6 @@
-// The test harness: real MariaDB, Redis and Natter binaries on 127.0.0.1 with free ports, in a temporary
-// folder that is removed afterwards. Readiness is polled with a deadline (health checks, pings), never
-// waited for with sleeps.
+// The test harness: real MariaDB, Redis and Natter binaries on 127.0.0.1 with free ports, in a
+// temporary folder that is removed afterwards. Readiness is polled with a deadline (health checks,
+// pings), never waited for with sleeps.
 #pragma once
 
 #include <sys/types.h>
@@ -38,7 +38,8 @@ class TempDir {
   fs::path path_;
 };
 
-// A child process with stdout and stderr in files. Terminated (SIGTERM, then SIGKILL) on destruction.
+// A child process with stdout and stderr in files. Terminated (SIGTERM, then SIGKILL) on
+// destruction.
 class Process {
  public:
   Process(std::string name, std::vector<std::string> argv, const fs::path& log_dir,

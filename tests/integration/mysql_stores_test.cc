@@ -5,14 +5,14 @@
 #include <set>
 #include <thread>
 
+#include "auth_schema.h"
+#include "chat_schema.h"
 #include "common/config.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
 #include "harness/harness.h"
 #include "mysql_message_store.h"
 #include "mysql_user_store.h"
-#include "auth_schema.h"
-#include "chat_schema.h"
 
 namespace natter {
 namespace {
@@ -61,8 +61,9 @@ chat::NewMessage Message(uint64_t conversation, uint64_t sender, std::string cli
 TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   EXPECT_TRUE(ApplyMigrations(*pool_, "auth", auth::Migrations()).ok());
   EXPECT_TRUE(ApplyMigrations(*pool_, "chat", chat::Migrations()).ok());
-  std::string rows = db_->Sql("SELECT component, version FROM natter.schema_migrations "
-                              "ORDER BY component, version");
+  std::string rows = db_->Sql(
+      "SELECT component, version FROM natter.schema_migrations "
+      "ORDER BY component, version");
   EXPECT_EQ(rows, "auth\t1\nchat\t1\n");
 }
 

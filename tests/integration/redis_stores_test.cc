@@ -107,7 +107,9 @@ TEST_F(RedisStoresTest, SubscriberReceivesOnlyWhatItSubscribedTo) {
 
   subscriber.Unsubscribe("room:1");
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return client_->Command({"PUBSUB", "NUMSUB", "room:1"})->element(1)->integer == 0; },
+      [&] {
+        return client_->Command({"PUBSUB", "NUMSUB", "room:1"})->element(1)->integer == 0;
+      },
       10s));
   ASSERT_TRUE(client_->Command({"PUBLISH", "room:1", "two"}).ok());
   // Subscribe again (exercises SUBSCRIBE after UNSUBSCRIBE of the same channel).
@@ -137,7 +139,10 @@ TEST_F(RedisStoresTest, SubscriberRestoresSubscriptionsAfterRedisRestart) {
   ASSERT_TRUE(testing::WaitFor([&] { return resubscribed.load() == 1; }, 20s));
   // The command client reconnects by itself too.
   ASSERT_TRUE(testing::WaitFor(
-      [&] { return client_->Command({"PUBLISH", "user:9", "after restart"}).ok(); }, 10s));
+      [&] {
+        return client_->Command({"PUBLISH", "user:9", "after restart"}).ok();
+      },
+      10s));
   ASSERT_TRUE(testing::WaitFor([&] { return !inbox.Get().empty(); }, 10s));
   EXPECT_EQ(inbox.Get().front(), "user:9=after restart");
 }

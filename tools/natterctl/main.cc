@@ -1,6 +1,7 @@
 // natterctl: Natter's command-line client. Talks only to the gateway, like the desktop client.
 // The command contract (arguments, output, exit codes) is in docs/PROTOCOL.md; keep them in step.
 #include <fcntl.h>
+#include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <sys/stat.h>
 #include <termios.h>
@@ -17,8 +18,6 @@
 #include <random>
 #include <sstream>
 #include <thread>
-
-#include <fmt/format.h>
 
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "natter/v1/gateway.grpc.pb.h"
@@ -286,8 +285,10 @@ int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
     }
     v1::ClientFrame frame;
     frame.set_request_id(session.NextRequestId());
-    if (!room.empty()) frame.mutable_send()->set_room(room);
-    else frame.mutable_send()->set_conversation_id(conversation_id);
+    if (!room.empty())
+      frame.mutable_send()->set_room(room);
+    else
+      frame.mutable_send()->set_conversation_id(conversation_id);
     frame.mutable_send()->set_client_msg_id(client_msg_id);
     frame.mutable_send()->set_text(text);
     session.Write(frame);
@@ -313,7 +314,8 @@ int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
 }
 
 // Prints messages exactly once per (conversation, seq), in seq order, across gaps, resyncs and
-// reconnects: a per-conversation cursor, and Sync from the cursor whenever something may be missing.
+// reconnects: a per-conversation cursor, and Sync from the cursor whenever something may be
+// missing.
 class Listener {
  public:
   Listener(const Globals& g, int count, std::optional<Clock::time_point> deadline)
@@ -471,7 +473,8 @@ int main(int argc, char** argv) {
   send->add_option("TEXT", text, "Message text")->required();
   send->add_option("--client-msg-id", client_msg_id, "Idempotency key (default: random)");
   auto* listen = app.add_subcommand("listen", "Print events as JSON lines");
-  listen->add_option("--count", count, "Exit 0 after this many events")->check(CLI::NonNegativeNumber);
+  listen->add_option("--count", count, "Exit 0 after this many events")
+      ->check(CLI::NonNegativeNumber);
   listen->add_option("--timeout", timeout, "Exit 0 after this many seconds")
       ->check(CLI::NonNegativeNumber);
   auto* health = app.add_subcommand("health", "Check a gRPC server's health (grpc.health.v1)");

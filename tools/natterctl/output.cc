@@ -1,8 +1,8 @@
 #include "output.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
+
+#include <ctime>
 
 namespace natter::ctl {
 
@@ -29,14 +29,10 @@ nlohmann::json AckJson(const v1::SendAck& ack) {
 }
 
 nlohmann::json MessageJson(const v1::ChatMessage& m) {
-  nlohmann::json j = {{"type", "message"},
-                      {"conversation", m.conversation_id()},
-                      {"seq", m.seq()},
-                      {"message_id", m.message_id()},
-                      {"from", m.sender()},
-                      {"from_id", m.sender_id()},
-                      {"text", m.text()},
-                      {"sent_at", Rfc3339(m.sent_at_ms())}};
+  nlohmann::json j = {{"type", "message"},  {"conversation", m.conversation_id()},
+                      {"seq", m.seq()},     {"message_id", m.message_id()},
+                      {"from", m.sender()}, {"from_id", m.sender_id()},
+                      {"text", m.text()},   {"sent_at", Rfc3339(m.sent_at_ms())}};
   if (!m.room().empty()) j["room"] = m.room();
   return j;
 }

@@ -1,5 +1,5 @@
-// gRPC server bootstrap shared by every Natter server: health service, reflection, a port that is really
-// ours (SO_REUSEPORT off), and a SIGTERM drain.
+// gRPC server bootstrap shared by every Natter server: health service, reflection, a port that is
+// really ours (SO_REUSEPORT off), and a SIGTERM drain.
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -35,8 +35,8 @@ class GrpcServer {
   absl::Status Start(const std::string& listen_address);
   int port() const { return port_; }
 
-  // Health reports NOT_SERVING (load balancers stop sending), `before_shutdown` runs (e.g. the gateway
-  // tells clients to go elsewhere), then in-flight calls get up to `grace` to finish.
+  // Health reports NOT_SERVING (load balancers stop sending), `before_shutdown` runs (e.g. the
+  // gateway tells clients to go elsewhere), then in-flight calls get up to `grace` to finish.
   void Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown = {});
 
  private:
@@ -46,8 +46,8 @@ class GrpcServer {
   int port_ = 0;
 };
 
-// Options for a channel to an internal service: round_robin over every address the target resolves to
-// and retries with backoff for UNAVAILABLE only.
+// Options for a channel to an internal service: round_robin over every address the target resolves
+// to and retries with backoff for UNAVAILABLE only.
 std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target);
 
 // A deadline `timeout` from now.

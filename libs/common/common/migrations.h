@@ -1,6 +1,6 @@
-// Versioned schema migrations, compiled into each binary (cmake/NatterEmbed.cmake) and applied at start.
-// Each component (auth, chat) owns its tables and its migration sequence; schema_migrations records
-// (component, version). Statements in one file are separated by a ';' at the end of a line.
+// Versioned schema migrations, compiled into each binary (cmake/NatterEmbed.cmake) and applied at
+// start. Each component (auth, chat) owns its tables and its migration sequence; schema_migrations
+// records (component, version). Statements in one file are separated by a ';' at the end of a line.
 #pragma once
 
 #include <string_view>
@@ -17,8 +17,8 @@ struct Migration {
   const char* sql;
 };
 
-// Applies, in version order, the migrations of `component` not yet recorded. Safe to run from several
-// replicas at once: a MySQL named lock serializes them.
+// Applies, in version order, the migrations of `component` not yet recorded. Safe to run from
+// several replicas at once: a MySQL named lock serializes them.
 absl::Status ApplyMigrations(MysqlPool& pool, std::string_view component,
                              const std::vector<Migration>& migrations);
 

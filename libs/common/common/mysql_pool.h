@@ -1,5 +1,5 @@
-// A small pool of MySQL Connector/C++ connections. Store code runs its statements through Run(), which
-// turns driver exceptions into absl::Status and retires connections the server dropped.
+// A small pool of MySQL Connector/C++ connections. Store code runs its statements through Run(),
+// which turns driver exceptions into absl::Status and retires connections the server dropped.
 #pragma once
 
 #include <cppconn/connection.h>
@@ -24,8 +24,8 @@ inline constexpr int kErDupEntry = 1062;
 inline constexpr int kErLockDeadlock = 1213;
 inline constexpr int kErLockWaitTimeout = 1205;
 
-// Maps a driver exception to a status: lost connections and lock conflicts are UNAVAILABLE (retrying can
-// help), anything else INTERNAL. The SQL text and bound values are never included.
+// Maps a driver exception to a status: lost connections and lock conflicts are UNAVAILABLE
+// (retrying can help), anything else INTERNAL. The SQL text and bound values are never included.
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
 
 class MysqlPool {

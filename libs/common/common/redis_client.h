@@ -1,5 +1,5 @@
-// Synchronous Redis commands over a small pool of hiredis connections. Arguments are sent binary-safe
-// (redisCommandArgv), never formatted into a command string.
+// Synchronous Redis commands over a small pool of hiredis connections. Arguments are sent
+// binary-safe (redisCommandArgv), never formatted into a command string.
 #pragma once
 
 #include <hiredis/hiredis.h>

@@ -1,6 +1,7 @@
-// A Redis pub/sub subscriber on its own event-loop thread (hiredis async API + libevent), so channels can
-// be added and removed from any thread while messages keep arriving. Reconnects by itself and restores
-// every subscription; because pub/sub is at-most-once, it then reports that messages may have been missed.
+// A Redis pub/sub subscriber on its own event-loop thread (hiredis async API + libevent), so
+// channels can be added and removed from any thread while messages keep arriving. Reconnects by
+// itself and restores every subscription; because pub/sub is at-most-once, it then reports that
+// messages may have been missed.
 #pragma once
 
 #include <hiredis/async.h>
@@ -29,15 +30,16 @@ class RedisSubscriber {
   using MessageHandler = std::function<void(const std::string& channel, std::string_view payload)>;
   using ResubscribedHandler = std::function<void()>;
 
-  RedisSubscriber(RedisConfig config, MessageHandler on_message, ResubscribedHandler on_resubscribed);
+  RedisSubscriber(RedisConfig config, MessageHandler on_message,
+                  ResubscribedHandler on_resubscribed);
   ~RedisSubscriber();
   RedisSubscriber(const RedisSubscriber&) = delete;
   RedisSubscriber& operator=(const RedisSubscriber&) = delete;
 
   void Start();
 
-  // Thread-safe. `on_ready` runs once Redis has confirmed the subscription (immediately if it already
-  // has). Callers count references themselves: one Subscribe per channel until Unsubscribe.
+  // Thread-safe. `on_ready` runs once Redis has confirmed the subscription (immediately if it
+  // already has). Callers count references themselves: one Subscribe per channel until Unsubscribe.
   void Subscribe(const std::string& channel, std::function<void()> on_ready = {});
   void Unsubscribe(const std::string& channel);
 

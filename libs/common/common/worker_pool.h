@@ -1,5 +1,5 @@
-// A fixed set of threads with a bounded queue, for blocking work (MySQL, synchronous Redis, password
-// hashing) that must never run on a gRPC reaction thread.
+// A fixed set of threads with a bounded queue, for blocking work (MySQL, synchronous Redis,
+// password hashing) that must never run on a gRPC reaction thread.
 #pragma once
 
 #include <condition_variable>
