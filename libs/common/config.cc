@@ -33,11 +33,19 @@ absl::Status SplitHostPort(std::string_view hostport, std::string_view what, std
         return absl::InvalidArgumentError(std::string(what) + ": expected ':' after ']'");
       }
       port_text = rest.substr(1);
+      if (port_text.empty()) {
+        return absl::InvalidArgumentError(std::string(what) + ": port is empty after ':'");
+      }
     }
   } else {
     auto colon = hostport.rfind(':');
     host = std::string(hostport.substr(0, colon));
-    if (colon != std::string_view::npos) port_text = hostport.substr(colon + 1);
+    if (colon != std::string_view::npos) {
+      port_text = hostport.substr(colon + 1);
+      if (port_text.empty()) {
+        return absl::InvalidArgumentError(std::string(what) + ": port is empty after ':'");
+      }
+    }
   }
   if (host.empty()) return absl::InvalidArgumentError(std::string(what) + ": host is empty");
   if (!port_text.empty()) {

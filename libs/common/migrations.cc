@@ -38,7 +38,11 @@ std::vector<std::string> SplitSqlStatements(std::string_view sql) {
     while (!trimmed.empty() && std::isspace(static_cast<unsigned char>(trimmed.back()))) {
       trimmed.remove_suffix(1);
     }
-    if (trimmed.starts_with("--") || (current.empty() && IsBlank(trimmed))) continue;
+    std::string_view content = trimmed;
+    while (!content.empty() && std::isspace(static_cast<unsigned char>(content.front()))) {
+      content.remove_prefix(1);
+    }
+    if (content.starts_with("--") || (current.empty() && content.empty())) continue;
     if (trimmed.ends_with(';')) {
       current.append(trimmed.substr(0, trimmed.size() - 1));
       if (!IsBlank(current)) statements.push_back(std::move(current));

@@ -41,7 +41,9 @@ absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_v
   bool valid = ForEachCodepoint(text, [&](utf8proc_int32_t cp) {
     utf8proc_category_t category = utf8proc_category(cp);
     if (category == UTF8PROC_CATEGORY_CC && cp != '\n' && cp != '\t') control = true;
-    if (category != UTF8PROC_CATEGORY_ZS && cp != '\n' && cp != '\t' && cp != '\r') {
+    bool space = category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
+                 category == UTF8PROC_CATEGORY_ZP || cp == '\n' || cp == '\t';
+    if (!space) {
       visible = true;
     }
   });

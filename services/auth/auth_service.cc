@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "common/status.h"
+#include "common/text.h"
 
 namespace natter::auth {
 namespace {
@@ -40,11 +41,18 @@ std::string RandomHex(size_t bytes) {
   return hex;
 }
 
-// Device names are shown to the user in session lists: printable, bounded.
+// Device names are shown to the user in session lists: printable, at most kMaxDevice bytes, cut at
+// a character boundary so the result stays valid UTF-8.
 std::string CleanDevice(std::string_view device) {
   std::string out;
-  for (unsigned char c : device.substr(0, kMaxDevice)) {
+  for (unsigned char c : device) {
     if (c >= 0x20 && c != 0x7f) out.push_back(static_cast<char>(c));
+  }
+  if (!IsValidUtf8(out)) return "unknown device";
+  if (out.size() > kMaxDevice) {
+    size_t cut = kMaxDevice;
+    while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+    out.resize(cut);
   }
   return out.empty() ? "unknown device" : out;
 }

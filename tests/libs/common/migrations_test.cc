@@ -90,10 +90,8 @@ TEST(SplitSqlStatementsTest, WhitespaceOnlyLinesAfterLastStatementAddNothing) {
 }
 
 // A comment indented under a statement (as SQL formatters write them) must not become a statement
-// of its own: MySQL rejects a statement that is only a comment with "Query was empty". DISABLED:
-// product bug, libs/common/migrations.cc SplitSqlStatements checks starts_with("--") on the line
-// with only trailing white space removed, so "  -- note" is not recognised as a comment.
-TEST(SplitSqlStatementsTest, DISABLED_IndentedCommentIsNotAStatement) {
+// of its own: MySQL rejects a statement that is only a comment with "Query was empty".
+TEST(SplitSqlStatementsTest, IndentedCommentIsNotAStatement) {
   EXPECT_THAT(Split("SELECT 1;\n  -- indented trailing comment\n"), ElementsAre("SELECT 1"));
   EXPECT_THAT(Split("CREATE TABLE t (\n  id INT, -- x\n  -- the name;\n  name TEXT\n);\n"),
               ElementsAre("CREATE TABLE t (\n  id INT, -- x\n  name TEXT\n)"));

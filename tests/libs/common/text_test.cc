@@ -138,9 +138,7 @@ TEST(ValidateTextTest, NamesTheFieldInTheError) {
 
 // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR are white space (Unicode White_Space,
 // categories Zl and Zp): a message of only these shows as nothing.
-// DISABLED: product bug, libs/common/text.cc ValidateText counts only category Zs (and \n, \t, \r)
-// as white space, so these pass as visible text.
-TEST(ValidateTextTest, DISABLED_LineAndParagraphSeparatorsAreWhiteSpace) {
+TEST(ValidateTextTest, LineAndParagraphSeparatorsAreWhiteSpace) {
   EXPECT_EQ(std::string(ValidateText("\xE2\x80\xA8", kMax, "message").message()), kBlank);
   EXPECT_EQ(std::string(ValidateText("\xE2\x80\xA9", kMax, "message").message()), kBlank);
   EXPECT_EQ(std::string(ValidateText(" \xE2\x80\xA8\n\xE2\x80\xA9 ", kMax, "message").message()),

@@ -291,9 +291,7 @@ TEST_F(AuthServiceTest, LoginCleansDeviceName) {
 // A device name cut at 64 bytes must stay valid UTF-8: ValidateTokenResponse.device is a proto3
 // string, and a peer rejects a message whose string field is not UTF-8, so the gateway could never
 // validate this session.
-// DISABLED: product bug, services/auth/auth_service.cc CleanDevice truncates with
-// device.substr(0, kMaxDevice), which can split a multi-byte character.
-TEST_F(AuthServiceTest, DISABLED_LongDeviceNameIsCutAtACharacterBoundary) {
+TEST_F(AuthServiceTest, LongDeviceNameIsCutAtACharacterBoundary) {
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   const std::string device = std::string(63, 'd') + "\xC3\xA9";  // 63 + 2 bytes: ...dé
   auto login = Login("alice", "correct horse", device);
