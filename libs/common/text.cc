@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace natter {
@@ -27,6 +28,35 @@ bool ForEachCodepoint(std::string_view text, Fn&& fn) {
 
 bool IsValidUtf8(std::string_view text) {
   return ForEachCodepoint(text, [](utf8proc_int32_t) {});
+}
+
+size_t CodepointCount(std::string_view text) {
+  size_t n = 0;
+  ForEachCodepoint(text, [&](utf8proc_int32_t) { ++n; });
+  return n;
+}
+
+namespace {
+
+absl::StatusOr<std::string> Map(std::string_view text, int options) {
+  utf8proc_uint8_t* out = nullptr;
+  utf8proc_ssize_t n = utf8proc_map(reinterpret_cast<const utf8proc_uint8_t*>(text.data()),
+                                    static_cast<utf8proc_ssize_t>(text.size()), &out,
+                                    static_cast<utf8proc_option_t>(options));
+  if (n < 0) return absl::InvalidArgumentError("text is not valid UTF-8");
+  std::string result(reinterpret_cast<char*>(out), static_cast<size_t>(n));
+  std::free(out);
+  return result;
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NormalizeNfc(std::string_view text) {
+  return Map(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE);
+}
+
+absl::StatusOr<std::string> FoldCase(std::string_view text) {
+  return Map(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
 }
 
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what) {

@@ -28,7 +28,71 @@ grpc::ServerUnaryReactor* AuthGrpc::ValidateToken(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* AuthGrpc::Logout(grpc::CallbackServerContext* context,
                                            const v1::LogoutRequest* request,
                                            v1::LogoutResponse* response) {
-  return RunOnPool(context, pool_, [=, this] { return ToGrpc(service_.Logout(*request)); });
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.Logout(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::ListSessions(grpc::CallbackServerContext* context,
+                                                 const v1::ListSessionsRequest* request,
+                                                 v1::ListSessionsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.ListSessions(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::RevokeSession(grpc::CallbackServerContext* context,
+                                                  const v1::RevokeSessionRequest* request,
+                                                  v1::RevokeSessionResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.RevokeSession(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::ChangePassword(grpc::CallbackServerContext* context,
+                                                   const v1::ChangePasswordRequest* request,
+                                                   v1::ChangePasswordResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.ChangePassword(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::GetProfile(grpc::CallbackServerContext* context,
+                                               const v1::GetProfileRequest* request,
+                                               v1::Profile* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.GetProfile(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::GetProfiles(grpc::CallbackServerContext* context,
+                                                const v1::GetProfilesRequest* request,
+                                                v1::GetProfilesResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.GetProfiles(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::UpdateProfile(grpc::CallbackServerContext* context,
+                                                  const v1::UpdateProfileRequest* request,
+                                                  v1::Profile* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.UpdateProfile(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::SetAvatar(grpc::CallbackServerContext* context,
+                                              const v1::SetAvatarRequest* request,
+                                              v1::Profile* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.SetAvatar(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::GetAvatar(grpc::CallbackServerContext* context,
+                                              const v1::GetAvatarRequest* request,
+                                              v1::GetAvatarResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.GetAvatar(*request), response); });
+}
+
+grpc::ServerUnaryReactor* AuthGrpc::DeleteAccount(grpc::CallbackServerContext* context,
+                                                  const v1::DeleteAccountRequest* request,
+                                                  v1::DeleteAccountResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.DeleteAccount(*request), response); });
 }
 
 }  // namespace natter::auth

@@ -1,5 +1,5 @@
-// natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing and store calls
-// block).
+// natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing, image decoding and
+// store calls block).
 #pragma once
 
 #include "auth_service.h"
@@ -24,6 +24,33 @@ class AuthGrpc final : public v1::Auth::CallbackService {
   grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* context,
                                    const v1::LogoutRequest* request,
                                    v1::LogoutResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
+                                         const v1::ListSessionsRequest* request,
+                                         v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* context,
+                                          const v1::RevokeSessionRequest* request,
+                                          v1::RevokeSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
+                                           const v1::ChangePasswordRequest* request,
+                                           v1::ChangePasswordResponse* response) override;
+  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* context,
+                                       const v1::GetProfileRequest* request,
+                                       v1::Profile* response) override;
+  grpc::ServerUnaryReactor* GetProfiles(grpc::CallbackServerContext* context,
+                                        const v1::GetProfilesRequest* request,
+                                        v1::GetProfilesResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* context,
+                                          const v1::UpdateProfileRequest* request,
+                                          v1::Profile* response) override;
+  grpc::ServerUnaryReactor* SetAvatar(grpc::CallbackServerContext* context,
+                                      const v1::SetAvatarRequest* request,
+                                      v1::Profile* response) override;
+  grpc::ServerUnaryReactor* GetAvatar(grpc::CallbackServerContext* context,
+                                      const v1::GetAvatarRequest* request,
+                                      v1::GetAvatarResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
+                                          const v1::DeleteAccountRequest* request,
+                                          v1::DeleteAccountResponse* response) override;
 
  private:
   AuthService& service_;

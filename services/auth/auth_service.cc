@@ -2,24 +2,32 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 
 #include "absl/status/status.h"
+#include "avatar_image.h"
+#include "common/channels.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "natter/v1/gateway.pb.h"
 
 namespace natter::auth {
 namespace {
 
 constexpr size_t kMinUsername = 3;
 constexpr size_t kMaxUsername = 32;
+constexpr size_t kMaxUsernameBytes = kMaxUsername * 4;
 constexpr size_t kMinPassword = 8;
 constexpr size_t kMaxPassword = 1024;
+constexpr size_t kMaxDisplayName = 64;
 constexpr size_t kMaxDevice = 64;
 constexpr size_t kMaxToken = 128;
+constexpr size_t kMaxProfilesPerCall = 1000;
 constexpr std::string_view kBadCredentials = "wrong username or password";
 constexpr std::string_view kBadToken = "session is not valid (expired or logged out); log in again";
+constexpr std::string_view kDeletedName = "deleted user";
 
 std::string RandomToken(size_t bytes) {
   std::string raw(bytes, '\0');
@@ -57,27 +65,55 @@ std::string CleanDevice(std::string_view device) {
   return out.empty() ? "unknown device" : out;
 }
 
-}  // namespace
-
-absl::Status ValidateUsername(std::string_view username) {
-  if (username.size() < kMinUsername || username.size() > kMaxUsername) {
-    return absl::InvalidArgumentError("username must be 3 to 32 characters long");
+bool IsUsernameCodepoint(utf8proc_int32_t cp, bool first) {
+  if (cp == '_' || cp == '.' || cp == '-') return true;
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+      return true;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+      return !first;  // combining marks belong to a preceding letter
+    default:
+      return false;
   }
-  bool ok = std::all_of(username.begin(), username.end(), [](unsigned char c) {
-    return std::isalnum(c) || c == '_' || c == '.' || c == '-';
-  });
-  if (!ok) {
-    return absl::InvalidArgumentError(
-        "username may contain only letters, digits, '_', '.' and '-'");
-  }
-  return absl::OkStatus();
 }
 
-std::string UsernameKey(std::string_view username) {
-  std::string key(username);
-  std::transform(key.begin(), key.end(), key.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return key;
+int64_t SecondsRoundedUp(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
+
+}  // namespace
+
+absl::StatusOr<std::string> NormalizeUsername(std::string_view username) {
+  const auto kLength = absl::InvalidArgumentError("username must be 3 to 32 characters long");
+  if (username.size() > kMaxUsernameBytes) return kLength;
+  auto normalized = NormalizeNfc(username);
+  if (!normalized.ok()) return absl::InvalidArgumentError("username is not valid UTF-8");
+  size_t count = CodepointCount(*normalized);
+  if (count < kMinUsername || count > kMaxUsername) return kLength;
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(normalized->data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(normalized->size());
+  bool first = true;
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0 || !IsUsernameCodepoint(cp, first)) {
+      return absl::InvalidArgumentError(
+          "username may contain only letters, digits, '_', '.' and '-'");
+    }
+    first = false;
+    p += n;
+    left -= n;
+  }
+  return normalized;
+}
+
+std::string UsernameKey(std::string_view normalized_username) {
+  auto folded = FoldCase(normalized_username);
+  return folded.ok() ? *folded : std::string(normalized_username);
 }
 
 absl::Status ValidatePassword(std::string_view password, std::string_view username) {
@@ -93,10 +129,39 @@ absl::Status ValidatePassword(std::string_view password, std::string_view userna
   return absl::OkStatus();
 }
 
-AuthService::AuthService(UserStore& users, SessionStore& sessions, const PasswordHasher& hasher,
+absl::StatusOr<std::string> NormalizeDisplayName(std::string_view display_name) {
+  if (auto s = ValidateText(display_name, kMaxDisplayName * 4, "display name"); !s.ok()) return s;
+  if (display_name.find_first_of("\n\t") != std::string_view::npos) {
+    return absl::InvalidArgumentError("display name contains control characters");
+  }
+  auto normalized = NormalizeNfc(display_name);
+  if (!normalized.ok()) return absl::InvalidArgumentError("display name is not valid UTF-8");
+  if (CodepointCount(*normalized) > kMaxDisplayName) {
+    return absl::InvalidArgumentError("display name must be at most 64 characters long");
+  }
+  return normalized;
+}
+
+std::string AddressWithoutPort(std::string_view peer) {
+  if (auto colon = peer.find(':');
+      colon != std::string_view::npos && (peer.starts_with("ipv4:") || peer.starts_with("ipv6:"))) {
+    peer.remove_prefix(colon + 1);
+  }
+  if (peer.starts_with('[')) {
+    auto close = peer.find(']');
+    return std::string(peer.substr(1, close == std::string_view::npos ? peer.npos : close - 1));
+  }
+  auto colon = peer.rfind(':');
+  return std::string(colon == std::string_view::npos ? peer : peer.substr(0, colon));
+}
+
+AuthService::AuthService(UserStore& users, SessionStore& sessions, LoginThrottle& throttle,
+                         EventPublisher& publisher, const PasswordHasher& hasher,
                          const Clock& clock, AuthOptions options)
     : users_(users),
       sessions_(sessions),
+      throttle_(throttle),
+      publisher_(publisher),
       hasher_(hasher),
       clock_(clock),
       options_(options),
@@ -111,44 +176,118 @@ std::string AuthService::TokenHash(std::string_view token) {
   return hex;
 }
 
+v1::Profile AuthService::ToProfile(const UserRecord& user) const {
+  v1::Profile profile;
+  profile.set_user_id(user.id);
+  profile.set_deleted(user.deleted);
+  profile.set_created_at_ms(user.created_at_ms);
+  if (user.deleted) {
+    profile.set_username(std::string(kDeletedName));
+    profile.set_display_name(std::string(kDeletedName));
+    return profile;
+  }
+  profile.set_username(user.username);
+  profile.set_display_name(user.display_name.empty() ? user.username : user.display_name);
+  profile.set_avatar_version(user.avatar_version);
+  return profile;
+}
+
+// ---- accounts and sessions ----
+
 absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterRequest& request) {
-  if (auto s = ValidateUsername(request.username()); !s.ok()) return s;
-  if (auto s = ValidatePassword(request.password(), request.username()); !s.ok()) return s;
+  auto username = NormalizeUsername(request.username());
+  if (!username.ok()) return username.status();
+  if (auto s = ValidatePassword(request.password(), *username); !s.ok()) return s;
+  std::string display_name = *username;
+  if (!request.display_name().empty()) {
+    auto name = NormalizeDisplayName(request.display_name());
+    if (!name.ok()) return name.status();
+    display_name = *name;
+  }
   auto hash = hasher_.Hash(request.password());
   if (!hash.ok()) return hash.status();
-  auto id =
-      users_.CreateUser(request.username(), UsernameKey(request.username()), *hash, clock_.NowMs());
+  auto id = users_.CreateUser({.username = *username,
+                               .username_key = UsernameKey(*username),
+                               .password_hash = *hash,
+                               .display_name = display_name,
+                               .created_at_ms = clock_.NowMs()});
   if (absl::IsAlreadyExists(id.status())) {
-    return absl::AlreadyExistsError("username \"" + request.username() + "\" is taken");
+    return absl::AlreadyExistsError("username \"" + *username + "\" is taken");
   }
   if (!id.ok()) return id.status();
-  spdlog::info("registered user {} ({})", *id, request.username());
+  spdlog::info("registered user {}", *id);
   v1::RegisterResponse response;
   response.set_user_id(*id);
-  response.set_username(request.username());
+  response.set_username(*username);
   return response;
 }
 
+absl::Status AuthService::CheckThrottle(const std::string& username_key,
+                                        const std::string& address) {
+  auto counts = throttle_.Get(username_key, address);
+  if (!counts.ok()) return counts.status();
+  int64_t wait_ms = 0;
+  if (counts->user_failures >= options_.max_failures_per_user) wait_ms = counts->user_reset_ms;
+  if (counts->address_failures >= options_.max_failures_per_address) {
+    wait_ms = std::max(wait_ms, counts->address_reset_ms);
+  }
+  if (wait_ms > 0) {
+    return absl::ResourceExhaustedError("too many failed attempts; try again in " +
+                                        std::to_string(SecondsRoundedUp(wait_ms)) + " seconds");
+  }
+  return absl::OkStatus();
+}
+
+void AuthService::RecordFailure(const std::string& username_key, const std::string& address) {
+  if (auto s = throttle_.RecordFailure(username_key, address, options_.failure_window); !s.ok()) {
+    spdlog::warn("could not record a failed login: {}", s.message());
+  }
+}
+
 absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& request) {
-  if (request.username().size() > kMaxUsername * 4 || request.password().size() > kMaxPassword) {
+  if (request.username().size() > kMaxUsernameBytes || request.password().size() > kMaxPassword) {
     return absl::UnauthenticatedError(std::string(kBadCredentials));
   }
-  auto user = users_.FindByKey(UsernameKey(request.username()));
+  auto normalized = NormalizeNfc(request.username());
+  std::string key = UsernameKey(normalized.ok() ? *normalized : request.username());
+  std::string address = AddressWithoutPort(request.client_address());
+  if (address.empty()) address = "unknown";
+  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+
+  auto user = users_.FindByKey(key);
   if (!user.ok()) return user.status();
-  if (!user->has_value()) {
+  if (!user->has_value() || (*user)->deleted) {
     hasher_.Verify(dummy_hash_, request.password());
+    RecordFailure(key, address);
     return absl::UnauthenticatedError(std::string(kBadCredentials));
   }
   const UserRecord& record = **user;
   if (!hasher_.Verify(record.password_hash, request.password())) {
     spdlog::info("failed login for user {}", record.id);
+    RecordFailure(key, address);
     return absl::UnauthenticatedError(std::string(kBadCredentials));
+  }
+  if (auto s = throttle_.ResetUser(key); !s.ok()) {
+    spdlog::warn("could not reset failed-login count: {}", s.message());
   }
   if (hasher_.NeedsRehash(record.password_hash)) {
     if (auto rehash = hasher_.Hash(request.password()); rehash.ok()) {
       if (auto s = users_.UpdatePasswordHash(record.id, *rehash); !s.ok()) {
         spdlog::warn("could not upgrade password hash of user {}: {}", record.id, s.message());
       }
+    }
+  }
+
+  // Keep at most max_sessions_per_user: end the least recently used beyond that.
+  auto existing = sessions_.ListForUser(record.id);
+  if (!existing.ok()) return existing.status();
+  if (existing->size() >= options_.max_sessions_per_user) {
+    std::sort(existing->begin(), existing->end(), [](const auto& a, const auto& b) {
+      return a.second.last_used_ms < b.second.last_used_ms;
+    });
+    size_t excess = existing->size() - options_.max_sessions_per_user + 1;
+    for (size_t i = 0; i < excess; ++i) {
+      EndSession((*existing)[i].first, (*existing)[i].second, "too many sessions").IgnoreError();
     }
   }
 
@@ -159,11 +298,12 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   session.username = record.username;
   session.device = CleanDevice(request.device());
   session.created_at_ms = clock_.NowMs();
+  session.last_used_ms = session.created_at_ms;
   session.expires_at_ms =
       session.created_at_ms +
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
   if (auto s = sessions_.Put(TokenHash(token), session, options_.session_ttl); !s.ok()) return s;
-  spdlog::info("user {} logged in, session {} on \"{}\"", record.id, session.id, session.device);
+  spdlog::info("user {} logged in, session {}", record.id, session.id);
 
   v1::LoginResponse response;
   response.set_token(token);
@@ -174,35 +314,290 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   return response;
 }
 
-absl::StatusOr<Session> AuthService::FindSession(std::string_view token) {
+absl::StatusOr<AuthService::Authenticated> AuthService::Authenticate(std::string_view token) {
   if (token.empty() || token.size() > kMaxToken) {
     return absl::UnauthenticatedError(std::string(kBadToken));
   }
-  auto session = sessions_.Get(TokenHash(token));
+  std::string hash = TokenHash(token);
+  auto session = sessions_.Get(hash);
   if (!session.ok()) return session.status();
-  if (!session->has_value() || (*session)->expires_at_ms <= clock_.NowMs()) {
+  int64_t now = clock_.NowMs();
+  if (!session->has_value() || (*session)->expires_at_ms <= now) {
     return absl::UnauthenticatedError(std::string(kBadToken));
   }
-  return std::move(**session);
+  Session& s = **session;
+  if (now - s.last_used_ms >= options_.touch_interval.count() * 1000) {
+    s.last_used_ms = now;
+    s.expires_at_ms =
+        now + std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
+    if (auto touched = sessions_.Touch(hash, s.last_used_ms, s.expires_at_ms, options_.session_ttl);
+        !touched.ok()) {
+      spdlog::warn("could not record session use: {}", touched.message());
+    }
+  }
+  return Authenticated{std::move(hash), std::move(s)};
+}
+
+absl::StatusOr<UserRecord> AuthService::CallerAccount(const Session& session) {
+  auto user = users_.FindById(session.user_id);
+  if (!user.ok()) return user.status();
+  if (!user->has_value() || (*user)->deleted) {
+    return absl::UnauthenticatedError("this account no longer exists");
+  }
+  return std::move(**user);
 }
 
 absl::StatusOr<v1::ValidateTokenResponse> AuthService::ValidateToken(
     const v1::ValidateTokenRequest& request) {
-  auto session = FindSession(request.token());
-  if (!session.ok()) return session.status();
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
   v1::ValidateTokenResponse response;
-  response.set_user_id(session->user_id);
-  response.set_username(session->username);
-  response.set_session_id(session->id);
-  response.set_device(session->device);
+  response.set_user_id(auth->session.user_id);
+  response.set_username(auth->session.username);
+  response.set_session_id(auth->session.id);
+  response.set_device(auth->session.device);
   return response;
 }
 
-absl::Status AuthService::Logout(const v1::LogoutRequest& request) {
-  auto session = FindSession(request.token());
-  if (!session.ok()) return session.status();
-  spdlog::info("user {} logged out of session {}", session->user_id, session->id);
-  return sessions_.Delete(TokenHash(request.token()), session->user_id);
+void AuthService::PublishToUser(uint64_t user_id, const std::string& event) {
+  if (auto s = publisher_.Publish(UserChannel(user_id), event); !s.ok()) {
+    // Gateways re-validate every stream after their Redis link comes back, so a revocation that
+    // could not be announced still takes effect then.
+    spdlog::warn("could not publish to user {}: {}", user_id, s.message());
+  }
+}
+
+absl::Status AuthService::EndSession(const std::string& token_hash, const Session& session,
+                                     const std::string& reason) {
+  if (auto s = sessions_.Delete(token_hash, session.user_id); !s.ok()) return s;
+  v1::ServerEvent event;
+  event.mutable_session_ended()->add_session_ids(session.id);
+  event.mutable_session_ended()->set_reason(reason);
+  PublishToUser(session.user_id, event.SerializeAsString());
+  spdlog::info("session {} of user {} ended: {}", session.id, session.user_id, reason);
+  return absl::OkStatus();
+}
+
+absl::StatusOr<uint32_t> AuthService::EndSessions(uint64_t user_id,
+                                                  const std::string& except_session_id,
+                                                  const std::string& reason) {
+  auto sessions = sessions_.ListForUser(user_id);
+  if (!sessions.ok()) return sessions.status();
+  uint32_t ended = 0;
+  for (const auto& [hash, session] : *sessions) {
+    if (session.id == except_session_id) continue;
+    if (auto s = sessions_.Delete(hash, user_id); !s.ok()) return s;
+    ++ended;
+  }
+  v1::ServerEvent event;
+  event.mutable_session_ended()->set_all_sessions(true);
+  event.mutable_session_ended()->set_except_session_id(except_session_id);
+  event.mutable_session_ended()->set_reason(reason);
+  PublishToUser(user_id, event.SerializeAsString());
+  spdlog::info("{} sessions of user {} ended: {}", ended, user_id, reason);
+  return ended;
+}
+
+absl::StatusOr<v1::LogoutResponse> AuthService::Logout(const v1::LogoutRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  v1::LogoutResponse response;
+  if (request.all()) {
+    auto ended = EndSessions(auth->session.user_id, "", "logged out everywhere");
+    if (!ended.ok()) return ended.status();
+    response.set_sessions_ended(*ended);
+  } else {
+    if (auto s = EndSession(auth->token_hash, auth->session, "logged out"); !s.ok()) return s;
+    response.set_sessions_ended(1);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::ListSessionsResponse> AuthService::ListSessions(
+    const v1::ListSessionsRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  auto sessions = sessions_.ListForUser(auth->session.user_id);
+  if (!sessions.ok()) return sessions.status();
+  std::sort(sessions->begin(), sessions->end(), [](const auto& a, const auto& b) {
+    return a.second.last_used_ms > b.second.last_used_ms;
+  });
+  v1::ListSessionsResponse response;
+  for (const auto& [_, s] : *sessions) {
+    v1::SessionInfo* info = response.add_sessions();
+    info->set_id(s.id);
+    info->set_device(s.device);
+    info->set_created_at_ms(s.created_at_ms);
+    info->set_last_used_ms(s.last_used_ms);
+    info->set_expires_at_ms(s.expires_at_ms);
+    info->set_current(s.id == auth->session.id);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
+    const v1::RevokeSessionRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  if (request.session_id().empty() || request.session_id().size() > 64) {
+    return absl::InvalidArgumentError("give the id of the session to end (see the session list)");
+  }
+  auto sessions = sessions_.ListForUser(auth->session.user_id);
+  if (!sessions.ok()) return sessions.status();
+  for (const auto& [hash, session] : *sessions) {
+    if (session.id == request.session_id()) {
+      if (auto s = EndSession(hash, session, "revoked"); !s.ok()) return s;
+      return v1::RevokeSessionResponse();
+    }
+  }
+  return absl::NotFoundError("no session with id \"" + request.session_id() + "\"");
+}
+
+absl::StatusOr<v1::ChangePasswordResponse> AuthService::ChangePassword(
+    const v1::ChangePasswordRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  auto user = CallerAccount(auth->session);
+  if (!user.ok()) return user.status();
+  std::string key = UsernameKey(user->username);
+  std::string address = "account:" + std::to_string(user->id);
+  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+  if (request.old_password().size() > kMaxPassword ||
+      !hasher_.Verify(user->password_hash, request.old_password())) {
+    RecordFailure(key, address);
+    return absl::PermissionDeniedError("the current password is wrong");
+  }
+  if (auto s = ValidatePassword(request.new_password(), user->username); !s.ok()) return s;
+  if (request.new_password() == request.old_password()) {
+    return absl::InvalidArgumentError("the new password must differ from the current one");
+  }
+  auto hash = hasher_.Hash(request.new_password());
+  if (!hash.ok()) return hash.status();
+  if (auto s = users_.UpdatePasswordHash(user->id, *hash); !s.ok()) return s;
+  auto ended = EndSessions(user->id, auth->session.id, "password changed");
+  if (!ended.ok()) return ended.status();
+  v1::ChangePasswordResponse response;
+  response.set_sessions_ended(*ended);
+  return response;
+}
+
+absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
+    const v1::DeleteAccountRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  auto user = CallerAccount(auth->session);
+  if (!user.ok()) return user.status();
+  std::string key = UsernameKey(user->username);
+  std::string address = "account:" + std::to_string(user->id);
+  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+  if (request.password().size() > kMaxPassword ||
+      !hasher_.Verify(user->password_hash, request.password())) {
+    RecordFailure(key, address);
+    return absl::PermissionDeniedError("the password is wrong");
+  }
+  if (auto s = users_.MarkDeleted(user->id, clock_.NowMs()); !s.ok()) return s;
+  auto ended = EndSessions(user->id, "", "account deleted");
+  if (!ended.ok()) return ended.status();
+  spdlog::info("user {} deleted their account", user->id);
+  UserRecord deleted = *user;
+  deleted.deleted = true;
+  PublishProfile(ToProfile(deleted));
+  return v1::DeleteAccountResponse();
+}
+
+// ---- profiles and avatars ----
+
+void AuthService::PublishProfile(const v1::Profile& profile) {
+  // Until friendships exist, a profile change goes to the user's own devices.
+  v1::ServerEvent event;
+  *event.mutable_profile()->mutable_profile() = profile;
+  PublishToUser(profile.user_id(), event.SerializeAsString());
+}
+
+absl::StatusOr<v1::Profile> AuthService::GetProfile(const v1::GetProfileRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  absl::StatusOr<std::optional<UserRecord>> user;
+  switch (request.who_case()) {
+    case v1::GetProfileRequest::kUsername: {
+      if (request.username().size() > kMaxUsernameBytes) {
+        return absl::NotFoundError("no user by that name");
+      }
+      auto normalized = NormalizeNfc(request.username());
+      if (!normalized.ok()) return absl::NotFoundError("no user by that name");
+      user = users_.FindByKey(UsernameKey(*normalized));
+      if (user.ok() && (!user->has_value() || (*user)->deleted)) {
+        return absl::NotFoundError("no user named \"" + *normalized + "\"");
+      }
+      break;
+    }
+    case v1::GetProfileRequest::kUserId:
+      user = users_.FindById(request.user_id());
+      break;
+    case v1::GetProfileRequest::WHO_NOT_SET:
+      user = users_.FindById(auth->session.user_id);
+      break;
+  }
+  if (!user.ok()) return user.status();
+  if (!user->has_value()) return absl::NotFoundError("no such user");
+  return ToProfile(**user);
+}
+
+absl::StatusOr<v1::GetProfilesResponse> AuthService::GetProfiles(
+    const v1::GetProfilesRequest& request) {
+  if (static_cast<size_t>(request.user_ids_size()) > kMaxProfilesPerCall) {
+    return absl::InvalidArgumentError("ask for at most 1000 profiles at once");
+  }
+  std::vector<uint64_t> ids(request.user_ids().begin(), request.user_ids().end());
+  auto users = users_.FindByIds(ids);
+  if (!users.ok()) return users.status();
+  v1::GetProfilesResponse response;
+  for (const auto& user : *users) *response.add_profiles() = ToProfile(user);
+  return response;
+}
+
+absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  if (!request.has_display_name()) return absl::InvalidArgumentError("nothing to change");
+  auto name = NormalizeDisplayName(request.display_name());
+  if (!name.ok()) return name.status();
+  auto user = CallerAccount(auth->session);
+  if (!user.ok()) return user.status();
+  if (auto s = users_.UpdateDisplayName(user->id, *name); !s.ok()) return s;
+  user->display_name = *name;
+  v1::Profile profile = ToProfile(*user);
+  PublishProfile(profile);
+  return profile;
+}
+
+absl::StatusOr<v1::Profile> AuthService::SetAvatar(const v1::SetAvatarRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  auto png = MakeAvatarPng(request.image());
+  if (!png.ok()) return png.status();
+  auto user = CallerAccount(auth->session);
+  if (!user.ok()) return user.status();
+  auto version = users_.SetAvatar(user->id, *png, clock_.NowMs());
+  if (!version.ok()) return version.status();
+  user->avatar_version = *version;
+  v1::Profile profile = ToProfile(*user);
+  PublishProfile(profile);
+  return profile;
+}
+
+absl::StatusOr<v1::GetAvatarResponse> AuthService::GetAvatar(const v1::GetAvatarRequest& request) {
+  auto auth = Authenticate(request.token());
+  if (!auth.ok()) return auth.status();
+  auto avatar = users_.GetAvatar(request.user_id());
+  if (!avatar.ok()) return avatar.status();
+  v1::GetAvatarResponse response;
+  response.set_user_id(request.user_id());
+  if (avatar->has_value()) {
+    response.set_version((*avatar)->first);
+    response.set_png(std::move((*avatar)->second));
+  }
+  return response;
 }
 
 }  // namespace natter::auth

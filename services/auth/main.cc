@@ -8,6 +8,7 @@
 #include "auth_schema.h"
 #include "auth_service.h"
 #include "common/config.h"
+#include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
@@ -52,9 +53,11 @@ int main(int argc, char** argv) {
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
   natter::auth::MysqlUserStore users(mysql);
   natter::auth::RedisSessionStore sessions(redis);
+  natter::auth::RedisLoginThrottle throttle(redis);
+  natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   auto hasher = natter::auth::PasswordHasher::Interactive();
-  natter::auth::AuthService service(users, sessions, hasher, clock,
+  natter::auth::AuthService service(users, sessions, throttle, publisher, hasher, clock,
                                     {.session_ttl = std::chrono::hours(24 * session_days)});
   // Argon2id holds 64 MiB per hash in flight; the queue bound turns a login storm into quick
   // RESOURCE_EXHAUSTED answers instead of unbounded memory.

@@ -5,57 +5,185 @@
 #include <cppconn/statement.h>
 
 #include <memory>
+#include <sstream>
 
 namespace natter::auth {
+namespace {
 
-absl::StatusOr<uint64_t> MysqlUserStore::CreateUser(std::string_view username,
-                                                    std::string_view username_key,
-                                                    std::string_view password_hash,
-                                                    int64_t created_at_ms) {
+constexpr const char* kUserColumns =
+    "SELECT id, username, password_hash, display_name, avatar_version, deleted_at_ms IS NOT NULL, "
+    "created_at_ms FROM users ";
+
+UserRecord ReadUser(sql::ResultSet& row) {
+  UserRecord user;
+  user.id = row.getUInt64(1);
+  user.username = row.getString(2);
+  user.password_hash = row.getString(3);
+  user.display_name = row.getString(4);
+  user.avatar_version = row.getUInt(5);
+  user.deleted = row.getBoolean(6);
+  user.created_at_ms = row.getInt64(7);
+  return user;
+}
+
+uint64_t LastInsertId(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+  std::unique_ptr<sql::ResultSet> id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+  id->next();
+  return id->getUInt64(1);
+}
+
+}  // namespace
+
+absl::StatusOr<uint64_t> MysqlUserStore::CreateUser(const NewUser& user) {
   return pool_.Run("create user", [&](sql::Connection& conn) -> absl::StatusOr<uint64_t> {
     std::unique_ptr<sql::PreparedStatement> insert(conn.prepareStatement(
-        "INSERT INTO users (username, username_key, password_hash, created_at_ms) "
-        "VALUES (?, ?, ?, ?)"));
-    insert->setString(1, std::string(username));
-    insert->setString(2, std::string(username_key));
-    insert->setString(3, std::string(password_hash));
-    insert->setInt64(4, created_at_ms);
+        "INSERT INTO users (username, username_key, password_hash, display_name, created_at_ms) "
+        "VALUES (?, ?, ?, ?, ?)"));
+    insert->setString(1, user.username);
+    insert->setString(2, user.username_key);
+    insert->setString(3, user.password_hash);
+    insert->setString(4, user.display_name);
+    insert->setInt64(5, user.created_at_ms);
     try {
       insert->executeUpdate();
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("username is taken");
       throw;
     }
-    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-    std::unique_ptr<sql::ResultSet> id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-    id->next();
-    return id->getUInt64(1);
+    return LastInsertId(conn);
+  });
+}
+
+absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindOne(
+    std::string_view what, const char* where,
+    const std::function<void(sql::PreparedStatement&)>& bind) {
+  return pool_.Run(what, [&](sql::Connection& conn) -> absl::StatusOr<std::optional<UserRecord>> {
+    std::unique_ptr<sql::PreparedStatement> query(
+        conn.prepareStatement(std::string(kUserColumns) + where));
+    bind(*query);
+    std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+    if (!rows->next()) return std::nullopt;
+    return ReadUser(*rows);
   });
 }
 
 absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindByKey(std::string_view username_key) {
-  return pool_.Run("find user",
-                   [&](sql::Connection& conn) -> absl::StatusOr<std::optional<UserRecord>> {
+  return FindOne("find user", "WHERE username_key = ?",
+                 [&](sql::PreparedStatement& q) { q.setString(1, std::string(username_key)); });
+}
+
+absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindById(uint64_t user_id) {
+  return FindOne("find user by id", "WHERE id = ?",
+                 [&](sql::PreparedStatement& q) { q.setUInt64(1, user_id); });
+}
+
+absl::StatusOr<std::vector<UserRecord>> MysqlUserStore::FindByIds(
+    const std::vector<uint64_t>& user_ids) {
+  if (user_ids.empty()) return std::vector<UserRecord>{};
+  return pool_.Run("find users",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::vector<UserRecord>> {
+                     // One placeholder per id: the statement stays parameterized whatever the ids
+                     // are.
+                     std::string placeholders;
+                     for (size_t i = 0; i < user_ids.size(); ++i)
+                       placeholders += i == 0 ? "?" : ", ?";
                      std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-                         "SELECT id, username, password_hash FROM users WHERE username_key = ?"));
-                     query->setString(1, std::string(username_key));
+                         std::string(kUserColumns) + "WHERE id IN (" + placeholders + ")"));
+                     for (size_t i = 0; i < user_ids.size(); ++i) {
+                       query->setUInt64(static_cast<unsigned>(i + 1), user_ids[i]);
+                     }
                      std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
-                     if (!rows->next()) return std::nullopt;
-                     UserRecord user;
-                     user.id = rows->getUInt64(1);
-                     user.username = rows->getString(2);
-                     user.password_hash = rows->getString(3);
-                     return user;
+                     std::vector<UserRecord> users;
+                     while (rows->next()) users.push_back(ReadUser(*rows));
+                     return users;
                    });
 }
 
 absl::Status MysqlUserStore::UpdatePasswordHash(uint64_t user_id, std::string_view password_hash) {
   return pool_.Run("update password hash", [&](sql::Connection& conn) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> update(
-        conn.prepareStatement("UPDATE users SET password_hash = ? WHERE id = ?"));
+    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
+        "UPDATE users SET password_hash = ? WHERE id = ? AND deleted_at_ms IS NULL"));
     update->setString(1, std::string(password_hash));
     update->setUInt64(2, user_id);
     update->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlUserStore::UpdateDisplayName(uint64_t user_id, std::string_view display_name) {
+  return pool_.Run("update display name", [&](sql::Connection& conn) -> absl::Status {
+    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
+        "UPDATE users SET display_name = ? WHERE id = ? AND deleted_at_ms IS NULL"));
+    update->setString(1, std::string(display_name));
+    update->setUInt64(2, user_id);
+    update->executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<uint32_t> MysqlUserStore::SetAvatar(uint64_t user_id, std::string_view png,
+                                                   int64_t now_ms) {
+  return pool_.Run("set avatar", [&](sql::Connection& conn) -> absl::StatusOr<uint32_t> {
+    conn.setAutoCommit(false);
+    std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
+        "UPDATE users SET avatar_version = LAST_INSERT_ID(avatar_version + 1) "
+        "WHERE id = ? AND deleted_at_ms IS NULL"));
+    bump->setUInt64(1, user_id);
+    if (bump->executeUpdate() != 1) {
+      conn.rollback();
+      conn.setAutoCommit(true);
+      return absl::NotFoundError("no such user");
+    }
+    auto version = static_cast<uint32_t>(LastInsertId(conn));
+    std::unique_ptr<sql::PreparedStatement> upsert(conn.prepareStatement(
+        "INSERT INTO avatars (user_id, version, png, updated_at_ms) VALUES (?, ?, ?, ?) "
+        "ON DUPLICATE KEY UPDATE version = VALUES(version), png = VALUES(png), "
+        "updated_at_ms = VALUES(updated_at_ms)"));
+    std::istringstream blob{std::string(png)};
+    upsert->setUInt64(1, user_id);
+    upsert->setUInt(2, version);
+    upsert->setBlob(3, &blob);
+    upsert->setInt64(4, now_ms);
+    upsert->executeUpdate();
+    conn.commit();
+    conn.setAutoCommit(true);
+    return version;
+  });
+}
+
+absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> MysqlUserStore::GetAvatar(
+    uint64_t user_id) {
+  return pool_.Run(
+      "get avatar",
+      [&](sql::Connection& conn)
+          -> absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> {
+        std::unique_ptr<sql::PreparedStatement> query(
+            conn.prepareStatement("SELECT version, png FROM avatars WHERE user_id = ?"));
+        query->setUInt64(1, user_id);
+        std::unique_ptr<sql::ResultSet> row(query->executeQuery());
+        if (!row->next()) return std::nullopt;
+        std::unique_ptr<std::istream> blob(row->getBlob(2));
+        std::string png((std::istreambuf_iterator<char>(*blob)), std::istreambuf_iterator<char>());
+        return std::make_pair(static_cast<uint32_t>(row->getUInt(1)), std::move(png));
+      });
+}
+
+absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms) {
+  return pool_.Run("delete user", [&](sql::Connection& conn) -> absl::Status {
+    conn.setAutoCommit(false);
+    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
+        "UPDATE users SET password_hash = '', display_name = '', deleted_at_ms = ?, "
+        "avatar_version = avatar_version + 1 WHERE id = ? AND deleted_at_ms IS NULL"));
+    update->setInt64(1, now_ms);
+    update->setUInt64(2, user_id);
+    update->executeUpdate();
+    std::unique_ptr<sql::PreparedStatement> avatar(
+        conn.prepareStatement("DELETE FROM avatars WHERE user_id = ?"));
+    avatar->setUInt64(1, user_id);
+    avatar->executeUpdate();
+    conn.commit();
+    conn.setAutoCommit(true);
     return absl::OkStatus();
   });
 }

@@ -1,5 +1,8 @@
-// SessionStore on Redis: session:{token hash} is a hash with the session's fields and a TTL;
-// user_sessions:{user id} is the set of a user's token hashes (for "log out everywhere").
+// SessionStore and LoginThrottle on Redis.
+//   session:{token hash}         hash with the session's fields, expiring with the session
+//   user_sessions:{user id}      set of the user's token hashes (listing, "log out everywhere")
+//   login_failures:user:{key}    failed logins for a username within the window (INCR + EXPIRE)
+//   login_failures:addr:{addr}   failed logins from a client address within the window
 #pragma once
 
 #include "common/redis_client.h"
@@ -14,7 +17,24 @@ class RedisSessionStore final : public SessionStore {
   absl::Status Put(const std::string& token_hash, const Session& session,
                    std::chrono::seconds ttl) override;
   absl::StatusOr<std::optional<Session>> Get(const std::string& token_hash) override;
+  absl::Status Touch(const std::string& token_hash, int64_t last_used_ms, int64_t expires_at_ms,
+                     std::chrono::seconds ttl) override;
   absl::Status Delete(const std::string& token_hash, uint64_t user_id) override;
+  absl::StatusOr<std::vector<std::pair<std::string, Session>>> ListForUser(
+      uint64_t user_id) override;
+
+ private:
+  RedisClient& redis_;
+};
+
+class RedisLoginThrottle final : public LoginThrottle {
+ public:
+  explicit RedisLoginThrottle(RedisClient& redis) : redis_(redis) {}
+
+  absl::StatusOr<Counts> Get(const std::string& username_key, const std::string& address) override;
+  absl::Status RecordFailure(const std::string& username_key, const std::string& address,
+                             std::chrono::seconds window) override;
+  absl::Status ResetUser(const std::string& username_key) override;
 
  private:
   RedisClient& redis_;

@@ -4,6 +4,7 @@
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
+#include "common/event_publisher.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
 

@@ -8,12 +8,12 @@
 #include "chat_schema.h"
 #include "chat_service.h"
 #include "common/config.h"
+#include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
 #include "common/status.h"
 #include "mysql_message_store.h"
-#include "redis_event_publisher.h"
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();
@@ -46,7 +46,7 @@ int main(int argc, char** argv) {
   }
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
   natter::chat::MysqlMessageStore store(mysql);
-  natter::chat::RedisEventPublisher publisher(redis);
+  natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::chat::ChatService service(store, publisher, clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);

@@ -54,11 +54,4 @@ class MessageStore {
                                                                      uint32_t limit) = 0;
 };
 
-// Publishes events for gateways (Redis pub/sub in production).
-class EventPublisher {
- public:
-  virtual ~EventPublisher() = default;
-  virtual absl::Status Publish(const std::string& channel, const std::string& payload) = 0;
-};
-
 }  // namespace natter::chat

@@ -1,4 +1,4 @@
-// FakeMessageStore and FakeEventPublisher: natter::chat's store and publisher in memory. The store
+// FakeMessageStore: natter::chat's message store in memory. The store
 // keeps MysqlMessageStore's semantics: the "lobby" room exists with id 1; seqs are dense per
 // conversation and start at 1; (sender_id, client_msg_id) is unique across all conversations and a
 // replay returns the original ack with duplicate = true; MessagesAfter is ordered by seq and
@@ -18,6 +18,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "fakes/failure_injector.h"
+#include "fakes/fake_event_publisher.h"
 #include "message_store.h"
 
 namespace natter::fakes {
@@ -143,33 +144,6 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<std::pair<uint64_t, std::string>, v1::SendAck> acks_ ABSL_GUARDED_BY(mu_);
   int append_calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<uint32_t> last_messages_after_limit_ ABSL_GUARDED_BY(mu_);
-};
-
-class FakeEventPublisher final : public chat::EventPublisher {
- public:
-  struct Published {
-    std::string channel;
-    std::string payload;
-  };
-
-  absl::Status Publish(const std::string& channel, const std::string& payload) override {
-    if (auto s = failures_.Take("Publish"); !s.ok()) return s;
-    std::lock_guard lock(mu_);
-    published_.push_back({channel, payload});
-    return absl::OkStatus();
-  }
-
-  // Test access.
-  void FailNext(absl::Status status) { failures_.FailNext(std::move(status)); }
-  std::vector<Published> published() const {
-    std::lock_guard lock(mu_);
-    return published_;
-  }
-
- private:
-  FailureInjector failures_;
-  mutable std::mutex mu_;
-  std::vector<Published> published_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

@@ -10,10 +10,12 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/clock.h"
 #include "fakes/failure_injector.h"
 #include "session_store.h"
 
@@ -41,6 +43,29 @@ class FakeSessionStore final : public auth::SessionStore {
     auto it = entries_.find(token_hash);
     if (it == entries_.end()) return std::nullopt;
     return it->second.session;
+  }
+
+  absl::Status Touch(const std::string& token_hash, int64_t last_used_ms, int64_t expires_at_ms,
+                     std::chrono::seconds ttl) override {
+    if (auto s = failures_.Take("Touch"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = entries_.find(token_hash);
+    if (it == entries_.end()) return absl::OkStatus();
+    it->second.session.last_used_ms = last_used_ms;
+    it->second.session.expires_at_ms = expires_at_ms;
+    it->second.ttl = ttl;
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<std::vector<std::pair<std::string, auth::Session>>> ListForUser(
+      uint64_t user_id) override {
+    if (auto s = failures_.Take("ListForUser"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<std::string, auth::Session>> out;
+    for (const auto& [hash, entry] : entries_) {
+      if (entry.session.user_id == user_id) out.emplace_back(hash, entry.session);
+    }
+    return out;
   }
 
   absl::Status Delete(const std::string& token_hash, uint64_t user_id) override {
@@ -83,6 +108,69 @@ class FakeSessionStore final : public auth::SessionStore {
   std::map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<std::string, uint64_t>> deletes_ ABSL_GUARDED_BY(mu_);
   int get_calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace natter::fakes
+
+namespace natter::fakes {
+
+// FakeLoginThrottle: failure counts per username key and per address, with a window that the test's
+// FakeClock advances past (Get reports the time left; counts reset once it is over).
+class FakeLoginThrottle final : public auth::LoginThrottle {
+ public:
+  explicit FakeLoginThrottle(const Clock& clock) : clock_(clock) {}
+
+  absl::StatusOr<Counts> Get(const std::string& username_key, const std::string& address) override {
+    if (auto s = failures_.Take("Get"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    Counts counts;
+    std::tie(counts.user_failures, counts.user_reset_ms) = Read(users_, username_key);
+    std::tie(counts.address_failures, counts.address_reset_ms) = Read(addresses_, address);
+    return counts;
+  }
+
+  absl::Status RecordFailure(const std::string& username_key, const std::string& address,
+                             std::chrono::seconds window) override {
+    if (auto s = failures_.Take("RecordFailure"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    Bump(users_, username_key, window);
+    Bump(addresses_, address, window);
+    return absl::OkStatus();
+  }
+
+  absl::Status ResetUser(const std::string& username_key) override {
+    std::lock_guard lock(mu_);
+    users_.erase(username_key);
+    return absl::OkStatus();
+  }
+
+  void FailNext(absl::Status status, std::string method = "") {
+    failures_.FailNext(std::move(status), std::move(method));
+  }
+
+ private:
+  struct Window {
+    int64_t count = 0;
+    int64_t ends_at_ms = 0;
+  };
+
+  std::pair<int64_t, int64_t> Read(std::map<std::string, Window>& windows, const std::string& key) {
+    auto it = windows.find(key);
+    if (it == windows.end() || it->second.ends_at_ms <= clock_.NowMs()) return {0, 0};
+    return {it->second.count, it->second.ends_at_ms - clock_.NowMs()};
+  }
+  void Bump(std::map<std::string, Window>& windows, const std::string& key,
+            std::chrono::seconds window) {
+    Window& w = windows[key];
+    if (w.ends_at_ms <= clock_.NowMs()) w = Window{0, clock_.NowMs() + window.count() * 1000};
+    ++w.count;
+  }
+
+  const Clock& clock_;
+  FailureInjector failures_;
+  std::mutex mu_;
+  std::map<std::string, Window> users_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Window> addresses_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

@@ -1,5 +1,6 @@
 // FakeUserStore: natter::auth::UserStore in memory, with the MySQL store's semantics (ids from 1,
-// ALREADY_EXISTS on a taken username_key). Records password-hash upgrades for rehash tests.
+// ALREADY_EXISTS on a taken username_key, also after deletion; avatar versions counting up).
+// Records password-hash upgrades for rehash tests.
 #pragma once
 
 #include <cstdint>
@@ -23,23 +24,23 @@ class FakeUserStore final : public auth::UserStore {
     auth::UserRecord record;
     std::string username_key;
     int64_t created_at_ms = 0;
+    std::string avatar_png;
   };
 
-  absl::StatusOr<uint64_t> CreateUser(std::string_view username, std::string_view username_key,
-                                      std::string_view password_hash,
-                                      int64_t created_at_ms) override {
+  absl::StatusOr<uint64_t> CreateUser(const auth::NewUser& user) override {
     if (auto s = failures_.Take("CreateUser"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    std::string key(username_key);
-    if (by_key_.contains(key)) return absl::AlreadyExistsError("username is taken");
-    StoredUser user;
-    user.record.id = next_id_++;
-    user.record.username = std::string(username);
-    user.record.password_hash = std::string(password_hash);
-    user.username_key = key;
-    user.created_at_ms = created_at_ms;
-    uint64_t id = user.record.id;
-    by_key_.emplace(std::move(key), std::move(user));
+    if (by_key_.contains(user.username_key)) return absl::AlreadyExistsError("username is taken");
+    StoredUser stored;
+    stored.record.id = next_id_++;
+    stored.record.username = user.username;
+    stored.record.password_hash = user.password_hash;
+    stored.record.display_name = user.display_name;
+    stored.record.created_at_ms = user.created_at_ms;
+    stored.username_key = user.username_key;
+    stored.created_at_ms = user.created_at_ms;
+    uint64_t id = stored.record.id;
+    by_key_.emplace(user.username_key, std::move(stored));
     return id;
   }
 
@@ -52,17 +53,73 @@ class FakeUserStore final : public auth::UserStore {
     return it->second.record;
   }
 
+  absl::StatusOr<std::optional<auth::UserRecord>> FindById(uint64_t user_id) override {
+    if (auto s = failures_.Take("FindById"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    if (StoredUser* user = ById(user_id)) return user->record;
+    return std::nullopt;
+  }
+
+  absl::StatusOr<std::vector<auth::UserRecord>> FindByIds(
+      const std::vector<uint64_t>& user_ids) override {
+    if (auto s = failures_.Take("FindByIds"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<auth::UserRecord> out;
+    for (uint64_t id : user_ids) {
+      if (StoredUser* user = ById(id)) out.push_back(user->record);
+    }
+    return out;
+  }
+
   absl::Status UpdatePasswordHash(uint64_t user_id, std::string_view password_hash) override {
     if (auto s = failures_.Take("UpdatePasswordHash"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     hash_updates_.emplace_back(user_id, std::string(password_hash));
-    for (auto& [key, user] : by_key_) {
-      if (user.record.id == user_id) {
-        user.record.password_hash = std::string(password_hash);
-        return absl::OkStatus();
-      }
-    }
-    return absl::NotFoundError("no user " + std::to_string(user_id));
+    StoredUser* user = ById(user_id);
+    if (!user) return absl::NotFoundError("no user " + std::to_string(user_id));
+    user->record.password_hash = std::string(password_hash);
+    return absl::OkStatus();
+  }
+
+  absl::Status UpdateDisplayName(uint64_t user_id, std::string_view display_name) override {
+    if (auto s = failures_.Take("UpdateDisplayName"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    StoredUser* user = ById(user_id);
+    if (!user) return absl::NotFoundError("no user " + std::to_string(user_id));
+    user->record.display_name = std::string(display_name);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<uint32_t> SetAvatar(uint64_t user_id, std::string_view png,
+                                     int64_t now_ms) override {
+    if (auto s = failures_.Take("SetAvatar"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    StoredUser* user = ById(user_id);
+    if (!user || user->record.deleted) return absl::NotFoundError("no such user");
+    user->avatar_png = std::string(png);
+    return ++user->record.avatar_version;
+  }
+
+  absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> GetAvatar(
+      uint64_t user_id) override {
+    if (auto s = failures_.Take("GetAvatar"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    StoredUser* user = ById(user_id);
+    if (!user || user->avatar_png.empty()) return std::nullopt;
+    return std::make_pair(user->record.avatar_version, user->avatar_png);
+  }
+
+  absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms) override {
+    if (auto s = failures_.Take("MarkDeleted"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    StoredUser* user = ById(user_id);
+    if (!user) return absl::NotFoundError("no such user");
+    user->record.deleted = true;
+    user->record.password_hash.clear();
+    user->record.display_name.clear();
+    ++user->record.avatar_version;
+    user->avatar_png.clear();
+    return absl::OkStatus();
   }
 
   // Test access.
@@ -86,6 +143,13 @@ class FakeUserStore final : public auth::UserStore {
   }
 
  private:
+  StoredUser* ById(uint64_t user_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (auto& [key, user] : by_key_) {
+      if (user.record.id == user_id) return &user;
+    }
+    return nullptr;
+  }
+
   FailureInjector failures_;
   mutable std::mutex mu_;
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;

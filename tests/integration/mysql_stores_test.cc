@@ -64,12 +64,12 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   std::string rows = db_->Sql(
       "SELECT component, version FROM natter.schema_migrations "
       "ORDER BY component, version");
-  EXPECT_EQ(rows, "auth\t1\nchat\t1\n");
+  EXPECT_EQ(rows, "auth\t1\nauth\t2\nchat\t1\n");
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser("Carol", "carol", "$argon2id$v=19$fake", 1);
+  auto id = users.CreateUser({"Carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
   ASSERT_TRUE(id.ok()) << id.status();
   auto found = users.FindByKey("carol");
   ASSERT_TRUE(found.ok());
@@ -77,20 +77,24 @@ TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
   EXPECT_EQ((*found)->id, *id);
   EXPECT_EQ((*found)->username, "Carol");
   EXPECT_EQ((*found)->password_hash, "$argon2id$v=19$fake");
+  EXPECT_EQ((*found)->display_name, "Carol C.");
+  EXPECT_EQ((*found)->created_at_ms, 1);
+  EXPECT_FALSE((*found)->deleted);
+  EXPECT_EQ(users.FindById(*id).value()->username, "Carol");
   EXPECT_FALSE(users.FindByKey("nobody").value().has_value());
 }
 
 TEST_F(MysqlStoresTest, DuplicateUsernameKeyIsAlreadyExists) {
   auth::MysqlUserStore users(*pool_);
-  ASSERT_TRUE(users.CreateUser("dave", "dave", "h", 1).ok());
-  auto again = users.CreateUser("DAVE", "dave", "h", 1);
+  ASSERT_TRUE(users.CreateUser({"dave", "dave", "h", "dave", 1}).ok());
+  auto again = users.CreateUser({"DAVE", "dave", "h", "DAVE", 1});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(MysqlStoresTest, SqlMetacharactersAreStoredVerbatim) {
   auth::MysqlUserStore users(*pool_);
   std::string nasty = "x'); DROP TABLE users; --";
-  ASSERT_TRUE(users.CreateUser(nasty, nasty, "h", 1).ok());
+  ASSERT_TRUE(users.CreateUser({nasty, nasty, "h", nasty, 1}).ok());
   auto found = users.FindByKey(nasty);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->username, nasty);
@@ -98,10 +102,57 @@ TEST_F(MysqlStoresTest, SqlMetacharactersAreStoredVerbatim) {
 
 TEST_F(MysqlStoresTest, UpdatesPasswordHash) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser("erin", "erin", "old", 1);
+  auto id = users.CreateUser({"erin", "erin", "old", "erin", 1});
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(users.UpdatePasswordHash(*id, "new").ok());
   EXPECT_EQ(users.FindByKey("erin").value()->password_hash, "new");
+}
+
+TEST_F(MysqlStoresTest, FindsSeveralUsersByIdAndUpdatesDisplayNames) {
+  auth::MysqlUserStore users(*pool_);
+  auto a = users.CreateUser({"frank", "frank", "h", "Frank", 1});
+  auto b = users.CreateUser({"grace", "grace", "h", "Grace", 1});
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_TRUE(users.UpdateDisplayName(*b, "Grace \xF0\x9F\x8C\xB8").ok());
+  auto found = users.FindByIds({*a, *b, 999999});
+  ASSERT_TRUE(found.ok());
+  ASSERT_EQ(found->size(), 2u);
+  for (const auto& u : *found) {
+    EXPECT_EQ(u.display_name, u.id == *a ? "Frank" : "Grace \xF0\x9F\x8C\xB8");
+  }
+  EXPECT_TRUE(users.FindByIds({}).value().empty());
+}
+
+TEST_F(MysqlStoresTest, AvatarsAreVersionedBinarySafeBlobs) {
+  auth::MysqlUserStore users(*pool_);
+  auto id = users.CreateUser({"heidi", "heidi", "h", "heidi", 1});
+  ASSERT_TRUE(id.ok());
+  EXPECT_FALSE(users.GetAvatar(*id).value().has_value());
+  std::string png("\x89PNG\r\n\x1a\n\0\0\xff binary", 19);
+  EXPECT_EQ(users.SetAvatar(*id, png, 5).value(), 1u);
+  EXPECT_EQ(users.SetAvatar(*id, png + "2", 6).value(), 2u);
+  auto avatar = users.GetAvatar(*id);
+  ASSERT_TRUE(avatar.ok() && avatar->has_value());
+  EXPECT_EQ((*avatar)->first, 2u);
+  EXPECT_EQ((*avatar)->second, png + "2");
+  EXPECT_EQ(users.FindById(*id).value()->avatar_version, 2u);
+  EXPECT_EQ(users.SetAvatar(999999, png, 7).status().code(), absl::StatusCode::kNotFound);
+}
+
+TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
+  auth::MysqlUserStore users(*pool_);
+  auto id = users.CreateUser({"ivan", "ivan", "hash", "Ivan", 1});
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(users.SetAvatar(*id, "png", 2).ok());
+  ASSERT_TRUE(users.MarkDeleted(*id, 3).ok());
+  auto user = users.FindByKey("ivan").value();
+  ASSERT_TRUE(user.has_value());
+  EXPECT_TRUE(user->deleted);
+  EXPECT_EQ(user->password_hash, "");
+  EXPECT_EQ(user->display_name, "");
+  EXPECT_FALSE(users.GetAvatar(*id).value().has_value());
+  EXPECT_EQ(users.CreateUser({"Ivan", "ivan", "h", "x", 4}).status().code(),
+            absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {

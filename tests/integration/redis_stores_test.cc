@@ -31,7 +31,7 @@ class RedisStoresTest : public ::testing::Test {
 
 TEST_F(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
   auth::RedisSessionStore store(*client_);
-  auth::Session session{"sid-1", 7, "alice", "laptop", 1000, 2000};
+  auth::Session session{"sid-1", 7, "alice", "laptop", 1000, 2000, 1500};
   ASSERT_TRUE(store.Put("hash-1", session, std::chrono::seconds(120)).ok());
   auto found = store.Get("hash-1");
   ASSERT_TRUE(found.ok());
@@ -41,6 +41,7 @@ TEST_F(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
   EXPECT_EQ((*found)->username, "alice");
   EXPECT_EQ((*found)->device, "laptop");
   EXPECT_EQ((*found)->expires_at_ms, 2000);
+  EXPECT_EQ((*found)->last_used_ms, 1500);
   auto ttl = client_->Command({"TTL", "session:hash-1"});
   ASSERT_TRUE(ttl.ok());
   EXPECT_GT(ttl->integer(), 100);
@@ -50,6 +51,54 @@ TEST_F(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
   ASSERT_TRUE(store.Delete("hash-1", 7).ok());
   EXPECT_FALSE(store.Get("hash-1").value().has_value());
   EXPECT_EQ(client_->Command({"SISMEMBER", "user_sessions:7", "hash-1"})->integer(), 0);
+}
+
+TEST_F(RedisStoresTest, TouchSlidesExpiryOnlyOfLiveSessions) {
+  auth::RedisSessionStore store(*client_);
+  auth::Session session{"sid-2", 8, "bob", "phone", 1000, 2000, 1000};
+  ASSERT_TRUE(store.Put("hash-2", session, std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(store.Touch("hash-2", 1700, 9000, std::chrono::seconds(600)).ok());
+  auto found = store.Get("hash-2").value();
+  EXPECT_EQ(found->last_used_ms, 1700);
+  EXPECT_EQ(found->expires_at_ms, 9000);
+  EXPECT_GT(client_->Command({"TTL", "session:hash-2"})->integer(), 60);
+  // A revoked session is not brought back by a late touch.
+  ASSERT_TRUE(store.Delete("hash-2", 8).ok());
+  ASSERT_TRUE(store.Touch("hash-2", 1800, 9000, std::chrono::seconds(600)).ok());
+  EXPECT_EQ(client_->Command({"EXISTS", "session:hash-2"})->integer(), 0);
+}
+
+TEST_F(RedisStoresTest, ListsAUsersLiveSessionsAndForgetsExpiredOnes) {
+  auth::RedisSessionStore store(*client_);
+  ASSERT_TRUE(
+      store.Put("h-a", {"a", 9, "carol", "laptop", 1, 2, 1}, std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(store.Put("h-b", {"b", 9, "carol", "phone", 1, 2, 1}, std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(store.Put("h-c", {"c", 10, "dave", "pc", 1, 2, 1}, std::chrono::seconds(60)).ok());
+  ASSERT_TRUE(client_->Command({"DEL", "session:h-b"}).ok());  // as if it expired
+  auto sessions = store.ListForUser(9);
+  ASSERT_TRUE(sessions.ok());
+  ASSERT_EQ(sessions->size(), 1u);
+  EXPECT_EQ((*sessions)[0].first, "h-a");
+  EXPECT_EQ((*sessions)[0].second.device, "laptop");
+  EXPECT_EQ(client_->Command({"SISMEMBER", "user_sessions:9", "h-b"})->integer(), 0);
+}
+
+TEST_F(RedisStoresTest, LoginThrottleCountsWithinAWindow) {
+  auth::RedisLoginThrottle throttle(*client_);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(throttle.RecordFailure("alice", "10.0.0.1", std::chrono::seconds(900)).ok());
+  }
+  auto counts = throttle.Get("alice", "10.0.0.1");
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->user_failures, 3);
+  EXPECT_EQ(counts->address_failures, 3);
+  EXPECT_GT(counts->user_reset_ms, 890'000);
+  EXPECT_LE(counts->user_reset_ms, 900'000);
+  ASSERT_TRUE(throttle.ResetUser("alice").ok());
+  counts = throttle.Get("alice", "10.0.0.1");
+  EXPECT_EQ(counts->user_failures, 0);
+  EXPECT_EQ(counts->user_reset_ms, 0);
+  EXPECT_EQ(counts->address_failures, 3);
 }
 
 TEST_F(RedisStoresTest, MalformedSessionIsAnErrorNotASession) {

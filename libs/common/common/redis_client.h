@@ -31,6 +31,7 @@ class RedisReply {
   long long integer() const { return reply_->integer; }
   std::string_view str() const { return {reply_->str, reply_->len}; }
   size_t size() const { return is_array() ? reply_->elements : 0; }
+  const redisReply* raw() const { return reply_.get(); }
   // Element i of an array reply, borrowed.
   const redisReply* element(size_t i) const { return reply_->element[i]; }
   static std::string_view Str(const redisReply* r) {

@@ -11,6 +11,7 @@
 
 #include "common/text.h"
 #include "fakes/fake_clock.h"
+#include "fakes/fake_event_publisher.h"
 #include "fakes/fake_session_store.h"
 #include "fakes/fake_user_store.h"
 
@@ -68,7 +69,7 @@ class AuthServiceTest : public ::testing::Test {
   absl::Status Logout(const std::string& token) {
     v1::LogoutRequest request;
     request.set_token(token);
-    return service_.Logout(request);
+    return service_.Logout(request).status();
   }
 
   // A registered alice, logged in once; returns the token.
@@ -82,8 +83,10 @@ class AuthServiceTest : public ::testing::Test {
   fakes::FakeUserStore users_;
   fakes::FakeSessionStore sessions_;
   fakes::FakeClock clock_;
+  fakes::FakeLoginThrottle throttle_{clock_};
+  fakes::FakeEventPublisher publisher_;
   const PasswordHasher hasher_ = PasswordHasher::Minimum();
-  AuthService service_{users_, sessions_, hasher_, clock_, AuthOptions{}};
+  AuthService service_{users_, sessions_, throttle_, publisher_, hasher_, clock_, AuthOptions{}};
 };
 
 TEST_F(AuthServiceTest, RegisterReturnsNewUser) {
@@ -141,10 +144,9 @@ TEST_F(AuthServiceTest, DuplicateUsernameDiffersOnlyInCase) {
 }
 
 TEST_F(AuthServiceTest, RejectsInvalidUsernames) {
-  for (const std::string& username :
-       std::vector<std::string>{"", "ab", std::string(33, 'a'), "a b", "al!ce", "al@ce", "al/ice",
-                                "alice\n", "tab\tbed", "a'; DROP TABLE users;--",
-                                "bob\" OR \"1\"=\"1", "r\xC3\xA9mi", std::string("nul\0l", 5)}) {
+  for (const std::string& username : std::vector<std::string>{
+           "", "ab", std::string(33, 'a'), "a b", "al!ce", "al@ce", "al/ice", "alice\n", "tab\tbed",
+           "a'; DROP TABLE users;--", "bob\" OR \"1\"=\"1", std::string("nul\0l", 5)}) {
     auto response = Register(username, "correct horse");
     EXPECT_EQ(response.status().code(), absl::StatusCode::kInvalidArgument)
         << "username \"" << username << "\"";
@@ -323,18 +325,16 @@ TEST_F(AuthServiceTest, ValidateTokenReturnsTheSession) {
   EXPECT_EQ(session->session_id(), entry->session.id);
 }
 
-TEST_F(AuthServiceTest, SessionExpiresAtItsExpiryTime) {
+TEST_F(AuthServiceTest, UnusedSessionExpiresAtItsExpiryTime) {
   std::string token = AliceToken();
-  clock_.Advance(std::chrono::milliseconds(kThirtyDaysMs - 1));
-  EXPECT_TRUE(Validate(token).ok());
-  clock_.Advance(std::chrono::milliseconds(1));
+  clock_.Advance(std::chrono::milliseconds(kThirtyDaysMs));
   auto expired = Validate(token);
   EXPECT_EQ(expired.status().code(), absl::StatusCode::kUnauthenticated);
   EXPECT_EQ(Message(expired.status()), kBadToken);
 }
 
 TEST_F(AuthServiceTest, SessionTtlComesFromOptions) {
-  AuthService short_lived(users_, sessions_, hasher_, clock_,
+  AuthService short_lived(users_, sessions_, throttle_, publisher_, hasher_, clock_,
                           AuthOptions{.session_ttl = std::chrono::minutes(5)});
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   auto login = Login(short_lived, "alice", "correct horse");
@@ -392,7 +392,7 @@ TEST_F(AuthServiceTest, LoginUpgradesWeakerPasswordHash) {
 
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
   ASSERT_TRUE(stronger.NeedsRehash(weak_hash));
-  AuthService upgraded(users_, sessions_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
   auto login = Login(upgraded, "alice", "correct horse");
   ASSERT_TRUE(login.ok()) << login.status();
 
@@ -420,7 +420,7 @@ TEST_F(AuthServiceTest, LoginDoesNotRehashWhenCostIsCurrent) {
 TEST_F(AuthServiceTest, WrongPasswordNeverUpgradesHash) {
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
-  AuthService upgraded(users_, sessions_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
   EXPECT_FALSE(Login(upgraded, "alice", "wrong horse").ok());
   EXPECT_TRUE(users_.hash_updates().empty());
 }
@@ -428,7 +428,7 @@ TEST_F(AuthServiceTest, WrongPasswordNeverUpgradesHash) {
 TEST_F(AuthServiceTest, FailedHashUpgradeStillLogsIn) {
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
-  AuthService upgraded(users_, sessions_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
   users_.FailNext(absl::UnavailableError("mysql is down"), "UpdatePasswordHash");
   auto login = Login(upgraded, "alice", "correct horse");
   ASSERT_TRUE(login.ok()) << login.status();

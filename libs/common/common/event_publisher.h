@@ -1,0 +1,30 @@
+// Publishing events for gateways: the interface services depend on, and its Redis PUBLISH
+// implementation. Payloads are serialized natter.v1.ServerEvent messages; channels come from
+// channels.h.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "common/redis_client.h"
+
+namespace natter {
+
+class EventPublisher {
+ public:
+  virtual ~EventPublisher() = default;
+  virtual absl::Status Publish(const std::string& channel, const std::string& payload) = 0;
+};
+
+class RedisEventPublisher final : public EventPublisher {
+ public:
+  explicit RedisEventPublisher(RedisClient& redis) : redis_(redis) {}
+  absl::Status Publish(const std::string& channel, const std::string& payload) override {
+    return redis_.Command({"PUBLISH", channel, payload}).status();
+  }
+
+ private:
+  RedisClient& redis_;
+};
+
+}  // namespace natter

@@ -1,0 +1,41 @@
+// FakeEventPublisher: records what a service publishes, and can fail the next publish.
+#pragma once
+
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "common/event_publisher.h"
+#include "fakes/failure_injector.h"
+
+namespace natter::fakes {
+
+class FakeEventPublisher final : public natter::EventPublisher {
+ public:
+  struct Published {
+    std::string channel;
+    std::string payload;
+  };
+
+  absl::Status Publish(const std::string& channel, const std::string& payload) override {
+    if (auto s = failures_.Take("Publish"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    published_.push_back({channel, payload});
+    return absl::OkStatus();
+  }
+
+  // Test access.
+  void FailNext(absl::Status status) { failures_.FailNext(std::move(status)); }
+  std::vector<Published> published() const {
+    std::lock_guard lock(mu_);
+    return published_;
+  }
+
+ private:
+  FailureInjector failures_;
+  mutable std::mutex mu_;
+  std::vector<Published> published_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::fakes

@@ -1,0 +1,103 @@
+// Avatar import with Qt's real decoders: what is accepted, how it is re-encoded, and what is
+// refused.
+#include "avatar_image.h"
+
+#include <gtest/gtest.h>
+
+#include <QImage>
+
+#include "test_images.h"
+
+namespace natter::auth {
+namespace {
+
+using testing::MakeImage;
+
+QImage Decode(const std::string& png) {
+  QImage image;
+  image.loadFromData(reinterpret_cast<const uchar*>(png.data()), static_cast<int>(png.size()),
+                     "png");
+  return image;
+}
+
+std::string Error(std::string_view upload) {
+  auto result = MakeAvatarPng(upload);
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+  return std::string(result.status().message());
+}
+
+TEST(AvatarImageTest, PngIsCroppedToACentredSquareAndScaledTo128) {
+  auto png = MakeAvatarPng(MakeImage(400, 200, "png"));
+  ASSERT_TRUE(png.ok()) << png.status();
+  QImage image = Decode(*png);
+  ASSERT_FALSE(image.isNull());
+  EXPECT_EQ(image.width(), 128);
+  EXPECT_EQ(image.height(), 128);
+  // The centred 200x200 square of a half-red, half-blue 400x200 image is itself half red, half
+  // blue.
+  EXPECT_EQ(QColor(image.pixel(10, 64)).red(), 255);
+  EXPECT_EQ(QColor(image.pixel(117, 64)).blue(), 255);
+}
+
+TEST(AvatarImageTest, JpegIsAcceptedAndStoredAsPng) {
+  auto png = MakeAvatarPng(MakeImage(300, 300, "jpeg"));
+  ASSERT_TRUE(png.ok()) << png.status();
+  EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
+  EXPECT_EQ(Decode(*png).size(), QSize(128, 128));
+}
+
+TEST(AvatarImageTest, SmallImagesAreScaledUp) {
+  auto png = MakeAvatarPng(MakeImage(16, 16, "png"));
+  ASSERT_TRUE(png.ok()) << png.status();
+  EXPECT_EQ(Decode(*png).size(), QSize(128, 128));
+}
+
+TEST(AvatarImageTest, RefusesWhatIsNotPngOrJpeg) {
+  EXPECT_EQ(Error(""), "avatar image is empty");
+  EXPECT_EQ(Error(MakeImage(32, 32, "bmp")), "avatar must be a PNG or JPEG image");
+  EXPECT_EQ(Error("PK\x03\x04 this is a zip renamed .png"), "avatar must be a PNG or JPEG image");
+  EXPECT_EQ(Error("<svg xmlns='http://www.w3.org/2000/svg'/>"),
+            "avatar must be a PNG or JPEG image");
+}
+
+TEST(AvatarImageTest, RefusesTruncatedImages) {
+  std::string png = MakeImage(64, 64, "png");
+  std::string jpeg = MakeImage(64, 64, "jpeg");
+  EXPECT_EQ(Error(png.substr(0, png.size() / 2)), "avatar image is truncated or damaged");
+  EXPECT_EQ(Error(jpeg.substr(0, jpeg.size() / 2)), "avatar image is truncated or damaged");
+  EXPECT_EQ(Error(png.substr(0, 8)), "avatar image is truncated or damaged");
+}
+
+TEST(AvatarImageTest, RefusesAPngWhoseHeaderLiesAboutItsSize) {
+  std::string png = MakeImage(64, 64, "png");
+  // IHDR width (bytes 16..19) set to 100000: the header claims far more pixels than the data holds.
+  png[16] = 0x00;
+  png[17] = 0x01;
+  png[18] = static_cast<char>(0x86);
+  png[19] = static_cast<char>(0xA0);
+  auto result = MakeAvatarPng(png);
+  EXPECT_EQ(result.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(AvatarImageTest, RefusesGarbageBehindAValidSignature) {
+  std::string fake = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(200, 'x') +
+                     std::string("IEND\xae\x42\x60\x82", 8);
+  EXPECT_EQ(Error(fake), "avatar image is truncated or damaged");
+}
+
+TEST(AvatarImageTest, RefusesImagesOver2048Pixels) {
+  EXPECT_EQ(Error(MakeImage(2049, 10, "png")),
+            "avatar image is 2049x10 pixels, at most 2048x2048 allowed");
+  EXPECT_TRUE(MakeAvatarPng(MakeImage(2048, 4, "png")).ok());
+}
+
+TEST(AvatarImageTest, RefusesFilesOver512KiB) {
+  std::string big(10 * 1024 * 1024, '\0');
+  big.replace(0, 8, "\x89PNG\r\n\x1a\n");
+  EXPECT_EQ(Error(big),
+            "avatar image is too large: 10485760 bytes, at most 524288 (512 KiB) allowed");
+}
+
+}  // namespace
+}  // namespace natter::auth
