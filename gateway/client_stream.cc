@@ -3,14 +3,14 @@
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "common/channels.h"
 #include "common/grpc_server.h"
 #include "event_frame.h"
 
 namespace natter::gateway {
 namespace {
-
-constexpr std::string_view kBearer = "Bearer ";
 
 // A service's failure as the client should see it: retryable failures say so, without internals.
 grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) {
@@ -57,18 +57,14 @@ ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext*
     : gateway_(gateway), context_(context) {}
 
 void ClientStream::Authenticate() {
-  std::string token;
-  const auto& metadata = context_->client_metadata();
-  if (auto it = metadata.find("authorization"); it != metadata.end()) {
-    std::string_view value(it->second.data(), it->second.size());
-    if (value.starts_with(kBearer)) token = value.substr(kBearer.size());
-  }
+  std::string token = BearerToken(*context_);
   if (token.empty()) {
     FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
                                   "no session token (metadata \"authorization: Bearer ...\"); "
                                   "log in first"));
     return;
   }
+  token_ = token;
   auto call = NewCall<v1::ValidateTokenRequest, v1::ValidateTokenResponse>(gateway_);
   call->request.set_token(std::move(token));
   gateway_.auth->async()->ValidateToken(
@@ -167,6 +163,13 @@ void ClientStream::OnReadDone(bool ok) {
       idle = commands_in_flight_ == 0;
     }
     if (idle) FinishAfterFlush(grpc::Status::OK);
+    return;
+  }
+  if (read_buffer_.Length() > gateway_.options.max_frame_bytes) {
+    FinishAfterFlush(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                  "frame of " + std::to_string(read_buffer_.Length()) +
+                                      " bytes is larger than the limit of " +
+                                      std::to_string(gateway_.options.max_frame_bytes)));
     return;
   }
   v1::ClientFrame frame;
@@ -316,6 +319,40 @@ void ClientStream::Resync(const std::string& reason) {
   v1::ServerEvent event;
   event.mutable_resync()->set_reason(reason);
   PushEvent(event);
+  Revalidate();
+}
+
+void ClientStream::Revalidate() {
+  auto call = NewCall<v1::ValidateTokenRequest, v1::ValidateTokenResponse>(gateway_);
+  call->request.set_token(token_);
+  gateway_.auth->async()->ValidateToken(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call](grpc::Status status) {
+        // Only a definite "not valid" ends the stream; an unreachable auth service does not.
+        if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
+          self->EndStream("session is no longer valid");
+        }
+      });
+}
+
+void ClientStream::EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) {
+  const std::string& mine = caller_.session_id();
+  bool named = std::find(ended.session_ids().begin(), ended.session_ids().end(), mine) !=
+               ended.session_ids().end();
+  bool all = ended.all_sessions() && ended.except_session_id() != mine;
+  if (!named && !all) return;
+  spdlog::info("closing stream {} of user {}: session ended ({})", stream_id_, caller_.user_id(),
+               ended.reason());
+  Push(framed_event);
+  FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                "session ended (" + ended.reason() + "); log in again"));
+}
+
+void ClientStream::EndStream(const std::string& reason) {
+  v1::ServerEvent event;
+  event.mutable_session_ended()->add_session_ids(caller_.session_id());
+  event.mutable_session_ended()->set_reason(reason);
+  EndSessions(event.session_ended(), FrameEvent(event));
 }
 
 void ClientStream::GoAway(const std::string& reason) {

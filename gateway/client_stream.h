@@ -28,6 +28,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
 
   void Push(const grpc::Slice& framed_event) override;
   void Resync(const std::string& reason) override;
+  void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) override;
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
@@ -45,6 +46,10 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
 
  private:
   void Authenticate();
+  // Checks the token again (after events may have been lost); ends the stream if it is no longer
+  // valid.
+  void Revalidate();
+  void EndStream(const std::string& reason);
   void OnAuthenticated(const v1::ValidateTokenResponse& session);
   void OnSubscribed();
   void SendWelcome(const v1::ListConversationsResponse& conversations);
@@ -66,6 +71,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   std::shared_ptr<ClientStream> self_;  // keeps the stream alive until OnDone
   std::string stream_id_;
   v1::Caller caller_;  // set once, before any command is read
+  std::string token_;  // kept in memory only, to re-check the session
   std::string device_;
   std::vector<std::string> channels_;
   grpc::ByteBuffer read_buffer_;

@@ -1,6 +1,8 @@
 // What every client stream of one gateway shares: service stubs, the hub, identity and limits.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -20,8 +22,13 @@ struct GatewayOptions {
   size_t max_queued_events = 4096;
   // Commands of one client waiting for a service answer at once.
   size_t max_commands_in_flight = 64;
+  // Largest ClientFrame a client may send on its stream.
+  size_t max_frame_bytes = 64 * 1024;
   std::chrono::milliseconds call_timeout{5000};
 };
+
+// The token of "authorization: Bearer <token>" metadata, or "" when there is none.
+std::string BearerToken(const grpc::CallbackServerContext& context);
 
 struct GatewayContext {
   GatewayOptions options;

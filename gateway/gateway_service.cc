@@ -19,6 +19,15 @@ grpc::Status AuthFacing(const grpc::Status& status) {
 
 }  // namespace
 
+std::string BearerToken(const grpc::CallbackServerContext& context) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  std::string_view value(it->second.data(), it->second.size());
+  return value.starts_with(kBearer) ? std::string(value.substr(kBearer.size())) : "";
+}
+
 grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* context,
                                                    const v1::RegisterRequest* request,
                                                    v1::RegisterResponse* response) {
@@ -47,6 +56,117 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
       &call->context, &call->request, response,
       [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
   return reactor;
+}
+
+template <class Request, class Response, class Method>
+grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerContext* context,
+                                                           const Request* request,
+                                                           Response* response, Method method) {
+  auto* reactor = context->DefaultReactor();
+  std::string token = BearerToken(*context);
+  if (token.empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                 "no session token (metadata \"authorization: Bearer ...\"); "
+                                 "log in first"));
+    return reactor;
+  }
+  struct ForwardedCall {
+    grpc::ClientContext context;
+    Request request;
+  };
+  auto call = std::make_shared<ForwardedCall>();
+  call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  call->request = *request;
+  call->request.set_token(std::move(token));  // never a token the client put in the message
+  (gateway_.auth->async()->*method)(
+      &call->context, &call->request, response,
+      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::Logout(grpc::CallbackServerContext* context,
+                                                 const v1::LogoutRequest* request,
+                                                 v1::LogoutResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::LogoutRequest*, v1::LogoutResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Logout;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListSessions(grpc::CallbackServerContext* context,
+                                                       const v1::ListSessionsRequest* request,
+                                                       v1::ListSessionsResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::ListSessionsRequest*,
+                        v1::ListSessionsResponse*, std::function<void(grpc::Status)>) =
+      &Async::ListSessions;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::RevokeSession(grpc::CallbackServerContext* context,
+                                                        const v1::RevokeSessionRequest* request,
+                                                        v1::RevokeSessionResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::RevokeSessionRequest*,
+                        v1::RevokeSessionResponse*, std::function<void(grpc::Status)>) =
+      &Async::RevokeSession;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::ChangePassword(grpc::CallbackServerContext* context,
+                                                         const v1::ChangePasswordRequest* request,
+                                                         v1::ChangePasswordResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::ChangePasswordRequest*,
+                        v1::ChangePasswordResponse*, std::function<void(grpc::Status)>) =
+      &Async::ChangePassword;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetProfile(grpc::CallbackServerContext* context,
+                                                     const v1::GetProfileRequest* request,
+                                                     v1::Profile* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::GetProfileRequest*, v1::Profile*,
+                        std::function<void(grpc::Status)>) = &Async::GetProfile;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::UpdateProfile(grpc::CallbackServerContext* context,
+                                                        const v1::UpdateProfileRequest* request,
+                                                        v1::Profile* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::UpdateProfileRequest*, v1::Profile*,
+                        std::function<void(grpc::Status)>) = &Async::UpdateProfile;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::SetAvatar(grpc::CallbackServerContext* context,
+                                                    const v1::SetAvatarRequest* request,
+                                                    v1::Profile* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::SetAvatarRequest*, v1::Profile*,
+                        std::function<void(grpc::Status)>) = &Async::SetAvatar;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetAvatar(grpc::CallbackServerContext* context,
+                                                    const v1::GetAvatarRequest* request,
+                                                    v1::GetAvatarResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::GetAvatarRequest*, v1::GetAvatarResponse*,
+                        std::function<void(grpc::Status)>) = &Async::GetAvatar;
+  return ForwardWithToken(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::DeleteAccount(grpc::CallbackServerContext* context,
+                                                        const v1::DeleteAccountRequest* request,
+                                                        v1::DeleteAccountResponse* response) {
+  using Async = v1::Auth::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::DeleteAccountRequest*,
+                        v1::DeleteAccountResponse*, std::function<void(grpc::Status)>) =
+      &Async::DeleteAccount;
+  return ForwardWithToken(context, request, response, method);
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Connect(

@@ -12,8 +12,18 @@
 
 namespace natter::gateway {
 
-using GatewayBase = v1::Gateway::WithCallbackMethod_Register<v1::Gateway::WithCallbackMethod_Login<
-    v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>;
+// Every client RPC with the callback API; Connect over raw bytes (events are pre-serialized).
+using GatewayBase = v1::Gateway::WithCallbackMethod_DeleteAccount<
+    v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<
+        v1::Gateway::WithCallbackMethod_UpdateProfile<v1::Gateway::WithCallbackMethod_GetProfile<
+            v1::Gateway::WithCallbackMethod_ChangePassword<
+                v1::Gateway::WithCallbackMethod_RevokeSession<
+                    v1::Gateway::WithCallbackMethod_ListSessions<
+                        v1::Gateway::WithCallbackMethod_Logout<
+                            v1::Gateway::WithCallbackMethod_Login<
+                                v1::Gateway::WithCallbackMethod_Register<
+                                    v1::Gateway::WithRawCallbackMethod_Connect<
+                                        v1::Gateway::Service>>>>>>>>>>>>;
 
 class GatewayService final : public GatewayBase {
  public:
@@ -25,6 +35,33 @@ class GatewayService final : public GatewayBase {
   grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context,
                                   const v1::LoginRequest* request,
                                   v1::LoginResponse* response) override;
+  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* context,
+                                   const v1::LogoutRequest* request,
+                                   v1::LogoutResponse* response) override;
+  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
+                                         const v1::ListSessionsRequest* request,
+                                         v1::ListSessionsResponse* response) override;
+  grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* context,
+                                          const v1::RevokeSessionRequest* request,
+                                          v1::RevokeSessionResponse* response) override;
+  grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
+                                           const v1::ChangePasswordRequest* request,
+                                           v1::ChangePasswordResponse* response) override;
+  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* context,
+                                       const v1::GetProfileRequest* request,
+                                       v1::Profile* response) override;
+  grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* context,
+                                          const v1::UpdateProfileRequest* request,
+                                          v1::Profile* response) override;
+  grpc::ServerUnaryReactor* SetAvatar(grpc::CallbackServerContext* context,
+                                      const v1::SetAvatarRequest* request,
+                                      v1::Profile* response) override;
+  grpc::ServerUnaryReactor* GetAvatar(grpc::CallbackServerContext* context,
+                                      const v1::GetAvatarRequest* request,
+                                      v1::GetAvatarResponse* response) override;
+  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
+                                          const v1::DeleteAccountRequest* request,
+                                          v1::DeleteAccountResponse* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
 
@@ -32,6 +69,12 @@ class GatewayService final : public GatewayBase {
   void GoAwayAll(const std::string& reason);
 
  private:
+  // Forwards an account call to natter-auth with the token from the call's metadata.
+  template <class Request, class Response, class Method>
+  grpc::ServerUnaryReactor* ForwardWithToken(grpc::CallbackServerContext* context,
+                                             const Request* request, Response* response,
+                                             Method method);
+
   GatewayContext& gateway_;
 };
 

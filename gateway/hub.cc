@@ -74,6 +74,10 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
     return;
   }
   grpc::Slice framed = FrameEvent(payload);
+  if (event.has_session_ended()) {
+    for (const auto& sink : *recipients) sink->EndSessions(event.session_ended(), framed);
+    return;
+  }
   for (const auto& sink : *recipients) sink->Push(framed);
 }
 

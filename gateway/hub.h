@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "natter/v1/gateway.pb.h"
 
 namespace natter::gateway {
 
@@ -24,8 +25,12 @@ class EventSink {
   virtual ~EventSink() = default;
   // Queues one framed event (event_frame.h). Thread-safe, never blocks.
   virtual void Push(const grpc::Slice& framed_event) = 0;
-  // Events may have been lost; the client must sync. Thread-safe.
+  // Events may have been lost; the client must sync (and its session be checked again, in case a
+  // revocation was among them). Thread-safe.
   virtual void Resync(const std::string& reason) = 0;
+  // Sessions of the sink's user ended: a sink whose session is among them forwards the event and
+  // closes. Thread-safe.
+  virtual void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) = 0;
 };
 
 // What the hub needs from Redis (RedisSubscriber in production, a fake in tests).

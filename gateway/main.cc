@@ -47,6 +47,10 @@ int main(int argc, char** argv) {
   natter::gateway::GatewayOptions options;
   int heartbeat_seconds = 10;
   int max_frame_bytes = 64 * 1024;
+  // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
+  // against
+  // --max-frame-bytes by the stream itself.
+  constexpr int kMaxUnaryBytes = 1024 * 1024;
   natter::AddServerFlags(app, server_flags, "127.0.0.1:2019");
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--auth", auth_target, "gRPC target of natter-auth")
@@ -84,6 +88,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options.gateway_id.empty()) options.gateway_id = DefaultGatewayId(server_flags.listen);
+  options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
@@ -106,7 +111,7 @@ int main(int argc, char** argv) {
 
   natter::gateway::GatewayService service(gateway);
   natter::GrpcServer server("natter-gateway");
-  server.builder().SetMaxReceiveMessageSize(max_frame_bytes);
+  server.builder().SetMaxReceiveMessageSize(kMaxUnaryBytes);
   server.AddService(&service);
   if (auto s = server.Start(server_flags.listen); !s.ok()) {
     spdlog::critical("{}", s.message());

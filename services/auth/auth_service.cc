@@ -495,7 +495,9 @@ absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
     RecordFailure(key, address);
     return absl::PermissionDeniedError("the password is wrong");
   }
-  if (auto s = users_.MarkDeleted(user->id, clock_.NowMs()); !s.ok()) return s;
+  auto unusable = hasher_.Hash(RandomToken(32));
+  if (!unusable.ok()) return unusable.status();
+  if (auto s = users_.MarkDeleted(user->id, clock_.NowMs(), *unusable); !s.ok()) return s;
   auto ended = EndSessions(user->id, "", "account deleted");
   if (!ended.ok()) return ended.status();
   spdlog::info("user {} deleted their account", user->id);

@@ -169,14 +169,16 @@ absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> MysqlUserStore::
       });
 }
 
-absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms) {
+absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms,
+                                         std::string_view unusable_hash) {
   return pool_.Run("delete user", [&](sql::Connection& conn) -> absl::Status {
     conn.setAutoCommit(false);
     std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
-        "UPDATE users SET password_hash = '', display_name = '', deleted_at_ms = ?, "
+        "UPDATE users SET password_hash = ?, display_name = '', deleted_at_ms = ?, "
         "avatar_version = avatar_version + 1 WHERE id = ? AND deleted_at_ms IS NULL"));
-    update->setInt64(1, now_ms);
-    update->setUInt64(2, user_id);
+    update->setString(1, std::string(unusable_hash));
+    update->setInt64(2, now_ms);
+    update->setUInt64(3, user_id);
     update->executeUpdate();
     std::unique_ptr<sql::PreparedStatement> avatar(
         conn.prepareStatement("DELETE FROM avatars WHERE user_id = ?"));

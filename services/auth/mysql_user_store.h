@@ -22,7 +22,8 @@ class MysqlUserStore final : public UserStore {
                                      int64_t now_ms) override;
   absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> GetAvatar(
       uint64_t user_id) override;
-  absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms) override;
+  absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms,
+                           std::string_view unusable_hash) override;
 
  private:
   absl::StatusOr<std::optional<UserRecord>> FindOne(

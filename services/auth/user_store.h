@@ -15,7 +15,7 @@ namespace natter::auth {
 struct UserRecord {
   uint64_t id = 0;
   std::string username;
-  std::string password_hash;  // empty once the account is deleted
+  std::string password_hash;
   std::string display_name;
   uint32_t avatar_version = 0;
   bool deleted = false;
@@ -48,8 +48,10 @@ class UserStore {
   // The current avatar (version, PNG), if any.
   virtual absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> GetAvatar(
       uint64_t user_id) = 0;
-  // Removes the password, display name and avatar; keeps the id and reserves the username.
-  virtual absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms) = 0;
+  // Replaces the password hash with `unusable_hash` (of a random secret nobody knows), removes the
+  // display name and avatar; keeps the id and reserves the username.
+  virtual absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms,
+                                   std::string_view unusable_hash) = 0;
 };
 
 }  // namespace natter::auth

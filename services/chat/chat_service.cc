@@ -37,8 +37,9 @@ absl::Status ValidateClientMsgId(std::string_view id) {
 
 }  // namespace
 
-ChatService::ChatService(MessageStore& store, EventPublisher& publisher, const Clock& clock)
-    : store_(store), publisher_(publisher), clock_(clock) {}
+ChatService::ChatService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
+                         const Clock& clock)
+    : store_(store), publisher_(publisher), users_(users), clock_(clock) {}
 
 absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller,
                                                         const std::string* room,
@@ -111,8 +112,19 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   v1::SyncResponse response;
   response.set_has_more(messages->size() > limit);
   if (response.has_more()) messages->resize(limit);
+  // Names as they are now (a deleted account shows as "deleted user"); the name stored with each
+  // message is the fallback while natter-auth cannot be asked.
+  std::vector<uint64_t> senders;
+  for (const auto& m : *messages) senders.push_back(m.sender_id());
+  auto names = users_.Usernames(senders);
+  if (!names.ok()) {
+    spdlog::warn("sender names unavailable, using stored ones: {}", names.status().message());
+  }
   for (auto& m : *messages) {
     if (conversation->kind == "room") m.set_room(conversation->name);
+    if (names.ok()) {
+      if (auto it = names->find(m.sender_id()); it != names->end()) m.set_sender(it->second);
+    }
     *response.add_messages() = std::move(m);
   }
   response.set_latest_seq(

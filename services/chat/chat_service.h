@@ -7,6 +7,7 @@
 #include "common/event_publisher.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
+#include "user_directory.h"
 
 namespace natter::chat {
 
@@ -17,7 +18,8 @@ inline constexpr uint32_t kMaxSyncLimit = 500;
 
 class ChatService {
  public:
-  ChatService(MessageStore& store, EventPublisher& publisher, const Clock& clock);
+  ChatService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
+              const Clock& clock);
 
   absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
   absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
@@ -32,6 +34,7 @@ class ChatService {
 
   MessageStore& store_;
   EventPublisher& publisher_;
+  UserDirectory& users_;
   const Clock& clock_;
 };
 

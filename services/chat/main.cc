@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "auth_user_directory.h"
 #include "chat_grpc.h"
 #include "chat_schema.h"
 #include "chat_service.h"
@@ -21,12 +22,16 @@ int main(int argc, char** argv) {
   natter::ServerFlags server_flags;
   std::string mysql_url, redis_url;
   int workers = 8;
+  std::string auth_target = "127.0.0.1:50051";
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50053");
   natter::AddMysqlFlag(app, mysql_url);
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--workers", workers, "Threads (and MySQL connections) for store calls")
       ->envname("NATTER_CHAT_WORKERS")
       ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_option("--auth", auth_target, "gRPC target of natter-auth (for sender names)")
+      ->envname("NATTER_AUTH_TARGET")
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
@@ -48,7 +53,9 @@ int main(int argc, char** argv) {
   natter::chat::MysqlMessageStore store(mysql);
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
-  natter::chat::ChatService service(store, publisher, clock);
+  natter::chat::AuthUserDirectory users(
+      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target)), clock);
+  natter::chat::ChatService service(store, publisher, users, clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
   natter::chat::ChatGrpc grpc_service(service, pool);
 

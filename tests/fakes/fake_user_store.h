@@ -109,13 +109,14 @@ class FakeUserStore final : public auth::UserStore {
     return std::make_pair(user->record.avatar_version, user->avatar_png);
   }
 
-  absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms) override {
+  absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms,
+                           std::string_view unusable_hash) override {
     if (auto s = failures_.Take("MarkDeleted"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     StoredUser* user = ById(user_id);
     if (!user) return absl::NotFoundError("no such user");
     user->record.deleted = true;
-    user->record.password_hash.clear();
+    user->record.password_hash = std::string(unusable_hash);
     user->record.display_name.clear();
     ++user->record.avatar_version;
     user->avatar_png.clear();

@@ -26,6 +26,15 @@ class RecordingEventSink final : public gateway::EventSink {
     resyncs_.push_back(reason);
   }
 
+  void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) override {
+    std::lock_guard lock(mu_);
+    ended_.push_back(ended);
+  }
+
+  std::vector<v1::SessionEnded> ended() const {
+    std::lock_guard lock(mu_);
+    return ended_;
+  }
   // The framed events pushed so far, byte for byte.
   std::vector<std::string> frames() const {
     std::lock_guard lock(mu_);
@@ -50,6 +59,7 @@ class RecordingEventSink final : public gateway::EventSink {
   mutable std::mutex mu_;
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::SessionEnded> ended_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

@@ -273,3 +273,27 @@ TEST_F(HubTest, AllSinksListsAttachedSinksOnly) {
 
 }  // namespace
 }  // namespace natter::gateway
+
+namespace natter::gateway {
+namespace {
+
+TEST(HubSessionsTest, SessionEndedGoesToEndSessionsNotToTheStream) {
+  fakes::FakeChannelSubscriber subscriber;
+  Hub hub(subscriber);
+  auto phone = std::make_shared<fakes::RecordingEventSink>();
+  auto laptop = std::make_shared<fakes::RecordingEventSink>();
+  hub.Attach(phone, {"user:7"}, [] {});
+  hub.Attach(laptop, {"user:7"}, [] {});
+  v1::ServerEvent event;
+  event.mutable_session_ended()->add_session_ids("s-1");
+  event.mutable_session_ended()->set_reason("revoked");
+  hub.Deliver("user:7", event.SerializeAsString());
+  for (const auto& sink : {phone, laptop}) {
+    ASSERT_EQ(sink->ended().size(), 1u);
+    EXPECT_EQ(sink->ended()[0].session_ids(0), "s-1");
+    EXPECT_TRUE(sink->frames().empty());
+  }
+}
+
+}  // namespace
+}  // namespace natter::gateway

@@ -144,11 +144,11 @@ TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
   auto id = users.CreateUser({"ivan", "ivan", "hash", "Ivan", 1});
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(users.SetAvatar(*id, "png", 2).ok());
-  ASSERT_TRUE(users.MarkDeleted(*id, 3).ok());
+  ASSERT_TRUE(users.MarkDeleted(*id, 3, "$argon2id$unusable").ok());
   auto user = users.FindByKey("ivan").value();
   ASSERT_TRUE(user.has_value());
   EXPECT_TRUE(user->deleted);
-  EXPECT_EQ(user->password_hash, "");
+  EXPECT_EQ(user->password_hash, "$argon2id$unusable");
   EXPECT_EQ(user->display_name, "");
   EXPECT_FALSE(users.GetAvatar(*id).value().has_value());
   EXPECT_EQ(users.CreateUser({"Ivan", "ivan", "h", "x", 4}).status().code(),

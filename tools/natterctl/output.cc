@@ -37,4 +37,30 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
   return j;
 }
 
+nlohmann::json ProfileJson(const v1::Profile& p) {
+  nlohmann::json j = {{"user_id", p.user_id()},
+                      {"username", p.username()},
+                      {"display_name", p.display_name()},
+                      {"avatar_version", p.avatar_version()}};
+  if (p.deleted()) j["deleted"] = true;
+  return j;
+}
+
+nlohmann::json EventJson(const v1::ServerEvent& event) {
+  switch (event.kind_case()) {
+    case v1::ServerEvent::kMessage:
+      return MessageJson(event.message());
+    case v1::ServerEvent::kProfile: {
+      nlohmann::json j = ProfileJson(event.profile().profile());
+      j["type"] = "profile";
+      j["user"] = event.profile().profile().username();
+      return j;
+    }
+    case v1::ServerEvent::kSessionEnded:
+      return {{"type", "session_ended"}, {"reason", event.session_ended().reason()}};
+    default:
+      return nullptr;
+  }
+}
+
 }  // namespace natter::ctl

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "natter/v1/auth.pb.h"
 #include "natter/v1/common.pb.h"
 #include "natter/v1/gateway.pb.h"
 
@@ -15,5 +16,8 @@ std::string Rfc3339(int64_t unix_ms);
 
 nlohmann::json AckJson(const v1::SendAck& ack);
 nlohmann::json MessageJson(const v1::ChatMessage& message);
+nlohmann::json ProfileJson(const v1::Profile& profile);
+// A server event as `listen` prints it; null for events that are not shown (welcome, results).
+nlohmann::json EventJson(const v1::ServerEvent& event);
 
 }  // namespace natter::ctl

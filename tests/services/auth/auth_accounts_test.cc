@@ -441,7 +441,10 @@ TEST_F(AuthAccountsTest, DeletingTheAccountEndsSessionsAndLeavesAPlaceholder) {
   EXPECT_TRUE(profiles->profiles(0).deleted());
   EXPECT_EQ(profiles->profiles(0).username(), "deleted user");
   EXPECT_EQ(profiles->profiles(0).display_name(), "deleted user");
-  EXPECT_TRUE(users_.Find("alice")->record.password_hash.empty());
+  // The hash is replaced by one of a random secret: still argon2id, and matching nothing.
+  std::string hash = users_.Find("alice")->record.password_hash;
+  EXPECT_TRUE(hash.starts_with("$argon2id$"));
+  EXPECT_FALSE(hasher_.Verify(hash, kPassword));
 }
 
 }  // namespace

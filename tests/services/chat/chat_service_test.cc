@@ -12,6 +12,7 @@
 
 #include "fakes/fake_clock.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
 
 namespace natter::chat {
@@ -77,7 +78,8 @@ class ChatServiceTest : public ::testing::Test {
   fakes::FakeMessageStore store_;
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
-  ChatService service_{store_, publisher_, clock_};
+  fakes::FakeUserDirectory users_;
+  ChatService service_{store_, publisher_, users_, clock_};
 };
 
 TEST_F(ChatServiceTest, SendToLobbyAssignsDenseSeqsFromOne) {
@@ -462,6 +464,57 @@ TEST_F(ChatServiceTest, ConcurrentSendersGetDenseUniqueSeqs) {
   EXPECT_EQ(all, expected);
   EXPECT_THAT(store_.Messages(kLobby), SizeIs(kThreads * kPerThread));
   EXPECT_THAT(publisher_.published(), SizeIs(kThreads * kPerThread));
+}
+
+}  // namespace
+}  // namespace natter::chat
+
+namespace natter::chat {
+namespace {
+
+class ChatSenderNamesTest : public ::testing::Test {
+ protected:
+  v1::SendRequest Send(uint64_t user_id, const std::string& username, const std::string& id) {
+    v1::SendRequest r;
+    r.mutable_caller()->set_user_id(user_id);
+    r.mutable_caller()->set_username(username);
+    r.set_room("lobby");
+    r.set_client_msg_id(id);
+    r.set_text("hello");
+    return r;
+  }
+  v1::SyncResponse SyncAll() {
+    v1::SyncRequest r;
+    r.mutable_caller()->set_user_id(1);
+    r.mutable_caller()->set_username("reader");
+    r.set_conversation_id(1);
+    return service_.Sync(r).value();
+  }
+
+  fakes::FakeMessageStore store_;
+  fakes::FakeEventPublisher publisher_;
+  fakes::FakeClock clock_;
+  fakes::FakeUserDirectory users_;
+  ChatService service_{store_, publisher_, users_, clock_};
+};
+
+TEST_F(ChatSenderNamesTest, HistoryShowsADeletedSenderAsDeletedUser) {
+  ASSERT_TRUE(service_.Send(Send(5, "alice", "a-1")).ok());
+  ASSERT_TRUE(service_.Send(Send(6, "bob", "b-1")).ok());
+  users_.Set(5, "deleted user");
+  users_.Set(6, "bob");
+  auto sync = SyncAll();
+  ASSERT_EQ(sync.messages_size(), 2);
+  EXPECT_EQ(sync.messages(0).sender(), "deleted user");
+  EXPECT_EQ(sync.messages(1).sender(), "bob");
+}
+
+TEST_F(ChatSenderNamesTest, StoredNamesAreUsedWhenTheDirectoryIsUnavailable) {
+  ASSERT_TRUE(service_.Send(Send(5, "alice", "a-1")).ok());
+  users_.FailNext(absl::UnavailableError("auth is down"));
+  auto sync = SyncAll();
+  ASSERT_EQ(sync.messages_size(), 1);
+  EXPECT_EQ(sync.messages(0).sender(), "alice");
 }
 
 }  // namespace

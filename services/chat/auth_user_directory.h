@@ -1,0 +1,39 @@
+// UserDirectory over natter-auth's GetProfiles, with a short-lived cache: history pages name the
+// same few senders again and again.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+
+#include "absl/base/thread_annotations.h"
+#include "common/clock.h"
+#include "natter/v1/auth.grpc.pb.h"
+#include "user_directory.h"
+
+namespace natter::chat {
+
+class AuthUserDirectory final : public UserDirectory {
+ public:
+  AuthUserDirectory(std::unique_ptr<v1::Auth::StubInterface> auth, const Clock& clock,
+                    std::chrono::milliseconds ttl = std::chrono::seconds(60),
+                    size_t max_entries = 100000);
+
+  absl::StatusOr<std::unordered_map<uint64_t, std::string>> Usernames(
+      const std::vector<uint64_t>& user_ids) override;
+
+ private:
+  struct Entry {
+    std::string username;
+    int64_t fetched_at_ms;
+  };
+
+  std::unique_ptr<v1::Auth::StubInterface> auth_;
+  const Clock& clock_;
+  const std::chrono::milliseconds ttl_;
+  const size_t max_entries_;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, Entry> cache_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::chat

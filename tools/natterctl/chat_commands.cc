@@ -1,0 +1,262 @@
+#include "chat_commands.h"
+
+#include <iostream>
+#include <map>
+#include <thread>
+
+#include "natter/v1/gateway.grpc.pb.h"
+#include "output.h"
+
+namespace natter::ctl {
+namespace v1 = natter::v1;
+
+namespace {
+
+constexpr int kSendAttempts = 4;
+
+// One Connect stream: authenticated by the token, Welcome first, then events.
+class StreamSession {
+ public:
+  StreamSession(const std::string& gateway, const std::string& token,
+                std::optional<Clock::time_point> deadline)
+      : gateway_(gateway), stub_(v1::Gateway::NewStub(Channel(gateway))) {
+    context_.AddMetadata("authorization", "Bearer " + token);
+    if (deadline) context_.set_deadline(*deadline);
+    stream_ = stub_->Connect(&context_);
+  }
+
+  // Waits for Welcome; nullopt when the stream ended first (then Close() tells why).
+  std::optional<v1::Welcome> AwaitWelcome() {
+    v1::ServerEvent event;
+    while (Next(event)) {
+      if (event.has_welcome()) return event.welcome();
+    }
+    return std::nullopt;
+  }
+
+  bool Next(v1::ServerEvent& event) {
+    while (pending_.empty()) {
+      v1::ServerFrame frame;
+      if (!stream_->Read(&frame)) return false;
+      for (auto& e : *frame.mutable_events()) pending_.push_back(std::move(e));
+    }
+    event = std::move(pending_.front());
+    pending_.erase(pending_.begin());
+    return true;
+  }
+
+  bool Write(const v1::ClientFrame& frame) { return stream_->Write(frame); }
+
+  uint64_t NextRequestId() { return ++request_id_; }
+
+  grpc::Status Close() {
+    if (closed_) return status_;
+    closed_ = true;
+    context_.TryCancel();
+    v1::ServerFrame ignored;
+    while (stream_->Read(&ignored)) {
+    }
+    status_ = stream_->Finish();
+    return status_;
+  }
+
+  // Ends the stream and returns the server's status (for a stream that ended on its own).
+  grpc::Status Finish() {
+    if (closed_) return status_;
+    closed_ = true;
+    status_ = stream_->Finish();
+    return status_;
+  }
+
+  const std::string& gateway() const { return gateway_; }
+
+ private:
+  std::string gateway_;
+  std::unique_ptr<v1::Gateway::Stub> stub_;
+  grpc::ClientContext context_;
+  std::unique_ptr<grpc::ClientReaderWriter<v1::ClientFrame, v1::ServerFrame>> stream_;
+  std::vector<v1::ServerEvent> pending_;
+  uint64_t request_id_ = 0;
+  bool closed_ = false;
+  grpc::Status status_;
+};
+
+// ---- commands ----
+
+}  // namespace
+
+int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
+         const std::string& text, std::string client_msg_id) {
+  std::string user = CurrentUser(g);
+  std::string token = TokenFor(g, user);
+  if (client_msg_id.empty()) client_msg_id = RandomId();
+  auto gateways = SplitGateways(g.gateway);
+  CtlError last{"message not sent"};
+  // Retried with the same client_msg_id: the server stores it once and returns the original ack.
+  for (int attempt = 0; attempt < kSendAttempts; ++attempt) {
+    if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
+    const std::string& gateway = gateways[attempt % gateways.size()];
+    StreamSession session(gateway, token, Clock::now() + kCallTimeout);
+    if (!session.AwaitWelcome()) {
+      grpc::Status status = session.Finish();
+      last = FromStatus(status, gateway);
+      if (status.error_code() == grpc::StatusCode::UNAVAILABLE) continue;
+      throw last;
+    }
+    v1::ClientFrame frame;
+    frame.set_request_id(session.NextRequestId());
+    if (!room.empty())
+      frame.mutable_send()->set_room(room);
+    else
+      frame.mutable_send()->set_conversation_id(conversation_id);
+    frame.mutable_send()->set_client_msg_id(client_msg_id);
+    frame.mutable_send()->set_text(text);
+    session.Write(frame);
+    v1::ServerEvent event;
+    while (session.Next(event)) {
+      if (!event.has_result() || event.result().request_id() != frame.request_id()) continue;
+      const v1::CommandResult& result = event.result();
+      session.Close();
+      if (result.code() == 0) {
+        PrintJson(natter::ctl::AckJson(result.ack()));
+        return 0;
+      }
+      last = CtlError{result.error()};
+      if (result.code() != grpc::StatusCode::UNAVAILABLE) throw last;
+      break;
+    }
+    grpc::Status status = session.Close();
+    if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+      last = FromStatus(status, gateway);
+    }
+  }
+  throw last;
+}
+
+namespace {
+
+// Prints messages exactly once per (conversation, seq), in seq order, across gaps, resyncs and
+// reconnects: a per-conversation cursor, and Sync from the cursor whenever something may be
+// missing.
+class Listener {
+ public:
+  Listener(const Globals& g, int count, std::optional<Clock::time_point> deadline)
+      : globals_(g), count_(count), deadline_(deadline) {}
+
+  int Run() {
+    std::string user = CurrentUser(globals_);
+    std::string token = TokenFor(globals_, user);
+    auto gateways = SplitGateways(globals_.gateway);
+    for (size_t attempt = 0;; ++attempt) {
+      const std::string& gateway = gateways[attempt % gateways.size()];
+      StreamSession session(gateway, token, deadline_);
+      auto welcome = session.AwaitWelcome();
+      if (welcome) {
+        std::cerr << "natterctl: listening as " << welcome->username() << " on " << gateway
+                  << std::endl;
+        OnWelcome(session, *welcome);
+        if (Done()) return 0;
+        v1::ServerEvent event;
+        while (session.Next(event)) {
+          Handle(session, event);
+          if (Done()) {
+            session.Close();
+            return 0;
+          }
+          if (event.has_go_away()) break;
+        }
+      }
+      grpc::Status status = session.Close();
+      if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED || Expired()) return 0;
+      if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED ||
+          status.error_code() == grpc::StatusCode::INVALID_ARGUMENT ||
+          status.error_code() == grpc::StatusCode::PERMISSION_DENIED) {
+        throw FromStatus(status, gateway);
+      }
+      if (!status.ok() && status.error_code() != grpc::StatusCode::CANCELLED) {
+        std::cerr << "natterctl: stream ended (" << status.error_message() << "); reconnecting"
+                  << std::endl;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(attempt == 0 ? 100 : 500));
+    }
+  }
+
+ private:
+  bool Done() const { return count_ > 0 && printed_ >= count_; }
+  bool Expired() const { return deadline_ && Clock::now() >= *deadline_; }
+
+  void OnWelcome(StreamSession& session, const v1::Welcome& welcome) {
+    for (const auto& c : welcome.conversations()) {
+      names_[c.id()] = c.name();
+      auto [it, fresh] = cursors_.try_emplace(c.id(), c.latest_seq());
+      // First connection: start from now. Reconnection: fetch what arrived meanwhile.
+      if (!fresh && c.latest_seq() > it->second) RequestSync(session, c.id());
+    }
+  }
+
+  void Handle(StreamSession& session, const v1::ServerEvent& event) {
+    if (event.has_message()) {
+      const v1::ChatMessage& m = event.message();
+      uint64_t& cursor = cursors_[m.conversation_id()];
+      if (m.seq() <= cursor) return;  // already printed
+      if (m.seq() == cursor + 1) {
+        Print(m);
+      } else {
+        RequestSync(session, m.conversation_id());  // a gap: fetch it in order
+      }
+    } else if (event.has_result() && event.result().has_sync()) {
+      auto it = syncing_.find(event.result().request_id());
+      if (it == syncing_.end()) return;
+      uint64_t conversation = it->second;
+      syncing_.erase(it);
+      const v1::SyncResponse& sync = event.result().sync();
+      for (const auto& m : sync.messages()) {
+        if (m.seq() == cursors_[conversation] + 1) Print(m);
+        if (Done()) return;
+      }
+      if (sync.has_more()) RequestSync(session, conversation);
+    } else if (event.has_result() && event.result().code() != 0) {
+      std::cerr << "natterctl: " << event.result().error() << std::endl;
+    } else if (event.has_resync()) {
+      for (const auto& [conversation, _] : cursors_) RequestSync(session, conversation);
+    } else if (nlohmann::json shown = EventJson(event); !shown.is_null()) {
+      PrintJson(shown);
+      ++printed_;
+    }
+  }
+
+  void RequestSync(StreamSession& session, uint64_t conversation) {
+    for (const auto& [_, c] : syncing_) {
+      if (c == conversation) return;  // one at a time per conversation
+    }
+    v1::ClientFrame frame;
+    frame.set_request_id(session.NextRequestId());
+    frame.mutable_sync()->set_conversation_id(conversation);
+    frame.mutable_sync()->set_after_seq(cursors_[conversation]);
+    frame.mutable_sync()->set_limit(500);
+    syncing_[frame.request_id()] = conversation;
+    session.Write(frame);
+  }
+
+  void Print(const v1::ChatMessage& m) {
+    cursors_[m.conversation_id()] = m.seq();
+    PrintJson(natter::ctl::MessageJson(m));
+    ++printed_;
+  }
+
+  const Globals& globals_;
+  const int count_;
+  const std::optional<Clock::time_point> deadline_;
+  int printed_ = 0;
+  std::map<uint64_t, uint64_t> cursors_;
+  std::map<uint64_t, std::string> names_;
+  std::map<uint64_t, uint64_t> syncing_;  // request id -> conversation
+};
+
+}  // namespace
+
+int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline) {
+  return Listener(g, count, deadline).Run();
+}
+
+}  // namespace natter::ctl

@@ -1,0 +1,17 @@
+// natterctl's messaging commands: send and listen, over the gateway's Connect stream.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+#include "ctl_common.h"
+
+namespace natter::ctl {
+
+int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
+         const std::string& text, std::string client_msg_id);
+// Prints messages as JSON lines until `count` were printed (0: no limit) or `deadline` passes.
+int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline);
+
+}  // namespace natter::ctl
