@@ -106,7 +106,7 @@ std::vector<BadInputCase> BadInputCases() {
       {"UsernameInvalidUtf8",
        reg("al\xC3\x28"
            "ce"),
-       Code::kInvalidArgument, "username is not valid UTF-8"},
+       Code::kInvalidArgument, "username is not valid UTF-8", Code::kUnimplemented},
       {"UsernameSqlQuote", reg("a'; DROP TABLE users;--"), Code::kInvalidArgument, kUsernameChars},
       {"UsernameSqlOr", reg("x\" OR \"1\"=\"1"), Code::kInvalidArgument, kUsernameChars},
       {"UsernameOfEmoji", reg("\xF0\x9F\x99\x82\xF0\x9F\x99\x82\xF0\x9F\x99\x82"),
@@ -146,7 +146,8 @@ std::vector<BadInputCase> BadInputCases() {
        kBadCredentials},
       // Tokens.
       {"EmptyToken", profile_with([](const Tokens&) { return std::string(); }),
-       Code::kUnauthenticated, kBadToken},
+       Code::kUnauthenticated, kBadToken, Code::kUnauthenticated,
+       "no session token (metadata \"authorization: Bearer ...\"); log in first"},
       {"GarbageToken", profile_with([](const Tokens&) { return std::string("not-a-token"); }),
        Code::kUnauthenticated, kBadToken},
       {"OversizedToken", profile_with([](const Tokens&) { return std::string(4096, 't'); }),

@@ -47,8 +47,11 @@ struct BadInputCase {
   std::function<absl::Status(AuthApi&, const Tokens&)> call;
   absl::StatusCode code;
   std::string message;
-  // Where the gateway refuses before natter-auth sees the request (gRPC's own size limit).
+  // Through the gateway, where the answer differs: gRPC itself refuses the request before any
+  // Natter code runs (its message size limit; a proto3 string that is not UTF-8 cannot be decoded),
+  // or the gateway answers first (no token at all). Message empty: only the code is checked.
   std::optional<absl::StatusCode> gateway_code;
+  std::string gateway_message;
 };
 
 // Registers alice ("correct horse battery"), "José" and a deleted account; returns the tokens.

@@ -96,6 +96,11 @@ TempDir::TempDir() {
 }
 
 TempDir::~TempDir() {
+  // NATTER_TEST_KEEP=1 keeps logs and data for a post-mortem.
+  if (const char* keep = std::getenv("NATTER_TEST_KEEP"); keep && *keep == '1') {
+    std::fprintf(stderr, "kept %s\n", path_.c_str());
+    return;
+  }
   std::error_code ignored;
   fs::remove_all(path_, ignored);
 }
@@ -308,8 +313,9 @@ Stack::Stack(StackOptions options) : options_(options) {
       StartServer("presence", NATTER_PRESENCE_BIN,
                   {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds)}, presence_port_);
   for (int i = 0; i < options_.chat_replicas; ++i) {
-    chats_.push_back(
-        StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, {}, chat_ports_[i]));
+    // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
+    chats_.push_back(StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN,
+                                 {"--auth", auth_address()}, chat_ports_[i]));
   }
   gateways_.resize(gateway_ports_.size());
   for (size_t i = 0; i < gateway_ports_.size(); ++i) StartGateway(i);

@@ -37,7 +37,10 @@ class StreamSession {
   bool Next(v1::ServerEvent& event) {
     while (pending_.empty()) {
       v1::ServerFrame frame;
-      if (!stream_->Read(&frame)) return false;
+      if (!stream_->Read(&frame)) {
+        ended_ = true;
+        return false;
+      }
       for (auto& e : *frame.mutable_events()) pending_.push_back(std::move(e));
     }
     event = std::move(pending_.front());
@@ -49,8 +52,10 @@ class StreamSession {
 
   uint64_t NextRequestId() { return ++request_id_; }
 
+  // Ends the stream and returns its status: the server's own if it had already ended it.
   grpc::Status Close() {
     if (closed_) return status_;
+    if (ended_) return Finish();
     closed_ = true;
     context_.TryCancel();
     v1::ServerFrame ignored;
@@ -77,6 +82,7 @@ class StreamSession {
   std::unique_ptr<grpc::ClientReaderWriter<v1::ClientFrame, v1::ServerFrame>> stream_;
   std::vector<v1::ServerEvent> pending_;
   uint64_t request_id_ = 0;
+  bool ended_ = false;  // the server ended the stream (Read returned false)
   bool closed_ = false;
   grpc::Status status_;
 };

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
+#include <utf8proc.h>
 
 #include <cerrno>
 #include <cstdlib>
@@ -102,6 +103,7 @@ std::string ReadPassword(const std::string& prompt) {
   if (!::isatty(STDIN_FILENO)) {
     if (!std::getline(std::cin, password)) throw CtlError{"no password on standard input"};
     if (!password.empty() && password.back() == '\r') password.pop_back();
+    RequireUtf8(password, "password");
     return password;
   }
   std::cerr << prompt << std::flush;
@@ -113,6 +115,7 @@ std::string ReadPassword(const std::string& prompt) {
   std::getline(std::cin, password);
   tcsetattr(STDIN_FILENO, TCSANOW, &old_mode);
   std::cerr << "\n";
+  RequireUtf8(password, "password");
   return password;
 }
 
@@ -123,6 +126,18 @@ std::string RandomId() {
 }
 
 void PrintJson(const nlohmann::json& j) { std::cout << j.dump() << std::endl; }
+
+void RequireUtf8(const std::string& value, const std::string& what) {
+  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(value.data());
+  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(value.size());
+  while (left > 0) {
+    utf8proc_int32_t cp = 0;
+    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
+    if (n <= 0) throw CtlError{what + " is not valid UTF-8", 2};
+    p += n;
+    left -= n;
+  }
+}
 
 void ForgetSession(const Globals& g, const std::string& user) {
   std::error_code ignored;

@@ -52,6 +52,8 @@ void ForgetSession(const Globals& g, const std::string& user);
 // One line from stdin when it is not a terminal, else a prompt without echo.
 std::string ReadPassword(const std::string& prompt);
 std::string RandomId();
+// Refuses text that is not valid UTF-8 (it cannot travel in a protobuf string field).
+void RequireUtf8(const std::string& value, const std::string& what);
 void PrintJson(const nlohmann::json& j);
 
 // A client context for a unary call as the current user (bearer token, deadline).

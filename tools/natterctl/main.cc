@@ -99,6 +99,15 @@ int main(int argc, char** argv) {
   }
 
   try {
+    for (const auto& [value, what] : {std::pair{&user, "username"},
+                                      {&device, "device name"},
+                                      {&room, "room name"},
+                                      {&text, "message"},
+                                      {&new_display_name, "display name"},
+                                      {&g.as_user, "username"}}) {
+      ctl::RequireUtf8(*value, what);
+    }
+    if (display_name) ctl::RequireUtf8(*display_name, "display name");
     if (*reg) return ctl::Register(g, user, new_display_name);
     if (*login) return ctl::Login(g, user, device);
     if (*logout) return ctl::Logout(g, all);
