@@ -8,6 +8,7 @@
 #include "common/channels.h"
 #include "common/grpc_server.h"
 #include "event_frame.h"
+#include "friends_view.h"
 
 namespace natter::gateway {
 namespace {
@@ -57,6 +58,10 @@ ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext*
     : gateway_(gateway), context_(context) {}
 
 void ClientStream::Authenticate() {
+  const auto& metadata = context_->client_metadata();
+  if (auto it = metadata.find("natter-presence"); it != metadata.end()) {
+    announces_presence_ = std::string_view(it->second.data(), it->second.size()) != "off";
+  }
   std::string token = BearerToken(*context_);
   if (token.empty()) {
     FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
@@ -109,7 +114,8 @@ void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
 
 void ClientStream::OnSubscribed() {
   // Subscriptions are live, so anything stored from now on reaches this stream. Read each
-  // conversation's latest seq only now: the client syncs up to it and misses nothing in between.
+  // conversation's latest seq (and the friends snapshot with the latest personal event seq) only
+  // now: the client syncs up to them and misses nothing in between.
   auto call = NewCall<v1::ListConversationsRequest, v1::ListConversationsResponse>(gateway_);
   *call->request.mutable_caller() = caller_;
   gateway_.chat->async()->ListConversations(
@@ -119,14 +125,21 @@ void ClientStream::OnSubscribed() {
           self->FinishAfterFlush(ClientFacing(status, "the chat service"));
           return;
         }
-        self->SendWelcome(call->response);
+        LoadFriends(self->gateway_, self->caller_,
+                    [self, call](grpc::Status friends_status,
+                                 std::shared_ptr<v1::ListFriendsResponse> friends) {
+                      if (!friends_status.ok()) {
+                        self->FinishAfterFlush(ClientFacing(friends_status, "the chat service"));
+                        return;
+                      }
+                      self->SendWelcome(call->response, *friends);
+                    });
       });
 
+  if (!announces_presence_) return;
   auto opened = NewCall<v1::StreamOpenedRequest, v1::StreamOpenedResponse>(gateway_);
   opened->request.set_gateway_id(gateway_.options.gateway_id);
-  opened->request.mutable_stream()->set_user_id(caller_.user_id());
-  opened->request.mutable_stream()->set_stream_id(stream_id_);
-  opened->request.mutable_stream()->set_device(device_);
+  *opened->request.mutable_stream() = PresenceEntry();
   gateway_.presence->async()->StreamOpened(
       &opened->context, &opened->request, &opened->response, [opened](grpc::Status status) {
         // The heartbeat re-announces the stream within its period, so this is not fatal.
@@ -134,7 +147,17 @@ void ClientStream::OnSubscribed() {
       });
 }
 
-void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversations) {
+v1::DeviceStream ClientStream::PresenceEntry() const {
+  v1::DeviceStream entry;
+  entry.set_user_id(caller_.user_id());
+  entry.set_stream_id(stream_id_);
+  entry.set_device(device_);
+  entry.set_username(caller_.username());
+  return entry;
+}
+
+void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversations,
+                               const v1::ListFriendsResponse& friends) {
   v1::ServerEvent event;
   v1::Welcome* welcome = event.mutable_welcome();
   welcome->set_user_id(caller_.user_id());
@@ -142,6 +165,9 @@ void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversation
   welcome->set_session_id(caller_.session_id());
   welcome->set_gateway_id(gateway_.options.gateway_id);
   *welcome->mutable_conversations() = conversations.conversations();
+  *welcome->mutable_friends() = friends.friends();
+  *welcome->mutable_requests() = friends.requests();
+  welcome->set_events_latest_seq(friends.events_latest_seq());
   {
     std::lock_guard lock(mu_);
     if (finish_requested_ || done_) return;
@@ -191,6 +217,9 @@ void ClientStream::HandleFrame(const v1::ClientFrame& frame) {
       return;
     case v1::ClientFrame::kSync:
       HandleSync(frame.request_id(), frame.sync());
+      return;
+    case v1::ClientFrame::kSyncEvents:
+      HandleSyncEvents(frame.request_id(), frame.sync_events());
       return;
     case v1::ClientFrame::kPing: {
       v1::ServerEvent event;
@@ -272,6 +301,29 @@ void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& s
                                  }
                                  self->CommandDone(std::move(event));
                                });
+}
+
+void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SyncUserEventsRequest, v1::SyncUserEventsResponse>(gateway_);
+  *call->request.mutable_caller() = caller_;
+  call->request.set_after_seq(sync.after_seq());
+  call->request.set_limit(sync.limit());
+  gateway_.chat->async()->SyncUserEvents(
+      &call->context, &call->request, &call->response,
+      [self = shared_from_this(), call, request_id](grpc::Status status) {
+        v1::ServerEvent event;
+        v1::CommandResult* result = event.mutable_result();
+        result->set_request_id(request_id);
+        if (status.ok()) {
+          *result->mutable_sync_events() = std::move(call->response);
+        } else {
+          grpc::Status shown = ClientFacing(status, "the chat service");
+          result->set_code(shown.error_code());
+          result->set_error(shown.error_message());
+        }
+        self->CommandDone(std::move(event));
+      });
 }
 
 void ClientStream::CommandDone(v1::ServerEvent result) {
@@ -426,12 +478,10 @@ void ClientStream::OnDone() {
     queue_.clear();
   }
   gateway_.hub->Detach(this);
-  if (authenticated) {
+  if (authenticated && announces_presence_) {
     auto call = NewCall<v1::StreamClosedRequest, v1::StreamClosedResponse>(gateway_);
     call->request.set_gateway_id(gateway_.options.gateway_id);
-    call->request.mutable_stream()->set_user_id(caller_.user_id());
-    call->request.mutable_stream()->set_stream_id(stream_id_);
-    call->request.mutable_stream()->set_device(device_);
+    *call->request.mutable_stream() = PresenceEntry();
     gateway_.presence->async()->StreamClosed(
         &call->context, &call->request, &call->response, [call](grpc::Status status) {
           // If this is lost, the stream expires from presence at the end of its TTL.

@@ -15,6 +15,7 @@
 #include "gateway_context.h"
 #include "hub.h"
 #include "natter/v1/gateway.pb.h"
+#include "natter/v1/presence.pb.h"
 
 namespace natter::gateway {
 
@@ -32,7 +33,12 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
-  uint64_t user_id() const { return caller_.user_id(); }
+  uint64_t user_id() const override { return caller_.user_id(); }
+  // This stream as natter-presence knows it.
+  v1::DeviceStream PresenceEntry() const;
+  // False for a stream opened with metadata "natter-presence: off" (a command-line tool sending one
+  // message): it does not make its user appear online.
+  bool announces_presence() const { return announces_presence_; }
   const std::string& stream_id() const { return stream_id_; }
   const std::string& device() const { return device_; }
 
@@ -52,12 +58,14 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void EndStream(const std::string& reason);
   void OnAuthenticated(const v1::ValidateTokenResponse& session);
   void OnSubscribed();
-  void SendWelcome(const v1::ListConversationsResponse& conversations);
+  void SendWelcome(const v1::ListConversationsResponse& conversations,
+                   const v1::ListFriendsResponse& friends);
   void HandleFrame(const v1::ClientFrame& frame);
   // Counts a command in flight; false (and an error result sent) when the client has too many.
   bool BeginCommand(uint64_t request_id);
   void HandleSend(uint64_t request_id, const v1::SendMessage& send);
   void HandleSync(uint64_t request_id, const v1::SyncConversation& sync);
+  void HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync);
   void CommandDone(v1::ServerEvent result);
   void PushEvent(const v1::ServerEvent& event);
   // Writes what is queued if nothing is in flight. Never called with mu_ held: gRPC may run the
@@ -73,6 +81,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   v1::Caller caller_;  // set once, before any command is read
   std::string token_;  // kept in memory only, to re-check the session
   std::string device_;
+  bool announces_presence_ = true;
   std::vector<std::string> channels_;
   grpc::ByteBuffer read_buffer_;
 

@@ -2,8 +2,11 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
+
 #include "client_stream.h"
 #include "common/grpc_server.h"
+#include "friends_view.h"
 
 namespace natter::gateway {
 namespace {
@@ -15,6 +18,22 @@ grpc::Status AuthFacing(const grpc::Status& status) {
                         "the authentication service is unavailable, try again");
   }
   return status;
+}
+
+grpc::Status ServiceFacing(const grpc::Status& status, std::string_view service) {
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                        "the " + std::string(service) + " service is unavailable, try again");
+  }
+  return status;
+}
+
+bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
+  return a.size() == b.size() &&
+         std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
+           return std::tolower(x) == std::tolower(y);
+         });
 }
 
 }  // namespace
@@ -169,6 +188,182 @@ grpc::ServerUnaryReactor* GatewayService::DeleteAccount(grpc::CallbackServerCont
   return ForwardWithToken(context, request, response, method);
 }
 
+void GatewayService::WithCaller(grpc::CallbackServerContext* context,
+                                grpc::ServerUnaryReactor* reactor,
+                                std::function<void(const v1::Caller&)> then) {
+  std::string token = BearerToken(*context);
+  if (token.empty()) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                                 "no session token (metadata \"authorization: Bearer ...\"); "
+                                 "log in first"));
+    return;
+  }
+  struct ValidateCall {
+    grpc::ClientContext context;
+    v1::ValidateTokenRequest request;
+    v1::ValidateTokenResponse response;
+  };
+  auto call = std::make_shared<ValidateCall>();
+  call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  call->request.set_token(std::move(token));
+  gateway_.auth->async()->ValidateToken(
+      &call->context, &call->request, &call->response,
+      [reactor, call, then = std::move(then)](grpc::Status status) {
+        if (!status.ok()) {
+          reactor->Finish(AuthFacing(status));
+          return;
+        }
+        v1::Caller caller;
+        caller.set_user_id(call->response.user_id());
+        caller.set_username(call->response.username());
+        caller.set_session_id(call->response.session_id());
+        then(caller);
+      });
+}
+
+grpc::ServerUnaryReactor* GatewayService::Friendship(grpc::CallbackServerContext* context,
+                                                     const v1::FriendshipRequest* request,
+                                                     v1::FriendshipResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::FriendshipRequest request;
+    };
+    auto call = std::make_shared<Call>();
+    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+    call->request = *request;
+    *call->request.mutable_caller() = caller;  // never the caller a client claims
+    gateway_.chat->async()->Friendship(
+        &call->context, &call->request, response,
+        [reactor, call](grpc::Status status) { reactor->Finish(ServiceFacing(status, "chat")); });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContext* context,
+                                                      const v1::ListFriendsRequest*,
+                                                      v1::ListFriendsResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  WithCaller(context, reactor, [this, reactor, response](const v1::Caller& caller) {
+    LoadFriends(
+        gateway_, caller,
+        [reactor, response](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
+          if (status.ok()) *response = std::move(*friends);
+          reactor->Finish(ServiceFacing(status, "chat"));
+        });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::SetStatus(grpc::CallbackServerContext* context,
+                                                    const v1::ClientSetStatusRequest* request,
+                                                    v1::SetStatusResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::SetStatusRequest request;
+    };
+    auto call = std::make_shared<Call>();
+    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+    call->request.set_user_id(caller.user_id());
+    call->request.set_status(request->status());
+    gateway_.presence->async()->SetStatus(&call->context, &call->request, response,
+                                          [reactor, call](grpc::Status status) {
+                                            reactor->Finish(ServiceFacing(status, "presence"));
+                                          });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::GetPresence(grpc::CallbackServerContext* context,
+                                                      const v1::ClientPresenceRequest* request,
+                                                      v1::ClientPresenceResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  if (request->usernames_size() > 1000) {
+    reactor->Finish(
+        grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ask for at most 1000 users at once"));
+    return reactor;
+  }
+  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
+    // Presence is shared with friends only, so the friend list is the whole answer.
+    LoadFriends(gateway_, caller,
+                [reactor, request, response](grpc::Status status,
+                                             std::shared_ptr<v1::ListFriendsResponse> friends) {
+                  if (!status.ok()) {
+                    reactor->Finish(ServiceFacing(status, "chat"));
+                    return;
+                  }
+                  auto add = [&](const v1::Friend& f) {
+                    v1::UserPresenceView* view = response->add_users();
+                    view->set_user_id(f.user_id());
+                    view->set_username(f.username());
+                    view->set_status(f.status());
+                    view->set_last_seen_ms(f.last_seen_ms());
+                  };
+                  for (const auto& name : request->usernames()) {
+                    auto it = std::find_if(friends->friends().begin(), friends->friends().end(),
+                                           [&](const v1::Friend& f) {
+                                             return EqualsIgnoringCase(f.username(), name);
+                                           });
+                    if (it == friends->friends().end()) {
+                      reactor->Finish(grpc::Status(
+                          grpc::StatusCode::PERMISSION_DENIED,
+                          name + " is not your friend; presence is shared with friends only"));
+                      return;
+                    }
+                    add(*it);
+                  }
+                  if (request->usernames().empty()) {
+                    for (const auto& f : friends->friends()) add(f);
+                  }
+                  reactor->Finish(grpc::Status::OK);
+                });
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext* context,
+                                                     const v1::ClientListOnlineRequest* request,
+                                                     v1::ClientListOnlineResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  std::string room = request->room().empty() ? "lobby" : request->room();
+  if (room != "lobby") {
+    // Every user is in the lobby; other rooms (and their member lists) arrive with rooms.
+    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "no room named \"" + room + "\""));
+    return reactor;
+  }
+  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller&) {
+    struct Call {
+      grpc::ClientContext context;
+      v1::ListOnlineRequest request;
+      v1::ListOnlineResponse response;
+    };
+    auto call = std::make_shared<Call>();
+    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+    gateway_.presence->async()->ListOnline(&call->context, &call->request, &call->response,
+                                           [reactor, call, response, room](grpc::Status status) {
+                                             if (status.ok()) {
+                                               response->set_room(room);
+                                               response->set_count(call->response.total());
+                                               for (int i = 0; i < call->response.user_ids_size();
+                                                    ++i) {
+                                                 v1::UserPresenceView* view = response->add_users();
+                                                 view->set_user_id(call->response.user_ids(i));
+                                                 if (i < call->response.usernames_size()) {
+                                                   view->set_username(call->response.usernames(i));
+                                                 }
+                                                 if (i < call->response.statuses_size())
+                                                   view->set_status(call->response.statuses(i));
+                                               }
+                                             }
+                                             reactor->Finish(ServiceFacing(status, "presence"));
+                                           });
+  });
+  return reactor;
+}
+
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Connect(
     grpc::CallbackServerContext* context) {
   return ClientStream::Start(gateway_, context);
@@ -205,12 +400,8 @@ void PresenceHeartbeat::Beat() {
   v1::HeartbeatRequest request;
   request.set_gateway_id(gateway_.options.gateway_id);
   for (const auto& sink : gateway_.hub->AllSinks()) {
-    if (auto* stream = dynamic_cast<ClientStream*>(sink.get())) {
-      v1::DeviceStream* entry = request.add_streams();
-      entry->set_user_id(stream->user_id());
-      entry->set_stream_id(stream->stream_id());
-      entry->set_device(stream->device());
-    }
+    auto* stream = dynamic_cast<ClientStream*>(sink.get());
+    if (stream && stream->announces_presence()) *request.add_streams() = stream->PresenceEntry();
   }
   if (request.streams().empty()) return;
   grpc::ClientContext context;

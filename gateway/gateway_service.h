@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -13,17 +14,21 @@
 namespace natter::gateway {
 
 // Every client RPC with the callback API; Connect over raw bytes (events are pre-serialized).
-using GatewayBase = v1::Gateway::WithCallbackMethod_DeleteAccount<
-    v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<
-        v1::Gateway::WithCallbackMethod_UpdateProfile<v1::Gateway::WithCallbackMethod_GetProfile<
-            v1::Gateway::WithCallbackMethod_ChangePassword<
-                v1::Gateway::WithCallbackMethod_RevokeSession<
-                    v1::Gateway::WithCallbackMethod_ListSessions<
-                        v1::Gateway::WithCallbackMethod_Logout<
-                            v1::Gateway::WithCallbackMethod_Login<
-                                v1::Gateway::WithCallbackMethod_Register<
-                                    v1::Gateway::WithRawCallbackMethod_Connect<
-                                        v1::Gateway::Service>>>>>>>>>>>>;
+using GatewayBase = v1::Gateway::WithCallbackMethod_ListOnline<
+    v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<
+        v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<
+            v1::Gateway::WithCallbackMethod_DeleteAccount<
+                v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<
+                    v1::Gateway::WithCallbackMethod_UpdateProfile<
+                        v1::Gateway::WithCallbackMethod_GetProfile<
+                            v1::Gateway::WithCallbackMethod_ChangePassword<
+                                v1::Gateway::WithCallbackMethod_RevokeSession<
+                                    v1::Gateway::WithCallbackMethod_ListSessions<
+                                        v1::Gateway::WithCallbackMethod_Logout<
+                                            v1::Gateway::WithCallbackMethod_Login<
+                                                v1::Gateway::WithCallbackMethod_Register<
+                                                    v1::Gateway::WithRawCallbackMethod_Connect<
+                                                        v1::Gateway::Service>>>>>>>>>>>>>>>>>;
 
 class GatewayService final : public GatewayBase {
  public:
@@ -62,6 +67,21 @@ class GatewayService final : public GatewayBase {
   grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
                                           const v1::DeleteAccountRequest* request,
                                           v1::DeleteAccountResponse* response) override;
+  grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
+                                       const v1::FriendshipRequest* request,
+                                       v1::FriendshipResponse* response) override;
+  grpc::ServerUnaryReactor* ListFriends(grpc::CallbackServerContext* context,
+                                        const v1::ListFriendsRequest* request,
+                                        v1::ListFriendsResponse* response) override;
+  grpc::ServerUnaryReactor* SetStatus(grpc::CallbackServerContext* context,
+                                      const v1::ClientSetStatusRequest* request,
+                                      v1::SetStatusResponse* response) override;
+  grpc::ServerUnaryReactor* GetPresence(grpc::CallbackServerContext* context,
+                                        const v1::ClientPresenceRequest* request,
+                                        v1::ClientPresenceResponse* response) override;
+  grpc::ServerUnaryReactor* ListOnline(grpc::CallbackServerContext* context,
+                                       const v1::ClientListOnlineRequest* request,
+                                       v1::ClientListOnlineResponse* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
 
@@ -69,6 +89,11 @@ class GatewayService final : public GatewayBase {
   void GoAwayAll(const std::string& reason);
 
  private:
+  // Checks the call's token with natter-auth, then runs `then` with the caller (on a gRPC thread);
+  // `then` finishes `reactor`. Without a valid token the call ends UNAUTHENTICATED.
+  void WithCaller(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                  std::function<void(const v1::Caller&)> then);
+
   // Forwards an account call to natter-auth with the token from the call's metadata.
   template <class Request, class Response, class Method>
   grpc::ServerUnaryReactor* ForwardWithToken(grpc::CallbackServerContext* context,

@@ -74,6 +74,12 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
     return;
   }
   grpc::Slice framed = FrameEvent(payload);
+  if (event.has_room_notice()) {
+    for (const auto& sink : *recipients) {
+      if (sink->user_id() != event.room_notice().user_id()) sink->Push(framed);
+    }
+    return;
+  }
   if (event.has_session_ended()) {
     for (const auto& sink : *recipients) sink->EndSessions(event.session_ended(), framed);
     return;

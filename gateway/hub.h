@@ -23,6 +23,8 @@ namespace natter::gateway {
 class EventSink {
  public:
   virtual ~EventSink() = default;
+  // The user the sink belongs to (room notices about this user are not sent to them).
+  virtual uint64_t user_id() const = 0;
   // Queues one framed event (event_frame.h). Thread-safe, never blocks.
   virtual void Push(const grpc::Slice& framed_event) = 0;
   // Events may have been lost; the client must sync (and its session be checked again, in case a

@@ -95,4 +95,11 @@ grpc::ServerUnaryReactor* AuthGrpc::DeleteAccount(grpc::CallbackServerContext* c
                    [=, this] { return Respond(service_.DeleteAccount(*request), response); });
 }
 
+grpc::ServerUnaryReactor* AuthGrpc::LookupUsers(grpc::CallbackServerContext* context,
+                                                const v1::LookupUsersRequest* request,
+                                                v1::GetProfilesResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.LookupUsers(*request), response); });
+}
+
 }  // namespace natter::auth

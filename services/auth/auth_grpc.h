@@ -39,6 +39,9 @@ class AuthGrpc final : public v1::Auth::CallbackService {
   grpc::ServerUnaryReactor* GetProfiles(grpc::CallbackServerContext* context,
                                         const v1::GetProfilesRequest* request,
                                         v1::GetProfilesResponse* response) override;
+  grpc::ServerUnaryReactor* LookupUsers(grpc::CallbackServerContext* context,
+                                        const v1::LookupUsersRequest* request,
+                                        v1::GetProfilesResponse* response) override;
   grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* context,
                                           const v1::UpdateProfileRequest* request,
                                           v1::Profile* response) override;

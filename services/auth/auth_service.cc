@@ -558,6 +558,23 @@ absl::StatusOr<v1::GetProfilesResponse> AuthService::GetProfiles(
   return response;
 }
 
+absl::StatusOr<v1::GetProfilesResponse> AuthService::LookupUsers(
+    const v1::LookupUsersRequest& request) {
+  if (static_cast<size_t>(request.usernames_size()) > kMaxProfilesPerCall) {
+    return absl::InvalidArgumentError("ask for at most 1000 users at once");
+  }
+  v1::GetProfilesResponse response;
+  for (const auto& name : request.usernames()) {
+    if (name.size() > kMaxUsernameBytes) continue;
+    auto normalized = NormalizeNfc(name);
+    if (!normalized.ok()) continue;
+    auto user = users_.FindByKey(UsernameKey(*normalized));
+    if (!user.ok()) return user.status();
+    if (user->has_value() && !(*user)->deleted) *response.add_profiles() = ToProfile(**user);
+  }
+  return response;
+}
+
 absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRequest& request) {
   auto auth = Authenticate(request.token());
   if (!auth.ok()) return auth.status();

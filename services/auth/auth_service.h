@@ -55,6 +55,7 @@ class AuthService {
       const v1::ChangePasswordRequest& request);
   absl::StatusOr<v1::Profile> GetProfile(const v1::GetProfileRequest& request);
   absl::StatusOr<v1::GetProfilesResponse> GetProfiles(const v1::GetProfilesRequest& request);
+  absl::StatusOr<v1::GetProfilesResponse> LookupUsers(const v1::LookupUsersRequest& request);
   absl::StatusOr<v1::Profile> UpdateProfile(const v1::UpdateProfileRequest& request);
   absl::StatusOr<v1::Profile> SetAvatar(const v1::SetAvatarRequest& request);
   absl::StatusOr<v1::GetAvatarResponse> GetAvatar(const v1::GetAvatarRequest& request);

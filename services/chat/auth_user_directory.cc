@@ -10,23 +10,24 @@ AuthUserDirectory::AuthUserDirectory(std::unique_ptr<v1::Auth::StubInterface> au
                                      size_t max_entries)
     : auth_(std::move(auth)), clock_(clock), ttl_(ttl), max_entries_(max_entries) {}
 
-absl::StatusOr<std::unordered_map<uint64_t, std::string>> AuthUserDirectory::Usernames(
+absl::StatusOr<std::unordered_map<uint64_t, v1::Profile>> AuthUserDirectory::Profiles(
     const std::vector<uint64_t>& user_ids) {
-  std::unordered_map<uint64_t, std::string> names;
+  std::unordered_map<uint64_t, v1::Profile> profiles;
   v1::GetProfilesRequest request;
   int64_t now = clock_.NowMs();
   {
     std::lock_guard lock(mu_);
     for (uint64_t id : user_ids) {
+      if (profiles.contains(id)) continue;
       auto it = cache_.find(id);
       if (it != cache_.end() && now - it->second.fetched_at_ms < ttl_.count()) {
-        names[id] = it->second.username;
-      } else if (!names.contains(id)) {
+        profiles[id] = it->second.profile;
+      } else {
         request.add_user_ids(id);
       }
     }
   }
-  if (request.user_ids().empty()) return names;
+  if (request.user_ids().empty()) return profiles;
 
   grpc::ClientContext context;
   context.set_deadline(DeadlineIn(std::chrono::seconds(2)));
@@ -36,10 +37,23 @@ absl::StatusOr<std::unordered_map<uint64_t, std::string>> AuthUserDirectory::Use
   std::lock_guard lock(mu_);
   if (cache_.size() + response.profiles_size() > max_entries_) cache_.clear();
   for (const auto& profile : response.profiles()) {
-    names[profile.user_id()] = profile.username();
-    cache_[profile.user_id()] = Entry{profile.username(), now};
+    profiles[profile.user_id()] = profile;
+    cache_[profile.user_id()] = Entry{profile, now};
   }
-  return names;
+  return profiles;
+}
+
+absl::StatusOr<std::optional<v1::Profile>> AuthUserDirectory::FindByUsername(
+    const std::string& username) {
+  grpc::ClientContext context;
+  context.set_deadline(DeadlineIn(std::chrono::seconds(2)));
+  v1::LookupUsersRequest request;
+  request.add_usernames(username);
+  v1::GetProfilesResponse response;
+  grpc::Status status = auth_->LookupUsers(&context, request, &response);
+  if (!status.ok()) return FromGrpc(status);
+  if (response.profiles().empty()) return std::nullopt;
+  return response.profiles(0);
 }
 
 }  // namespace natter::chat

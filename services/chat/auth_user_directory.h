@@ -1,5 +1,5 @@
-// UserDirectory over natter-auth's GetProfiles, with a short-lived cache: history pages name the
-// same few senders again and again.
+// UserDirectory over natter-auth (GetProfiles, LookupUsers), with a short-lived cache of profiles
+// by id: history pages and friend lists name the same few users again and again.
 #pragma once
 
 #include <chrono>
@@ -19,12 +19,13 @@ class AuthUserDirectory final : public UserDirectory {
                     std::chrono::milliseconds ttl = std::chrono::seconds(60),
                     size_t max_entries = 100000);
 
-  absl::StatusOr<std::unordered_map<uint64_t, std::string>> Usernames(
+  absl::StatusOr<std::unordered_map<uint64_t, v1::Profile>> Profiles(
       const std::vector<uint64_t>& user_ids) override;
+  absl::StatusOr<std::optional<v1::Profile>> FindByUsername(const std::string& username) override;
 
  private:
   struct Entry {
-    std::string username;
+    v1::Profile profile;
     int64_t fetched_at_ms;
   };
 

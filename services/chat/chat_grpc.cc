@@ -29,4 +29,32 @@ grpc::ServerUnaryReactor* ChatGrpc::ListConversations(grpc::CallbackServerContex
                    [=, this] { return Respond(service_.ListConversations(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
+                                               const v1::FriendshipRequest* request,
+                                               v1::FriendshipResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(friends_.Friendship(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::ListFriends(grpc::CallbackServerContext* context,
+                                                const v1::ListFriendsRequest* request,
+                                                v1::ListFriendsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(friends_.ListFriends(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::SyncUserEvents(grpc::CallbackServerContext* context,
+                                                   const v1::SyncUserEventsRequest* request,
+                                                   v1::SyncUserEventsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(friends_.SyncUserEvents(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::PresenceAudience(grpc::CallbackServerContext* context,
+                                                     const v1::PresenceAudienceRequest* request,
+                                                     v1::PresenceAudienceResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(friends_.PresenceAudience(*request), response); });
+}
+
 }  // namespace natter::chat

@@ -3,13 +3,15 @@
 
 #include "chat_service.h"
 #include "common/worker_pool.h"
+#include "friends_service.h"
 #include "natter/v1/chat.grpc.pb.h"
 
 namespace natter::chat {
 
 class ChatGrpc final : public v1::Chat::CallbackService {
  public:
-  ChatGrpc(ChatService& service, WorkerPool& pool) : service_(service), pool_(pool) {}
+  ChatGrpc(ChatService& service, FriendsService& friends, WorkerPool& pool)
+      : service_(service), friends_(friends), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* context,
                                  const v1::SendRequest* request,
@@ -21,8 +23,22 @@ class ChatGrpc final : public v1::Chat::CallbackService {
                                               const v1::ListConversationsRequest* request,
                                               v1::ListConversationsResponse* response) override;
 
+  grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
+                                       const v1::FriendshipRequest* request,
+                                       v1::FriendshipResponse* response) override;
+  grpc::ServerUnaryReactor* ListFriends(grpc::CallbackServerContext* context,
+                                        const v1::ListFriendsRequest* request,
+                                        v1::ListFriendsResponse* response) override;
+  grpc::ServerUnaryReactor* SyncUserEvents(grpc::CallbackServerContext* context,
+                                           const v1::SyncUserEventsRequest* request,
+                                           v1::SyncUserEventsResponse* response) override;
+  grpc::ServerUnaryReactor* PresenceAudience(grpc::CallbackServerContext* context,
+                                             const v1::PresenceAudienceRequest* request,
+                                             v1::PresenceAudienceResponse* response) override;
+
  private:
   ChatService& service_;
+  FriendsService& friends_;
   WorkerPool& pool_;
 };
 

@@ -116,14 +116,16 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   // message is the fallback while natter-auth cannot be asked.
   std::vector<uint64_t> senders;
   for (const auto& m : *messages) senders.push_back(m.sender_id());
-  auto names = users_.Usernames(senders);
+  auto names = users_.Profiles(senders);
   if (!names.ok()) {
     spdlog::warn("sender names unavailable, using stored ones: {}", names.status().message());
   }
   for (auto& m : *messages) {
     if (conversation->kind == "room") m.set_room(conversation->name);
     if (names.ok()) {
-      if (auto it = names->find(m.sender_id()); it != names->end()) m.set_sender(it->second);
+      if (auto it = names->find(m.sender_id()); it != names->end()) {
+        m.set_sender(it->second.username());
+      }
     }
     *response.add_messages() = std::move(m);
   }

@@ -14,6 +14,8 @@
 #include "common/logging.h"
 #include "common/migrations.h"
 #include "common/status.h"
+#include "friends_service.h"
+#include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 
 int main(int argc, char** argv) {
@@ -56,8 +58,10 @@ int main(int argc, char** argv) {
   natter::chat::AuthUserDirectory users(
       natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target)), clock);
   natter::chat::ChatService service(store, publisher, users, clock);
+  natter::chat::MysqlFriendStore friend_store(mysql);
+  natter::chat::FriendsService friends(friend_store, store, users, publisher, clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
-  natter::chat::ChatGrpc grpc_service(service, pool);
+  natter::chat::ChatGrpc grpc_service(service, friends, pool);
 
   natter::GrpcServer server("natter-chat");
   server.AddService(&grpc_service);

@@ -1,29 +1,63 @@
-// natter-presence: who is online, on which streams (Redis, with expiry). Flags, wiring, signals.
+// natter-presence: who is online, on which streams (Redis, with expiry), announced to friends and
+// rooms. Flags, wiring, the sweeper thread, signals.
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <charconv>
+#include <condition_variable>
+#include <sstream>
+#include <thread>
 
+#include "audience.h"
 #include "common/config.h"
+#include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/redis_subscriber.h"
 #include "common/status.h"
 #include "presence_grpc.h"
 #include "presence_service.h"
 #include "redis_presence_store.h"
+
+namespace {
+
+// natter-chat's "audience changed" announcements: comma-separated user ids.
+std::vector<uint64_t> ParseIds(std::string_view payload) {
+  std::vector<uint64_t> ids;
+  std::stringstream in{std::string(payload)};
+  for (std::string item; std::getline(in, item, ',');) {
+    uint64_t id = 0;
+    if (std::from_chars(item.data(), item.data() + item.size(), id).ec == std::errc()) {
+      ids.push_back(id);
+    }
+  }
+  return ids;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();
   CLI::App app{"natter-presence: who is online"};
   natter::ServerFlags server_flags;
   std::string redis_url;
+  std::string chat_target = "127.0.0.1:50053";
   int ttl_seconds = 30;
+  int sweep_ms = 1000;
   int workers = 4;
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50052");
   natter::AddRedisFlag(app, redis_url);
+  app.add_option("--chat", chat_target, "gRPC target of natter-chat (friends of a user)")
+      ->envname("NATTER_CHAT_TARGET")
+      ->capture_default_str();
   app.add_option("--ttl-seconds", ttl_seconds,
                  "A stream not renewed by its gateway for this long counts as gone")
       ->envname("NATTER_PRESENCE_TTL_SECONDS")
-      ->check(CLI::Range(3, 600))
+      ->check(CLI::Range(2, 600))
+      ->capture_default_str();
+  app.add_option("--sweep-ms", sweep_ms, "How often expired streams are looked for")
+      ->envname("NATTER_PRESENCE_SWEEP_MS")
+      ->check(CLI::Range(100, 60000))
       ->capture_default_str();
   app.add_option("--workers", workers, "Threads for Redis calls")
       ->envname("NATTER_PRESENCE_WORKERS")
@@ -37,20 +71,56 @@ int main(int argc, char** argv) {
     spdlog::critical("{}", redis_config.status().message());
     return 2;
   }
-  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
+  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) + 1);
   natter::presence::RedisPresenceStore store(redis);
+  natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
-  natter::presence::PresenceService service(store, clock, std::chrono::seconds(ttl_seconds));
+  natter::presence::ChatAudience audience(
+      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target)), clock);
+  natter::presence::PresenceService service(store, audience, publisher, clock,
+                                            std::chrono::seconds(ttl_seconds));
+
+  natter::RedisSubscriber invalidations(
+      *redis_config,
+      [&audience](const std::string&, std::string_view payload) {
+        audience.Invalidate(ParseIds(payload));
+      },
+      // Announcements may have been missed while disconnected: cached audiences may be stale.
+      [&audience] { audience.Invalidate({}); });
+  invalidations.Start();
+  invalidations.Subscribe("presence:audience_changed");
+
   natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);
   natter::presence::PresenceGrpc grpc_service(service, pool);
-
   natter::GrpcServer server("natter-presence");
   server.AddService(&grpc_service);
   if (auto s = server.Start(server_flags.listen); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }
+
+  // The sweeper: users whose gateway stopped renewing go offline here, announced to their friends.
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stopping = false;
+  std::thread sweeper([&] {
+    std::unique_lock lock(mu);
+    while (!cv.wait_for(lock, std::chrono::milliseconds(sweep_ms), [&] { return stopping; })) {
+      lock.unlock();
+      if (auto swept = service.Sweep(); !swept.ok()) {
+        spdlog::warn("presence sweep failed: {}", swept.status().message());
+      }
+      lock.lock();
+    }
+  });
+
   spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
+  {
+    std::lock_guard lock(mu);
+    stopping = true;
+  }
+  cv.notify_all();
+  sweeper.join();
   server.Drain(std::chrono::seconds(server_flags.drain_seconds));
   return 0;
 }

@@ -37,4 +37,11 @@ grpc::ServerUnaryReactor* PresenceGrpc::ListOnline(grpc::CallbackServerContext* 
                    [=, this] { return Respond(service_.ListOnline(*request), response); });
 }
 
+grpc::ServerUnaryReactor* PresenceGrpc::SetStatus(grpc::CallbackServerContext* context,
+                                                  const v1::SetStatusRequest* request,
+                                                  v1::SetStatusResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.SetStatus(*request), response); });
+}
+
 }  // namespace natter::presence

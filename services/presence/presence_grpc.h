@@ -23,6 +23,9 @@ class PresenceGrpc final : public v1::Presence::CallbackService {
   grpc::ServerUnaryReactor* GetPresence(grpc::CallbackServerContext* context,
                                         const v1::GetPresenceRequest* request,
                                         v1::GetPresenceResponse* response) override;
+  grpc::ServerUnaryReactor* SetStatus(grpc::CallbackServerContext* context,
+                                      const v1::SetStatusRequest* request,
+                                      v1::SetStatusResponse* response) override;
   grpc::ServerUnaryReactor* ListOnline(grpc::CallbackServerContext* context,
                                        const v1::ListOnlineRequest* request,
                                        v1::ListOnlineResponse* response) override;

@@ -2,44 +2,100 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/channels.h"
+#include "common/status.h"
+#include "natter/v1/gateway.pb.h"
+
 namespace natter::presence {
 namespace {
+
+constexpr size_t kSweepBatch = 1000;
 
 absl::Status ValidateStream(const v1::DeviceStream& stream) {
   if (stream.user_id() == 0) return absl::InvalidArgumentError("stream has no user_id");
   if (stream.stream_id().empty() || stream.stream_id().size() > 128) {
     return absl::InvalidArgumentError("stream_id must be 1 to 128 bytes long");
   }
+  if (stream.username().size() > 128) return absl::InvalidArgumentError("username is too long");
   return absl::OkStatus();
 }
 
 StreamEntry ToEntry(const v1::DeviceStream& stream) {
-  return StreamEntry{stream.user_id(), stream.stream_id()};
+  return StreamEntry{stream.user_id(), stream.stream_id(), stream.username()};
 }
 
 }  // namespace
 
-PresenceService::PresenceService(PresenceStore& store, const Clock& clock, std::chrono::seconds ttl)
-    : store_(store), clock_(clock), ttl_(ttl) {}
+PresenceService::PresenceService(PresenceStore& store, AudienceSource& audience,
+                                 EventPublisher& publisher, const Clock& clock,
+                                 std::chrono::seconds ttl)
+    : store_(store), audience_(audience), publisher_(publisher), clock_(clock), ttl_(ttl) {}
 
 int64_t PresenceService::ExpiryFromNow() const {
   return clock_.NowMs() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
 }
 
+absl::StatusOr<Transition> PresenceService::RefreshAndAnnounce(uint64_t user_id) {
+  auto t = store_.Refresh(user_id, clock_.NowMs(),
+                          std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count());
+  if (!t.ok()) return t.status();
+  if (t->changed()) Announce(user_id, *t);
+  return t;
+}
+
+void PresenceService::Announce(uint64_t user_id, const Transition& t) {
+  auto audience = audience_.Get(user_id);
+  if (!audience.ok()) {
+    // Friends see the right status in their next snapshot; nothing else can be done now.
+    spdlog::warn("presence of user {} changed but its audience is unknown: {}", user_id,
+                 audience.status().message());
+    return;
+  }
+  std::vector<std::pair<std::string, std::string>> events;
+  v1::ServerEvent presence;
+  v1::PresenceChanged* p = presence.mutable_presence();
+  p->set_user_id(user_id);
+  p->set_username(t.username);
+  p->set_status(t.current);
+  p->set_last_seen_ms(t.current == "offline" ? t.last_seen_ms : 0);
+  std::string payload = presence.SerializeAsString();
+  for (uint64_t friend_id : audience->friend_ids)
+    events.emplace_back(UserChannel(friend_id), payload);
+
+  bool appeared = t.previous == "offline";
+  bool disappeared = t.current == "offline";
+  if (appeared || disappeared) {
+    auto online = store_.VisibleOnline(1, clock_.NowMs());
+    for (const auto& room : audience->rooms) {
+      v1::ServerEvent notice;
+      v1::RoomNotice* n = notice.mutable_room_notice();
+      n->set_conversation_id(room.id);
+      n->set_room(room.name);
+      n->set_user_id(user_id);
+      n->set_username(t.username);
+      n->set_event(appeared ? "joined" : "left");
+      if (online.ok()) n->set_online_count(online->second);
+      events.emplace_back(ConversationChannel(room.id), notice.SerializeAsString());
+    }
+  }
+  if (auto s = publisher_.PublishMany(events); !s.ok()) {
+    spdlog::warn("could not announce presence of user {}: {}", user_id, s.message());
+  }
+  spdlog::debug("user {} is now {} ({} friends told)", user_id, t.current,
+                audience->friend_ids.size());
+}
+
 absl::Status PresenceService::StreamOpened(const v1::StreamOpenedRequest& request) {
   if (auto s = ValidateStream(request.stream()); !s.ok()) return s;
-  spdlog::debug("user {} stream {} opened on {}", request.stream().user_id(),
-                request.stream().stream_id(), request.gateway_id());
-  return store_.Renew({ToEntry(request.stream())}, ExpiryFromNow());
+  auto added = store_.Renew({ToEntry(request.stream())}, ExpiryFromNow());
+  if (!added.ok()) return added.status();
+  return RefreshAndAnnounce(request.stream().user_id()).status();
 }
 
 absl::Status PresenceService::StreamClosed(const v1::StreamClosedRequest& request) {
   if (auto s = ValidateStream(request.stream()); !s.ok()) return s;
-  auto left = store_.Remove(ToEntry(request.stream()), clock_.NowMs());
-  if (!left.ok()) return left.status();
-  spdlog::debug("user {} stream {} closed; {} left", request.stream().user_id(),
-                request.stream().stream_id(), *left);
-  return absl::OkStatus();
+  if (auto s = store_.Remove(ToEntry(request.stream())); !s.ok()) return s;
+  return RefreshAndAnnounce(request.stream().user_id()).status();
 }
 
 absl::StatusOr<v1::HeartbeatResponse> PresenceService::Heartbeat(
@@ -53,9 +109,27 @@ absl::StatusOr<v1::HeartbeatResponse> PresenceService::Heartbeat(
     if (auto s = ValidateStream(stream); !s.ok()) return s;
     entries.push_back(ToEntry(stream));
   }
-  if (auto s = store_.Renew(entries, ExpiryFromNow()); !s.ok()) return s;
+  auto added = store_.Renew(entries, ExpiryFromNow());
+  if (!added.ok()) return added.status();
+  // Streams that had expired (a gateway paused past the TTL) come back: announce them again.
+  for (uint64_t user_id : *added) RefreshAndAnnounce(user_id).IgnoreError();
   v1::HeartbeatResponse response;
   response.set_ttl_seconds(static_cast<int32_t>(ttl_.count()));
+  return response;
+}
+
+absl::StatusOr<v1::SetStatusResponse> PresenceService::SetStatus(
+    const v1::SetStatusRequest& request) {
+  if (request.user_id() == 0) return absl::InvalidArgumentError("user_id is missing");
+  const std::string& status = request.status();
+  if (status != "online" && status != "away" && status != "invisible") {
+    return absl::InvalidArgumentError("status must be online, away or invisible");
+  }
+  if (auto s = store_.SetSetting(request.user_id(), status); !s.ok()) return s;
+  auto t = RefreshAndAnnounce(request.user_id());
+  if (!t.ok()) return t.status();
+  v1::SetStatusResponse response;
+  response.set_visible_status(t->current);
   return response;
 }
 
@@ -65,14 +139,15 @@ absl::StatusOr<v1::GetPresenceResponse> PresenceService::GetPresence(
     return absl::InvalidArgumentError("ask for at most 1000 users at once");
   }
   std::vector<uint64_t> ids(request.user_ids().begin(), request.user_ids().end());
-  auto counts = store_.LiveStreams(ids, clock_.NowMs());
-  if (!counts.ok()) return counts.status();
+  auto states = store_.Get(ids, clock_.NowMs());
+  if (!states.ok()) return states.status();
   v1::GetPresenceResponse response;
-  for (size_t i = 0; i < ids.size(); ++i) {
+  for (const auto& s : *states) {
     v1::UserPresence* p = response.add_users();
-    p->set_user_id(ids[i]);
-    p->set_devices((*counts)[i]);
-    p->set_status((*counts)[i] > 0 ? "online" : "offline");
+    p->set_user_id(s.user_id);
+    p->set_status(s.status);
+    p->set_devices(s.live_streams);
+    p->set_last_seen_ms(s.status == "offline" ? s.last_seen_ms : 0);
   }
   return response;
 }
@@ -81,12 +156,27 @@ absl::StatusOr<v1::ListOnlineResponse> PresenceService::ListOnline(
     const v1::ListOnlineRequest& request) {
   uint32_t limit =
       request.limit() == 0 ? kMaxListOnline : std::min(request.limit(), kMaxListOnline);
-  auto online = store_.Online(clock_.NowMs(), limit);
+  auto online = store_.VisibleOnline(limit, clock_.NowMs());
   if (!online.ok()) return online.status();
   v1::ListOnlineResponse response;
-  for (uint64_t id : online->first) response.add_user_ids(id);
+  for (const auto& s : online->first) {
+    response.add_user_ids(s.user_id);
+    response.add_usernames(s.username);
+    response.add_statuses(s.status);
+  }
   response.set_total(online->second);
   return response;
+}
+
+absl::StatusOr<size_t> PresenceService::Sweep() {
+  auto expired = store_.Expired(clock_.NowMs(), kSweepBatch);
+  if (!expired.ok()) return expired.status();
+  for (uint64_t user_id : *expired) {
+    if (auto t = RefreshAndAnnounce(user_id); !t.ok()) {
+      spdlog::warn("sweep of user {} failed: {}", user_id, t.status().message());
+    }
+  }
+  return expired->size();
 }
 
 }  // namespace natter::presence

@@ -1,11 +1,17 @@
-// natter-presence's logic: gateways report streams opening, closing and staying alive; a stream not
-// renewed within the TTL counts as gone, so a dead gateway's users go offline by themselves.
+// natter-presence's logic. Gateways report streams opening, closing and staying alive; a user's
+// visible status is "online" or "away" (their choice) while any stream lives, else "offline" (also
+// when they chose "invisible"). Each change of the visible status is announced once: to every
+// friend's user:{id} channel in one pipelined round trip, and, when the user appears or disappears,
+// as a room notice to the rooms they are in. A stream not renewed within the TTL counts as gone,
+// and the sweeper (not any client) announces such users offline.
 #pragma once
 
 #include <chrono>
 
 #include "absl/status/statusor.h"
+#include "audience.h"
 #include "common/clock.h"
+#include "common/event_publisher.h"
 #include "natter/v1/presence.pb.h"
 #include "presence_store.h"
 
@@ -17,18 +23,27 @@ inline constexpr int kMaxStreamsPerHeartbeat = 100000;
 
 class PresenceService {
  public:
-  PresenceService(PresenceStore& store, const Clock& clock, std::chrono::seconds ttl);
+  PresenceService(PresenceStore& store, AudienceSource& audience, EventPublisher& publisher,
+                  const Clock& clock, std::chrono::seconds ttl);
 
   absl::Status StreamOpened(const v1::StreamOpenedRequest& request);
   absl::Status StreamClosed(const v1::StreamClosedRequest& request);
   absl::StatusOr<v1::HeartbeatResponse> Heartbeat(const v1::HeartbeatRequest& request);
+  absl::StatusOr<v1::SetStatusResponse> SetStatus(const v1::SetStatusRequest& request);
   absl::StatusOr<v1::GetPresenceResponse> GetPresence(const v1::GetPresenceRequest& request);
   absl::StatusOr<v1::ListOnlineResponse> ListOnline(const v1::ListOnlineRequest& request);
+  // Announces users whose streams all expired; returns how many were handled.
+  absl::StatusOr<size_t> Sweep();
 
  private:
   int64_t ExpiryFromNow() const;
+  // Recomputes the user's visible status and announces a change.
+  absl::StatusOr<Transition> RefreshAndAnnounce(uint64_t user_id);
+  void Announce(uint64_t user_id, const Transition& t);
 
   PresenceStore& store_;
+  AudienceSource& audience_;
+  EventPublisher& publisher_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
 };

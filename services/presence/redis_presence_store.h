@@ -1,5 +1,9 @@
-// PresenceStore on Redis: presence:streams:{user} is a sorted set of stream ids scored by expiry
-// (ms); presence:online is a sorted set of user ids scored by their latest stream expiry.
+// PresenceStore on Redis:
+//   presence:streams:{user}   sorted set: stream id -> expiry (ms)
+//   presence:online           sorted set: user -> latest stream expiry (the sweeper's work list)
+//   presence:setting:{user}   "online" | "away" | "invisible" (absent: online)
+//   presence:visible:{user}   hash: status (last announced), last_seen_ms, username
+//   presence:visible_online   sorted set: user -> since (ms), users visibly online or away
 #pragma once
 
 #include "common/redis_client.h"
@@ -11,12 +15,16 @@ class RedisPresenceStore final : public PresenceStore {
  public:
   explicit RedisPresenceStore(RedisClient& redis) : redis_(redis) {}
 
-  absl::Status Renew(const std::vector<StreamEntry>& streams, int64_t expires_at_ms) override;
-  absl::StatusOr<int> Remove(const StreamEntry& stream, int64_t now_ms) override;
-  absl::StatusOr<std::vector<int>> LiveStreams(const std::vector<uint64_t>& user_ids,
-                                               int64_t now_ms) override;
-  absl::StatusOr<std::pair<std::vector<uint64_t>, uint64_t>> Online(int64_t now_ms,
-                                                                    uint32_t limit) override;
+  absl::StatusOr<std::vector<uint64_t>> Renew(const std::vector<StreamEntry>& streams,
+                                              int64_t expires_at_ms) override;
+  absl::Status Remove(const StreamEntry& stream) override;
+  absl::Status SetSetting(uint64_t user_id, const std::string& setting) override;
+  absl::StatusOr<Transition> Refresh(uint64_t user_id, int64_t now_ms, int64_t ttl_ms) override;
+  absl::StatusOr<std::vector<UserState>> Get(const std::vector<uint64_t>& user_ids,
+                                             int64_t now_ms) override;
+  absl::StatusOr<std::vector<uint64_t>> Expired(int64_t now_ms, size_t limit) override;
+  absl::StatusOr<std::pair<std::vector<UserState>, uint64_t>> VisibleOnline(
+      uint32_t limit, int64_t now_ms) override;
 
  private:
   RedisClient& redis_;

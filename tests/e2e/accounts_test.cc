@@ -137,8 +137,8 @@ class AccountsTest : public ::testing::Test {
   }
   static std::unique_ptr<testing::Process> Listen(const std::string& user, size_t gateway) {
     auto listener = stack_->CtlInBackground(
-        "listen-" + user,
-        {"--gateway", stack_->gateway_address(gateway), "--as", user, "listen", "--timeout", "60"});
+        "listen-" + user, {"--gateway", stack_->gateway_address(gateway), "--as", user, "listen",
+                           "--type", "profile", "--type", "session_ended", "--timeout", "60"});
     bool live = testing::WaitFor(
         [&] {
           return listener->Stderr().find("listening as") != std::string::npos ||

@@ -45,8 +45,9 @@ class WalkingSkeletonTest : public ::testing::Test {
   static std::unique_ptr<testing::Process> Listen(const std::string& user, size_t gateway,
                                                   int count) {
     auto listener = stack_->CtlInBackground(
-        "listen-" + user, {"--gateway", stack_->gateway_address(gateway), "--as", user, "listen",
-                           "--count", std::to_string(count), "--timeout", "30"});
+        "listen-" + user,
+        {"--gateway", stack_->gateway_address(gateway), "--as", user, "listen", "--type", "message",
+         "--count", std::to_string(count), "--timeout", "30"});
     bool live = testing::WaitFor(
         [&] {
           return listener->Stderr().find("listening as " + user) != std::string::npos ||

@@ -25,6 +25,19 @@ class FakeEventPublisher final : public natter::EventPublisher {
     return absl::OkStatus();
   }
 
+  absl::Status PublishMany(
+      const std::vector<std::pair<std::string, std::string>>& events) override {
+    if (auto s = failures_.Take("Publish"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [channel, payload] : events) published_.push_back({channel, payload});
+    ++batches_;
+    return absl::OkStatus();
+  }
+  int batches() const {
+    std::lock_guard lock(mu_);
+    return batches_;
+  }
+
   // Test access.
   void FailNext(absl::Status status) { failures_.FailNext(std::move(status)); }
   std::vector<Published> published() const {
@@ -36,6 +49,7 @@ class FakeEventPublisher final : public natter::EventPublisher {
   FailureInjector failures_;
   mutable std::mutex mu_;
   std::vector<Published> published_ ABSL_GUARDED_BY(mu_);
+  int batches_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace natter::fakes

@@ -1,9 +1,13 @@
-// FakeUserDirectory: natter::chat::UserDirectory from a map the test fills; can fail the next call.
+// FakeUserDirectory: natter::chat::UserDirectory from profiles the test sets; can fail the next
+// call.
 #pragma once
 
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "absl/base/thread_annotations.h"
 #include "fakes/failure_injector.h"
@@ -13,27 +17,41 @@ namespace natter::fakes {
 
 class FakeUserDirectory final : public chat::UserDirectory {
  public:
-  absl::StatusOr<std::unordered_map<uint64_t, std::string>> Usernames(
+  absl::StatusOr<std::unordered_map<uint64_t, v1::Profile>> Profiles(
       const std::vector<uint64_t>& user_ids) override {
-    if (auto s = failures_.Take("Usernames"); !s.ok()) return s;
+    if (auto s = failures_.Take("Profiles"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    std::unordered_map<uint64_t, std::string> out;
+    std::unordered_map<uint64_t, v1::Profile> out;
     for (uint64_t id : user_ids) {
-      if (auto it = names_.find(id); it != names_.end()) out[id] = it->second;
+      if (auto it = profiles_.find(id); it != profiles_.end()) out[id] = it->second;
     }
     return out;
   }
 
+  absl::StatusOr<std::optional<v1::Profile>> FindByUsername(const std::string& username) override {
+    if (auto s = failures_.Take("FindByUsername"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, p] : profiles_) {
+      if (p.username() == username && !p.deleted()) return p;
+    }
+    return std::nullopt;
+  }
+
+  // Adds or replaces a user; "deleted user" marks a deleted account.
   void Set(uint64_t user_id, std::string name) {
     std::lock_guard lock(mu_);
-    names_[user_id] = std::move(name);
+    v1::Profile& p = profiles_[user_id];
+    p.set_user_id(user_id);
+    p.set_deleted(name == "deleted user");
+    p.set_username(name);
+    p.set_display_name(name);
   }
   void FailNext(absl::Status status) { failures_.FailNext(std::move(status)); }
 
  private:
   FailureInjector failures_;
   std::mutex mu_;
-  std::map<uint64_t, std::string> names_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, v1::Profile> profiles_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

@@ -16,6 +16,9 @@ namespace natter::fakes {
 
 class RecordingEventSink final : public gateway::EventSink {
  public:
+  explicit RecordingEventSink(uint64_t user_id = 0) : user_id_(user_id) {}
+  uint64_t user_id() const override { return user_id_; }
+
   void Push(const grpc::Slice& framed_event) override {
     std::lock_guard lock(mu_);
     frames_.emplace_back(reinterpret_cast<const char*>(framed_event.begin()), framed_event.size());
@@ -56,6 +59,7 @@ class RecordingEventSink final : public gateway::EventSink {
   }
 
  private:
+  const uint64_t user_id_;
   mutable std::mutex mu_;
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);

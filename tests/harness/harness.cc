@@ -309,9 +309,10 @@ Stack::Stack(StackOptions options) : options_(options) {
   for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
 
   auth_ = StartServer("auth", NATTER_AUTH_BIN, {}, auth_port_);
-  presence_ =
-      StartServer("presence", NATTER_PRESENCE_BIN,
-                  {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds)}, presence_port_);
+  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
+                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
+                           chat_target(), "--sweep-ms", "200"},
+                          presence_port_);
   for (int i = 0; i < options_.chat_replicas; ++i) {
     // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
     chats_.push_back(StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN,

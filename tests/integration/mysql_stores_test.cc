@@ -64,7 +64,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   std::string rows = db_->Sql(
       "SELECT component, version FROM natter.schema_migrations "
       "ORDER BY component, version");
-  EXPECT_EQ(rows, "auth\t1\nauth\t2\nchat\t1\n");
+  EXPECT_EQ(rows, "auth\t1\nauth\t2\nchat\t1\nchat\t2\n");
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {

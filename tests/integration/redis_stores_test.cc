@@ -107,20 +107,69 @@ TEST_F(RedisStoresTest, MalformedSessionIsAnErrorNotASession) {
   EXPECT_EQ(store.Get("bad").status().code(), absl::StatusCode::kDataLoss);
 }
 
-TEST_F(RedisStoresTest, PresenceCountsLiveStreamsAndExpiresThem) {
+TEST_F(RedisStoresTest, PresenceTracksStreamsAndRecordsVisibleChanges) {
   presence::RedisPresenceStore store(*client_);
-  ASSERT_TRUE(store.Renew({{1, "gw/1"}, {1, "gw/2"}, {2, "gw/3"}}, 10'000).ok());
-  EXPECT_EQ(store.LiveStreams({1, 2, 3}, 5'000).value(), (std::vector<int>{2, 1, 0}));
+  auto added =
+      store.Renew({{1, "gw/1", "alice"}, {1, "gw/2", "alice"}, {2, "gw/3", "bob"}}, 10'000);
+  ASSERT_TRUE(added.ok());
+  EXPECT_EQ(added->size(), 3u);
+  auto t = store.Refresh(1, 5'000, 1'000);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->previous, "offline");
+  EXPECT_EQ(t->current, "online");
+  EXPECT_EQ(t->live_streams, 2);
+  EXPECT_EQ(t->username, "alice");
+  // Renewing a live stream adds nothing new; a second refresh changes nothing.
+  EXPECT_TRUE(store.Renew({{1, "gw/1", "alice"}}, 11'000)->empty());
+  EXPECT_FALSE(store.Refresh(1, 5'000, 1'000)->changed());
 
-  EXPECT_EQ(store.Remove({1, "gw/1"}, 5'000).value(), 1);
-  EXPECT_EQ(store.LiveStreams({1}, 5'000).value(), std::vector<int>{1});
-  auto online = store.Online(5'000, 10).value();
-  EXPECT_EQ(online.second, 2u);
+  ASSERT_TRUE(store.SetSetting(1, "away").ok());
+  EXPECT_EQ(store.Refresh(1, 5'000, 1'000)->current, "away");
+  ASSERT_TRUE(store.SetSetting(1, "invisible").ok());
+  t = store.Refresh(1, 5'000, 1'000);
+  EXPECT_EQ(t->current, "offline");
+  EXPECT_EQ(t->last_seen_ms, 5'000);
+  ASSERT_TRUE(store.SetSetting(1, "online").ok());
+  EXPECT_EQ(store.Refresh(1, 5'000, 1'000)->current, "online");
 
-  // Past the expiry nobody is online, without anyone having said goodbye.
-  EXPECT_EQ(store.LiveStreams({1, 2}, 10'001).value(), (std::vector<int>{0, 0}));
-  EXPECT_EQ(store.Online(10'001, 10).value().second, 0u);
-  EXPECT_EQ(store.Remove({1, "gw/2"}, 5'000).value(), 0);
+  auto visible = store.VisibleOnline(10, 5'000);
+  ASSERT_TRUE(visible.ok());
+  EXPECT_EQ(visible->second, 1u);  // bob was never refreshed, so never announced
+  ASSERT_TRUE(store.Refresh(2, 5'000, 1'000).ok());
+  EXPECT_EQ(store.VisibleOnline(10, 5'000)->second, 2u);
+
+  auto states = store.Get({1, 2, 3}, 5'000);
+  ASSERT_TRUE(states.ok());
+  EXPECT_EQ((*states)[0].status, "online");
+  EXPECT_EQ((*states)[0].live_streams, 2);
+  EXPECT_EQ((*states)[2].status, "offline");
+  EXPECT_EQ((*states)[2].live_streams, 0);
+}
+
+TEST_F(RedisStoresTest, ExpiredStreamsAreFoundByTheSweeperAndDatedAtTheirLastRenewal) {
+  presence::RedisPresenceStore store(*client_);
+  ASSERT_TRUE(store.Renew({{7, "gw/1", "carol"}}, 40'000).ok());
+  ASSERT_TRUE(store.Refresh(7, 10'000, 30'000).ok());
+  EXPECT_TRUE(store.Expired(39'999, 10)->empty());
+  EXPECT_EQ(store.Expired(40'000, 10).value(), std::vector<uint64_t>{7});
+  auto t = store.Refresh(7, 41'000, 30'000);
+  ASSERT_TRUE(t.ok());
+  EXPECT_EQ(t->current, "offline");
+  EXPECT_EQ(t->last_seen_ms, 10'000);  // expiry 40 s minus the 30 s TTL: the last renewal
+  EXPECT_TRUE(store.Expired(50'000, 10)->empty());
+  EXPECT_EQ(store.VisibleOnline(10, 50'000)->second, 0u);
+}
+
+TEST_F(RedisStoresTest, ClosingOneOfTwoStreamsKeepsTheUserOnline) {
+  presence::RedisPresenceStore store(*client_);
+  ASSERT_TRUE(store.Renew({{3, "a", "dave"}, {3, "b", "dave"}}, 10'000).ok());
+  ASSERT_TRUE(store.Refresh(3, 1'000, 1'000).ok());
+  ASSERT_TRUE(store.Remove({3, "a", "dave"}).ok());
+  EXPECT_EQ(store.Refresh(3, 1'000, 1'000)->current, "online");
+  ASSERT_TRUE(store.Remove({3, "b", "dave"}).ok());
+  auto t = store.Refresh(3, 2'000, 1'000);
+  EXPECT_EQ(t->current, "offline");
+  EXPECT_EQ(t->last_seen_ms, 2'000);
 }
 
 class Inbox {

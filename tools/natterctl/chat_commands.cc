@@ -1,7 +1,10 @@
 #include "chat_commands.h"
 
+#include <algorithm>
+#include <cstdlib>
 #include <iostream>
 #include <map>
+#include <set>
 #include <thread>
 
 #include "natter/v1/gateway.grpc.pb.h"
@@ -18,9 +21,11 @@ constexpr int kSendAttempts = 4;
 class StreamSession {
  public:
   StreamSession(const std::string& gateway, const std::string& token,
-                std::optional<Clock::time_point> deadline)
+                std::optional<Clock::time_point> deadline, bool announce_presence = true)
       : gateway_(gateway), stub_(v1::Gateway::NewStub(Channel(gateway))) {
     context_.AddMetadata("authorization", "Bearer " + token);
+    // A stream opened just to send does not make the user flicker online and offline.
+    if (!announce_presence) context_.AddMetadata("natter-presence", "off");
     if (deadline) context_.set_deadline(*deadline);
     stream_ = stub_->Connect(&context_);
   }
@@ -102,7 +107,8 @@ int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
   for (int attempt = 0; attempt < kSendAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
     const std::string& gateway = gateways[attempt % gateways.size()];
-    StreamSession session(gateway, token, Clock::now() + kCallTimeout);
+    StreamSession session(gateway, token, Clock::now() + kCallTimeout,
+                          /*announce_presence=*/false);
     if (!session.AwaitWelcome()) {
       grpc::Status status = session.Finish();
       last = FromStatus(status, gateway);
@@ -146,12 +152,14 @@ namespace {
 // missing.
 class Listener {
  public:
-  Listener(const Globals& g, int count, std::optional<Clock::time_point> deadline)
-      : globals_(g), count_(count), deadline_(deadline) {}
+  Listener(const Globals& g, int count, std::optional<Clock::time_point> deadline,
+           std::set<std::string> types)
+      : globals_(g), count_(count), deadline_(deadline), types_(std::move(types)) {}
 
   int Run() {
-    std::string user = CurrentUser(globals_);
-    std::string token = TokenFor(globals_, user);
+    user_ = CurrentUser(globals_);
+    std::string token = TokenFor(globals_, user_);
+    LoadEventsCursor();
     auto gateways = SplitGateways(globals_.gateway);
     for (size_t attempt = 0;; ++attempt) {
       const std::string& gateway = gateways[attempt % gateways.size()];
@@ -192,23 +200,38 @@ class Listener {
   bool Expired() const { return deadline_ && Clock::now() >= *deadline_; }
 
   void OnWelcome(StreamSession& session, const v1::Welcome& welcome) {
+    syncing_.clear();  // request ids belong to the stream that ended
+    events_request_ = 0;
     for (const auto& c : welcome.conversations()) {
-      names_[c.id()] = c.name();
       auto [it, fresh] = cursors_.try_emplace(c.id(), c.latest_seq());
       // First connection: start from now. Reconnection: fetch what arrived meanwhile.
       if (!fresh && c.latest_seq() > it->second) RequestSync(session, c.id());
     }
+    // Personal events are durable: fetch everything after the stored cursor (all of them on a
+    // first run), so a request or answer that came while this user was away is shown now.
+    if (welcome.events_latest_seq() > events_cursor_) RequestEvents(session);
   }
 
   void Handle(StreamSession& session, const v1::ServerEvent& event) {
     if (event.has_message()) {
       const v1::ChatMessage& m = event.message();
       uint64_t& cursor = cursors_[m.conversation_id()];
+      uint64_t& seen = seen_[m.conversation_id()];
+      seen = std::max(seen, m.seq());
       if (m.seq() <= cursor) return;  // already printed
       if (m.seq() == cursor + 1) {
         Print(m);
       } else {
         RequestSync(session, m.conversation_id());  // a gap: fetch it in order
+      }
+    } else if (event.has_user_event()) {
+      const v1::UserEvent& e = event.user_event();
+      events_seen_ = std::max(events_seen_, e.seq());
+      if (e.seq() <= events_cursor_) return;
+      if (e.seq() == events_cursor_ + 1) {
+        PrintEvent(e);
+      } else {
+        RequestEvents(session);
       }
     } else if (event.has_result() && event.result().has_sync()) {
       auto it = syncing_.find(event.result().request_id());
@@ -220,14 +243,26 @@ class Listener {
         if (m.seq() == cursors_[conversation] + 1) Print(m);
         if (Done()) return;
       }
-      if (sync.has_more()) RequestSync(session, conversation);
+      // More stored, or a live message was dropped as a gap while this sync was under way.
+      if (sync.has_more() || seen_[conversation] > cursors_[conversation]) {
+        RequestSync(session, conversation);
+      }
+    } else if (event.has_result() && event.result().has_sync_events()) {
+      if (event.result().request_id() != events_request_) return;
+      events_request_ = 0;
+      const v1::SyncUserEventsResponse& sync = event.result().sync_events();
+      for (const auto& e : sync.events()) {
+        if (e.seq() == events_cursor_ + 1) PrintEvent(e);
+        if (Done()) return;
+      }
+      if (sync.has_more() || events_seen_ > events_cursor_) RequestEvents(session);
     } else if (event.has_result() && event.result().code() != 0) {
       std::cerr << "natterctl: " << event.result().error() << std::endl;
     } else if (event.has_resync()) {
       for (const auto& [conversation, _] : cursors_) RequestSync(session, conversation);
+      RequestEvents(session);
     } else if (nlohmann::json shown = EventJson(event); !shown.is_null()) {
-      PrintJson(shown);
-      ++printed_;
+      Emit(shown);
     }
   }
 
@@ -244,25 +279,67 @@ class Listener {
     session.Write(frame);
   }
 
+  void RequestEvents(StreamSession& session) {
+    if (events_request_ != 0) return;  // one at a time
+    v1::ClientFrame frame;
+    frame.set_request_id(session.NextRequestId());
+    frame.mutable_sync_events()->set_after_seq(events_cursor_);
+    frame.mutable_sync_events()->set_limit(500);
+    events_request_ = frame.request_id();
+    session.Write(frame);
+  }
+
   void Print(const v1::ChatMessage& m) {
     cursors_[m.conversation_id()] = m.seq();
-    PrintJson(natter::ctl::MessageJson(m));
+    Emit(MessageJson(m));
+  }
+
+  void PrintEvent(const v1::UserEvent& e) {
+    events_cursor_ = e.seq();
+    Emit(UserEventJson(e));
+    SaveEventsCursor();
+  }
+
+  // Prints (and counts) an event unless --type excludes it.
+  void Emit(const nlohmann::json& event) {
+    if (!types_.empty() && !types_.contains(event.value("type", ""))) return;
+    PrintJson(event);
     ++printed_;
+  }
+
+  // $NATTER_HOME/cursors/USER.events: the last personal event shown, so each is shown once even
+  // across runs.
+  fs::path EventsCursorPath() const {
+    return fs::path(globals_.home) / "cursors" / (user_ + ".events");
+  }
+  void LoadEventsCursor() {
+    if (auto text = ReadFile(EventsCursorPath())) {
+      events_cursor_ = std::strtoull(text->c_str(), nullptr, 10);
+    }
+  }
+  void SaveEventsCursor() const {
+    WritePrivateFile(EventsCursorPath(), std::to_string(events_cursor_) + "\n");
   }
 
   const Globals& globals_;
   const int count_;
   const std::optional<Clock::time_point> deadline_;
+  const std::set<std::string> types_;
+  std::string user_;
   int printed_ = 0;
   std::map<uint64_t, uint64_t> cursors_;
-  std::map<uint64_t, std::string> names_;
+  std::map<uint64_t, uint64_t> seen_;     // highest seq seen live per conversation
   std::map<uint64_t, uint64_t> syncing_;  // request id -> conversation
+  uint64_t events_cursor_ = 0;
+  uint64_t events_seen_ = 0;
+  uint64_t events_request_ = 0;  // the SyncUserEvents in flight, 0 if none
 };
 
 }  // namespace
 
-int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline) {
-  return Listener(g, count, deadline).Run();
+int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline,
+           const std::vector<std::string>& types) {
+  return Listener(g, count, deadline, {types.begin(), types.end()}).Run();
 }
 
 }  // namespace natter::ctl

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "ctl_common.h"
 
@@ -11,7 +12,9 @@ namespace natter::ctl {
 
 int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
          const std::string& text, std::string client_msg_id);
-// Prints messages as JSON lines until `count` were printed (0: no limit) or `deadline` passes.
-int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline);
+// Prints events as JSON lines until `count` were printed (0: no limit) or `deadline` passes; with
+// `types`, only events of those types (e.g. "message", "friend_request", "presence").
+int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline,
+           const std::vector<std::string>& types);
 
 }  // namespace natter::ctl

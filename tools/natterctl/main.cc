@@ -2,11 +2,14 @@
 // The command contract (arguments, output, exit codes) is in docs/PROTOCOL.md; keep them in step.
 #include <CLI/CLI.hpp>
 #include <iostream>
+#include <map>
+#include <vector>
 
 #include "account_commands.h"
 #include "chat_commands.h"
 #include "ctl_common.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "social_commands.h"
 
 namespace {
 
@@ -89,6 +92,37 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   listen->add_option("--timeout", timeout, "Exit 0 after this many seconds")
       ->check(CLI::NonNegativeNumber);
+  std::vector<std::string> listen_types;
+  listen->add_option(
+      "--type", listen_types,
+      "Only events of this type (repeatable): message, friend_request, presence, ...");
+  std::string friend_message, status_value, online_room;
+  std::vector<std::string> presence_users;
+  auto* friends = app.add_subcommand("friends", "List friends with presence, and pending requests");
+  std::map<std::string, CLI::App*> friend_actions;
+  for (const auto& [name, help] :
+       std::vector<std::pair<std::string, std::string>>{{"add", "Send a friend request"},
+                                                        {"cancel", "Withdraw your pending request"},
+                                                        {"accept", "Accept a pending request"},
+                                                        {"reject", "Refuse a pending request"},
+                                                        {"remove", "End a friendship"}}) {
+    auto* sub = friends->add_subcommand(name, help);
+    sub->add_option("USER", user, "Username")->required();
+    if (name == "add") sub->add_option("--message", friend_message, "A short note (200 chars)");
+    friend_actions[name] = sub;
+  }
+  auto* block = app.add_subcommand("block", "Block a user: no requests, messages or presence");
+  block->add_option("USER", user, "Username")->required();
+  auto* unblock = app.add_subcommand("unblock", "Unblock a user");
+  unblock->add_option("USER", user, "Username")->required();
+  auto* presence = app.add_subcommand("presence", "Friends' presence (all, or the users named)");
+  presence->add_option("USER", presence_users, "Usernames");
+  auto* status = app.add_subcommand("status", "Set your status");
+  status->add_option("STATUS", status_value, "online, away or invisible")
+      ->required()
+      ->check(CLI::IsMember({"online", "away", "invisible"}));
+  auto* online = app.add_subcommand("online", "Who is online in a room");
+  online->add_option("--room", online_room, "Room name (default: lobby)");
   auto* health = app.add_subcommand("health", "Check a gRPC server's health (grpc.health.v1)");
   health->add_option("--service", service, "Service name (default: the whole server)");
 
@@ -121,13 +155,26 @@ int main(int argc, char** argv) {
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
     if (*send) return ctl::Send(g, room, conversation, text, client_msg_id);
+    ctl::RequireUtf8(friend_message, "request message");
+    for (const auto& [name, sub] : friend_actions) {
+      if (*sub) return ctl::ChangeFriendship(g, name, user, friend_message);
+    }
+    if (*friends) return ctl::ListFriends(g);
+    if (*block) return ctl::ChangeFriendship(g, "block", user, "");
+    if (*unblock) return ctl::ChangeFriendship(g, "unblock", user, "");
+    if (*presence) {
+      for (const auto& u : presence_users) ctl::RequireUtf8(u, "username");
+      return ctl::ShowPresence(g, presence_users);
+    }
+    if (*status) return ctl::SetStatus(g, status_value);
+    if (*online) return ctl::ListOnline(g, online_room);
     if (*listen) {
       std::optional<ctl::Clock::time_point> deadline;
       if (timeout > 0) {
         deadline =
             ctl::Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
       }
-      return ctl::Listen(g, count, deadline);
+      return ctl::Listen(g, count, deadline, listen_types);
     }
     if (*health) return Health(g, service);
   } catch (const ctl::CtlError& e) {

@@ -46,6 +46,21 @@ nlohmann::json ProfileJson(const v1::Profile& p) {
   return j;
 }
 
+nlohmann::json UserEventJson(const v1::UserEvent& event) {
+  const v1::FriendEvent& f = event.friend_();
+  nlohmann::json j = {{"type", f.type()},
+                      {"user", f.username()},
+                      {"user_id", f.user_id()},
+                      {"event_seq", event.seq()},
+                      {"at", Rfc3339(event.at_ms())}};
+  if (f.type() == "friend_request") {
+    j["direction"] = f.outgoing() ? "outgoing" : "incoming";
+    if (!f.outgoing()) j["from"] = f.username();
+    if (!f.message().empty()) j["message"] = f.message();
+  }
+  return j;
+}
+
 nlohmann::json EventJson(const v1::ServerEvent& event) {
   switch (event.kind_case()) {
     case v1::ServerEvent::kMessage:
@@ -58,6 +73,23 @@ nlohmann::json EventJson(const v1::ServerEvent& event) {
     }
     case v1::ServerEvent::kSessionEnded:
       return {{"type", "session_ended"}, {"reason", event.session_ended().reason()}};
+    case v1::ServerEvent::kUserEvent:
+      return UserEventJson(event.user_event());
+    case v1::ServerEvent::kPresence: {
+      const v1::PresenceChanged& p = event.presence();
+      nlohmann::json j = {{"type", "presence"},
+                          {"user", p.username()},
+                          {"user_id", p.user_id()},
+                          {"status", p.status()}};
+      if (p.status() == "offline" && p.last_seen_ms() > 0)
+        j["last_seen"] = Rfc3339(p.last_seen_ms());
+      return j;
+    }
+    case v1::ServerEvent::kRoomNotice: {
+      const v1::RoomNotice& n = event.room_notice();
+      return {{"type", "room_notice"}, {"room", n.room()},   {"conversation", n.conversation_id()},
+              {"user", n.username()},  {"event", n.event()}, {"online", n.online_count()}};
+    }
     default:
       return nullptr;
   }

@@ -17,6 +17,7 @@ std::string Rfc3339(int64_t unix_ms);
 nlohmann::json AckJson(const v1::SendAck& ack);
 nlohmann::json MessageJson(const v1::ChatMessage& message);
 nlohmann::json ProfileJson(const v1::Profile& profile);
+nlohmann::json UserEventJson(const v1::UserEvent& event);
 // A server event as `listen` prints it; null for events that are not shown (welcome, results).
 nlohmann::json EventJson(const v1::ServerEvent& event);
 

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "common/redis_client.h"
@@ -14,6 +16,9 @@ class EventPublisher {
  public:
   virtual ~EventPublisher() = default;
   virtual absl::Status Publish(const std::string& channel, const std::string& payload) = 0;
+  // Many events in one round trip (channel, payload).
+  virtual absl::Status PublishMany(
+      const std::vector<std::pair<std::string, std::string>>& events) = 0;
 };
 
 class RedisEventPublisher final : public EventPublisher {
@@ -21,6 +26,14 @@ class RedisEventPublisher final : public EventPublisher {
   explicit RedisEventPublisher(RedisClient& redis) : redis_(redis) {}
   absl::Status Publish(const std::string& channel, const std::string& payload) override {
     return redis_.Command({"PUBLISH", channel, payload}).status();
+  }
+  absl::Status PublishMany(
+      const std::vector<std::pair<std::string, std::string>>& events) override {
+    if (events.empty()) return absl::OkStatus();
+    std::vector<std::vector<std::string>> commands;
+    commands.reserve(events.size());
+    for (const auto& [channel, payload] : events) commands.push_back({"PUBLISH", channel, payload});
+    return redis_.Pipeline(commands).status();
   }
 
  private:

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fakes/fake_clock.h"
+#include "fakes/fake_event_publisher.h"
 #include "fakes/fake_presence_store.h"
 
 namespace natter::presence {
@@ -52,8 +53,10 @@ class PresenceServiceTest : public ::testing::Test {
     return service_.Heartbeat(request);
   }
 
-  // "online/2" or "offline/0": status and device count of one user, or the error.
+  // "online/2" or "offline/0": status and device count of one user, or the error. Runs the sweeper
+  // first, as the presence server does every second.
   std::string StatusOf(uint64_t user_id) {
+    EXPECT_TRUE(service_.Sweep().ok());
     v1::GetPresenceRequest request;
     request.add_user_ids(user_id);
     auto response = service_.GetPresence(request);
@@ -65,6 +68,7 @@ class PresenceServiceTest : public ::testing::Test {
   }
 
   absl::StatusOr<v1::ListOnlineResponse> ListOnline(uint32_t limit) {
+    EXPECT_TRUE(service_.Sweep().ok());
     v1::ListOnlineRequest request;
     request.set_limit(limit);
     return service_.ListOnline(request);
@@ -72,7 +76,9 @@ class PresenceServiceTest : public ::testing::Test {
 
   fakes::FakePresenceStore store_;
   fakes::FakeClock clock_;
-  PresenceService service_{store_, clock_, kTtl};
+  fakes::FakeAudience audience_;
+  fakes::FakeEventPublisher publisher_;
+  PresenceService service_{store_, audience_, publisher_, clock_, kTtl};
 };
 
 TEST_F(PresenceServiceTest, UnknownUserIsOffline) { EXPECT_EQ(StatusOf(1), "offline/0"); }
@@ -287,9 +293,9 @@ TEST_F(PresenceServiceTest, StoreFailuresArePassedOn) {
   EXPECT_EQ(Open(1, "s1").code(), absl::StatusCode::kUnavailable);
   store_.FailNext(absl::UnavailableError("redis is down"), "Remove");
   EXPECT_EQ(Close(1, "s1").code(), absl::StatusCode::kUnavailable);
-  store_.FailNext(absl::UnavailableError("redis is down"), "LiveStreams");
+  store_.FailNext(absl::UnavailableError("redis is down"), "Get");
   EXPECT_EQ(StatusOf(1), "error: redis is down");
-  store_.FailNext(absl::UnavailableError("redis is down"), "Online");
+  store_.FailNext(absl::UnavailableError("redis is down"), "Get");
   EXPECT_EQ(ListOnline(0).status().code(), absl::StatusCode::kUnavailable);
 }
 

@@ -1,0 +1,174 @@
+#include "friends_service.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+#include "common/channels.h"
+#include "common/status.h"
+#include "common/text.h"
+#include "friendship_rules.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::chat {
+namespace {
+
+constexpr uint32_t kDefaultEventLimit = 100;
+constexpr uint32_t kMaxEventLimit = 500;
+constexpr size_t kMaxUsernameBytes = 128;
+
+absl::Status ValidateCaller(const v1::Caller& caller) {
+  if (caller.user_id() == 0 || caller.username().empty()) {
+    return absl::InvalidArgumentError("request has no authenticated caller");
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+FriendsService::FriendsService(FriendStore& friends, MessageStore& messages, UserDirectory& users,
+                               EventPublisher& publisher, const Clock& clock)
+    : friends_(friends), messages_(messages), users_(users), publisher_(publisher), clock_(clock) {}
+
+absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
+    const v1::FriendshipRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.action() == v1::FRIEND_ACTION_UNSPECIFIED ||
+      !v1::FriendAction_IsValid(request.action())) {
+    return absl::InvalidArgumentError(
+        "unknown friend action; use add, cancel, accept, reject, remove, block or unblock");
+  }
+  if (request.username().empty() || request.username().size() > kMaxUsernameBytes) {
+    return absl::InvalidArgumentError("give the username of the other person");
+  }
+  if (!request.message().empty()) {
+    if (request.action() != v1::FRIEND_ACTION_ADD) {
+      return absl::InvalidArgumentError("only a friend request carries a message");
+    }
+    if (auto s = ValidateText(request.message(), kMaxRequestMessageChars * 4, "request message");
+        !s.ok()) {
+      return s;
+    }
+    if (CodepointCount(request.message()) > kMaxRequestMessageChars) {
+      return absl::InvalidArgumentError("request message must be at most 200 characters long");
+    }
+  }
+  auto other = users_.FindByUsername(request.username());
+  if (!other.ok()) return other.status();
+  if (!other->has_value())
+    return absl::NotFoundError("no user named \"" + request.username() + "\"");
+
+  Party me{request.caller().user_id(), request.caller().username()};
+  Party them{(*other)->user_id(), (*other)->username()};
+  auto result = friends_.UpdatePair(me.id, them.id, clock_.NowMs(), [&](const PairState& state) {
+    return DecideFriendship(request.action(), state, me, them, request.message());
+  });
+  if (!result.ok()) return result.status();
+  auto& [change, events] = *result;
+
+  // Committed: announce. A lost publish is made good by SyncUserEvents on the next connect.
+  for (const auto& stored : events) {
+    v1::ServerEvent event;
+    *event.mutable_user_event() = stored.event;
+    if (auto s = publisher_.Publish(UserChannel(stored.user_id), event.SerializeAsString());
+        !s.ok()) {
+      spdlog::warn("publish of event {} to user {} failed: {}", stored.event.seq(), stored.user_id,
+                   s.message());
+    }
+  }
+  if (change.friends.has_value()) {
+    std::string ids = std::to_string(me.id) + "," + std::to_string(them.id);
+    if (auto s = publisher_.Publish(kAudienceChangedChannel, ids); !s.ok()) {
+      spdlog::warn("could not announce a friendship change to presence: {}", s.message());
+    }
+  }
+  v1::FriendshipResponse response;
+  response.set_relation(change.relation);
+  response.set_user_id(them.id);
+  response.set_username(them.username);
+  return response;
+}
+
+absl::StatusOr<v1::ListFriendsResponse> FriendsService::ListFriends(
+    const v1::ListFriendsRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  auto snapshot = friends_.Snapshot(request.caller().user_id());
+  if (!snapshot.ok()) return snapshot.status();
+  std::vector<uint64_t> ids;
+  for (const auto& f : snapshot->friends) ids.push_back(f.user_id);
+  for (const auto& r : snapshot->requests) ids.push_back(r.user_id);
+  ids.insert(ids.end(), snapshot->blocked.begin(), snapshot->blocked.end());
+  auto profiles = users_.Profiles(ids);
+  if (!profiles.ok()) return profiles.status();
+
+  v1::ListFriendsResponse response;
+  for (const auto& f : snapshot->friends) {
+    auto it = profiles->find(f.user_id);
+    if (it == profiles->end() || it->second.deleted()) continue;  // accounts that are gone
+    v1::Friend* out = response.add_friends();
+    out->set_user_id(f.user_id);
+    out->set_username(it->second.username());
+    out->set_display_name(it->second.display_name());
+    out->set_avatar_version(it->second.avatar_version());
+    out->set_since_ms(f.since_ms);
+    out->set_status("offline");
+  }
+  std::sort(response.mutable_friends()->begin(), response.mutable_friends()->end(),
+            [](const v1::Friend& a, const v1::Friend& b) { return a.username() < b.username(); });
+  for (const auto& r : snapshot->requests) {
+    auto it = profiles->find(r.user_id);
+    if (it == profiles->end() || it->second.deleted()) continue;
+    v1::PendingRequest* out = response.add_requests();
+    out->set_user_id(r.user_id);
+    out->set_username(it->second.username());
+    out->set_message(r.message);
+    out->set_created_at_ms(r.created_at_ms);
+    out->set_incoming(r.incoming);
+  }
+  for (uint64_t id : snapshot->blocked) {
+    if (auto it = profiles->find(id); it != profiles->end()) {
+      response.add_blocked(it->second.username());
+    }
+  }
+  response.set_events_latest_seq(snapshot->events_latest_seq);
+  return response;
+}
+
+absl::StatusOr<v1::SyncUserEventsResponse> FriendsService::SyncUserEvents(
+    const v1::SyncUserEventsRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.limit() > kMaxEventLimit) {
+    return absl::InvalidArgumentError("limit must be at most 500");
+  }
+  uint32_t limit = request.limit() == 0 ? kDefaultEventLimit : request.limit();
+  auto events =
+      friends_.UserEventsAfter(request.caller().user_id(), request.after_seq(), limit + 1);
+  if (!events.ok()) return events.status();
+  v1::SyncUserEventsResponse response;
+  response.set_has_more(events->size() > limit);
+  if (response.has_more()) events->resize(limit);
+  for (auto& e : *events) *response.add_events() = std::move(e);
+  auto latest = friends_.LatestUserEventSeq(request.caller().user_id());
+  if (!latest.ok()) return latest.status();
+  response.set_latest_seq(*latest);
+  return response;
+}
+
+absl::StatusOr<v1::PresenceAudienceResponse> FriendsService::PresenceAudience(
+    const v1::PresenceAudienceRequest& request) {
+  if (request.user_id() == 0) return absl::InvalidArgumentError("user_id is missing");
+  auto friends = friends_.FriendIds(request.user_id());
+  if (!friends.ok()) return friends.status();
+  auto rooms = messages_.ConversationsOf(request.user_id());
+  if (!rooms.ok()) return rooms.status();
+  v1::PresenceAudienceResponse response;
+  for (uint64_t id : *friends) response.add_friend_ids(id);
+  for (const auto& c : *rooms) {
+    if (c.kind != "room") continue;
+    response.add_room_ids(c.id);
+    response.add_room_names(c.name);
+  }
+  return response;
+}
+
+}  // namespace natter::chat
