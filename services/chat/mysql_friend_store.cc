@@ -89,10 +89,13 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
     uint64_t me, uint64_t other, int64_t now_ms, const Decide& decide) {
   using Result = std::pair<PairChange, std::vector<StoredUserEvent>>;
   return pool_.Run("update friendship", [&](sql::Connection& conn) -> absl::StatusOr<Result> {
+    // Both users' event counter rows must exist before the transaction locks them: inserting inside
+    // it would take locks in the callers' order and deadlock against the opposite request.
+    Exec(conn, "INSERT IGNORE INTO user_event_counters (user_id) VALUES (?), (?)",
+         std::min(me, other), std::max(me, other));
     conn.setAutoCommit(false);
-    // Lock both users' event counters, lowest id first (no deadlock): every change touching either
-    // user waits here, so the state read below cannot change before this commits.
-    Exec(conn, "INSERT IGNORE INTO user_event_counters (user_id) VALUES (?), (?)", me, other);
+    // Lock both rows, lowest id first: every change touching either user waits here, so the state
+    // read below cannot change before this commits.
     {
       Stmt lock = Prepare(conn,
                           "SELECT user_id FROM user_event_counters WHERE user_id IN (?, ?) "

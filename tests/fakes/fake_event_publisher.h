@@ -33,6 +33,11 @@ class FakeEventPublisher final : public natter::EventPublisher {
     ++batches_;
     return absl::OkStatus();
   }
+  void Clear() {
+    std::lock_guard lock(mu_);
+    published_.clear();
+    batches_ = 0;
+  }
   int batches() const {
     std::lock_guard lock(mu_);
     return batches_;

@@ -10,7 +10,9 @@
 #include "common/config.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "friendship_rules.h"
 #include "harness/harness.h"
+#include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 #include "mysql_user_store.h"
 
@@ -235,6 +237,66 @@ TEST_F(MysqlStoresTest, EveryUserIsInTheLobby) {
   ASSERT_EQ(conversations->size(), 1u);
   EXPECT_EQ((*conversations)[0].name, "lobby");
   EXPECT_EQ((*conversations)[0].kind, "room");
+}
+
+absl::StatusOr<std::pair<chat::PairChange, std::vector<chat::StoredUserEvent>>> Befriend(
+    chat::MysqlFriendStore& store, v1::FriendAction action, chat::Party me, chat::Party other) {
+  return store.UpdatePair(me.id, other.id, 1000, [&](const chat::PairState& state) {
+    return chat::DecideFriendship(action, state, me, other, "hi");
+  });
+}
+
+TEST_F(MysqlStoresTest, FriendshipsRequestsAndEventsPersist) {
+  chat::MysqlFriendStore store(*pool_);
+  chat::Party ann{501, "ann"}, ben{502, "ben"};
+  auto sent = Befriend(store, v1::FRIEND_ACTION_ADD, ann, ben);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  ASSERT_EQ(sent->second.size(), 2u);
+  EXPECT_EQ(sent->second[0].event.seq(), 1u);
+  EXPECT_EQ(sent->second[1].event.seq(), 1u);
+  // The state is read inside the transaction: a second request changes nothing.
+  auto again = Befriend(store, v1::FRIEND_ACTION_ADD, ann, ben);
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->second.empty());
+
+  auto snapshot = store.Snapshot(ben.id);
+  ASSERT_TRUE(snapshot.ok());
+  ASSERT_EQ(snapshot->requests.size(), 1u);
+  EXPECT_TRUE(snapshot->requests[0].incoming);
+  EXPECT_EQ(snapshot->requests[0].message, "hi");
+  EXPECT_EQ(snapshot->events_latest_seq, 1u);
+
+  ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ACCEPT, ben, ann).ok());
+  EXPECT_EQ(store.FriendIds(ann.id).value(), std::vector<uint64_t>{ben.id});
+  EXPECT_EQ(store.FriendIds(ben.id).value(), std::vector<uint64_t>{ann.id});
+  EXPECT_TRUE(store.Snapshot(ben.id)->requests.empty());
+
+  auto events = store.UserEventsAfter(ann.id, 0, 10);
+  ASSERT_TRUE(events.ok());
+  ASSERT_EQ(events->size(), 2u);
+  EXPECT_EQ((*events)[0].friend_().type(), "friend_request");
+  EXPECT_EQ((*events)[1].friend_().type(), "friend_added");
+  EXPECT_EQ((*events)[1].seq(), 2u);
+  EXPECT_EQ(store.LatestUserEventSeq(ann.id).value(), 2u);
+
+  ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_BLOCK, ann, ben).ok());
+  EXPECT_TRUE(store.FriendIds(ann.id)->empty());
+  EXPECT_TRUE(store.EitherBlocked(ben.id, ann.id).value());
+  auto refused = Befriend(store, v1::FRIEND_ACTION_ADD, ben, ann);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(MysqlStoresTest, ConcurrentCrossingRequestsMakeExactlyOneFriendship) {
+  chat::MysqlFriendStore store(*pool_);
+  for (int round = 0; round < 10; ++round) {
+    chat::Party a{600u + round * 2, "a"}, b{601u + round * 2, "b"};
+    std::thread t1([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, a, b).ok()); });
+    std::thread t2([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, b, a).ok()); });
+    t1.join();
+    t2.join();
+    EXPECT_EQ(store.FriendIds(a.id).value(), std::vector<uint64_t>{b.id}) << round;
+    EXPECT_TRUE(store.Snapshot(a.id)->requests.empty()) << round;
+  }
 }
 
 TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {

@@ -1,0 +1,187 @@
+// FriendsService on fakes: requests between users, durable events for both sides (also for whoever
+// is offline), lists, sync, and what presence is told.
+#include "friends_service.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "fakes/fake_clock.h"
+#include "fakes/fake_event_publisher.h"
+#include "fakes/fake_friend_store.h"
+#include "fakes/fake_message_store.h"
+#include "fakes/fake_user_directory.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::chat {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::SizeIs;
+
+class FriendsServiceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    users_.Set(1, "alice");
+    users_.Set(2, "bob");
+    users_.Set(3, "carol");
+  }
+
+  static v1::Caller Caller(uint64_t id, const std::string& name) {
+    v1::Caller c;
+    c.set_user_id(id);
+    c.set_username(name);
+    return c;
+  }
+  absl::StatusOr<v1::FriendshipResponse> Act(uint64_t id, const std::string& name,
+                                             v1::FriendAction action, const std::string& other,
+                                             const std::string& message = "") {
+    v1::FriendshipRequest r;
+    *r.mutable_caller() = Caller(id, name);
+    r.set_action(action);
+    r.set_username(other);
+    r.set_message(message);
+    return service_.Friendship(r);
+  }
+  v1::SyncUserEventsResponse Events(uint64_t id, const std::string& name, uint64_t after = 0) {
+    v1::SyncUserEventsRequest r;
+    *r.mutable_caller() = Caller(id, name);
+    r.set_after_seq(after);
+    return service_.SyncUserEvents(r).value();
+  }
+  std::vector<std::string> Types(const v1::SyncUserEventsResponse& sync) {
+    std::vector<std::string> out;
+    for (const auto& e : sync.events())
+      out.push_back(e.friend_().type() + ":" + e.friend_().username());
+    return out;
+  }
+
+  fakes::FakeFriendStore friends_;
+  fakes::FakeMessageStore messages_;
+  fakes::FakeUserDirectory users_;
+  fakes::FakeEventPublisher publisher_;
+  fakes::FakeClock clock_;
+  FriendsService service_{friends_, messages_, users_, publisher_, clock_};
+};
+
+TEST_F(FriendsServiceTest, ARequestAndItsAcceptanceAreStoredForBothSides) {
+  ASSERT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob", "hello!")->relation(), "request_sent");
+  // Bob was offline: the request waits for him as an event with a seq.
+  auto bob = Events(2, "bob");
+  EXPECT_THAT(Types(bob), ElementsAre("friend_request:alice"));
+  EXPECT_EQ(bob.events(0).seq(), 1u);
+  EXPECT_EQ(bob.events(0).friend_().message(), "hello!");
+  EXPECT_EQ(bob.latest_seq(), 1u);
+
+  ASSERT_EQ(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice")->relation(), "friends");
+  EXPECT_THAT(Types(Events(1, "alice")), ElementsAre("friend_request:bob", "friend_added:bob"));
+  EXPECT_THAT(Types(Events(2, "bob", 1)), ElementsAre("friend_added:alice"));
+}
+
+TEST_F(FriendsServiceTest, ARejectionReachesTheRequester) {
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  ASSERT_EQ(Act(2, "bob", v1::FRIEND_ACTION_REJECT, "alice")->relation(), "none");
+  EXPECT_THAT(Types(Events(1, "alice")),
+              ElementsAre("friend_request:bob", "friend_request_rejected:bob"));
+}
+
+TEST_F(FriendsServiceTest, EveryStoredEventIsPublishedToItsUser) {
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  auto published = publisher_.published();
+  ASSERT_THAT(published, SizeIs(2));
+  EXPECT_EQ(published[0].channel, "user:1");
+  EXPECT_EQ(published[1].channel, "user:2");
+  v1::ServerEvent event;
+  ASSERT_TRUE(event.ParseFromString(published[1].payload));
+  EXPECT_EQ(event.user_event().seq(), 1u);
+  EXPECT_EQ(event.user_event().friend_().type(), "friend_request");
+}
+
+TEST_F(FriendsServiceTest, FriendshipChangesTellPresenceWhoseAudienceChanged) {
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice").ok());
+  auto published = publisher_.published();
+  ASSERT_FALSE(published.empty());
+  EXPECT_EQ(published.back().channel, kAudienceChangedChannel);
+  EXPECT_EQ(published.back().payload, "2,1");
+}
+
+TEST_F(FriendsServiceTest, APublishFailureLosesNothing) {
+  publisher_.FailNext(absl::UnavailableError("redis is down"));
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  EXPECT_THAT(Types(Events(2, "bob")), ElementsAre("friend_request:alice"));
+}
+
+TEST_F(FriendsServiceTest, ListsFriendsAndPendingRequestsWithProfiles) {
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice").ok());
+  ASSERT_TRUE(Act(3, "carol", v1::FRIEND_ACTION_ADD, "alice", "remember me?").ok());
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_BLOCK, "carol").ok());
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_UNBLOCK, "carol").ok());
+  ASSERT_TRUE(Act(3, "carol", v1::FRIEND_ACTION_ADD, "alice", "please").ok());
+  v1::ListFriendsRequest r;
+  *r.mutable_caller() = Caller(1, "alice");
+  auto list = service_.ListFriends(r);
+  ASSERT_TRUE(list.ok());
+  ASSERT_THAT(list->friends(), SizeIs(1));
+  EXPECT_EQ(list->friends(0).username(), "bob");
+  ASSERT_THAT(list->requests(), SizeIs(1));
+  EXPECT_EQ(list->requests(0).username(), "carol");
+  EXPECT_TRUE(list->requests(0).incoming());
+  EXPECT_EQ(list->requests(0).message(), "please");
+  EXPECT_EQ(list->events_latest_seq(), Events(1, "alice").latest_seq());
+}
+
+TEST_F(FriendsServiceTest, RefusesBadRequestsClearly) {
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "nobody").status().message(),
+            "no user named \"nobody\"");
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "alice").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_UNSPECIFIED, "bob").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob", std::string(201, 'x')).status().message(),
+            "request message must be at most 200 characters long");
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob", "\x01").status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_REMOVE, "bob", "why").status().message(),
+            "only a friend request carries a message");
+  users_.Set(4, "deleted user");
+  EXPECT_EQ(Act(1, "alice", v1::FRIEND_ACTION_ADD, "deleted user").status().code(),
+            absl::StatusCode::kNotFound);
+}
+
+TEST_F(FriendsServiceTest, ABlockedUserCannotSendRequests) {
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_BLOCK, "alice").ok());
+  auto refused = Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Types(Events(2, "bob")), ElementsAre());
+}
+
+TEST_F(FriendsServiceTest, PresenceAudienceIsFriendsAndRooms) {
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice").ok());
+  v1::PresenceAudienceRequest r;
+  r.set_user_id(1);
+  auto audience = service_.PresenceAudience(r);
+  ASSERT_TRUE(audience.ok());
+  EXPECT_THAT(audience->friend_ids(), ElementsAre(2u));
+  EXPECT_THAT(audience->room_names(), ElementsAre("lobby"));
+}
+
+TEST_F(FriendsServiceTest, SyncPagesThroughEvents) {
+  for (const char* name : {"bob", "carol"}) {
+    ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, name).ok());
+    ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_CANCEL, name).ok());
+  }
+  v1::SyncUserEventsRequest r;
+  *r.mutable_caller() = Caller(1, "alice");
+  r.set_limit(3);
+  auto page = service_.SyncUserEvents(r);
+  ASSERT_TRUE(page.ok());
+  EXPECT_THAT(page->events(), SizeIs(3));
+  EXPECT_TRUE(page->has_more());
+  r.set_limit(501);
+  EXPECT_EQ(service_.SyncUserEvents(r).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace natter::chat
