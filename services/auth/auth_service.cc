@@ -510,10 +510,16 @@ absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
 // ---- profiles and avatars ----
 
 void AuthService::PublishProfile(const v1::Profile& profile) {
-  // Until friendships exist, a profile change goes to the user's own devices.
+  // To the user's own devices, and to natter-presence, which knows the user's friends and passes it
+  // on to them (as it does presence).
   v1::ServerEvent event;
   *event.mutable_profile()->mutable_profile() = profile;
-  PublishToUser(profile.user_id(), event.SerializeAsString());
+  std::string payload = event.SerializeAsString();
+  if (auto s = publisher_.PublishMany({{UserChannel(profile.user_id()), payload},
+                                       {std::string(kProfileChangedChannel), payload}});
+      !s.ok()) {
+    spdlog::warn("could not announce the profile of user {}: {}", profile.user_id(), s.message());
+  }
 }
 
 absl::StatusOr<v1::Profile> AuthService::GetProfile(const v1::GetProfileRequest& request) {

@@ -56,4 +56,13 @@ absl::StatusOr<std::optional<v1::Profile>> AuthUserDirectory::FindByUsername(
   return response.profiles(0);
 }
 
+void AuthUserDirectory::Invalidate(uint64_t user_id) {
+  std::lock_guard lock(mu_);
+  if (user_id == 0) {
+    cache_.clear();
+  } else {
+    cache_.erase(user_id);
+  }
+}
+
 }  // namespace natter::chat

@@ -23,6 +23,9 @@ class AuthUserDirectory final : public UserDirectory {
       const std::vector<uint64_t>& user_ids) override;
   absl::StatusOr<std::optional<v1::Profile>> FindByUsername(const std::string& username) override;
 
+  // Forgets a cached profile (it changed); 0 forgets all of them.
+  void Invalidate(uint64_t user_id);
+
  private:
   struct Entry {
     v1::Profile profile;

@@ -8,15 +8,18 @@
 #include "chat_grpc.h"
 #include "chat_schema.h"
 #include "chat_service.h"
+#include "common/channels.h"
 #include "common/config.h"
 #include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/migrations.h"
+#include "common/redis_subscriber.h"
 #include "common/status.h"
 #include "friends_service.h"
 #include "mysql_friend_store.h"
 #include "mysql_message_store.h"
+#include "natter/v1/gateway.pb.h"
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();
@@ -57,6 +60,19 @@ int main(int argc, char** argv) {
   natter::SystemClock clock;
   natter::chat::AuthUserDirectory users(
       natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target)), clock);
+  // Profile changes announced by natter-auth make cached names stale at once.
+  natter::RedisSubscriber profile_changes(
+      *redis_config,
+      [&users](const std::string&, std::string_view payload) {
+        natter::v1::ServerEvent event;
+        if (event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
+            event.has_profile()) {
+          users.Invalidate(event.profile().profile().user_id());
+        }
+      },
+      [&users] { users.Invalidate(0); });
+  profile_changes.Start();
+  profile_changes.Subscribe(natter::kProfileChangedChannel);
   natter::chat::ChatService service(store, publisher, users, clock);
   natter::chat::MysqlFriendStore friend_store(mysql);
   natter::chat::FriendsService friends(friend_store, store, users, publisher, clock);

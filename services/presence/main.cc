@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "audience.h"
+#include "common/channels.h"
 #include "common/config.h"
 #include "common/event_publisher.h"
 #include "common/grpc_server.h"
@@ -80,17 +81,27 @@ int main(int argc, char** argv) {
   natter::presence::PresenceService service(store, audience, publisher, clock,
                                             std::chrono::seconds(ttl_seconds));
 
-  natter::RedisSubscriber invalidations(
+  natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);
+  natter::RedisSubscriber feeds(
       *redis_config,
-      [&audience](const std::string&, std::string_view payload) {
-        audience.Invalidate(ParseIds(payload));
+      [&](const std::string& channel, std::string_view payload) {
+        if (channel == natter::kProfileChangedChannel) {
+          // Passing it on asks natter-chat for friends: not on the subscriber's thread.
+          pool.TrySubmit([&service, event = std::string(payload)] {
+            if (auto s = service.ForwardProfile(event); !s.ok()) {
+              spdlog::warn("could not pass on a profile change: {}", s.message());
+            }
+          });
+        } else {
+          audience.Invalidate(ParseIds(payload));
+        }
       },
       // Announcements may have been missed while disconnected: cached audiences may be stale.
       [&audience] { audience.Invalidate({}); });
-  invalidations.Start();
-  invalidations.Subscribe("presence:audience_changed");
+  feeds.Start();
+  feeds.Subscribe("presence:audience_changed");
+  feeds.Subscribe(natter::kProfileChangedChannel);
 
-  natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);
   natter::presence::PresenceGrpc grpc_service(service, pool);
   natter::GrpcServer server("natter-presence");
   server.AddService(&grpc_service);

@@ -168,6 +168,22 @@ absl::StatusOr<v1::ListOnlineResponse> PresenceService::ListOnline(
   return response;
 }
 
+absl::Status PresenceService::ForwardProfile(std::string_view payload) {
+  v1::ServerEvent event;
+  if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+      !event.has_profile() || event.profile().profile().user_id() == 0) {
+    return absl::InvalidArgumentError("not a profile event");
+  }
+  uint64_t user_id = event.profile().profile().user_id();
+  auto audience = audience_.Get(user_id);
+  if (!audience.ok()) return audience.status();
+  std::vector<std::pair<std::string, std::string>> events;
+  std::string bytes(payload);
+  for (uint64_t friend_id : audience->friend_ids)
+    events.emplace_back(UserChannel(friend_id), bytes);
+  return publisher_.PublishMany(events);
+}
+
 absl::StatusOr<size_t> PresenceService::Sweep() {
   auto expired = store_.Expired(clock_.NowMs(), kSweepBatch);
   if (!expired.ok()) return expired.status();

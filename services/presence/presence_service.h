@@ -34,6 +34,9 @@ class PresenceService {
   absl::StatusOr<v1::ListOnlineResponse> ListOnline(const v1::ListOnlineRequest& request);
   // Announces users whose streams all expired; returns how many were handled.
   absl::StatusOr<size_t> Sweep();
+  // Passes a user's profile change (a serialized ServerEvent with ProfileChanged) on to their
+  // friends.
+  absl::Status ForwardProfile(std::string_view event);
 
  private:
   int64_t ExpiryFromNow() const;

@@ -224,6 +224,26 @@ TEST_F(FriendsPresenceTest, InvisibleUsersLookOfflineAndBlockedUsersSeeNothing) 
   EXPECT_EQ(request.err, "natterctl: you cannot send jon a friend request\n");
 }
 
+TEST_F(FriendsPresenceTest, AFriendsProfileChangeArrivesLive) {
+  User("mia");
+  User("ned");
+  User("oli");
+  Friends("mia", "ned");
+  auto ned = Listen("ned", 1, {"--type", "profile", "--count", "1"});
+  auto oli = Listen("oli", 0, {"--type", "profile", "--count", "1", "--timeout", "4"});
+  CtlJson({"--as", "mia", "profile", "set", "--display-name", "Mia M."});
+  ASSERT_EQ(ned->Wait(20s), 0) << ned->Stderr();
+  auto events = JsonLines(ned->Stdout());
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0]["user"], "mia");
+  EXPECT_EQ(events[0]["display_name"], "Mia M.");
+  // Not a friend: not told.
+  EXPECT_EQ(oli->Wait(20s), 0);
+  EXPECT_EQ(oli->Stdout(), "");
+  // The friend list carries the new name too.
+  EXPECT_EQ(CtlJson({"--as", "ned", "friends"})["friends"][0]["display_name"], "Mia M.");
+}
+
 TEST_F(FriendsPresenceTest, TheLobbyListsWhoIsOnline) {
   User("lea");
   auto lea = Listen("lea", 1, {"--type", "message"});

@@ -14,4 +14,8 @@ inline std::string ConversationChannel(uint64_t conversation_id) {
 // Personal events of one user (direct messages, friend requests, presence, session revoked).
 inline std::string UserChannel(uint64_t user_id) { return "user:" + std::to_string(user_id); }
 
+// A user's profile changed (payload: the ServerEvent with ProfileChanged); natter-presence passes
+// it on to the user's friends.
+inline constexpr char kProfileChangedChannel[] = "profile_changed";
+
 }  // namespace natter

@@ -135,6 +135,19 @@ TEST_F(PresenceAnnounceTest, ADeadGatewaysUsersAreSweptOfflineAfterTheTtl) {
   EXPECT_EQ(p->users(0).last_seen_ms(), clock_.NowMs() - 30'000);
 }
 
+TEST_F(PresenceAnnounceTest, ProfileChangesArePassedOnToFriendsOnly) {
+  v1::ServerEvent event;
+  event.mutable_profile()->mutable_profile()->set_user_id(1);
+  event.mutable_profile()->mutable_profile()->set_display_name("Bob B.");
+  ASSERT_TRUE(service_.ForwardProfile(event.SerializeAsString()).ok());
+  auto published = publisher_.published();
+  ASSERT_EQ(published.size(), 2u);
+  EXPECT_EQ(published[0].channel, "user:2");
+  EXPECT_EQ(published[1].channel, "user:3");
+  EXPECT_EQ(published[0].payload, event.SerializeAsString());
+  EXPECT_EQ(service_.ForwardProfile("garbage").code(), absl::StatusCode::kInvalidArgument);
+}
+
 TEST_F(PresenceAnnounceTest, RejectsUnknownStatuses) {
   EXPECT_EQ(Set("busy").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(Set("busy").status().message(), "status must be online, away or invisible");
