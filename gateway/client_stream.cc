@@ -11,36 +11,6 @@
 #include "friends_view.h"
 
 namespace natter::gateway {
-namespace {
-
-// A service's failure as the client should see it: retryable failures say so, without internals.
-grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          std::string(service) + " is unavailable, try again");
-    default:
-      return status;
-  }
-}
-
-template <class Request, class Response>
-struct Call {
-  grpc::ClientContext context;
-  Request request;
-  Response response;
-};
-
-template <class Request, class Response>
-std::shared_ptr<Call<Request, Response>> NewCall(const GatewayContext& gateway) {
-  auto call = std::make_shared<Call<Request, Response>>();
-  call->context.set_deadline(DeadlineIn(gateway.options.call_timeout));
-  return call;
-}
-
-}  // namespace
-
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start(
     GatewayContext& gateway, grpc::CallbackServerContext* context) {
   auto stream = std::make_shared<ClientStream>(gateway, context);
@@ -254,69 +224,21 @@ bool ClientStream::BeginCommand(uint64_t request_id) {
   return false;
 }
 
-void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) {
-  if (!BeginCommand(request_id)) return;
-  auto call = NewCall<v1::SendRequest, v1::SendResponse>(gateway_);
+// Calls natter-chat with `call` and answers the command `request_id` with `fill(result, response)`,
+// or with the error as the client should read it.
+template <class Request, class Response, class Method, class Fill>
+void ClientStream::RelayToChat(uint64_t request_id,
+                               std::shared_ptr<ServiceCall<Request, Response>> call, Method method,
+                               Fill fill) {
   *call->request.mutable_caller() = caller_;
-  if (send.target_case() == v1::SendMessage::kRoom) call->request.set_room(send.room());
-  if (send.target_case() == v1::SendMessage::kConversationId) {
-    call->request.set_conversation_id(send.conversation_id());
-  }
-  call->request.set_client_msg_id(send.client_msg_id());
-  call->request.set_text(send.text());
-  gateway_.chat->async()->Send(&call->context, &call->request, &call->response,
-                               [self = shared_from_this(), call, request_id](grpc::Status status) {
-                                 v1::ServerEvent event;
-                                 v1::CommandResult* result = event.mutable_result();
-                                 result->set_request_id(request_id);
-                                 if (status.ok()) {
-                                   *result->mutable_ack() = call->response.ack();
-                                 } else {
-                                   grpc::Status shown = ClientFacing(status, "the chat service");
-                                   result->set_code(shown.error_code());
-                                   result->set_error(shown.error_message());
-                                 }
-                                 self->CommandDone(std::move(event));
-                               });
-}
-
-void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& sync) {
-  if (!BeginCommand(request_id)) return;
-  auto call = NewCall<v1::SyncRequest, v1::SyncResponse>(gateway_);
-  *call->request.mutable_caller() = caller_;
-  call->request.set_conversation_id(sync.conversation_id());
-  call->request.set_after_seq(sync.after_seq());
-  call->request.set_limit(sync.limit());
-  gateway_.chat->async()->Sync(&call->context, &call->request, &call->response,
-                               [self = shared_from_this(), call, request_id](grpc::Status status) {
-                                 v1::ServerEvent event;
-                                 v1::CommandResult* result = event.mutable_result();
-                                 result->set_request_id(request_id);
-                                 if (status.ok()) {
-                                   *result->mutable_sync() = std::move(call->response);
-                                 } else {
-                                   grpc::Status shown = ClientFacing(status, "the chat service");
-                                   result->set_code(shown.error_code());
-                                   result->set_error(shown.error_message());
-                                 }
-                                 self->CommandDone(std::move(event));
-                               });
-}
-
-void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync) {
-  if (!BeginCommand(request_id)) return;
-  auto call = NewCall<v1::SyncUserEventsRequest, v1::SyncUserEventsResponse>(gateway_);
-  *call->request.mutable_caller() = caller_;
-  call->request.set_after_seq(sync.after_seq());
-  call->request.set_limit(sync.limit());
-  gateway_.chat->async()->SyncUserEvents(
+  (gateway_.chat->async()->*method)(
       &call->context, &call->request, &call->response,
-      [self = shared_from_this(), call, request_id](grpc::Status status) {
+      [self = shared_from_this(), call, request_id, fill](grpc::Status status) {
         v1::ServerEvent event;
         v1::CommandResult* result = event.mutable_result();
         result->set_request_id(request_id);
         if (status.ok()) {
-          *result->mutable_sync_events() = std::move(call->response);
+          fill(*result, std::move(call->response));
         } else {
           grpc::Status shown = ClientFacing(status, "the chat service");
           result->set_code(shown.error_code());
@@ -324,6 +246,52 @@ void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvent
         }
         self->CommandDone(std::move(event));
       });
+}
+
+void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SendRequest, v1::SendResponse>(gateway_);
+  if (send.target_case() == v1::SendMessage::kRoom) call->request.set_room(send.room());
+  if (send.target_case() == v1::SendMessage::kConversationId) {
+    call->request.set_conversation_id(send.conversation_id());
+  }
+  call->request.set_client_msg_id(send.client_msg_id());
+  call->request.set_text(send.text());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::SendRequest*, v1::SendResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Send;
+  RelayToChat(request_id, call, method, [](v1::CommandResult& result, v1::SendResponse response) {
+    *result.mutable_ack() = std::move(*response.mutable_ack());
+  });
+}
+
+void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& sync) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SyncRequest, v1::SyncResponse>(gateway_);
+  call->request.set_conversation_id(sync.conversation_id());
+  call->request.set_after_seq(sync.after_seq());
+  call->request.set_limit(sync.limit());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::SyncRequest*, v1::SyncResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Sync;
+  RelayToChat(request_id, call, method, [](v1::CommandResult& result, v1::SyncResponse response) {
+    *result.mutable_sync() = std::move(response);
+  });
+}
+
+void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::SyncUserEventsRequest, v1::SyncUserEventsResponse>(gateway_);
+  call->request.set_after_seq(sync.after_seq());
+  call->request.set_limit(sync.limit());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::SyncUserEventsRequest*,
+                        v1::SyncUserEventsResponse*, std::function<void(grpc::Status)>) =
+      &Async::SyncUserEvents;
+  RelayToChat(request_id, call, method,
+              [](v1::CommandResult& result, v1::SyncUserEventsResponse response) {
+                *result.mutable_sync_events() = std::move(response);
+              });
 }
 
 void ClientStream::CommandDone(v1::ServerEvent result) {

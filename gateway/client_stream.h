@@ -66,6 +66,9 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void HandleSend(uint64_t request_id, const v1::SendMessage& send);
   void HandleSync(uint64_t request_id, const v1::SyncConversation& sync);
   void HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync);
+  template <class Request, class Response, class Method, class Fill>
+  void RelayToChat(uint64_t request_id, std::shared_ptr<ServiceCall<Request, Response>> call,
+                   Method method, Fill fill);
   void CommandDone(v1::ServerEvent result);
   void PushEvent(const v1::ServerEvent& event);
   // Writes what is queued if nothing is in flight. Never called with mu_ held: gRPC may run the

@@ -30,6 +30,10 @@ struct GatewayOptions {
 // The token of "authorization: Bearer <token>" metadata, or "" when there is none.
 std::string BearerToken(const grpc::CallbackServerContext& context);
 
+// A service's failure as the client should read it: retryable failures say so ("the chat service is
+// unavailable, try again"), without internals; others pass through.
+grpc::Status ClientFacing(const grpc::Status& status, std::string_view service);
+
 struct GatewayContext {
   GatewayOptions options;
   std::unique_ptr<v1::Auth::StubInterface> auth;
@@ -39,5 +43,21 @@ struct GatewayContext {
   std::atomic<uint64_t> next_stream{1};
   std::atomic<bool> draining{false};
 };
+
+// One call to a service: its context (with the gateway's deadline), request and response, kept
+// alive together until the callback has run.
+template <class Request, class Response>
+struct ServiceCall {
+  grpc::ClientContext context;
+  Request request;
+  Response response;
+};
+
+template <class Request, class Response>
+std::shared_ptr<ServiceCall<Request, Response>> NewCall(const GatewayContext& gateway) {
+  auto call = std::make_shared<ServiceCall<Request, Response>>();
+  call->context.set_deadline(std::chrono::system_clock::now() + gateway.options.call_timeout);
+  return call;
+}
 
 }  // namespace natter::gateway

@@ -11,24 +11,6 @@
 namespace natter::gateway {
 namespace {
 
-grpc::Status AuthFacing(const grpc::Status& status) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the authentication service is unavailable, try again");
-  }
-  return status;
-}
-
-grpc::Status ServiceFacing(const grpc::Status& status, std::string_view service) {
-  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
-      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                        "the " + std::string(service) + " service is unavailable, try again");
-  }
-  return status;
-}
-
 bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
          std::equal(a.begin(), a.end(), b.begin(), [](unsigned char x, unsigned char y) {
@@ -38,15 +20,6 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-std::string BearerToken(const grpc::CallbackServerContext& context) {
-  constexpr std::string_view kBearer = "Bearer ";
-  const auto& metadata = context.client_metadata();
-  auto it = metadata.find("authorization");
-  if (it == metadata.end()) return "";
-  std::string_view value(it->second.data(), it->second.size());
-  return value.starts_with(kBearer) ? std::string(value.substr(kBearer.size())) : "";
-}
-
 grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* context,
                                                    const v1::RegisterRequest* request,
                                                    v1::RegisterResponse* response) {
@@ -54,8 +27,9 @@ grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* 
   auto call = std::make_shared<grpc::ClientContext>();
   call->set_deadline(DeadlineIn(gateway_.options.call_timeout));
   gateway_.auth->async()->Register(
-      call.get(), request, response,
-      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
+      call.get(), request, response, [reactor, call](grpc::Status status) {
+        reactor->Finish(ClientFacing(status, "the authentication service"));
+      });
   return reactor;
 }
 
@@ -72,8 +46,9 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
   call->request = *request;
   call->request.set_client_address(context->peer());  // never what the client claims
   gateway_.auth->async()->Login(
-      &call->context, &call->request, response,
-      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
+      &call->context, &call->request, response, [reactor, call](grpc::Status status) {
+        reactor->Finish(ClientFacing(status, "the authentication service"));
+      });
   return reactor;
 }
 
@@ -98,8 +73,9 @@ grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerC
   call->request = *request;
   call->request.set_token(std::move(token));  // never a token the client put in the message
   (gateway_.auth->async()->*method)(
-      &call->context, &call->request, response,
-      [reactor, call](grpc::Status status) { reactor->Finish(AuthFacing(status)); });
+      &call->context, &call->request, response, [reactor, call](grpc::Status status) {
+        reactor->Finish(ClientFacing(status, "the authentication service"));
+      });
   return reactor;
 }
 
@@ -210,7 +186,7 @@ void GatewayService::WithCaller(grpc::CallbackServerContext* context,
       &call->context, &call->request, &call->response,
       [reactor, call, then = std::move(then)](grpc::Status status) {
         if (!status.ok()) {
-          reactor->Finish(AuthFacing(status));
+          reactor->Finish(ClientFacing(status, "the authentication service"));
           return;
         }
         v1::Caller caller;
@@ -234,9 +210,10 @@ grpc::ServerUnaryReactor* GatewayService::Friendship(grpc::CallbackServerContext
     call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
     call->request = *request;
     *call->request.mutable_caller() = caller;  // never the caller a client claims
-    gateway_.chat->async()->Friendship(
-        &call->context, &call->request, response,
-        [reactor, call](grpc::Status status) { reactor->Finish(ServiceFacing(status, "chat")); });
+    gateway_.chat->async()->Friendship(&call->context, &call->request, response,
+                                       [reactor, call](grpc::Status status) {
+                                         reactor->Finish(ClientFacing(status, "the chat service"));
+                                       });
   });
   return reactor;
 }
@@ -250,7 +227,7 @@ grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContex
         gateway_, caller,
         [reactor, response](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
           if (status.ok()) *response = std::move(*friends);
-          reactor->Finish(ServiceFacing(status, "chat"));
+          reactor->Finish(ClientFacing(status, "the chat service"));
         });
   });
   return reactor;
@@ -269,10 +246,10 @@ grpc::ServerUnaryReactor* GatewayService::SetStatus(grpc::CallbackServerContext*
     call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
     call->request.set_user_id(caller.user_id());
     call->request.set_status(request->status());
-    gateway_.presence->async()->SetStatus(&call->context, &call->request, response,
-                                          [reactor, call](grpc::Status status) {
-                                            reactor->Finish(ServiceFacing(status, "presence"));
-                                          });
+    gateway_.presence->async()->SetStatus(
+        &call->context, &call->request, response, [reactor, call](grpc::Status status) {
+          reactor->Finish(ClientFacing(status, "the presence service"));
+        });
   });
   return reactor;
 }
@@ -292,7 +269,7 @@ grpc::ServerUnaryReactor* GatewayService::GetPresence(grpc::CallbackServerContex
                 [reactor, request, response](grpc::Status status,
                                              std::shared_ptr<v1::ListFriendsResponse> friends) {
                   if (!status.ok()) {
-                    reactor->Finish(ServiceFacing(status, "chat"));
+                    reactor->Finish(ClientFacing(status, "the chat service"));
                     return;
                   }
                   auto add = [&](const v1::Friend& f) {
@@ -342,24 +319,23 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
     };
     auto call = std::make_shared<Call>();
     call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
-    gateway_.presence->async()->ListOnline(&call->context, &call->request, &call->response,
-                                           [reactor, call, response, room](grpc::Status status) {
-                                             if (status.ok()) {
-                                               response->set_room(room);
-                                               response->set_count(call->response.total());
-                                               for (int i = 0; i < call->response.user_ids_size();
-                                                    ++i) {
-                                                 v1::UserPresenceView* view = response->add_users();
-                                                 view->set_user_id(call->response.user_ids(i));
-                                                 if (i < call->response.usernames_size()) {
-                                                   view->set_username(call->response.usernames(i));
-                                                 }
-                                                 if (i < call->response.statuses_size())
-                                                   view->set_status(call->response.statuses(i));
-                                               }
-                                             }
-                                             reactor->Finish(ServiceFacing(status, "presence"));
-                                           });
+    gateway_.presence->async()->ListOnline(
+        &call->context, &call->request, &call->response,
+        [reactor, call, response, room](grpc::Status status) {
+          if (status.ok()) {
+            response->set_room(room);
+            response->set_count(call->response.total());
+            for (int i = 0; i < call->response.user_ids_size(); ++i) {
+              v1::UserPresenceView* view = response->add_users();
+              view->set_user_id(call->response.user_ids(i));
+              if (i < call->response.usernames_size()) {
+                view->set_username(call->response.usernames(i));
+              }
+              if (i < call->response.statuses_size()) view->set_status(call->response.statuses(i));
+            }
+          }
+          reactor->Finish(ClientFacing(status, "the presence service"));
+        });
   });
   return reactor;
 }

@@ -453,19 +453,28 @@ absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
   return absl::NotFoundError("no session with id \"" + request.session_id() + "\"");
 }
 
+absl::Status AuthService::CheckCurrentPassword(const UserRecord& user, std::string_view password,
+                                               std::string_view wrong_message) {
+  // Guessing through these calls counts against the same username as failed logins.
+  std::string key = UsernameKey(user.username);
+  std::string address = "account:" + std::to_string(user.id);
+  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+  if (password.size() > kMaxPassword || !hasher_.Verify(user.password_hash, password)) {
+    RecordFailure(key, address);
+    return absl::PermissionDeniedError(std::string(wrong_message));
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::ChangePasswordResponse> AuthService::ChangePassword(
     const v1::ChangePasswordRequest& request) {
   auto auth = Authenticate(request.token());
   if (!auth.ok()) return auth.status();
   auto user = CallerAccount(auth->session);
   if (!user.ok()) return user.status();
-  std::string key = UsernameKey(user->username);
-  std::string address = "account:" + std::to_string(user->id);
-  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
-  if (request.old_password().size() > kMaxPassword ||
-      !hasher_.Verify(user->password_hash, request.old_password())) {
-    RecordFailure(key, address);
-    return absl::PermissionDeniedError("the current password is wrong");
+  if (auto s = CheckCurrentPassword(*user, request.old_password(), "the current password is wrong");
+      !s.ok()) {
+    return s;
   }
   if (auto s = ValidatePassword(request.new_password(), user->username); !s.ok()) return s;
   if (request.new_password() == request.old_password()) {
@@ -487,13 +496,8 @@ absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
   if (!auth.ok()) return auth.status();
   auto user = CallerAccount(auth->session);
   if (!user.ok()) return user.status();
-  std::string key = UsernameKey(user->username);
-  std::string address = "account:" + std::to_string(user->id);
-  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
-  if (request.password().size() > kMaxPassword ||
-      !hasher_.Verify(user->password_hash, request.password())) {
-    RecordFailure(key, address);
-    return absl::PermissionDeniedError("the password is wrong");
+  if (auto s = CheckCurrentPassword(*user, request.password(), "the password is wrong"); !s.ok()) {
+    return s;
   }
   auto unusable = hasher_.Hash(RandomToken(32));
   if (!unusable.ok()) return unusable.status();

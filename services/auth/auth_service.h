@@ -77,6 +77,9 @@ class AuthService {
   // RESOURCE_EXHAUSTED while `username_key` or `address` is locked out.
   absl::Status CheckThrottle(const std::string& username_key, const std::string& address);
   void RecordFailure(const std::string& username_key, const std::string& address);
+  // PERMISSION_DENIED with `wrong_message` unless `password` is the user's (throttled like logins).
+  absl::Status CheckCurrentPassword(const UserRecord& user, std::string_view password,
+                                    std::string_view wrong_message);
   // Ends the user's sessions, all or all but `except_session_id`; returns how many.
   absl::StatusOr<uint32_t> EndSessions(uint64_t user_id, const std::string& except_session_id,
                                        const std::string& reason);

@@ -18,15 +18,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
-
-std::vector<json> JsonLines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
+using testing::JsonLines;
 
 // The account API over the real gateway, as any client would call it.
 class GatewayAuthApi final : public testing::AuthApi {

@@ -15,17 +15,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::JsonLines;
 
 constexpr int kTtlSeconds = 3;
-
-std::vector<json> JsonLines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
 
 class FriendsPresenceTest : public ::testing::Test {
  protected:

@@ -16,17 +16,9 @@ namespace {
 
 using namespace std::chrono_literals;
 using nlohmann::json;
+using testing::JsonLines;
 
 constexpr const char* kPassword = "correct-horse-1\n";
-
-std::vector<json> JsonLines(const std::string& text) {
-  std::vector<json> out;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) {
-    if (!line.empty()) out.push_back(json::parse(line));
-  }
-  return out;
-}
 
 class WalkingSkeletonTest : public ::testing::Test {
  protected:

@@ -10,6 +10,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
@@ -109,6 +110,9 @@ class Redis {
   int port_ = 0;
   std::unique_ptr<Process> server_;
 };
+
+// Each non-empty line of `text` parsed as JSON (natterctl's output).
+std::vector<nlohmann::json> JsonLines(const std::string& text);
 
 // True once the gRPC server at `address` reports SERVING (grpc.health.v1).
 bool IsServing(const std::string& address);

@@ -1,0 +1,25 @@
+#include "gateway_context.h"
+
+namespace natter::gateway {
+
+std::string BearerToken(const grpc::CallbackServerContext& context) {
+  constexpr std::string_view kBearer = "Bearer ";
+  const auto& metadata = context.client_metadata();
+  auto it = metadata.find("authorization");
+  if (it == metadata.end()) return "";
+  std::string_view value(it->second.data(), it->second.size());
+  return value.starts_with(kBearer) ? std::string(value.substr(kBearer.size())) : "";
+}
+
+grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          std::string(service) + " is unavailable, try again");
+    default:
+      return status;
+  }
+}
+
+}  // namespace natter::gateway
