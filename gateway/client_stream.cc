@@ -141,6 +141,7 @@ void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversation
   {
     std::lock_guard lock(mu_);
     if (finish_requested_ || done_) return;
+    hidden_users_.assign(friends.hidden_user_ids().begin(), friends.hidden_user_ids().end());
     queue_.insert(queue_.begin(), FrameEvent(event));
     welcomed_ = true;
   }
@@ -333,6 +334,17 @@ void ClientStream::Push(const grpc::Slice& framed_event) {
     return;
   }
   Flush();
+}
+
+void ClientStream::PushNotice(const grpc::Slice& framed_event, uint64_t about_user) {
+  if (about_user == caller_.user_id()) return;
+  {
+    std::lock_guard lock(mu_);
+    if (std::find(hidden_users_.begin(), hidden_users_.end(), about_user) != hidden_users_.end()) {
+      return;
+    }
+  }
+  Push(framed_event);
 }
 
 void ClientStream::Resync(const std::string& reason) {

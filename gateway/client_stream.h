@@ -33,7 +33,9 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
-  uint64_t user_id() const override { return caller_.user_id(); }
+  uint64_t user_id() const { return caller_.user_id(); }
+  // Not about the user themselves, nor about someone in a block with them.
+  void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) override;
   // This stream as natter-presence knows it.
   v1::DeviceStream PresenceEntry() const;
   // False for a stream opened with metadata "natter-presence: off" (a command-line tool sending one
@@ -86,6 +88,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   std::string device_;
   bool announces_presence_ = true;
   std::vector<std::string> channels_;
+  std::vector<uint64_t> hidden_users_ ABSL_GUARDED_BY(mu_);  // blocks, from the Welcome snapshot
   grpc::ByteBuffer read_buffer_;
 
   std::mutex mu_;

@@ -311,31 +311,45 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
     reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "no room named \"" + room + "\""));
     return reactor;
   }
-  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller&) {
-    struct Call {
-      grpc::ClientContext context;
-      v1::ListOnlineRequest request;
-      v1::ListOnlineResponse response;
-    };
-    auto call = std::make_shared<Call>();
-    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
-    gateway_.presence->async()->ListOnline(
-        &call->context, &call->request, &call->response,
-        [reactor, call, response, room](grpc::Status status) {
-          if (status.ok()) {
-            response->set_room(room);
-            response->set_count(call->response.total());
-            for (int i = 0; i < call->response.user_ids_size(); ++i) {
-              v1::UserPresenceView* view = response->add_users();
-              view->set_user_id(call->response.user_ids(i));
-              if (i < call->response.usernames_size()) {
-                view->set_username(call->response.usernames(i));
-              }
-              if (i < call->response.statuses_size()) view->set_status(call->response.statuses(i));
-            }
-          }
-          reactor->Finish(ClientFacing(status, "the presence service"));
-        });
+  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller& caller) {
+    // Users in a block with the caller are left out: blocked users see no presence of each other.
+    LoadFriends(gateway_, caller,
+                [this, reactor, response, room](grpc::Status status,
+                                                std::shared_ptr<v1::ListFriendsResponse> friends) {
+                  if (!status.ok()) {
+                    reactor->Finish(ClientFacing(status, "the chat service"));
+                    return;
+                  }
+                  auto call = NewCall<v1::ListOnlineRequest, v1::ListOnlineResponse>(gateway_);
+                  gateway_.presence->async()->ListOnline(
+                      &call->context, &call->request, &call->response,
+                      [reactor, call, response, room, friends](grpc::Status presence_status) {
+                        if (presence_status.ok()) {
+                          const auto& hidden = friends->hidden_user_ids();
+                          auto is_hidden = [&](uint64_t id) {
+                            return std::find(hidden.begin(), hidden.end(), id) != hidden.end();
+                          };
+                          response->set_room(room);
+                          uint64_t count = call->response.total();
+                          for (int i = 0; i < call->response.user_ids_size(); ++i) {
+                            if (is_hidden(call->response.user_ids(i))) {
+                              --count;
+                              continue;
+                            }
+                            v1::UserPresenceView* view = response->add_users();
+                            view->set_user_id(call->response.user_ids(i));
+                            if (i < call->response.usernames_size()) {
+                              view->set_username(call->response.usernames(i));
+                            }
+                            if (i < call->response.statuses_size()) {
+                              view->set_status(call->response.statuses(i));
+                            }
+                          }
+                          response->set_count(count);
+                        }
+                        reactor->Finish(ClientFacing(presence_status, "the presence service"));
+                      });
+                });
   });
   return reactor;
 }

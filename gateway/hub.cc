@@ -75,9 +75,7 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
   }
   grpc::Slice framed = FrameEvent(payload);
   if (event.has_room_notice()) {
-    for (const auto& sink : *recipients) {
-      if (sink->user_id() != event.room_notice().user_id()) sink->Push(framed);
-    }
+    for (const auto& sink : *recipients) sink->PushNotice(framed, event.room_notice().user_id());
     return;
   }
   if (event.has_session_ended()) {

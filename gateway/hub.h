@@ -23,13 +23,13 @@ namespace natter::gateway {
 class EventSink {
  public:
   virtual ~EventSink() = default;
-  // The user the sink belongs to (room notices about this user are not sent to them).
-  virtual uint64_t user_id() const = 0;
   // Queues one framed event (event_frame.h). Thread-safe, never blocks.
   virtual void Push(const grpc::Slice& framed_event) = 0;
   // Events may have been lost; the client must sync (and its session be checked again, in case a
   // revocation was among them). Thread-safe.
   virtual void Resync(const std::string& reason) = 0;
+  // A room notice about `about_user`: pushed unless the sink's user must not see that user.
+  virtual void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) = 0;
   // Sessions of the sink's user ended: a sink whose session is among them forwards the event and
   // closes. Thread-safe.
   virtual void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) = 0;

@@ -56,7 +56,8 @@ struct RequestRecord {
 struct FriendsSnapshot {
   std::vector<FriendRecord> friends;
   std::vector<RequestRecord> requests;
-  std::vector<uint64_t> blocked;
+  std::vector<uint64_t> blocked;     // by this user
+  std::vector<uint64_t> blocked_by;  // users who blocked this user
   uint64_t events_latest_seq = 0;
 };
 

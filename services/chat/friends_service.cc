@@ -130,6 +130,8 @@ absl::StatusOr<v1::ListFriendsResponse> FriendsService::ListFriends(
       response.add_blocked(it->second.username());
     }
   }
+  for (uint64_t id : snapshot->blocked) response.add_hidden_user_ids(id);
+  for (uint64_t id : snapshot->blocked_by) response.add_hidden_user_ids(id);
   response.set_events_latest_seq(snapshot->events_latest_seq);
   return response;
 }

@@ -197,6 +197,12 @@ absl::StatusOr<FriendsSnapshot> MysqlFriendStore::Snapshot(uint64_t user_id) {
           while (rows->next()) snapshot.blocked.push_back(rows->getUInt64(1));
         }
         {
+          Stmt q = Prepare(conn, "SELECT user_id FROM blocks WHERE blocked_id = ?");
+          q->setUInt64(1, user_id);
+          Rows rows(q->executeQuery());
+          while (rows->next()) snapshot.blocked_by.push_back(rows->getUInt64(1));
+        }
+        {
           Stmt q = Prepare(conn, "SELECT last_seq FROM user_event_counters WHERE user_id = ?");
           q->setUInt64(1, user_id);
           Rows rows(q->executeQuery());

@@ -214,6 +214,16 @@ TEST_F(FriendsPresenceTest, InvisibleUsersLookOfflineAndBlockedUsersSeeNothing) 
   auto request = Ctl({"--as", "ivy", "friends", "add", "jon"});
   EXPECT_NE(request.exit_code, 0);
   EXPECT_EQ(request.err, "natterctl: you cannot send jon a friend request\n");
+  // Nor does the lobby's list show jon to ivy, while kim sees him.
+  auto names = [](const json& online) {
+    std::vector<std::string> out;
+    for (const auto& u : online["users"]) out.push_back(u["user"]);
+    return out;
+  };
+  auto for_kim = names(CtlJson({"--as", "kim", "online"}));
+  EXPECT_NE(std::find(for_kim.begin(), for_kim.end(), "jon"), for_kim.end());
+  auto for_ivy = names(CtlJson({"--as", "ivy", "online"}));
+  EXPECT_EQ(std::find(for_ivy.begin(), for_ivy.end(), "jon"), for_ivy.end());
 }
 
 TEST_F(FriendsPresenceTest, AFriendsProfileChangeArrivesLive) {

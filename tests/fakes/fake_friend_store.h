@@ -80,6 +80,7 @@ class FakeFriendStore final : public chat::FriendStore {
     }
     for (const auto& [a, b] : blocks_) {
       if (a == user_id) s.blocked.push_back(b);
+      if (b == user_id) s.blocked_by.push_back(a);
     }
     s.events_latest_seq = last_seq_[user_id];
     return s;

@@ -17,7 +17,10 @@ namespace natter::fakes {
 class RecordingEventSink final : public gateway::EventSink {
  public:
   explicit RecordingEventSink(uint64_t user_id = 0) : user_id_(user_id) {}
-  uint64_t user_id() const override { return user_id_; }
+  // Like a stream: not told about its own user.
+  void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) override {
+    if (about_user != user_id_) Push(framed_event);
+  }
 
   void Push(const grpc::Slice& framed_event) override {
     std::lock_guard lock(mu_);
