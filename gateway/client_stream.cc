@@ -11,6 +11,7 @@
 #include "friends_view.h"
 
 namespace natter::gateway {
+
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start(
     GatewayContext& gateway, grpc::CallbackServerContext* context) {
   auto stream = std::make_shared<ClientStream>(gateway, context);
