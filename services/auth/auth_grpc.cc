@@ -7,14 +7,14 @@ namespace natter::auth {
 grpc::ServerUnaryReactor* AuthGrpc::Register(grpc::CallbackServerContext* context,
                                              const v1::RegisterRequest* request,
                                              v1::RegisterResponse* response) {
-  return RunOnPool(context, pool_,
+  return RunOnPool(context, hashing_,
                    [=, this] { return Respond(service_.Register(*request), response); });
 }
 
 grpc::ServerUnaryReactor* AuthGrpc::Login(grpc::CallbackServerContext* context,
                                           const v1::LoginRequest* request,
                                           v1::LoginResponse* response) {
-  return RunOnPool(context, pool_,
+  return RunOnPool(context, hashing_,
                    [=, this] { return Respond(service_.Login(*request), response); });
 }
 
@@ -49,7 +49,7 @@ grpc::ServerUnaryReactor* AuthGrpc::RevokeSession(grpc::CallbackServerContext* c
 grpc::ServerUnaryReactor* AuthGrpc::ChangePassword(grpc::CallbackServerContext* context,
                                                    const v1::ChangePasswordRequest* request,
                                                    v1::ChangePasswordResponse* response) {
-  return RunOnPool(context, pool_,
+  return RunOnPool(context, hashing_,
                    [=, this] { return Respond(service_.ChangePassword(*request), response); });
 }
 
@@ -91,7 +91,7 @@ grpc::ServerUnaryReactor* AuthGrpc::GetAvatar(grpc::CallbackServerContext* conte
 grpc::ServerUnaryReactor* AuthGrpc::DeleteAccount(grpc::CallbackServerContext* context,
                                                   const v1::DeleteAccountRequest* request,
                                                   v1::DeleteAccountResponse* response) {
-  return RunOnPool(context, pool_,
+  return RunOnPool(context, hashing_,
                    [=, this] { return Respond(service_.DeleteAccount(*request), response); });
 }
 

@@ -1,5 +1,5 @@
 // natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing, image decoding and
-// store calls block).
+// store calls block), password hashing on a pool of its own.
 #pragma once
 
 #include "auth_service.h"
@@ -10,7 +10,10 @@ namespace natter::auth {
 
 class AuthGrpc final : public v1::Auth::CallbackService {
  public:
-  AuthGrpc(AuthService& service, WorkerPool& pool) : service_(service), pool_(pool) {}
+  // Calls that hash a password (register, login, password change, deletion) run on `hashing`; all
+  // others on `pool`, so a login storm cannot hold up token checks and profile calls.
+  AuthGrpc(AuthService& service, WorkerPool& hashing, WorkerPool& pool)
+      : service_(service), hashing_(hashing), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
@@ -57,6 +60,7 @@ class AuthGrpc final : public v1::Auth::CallbackService {
 
  private:
   AuthService& service_;
+  WorkerPool& hashing_;
   WorkerPool& pool_;
 };
 

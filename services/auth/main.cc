@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50051");
   natter::AddMysqlFlag(app, mysql_url);
   natter::AddRedisFlag(app, redis_url);
-  app.add_option("--workers", workers, "Threads for password hashing and store calls")
+  app.add_option("--workers", workers,
+                 "Threads for password hashing, and as many again for other calls")
       ->envname("NATTER_AUTH_WORKERS")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
@@ -45,12 +46,12 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
+  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers) * 2);
   if (auto s = natter::ApplyMigrations(mysql, "auth", natter::auth::Migrations()); !s.ok()) {
     spdlog::critical("cannot apply database migrations: {}", s.message());
     return 1;
   }
-  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
+  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) * 2);
   natter::auth::MysqlUserStore users(mysql);
   natter::auth::RedisSessionStore sessions(redis);
   natter::auth::RedisLoginThrottle throttle(redis);
@@ -59,10 +60,12 @@ int main(int argc, char** argv) {
   auto hasher = natter::auth::PasswordHasher::Interactive();
   natter::auth::AuthService service(users, sessions, throttle, publisher, hasher, clock,
                                     {.session_ttl = std::chrono::hours(24 * session_days)});
-  // Argon2id holds 64 MiB per hash in flight; the queue bound turns a login storm into quick
-  // RESOURCE_EXHAUSTED answers instead of unbounded memory.
-  natter::WorkerPool pool("auth", static_cast<size_t>(workers), 1024);
-  natter::auth::AuthGrpc grpc_service(service, pool);
+  // Argon2id holds 64 MiB per hash in flight: hashing has its own pool, whose size bounds that
+  // memory and whose queue bound turns a login storm into quick RESOURCE_EXHAUSTED answers, while
+  // token checks and profile calls keep their own threads.
+  natter::WorkerPool hashing("auth-hashing", static_cast<size_t>(workers), 1024);
+  natter::WorkerPool pool("auth", static_cast<size_t>(workers), 4096);
+  natter::auth::AuthGrpc grpc_service(service, hashing, pool);
 
   natter::GrpcServer server("natter-auth");
   server.AddService(&grpc_service);
