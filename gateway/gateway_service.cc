@@ -218,6 +218,22 @@ grpc::ServerUnaryReactor* GatewayService::Friendship(grpc::CallbackServerContext
   return reactor;
 }
 
+grpc::ServerUnaryReactor* GatewayService::History(grpc::CallbackServerContext* context,
+                                                  const v1::HistoryRequest* request,
+                                                  v1::HistoryResponse* response) {
+  auto* reactor = context->DefaultReactor();
+  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
+    auto call = NewCall<v1::HistoryRequest, v1::HistoryResponse>(gateway_);
+    call->request = *request;
+    *call->request.mutable_caller() = caller;  // never the caller a client claims
+    gateway_.chat->async()->History(&call->context, &call->request, response,
+                                    [reactor, call](grpc::Status status) {
+                                      reactor->Finish(ClientFacing(status, "the chat service"));
+                                    });
+  });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContext* context,
                                                       const v1::ListFriendsRequest*,
                                                       v1::ListFriendsResponse* response) {

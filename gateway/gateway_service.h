@@ -14,21 +14,25 @@
 namespace natter::gateway {
 
 // Every client RPC with the callback API; Connect over raw bytes (events are pre-serialized).
-using GatewayBase = v1::Gateway::WithCallbackMethod_ListOnline<
-    v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<
-        v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<
-            v1::Gateway::WithCallbackMethod_DeleteAccount<
-                v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<
-                    v1::Gateway::WithCallbackMethod_UpdateProfile<
-                        v1::Gateway::WithCallbackMethod_GetProfile<
-                            v1::Gateway::WithCallbackMethod_ChangePassword<
-                                v1::Gateway::WithCallbackMethod_RevokeSession<
-                                    v1::Gateway::WithCallbackMethod_ListSessions<
-                                        v1::Gateway::WithCallbackMethod_Logout<
-                                            v1::Gateway::WithCallbackMethod_Login<
-                                                v1::Gateway::WithCallbackMethod_Register<
-                                                    v1::Gateway::WithRawCallbackMethod_Connect<
-                                                        v1::Gateway::Service>>>>>>>>>>>>>>>>>;
+using GatewayBase =
+    v1::Gateway::WithCallbackMethod_History<v1::Gateway::WithCallbackMethod_ListOnline<
+        v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<
+            v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<
+                v1::Gateway::WithCallbackMethod_DeleteAccount<
+                    v1::Gateway::WithCallbackMethod_GetAvatar<
+                        v1::Gateway::WithCallbackMethod_SetAvatar<
+                            v1::Gateway::WithCallbackMethod_UpdateProfile<
+                                v1::Gateway::WithCallbackMethod_GetProfile<
+                                    v1::Gateway::WithCallbackMethod_ChangePassword<
+                                        v1::Gateway::WithCallbackMethod_RevokeSession<
+                                            v1::Gateway::WithCallbackMethod_ListSessions<
+                                                v1::Gateway::WithCallbackMethod_Logout<
+                                                    v1::Gateway::WithCallbackMethod_Login<
+                                                        v1::Gateway::WithCallbackMethod_Register<
+                                                            v1::Gateway::
+                                                                WithRawCallbackMethod_Connect<
+                                                                    v1::Gateway::
+                                                                        Service>>>>>>>>>>>>>>>>>>;
 
 class GatewayService final : public GatewayBase {
  public:
@@ -70,6 +74,9 @@ class GatewayService final : public GatewayBase {
   grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
                                        const v1::FriendshipRequest* request,
                                        v1::FriendshipResponse* response) override;
+  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context,
+                                    const v1::HistoryRequest* request,
+                                    v1::HistoryResponse* response) override;
   grpc::ServerUnaryReactor* ListFriends(grpc::CallbackServerContext* context,
                                         const v1::ListFriendsRequest* request,
                                         v1::ListFriendsResponse* response) override;

@@ -22,6 +22,13 @@ grpc::ServerUnaryReactor* ChatGrpc::Sync(grpc::CallbackServerContext* context,
                    [=, this] { return Respond(service_.Sync(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::History(grpc::CallbackServerContext* context,
+                                            const v1::HistoryRequest* request,
+                                            v1::HistoryResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.History(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ChatGrpc::ListConversations(grpc::CallbackServerContext* context,
                                                       const v1::ListConversationsRequest* request,
                                                       v1::ListConversationsResponse* response) {

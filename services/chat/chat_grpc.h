@@ -19,6 +19,9 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* Sync(grpc::CallbackServerContext* context,
                                  const v1::SyncRequest* request,
                                  v1::SyncResponse* response) override;
+  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context,
+                                    const v1::HistoryRequest* request,
+                                    v1::HistoryResponse* response) override;
   grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
                                               const v1::ListConversationsRequest* request,
                                               v1::ListConversationsResponse* response) override;

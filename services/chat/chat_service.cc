@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "common/channels.h"
 #include "common/status.h"
@@ -112,26 +113,58 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   v1::SyncResponse response;
   response.set_has_more(messages->size() > limit);
   if (response.has_more()) messages->resize(limit);
+  Present(*conversation, *messages, *response.mutable_messages());
+  response.set_latest_seq(
+      std::max(conversation->latest_seq,
+               response.messages().empty() ? 0 : response.messages().rbegin()->seq()));
+  return response;
+}
+
+void ChatService::Present(const ConversationRecord& conversation,
+                          std::vector<v1::ChatMessage>& messages,
+                          google::protobuf::RepeatedPtrField<v1::ChatMessage>& out) {
   // Names as they are now (a deleted account shows as "deleted user"); the name stored with each
   // message is the fallback while natter-auth cannot be asked.
   std::vector<uint64_t> senders;
-  for (const auto& m : *messages) senders.push_back(m.sender_id());
+  for (const auto& m : messages) senders.push_back(m.sender_id());
   auto names = users_.Profiles(senders);
   if (!names.ok()) {
     spdlog::warn("sender names unavailable, using stored ones: {}", names.status().message());
   }
-  for (auto& m : *messages) {
-    if (conversation->kind == "room") m.set_room(conversation->name);
+  for (auto& m : messages) {
+    if (conversation.kind == "room") m.set_room(conversation.name);
     if (names.ok()) {
       if (auto it = names->find(m.sender_id()); it != names->end()) {
         m.set_sender(it->second.username());
       }
     }
-    *response.add_messages() = std::move(m);
+    *out.Add() = std::move(m);
   }
-  response.set_latest_seq(
-      std::max(conversation->latest_seq,
-               response.messages().empty() ? 0 : response.messages().rbegin()->seq()));
+}
+
+absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.target_case() == v1::HistoryRequest::TARGET_NOT_SET) {
+    return absl::InvalidArgumentError("say which history: a room or a conversation");
+  }
+  if (request.limit() > kMaxHistoryLimit) {
+    return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxHistoryLimit));
+  }
+  auto conversation = Resolve(request.caller(), request.has_room() ? &request.room() : nullptr,
+                              request.conversation_id());
+  if (!conversation.ok()) return conversation.status();
+  uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
+  uint64_t before =
+      request.before_seq() == 0 ? std::numeric_limits<uint64_t>::max() : request.before_seq();
+  auto messages = store_.MessagesBefore(conversation->id, before, limit + 1);
+  if (!messages.ok()) return messages.status();
+
+  v1::HistoryResponse response;
+  response.set_conversation_id(conversation->id);
+  response.set_has_more(messages->size() > limit);
+  if (response.has_more()) messages->resize(limit);
+  std::reverse(messages->begin(), messages->end());  // oldest first
+  Present(*conversation, *messages, *response.mutable_messages());
   return response;
 }
 

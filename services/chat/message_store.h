@@ -48,6 +48,11 @@ class MessageStore {
   // (sender_id, client_msg_id): a replay returns the original ack with duplicate = true.
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
+  // Up to `limit` messages with seq < before_seq, newest first.
+  virtual absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
+                                                                      uint64_t before_seq,
+                                                                      uint32_t limit) = 0;
+
   // Up to `limit` messages with seq > after_seq, oldest first.
   virtual absl::StatusOr<std::vector<v1::ChatMessage>> MessagesAfter(uint64_t conversation_id,
                                                                      uint64_t after_seq,

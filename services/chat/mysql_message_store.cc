@@ -146,31 +146,52 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
   });
 }
 
+namespace {
+
+// Messages of one conversation in a seq range, in the order the query gives.
+absl::StatusOr<std::vector<v1::ChatMessage>> ReadMessages(MysqlPool& pool, const char* what,
+                                                          const char* sql, uint64_t conversation_id,
+                                                          uint64_t seq, uint32_t limit) {
+  return pool.Run(what, [&](sql::Connection& conn) -> absl::StatusOr<std::vector<v1::ChatMessage>> {
+    std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(sql));
+    query->setUInt64(1, conversation_id);
+    query->setUInt64(2, seq);
+    query->setUInt(3, limit);
+    std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+    std::vector<v1::ChatMessage> out;
+    while (rows->next()) {
+      v1::ChatMessage& m = out.emplace_back();
+      m.set_conversation_id(conversation_id);
+      m.set_seq(rows->getUInt64(1));
+      m.set_message_id(rows->getUInt64(2));
+      m.set_sender_id(rows->getUInt64(3));
+      m.set_sender(rows->getString(4));
+      m.set_client_msg_id(rows->getString(5));
+      m.set_text(rows->getString(6));
+      m.set_sent_at_ms(rows->getInt64(7));
+    }
+    return out;
+  });
+}
+
+}  // namespace
+
+// Both are range scans of the primary key (conversation_id, seq), at any conversation size.
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesAfter(
     uint64_t conversation_id, uint64_t after_seq, uint32_t limit) {
-  return pool_.Run(
-      "messages after", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<v1::ChatMessage>> {
-        std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-            "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms FROM messages "
-            "WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?"));
-        query->setUInt64(1, conversation_id);
-        query->setUInt64(2, after_seq);
-        query->setUInt(3, limit);
-        std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
-        std::vector<v1::ChatMessage> out;
-        while (rows->next()) {
-          v1::ChatMessage& m = out.emplace_back();
-          m.set_conversation_id(conversation_id);
-          m.set_seq(rows->getUInt64(1));
-          m.set_message_id(rows->getUInt64(2));
-          m.set_sender_id(rows->getUInt64(3));
-          m.set_sender(rows->getString(4));
-          m.set_client_msg_id(rows->getString(5));
-          m.set_text(rows->getString(6));
-          m.set_sent_at_ms(rows->getInt64(7));
-        }
-        return out;
-      });
+  return ReadMessages(pool_, "messages after",
+                      "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms "
+                      "FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                      conversation_id, after_seq, limit);
+}
+
+absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesBefore(
+    uint64_t conversation_id, uint64_t before_seq, uint32_t limit) {
+  return ReadMessages(pool_, "messages before",
+                      "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms "
+                      "FROM messages WHERE conversation_id = ? AND seq < ? "
+                      "ORDER BY seq DESC LIMIT ?",
+                      conversation_id, before_seq, limit);
 }
 
 }  // namespace natter::chat

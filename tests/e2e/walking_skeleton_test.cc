@@ -121,6 +121,31 @@ TEST_F(WalkingSkeletonTest, ReplayedClientMsgIdReturnsTheOriginalAck) {
   EXPECT_TRUE(b["duplicate"].get<bool>());
 }
 
+TEST_F(WalkingSkeletonTest, HistoryPagesBackThroughTheLobby) {
+  std::vector<uint64_t> seqs;
+  for (int i = 0; i < 4; ++i) {
+    auto sent =
+        stack_->Ctl({"--as", "alice", "send", "--room", "lobby", "page " + std::to_string(i)});
+    ASSERT_EQ(sent.exit_code, 0) << sent.err;
+    seqs.push_back(json::parse(sent.out)["seq"].get<uint64_t>());
+  }
+  auto latest = stack_->Ctl({"--as", "bob", "history", "--room", "lobby", "--limit", "2"});
+  ASSERT_EQ(latest.exit_code, 0) << latest.err;
+  auto page = JsonLines(latest.out);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0]["text"], "page 2");
+  EXPECT_EQ(page[1]["text"], "page 3");
+  EXPECT_EQ(page[1]["from"], "alice");
+  auto older = stack_->Ctl({"--as", "bob", "history", "--room", "lobby", "--limit", "2", "--before",
+                            std::to_string(seqs[2])});
+  auto before = JsonLines(older.out);
+  ASSERT_EQ(before.size(), 2u);
+  EXPECT_EQ(before[0]["seq"].get<uint64_t>(), seqs[0]);
+  EXPECT_EQ(before[1]["seq"].get<uint64_t>(), seqs[1]);
+  auto missing = stack_->Ctl({"--as", "bob", "history", "--room", "attic"});
+  EXPECT_EQ(missing.err, "natterctl: no room named \"attic\"\n");
+}
+
 TEST_F(WalkingSkeletonTest, DuplicateUsernameIsRefusedWithAClearError) {
   auto again = stack_->Ctl({"register", "alice"}, kPassword);
   EXPECT_NE(again.exit_code, 0);

@@ -91,6 +91,19 @@ class FakeMessageStore final : public chat::MessageStore {
     return result;
   }
 
+  absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
+                                                              uint64_t before_seq,
+                                                              uint32_t limit) override {
+    if (auto s = failures_.Take("MessagesBefore"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<v1::ChatMessage> out;
+    const auto& all = messages_[conversation_id];
+    for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
+      if (it->seq() < before_seq) out.push_back(*it);
+    }
+    return out;
+  }
+
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesAfter(uint64_t conversation_id,
                                                              uint64_t after_seq,
                                                              uint32_t limit) override {

@@ -224,6 +224,22 @@ TEST_F(MysqlStoresTest, MessagesAfterPagesInSeqOrderAndKeepsUnicode) {
   EXPECT_EQ(store.MessagesAfter(lobby, before + 5, 10).value().size(), 0u);
 }
 
+TEST_F(MysqlStoresTest, MessagesBeforePagesBackwards) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  for (int i = 0; i < 4; ++i) {
+    ASSERT_TRUE(
+        store.Append(Message(lobby, 310, "b-" + std::to_string(i), "t" + std::to_string(i))).ok());
+  }
+  auto page = store.MessagesBefore(lobby, before + 4, 2);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 2u);
+  EXPECT_EQ((*page)[0].seq(), before + 3);  // newest first
+  EXPECT_EQ((*page)[1].seq(), before + 2);
+  EXPECT_EQ((*page)[1].text(), "t1");
+}
+
 TEST_F(MysqlStoresTest, AppendToMissingConversationIsNotFound) {
   chat::MysqlMessageStore store(*pool_);
   auto result = store.Append(Message(999999, 1, "x-1"));

@@ -87,6 +87,15 @@ int main(int argc, char** argv) {
   target->require_option(1);
   send->add_option("TEXT", text, "Message text")->required();
   send->add_option("--client-msg-id", client_msg_id, "Idempotency key (default: random)");
+  uint64_t before_seq = 0;
+  uint32_t history_limit = 0;
+  std::string history_room;
+  auto* history =
+      app.add_subcommand("history", "A page of a room's history (JSON lines, oldest first)");
+  history->add_option("--room", history_room, "Room name, e.g. lobby")->required();
+  history->add_option("--before", before_seq, "Messages before this seq (default: the latest)");
+  history->add_option("--limit", history_limit, "How many (default 50, at most 200)")
+      ->check(CLI::Range(1, 200));
   auto* listen = app.add_subcommand("listen", "Print events as JSON lines");
   listen->add_option("--count", count, "Exit 0 after this many events")
       ->check(CLI::NonNegativeNumber);
@@ -155,6 +164,10 @@ int main(int argc, char** argv) {
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
     if (*send) return ctl::Send(g, room, conversation, text, client_msg_id);
+    if (*history) {
+      ctl::RequireUtf8(history_room, "room name");
+      return ctl::History(g, history_room, before_seq, history_limit);
+    }
     ctl::RequireUtf8(friend_message, "request message");
     for (const auto& [name, sub] : friend_actions) {
       if (*sub) return ctl::ChangeFriendship(g, name, user, friend_message);

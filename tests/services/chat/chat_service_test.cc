@@ -519,3 +519,71 @@ TEST_F(ChatSenderNamesTest, StoredNamesAreUsedWhenTheDirectoryIsUnavailable) {
 
 }  // namespace
 }  // namespace natter::chat
+
+namespace natter::chat {
+namespace {
+
+class ChatHistoryTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    users_.Set(5, "alice");
+    for (int i = 1; i <= 7; ++i) {
+      v1::SendRequest r;
+      r.mutable_caller()->set_user_id(5);
+      r.mutable_caller()->set_username("alice");
+      r.set_room("lobby");
+      r.set_client_msg_id("h-" + std::to_string(i));
+      r.set_text("m" + std::to_string(i));
+      ASSERT_TRUE(service_.Send(r).ok());
+    }
+  }
+  absl::StatusOr<v1::HistoryResponse> History(uint64_t before, uint32_t limit) {
+    v1::HistoryRequest r;
+    r.mutable_caller()->set_user_id(6);
+    r.mutable_caller()->set_username("bob");
+    r.set_room("lobby");
+    r.set_before_seq(before);
+    r.set_limit(limit);
+    return service_.History(r);
+  }
+  static std::vector<uint64_t> Seqs(const v1::HistoryResponse& h) {
+    std::vector<uint64_t> out;
+    for (const auto& m : h.messages()) out.push_back(m.seq());
+    return out;
+  }
+
+  fakes::FakeMessageStore store_;
+  fakes::FakeEventPublisher publisher_;
+  fakes::FakeClock clock_;
+  fakes::FakeUserDirectory users_;
+  ChatService service_{store_, publisher_, users_, clock_};
+};
+
+TEST_F(ChatHistoryTest, PagesBackwardsFromTheLatestOldestFirst) {
+  auto latest = History(0, 3);
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  EXPECT_THAT(Seqs(*latest), ElementsAre(5u, 6u, 7u));
+  EXPECT_TRUE(latest->has_more());
+  EXPECT_EQ(latest->messages(0).room(), "lobby");
+  EXPECT_EQ(latest->messages(0).sender(), "alice");
+  auto older = History(5, 3);
+  EXPECT_THAT(Seqs(*older), ElementsAre(2u, 3u, 4u));
+  EXPECT_TRUE(older->has_more());
+  auto oldest = History(2, 3);
+  EXPECT_THAT(Seqs(*oldest), ElementsAre(1u));
+  EXPECT_FALSE(oldest->has_more());
+}
+
+TEST_F(ChatHistoryTest, LimitDefaultsTo50AndIsAtMost200) {
+  auto all = History(0, 0);
+  EXPECT_THAT(Seqs(*all), SizeIs(7));
+  EXPECT_FALSE(all->has_more());
+  EXPECT_EQ(History(0, 201).status().code(), absl::StatusCode::kInvalidArgument);
+  v1::HistoryRequest no_target;
+  no_target.mutable_caller()->set_user_id(6);
+  no_target.mutable_caller()->set_username("bob");
+  EXPECT_EQ(service_.History(no_target).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace natter::chat
