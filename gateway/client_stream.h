@@ -41,8 +41,6 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // False for a stream opened with metadata "natter-presence: off" (a command-line tool sending one
   // message): it does not make its user appear online.
   bool announces_presence() const { return announces_presence_; }
-  const std::string& stream_id() const { return stream_id_; }
-  const std::string& device() const { return device_; }
 
   // gRPC reactions.
   void OnReadDone(bool ok) override;

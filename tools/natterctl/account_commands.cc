@@ -15,14 +15,6 @@ namespace v1 = natter::v1;
 // Read at most a little more than the server accepts, so a huge file fails fast and clearly.
 constexpr size_t kMaxAvatarUpload = 512 * 1024;
 
-std::unique_ptr<v1::Gateway::Stub> Gateway(const Globals& g) {
-  return v1::Gateway::NewStub(Channel(SplitGateways(g.gateway).front()));
-}
-
-void Check(const grpc::Status& status, const Globals& g) {
-  if (!status.ok()) throw FromStatus(status, g.gateway);
-}
-
 }  // namespace
 
 int Register(const Globals& g, const std::string& user, const std::string& display_name) {
@@ -34,7 +26,7 @@ int Register(const Globals& g, const std::string& user, const std::string& displ
   request.set_password(password);
   request.set_display_name(display_name);
   v1::RegisterResponse response;
-  Check(Gateway(g)->Register(&context, request, &response), g);
+  CheckStatus(GatewayStub(g)->Register(&context, request, &response), g);
   PrintJson({{"user_id", response.user_id()}, {"username", response.username()}});
   return 0;
 }
@@ -54,7 +46,7 @@ int Login(const Globals& g, const std::string& user, std::string device) {
   request.set_password(password);
   request.set_device(device);
   v1::LoginResponse response;
-  Check(Gateway(g)->Login(&context, request, &response), g);
+  CheckStatus(GatewayStub(g)->Login(&context, request, &response), g);
   WritePrivateFile(TokenPath(g, user), response.token() + "\n");
   WritePrivateFile(fs::path(g.home) / "last_user", user + "\n");
   PrintJson({{"user_id", response.user_id()},
@@ -70,12 +62,12 @@ int Logout(const Globals& g, bool all) {
   v1::LogoutRequest request;
   request.set_all(all);
   v1::LogoutResponse response;
-  grpc::Status status = Gateway(g)->Logout(context.get(), request, &response);
+  grpc::Status status = GatewayStub(g)->Logout(context.get(), request, &response);
   // A session the server no longer knows is as good as logged out: forget it either way.
   if (status.ok() || status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
     ForgetSession(g, user);
   }
-  Check(status, g);
+  CheckStatus(status, g);
   PrintJson({{"username", user}, {"sessions_ended", response.sessions_ended()}});
   return 0;
 }
@@ -93,7 +85,7 @@ int ChangePassword(const Globals& g) {
   request.set_old_password(old_password);
   request.set_new_password(new_password);
   v1::ChangePasswordResponse response;
-  Check(Gateway(g)->ChangePassword(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->ChangePassword(context.get(), request, &response), g);
   PrintJson({{"password_changed", true}, {"other_sessions_ended", response.sessions_ended()}});
   return 0;
 }
@@ -101,7 +93,7 @@ int ChangePassword(const Globals& g) {
 int ListSessions(const Globals& g) {
   auto context = AuthedContext(g);
   v1::ListSessionsResponse response;
-  Check(Gateway(g)->ListSessions(context.get(), v1::ListSessionsRequest(), &response), g);
+  CheckStatus(GatewayStub(g)->ListSessions(context.get(), v1::ListSessionsRequest(), &response), g);
   for (const auto& s : response.sessions()) {
     PrintJson({{"id", s.id()},
                {"device", s.device()},
@@ -118,7 +110,7 @@ int RevokeSession(const Globals& g, const std::string& session_id) {
   v1::RevokeSessionRequest request;
   request.set_session_id(session_id);
   v1::RevokeSessionResponse response;
-  Check(Gateway(g)->RevokeSession(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->RevokeSession(context.get(), request, &response), g);
   PrintJson({{"revoked", session_id}});
   return 0;
 }
@@ -128,7 +120,7 @@ int ShowProfile(const Globals& g, const std::string& user) {
   v1::GetProfileRequest request;
   if (!user.empty()) request.set_username(user);
   v1::Profile profile;
-  Check(Gateway(g)->GetProfile(context.get(), request, &profile), g);
+  CheckStatus(GatewayStub(g)->GetProfile(context.get(), request, &profile), g);
   PrintJson(ProfileJson(profile));
   return 0;
 }
@@ -139,7 +131,7 @@ int SetProfile(const Globals& g, const std::optional<std::string>& display_name)
   v1::UpdateProfileRequest request;
   request.set_display_name(*display_name);
   v1::Profile profile;
-  Check(Gateway(g)->UpdateProfile(context.get(), request, &profile), g);
+  CheckStatus(GatewayStub(g)->UpdateProfile(context.get(), request, &profile), g);
   PrintJson(ProfileJson(profile));
   return 0;
 }
@@ -158,26 +150,26 @@ int SetAvatar(const Globals& g, const std::string& file) {
   v1::SetAvatarRequest request;
   request.set_image(std::move(image));
   v1::Profile profile;
-  Check(Gateway(g)->SetAvatar(context.get(), request, &profile), g);
+  CheckStatus(GatewayStub(g)->SetAvatar(context.get(), request, &profile), g);
   PrintJson(ProfileJson(profile));
   return 0;
 }
 
 int GetAvatar(const Globals& g, const std::string& user, const std::string& out_file) {
-  auto stub = Gateway(g);
+  auto stub = GatewayStub(g);
   v1::Profile profile;
   {
     auto context = AuthedContext(g);
     v1::GetProfileRequest request;
     request.set_username(user);
-    Check(stub->GetProfile(context.get(), request, &profile), g);
+    CheckStatus(stub->GetProfile(context.get(), request, &profile), g);
   }
   auto context = AuthedContext(g);
   v1::GetAvatarRequest request;
   request.set_user_id(profile.user_id());
   request.set_version(profile.avatar_version());
   v1::GetAvatarResponse response;
-  Check(stub->GetAvatar(context.get(), request, &response), g);
+  CheckStatus(stub->GetAvatar(context.get(), request, &response), g);
   if (response.png().empty()) throw CtlError{user + " has no avatar"};
   std::ofstream out(out_file, std::ios::binary | std::ios::trunc);
   out.write(response.png().data(), static_cast<std::streamsize>(response.png().size()));
@@ -196,7 +188,7 @@ int DeleteAccount(const Globals& g) {
   v1::DeleteAccountRequest request;
   request.set_password(password);
   v1::DeleteAccountResponse response;
-  Check(Gateway(g)->DeleteAccount(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->DeleteAccount(context.get(), request, &response), g);
   ForgetSession(g, user);
   PrintJson({{"deleted", user}});
   return 0;

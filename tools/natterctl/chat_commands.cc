@@ -338,15 +338,13 @@ class Listener {
 }  // namespace
 
 int History(const Globals& g, const std::string& room, uint64_t before_seq, uint32_t limit) {
-  auto stub = v1::Gateway::NewStub(Channel(SplitGateways(g.gateway).front()));
   auto context = AuthedContext(g);
   v1::HistoryRequest request;
   request.set_room(room);
   request.set_before_seq(before_seq);
   request.set_limit(limit);
   v1::HistoryResponse response;
-  grpc::Status status = stub->History(context.get(), request, &response);
-  if (!status.ok()) throw FromStatus(status, g.gateway);
+  CheckStatus(GatewayStub(g)->History(context.get(), request, &response), g);
   for (const auto& m : response.messages()) PrintJson(MessageJson(m));
   return 0;
 }

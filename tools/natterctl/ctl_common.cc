@@ -147,6 +147,14 @@ void ForgetSession(const Globals& g, const std::string& user) {
   }
 }
 
+std::unique_ptr<natter::v1::Gateway::Stub> GatewayStub(const Globals& g) {
+  return natter::v1::Gateway::NewStub(Channel(SplitGateways(g.gateway).front()));
+}
+
+void CheckStatus(const grpc::Status& status, const Globals& g) {
+  if (!status.ok()) throw FromStatus(status, g.gateway);
+}
+
 std::unique_ptr<grpc::ClientContext> AuthedContext(const Globals& g) {
   auto context = std::make_unique<grpc::ClientContext>();
   context->AddMetadata("authorization", "Bearer " + TokenFor(g, CurrentUser(g)));

@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "natter/v1/gateway.grpc.pb.h"
+
 namespace natter::ctl {
 
 namespace fs = std::filesystem;
@@ -55,6 +57,11 @@ std::string RandomId();
 // Refuses text that is not valid UTF-8 (it cannot travel in a protobuf string field).
 void RequireUtf8(const std::string& value, const std::string& what);
 void PrintJson(const nlohmann::json& j);
+
+// A stub for the first gateway given.
+std::unique_ptr<natter::v1::Gateway::Stub> GatewayStub(const Globals& g);
+// Throws the call's error as the user should read it.
+void CheckStatus(const grpc::Status& status, const Globals& g);
 
 // A client context for a unary call as the current user (bearer token, deadline).
 std::unique_ptr<grpc::ClientContext> AuthedContext(const Globals& g);

@@ -10,14 +10,6 @@ namespace {
 
 namespace v1 = natter::v1;
 
-std::unique_ptr<v1::Gateway::Stub> Gateway(const Globals& g) {
-  return v1::Gateway::NewStub(Channel(SplitGateways(g.gateway).front()));
-}
-
-void Check(const grpc::Status& status, const Globals& g) {
-  if (!status.ok()) throw FromStatus(status, g.gateway);
-}
-
 nlohmann::json PresenceJson(const std::string& username, const std::string& status,
                             int64_t last_seen_ms) {
   nlohmann::json j = {{"user", username}, {"status", status}};
@@ -30,7 +22,7 @@ nlohmann::json PresenceJson(const std::string& username, const std::string& stat
 int ListFriends(const Globals& g) {
   auto context = AuthedContext(g);
   v1::ListFriendsResponse response;
-  Check(Gateway(g)->ListFriends(context.get(), v1::ListFriendsRequest(), &response), g);
+  CheckStatus(GatewayStub(g)->ListFriends(context.get(), v1::ListFriendsRequest(), &response), g);
   nlohmann::json friends = nlohmann::json::array();
   for (const auto& f : response.friends()) {
     nlohmann::json j = PresenceJson(f.username(), f.status(), f.last_seen_ms());
@@ -69,7 +61,7 @@ int ChangeFriendship(const Globals& g, const std::string& action, const std::str
   request.set_username(user);
   request.set_message(message);
   v1::FriendshipResponse response;
-  Check(Gateway(g)->Friendship(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->Friendship(context.get(), request, &response), g);
   PrintJson({{"user", response.username()}, {"relation", response.relation()}});
   return 0;
 }
@@ -79,7 +71,7 @@ int ShowPresence(const Globals& g, const std::vector<std::string>& users) {
   v1::ClientPresenceRequest request;
   for (const auto& u : users) request.add_usernames(u);
   v1::ClientPresenceResponse response;
-  Check(Gateway(g)->GetPresence(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->GetPresence(context.get(), request, &response), g);
   for (const auto& u : response.users()) {
     PrintJson(PresenceJson(u.username(), u.status(), u.last_seen_ms()));
   }
@@ -91,7 +83,7 @@ int SetStatus(const Globals& g, const std::string& status) {
   v1::ClientSetStatusRequest request;
   request.set_status(status);
   v1::SetStatusResponse response;
-  Check(Gateway(g)->SetStatus(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->SetStatus(context.get(), request, &response), g);
   PrintJson({{"status", status}, {"visible_as", response.visible_status()}});
   return 0;
 }
@@ -101,7 +93,7 @@ int ListOnline(const Globals& g, const std::string& room) {
   v1::ClientListOnlineRequest request;
   request.set_room(room);
   v1::ClientListOnlineResponse response;
-  Check(Gateway(g)->ListOnline(context.get(), request, &response), g);
+  CheckStatus(GatewayStub(g)->ListOnline(context.get(), request, &response), g);
   nlohmann::json users = nlohmann::json::array();
   for (const auto& u : response.users())
     users.push_back({{"user", u.username()}, {"status", u.status()}});
