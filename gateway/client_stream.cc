@@ -71,8 +71,9 @@ void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
           return;
         }
         self->channels_.push_back(UserChannel(self->caller_.user_id()));
+        // Rooms have a channel each; direct messages come on the user's own channel.
         for (const auto& c : call->response.conversations()) {
-          self->channels_.push_back(ConversationChannel(c.id()));
+          if (c.kind() == "room") self->channels_.push_back(ConversationChannel(c.id()));
         }
         std::lock_guard lock(self->mu_);
         if (self->done_) return;
@@ -193,6 +194,18 @@ void ClientStream::HandleFrame(const v1::ClientFrame& frame) {
     case v1::ClientFrame::kSyncEvents:
       HandleSyncEvents(frame.request_id(), frame.sync_events());
       return;
+    case v1::ClientFrame::kEdit:
+      HandleEdit(frame.request_id(), frame.edit());
+      return;
+    case v1::ClientFrame::kDelete:
+      HandleDelete(frame.request_id(), frame.delete_());
+      return;
+    case v1::ClientFrame::kTyping:
+      HandleTyping(frame.request_id(), frame.typing());
+      return;
+    case v1::ClientFrame::kRead:
+      HandleMarkRead(frame.request_id(), frame.read());
+      return;
     case v1::ClientFrame::kPing: {
       v1::ServerEvent event;
       event.mutable_result()->set_request_id(frame.request_id());
@@ -257,6 +270,7 @@ void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) 
   if (send.target_case() == v1::SendMessage::kConversationId) {
     call->request.set_conversation_id(send.conversation_id());
   }
+  if (send.target_case() == v1::SendMessage::kToUser) call->request.set_to_user(send.to_user());
   call->request.set_client_msg_id(send.client_msg_id());
   call->request.set_text(send.text());
   using Async = v1::Chat::StubInterface::async_interface;
@@ -294,6 +308,75 @@ void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvent
               [](v1::CommandResult& result, v1::SyncUserEventsResponse response) {
                 *result.mutable_sync_events() = std::move(response);
               });
+}
+
+void ClientStream::HandleEdit(uint64_t request_id, const v1::EditMessage& edit) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::EditRequest, v1::SendResponse>(gateway_);
+  *call->request.mutable_conversation() = edit.conversation();
+  call->request.set_seq(edit.seq());
+  call->request.set_text(edit.text());
+  call->request.set_client_msg_id(edit.client_msg_id());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::EditRequest*, v1::SendResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Edit;
+  RelayToChat(request_id, call, method, [](v1::CommandResult& result, v1::SendResponse response) {
+    *result.mutable_ack() = std::move(*response.mutable_ack());
+  });
+}
+
+void ClientStream::HandleDelete(uint64_t request_id, const v1::DeleteMessage& del) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::DeleteRequest, v1::SendResponse>(gateway_);
+  *call->request.mutable_conversation() = del.conversation();
+  call->request.set_seq(del.seq());
+  call->request.set_client_msg_id(del.client_msg_id());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::DeleteRequest*, v1::SendResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Delete;
+  RelayToChat(request_id, call, method, [](v1::CommandResult& result, v1::SendResponse response) {
+    *result.mutable_ack() = std::move(*response.mutable_ack());
+  });
+}
+
+void ClientStream::HandleTyping(uint64_t request_id, const v1::TypingNotice& typing) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::TypingRequest, v1::TypingResponse>(gateway_);
+  *call->request.mutable_conversation() = typing.conversation();
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::TypingRequest*, v1::TypingResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Typing;
+  RelayToChat(request_id, call, method, [](v1::CommandResult& result, v1::TypingResponse response) {
+    *result.mutable_typing() = std::move(response);
+  });
+}
+
+void ClientStream::HandleMarkRead(uint64_t request_id, const v1::MarkRead& read) {
+  if (!BeginCommand(request_id)) return;
+  auto call = NewCall<v1::MarkReadRequest, v1::MarkReadResponse>(gateway_);
+  *call->request.mutable_conversation() = read.conversation();
+  call->request.set_seq(read.seq());
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::MarkReadRequest*, v1::MarkReadResponse*,
+                        std::function<void(grpc::Status)>) = &Async::MarkRead;
+  RelayToChat(request_id, call, method,
+              [](v1::CommandResult& result, v1::MarkReadResponse response) {
+                *result.mutable_read() = std::move(response);
+              });
+}
+
+void ClientStream::OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) {
+  std::string channel = ConversationChannel(change.conversation_id());
+  if (change.type() == "joined") {
+    // Pass the event on only once the room's channel is live: the client syncs the room from
+    // change.seq and then misses nothing.
+    gateway_.hub->AddChannel(shared_from_this(), channel, [weak = weak_from_this(), framed_event] {
+      if (auto stream = weak.lock()) stream->Push(framed_event);
+    });
+    return;
+  }
+  gateway_.hub->RemoveChannel(this, channel);
+  Push(framed_event);
 }
 
 void ClientStream::CommandDone(v1::ServerEvent result) {

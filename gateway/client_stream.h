@@ -30,6 +30,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void Push(const grpc::Slice& framed_event) override;
   void Resync(const std::string& reason) override;
   void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) override;
+  void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) override;
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
@@ -66,6 +67,10 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void HandleSend(uint64_t request_id, const v1::SendMessage& send);
   void HandleSync(uint64_t request_id, const v1::SyncConversation& sync);
   void HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync);
+  void HandleEdit(uint64_t request_id, const v1::EditMessage& edit);
+  void HandleDelete(uint64_t request_id, const v1::DeleteMessage& del);
+  void HandleTyping(uint64_t request_id, const v1::TypingNotice& typing);
+  void HandleMarkRead(uint64_t request_id, const v1::MarkRead& read);
   template <class Request, class Response, class Method, class Fill>
   void RelayToChat(uint64_t request_id, std::shared_ptr<ServiceCall<Request, Response>> call,
                    Method method, Fill fill);

@@ -197,41 +197,113 @@ void GatewayService::WithCaller(grpc::CallbackServerContext* context,
       });
 }
 
+template <class Request, class Response, class Method>
+grpc::ServerUnaryReactor* GatewayService::ForwardToChat(grpc::CallbackServerContext* context,
+                                                        const Request* request, Response* response,
+                                                        Method method) {
+  auto* reactor = context->DefaultReactor();
+  WithCaller(context, reactor,
+             [this, reactor, request, response, method](const v1::Caller& caller) {
+               auto call = NewCall<Request, Response>(gateway_);
+               call->request = *request;
+               *call->request.mutable_caller() = caller;  // never the caller a client claims
+               (gateway_.chat->async()->*method)(
+                   &call->context, &call->request, response, [reactor, call](grpc::Status status) {
+                     reactor->Finish(ClientFacing(status, "the chat service"));
+                   });
+             });
+  return reactor;
+}
+
 grpc::ServerUnaryReactor* GatewayService::Friendship(grpc::CallbackServerContext* context,
                                                      const v1::FriendshipRequest* request,
                                                      v1::FriendshipResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
-    struct Call {
-      grpc::ClientContext context;
-      v1::FriendshipRequest request;
-    };
-    auto call = std::make_shared<Call>();
-    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
-    call->request = *request;
-    *call->request.mutable_caller() = caller;  // never the caller a client claims
-    gateway_.chat->async()->Friendship(&call->context, &call->request, response,
-                                       [reactor, call](grpc::Status status) {
-                                         reactor->Finish(ClientFacing(status, "the chat service"));
-                                       });
-  });
-  return reactor;
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::FriendshipRequest*, v1::FriendshipResponse*,
+                        std::function<void(grpc::Status)>) = &Async::Friendship;
+  return ForwardToChat(context, request, response, method);
 }
 
 grpc::ServerUnaryReactor* GatewayService::History(grpc::CallbackServerContext* context,
                                                   const v1::HistoryRequest* request,
                                                   v1::HistoryResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
-    auto call = NewCall<v1::HistoryRequest, v1::HistoryResponse>(gateway_);
-    call->request = *request;
-    *call->request.mutable_caller() = caller;  // never the caller a client claims
-    gateway_.chat->async()->History(&call->context, &call->request, response,
-                                    [reactor, call](grpc::Status status) {
-                                      reactor->Finish(ClientFacing(status, "the chat service"));
-                                    });
-  });
-  return reactor;
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::HistoryRequest*, v1::HistoryResponse*,
+                        std::function<void(grpc::Status)>) = &Async::History;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListConversations(
+    grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
+    v1::ListConversationsResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::ListConversationsRequest*,
+                        v1::ListConversationsResponse*, std::function<void(grpc::Status)>) =
+      &Async::ListConversations;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::CreateRoom(grpc::CallbackServerContext* context,
+                                                     const v1::CreateRoomRequest* request,
+                                                     v1::RoomResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::CreateRoomRequest*, v1::RoomResponse*,
+                        std::function<void(grpc::Status)>) = &Async::CreateRoom;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::JoinRoom(grpc::CallbackServerContext* context,
+                                                   const v1::RoomRequest* request,
+                                                   v1::RoomResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomResponse*,
+                        std::function<void(grpc::Status)>) = &Async::JoinRoom;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::LeaveRoom(grpc::CallbackServerContext* context,
+                                                    const v1::RoomRequest* request,
+                                                    v1::RoomResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomResponse*,
+                        std::function<void(grpc::Status)>) = &Async::LeaveRoom;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::ListRooms(grpc::CallbackServerContext* context,
+                                                    const v1::ListRoomsRequest* request,
+                                                    v1::ListRoomsResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::ListRoomsRequest*, v1::ListRoomsResponse*,
+                        std::function<void(grpc::Status)>) = &Async::ListRooms;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::RoomMembers(grpc::CallbackServerContext* context,
+                                                      const v1::RoomRequest* request,
+                                                      v1::RoomMembersResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomMembersResponse*,
+                        std::function<void(grpc::Status)>) = &Async::RoomMembers;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::RemoveMember(grpc::CallbackServerContext* context,
+                                                       const v1::RemoveMemberRequest* request,
+                                                       v1::RoomResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::RemoveMemberRequest*, v1::RoomResponse*,
+                        std::function<void(grpc::Status)>) = &Async::RemoveMember;
+  return ForwardToChat(context, request, response, method);
+}
+
+grpc::ServerUnaryReactor* GatewayService::UpdateRoom(grpc::CallbackServerContext* context,
+                                                     const v1::UpdateRoomRequest* request,
+                                                     v1::RoomResponse* response) {
+  using Async = v1::Chat::StubInterface::async_interface;
+  void (Async::*method)(grpc::ClientContext*, const v1::UpdateRoomRequest*, v1::RoomResponse*,
+                        std::function<void(grpc::Status)>) = &Async::UpdateRoom;
+  return ForwardToChat(context, request, response, method);
 }
 
 grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContext* context,

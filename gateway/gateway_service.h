@@ -14,25 +14,10 @@
 namespace natter::gateway {
 
 // Every client RPC with the callback API; Connect over raw bytes (events are pre-serialized).
+// clang-format off
 using GatewayBase =
-    v1::Gateway::WithCallbackMethod_History<v1::Gateway::WithCallbackMethod_ListOnline<
-        v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<
-            v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<
-                v1::Gateway::WithCallbackMethod_DeleteAccount<
-                    v1::Gateway::WithCallbackMethod_GetAvatar<
-                        v1::Gateway::WithCallbackMethod_SetAvatar<
-                            v1::Gateway::WithCallbackMethod_UpdateProfile<
-                                v1::Gateway::WithCallbackMethod_GetProfile<
-                                    v1::Gateway::WithCallbackMethod_ChangePassword<
-                                        v1::Gateway::WithCallbackMethod_RevokeSession<
-                                            v1::Gateway::WithCallbackMethod_ListSessions<
-                                                v1::Gateway::WithCallbackMethod_Logout<
-                                                    v1::Gateway::WithCallbackMethod_Login<
-                                                        v1::Gateway::WithCallbackMethod_Register<
-                                                            v1::Gateway::
-                                                                WithRawCallbackMethod_Connect<
-                                                                    v1::Gateway::
-                                                                        Service>>>>>>>>>>>>>>>>>>;
+    v1::Gateway::WithCallbackMethod_UpdateRoom<v1::Gateway::WithCallbackMethod_RemoveMember<v1::Gateway::WithCallbackMethod_RoomMembers<v1::Gateway::WithCallbackMethod_ListRooms<v1::Gateway::WithCallbackMethod_LeaveRoom<v1::Gateway::WithCallbackMethod_JoinRoom<v1::Gateway::WithCallbackMethod_CreateRoom<v1::Gateway::WithCallbackMethod_ListConversations<v1::Gateway::WithCallbackMethod_History<v1::Gateway::WithCallbackMethod_ListOnline<v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<v1::Gateway::WithCallbackMethod_DeleteAccount<v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<v1::Gateway::WithCallbackMethod_UpdateProfile<v1::Gateway::WithCallbackMethod_GetProfile<v1::Gateway::WithCallbackMethod_ChangePassword<v1::Gateway::WithCallbackMethod_RevokeSession<v1::Gateway::WithCallbackMethod_ListSessions<v1::Gateway::WithCallbackMethod_Logout<v1::Gateway::WithCallbackMethod_Login<v1::Gateway::WithCallbackMethod_Register<v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>>>>>>>>>>>>>>>>>>>>>>>>;
+// clang-format on
 
 class GatewayService final : public GatewayBase {
  public:
@@ -89,6 +74,30 @@ class GatewayService final : public GatewayBase {
   grpc::ServerUnaryReactor* ListOnline(grpc::CallbackServerContext* context,
                                        const v1::ClientListOnlineRequest* request,
                                        v1::ClientListOnlineResponse* response) override;
+  grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
+                                              const v1::ListConversationsRequest* request,
+                                              v1::ListConversationsResponse* response) override;
+  grpc::ServerUnaryReactor* CreateRoom(grpc::CallbackServerContext* context,
+                                       const v1::CreateRoomRequest* request,
+                                       v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* JoinRoom(grpc::CallbackServerContext* context,
+                                     const v1::RoomRequest* request,
+                                     v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveRoom(grpc::CallbackServerContext* context,
+                                      const v1::RoomRequest* request,
+                                      v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* ListRooms(grpc::CallbackServerContext* context,
+                                      const v1::ListRoomsRequest* request,
+                                      v1::ListRoomsResponse* response) override;
+  grpc::ServerUnaryReactor* RoomMembers(grpc::CallbackServerContext* context,
+                                        const v1::RoomRequest* request,
+                                        v1::RoomMembersResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
+                                         const v1::RemoveMemberRequest* request,
+                                         v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRoom(grpc::CallbackServerContext* context,
+                                       const v1::UpdateRoomRequest* request,
+                                       v1::RoomResponse* response) override;
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
 
@@ -106,6 +115,12 @@ class GatewayService final : public GatewayBase {
   grpc::ServerUnaryReactor* ForwardWithToken(grpc::CallbackServerContext* context,
                                              const Request* request, Response* response,
                                              Method method);
+
+  // Forwards a call to natter-chat with the caller from the call's token.
+  template <class Request, class Response, class Method>
+  grpc::ServerUnaryReactor* ForwardToChat(grpc::CallbackServerContext* context,
+                                          const Request* request, Response* response,
+                                          Method method);
 
   GatewayContext& gateway_;
 };

@@ -20,19 +20,63 @@ void Hub::Attach(const std::shared_ptr<EventSink>& sink, const std::vector<std::
   auto ready = std::make_shared<std::function<void()>>(std::move(on_ready));
   std::lock_guard lock(mu_);
   sinks_[sink.get()] = sink;
-  auto& mine = channels_of_[sink.get()];
   for (const auto& channel : channels) {
-    mine.push_back(channel);
-    Snapshot& current = by_channel_[channel];
-    auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
-    if (current) *next = *current;
-    next->push_back(sink);
-    current = std::move(next);
-    // Idempotent in the subscriber: the first call subscribes, later ones only wait for
-    // confirmation. The callback runs on the subscriber thread, never under this lock.
-    subscriber_.Subscribe(channel, [remaining, ready] {
+    AddLocked(sink, channel, [remaining, ready] {
       if (remaining->fetch_sub(1) == 1 && *ready) (*ready)();
     });
+  }
+}
+
+void Hub::AddChannel(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+                     std::function<void()> on_ready) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = channels_of_.find(sink.get());
+    if (it != channels_of_.end() &&
+        std::find(it->second.begin(), it->second.end(), channel) == it->second.end()) {
+      AddLocked(sink, channel, std::move(on_ready));
+      return;
+    }
+    if (it == channels_of_.end()) return;  // detached (the stream ended)
+  }
+  if (on_ready) on_ready();
+}
+
+void Hub::RemoveChannel(const EventSink* sink, const std::string& channel) {
+  std::lock_guard lock(mu_);
+  auto it = channels_of_.find(sink);
+  if (it == channels_of_.end()) return;
+  auto found = std::find(it->second.begin(), it->second.end(), channel);
+  if (found == it->second.end()) return;
+  it->second.erase(found);
+  RemoveLocked(sink, channel);
+}
+
+void Hub::AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+                    std::function<void()> on_ready) {
+  channels_of_[sink.get()].push_back(channel);
+  Snapshot& current = by_channel_[channel];
+  auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
+  if (current) *next = *current;
+  next->push_back(sink);
+  current = std::move(next);
+  // Idempotent in the subscriber: the first call subscribes, later ones only wait for
+  // confirmation. The callback runs on the subscriber thread, never under this lock.
+  subscriber_.Subscribe(channel, std::move(on_ready));
+}
+
+void Hub::RemoveLocked(const EventSink* sink, const std::string& channel) {
+  auto found = by_channel_.find(channel);
+  if (found == by_channel_.end()) return;
+  auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
+  for (const auto& s : *found->second) {
+    if (s.get() != sink) next->push_back(s);
+  }
+  if (next->empty()) {
+    by_channel_.erase(found);
+    subscriber_.Unsubscribe(channel);
+  } else {
+    found->second = std::move(next);
   }
 }
 
@@ -41,20 +85,7 @@ void Hub::Detach(const EventSink* sink) {
   sinks_.erase(sink);
   auto it = channels_of_.find(sink);
   if (it == channels_of_.end()) return;
-  for (const auto& channel : it->second) {
-    auto found = by_channel_.find(channel);
-    if (found == by_channel_.end()) continue;
-    auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
-    for (const auto& s : *found->second) {
-      if (s.get() != sink) next->push_back(s);
-    }
-    if (next->empty()) {
-      by_channel_.erase(found);
-      subscriber_.Unsubscribe(channel);
-    } else {
-      found->second = std::move(next);
-    }
-  }
+  for (const auto& channel : it->second) RemoveLocked(sink, channel);
   channels_of_.erase(it);
 }
 
@@ -76,6 +107,10 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
   grpc::Slice framed = FrameEvent(payload);
   if (event.has_room_notice()) {
     for (const auto& sink : *recipients) sink->PushNotice(framed, event.room_notice().user_id());
+    return;
+  }
+  if (event.has_user_event() && event.user_event().has_room()) {
+    for (const auto& sink : *recipients) sink->OnMembership(event.user_event().room(), framed);
     return;
   }
   if (event.has_session_ended()) {

@@ -30,6 +30,9 @@ class EventSink {
   virtual void Resync(const std::string& reason) = 0;
   // A room notice about `about_user`: pushed unless the sink's user must not see that user.
   virtual void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) = 0;
+  // The sink's user joined, left or was removed from a room: the sink (un)subscribes to the room
+  // through the hub, then forwards the event. Thread-safe.
+  virtual void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) = 0;
   // Sessions of the sink's user ended: a sink whose session is among them forwards the event and
   // closes. Thread-safe.
   virtual void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) = 0;
@@ -53,6 +56,12 @@ class Hub {
               std::function<void()> on_ready);
   // Removes `sink` from every channel it was attached to.
   void Detach(const EventSink* sink);
+  // Adds an attached `sink` to one more channel; `on_ready` runs once Redis confirmed it (at once
+  // if the sink has it already).
+  void AddChannel(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+                  std::function<void()> on_ready);
+  // Removes `sink` from one channel.
+  void RemoveChannel(const EventSink* sink, const std::string& channel);
 
   // From the subscriber thread: one event for `channel`. Invalid payloads are dropped.
   void Deliver(const std::string& channel, std::string_view payload);
@@ -64,6 +73,13 @@ class Hub {
 
  private:
   using Snapshot = std::shared_ptr<const std::vector<std::shared_ptr<EventSink>>>;
+
+  // Adds `sink` to `channel`'s snapshot and subscribes (idempotent in the subscriber).
+  void AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+                 std::function<void()> on_ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Removes `sink` from `channel`'s snapshot, unsubscribing when it was the last.
+  void RemoveLocked(const EventSink* sink, const std::string& channel)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
 
   ChannelSubscriber& subscriber_;
   mutable std::mutex mu_;

@@ -24,7 +24,50 @@ bool ForEachCodepoint(std::string_view text, Fn&& fn) {
   return true;
 }
 
+bool IsNameCodepoint(utf8proc_int32_t cp, bool first) {
+  if (cp == '_' || cp == '.' || cp == '-') return true;
+  switch (utf8proc_category(cp)) {
+    case UTF8PROC_CATEGORY_LU:
+    case UTF8PROC_CATEGORY_LL:
+    case UTF8PROC_CATEGORY_LT:
+    case UTF8PROC_CATEGORY_LM:
+    case UTF8PROC_CATEGORY_LO:
+    case UTF8PROC_CATEGORY_ND:
+      return true;
+    case UTF8PROC_CATEGORY_MN:
+    case UTF8PROC_CATEGORY_MC:
+      return !first;  // combining marks belong to a preceding letter
+    default:
+      return false;
+  }
+}
+
 }  // namespace
+
+absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_chars, size_t max_chars,
+                                          std::string_view what) {
+  const auto length =
+      absl::InvalidArgumentError(std::string(what) + " must be " + std::to_string(min_chars) +
+                                 " to " + std::to_string(max_chars) + " characters long");
+  if (name.size() > max_chars * 4) return length;
+  auto normalized = NormalizeNfc(name);
+  if (!normalized.ok()) {
+    return absl::InvalidArgumentError(std::string(what) + " is not valid UTF-8");
+  }
+  size_t count = CodepointCount(*normalized);
+  if (count < min_chars || count > max_chars) return length;
+  bool first = true;
+  bool allowed = true;
+  ForEachCodepoint(*normalized, [&](utf8proc_int32_t cp) {
+    allowed = allowed && IsNameCodepoint(cp, first);
+    first = false;
+  });
+  if (!allowed) {
+    return absl::InvalidArgumentError(std::string(what) +
+                                      " may contain only letters, digits, '_', '.' and '-'");
+  }
+  return normalized;
+}
 
 bool IsValidUtf8(std::string_view text) {
   return ForEachCodepoint(text, [](utf8proc_int32_t) {});

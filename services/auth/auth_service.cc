@@ -2,7 +2,6 @@
 
 #include <sodium.h>
 #include <spdlog/spdlog.h>
-#include <utf8proc.h>
 
 #include <algorithm>
 
@@ -65,50 +64,12 @@ std::string CleanDevice(std::string_view device) {
   return out.empty() ? "unknown device" : out;
 }
 
-bool IsUsernameCodepoint(utf8proc_int32_t cp, bool first) {
-  if (cp == '_' || cp == '.' || cp == '-') return true;
-  switch (utf8proc_category(cp)) {
-    case UTF8PROC_CATEGORY_LU:
-    case UTF8PROC_CATEGORY_LL:
-    case UTF8PROC_CATEGORY_LT:
-    case UTF8PROC_CATEGORY_LM:
-    case UTF8PROC_CATEGORY_LO:
-    case UTF8PROC_CATEGORY_ND:
-      return true;
-    case UTF8PROC_CATEGORY_MN:
-    case UTF8PROC_CATEGORY_MC:
-      return !first;  // combining marks belong to a preceding letter
-    default:
-      return false;
-  }
-}
-
 int64_t SecondsRoundedUp(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
 
 }  // namespace
 
 absl::StatusOr<std::string> NormalizeUsername(std::string_view username) {
-  const auto kLength = absl::InvalidArgumentError("username must be 3 to 32 characters long");
-  if (username.size() > kMaxUsernameBytes) return kLength;
-  auto normalized = NormalizeNfc(username);
-  if (!normalized.ok()) return absl::InvalidArgumentError("username is not valid UTF-8");
-  size_t count = CodepointCount(*normalized);
-  if (count < kMinUsername || count > kMaxUsername) return kLength;
-  const auto* p = reinterpret_cast<const utf8proc_uint8_t*>(normalized->data());
-  utf8proc_ssize_t left = static_cast<utf8proc_ssize_t>(normalized->size());
-  bool first = true;
-  while (left > 0) {
-    utf8proc_int32_t cp = 0;
-    utf8proc_ssize_t n = utf8proc_iterate(p, left, &cp);
-    if (n <= 0 || !IsUsernameCodepoint(cp, first)) {
-      return absl::InvalidArgumentError(
-          "username may contain only letters, digits, '_', '.' and '-'");
-    }
-    first = false;
-    p += n;
-    left -= n;
-  }
-  return normalized;
+  return NormalizeName(username, kMinUsername, kMaxUsername, "username");
 }
 
 std::string UsernameKey(std::string_view normalized_username) {

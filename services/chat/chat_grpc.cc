@@ -1,18 +1,24 @@
 #include "chat_grpc.h"
 
-#include "common/unary.h"
-
 namespace natter::chat {
+
+// Send, Edit and Delete answer with the ack.
+namespace {
+
+absl::StatusOr<v1::SendResponse> AckResponse(absl::StatusOr<v1::SendAck> ack) {
+  if (!ack.ok()) return ack.status();
+  v1::SendResponse response;
+  *response.mutable_ack() = std::move(*ack);
+  return response;
+}
+
+}  // namespace
 
 grpc::ServerUnaryReactor* ChatGrpc::Send(grpc::CallbackServerContext* context,
                                          const v1::SendRequest* request,
                                          v1::SendResponse* response) {
-  return RunOnPool(context, pool_, [=, this] {
-    auto ack = service_.Send(*request);
-    if (!ack.ok()) return ToGrpc(ack.status());
-    *response->mutable_ack() = std::move(*ack);
-    return grpc::Status::OK;
-  });
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(AckResponse(service_.Send(*request)), response); });
 }
 
 grpc::ServerUnaryReactor* ChatGrpc::Sync(grpc::CallbackServerContext* context,
@@ -34,6 +40,34 @@ grpc::ServerUnaryReactor* ChatGrpc::ListConversations(grpc::CallbackServerContex
                                                       v1::ListConversationsResponse* response) {
   return RunOnPool(context, pool_,
                    [=, this] { return Respond(service_.ListConversations(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::Edit(grpc::CallbackServerContext* context,
+                                         const v1::EditRequest* request,
+                                         v1::SendResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(AckResponse(service_.Edit(*request)), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::Delete(grpc::CallbackServerContext* context,
+                                           const v1::DeleteRequest* request,
+                                           v1::SendResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(AckResponse(service_.Delete(*request)), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::Typing(grpc::CallbackServerContext* context,
+                                           const v1::TypingRequest* request,
+                                           v1::TypingResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.Typing(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::MarkRead(grpc::CallbackServerContext* context,
+                                             const v1::MarkReadRequest* request,
+                                             v1::MarkReadResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.MarkRead(*request), response); });
 }
 
 grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
@@ -62,6 +96,55 @@ grpc::ServerUnaryReactor* ChatGrpc::PresenceAudience(grpc::CallbackServerContext
                                                      v1::PresenceAudienceResponse* response) {
   return RunOnPool(context, pool_,
                    [=, this] { return Respond(friends_.PresenceAudience(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::CreateRoom(grpc::CallbackServerContext* context,
+                                               const v1::CreateRoomRequest* request,
+                                               v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.CreateRoom(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::JoinRoom(grpc::CallbackServerContext* context,
+                                             const v1::RoomRequest* request,
+                                             v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.JoinRoom(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::LeaveRoom(grpc::CallbackServerContext* context,
+                                              const v1::RoomRequest* request,
+                                              v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.LeaveRoom(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::ListRooms(grpc::CallbackServerContext* context,
+                                              const v1::ListRoomsRequest* request,
+                                              v1::ListRoomsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.ListRooms(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::RoomMembers(grpc::CallbackServerContext* context,
+                                                const v1::RoomRequest* request,
+                                                v1::RoomMembersResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.RoomMembers(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::RemoveMember(grpc::CallbackServerContext* context,
+                                                 const v1::RemoveMemberRequest* request,
+                                                 v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.RemoveMember(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::UpdateRoom(grpc::CallbackServerContext* context,
+                                               const v1::UpdateRoomRequest* request,
+                                               v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.UpdateRoom(*request), response); });
 }
 
 }  // namespace natter::chat

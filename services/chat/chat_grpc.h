@@ -1,17 +1,20 @@
-// natter-chat's gRPC face: each RPC runs ChatService on a worker pool (MySQL calls block).
+// natter-chat's gRPC face: each RPC runs ChatService, RoomService or FriendsService on a worker
+// pool (MySQL calls block).
 #pragma once
 
 #include "chat_service.h"
+#include "common/unary.h"
 #include "common/worker_pool.h"
 #include "friends_service.h"
 #include "natter/v1/chat.grpc.pb.h"
+#include "room_service.h"
 
 namespace natter::chat {
 
 class ChatGrpc final : public v1::Chat::CallbackService {
  public:
-  ChatGrpc(ChatService& service, FriendsService& friends, WorkerPool& pool)
-      : service_(service), friends_(friends), pool_(pool) {}
+  ChatGrpc(ChatService& service, RoomService& rooms, FriendsService& friends, WorkerPool& pool)
+      : service_(service), rooms_(rooms), friends_(friends), pool_(pool) {}
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* context,
                                  const v1::SendRequest* request,
@@ -25,7 +28,18 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
                                               const v1::ListConversationsRequest* request,
                                               v1::ListConversationsResponse* response) override;
-
+  grpc::ServerUnaryReactor* Edit(grpc::CallbackServerContext* context,
+                                 const v1::EditRequest* request,
+                                 v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* context,
+                                   const v1::DeleteRequest* request,
+                                   v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* Typing(grpc::CallbackServerContext* context,
+                                   const v1::TypingRequest* request,
+                                   v1::TypingResponse* response) override;
+  grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* context,
+                                     const v1::MarkReadRequest* request,
+                                     v1::MarkReadResponse* response) override;
   grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
                                        const v1::FriendshipRequest* request,
                                        v1::FriendshipResponse* response) override;
@@ -38,9 +52,31 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* PresenceAudience(grpc::CallbackServerContext* context,
                                              const v1::PresenceAudienceRequest* request,
                                              v1::PresenceAudienceResponse* response) override;
+  grpc::ServerUnaryReactor* CreateRoom(grpc::CallbackServerContext* context,
+                                       const v1::CreateRoomRequest* request,
+                                       v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* JoinRoom(grpc::CallbackServerContext* context,
+                                     const v1::RoomRequest* request,
+                                     v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveRoom(grpc::CallbackServerContext* context,
+                                      const v1::RoomRequest* request,
+                                      v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* ListRooms(grpc::CallbackServerContext* context,
+                                      const v1::ListRoomsRequest* request,
+                                      v1::ListRoomsResponse* response) override;
+  grpc::ServerUnaryReactor* RoomMembers(grpc::CallbackServerContext* context,
+                                        const v1::RoomRequest* request,
+                                        v1::RoomMembersResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
+                                         const v1::RemoveMemberRequest* request,
+                                         v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* UpdateRoom(grpc::CallbackServerContext* context,
+                                       const v1::UpdateRoomRequest* request,
+                                       v1::RoomResponse* response) override;
 
  private:
   ChatService& service_;
+  RoomService& rooms_;
   FriendsService& friends_;
   WorkerPool& pool_;
 };

@@ -8,19 +8,13 @@
 #include "common/channels.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "delivery.h"
 #include "natter/v1/gateway.pb.h"
 
 namespace natter::chat {
 namespace {
 
-absl::Status ValidateCaller(const v1::Caller& caller) {
-  // The gateway fills the caller from the session; a missing one is a bug in the peer, not user
-  // input.
-  if (caller.user_id() == 0 || caller.username().empty()) {
-    return absl::InvalidArgumentError("request has no authenticated caller");
-  }
-  return absl::OkStatus();
-}
+constexpr size_t kMaxRefBytes = 256;
 
 absl::Status ValidateClientMsgId(std::string_view id) {
   if (id.empty() || id.size() > kMaxClientMsgId) {
@@ -36,107 +30,300 @@ absl::Status ValidateClientMsgId(std::string_view id) {
   return absl::OkStatus();
 }
 
+absl::Status ValidateLimit(uint32_t limit, uint32_t max) {
+  if (limit > max) {
+    return absl::InvalidArgumentError("limit must be at most " + std::to_string(max));
+  }
+  return absl::OkStatus();
+}
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
 }  // namespace
 
-ChatService::ChatService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
-                         const Clock& clock)
-    : store_(store), publisher_(publisher), users_(users), clock_(clock) {}
+absl::Status ValidateCaller(const v1::Caller& caller) {
+  // The gateway fills the caller from the session; a missing one is a bug in the peer, not user
+  // input.
+  if (caller.user_id() == 0 || caller.username().empty()) {
+    return absl::InvalidArgumentError("request has no authenticated caller");
+  }
+  return absl::OkStatus();
+}
+
+Names LookupNames(UserDirectory& users, std::vector<uint64_t> ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+  ids.erase(std::remove(ids.begin(), ids.end(), 0), ids.end());
+  Names names;
+  if (ids.empty()) return names;
+  auto profiles = users.Profiles(ids);
+  if (!profiles.ok()) {
+    spdlog::warn("user names unavailable, using stored ones: {}", profiles.status().message());
+    return names;
+  }
+  for (const auto& [id, profile] : *profiles) names.emplace(id, profile.username());
+  return names;
+}
+
+v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer,
+                                  const Names& names) {
+  auto name_of = [&](uint64_t id) {
+    auto it = names.find(id);
+    return it == names.end() ? std::string() : it->second;
+  };
+  v1::Conversation out;
+  out.set_id(c.id);
+  out.set_kind(c.kind);
+  out.set_latest_seq(c.latest_seq);
+  out.set_last_read_seq(c.last_read_seq);
+  out.set_unread(c.last_msg_no > c.read_msg_no ? c.last_msg_no - c.read_msg_no : 0);
+  if (c.is_room()) {
+    out.set_name(c.name);
+    out.set_topic(c.topic);
+    out.set_owner_id(c.owner_id);
+    if (c.owner_id != 0) out.set_owner(name_of(c.owner_id));
+    out.set_member_count(c.member_count);
+  } else {
+    uint64_t peer = c.PeerOf(viewer);
+    out.set_peer_id(peer);
+    out.set_name(name_of(peer));
+    out.set_peer_read_seq(c.peer_read_seq);
+    out.set_member_count(2);
+  }
+  return out;
+}
+
+ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
+                         UserDirectory& users, TypingLimiter& typing, const Clock& clock)
+    : store_(store),
+      friends_(friends),
+      publisher_(publisher),
+      users_(users),
+      typing_(typing),
+      clock_(clock) {}
 
 absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller,
-                                                        const std::string* room,
-                                                        uint64_t conversation_id) {
-  absl::StatusOr<std::optional<ConversationRecord>> found =
-      room ? store_.FindRoom(*room) : store_.FindConversation(conversation_id);
-  if (!found.ok()) return found.status();
-  // Every room is public for now and every user is in it; membership checks arrive with rooms.
-  if (!found->has_value()) {
-    return absl::NotFoundError(room ? "no room named \"" + *room + "\""
-                                    : "no conversation " + std::to_string(conversation_id));
+                                                        const v1::ConversationRef& ref,
+                                                        bool open_direct) {
+  const uint64_t me = caller.user_id();
+  std::optional<ConversationRecord> found;
+  switch (ref.ref_case()) {
+    case v1::ConversationRef::kId: {
+      auto c = store_.FindConversation(ref.id(), me);
+      if (!c.ok()) return c.status();
+      if (!c->has_value() || ((*c)->is_direct() && !(*c)->is_member)) {
+        return absl::NotFoundError("no conversation " + std::to_string(ref.id()));
+      }
+      found = std::move(*c);
+      break;
+    }
+    case v1::ConversationRef::kRoom: {
+      if (ref.room().empty() || ref.room().size() > kMaxRefBytes) {
+        return absl::InvalidArgumentError("give a room name");
+      }
+      auto key = FoldCase(ref.room());
+      if (!key.ok()) return absl::InvalidArgumentError("room name is not valid UTF-8");
+      auto c = store_.FindRoom(*key, me);
+      if (!c.ok()) return c.status();
+      if (!c->has_value()) return absl::NotFoundError("no room named " + Quoted(ref.room()));
+      found = std::move(*c);
+      break;
+    }
+    case v1::ConversationRef::kWithUser: {
+      if (ref.with_user().empty() || ref.with_user().size() > kMaxRefBytes) {
+        return absl::InvalidArgumentError("give the username of the other person");
+      }
+      auto other = users_.FindByUsername(ref.with_user());
+      if (!other.ok()) return other.status();
+      if (!other->has_value())
+        return absl::NotFoundError("no user named " + Quoted(ref.with_user()));
+      uint64_t them = (*other)->user_id();
+      if (them == me) return absl::InvalidArgumentError("that is you; pick someone else");
+      auto c = store_.FindDirect(me, them);
+      if (!c.ok()) return c.status();
+      if (c->has_value()) return std::move(**c);
+      if (!open_direct) {
+        return absl::NotFoundError("you have no conversation with " + Quoted((*other)->username()));
+      }
+      // Only friends start a direct conversation; a block ends that (and friendship) either way.
+      auto friends = friends_.AreFriends(me, them);
+      if (!friends.ok()) return friends.status();
+      if (!*friends) {
+        return absl::PermissionDeniedError("you can message " + Quoted((*other)->username()) +
+                                           " once you are friends");
+      }
+      auto opened = store_.OpenDirect(me, them, clock_.NowMs());
+      if (!opened.ok()) return opened.status();
+      opened->is_member = true;
+      return std::move(*opened);
+    }
+    case v1::ConversationRef::REF_NOT_SET:
+      return absl::InvalidArgumentError(
+          "say which conversation: a room, a user or a conversation id");
   }
-  return std::move(**found);
+  if (found->is_room() && !found->is_member) {
+    return absl::FailedPreconditionError("you are not in room " + Quoted(found->name) +
+                                         "; join it first");
+  }
+  return std::move(*found);
+}
+
+absl::Status ChatService::CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c) {
+  if (!c.is_direct()) return absl::OkStatus();
+  auto blocked = friends_.EitherBlocked(caller.user_id(), c.PeerOf(caller.user_id()));
+  if (!blocked.ok()) return blocked.status();
+  if (*blocked) return absl::PermissionDeniedError("you cannot message this user");
+  return absl::OkStatus();
+}
+
+absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationRecord& c,
+                                                          NewMessage entry) {
+  entry.conversation_id = c.id;
+  entry.sent_at_ms = clock_.NowMs();
+  auto stored = store_.Append(entry);
+  if (!stored.ok()) return stored.status();
+  if (stored->duplicate) return stored->ack;
+
+  v1::ChatMessage out;
+  out.set_conversation_id(c.id);
+  out.set_seq(stored->ack.seq());
+  out.set_message_id(stored->ack.message_id());
+  out.set_sender_id(entry.sender_id);
+  out.set_sender(entry.sender);
+  out.set_text(entry.text);
+  out.set_sent_at_ms(stored->ack.sent_at_ms());
+  out.set_client_msg_id(entry.client_msg_id);
+  out.set_type(entry.type);
+  out.set_target_seq(entry.target_seq);
+  Names names;
+  if (c.is_direct()) names = LookupNames(users_, {c.direct_low, c.direct_high});
+  PublishEntry(publisher_, c, out, names[c.direct_low], names[c.direct_high]);
+  return stored->ack;
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  if (request.target_case() == v1::SendRequest::TARGET_NOT_SET) {
-    return absl::InvalidArgumentError("say where to send the message: a room or a conversation");
+  v1::ConversationRef ref;
+  switch (request.target_case()) {
+    case v1::SendRequest::kRoom:
+      ref.set_room(request.room());
+      break;
+    case v1::SendRequest::kConversationId:
+      ref.set_id(request.conversation_id());
+      break;
+    case v1::SendRequest::kToUser:
+      ref.set_with_user(request.to_user());
+      break;
+    case v1::SendRequest::TARGET_NOT_SET:
+      return absl::InvalidArgumentError(
+          "say where to send the message: a room, a user or a "
+          "conversation");
   }
   if (auto s = ValidateClientMsgId(request.client_msg_id()); !s.ok()) return s;
   if (auto s = ValidateText(request.text(), kMaxMessageBytes, "message"); !s.ok()) return s;
-  auto conversation = Resolve(request.caller(), request.has_room() ? &request.room() : nullptr,
-                              request.conversation_id());
+  auto conversation = Resolve(request.caller(), ref, /*open_direct=*/true);
   if (!conversation.ok()) return conversation.status();
+  if (auto s = CheckNotBlocked(request.caller(), *conversation); !s.ok()) return s;
 
   NewMessage message;
-  message.conversation_id = conversation->id;
   message.sender_id = request.caller().user_id();
   message.sender = request.caller().username();
   message.client_msg_id = request.client_msg_id();
   message.text = request.text();
-  message.sent_at_ms = clock_.NowMs();
-  auto stored = store_.Append(message);
-  if (!stored.ok()) return stored.status();
-  if (stored->duplicate) return stored->ack;
+  return AppendAndPublish(*conversation, std::move(message));
+}
 
-  v1::ServerEvent event;
-  v1::ChatMessage* out = event.mutable_message();
-  out->set_conversation_id(conversation->id);
-  out->set_seq(stored->ack.seq());
-  out->set_message_id(stored->ack.message_id());
-  out->set_sender_id(message.sender_id);
-  out->set_sender(message.sender);
-  out->set_text(message.text);
-  out->set_sent_at_ms(stored->ack.sent_at_ms());
-  if (conversation->kind == "room") out->set_room(conversation->name);
-  out->set_client_msg_id(message.client_msg_id);
-  // The message is committed: a failed publish delays live delivery but loses nothing, because
-  // receivers find the gap by seq and sync from MySQL.
-  if (auto s = publisher_.Publish(ConversationChannel(conversation->id), event.SerializeAsString());
-      !s.ok()) {
-    spdlog::warn("publish of conversation {} seq {} failed: {}", conversation->id,
-                 stored->ack.seq(), s.message());
+absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
+                                                const v1::ConversationRef& ref, uint64_t seq,
+                                                const std::string& client_msg_id,
+                                                const std::string& type, const std::string& text) {
+  if (auto s = ValidateClientMsgId(client_msg_id); !s.ok()) return s;
+  const bool edit = type == kTypeEdited;
+  if (edit) {
+    if (auto s = ValidateText(text, kMaxMessageBytes, "message"); !s.ok()) return s;
   }
-  return stored->ack;
+  if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
+  auto conversation = Resolve(caller, ref, /*open_direct=*/false);
+  if (!conversation.ok()) return conversation.status();
+  auto target = store_.FindMessage(conversation->id, seq);
+  if (!target.ok()) return target.status();
+  const char* verb = edit ? "edit" : "delete";
+  if (!target->has_value()) {
+    return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
+  }
+  if ((*target)->type() != kTypeMessage) {
+    return absl::FailedPreconditionError("entry " + std::to_string(seq) +
+                                         " is not a message; only messages can be " +
+                                         (edit ? "edited" : "deleted"));
+  }
+  if ((*target)->sender_id() != caller.user_id()) {
+    return absl::PermissionDeniedError(std::string("you can ") + verb + " only your own messages");
+  }
+  NewMessage change;
+  change.sender_id = caller.user_id();
+  change.sender = caller.username();
+  change.client_msg_id = client_msg_id;
+  change.type = type;
+  change.text = text;
+  change.target_seq = seq;
+  // A replay of a change already made is answered from the dedupe record (even though the message
+  // is deleted by now), so check "deleted" in the store, atomically with the change.
+  return AppendAndPublish(*conversation, std::move(change));
+}
+
+absl::StatusOr<v1::SendAck> ChatService::Edit(const v1::EditRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  return Change(request.caller(), request.conversation(), request.seq(), request.client_msg_id(),
+                kTypeEdited, request.text());
+}
+
+absl::StatusOr<v1::SendAck> ChatService::Delete(const v1::DeleteRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  return Change(request.caller(), request.conversation(), request.seq(), request.client_msg_id(),
+                kTypeDeleted, "");
 }
 
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  if (request.limit() > kMaxSyncLimit) {
-    return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxSyncLimit));
-  }
-  auto conversation = Resolve(request.caller(), nullptr, request.conversation_id());
+  if (auto s = ValidateLimit(request.limit(), kMaxSyncLimit); !s.ok()) return s;
+  v1::ConversationRef ref;
+  ref.set_id(request.conversation_id());
+  auto conversation = Resolve(request.caller(), ref, false);
   if (!conversation.ok()) return conversation.status();
   uint32_t limit = request.limit() == 0 ? kDefaultSyncLimit : request.limit();
-  auto messages = store_.MessagesAfter(conversation->id, request.after_seq(), limit + 1);
-  if (!messages.ok()) return messages.status();
+  auto entries = store_.MessagesAfter(conversation->id, request.after_seq(), limit + 1);
+  if (!entries.ok()) return entries.status();
 
   v1::SyncResponse response;
-  response.set_has_more(messages->size() > limit);
-  if (response.has_more()) messages->resize(limit);
-  Present(*conversation, *messages, *response.mutable_messages());
+  response.set_has_more(entries->size() > limit);
+  if (response.has_more()) entries->resize(limit);
+  Present(*conversation, request.caller().user_id(), *entries, *response.mutable_messages());
   response.set_latest_seq(
       std::max(conversation->latest_seq,
                response.messages().empty() ? 0 : response.messages().rbegin()->seq()));
   return response;
 }
 
-void ChatService::Present(const ConversationRecord& conversation,
-                          std::vector<v1::ChatMessage>& messages,
+void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
+                          std::vector<v1::ChatMessage>& entries,
                           google::protobuf::RepeatedPtrField<v1::ChatMessage>& out) {
   // Names as they are now (a deleted account shows as "deleted user"); the name stored with each
-  // message is the fallback while natter-auth cannot be asked.
-  std::vector<uint64_t> senders;
-  for (const auto& m : messages) senders.push_back(m.sender_id());
-  auto names = users_.Profiles(senders);
-  if (!names.ok()) {
-    spdlog::warn("sender names unavailable, using stored ones: {}", names.status().message());
+  // entry is the fallback while natter-auth cannot be asked.
+  std::vector<uint64_t> ids;
+  for (const auto& m : entries) {
+    ids.push_back(m.sender_id());
+    ids.push_back(m.target_user_id());
   }
-  for (auto& m : messages) {
-    if (conversation.kind == "room") m.set_room(conversation.name);
-    if (names.ok()) {
-      if (auto it = names->find(m.sender_id()); it != names->end()) {
-        m.set_sender(it->second.username());
-      }
+  uint64_t peer = c.is_direct() ? c.PeerOf(viewer) : 0;
+  ids.push_back(peer);
+  Names names = LookupNames(users_, std::move(ids));
+  for (auto& m : entries) {
+    if (c.is_room()) m.set_room(c.name);
+    if (auto it = names.find(m.sender_id()); it != names.end()) m.set_sender(it->second);
+    if (auto it = names.find(m.target_user_id()); it != names.end()) m.set_target_user(it->second);
+    if (peer != 0) {
+      m.set_peer_id(peer);
+      if (auto it = names.find(peer); it != names.end()) m.set_peer(it->second);
     }
     *out.Add() = std::move(m);
   }
@@ -144,43 +331,111 @@ void ChatService::Present(const ConversationRecord& conversation,
 
 absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  if (request.target_case() == v1::HistoryRequest::TARGET_NOT_SET) {
-    return absl::InvalidArgumentError("say which history: a room or a conversation");
+  v1::ConversationRef ref;
+  switch (request.target_case()) {
+    case v1::HistoryRequest::kRoom:
+      ref.set_room(request.room());
+      break;
+    case v1::HistoryRequest::kConversationId:
+      ref.set_id(request.conversation_id());
+      break;
+    case v1::HistoryRequest::kWithUser:
+      ref.set_with_user(request.with_user());
+      break;
+    case v1::HistoryRequest::TARGET_NOT_SET:
+      return absl::InvalidArgumentError("say which history: a room, a user or a conversation");
   }
-  if (request.limit() > kMaxHistoryLimit) {
-    return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxHistoryLimit));
-  }
-  auto conversation = Resolve(request.caller(), request.has_room() ? &request.room() : nullptr,
-                              request.conversation_id());
+  if (auto s = ValidateLimit(request.limit(), kMaxHistoryLimit); !s.ok()) return s;
+  auto conversation = Resolve(request.caller(), ref, false);
   if (!conversation.ok()) return conversation.status();
   uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
   uint64_t before =
       request.before_seq() == 0 ? std::numeric_limits<uint64_t>::max() : request.before_seq();
-  auto messages = store_.MessagesBefore(conversation->id, before, limit + 1);
-  if (!messages.ok()) return messages.status();
+  auto entries = store_.MessagesBefore(conversation->id, before, limit + 1);
+  if (!entries.ok()) return entries.status();
 
   v1::HistoryResponse response;
   response.set_conversation_id(conversation->id);
-  response.set_has_more(messages->size() > limit);
-  if (response.has_more()) messages->resize(limit);
-  std::reverse(messages->begin(), messages->end());  // oldest first
-  Present(*conversation, *messages, *response.mutable_messages());
+  response.set_has_more(entries->size() > limit);
+  if (response.has_more()) entries->resize(limit);
+  std::reverse(entries->begin(), entries->end());  // oldest first
+  Present(*conversation, request.caller().user_id(), *entries, *response.mutable_messages());
   return response;
 }
 
 absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     const v1::ListConversationsRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  auto conversations = store_.ConversationsOf(request.caller().user_id());
+  const uint64_t me = request.caller().user_id();
+  auto conversations = store_.ConversationsOf(me);
   if (!conversations.ok()) return conversations.status();
+  std::vector<uint64_t> ids;
+  for (const auto& c : *conversations) ids.push_back(c.is_room() ? c.owner_id : c.PeerOf(me));
+  Names names = LookupNames(users_, std::move(ids));
   v1::ListConversationsResponse response;
-  for (const auto& c : *conversations) {
-    v1::Conversation* out = response.add_conversations();
-    out->set_id(c.id);
-    out->set_kind(c.kind);
-    out->set_name(c.name);
-    out->set_latest_seq(c.latest_seq);
+  for (const auto& c : *conversations)
+    *response.add_conversations() = ConversationView(c, me, names);
+  return response;
+}
+
+absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  auto conversation = Resolve(request.caller(), request.conversation(), false);
+  if (!conversation.ok()) return conversation.status();
+  if (auto s = CheckNotBlocked(request.caller(), *conversation); !s.ok()) return s;
+  v1::TypingResponse response;
+  response.set_conversation_id(conversation->id);
+  auto allowed = typing_.Allow(request.caller().user_id(), conversation->id);
+  // Typing indicators are best effort: an unreachable limiter drops the notice, not the call.
+  if (!allowed.ok() || !*allowed) return response;
+
+  v1::ServerEvent event;
+  v1::TypingEvent* typing = event.mutable_typing();
+  typing->set_conversation_id(conversation->id);
+  typing->set_user_id(request.caller().user_id());
+  typing->set_username(request.caller().username());
+  std::string channel;
+  if (conversation->is_room()) {
+    typing->set_room(conversation->name);
+    channel = ConversationChannel(conversation->id);
+  } else {
+    channel = UserChannel(conversation->PeerOf(request.caller().user_id()));
   }
+  if (auto s = publisher_.Publish(channel, event.SerializeAsString()); !s.ok()) {
+    spdlog::debug("typing notice not published: {}", s.message());
+  }
+  return response;
+}
+
+absl::StatusOr<v1::MarkReadResponse> ChatService::MarkRead(const v1::MarkReadRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  auto conversation = Resolve(request.caller(), request.conversation(), false);
+  if (!conversation.ok()) return conversation.status();
+  const uint64_t me = request.caller().user_id();
+  auto state = store_.MarkRead(me, conversation->id, request.seq());
+  if (!state.ok()) return state.status();
+  if (state->moved) {
+    // The user's other devices clear their badge; in a direct conversation the other side sees
+    // how far it has been read.
+    v1::ServerEvent event;
+    v1::ReadMarker* marker = event.mutable_read();
+    marker->set_conversation_id(conversation->id);
+    marker->set_user_id(me);
+    marker->set_username(request.caller().username());
+    marker->set_seq(state->last_read_seq);
+    std::vector<std::pair<std::string, std::string>> events{
+        {UserChannel(me), event.SerializeAsString()}};
+    if (conversation->is_direct()) {
+      events.emplace_back(UserChannel(conversation->PeerOf(me)), event.SerializeAsString());
+    }
+    if (auto s = publisher_.PublishMany(events); !s.ok()) {
+      spdlog::warn("read marker not published: {}", s.message());
+    }
+  }
+  v1::MarkReadResponse response;
+  response.set_conversation_id(conversation->id);
+  response.set_last_read_seq(state->last_read_seq);
+  response.set_unread(state->unread);
   return response;
 }
 

@@ -1,12 +1,19 @@
-// natter-chat's logic: validate, store with the next per-conversation seq, ack after commit,
-// publish.
+// natter-chat's conversations: validate, check the caller may act on the conversation, store with
+// the next per-conversation seq, ack after commit, publish.
 #pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "common/clock.h"
 #include "common/event_publisher.h"
+#include "friend_store.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
+#include "typing_limiter.h"
 #include "user_directory.h"
 
 namespace natter::chat {
@@ -18,30 +25,57 @@ inline constexpr uint32_t kMaxSyncLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 50;
 inline constexpr uint32_t kMaxHistoryLimit = 200;
 
+// The request carries an authenticated caller (set by the gateway).
+absl::Status ValidateCaller(const v1::Caller& caller);
+
+// Usernames by id, as natter-auth knows them now ("deleted user" for deleted accounts); ids it
+// cannot name are left out.
+using Names = std::unordered_map<uint64_t, std::string>;
+Names LookupNames(UserDirectory& users, std::vector<uint64_t> ids);
+
+// `c` as `viewer` sees it.
+v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer, const Names& names);
+
 class ChatService {
  public:
-  ChatService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
-              const Clock& clock);
+  ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
+              UserDirectory& users, TypingLimiter& typing, const Clock& clock);
 
   absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
+  absl::StatusOr<v1::SendAck> Edit(const v1::EditRequest& request);
+  absl::StatusOr<v1::SendAck> Delete(const v1::DeleteRequest& request);
   absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
   absl::StatusOr<v1::HistoryResponse> History(const v1::HistoryRequest& request);
   absl::StatusOr<v1::ListConversationsResponse> ListConversations(
       const v1::ListConversationsRequest& request);
+  absl::StatusOr<v1::TypingResponse> Typing(const v1::TypingRequest& request);
+  absl::StatusOr<v1::MarkReadResponse> MarkRead(const v1::MarkReadRequest& request);
 
  private:
-  // The conversation, if the caller may use it; NOT_FOUND otherwise (never revealing whether it
-  // exists).
-  absl::StatusOr<ConversationRecord> Resolve(const v1::Caller& caller, const std::string* room,
-                                             uint64_t conversation_id);
-
-  // Moves `messages` into `out` with the room name and each sender's current name.
-  void Present(const ConversationRecord& conversation, std::vector<v1::ChatMessage>& messages,
+  // The conversation `ref` names, if the caller takes part in it: NOT_FOUND for a direct
+  // conversation (or id) that is not theirs, never revealing whether it exists;
+  // FAILED_PRECONDITION for a room they have not joined. With `open_direct`, a direct conversation
+  // with a friend is created on first use.
+  absl::StatusOr<ConversationRecord> Resolve(const v1::Caller& caller,
+                                             const v1::ConversationRef& ref, bool open_direct);
+  // PERMISSION_DENIED if either participant of a direct conversation blocked the other.
+  absl::Status CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c);
+  // Appends an entry and publishes it.
+  absl::StatusOr<v1::SendAck> AppendAndPublish(const ConversationRecord& c, NewMessage entry);
+  // An edit or deletion of the caller's message `seq`.
+  absl::StatusOr<v1::SendAck> Change(const v1::Caller& caller, const v1::ConversationRef& ref,
+                                     uint64_t seq, const std::string& client_msg_id,
+                                     const std::string& type, const std::string& text);
+  // Moves `entries` into `out` with the room name, each user's current name and (direct) the peer
+  // as `viewer` sees it.
+  void Present(const ConversationRecord& c, uint64_t viewer, std::vector<v1::ChatMessage>& entries,
                google::protobuf::RepeatedPtrField<v1::ChatMessage>& out);
 
   MessageStore& store_;
+  FriendStore& friends_;
   EventPublisher& publisher_;
   UserDirectory& users_;
+  TypingLimiter& typing_;
   const Clock& clock_;
 };
 

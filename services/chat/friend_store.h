@@ -78,6 +78,7 @@ class FriendStore {
                                                                      uint32_t limit) = 0;
   virtual absl::StatusOr<uint64_t> LatestUserEventSeq(uint64_t user_id) = 0;
   virtual absl::StatusOr<std::vector<uint64_t>> FriendIds(uint64_t user_id) = 0;
+  virtual absl::StatusOr<bool> AreFriends(uint64_t a, uint64_t b) = 0;
   // True if either has blocked the other.
   virtual absl::StatusOr<bool> EitherBlocked(uint64_t a, uint64_t b) = 0;
 };

@@ -4,9 +4,10 @@
 
 #include <algorithm>
 
-#include "common/channels.h"
+#include "chat_service.h"
 #include "common/status.h"
 #include "common/text.h"
+#include "delivery.h"
 #include "friendship_rules.h"
 #include "natter/v1/gateway.pb.h"
 
@@ -16,13 +17,6 @@ namespace {
 constexpr uint32_t kDefaultEventLimit = 100;
 constexpr uint32_t kMaxEventLimit = 500;
 constexpr size_t kMaxUsernameBytes = 128;
-
-absl::Status ValidateCaller(const v1::Caller& caller) {
-  if (caller.user_id() == 0 || caller.username().empty()) {
-    return absl::InvalidArgumentError("request has no authenticated caller");
-  }
-  return absl::OkStatus();
-}
 
 }  // namespace
 
@@ -67,21 +61,8 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
   auto& [change, events] = *result;
 
   // Committed: announce. A lost publish is made good by SyncUserEvents on the next connect.
-  for (const auto& stored : events) {
-    v1::ServerEvent event;
-    *event.mutable_user_event() = stored.event;
-    if (auto s = publisher_.Publish(UserChannel(stored.user_id), event.SerializeAsString());
-        !s.ok()) {
-      spdlog::warn("publish of event {} to user {} failed: {}", stored.event.seq(), stored.user_id,
-                   s.message());
-    }
-  }
-  if (change.friends.has_value()) {
-    std::string ids = std::to_string(me.id) + "," + std::to_string(them.id);
-    if (auto s = publisher_.Publish(kAudienceChangedChannel, ids); !s.ok()) {
-      spdlog::warn("could not announce a friendship change to presence: {}", s.message());
-    }
-  }
+  PublishUserEvents(publisher_, events);
+  if (change.friends.has_value()) AnnounceAudienceChanged(publisher_, {me.id, them.id});
   v1::FriendshipResponse response;
   response.set_relation(change.relation);
   response.set_user_id(them.id);
@@ -161,12 +142,11 @@ absl::StatusOr<v1::PresenceAudienceResponse> FriendsService::PresenceAudience(
   if (request.user_id() == 0) return absl::InvalidArgumentError("user_id is missing");
   auto friends = friends_.FriendIds(request.user_id());
   if (!friends.ok()) return friends.status();
-  auto rooms = messages_.ConversationsOf(request.user_id());
+  auto rooms = messages_.RoomsOf(request.user_id());
   if (!rooms.ok()) return rooms.status();
   v1::PresenceAudienceResponse response;
   for (uint64_t id : *friends) response.add_friend_ids(id);
   for (const auto& c : *rooms) {
-    if (c.kind != "room") continue;
     response.add_room_ids(c.id);
     response.add_room_names(c.name);
   }

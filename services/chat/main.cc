@@ -73,11 +73,13 @@ int main(int argc, char** argv) {
       [&users] { users.Invalidate(0); });
   profile_changes.Start();
   profile_changes.Subscribe(natter::kProfileChangedChannel);
-  natter::chat::ChatService service(store, publisher, users, clock);
   natter::chat::MysqlFriendStore friend_store(mysql);
+  natter::chat::RedisTypingLimiter typing(redis);
+  natter::chat::ChatService service(store, friend_store, publisher, users, typing, clock);
+  natter::chat::RoomService rooms(store, publisher, users, clock);
   natter::chat::FriendsService friends(friend_store, store, users, publisher, clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
-  natter::chat::ChatGrpc grpc_service(service, friends, pool);
+  natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
 
   natter::GrpcServer server("natter-chat");
   server.AddService(&grpc_service);

@@ -1,32 +1,71 @@
-// Conversations and messages as natter-chat stores them (MySQL in production, a fake in unit
-// tests).
+// Conversations, their entries and members as natter-chat stores them (MySQL in production, a fake
+// in unit tests). The rules (who may do what) live in chat_service and room_rules; the store
+// applies each change atomically.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "friend_store.h"
 #include "natter/v1/common.pb.h"
 
 namespace natter::chat {
 
+inline constexpr char kLobby[] = "lobby";
+
+// Entry types (ChatMessage.type).
+inline constexpr char kTypeMessage[] = "message";
+inline constexpr char kTypeEdited[] = "message_edited";
+inline constexpr char kTypeDeleted[] = "message_deleted";
+inline constexpr char kTypeRoomCreated[] = "room_created";
+inline constexpr char kTypeMemberJoined[] = "member_joined";
+inline constexpr char kTypeMemberLeft[] = "member_left";
+inline constexpr char kTypeMemberRemoved[] = "member_removed";
+inline constexpr char kTypeTopicChanged[] = "topic_changed";
+inline constexpr char kTypeRoomRenamed[] = "room_renamed";
+
 struct ConversationRecord {
   uint64_t id = 0;
   std::string kind;  // "room" or "direct"
-  std::string name;
+  std::string name;  // rooms
   uint64_t latest_seq = 0;
+  std::string topic;
+  uint64_t owner_id = 0;
+  uint64_t direct_low = 0;  // direct: the participants, lower id first
+  uint64_t direct_high = 0;
+  uint64_t last_msg_no = 0;  // how many entries of type "message" the conversation has
+  uint32_t member_count = 0;
+  // As one user sees it (FindRoom, FindConversation and ConversationsOf fill these for the viewer).
+  bool is_member = false;
+  uint64_t last_read_seq = 0;
+  uint64_t read_msg_no = 0;
+  uint64_t peer_read_seq = 0;
+
+  bool is_room() const { return kind == "room"; }
+  bool is_direct() const { return kind == "direct"; }
+  bool is_lobby() const { return kind == "room" && name == kLobby; }
+  // Direct: the participant who is not `user_id`.
+  uint64_t PeerOf(uint64_t user_id) const {
+    return direct_low == user_id ? direct_high : direct_low;
+  }
 };
 
+// An entry to append: a message, or an edit or deletion of one (target_seq).
 struct NewMessage {
   uint64_t conversation_id = 0;
   uint64_t sender_id = 0;
   std::string sender;
   std::string client_msg_id;
+  std::string type = kTypeMessage;
   std::string text;
+  uint64_t target_seq = 0;
   int64_t sent_at_ms = 0;
 };
 
@@ -35,28 +74,120 @@ struct AppendResult {
   bool duplicate = false;
 };
 
+// A room as a change sees it, read under the room's lock.
+struct RoomState {
+  ConversationRecord room;
+  std::optional<std::string> actor_role;  // "owner" or "member" when the actor is a member
+  bool target_member = false;             // RemoveMember: the target is a member
+  std::optional<uint64_t> successor;      // the longest-standing member other than the actor
+};
+
+// What a room change does, and the entry it appends.
+struct RoomChange {
+  bool noop = false;  // nothing to change (joining a room one is in): no entry, no events
+  bool add_actor = false;
+  bool remove_actor = false;
+  bool remove_target = false;
+  std::optional<uint64_t> new_owner;  // 0: the room has no owner until someone joins
+  std::optional<std::string> topic;
+  std::optional<std::string> name;  // with name_key
+  std::string name_key;
+  std::string entry_type;
+  std::string entry_text;
+  uint64_t target_user_id = 0;
+  std::string target_user;
+  // Durable events for the affected users; their RoomMembership.seq is set to the entry's seq.
+  std::vector<std::pair<uint64_t, v1::UserEvent>> events;
+};
+
+struct RoomChangeResult {
+  ConversationRecord room;  // after the change
+  std::optional<v1::ChatMessage> entry;
+  std::vector<StoredUserEvent> events;
+};
+
+struct NewRoom {
+  std::string name;
+  std::string name_key;
+  std::string topic;
+  uint64_t owner_id = 0;
+  std::string owner;
+  int64_t now_ms = 0;
+};
+
+struct MemberRecord {
+  uint64_t user_id = 0;
+  std::string role;
+  int64_t joined_at_ms = 0;
+};
+
+struct ReadState {
+  uint64_t last_read_seq = 0;
+  uint64_t unread = 0;
+  bool moved = false;  // the marker moved forward
+};
+
 class MessageStore {
  public:
   virtual ~MessageStore() = default;
 
-  virtual absl::StatusOr<std::optional<ConversationRecord>> FindRoom(std::string_view name) = 0;
-  virtual absl::StatusOr<std::optional<ConversationRecord>> FindConversation(uint64_t id) = 0;
-  // The conversations `user_id` belongs to.
+  // The room whose case-folded name is `name_key`, with `viewer`'s membership.
+  virtual absl::StatusOr<std::optional<ConversationRecord>> FindRoom(std::string_view name_key,
+                                                                     uint64_t viewer) = 0;
+  // The conversation with `viewer`'s membership (for a direct one: whether viewer takes part).
+  virtual absl::StatusOr<std::optional<ConversationRecord>> FindConversation(uint64_t id,
+                                                                             uint64_t viewer) = 0;
+  // The direct conversation of two users, if they have one (viewer: `a`).
+  virtual absl::StatusOr<std::optional<ConversationRecord>> FindDirect(uint64_t a, uint64_t b) = 0;
+  // The direct conversation of two users, created (with both as members) if they have none.
+  virtual absl::StatusOr<ConversationRecord> OpenDirect(uint64_t a, uint64_t b, int64_t now_ms) = 0;
+  // Every conversation `user_id` takes part in (the lobby first), with read markers and unread
+  // counts. The first time, the user's lobby marker is set to the lobby's latest message.
   virtual absl::StatusOr<std::vector<ConversationRecord>> ConversationsOf(uint64_t user_id) = 0;
 
-  // Stores the message under the conversation's next seq, atomically with the dedupe check on
-  // (sender_id, client_msg_id): a replay returns the original ack with duplicate = true.
+  // Appends the entry under the conversation's next seq, atomically with the dedupe check on
+  // (sender_id, client_msg_id): a replay returns the original ack with duplicate = true. A message
+  // also moves the sender's read marker to it. An edit or deletion changes its target in the same
+  // transaction: FAILED_PRECONDITION if the target is no longer the sender's live message.
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
-  // Up to `limit` messages with seq < before_seq, newest first.
+  // One entry, as it is now.
+  virtual absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
+                                                                     uint64_t seq) = 0;
+  // Up to `limit` messages and room changes (no edit or delete entries) with seq < before_seq,
+  // newest first.
   virtual absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
                                                                       uint64_t before_seq,
                                                                       uint32_t limit) = 0;
-
-  // Up to `limit` messages with seq > after_seq, oldest first.
+  // Up to `limit` entries of every type with seq > after_seq, oldest first.
   virtual absl::StatusOr<std::vector<v1::ChatMessage>> MessagesAfter(uint64_t conversation_id,
                                                                      uint64_t after_seq,
                                                                      uint32_t limit) = 0;
+
+  // Moves `user_id`'s read marker to min(seq, latest) unless it is already there or beyond.
+  virtual absl::StatusOr<ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
+                                             uint64_t seq) = 0;
+
+  // Creates a room owned by its creator, with a room_created entry (seq 1). ALREADY_EXISTS if the
+  // name key is taken.
+  virtual absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) = 0;
+  using DecideRoom = std::function<absl::StatusOr<RoomChange>(const RoomState&)>;
+  // Locks the room, reads its state for `actor` (and `target`), lets `decide` choose the change and
+  // applies it with its entry and user events in one transaction. ALREADY_EXISTS if a new name's
+  // key is taken.
+  virtual absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
+                                                      std::string_view actor_name, uint64_t target,
+                                                      int64_t now_ms, const DecideRoom& decide) = 0;
+  // Rooms (not the lobby's members: it has none listed) whose name key starts with `prefix_key`, by
+  // name, with `viewer`'s membership.
+  virtual absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
+                                                                    uint32_t limit,
+                                                                    uint64_t viewer) = 0;
+  // Members of a room or direct conversation, owner first, then by joining time.
+  virtual absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
+                                                            uint32_t limit) = 0;
+  // The rooms `user_id` is in: the lobby, then the rooms joined.
+  virtual absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) = 0;
 };
 
 }  // namespace natter::chat

@@ -8,6 +8,8 @@
 #include <memory>
 #include <sstream>
 
+#include "mysql_user_events.h"
+
 namespace natter::chat {
 namespace {
 
@@ -63,18 +65,6 @@ void SetRequest(sql::Connection& conn, uint64_t from, uint64_t to, bool on,
   q->executeUpdate();
 }
 
-uint64_t NextEventSeq(sql::Connection& conn, uint64_t user_id) {
-  Stmt bump = Prepare(conn,
-                      "UPDATE user_event_counters SET last_seq = LAST_INSERT_ID(last_seq + 1) "
-                      "WHERE user_id = ?");
-  bump->setUInt64(1, user_id);
-  bump->executeUpdate();
-  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-  Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-  row->next();
-  return row->getUInt64(1);
-}
-
 v1::UserEvent ReadEvent(sql::ResultSet& row) {
   v1::UserEvent event;
   std::unique_ptr<std::istream> blob(row.getBlob(1));
@@ -91,8 +81,7 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
   return pool_.Run("update friendship", [&](sql::Connection& conn) -> absl::StatusOr<Result> {
     // Both users' event counter rows must exist before the transaction locks them: inserting inside
     // it would take locks in the callers' order and deadlock against the opposite request.
-    Exec(conn, "INSERT IGNORE INTO user_event_counters (user_id) VALUES (?), (?)",
-         std::min(me, other), std::max(me, other));
+    EnsureEventCounters(conn, {std::min(me, other), std::max(me, other)});
     conn.setAutoCommit(false);
     // Lock both rows, lowest id first: every change touching either user waits here, so the state
     // read below cannot change before this commits.
@@ -144,21 +133,9 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
     }
     std::vector<StoredUserEvent> stored;
     for (const auto& [recipient, friend_event] : change->events) {
-      StoredUserEvent e;
-      e.user_id = recipient;
-      e.event.set_seq(NextEventSeq(conn, recipient));
-      e.event.set_at_ms(now_ms);
-      *e.event.mutable_friend_() = friend_event;
-      std::istringstream blob(e.event.SerializeAsString());
-      Stmt insert = Prepare(conn,
-                            "INSERT INTO user_events (user_id, seq, event, created_at_ms) "
-                            "VALUES (?, ?, ?, ?)");
-      insert->setUInt64(1, recipient);
-      insert->setUInt64(2, e.event.seq());
-      insert->setBlob(3, &blob);
-      insert->setInt64(4, now_ms);
-      insert->executeUpdate();
-      stored.push_back(std::move(e));
+      v1::UserEvent event;
+      *event.mutable_friend_() = friend_event;
+      stored.push_back(AppendUserEvent(conn, recipient, std::move(event), now_ms));
     }
     conn.commit();
     conn.setAutoCommit(true);
@@ -249,6 +226,12 @@ absl::StatusOr<std::vector<uint64_t>> MysqlFriendStore::FriendIds(uint64_t user_
                      while (rows->next()) ids.push_back(rows->getUInt64(1));
                      return ids;
                    });
+}
+
+absl::StatusOr<bool> MysqlFriendStore::AreFriends(uint64_t a, uint64_t b) {
+  return pool_.Run("friends", [&](sql::Connection& conn) -> absl::StatusOr<bool> {
+    return Exists(conn, "SELECT 1 FROM friendships WHERE user_id = ? AND friend_id = ?", a, b);
+  });
 }
 
 absl::StatusOr<bool> MysqlFriendStore::EitherBlocked(uint64_t a, uint64_t b) {

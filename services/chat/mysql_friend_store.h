@@ -17,6 +17,7 @@ class MysqlFriendStore final : public FriendStore {
                                                              uint32_t limit) override;
   absl::StatusOr<uint64_t> LatestUserEventSeq(uint64_t user_id) override;
   absl::StatusOr<std::vector<uint64_t>> FriendIds(uint64_t user_id) override;
+  absl::StatusOr<bool> AreFriends(uint64_t a, uint64_t b) override;
   absl::StatusOr<bool> EitherBlocked(uint64_t a, uint64_t b) override;
 
  private:

@@ -4,12 +4,29 @@
 #include <cppconn/resultset.h>
 #include <cppconn/statement.h>
 
+#include <algorithm>
 #include <memory>
+
+#include "mysql_user_events.h"
 
 namespace natter::chat {
 namespace {
 
-constexpr const char* kConversationColumns = "SELECT id, kind, COALESCE(name, ''), last_seq ";
+using Stmt = std::unique_ptr<sql::PreparedStatement>;
+using Rows = std::unique_ptr<sql::ResultSet>;
+
+Stmt Prepare(sql::Connection& conn, const std::string& sql) {
+  return Stmt(conn.prepareStatement(sql));
+}
+
+// A conversation's columns, with whether the viewer (first parameter) is a member. The lobby has
+// everyone.
+constexpr char kConversationColumns[] =
+    "SELECT c.id, c.kind, COALESCE(c.name, ''), c.last_seq, COALESCE(c.topic, ''), "
+    "COALESCE(c.owner_id, 0), COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
+    "c.last_msg_no, c.member_count, (m.user_id IS NOT NULL OR c.name_key <=> 'lobby') "
+    "FROM conversations c "
+    "LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ? ";
 
 ConversationRecord ReadConversation(sql::ResultSet& row) {
   ConversationRecord c;
@@ -17,17 +34,59 @@ ConversationRecord ReadConversation(sql::ResultSet& row) {
   c.kind = row.getString(2);
   c.name = row.getString(3);
   c.latest_seq = row.getUInt64(4);
+  c.topic = row.getString(5);
+  c.owner_id = row.getUInt64(6);
+  c.direct_low = row.getUInt64(7);
+  c.direct_high = row.getUInt64(8);
+  c.last_msg_no = row.getUInt64(9);
+  c.member_count = row.getUInt(10);
+  c.is_member = row.getBoolean(11);
   return c;
 }
 
-// The original ack for (sender, client_msg_id), if that message exists.
-std::optional<v1::SendAck> FindPrevious(sql::Connection& conn, const NewMessage& m) {
-  std::unique_ptr<sql::PreparedStatement> query(
-      conn.prepareStatement("SELECT conversation_id, seq, id, sent_at_ms FROM messages "
-                            "WHERE sender_id = ? AND client_msg_id = ?"));
-  query->setUInt64(1, m.sender_id);
-  query->setString(2, m.client_msg_id);
-  std::unique_ptr<sql::ResultSet> row(query->executeQuery());
+std::optional<ConversationRecord> QueryConversation(sql::Connection& conn, uint64_t viewer,
+                                                    const std::string& where, uint64_t a,
+                                                    uint64_t b = 0) {
+  Stmt q = Prepare(conn, std::string(kConversationColumns) + where);
+  q->setUInt64(1, viewer);
+  q->setUInt64(2, a);
+  if (where.find('?') != where.rfind('?')) q->setUInt64(3, b);
+  Rows row(q->executeQuery());
+  if (!row->next()) return std::nullopt;
+  return ReadConversation(*row);
+}
+
+constexpr char kEntryColumns[] =
+    "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms, type, target_seq, "
+    "target_user_id, edited_at_ms, deleted FROM messages ";
+
+v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id) {
+  v1::ChatMessage m;
+  m.set_conversation_id(conversation_id);
+  m.set_seq(row.getUInt64(1));
+  m.set_message_id(row.getUInt64(2));
+  m.set_sender_id(row.getUInt64(3));
+  m.set_sender(row.getString(4));
+  m.set_client_msg_id(row.getString(5));
+  m.set_text(row.getString(6));
+  m.set_sent_at_ms(row.getInt64(7));
+  m.set_type(row.getString(8));
+  m.set_target_seq(row.getUInt64(9));
+  m.set_target_user_id(row.getUInt64(10));
+  m.set_edited_at_ms(row.getInt64(11));
+  m.set_deleted(row.getBoolean(12));
+  return m;
+}
+
+// The original ack for (sender, client_msg_id), if that entry exists.
+std::optional<v1::SendAck> FindPrevious(sql::Connection& conn, uint64_t sender_id,
+                                        const std::string& client_msg_id) {
+  Stmt query = Prepare(conn,
+                       "SELECT conversation_id, seq, id, sent_at_ms FROM messages "
+                       "WHERE sender_id = ? AND client_msg_id = ?");
+  query->setUInt64(1, sender_id);
+  query->setString(2, client_msg_id);
+  Rows row(query->executeQuery());
   if (!row->next()) return std::nullopt;
   v1::SendAck ack;
   ack.set_conversation_id(row->getUInt64(1));
@@ -38,43 +97,221 @@ std::optional<v1::SendAck> FindPrevious(sql::Connection& conn, const NewMessage&
   return ack;
 }
 
+struct Position {
+  uint64_t seq = 0;
+  uint64_t msg_no = 0;
+};
+
+// Inside a transaction: takes the conversation's next seq (locking its row until commit); a
+// message also takes the next message number. NOT_FOUND if the conversation does not exist.
+absl::StatusOr<Position> NextPosition(sql::Connection& conn, uint64_t conversation_id,
+                                      bool is_message) {
+  Stmt bump = Prepare(conn,
+                      "UPDATE conversations SET last_seq = last_seq + 1, "
+                      "last_msg_no = last_msg_no + ? WHERE id = ?");
+  bump->setUInt(1, is_message ? 1 : 0);
+  bump->setUInt64(2, conversation_id);
+  if (bump->executeUpdate() != 1) {
+    return absl::NotFoundError("conversation " + std::to_string(conversation_id) +
+                               " does not exist");
+  }
+  Stmt q = Prepare(conn, "SELECT last_seq, last_msg_no FROM conversations WHERE id = ?");
+  q->setUInt64(1, conversation_id);
+  Rows row(q->executeQuery());
+  row->next();
+  return Position{row->getUInt64(1), row->getUInt64(2)};
+}
+
+struct EntryRow {
+  uint64_t conversation_id = 0;
+  Position at;
+  uint64_t sender_id = 0;
+  std::string sender;
+  std::string client_msg_id;
+  std::string type;
+  std::string body;
+  uint64_t target_seq = 0;
+  uint64_t target_user_id = 0;
+  int64_t sent_at_ms = 0;
+};
+
+uint64_t InsertEntry(sql::Connection& conn, const EntryRow& e) {
+  Stmt insert = Prepare(conn,
+                        "INSERT INTO messages (conversation_id, seq, sender_id, sender, "
+                        "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
+                        "msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+  insert->setUInt64(1, e.conversation_id);
+  insert->setUInt64(2, e.at.seq);
+  insert->setUInt64(3, e.sender_id);
+  insert->setString(4, e.sender);
+  insert->setString(5, e.client_msg_id);
+  insert->setString(6, e.body);
+  insert->setInt64(7, e.sent_at_ms);
+  insert->setString(8, e.type);
+  insert->setUInt64(9, e.target_seq);
+  insert->setUInt64(10, e.target_user_id);
+  insert->setUInt64(11, e.at.msg_no);
+  insert->executeUpdate();
+  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+  Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+  row->next();
+  return row->getUInt64(1);
+}
+
+// Moves a read marker forward to `at` (never back).
+void AdvanceReadMarker(sql::Connection& conn, uint64_t user_id, uint64_t conversation_id,
+                       Position at) {
+  // msg_no is assigned before seq so that it compares against the old seq.
+  Stmt q = Prepare(conn,
+                   "INSERT INTO read_markers (user_id, conversation_id, seq, msg_no) "
+                   "VALUES (?, ?, ?, ?) ON DUPLICATE KEY UPDATE "
+                   "msg_no = IF(VALUES(seq) > seq, VALUES(msg_no), msg_no), "
+                   "seq = GREATEST(seq, VALUES(seq))");
+  q->setUInt64(1, user_id);
+  q->setUInt64(2, conversation_id);
+  q->setUInt64(3, at.seq);
+  q->setUInt64(4, at.msg_no);
+  q->executeUpdate();
+}
+
+std::optional<Position> ReadMarker(sql::Connection& conn, uint64_t user_id,
+                                   uint64_t conversation_id) {
+  Stmt q = Prepare(conn,
+                   "SELECT seq, msg_no FROM read_markers WHERE user_id = ? AND "
+                   "conversation_id = ?");
+  q->setUInt64(1, user_id);
+  q->setUInt64(2, conversation_id);
+  Rows row(q->executeQuery());
+  if (!row->next()) return std::nullopt;
+  return Position{row->getUInt64(1), row->getUInt64(2)};
+}
+
+// `s` as a LIKE pattern matching itself literally, followed by `%`.
+std::string PrefixPattern(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '%' || c == '_' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('%');
+  return out;
+}
+
 }  // namespace
 
 absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindRoom(
-    std::string_view name) {
+    std::string_view name_key, uint64_t viewer) {
   return pool_.Run(
       "find room", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
-        std::unique_ptr<sql::PreparedStatement> query(
-            conn.prepareStatement(std::string(kConversationColumns) +
-                                  "FROM conversations WHERE kind = 'room' AND name = ?"));
-        query->setString(1, std::string(name));
-        std::unique_ptr<sql::ResultSet> row(query->executeQuery());
+        Stmt q = Prepare(
+            conn, std::string(kConversationColumns) + "WHERE c.kind = 'room' AND c.name_key = ?");
+        q->setUInt64(1, viewer);
+        q->setString(2, std::string(name_key));
+        Rows row(q->executeQuery());
         if (!row->next()) return std::nullopt;
         return ReadConversation(*row);
       });
 }
 
-absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindConversation(uint64_t id) {
+absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindConversation(
+    uint64_t id, uint64_t viewer) {
   return pool_.Run("find conversation",
                    [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
-                     std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-                         std::string(kConversationColumns) + "FROM conversations WHERE id = ?"));
-                     query->setUInt64(1, id);
-                     std::unique_ptr<sql::ResultSet> row(query->executeQuery());
-                     if (!row->next()) return std::nullopt;
-                     return ReadConversation(*row);
+                     return QueryConversation(conn, viewer, "WHERE c.id = ?", id);
                    });
+}
+
+absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindDirect(uint64_t a,
+                                                                                uint64_t b) {
+  return pool_.Run("find direct conversation",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::optional<ConversationRecord>> {
+                     return QueryConversation(conn, a,
+                                              "WHERE c.direct_low = ? AND c.direct_high = ?",
+                                              std::min(a, b), std::max(a, b));
+                   });
+}
+
+absl::StatusOr<ConversationRecord> MysqlMessageStore::OpenDirect(uint64_t a, uint64_t b,
+                                                                 int64_t now_ms) {
+  return pool_.Run(
+      "open direct conversation", [&](sql::Connection& conn) -> absl::StatusOr<ConversationRecord> {
+        const uint64_t low = std::min(a, b), high = std::max(a, b);
+        Transaction tx(conn);
+        // Two senders opening the same pair at once: the unique key makes one insert win and the
+        // other ignore; both then read the one row.
+        Stmt insert = Prepare(conn,
+                              "INSERT IGNORE INTO conversations (kind, direct_low, direct_high, "
+                              "member_count, created_at_ms) VALUES ('direct', ?, ?, 2, ?)");
+        insert->setUInt64(1, low);
+        insert->setUInt64(2, high);
+        insert->setInt64(3, now_ms);
+        insert->executeUpdate();
+        auto c =
+            QueryConversation(conn, a, "WHERE c.direct_low = ? AND c.direct_high = ?", low, high);
+        if (!c) return absl::InternalError("direct conversation vanished while being opened");
+        for (uint64_t user : {low, high}) {
+          Stmt member = Prepare(conn,
+                                "INSERT IGNORE INTO conversation_members (conversation_id, "
+                                "user_id, role, joined_at_ms) VALUES (?, ?, 'member', ?)");
+          member->setUInt64(1, c->id);
+          member->setUInt64(2, user);
+          member->setInt64(3, now_ms);
+          member->executeUpdate();
+        }
+        tx.Commit();
+        c->is_member = true;
+        return *c;
+      });
 }
 
 absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ConversationsOf(
     uint64_t user_id) {
-  // Every user belongs to the lobby; room membership arrives with user-created rooms.
-  return pool_.Run("list conversations",
+  return pool_.Run(
+      "list conversations",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
+        Stmt q = Prepare(
+            conn,
+            "SELECT c.id, c.kind, COALESCE(c.name, ''), c.last_seq, COALESCE(c.topic, ''), "
+            "COALESCE(c.owner_id, 0), COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
+            "c.last_msg_no, c.member_count, 1, "
+            "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL "
+            "FROM conversations c "
+            "LEFT JOIN read_markers r ON r.user_id = ? AND r.conversation_id = c.id "
+            "LEFT JOIN read_markers p ON c.kind = 'direct' AND p.conversation_id = c.id AND "
+            "  p.user_id = IF(c.direct_low = ?, c.direct_high, c.direct_low) "
+            "WHERE c.name_key <=> 'lobby' OR c.id IN "
+            "  (SELECT conversation_id FROM conversation_members WHERE user_id = ?) "
+            "ORDER BY (c.name_key <=> 'lobby') DESC, c.id");
+        q->setUInt64(1, user_id);
+        q->setUInt64(2, user_id);
+        q->setUInt64(3, user_id);
+        Rows rows(q->executeQuery());
+        std::vector<ConversationRecord> out;
+        while (rows->next()) {
+          ConversationRecord& c = out.emplace_back(ReadConversation(*rows));
+          c.last_read_seq = rows->getUInt64(12);
+          c.read_msg_no = rows->getUInt64(13);
+          c.peer_read_seq = rows->getUInt64(14);
+          if (c.is_lobby() && rows->getBoolean(15)) {
+            // A newcomer to the lobby starts with it read, not with its whole history unread.
+            AdvanceReadMarker(conn, user_id, c.id, {c.latest_seq, c.last_msg_no});
+            c.last_read_seq = c.latest_seq;
+            c.read_msg_no = c.last_msg_no;
+          }
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::RoomsOf(uint64_t user_id) {
+  return pool_.Run("list rooms of user",
                    [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
-                     std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(
-                         std::string(kConversationColumns) +
-                         "FROM conversations WHERE kind = 'room' AND name = 'lobby'"));
-                     std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+                     Stmt q = Prepare(conn, std::string(kConversationColumns) +
+                                                "WHERE c.kind = 'room' AND (c.name_key <=> "
+                                                "'lobby' OR m.user_id IS NOT NULL) "
+                                                "ORDER BY (c.name_key <=> 'lobby') DESC, c.id");
+                     q->setUInt64(1, user_id);
+                     Rows rows(q->executeQuery());
                      std::vector<ConversationRecord> out;
                      while (rows->next()) out.push_back(ReadConversation(*rows));
                      return out;
@@ -83,93 +320,105 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
 
 absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
   return pool_.Run("append message", [&](sql::Connection& conn) -> absl::StatusOr<AppendResult> {
-    conn.setAutoCommit(false);
+    const bool is_message = m.type == kTypeMessage;
     // Two attempts: a concurrent replay of the same client_msg_id may commit between our dedupe
     // check and our insert; the insert then fails on the unique key and the second check finds it.
     for (int attempt = 0; attempt < 2; ++attempt) {
-      if (auto previous = FindPrevious(conn, m)) {
-        conn.commit();
-        conn.setAutoCommit(true);
+      Transaction tx(conn);
+      if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
         return AppendResult{*previous, true};
       }
-      std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
-          "UPDATE conversations SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE id = ?"));
-      bump->setUInt64(1, m.conversation_id);
-      if (bump->executeUpdate() != 1) {
-        conn.rollback();
-        conn.setAutoCommit(true);
-        return absl::NotFoundError("conversation " + std::to_string(m.conversation_id) +
-                                   " does not exist");
+      auto at = NextPosition(conn, m.conversation_id, is_message);
+      if (!at.ok()) return at.status();
+      if (!is_message) {
+        // The target, locked: it must still be the sender's live message.
+        Stmt q = Prepare(conn,
+                         "SELECT sender_id, type, deleted FROM messages "
+                         "WHERE conversation_id = ? AND seq = ? FOR UPDATE");
+        q->setUInt64(1, m.conversation_id);
+        q->setUInt64(2, m.target_seq);
+        Rows row(q->executeQuery());
+        if (!row->next() || row->getUInt64(1) != m.sender_id || row->getString(2) != kTypeMessage) {
+          return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
+                                               " cannot be changed");
+        }
+        if (row->getBoolean(3)) {
+          return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
+                                               " was deleted");
+        }
       }
-      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-      uint64_t seq = 0;
-      {
-        std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-        row->next();
-        seq = row->getUInt64(1);
-      }
-      std::unique_ptr<sql::PreparedStatement> insert(conn.prepareStatement(
-          "INSERT INTO messages (conversation_id, seq, sender_id, sender, client_msg_id, body, "
-          "sent_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"));
-      insert->setUInt64(1, m.conversation_id);
-      insert->setUInt64(2, seq);
-      insert->setUInt64(3, m.sender_id);
-      insert->setString(4, m.sender);
-      insert->setString(5, m.client_msg_id);
-      insert->setString(6, m.text);
-      insert->setInt64(7, m.sent_at_ms);
+      EntryRow entry{.conversation_id = m.conversation_id,
+                     .at = *at,
+                     .sender_id = m.sender_id,
+                     .sender = m.sender,
+                     .client_msg_id = m.client_msg_id,
+                     .type = m.type,
+                     .body = m.text,
+                     .target_seq = m.target_seq,
+                     .sent_at_ms = m.sent_at_ms};
+      uint64_t id = 0;
       try {
-        insert->executeUpdate();
+        id = InsertEntry(conn, entry);
       } catch (const sql::SQLException& e) {
         if (e.getErrorCode() != kErDupEntry || attempt > 0) throw;
-        conn.rollback();
-        continue;
+        continue;  // the transaction rolls back
       }
-      uint64_t id = 0;
-      {
-        std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-        row->next();
-        id = row->getUInt64(1);
+      if (m.type == kTypeEdited || m.type == kTypeDeleted) {
+        Stmt change =
+            Prepare(conn, m.type == kTypeEdited ? "UPDATE messages SET body = ?, edited_at_ms = ? "
+                                                  "WHERE conversation_id = ? AND seq = ?"
+                                                : "UPDATE messages SET body = ?, deleted = 1 "
+                                                  "WHERE conversation_id = ? AND seq = ?");
+        int i = 1;
+        change->setString(i++, m.text);
+        if (m.type == kTypeEdited) change->setInt64(i++, m.sent_at_ms);
+        change->setUInt64(i++, m.conversation_id);
+        change->setUInt64(i++, m.target_seq);
+        change->executeUpdate();
       }
-      conn.commit();
-      conn.setAutoCommit(true);
+      // Writing in a conversation means having read it up to there.
+      if (is_message) AdvanceReadMarker(conn, m.sender_id, m.conversation_id, *at);
+      tx.Commit();
       AppendResult result;
       result.ack.set_conversation_id(m.conversation_id);
-      result.ack.set_seq(seq);
+      result.ack.set_seq(at->seq);
       result.ack.set_message_id(id);
       result.ack.set_sent_at_ms(m.sent_at_ms);
       return result;
     }
-    conn.rollback();
-    conn.setAutoCommit(true);
     return absl::AbortedError("message could not be stored, try again");
   });
 }
 
+absl::StatusOr<std::optional<v1::ChatMessage>> MysqlMessageStore::FindMessage(
+    uint64_t conversation_id, uint64_t seq) {
+  return pool_.Run(
+      "find message", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<v1::ChatMessage>> {
+        Stmt q =
+            Prepare(conn, std::string(kEntryColumns) + "WHERE conversation_id = ? AND seq = ?");
+        q->setUInt64(1, conversation_id);
+        q->setUInt64(2, seq);
+        Rows row(q->executeQuery());
+        if (!row->next()) return std::nullopt;
+        return ReadEntry(*row, conversation_id);
+      });
+}
+
 namespace {
 
-// Messages of one conversation in a seq range, in the order the query gives.
-absl::StatusOr<std::vector<v1::ChatMessage>> ReadMessages(MysqlPool& pool, const char* what,
-                                                          const char* sql, uint64_t conversation_id,
-                                                          uint64_t seq, uint32_t limit) {
+// Entries of one conversation in a seq range, in the order the query gives.
+absl::StatusOr<std::vector<v1::ChatMessage>> ReadEntries(MysqlPool& pool, const char* what,
+                                                         const std::string& where,
+                                                         uint64_t conversation_id, uint64_t seq,
+                                                         uint32_t limit) {
   return pool.Run(what, [&](sql::Connection& conn) -> absl::StatusOr<std::vector<v1::ChatMessage>> {
-    std::unique_ptr<sql::PreparedStatement> query(conn.prepareStatement(sql));
+    Stmt query = Prepare(conn, std::string(kEntryColumns) + where);
     query->setUInt64(1, conversation_id);
     query->setUInt64(2, seq);
     query->setUInt(3, limit);
-    std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+    Rows rows(query->executeQuery());
     std::vector<v1::ChatMessage> out;
-    while (rows->next()) {
-      v1::ChatMessage& m = out.emplace_back();
-      m.set_conversation_id(conversation_id);
-      m.set_seq(rows->getUInt64(1));
-      m.set_message_id(rows->getUInt64(2));
-      m.set_sender_id(rows->getUInt64(3));
-      m.set_sender(rows->getString(4));
-      m.set_client_msg_id(rows->getString(5));
-      m.set_text(rows->getString(6));
-      m.set_sent_at_ms(rows->getInt64(7));
-    }
+    while (rows->next()) out.push_back(ReadEntry(*rows, conversation_id));
     return out;
   });
 }
@@ -179,19 +428,292 @@ absl::StatusOr<std::vector<v1::ChatMessage>> ReadMessages(MysqlPool& pool, const
 // Both are range scans of the primary key (conversation_id, seq), at any conversation size.
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesAfter(
     uint64_t conversation_id, uint64_t after_seq, uint32_t limit) {
-  return ReadMessages(pool_, "messages after",
-                      "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms "
-                      "FROM messages WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
-                      conversation_id, after_seq, limit);
+  return ReadEntries(pool_, "messages after",
+                     "WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?", conversation_id,
+                     after_seq, limit);
 }
 
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesBefore(
     uint64_t conversation_id, uint64_t before_seq, uint32_t limit) {
-  return ReadMessages(pool_, "messages before",
-                      "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms "
-                      "FROM messages WHERE conversation_id = ? AND seq < ? "
-                      "ORDER BY seq DESC LIMIT ?",
-                      conversation_id, before_seq, limit);
+  return ReadEntries(pool_, "messages before",
+                     "WHERE conversation_id = ? AND seq < ? AND type NOT IN ('message_edited', "
+                     "'message_deleted') ORDER BY seq DESC LIMIT ?",
+                     conversation_id, before_seq, limit);
+}
+
+absl::StatusOr<ReadState> MysqlMessageStore::MarkRead(uint64_t user_id, uint64_t conversation_id,
+                                                      uint64_t seq) {
+  return pool_.Run("mark read", [&](sql::Connection& conn) -> absl::StatusOr<ReadState> {
+    Position latest;
+    {
+      Stmt q = Prepare(conn, "SELECT last_seq, last_msg_no FROM conversations WHERE id = ?");
+      q->setUInt64(1, conversation_id);
+      Rows row(q->executeQuery());
+      if (!row->next())
+        return absl::NotFoundError("no conversation " + std::to_string(conversation_id));
+      latest = {row->getUInt64(1), row->getUInt64(2)};
+    }
+    Position target{std::min(seq, latest.seq), 0};
+    if (target.seq == latest.seq) {
+      target.msg_no = latest.msg_no;
+    } else if (target.seq > 0) {
+      Stmt q = Prepare(conn, "SELECT msg_no FROM messages WHERE conversation_id = ? AND seq = ?");
+      q->setUInt64(1, conversation_id);
+      q->setUInt64(2, target.seq);
+      Rows row(q->executeQuery());
+      if (row->next()) target.msg_no = row->getUInt64(1);
+    }
+    auto before = ReadMarker(conn, user_id, conversation_id);
+    AdvanceReadMarker(conn, user_id, conversation_id, target);
+    Position now = ReadMarker(conn, user_id, conversation_id).value_or(target);
+    ReadState state;
+    state.last_read_seq = now.seq;
+    state.unread = latest.msg_no > now.msg_no ? latest.msg_no - now.msg_no : 0;
+    state.moved = now.seq > (before ? before->seq : 0);
+    return state;
+  });
+}
+
+absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& room) {
+  return pool_.Run("create room", [&](sql::Connection& conn) -> absl::StatusOr<RoomChangeResult> {
+    EnsureEventCounters(conn, {room.owner_id});
+    Transaction tx(conn);
+    Stmt insert = Prepare(conn,
+                          "INSERT INTO conversations (kind, name, name_key, topic, owner_id, "
+                          "last_seq, last_msg_no, member_count, created_at_ms) "
+                          "VALUES ('room', ?, ?, NULLIF(?, ''), ?, 1, 0, 1, ?)");
+    insert->setString(1, room.name);
+    insert->setString(2, room.name_key);
+    insert->setString(3, room.topic);
+    insert->setUInt64(4, room.owner_id);
+    insert->setInt64(5, room.now_ms);
+    try {
+      insert->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("room name taken");
+      throw;
+    }
+    uint64_t id = 0;
+    {
+      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+      Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+      row->next();
+      id = row->getUInt64(1);
+    }
+    Stmt member = Prepare(conn,
+                          "INSERT INTO conversation_members (conversation_id, user_id, role, "
+                          "joined_at_ms) VALUES (?, ?, 'owner', ?)");
+    member->setUInt64(1, id);
+    member->setUInt64(2, room.owner_id);
+    member->setInt64(3, room.now_ms);
+    member->executeUpdate();
+    EntryRow entry{.conversation_id = id,
+                   .at = {1, 0},
+                   .sender_id = room.owner_id,
+                   .sender = room.owner,
+                   .client_msg_id = "room:" + std::to_string(id) + ":1",
+                   .type = kTypeRoomCreated,
+                   .body = room.name,
+                   .sent_at_ms = room.now_ms};
+    uint64_t message_id = InsertEntry(conn, entry);
+    AdvanceReadMarker(conn, room.owner_id, id, entry.at);
+    v1::UserEvent joined;
+    joined.mutable_room()->set_type("joined");
+    joined.mutable_room()->set_conversation_id(id);
+    joined.mutable_room()->set_room(room.name);
+    joined.mutable_room()->set_seq(1);
+    RoomChangeResult result;
+    result.events.push_back(AppendUserEvent(conn, room.owner_id, std::move(joined), room.now_ms));
+    result.room = *QueryConversation(conn, room.owner_id, "WHERE c.id = ?", id);
+    tx.Commit();
+    v1::ChatMessage& out = result.entry.emplace();
+    out.set_conversation_id(id);
+    out.set_seq(1);
+    out.set_message_id(message_id);
+    out.set_sender_id(room.owner_id);
+    out.set_sender(room.owner);
+    out.set_text(room.name);
+    out.set_sent_at_ms(room.now_ms);
+    out.set_client_msg_id(entry.client_msg_id);
+    out.set_type(kTypeRoomCreated);
+    return result;
+  });
+}
+
+absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id, uint64_t actor,
+                                                               std::string_view actor_name,
+                                                               uint64_t target, int64_t now_ms,
+                                                               const DecideRoom& decide) {
+  return pool_.Run("change room", [&](sql::Connection& conn) -> absl::StatusOr<RoomChangeResult> {
+    std::vector<uint64_t> affected{actor};
+    if (target != 0) affected.push_back(target);
+    EnsureEventCounters(conn, affected);
+    Transaction tx(conn);
+    // Lock the room: every change to it (and every message in it) waits here.
+    auto room = QueryConversation(conn, actor, "WHERE c.id = ? FOR UPDATE", room_id);
+    if (!room || !room->is_room()) return absl::NotFoundError("no such room");
+    RoomState state;
+    state.room = *room;
+    auto role_of = [&](uint64_t user) -> std::optional<std::string> {
+      Stmt q = Prepare(conn,
+                       "SELECT role FROM conversation_members WHERE conversation_id = ? AND "
+                       "user_id = ?");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, user);
+      Rows row(q->executeQuery());
+      if (!row->next()) return std::nullopt;
+      return row->getString(1);
+    };
+    state.actor_role = role_of(actor);
+    if (target != 0) state.target_member = role_of(target).has_value();
+    {
+      Stmt q = Prepare(conn,
+                       "SELECT user_id FROM conversation_members WHERE conversation_id = ? AND "
+                       "user_id <> ? ORDER BY joined_at_ms, user_id LIMIT 1");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, actor);
+      Rows row(q->executeQuery());
+      if (row->next()) state.successor = row->getUInt64(1);
+    }
+    auto change = decide(state);
+    if (!change.ok()) return change.status();
+    RoomChangeResult result;
+    if (change->noop) {
+      result.room = *room;
+      return result;
+    }
+
+    auto remove = [&](uint64_t user) {
+      Stmt q = Prepare(
+          conn, "DELETE FROM conversation_members WHERE conversation_id = ? AND user_id = ?");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, user);
+      q->executeUpdate();
+      Stmt count = Prepare(conn,
+                           "UPDATE conversations SET member_count = member_count - 1 "
+                           "WHERE id = ? AND member_count > 0");
+      count->setUInt64(1, room_id);
+      count->executeUpdate();
+    };
+    if (change->add_actor) {
+      Stmt q = Prepare(conn,
+                       "INSERT INTO conversation_members (conversation_id, user_id, role, "
+                       "joined_at_ms) VALUES (?, ?, 'member', ?)");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, actor);
+      q->setInt64(3, now_ms);
+      q->executeUpdate();
+      Stmt count =
+          Prepare(conn, "UPDATE conversations SET member_count = member_count + 1 WHERE id = ?");
+      count->setUInt64(1, room_id);
+      count->executeUpdate();
+    }
+    if (change->remove_actor) remove(actor);
+    if (change->remove_target) remove(target);
+    if (change->new_owner) {
+      Stmt q = Prepare(conn, "UPDATE conversations SET owner_id = NULLIF(?, 0) WHERE id = ?");
+      q->setUInt64(1, *change->new_owner);
+      q->setUInt64(2, room_id);
+      q->executeUpdate();
+      Stmt role = Prepare(conn,
+                          "UPDATE conversation_members SET role = 'owner' "
+                          "WHERE conversation_id = ? AND user_id = ?");
+      role->setUInt64(1, room_id);
+      role->setUInt64(2, *change->new_owner);
+      role->executeUpdate();
+    }
+    if (change->topic) {
+      Stmt q = Prepare(conn, "UPDATE conversations SET topic = NULLIF(?, '') WHERE id = ?");
+      q->setString(1, *change->topic);
+      q->setUInt64(2, room_id);
+      q->executeUpdate();
+    }
+    if (change->name) {
+      Stmt q = Prepare(conn, "UPDATE conversations SET name = ?, name_key = ? WHERE id = ?");
+      q->setString(1, *change->name);
+      q->setString(2, change->name_key);
+      q->setUInt64(3, room_id);
+      try {
+        q->executeUpdate();
+      } catch (const sql::SQLException& e) {
+        if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("room name taken");
+        throw;
+      }
+    }
+
+    auto at = NextPosition(conn, room_id, false);
+    if (!at.ok()) return at.status();
+    EntryRow entry{
+        .conversation_id = room_id,
+        .at = *at,
+        .sender_id = actor,
+        .sender = std::string(actor_name),
+        .client_msg_id = "room:" + std::to_string(room_id) + ":" + std::to_string(at->seq),
+        .type = change->entry_type,
+        .body = change->entry_text,
+        .target_user_id = change->target_user_id,
+        .sent_at_ms = now_ms};
+    uint64_t message_id = InsertEntry(conn, entry);
+    // A new member starts with the room read: its history is there to scroll, not unread.
+    if (change->add_actor) AdvanceReadMarker(conn, actor, room_id, *at);
+    result.room = *QueryConversation(conn, actor, "WHERE c.id = ?", room_id);
+    for (auto& [recipient, event] : change->events) {
+      event.mutable_room()->set_seq(at->seq);
+      event.mutable_room()->set_room(result.room.name);
+      result.events.push_back(AppendUserEvent(conn, recipient, std::move(event), now_ms));
+    }
+    tx.Commit();
+    v1::ChatMessage& out = result.entry.emplace();
+    out.set_conversation_id(room_id);
+    out.set_seq(at->seq);
+    out.set_message_id(message_id);
+    out.set_sender_id(actor);
+    out.set_sender(std::string(actor_name));
+    out.set_text(change->entry_text);
+    out.set_sent_at_ms(now_ms);
+    out.set_client_msg_id(entry.client_msg_id);
+    out.set_type(change->entry_type);
+    out.set_target_user_id(change->target_user_id);
+    out.set_target_user(change->target_user);
+    return result;
+  });
+}
+
+absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ListRooms(
+    std::string_view prefix_key, uint32_t limit, uint64_t viewer) {
+  return pool_.Run("list rooms",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
+                     Stmt q = Prepare(conn, std::string(kConversationColumns) +
+                                                "WHERE c.kind = 'room' AND c.name_key LIKE ? "
+                                                "ORDER BY c.name_key LIMIT ?");
+                     q->setUInt64(1, viewer);
+                     q->setString(2, PrefixPattern(prefix_key));
+                     q->setUInt(3, limit);
+                     Rows rows(q->executeQuery());
+                     std::vector<ConversationRecord> out;
+                     while (rows->next()) out.push_back(ReadConversation(*rows));
+                     return out;
+                   });
+}
+
+absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t conversation_id,
+                                                                     uint32_t limit) {
+  return pool_.Run("room members",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::vector<MemberRecord>> {
+                     Stmt q = Prepare(conn,
+                                      "SELECT user_id, role, joined_at_ms FROM "
+                                      "conversation_members WHERE conversation_id = ? "
+                                      "ORDER BY role = 'owner' DESC, joined_at_ms, user_id "
+                                      "LIMIT ?");
+                     q->setUInt64(1, conversation_id);
+                     q->setUInt(2, limit);
+                     Rows rows(q->executeQuery());
+                     std::vector<MemberRecord> out;
+                     while (rows->next()) {
+                       out.push_back({rows->getUInt64(1), rows->getString(2), rows->getInt64(3)});
+                     }
+                     return out;
+                   });
 }
 
 }  // namespace natter::chat

@@ -1,4 +1,5 @@
-// MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql).
+// MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql and
+// 003_rooms_direct_reads.sql).
 #pragma once
 
 #include "common/mysql_pool.h"
@@ -10,16 +11,34 @@ class MysqlMessageStore final : public MessageStore {
  public:
   explicit MysqlMessageStore(MysqlPool& pool) : pool_(pool) {}
 
-  absl::StatusOr<std::optional<ConversationRecord>> FindRoom(std::string_view name) override;
-  absl::StatusOr<std::optional<ConversationRecord>> FindConversation(uint64_t id) override;
+  absl::StatusOr<std::optional<ConversationRecord>> FindRoom(std::string_view name_key,
+                                                             uint64_t viewer) override;
+  absl::StatusOr<std::optional<ConversationRecord>> FindConversation(uint64_t id,
+                                                                     uint64_t viewer) override;
+  absl::StatusOr<std::optional<ConversationRecord>> FindDirect(uint64_t a, uint64_t b) override;
+  absl::StatusOr<ConversationRecord> OpenDirect(uint64_t a, uint64_t b, int64_t now_ms) override;
   absl::StatusOr<std::vector<ConversationRecord>> ConversationsOf(uint64_t user_id) override;
   absl::StatusOr<AppendResult> Append(const NewMessage& message) override;
+  absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
+                                                             uint64_t seq) override;
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
                                                               uint64_t before_seq,
                                                               uint32_t limit) override;
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesAfter(uint64_t conversation_id,
                                                              uint64_t after_seq,
                                                              uint32_t limit) override;
+  absl::StatusOr<ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
+                                     uint64_t seq) override;
+  absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) override;
+  absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
+                                              std::string_view actor_name, uint64_t target,
+                                              int64_t now_ms, const DecideRoom& decide) override;
+  absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
+                                                            uint32_t limit,
+                                                            uint64_t viewer) override;
+  absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
+                                                    uint32_t limit) override;
+  absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) override;
 
  private:
   MysqlPool& pool_;

@@ -110,6 +110,11 @@ class FakeFriendStore final : public chat::FriendStore {
     return ids;
   }
 
+  absl::StatusOr<bool> AreFriends(uint64_t a, uint64_t b) override {
+    std::lock_guard lock(mu_);
+    return friends_.contains({a, b});
+  }
+
   absl::StatusOr<bool> EitherBlocked(uint64_t a, uint64_t b) override {
     std::lock_guard lock(mu_);
     return blocks_.contains({a, b}) || blocks_.contains({b, a});

@@ -1,8 +1,9 @@
-// FakeMessageStore: natter::chat's message store in memory. The store
-// keeps MysqlMessageStore's semantics: the "lobby" room exists with id 1; seqs are dense per
-// conversation and start at 1; (sender_id, client_msg_id) is unique across all conversations and a
-// replay returns the original ack with duplicate = true; MessagesAfter is ordered by seq and
-// limited; ConversationsOf lists the lobby. Every call is atomic under one mutex, like the MySQL
+// FakeMessageStore: natter::chat's message store in memory, with MysqlMessageStore's semantics:
+// the "lobby" room exists with id 1 and has everyone; seqs are dense per conversation and start at
+// 1; (sender_id, client_msg_id) is unique across all conversations and a replay returns the
+// original ack with duplicate = true; a message moves its sender's read marker; an edit or deletion
+// changes its target atomically with its own entry; room changes go through the decide callback
+// and append their entry and user events. Every call is atomic under one mutex, like the MySQL
 // transaction.
 #pragma once
 
@@ -11,6 +12,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -18,7 +20,6 @@
 
 #include "absl/base/thread_annotations.h"
 #include "fakes/failure_injector.h"
-#include "fakes/fake_event_publisher.h"
 #include "message_store.h"
 
 namespace natter::fakes {
@@ -29,30 +30,87 @@ class FakeMessageStore final : public chat::MessageStore {
 
   FakeMessageStore() { AddConversation("room", "lobby"); }
 
-  absl::StatusOr<std::optional<chat::ConversationRecord>> FindRoom(std::string_view name) override {
+  absl::StatusOr<std::optional<chat::ConversationRecord>> FindRoom(std::string_view name_key,
+                                                                   uint64_t viewer) override {
     if (auto s = failures_.Take("FindRoom"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     for (const auto& [id, c] : conversations_) {
-      if (c.kind == "room" && c.name == name) return c;
+      if (c.is_room() && keys_.at(id) == name_key) return ViewLocked(c, viewer);
     }
     return std::nullopt;
   }
 
-  absl::StatusOr<std::optional<chat::ConversationRecord>> FindConversation(uint64_t id) override {
+  absl::StatusOr<std::optional<chat::ConversationRecord>> FindConversation(
+      uint64_t id, uint64_t viewer) override {
     if (auto s = failures_.Take("FindConversation"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     auto it = conversations_.find(id);
     if (it == conversations_.end()) return std::nullopt;
-    return it->second;
+    return ViewLocked(it->second, viewer);
   }
 
-  absl::StatusOr<std::vector<chat::ConversationRecord>> ConversationsOf(uint64_t user_id) override {
+  absl::StatusOr<std::optional<chat::ConversationRecord>> FindDirect(uint64_t a,
+                                                                     uint64_t b) override {
+    if (auto s = failures_.Take("FindDirect"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, c] : conversations_) {
+      if (c.is_direct() && c.direct_low == std::min(a, b) && c.direct_high == std::max(a, b)) {
+        return ViewLocked(c, a);
+      }
+    }
+    return std::nullopt;
+  }
+
+  absl::StatusOr<chat::ConversationRecord> OpenDirect(uint64_t a, uint64_t b,
+                                                      int64_t now_ms) override {
+    if (auto s = failures_.Take("OpenDirect"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, c] : conversations_) {
+      if (c.is_direct() && c.direct_low == std::min(a, b) && c.direct_high == std::max(a, b)) {
+        return ViewLocked(c, a);
+      }
+    }
+    uint64_t id = AddLocked("direct", "", "");
+    chat::ConversationRecord& c = conversations_[id];
+    c.direct_low = std::min(a, b);
+    c.direct_high = std::max(a, b);
+    c.member_count = 2;
+    members_[id][a] = {a, "member", now_ms};
+    members_[id][b] = {b, "member", now_ms};
+    return ViewLocked(c, a);
+  }
+
+  absl::StatusOr<std::vector<chat::ConversationRecord>> ConversationsOf(
+      uint64_t user_id) override {
     if (auto s = failures_.Take("ConversationsOf"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    // Like MysqlMessageStore: every user belongs to the lobby, and only to it for now.
     std::vector<chat::ConversationRecord> out;
     for (const auto& [id, c] : conversations_) {
-      if (c.kind == "room" && c.name == "lobby") out.push_back(c);
+      if (!c.is_lobby() && !members_[id].contains(user_id)) continue;
+      if (c.is_lobby() && !markers_.contains({user_id, id})) {
+        markers_[{user_id, id}] = {c.latest_seq, c.last_msg_no};
+      }
+      chat::ConversationRecord view = ViewLocked(c, user_id);
+      if (auto m = markers_.find({user_id, id}); m != markers_.end()) {
+        view.last_read_seq = m->second.first;
+        view.read_msg_no = m->second.second;
+      }
+      if (c.is_direct()) {
+        if (auto p = markers_.find({c.PeerOf(user_id), id}); p != markers_.end()) {
+          view.peer_read_seq = p->second.first;
+        }
+      }
+      out.push_back(std::move(view));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<chat::ConversationRecord>> RoomsOf(uint64_t user_id) override {
+    if (auto s = failures_.Take("RoomsOf"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<chat::ConversationRecord> out;
+    for (const auto& [id, c] : conversations_) {
+      if (c.is_room() && (c.is_lobby() || members_[id].contains(user_id))) out.push_back(c);
     }
     return out;
   }
@@ -71,24 +129,57 @@ class FakeMessageStore final : public chat::MessageStore {
       return absl::NotFoundError("conversation " + std::to_string(m.conversation_id) +
                                  " does not exist");
     }
-    uint64_t seq = ++conversation->second.latest_seq;
-    v1::ChatMessage& stored = messages_[m.conversation_id].emplace_back();
-    stored.set_conversation_id(m.conversation_id);
-    stored.set_seq(seq);
-    stored.set_message_id(next_message_id_++);
-    stored.set_sender_id(m.sender_id);
-    stored.set_sender(m.sender);
-    stored.set_client_msg_id(m.client_msg_id);
-    stored.set_text(m.text);
-    stored.set_sent_at_ms(m.sent_at_ms);
-
+    const bool is_message = m.type == chat::kTypeMessage;
+    v1::ChatMessage* target = nullptr;
+    if (!is_message) {
+      auto& all = entries_[m.conversation_id];
+      if (m.target_seq == 0 || m.target_seq > all.size() ||
+          all[m.target_seq - 1].message.sender_id() != m.sender_id ||
+          all[m.target_seq - 1].message.type() != chat::kTypeMessage) {
+        return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
+                                             " cannot be changed");
+      }
+      target = &all[m.target_seq - 1].message;
+      if (target->deleted()) {
+        return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
+                                             " was deleted");
+      }
+    }
+    chat::ConversationRecord& c = conversation->second;
+    v1::ChatMessage entry;
+    entry.set_sender_id(m.sender_id);
+    entry.set_sender(m.sender);
+    entry.set_client_msg_id(m.client_msg_id);
+    entry.set_text(m.text);
+    entry.set_sent_at_ms(m.sent_at_ms);
+    entry.set_type(m.type);
+    entry.set_target_seq(m.target_seq);
+    AppendLocked(c, std::move(entry), is_message);
+    if (target != nullptr) {
+      // The vector may have grown: find the target again.
+      target = &entries_[c.id][m.target_seq - 1].message;
+      target->set_text(m.text);
+      if (m.type == chat::kTypeEdited) target->set_edited_at_ms(m.sent_at_ms);
+      if (m.type == chat::kTypeDeleted) target->set_deleted(true);
+    }
+    if (is_message) AdvanceLocked(m.sender_id, c.id, c.latest_seq);
+    const v1::ChatMessage& stored = entries_[c.id].back().message;
     chat::AppendResult result;
-    result.ack.set_conversation_id(m.conversation_id);
-    result.ack.set_seq(seq);
+    result.ack.set_conversation_id(c.id);
+    result.ack.set_seq(stored.seq());
     result.ack.set_message_id(stored.message_id());
     result.ack.set_sent_at_ms(m.sent_at_ms);
     acks_.emplace(std::make_pair(m.sender_id, m.client_msg_id), result.ack);
     return result;
+  }
+
+  absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
+                                                             uint64_t seq) override {
+    if (auto s = failures_.Take("FindMessage"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    const auto& all = entries_[conversation_id];
+    if (seq == 0 || seq > all.size()) return std::nullopt;
+    return all[seq - 1].message;
   }
 
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
@@ -97,9 +188,11 @@ class FakeMessageStore final : public chat::MessageStore {
     if (auto s = failures_.Take("MessagesBefore"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     std::vector<v1::ChatMessage> out;
-    const auto& all = messages_[conversation_id];
+    const auto& all = entries_[conversation_id];
     for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
-      if (it->seq() < before_seq) out.push_back(*it);
+      const std::string& type = it->message.type();
+      if (type == chat::kTypeEdited || type == chat::kTypeDeleted) continue;
+      if (it->message.seq() < before_seq) out.push_back(it->message);
     }
     return out;
   }
@@ -111,14 +204,153 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     last_messages_after_limit_ = limit;
     std::vector<v1::ChatMessage> out;
-    auto it = messages_.find(conversation_id);
-    if (it == messages_.end()) return out;
     // Stored in seq order, seq n at index n - 1.
-    const auto& all = it->second;
+    const auto& all = entries_[conversation_id];
     for (size_t i = std::min<uint64_t>(after_seq, all.size()); i < all.size() && out.size() < limit;
          ++i) {
-      out.push_back(all[i]);
+      out.push_back(all[i].message);
     }
+    return out;
+  }
+
+  absl::StatusOr<chat::ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
+                                           uint64_t seq) override {
+    if (auto s = failures_.Take("MarkRead"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = conversations_.find(conversation_id);
+    if (it == conversations_.end()) return absl::NotFoundError("no conversation");
+    uint64_t before = 0;
+    if (auto m = markers_.find({user_id, conversation_id}); m != markers_.end()) {
+      before = m->second.first;
+    }
+    AdvanceLocked(user_id, conversation_id, std::min(seq, it->second.latest_seq));
+    const auto& now = markers_[{user_id, conversation_id}];
+    chat::ReadState state;
+    state.last_read_seq = now.first;
+    state.unread = it->second.last_msg_no - now.second;
+    state.moved = now.first > before;
+    return state;
+  }
+
+  absl::StatusOr<chat::RoomChangeResult> CreateRoom(const chat::NewRoom& room) override {
+    if (auto s = failures_.Take("CreateRoom"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    for (const auto& [id, key] : keys_) {
+      if (key == room.name_key) return absl::AlreadyExistsError("room name taken");
+    }
+    uint64_t id = AddLocked("room", room.name, room.name_key);
+    chat::ConversationRecord& c = conversations_[id];
+    c.topic = room.topic;
+    c.owner_id = room.owner_id;
+    c.member_count = 1;
+    members_[id][room.owner_id] = {room.owner_id, "owner", room.now_ms};
+    chat::RoomChangeResult result;
+    result.entry = AppendRoomEntryLocked(c, room.owner_id, room.owner, chat::kTypeRoomCreated,
+                                         room.name, 0, "", room.now_ms);
+    AdvanceLocked(room.owner_id, id, c.latest_seq);
+    v1::UserEvent joined;
+    joined.mutable_room()->set_type("joined");
+    joined.mutable_room()->set_conversation_id(id);
+    joined.mutable_room()->set_room(room.name);
+    joined.mutable_room()->set_seq(c.latest_seq);
+    result.events.push_back(AddUserEventLocked(room.owner_id, std::move(joined), room.now_ms));
+    result.room = ViewLocked(c, room.owner_id);
+    return result;
+  }
+
+  absl::StatusOr<chat::RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
+                                                    std::string_view actor_name, uint64_t target,
+                                                    int64_t now_ms,
+                                                    const DecideRoom& decide) override {
+    if (auto s = failures_.Take("ChangeRoom"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = conversations_.find(room_id);
+    if (it == conversations_.end() || !it->second.is_room()) {
+      return absl::NotFoundError("no such room");
+    }
+    chat::ConversationRecord& c = it->second;
+    auto& members = members_[room_id];
+    chat::RoomState state;
+    state.room = ViewLocked(c, actor);
+    if (auto m = members.find(actor); m != members.end()) state.actor_role = m->second.role;
+    state.target_member = target != 0 && members.contains(target);
+    const chat::MemberRecord* oldest = nullptr;
+    for (const auto& [user, m] : members) {
+      if (user == actor) continue;
+      if (!oldest || m.joined_at_ms < oldest->joined_at_ms) oldest = &m;
+    }
+    if (oldest) state.successor = oldest->user_id;
+    auto change = decide(state);
+    if (!change.ok()) return change.status();
+    chat::RoomChangeResult result;
+    if (change->noop) {
+      result.room = state.room;
+      return result;
+    }
+    if (change->name) {
+      for (const auto& [id, key] : keys_) {
+        if (id != room_id && key == change->name_key) {
+          return absl::AlreadyExistsError("room name taken");
+        }
+      }
+      c.name = *change->name;
+      keys_[room_id] = change->name_key;
+    }
+    if (change->add_actor) {
+      members[actor] = {actor, "member", now_ms};
+      ++c.member_count;
+    }
+    if (change->remove_actor && members.erase(actor)) --c.member_count;
+    if (change->remove_target && members.erase(target)) --c.member_count;
+    if (change->new_owner) {
+      c.owner_id = *change->new_owner;
+      if (auto m = members.find(c.owner_id); m != members.end()) m->second.role = "owner";
+    }
+    if (change->topic) c.topic = *change->topic;
+    result.entry =
+        AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
+                              change->entry_text, change->target_user_id, change->target_user,
+                              now_ms);
+    if (change->add_actor) AdvanceLocked(actor, room_id, c.latest_seq);
+    for (auto& [recipient, event] : change->events) {
+      event.mutable_room()->set_seq(c.latest_seq);
+      event.mutable_room()->set_room(c.name);
+      result.events.push_back(AddUserEventLocked(recipient, std::move(event), now_ms));
+    }
+    result.room = ViewLocked(c, actor);
+    return result;
+  }
+
+  absl::StatusOr<std::vector<chat::ConversationRecord>> ListRooms(std::string_view prefix_key,
+                                                                  uint32_t limit,
+                                                                  uint64_t viewer) override {
+    if (auto s = failures_.Take("ListRooms"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::map<std::string, chat::ConversationRecord> by_key;
+    for (const auto& [id, c] : conversations_) {
+      if (c.is_room() && keys_[id].starts_with(prefix_key)) {
+        by_key.emplace(keys_[id], ViewLocked(c, viewer));
+      }
+    }
+    std::vector<chat::ConversationRecord> out;
+    for (auto& [_, c] : by_key) {
+      if (out.size() == limit) break;
+      out.push_back(std::move(c));
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<chat::MemberRecord>> Members(uint64_t conversation_id,
+                                                          uint32_t limit) override {
+    if (auto s = failures_.Take("Members"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<chat::MemberRecord> out;
+    for (const auto& [_, m] : members_[conversation_id]) out.push_back(m);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::tuple(a.role != "owner", a.joined_at_ms, a.user_id) <
+             std::tuple(b.role != "owner", b.joined_at_ms, b.user_id);
+    });
+    if (out.size() > limit) out.resize(limit);
     return out;
   }
 
@@ -126,17 +358,31 @@ class FakeMessageStore final : public chat::MessageStore {
   void FailNext(absl::Status status, std::string method = "") {
     failures_.FailNext(std::move(status), std::move(method));
   }
-  // Adds a conversation ("room" or "direct") and returns its id.
+  // Adds a conversation ("room" or "direct") and returns its id. A room other than the lobby has
+  // no members until AddMember.
   uint64_t AddConversation(std::string kind, std::string name) {
     std::lock_guard lock(mu_);
-    uint64_t id = next_conversation_id_++;
-    conversations_[id] = chat::ConversationRecord{id, std::move(kind), std::move(name), 0};
-    return id;
+    return AddLocked(std::move(kind), name, name);
+  }
+  void AddMember(uint64_t conversation_id, uint64_t user_id, std::string role = "member") {
+    std::lock_guard lock(mu_);
+    members_[conversation_id][user_id] = {user_id, role, 0};
+    auto& c = conversations_[conversation_id];
+    c.member_count = static_cast<uint32_t>(members_[conversation_id].size());
+    if (role == "owner") c.owner_id = user_id;
   }
   std::vector<v1::ChatMessage> Messages(uint64_t conversation_id) const {
     std::lock_guard lock(mu_);
-    auto it = messages_.find(conversation_id);
-    return it == messages_.end() ? std::vector<v1::ChatMessage>{} : it->second;
+    std::vector<v1::ChatMessage> out;
+    if (auto it = entries_.find(conversation_id); it != entries_.end()) {
+      for (const auto& e : it->second) out.push_back(e.message);
+    }
+    return out;
+  }
+  // Durable user events the store recorded (room membership), in order.
+  std::vector<chat::StoredUserEvent> UserEvents() const {
+    std::lock_guard lock(mu_);
+    return user_events_;
   }
   int append_calls() const {
     std::lock_guard lock(mu_);
@@ -148,13 +394,87 @@ class FakeMessageStore final : public chat::MessageStore {
   }
 
  private:
+  struct Entry {
+    v1::ChatMessage message;
+    uint64_t msg_no = 0;
+  };
+
+  uint64_t AddLocked(std::string kind, std::string name, std::string key)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    uint64_t id = next_conversation_id_++;
+    chat::ConversationRecord c;
+    c.id = id;
+    c.kind = std::move(kind);
+    c.name = std::move(name);
+    conversations_[id] = std::move(c);
+    keys_[id] = std::move(key);
+    return id;
+  }
+
+  chat::ConversationRecord ViewLocked(const chat::ConversationRecord& c, uint64_t viewer)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    chat::ConversationRecord view = c;
+    view.is_member = c.is_lobby() || members_[c.id].contains(viewer);
+    return view;
+  }
+
+  void AppendLocked(chat::ConversationRecord& c, v1::ChatMessage entry, bool is_message)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    entry.set_conversation_id(c.id);
+    entry.set_seq(++c.latest_seq);
+    entry.set_message_id(next_message_id_++);
+    if (is_message) ++c.last_msg_no;
+    entries_[c.id].push_back({std::move(entry), c.last_msg_no});
+  }
+
+  v1::ChatMessage AppendRoomEntryLocked(chat::ConversationRecord& c, uint64_t actor,
+                                        std::string actor_name, std::string type,
+                                        std::string text, uint64_t target_user_id,
+                                        std::string target_user, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    v1::ChatMessage entry;
+    entry.set_sender_id(actor);
+    entry.set_sender(std::move(actor_name));
+    entry.set_type(std::move(type));
+    entry.set_text(std::move(text));
+    entry.set_target_user_id(target_user_id);
+    entry.set_target_user(std::move(target_user));
+    entry.set_sent_at_ms(now_ms);
+    entry.set_client_msg_id("room:" + std::to_string(c.id) + ":" +
+                            std::to_string(c.latest_seq + 1));
+    AppendLocked(c, entry, false);
+    return entries_[c.id].back().message;
+  }
+
+  void AdvanceLocked(uint64_t user_id, uint64_t conversation_id, uint64_t seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    uint64_t msg_no = seq == 0 ? 0 : entries_[conversation_id][seq - 1].msg_no;
+    auto& marker = markers_[{user_id, conversation_id}];
+    if (seq > marker.first || (seq == 0 && marker.first == 0)) marker = {seq, msg_no};
+  }
+
+  chat::StoredUserEvent AddUserEventLocked(uint64_t user_id, v1::UserEvent event, int64_t now_ms)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    event.set_seq(++user_event_seq_[user_id]);
+    event.set_at_ms(now_ms);
+    user_events_.push_back({user_id, event});
+    return user_events_.back();
+  }
+
   FailureInjector failures_;
   mutable std::mutex mu_;
   uint64_t next_conversation_id_ ABSL_GUARDED_BY(mu_) = kLobbyId;
   uint64_t next_message_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<uint64_t, chat::ConversationRecord> conversations_ ABSL_GUARDED_BY(mu_);
-  std::map<uint64_t, std::vector<v1::ChatMessage>> messages_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::string> keys_ ABSL_GUARDED_BY(mu_);  // room name keys
+  std::map<uint64_t, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, std::map<uint64_t, chat::MemberRecord>> members_ ABSL_GUARDED_BY(mu_);
+  // (user, conversation) -> (seq, msg_no)
+  std::map<std::pair<uint64_t, uint64_t>, std::pair<uint64_t, uint64_t>> markers_
+      ABSL_GUARDED_BY(mu_);
   std::map<std::pair<uint64_t, std::string>, v1::SendAck> acks_ ABSL_GUARDED_BY(mu_);
+  std::map<uint64_t, uint64_t> user_event_seq_ ABSL_GUARDED_BY(mu_);
+  std::vector<chat::StoredUserEvent> user_events_ ABSL_GUARDED_BY(mu_);
   int append_calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<uint32_t> last_messages_after_limit_ ABSL_GUARDED_BY(mu_);
 };

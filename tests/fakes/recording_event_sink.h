@@ -37,6 +37,18 @@ class RecordingEventSink final : public gateway::EventSink {
     ended_.push_back(ended);
   }
 
+  void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) override {
+    {
+      std::lock_guard lock(mu_);
+      memberships_.push_back(change);
+    }
+    Push(framed_event);
+  }
+
+  std::vector<v1::RoomMembership> memberships() const {
+    std::lock_guard lock(mu_);
+    return memberships_;
+  }
   std::vector<v1::SessionEnded> ended() const {
     std::lock_guard lock(mu_);
     return ended_;
@@ -67,6 +79,7 @@ class RecordingEventSink final : public gateway::EventSink {
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SessionEnded> ended_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::RoomMembership> memberships_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

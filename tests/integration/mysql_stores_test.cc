@@ -15,6 +15,7 @@
 #include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 #include "mysql_user_store.h"
+#include "room_rules.h"
 
 namespace natter {
 namespace {
@@ -36,7 +37,7 @@ class MysqlStoresTest : public ::testing::Test {
 
   static uint64_t LobbyId() {
     chat::MysqlMessageStore store(*pool_);
-    return store.FindRoom("lobby").value().value().id;
+    return store.FindRoom("lobby", 0).value().value().id;
   }
 
   static testing::TempDir* dir_;
@@ -66,7 +67,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   std::string rows = db_->Sql(
       "SELECT component, version FROM natter.schema_migrations "
       "ORDER BY component, version");
-  EXPECT_EQ(rows, "auth\t1\nauth\t2\nchat\t1\nchat\t2\n");
+  EXPECT_EQ(rows, "auth\t1\nauth\t2\nchat\t1\nchat\t2\nchat\t3\n");
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
@@ -160,7 +161,7 @@ TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
 TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
-  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   auto first = store.Append(Message(lobby, 100, "m-1"));
   auto second = store.Append(Message(lobby, 100, "m-2"));
   ASSERT_TRUE(first.ok() && second.ok());
@@ -173,13 +174,13 @@ TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
   EXPECT_TRUE(replay->duplicate);
   EXPECT_EQ(replay->ack.seq(), first->ack.seq());
   EXPECT_EQ(replay->ack.message_id(), first->ack.message_id());
-  EXPECT_EQ(store.FindConversation(lobby).value()->latest_seq, before + 2);
+  EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq, before + 2);
 }
 
 TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
-  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   constexpr int kThreads = 8;
   constexpr int kPerThread = 40;
   std::vector<std::vector<uint64_t>> seqs(kThreads);
@@ -209,7 +210,7 @@ TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
 TEST_F(MysqlStoresTest, MessagesAfterPagesInSeqOrderAndKeepsUnicode) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
-  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   const std::string emoji = "caf\xC3\xA9 \xF0\x9F\x98\x80 '\"; --";
   for (int i = 0; i < 5; ++i) {
     ASSERT_TRUE(store.Append(Message(lobby, 300, "p-" + std::to_string(i), emoji)).ok());
@@ -227,7 +228,7 @@ TEST_F(MysqlStoresTest, MessagesAfterPagesInSeqOrderAndKeepsUnicode) {
 TEST_F(MysqlStoresTest, MessagesBeforePagesBackwards) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
-  uint64_t before = store.FindConversation(lobby).value()->latest_seq;
+  uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   for (int i = 0; i < 4; ++i) {
     ASSERT_TRUE(
         store.Append(Message(lobby, 310, "b-" + std::to_string(i), "t" + std::to_string(i))).ok());
@@ -315,6 +316,209 @@ TEST_F(MysqlStoresTest, ConcurrentCrossingRequestsMakeExactlyOneFriendship) {
     EXPECT_EQ(store.FriendIds(a.id).value(), std::vector<uint64_t>{b.id}) << round;
     EXPECT_TRUE(store.Snapshot(a.id)->requests.empty()) << round;
   }
+}
+
+// ---- rooms, direct conversations, edits and read markers ----
+
+chat::NewRoom MakeRoom(const std::string& name, uint64_t owner) {
+  chat::NewRoom r;
+  r.name = name;
+  r.name_key = name;
+  r.owner_id = owner;
+  r.owner = "user" + std::to_string(owner);
+  r.topic = "topic of " + name;
+  r.now_ms = 1000;
+  return r;
+}
+
+absl::StatusOr<chat::RoomChangeResult> Change(chat::MysqlMessageStore& store, uint64_t room,
+                                              chat::RoomRequestArgs args, int64_t now = 2000) {
+  return store.ChangeRoom(
+      room, args.actor.id, args.actor.username, args.target.id, now,
+      [&](const chat::RoomState& state) { return chat::DecideRoomChange(state, args); });
+}
+
+chat::Party User(uint64_t id) { return {id, "user" + std::to_string(id)}; }
+
+TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
+  chat::MysqlMessageStore store(*pool_);
+  auto created = store.CreateRoom(MakeRoom("it-room", 501));
+  ASSERT_TRUE(created.ok()) << created.status();
+  uint64_t room = created->room.id;
+  EXPECT_EQ(created->room.owner_id, 501u);
+  EXPECT_EQ(created->room.latest_seq, 1u);
+  EXPECT_EQ(created->room.topic, "topic of it-room");
+  ASSERT_EQ(created->events.size(), 1u);
+  EXPECT_EQ(created->events[0].event.room().seq(), 1u);
+  EXPECT_EQ(store.CreateRoom(MakeRoom("it-room", 502)).status().code(),
+            absl::StatusCode::kAlreadyExists);
+
+  auto joined = Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(502)});
+  ASSERT_TRUE(joined.ok()) << joined.status();
+  EXPECT_EQ(joined->room.member_count, 2u);
+  EXPECT_TRUE(joined->room.is_member);
+  EXPECT_EQ(joined->entry->seq(), 2u);
+  EXPECT_EQ(joined->events.at(0).event.room().seq(), 2u);
+  ASSERT_TRUE(
+      Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(503)}, 3000).ok());
+  auto members = store.Members(room, 100);
+  ASSERT_TRUE(members.ok());
+  ASSERT_EQ(members->size(), 3u);
+  EXPECT_EQ((*members)[0].role, "owner");
+
+  auto kicked = Change(
+      store, room, {.action = chat::RoomAction::kRemove, .actor = User(501), .target = User(503)});
+  ASSERT_TRUE(kicked.ok()) << kicked.status();
+  EXPECT_EQ(kicked->entry->target_user_id(), 503u);
+  EXPECT_EQ(kicked->room.member_count, 2u);
+  EXPECT_FALSE(store.FindConversation(room, 503)->value().is_member);
+
+  auto left = Change(store, room, {.action = chat::RoomAction::kLeave, .actor = User(501)});
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->room.owner_id, 502u);  // the longest-standing member inherits it
+  auto rooms = store.RoomsOf(502);
+  ASSERT_TRUE(rooms.ok());
+  ASSERT_EQ(rooms->size(), 2u);
+  EXPECT_EQ((*rooms)[0].name, "lobby");
+  EXPECT_EQ((*rooms)[1].id, room);
+
+  auto entries = store.MessagesAfter(room, 0, 100);
+  ASSERT_TRUE(entries.ok());
+  std::vector<std::string> types;
+  for (const auto& e : *entries) types.push_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{"room_created", "member_joined", "member_joined",
+                                             "member_removed", "member_left"}));
+}
+
+TEST_F(MysqlStoresTest, RenamingToATakenNameIsAlreadyExistsAndChangesNothing) {
+  chat::MysqlMessageStore store(*pool_);
+  auto a = store.CreateRoom(MakeRoom("rename-a", 510));
+  ASSERT_TRUE(a.ok());
+  ASSERT_TRUE(store.CreateRoom(MakeRoom("rename-b", 510)).ok());
+  chat::RoomRequestArgs args{.action = chat::RoomAction::kRename, .actor = User(510)};
+  args.name = args.name_key = "rename-b";
+  EXPECT_EQ(Change(store, a->room.id, args).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store.FindConversation(a->room.id, 510)->value().latest_seq, 1u);
+  args.name = "Rename-C";
+  args.name_key = "rename-c";
+  auto renamed = Change(store, a->room.id, args);
+  ASSERT_TRUE(renamed.ok()) << renamed.status();
+  EXPECT_EQ(store.FindRoom("rename-c", 510)->value().name, "Rename-C");
+  auto listed = store.ListRooms("rename-", 10, 510);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 2u);
+  EXPECT_EQ((*listed)[0].name, "rename-b");
+  EXPECT_TRUE((*listed)[0].is_member);
+  // LIKE metacharacters in a prefix match themselves only.
+  EXPECT_TRUE(store.ListRooms("rename%", 10, 510)->empty());
+}
+
+TEST_F(MysqlStoresTest, OneDirectConversationPerPairEvenWhenOpenedAtOnce) {
+  chat::MysqlMessageStore store(*pool_);
+  std::vector<uint64_t> ids(8);
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < ids.size(); ++i) {
+    threads.emplace_back([&, i] {
+      auto c = i % 2 ? store.OpenDirect(601, 602, 1000) : store.OpenDirect(602, 601, 1000);
+      ids[i] = c.ok() ? c->id : 0;
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (uint64_t id : ids) EXPECT_EQ(id, ids[0]);
+  ASSERT_NE(ids[0], 0u);
+  auto found = store.FindDirect(602, 601);
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->id, ids[0]);
+  EXPECT_EQ((*found)->PeerOf(602), 601u);
+  EXPECT_FALSE(store.FindConversation(ids[0], 603)->value().is_member);
+  auto of_601 = store.ConversationsOf(601);
+  ASSERT_TRUE(of_601.ok());
+  ASSERT_EQ(of_601->size(), 2u);
+  EXPECT_EQ((*of_601)[1].kind, "direct");
+}
+
+TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
+  chat::MysqlMessageStore store(*pool_);
+  auto dm = store.OpenDirect(611, 612, 1000);
+  ASSERT_TRUE(dm.ok());
+  ASSERT_TRUE(store.Append(Message(dm->id, 611, "e-1", "first")).ok());
+  chat::NewMessage edit = Message(dm->id, 611, "e-2", "first, fixed");
+  edit.type = chat::kTypeEdited;
+  edit.target_seq = 1;
+  edit.sent_at_ms = 1'700'000'001'000;
+  auto edited = store.Append(edit);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ(edited->ack.seq(), 2u);
+  auto target = store.FindMessage(dm->id, 1);
+  ASSERT_TRUE(target.ok() && target->has_value());
+  EXPECT_EQ((*target)->text(), "first, fixed");
+  EXPECT_EQ((*target)->edited_at_ms(), 1'700'000'001'000);
+
+  chat::NewMessage not_mine = Message(dm->id, 612, "e-3", "hijack");
+  not_mine.type = chat::kTypeEdited;
+  not_mine.target_seq = 1;
+  EXPECT_EQ(store.Append(not_mine).status().code(), absl::StatusCode::kFailedPrecondition);
+
+  chat::NewMessage del = Message(dm->id, 611, "e-4", "");
+  del.type = chat::kTypeDeleted;
+  del.target_seq = 1;
+  ASSERT_TRUE(store.Append(del).ok());
+  EXPECT_TRUE(store.FindMessage(dm->id, 1)->value().deleted());
+  chat::NewMessage again = edit;
+  again.client_msg_id = "e-5";
+  EXPECT_EQ(store.Append(again).status().code(), absl::StatusCode::kFailedPrecondition);
+  // The refused changes took no seq: the conversation has 3 entries, history shows 1 message.
+  EXPECT_EQ(store.FindConversation(dm->id, 611)->value().latest_seq, 3u);
+  auto history = store.MessagesBefore(dm->id, 100, 10);
+  ASSERT_TRUE(history.ok());
+  ASSERT_EQ(history->size(), 1u);
+  EXPECT_EQ((*history)[0].text(), "");
+}
+
+TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
+  chat::MysqlMessageStore store(*pool_);
+  auto dm = store.OpenDirect(621, 622, 1000);
+  ASSERT_TRUE(dm.ok());
+  for (int i = 1; i <= 4; ++i) {
+    ASSERT_TRUE(store.Append(Message(dm->id, 621, "r-" + std::to_string(i))).ok());
+  }
+  chat::NewMessage edit = Message(dm->id, 621, "r-edit", "changed");
+  edit.type = chat::kTypeEdited;
+  edit.target_seq = 4;
+  ASSERT_TRUE(store.Append(edit).ok());
+  auto unread_of = [&](uint64_t user) -> std::pair<uint64_t, uint64_t> {
+    auto conversations = store.ConversationsOf(user);
+    if (!conversations.ok()) return {999, 999};
+    for (const auto& c : *conversations) {
+      if (c.id == dm->id) return {c.last_msg_no - c.read_msg_no, c.peer_read_seq};
+    }
+    return {999, 999};
+  };
+  EXPECT_EQ(unread_of(622).first, 4u);
+  EXPECT_EQ(unread_of(621).first, 0u);  // sending reads
+  auto read = store.MarkRead(622, dm->id, 2);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_TRUE(read->moved);
+  EXPECT_EQ(read->last_read_seq, 2u);
+  EXPECT_EQ(read->unread, 2u);
+  EXPECT_EQ(unread_of(621).second, 2u);  // the peer sees how far it was read
+  auto back = store.MarkRead(622, dm->id, 1);
+  EXPECT_FALSE(back->moved);
+  EXPECT_EQ(back->last_read_seq, 2u);
+  auto all = store.MarkRead(622, dm->id, 1000);
+  EXPECT_EQ(all->last_read_seq, 5u);
+  EXPECT_EQ(all->unread, 0u);
+}
+
+TEST_F(MysqlStoresTest, ANewcomerStartsWithTheLobbyRead) {
+  chat::MysqlMessageStore store(*pool_);
+  ASSERT_TRUE(store.Append(Message(LobbyId(), 631, "lobby-read-1")).ok());
+  auto first = store.ConversationsOf(632);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ((*first)[0].last_msg_no - (*first)[0].read_msg_no, 0u);
+  ASSERT_TRUE(store.Append(Message(LobbyId(), 631, "lobby-read-2")).ok());
+  auto later = store.ConversationsOf(632);
+  EXPECT_EQ((*later)[0].last_msg_no - (*later)[0].read_msg_no, 1u);
 }
 
 TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {

@@ -5,6 +5,7 @@
 #include <iostream>
 #include <map>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "natter/v1/gateway.grpc.pb.h"
@@ -96,14 +97,42 @@ class StreamSession {
 
 }  // namespace
 
-int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
-         const std::string& text, std::string client_msg_id) {
-  std::string user = CurrentUser(g);
-  std::string token = TokenFor(g, user);
-  if (client_msg_id.empty()) client_msg_id = RandomId();
+v1::ConversationRef RefOf(const Target& t) {
+  v1::ConversationRef ref;
+  if (!t.room.empty()) {
+    ref.set_room(t.room);
+  } else if (!t.user.empty()) {
+    ref.set_with_user(t.user);
+  } else {
+    ref.set_id(t.conversation_id);
+  }
+  return ref;
+}
+
+Target ParseConversation(const std::string& spec) {
+  Target t;
+  if (!spec.empty() &&
+      std::all_of(spec.begin(), spec.end(), [](unsigned char c) { return std::isdigit(c); })) {
+    t.conversation_id = std::strtoull(spec.c_str(), nullptr, 10);
+    if (t.conversation_id == 0) throw CtlError{"conversation ids start at 1"};
+  } else if (spec.starts_with("@")) {
+    t.user = spec.substr(1);
+    if (t.user.empty()) throw CtlError{"give a username after '@'"};
+  } else {
+    t.room = spec;
+  }
+  return t;
+}
+
+namespace {
+
+// Runs one command on a short stream (which does not make the user appear online) and returns its
+// successful result. Retried on another gateway while the platform is unavailable; commands that
+// change something carry an idempotency key, so a retry never does it twice.
+v1::CommandResult RunCommand(const Globals& g, const v1::ClientFrame& command) {
+  std::string token = TokenFor(g, CurrentUser(g));
   auto gateways = SplitGateways(g.gateway);
-  CtlError last{"message not sent"};
-  // Retried with the same client_msg_id: the server stores it once and returns the original ack.
+  CtlError last{"command not carried out"};
   for (int attempt = 0; attempt < kSendAttempts; ++attempt) {
     if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(200 << attempt));
     const std::string& gateway = gateways[attempt % gateways.size()];
@@ -115,24 +144,15 @@ int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
       if (status.error_code() == grpc::StatusCode::UNAVAILABLE) continue;
       throw last;
     }
-    v1::ClientFrame frame;
+    v1::ClientFrame frame = command;
     frame.set_request_id(session.NextRequestId());
-    if (!room.empty())
-      frame.mutable_send()->set_room(room);
-    else
-      frame.mutable_send()->set_conversation_id(conversation_id);
-    frame.mutable_send()->set_client_msg_id(client_msg_id);
-    frame.mutable_send()->set_text(text);
     session.Write(frame);
     v1::ServerEvent event;
     while (session.Next(event)) {
       if (!event.has_result() || event.result().request_id() != frame.request_id()) continue;
-      const v1::CommandResult& result = event.result();
+      v1::CommandResult result = event.result();
       session.Close();
-      if (result.code() == 0) {
-        PrintJson(natter::ctl::AckJson(result.ack()));
-        return 0;
-      }
+      if (result.code() == 0) return result;
       last = CtlError{result.error()};
       if (result.code() != grpc::StatusCode::UNAVAILABLE) throw last;
       break;
@@ -145,6 +165,62 @@ int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
   throw last;
 }
 
+}  // namespace
+
+int Send(const Globals& g, const Target& target, const std::string& text,
+         std::string client_msg_id) {
+  v1::ClientFrame frame;
+  v1::SendMessage* send = frame.mutable_send();
+  if (!target.room.empty()) {
+    send->set_room(target.room);
+  } else if (!target.user.empty()) {
+    send->set_to_user(target.user);
+  } else {
+    send->set_conversation_id(target.conversation_id);
+  }
+  send->set_client_msg_id(client_msg_id.empty() ? RandomId() : client_msg_id);
+  send->set_text(text);
+  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  return 0;
+}
+
+int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text) {
+  v1::ClientFrame frame;
+  *frame.mutable_edit()->mutable_conversation() = RefOf(target);
+  frame.mutable_edit()->set_seq(seq);
+  frame.mutable_edit()->set_text(text);
+  frame.mutable_edit()->set_client_msg_id(RandomId());
+  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  return 0;
+}
+
+int Delete(const Globals& g, const Target& target, uint64_t seq) {
+  v1::ClientFrame frame;
+  *frame.mutable_delete_()->mutable_conversation() = RefOf(target);
+  frame.mutable_delete_()->set_seq(seq);
+  frame.mutable_delete_()->set_client_msg_id(RandomId());
+  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  return 0;
+}
+
+int Typing(const Globals& g, const Target& target) {
+  v1::ClientFrame frame;
+  *frame.mutable_typing()->mutable_conversation() = RefOf(target);
+  PrintJson({{"conversation", RunCommand(g, frame).typing().conversation_id()}});
+  return 0;
+}
+
+int MarkRead(const Globals& g, const Target& target, uint64_t seq) {
+  v1::ClientFrame frame;
+  *frame.mutable_read()->mutable_conversation() = RefOf(target);
+  frame.mutable_read()->set_seq(seq);
+  const v1::MarkReadResponse read = RunCommand(g, frame).read();
+  PrintJson({{"conversation", read.conversation_id()},
+             {"last_read_seq", read.last_read_seq()},
+             {"unread", read.unread()}});
+  return 0;
+}
+
 namespace {
 
 // Prints messages exactly once per (conversation, seq), in seq order, across gaps, resyncs and
@@ -153,13 +229,17 @@ namespace {
 class Listener {
  public:
   Listener(const Globals& g, int count, std::optional<Clock::time_point> deadline,
-           std::set<std::string> types)
-      : globals_(g), count_(count), deadline_(deadline), types_(std::move(types)) {}
+           std::set<std::string> types, bool from_start)
+      : globals_(g),
+        count_(count),
+        deadline_(deadline),
+        types_(std::move(types)),
+        from_start_(from_start) {}
 
   int Run() {
     user_ = CurrentUser(globals_);
     std::string token = TokenFor(globals_, user_);
-    LoadEventsCursor();
+    if (!from_start_) LoadCursors();
     auto gateways = SplitGateways(globals_.gateway);
     for (size_t attempt = 0;; ++attempt) {
       const std::string& gateway = gateways[attempt % gateways.size()];
@@ -203,10 +283,24 @@ class Listener {
     syncing_.clear();  // request ids belong to the stream that ended
     events_request_ = 0;
     for (const auto& c : welcome.conversations()) {
-      auto [it, fresh] = cursors_.try_emplace(c.id(), c.latest_seq());
-      // First connection: start from now. Reconnection: fetch what arrived meanwhile.
-      if (!fresh && c.latest_seq() > it->second) RequestSync(session, c.id());
+      if (!cursors_.contains(c.id())) {
+        if (from_start_) {
+          cursors_[c.id()] = 0;  // everything, from the first message
+        } else if (!resumed_) {
+          cursors_[c.id()] = c.latest_seq();  // a first run starts from now
+        } else if (c.kind() == "direct") {
+          cursors_[c.id()] = 0;  // a conversation that began while this listener was away
+        } else {
+          // A room joined while this listener was away: its "joined" event (in the personal
+          // events fetched below) says from where its messages are this user's.
+          pending_rooms_.insert(c.id());
+          continue;
+        }
+      }
+      if (c.latest_seq() > cursors_[c.id()]) RequestSync(session, c.id());
     }
+    resumed_ = true;
+    SaveCursors();
     // Personal events are durable: fetch everything after the stored cursor (all of them on a
     // first run), so a request or answer that came while this user was away is shown now.
     if (welcome.events_latest_seq() > events_cursor_) RequestEvents(session);
@@ -215,7 +309,8 @@ class Listener {
   void Handle(StreamSession& session, const v1::ServerEvent& event) {
     if (event.has_message()) {
       const v1::ChatMessage& m = event.message();
-      uint64_t& cursor = cursors_[m.conversation_id()];
+      if (pending_rooms_.contains(m.conversation_id())) return;  // synced once joined
+      uint64_t& cursor = cursors_[m.conversation_id()];  // new: a direct conversation from 0
       uint64_t& seen = seen_[m.conversation_id()];
       seen = std::max(seen, m.seq());
       if (m.seq() <= cursor) return;  // already printed
@@ -229,7 +324,7 @@ class Listener {
       events_seen_ = std::max(events_seen_, e.seq());
       if (e.seq() <= events_cursor_) return;
       if (e.seq() == events_cursor_ + 1) {
-        PrintEvent(e);
+        PrintEvent(session, e);
       } else {
         RequestEvents(session);
       }
@@ -252,11 +347,19 @@ class Listener {
       events_request_ = 0;
       const v1::SyncUserEventsResponse& sync = event.result().sync_events();
       for (const auto& e : sync.events()) {
-        if (e.seq() == events_cursor_ + 1) PrintEvent(e);
+        if (e.seq() == events_cursor_ + 1) PrintEvent(session, e);
         if (Done()) return;
       }
       if (sync.has_more() || events_seen_ > events_cursor_) RequestEvents(session);
     } else if (event.has_result() && event.result().code() != 0) {
+      // A conversation this user is no longer in cannot be synced; anything else is worth saying.
+      if (auto it = syncing_.find(event.result().request_id()); it != syncing_.end()) {
+        syncing_.erase(it);
+        if (event.result().code() == grpc::StatusCode::FAILED_PRECONDITION ||
+            event.result().code() == grpc::StatusCode::NOT_FOUND) {
+          return;
+        }
+      }
       std::cerr << "natterctl: " << event.result().error() << std::endl;
     } else if (event.has_resync()) {
       for (const auto& [conversation, _] : cursors_) RequestSync(session, conversation);
@@ -292,12 +395,21 @@ class Listener {
   void Print(const v1::ChatMessage& m) {
     cursors_[m.conversation_id()] = m.seq();
     Emit(MessageJson(m));
+    SaveCursors();
   }
 
-  void PrintEvent(const v1::UserEvent& e) {
+  void PrintEvent(StreamSession& session, const v1::UserEvent& e) {
     events_cursor_ = e.seq();
+    if (e.has_room() && e.room().type() == "joined") {
+      // The room's entries from the join on are this user's: sync them.
+      uint64_t id = e.room().conversation_id();
+      pending_rooms_.erase(id);
+      uint64_t from = e.room().seq() > 0 ? e.room().seq() - 1 : 0;
+      if (!cursors_.contains(id) || cursors_[id] < from) cursors_[id] = from;
+      RequestSync(session, id);
+    }
     Emit(UserEventJson(e));
-    SaveEventsCursor();
+    SaveCursors();
   }
 
   // Prints (and counts) an event unless --type excludes it.
@@ -307,24 +419,40 @@ class Listener {
     ++printed_;
   }
 
-  // $NATTER_HOME/cursors/USER.events: the last personal event shown, so each is shown once even
-  // across runs.
-  fs::path EventsCursorPath() const {
-    return fs::path(globals_.home) / "cursors" / (user_ + ".events");
-  }
-  void LoadEventsCursor() {
-    if (auto text = ReadFile(EventsCursorPath())) {
-      events_cursor_ = std::strtoull(text->c_str(), nullptr, 10);
+  // $NATTER_HOME/cursors/USER: the last personal event shown ("events SEQ") and the last entry
+  // shown per conversation ("ID SEQ"), so that a listener that is stopped and started again shows
+  // each exactly once. Saved after each line is printed.
+  fs::path CursorPath() const { return fs::path(globals_.home) / "cursors" / user_; }
+  void LoadCursors() {
+    auto lines = ReadLines(CursorPath());
+    resumed_ = !lines.empty();
+    for (const auto& line : lines) {
+      std::istringstream in(line);
+      std::string key;
+      uint64_t seq = 0;
+      if (!(in >> key >> seq)) continue;
+      if (key == "events") {
+        events_cursor_ = seq;
+      } else if (uint64_t id = std::strtoull(key.c_str(), nullptr, 10); id != 0) {
+        cursors_[id] = seq;
+      }
     }
   }
-  void SaveEventsCursor() const {
-    WritePrivateFile(EventsCursorPath(), std::to_string(events_cursor_) + "\n");
+  void SaveCursors() const {
+    std::string content = "events " + std::to_string(events_cursor_) + "\n";
+    for (const auto& [id, seq] : cursors_) {
+      content += std::to_string(id) + " " + std::to_string(seq) + "\n";
+    }
+    WritePrivateFile(CursorPath(), content);
   }
 
   const Globals& globals_;
   const int count_;
   const std::optional<Clock::time_point> deadline_;
   const std::set<std::string> types_;
+  const bool from_start_;
+  bool resumed_ = false;  // cursors came from an earlier run or an earlier stream
+  std::set<uint64_t> pending_rooms_;
   std::string user_;
   int printed_ = 0;
   std::map<uint64_t, uint64_t> cursors_;
@@ -337,10 +465,16 @@ class Listener {
 
 }  // namespace
 
-int History(const Globals& g, const std::string& room, uint64_t before_seq, uint32_t limit) {
+int History(const Globals& g, const Target& target, uint64_t before_seq, uint32_t limit) {
   auto context = AuthedContext(g);
   v1::HistoryRequest request;
-  request.set_room(room);
+  if (!target.room.empty()) {
+    request.set_room(target.room);
+  } else if (!target.user.empty()) {
+    request.set_with_user(target.user);
+  } else {
+    request.set_conversation_id(target.conversation_id);
+  }
   request.set_before_seq(before_seq);
   request.set_limit(limit);
   v1::HistoryResponse response;
@@ -350,8 +484,8 @@ int History(const Globals& g, const std::string& room, uint64_t before_seq, uint
 }
 
 int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline,
-           const std::vector<std::string>& types) {
-  return Listener(g, count, deadline, {types.begin(), types.end()}).Run();
+           const std::vector<std::string>& types, bool from_start) {
+  return Listener(g, count, deadline, {types.begin(), types.end()}, from_start).Run();
 }
 
 }  // namespace natter::ctl

@@ -1,4 +1,5 @@
-// natterctl's messaging commands: send and listen, over the gateway's Connect stream.
+// natterctl's messaging commands: send, edit, delete, typing, read and listen over the gateway's
+// Connect stream; history.
 #pragma once
 
 #include <cstdint>
@@ -10,13 +11,31 @@
 
 namespace natter::ctl {
 
-int Send(const Globals& g, const std::string& room, uint64_t conversation_id,
-         const std::string& text, std::string client_msg_id);
-// Prints a page of a room's history as JSON lines, oldest first (`before_seq` 0: the latest).
-int History(const Globals& g, const std::string& room, uint64_t before_seq, uint32_t limit);
+// What a command acts on: a room, the direct conversation with a user, or a conversation by id
+// (exactly one is set).
+struct Target {
+  std::string room;
+  std::string user;
+  uint64_t conversation_id = 0;
+};
+
+// A CONVERSATION argument: a conversation id (digits), "@USER" for the direct conversation with
+// USER, or a room name.
+Target ParseConversation(const std::string& spec);
+natter::v1::ConversationRef RefOf(const Target& target);
+
+int Send(const Globals& g, const Target& target, const std::string& text,
+         std::string client_msg_id);
+int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text);
+int Delete(const Globals& g, const Target& target, uint64_t seq);
+int Typing(const Globals& g, const Target& target);
+int MarkRead(const Globals& g, const Target& target, uint64_t seq);
+// Prints a page of history as JSON lines, oldest first (`before_seq` 0: the latest).
+int History(const Globals& g, const Target& target, uint64_t before_seq, uint32_t limit);
 // Prints events as JSON lines until `count` were printed (0: no limit) or `deadline` passes; with
-// `types`, only events of those types (e.g. "message", "friend_request", "presence").
+// `types`, only events of those types (e.g. "message", "friend_request", "presence"). Resumes
+// from the cursors in $NATTER_HOME unless `from_start`.
 int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline,
-           const std::vector<std::string>& types);
+           const std::vector<std::string>& types, bool from_start);
 
 }  // namespace natter::ctl

@@ -56,12 +56,25 @@ std::string DefaultHome() {
 void WritePrivateFile(const fs::path& path, const std::string& content) {
   fs::create_directories(path.parent_path());
   fs::permissions(path.parent_path(), fs::perms::owner_all, fs::perm_options::replace);
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  // Written beside and renamed over: a reader (or a process killed mid-write) sees the old
+  // content or the new, never half of it.
+  fs::path temp = path;
+  temp += ".tmp";
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) throw CtlError{"cannot write " + path.string() + ": " + std::strerror(errno)};
   ::fchmod(fd, 0600);
   bool ok = ::write(fd, content.data(), content.size()) == static_cast<ssize_t>(content.size());
   ::close(fd);
-  if (!ok) throw CtlError{"cannot write " + path.string()};
+  if (!ok || ::rename(temp.c_str(), path.c_str()) != 0) {
+    throw CtlError{"cannot write " + path.string()};
+  }
+}
+
+std::vector<std::string> ReadLines(const fs::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 std::optional<std::string> ReadFile(const fs::path& path) {

@@ -42,7 +42,10 @@ CtlError FromStatus(const grpc::Status& status, const std::string& gateway);
 std::string DefaultHome();
 // Writes `content` to `path` with mode 0600 (its folder 0700).
 void WritePrivateFile(const fs::path& path, const std::string& content);
+// The first line of a file, if it exists.
 std::optional<std::string> ReadFile(const fs::path& path);
+// Every line of a file (none if it does not exist).
+std::vector<std::string> ReadLines(const fs::path& path);
 bool SafeUserFileName(const std::string& user);
 fs::path TokenPath(const Globals& g, const std::string& user);
 // --as USER, else the last user who logged in.

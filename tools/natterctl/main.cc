@@ -9,6 +9,7 @@
 #include "chat_commands.h"
 #include "ctl_common.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "room_commands.h"
 #include "social_commands.h"
 
 namespace {
@@ -47,7 +48,6 @@ int main(int argc, char** argv) {
   std::string user, device, room, text, client_msg_id, service, session_id, file, out_file;
   std::string new_display_name;
   std::optional<std::string> display_name;
-  uint64_t conversation = 0;
   int count = 0;
   double timeout = 0;
   bool all = false;
@@ -80,27 +80,80 @@ int main(int argc, char** argv) {
   avatar_get->add_option("-o,--output", out_file, "Where to write the PNG")->required();
   auto* delete_account =
       app.add_subcommand("delete-account", "Delete your account (password from stdin or prompt)");
+  // A target: --room ROOM | --to USER (direct) | --conversation ID, exactly one.
+  ctl::Target target;
+  auto add_target = [&](CLI::App* cmd, const std::string& user_flag) {
+    auto* group = cmd->add_option_group("target");
+    group->add_option("--room", target.room, "Room name, e.g. lobby");
+    group->add_option(user_flag, target.user, "The direct conversation with this user");
+    group->add_option("--conversation", target.conversation_id, "Conversation id");
+    group->require_option(1);
+  };
   auto* send = app.add_subcommand("send", "Send a message; prints the ack as JSON");
-  auto* target = send->add_option_group("target");
-  target->add_option("--room", room, "Room name, e.g. lobby");
-  target->add_option("--conversation", conversation, "Conversation id");
-  target->require_option(1);
+  add_target(send, "--to");
   send->add_option("TEXT", text, "Message text")->required();
   send->add_option("--client-msg-id", client_msg_id, "Idempotency key (default: random)");
+  std::string conversation_spec;
+  uint64_t seq = 0;
+  auto add_conversation = [&](CLI::App* cmd) {
+    cmd->add_option("CONVERSATION", conversation_spec,
+                    "Conversation id, room name, or @USER for a direct conversation")
+        ->required();
+    cmd->add_option("SEQ", seq, "The entry's seq")->required()->check(CLI::PositiveNumber);
+  };
+  auto* edit = app.add_subcommand("edit", "Change the text of one of your messages");
+  add_conversation(edit);
+  edit->add_option("TEXT", text, "New text")->required();
+  auto* del = app.add_subcommand("delete", "Delete one of your messages");
+  add_conversation(del);
+  auto* read = app.add_subcommand("read", "Mark a conversation read up to SEQ");
+  add_conversation(read);
+  auto* typing = app.add_subcommand("typing", "Tell the conversation you are typing");
+  add_target(typing, "--to");
+  auto* unread = app.add_subcommand("unread", "Conversations with unread messages (JSON lines)");
+  auto* conversations =
+      app.add_subcommand("conversations", "Your conversations with read state (JSON lines)");
   uint64_t before_seq = 0;
   uint32_t history_limit = 0;
-  std::string history_room;
-  auto* history =
-      app.add_subcommand("history", "A page of a room's history (JSON lines, oldest first)");
-  history->add_option("--room", history_room, "Room name, e.g. lobby")->required();
+  auto* history = app.add_subcommand("history", "A page of history (JSON lines, oldest first)");
+  add_target(history, "--with");
   history->add_option("--before", before_seq, "Messages before this seq (default: the latest)");
   history->add_option("--limit", history_limit, "How many (default 50, at most 200)")
       ->check(CLI::Range(1, 200));
+  auto* rooms = app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ...");
+  rooms->require_subcommand(1);
+  std::string room_prefix, topic_value, new_name;
+  uint32_t rooms_limit = 0;
+  auto* rooms_list = rooms->add_subcommand("list", "Rooms (JSON lines, by name)");
+  rooms_list->add_option("--prefix", room_prefix, "Only names starting with this");
+  rooms_list->add_option("--limit", rooms_limit, "How many (default 50, at most 200)")
+      ->check(CLI::Range(1, 200));
+  auto* rooms_create = rooms->add_subcommand("create", "Create a room you own");
+  rooms_create->add_option("ROOM", room, "2-32 letters, digits, '_', '.', '-'")->required();
+  rooms_create->add_option("--topic", topic_value, "Topic (at most 250 characters)");
+  auto* rooms_join = rooms->add_subcommand("join", "Join a room");
+  rooms_join->add_option("ROOM", room, "Room name")->required();
+  auto* rooms_leave = rooms->add_subcommand("leave", "Leave a room");
+  rooms_leave->add_option("ROOM", room, "Room name")->required();
+  auto* rooms_members = rooms->add_subcommand("members", "A room's members (JSON lines)");
+  rooms_members->add_option("ROOM", room, "Room name")->required();
+  auto* rooms_kick = rooms->add_subcommand("kick", "Remove a member (owner only)");
+  rooms_kick->add_option("ROOM", room, "Room name")->required();
+  rooms_kick->add_option("USER", user, "Username")->required();
+  auto* rooms_topic = rooms->add_subcommand("topic", "Set the topic (owner only; empty clears)");
+  rooms_topic->add_option("ROOM", room, "Room name")->required();
+  rooms_topic->add_option("TOPIC", topic_value, "New topic")->required();
+  auto* rooms_rename = rooms->add_subcommand("rename", "Rename a room (owner only)");
+  rooms_rename->add_option("ROOM", room, "Room name")->required();
+  rooms_rename->add_option("NAME", new_name, "New name")->required();
   auto* listen = app.add_subcommand("listen", "Print events as JSON lines");
   listen->add_option("--count", count, "Exit 0 after this many events")
       ->check(CLI::NonNegativeNumber);
   listen->add_option("--timeout", timeout, "Exit 0 after this many seconds")
       ->check(CLI::NonNegativeNumber);
+  bool from_start = false;
+  listen->add_flag("--from-start", from_start,
+                   "Ignore the saved cursors: print every conversation from its first message");
   std::vector<std::string> listen_types;
   listen->add_option(
       "--type", listen_types,
@@ -145,6 +198,12 @@ int main(int argc, char** argv) {
     for (const auto& [value, what] : {std::pair{&user, "username"},
                                       {&device, "device name"},
                                       {&room, "room name"},
+                                      {&target.room, "room name"},
+                                      {&target.user, "username"},
+                                      {&conversation_spec, "conversation"},
+                                      {&topic_value, "topic"},
+                                      {&new_name, "room name"},
+                                      {&room_prefix, "prefix"},
                                       {&text, "message"},
                                       {&new_display_name, "display name"},
                                       {&g.as_user, "username"}}) {
@@ -163,11 +222,22 @@ int main(int argc, char** argv) {
     if (*avatar_set) return ctl::SetAvatar(g, file);
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
-    if (*send) return ctl::Send(g, room, conversation, text, client_msg_id);
-    if (*history) {
-      ctl::RequireUtf8(history_room, "room name");
-      return ctl::History(g, history_room, before_seq, history_limit);
-    }
+    if (*send) return ctl::Send(g, target, text, client_msg_id);
+    if (*edit) return ctl::Edit(g, ctl::ParseConversation(conversation_spec), seq, text);
+    if (*del) return ctl::Delete(g, ctl::ParseConversation(conversation_spec), seq);
+    if (*read) return ctl::MarkRead(g, ctl::ParseConversation(conversation_spec), seq);
+    if (*typing) return ctl::Typing(g, target);
+    if (*unread) return ctl::ListConversations(g, /*only_unread=*/true);
+    if (*conversations) return ctl::ListConversations(g, /*only_unread=*/false);
+    if (*history) return ctl::History(g, target, before_seq, history_limit);
+    if (*rooms_list) return ctl::ListRooms(g, room_prefix, rooms_limit);
+    if (*rooms_create) return ctl::CreateRoom(g, room, topic_value);
+    if (*rooms_join) return ctl::JoinRoom(g, room);
+    if (*rooms_leave) return ctl::LeaveRoom(g, room);
+    if (*rooms_members) return ctl::RoomMembers(g, room);
+    if (*rooms_kick) return ctl::RemoveMember(g, room, user);
+    if (*rooms_topic) return ctl::UpdateRoom(g, room, topic_value, std::nullopt);
+    if (*rooms_rename) return ctl::UpdateRoom(g, room, std::nullopt, new_name);
     ctl::RequireUtf8(friend_message, "request message");
     for (const auto& [name, sub] : friend_actions) {
       if (*sub) return ctl::ChangeFriendship(g, name, user, friend_message);
@@ -187,7 +257,7 @@ int main(int argc, char** argv) {
         deadline =
             ctl::Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(timeout * 1000));
       }
-      return ctl::Listen(g, count, deadline, listen_types);
+      return ctl::Listen(g, count, deadline, listen_types, from_start);
     }
     if (*health) return Health(g, service);
   } catch (const ctl::CtlError& e) {

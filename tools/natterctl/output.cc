@@ -29,11 +29,35 @@ nlohmann::json AckJson(const v1::SendAck& ack) {
 }
 
 nlohmann::json MessageJson(const v1::ChatMessage& m) {
-  nlohmann::json j = {{"type", "message"},  {"conversation", m.conversation_id()},
+  std::string type = m.type().empty() ? "message" : m.type();
+  nlohmann::json j = {{"type", type},       {"conversation", m.conversation_id()},
                       {"seq", m.seq()},     {"message_id", m.message_id()},
                       {"from", m.sender()}, {"from_id", m.sender_id()},
                       {"text", m.text()},   {"sent_at", Rfc3339(m.sent_at_ms())}};
   if (!m.room().empty()) j["room"] = m.room();
+  if (m.peer_id() != 0) j["with"] = m.peer();
+  if (m.target_seq() != 0) j["target_seq"] = m.target_seq();
+  if (m.target_user_id() != 0) j["user"] = m.target_user();
+  if (m.edited_at_ms() != 0) j["edited_at"] = Rfc3339(m.edited_at_ms());
+  if (m.deleted()) j["deleted"] = true;
+  return j;
+}
+
+nlohmann::json ConversationJson(const v1::Conversation& c) {
+  nlohmann::json j = {{"conversation", c.id()},
+                      {"kind", c.kind()},
+                      {"name", c.name()},
+                      {"latest_seq", c.latest_seq()},
+                      {"last_read_seq", c.last_read_seq()},
+                      {"unread", c.unread()}};
+  if (c.kind() == "room") {
+    if (!c.topic().empty()) j["topic"] = c.topic();
+    if (!c.owner().empty()) j["owner"] = c.owner();
+    if (c.name() != "lobby") j["members"] = c.member_count();
+  } else {
+    j["with"] = c.name();
+    j["peer_read_seq"] = c.peer_read_seq();
+  }
   return j;
 }
 
@@ -47,6 +71,17 @@ nlohmann::json ProfileJson(const v1::Profile& p) {
 }
 
 nlohmann::json UserEventJson(const v1::UserEvent& event) {
+  if (event.has_room()) {
+    const v1::RoomMembership& r = event.room();
+    nlohmann::json j = {{"type", "room_" + r.type()},
+                        {"room", r.room()},
+                        {"conversation", r.conversation_id()},
+                        {"seq", r.seq()},
+                        {"event_seq", event.seq()},
+                        {"at", Rfc3339(event.at_ms())}};
+    if (!r.by().empty()) j["by"] = r.by();
+    return j;
+  }
   const v1::FriendEvent& f = event.friend_();
   nlohmann::json j = {{"type", f.type()},
                       {"user", f.username()},
@@ -89,6 +124,23 @@ nlohmann::json EventJson(const v1::ServerEvent& event) {
       const v1::RoomNotice& n = event.room_notice();
       return {{"type", "room_notice"}, {"room", n.room()},   {"conversation", n.conversation_id()},
               {"user", n.username()},  {"event", n.event()}, {"online", n.online_count()}};
+    }
+    case v1::ServerEvent::kTyping: {
+      const v1::TypingEvent& t = event.typing();
+      nlohmann::json j = {{"type", "typing"},
+                          {"conversation", t.conversation_id()},
+                          {"user", t.username()},
+                          {"user_id", t.user_id()}};
+      if (!t.room().empty()) j["room"] = t.room();
+      return j;
+    }
+    case v1::ServerEvent::kRead: {
+      const v1::ReadMarker& r = event.read();
+      return {{"type", "read"},
+              {"conversation", r.conversation_id()},
+              {"user", r.username()},
+              {"user_id", r.user_id()},
+              {"seq", r.seq()}};
     }
     default:
       return nullptr;

@@ -15,7 +15,9 @@ namespace natter::ctl {
 std::string Rfc3339(int64_t unix_ms);
 
 nlohmann::json AckJson(const v1::SendAck& ack);
+// A conversation entry: a message (type "message"), an edit or deletion, or a room change.
 nlohmann::json MessageJson(const v1::ChatMessage& message);
+nlohmann::json ConversationJson(const v1::Conversation& conversation);
 nlohmann::json ProfileJson(const v1::Profile& profile);
 nlohmann::json UserEventJson(const v1::UserEvent& event);
 // A server event as `listen` prints it; null for events that are not shown (welcome, results).

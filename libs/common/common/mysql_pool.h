@@ -28,6 +28,34 @@ inline constexpr int kErLockWaitTimeout = 1205;
 // (retrying can help), anything else INTERNAL. The SQL text and bound values are never included.
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
 
+// A transaction on a connection: begun by the constructor, rolled back by the destructor unless
+// committed (so an early return or an exception never leaves it open).
+class Transaction {
+ public:
+  explicit Transaction(sql::Connection& conn) : conn_(conn) { conn_.setAutoCommit(false); }
+  ~Transaction() {
+    if (done_) return;
+    try {
+      conn_.rollback();
+      conn_.setAutoCommit(true);
+    } catch (const sql::SQLException&) {
+      // The connection is broken; the pool retires it.
+    }
+  }
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+
+  void Commit() {
+    conn_.commit();
+    conn_.setAutoCommit(true);
+    done_ = true;
+  }
+
+ private:
+  sql::Connection& conn_;
+  bool done_ = false;
+};
+
 class MysqlPool {
  public:
   MysqlPool(MysqlConfig config, size_t max_connections);

@@ -21,6 +21,12 @@ absl::StatusOr<std::string> NormalizeNfc(std::string_view text);
 // NFC plus Unicode case folding: the form in which "Alice", "ALICE" and "alice" are equal.
 absl::StatusOr<std::string> FoldCase(std::string_view text);
 
+// A name (username, room name): NFC, `min_chars`..`max_chars` code points of letters, digits,
+// '_', '.' and '-' (combining marks after the first), so that it reads the same everywhere it is
+// shown. `what` names it in errors ("username"). Returns the NFC form.
+absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_chars, size_t max_chars,
+                                          std::string_view what);
+
 // A message body: 1..max_bytes bytes of valid UTF-8, not only white space, and no control
 // characters except newline and tab. `what` names the field in the error ("message").
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what);

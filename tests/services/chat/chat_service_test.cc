@@ -11,7 +11,10 @@
 #include <vector>
 
 #include "fakes/fake_clock.h"
+#include "fakes/fake_event_publisher.h"
+#include "fakes/fake_friend_store.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
 
@@ -79,7 +82,9 @@ class ChatServiceTest : public ::testing::Test {
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
   fakes::FakeUserDirectory users_;
-  ChatService service_{store_, publisher_, users_, clock_};
+  fakes::FakeFriendStore friends_;
+  fakes::FakeTypingLimiter typing_{clock_};
+  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
 };
 
 TEST_F(ChatServiceTest, SendToLobbyAssignsDenseSeqsFromOne) {
@@ -181,6 +186,7 @@ TEST_F(ChatServiceTest, SendsToConversationById) {
 
 TEST_F(ChatServiceTest, RoomsKeepSeparateSequences) {
   uint64_t other = store_.AddConversation("room", "random");
+  store_.AddMember(other, alice_.user_id());
   v1::SendRequest to_other = ToLobby("o1", "elsewhere");
   to_other.set_room("random");
   auto ack = service_.Send(to_other);
@@ -203,10 +209,12 @@ TEST_F(ChatServiceTest, UnknownRoomIsNotFound) {
   EXPECT_THAT(publisher_.published(), IsEmpty());
 }
 
-TEST_F(ChatServiceTest, RoomNamesAreCaseSensitive) {
+TEST_F(ChatServiceTest, RoomNamesIgnoreCase) {
   v1::SendRequest request = ToLobby("c1", "hello?");
-  request.set_room("Lobby");
-  EXPECT_EQ(service_.Send(request).status().code(), absl::StatusCode::kNotFound);
+  request.set_room("LOBBY");
+  auto ack = service_.Send(request);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  EXPECT_EQ(ack->conversation_id(), kLobby);
 }
 
 TEST_F(ChatServiceTest, UnknownConversationIdIsNotFound) {
@@ -495,7 +503,9 @@ class ChatSenderNamesTest : public ::testing::Test {
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
   fakes::FakeUserDirectory users_;
-  ChatService service_{store_, publisher_, users_, clock_};
+  fakes::FakeFriendStore friends_;
+  fakes::FakeTypingLimiter typing_{clock_};
+  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
 };
 
 TEST_F(ChatSenderNamesTest, HistoryShowsADeletedSenderAsDeletedUser) {
@@ -556,7 +566,9 @@ class ChatHistoryTest : public ::testing::Test {
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
   fakes::FakeUserDirectory users_;
-  ChatService service_{store_, publisher_, users_, clock_};
+  fakes::FakeFriendStore friends_;
+  fakes::FakeTypingLimiter typing_{clock_};
+  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
 };
 
 TEST_F(ChatHistoryTest, PagesBackwardsFromTheLatestOldestFirst) {

@@ -1,0 +1,65 @@
+#include "delivery.h"
+
+#include <spdlog/spdlog.h>
+
+#include "common/channels.h"
+#include "common/status.h"
+#include "friends_service.h"
+#include "natter/v1/gateway.pb.h"
+
+namespace natter::chat {
+
+void PublishEntry(EventPublisher& publisher, const ConversationRecord& conversation,
+                  const v1::ChatMessage& entry, const std::string& low_name,
+                  const std::string& high_name) {
+  absl::Status status;
+  if (conversation.is_room()) {
+    v1::ServerEvent event;
+    *event.mutable_message() = entry;
+    event.mutable_message()->set_room(conversation.name);
+    status = publisher.Publish(ConversationChannel(conversation.id), event.SerializeAsString());
+  } else {
+    std::vector<std::pair<std::string, std::string>> copies;
+    for (auto [user, peer, peer_name] :
+         {std::tuple{conversation.direct_low, conversation.direct_high, &high_name},
+          std::tuple{conversation.direct_high, conversation.direct_low, &low_name}}) {
+      v1::ServerEvent event;
+      *event.mutable_message() = entry;
+      event.mutable_message()->set_peer_id(peer);
+      event.mutable_message()->set_peer(*peer_name);
+      copies.emplace_back(UserChannel(user), event.SerializeAsString());
+    }
+    status = publisher.PublishMany(copies);
+  }
+  if (!status.ok()) {
+    spdlog::warn("publish of conversation {} seq {} failed (receivers will sync): {}",
+                 conversation.id, entry.seq(), status.message());
+  }
+}
+
+void PublishUserEvents(EventPublisher& publisher, const std::vector<StoredUserEvent>& events) {
+  if (events.empty()) return;
+  std::vector<std::pair<std::string, std::string>> batch;
+  for (const auto& stored : events) {
+    v1::ServerEvent event;
+    *event.mutable_user_event() = stored.event;
+    batch.emplace_back(UserChannel(stored.user_id), event.SerializeAsString());
+  }
+  if (auto s = publisher.PublishMany(batch); !s.ok()) {
+    spdlog::warn("publish of {} user events failed (users will sync): {}", events.size(),
+                 s.message());
+  }
+}
+
+void AnnounceAudienceChanged(EventPublisher& publisher, const std::vector<uint64_t>& user_ids) {
+  std::string ids;
+  for (uint64_t id : user_ids) {
+    if (!ids.empty()) ids += ',';
+    ids += std::to_string(id);
+  }
+  if (auto s = publisher.Publish(kAudienceChangedChannel, ids); !s.ok()) {
+    spdlog::warn("could not announce an audience change to presence: {}", s.message());
+  }
+}
+
+}  // namespace natter::chat

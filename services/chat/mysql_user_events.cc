@@ -1,0 +1,47 @@
+#include "mysql_user_events.h"
+
+#include <cppconn/prepared_statement.h>
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <memory>
+#include <sstream>
+
+namespace natter::chat {
+
+void EnsureEventCounters(sql::Connection& conn, const std::vector<uint64_t>& user_ids) {
+  for (uint64_t id : user_ids) {
+    std::unique_ptr<sql::PreparedStatement> q(
+        conn.prepareStatement("INSERT IGNORE INTO user_event_counters (user_id) VALUES (?)"));
+    q->setUInt64(1, id);
+    q->executeUpdate();
+  }
+}
+
+StoredUserEvent AppendUserEvent(sql::Connection& conn, uint64_t user_id, v1::UserEvent event,
+                                int64_t now_ms) {
+  {
+    std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
+        "UPDATE user_event_counters SET last_seq = LAST_INSERT_ID(last_seq + 1) "
+        "WHERE user_id = ?"));
+    bump->setUInt64(1, user_id);
+    bump->executeUpdate();
+    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+    std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+    row->next();
+    event.set_seq(row->getUInt64(1));
+  }
+  event.set_at_ms(now_ms);
+  std::istringstream blob(event.SerializeAsString());
+  std::unique_ptr<sql::PreparedStatement> insert(
+      conn.prepareStatement("INSERT INTO user_events (user_id, seq, event, created_at_ms) "
+                            "VALUES (?, ?, ?, ?)"));
+  insert->setUInt64(1, user_id);
+  insert->setUInt64(2, event.seq());
+  insert->setBlob(3, &blob);
+  insert->setInt64(4, now_ms);
+  insert->executeUpdate();
+  return StoredUserEvent{user_id, std::move(event)};
+}
+
+}  // namespace natter::chat

@@ -1,0 +1,30 @@
+// The room rules, as a pure function of the room's state: what joining, leaving, removing a member,
+// setting the topic or renaming changes, which entry it appends and which events the affected users
+// get, or why it is refused. Unit-tested for every action in every state.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "friendship_rules.h"
+#include "message_store.h"
+
+namespace natter::chat {
+
+inline constexpr uint32_t kMaxRoomMembers = 10000;
+
+enum class RoomAction { kJoin, kLeave, kRemove, kSetTopic, kRename };
+
+struct RoomRequestArgs {
+  RoomAction action = RoomAction::kJoin;
+  Party actor;
+  Party target;          // kRemove
+  std::string topic;     // kSetTopic (validated)
+  std::string name;      // kRename (validated, NFC)
+  std::string name_key;  // kRename
+};
+
+absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& state, const RoomRequestArgs& args);
+
+}  // namespace natter::chat

@@ -1,0 +1,238 @@
+#include "room_service.h"
+
+#include "chat_service.h"
+#include "common/text.h"
+#include "delivery.h"
+
+namespace natter::chat {
+namespace {
+
+constexpr size_t kMaxRoomRefBytes = 256;
+
+std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
+
+absl::StatusOr<std::string> ValidateTopic(const std::string& topic) {
+  if (topic.empty()) return topic;
+  if (auto s = ValidateText(topic, kMaxTopicChars * 4, "topic"); !s.ok()) return s;
+  if (topic.find('\n') != std::string::npos) {
+    return absl::InvalidArgumentError("topic must be one line");
+  }
+  auto normalized = NormalizeNfc(topic);
+  if (!normalized.ok()) return normalized.status();
+  if (CodepointCount(*normalized) > kMaxTopicChars) {
+    return absl::InvalidArgumentError("topic must be at most 250 characters long");
+  }
+  return normalized;
+}
+
+absl::StatusOr<std::pair<std::string, std::string>> RoomName(const std::string& name) {
+  auto normalized = NormalizeName(name, kMinRoomName, kMaxRoomName, "room name");
+  if (!normalized.ok()) return normalized.status();
+  auto key = FoldCase(*normalized);
+  if (!key.ok()) return key.status();
+  return std::pair{*normalized, *key};
+}
+
+}  // namespace
+
+RoomService::RoomService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
+                         const Clock& clock)
+    : store_(store), publisher_(publisher), users_(users), clock_(clock) {}
+
+absl::StatusOr<ConversationRecord> RoomService::FindRoom(const std::string& name, uint64_t viewer) {
+  if (name.empty() || name.size() > kMaxRoomRefBytes) {
+    return absl::InvalidArgumentError("give a room name");
+  }
+  auto key = FoldCase(name);
+  if (!key.ok()) return absl::InvalidArgumentError("room name is not valid UTF-8");
+  auto room = store_.FindRoom(*key, viewer);
+  if (!room.ok()) return room.status();
+  if (!room->has_value()) return absl::NotFoundError("no room named " + Quoted(name));
+  return std::move(**room);
+}
+
+v1::RoomResponse RoomService::Response(const ConversationRecord& room, uint64_t viewer) {
+  v1::RoomResponse response;
+  *response.mutable_room() = ConversationView(room, viewer, LookupNames(users_, {room.owner_id}));
+  return response;
+}
+
+absl::StatusOr<ConversationRecord> RoomService::Apply(const ConversationRecord& room,
+                                                      const RoomRequestArgs& args) {
+  auto result =
+      store_.ChangeRoom(room.id, args.actor.id, args.actor.username, args.target.id, clock_.NowMs(),
+                        [&](const RoomState& state) { return DecideRoomChange(state, args); });
+  if (!result.ok()) return result.status();
+  if (result->entry) PublishEntry(publisher_, result->room, *result->entry, "", "");
+  PublishUserEvents(publisher_, result->events);
+  if (!result->events.empty()) {
+    std::vector<uint64_t> users;
+    for (const auto& e : result->events) users.push_back(e.user_id);
+    AnnounceAudienceChanged(publisher_, users);
+  }
+  return std::move(result->room);
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  auto name = RoomName(request.name());
+  if (!name.ok()) return name.status();
+  auto topic = ValidateTopic(request.topic());
+  if (!topic.ok()) return topic.status();
+  NewRoom room;
+  room.name = name->first;
+  room.name_key = name->second;
+  room.topic = *topic;
+  room.owner_id = request.caller().user_id();
+  room.owner = request.caller().username();
+  room.now_ms = clock_.NowMs();
+  auto created = store_.CreateRoom(room);
+  if (absl::IsAlreadyExists(created.status())) {
+    return absl::AlreadyExistsError("a room named " + Quoted(name->first) + " exists already");
+  }
+  if (!created.ok()) return created.status();
+  if (created->entry) PublishEntry(publisher_, created->room, *created->entry, "", "");
+  PublishUserEvents(publisher_, created->events);
+  AnnounceAudienceChanged(publisher_, {room.owner_id});
+  return Response(created->room, room.owner_id);
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::JoinRoom(const v1::RoomRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  const uint64_t me = request.caller().user_id();
+  auto room = FindRoom(request.room(), me);
+  if (!room.ok()) return room.status();
+  RoomRequestArgs args{.action = RoomAction::kJoin, .actor = {me, request.caller().username()}};
+  auto after = Apply(*room, args);
+  if (!after.ok()) return after.status();
+  return Response(*after, me);
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::LeaveRoom(const v1::RoomRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  const uint64_t me = request.caller().user_id();
+  auto room = FindRoom(request.room(), me);
+  if (!room.ok()) return room.status();
+  RoomRequestArgs args{.action = RoomAction::kLeave, .actor = {me, request.caller().username()}};
+  auto after = Apply(*room, args);
+  if (!after.ok()) return after.status();
+  return Response(*after, me);
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMemberRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  const uint64_t me = request.caller().user_id();
+  if (request.username().empty() || request.username().size() > kMaxRoomRefBytes) {
+    return absl::InvalidArgumentError("give the username of the member to remove");
+  }
+  auto room = FindRoom(request.room(), me);
+  if (!room.ok()) return room.status();
+  auto target = users_.FindByUsername(request.username());
+  if (!target.ok()) return target.status();
+  if (!target->has_value()) {
+    return absl::NotFoundError("no user named " + Quoted(request.username()));
+  }
+  RoomRequestArgs args{.action = RoomAction::kRemove,
+                       .actor = {me, request.caller().username()},
+                       .target = {(*target)->user_id(), (*target)->username()}};
+  auto after = Apply(*room, args);
+  if (!after.ok()) return after.status();
+  return Response(*after, me);
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  const uint64_t me = request.caller().user_id();
+  if (!request.has_topic() && !request.has_new_name()) {
+    return absl::InvalidArgumentError("give a new topic or a new name");
+  }
+  // Validate everything before changing anything.
+  std::optional<std::string> topic;
+  if (request.has_topic()) {
+    auto t = ValidateTopic(request.topic());
+    if (!t.ok()) return t.status();
+    topic = *t;
+  }
+  std::optional<std::pair<std::string, std::string>> name;
+  if (request.has_new_name()) {
+    auto n = RoomName(request.new_name());
+    if (!n.ok()) return n.status();
+    name = *n;
+  }
+  auto room = FindRoom(request.room(), me);
+  if (!room.ok()) return room.status();
+  Party actor{me, request.caller().username()};
+  if (name) {
+    RoomRequestArgs args{.action = RoomAction::kRename,
+                         .actor = actor,
+                         .name = name->first,
+                         .name_key = name->second};
+    auto after = Apply(*room, args);
+    if (absl::IsAlreadyExists(after.status())) {
+      return absl::AlreadyExistsError("a room named " + Quoted(name->first) + " exists already");
+    }
+    if (!after.ok()) return after.status();
+    *room = std::move(*after);
+  }
+  if (topic) {
+    RoomRequestArgs args{.action = RoomAction::kSetTopic, .actor = actor, .topic = *topic};
+    auto after = Apply(*room, args);
+    if (!after.ok()) return after.status();
+    *room = std::move(*after);
+  }
+  return Response(*room, me);
+}
+
+absl::StatusOr<v1::ListRoomsResponse> RoomService::ListRooms(const v1::ListRoomsRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  if (request.limit() > kMaxRoomListLimit) {
+    return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxRoomListLimit));
+  }
+  if (request.prefix().size() > kMaxRoomRefBytes) {
+    return absl::InvalidArgumentError("prefix is too long");
+  }
+  auto prefix = FoldCase(request.prefix());
+  if (!prefix.ok()) return absl::InvalidArgumentError("prefix is not valid UTF-8");
+  const uint64_t me = request.caller().user_id();
+  uint32_t limit = request.limit() == 0 ? kDefaultRoomListLimit : request.limit();
+  auto rooms = store_.ListRooms(*prefix, limit, me);
+  if (!rooms.ok()) return rooms.status();
+  std::vector<uint64_t> owners;
+  for (const auto& r : *rooms) owners.push_back(r.owner_id);
+  Names names = LookupNames(users_, std::move(owners));
+  v1::ListRoomsResponse response;
+  for (const auto& r : *rooms) {
+    v1::RoomListing* listing = response.add_rooms();
+    *listing->mutable_room() = ConversationView(r, me, names);
+    listing->set_joined(r.is_member);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  const uint64_t me = request.caller().user_id();
+  auto room = FindRoom(request.room(), me);
+  if (!room.ok()) return room.status();
+  if (room->is_lobby()) {
+    return absl::FailedPreconditionError(
+        "everyone is in the lobby; ask who is online there instead");
+  }
+  auto members = store_.Members(room->id, kMaxRoomMembers);
+  if (!members.ok()) return members.status();
+  std::vector<uint64_t> ids{room->owner_id};
+  for (const auto& m : *members) ids.push_back(m.user_id);
+  Names names = LookupNames(users_, std::move(ids));
+  v1::RoomMembersResponse response;
+  *response.mutable_room() = ConversationView(*room, me, names);
+  for (const auto& m : *members) {
+    v1::RoomMember* out = response.add_members();
+    out->set_user_id(m.user_id);
+    if (auto it = names.find(m.user_id); it != names.end()) out->set_username(it->second);
+    out->set_role(m.role);
+    out->set_joined_at_ms(m.joined_at_ms);
+  }
+  return response;
+}
+
+}  // namespace natter::chat

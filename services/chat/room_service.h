@@ -1,0 +1,49 @@
+// natter-chat's rooms: create, join, leave, list, members, remove a member, topic and name. Each
+// change is an entry in the room (so members see it in order with the messages) and, for the user
+// who joined, left or was removed, a durable personal event (so their gateways subscribe or
+// unsubscribe, and their other devices follow).
+#pragma once
+
+#include "absl/status/statusor.h"
+#include "common/clock.h"
+#include "common/event_publisher.h"
+#include "message_store.h"
+#include "natter/v1/chat.pb.h"
+#include "room_rules.h"
+#include "user_directory.h"
+
+namespace natter::chat {
+
+inline constexpr size_t kMinRoomName = 2;
+inline constexpr size_t kMaxRoomName = 32;
+inline constexpr size_t kMaxTopicChars = 250;
+inline constexpr uint32_t kDefaultRoomListLimit = 50;
+inline constexpr uint32_t kMaxRoomListLimit = 200;
+
+class RoomService {
+ public:
+  RoomService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
+              const Clock& clock);
+
+  absl::StatusOr<v1::RoomResponse> CreateRoom(const v1::CreateRoomRequest& request);
+  absl::StatusOr<v1::RoomResponse> JoinRoom(const v1::RoomRequest& request);
+  absl::StatusOr<v1::RoomResponse> LeaveRoom(const v1::RoomRequest& request);
+  absl::StatusOr<v1::ListRoomsResponse> ListRooms(const v1::ListRoomsRequest& request);
+  absl::StatusOr<v1::RoomMembersResponse> RoomMembers(const v1::RoomRequest& request);
+  absl::StatusOr<v1::RoomResponse> RemoveMember(const v1::RemoveMemberRequest& request);
+  absl::StatusOr<v1::RoomResponse> UpdateRoom(const v1::UpdateRoomRequest& request);
+
+ private:
+  absl::StatusOr<ConversationRecord> FindRoom(const std::string& name, uint64_t viewer);
+  // Applies `args` to `room` and publishes what changed.
+  absl::StatusOr<ConversationRecord> Apply(const ConversationRecord& room,
+                                           const RoomRequestArgs& args);
+  v1::RoomResponse Response(const ConversationRecord& room, uint64_t viewer);
+
+  MessageStore& store_;
+  EventPublisher& publisher_;
+  UserDirectory& users_;
+  const Clock& clock_;
+};
+
+}  // namespace natter::chat

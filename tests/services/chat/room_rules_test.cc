@@ -1,0 +1,187 @@
+// The room rules, action by action and state by state.
+#include "room_rules.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace natter::chat {
+namespace {
+
+using ::testing::HasSubstr;
+
+const Party kAlice{1, "alice"};
+const Party kBob{2, "bob"};
+
+ConversationRecord Room(const std::string& name, uint64_t owner = 1, uint32_t members = 2) {
+  ConversationRecord c;
+  c.id = 5;
+  c.kind = "room";
+  c.name = name;
+  c.owner_id = owner;
+  c.member_count = members;
+  c.topic = "old topic";
+  return c;
+}
+
+RoomState State(ConversationRecord room, std::optional<std::string> role, bool target = false,
+                std::optional<uint64_t> successor = std::nullopt) {
+  return RoomState{std::move(room), std::move(role), target, successor};
+}
+
+RoomRequestArgs Args(RoomAction action, Party actor = kAlice, Party target = {}) {
+  return RoomRequestArgs{.action = action, .actor = actor, .target = target};
+}
+
+std::string Error(const absl::StatusOr<RoomChange>& c) { return std::string(c.status().message()); }
+
+TEST(RoomRulesTest, JoiningAddsTheMemberAndTellsTheirDevices) {
+  auto c = DecideRoomChange(State(Room("dev"), std::nullopt), Args(RoomAction::kJoin, kBob));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_TRUE(c->add_actor);
+  EXPECT_FALSE(c->new_owner.has_value());
+  EXPECT_EQ(c->entry_type, kTypeMemberJoined);
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].first, kBob.id);
+  EXPECT_EQ(c->events[0].second.room().type(), "joined");
+  EXPECT_EQ(c->events[0].second.room().conversation_id(), 5u);
+}
+
+TEST(RoomRulesTest, JoiningARoomOneIsInChangesNothing) {
+  auto c = DecideRoomChange(State(Room("dev"), "member"), Args(RoomAction::kJoin, kBob));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->noop);
+  EXPECT_TRUE(c->events.empty());
+}
+
+TEST(RoomRulesTest, JoiningAnOwnerlessRoomAdoptsIt) {
+  auto c = DecideRoomChange(State(Room("dev", 0, 0), std::nullopt), Args(RoomAction::kJoin, kBob));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->new_owner, kBob.id);
+}
+
+TEST(RoomRulesTest, AFullRoomRefusesNewMembers) {
+  auto c = DecideRoomChange(State(Room("dev", 1, kMaxRoomMembers), std::nullopt),
+                            Args(RoomAction::kJoin, kBob));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Error(c), HasSubstr("is full"));
+}
+
+TEST(RoomRulesTest, LeavingRemovesTheMember) {
+  auto c = DecideRoomChange(State(Room("dev"), "member"), Args(RoomAction::kLeave, kBob));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->remove_actor);
+  EXPECT_FALSE(c->new_owner.has_value());
+  EXPECT_EQ(c->entry_type, kTypeMemberLeft);
+  EXPECT_EQ(c->events.at(0).second.room().type(), "left");
+}
+
+TEST(RoomRulesTest, AnOwnerWhoLeavesHandsTheRoomToTheLongestMember) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", false, kBob.id),
+                            Args(RoomAction::kLeave, kAlice));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->new_owner, kBob.id);
+}
+
+TEST(RoomRulesTest, TheLastOwnerLeavingLeavesTheRoomOwnerless) {
+  auto c = DecideRoomChange(State(Room("dev", 1, 1), "owner"), Args(RoomAction::kLeave, kAlice));
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->new_owner, 0u);
+}
+
+TEST(RoomRulesTest, LeavingARoomOneIsNotInIsRefused) {
+  auto c = DecideRoomChange(State(Room("dev"), std::nullopt), Args(RoomAction::kLeave, kBob));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Error(c), "you are not in room \"dev\"");
+}
+
+TEST(RoomRulesTest, TheLobbyCannotBeLeftOrChanged) {
+  EXPECT_TRUE(DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(RoomAction::kJoin))
+                  ->noop);
+  EXPECT_EQ(DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(RoomAction::kLeave))
+                .status()
+                .code(),
+            absl::StatusCode::kFailedPrecondition);
+  for (auto action : {RoomAction::kRemove, RoomAction::kSetTopic, RoomAction::kRename}) {
+    EXPECT_EQ(
+        DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(action)).status().code(),
+        absl::StatusCode::kPermissionDenied);
+  }
+}
+
+TEST(RoomRulesTest, TheOwnerRemovesAMember) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", /*target=*/true),
+                            Args(RoomAction::kRemove, kAlice, kBob));
+  ASSERT_TRUE(c.ok());
+  EXPECT_TRUE(c->remove_target);
+  EXPECT_EQ(c->entry_type, kTypeMemberRemoved);
+  EXPECT_EQ(c->target_user_id, kBob.id);
+  EXPECT_EQ(c->target_user, "bob");
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].first, kBob.id);
+  EXPECT_EQ(c->events[0].second.room().type(), "removed");
+  EXPECT_EQ(c->events[0].second.room().by(), "alice");
+}
+
+TEST(RoomRulesTest, OnlyTheOwnerRemovesMembers) {
+  auto c = DecideRoomChange(State(Room("dev"), "member", true),
+                            Args(RoomAction::kRemove, kBob, kAlice));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Error(c), "only the owner of \"dev\" can remove members");
+  c = DecideRoomChange(State(Room("dev"), std::nullopt, true),
+                       Args(RoomAction::kRemove, kBob, kAlice));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST(RoomRulesTest, RemovingSomeoneNotInTheRoomIsNotFound) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", false),
+                            Args(RoomAction::kRemove, kAlice, kBob));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Error(c), "bob is not in room \"dev\"");
+}
+
+TEST(RoomRulesTest, TheOwnerCannotRemoveThemselves) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", true),
+                            Args(RoomAction::kRemove, kAlice, kAlice));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RoomRulesTest, TheOwnerSetsTheTopic) {
+  RoomRequestArgs args = Args(RoomAction::kSetTopic);
+  args.topic = "release planning";
+  auto c = DecideRoomChange(State(Room("dev"), "owner"), args);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->topic, "release planning");
+  EXPECT_EQ(c->entry_type, kTypeTopicChanged);
+  EXPECT_EQ(c->entry_text, "release planning");
+  EXPECT_TRUE(c->events.empty());
+  args.topic = "old topic";
+  EXPECT_TRUE(DecideRoomChange(State(Room("dev"), "owner"), args)->noop);
+}
+
+TEST(RoomRulesTest, OnlyTheOwnerSetsTheTopicOrRenames) {
+  RoomRequestArgs topic = Args(RoomAction::kSetTopic, kBob);
+  topic.topic = "mine now";
+  EXPECT_EQ(DecideRoomChange(State(Room("dev"), "member"), topic).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  RoomRequestArgs rename = Args(RoomAction::kRename, kBob);
+  rename.name = "bobs";
+  rename.name_key = "bobs";
+  auto c = DecideRoomChange(State(Room("dev"), "member"), rename);
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Error(c), "only the owner of \"dev\" can rename it");
+}
+
+TEST(RoomRulesTest, TheOwnerRenames) {
+  RoomRequestArgs args = Args(RoomAction::kRename);
+  args.name = "Engineering";
+  args.name_key = "engineering";
+  auto c = DecideRoomChange(State(Room("dev"), "owner"), args);
+  ASSERT_TRUE(c.ok());
+  EXPECT_EQ(c->name, "Engineering");
+  EXPECT_EQ(c->name_key, "engineering");
+  EXPECT_EQ(c->entry_type, kTypeRoomRenamed);
+  EXPECT_EQ(c->entry_text, "Engineering");
+}
+
+}  // namespace
+}  // namespace natter::chat
