@@ -241,6 +241,63 @@ TEST_F(HubTest, ReattachAfterLastDetachSubscribesAgain) {
   EXPECT_THAT(Texts(*second), ElementsAre("welcome back"));
 }
 
+TEST_F(HubTest, AddChannelSubscribesAnAttachedSinkAndSignalsReadiness) {
+  auto sink = NewSink();
+  Attach(sink, {"user:7"});
+  subscriber_.Confirm("user:7");
+  int ready = 0;
+  hub_.AddChannel(sink, "room:9", [&] { ++ready; });
+  EXPECT_EQ(ready, 0);
+  EXPECT_EQ(subscriber_.Confirm("room:9"), 1);
+  EXPECT_EQ(ready, 1);
+  hub_.Deliver("room:9", MessageEvent(9, 1, "joined room"));
+  EXPECT_THAT(Texts(*sink), ElementsAre("joined room"));
+  // A channel the sink has already is ready at once, with no second subscription.
+  hub_.AddChannel(sink, "room:9", [&] { ++ready; });
+  EXPECT_EQ(ready, 2);
+  EXPECT_EQ(subscriber_.subscribes_sent("room:9"), 1);
+}
+
+TEST_F(HubTest, AddChannelToADetachedSinkDoesNothing) {
+  auto sink = NewSink();
+  Attach(sink, {"user:7"});
+  hub_.Detach(sink.get());
+  int ready = 0;
+  hub_.AddChannel(sink, "room:9", [&] { ++ready; });
+  EXPECT_EQ(subscriber_.subscribes_sent("room:9"), 0);
+  EXPECT_EQ(hub_.channel_count(), 0u);
+}
+
+TEST_F(HubTest, RemoveChannelUnsubscribesOnlyWhenTheLastSinkLeaves) {
+  auto a = NewSink();
+  auto b = NewSink();
+  Attach(a, {"room:9"});
+  Attach(b, {"room:9"});
+  hub_.RemoveChannel(a.get(), "room:9");
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), IsEmpty());
+  hub_.Deliver("room:9", MessageEvent(9, 1, "only b"));
+  EXPECT_THAT(Texts(*a), IsEmpty());
+  EXPECT_THAT(Texts(*b), ElementsAre("only b"));
+  hub_.RemoveChannel(b.get(), "room:9");
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("room:9"));
+  // Detaching later does not unsubscribe a channel the sink no longer has.
+  hub_.Detach(a.get());
+  hub_.Detach(b.get());
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("room:9"));
+}
+
+TEST_F(HubTest, RoomMembershipEventsGoToOnMembership) {
+  auto sink = NewSink();
+  Attach(sink, {"user:7"});
+  v1::ServerEvent event;
+  v1::RoomMembership* joined = event.mutable_user_event()->mutable_room();
+  joined->set_type("joined");
+  joined->set_conversation_id(9);
+  hub_.Deliver("user:7", event.SerializeAsString());
+  ASSERT_THAT(sink->memberships(), SizeIs(1));
+  EXPECT_EQ(sink->memberships()[0].conversation_id(), 9u);
+}
+
 TEST_F(HubTest, ResyncAllReachesEverySink) {
   auto alice = NewSink();
   auto bob = NewSink();

@@ -1,0 +1,281 @@
+// End to end for messaging through natterctl: rooms (create, join, topic, rename, remove a member),
+// direct messages between friends, edits and deletions, typing, read markers and unread counts,
+// and a listener that is killed and restarted printing every entry exactly once.
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "harness/harness.h"
+
+namespace natter {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::JsonLines;
+
+class MessagingTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2}); }
+  static void TearDownTestSuite() { delete stack_; }
+
+  static testing::CommandResult Ctl(const std::vector<std::string>& args) {
+    return stack_->Ctl(args);
+  }
+  static json CtlJson(const std::vector<std::string>& args) {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return r.exit_code == 0 ? json::parse(r.out) : json();
+  }
+  static std::vector<json> CtlLines(const std::vector<std::string>& args) {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    return JsonLines(r.out);
+  }
+  static void User(const std::string& name) {
+    ASSERT_EQ(stack_->Ctl({"register", name}, "password for " + name + "\n").exit_code, 0);
+    ASSERT_EQ(stack_->Ctl({"login", name}, "password for " + name + "\n").exit_code, 0);
+  }
+  static void Friends(const std::string& a, const std::string& b) {
+    ASSERT_EQ(CtlJson({"--as", a, "friends", "add", b})["relation"], "request_sent");
+    ASSERT_EQ(CtlJson({"--as", b, "friends", "accept", a})["relation"], "friends");
+  }
+  static std::unique_ptr<testing::Process> Listen(const std::string& user, size_t gateway,
+                                                  std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"--gateway", stack_->gateway_address(gateway), "--as", user,
+                                     "listen"};
+    if (std::find(extra.begin(), extra.end(), "--timeout") == extra.end()) {
+      extra.insert(extra.end(), {"--timeout", "90"});
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto listener = stack_->CtlInBackground("listen-" + user, args);
+    bool live = testing::WaitFor(
+        [&] { return listener->Stderr().find("listening as") != std::string::npos; }, 20s);
+    EXPECT_TRUE(live) << listener->Stderr();
+    return listener;
+  }
+  static std::vector<json> Printed(testing::Process& listener, const std::string& type) {
+    std::vector<json> out;
+    for (const auto& e : JsonLines(listener.Stdout())) {
+      if (e.value("type", "") == type) out.push_back(e);
+    }
+    return out;
+  }
+  static bool SawCount(testing::Process& listener, const std::string& type, size_t n,
+                       std::chrono::milliseconds timeout = 20s) {
+    return testing::WaitFor([&] { return Printed(listener, type).size() >= n; }, timeout);
+  }
+  static std::vector<std::string> Texts(const std::vector<json>& entries) {
+    std::vector<std::string> out;
+    for (const auto& e : entries) out.push_back(e.value("text", ""));
+    return out;
+  }
+
+  static testing::Stack* stack_;
+};
+
+testing::Stack* MessagingTest::stack_ = nullptr;
+
+TEST_F(MessagingTest, ARoomFromCreationToRemovingAMember) {
+  User("owen");
+  User("mia");
+  User("rex");
+  json room = CtlJson({"--as", "owen", "rooms", "create", "Builders", "--topic", "we build"});
+  EXPECT_EQ(room["name"], "Builders");
+  EXPECT_EQ(room["owner"], "owen");
+  EXPECT_EQ(room["members"], 1);
+  uint64_t id = room["conversation"];
+
+  auto taken = Ctl({"--as", "mia", "rooms", "create", "builders"});
+  EXPECT_EQ(taken.exit_code, 1);
+  EXPECT_EQ(taken.err, "natterctl: a room named \"builders\" exists already\n");
+  auto not_in = Ctl({"--as", "mia", "send", "--room", "builders", "hello?"});
+  EXPECT_EQ(not_in.exit_code, 1);
+  EXPECT_EQ(not_in.err, "natterctl: you are not in room \"Builders\"; join it first\n");
+
+  auto listed = CtlLines({"--as", "mia", "rooms", "list", "--prefix", "build"});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["joined"], false);
+  EXPECT_EQ(listed[0]["topic"], "we build");
+
+  auto owen = Listen("owen", 0);
+  EXPECT_EQ(CtlJson({"--as", "mia", "rooms", "join", "builders"})["members"], 2);
+  EXPECT_EQ(CtlJson({"--as", "rex", "rooms", "join", "Builders"})["members"], 3);
+  // Mia's listener is on the other gateway; it must get the room's traffic from her join on.
+  auto mia = Listen("mia", 1);
+  ASSERT_EQ(CtlJson({"--as", "mia", "send", "--room", "builders", "hi all"})["seq"], 4);
+
+  auto refused = Ctl({"--as", "mia", "rooms", "topic", "builders", "mine now"});
+  EXPECT_EQ(refused.err, "natterctl: only the owner of \"Builders\" can set its topic\n");
+  EXPECT_EQ(CtlJson({"--as", "owen", "rooms", "topic", "builders", "we ship"})["topic"], "we ship");
+  auto members = CtlLines({"--as", "mia", "rooms", "members", "builders"});
+  ASSERT_EQ(members.size(), 3u);
+  EXPECT_EQ(members[0]["user"], "owen");
+  EXPECT_EQ(members[0]["role"], "owner");
+
+  auto rex = Listen("rex", 0);
+  EXPECT_EQ(CtlJson({"--as", "owen", "rooms", "kick", "builders", "rex"})["members"], 2);
+  ASSERT_TRUE(SawCount(*rex, "room_removed", 1)) << rex->Stdout();
+  EXPECT_EQ(Printed(*rex, "room_removed")[0]["by"], "owen");
+  ASSERT_EQ(CtlJson({"--as", "owen", "send", "--room", "builders", "after rex"})["seq"], 7);
+  auto after_kick = Ctl({"--as", "rex", "history", "--room", "builders"});
+  EXPECT_EQ(after_kick.exit_code, 1);
+
+  ASSERT_TRUE(SawCount(*owen, "message", 2)) << owen->Stdout();
+  EXPECT_EQ(Texts(Printed(*owen, "message")), (std::vector<std::string>{"hi all", "after rex"}));
+  ASSERT_EQ(Printed(*owen, "member_joined").size(), 2u);
+  ASSERT_TRUE(SawCount(*mia, "member_removed", 1)) << mia->Stdout();
+  EXPECT_EQ(Printed(*mia, "member_removed")[0]["user"], "rex");
+  EXPECT_EQ(Printed(*mia, "topic_changed")[0]["text"], "we ship");
+  ASSERT_TRUE(SawCount(*mia, "message", 2)) << mia->Stdout();
+  // The removed member's listener printed nothing of the room after the removal.
+  for (const auto& e : Printed(*rex, "message")) EXPECT_NE(e["text"], "after rex");
+
+  // History shows the room's life in order, with the current name.
+  auto history = CtlLines({"--as", "mia", "history", "--conversation", std::to_string(id)});
+  std::vector<std::string> types;
+  for (const auto& e : history) types.push_back(e["type"]);
+  EXPECT_EQ(types,
+            (std::vector<std::string>{"room_created", "member_joined", "member_joined", "message",
+                                      "topic_changed", "member_removed", "message"}));
+  EXPECT_EQ(history.back()["room"], "Builders");
+  EXPECT_EQ(CtlJson({"--as", "owen", "rooms", "rename", "builders", "makers"})["name"], "makers");
+  EXPECT_EQ(CtlLines({"--as", "mia", "history", "--room", "MAKERS", "--limit", "1"})[0]["type"],
+            "room_renamed");
+  EXPECT_EQ(CtlJson({"--as", "mia", "rooms", "leave", "makers"})["members"], 1);
+}
+
+TEST_F(MessagingTest, DirectMessagesBetweenFriendsOnly) {
+  User("dee");
+  User("eli");
+  User("fay");
+  auto stranger = Ctl({"--as", "dee", "send", "--to", "eli", "hi"});
+  EXPECT_EQ(stranger.exit_code, 1);
+  EXPECT_EQ(stranger.err, "natterctl: you can message \"eli\" once you are friends\n");
+  Friends("dee", "eli");
+  auto eli = Listen("eli", 1);
+  json ack = CtlJson({"--as", "dee", "send", "--to", "eli", "psst, eli"});
+  EXPECT_EQ(ack["seq"], 1);
+  ASSERT_TRUE(SawCount(*eli, "message", 1)) << eli->Stdout();
+  json got = Printed(*eli, "message")[0];
+  EXPECT_EQ(got["text"], "psst, eli");
+  EXPECT_EQ(got["from"], "dee");
+  EXPECT_EQ(got["with"], "dee");
+  EXPECT_EQ(got.count("room"), 0u);
+
+  ASSERT_EQ(CtlJson({"--as", "eli", "send", "--to", "dee", "hi dee"})["seq"], 2);
+  auto history = CtlLines({"--as", "dee", "history", "--with", "eli"});
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(Texts(history), (std::vector<std::string>{"psst, eli", "hi dee"}));
+  EXPECT_EQ(history[1]["with"], "eli");
+  // Nobody else reads it, by name or by id.
+  EXPECT_EQ(Ctl({"--as", "fay", "history", "--with", "dee"}).err,
+            "natterctl: you have no conversation with \"dee\"\n");
+  std::string id = std::to_string(ack["conversation"].get<uint64_t>());
+  EXPECT_EQ(Ctl({"--as", "fay", "history", "--conversation", id}).err,
+            "natterctl: no conversation " + id + "\n");
+
+  ASSERT_EQ(CtlJson({"--as", "eli", "block", "dee"})["relation"], "blocked");
+  auto blocked = Ctl({"--as", "dee", "send", "--to", "eli", "still there?"});
+  EXPECT_EQ(blocked.exit_code, 1);
+  EXPECT_EQ(blocked.err, "natterctl: you cannot message this user\n");
+}
+
+TEST_F(MessagingTest, EditsDeletionsTypingAndReadMarkers) {
+  User("gus");
+  User("hal");
+  Friends("gus", "hal");
+  auto hal = Listen("hal", 0);
+  json first = CtlJson({"--as", "gus", "send", "--to", "hal", "helo"});
+  std::string dm = std::to_string(first["conversation"].get<uint64_t>());
+  ASSERT_EQ(CtlJson({"--as", "gus", "send", "--to", "hal", "second"})["seq"], 2);
+  ASSERT_EQ(CtlJson({"--as", "gus", "send", "--to", "hal", "third"})["seq"], 3);
+
+  json edit = CtlJson({"--as", "gus", "edit", "@hal", "1", "hello"});
+  EXPECT_EQ(edit["seq"], 4);
+  EXPECT_EQ(Ctl({"--as", "hal", "edit", dm, "1", "not yours"}).err,
+            "natterctl: you can edit only your own messages\n");
+  ASSERT_EQ(CtlJson({"--as", "gus", "delete", dm, "2"})["seq"], 5);
+  ASSERT_EQ(CtlJson({"--as", "gus", "typing", "--to", "hal"})["conversation"],
+            first["conversation"]);
+
+  ASSERT_TRUE(SawCount(*hal, "message_deleted", 1)) << hal->Stdout();
+  ASSERT_TRUE(SawCount(*hal, "typing", 1)) << hal->Stdout();
+  EXPECT_EQ(Printed(*hal, "message_edited")[0]["target_seq"], 1);
+  EXPECT_EQ(Printed(*hal, "message_edited")[0]["text"], "hello");
+  EXPECT_EQ(Printed(*hal, "typing")[0]["user"], "gus");
+
+  auto history = CtlLines({"--as", "hal", "history", "--with", "gus"});
+  ASSERT_EQ(history.size(), 3u);
+  EXPECT_EQ(history[0]["text"], "hello");
+  EXPECT_TRUE(history[0].contains("edited_at"));
+  EXPECT_EQ(history[1]["deleted"], true);
+  EXPECT_EQ(history[1]["text"], "");
+
+  auto unread = CtlLines({"--as", "hal", "unread"});
+  ASSERT_EQ(unread.size(), 1u);
+  EXPECT_EQ(unread[0]["with"], "gus");
+  EXPECT_EQ(unread[0]["unread"], 3);
+  auto gus = Listen("gus", 1);
+  json read = CtlJson({"--as", "hal", "read", "@gus", "5"});
+  EXPECT_EQ(read["last_read_seq"], 5);
+  EXPECT_EQ(read["unread"], 0);
+  EXPECT_TRUE(CtlLines({"--as", "hal", "unread"}).empty());
+  ASSERT_TRUE(SawCount(*gus, "read", 1)) << gus->Stdout();
+  EXPECT_EQ(Printed(*gus, "read")[0]["user"], "hal");
+  EXPECT_EQ(Printed(*gus, "read")[0]["seq"], 5);
+  auto seen_by_gus = CtlLines({"--as", "gus", "conversations"});
+  ASSERT_EQ(seen_by_gus.size(), 2u);
+  EXPECT_EQ(seen_by_gus[1]["peer_read_seq"], 5);
+}
+
+TEST_F(MessagingTest, AListenerKilledAndRestartedPrintsEverythingExactlyOnce) {
+  User("ivy");
+  User("jon");
+  Friends("ivy", "jon");
+  ASSERT_EQ(CtlJson({"--as", "jon", "rooms", "create", "quiet"})["members"], 1);
+  auto first = Listen("ivy", 0, {"--type", "message"});
+  for (int i = 1; i <= 3; ++i) {
+    ASSERT_EQ(
+        Ctl({"--as", "jon", "send", "--room", "lobby", "before " + std::to_string(i)}).exit_code,
+        0);
+  }
+  ASSERT_TRUE(SawCount(*first, "message", 3)) << first->Stdout();
+  first->Signal(SIGKILL);
+  first->Wait(5s);
+
+  // While Ivy's listener is gone: more lobby messages, a new direct conversation, and a room she
+  // joins (from another device) whose earlier messages are not hers.
+  ASSERT_EQ(Ctl({"--as", "jon", "send", "--room", "quiet", "before ivy joined"}).exit_code, 0);
+  for (int i = 1; i <= 2; ++i) {
+    ASSERT_EQ(
+        Ctl({"--as", "jon", "send", "--room", "lobby", "during " + std::to_string(i)}).exit_code,
+        0);
+  }
+  ASSERT_EQ(Ctl({"--as", "jon", "send", "--to", "ivy", "while you were out"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ivy", "rooms", "join", "quiet"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "jon", "send", "--room", "quiet", "welcome ivy"}).exit_code, 0);
+
+  auto second = Listen("ivy", 1, {"--type", "message"});
+  ASSERT_EQ(Ctl({"--as", "jon", "send", "--room", "lobby", "after"}).exit_code, 0);
+  ASSERT_TRUE(SawCount(*second, "message", 5)) << second->Stdout();
+  std::this_thread::sleep_for(1s);  // anything extra would show up now
+  std::vector<std::string> texts = Texts(Printed(*second, "message"));
+  std::sort(texts.begin(), texts.end());
+  EXPECT_EQ(texts, (std::vector<std::string>{"after", "during 1", "during 2", "welcome ivy",
+                                             "while you were out"}));
+
+  // --from-start ignores the cursors: the lobby from its first message.
+  auto all = Listen("ivy", 0, {"--type", "message", "--from-start", "--timeout", "5"});
+  ASSERT_TRUE(SawCount(*all, "message", 6));
+  std::vector<std::string> lobby;
+  for (const auto& e : Printed(*all, "message")) {
+    if (e.value("room", "") == "lobby") lobby.push_back(e["text"]);
+  }
+  EXPECT_GE(lobby.size(), 6u);
+}
+
+}  // namespace
+}  // namespace natter
