@@ -269,8 +269,8 @@ void Redis::Start() {
   server_ = std::make_unique<Process>(
       "redis-server",
       std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(port_), "--bind",
-                               "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
-                               dir_.string()},
+                               "127.0.0.1", "--save", "", "--appendonly", "yes", "--appendfsync",
+                               "everysec", "--dir", dir_.string()},
       dir_);
   bool up = WaitFor(
       [&] {
