@@ -394,11 +394,11 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
                                                      v1::ClientListOnlineResponse* response) {
   auto* reactor = context->DefaultReactor();
   std::string room = request->room().empty() ? "lobby" : request->room();
-  if (room != "lobby") {
-    // Every user is in the lobby; other rooms (and their member lists) arrive with rooms.
-    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND, "no room named \"" + room + "\""));
+  if (!EqualsIgnoringCase(room, "lobby")) {
+    ListRoomOnline(context, reactor, room, response);
     return reactor;
   }
+  room = "lobby";
   WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller& caller) {
     // Users in a block with the caller are left out: blocked users see no presence of each other.
     LoadFriends(gateway_, caller,
@@ -440,6 +440,60 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
                 });
   });
   return reactor;
+}
+
+void GatewayService::ListRoomOnline(grpc::CallbackServerContext* context,
+                                    grpc::ServerUnaryReactor* reactor, const std::string& room,
+                                    v1::ClientListOnlineResponse* response) {
+  // A room's members (from natter-chat), with their presence (from natter-presence), leaving out
+  // the offline and anyone in a block with the caller.
+  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller& caller) {
+    auto members = NewCall<v1::RoomRequest, v1::RoomMembersResponse>(gateway_);
+    *members->request.mutable_caller() = caller;
+    members->request.set_room(room);
+    gateway_.chat->async()->RoomMembers(
+        &members->context, &members->request, &members->response,
+        [this, reactor, response, members, caller](grpc::Status status) {
+          if (!status.ok()) {
+            reactor->Finish(ClientFacing(status, "the chat service"));
+            return;
+          }
+          LoadFriends(
+              gateway_, caller,
+              [this, reactor, response, members](grpc::Status friends_status,
+                                                 std::shared_ptr<v1::ListFriendsResponse> friends) {
+                if (!friends_status.ok()) {
+                  reactor->Finish(ClientFacing(friends_status, "the chat service"));
+                  return;
+                }
+                auto presence = NewCall<v1::GetPresenceRequest, v1::GetPresenceResponse>(gateway_);
+                const auto& hidden = friends->hidden_user_ids();
+                for (const auto& m : members->response.members()) {
+                  if (std::find(hidden.begin(), hidden.end(), m.user_id()) == hidden.end()) {
+                    presence->request.add_user_ids(m.user_id());
+                  }
+                }
+                gateway_.presence->async()->GetPresence(
+                    &presence->context, &presence->request, &presence->response,
+                    [reactor, response, members, presence](grpc::Status presence_status) {
+                      if (presence_status.ok()) {
+                        response->set_room(members->response.room().name());
+                        for (const auto& p : presence->response.users()) {
+                          if (p.status() == "offline") continue;
+                          v1::UserPresenceView* view = response->add_users();
+                          view->set_user_id(p.user_id());
+                          view->set_status(p.status());
+                          for (const auto& m : members->response.members()) {
+                            if (m.user_id() == p.user_id()) view->set_username(m.username());
+                          }
+                        }
+                        response->set_count(response->users_size());
+                      }
+                      reactor->Finish(ClientFacing(presence_status, "the presence service"));
+                    });
+              });
+        });
+  });
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Connect(

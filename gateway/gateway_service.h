@@ -116,6 +116,10 @@ class GatewayService final : public GatewayBase {
                                              const Request* request, Response* response,
                                              Method method);
 
+  // ListOnline for a room other than the lobby.
+  void ListRoomOnline(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
+                      const std::string& room, v1::ClientListOnlineResponse* response);
+
   // Forwards a call to natter-chat with the caller from the call's token.
   template <class Request, class Response, class Method>
   grpc::ServerUnaryReactor* ForwardToChat(grpc::CallbackServerContext* context,

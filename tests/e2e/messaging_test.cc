@@ -106,6 +106,18 @@ TEST_F(MessagingTest, ARoomFromCreationToRemovingAMember) {
   // Mia's listener is on the other gateway; it must get the room's traffic from her join on.
   auto mia = Listen("mia", 1);
   ASSERT_EQ(CtlJson({"--as", "mia", "send", "--room", "builders", "hi all"})["seq"], 4);
+  // Who of the room is online: its members with a live stream (Rex has none yet).
+  json online;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        online = CtlJson({"--as", "rex", "online", "--room", "builders"});
+        return online["online"] == 2;
+      },
+      10s))
+      << online.dump();
+  EXPECT_EQ(online["room"], "Builders");
+  EXPECT_EQ(Ctl({"--as", "rex", "online", "--room", "nowhere"}).err,
+            "natterctl: no room named \"nowhere\"\n");
 
   auto refused = Ctl({"--as", "mia", "rooms", "topic", "builders", "mine now"});
   EXPECT_EQ(refused.err, "natterctl: only the owner of \"Builders\" can set its topic\n");
