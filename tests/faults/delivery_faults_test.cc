@@ -32,13 +32,15 @@ constexpr int kReplicas = 3;
 // gateway, and sends the same client_msg_id again.
 class Sender {
  public:
+  // `padding` bytes are added to each text (after its id).
   Sender(std::vector<std::string> gateways, std::string token, std::string room, std::string prefix,
-         int count)
+         int count, size_t padding = 0)
       : gateways_(std::move(gateways)),
         token_(std::move(token)),
         room_(std::move(room)),
         prefix_(std::move(prefix)),
-        count_(count) {}
+        count_(count),
+        padding_(padding, '.') {}
   ~Sender() { Join(); }
 
   void Start() {
@@ -81,11 +83,12 @@ class Sender {
       uint64_t request_id = 0;
       bool broken = false;
       while (next < count_ && !broken) {
-        std::string text = prefix_ + "-" + std::to_string(next);
+        std::string id = prefix_ + "-" + std::to_string(next);
+        std::string text = id + padding_;
         v1::ClientFrame command;
         command.set_request_id(++request_id);
         command.mutable_send()->set_room(room_);
-        command.mutable_send()->set_client_msg_id(text);
+        command.mutable_send()->set_client_msg_id(id);
         command.mutable_send()->set_text(text);
         if (!stream->Write(command)) break;
         std::optional<v1::CommandResult> result;
@@ -119,6 +122,7 @@ class Sender {
   std::string room_;
   std::string prefix_;
   int count_;
+  std::string padding_;
   std::map<std::string, uint64_t> acks_;
   std::atomic<int> acked_count_{0};
   std::atomic<int> reconnects_{0};
@@ -135,9 +139,10 @@ class DeliveryFaultsTest : public ::testing::Test {
 
   static std::string AllGateways(size_t first) {
     std::string list;
-    for (size_t i = 0; i < kReplicas; ++i) {
+    size_t n = stack_->gateway_count();
+    for (size_t i = 0; i < n; ++i) {
       if (!list.empty()) list += ",";
-      list += stack_->gateway_address((first + i) % kReplicas);
+      list += stack_->gateway_address((first + i) % n);
     }
     return list;
   }
@@ -389,6 +394,58 @@ TEST_F(DeliveryFaultsTest, RedisRestartedMidStream) {
   ExpectExactlyOnceInOrder(*first, room, acked, "rr1");
   ExpectExactlyOnceInOrder(*second, room, acked, "rr2");
   ExpectStoredOnce("rr1", room, 800);
+}
+
+// A gateway with a short per-stream queue, for a client that stops reading.
+class SlowClientTest : public DeliveryFaultsTest {
+ protected:
+  static void SetUpTestSuite() {
+    stack_ =
+        new testing::Stack({.chat_replicas = 1, .gateways = 1, .gateway_max_queued_events = 64});
+  }
+};
+
+TEST_F(SlowClientTest, AClientThatStopsReadingIsDroppedAndNobodyElseWaits) {
+  std::string sender_token = User("flood");
+  std::string stuck_token = User("stuck");
+  User("steady");
+  auto steady = Listen("steady", 0);
+
+  // The stuck client connects, takes its Welcome, and never reads again.
+  auto stub = v1::Gateway::NewStub(
+      grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
+  grpc::ClientContext stuck_context;
+  stuck_context.AddMetadata("authorization", "Bearer " + stuck_token);
+  stuck_context.set_deadline(std::chrono::system_clock::now() + 120s);
+  auto stuck = stub->Connect(&stuck_context);
+  v1::ServerFrame frame;
+  bool welcomed = false;
+  while (!welcomed && stuck->Read(&frame)) {
+    for (const auto& e : frame.events()) welcomed = welcomed || e.has_welcome();
+  }
+  ASSERT_TRUE(welcomed);
+
+  // Large messages, so that the stuck client's socket and HTTP/2 windows fill and the gateway's
+  // queue for it overflows.
+  std::vector<std::unique_ptr<Sender>> senders;
+  senders.push_back(std::make_unique<Sender>(std::vector<std::string>{stack_->gateway_address(0)},
+                                             sender_token, "lobby", "f", 2000, 3000));
+  senders.back()->Start();
+  senders.back()->Join();
+  auto acked = AllAcks(senders);
+  ASSERT_EQ(acked.size(), 2000u);
+  ExpectExactlyOnceInOrder(*steady, 1, acked, "steady");
+
+  // What the stuck client finds when it reads again: a Resync, then the end of the stream.
+  bool resync = false;
+  while (stuck->Read(&frame)) {
+    for (const auto& e : frame.events()) resync = resync || e.has_resync();
+  }
+  grpc::Status status = stuck->Finish();
+  EXPECT_TRUE(resync);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(status.error_message(), "client too slow to keep up; reconnect and sync");
+  EXPECT_TRUE(stack_->gateway(0).Running());
 }
 
 }  // namespace

@@ -348,12 +348,22 @@ std::string Stack::chat_target() const {
 }
 
 void Stack::StartGateway(size_t i) {
-  gateways_.at(i) =
-      StartServer("gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
-                  {"--gateway-id", "gw-" + std::to_string(i + 1), "--auth", auth_address(),
-                   "--presence", presence_address(), "--chat", chat_target(), "--heartbeat-seconds",
-                   std::to_string(options_.heartbeat_seconds)},
-                  gateway_ports_[i]);
+  std::vector<std::string> args = {"--gateway-id",
+                                   "gw-" + std::to_string(i + 1),
+                                   "--auth",
+                                   auth_address(),
+                                   "--presence",
+                                   presence_address(),
+                                   "--chat",
+                                   chat_target(),
+                                   "--heartbeat-seconds",
+                                   std::to_string(options_.heartbeat_seconds)};
+  if (options_.gateway_max_queued_events > 0) {
+    args.insert(args.end(),
+                {"--max-queued-events", std::to_string(options_.gateway_max_queued_events)});
+  }
+  gateways_.at(i) = StartServer("gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
+                                std::move(args), gateway_ports_[i]);
 }
 
 std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,

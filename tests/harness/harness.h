@@ -123,6 +123,7 @@ struct StackOptions {
   int gateways = 2;
   int presence_ttl_seconds = 30;
   int heartbeat_seconds = 10;
+  int gateway_max_queued_events = 0;  // 0: the gateway's default
 };
 
 class Stack {
@@ -137,6 +138,7 @@ class Stack {
   std::string presence_address() const { return Address(presence_port_); }
   std::string chat_target() const;
   std::string gateway_address(size_t i) const { return Address(gateway_ports_.at(i)); }
+  size_t gateway_count() const { return gateway_ports_.size(); }
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
 

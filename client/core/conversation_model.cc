@@ -1,0 +1,175 @@
+#include "conversation_model.h"
+
+#include <algorithm>
+
+namespace natter::client {
+
+ConversationModel::ConversationModel(QObject* parent) : QAbstractListModel(parent) {}
+
+bool ConversationModel::Before(const Row& a, const Row& b) {
+  if (a.last_at_ms != b.last_at_ms) return a.last_at_ms > b.last_at_ms;
+  return a.conversation.id() < b.conversation.id();
+}
+
+void ConversationModel::Reset(const std::vector<v1::Conversation>& conversations,
+                              uint64_t own_user_id) {
+  beginResetModel();
+  own_user_id_ = own_user_id;
+  // Keep what is known of previews across a reconnect.
+  std::vector<Row> previous = std::move(rows_);
+  rows_.clear();
+  for (const auto& c : conversations) {
+    Row row{c, {}, 0};
+    for (const auto& p : previous) {
+      if (p.conversation.id() == c.id()) {
+        row.preview = p.preview;
+        row.last_at_ms = p.last_at_ms;
+      }
+    }
+    rows_.push_back(std::move(row));
+  }
+  std::stable_sort(rows_.begin(), rows_.end(), Before);
+  endResetModel();
+  emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::Upsert(const v1::Conversation& conversation) {
+  int row = RowOf(conversation.id());
+  if (row >= 0) {
+    rows_[static_cast<size_t>(row)].conversation = conversation;
+    emit dataChanged(index(row), index(row));
+    Reorder(row);
+  } else {
+    auto it = std::lower_bound(rows_.begin(), rows_.end(), Row{conversation, {}, 0}, Before);
+    int at = static_cast<int>(it - rows_.begin());
+    beginInsertRows(QModelIndex(), at, at);
+    rows_.insert(it, Row{conversation, {}, 0});
+    endInsertRows();
+  }
+  emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::Remove(uint64_t conversation_id) {
+  int row = RowOf(conversation_id);
+  if (row < 0) return;
+  beginRemoveRows(QModelIndex(), row, row);
+  rows_.erase(rows_.begin() + row);
+  endRemoveRows();
+  emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
+  int row = RowOf(entry.conversation_id());
+  if (row < 0) {
+    // The first message of a direct conversation that began just now.
+    v1::Conversation c;
+    c.set_id(entry.conversation_id());
+    c.set_kind(entry.room().empty() ? "direct" : "room");
+    c.set_name(entry.room().empty() ? entry.peer() : entry.room());
+    c.set_peer_id(entry.peer_id());
+    Upsert(c);
+    row = RowOf(entry.conversation_id());
+  }
+  Row& r = rows_[static_cast<size_t>(row)];
+  r.conversation.set_latest_seq(std::max(r.conversation.latest_seq(), entry.seq()));
+  const std::string& type = entry.type();
+  if (type.empty() || type == "message") {
+    QString text = QString::fromStdString(entry.text()).simplified();
+    r.preview = entry.sender_id() == own_user_id_
+                    ? tr("You: %1").arg(text)
+                    : (r.conversation.kind() == "room"
+                           ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()),
+                                                         text)
+                           : text);
+    r.last_at_ms = entry.sent_at_ms();
+    if (entry.sender_id() != own_user_id_ && !is_open) {
+      r.conversation.set_unread(r.conversation.unread() + 1);
+    }
+  }
+  emit dataChanged(index(row), index(row));
+  Reorder(row);
+  emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq,
+                                uint64_t unread) {
+  int row = RowOf(conversation_id);
+  if (row < 0) return;
+  Row& r = rows_[static_cast<size_t>(row)];
+  if (last_read_seq < r.conversation.last_read_seq()) return;
+  r.conversation.set_last_read_seq(last_read_seq);
+  r.conversation.set_unread(unread);
+  emit dataChanged(index(row), index(row), {kUnreadRole});
+  emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::Reorder(int row) {
+  const Row& moved = rows_[static_cast<size_t>(row)];
+  int target = 0;
+  for (int i = 0; i < static_cast<int>(rows_.size()); ++i) {
+    if (i != row && Before(rows_[static_cast<size_t>(i)], moved)) ++target;
+  }
+  if (target == row) return;
+  // beginMoveRows wants the destination as an index in the list before the move.
+  beginMoveRows(QModelIndex(), row, row, QModelIndex(), target > row ? target + 1 : target);
+  Row taken = std::move(rows_[static_cast<size_t>(row)]);
+  rows_.erase(rows_.begin() + row);
+  rows_.insert(rows_.begin() + target, std::move(taken));
+  endMoveRows();
+}
+
+int ConversationModel::RowOf(uint64_t conversation_id) const {
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (rows_[i].conversation.id() == conversation_id) return static_cast<int>(i);
+  }
+  return -1;
+}
+
+const v1::Conversation* ConversationModel::Find(uint64_t conversation_id) const {
+  int row = RowOf(conversation_id);
+  return row < 0 ? nullptr : &rows_[static_cast<size_t>(row)].conversation;
+}
+
+int ConversationModel::total_unread() const {
+  uint64_t total = 0;
+  for (const auto& r : rows_) total += r.conversation.unread();
+  return static_cast<int>(std::min<uint64_t>(total, 1'000'000));
+}
+
+int ConversationModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+QVariant ConversationModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
+  const Row& r = rows_[static_cast<size_t>(index.row())];
+  const v1::Conversation& c = r.conversation;
+  switch (role) {
+    case Qt::DisplayRole:
+    case kNameRole:
+      return c.kind() == "room" ? QStringLiteral("#") + QString::fromStdString(c.name())
+                                : QString::fromStdString(c.name());
+    case kIdRole:
+      return QVariant::fromValue<qulonglong>(c.id());
+    case kKindRole:
+      return QString::fromStdString(c.kind());
+    case kTopicRole:
+      return QString::fromStdString(c.topic());
+    case kPreviewRole:
+      return r.preview;
+    case kTimeRole:
+      return r.last_at_ms == 0 ? QDateTime() : QDateTime::fromMSecsSinceEpoch(r.last_at_ms);
+    case kUnreadRole:
+      return static_cast<int>(std::min<uint64_t>(c.unread(), 1'000'000));
+    case kPeerIdRole:
+      return QVariant::fromValue<qulonglong>(c.peer_id());
+    case kLatestSeqRole:
+      return QVariant::fromValue<qulonglong>(c.latest_seq());
+    case Qt::ToolTipRole:
+      return c.topic().empty() ? QVariant() : QString::fromStdString(c.topic());
+    default:
+      return {};
+  }
+}
+
+}  // namespace natter::client

@@ -1,0 +1,66 @@
+// The signed-in user's conversations (the lobby, rooms, direct conversations) for the sidebar: name,
+// last message preview and time, unread count. The most recently active first; one row changes
+// (dataChanged) or moves (beginMoveRows) when a message arrives.
+#pragma once
+
+#include <QAbstractListModel>
+#include <QDateTime>
+#include <vector>
+
+#include "natter/v1/common.pb.h"
+
+namespace natter::client {
+
+class ConversationModel : public QAbstractListModel {
+  Q_OBJECT
+
+ public:
+  enum Role {
+    kIdRole = Qt::UserRole + 1,
+    kKindRole,      // "room" or "direct"
+    kNameRole,      // room name, or the other user's username
+    kTopicRole,
+    kPreviewRole,   // "alice: see you" / the last entry, as plain text
+    kTimeRole,      // QDateTime of the last entry (invalid if none seen)
+    kUnreadRole,    // int
+    kPeerIdRole,    // direct
+    kLatestSeqRole,
+  };
+
+  explicit ConversationModel(QObject* parent = nullptr);
+
+  // Replaces everything (a Welcome or a ListConversations answer).
+  void Reset(const std::vector<v1::Conversation>& conversations, uint64_t own_user_id);
+  // Adds or updates one conversation.
+  void Upsert(const v1::Conversation& conversation);
+  void Remove(uint64_t conversation_id);
+  // A new entry: preview, time, latest seq; unread grows for others' messages unless `is_open`.
+  void OnEntry(const v1::ChatMessage& entry, bool is_open);
+  // The user's read marker moved (here or on another device).
+  void SetRead(uint64_t conversation_id, uint64_t last_read_seq, uint64_t unread);
+
+  int RowOf(uint64_t conversation_id) const;
+  const v1::Conversation* Find(uint64_t conversation_id) const;
+  int total_unread() const;
+
+  int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+
+ signals:
+  void totalUnreadChanged(int unread);
+
+ private:
+  struct Row {
+    v1::Conversation conversation;
+    QString preview;
+    int64_t last_at_ms = 0;
+  };
+  // Moves `row` to keep rows ordered by last activity (the lobby first while it has none).
+  void Reorder(int row);
+  static bool Before(const Row& a, const Row& b);
+
+  uint64_t own_user_id_ = 0;
+  std::vector<Row> rows_;
+};
+
+}  // namespace natter::client

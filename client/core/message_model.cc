@@ -1,0 +1,172 @@
+#include "message_model.h"
+
+#include <algorithm>
+
+namespace natter::client {
+namespace {
+
+constexpr int64_t kGroupGapMs = 5 * 60 * 1000;
+
+QDateTime LocalTime(int64_t ms) { return QDateTime::fromMSecsSinceEpoch(ms).toLocalTime(); }
+
+}  // namespace
+
+MessageModel::MessageModel(QObject* parent) : QAbstractListModel(parent) {}
+
+void MessageModel::Reset(uint64_t conversation_id, uint64_t own_user_id) {
+  beginResetModel();
+  conversation_id_ = conversation_id;
+  own_user_id_ = own_user_id;
+  peer_read_seq_ = 0;
+  rows_.clear();
+  endResetModel();
+}
+
+bool MessageModel::IsRow(const v1::ChatMessage& entry) {
+  return entry.type() != "message_edited" && entry.type() != "message_deleted";
+}
+
+int MessageModel::RowOfSeq(uint64_t seq) const {
+  auto it = std::lower_bound(rows_.begin(), rows_.end(), seq,
+                             [](const v1::ChatMessage& m, uint64_t s) { return m.seq() < s; });
+  if (it == rows_.end() || it->seq() != seq) return -1;
+  return static_cast<int>(it - rows_.begin());
+}
+
+void MessageModel::Apply(const v1::ChatMessage& entry) {
+  if (entry.conversation_id() != conversation_id_) return;
+  if (!IsRow(entry)) {
+    ApplyChange(entry);
+    return;
+  }
+  auto it = std::lower_bound(rows_.begin(), rows_.end(), entry.seq(),
+                             [](const v1::ChatMessage& m, uint64_t s) { return m.seq() < s; });
+  if (it != rows_.end() && it->seq() == entry.seq()) return;  // already shown
+  int row = static_cast<int>(it - rows_.begin());
+  beginInsertRows(QModelIndex(), row, row);
+  rows_.insert(it, entry);
+  endInsertRows();
+  RefreshNeighbours(row);
+}
+
+void MessageModel::ApplyChange(const v1::ChatMessage& change) {
+  int row = RowOfSeq(change.target_seq());
+  // Entries arrive in seq order, so a change comes after its message; a message that is not
+  // loaded is older than the loaded page, and history brings it as it is now.
+  if (row < 0) return;
+  v1::ChatMessage& target = rows_[static_cast<size_t>(row)];
+  if (change.type() == "message_edited") {
+    if (target.deleted()) return;
+    target.set_text(change.text());
+    target.set_edited_at_ms(change.sent_at_ms());
+  } else {
+    target.set_text("");
+    target.set_deleted(true);
+  }
+  QModelIndex at = index(row);
+  emit dataChanged(at, at, {kTextRole, kEditedRole, kDeletedRole, Qt::DisplayRole});
+}
+
+void MessageModel::PrependHistory(const std::vector<v1::ChatMessage>& entries) {
+  std::vector<v1::ChatMessage> older;
+  uint64_t first = oldest_seq();
+  for (const auto& e : entries) {
+    if (e.conversation_id() != conversation_id_ || !IsRow(e)) continue;
+    if (first != 0 && e.seq() >= first) continue;  // already loaded
+    if (!older.empty() && e.seq() <= older.back().seq()) continue;
+    older.push_back(e);
+  }
+  if (older.empty()) return;
+  beginInsertRows(QModelIndex(), 0, static_cast<int>(older.size()) - 1);
+  rows_.insert(rows_.begin(), older.begin(), older.end());
+  endInsertRows();
+  RefreshNeighbours(static_cast<int>(older.size()));
+}
+
+void MessageModel::SetPeerReadSeq(uint64_t seq) {
+  if (seq <= peer_read_seq_) return;
+  peer_read_seq_ = seq;
+  if (rows_.empty()) return;
+  emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1), {kReadByPeerRole});
+}
+
+void MessageModel::RefreshNeighbours(int row) {
+  int last = static_cast<int>(rows_.size()) - 1;
+  int from = std::max(0, row - 1);
+  int to = std::min(last, row + 1);
+  if (from <= to) emit dataChanged(index(from), index(to), {kGroupStartRole, kDayStartRole});
+}
+
+QString MessageModel::Describe(const v1::ChatMessage& e) const {
+  const QString who = QString::fromStdString(e.sender());
+  const QString text = QString::fromStdString(e.text());
+  if (e.type() == "room_created") return tr("%1 created the room %2").arg(who, text);
+  if (e.type() == "member_joined") return tr("%1 joined").arg(who);
+  if (e.type() == "member_left") return tr("%1 left").arg(who);
+  if (e.type() == "member_removed") {
+    return tr("%1 removed %2").arg(who, QString::fromStdString(e.target_user()));
+  }
+  if (e.type() == "topic_changed") {
+    return text.isEmpty() ? tr("%1 cleared the topic").arg(who)
+                          : tr("%1 set the topic: %2").arg(who, text);
+  }
+  if (e.type() == "room_renamed") return tr("%1 renamed the room to %2").arg(who, text);
+  if (e.deleted()) return tr("This message was deleted.");
+  return text;
+}
+
+int MessageModel::rowCount(const QModelIndex& parent) const {
+  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
+}
+
+QVariant MessageModel::data(const QModelIndex& index, int role) const {
+  if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
+  const size_t i = static_cast<size_t>(index.row());
+  const v1::ChatMessage& m = rows_[i];
+  switch (role) {
+    case Qt::DisplayRole:
+    case kTextRole:
+      return Describe(m);
+    case kSeqRole:
+      return QVariant::fromValue<qulonglong>(m.seq());
+    case kTypeRole:
+      return QString::fromStdString(m.type().empty() ? "message" : m.type());
+    case kSenderRole:
+      return QString::fromStdString(m.sender());
+    case kSenderIdRole:
+      return QVariant::fromValue<qulonglong>(m.sender_id());
+    case kSentAtRole:
+      return LocalTime(m.sent_at_ms());
+    case kEditedRole:
+      return m.edited_at_ms() != 0;
+    case kDeletedRole:
+      return m.deleted();
+    case kOwnRole:
+      return m.sender_id() == own_user_id_;
+    case kGroupStartRole: {
+      if (i == 0) return true;
+      const v1::ChatMessage& prev = rows_[i - 1];
+      bool is_message = m.type().empty() || m.type() == "message";
+      bool prev_message = prev.type().empty() || prev.type() == "message";
+      return !is_message || !prev_message || prev.sender_id() != m.sender_id() ||
+             m.sent_at_ms() - prev.sent_at_ms() > kGroupGapMs ||
+             LocalTime(prev.sent_at_ms()).date() != LocalTime(m.sent_at_ms()).date();
+    }
+    case kDayStartRole:
+      return i == 0 ||
+             LocalTime(rows_[i - 1].sent_at_ms()).date() != LocalTime(m.sent_at_ms()).date();
+    case kReadByPeerRole:
+      return m.sender_id() == own_user_id_ && m.seq() <= peer_read_seq_;
+    default:
+      return {};
+  }
+}
+
+QHash<int, QByteArray> MessageModel::roleNames() const {
+  return {{kSeqRole, "seq"},         {kTypeRole, "type"},         {kSenderRole, "sender"},
+          {kTextRole, "text"},       {kSentAtRole, "sentAt"},     {kEditedRole, "edited"},
+          {kDeletedRole, "deleted"}, {kOwnRole, "own"},           {kGroupStartRole, "groupStart"},
+          {kDayStartRole, "dayStart"}, {kReadByPeerRole, "readByPeer"}};
+}
+
+}  // namespace natter::client

@@ -1,0 +1,68 @@
+// The entries of one open conversation, oldest first, for a QListView: messages (as they are now:
+// edits and deletions are applied to the message they change, not shown as rows) and room changes.
+// Each seq appears once, however often it arrives (live, from a sync, from history).
+#pragma once
+
+#include <QAbstractListModel>
+#include <QDateTime>
+#include <vector>
+
+#include "natter/v1/common.pb.h"
+
+namespace natter::client {
+
+class MessageModel : public QAbstractListModel {
+  Q_OBJECT
+
+ public:
+  enum Role {
+    kSeqRole = Qt::UserRole + 1,
+    kTypeRole,         // "message", "member_joined", ...
+    kSenderRole,       // username
+    kSenderIdRole,
+    kTextRole,         // for room changes: a sentence describing it
+    kSentAtRole,       // QDateTime, local time
+    kEditedRole,       // bool
+    kDeletedRole,      // bool
+    kOwnRole,          // sent by the signed-in user
+    kGroupStartRole,   // first of a run of messages by one sender (show name and avatar)
+    kDayStartRole,     // first entry of its day (show a day separator)
+    kReadByPeerRole,   // direct: the other side has read up to here
+  };
+
+  explicit MessageModel(QObject* parent = nullptr);
+
+  void Reset(uint64_t conversation_id, uint64_t own_user_id);
+  uint64_t conversation_id() const { return conversation_id_; }
+
+  // A live or synced entry: a new row, or a change to an existing one. Entries of other
+  // conversations are ignored.
+  void Apply(const v1::ChatMessage& entry);
+  // Older entries from History, oldest first, put before the first row.
+  void PrependHistory(const std::vector<v1::ChatMessage>& entries);
+  // The other side of a direct conversation read up to `seq`.
+  void SetPeerReadSeq(uint64_t seq);
+
+  uint64_t oldest_seq() const { return rows_.empty() ? 0 : rows_.front().seq(); }
+  uint64_t newest_seq() const { return rows_.empty() ? 0 : rows_.back().seq(); }
+  int RowOfSeq(uint64_t seq) const;
+
+  int rowCount(const QModelIndex& parent = QModelIndex()) const override;
+  QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
+  QHash<int, QByteArray> roleNames() const override;
+
+ private:
+  static bool IsRow(const v1::ChatMessage& entry);
+  // Applies an edit or deletion to its target, if loaded.
+  void ApplyChange(const v1::ChatMessage& change);
+  // Rows whose group/day start flags may have changed around `row`.
+  void RefreshNeighbours(int row);
+  QString Describe(const v1::ChatMessage& entry) const;
+
+  uint64_t conversation_id_ = 0;
+  uint64_t own_user_id_ = 0;
+  uint64_t peer_read_seq_ = 0;
+  std::vector<v1::ChatMessage> rows_;  // by seq
+};
+
+}  // namespace natter::client

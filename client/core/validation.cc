@@ -1,0 +1,95 @@
+#include "validation.h"
+
+#include <QCoreApplication>
+#include <QRegularExpression>
+
+namespace natter::client {
+namespace {
+
+QString Tr(const char* text) { return QCoreApplication::translate("Validation", text); }
+
+// Letters of any script, digits, '_', '.', '-', and combining marks after the first character.
+bool IsNameText(const QString& name) {
+  const QList<uint> codepoints = name.normalized(QString::NormalizationForm_C).toUcs4();
+  for (int i = 0; i < codepoints.size(); ++i) {
+    uint cp = codepoints[i];
+    if (cp == '_' || cp == '.' || cp == '-') continue;
+    switch (QChar::category(cp)) {
+      case QChar::Letter_Uppercase:
+      case QChar::Letter_Lowercase:
+      case QChar::Letter_Titlecase:
+      case QChar::Letter_Modifier:
+      case QChar::Letter_Other:
+      case QChar::Number_DecimalDigit:
+        continue;
+      case QChar::Mark_NonSpacing:
+      case QChar::Mark_SpacingCombining:
+        if (i > 0) continue;
+        return false;
+      default:
+        return false;
+    }
+  }
+  return true;
+}
+
+int CodepointCount(const QString& text) {
+  return text.normalized(QString::NormalizationForm_C).toUcs4().size();
+}
+
+}  // namespace
+
+QString UsernameProblem(const QString& username) {
+  if (username.isEmpty()) return Tr("Enter a username.");
+  int n = CodepointCount(username);
+  if (n < 3 || n > 32) return Tr("A username has 3 to 32 characters.");
+  if (!IsNameText(username)) {
+    return Tr("A username may contain only letters, digits, '_', '.' and '-'.");
+  }
+  return {};
+}
+
+QString PasswordProblem(const QString& password, const QString& username) {
+  QByteArray bytes = password.toUtf8();
+  if (bytes.isEmpty()) return Tr("Enter a password.");
+  if (bytes.size() < 8) return Tr("A password has at least 8 characters.");
+  if (bytes.size() > 1024) return Tr("A password has at most 1024 bytes.");
+  if (!username.isEmpty() && password.compare(username, Qt::CaseInsensitive) == 0) {
+    return Tr("The password must not be the username.");
+  }
+  return {};
+}
+
+QString DisplayNameProblem(const QString& display_name) {
+  if (display_name.trimmed().isEmpty()) return Tr("Enter a display name.");
+  if (CodepointCount(display_name) > 64) return Tr("A display name has at most 64 characters.");
+  for (QChar c : display_name) {
+    if (c.category() == QChar::Other_Control) {
+      return Tr("A display name cannot contain control characters.");
+    }
+  }
+  return {};
+}
+
+QString ServerAddressProblem(const QString& address) {
+  static const QRegularExpression kPattern(
+      QStringLiteral(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$)"));
+  if (address.trimmed().isEmpty()) return Tr("Enter the server address, e.g. 127.0.0.1:2019.");
+  auto match = kPattern.match(address.trimmed());
+  if (!match.hasMatch()) return Tr("Write the address as host:port, e.g. 127.0.0.1:2019.");
+  int port = match.captured(3).toInt();
+  if (port < 1 || port > 65535) return Tr("The port is a number from 1 to 65535.");
+  return {};
+}
+
+QString RoomNameProblem(const QString& name) {
+  if (name.isEmpty()) return Tr("Enter a room name.");
+  int n = CodepointCount(name);
+  if (n < 2 || n > 32) return Tr("A room name has 2 to 32 characters.");
+  if (!IsNameText(name)) {
+    return Tr("A room name may contain only letters, digits, '_', '.' and '-'.");
+  }
+  return {};
+}
+
+}  // namespace natter::client
