@@ -4,12 +4,14 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <memory>
 
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
 #include "common/redis_subscriber.h"
 #include "common/status.h"
+#include "discovery.h"
 #include "gateway_context.h"
 #include "gateway_service.h"
 #include "hub.h"
@@ -79,6 +81,16 @@ int main(int argc, char** argv) {
       ->envname("NATTER_MAX_FRAME_BYTES")
       ->check(CLI::Range(1024, 16 << 20))
       ->capture_default_str();
+  bool discovery = true;
+  std::string advertise;
+  app.add_flag("--discovery,!--no-discovery", discovery,
+               "Answer the desktop client's UDP discovery probe on the listen port")
+      ->envname("NATTER_DISCOVERY")
+      ->capture_default_str();
+  app.add_option("--advertise", advertise,
+                 "Address given in discovery answers (default: the listen address, or the "
+                 "interface the probe came in on)")
+      ->envname("NATTER_ADVERTISE");
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("gateway", server_flags.log_level, server_flags.log_format);
@@ -116,6 +128,16 @@ int main(int argc, char** argv) {
   if (auto s = server.Start(server_flags.listen); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
+  }
+  std::unique_ptr<natter::gateway::DiscoveryResponder> responder;
+  if (discovery) {
+    responder = std::make_unique<natter::gateway::DiscoveryResponder>(
+        server_flags.listen, advertise, options.gateway_id);
+    // Discovery is a convenience: a port taken on UDP is worth a warning, not a refusal to start.
+    if (auto s = responder->Start(); !s.ok()) {
+      spdlog::warn("{}", s.message());
+      responder.reset();
+    }
   }
   spdlog::info("gateway {} ready", options.gateway_id);
   natter::gateway::PresenceHeartbeat heartbeat(gateway, std::chrono::seconds(heartbeat_seconds));

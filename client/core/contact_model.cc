@@ -104,8 +104,7 @@ void ContactModel::SetProfile(uint64_t user_id, const QString& display_name,
   Row& r = rows_[static_cast<size_t>(row)];
   r.display_name = display_name;
   r.avatar_version = avatar_version;
-  emit dataChanged(index(row), index(row),
-                   {kDisplayNameRole, kAvatarVersionRole, Qt::DisplayRole});
+  emit dataChanged(index(row), index(row), {kDisplayNameRole, kAvatarVersionRole, Qt::DisplayRole});
 }
 
 void ContactModel::Reorder(int row) {

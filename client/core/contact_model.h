@@ -29,7 +29,8 @@ class ContactModel : public QAbstractListModel {
 
   explicit ContactModel(QObject* parent = nullptr);
 
-  void Reset(const std::vector<v1::Friend>& friends, const std::vector<v1::PendingRequest>& requests);
+  void Reset(const std::vector<v1::Friend>& friends,
+             const std::vector<v1::PendingRequest>& requests);
   // A friend event (request, acceptance, rejection, removal) as the server sent it.
   void ApplyFriendEvent(const v1::FriendEvent& event);
   void SetPresence(uint64_t user_id, const QString& status, int64_t last_seen_ms);

@@ -75,12 +75,12 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
   const std::string& type = entry.type();
   if (type.empty() || type == "message") {
     QString text = QString::fromStdString(entry.text()).simplified();
-    r.preview = entry.sender_id() == own_user_id_
-                    ? tr("You: %1").arg(text)
-                    : (r.conversation.kind() == "room"
-                           ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()),
-                                                         text)
-                           : text);
+    r.preview =
+        entry.sender_id() == own_user_id_
+            ? tr("You: %1").arg(text)
+            : (r.conversation.kind() == "room"
+                   ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()), text)
+                   : text);
     r.last_at_ms = entry.sent_at_ms();
     if (entry.sender_id() != own_user_id_ && !is_open) {
       r.conversation.set_unread(r.conversation.unread() + 1);
@@ -91,8 +91,7 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
   emit totalUnreadChanged(total_unread());
 }
 
-void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq,
-                                uint64_t unread) {
+void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq, uint64_t unread) {
   int row = RowOf(conversation_id);
   if (row < 0) return;
   Row& r = rows_[static_cast<size_t>(row)];

@@ -1,6 +1,6 @@
-// The signed-in user's conversations (the lobby, rooms, direct conversations) for the sidebar: name,
-// last message preview and time, unread count. The most recently active first; one row changes
-// (dataChanged) or moves (beginMoveRows) when a message arrives.
+// The signed-in user's conversations (the lobby, rooms, direct conversations) for the sidebar:
+// name, last message preview and time, unread count. The most recently active first; one row
+// changes (dataChanged) or moves (beginMoveRows) when a message arrives.
 #pragma once
 
 #include <QAbstractListModel>
@@ -17,13 +17,13 @@ class ConversationModel : public QAbstractListModel {
  public:
   enum Role {
     kIdRole = Qt::UserRole + 1,
-    kKindRole,      // "room" or "direct"
-    kNameRole,      // room name, or the other user's username
+    kKindRole,  // "room" or "direct"
+    kNameRole,  // room name, or the other user's username
     kTopicRole,
-    kPreviewRole,   // "alice: see you" / the last entry, as plain text
-    kTimeRole,      // QDateTime of the last entry (invalid if none seen)
-    kUnreadRole,    // int
-    kPeerIdRole,    // direct
+    kPreviewRole,  // "alice: see you" / the last entry, as plain text
+    kTimeRole,     // QDateTime of the last entry (invalid if none seen)
+    kUnreadRole,   // int
+    kPeerIdRole,   // direct
     kLatestSeqRole,
   };
 

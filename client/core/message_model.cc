@@ -163,10 +163,17 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
 }
 
 QHash<int, QByteArray> MessageModel::roleNames() const {
-  return {{kSeqRole, "seq"},         {kTypeRole, "type"},         {kSenderRole, "sender"},
-          {kTextRole, "text"},       {kSentAtRole, "sentAt"},     {kEditedRole, "edited"},
-          {kDeletedRole, "deleted"}, {kOwnRole, "own"},           {kGroupStartRole, "groupStart"},
-          {kDayStartRole, "dayStart"}, {kReadByPeerRole, "readByPeer"}};
+  return {{kSeqRole, "seq"},
+          {kTypeRole, "type"},
+          {kSenderRole, "sender"},
+          {kTextRole, "text"},
+          {kSentAtRole, "sentAt"},
+          {kEditedRole, "edited"},
+          {kDeletedRole, "deleted"},
+          {kOwnRole, "own"},
+          {kGroupStartRole, "groupStart"},
+          {kDayStartRole, "dayStart"},
+          {kReadByPeerRole, "readByPeer"}};
 }
 
 }  // namespace natter::client

@@ -17,17 +17,17 @@ class MessageModel : public QAbstractListModel {
  public:
   enum Role {
     kSeqRole = Qt::UserRole + 1,
-    kTypeRole,         // "message", "member_joined", ...
-    kSenderRole,       // username
+    kTypeRole,    // "message", "member_joined", ...
+    kSenderRole,  // username
     kSenderIdRole,
-    kTextRole,         // for room changes: a sentence describing it
-    kSentAtRole,       // QDateTime, local time
-    kEditedRole,       // bool
-    kDeletedRole,      // bool
-    kOwnRole,          // sent by the signed-in user
-    kGroupStartRole,   // first of a run of messages by one sender (show name and avatar)
-    kDayStartRole,     // first entry of its day (show a day separator)
-    kReadByPeerRole,   // direct: the other side has read up to here
+    kTextRole,        // for room changes: a sentence describing it
+    kSentAtRole,      // QDateTime, local time
+    kEditedRole,      // bool
+    kDeletedRole,     // bool
+    kOwnRole,         // sent by the signed-in user
+    kGroupStartRole,  // first of a run of messages by one sender (show name and avatar)
+    kDayStartRole,    // first entry of its day (show a day separator)
+    kReadByPeerRole,  // direct: the other side has read up to here
   };
 
   explicit MessageModel(QObject* parent = nullptr);

@@ -10,7 +10,7 @@ QString Tr(const char* text) { return QCoreApplication::translate("Validation", 
 
 // Letters of any script, digits, '_', '.', '-', and combining marks after the first character.
 bool IsNameText(const QString& name) {
-  const QList<uint> codepoints = name.normalized(QString::NormalizationForm_C).toUcs4();
+  const QVector<uint> codepoints = name.normalized(QString::NormalizationForm_C).toUcs4();
   for (int i = 0; i < codepoints.size(); ++i) {
     uint cp = codepoints[i];
     if (cp == '_' || cp == '.' || cp == '-') continue;
@@ -72,8 +72,8 @@ QString DisplayNameProblem(const QString& display_name) {
 }
 
 QString ServerAddressProblem(const QString& address) {
-  static const QRegularExpression kPattern(
-      QStringLiteral(R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$)"));
+  static const QRegularExpression kPattern(QStringLiteral(
+      R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$)"));
   if (address.trimmed().isEmpty()) return Tr("Enter the server address, e.g. 127.0.0.1:2019.");
   auto match = kPattern.match(address.trimmed());
   if (!match.hasMatch()) return Tr("Write the address as host:port, e.g. 127.0.0.1:2019.");

@@ -211,10 +211,13 @@ CommandResult Run(const std::vector<std::string>& argv, const fs::path& log_dir,
 
 MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
   fs::create_directories(dir_ / "data");
-  auto install = Run({"/usr/bin/mariadb-install-db", "--no-defaults", "--user=" + UserName(),
-                      "--datadir=" + (dir_ / "data").string(),
-                      "--auth-root-authentication-method=socket", "--skip-test-db"},
-                     dir_);
+  fs::create_directories(dir_ / "tmp");
+  // A private tmpdir: bootstraps running at the same time in /tmp collide on temporary table names.
+  auto install =
+      Run({"/usr/bin/mariadb-install-db", "--no-defaults", "--user=" + UserName(),
+           "--datadir=" + (dir_ / "data").string(), "--tmpdir=" + (dir_ / "tmp").string(),
+           "--auth-root-authentication-method=socket", "--skip-test-db"},
+          dir_);
   if (install.exit_code != 0) {
     throw std::runtime_error("mariadb-install-db failed:\n" + install.out + install.err);
   }
@@ -225,7 +228,8 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
           "/usr/sbin/mariadbd", "--no-defaults", "--user=" + UserName(),
           "--datadir=" + (dir_ / "data").string(), "--socket=" + (dir_ / "mysql.sock").string(),
           "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--skip-name-resolve",
-          "--skip-log-bin", "--pid-file=" + (dir_ / "mariadbd.pid").string()},
+          "--skip-log-bin", "--tmpdir=" + (dir_ / "tmp").string(),
+          "--pid-file=" + (dir_ / "mariadbd.pid").string()},
       dir_);
   bool up = WaitFor(
       [&] {

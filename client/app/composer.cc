@@ -1,0 +1,35 @@
+#include "composer.h"
+
+#include <QKeyEvent>
+
+namespace natter::client {
+
+namespace {
+constexpr int kTypingEveryMs = 3000;
+}
+
+Composer::Composer(QWidget* parent) : QPlainTextEdit(parent) {
+  setPlaceholderText(tr("Write a message…  (Enter sends, Shift+Enter for a new line)"));
+  setTabChangesFocus(true);
+  setMaximumHeight(120);
+}
+
+void Composer::keyPressEvent(QKeyEvent* event) {
+  const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
+  if (enter && !(event->modifiers() & Qt::ShiftModifier)) {
+    QString text = toPlainText();
+    if (!text.trimmed().isEmpty()) {
+      emit sendRequested(text);
+      clear();
+    }
+    return;
+  }
+  QPlainTextEdit::keyPressEvent(event);
+  if (!event->text().isEmpty() && !toPlainText().isEmpty() &&
+      (!since_typing_.isValid() || since_typing_.elapsed() > kTypingEveryMs)) {
+    since_typing_.start();
+    emit typing();
+  }
+}
+
+}  // namespace natter::client

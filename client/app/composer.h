@@ -1,0 +1,27 @@
+// The message input: Enter sends, Shift+Enter starts a new line; while the user types it asks for
+// a typing notice at most every few seconds.
+#pragma once
+
+#include <QElapsedTimer>
+#include <QPlainTextEdit>
+
+namespace natter::client {
+
+class Composer : public QPlainTextEdit {
+  Q_OBJECT
+
+ public:
+  explicit Composer(QWidget* parent = nullptr);
+
+ signals:
+  void sendRequested(const QString& text);
+  void typing();
+
+ protected:
+  void keyPressEvent(QKeyEvent* event) override;
+
+ private:
+  QElapsedTimer since_typing_;
+};
+
+}  // namespace natter::client

@@ -1,0 +1,378 @@
+#include "delegates.h"
+
+#include <QApplication>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QPainterPath>
+#include <QTextLayout>
+
+#include "contact_model.h"
+#include "conversation_model.h"
+#include "message_model.h"
+
+namespace natter::client {
+namespace {
+
+constexpr int kPad = 8;
+constexpr int kAvatar = 36;
+constexpr int kMessageAvatar = 32;
+
+qreal Dpr(const QStyleOptionViewItem& option) {
+  return option.widget ? option.widget->devicePixelRatioF() : qApp->devicePixelRatio();
+}
+
+QString ShortTime(const QDateTime& t) {
+  if (!t.isValid()) return {};
+  QDateTime local = t.toLocalTime();
+  if (local.date() == QDate::currentDate()) return local.toString(QStringLiteral("HH:mm"));
+  if (local.date().daysTo(QDate::currentDate()) < 7) return local.toString(QStringLiteral("ddd"));
+  return local.toString(QStringLiteral("dd.MM.yy"));
+}
+
+QColor StatusColor(const QString& status) {
+  if (status == QLatin1String("online")) return QColor("#43a047");
+  if (status == QLatin1String("away")) return QColor("#fb8c00");
+  return QColor("#9e9e9e");
+}
+
+void PaintBackground(QPainter* painter, const QStyleOptionViewItem& option) {
+  QStyleOptionViewItem plain = option;
+  plain.text.clear();
+  plain.icon = QIcon();
+  const QWidget* widget = option.widget;
+  QStyle* style = widget ? widget->style() : QApplication::style();
+  style->drawPrimitive(QStyle::PE_PanelItemViewItem, &plain, painter, widget);
+}
+
+// Plain text wrapped at word boundaries (anywhere inside words longer than the line).
+struct TextBlock {
+  QTextLayout layout;
+  QSizeF size;
+
+  TextBlock(const QString& text, const QFont& font, qreal width) : layout(text, font) {
+    QTextOption wrap;
+    wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+    layout.setTextOption(wrap);
+    layout.beginLayout();
+    qreal height = 0;
+    qreal widest = 0;
+    for (;;) {
+      QTextLine line = layout.createLine();
+      if (!line.isValid()) break;
+      line.setLineWidth(width);
+      line.setPosition(QPointF(0, height));
+      height += line.height();
+      widest = std::max(widest, line.naturalTextWidth());
+    }
+    layout.endLayout();
+    size = QSizeF(widest, height);
+  }
+};
+
+}  // namespace
+
+// ---- conversations ----
+
+ConversationDelegate::ConversationDelegate(AvatarCache& avatars, QObject* parent)
+    : QStyledItemDelegate(parent), avatars_(avatars) {}
+
+QSize ConversationDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+  return QSize(option.rect.width(), kAvatar + 2 * kPad + 4);
+}
+
+void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                                 const QModelIndex& index) const {
+  painter->save();
+  PaintBackground(painter, option);
+  const QRect r = option.rect.adjusted(kPad, kPad, -kPad, -kPad);
+  const QString name = index.data(ConversationModel::kNameRole).toString();
+  const bool room = index.data(ConversationModel::kKindRole).toString() == QLatin1String("room");
+  QPixmap avatar = room ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))
+                        : avatars_.Avatar(index.data(ConversationModel::kPeerIdRole).toULongLong(),
+                                          0, name, kAvatar, Dpr(option));
+  painter->drawPixmap(r.left(), r.top() + (r.height() - kAvatar) / 2, avatar);
+
+  const bool selected = option.state & QStyle::State_Selected;
+  const QColor text = option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text);
+  QColor muted = text;
+  muted.setAlphaF(0.6);
+  QRect body = r.adjusted(kAvatar + kPad, 0, 0, 0);
+  QFont bold = option.font;
+  bold.setBold(true);
+  const int unread = index.data(ConversationModel::kUnreadRole).toInt();
+  const QString time = ShortTime(index.data(ConversationModel::kTimeRole).toDateTime());
+  QFontMetrics fm(option.font);
+  painter->setFont(option.font);
+  painter->setPen(muted);
+  painter->drawText(body, Qt::AlignRight | Qt::AlignTop, time);
+  painter->setFont(bold);
+  painter->setPen(text);
+  QRect name_rect = body.adjusted(0, 0, -fm.horizontalAdvance(time) - kPad, 0);
+  painter->drawText(name_rect, Qt::AlignLeft | Qt::AlignTop,
+                    QFontMetrics(bold).elidedText(name, Qt::ElideRight, name_rect.width()));
+  QString preview = index.data(ConversationModel::kPreviewRole).toString();
+  if (preview.isEmpty()) preview = index.data(ConversationModel::kTopicRole).toString();
+  int badge_width = 0;
+  if (unread > 0) {
+    QString count = unread > 999 ? QStringLiteral("999+") : QString::number(unread);
+    badge_width = std::max(fm.height(), fm.horizontalAdvance(count) + fm.height() / 2);
+    QRect badge(body.right() - badge_width, body.bottom() - fm.height(), badge_width, fm.height());
+    painter->setRenderHint(QPainter::Antialiasing);
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(QColor("#1e88e5"));
+    painter->drawRoundedRect(badge, fm.height() / 2.0, fm.height() / 2.0);
+    painter->setPen(Qt::white);
+    painter->setFont(option.font);
+    painter->drawText(badge, Qt::AlignCenter, count);
+  }
+  painter->setFont(option.font);
+  painter->setPen(muted);
+  QRect preview_rect = body.adjusted(0, 0, -badge_width - (badge_width ? kPad : 0), 0);
+  painter->drawText(preview_rect, Qt::AlignLeft | Qt::AlignBottom,
+                    fm.elidedText(preview, Qt::ElideRight, preview_rect.width()));
+  painter->restore();
+}
+
+// ---- contacts ----
+
+ContactDelegate::ContactDelegate(AvatarCache& avatars, QObject* parent)
+    : QStyledItemDelegate(parent), avatars_(avatars) {}
+
+QSize ContactDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
+  return QSize(option.rect.width(), kAvatar + 2 * kPad);
+}
+
+QRect ContactDelegate::AcceptRect(const QRect& row) {
+  return QRect(row.right() - 2 * 72 - kPad, row.center().y() - 13, 72, 26);
+}
+
+QRect ContactDelegate::RejectRect(const QRect& row) {
+  return QRect(row.right() - 72 - kPad / 2, row.center().y() - 13, 72, 26);
+}
+
+void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                            const QModelIndex& index) const {
+  painter->save();
+  PaintBackground(painter, option);
+  const QRect r = option.rect.adjusted(kPad, kPad / 2, -kPad, -kPad / 2);
+  const QString name = index.data(ContactModel::kDisplayNameRole).toString();
+  const QString username = index.data(ContactModel::kUsernameRole).toString();
+  const auto kind = static_cast<ContactModel::Kind>(index.data(ContactModel::kKindRole).toInt());
+  QPixmap avatar = avatars_.Avatar(index.data(ContactModel::kUserIdRole).toULongLong(),
+                                   index.data(ContactModel::kAvatarVersionRole).toUInt(), name,
+                                   kAvatar, Dpr(option));
+  int top = r.top() + (r.height() - kAvatar) / 2;
+  painter->drawPixmap(r.left(), top, avatar);
+  painter->setRenderHint(QPainter::Antialiasing);
+  if (kind == ContactModel::kFriend) {
+    const QString status = index.data(ContactModel::kStatusRole).toString();
+    painter->setPen(QPen(option.palette.color(QPalette::Base), 2));
+    painter->setBrush(StatusColor(status));
+    painter->drawEllipse(QRect(r.left() + kAvatar - 11, top + kAvatar - 11, 11, 11));
+  }
+  const bool selected = option.state & QStyle::State_Selected;
+  const QColor text = option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text);
+  QColor muted = text;
+  muted.setAlphaF(0.6);
+  QRect body = r.adjusted(kAvatar + kPad, 0, 0, 0);
+  if (kind == ContactModel::kIncoming) body.setRight(AcceptRect(option.rect).left() - kPad);
+  QFont bold = option.font;
+  bold.setBold(true);
+  painter->setFont(bold);
+  painter->setPen(text);
+  painter->drawText(body, Qt::AlignLeft | Qt::AlignTop,
+                    QFontMetrics(bold).elidedText(name, Qt::ElideRight, body.width()));
+  QString detail;
+  switch (kind) {
+    case ContactModel::kIncoming: {
+      QString note = index.data(ContactModel::kMessageRole).toString();
+      detail = note.isEmpty() ? tr("wants to be your friend")
+                              : tr("wants to be your friend: %1").arg(note);
+      break;
+    }
+    case ContactModel::kOutgoing:
+      detail = tr("request sent");
+      break;
+    case ContactModel::kFriend: {
+      const QString status = index.data(ContactModel::kStatusRole).toString();
+      if (status == QLatin1String("online")) {
+        detail = tr("online");
+      } else if (status == QLatin1String("away")) {
+        detail = tr("away");
+      } else {
+        QDateTime seen = index.data(ContactModel::kLastSeenRole).toDateTime();
+        detail = seen.isValid() ? tr("last seen %1").arg(ShortTime(seen)) : tr("offline");
+      }
+      if (username != name) detail = QStringLiteral("@%1 · %2").arg(username, detail);
+      break;
+    }
+  }
+  painter->setFont(option.font);
+  painter->setPen(muted);
+  painter->drawText(body, Qt::AlignLeft | Qt::AlignBottom,
+                    QFontMetrics(option.font).elidedText(detail, Qt::ElideRight, body.width()));
+  if (kind == ContactModel::kIncoming) {
+    for (auto [rect, label, color] :
+         {std::tuple{AcceptRect(option.rect), tr("Accept"), QColor("#43a047")},
+          std::tuple{RejectRect(option.rect), tr("Reject"), QColor("#757575")}}) {
+      painter->setPen(Qt::NoPen);
+      painter->setBrush(color);
+      painter->drawRoundedRect(rect, 6, 6);
+      painter->setPen(Qt::white);
+      painter->drawText(rect, Qt::AlignCenter, label);
+    }
+  }
+  painter->restore();
+}
+
+bool ContactDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
+                                  const QStyleOptionViewItem& option, const QModelIndex& index) {
+  if (event->type() == QEvent::MouseButtonRelease &&
+      index.data(ContactModel::kKindRole).toInt() == ContactModel::kIncoming) {
+    auto* mouse = static_cast<QMouseEvent*>(event);
+    const QString username = index.data(ContactModel::kUsernameRole).toString();
+    if (AcceptRect(option.rect).contains(mouse->pos())) {
+      emit accepted(username);
+      return true;
+    }
+    if (RejectRect(option.rect).contains(mouse->pos())) {
+      emit rejected(username);
+      return true;
+    }
+  }
+  return QStyledItemDelegate::editorEvent(event, model, option, index);
+}
+
+// ---- messages ----
+
+struct MessageDelegate::Layout {
+  bool system = false;
+  bool own = false;
+  bool group_start = false;
+  bool day_start = false;
+  int day_height = 0;
+  int name_height = 0;
+  QRect bubble;  // relative to the row's top left
+  qreal text_width = 0;
+  int height = 0;
+};
+
+MessageDelegate::MessageDelegate(AvatarCache& avatars, QObject* parent)
+    : QStyledItemDelegate(parent), avatars_(avatars) {}
+
+MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& option,
+                                                 const QModelIndex& index) const {
+  Layout l;
+  const QString type = index.data(MessageModel::kTypeRole).toString();
+  l.system = type != QLatin1String("message");
+  l.own = index.data(MessageModel::kOwnRole).toBool();
+  l.group_start = index.data(MessageModel::kGroupStartRole).toBool();
+  l.day_start = index.data(MessageModel::kDayStartRole).toBool();
+  QFontMetrics fm(option.font);
+  l.day_height = l.day_start ? fm.height() + 2 * kPad : 0;
+  int width = option.rect.width() > 0 ? option.rect.width() : 600;
+  const QString text = index.data(MessageModel::kTextRole).toString();
+  if (l.system) {
+    TextBlock block(text, option.font, width - 8 * kPad);
+    l.bubble = QRect(0, l.day_height + kPad / 2, static_cast<int>(block.size.width()) + 2 * kPad,
+                     static_cast<int>(block.size.height()) + kPad);
+    l.bubble.moveLeft((width - l.bubble.width()) / 2);
+    l.height = l.bubble.bottom() + kPad / 2;
+    return l;
+  }
+  const int max_text = std::min(560, width * 7 / 10);
+  TextBlock block(text, option.font, max_text);
+  QFontMetrics small(option.font);
+  const int footer = small.height();
+  l.name_height = (l.group_start && !l.own) ? fm.height() : 0;
+  l.text_width = std::max<qreal>(block.size.width(), small.horizontalAdvance("00:00 ✓✓ edited"));
+  int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
+  int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
+  int left = l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad;
+  l.bubble = QRect(left, l.day_height + (l.group_start ? kPad : 2), bubble_w, bubble_h);
+  l.height = l.bubble.bottom() + 2;
+  return l;
+}
+
+QSize MessageDelegate::sizeHint(const QStyleOptionViewItem& option,
+                                const QModelIndex& index) const {
+  Layout l = Measure(option, index);
+  return QSize(option.rect.width(), l.height + 1);
+}
+
+void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
+                            const QModelIndex& index) const {
+  Layout l = Measure(option, index);
+  painter->save();
+  painter->setRenderHint(QPainter::Antialiasing);
+  painter->translate(option.rect.topLeft());
+  const QPalette& pal = option.palette;
+  QColor muted = pal.color(QPalette::Text);
+  muted.setAlphaF(0.55);
+  QFontMetrics fm(option.font);
+  const QDateTime sent = index.data(MessageModel::kSentAtRole).toDateTime();
+  if (l.day_start) {
+    QString day = sent.date() == QDate::currentDate()
+                      ? tr("Today")
+                      : (sent.date().daysTo(QDate::currentDate()) == 1
+                             ? tr("Yesterday")
+                             : QLocale().toString(sent.date(), QLocale::LongFormat));
+    painter->setPen(muted);
+    painter->drawText(QRect(0, 0, option.rect.width(), l.day_height), Qt::AlignCenter, day);
+  }
+  const QString text = index.data(MessageModel::kTextRole).toString();
+  if (l.system) {
+    painter->setPen(Qt::NoPen);
+    painter->setBrush(pal.color(QPalette::AlternateBase));
+    painter->drawRoundedRect(l.bubble, 8, 8);
+    painter->setPen(muted);
+    TextBlock block(text, option.font, l.bubble.width() - 2 * kPad + 1);
+    block.layout.draw(painter, QPointF(l.bubble.left() + kPad, l.bubble.top() + kPad / 2));
+    painter->restore();
+    return;
+  }
+  const QString sender = index.data(MessageModel::kSenderRole).toString();
+  if (!l.own && l.group_start) {
+    uint64_t sender_id = index.data(MessageModel::kSenderIdRole).toULongLong();
+    QPixmap avatar =
+        avatars_.Avatar(sender_id, versions_.value(sender_id), sender, kMessageAvatar, Dpr(option));
+    painter->drawPixmap(kPad, l.bubble.top(), avatar);
+  }
+  const bool deleted = index.data(MessageModel::kDeletedRole).toBool();
+  QColor bubble = l.own ? QColor("#d7ecff") : pal.color(QPalette::AlternateBase);
+  if (!l.own && bubble == pal.color(QPalette::Base)) bubble = bubble.darker(108);
+  painter->setPen(Qt::NoPen);
+  painter->setBrush(bubble);
+  painter->drawRoundedRect(l.bubble, 10, 10);
+  int y = l.bubble.top() + kPad / 2;
+  if (l.name_height > 0) {
+    QFont bold = option.font;
+    bold.setBold(true);
+    painter->setFont(bold);
+    painter->setPen(QColor("#1e88e5"));
+    painter->drawText(QRect(l.bubble.left() + kPad, y, l.bubble.width() - 2 * kPad, l.name_height),
+                      Qt::AlignLeft | Qt::AlignVCenter, sender);
+    y += l.name_height;
+    painter->setFont(option.font);
+  }
+  QFont body = option.font;
+  body.setItalic(deleted);
+  TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1);
+  painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
+  block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
+  QString footer = sent.toString(QStringLiteral("HH:mm"));
+  if (index.data(MessageModel::kEditedRole).toBool() && !deleted) {
+    footer = tr("edited") + QLatin1Char(' ') + footer;
+  }
+  if (l.own) {
+    footer += index.data(MessageModel::kReadByPeerRole).toBool() ? QStringLiteral(" ✓✓")
+                                                                 : QStringLiteral(" ✓");
+  }
+  QColor footer_color = l.own ? QColor("#486581") : muted;
+  painter->setPen(footer_color);
+  painter->drawText(l.bubble.adjusted(kPad, 0, -kPad, -kPad / 2), Qt::AlignRight | Qt::AlignBottom,
+                    footer);
+  painter->restore();
+}
+
+}  // namespace natter::client

@@ -1,0 +1,68 @@
+// How rows are painted: conversations (avatar, name, preview, time, unread badge), contacts
+// (avatar, status dot, last seen; accept/reject buttons on incoming requests) and messages (bubbles
+// grouped by sender, day separators, edited and read marks, room changes as centred notes). Text is
+// always drawn as plain text: markup in a message is shown, never rendered.
+#pragma once
+
+#include <QStyledItemDelegate>
+
+#include "avatar_cache.h"
+
+namespace natter::client {
+
+class ConversationDelegate : public QStyledItemDelegate {
+  Q_OBJECT
+
+ public:
+  ConversationDelegate(AvatarCache& avatars, QObject* parent = nullptr);
+  void paint(QPainter* painter, const QStyleOptionViewItem& option,
+             const QModelIndex& index) const override;
+  QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+
+ private:
+  AvatarCache& avatars_;
+};
+
+class ContactDelegate : public QStyledItemDelegate {
+  Q_OBJECT
+
+ public:
+  ContactDelegate(AvatarCache& avatars, QObject* parent = nullptr);
+  void paint(QPainter* painter, const QStyleOptionViewItem& option,
+             const QModelIndex& index) const override;
+  QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+  bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
+                   const QModelIndex& index) override;
+
+ signals:
+  void accepted(const QString& username);
+  void rejected(const QString& username);
+
+ private:
+  // Where the Accept and Reject buttons of an incoming request are drawn.
+  static QRect AcceptRect(const QRect& row);
+  static QRect RejectRect(const QRect& row);
+
+  AvatarCache& avatars_;
+};
+
+class MessageDelegate : public QStyledItemDelegate {
+  Q_OBJECT
+
+ public:
+  MessageDelegate(AvatarCache& avatars, QObject* parent = nullptr);
+  void paint(QPainter* painter, const QStyleOptionViewItem& option,
+             const QModelIndex& index) const override;
+  QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+  // Avatar versions of message senders, known from contacts and profiles.
+  void SetAvatarVersion(uint64_t user_id, uint32_t version) { versions_[user_id] = version; }
+
+ private:
+  struct Layout;
+  Layout Measure(const QStyleOptionViewItem& option, const QModelIndex& index) const;
+
+  AvatarCache& avatars_;
+  QHash<uint64_t, uint32_t> versions_;
+};
+
+}  // namespace natter::client

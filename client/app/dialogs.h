@@ -1,0 +1,121 @@
+// The client's dialogs: add a friend, find/create/join rooms, a room's members (and, for its owner,
+// topic and removal), profile (display name and avatar with a preview), sessions, password.
+#pragma once
+
+#include <QDialog>
+#include <QImage>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+
+#include "api_client.h"
+#include "avatar_cache.h"
+
+namespace natter::client {
+
+class AddFriendDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  AddFriendDialog(ApiClient& api, QWidget* parent = nullptr);
+
+ private:
+  ApiClient& api_;
+  QLineEdit* username_;
+  QLineEdit* message_;
+  QLabel* error_;
+};
+
+class RoomsDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  RoomsDialog(ApiClient& api, QWidget* parent = nullptr);
+
+ signals:
+  void joined(quint64 conversation_id);
+
+ private:
+  void Search(const QString& prefix);
+  void Join(const QString& room);
+
+  ApiClient& api_;
+  QListWidget* rooms_;
+  QLineEdit* name_;
+  QLineEdit* topic_;
+  QLabel* error_;
+};
+
+class MembersDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  MembersDialog(ApiClient& api, const QString& room, uint64_t own_user_id,
+                QWidget* parent = nullptr);
+
+ signals:
+  void left();
+
+ private:
+  void Load();
+
+  ApiClient& api_;
+  QString room_;
+  uint64_t own_user_id_;
+  bool owner_ = false;
+  QListWidget* members_;
+  QLineEdit* topic_;
+  QPushButton* save_topic_;
+  QPushButton* kick_;
+  QLabel* error_;
+};
+
+class ProfileDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  ProfileDialog(ApiClient& api, AvatarCache& avatars, uint64_t user_id, QWidget* parent = nullptr);
+
+ private:
+  void ChooseAvatar();
+  void Save();
+
+  ApiClient& api_;
+  AvatarCache& avatars_;
+  uint64_t user_id_;
+  QLineEdit* display_name_;
+  QLabel* preview_;
+  QLabel* error_;
+  QByteArray new_avatar_;  // the chosen file, sent as is (the server re-encodes it)
+};
+
+class SessionsDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  SessionsDialog(ApiClient& api, QWidget* parent = nullptr);
+
+ private:
+  void Load();
+
+  ApiClient& api_;
+  QListWidget* sessions_;
+  QLabel* error_;
+};
+
+class PasswordDialog : public QDialog {
+  Q_OBJECT
+
+ public:
+  PasswordDialog(ApiClient& api, QWidget* parent = nullptr);
+
+ private:
+  ApiClient& api_;
+  QLineEdit* current_;
+  QLineEdit* next_;
+  QLineEdit* repeat_;
+  QLabel* error_;
+};
+
+}  // namespace natter::client

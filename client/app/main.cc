@@ -1,0 +1,111 @@
+// natter-desktop: the sign-in window, then the main window; "remember me" keeps the server address
+// and the session token in the user's settings (file mode 0600).
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QFile>
+#include <QSettings>
+#include <memory>
+
+#include "main_window.h"
+#include "sign_in_window.h"
+
+namespace {
+
+using natter::client::MainWindow;
+using natter::client::SignedIn;
+using natter::client::SignInWindow;
+
+// Settings hold a session token: only the user may read them.
+void ProtectSettings() {
+  QSettings settings;
+  settings.sync();
+  QFile::setPermissions(settings.fileName(), QFile::ReadOwner | QFile::WriteOwner);
+}
+
+class App : public QObject {
+ public:
+  explicit App(const QString& address_override) : address_override_(address_override) {}
+
+  void Start() {
+    QSettings settings;
+    SignedIn remembered;
+    remembered.address = settings.value(QStringLiteral("server")).toString();
+    remembered.token = settings.value(QStringLiteral("session/token")).toString();
+    remembered.user_id = settings.value(QStringLiteral("session/user_id")).toULongLong();
+    remembered.username = settings.value(QStringLiteral("session/username")).toString();
+    if (!address_override_.isEmpty()) remembered.address = address_override_;
+    if (!remembered.token.isEmpty() && remembered.user_id != 0 && !remembered.address.isEmpty()) {
+      ShowMain(remembered);
+    } else {
+      ShowSignIn(remembered.address, remembered.username, QString());
+    }
+  }
+
+ private:
+  void ShowSignIn(const QString& address, const QString& username, const QString& notice) {
+    main_.reset();
+    sign_in_ = std::make_unique<SignInWindow>();
+    sign_in_->SetAddress(address.isEmpty() ? QStringLiteral("127.0.0.1:2019") : address);
+    sign_in_->SetUsername(username);
+    sign_in_->SetNotice(notice);
+    connect(sign_in_.get(), &SignInWindow::signedIn, this, [this](const SignedIn& session) {
+      QSettings settings;
+      settings.setValue(QStringLiteral("server"), session.address);
+      settings.setValue(QStringLiteral("session/username"), session.username);
+      if (session.remember) {
+        settings.setValue(QStringLiteral("session/token"), session.token);
+        settings.setValue(QStringLiteral("session/user_id"),
+                          QVariant::fromValue<qulonglong>(session.user_id));
+      } else {
+        settings.remove(QStringLiteral("session/token"));
+      }
+      ProtectSettings();
+      ShowMain(session);
+    });
+    sign_in_->show();
+  }
+
+  void ShowMain(const SignedIn& session) {
+    if (sign_in_) sign_in_->hide();
+    main_ = std::make_unique<MainWindow>(session);
+    connect(main_.get(), &MainWindow::signedOut, this, [this, session](const QString& reason) {
+      QSettings settings;
+      settings.remove(QStringLiteral("session/token"));
+      settings.remove(QStringLiteral("session/user_id"));
+      // Deleted once back in the event loop: the signal came from inside the window.
+      main_.release()->deleteLater();
+      ShowSignIn(session.address, session.username, reason);
+    });
+    main_->show();
+    sign_in_.reset();
+  }
+
+  QString address_override_;
+  std::unique_ptr<SignInWindow> sign_in_;
+  std::unique_ptr<MainWindow> main_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  QApplication app(argc, argv);
+  QApplication::setOrganizationName(QStringLiteral("Natter"));
+  QApplication::setApplicationName(QStringLiteral("natter-desktop"));
+  QApplication::setApplicationDisplayName(QStringLiteral("Natter"));
+  QApplication::setQuitOnLastWindowClosed(true);
+  qRegisterMetaType<SignedIn>();
+
+  QCommandLineParser parser;
+  parser.setApplicationDescription(QStringLiteral("Natter desktop client"));
+  parser.addHelpOption();
+  QCommandLineOption server(
+      QStringLiteral("server"),
+      QStringLiteral("Gateway address HOST:PORT (default: the last one used)"),
+      QStringLiteral("address"));
+  parser.addOption(server);
+  parser.process(app);
+
+  App natter(parser.value(server));
+  natter.Start();
+  return app.exec();
+}

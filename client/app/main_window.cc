@@ -1,0 +1,718 @@
+#include "main_window.h"
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QHBoxLayout>
+#include <QInputDialog>
+#include <QLineEdit>
+#include <QMenu>
+#include <QMessageBox>
+#include <QScrollBar>
+#include <QSettings>
+#include <QSplitter>
+#include <QStandardPaths>
+#include <QStatusBar>
+#include <QVBoxLayout>
+
+#include "dialogs.h"
+#include "grpc_transport.h"
+
+namespace natter::client {
+namespace {
+
+constexpr int kHistoryPage = 50;
+constexpr int kTypingShownMs = 6000;
+using Async = ApiClient::Async;
+
+template <class Response>
+using Done = std::function<void(const grpc::Status&, const Response&)>;
+
+QString CacheDir() {
+  return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
+         QStringLiteral("/avatars");
+}
+
+}  // namespace
+
+MainWindow::MainWindow(const SignedIn& session, QWidget* parent)
+    : QMainWindow(parent),
+      session_(session),
+      api_(session.address, nullptr),
+      bridge_(std::make_unique<StreamBridge>(std::make_unique<GrpcTransport>())),
+      avatars_(api_, CacheDir()) {
+  api_.SetToken(session.token);
+  setWindowTitle(tr("Natter — %1").arg(session.username));
+  resize(1100, 720);
+  notifications_ = QSettings().value(QStringLiteral("notifications"), true).toBool();
+
+  auto* splitter = new QSplitter(this);
+  auto* sidebar = new QWidget(splitter);
+  auto* pane = new QWidget(splitter);
+  BuildSidebar(sidebar);
+  BuildConversationPane(pane);
+  splitter->addWidget(sidebar);
+  splitter->addWidget(pane);
+  splitter->setStretchFactor(1, 1);
+  splitter->setSizes({320, 780});
+  setCentralWidget(splitter);
+  BuildTray();
+
+  conversation_filter_.setSourceModel(&conversations_);
+  conversation_filter_.setFilterRole(ConversationModel::kNameRole);
+  conversation_filter_.setFilterCaseSensitivity(Qt::CaseInsensitive);
+  contact_filter_.setSourceModel(&contacts_);
+  contact_filter_.setFilterRole(ContactModel::kDisplayNameRole);
+  contact_filter_.setFilterCaseSensitivity(Qt::CaseInsensitive);
+  conversation_list_->setModel(&conversation_filter_);
+  contact_list_->setModel(&contact_filter_);
+  message_list_->setModel(&messages_);
+
+  connect(&avatars_, &AvatarCache::avatarReady, this, [this] {
+    conversation_list_->viewport()->update();
+    contact_list_->viewport()->update();
+    message_list_->viewport()->update();
+    RefreshOwnProfile();
+  });
+  connect(&conversations_, &ConversationModel::totalUnreadChanged, this,
+          &MainWindow::UpdateUnreadBadge);
+  ConnectBridge();
+  bridge_->Start(session.address, session.token);
+  RefreshOwnProfile();
+}
+
+MainWindow::~MainWindow() {
+  // Late frames of the stream must not reach a half-destroyed window.
+  bridge_->Stop();
+}
+
+void MainWindow::BuildSidebar(QWidget* sidebar) {
+  auto* layout = new QVBoxLayout(sidebar);
+  layout->setContentsMargins(8, 8, 8, 8);
+  auto* me = new QHBoxLayout;
+  own_avatar_ = new QLabel(sidebar);
+  own_avatar_->setFixedSize(40, 40);
+  own_name_ = new QLabel(session_.username, sidebar);
+  own_name_->setObjectName(QStringLiteral("ownName"));
+  QFont bold = own_name_->font();
+  bold.setBold(true);
+  own_name_->setFont(bold);
+  status_button_ = new QToolButton(sidebar);
+  status_button_->setObjectName(QStringLiteral("statusButton"));
+  status_button_->setPopupMode(QToolButton::InstantPopup);
+  status_button_->setText(tr("Online"));
+  auto* menu = new QMenu(status_button_);
+  menu->addAction(tr("Online"), this, [this] { SetStatus(QStringLiteral("online")); });
+  menu->addAction(tr("Away"), this, [this] { SetStatus(QStringLiteral("away")); });
+  menu->addAction(tr("Invisible"), this, [this] { SetStatus(QStringLiteral("invisible")); });
+  menu->addSeparator();
+  menu->addAction(tr("Profile…"), this, [this] {
+    ProfileDialog dialog(api_, avatars_, session_.user_id, this);
+    if (dialog.exec() == QDialog::Accepted) RefreshOwnProfile();
+  });
+  menu->addAction(tr("Sessions…"), this, [this] { SessionsDialog(api_, this).exec(); });
+  menu->addAction(tr("Change password…"), this, [this] { PasswordDialog(api_, this).exec(); });
+  QAction* notify = menu->addAction(tr("Desktop notifications"));
+  notify->setCheckable(true);
+  notify->setChecked(notifications_);
+  connect(notify, &QAction::toggled, this, [this](bool on) {
+    notifications_ = on;
+    QSettings().setValue(QStringLiteral("notifications"), on);
+  });
+  menu->addSeparator();
+  menu->addAction(tr("Log out"), this, &MainWindow::SignOut);
+  status_button_->setMenu(menu);
+  me->addWidget(own_avatar_);
+  me->addWidget(own_name_, 1);
+  me->addWidget(status_button_);
+  layout->addLayout(me);
+
+  connection_ = new QLabel(sidebar);
+  connection_->setObjectName(QStringLiteral("connectionState"));
+  connection_->setWordWrap(true);
+  layout->addWidget(connection_);
+
+  auto* search = new QLineEdit(sidebar);
+  search->setObjectName(QStringLiteral("search"));
+  search->setPlaceholderText(tr("Search"));
+  search->setClearButtonEnabled(true);
+  connect(search, &QLineEdit::textChanged, this, [this](const QString& text) {
+    conversation_filter_.setFilterFixedString(text);
+    contact_filter_.setFilterFixedString(text);
+  });
+  layout->addWidget(search);
+
+  tabs_ = new QTabWidget(sidebar);
+  conversation_list_ = new QListView(tabs_);
+  conversation_list_->setObjectName(QStringLiteral("conversationList"));
+  conversation_list_->setItemDelegate(new ConversationDelegate(avatars_, conversation_list_));
+  conversation_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  connect(conversation_list_, &QListView::activated, this, [this](const QModelIndex& index) {
+    OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
+  });
+  connect(conversation_list_, &QListView::clicked, this, [this](const QModelIndex& index) {
+    OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
+  });
+  auto* chats = new QWidget(tabs_);
+  auto* chats_layout = new QVBoxLayout(chats);
+  chats_layout->setContentsMargins(0, 0, 0, 0);
+  chats_layout->addWidget(conversation_list_);
+  auto* rooms_button = new QPushButton(tr("Rooms…"), chats);
+  rooms_button->setObjectName(QStringLiteral("roomsButton"));
+  connect(rooms_button, &QPushButton::clicked, this, [this] {
+    RoomsDialog dialog(api_, this);
+    connect(&dialog, &RoomsDialog::joined, this, [this](quint64 id) {
+      RefreshConversations();
+      QTimer::singleShot(300, this, [this, id] { OpenConversation(id); });
+    });
+    dialog.exec();
+  });
+  chats_layout->addWidget(rooms_button);
+  tabs_->addTab(chats, tr("Chats"));
+
+  auto* people = new QWidget(tabs_);
+  auto* people_layout = new QVBoxLayout(people);
+  people_layout->setContentsMargins(0, 0, 0, 0);
+  contact_list_ = new QListView(people);
+  contact_list_->setObjectName(QStringLiteral("contactList"));
+  contact_delegate_ = new ContactDelegate(avatars_, contact_list_);
+  contact_list_->setItemDelegate(contact_delegate_);
+  contact_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  contact_list_->setMouseTracking(true);
+  connect(contact_delegate_, &ContactDelegate::accepted, this,
+          [this](const QString& user) { Answer(user, v1::FRIEND_ACTION_ACCEPT); });
+  connect(contact_delegate_, &ContactDelegate::rejected, this,
+          [this](const QString& user) { Answer(user, v1::FRIEND_ACTION_REJECT); });
+  connect(contact_list_, &QListView::activated, this, [this](const QModelIndex& index) {
+    if (index.data(ContactModel::kKindRole).toInt() == ContactModel::kFriend) {
+      OpenDirect(index.data(ContactModel::kUsernameRole).toString());
+    }
+  });
+  contact_list_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(contact_list_, &QListView::customContextMenuRequested, this, [this](const QPoint& at) {
+    QModelIndex index = contact_list_->indexAt(at);
+    if (!index.isValid()) return;
+    const QString user = index.data(ContactModel::kUsernameRole).toString();
+    const int kind = index.data(ContactModel::kKindRole).toInt();
+    QMenu actions;
+    if (kind == ContactModel::kFriend) {
+      actions.addAction(tr("Message"), this, [this, user] { OpenDirect(user); });
+      actions.addAction(tr("Remove friend"), this,
+                     [this, user] { Answer(user, v1::FRIEND_ACTION_REMOVE); });
+    } else if (kind == ContactModel::kIncoming) {
+      actions.addAction(tr("Accept"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_ACCEPT); });
+      actions.addAction(tr("Reject"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_REJECT); });
+    } else {
+      actions.addAction(tr("Cancel request"), this,
+                     [this, user] { Answer(user, v1::FRIEND_ACTION_CANCEL); });
+    }
+    actions.addAction(tr("Block"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_BLOCK); });
+    actions.exec(contact_list_->viewport()->mapToGlobal(at));
+  });
+  people_layout->addWidget(contact_list_);
+  auto* add_friend = new QPushButton(tr("Add friend…"), people);
+  add_friend->setObjectName(QStringLiteral("addFriendButton"));
+  connect(add_friend, &QPushButton::clicked, this, [this] { AddFriendDialog(api_, this).exec(); });
+  people_layout->addWidget(add_friend);
+  tabs_->addTab(people, tr("Contacts"));
+  layout->addWidget(tabs_, 1);
+}
+
+void MainWindow::BuildConversationPane(QWidget* pane) {
+  auto* outer = new QVBoxLayout(pane);
+  outer->setContentsMargins(0, 0, 0, 0);
+  stack_ = new QStackedWidget(pane);
+  auto* empty =
+      new QLabel(tr("Pick a conversation on the left, or add a friend to talk to."), stack_);
+  empty->setAlignment(Qt::AlignCenter);
+  stack_->addWidget(empty);
+
+  auto* view = new QWidget(stack_);
+  auto* layout = new QVBoxLayout(view);
+  auto* header = new QHBoxLayout;
+  auto* titles = new QVBoxLayout;
+  title_ = new QLabel(view);
+  title_->setObjectName(QStringLiteral("conversationTitle"));
+  QFont big = title_->font();
+  big.setPointSizeF(big.pointSizeF() * 1.3);
+  big.setBold(true);
+  title_->setFont(big);
+  title_->setTextFormat(Qt::PlainText);
+  subtitle_ = new QLabel(view);
+  subtitle_->setObjectName(QStringLiteral("conversationSubtitle"));
+  subtitle_->setTextFormat(Qt::PlainText);
+  titles->addWidget(title_);
+  titles->addWidget(subtitle_);
+  header->addLayout(titles, 1);
+  members_button_ = new QPushButton(tr("Members"), view);
+  members_button_->setObjectName(QStringLiteral("membersButton"));
+  connect(members_button_, &QPushButton::clicked, this, [this] {
+    const v1::Conversation* c = conversations_.Find(open_conversation_);
+    if (!c) return;
+    MembersDialog dialog(api_, QString::fromStdString(c->name()), session_.user_id, this);
+    connect(&dialog, &MembersDialog::left, this, [this] { RefreshConversations(); });
+    dialog.exec();
+  });
+  header->addWidget(members_button_);
+  layout->addLayout(header);
+
+  message_list_ = new QListView(view);
+  message_list_->setObjectName(QStringLiteral("messageList"));
+  message_delegate_ = new MessageDelegate(avatars_, message_list_);
+  message_list_->setItemDelegate(message_delegate_);
+  message_list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
+  message_list_->setSelectionMode(QAbstractItemView::SingleSelection);
+  message_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+  message_list_->setResizeMode(QListView::Adjust);
+  message_list_->setContextMenuPolicy(Qt::CustomContextMenu);
+  connect(message_list_, &QListView::customContextMenuRequested, this,
+          [this](const QPoint& at) { EditOrDelete(message_list_->indexAt(at)); });
+  connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+    if (value == 0) LoadOlder();
+  });
+  layout->addWidget(message_list_, 1);
+  // Keep the view at the bottom when new messages arrive there.
+  connect(&messages_, &QAbstractItemModel::rowsInserted, this,
+          [this](const QModelIndex&, int first, int) {
+            if (first > 0 && first == messages_.rowCount() - 1) {
+              QTimer::singleShot(0, message_list_, [this] { message_list_->scrollToBottom(); });
+            }
+          });
+
+  typing_label_ = new QLabel(view);
+  typing_label_->setObjectName(QStringLiteral("typingLabel"));
+  typing_label_->setTextFormat(Qt::PlainText);
+  QFont italic = typing_label_->font();
+  italic.setItalic(true);
+  typing_label_->setFont(italic);
+  layout->addWidget(typing_label_);
+  typing_timer_.setSingleShot(true);
+  connect(&typing_timer_, &QTimer::timeout, typing_label_, &QLabel::clear);
+
+  auto* input = new QHBoxLayout;
+  composer_ = new Composer(view);
+  composer_->setObjectName(QStringLiteral("composer"));
+  auto* send = new QPushButton(tr("Send"), view);
+  send->setObjectName(QStringLiteral("sendButton"));
+  input->addWidget(composer_, 1);
+  input->addWidget(send);
+  layout->addLayout(input);
+  connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
+  connect(send, &QPushButton::clicked, this, [this] {
+    QString text = composer_->toPlainText();
+    if (text.trimmed().isEmpty()) return;
+    composer_->clear();
+    SendCurrent(text);
+  });
+  connect(composer_, &Composer::typing, this, [this] {
+    if (open_conversation_ != 0) bridge_->NotifyTyping(OpenRef());
+  });
+  stack_->addWidget(view);
+  outer->addWidget(stack_);
+  setStatusBar(new QStatusBar(this));
+}
+
+void MainWindow::BuildTray() {
+  if (!QSystemTrayIcon::isSystemTrayAvailable()) return;
+  tray_ = new QSystemTrayIcon(QApplication::windowIcon(), this);
+  tray_->setToolTip(tr("Natter"));
+  auto* menu = new QMenu(this);
+  menu->addAction(tr("Show Natter"), this, [this] {
+    showNormal();
+    activateWindow();
+  });
+  menu->addAction(tr("Quit"), qApp, &QApplication::quit);
+  tray_->setContextMenu(menu);
+  connect(tray_, &QSystemTrayIcon::activated, this, [this] {
+    showNormal();
+    activateWindow();
+  });
+  tray_->show();
+}
+
+void MainWindow::ConnectBridge() {
+  StreamBridge* b = bridge_.get();
+  connect(b, &StreamBridge::stateChanged, this, &MainWindow::OnStateChanged);
+  connect(b, &StreamBridge::welcomed, this, &MainWindow::OnWelcome);
+  connect(b, &StreamBridge::entryReceived, this, &MainWindow::OnEntry);
+  connect(b, &StreamBridge::userEventReceived, this, &MainWindow::OnUserEvent);
+  connect(b, &StreamBridge::presenceChanged, this, [this](const v1::PresenceChanged& p) {
+    contacts_.SetPresence(p.user_id(), QString::fromStdString(p.status()), p.last_seen_ms());
+    RefreshHeader();
+  });
+  connect(b, &StreamBridge::profileChanged, this, [this](const v1::Profile& p) {
+    contacts_.SetProfile(p.user_id(), QString::fromStdString(p.display_name()), p.avatar_version());
+    message_delegate_->SetAvatarVersion(p.user_id(), p.avatar_version());
+    if (p.user_id() == session_.user_id) RefreshOwnProfile();
+  });
+  connect(b, &StreamBridge::typingReceived, this, &MainWindow::OnTyping);
+  connect(b, &StreamBridge::readMarkerReceived, this, &MainWindow::OnReadMarker);
+  connect(b, &StreamBridge::roomNoticeReceived, this, [this](const v1::RoomNotice& n) {
+    if (n.conversation_id() == open_conversation_) RefreshHeader();
+  });
+  connect(b, &StreamBridge::commandFinished, this, &MainWindow::OnCommandFinished);
+  connect(b, &StreamBridge::sessionEnded, this, [this](const QString& reason) {
+    emit signedOut(tr("Your session ended (%1). Sign in again.").arg(reason));
+  });
+}
+
+void MainWindow::OnStateChanged(StreamBridge::State state, const QString& detail) {
+  switch (state) {
+    case StreamBridge::State::kConnected:
+      connection_->clear();
+      connection_->hide();
+      return;
+    case StreamBridge::State::kConnecting:
+      connection_->setText(tr("Connecting…"));
+      break;
+    case StreamBridge::State::kReconnecting:
+      connection_->setText(detail.isEmpty() ? tr("Reconnecting…")
+                                            : tr("Reconnecting… (%1)").arg(detail));
+      break;
+    case StreamBridge::State::kOffline:
+      connection_->setText(tr("Offline"));
+      break;
+  }
+  connection_->setStyleSheet(QStringLiteral("color: #b26a00;"));
+  connection_->show();
+}
+
+void MainWindow::OnWelcome(const v1::Welcome& welcome) {
+  std::vector<v1::Conversation> all(welcome.conversations().begin(), welcome.conversations().end());
+  conversations_.Reset(all, session_.user_id);
+  contacts_.Reset({welcome.friends().begin(), welcome.friends().end()},
+                  {welcome.requests().begin(), welcome.requests().end()});
+  for (const auto& f : welcome.friends()) {
+    message_delegate_->SetAvatarVersion(f.user_id(), f.avatar_version());
+  }
+  if (open_conversation_ == 0 && !all.empty()) OpenConversation(all.front().id());
+  RefreshHeader();
+}
+
+void MainWindow::OnEntry(const v1::ChatMessage& entry) {
+  const bool open = entry.conversation_id() == open_conversation_;
+  const bool watching = open && isActiveWindow() && !isMinimized();
+  conversations_.OnEntry(entry, watching);
+  if (open) {
+    messages_.Apply(entry);
+    if (entry.type() == "topic_changed" || entry.type() == "room_renamed") RefreshConversations();
+    if (watching) MarkOpenConversationRead();
+  }
+  const bool from_other = entry.sender_id() != session_.user_id;
+  if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
+      entry.room().empty()) {
+    Notify(tr("%1").arg(QString::fromStdString(entry.sender())),
+           QString::fromStdString(entry.text()).left(200));
+  }
+}
+
+void MainWindow::OnUserEvent(const v1::UserEvent& event) {
+  if (event.has_friend_()) {
+    contacts_.ApplyFriendEvent(event.friend_());
+    const auto& f = event.friend_();
+    if (f.type() == "friend_request" && !f.outgoing()) {
+      Notify(tr("Friend request"),
+             tr("%1 wants to be your friend").arg(QString::fromStdString(f.username())));
+    }
+    if (f.type() == "friend_request_rejected" && f.outgoing()) {
+      ShowStatusMessage(
+          tr("%1 declined your friend request.").arg(QString::fromStdString(f.username())));
+    }
+    if (f.type() == "friend_added") {
+      ShowStatusMessage(
+          tr("You and %1 are friends now.").arg(QString::fromStdString(f.username())));
+    }
+    return;
+  }
+  if (event.has_room()) {
+    const auto& r = event.room();
+    if (r.type() != "joined") {
+      conversations_.Remove(r.conversation_id());
+      if (r.conversation_id() == open_conversation_) {
+        open_conversation_ = 0;
+        stack_->setCurrentIndex(0);
+      }
+      if (r.type() == "removed") {
+        ShowStatusMessage(
+            tr("%1 removed you from %2")
+                .arg(QString::fromStdString(r.by()), QString::fromStdString(r.room())));
+      }
+    } else {
+      RefreshConversations();
+    }
+  }
+}
+
+void MainWindow::OnTyping(const v1::TypingEvent& typing) {
+  if (typing.conversation_id() != open_conversation_ || typing.user_id() == session_.user_id) {
+    return;
+  }
+  typing_label_->setText(tr("%1 is typing…").arg(QString::fromStdString(typing.username())));
+  typing_timer_.start(kTypingShownMs);
+}
+
+void MainWindow::OnReadMarker(const v1::ReadMarker& marker) {
+  if (marker.user_id() == session_.user_id) {
+    // Read on another device.
+    const v1::Conversation* c = conversations_.Find(marker.conversation_id());
+    uint64_t unread = c && c->latest_seq() <= marker.seq() ? 0 : (c ? c->unread() : 0);
+    conversations_.SetRead(marker.conversation_id(), marker.seq(), unread);
+  } else if (marker.conversation_id() == open_conversation_) {
+    messages_.SetPeerReadSeq(marker.seq());
+  }
+}
+
+void MainWindow::OnCommandFinished(uint64_t, const v1::CommandResult& result) {
+  if (result.code() != 0) {
+    ShowStatusMessage(
+        ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error())));
+  }
+  if (result.has_read()) {
+    conversations_.SetRead(result.read().conversation_id(), result.read().last_read_seq(),
+                           result.read().unread());
+  }
+}
+
+v1::ConversationRef MainWindow::OpenRef() const {
+  v1::ConversationRef ref;
+  ref.set_id(open_conversation_);
+  return ref;
+}
+
+void MainWindow::OpenConversation(uint64_t conversation_id) {
+  const v1::Conversation* c = conversations_.Find(conversation_id);
+  if (!c) return;
+  open_conversation_ = conversation_id;
+  history_complete_ = false;
+  loading_older_ = false;
+  messages_.Reset(conversation_id, session_.user_id);
+  messages_.SetPeerReadSeq(c->peer_read_seq());
+  typing_label_->clear();
+  stack_->setCurrentIndex(1);
+  int row = conversations_.RowOf(conversation_id);
+  conversation_list_->setCurrentIndex(
+      conversation_filter_.mapFromSource(conversations_.index(row)));
+  RefreshHeader();
+  LoadOlder();
+  composer_->setFocus();
+}
+
+void MainWindow::OpenDirect(const QString& username) {
+  for (int i = 0; i < conversations_.rowCount(); ++i) {
+    QModelIndex index = conversations_.index(i);
+    if (index.data(ConversationModel::kKindRole).toString() == QLatin1String("direct") &&
+        index.data(ConversationModel::kNameRole).toString() == username) {
+      tabs_->setCurrentIndex(0);
+      OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
+      return;
+    }
+  }
+  // No conversation yet: the first message starts it.
+  bool ok = false;
+  QString text =
+      QInputDialog::getMultiLineText(this, tr("Message %1").arg(username),
+                                     tr("Your first message to %1:").arg(username), QString(), &ok);
+  if (!ok || text.trimmed().isEmpty()) return;
+  v1::ConversationRef ref;
+  ref.set_with_user(username.toStdString());
+  bridge_->SendMessage(ref, text);
+  tabs_->setCurrentIndex(0);
+}
+
+void MainWindow::LoadOlder() {
+  if (open_conversation_ == 0 || loading_older_ || history_complete_) return;
+  loading_older_ = true;
+  v1::HistoryRequest request;
+  request.set_conversation_id(open_conversation_);
+  request.set_before_seq(messages_.oldest_seq());
+  request.set_limit(kHistoryPage);
+  const uint64_t conversation = open_conversation_;
+  const bool first_page = messages_.rowCount() == 0;
+  api_.Call(&Async::History, request,
+            Done<v1::HistoryResponse>([this, conversation, first_page](
+                                          const grpc::Status& status,
+                                          const v1::HistoryResponse& response) {
+              if (conversation != open_conversation_) return;
+              loading_older_ = false;
+              if (!status.ok()) {
+                ShowStatusMessage(ErrorText(status));
+                return;
+              }
+              history_complete_ = !response.has_more();
+              // Keep what the user looks at in place while older rows go in above.
+              int before = message_list_->verticalScrollBar()->maximum() -
+                           message_list_->verticalScrollBar()->value();
+              messages_.PrependHistory({response.messages().begin(), response.messages().end()});
+              QTimer::singleShot(0, this, [this, before, first_page] {
+                QScrollBar* bar = message_list_->verticalScrollBar();
+                if (first_page) {
+                  message_list_->scrollToBottom();
+                  MarkOpenConversationRead();
+                } else {
+                  bar->setValue(bar->maximum() - before);
+                }
+              });
+            }));
+}
+
+void MainWindow::SendCurrent(const QString& text) {
+  if (open_conversation_ == 0) return;
+  bridge_->SendMessage(OpenRef(), text);
+}
+
+void MainWindow::MarkOpenConversationRead() {
+  const v1::Conversation* c = conversations_.Find(open_conversation_);
+  if (!c || c->unread() == 0) return;
+  uint64_t latest = std::max<uint64_t>(c->latest_seq(), messages_.newest_seq());
+  bridge_->MarkRead(open_conversation_, latest);
+  conversations_.SetRead(open_conversation_, latest, 0);
+}
+
+void MainWindow::RefreshHeader() {
+  const v1::Conversation* c = conversations_.Find(open_conversation_);
+  if (!c) return;
+  const bool room = c->kind() == "room";
+  title_->setText(room ? QStringLiteral("#") + QString::fromStdString(c->name())
+                       : QString::fromStdString(c->name()));
+  members_button_->setVisible(room && c->name() != "lobby");
+  if (!room) {
+    int row = contacts_.RowOf(c->peer_id());
+    QString status =
+        row >= 0 ? contacts_.index(row).data(ContactModel::kStatusRole).toString() : QString();
+    subtitle_->setText(status == QLatin1String("online") ? tr("online")
+                       : status == QLatin1String("away") ? tr("away")
+                                                         : tr("offline"));
+    return;
+  }
+  subtitle_->setText(QString::fromStdString(c->topic()));
+  v1::ClientListOnlineRequest request;
+  request.set_room(c->name());
+  const uint64_t conversation = open_conversation_;
+  api_.Call(&Async::ListOnline, request,
+            Done<v1::ClientListOnlineResponse>([this, conversation](
+                                                   const grpc::Status& status,
+                                                   const v1::ClientListOnlineResponse& response) {
+              if (!status.ok() || conversation != open_conversation_) return;
+              const v1::Conversation* now = conversations_.Find(conversation);
+              QString topic = now ? QString::fromStdString(now->topic()) : QString();
+              QString online = tr("%n online", nullptr, static_cast<int>(response.count()));
+              subtitle_->setText(topic.isEmpty() ? online : topic + QStringLiteral(" · ") + online);
+            }));
+}
+
+void MainWindow::RefreshOwnProfile() {
+  v1::GetProfileRequest request;
+  api_.Call(&Async::GetProfile, request,
+            Done<v1::Profile>([this](const grpc::Status& status, const v1::Profile& profile) {
+              if (!status.ok()) return;
+              own_display_name_ = QString::fromStdString(profile.display_name());
+              own_avatar_version_ = profile.avatar_version();
+              own_name_->setText(own_display_name_);
+              own_avatar_->setPixmap(avatars_.Avatar(session_.user_id, own_avatar_version_,
+                                                     own_display_name_, 40, devicePixelRatioF()));
+              message_delegate_->SetAvatarVersion(session_.user_id, own_avatar_version_);
+            }));
+}
+
+void MainWindow::RefreshConversations() {
+  api_.Call(&Async::ListConversations, v1::ListConversationsRequest(),
+            Done<v1::ListConversationsResponse>(
+                [this](const grpc::Status& status, const v1::ListConversationsResponse& response) {
+                  if (!status.ok()) return;
+                  for (const auto& c : response.conversations()) conversations_.Upsert(c);
+                  RefreshHeader();
+                }));
+}
+
+void MainWindow::SetStatus(const QString& status) {
+  v1::ClientSetStatusRequest request;
+  request.set_status(status.toStdString());
+  api_.Call(&Async::SetStatus, request,
+            Done<v1::SetStatusResponse>(
+                [this, status](const grpc::Status& result, const v1::SetStatusResponse&) {
+                  if (!result.ok()) {
+                    ShowStatusMessage(ErrorText(result));
+                    return;
+                  }
+                  status_button_->setText(status == QLatin1String("away")        ? tr("Away")
+                                          : status == QLatin1String("invisible") ? tr("Invisible")
+                                                                                 : tr("Online"));
+                }));
+}
+
+void MainWindow::Answer(const QString& username, v1::FriendAction action) {
+  if (action == v1::FRIEND_ACTION_BLOCK &&
+      QMessageBox::question(
+          this, tr("Block %1?").arg(username),
+          tr("%1 will not be able to message you or see your status.").arg(username)) !=
+          QMessageBox::Yes) {
+    return;
+  }
+  v1::FriendshipRequest request;
+  request.set_action(action);
+  request.set_username(username.toStdString());
+  api_.Call(&Async::Friendship, request,
+            Done<v1::FriendshipResponse>(
+                [this](const grpc::Status& status, const v1::FriendshipResponse&) {
+                  // The list changes when the server's event arrives.
+                  if (!status.ok()) ShowStatusMessage(ErrorText(status));
+                }));
+}
+
+void MainWindow::EditOrDelete(const QModelIndex& index) {
+  if (!index.isValid() || !index.data(MessageModel::kOwnRole).toBool() ||
+      index.data(MessageModel::kTypeRole).toString() != QLatin1String("message") ||
+      index.data(MessageModel::kDeletedRole).toBool()) {
+    return;
+  }
+  const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
+  QMenu menu;
+  menu.addAction(tr("Edit…"), this, [this, index, seq] {
+    bool ok = false;
+    QString text =
+        QInputDialog::getMultiLineText(this, tr("Edit message"), tr("Message:"),
+                                       index.data(MessageModel::kTextRole).toString(), &ok);
+    if (ok && !text.trimmed().isEmpty()) bridge_->EditMessage(OpenRef(), seq, text);
+  });
+  menu.addAction(tr("Delete"), this, [this, seq] {
+    if (QMessageBox::question(this, tr("Delete message?"),
+                              tr("It will be shown as deleted to everyone.")) == QMessageBox::Yes) {
+      bridge_->DeleteMessage(OpenRef(), seq);
+    }
+  });
+  menu.exec(QCursor::pos());
+}
+
+void MainWindow::Notify(const QString& title, const QString& body) {
+  if (!notifications_ || (isActiveWindow() && !isMinimized()) || !tray_) return;
+  tray_->showMessage(title, body, QSystemTrayIcon::Information, 5000);
+}
+
+void MainWindow::UpdateUnreadBadge(int unread) {
+  QString title = tr("Natter — %1").arg(session_.username);
+  setWindowTitle(unread > 0 ? QStringLiteral("(%1) %2").arg(unread).arg(title) : title);
+  if (tray_) {
+    tray_->setToolTip(unread > 0 ? tr("Natter: %n unread", nullptr, unread) : tr("Natter"));
+  }
+}
+
+void MainWindow::ShowStatusMessage(const QString& text) { statusBar()->showMessage(text, 8000); }
+
+void MainWindow::SignOut() {
+  api_.Call(&Async::Logout, v1::LogoutRequest(),
+            Done<v1::LogoutResponse>([](const grpc::Status&, const v1::LogoutResponse&) {}));
+  bridge_->Stop();
+  emit signedOut(tr("You signed out."));
+}
+
+void MainWindow::changeEvent(QEvent* event) {
+  QMainWindow::changeEvent(event);
+  if (event->type() == QEvent::ActivationChange && isActiveWindow()) MarkOpenConversationRead();
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+  bridge_->Stop();
+  QMainWindow::closeEvent(event);
+}
+
+}  // namespace natter::client

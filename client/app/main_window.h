@@ -1,0 +1,120 @@
+// The main window: on the left the user (avatar, name, status menu), a search box, conversations
+// and contacts with pending requests; on the right the open conversation (messages, typing,
+// composer). Everything changes live from the stream; nothing polls.
+#pragma once
+
+#include <QLabel>
+#include <QListView>
+#include <QMainWindow>
+#include <QPushButton>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
+#include <QSystemTrayIcon>
+#include <QTabWidget>
+#include <QTimer>
+#include <QToolButton>
+#include <memory>
+
+#include "api_client.h"
+#include "avatar_cache.h"
+#include "composer.h"
+#include "contact_model.h"
+#include "conversation_model.h"
+#include "delegates.h"
+#include "message_model.h"
+#include "sign_in_window.h"
+#include "stream_bridge.h"
+
+namespace natter::client {
+
+class MainWindow : public QMainWindow {
+  Q_OBJECT
+
+ public:
+  MainWindow(const SignedIn& session, QWidget* parent = nullptr);
+  ~MainWindow() override;
+
+  // For tests and the screenshot script.
+  ConversationModel& conversations() { return conversations_; }
+  ContactModel& contacts() { return contacts_; }
+  MessageModel& messages() { return messages_; }
+  StreamBridge& bridge() { return *bridge_; }
+  void OpenConversation(uint64_t conversation_id);
+  void OpenDirect(const QString& username);
+
+ signals:
+  // The session is over (logged out here, or ended elsewhere): back to the sign-in window.
+  void signedOut(const QString& reason);
+
+ protected:
+  void changeEvent(QEvent* event) override;
+  void closeEvent(QCloseEvent* event) override;
+
+ private:
+  void BuildSidebar(QWidget* sidebar);
+  void BuildConversationPane(QWidget* pane);
+  void BuildTray();
+  void ConnectBridge();
+
+  void OnWelcome(const v1::Welcome& welcome);
+  void OnEntry(const v1::ChatMessage& entry);
+  void OnUserEvent(const v1::UserEvent& event);
+  void OnTyping(const v1::TypingEvent& typing);
+  void OnReadMarker(const v1::ReadMarker& marker);
+  void OnCommandFinished(uint64_t request_id, const v1::CommandResult& result);
+  void OnStateChanged(StreamBridge::State state, const QString& detail);
+
+  void LoadOlder();
+  void SendCurrent(const QString& text);
+  void MarkOpenConversationRead();
+  void RefreshHeader();
+  void RefreshOwnProfile();
+  void RefreshConversations();
+  void SetStatus(const QString& status);
+  void Answer(const QString& username, v1::FriendAction action);
+  void Notify(const QString& title, const QString& body);
+  void UpdateUnreadBadge(int unread);
+  void EditOrDelete(const QModelIndex& index);
+  void SignOut();
+  void ShowStatusMessage(const QString& text);
+  v1::ConversationRef OpenRef() const;
+
+  SignedIn session_;
+  ApiClient api_;
+  std::unique_ptr<StreamBridge> bridge_;
+  AvatarCache avatars_;
+  ConversationModel conversations_;
+  ContactModel contacts_;
+  MessageModel messages_;
+  QSortFilterProxyModel conversation_filter_;
+  QSortFilterProxyModel contact_filter_;
+  uint64_t open_conversation_ = 0;
+  bool loading_older_ = false;
+  bool history_complete_ = false;
+  QString own_display_name_;
+  uint32_t own_avatar_version_ = 0;
+
+  // Sidebar.
+  QLabel* own_avatar_;
+  QLabel* own_name_;
+  QToolButton* status_button_;
+  QLabel* connection_;
+  QTabWidget* tabs_;
+  QListView* conversation_list_;
+  QListView* contact_list_;
+  ContactDelegate* contact_delegate_;
+  // Conversation pane.
+  QStackedWidget* stack_;
+  QLabel* title_;
+  QLabel* subtitle_;
+  QPushButton* members_button_;
+  QListView* message_list_;
+  MessageDelegate* message_delegate_;
+  QLabel* typing_label_;
+  QTimer typing_timer_;
+  Composer* composer_;
+  QSystemTrayIcon* tray_ = nullptr;
+  bool notifications_ = true;
+};
+
+}  // namespace natter::client

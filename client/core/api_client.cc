@@ -1,0 +1,41 @@
+#include "api_client.h"
+
+#include <QCoreApplication>
+
+namespace natter::client {
+
+ApiClient::ApiClient(const QString& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
+                     QObject* parent)
+    : QObject(parent),
+      address_(address),
+      stub_(v1::Gateway::NewStub(grpc::CreateChannel(
+          address.toStdString(),
+          credentials ? std::move(credentials) : grpc::InsecureChannelCredentials()))) {}
+
+ApiClient::ApiClient(std::unique_ptr<v1::Gateway::StubInterface> stub, QObject* parent)
+    : QObject(parent), stub_(std::move(stub)) {}
+
+QString ErrorText(const grpc::Status& status) {
+  if (status.ok()) return {};
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+      if (status.error_message().find("natter") == std::string::npos &&
+          status.error_message().find("service") == std::string::npos) {
+        return QCoreApplication::translate("ApiClient",
+                                           "The server cannot be reached. Check the address and "
+                                           "your connection.");
+      }
+      break;
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return QCoreApplication::translate("ApiClient", "The server did not answer in time.");
+    default:
+      break;
+  }
+  QString message = QString::fromStdString(status.error_message());
+  if (message.isEmpty()) return QCoreApplication::translate("ApiClient", "Something went wrong.");
+  message[0] = message[0].toUpper();
+  if (!message.endsWith('.')) message += '.';
+  return message;
+}
+
+}  // namespace natter::client

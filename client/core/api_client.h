@@ -1,0 +1,71 @@
+// The gateway's unary calls (sign-in, friends, rooms, history, profiles, avatars...) for the GUI:
+// each call runs asynchronously with a deadline, and its callback runs on the GUI thread. A
+// callback whose ApiClient was destroyed never runs.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <QObject>
+#include <QPointer>
+#include <QString>
+#include <chrono>
+#include <functional>
+#include <memory>
+
+#include "natter/v1/gateway.grpc.pb.h"
+
+namespace natter::client {
+
+class ApiClient : public QObject {
+  Q_OBJECT
+
+ public:
+  using Async = v1::Gateway::StubInterface::async_interface;
+  template <class Request, class Response>
+  using Method = void (Async::*)(grpc::ClientContext*, const Request*, Response*,
+                                 std::function<void(grpc::Status)>);
+
+  // `credentials` decide plaintext or TLS (null: plaintext).
+  ApiClient(const QString& address, std::shared_ptr<grpc::ChannelCredentials> credentials,
+            QObject* parent = nullptr);
+  // A stub for tests, or for another transport.
+  ApiClient(std::unique_ptr<v1::Gateway::StubInterface> stub, QObject* parent = nullptr);
+
+  void SetToken(const QString& token) { token_ = token.toStdString(); }
+  QString address() const { return address_; }
+
+  // Calls `method` with `request`; `done(status, response)` runs on this object's thread.
+  template <class Request, class Response>
+  void Call(Method<Request, Response> method, Request request,
+            std::function<void(const grpc::Status&, const Response&)> done,
+            std::chrono::seconds timeout = std::chrono::seconds(15)) {
+    struct Pending {
+      grpc::ClientContext context;
+      Request request;
+      Response response;
+    };
+    auto pending = std::make_shared<Pending>();
+    pending->request = std::move(request);
+    pending->context.set_deadline(std::chrono::system_clock::now() + timeout);
+    if (!token_.empty()) pending->context.AddMetadata("authorization", "Bearer " + token_);
+    QPointer<ApiClient> self(this);
+    (stub_->async()->*method)(&pending->context, &pending->request, &pending->response,
+                              [self, pending, done = std::move(done)](grpc::Status status) {
+                                if (!self) return;
+                                QMetaObject::invokeMethod(
+                                    self.data(),
+                                    [pending, done, status] { done(status, pending->response); },
+                                    Qt::QueuedConnection);
+                              });
+  }
+
+ private:
+  QString address_;
+  std::unique_ptr<v1::Gateway::StubInterface> stub_;
+  std::string token_;
+};
+
+// A failed call as a person should read it.
+QString ErrorText(const grpc::Status& status);
+
+}  // namespace natter::client

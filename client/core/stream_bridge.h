@@ -1,0 +1,113 @@
+// The desktop client's one stream to the gateway. Frames arrive on the transport's thread and are
+// handed to the GUI thread as queued calls; there the bridge keeps a cursor per conversation and
+// emits each entry exactly once, in seq order, syncing gaps and catching up after a reconnect (the
+// rules of docs/PROTOCOL.md). It reconnects by itself with backoff, resends unacknowledged messages
+// with their client_msg_id, and reports its state (connected / connecting / reconnecting / offline)
+// without ever blocking the GUI.
+#pragma once
+
+#include <QObject>
+#include <QString>
+#include <QTimer>
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+
+#include "natter/v1/gateway.pb.h"
+#include "transport.h"
+
+namespace natter::client {
+
+class StreamBridge : public QObject {
+  Q_OBJECT
+
+ public:
+  enum class State { kOffline, kConnecting, kConnected, kReconnecting };
+  Q_ENUM(State)
+
+  explicit StreamBridge(std::unique_ptr<Transport> transport, QObject* parent = nullptr);
+  ~StreamBridge() override;
+
+  // Connects (and keeps reconnecting) as the session `token`.
+  void Start(const QString& address, const QString& token);
+  // Disconnects for good; late frames of the old stream are dropped.
+  void Stop();
+  State state() const { return state_; }
+
+  // Commands. Each returns its request id, echoed in commandFinished. A message is kept until its
+  // ack and resent with the same client_msg_id after a reconnect.
+  uint64_t SendMessage(const v1::ConversationRef& to, const QString& text);
+  uint64_t EditMessage(const v1::ConversationRef& in, uint64_t seq, const QString& text);
+  uint64_t DeleteMessage(const v1::ConversationRef& in, uint64_t seq);
+  void NotifyTyping(const v1::ConversationRef& in);
+  void MarkRead(uint64_t conversation_id, uint64_t seq);
+
+  // The reconnect delay after `failures` failed attempts in a row (exposed for tests).
+  static int BackoffMs(int failures);
+
+ signals:
+  void stateChanged(natter::client::StreamBridge::State state, const QString& detail);
+  void welcomed(const natter::v1::Welcome& welcome);
+  // Every entry of every conversation, once each, in seq order per conversation.
+  void entryReceived(const natter::v1::ChatMessage& entry);
+  void userEventReceived(const natter::v1::UserEvent& event);
+  void presenceChanged(const natter::v1::PresenceChanged& presence);
+  void profileChanged(const natter::v1::Profile& profile);
+  void typingReceived(const natter::v1::TypingEvent& typing);
+  void readMarkerReceived(const natter::v1::ReadMarker& marker);
+  void roomNoticeReceived(const natter::v1::RoomNotice& notice);
+  // A command's result: code 0 and the result, or a gRPC code and a readable error.
+  void commandFinished(uint64_t request_id, const natter::v1::CommandResult& result);
+  // The session is over (logged out elsewhere, revoked, password changed): sign in again.
+  void sessionEnded(const QString& reason);
+
+ private:
+  void Connect();
+  void HandleFrame(uint64_t generation, const v1::ServerFrame& frame);
+  void HandleClosed(uint64_t generation, int code, const QString& message);
+  void HandleEvent(const v1::ServerEvent& event);
+  void HandleWelcome(const v1::Welcome& welcome);
+  void HandleEntry(const v1::ChatMessage& entry);
+  void HandleUserEvent(const v1::UserEvent& event);
+  void HandleResult(const v1::CommandResult& result);
+  void RequestSync(uint64_t conversation_id);
+  void RequestEvents();
+  void Deliver(const v1::ChatMessage& entry);
+  void DeliverEvent(const v1::UserEvent& event);
+  uint64_t Command(v1::ClientFrame frame);
+  void SetState(State state, const QString& detail = {});
+
+  std::unique_ptr<Transport> transport_;
+  QTimer reconnect_timer_;
+  std::string address_;
+  std::string token_;
+  State state_ = State::kOffline;
+  bool running_ = false;
+  bool welcomed_ = false;  // the current stream said Welcome
+  bool ever_welcomed_ = false;
+  int failures_ = 0;
+  uint64_t generation_ = 0;  // of the current stream; frames of older ones are dropped
+  uint64_t next_request_id_ = 0;
+
+  std::map<uint64_t, uint64_t> cursors_;  // conversation -> last seq delivered
+  std::map<uint64_t, uint64_t> seen_;     // conversation -> highest seq seen live
+  std::map<uint64_t, uint64_t> syncing_;  // request id -> conversation
+  uint64_t events_cursor_ = 0;
+  uint64_t events_seen_ = 0;
+  uint64_t events_request_ = 0;
+  // Sends (and edits, deletions) not yet acked, by request id: resent after a reconnect.
+  std::map<uint64_t, v1::ClientFrame> unacked_;
+};
+
+}  // namespace natter::client
+
+Q_DECLARE_METATYPE(natter::v1::Welcome)
+Q_DECLARE_METATYPE(natter::v1::ChatMessage)
+Q_DECLARE_METATYPE(natter::v1::UserEvent)
+Q_DECLARE_METATYPE(natter::v1::PresenceChanged)
+Q_DECLARE_METATYPE(natter::v1::Profile)
+Q_DECLARE_METATYPE(natter::v1::TypingEvent)
+Q_DECLARE_METATYPE(natter::v1::ReadMarker)
+Q_DECLARE_METATYPE(natter::v1::RoomNotice)
+Q_DECLARE_METATYPE(natter::v1::CommandResult)

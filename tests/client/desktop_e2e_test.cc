@@ -1,0 +1,195 @@
+// The desktop client end to end, against the real stack: a user signs in through the sign-in
+// window (and sees inline errors first), answers a friend request with the Accept button in the
+// contact list, receives a direct message from a friend who uses natterctl, replies with the
+// composer, and sees the friend's presence change, all in the window's models and widgets.
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QPushButton>
+#include <QtTest>
+#include <memory>
+
+#include "contact_model.h"
+#include "conversation_model.h"
+#include "delegates.h"
+#include "harness/harness.h"
+#include "main_window.h"
+#include "message_model.h"
+#include "sign_in_window.h"
+
+namespace natter::client {
+namespace {
+
+using namespace std::chrono_literals;
+
+QString Json(const testing::CommandResult& r, const char* key) {
+  auto lines = testing::JsonLines(r.out);
+  if (lines.empty() || !lines[0].contains(key)) return {};
+  const auto& v = lines[0][key];
+  return v.is_string() ? QString::fromStdString(v.get<std::string>())
+                       : QString::fromStdString(v.dump());
+}
+
+}  // namespace
+
+class DesktopE2eTest : public QObject {
+  Q_OBJECT
+
+ private:
+  std::unique_ptr<testing::Stack> stack_;
+  std::unique_ptr<MainWindow> window_;
+
+  testing::CommandResult Ctl(const std::vector<std::string>& args, const std::string& in = "") {
+    return stack_->Ctl(args, in);
+  }
+
+ private slots:
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    stack_ = std::make_unique<testing::Stack>(testing::StackOptions{
+        .chat_replicas = 1, .gateways = 1, .presence_ttl_seconds = 5, .heartbeat_seconds = 1});
+    QCOMPARE(Ctl({"register", "ann"}, "ann's password\n").exit_code, 0);
+    QCOMPARE(Ctl({"register", "ben"}, "ben's password\n").exit_code, 0);
+    QCOMPARE(Ctl({"login", "ben"}, "ben's password\n").exit_code, 0);
+  }
+  void cleanupTestCase() {
+    window_.reset();
+    stack_.reset();
+  }
+
+  void SignInShowsProblemsInlineThenSignsIn() {
+    SignInWindow sign_in;
+    sign_in.show();
+    auto* address = sign_in.findChild<QLineEdit*>(QStringLiteral("address"));
+    auto* username = sign_in.findChild<QLineEdit*>(QStringLiteral("username"));
+    auto* password = sign_in.findChild<QLineEdit*>(QStringLiteral("password"));
+    auto* submit = sign_in.findChild<QPushButton*>(QStringLiteral("submit"));
+    QVERIFY(address && username && password && submit);
+    address->setText(QString::fromStdString(stack_->gateway_address(0)));
+    QTest::keyClicks(username, QStringLiteral("a"));
+    QTest::mouseClick(submit, Qt::LeftButton);
+    // Problems appear under their fields, no request is made.
+    bool shown = false;
+    for (QLabel* label : sign_in.findChildren<QLabel*>(QStringLiteral("fieldError"))) {
+      if (label->isVisible() &&
+          label->text() == QStringLiteral("A username has 3 to 32 characters.")) {
+        shown = true;
+      }
+    }
+    QVERIFY(shown);
+
+    username->clear();
+    QTest::keyClicks(username, QStringLiteral("ann"));
+    QTest::keyClicks(password, QStringLiteral("wrong password"));
+    QTest::mouseClick(submit, Qt::LeftButton);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          for (QLabel* label : sign_in.findChildren<QLabel*>(QStringLiteral("fieldError"))) {
+            if (label->isVisible() && label->text().contains(QStringLiteral("wrong username"), Qt::CaseInsensitive)) {
+              return true;
+            }
+          }
+          return false;
+        }(),
+        10000);
+
+    QSignalSpy signed_in(&sign_in, &SignInWindow::signedIn);
+    password->clear();
+    QTest::keyClicks(password, QStringLiteral("ann's password"));
+    QTest::mouseClick(submit, Qt::LeftButton);
+    QTRY_COMPARE_WITH_TIMEOUT(signed_in.count(), 1, 10000);
+    SignedIn session = signed_in.at(0).at(0).value<SignedIn>();
+    QCOMPARE(session.username, QStringLiteral("ann"));
+    QVERIFY(!session.token.isEmpty());
+
+    window_ = std::make_unique<MainWindow>(session);
+    window_->show();
+    QTRY_COMPARE_WITH_TIMEOUT(window_->bridge().state(), StreamBridge::State::kConnected, 10000);
+    QTRY_VERIFY_WITH_TIMEOUT(window_->conversations().rowCount() >= 1, 10000);
+  }
+
+  void AFriendRequestIsAcceptedFromTheContactList() {
+    QVERIFY(window_);
+    QCOMPARE(Ctl({"--as", "ben", "friends", "add", "ann", "--message", "hi ann"}).exit_code, 0);
+    ContactModel& contacts = window_->contacts();
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.incoming_count(), 1, 10000);
+    QCOMPARE(contacts.index(0).data(ContactModel::kUsernameRole).toString(), QStringLiteral("ben"));
+    QCOMPARE(contacts.index(0).data(ContactModel::kMessageRole).toString(),
+             QStringLiteral("hi ann"));
+
+    // Click the Accept button drawn in the request's row.
+    auto* list = window_->findChild<QListView*>(QStringLiteral("contactList"));
+    QVERIFY(list);
+    auto* tabs = window_->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    QModelIndex index = list->model()->index(0, 0);
+    QRect rect = list->visualRect(index);
+    QVERIFY(rect.isValid());
+    QPoint accept(rect.right() - 2 * 72 - 8 + 36, rect.center().y());
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, accept);
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.incoming_count(), 0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.index(0).data(ContactModel::kKindRole).toInt(),
+                              static_cast<int>(ContactModel::kFriend), 10000);
+    auto ben = Ctl({"--as", "ben", "friends"});
+    QVERIFY2(QString::fromStdString(ben.out).contains(QStringLiteral("\"user\":\"ann\"")),
+             ben.out.c_str());
+  }
+
+  void ADirectMessageArrivesAndTheReplyReachesTheFriend() {
+    QVERIFY(window_);
+    auto sent = Ctl({"--as", "ben", "send", "--to", "ann", "<b>not bold</b> hello ann"});
+    QCOMPARE(sent.exit_code, 0);
+    const uint64_t dm = Json(sent, "conversation").toULongLong();
+    ConversationModel& conversations = window_->conversations();
+    QTRY_VERIFY_WITH_TIMEOUT(conversations.RowOf(dm) >= 0, 10000);
+    QCOMPARE(
+        conversations.index(conversations.RowOf(dm)).data(ConversationModel::kNameRole).toString(),
+        QStringLiteral("ben"));
+    window_->OpenConversation(dm);
+    MessageModel& messages = window_->messages();
+    QTRY_COMPARE_WITH_TIMEOUT(messages.rowCount(), 1, 10000);
+    // Shown literally, never as markup.
+    QCOMPARE(messages.index(0).data(MessageModel::kTextRole).toString(),
+             QStringLiteral("<b>not bold</b> hello ann"));
+    auto* title = window_->findChild<QLabel*>(QStringLiteral("conversationTitle"));
+    QCOMPARE(title->text(), QStringLiteral("ben"));
+
+    auto* composer = window_->findChild<QWidget*>(QStringLiteral("composer"));
+    QVERIFY(composer);
+    composer->setFocus();
+    QTest::keyClicks(composer, QStringLiteral("hi ben"));
+    QTest::keyClick(composer, Qt::Key_Return, Qt::ShiftModifier);
+    QTest::keyClicks(composer, QStringLiteral("second line"));
+    QTest::keyClick(composer, Qt::Key_Return);
+    QTRY_COMPARE_WITH_TIMEOUT(messages.rowCount(), 2, 10000);
+    QCOMPARE(messages.index(1).data(MessageModel::kTextRole).toString(),
+             QStringLiteral("hi ben\nsecond line"));
+    QVERIFY(messages.index(1).data(MessageModel::kOwnRole).toBool());
+    auto history = Ctl({"--as", "ben", "history", "--with", "ann"});
+    QVERIFY2(QString::fromStdString(history.out).contains(QStringLiteral("hi ben\\nsecond line")),
+             history.out.c_str());
+    // Ben reads it: the window marks the message read by him.
+    QCOMPARE(Ctl({"--as", "ben", "read", "@ann", "2"}).exit_code, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(messages.index(1).data(MessageModel::kReadByPeerRole).toBool(), 10000);
+  }
+
+  void AFriendsPresenceChangesLive() {
+    QVERIFY(window_);
+    ContactModel& contacts = window_->contacts();  // ben is the only contact
+    QCOMPARE(contacts.rowCount(), 1);
+    QCOMPARE(contacts.index(0).data(ContactModel::kStatusRole).toString(),
+             QStringLiteral("offline"));
+    auto listener =
+        stack_->CtlInBackground("ben-online", {"--as", "ben", "listen", "--timeout", "30"});
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.index(0).data(ContactModel::kStatusRole).toString(),
+                              QStringLiteral("online"), 15000);
+    listener->Stop();
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.index(0).data(ContactModel::kStatusRole).toString(),
+                              QStringLiteral("offline"), 15000);
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_MAIN(natter::client::DesktopE2eTest)
+#include "desktop_e2e_test.moc"

@@ -1,0 +1,206 @@
+// The client's list models: rows inserted in seq order and never twice, one row updated in place,
+// history put in front, conversations reordered by activity, contacts by status.
+#include <QSignalSpy>
+#include <QtTest>
+
+#include "contact_model.h"
+#include "conversation_model.h"
+#include "message_model.h"
+
+namespace natter::client {
+namespace {
+
+v1::ChatMessage Entry(uint64_t conversation, uint64_t seq, uint64_t sender, const std::string& text,
+                      const std::string& type = "message", uint64_t target = 0) {
+  v1::ChatMessage m;
+  m.set_conversation_id(conversation);
+  m.set_seq(seq);
+  m.set_sender_id(sender);
+  m.set_sender(sender == 1 ? "me" : "bob");
+  m.set_text(text);
+  m.set_type(type);
+  m.set_target_seq(target);
+  m.set_sent_at_ms(1'700'000'000'000 + static_cast<int64_t>(seq) * 1000);
+  return m;
+}
+
+QStringList Texts(const MessageModel& model) {
+  QStringList out;
+  for (int i = 0; i < model.rowCount(); ++i) {
+    out << model.data(model.index(i), MessageModel::kTextRole).toString();
+  }
+  return out;
+}
+
+}  // namespace
+
+class ModelsTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void MessagesAreInsertedInSeqOrderOnce() {
+    MessageModel model;
+    model.Reset(7, 1);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.Apply(Entry(7, 2, 2, "second"));
+    model.Apply(Entry(7, 1, 2, "first"));
+    model.Apply(Entry(7, 2, 2, "second again"));  // the same seq twice: dropped
+    model.Apply(Entry(8, 3, 2, "elsewhere"));     // another conversation: ignored
+    QCOMPARE(Texts(model), (QStringList{"first", "second"}));
+    QCOMPARE(inserted.count(), 2);
+  }
+
+  void AnEditChangesOneRowInPlace() {
+    MessageModel model;
+    model.Reset(7, 1);
+    for (uint64_t s = 1; s <= 3; ++s) model.Apply(Entry(7, s, 1, "m" + std::to_string(s)));
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    model.Apply(Entry(7, 4, 1, "m2, fixed", "message_edited", 2));
+    QCOMPARE(inserted.count(), 0);  // an edit is not a row
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 1);
+    QCOMPARE(changed.at(0).at(1).toModelIndex().row(), 1);
+    QCOMPARE(Texts(model), (QStringList{"m1", "m2, fixed", "m3"}));
+    QVERIFY(model.data(model.index(1), MessageModel::kEditedRole).toBool());
+    model.Apply(Entry(7, 5, 1, "", "message_deleted", 3));
+    QVERIFY(model.data(model.index(2), MessageModel::kDeletedRole).toBool());
+    QCOMPARE(Texts(model).at(2), QStringLiteral("This message was deleted."));
+  }
+
+  void HistoryGoesInFrontWithoutDuplicates() {
+    MessageModel model;
+    model.Reset(7, 1);
+    model.Apply(Entry(7, 4, 2, "m4"));
+    model.Apply(Entry(7, 5, 2, "m5"));
+    model.PrependHistory({Entry(7, 2, 2, "m2"), Entry(7, 3, 2, "m3"), Entry(7, 4, 2, "m4 again"),
+                          Entry(7, 3, 2, "m3 edit", "message_edited", 3)});
+    QCOMPARE(Texts(model), (QStringList{"m2", "m3", "m4", "m5"}));
+    QCOMPARE(model.oldest_seq(), 2u);
+  }
+
+  void RunsOfOneSenderAreGroupedAndRoomChangesDescribed() {
+    MessageModel model;
+    model.Reset(7, 1);
+    model.Apply(Entry(7, 1, 2, "a"));
+    model.Apply(Entry(7, 2, 2, "b"));
+    model.Apply(Entry(7, 3, 1, "c"));
+    model.Apply(Entry(7, 4, 2, "", "member_joined"));
+    QVERIFY(model.data(model.index(0), MessageModel::kGroupStartRole).toBool());
+    QVERIFY(!model.data(model.index(1), MessageModel::kGroupStartRole).toBool());
+    QVERIFY(model.data(model.index(2), MessageModel::kGroupStartRole).toBool());
+    QVERIFY(model.data(model.index(2), MessageModel::kOwnRole).toBool());
+    QCOMPARE(model.data(model.index(3), MessageModel::kTextRole).toString(),
+             QStringLiteral("bob joined"));
+    model.SetPeerReadSeq(3);
+    QVERIFY(model.data(model.index(2), MessageModel::kReadByPeerRole).toBool());
+  }
+
+  void MarkupIsKeptAsPlainText() {
+    MessageModel model;
+    model.Reset(7, 1);
+    model.Apply(Entry(7, 1, 2, "<b>bold</b> & <img src=x>"));
+    QCOMPARE(model.data(model.index(0), Qt::DisplayRole).toString(),
+             QStringLiteral("<b>bold</b> & <img src=x>"));
+  }
+
+  void ConversationsMoveToTheTopAndCountUnread() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(3);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[1].set_id(2);
+    all[1].set_kind("room");
+    all[1].set_name("dev");
+    all[2].set_id(3);
+    all[2].set_kind("direct");
+    all[2].set_name("bob");
+    all[2].set_unread(2);
+    model.Reset(all, 1);
+    QCOMPARE(model.total_unread(), 2);
+    QSignalSpy moved(&model, &QAbstractItemModel::rowsMoved);
+    QSignalSpy unread(&model, &ConversationModel::totalUnreadChanged);
+    model.OnEntry(Entry(2, 9, 2, "news in dev"), /*is_open=*/false);
+    QCOMPARE(moved.count(), 1);
+    QCOMPARE(model.RowOf(2), 0);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("bob: news in dev"));
+    QCOMPARE(model.data(model.index(0), ConversationModel::kUnreadRole).toInt(), 1);
+    QCOMPARE(unread.last().at(0).toInt(), 3);
+    model.OnEntry(Entry(2, 10, 1, "my reply"), false);  // one's own message is not unread
+    QCOMPARE(model.data(model.index(0), ConversationModel::kUnreadRole).toInt(), 1);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("You: my reply"));
+    model.SetRead(2, 10, 0);
+    QCOMPARE(model.total_unread(), 2);
+  }
+
+  void AFirstDirectMessageAddsItsConversation() {
+    ConversationModel model;
+    model.Reset({}, 1);
+    v1::ChatMessage m = Entry(9, 1, 2, "hello");
+    m.set_peer("bob");
+    m.set_peer_id(2);
+    model.OnEntry(m, false);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kNameRole).toString(),
+             QStringLiteral("bob"));
+    QCOMPARE(model.data(model.index(0), ConversationModel::kKindRole).toString(),
+             QStringLiteral("direct"));
+  }
+
+  void PresenceUpdatesOneContactAndReorders() {
+    ContactModel model;
+    std::vector<v1::Friend> friends(2);
+    friends[0].set_user_id(2);
+    friends[0].set_username("bob");
+    friends[0].set_status("offline");
+    friends[1].set_user_id(3);
+    friends[1].set_username("carol");
+    friends[1].set_status("offline");
+    std::vector<v1::PendingRequest> requests(1);
+    requests[0].set_user_id(4);
+    requests[0].set_username("dan");
+    requests[0].set_incoming(true);
+    requests[0].set_message("hi!");
+    model.Reset(friends, requests);
+    QCOMPARE(model.rowCount(), 3);
+    QCOMPARE(model.RowOf(4), 0);  // a request waiting for an answer comes first
+    QCOMPARE(model.incoming_count(), 1);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.SetPresence(3, QStringLiteral("online"), 0);
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(model.RowOf(3), 1);  // online friends before offline ones
+    QCOMPARE(model.data(model.index(1), ContactModel::kStatusRole).toString(),
+             QStringLiteral("online"));
+  }
+
+  void FriendEventsAddAndRemoveRows() {
+    ContactModel model;
+    model.Reset({}, {});
+    v1::FriendEvent request;
+    request.set_type("friend_request");
+    request.set_user_id(5);
+    request.set_username("eve");
+    request.set_outgoing(false);
+    model.ApplyFriendEvent(request);
+    QCOMPARE(model.data(model.index(0), ContactModel::kKindRole).toInt(),
+             static_cast<int>(ContactModel::kIncoming));
+    v1::FriendEvent added = request;
+    added.set_type("friend_added");
+    model.ApplyFriendEvent(added);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.data(model.index(0), ContactModel::kKindRole).toInt(),
+             static_cast<int>(ContactModel::kFriend));
+    v1::FriendEvent removed = request;
+    removed.set_type("friend_removed");
+    model.ApplyFriendEvent(removed);
+    QCOMPARE(model.rowCount(), 0);
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_GUILESS_MAIN(natter::client::ModelsTest)
+#include "models_test.moc"

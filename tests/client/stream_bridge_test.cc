@@ -1,0 +1,246 @@
+// The stream bridge on a fake transport: entries once and in order across gaps, resyncs and
+// reconnects; unacked messages resent with their client_msg_id; backoff; a session that ends.
+#include "stream_bridge.h"
+
+#include <QSignalSpy>
+#include <QtTest>
+#include <grpcpp/support/status.h>
+
+#include <mutex>
+#include <optional>
+
+namespace natter::client {
+namespace {
+
+// Records what the bridge opens and writes; the test plays the server through the handler.
+class FakeTransport final : public Transport {
+ public:
+  struct State {
+    std::mutex mu;
+    int opens = 0;
+    std::string token;
+    Handler handler;
+    std::vector<v1::ClientFrame> written;
+  };
+  explicit FakeTransport(std::shared_ptr<State> state) : state_(std::move(state)) {}
+
+  void Open(const std::string& address, const std::string& token, Handler handler) override {
+    std::lock_guard lock(state_->mu);
+    ++state_->opens;
+    state_->token = token;
+    state_->handler = std::move(handler);
+  }
+  void Write(const v1::ClientFrame& frame) override {
+    std::lock_guard lock(state_->mu);
+    state_->written.push_back(frame);
+  }
+  void Close() override {
+    std::lock_guard lock(state_->mu);
+    state_->handler = {};
+  }
+
+ private:
+  std::shared_ptr<State> state_;
+};
+
+v1::ServerFrame Frame(std::initializer_list<v1::ServerEvent> events) {
+  v1::ServerFrame frame;
+  for (const auto& e : events) *frame.add_events() = e;
+  return frame;
+}
+
+v1::ServerEvent Welcome(std::initializer_list<std::pair<uint64_t, uint64_t>> latest,
+                        uint64_t events_latest = 0) {
+  v1::ServerEvent e;
+  e.mutable_welcome()->set_user_id(1);
+  e.mutable_welcome()->set_username("me");
+  for (auto [id, seq] : latest) {
+    auto* c = e.mutable_welcome()->add_conversations();
+    c->set_id(id);
+    c->set_kind("room");
+    c->set_latest_seq(seq);
+  }
+  e.mutable_welcome()->set_events_latest_seq(events_latest);
+  return e;
+}
+
+v1::ServerEvent Message(uint64_t conversation, uint64_t seq) {
+  v1::ServerEvent e;
+  e.mutable_message()->set_conversation_id(conversation);
+  e.mutable_message()->set_seq(seq);
+  e.mutable_message()->set_text("m" + std::to_string(seq));
+  return e;
+}
+
+}  // namespace
+
+class StreamBridgeTest : public QObject {
+  Q_OBJECT
+
+ private:
+  std::shared_ptr<FakeTransport::State> state_;
+  std::unique_ptr<StreamBridge> bridge_;
+
+  // The server side: a frame arrives on the transport's thread (here: this one; the bridge queues).
+  void Serve(const v1::ServerFrame& frame) {
+    Transport::Handler handler;
+    {
+      std::lock_guard lock(state_->mu);
+      handler = state_->handler;
+    }
+    QVERIFY(handler.on_frame);
+    handler.on_frame(frame);
+    QCoreApplication::processEvents();
+  }
+  void Close(int code, const std::string& message) {
+    Transport::Handler handler;
+    {
+      std::lock_guard lock(state_->mu);
+      handler = state_->handler;
+    }
+    handler.on_closed(code, message);
+    QCoreApplication::processEvents();
+  }
+  std::vector<v1::ClientFrame> Written() {
+    std::lock_guard lock(state_->mu);
+    return state_->written;
+  }
+  void ClearWritten() {
+    std::lock_guard lock(state_->mu);
+    state_->written.clear();
+  }
+  // The last sync request written, for `conversation`.
+  std::optional<v1::ClientFrame> LastSync(uint64_t conversation) {
+    std::optional<v1::ClientFrame> found;
+    for (const auto& f : Written()) {
+      if (f.has_sync() && f.sync().conversation_id() == conversation) found = f;
+    }
+    return found;
+  }
+
+ private slots:
+  void init() {
+    state_ = std::make_shared<FakeTransport::State>();
+    bridge_ = std::make_unique<StreamBridge>(std::make_unique<FakeTransport>(state_));
+  }
+  void cleanup() { bridge_.reset(); }
+
+  void ConnectsAndReportsItsState() {
+    QSignalSpy states(bridge_.get(), &StreamBridge::stateChanged);
+    QSignalSpy welcomed(bridge_.get(), &StreamBridge::welcomed);
+    bridge_->Start(QStringLiteral("127.0.0.1:2019"), QStringLiteral("secret-token"));
+    QCOMPARE(state_->opens, 1);
+    QCOMPARE(state_->token, std::string("secret-token"));
+    QCOMPARE(bridge_->state(), StreamBridge::State::kConnecting);
+    Serve(Frame({Welcome({{1, 5}})}));
+    QCOMPARE(welcomed.count(), 1);
+    QCOMPARE(bridge_->state(), StreamBridge::State::kConnected);
+    QVERIFY(states.count() >= 2);
+  }
+
+  void EntriesArriveOnceAndInOrderAcrossAGap() {
+    QSignalSpy entries(bridge_.get(), &StreamBridge::entryReceived);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    Serve(Frame({Message(1, 6), Message(1, 6), Message(1, 8)}));  // a duplicate, then a gap
+    QCOMPARE(entries.count(), 1);
+    auto sync = LastSync(1);
+    QVERIFY(sync.has_value());
+    QCOMPARE(sync->sync().after_seq(), 6u);
+    // The sync answer fills the gap; the live 8 that was held back comes with it.
+    v1::ServerEvent result;
+    result.mutable_result()->set_request_id(sync->request_id());
+    for (uint64_t s : {7, 8})
+      *result.mutable_result()->mutable_sync()->add_messages() = Message(1, s).message();
+    Serve(Frame({result, Message(1, 8)}));
+    QCOMPARE(entries.count(), 3);
+    std::vector<uint64_t> seqs;
+    for (const auto& args : entries) seqs.push_back(args.at(0).value<v1::ChatMessage>().seq());
+    QCOMPARE(seqs, (std::vector<uint64_t>{6, 7, 8}));
+  }
+
+  void AReconnectCatchesUpAndResendsWhatWasNotAcked() {
+    QSignalSpy finished(bridge_.get(), &StreamBridge::commandFinished);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    v1::ConversationRef lobby;
+    lobby.set_id(1);
+    uint64_t request = bridge_->SendMessage(lobby, QStringLiteral("are you there?"));
+    auto first_try = Written().back();
+    QVERIFY(first_try.has_send());
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "connection reset");
+    QCOMPARE(bridge_->state(), StreamBridge::State::kReconnecting);
+    QTRY_COMPARE_WITH_TIMEOUT(state_->opens, 2, 5000);
+    ClearWritten();
+    Serve(Frame({Welcome({{1, 7}})}));
+    // It syncs what it missed and sends the message again, with the same client_msg_id.
+    QVERIFY(LastSync(1).has_value());
+    QCOMPARE(LastSync(1)->sync().after_seq(), 5u);
+    bool resent = false;
+    for (const auto& f : Written()) {
+      if (f.has_send()) {
+        resent = true;
+        QCOMPARE(f.send().client_msg_id(), first_try.send().client_msg_id());
+      }
+    }
+    QVERIFY(resent);
+    v1::ServerEvent ack;
+    ack.mutable_result()->set_request_id(request);
+    ack.mutable_result()->mutable_ack()->set_seq(8);
+    ack.mutable_result()->mutable_ack()->set_duplicate(true);
+    Serve(Frame({ack}));
+    QCOMPARE(finished.count(), 1);
+    QCOMPARE(finished.at(0).at(1).value<v1::CommandResult>().ack().seq(), 8u);
+  }
+
+  void AnEndedSessionStopsReconnecting() {
+    QSignalSpy ended(bridge_.get(), &StreamBridge::sessionEnded);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Close(static_cast<int>(grpc::StatusCode::UNAUTHENTICATED), "session ended (revoked)");
+    QCOMPARE(ended.count(), 1);
+    QCOMPARE(bridge_->state(), StreamBridge::State::kOffline);
+    QTest::qWait(400);
+    QCOMPARE(state_->opens, 1);
+  }
+
+  void ARoomJoinedElsewhereIsSyncedFromTheJoin() {
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}}, 3)}));
+    v1::ServerEvent joined;
+    joined.mutable_user_event()->set_seq(4);
+    joined.mutable_user_event()->mutable_room()->set_type("joined");
+    joined.mutable_user_event()->mutable_room()->set_conversation_id(9);
+    joined.mutable_user_event()->mutable_room()->set_seq(12);
+    Serve(Frame({joined}));
+    auto sync = LastSync(9);
+    QVERIFY(sync.has_value());
+    QCOMPARE(sync->sync().after_seq(), 11u);
+  }
+
+  void BackoffGrowsAndIsCapped() {
+    QCOMPARE(StreamBridge::BackoffMs(0), 250);
+    QCOMPARE(StreamBridge::BackoffMs(1), 500);
+    QCOMPARE(StreamBridge::BackoffMs(3), 2000);
+    QCOMPARE(StreamBridge::BackoffMs(20), 30000);
+  }
+
+  void FramesOfAStoppedStreamAreDropped() {
+    QSignalSpy entries(bridge_.get(), &StreamBridge::entryReceived);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Transport::Handler old;
+    {
+      std::lock_guard lock(state_->mu);
+      old = state_->handler;
+    }
+    Serve(Frame({Welcome({{1, 5}})}));
+    bridge_->Stop();
+    old.on_frame(Frame({Message(1, 6)}));
+    QCoreApplication::processEvents();
+    QCOMPARE(entries.count(), 0);
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_GUILESS_MAIN(natter::client::StreamBridgeTest)
+#include "stream_bridge_test.moc"
