@@ -23,6 +23,12 @@ class AvatarCache : public QObject {
   QPixmap Avatar(uint64_t user_id, uint32_t version, const QString& name, int size,
                  qreal device_pixel_ratio);
   // A square image cropped to a circle (also for previews of a file about to be uploaded).
+  // The avatar version last known for a user (from contacts or profile events).
+  void Remember(uint64_t user_id, uint32_t version) { versions_[user_id] = version; }
+  // The avatar of `user_id` at its remembered version.
+  QPixmap AvatarOf(uint64_t user_id, const QString& name, int size, qreal device_pixel_ratio) {
+    return Avatar(user_id, versions_.value(user_id), name, size, device_pixel_ratio);
+  }
   static QPixmap Round(const QImage& image, int size, qreal device_pixel_ratio);
   static QPixmap Placeholder(const QString& name, int size, qreal device_pixel_ratio);
 
@@ -38,6 +44,7 @@ class AvatarCache : public QObject {
   QString dir_;
   QHash<QString, QImage> images_;  // "user-version" -> decoded image
   QSet<QString> fetching_;
+  QHash<uint64_t, uint32_t> versions_;
 };
 
 }  // namespace natter::client

@@ -11,7 +11,8 @@ constexpr int kTypingEveryMs = 3000;
 Composer::Composer(QWidget* parent) : QPlainTextEdit(parent) {
   setPlaceholderText(tr("Write a message…  (Enter sends, Shift+Enter for a new line)"));
   setTabChangesFocus(true);
-  setMaximumHeight(120);
+  // About three lines; longer messages scroll inside.
+  setFixedHeight(fontMetrics().lineSpacing() * 3 + 2 * frameWidth() + 12);
 }
 
 void Composer::keyPressEvent(QKeyEvent* event) {

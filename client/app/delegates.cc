@@ -87,9 +87,10 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
   const QRect r = option.rect.adjusted(kPad, kPad, -kPad, -kPad);
   const QString name = index.data(ConversationModel::kNameRole).toString();
   const bool room = index.data(ConversationModel::kKindRole).toString() == QLatin1String("room");
-  QPixmap avatar = room ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))
-                        : avatars_.Avatar(index.data(ConversationModel::kPeerIdRole).toULongLong(),
-                                          0, name, kAvatar, Dpr(option));
+  QPixmap avatar = room
+                       ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))
+                       : avatars_.AvatarOf(index.data(ConversationModel::kPeerIdRole).toULongLong(),
+                                           name, kAvatar, Dpr(option));
   painter->drawPixmap(r.left(), r.top() + (r.height() - kAvatar) / 2, avatar);
 
   const bool selected = option.state & QStyle::State_Selected;
@@ -334,8 +335,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   const QString sender = index.data(MessageModel::kSenderRole).toString();
   if (!l.own && l.group_start) {
     uint64_t sender_id = index.data(MessageModel::kSenderIdRole).toULongLong();
-    QPixmap avatar =
-        avatars_.Avatar(sender_id, versions_.value(sender_id), sender, kMessageAvatar, Dpr(option));
+    QPixmap avatar = avatars_.AvatarOf(sender_id, sender, kMessageAvatar, Dpr(option));
     painter->drawPixmap(kPad, l.bubble.top(), avatar);
   }
   const bool deleted = index.data(MessageModel::kDeletedRole).toBool();

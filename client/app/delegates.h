@@ -54,15 +54,12 @@ class MessageDelegate : public QStyledItemDelegate {
   void paint(QPainter* painter, const QStyleOptionViewItem& option,
              const QModelIndex& index) const override;
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
-  // Avatar versions of message senders, known from contacts and profiles.
-  void SetAvatarVersion(uint64_t user_id, uint32_t version) { versions_[user_id] = version; }
 
  private:
   struct Layout;
   Layout Measure(const QStyleOptionViewItem& option, const QModelIndex& index) const;
 
   AvatarCache& avatars_;
-  QHash<uint64_t, uint32_t> versions_;
 };
 
 }  // namespace natter::client

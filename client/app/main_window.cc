@@ -198,13 +198,15 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
     if (kind == ContactModel::kFriend) {
       actions.addAction(tr("Message"), this, [this, user] { OpenDirect(user); });
       actions.addAction(tr("Remove friend"), this,
-                     [this, user] { Answer(user, v1::FRIEND_ACTION_REMOVE); });
+                        [this, user] { Answer(user, v1::FRIEND_ACTION_REMOVE); });
     } else if (kind == ContactModel::kIncoming) {
-      actions.addAction(tr("Accept"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_ACCEPT); });
-      actions.addAction(tr("Reject"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_REJECT); });
+      actions.addAction(tr("Accept"), this,
+                        [this, user] { Answer(user, v1::FRIEND_ACTION_ACCEPT); });
+      actions.addAction(tr("Reject"), this,
+                        [this, user] { Answer(user, v1::FRIEND_ACTION_REJECT); });
     } else {
       actions.addAction(tr("Cancel request"), this,
-                     [this, user] { Answer(user, v1::FRIEND_ACTION_CANCEL); });
+                        [this, user] { Answer(user, v1::FRIEND_ACTION_CANCEL); });
     }
     actions.addAction(tr("Block"), this, [this, user] { Answer(user, v1::FRIEND_ACTION_BLOCK); });
     actions.exec(contact_list_->viewport()->mapToGlobal(at));
@@ -342,7 +344,7 @@ void MainWindow::ConnectBridge() {
   });
   connect(b, &StreamBridge::profileChanged, this, [this](const v1::Profile& p) {
     contacts_.SetProfile(p.user_id(), QString::fromStdString(p.display_name()), p.avatar_version());
-    message_delegate_->SetAvatarVersion(p.user_id(), p.avatar_version());
+    avatars_.Remember(p.user_id(), p.avatar_version());
     if (p.user_id() == session_.user_id) RefreshOwnProfile();
   });
   connect(b, &StreamBridge::typingReceived, this, &MainWindow::OnTyping);
@@ -383,7 +385,7 @@ void MainWindow::OnWelcome(const v1::Welcome& welcome) {
   contacts_.Reset({welcome.friends().begin(), welcome.friends().end()},
                   {welcome.requests().begin(), welcome.requests().end()});
   for (const auto& f : welcome.friends()) {
-    message_delegate_->SetAvatarVersion(f.user_id(), f.avatar_version());
+    avatars_.Remember(f.user_id(), f.avatar_version());
   }
   if (open_conversation_ == 0 && !all.empty()) OpenConversation(all.front().id());
   RefreshHeader();
@@ -610,7 +612,7 @@ void MainWindow::RefreshOwnProfile() {
               own_name_->setText(own_display_name_);
               own_avatar_->setPixmap(avatars_.Avatar(session_.user_id, own_avatar_version_,
                                                      own_display_name_, 40, devicePixelRatioF()));
-              message_delegate_->SetAvatarVersion(session_.user_id, own_avatar_version_);
+              avatars_.Remember(session_.user_id, own_avatar_version_);
             }));
 }
 

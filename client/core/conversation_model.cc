@@ -26,6 +26,7 @@ void ConversationModel::Reset(const std::vector<v1::Conversation>& conversations
         row.last_at_ms = p.last_at_ms;
       }
     }
+    if (c.has_last_entry()) SetPreview(row, c.last_entry());
     rows_.push_back(std::move(row));
   }
   std::stable_sort(rows_.begin(), rows_.end(), Before);
@@ -36,14 +37,18 @@ void ConversationModel::Reset(const std::vector<v1::Conversation>& conversations
 void ConversationModel::Upsert(const v1::Conversation& conversation) {
   int row = RowOf(conversation.id());
   if (row >= 0) {
-    rows_[static_cast<size_t>(row)].conversation = conversation;
+    Row& r = rows_[static_cast<size_t>(row)];
+    r.conversation = conversation;
+    if (conversation.has_last_entry()) SetPreview(r, conversation.last_entry());
     emit dataChanged(index(row), index(row));
     Reorder(row);
   } else {
-    auto it = std::lower_bound(rows_.begin(), rows_.end(), Row{conversation, {}, 0}, Before);
+    Row fresh{conversation, {}, 0};
+    if (conversation.has_last_entry()) SetPreview(fresh, conversation.last_entry());
+    auto it = std::lower_bound(rows_.begin(), rows_.end(), fresh, Before);
     int at = static_cast<int>(it - rows_.begin());
     beginInsertRows(QModelIndex(), at, at);
-    rows_.insert(it, Row{conversation, {}, 0});
+    rows_.insert(it, std::move(fresh));
     endInsertRows();
   }
   emit totalUnreadChanged(total_unread());
@@ -74,14 +79,7 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
   r.conversation.set_latest_seq(std::max(r.conversation.latest_seq(), entry.seq()));
   const std::string& type = entry.type();
   if (type.empty() || type == "message") {
-    QString text = QString::fromStdString(entry.text()).simplified();
-    r.preview =
-        entry.sender_id() == own_user_id_
-            ? tr("You: %1").arg(text)
-            : (r.conversation.kind() == "room"
-                   ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()), text)
-                   : text);
-    r.last_at_ms = entry.sent_at_ms();
+    SetPreview(r, entry);
     if (entry.sender_id() != own_user_id_ && !is_open) {
       r.conversation.set_unread(r.conversation.unread() + 1);
     }
@@ -89,6 +87,20 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
   emit dataChanged(index(row), index(row));
   Reorder(row);
   emit totalUnreadChanged(total_unread());
+}
+
+void ConversationModel::SetPreview(Row& r, const v1::ChatMessage& entry) const {
+  const std::string& type = entry.type();
+  if (!type.empty() && type != "message" && type != "message_edited") return;
+  QString text =
+      entry.deleted() ? tr("message deleted") : QString::fromStdString(entry.text()).simplified();
+  r.preview =
+      entry.sender_id() == own_user_id_
+          ? tr("You: %1").arg(text)
+          : (r.conversation.kind() == "room"
+                 ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()), text)
+                 : text);
+  r.last_at_ms = std::max(r.last_at_ms, entry.sent_at_ms());
 }
 
 void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq, uint64_t unread) {

@@ -55,6 +55,8 @@ class ConversationModel : public QAbstractListModel {
     QString preview;
     int64_t last_at_ms = 0;
   };
+  // The row's preview and time from its latest message.
+  void SetPreview(Row& row, const v1::ChatMessage& entry) const;
   // Moves `row` to keep rows ordered by last activity (the lobby first while it has none).
   void Reorder(int row);
   static bool Before(const Row& a, const Row& b);

@@ -370,11 +370,23 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
   auto conversations = store_.ConversationsOf(me);
   if (!conversations.ok()) return conversations.status();
   std::vector<uint64_t> ids;
-  for (const auto& c : *conversations) ids.push_back(c.is_room() ? c.owner_id : c.PeerOf(me));
+  for (const auto& c : *conversations) {
+    ids.push_back(c.is_room() ? c.owner_id : c.PeerOf(me));
+    if (c.last_entry) ids.push_back(c.last_entry->sender_id());
+  }
   Names names = LookupNames(users_, std::move(ids));
   v1::ListConversationsResponse response;
-  for (const auto& c : *conversations)
-    *response.add_conversations() = ConversationView(c, me, names);
+  for (const auto& c : *conversations) {
+    v1::Conversation* out = response.add_conversations();
+    *out = ConversationView(c, me, names);
+    if (c.last_entry) {
+      // For a preview: the latest entry with its sender's current name.
+      v1::ChatMessage* last = out->mutable_last_entry();
+      *last = *c.last_entry;
+      if (auto it = names.find(last->sender_id()); it != names.end()) last->set_sender(it->second);
+      if (c.is_room()) last->set_room(c.name);
+    }
+  }
   return response;
 }
 

@@ -47,6 +47,7 @@ struct ConversationRecord {
   uint64_t last_read_seq = 0;
   uint64_t read_msg_no = 0;
   uint64_t peer_read_seq = 0;
+  std::optional<v1::ChatMessage> last_entry;  // ConversationsOf: the latest entry, if any
 
   bool is_room() const { return kind == "room"; }
   bool is_direct() const { return kind == "direct"; }

@@ -60,21 +60,22 @@ constexpr char kEntryColumns[] =
     "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms, type, target_seq, "
     "target_user_id, edited_at_ms, deleted FROM messages ";
 
-v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id) {
+// An entry from the columns of kEntryColumns, starting at column `first`.
+v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id, int first = 1) {
   v1::ChatMessage m;
   m.set_conversation_id(conversation_id);
-  m.set_seq(row.getUInt64(1));
-  m.set_message_id(row.getUInt64(2));
-  m.set_sender_id(row.getUInt64(3));
-  m.set_sender(row.getString(4));
-  m.set_client_msg_id(row.getString(5));
-  m.set_text(row.getString(6));
-  m.set_sent_at_ms(row.getInt64(7));
-  m.set_type(row.getString(8));
-  m.set_target_seq(row.getUInt64(9));
-  m.set_target_user_id(row.getUInt64(10));
-  m.set_edited_at_ms(row.getInt64(11));
-  m.set_deleted(row.getBoolean(12));
+  m.set_seq(row.getUInt64(first));
+  m.set_message_id(row.getUInt64(first + 1));
+  m.set_sender_id(row.getUInt64(first + 2));
+  m.set_sender(row.getString(first + 3));
+  m.set_client_msg_id(row.getString(first + 4));
+  m.set_text(row.getString(first + 5));
+  m.set_sent_at_ms(row.getInt64(first + 6));
+  m.set_type(row.getString(first + 7));
+  m.set_target_seq(row.getUInt64(first + 8));
+  m.set_target_user_id(row.getUInt64(first + 9));
+  m.set_edited_at_ms(row.getInt64(first + 10));
+  m.set_deleted(row.getBoolean(first + 11));
   return m;
 }
 
@@ -274,8 +275,11 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
             "SELECT c.id, c.kind, COALESCE(c.name, ''), c.last_seq, COALESCE(c.topic, ''), "
             "COALESCE(c.owner_id, 0), COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
             "c.last_msg_no, c.member_count, 1, "
-            "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL "
+            "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL, "
+            "lm.seq, lm.id, lm.sender_id, lm.sender, lm.client_msg_id, lm.body, lm.sent_at_ms, "
+            "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted "
             "FROM conversations c "
+            "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq "
             "LEFT JOIN read_markers r ON r.user_id = ? AND r.conversation_id = c.id "
             "LEFT JOIN read_markers p ON c.kind = 'direct' AND p.conversation_id = c.id AND "
             "  p.user_id = IF(c.direct_low = ?, c.direct_high, c.direct_low) "
@@ -292,6 +296,8 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
           c.last_read_seq = rows->getUInt64(12);
           c.read_msg_no = rows->getUInt64(13);
           c.peer_read_seq = rows->getUInt64(14);
+          // The latest entry, for a preview (a primary-key lookup per conversation).
+          if (c.latest_seq > 0 && !rows->isNull(16)) c.last_entry = ReadEntry(*rows, c.id, 16);
           if (c.is_lobby() && rows->getBoolean(15)) {
             // A newcomer to the lobby starts with it read, not with its whole history unread.
             AdvanceReadMarker(conn, user_id, c.id, {c.latest_seq, c.last_msg_no});

@@ -85,7 +85,8 @@ class DesktopE2eTest : public QObject {
     QTRY_VERIFY_WITH_TIMEOUT(
         [&] {
           for (QLabel* label : sign_in.findChildren<QLabel*>(QStringLiteral("fieldError"))) {
-            if (label->isVisible() && label->text().contains(QStringLiteral("wrong username"), Qt::CaseInsensitive)) {
+            if (label->isVisible() &&
+                label->text().contains(QStringLiteral("wrong username"), Qt::CaseInsensitive)) {
               return true;
             }
           }

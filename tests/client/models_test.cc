@@ -136,6 +136,23 @@ class ModelsTest : public QObject {
     QCOMPARE(model.total_unread(), 2);
   }
 
+  void TheLatestEntryGivesThePreviewAndTheOrder() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(2);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[1].set_id(2);
+    all[1].set_kind("direct");
+    all[1].set_name("bob");
+    *all[1].mutable_last_entry() = Entry(2, 4, 2, "see you at 3");
+    model.Reset(all, 1);
+    QCOMPARE(model.RowOf(2), 0);  // the conversation with a recent message comes first
+    QCOMPARE(model.data(model.index(0), ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("see you at 3"));
+    QVERIFY(model.data(model.index(0), ConversationModel::kTimeRole).toDateTime().isValid());
+  }
+
   void AFirstDirectMessageAddsItsConversation() {
     ConversationModel model;
     model.Reset({}, 1);

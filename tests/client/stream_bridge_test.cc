@@ -2,10 +2,10 @@
 // reconnects; unacked messages resent with their client_msg_id; backoff; a session that ends.
 #include "stream_bridge.h"
 
-#include <QSignalSpy>
-#include <QtTest>
 #include <grpcpp/support/status.h>
 
+#include <QSignalSpy>
+#include <QtTest>
 #include <mutex>
 #include <optional>
 

@@ -100,6 +100,7 @@ class FakeMessageStore final : public chat::MessageStore {
           view.peer_read_seq = p->second.first;
         }
       }
+      if (const auto& all = entries_[id]; !all.empty()) view.last_entry = all.back().message;
       out.push_back(std::move(view));
     }
     return out;

@@ -495,6 +495,14 @@ TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
     return {999, 999};
   };
   EXPECT_EQ(unread_of(622).first, 4u);
+  auto listed = store.ConversationsOf(622);
+  ASSERT_TRUE(listed.ok());
+  for (const auto& c : *listed) {
+    if (c.id != dm->id) continue;
+    ASSERT_TRUE(c.last_entry.has_value());
+    EXPECT_EQ(c.last_entry->seq(), 5u);
+    EXPECT_EQ(c.last_entry->type(), "message_edited");
+  }
   EXPECT_EQ(unread_of(621).first, 0u);  // sending reads
   auto read = store.MarkRead(622, dm->id, 2);
   ASSERT_TRUE(read.ok()) << read.status();

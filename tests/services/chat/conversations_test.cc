@@ -258,6 +258,9 @@ TEST_F(ConversationsTest, DirectConversationsAreListedWithThePeer) {
   EXPECT_EQ(seen_by_bob.name(), "alice");
   EXPECT_EQ(seen_by_bob.peer_id(), 1u);
   EXPECT_EQ(seen_by_bob.unread(), 1u);
+  EXPECT_EQ(seen_by_bob.last_entry().seq(), 1u);  // for a preview
+  EXPECT_EQ(seen_by_bob.last_entry().text(), "hi");
+  EXPECT_EQ(seen_by_bob.last_entry().sender(), "alice");
   EXPECT_EQ(Find(alice_, ack->conversation_id()).unread(), 0u);  // one's own message is read
 }
 
@@ -311,10 +314,8 @@ TEST_F(ConversationsTest, OnlyOwnMessagesAreEditedOrDeleted) {
   EXPECT_EQ(edit.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(edit.status().message(), "you can edit only your own messages");
   EXPECT_EQ(Delete(bob_, kLobby, 1, "x1").status().code(), absl::StatusCode::kPermissionDenied);
-  EXPECT_EQ(Edit(alice_, kLobby, 9, "nothing", "e2").status().code(),
-            absl::StatusCode::kNotFound);
-  EXPECT_EQ(Edit(alice_, kLobby, 1, "", "e3").status().code(),
-            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Edit(alice_, kLobby, 9, "nothing", "e2").status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Edit(alice_, kLobby, 1, "", "e3").status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_EQ(store_.Messages(kLobby).at(0).text(), "mine");
 }
 

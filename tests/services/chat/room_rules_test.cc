@@ -95,16 +95,15 @@ TEST(RoomRulesTest, LeavingARoomOneIsNotInIsRefused) {
 }
 
 TEST(RoomRulesTest, TheLobbyCannotBeLeftOrChanged) {
-  EXPECT_TRUE(DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(RoomAction::kJoin))
-                  ->noop);
+  EXPECT_TRUE(
+      DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(RoomAction::kJoin))->noop);
   EXPECT_EQ(DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(RoomAction::kLeave))
                 .status()
                 .code(),
             absl::StatusCode::kFailedPrecondition);
   for (auto action : {RoomAction::kRemove, RoomAction::kSetTopic, RoomAction::kRename}) {
-    EXPECT_EQ(
-        DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(action)).status().code(),
-        absl::StatusCode::kPermissionDenied);
+    EXPECT_EQ(DecideRoomChange(State(Room("lobby", 0), std::nullopt), Args(action)).status().code(),
+              absl::StatusCode::kPermissionDenied);
   }
 }
 
@@ -123,8 +122,8 @@ TEST(RoomRulesTest, TheOwnerRemovesAMember) {
 }
 
 TEST(RoomRulesTest, OnlyTheOwnerRemovesMembers) {
-  auto c = DecideRoomChange(State(Room("dev"), "member", true),
-                            Args(RoomAction::kRemove, kBob, kAlice));
+  auto c =
+      DecideRoomChange(State(Room("dev"), "member", true), Args(RoomAction::kRemove, kBob, kAlice));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(Error(c), "only the owner of \"dev\" can remove members");
   c = DecideRoomChange(State(Room("dev"), std::nullopt, true),
@@ -133,8 +132,8 @@ TEST(RoomRulesTest, OnlyTheOwnerRemovesMembers) {
 }
 
 TEST(RoomRulesTest, RemovingSomeoneNotInTheRoomIsNotFound) {
-  auto c = DecideRoomChange(State(Room("dev"), "owner", false),
-                            Args(RoomAction::kRemove, kAlice, kBob));
+  auto c =
+      DecideRoomChange(State(Room("dev"), "owner", false), Args(RoomAction::kRemove, kAlice, kBob));
   EXPECT_EQ(c.status().code(), absl::StatusCode::kNotFound);
   EXPECT_EQ(Error(c), "bob is not in room \"dev\"");
 }

@@ -125,9 +125,9 @@ TEST_F(RoomServiceTest, JoiningAndLeavingAreEntriesAndUserEvents) {
   std::vector<std::string> channels;
   for (const auto& p : publisher_.published()) channels.push_back(p.channel);
   // Entry on the room, event to the user, audience change for presence; twice.
-  EXPECT_THAT(channels, ElementsAre("room:" + std::to_string(id), "user:2",
-                                    "presence:audience_changed", "room:" + std::to_string(id),
-                                    "user:2", "presence:audience_changed"));
+  EXPECT_THAT(channels,
+              ElementsAre("room:" + std::to_string(id), "user:2", "presence:audience_changed",
+                          "room:" + std::to_string(id), "user:2", "presence:audience_changed"));
   auto events = store_.UserEvents();
   ASSERT_THAT(events, SizeIs(3));
   EXPECT_EQ(events[1].event.room().type(), "joined");
