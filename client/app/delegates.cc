@@ -163,7 +163,12 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
                                    index.data(ContactModel::kAvatarVersionRole).toUInt(), name,
                                    kAvatar, Dpr(option));
   int top = r.top() + (r.height() - kAvatar) / 2;
+  // Offline friends are greyed out, as in the seed's friend list.
+  const bool offline = kind == ContactModel::kFriend &&
+                       index.data(ContactModel::kStatusRole).toString() == QLatin1String("offline");
+  painter->setOpacity(offline ? 0.5 : 1.0);
   painter->drawPixmap(r.left(), top, avatar);
+  painter->setOpacity(1.0);
   painter->setRenderHint(QPainter::Antialiasing);
   if (kind == ContactModel::kFriend) {
     const QString status = index.data(ContactModel::kStatusRole).toString();
@@ -175,12 +180,14 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   const QColor text = option.palette.color(selected ? QPalette::HighlightedText : QPalette::Text);
   QColor muted = text;
   muted.setAlphaF(0.6);
+  QColor name_color = text;
+  if (offline && !selected) name_color.setAlphaF(0.6);
   QRect body = r.adjusted(kAvatar + kPad, 0, 0, 0);
   if (kind == ContactModel::kIncoming) body.setRight(AcceptRect(option.rect).left() - kPad);
   QFont bold = option.font;
   bold.setBold(true);
   painter->setFont(bold);
-  painter->setPen(text);
+  painter->setPen(name_color);
   painter->drawText(body, Qt::AlignLeft | Qt::AlignTop,
                     QFontMetrics(bold).elidedText(name, Qt::ElideRight, body.width()));
   QString detail;

@@ -6,6 +6,7 @@
 #include <QSettings>
 #include <memory>
 
+#include "app_icon.h"
 #include "main_window.h"
 #include "sign_in_window.h"
 
@@ -24,7 +25,8 @@ void ProtectSettings() {
 
 class App : public QObject {
  public:
-  explicit App(const QString& address_override) : address_override_(address_override) {}
+  App(const QString& address_override, const QString& ca_file)
+      : address_override_(address_override), ca_file_(ca_file) {}
 
   void Start() {
     QSettings settings;
@@ -33,25 +35,29 @@ class App : public QObject {
     remembered.token = settings.value(QStringLiteral("session/token")).toString();
     remembered.user_id = settings.value(QStringLiteral("session/user_id")).toULongLong();
     remembered.username = settings.value(QStringLiteral("session/username")).toString();
+    remembered.tls = settings.value(QStringLiteral("tls"), false).toBool() || !ca_file_.isEmpty();
+    remembered.ca_file = ca_file_;
     if (!address_override_.isEmpty()) remembered.address = address_override_;
     if (!remembered.token.isEmpty() && remembered.user_id != 0 && !remembered.address.isEmpty()) {
       ShowMain(remembered);
     } else {
-      ShowSignIn(remembered.address, remembered.username, QString());
+      ShowSignIn(remembered, QString());
     }
   }
 
  private:
-  void ShowSignIn(const QString& address, const QString& username, const QString& notice) {
+  void ShowSignIn(const SignedIn& last, const QString& notice) {
     main_.reset();
     sign_in_ = std::make_unique<SignInWindow>();
-    sign_in_->SetAddress(address.isEmpty() ? QStringLiteral("127.0.0.1:2019") : address);
-    sign_in_->SetUsername(username);
+    sign_in_->SetAddress(last.address.isEmpty() ? QStringLiteral("127.0.0.1:2019") : last.address);
+    sign_in_->SetUsername(last.username);
+    sign_in_->SetTls(last.tls, last.ca_file);
     sign_in_->SetNotice(notice);
     connect(sign_in_.get(), &SignInWindow::signedIn, this, [this](const SignedIn& session) {
       QSettings settings;
       settings.setValue(QStringLiteral("server"), session.address);
       settings.setValue(QStringLiteral("session/username"), session.username);
+      settings.setValue(QStringLiteral("tls"), session.tls);
       if (session.remember) {
         settings.setValue(QStringLiteral("session/token"), session.token);
         settings.setValue(QStringLiteral("session/user_id"),
@@ -74,13 +80,14 @@ class App : public QObject {
       settings.remove(QStringLiteral("session/user_id"));
       // Deleted once back in the event loop: the signal came from inside the window.
       main_.release()->deleteLater();
-      ShowSignIn(session.address, session.username, reason);
+      ShowSignIn(session, reason);
     });
     main_->show();
     sign_in_.reset();
   }
 
   QString address_override_;
+  QString ca_file_;
   std::unique_ptr<SignInWindow> sign_in_;
   std::unique_ptr<MainWindow> main_;
 };
@@ -93,6 +100,7 @@ int main(int argc, char** argv) {
   QApplication::setApplicationName(QStringLiteral("natter-desktop"));
   QApplication::setApplicationDisplayName(QStringLiteral("Natter"));
   QApplication::setQuitOnLastWindowClosed(true);
+  QApplication::setWindowIcon(natter::client::AppIcon());
   qRegisterMetaType<SignedIn>();
 
   QCommandLineParser parser;
@@ -102,10 +110,14 @@ int main(int argc, char** argv) {
       QStringLiteral("server"),
       QStringLiteral("Gateway address HOST:PORT (default: the last one used)"),
       QStringLiteral("address"));
+  QCommandLineOption ca(QStringLiteral("ca"),
+                        QStringLiteral("Trust this CA certificate (PEM) for TLS; implies TLS"),
+                        QStringLiteral("file"));
   parser.addOption(server);
+  parser.addOption(ca);
   parser.process(app);
 
-  App natter(parser.value(server));
+  App natter(parser.value(server), parser.value(ca));
   natter.Start();
   return app.exec();
 }

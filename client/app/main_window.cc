@@ -10,11 +10,13 @@
 #include <QMessageBox>
 #include <QScrollBar>
 #include <QSettings>
+#include <QShortcut>
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QVBoxLayout>
 
+#include "app_icon.h"
 #include "dialogs.h"
 #include "grpc_transport.h"
 
@@ -38,8 +40,9 @@ QString CacheDir() {
 MainWindow::MainWindow(const SignedIn& session, QWidget* parent)
     : QMainWindow(parent),
       session_(session),
-      api_(session.address, nullptr),
-      bridge_(std::make_unique<StreamBridge>(std::make_unique<GrpcTransport>())),
+      api_(session.address, MakeCredentials(session.tls, session.ca_file)),
+      bridge_(std::make_unique<StreamBridge>(
+          std::make_unique<GrpcTransport>(MakeCredentials(session.tls, session.ca_file)))),
       avatars_(api_, CacheDir()) {
   api_.SetToken(session.token);
   setWindowTitle(tr("Natter — %1").arg(session.username));
@@ -76,6 +79,24 @@ MainWindow::MainWindow(const SignedIn& session, QWidget* parent)
   });
   connect(&conversations_, &ConversationModel::totalUnreadChanged, this,
           &MainWindow::UpdateUnreadBadge);
+  // Keyboard: Ctrl+F searches, Ctrl+PgUp / Ctrl+PgDown move between conversations, Esc leaves
+  // the search.
+  auto* find = new QShortcut(QKeySequence::Find, this);
+  connect(find, &QShortcut::activated, this, [this] {
+    if (auto* search = findChild<QLineEdit*>(QStringLiteral("search"))) search->setFocus();
+  });
+  for (auto [key, step] : {std::pair{QKeySequence(QStringLiteral("Ctrl+PgDown")), 1},
+                           std::pair{QKeySequence(QStringLiteral("Ctrl+PgUp")), -1}}) {
+    auto* shortcut = new QShortcut(key, this);
+    connect(shortcut, &QShortcut::activated, this, [this, delta = step] {
+      int row = conversations_.RowOf(open_conversation_) + delta;
+      if (row >= 0 && row < conversations_.rowCount()) {
+        OpenConversation(conversations_.index(row).data(ConversationModel::kIdRole).toULongLong());
+      }
+    });
+  }
+  read_timer_.setSingleShot(true);
+  connect(&read_timer_, &QTimer::timeout, this, &MainWindow::SendReadMarker);
   ConnectBridge();
   bridge_->Start(session.address, session.token);
   RefreshOwnProfile();
@@ -316,7 +337,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
 
 void MainWindow::BuildTray() {
   if (!QSystemTrayIcon::isSystemTrayAvailable()) return;
-  tray_ = new QSystemTrayIcon(QApplication::windowIcon(), this);
+  tray_ = new QSystemTrayIcon(AppIcon(), this);
   tray_->setToolTip(tr("Natter"));
   auto* menu = new QMenu(this);
   menu->addAction(tr("Show Natter"), this, [this] {
@@ -397,6 +418,10 @@ void MainWindow::OnEntry(const v1::ChatMessage& entry) {
   conversations_.OnEntry(entry, watching);
   if (open) {
     messages_.Apply(entry);
+    // Writing marks read: the other side of a direct conversation has read up to its own message.
+    if (entry.sender_id() != session_.user_id && entry.room().empty()) {
+      messages_.SetPeerReadSeq(entry.seq());
+    }
     if (entry.type() == "topic_changed" || entry.type() == "room_renamed") RefreshConversations();
     if (watching) MarkOpenConversationRead();
   }
@@ -563,9 +588,15 @@ void MainWindow::SendCurrent(const QString& text) {
 }
 
 void MainWindow::MarkOpenConversationRead() {
+  // Debounced: a burst of messages read while watching is one marker update.
+  if (!read_timer_.isActive()) read_timer_.start(400);
+}
+
+void MainWindow::SendReadMarker() {
   const v1::Conversation* c = conversations_.Find(open_conversation_);
-  if (!c || c->unread() == 0) return;
+  if (!c) return;
   uint64_t latest = std::max<uint64_t>(c->latest_seq(), messages_.newest_seq());
+  if (latest <= c->last_read_seq()) return;
   bridge_->MarkRead(open_conversation_, latest);
   conversations_.SetRead(open_conversation_, latest, 0);
 }
@@ -694,6 +725,7 @@ void MainWindow::UpdateUnreadBadge(int unread) {
   QString title = tr("Natter — %1").arg(session_.username);
   setWindowTitle(unread > 0 ? QStringLiteral("(%1) %2").arg(unread).arg(title) : title);
   if (tray_) {
+    tray_->setIcon(AppIcon(unread));
     tray_->setToolTip(unread > 0 ? tr("Natter: %n unread", nullptr, unread) : tr("Natter"));
   }
 }

@@ -67,6 +67,7 @@ class MainWindow : public QMainWindow {
   void LoadOlder();
   void SendCurrent(const QString& text);
   void MarkOpenConversationRead();
+  void SendReadMarker();
   void RefreshHeader();
   void RefreshOwnProfile();
   void RefreshConversations();
@@ -112,6 +113,7 @@ class MainWindow : public QMainWindow {
   MessageDelegate* message_delegate_;
   QLabel* typing_label_;
   QTimer typing_timer_;
+  QTimer read_timer_;
   Composer* composer_;
   QSystemTrayIcon* tray_ = nullptr;
   bool notifications_ = true;

@@ -75,6 +75,9 @@ SignInWindow::SignInWindow(QWidget* parent) : QWidget(parent) {
   form->addRow(QString(), password_error_);
   layout->addLayout(form);
 
+  tls_ = new QCheckBox(tr("Secure connection (TLS)"), this);
+  tls_->setObjectName(QStringLiteral("tls"));
+  layout->addWidget(tls_);
   remember_ = new QCheckBox(tr("Remember me on this computer"), this);
   remember_->setObjectName(QStringLiteral("remember"));
   remember_->setChecked(true);
@@ -124,6 +127,11 @@ void SignInWindow::SetAddress(const QString& address) { address_->setText(addres
 void SignInWindow::SetUsername(const QString& username) { username_->setText(username); }
 void SignInWindow::SetNotice(const QString& notice) { status_->setText(notice); }
 
+void SignInWindow::SetTls(bool tls, const QString& ca_file) {
+  tls_->setChecked(tls);
+  ca_file_ = ca_file;
+}
+
 void SignInWindow::SetRegisterMode(bool on) {
   register_mode_ = on;
   title_->setText(on ? tr("Create your account") : tr("Sign in to Natter"));
@@ -153,8 +161,11 @@ bool SignInWindow::Validate() {
 
 ApiClient& SignInWindow::Api() {
   QString address = address_->text().trimmed();
-  if (!api_ || api_->address() != address) {
-    api_ = std::make_unique<ApiClient>(address, nullptr);
+  // A new client for a new address or security setting.
+  QString key = address + (tls_->isChecked() ? QStringLiteral(" tls ") + ca_file_ : QString());
+  if (!api_ || api_key_ != key) {
+    api_ = std::make_unique<ApiClient>(address, MakeCredentials(tls_->isChecked(), ca_file_));
+    api_key_ = key;
   }
   return *api_;
 }
@@ -226,6 +237,8 @@ void SignInWindow::Login() {
                    session.username = QString::fromStdString(response.username());
                    session.session_id = QString::fromStdString(response.session_id());
                    session.remember = remember_->isChecked();
+                   session.tls = tls_->isChecked();
+                   session.ca_file = ca_file_;
                    emit signedIn(session);
                  }));
 }

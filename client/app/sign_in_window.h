@@ -21,6 +21,8 @@ struct SignedIn {
   QString username;
   QString session_id;
   bool remember = false;
+  bool tls = false;
+  QString ca_file;  // TLS: trust this CA instead of the system's
 };
 
 class SignInWindow : public QWidget {
@@ -33,6 +35,7 @@ class SignInWindow : public QWidget {
   void SetUsername(const QString& username);
   // Shows why the user is here again (e.g. "session ended (revoked)").
   void SetNotice(const QString& notice);
+  void SetTls(bool tls, const QString& ca_file);
 
  signals:
   void signedIn(const natter::client::SignedIn& session);
@@ -58,11 +61,14 @@ class SignInWindow : public QWidget {
   QLineEdit* password_;
   QLabel* password_error_;
   QCheckBox* remember_;
+  QCheckBox* tls_;
+  QString ca_file_;
   QPushButton* submit_;
   QPushButton* switch_mode_;
   QLabel* status_;
   QLabel* title_;
   std::unique_ptr<ApiClient> api_;
+  QString api_key_;  // the address and security setting api_ was made for
   ServerDiscovery discovery_;
 };
 

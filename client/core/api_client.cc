@@ -1,6 +1,7 @@
 #include "api_client.h"
 
 #include <QCoreApplication>
+#include <QFile>
 
 namespace natter::client {
 
@@ -14,6 +15,22 @@ ApiClient::ApiClient(const QString& address, std::shared_ptr<grpc::ChannelCreden
 
 ApiClient::ApiClient(std::unique_ptr<v1::Gateway::StubInterface> stub, QObject* parent)
     : QObject(parent), stub_(std::move(stub)) {}
+
+std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(bool tls, const QString& ca_file,
+                                                          QString* error) {
+  if (!tls) return grpc::InsecureChannelCredentials();
+  grpc::SslCredentialsOptions options;
+  if (!ca_file.isEmpty()) {
+    QFile file(ca_file);
+    if (!file.open(QIODevice::ReadOnly)) {
+      // Never fall back to plaintext: verify against the system's CAs instead, and say why.
+      if (error) *error = QCoreApplication::translate("ApiClient", "Cannot read %1.").arg(ca_file);
+      return grpc::SslCredentials(options);
+    }
+    options.pem_root_certs = file.readAll().toStdString();
+  }
+  return grpc::SslCredentials(options);
+}
 
 QString ErrorText(const grpc::Status& status) {
   if (status.ok()) return {};

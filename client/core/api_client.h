@@ -65,6 +65,12 @@ class ApiClient : public QObject {
   std::string token_;
 };
 
+// Channel credentials: plaintext, or TLS verified against the system's CAs or, when `ca_file` is
+// given, against the certificates in that PEM file (if it cannot be read, `error` says so and the
+// system's CAs are used; never plaintext).
+std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(bool tls, const QString& ca_file,
+                                                          QString* error = nullptr);
+
 // A failed call as a person should read it.
 QString ErrorText(const grpc::Status& status);
 

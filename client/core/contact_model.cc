@@ -13,9 +13,9 @@ int StatusRank(const QString& status) {
 
 }  // namespace
 
-ContactModel::ContactModel(QObject* parent) : QAbstractListModel(parent) {}
+ContactModel::ContactModel(QObject* parent) : SortedListModel(parent) {}
 
-bool ContactModel::Before(const Row& a, const Row& b) {
+bool ContactModel::Before(const Row& a, const Row& b) const {
   if (a.kind != b.kind) return a.kind < b.kind;
   if (a.kind == kFriend && StatusRank(a.status) != StatusRank(b.status)) {
     return StatusRank(a.status) < StatusRank(b.status);
@@ -49,24 +49,13 @@ void ContactModel::Reset(const std::vector<v1::Friend>& friends,
     r.message = QString::fromStdString(q.message());
     rows_.push_back(std::move(r));
   }
-  std::sort(rows_.begin(), rows_.end(), Before);
+  SortAll();
   endResetModel();
-}
-
-void ContactModel::Insert(Row row) {
-  auto it = std::lower_bound(rows_.begin(), rows_.end(), row, Before);
-  int at = static_cast<int>(it - rows_.begin());
-  beginInsertRows(QModelIndex(), at, at);
-  rows_.insert(it, std::move(row));
-  endInsertRows();
 }
 
 void ContactModel::RemoveUser(uint64_t user_id) {
   int row = RowOf(user_id);
-  if (row < 0) return;
-  beginRemoveRows(QModelIndex(), row, row);
-  rows_.erase(rows_.begin() + row);
-  endRemoveRows();
+  if (row >= 0) RemoveAt(row);
 }
 
 void ContactModel::ApplyFriendEvent(const v1::FriendEvent& e) {
@@ -79,10 +68,10 @@ void ContactModel::ApplyFriendEvent(const v1::FriendEvent& e) {
   if (type == QLatin1String("friend_request")) {
     r.kind = e.outgoing() ? kOutgoing : kIncoming;
     r.message = QString::fromStdString(e.message());
-    Insert(std::move(r));
+    InsertSorted(std::move(r));
   } else if (type == QLatin1String("friend_added")) {
     r.kind = kFriend;
-    Insert(std::move(r));
+    InsertSorted(std::move(r));
   }
   // friend_request_cancelled, friend_request_rejected, friend_removed: the row is gone.
 }
@@ -107,20 +96,6 @@ void ContactModel::SetProfile(uint64_t user_id, const QString& display_name,
   emit dataChanged(index(row), index(row), {kDisplayNameRole, kAvatarVersionRole, Qt::DisplayRole});
 }
 
-void ContactModel::Reorder(int row) {
-  const Row& moved = rows_[static_cast<size_t>(row)];
-  int target = 0;
-  for (int i = 0; i < static_cast<int>(rows_.size()); ++i) {
-    if (i != row && Before(rows_[static_cast<size_t>(i)], moved)) ++target;
-  }
-  if (target == row) return;
-  beginMoveRows(QModelIndex(), row, row, QModelIndex(), target > row ? target + 1 : target);
-  Row taken = std::move(rows_[static_cast<size_t>(row)]);
-  rows_.erase(rows_.begin() + row);
-  rows_.insert(rows_.begin() + target, std::move(taken));
-  endMoveRows();
-}
-
 int ContactModel::RowOf(uint64_t user_id) const {
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (rows_[i].user_id == user_id) return static_cast<int>(i);
@@ -131,10 +106,6 @@ int ContactModel::RowOf(uint64_t user_id) const {
 int ContactModel::incoming_count() const {
   return static_cast<int>(
       std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.kind == kIncoming; }));
-}
-
-int ContactModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
 QVariant ContactModel::data(const QModelIndex& index, int role) const {
@@ -149,7 +120,7 @@ QVariant ContactModel::data(const QModelIndex& index, int role) const {
     case kUsernameRole:
       return r.username;
     case kKindRole:
-      return static_cast<int>(r.kind);
+      return r.kind;
     case kStatusRole:
       return r.status;
     case kLastSeenRole:

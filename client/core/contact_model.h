@@ -3,15 +3,27 @@
 // name or avatar change updates one row (dataChanged) and, when the order changes, moves it.
 #pragma once
 
-#include <QAbstractListModel>
 #include <QDateTime>
+#include <QString>
 #include <vector>
 
 #include "natter/v1/common.pb.h"
+#include "sorted_list_model.h"
 
 namespace natter::client {
 
-class ContactModel : public QAbstractListModel {
+struct ContactRow {
+  int kind = 1;  // ContactModel::Kind
+  uint64_t user_id = 0;
+  QString username;
+  QString display_name;
+  QString status = QStringLiteral("offline");
+  int64_t last_seen_ms = 0;
+  uint32_t avatar_version = 0;
+  QString message;
+};
+
+class ContactModel : public SortedListModel<ContactRow> {
   Q_OBJECT
 
  public:
@@ -39,26 +51,12 @@ class ContactModel : public QAbstractListModel {
   int RowOf(uint64_t user_id) const;
   int incoming_count() const;
 
-  int rowCount(const QModelIndex& parent = QModelIndex()) const override;
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
  private:
-  struct Row {
-    Kind kind = kFriend;
-    uint64_t user_id = 0;
-    QString username;
-    QString display_name;
-    QString status = QStringLiteral("offline");
-    int64_t last_seen_ms = 0;
-    uint32_t avatar_version = 0;
-    QString message;
-  };
-  static bool Before(const Row& a, const Row& b);
-  void Insert(Row row);
+  using Row = ContactRow;
+  bool Before(const Row& a, const Row& b) const override;
   void RemoveUser(uint64_t user_id);
-  void Reorder(int row);
-
-  std::vector<Row> rows_;
 };
 
 }  // namespace natter::client

@@ -4,9 +4,9 @@
 
 namespace natter::client {
 
-ConversationModel::ConversationModel(QObject* parent) : QAbstractListModel(parent) {}
+ConversationModel::ConversationModel(QObject* parent) : SortedListModel(parent) {}
 
-bool ConversationModel::Before(const Row& a, const Row& b) {
+bool ConversationModel::Before(const Row& a, const Row& b) const {
   if (a.last_at_ms != b.last_at_ms) return a.last_at_ms > b.last_at_ms;
   return a.conversation.id() < b.conversation.id();
 }
@@ -29,7 +29,7 @@ void ConversationModel::Reset(const std::vector<v1::Conversation>& conversations
     if (c.has_last_entry()) SetPreview(row, c.last_entry());
     rows_.push_back(std::move(row));
   }
-  std::stable_sort(rows_.begin(), rows_.end(), Before);
+  SortAll();
   endResetModel();
   emit totalUnreadChanged(total_unread());
 }
@@ -45,11 +45,7 @@ void ConversationModel::Upsert(const v1::Conversation& conversation) {
   } else {
     Row fresh{conversation, {}, 0};
     if (conversation.has_last_entry()) SetPreview(fresh, conversation.last_entry());
-    auto it = std::lower_bound(rows_.begin(), rows_.end(), fresh, Before);
-    int at = static_cast<int>(it - rows_.begin());
-    beginInsertRows(QModelIndex(), at, at);
-    rows_.insert(it, std::move(fresh));
-    endInsertRows();
+    InsertSorted(std::move(fresh));
   }
   emit totalUnreadChanged(total_unread());
 }
@@ -57,9 +53,7 @@ void ConversationModel::Upsert(const v1::Conversation& conversation) {
 void ConversationModel::Remove(uint64_t conversation_id) {
   int row = RowOf(conversation_id);
   if (row < 0) return;
-  beginRemoveRows(QModelIndex(), row, row);
-  rows_.erase(rows_.begin() + row);
-  endRemoveRows();
+  RemoveAt(row);
   emit totalUnreadChanged(total_unread());
 }
 
@@ -114,21 +108,6 @@ void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq
   emit totalUnreadChanged(total_unread());
 }
 
-void ConversationModel::Reorder(int row) {
-  const Row& moved = rows_[static_cast<size_t>(row)];
-  int target = 0;
-  for (int i = 0; i < static_cast<int>(rows_.size()); ++i) {
-    if (i != row && Before(rows_[static_cast<size_t>(i)], moved)) ++target;
-  }
-  if (target == row) return;
-  // beginMoveRows wants the destination as an index in the list before the move.
-  beginMoveRows(QModelIndex(), row, row, QModelIndex(), target > row ? target + 1 : target);
-  Row taken = std::move(rows_[static_cast<size_t>(row)]);
-  rows_.erase(rows_.begin() + row);
-  rows_.insert(rows_.begin() + target, std::move(taken));
-  endMoveRows();
-}
-
 int ConversationModel::RowOf(uint64_t conversation_id) const {
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (rows_[i].conversation.id() == conversation_id) return static_cast<int>(i);
@@ -145,10 +124,6 @@ int ConversationModel::total_unread() const {
   uint64_t total = 0;
   for (const auto& r : rows_) total += r.conversation.unread();
   return static_cast<int>(std::min<uint64_t>(total, 1'000'000));
-}
-
-int ConversationModel::rowCount(const QModelIndex& parent) const {
-  return parent.isValid() ? 0 : static_cast<int>(rows_.size());
 }
 
 QVariant ConversationModel::data(const QModelIndex& index, int role) const {

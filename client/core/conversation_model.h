@@ -3,15 +3,22 @@
 // changes (dataChanged) or moves (beginMoveRows) when a message arrives.
 #pragma once
 
-#include <QAbstractListModel>
 #include <QDateTime>
+#include <QString>
 #include <vector>
 
 #include "natter/v1/common.pb.h"
+#include "sorted_list_model.h"
 
 namespace natter::client {
 
-class ConversationModel : public QAbstractListModel {
+struct ConversationRow {
+  v1::Conversation conversation;
+  QString preview;
+  int64_t last_at_ms = 0;
+};
+
+class ConversationModel : public SortedListModel<ConversationRow> {
   Q_OBJECT
 
  public:
@@ -43,26 +50,19 @@ class ConversationModel : public QAbstractListModel {
   const v1::Conversation* Find(uint64_t conversation_id) const;
   int total_unread() const;
 
-  int rowCount(const QModelIndex& parent = QModelIndex()) const override;
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;
 
  signals:
   void totalUnreadChanged(int unread);
 
  private:
-  struct Row {
-    v1::Conversation conversation;
-    QString preview;
-    int64_t last_at_ms = 0;
-  };
+  using Row = ConversationRow;
   // The row's preview and time from its latest message.
   void SetPreview(Row& row, const v1::ChatMessage& entry) const;
-  // Moves `row` to keep rows ordered by last activity (the lobby first while it has none).
-  void Reorder(int row);
-  static bool Before(const Row& a, const Row& b);
+  // By last activity, newest first.
+  bool Before(const Row& a, const Row& b) const override;
 
   uint64_t own_user_id_ = 0;
-  std::vector<Row> rows_;
 };
 
 }  // namespace natter::client

@@ -172,6 +172,17 @@ class DesktopE2eTest : public QObject {
     // Ben reads it: the window marks the message read by him.
     QCOMPARE(Ctl({"--as", "ben", "read", "@ann", "2"}).exit_code, 0);
     QTRY_VERIFY_WITH_TIMEOUT(messages.index(1).data(MessageModel::kReadByPeerRole).toBool(), 10000);
+    // While Ann has the conversation open, what arrives is read: Ben sees her marker move.
+    window_->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+    auto third = Ctl({"--as", "ben", "send", "--to", "ann", "are you there?"});
+    QCOMPARE(third.exit_code, 0);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [&] {
+          auto seen = Ctl({"--as", "ben", "conversations"});
+          return QString::fromStdString(seen.out).contains(QStringLiteral("\"peer_read_seq\":3"));
+        }(),
+        15000);
   }
 
   void AFriendsPresenceChangesLive() {
