@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "e2e/stack_test.h"
 #include "harness/harness.h"
 
 namespace natter {
@@ -19,49 +20,15 @@ using testing::JsonLines;
 
 constexpr int kTtlSeconds = 3;
 
-class FriendsPresenceTest : public ::testing::Test {
+class FriendsPresenceTest : public testing::StackTest {
  protected:
   static void SetUpTestSuite() {
-    stack_ = new testing::Stack({.chat_replicas = 1,
-                                 .gateways = 2,
-                                 .presence_ttl_seconds = kTtlSeconds,
-                                 .heartbeat_seconds = 1});
+    StartStack({.chat_replicas = 1,
+                .gateways = 2,
+                .presence_ttl_seconds = kTtlSeconds,
+                .heartbeat_seconds = 1});
   }
-  static void TearDownTestSuite() { delete stack_; }
 
-  static testing::CommandResult Ctl(const std::vector<std::string>& args,
-                                    const std::string& stdin_text = "") {
-    return stack_->Ctl(args, stdin_text);
-  }
-  static json CtlJson(const std::vector<std::string>& args) {
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.exit_code == 0 ? json::parse(r.out) : json();
-  }
-  static void User(const std::string& name) {
-    ASSERT_EQ(Ctl({"register", name}, "password for " + name + "\n").exit_code, 0);
-    ASSERT_EQ(Ctl({"login", name}, "password for " + name + "\n").exit_code, 0);
-  }
-  static void Friends(const std::string& a, const std::string& b) {
-    ASSERT_EQ(CtlJson({"--as", a, "friends", "add", b})["relation"], "request_sent");
-    ASSERT_EQ(CtlJson({"--as", b, "friends", "accept", a})["relation"], "friends");
-  }
-  // A listener for `user` on gateway `gateway`, returned once its stream is live.
-  static std::unique_ptr<testing::Process> Listen(const std::string& user, size_t gateway,
-                                                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--gateway", stack_->gateway_address(gateway), "--as", user,
-                                     "listen"};
-    if (std::find(extra.begin(), extra.end(), "--timeout") == extra.end()) {
-      extra.insert(extra.end(), {"--timeout", "60"});
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto listener = stack_->CtlInBackground("listen-" + user, args);
-    // Live once it says so (a listener with --count may already have finished by then).
-    bool live = testing::WaitFor(
-        [&] { return listener->Stderr().find("listening as") != std::string::npos; }, 20s);
-    EXPECT_TRUE(live) << listener->Stderr();
-    return listener;
-  }
   // Waits until `listener` printed an event matching `match`.
   static bool Saw(testing::Process& listener, const std::function<bool(const json&)>& match,
                   std::chrono::milliseconds timeout = 20s) {
@@ -86,11 +53,7 @@ class FriendsPresenceTest : public ::testing::Test {
     if (r.exit_code != 0) return "error: " + r.err;
     return json::parse(r.out)["status"];
   }
-
-  static testing::Stack* stack_;
 };
-
-testing::Stack* FriendsPresenceTest::stack_ = nullptr;
 
 TEST_F(FriendsPresenceTest,
        ARequestToAnOfflineUserArrivesOnConnectAndTheAcceptanceReachesTheRequester) {

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "e2e/stack_test.h"
 #include "harness/harness.h"
 
 namespace natter {
@@ -16,46 +17,10 @@ using namespace std::chrono_literals;
 using nlohmann::json;
 using testing::JsonLines;
 
-class MessagingTest : public ::testing::Test {
+class MessagingTest : public testing::StackTest {
  protected:
-  static void SetUpTestSuite() { stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2}); }
-  static void TearDownTestSuite() { delete stack_; }
+  static void SetUpTestSuite() { StartStack({.chat_replicas = 2, .gateways = 2}); }
 
-  static testing::CommandResult Ctl(const std::vector<std::string>& args) {
-    return stack_->Ctl(args);
-  }
-  static json CtlJson(const std::vector<std::string>& args) {
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return r.exit_code == 0 ? json::parse(r.out) : json();
-  }
-  static std::vector<json> CtlLines(const std::vector<std::string>& args) {
-    auto r = Ctl(args);
-    EXPECT_EQ(r.exit_code, 0) << r.err;
-    return JsonLines(r.out);
-  }
-  static void User(const std::string& name) {
-    ASSERT_EQ(stack_->Ctl({"register", name}, "password for " + name + "\n").exit_code, 0);
-    ASSERT_EQ(stack_->Ctl({"login", name}, "password for " + name + "\n").exit_code, 0);
-  }
-  static void Friends(const std::string& a, const std::string& b) {
-    ASSERT_EQ(CtlJson({"--as", a, "friends", "add", b})["relation"], "request_sent");
-    ASSERT_EQ(CtlJson({"--as", b, "friends", "accept", a})["relation"], "friends");
-  }
-  static std::unique_ptr<testing::Process> Listen(const std::string& user, size_t gateway,
-                                                  std::vector<std::string> extra = {}) {
-    std::vector<std::string> args = {"--gateway", stack_->gateway_address(gateway), "--as", user,
-                                     "listen"};
-    if (std::find(extra.begin(), extra.end(), "--timeout") == extra.end()) {
-      extra.insert(extra.end(), {"--timeout", "90"});
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    auto listener = stack_->CtlInBackground("listen-" + user, args);
-    bool live = testing::WaitFor(
-        [&] { return listener->Stderr().find("listening as") != std::string::npos; }, 20s);
-    EXPECT_TRUE(live) << listener->Stderr();
-    return listener;
-  }
   static std::vector<json> Printed(testing::Process& listener, const std::string& type) {
     std::vector<json> out;
     for (const auto& e : JsonLines(listener.Stdout())) {
@@ -72,11 +37,7 @@ class MessagingTest : public ::testing::Test {
     for (const auto& e : entries) out.push_back(e.value("text", ""));
     return out;
   }
-
-  static testing::Stack* stack_;
 };
-
-testing::Stack* MessagingTest::stack_ = nullptr;
 
 TEST_F(MessagingTest, ARoomFromCreationToRemovingAMember) {
   User("owen");

@@ -17,6 +17,7 @@
 #include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
+#include "services/chat/callers.h"
 
 namespace natter::chat {
 namespace {
@@ -29,14 +30,6 @@ using ::testing::SizeIs;
 constexpr uint64_t kLobby = fakes::FakeMessageStore::kLobbyId;
 
 std::string Message(const absl::Status& status) { return std::string(status.message()); }
-
-v1::Caller MakeCaller(uint64_t user_id, const std::string& username) {
-  v1::Caller caller;
-  caller.set_user_id(user_id);
-  caller.set_username(username);
-  caller.set_session_id("session-" + username);
-  return caller;
-}
 
 std::vector<uint64_t> Seqs(const v1::SyncResponse& response) {
   std::vector<uint64_t> out;

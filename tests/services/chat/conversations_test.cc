@@ -11,6 +11,7 @@
 #include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
+#include "services/chat/callers.h"
 
 namespace natter::chat {
 namespace {
@@ -20,14 +21,6 @@ using ::testing::HasSubstr;
 using ::testing::SizeIs;
 
 constexpr uint64_t kLobby = fakes::FakeMessageStore::kLobbyId;
-
-v1::Caller MakeCaller(uint64_t id, const std::string& name) {
-  v1::Caller c;
-  c.set_user_id(id);
-  c.set_username(name);
-  c.set_session_id("s-" + name);
-  return c;
-}
 
 v1::ConversationRef ById(uint64_t id) {
   v1::ConversationRef ref;

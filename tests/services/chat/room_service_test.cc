@@ -10,19 +10,13 @@
 #include "fakes/fake_message_store.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
+#include "services/chat/callers.h"
 
 namespace natter::chat {
 namespace {
 
 using ::testing::ElementsAre;
 using ::testing::SizeIs;
-
-v1::Caller MakeCaller(uint64_t id, const std::string& name) {
-  v1::Caller c;
-  c.set_user_id(id);
-  c.set_username(name);
-  return c;
-}
 
 class RoomServiceTest : public ::testing::Test {
  protected:
