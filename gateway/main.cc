@@ -81,6 +81,12 @@ int main(int argc, char** argv) {
       ->envname("NATTER_MAX_FRAME_BYTES")
       ->check(CLI::Range(1024, 16 << 20))
       ->capture_default_str();
+  std::string tls_cert, tls_key;
+  app.add_option("--tls-cert", tls_cert,
+                 "Serve TLS with this PEM certificate chain (plaintext clients are refused)")
+      ->envname("NATTER_TLS_CERT");
+  app.add_option("--tls-key", tls_key, "The PEM private key of --tls-cert")
+      ->envname("NATTER_TLS_KEY");
   bool discovery = true;
   std::string advertise;
   app.add_flag("--discovery,!--no-discovery", discovery,
@@ -100,6 +106,19 @@ int main(int argc, char** argv) {
     return 2;
   }
   if (options.gateway_id.empty()) options.gateway_id = DefaultGatewayId(server_flags.listen);
+  std::shared_ptr<grpc::ServerCredentials> credentials;
+  if (!tls_cert.empty() || !tls_key.empty()) {
+    if (tls_cert.empty() || tls_key.empty()) {
+      spdlog::critical("give both --tls-cert and --tls-key, or neither");
+      return 2;
+    }
+    auto tls = natter::TlsServerCredentials(tls_cert, tls_key);
+    if (!tls.ok()) {
+      spdlog::critical("{}", tls.status().message());
+      return 2;
+    }
+    credentials = *tls;
+  }
   options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
 
   natter::gateway::GatewayContext gateway;
@@ -125,7 +144,7 @@ int main(int argc, char** argv) {
   natter::GrpcServer server("natter-gateway");
   server.builder().SetMaxReceiveMessageSize(kMaxUnaryBytes);
   server.AddService(&service);
-  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+  if (auto s = server.Start(server_flags.listen, credentials); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }

@@ -36,6 +36,15 @@ QString ErrorText(const grpc::Status& status) {
   if (status.ok()) return {};
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
+      if (const std::string& m = status.error_message();
+          m.find("Socket closed") != std::string::npos ||
+          m.find("Connection reset") != std::string::npos || m.find("SSL") != std::string::npos ||
+          m.find("ssl") != std::string::npos) {
+        return QCoreApplication::translate(
+            "ApiClient",
+            "The server closed the connection. Check the address, and whether it needs a secure "
+            "connection (TLS) with a certificate this computer trusts.");
+      }
       if (status.error_message().find("natter") == std::string::npos &&
           status.error_message().find("service") == std::string::npos) {
         return QCoreApplication::translate("ApiClient",

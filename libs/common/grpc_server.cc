@@ -6,6 +6,8 @@
 #include <spdlog/spdlog.h>
 
 #include <cstring>
+#include <fstream>
+#include <sstream>
 
 namespace natter {
 namespace {
@@ -48,16 +50,41 @@ GrpcServer::~GrpcServer() {
 
 void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(service); }
 
-absl::Status GrpcServer::Start(const std::string& listen_address) {
-  builder_.AddListeningPort(listen_address, grpc::InsecureServerCredentials(), &port_);
+absl::Status GrpcServer::Start(const std::string& listen_address,
+                               std::shared_ptr<grpc::ServerCredentials> credentials) {
+  builder_.AddListeningPort(listen_address,
+                            credentials ? credentials : grpc::InsecureServerCredentials(), &port_);
   server_ = builder_.BuildAndStart();
   if (!server_ || port_ == 0) {
     return absl::UnavailableError("cannot listen on " + listen_address +
                                   " (address in use or not valid)");
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("{} serving gRPC on port {}", component_, port_);
+  spdlog::info("{} serving gRPC on port {}{}", component_, port_, credentials ? " (TLS)" : "");
   return absl::OkStatus();
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
+    const std::string& cert_file, const std::string& key_file) {
+  auto read = [](const std::string& path, const char* what) -> absl::StatusOr<std::string> {
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+      return absl::InvalidArgumentError(std::string("cannot read the TLS ") + what + " " + path);
+    std::stringstream content;
+    content << in.rdbuf();
+    if (content.str().find("-----BEGIN") == std::string::npos) {
+      return absl::InvalidArgumentError(std::string("the TLS ") + what + " " + path +
+                                        " is not a PEM file");
+    }
+    return content.str();
+  };
+  auto cert = read(cert_file, "certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = read(key_file, "key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
 }
 
 void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown) {

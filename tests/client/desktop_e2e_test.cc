@@ -185,6 +185,37 @@ class DesktopE2eTest : public QObject {
         15000);
   }
 
+  void SignsInOverTlsTrustingTheGatewaysCa() {
+    testing::Stack tls_stack(testing::StackOptions{.chat_replicas = 1, .gateways = 1, .tls = true});
+    QCOMPARE(tls_stack.Ctl({"register", "tess"}, "tess's password\n").exit_code, 0);
+    SignInWindow sign_in;
+    sign_in.SetAddress(QString::fromStdString(tls_stack.gateway_address(0)));
+    sign_in.SetUsername(QStringLiteral("tess"));
+    sign_in.SetTls(true, QString::fromStdString(tls_stack.ca_file().string()));
+    sign_in.findChild<QLineEdit*>(QStringLiteral("password"))
+        ->setText(QStringLiteral("tess's password"));
+    QSignalSpy signed_in(&sign_in, &SignInWindow::signedIn);
+    sign_in.findChild<QPushButton*>(QStringLiteral("submit"))->click();
+    QTRY_COMPARE_WITH_TIMEOUT(signed_in.count(), 1, 10000);
+    SignedIn session = signed_in.at(0).at(0).value<SignedIn>();
+    QVERIFY(session.tls);
+    MainWindow window(session);
+    QTRY_COMPARE_WITH_TIMEOUT(window.bridge().state(), StreamBridge::State::kConnected, 10000);
+
+    // Without TLS the same gateway refuses the sign-in, and says so in the window.
+    SignInWindow plain;
+    plain.SetAddress(QString::fromStdString(tls_stack.gateway_address(0)));
+    plain.SetUsername(QStringLiteral("tess"));
+    plain.findChild<QLineEdit*>(QStringLiteral("password"))
+        ->setText(QStringLiteral("tess's password"));
+    QSignalSpy plain_signed_in(&plain, &SignInWindow::signedIn);
+    plain.findChild<QPushButton*>(QStringLiteral("submit"))->click();
+    auto* status = plain.findChild<QLabel*>(QStringLiteral("status"));
+    QTRY_VERIFY_WITH_TIMEOUT(status->text().contains(QStringLiteral("secure connection (TLS)")),
+                             10000);
+    QCOMPARE(plain_signed_in.count(), 0);
+  }
+
   void AFriendsPresenceChangesLive() {
     QVERIFY(window_);
     ContactModel& contacts = window_->contacts();  // ben is the only contact

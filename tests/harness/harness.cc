@@ -302,9 +302,17 @@ std::vector<nlohmann::json> JsonLines(const std::string& text) {
   return out;
 }
 
-bool IsServing(const std::string& address) {
-  auto stub = grpc::health::v1::Health::NewStub(
-      grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+bool IsServing(const std::string& address, const std::string& ca_file) {
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (!ca_file.empty()) {
+    grpc::SslCredentialsOptions options;
+    std::ifstream in(ca_file);
+    std::stringstream pem;
+    pem << in.rdbuf();
+    options.pem_root_certs = pem.str();
+    credentials = grpc::SslCredentials(options);
+  }
+  auto stub = grpc::health::v1::Health::NewStub(grpc::CreateChannel(address, credentials));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + 500ms);
   grpc::health::v1::HealthCheckRequest request;
@@ -313,7 +321,44 @@ bool IsServing(const std::string& address) {
          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
+void MakeTestCertificates(const fs::path& dir) {
+  fs::create_directories(dir);
+  const std::string ca = (dir / "ca.pem").string(), ca_key = (dir / "ca.key").string();
+  auto made = Run(
+      {"/usr/bin/openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+       "-nodes", "-days", "2", "-subj", "/CN=Natter test CA", "-keyout", ca_key, "-out", ca},
+      dir);
+  if (made.exit_code != 0) throw std::runtime_error("openssl (CA) failed:\n" + made.err);
+  made = Run({"/usr/bin/openssl",
+              "req",
+              "-x509",
+              "-newkey",
+              "ec",
+              "-pkeyopt",
+              "ec_paramgen_curve:P-256",
+              "-nodes",
+              "-days",
+              "2",
+              "-subj",
+              "/CN=localhost",
+              "-CA",
+              ca,
+              "-CAkey",
+              ca_key,
+              "-addext",
+              "subjectAltName=DNS:localhost,IP:127.0.0.1",
+              "-addext",
+              "basicConstraints=critical,CA:FALSE",
+              "-keyout",
+              (dir / "server.key").string(),
+              "-out",
+              (dir / "server.pem").string()},
+             dir);
+  if (made.exit_code != 0) throw std::runtime_error("openssl (server) failed:\n" + made.err);
+}
+
 Stack::Stack(StackOptions options) : options_(options) {
+  if (options_.tls) MakeTestCertificates(tmp_.path() / "tls");
   mysql_ = std::make_unique<MariaDb>(tmp_.path() / "mysql");
   redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
   auth_port_ = FreePort();
@@ -366,12 +411,19 @@ void Stack::StartGateway(size_t i) {
     args.insert(args.end(),
                 {"--max-queued-events", std::to_string(options_.gateway_max_queued_events)});
   }
+  std::string ca;
+  if (options_.tls) {
+    args.insert(args.end(), {"--tls-cert", (tmp_.path() / "tls" / "server.pem").string(),
+                             "--tls-key", (tmp_.path() / "tls" / "server.key").string()});
+    ca = ca_file().string();
+  }
   gateways_.at(i) = StartServer("gateway-" + std::to_string(i + 1), NATTER_GATEWAY_BIN,
-                                std::move(args), gateway_ports_[i]);
+                                std::move(args), gateway_ports_[i], ca);
 }
 
 std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,
-                                            std::vector<std::string> args, int port) {
+                                            std::vector<std::string> args, int port,
+                                            const std::string& ca_file) {
   std::vector<std::string> argv = {
       binary, "--listen", Address(port), "--log-level", "debug", "--drain-seconds", "2"};
   argv.insert(argv.end(), args.begin(), args.end());
@@ -379,7 +431,7 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
       name, argv, tmp_.path() / "logs",
       std::map<std::string, std::string>{{"NATTER_MYSQL_URL", mysql_->url()},
                                          {"NATTER_REDIS_URL", redis_->url()}});
-  bool up = WaitFor([&] { return !process->Running() || IsServing(Address(port)); }, 30s);
+  bool up = WaitFor([&] { return !process->Running() || IsServing(Address(port), ca_file); }, 30s);
   if (!up || !process->Running()) {
     throw std::runtime_error(name + " did not become healthy:\n" + Tail(process->Stderr(), 30));
   }
@@ -392,19 +444,20 @@ std::vector<std::string> Stack::CtlArgv(const std::vector<std::string>& args) co
   return argv;
 }
 
+std::map<std::string, std::string> Stack::CtlEnv() const {
+  std::map<std::string, std::string> env{{"NATTER_HOME", (tmp_.path() / "home").string()},
+                                         {"NATTER_GATEWAY", gateway_address(0)}};
+  if (options_.tls) env["NATTER_CA"] = ca_file().string();
+  return env;
+}
+
 CommandResult Stack::Ctl(const std::vector<std::string>& args, const std::string& stdin_text) {
-  return Run(
-      CtlArgv(args), tmp_.path() / "logs",
-      {{"NATTER_HOME", (tmp_.path() / "home").string()}, {"NATTER_GATEWAY", gateway_address(0)}},
-      stdin_text);
+  return Run(CtlArgv(args), tmp_.path() / "logs", CtlEnv(), stdin_text);
 }
 
 std::unique_ptr<Process> Stack::CtlInBackground(const std::string& name,
                                                 const std::vector<std::string>& args) {
-  return std::make_unique<Process>(
-      name, CtlArgv(args), tmp_.path() / "logs",
-      std::map<std::string, std::string>{{"NATTER_HOME", (tmp_.path() / "home").string()},
-                                         {"NATTER_GATEWAY", gateway_address(0)}});
+  return std::make_unique<Process>(name, CtlArgv(args), tmp_.path() / "logs", CtlEnv());
 }
 
 }  // namespace natter::testing

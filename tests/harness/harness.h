@@ -114,8 +114,13 @@ class Redis {
 // Each non-empty line of `text` parsed as JSON (natterctl's output).
 std::vector<nlohmann::json> JsonLines(const std::string& text);
 
-// True once the gRPC server at `address` reports SERVING (grpc.health.v1).
-bool IsServing(const std::string& address);
+// True once the gRPC server at `address` reports SERVING (grpc.health.v1); over TLS trusting
+// `ca_file` when given.
+bool IsServing(const std::string& address, const std::string& ca_file = "");
+
+// Makes a CA (ca.pem) and a certificate for 127.0.0.1 and localhost signed by it (server.pem,
+// server.key) in `dir`, with openssl.
+void MakeTestCertificates(const fs::path& dir);
 
 // The whole platform: MariaDB, Redis, auth, presence, N chat replicas and M gateways.
 struct StackOptions {
@@ -124,6 +129,7 @@ struct StackOptions {
   int presence_ttl_seconds = 30;
   int heartbeat_seconds = 10;
   int gateway_max_queued_events = 0;  // 0: the gateway's default
+  bool tls = false;                   // gateways serve TLS; natterctl trusts the test CA
 };
 
 class Stack {
@@ -139,6 +145,8 @@ class Stack {
   std::string chat_target() const;
   std::string gateway_address(size_t i) const { return Address(gateway_ports_.at(i)); }
   size_t gateway_count() const { return gateway_ports_.size(); }
+  // With StackOptions::tls: the CA the gateways' certificate is signed by.
+  fs::path ca_file() const { return tmp_.path() / "tls" / "ca.pem"; }
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
 
@@ -154,7 +162,9 @@ class Stack {
  private:
   static std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
   std::unique_ptr<Process> StartServer(const std::string& name, const std::string& binary,
-                                       std::vector<std::string> args, int port);
+                                       std::vector<std::string> args, int port,
+                                       const std::string& ca_file = "");
+  std::map<std::string, std::string> CtlEnv() const;
 
   StackOptions options_;
   TempDir tmp_;

@@ -27,13 +27,47 @@ std::vector<std::string> SplitGateways(const std::string& list) {
   return out;
 }
 
+namespace {
+std::shared_ptr<grpc::ChannelCredentials>& Credentials() {
+  static std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  return credentials;
+}
+bool tls_in_use = false;
+}  // namespace
+
+void UseTls(bool tls, const std::string& ca_file) {
+  if (!tls && ca_file.empty()) return;
+  grpc::SslCredentialsOptions options;
+  if (!ca_file.empty()) {
+    std::ifstream in(ca_file);
+    if (!in) throw CtlError{"cannot read the CA certificate " + ca_file};
+    std::stringstream pem;
+    pem << in.rdbuf();
+    options.pem_root_certs = pem.str();
+  }
+  Credentials() = grpc::SslCredentials(options);
+  tls_in_use = true;
+}
+
 std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  return grpc::CreateChannel(address, Credentials());
 }
 
 CtlError FromStatus(const grpc::Status& status, const std::string& gateway) {
+  const std::string& message = status.error_message();
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
-      status.error_message().find("failed to connect") != std::string::npos) {
+      (message.find("Socket closed") != std::string::npos ||
+       message.find("Connection reset") != std::string::npos ||
+       message.find("Ssl handshake") != std::string::npos ||
+       message.find("SSL") != std::string::npos || message.find("ssl") != std::string::npos)) {
+    return CtlError{tls_in_use
+                        ? "no secure connection to the gateway at " + gateway +
+                              " (does it serve TLS, with a certificate the CA given trusts?)"
+                        : "the gateway at " + gateway +
+                              " closed the connection; if it serves TLS, use --tls or --ca FILE"};
+  }
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE &&
+      message.find("failed to connect") != std::string::npos) {
     return CtlError{"cannot reach the gateway at " + gateway + " (is it running?)"};
   }
   if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {

@@ -34,6 +34,8 @@ struct Globals {
 };
 
 std::vector<std::string> SplitGateways(const std::string& list);
+// TLS for every channel: verified against the system's CAs, or against `ca_file` when given.
+void UseTls(bool tls, const std::string& ca_file);
 std::shared_ptr<grpc::Channel> Channel(const std::string& address);
 // A failed call as the user should read it.
 CtlError FromStatus(const grpc::Status& status, const std::string& gateway);

@@ -1,5 +1,7 @@
 // natterctl: Natter's command-line client. Talks only to the gateway, like the desktop client.
 // The command contract (arguments, output, exit codes) is in docs/PROTOCOL.md; keep them in step.
+#include <grpc/support/log.h>
+
 #include <CLI/CLI.hpp>
 #include <iostream>
 #include <map>
@@ -34,6 +36,9 @@ int Health(const Globals& g, const std::string& service) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // natterctl says what went wrong in one line of its own; gRPC's internal log lines (a failed TLS
+  // handshake, say) would only repeat it less clearly.
+  gpr_set_log_function([](gpr_log_func_args*) {});
   namespace ctl = natter::ctl;
   CLI::App app{"natterctl: Natter from the command line"};
   app.require_subcommand(1);
@@ -44,6 +49,11 @@ int main(int argc, char** argv) {
       ->envname("NATTER_GATEWAY")
       ->capture_default_str();
   app.add_option("--as", g.as_user, "Act as this logged-in user (default: the last one to log in)");
+  bool tls = false;
+  std::string ca_file;
+  app.add_flag("--tls", tls, "Connect with TLS, trusting the system's CAs")->envname("NATTER_TLS");
+  app.add_option("--ca", ca_file, "Connect with TLS, trusting this CA certificate (PEM)")
+      ->envname("NATTER_CA");
 
   std::string user, device, room, text, client_msg_id, service, session_id, file, out_file;
   std::string new_display_name;
@@ -195,6 +205,7 @@ int main(int argc, char** argv) {
   }
 
   try {
+    ctl::UseTls(tls, ca_file);
     for (const auto& [value, what] : {std::pair{&user, "username"},
                                       {&device, "device name"},
                                       {&room, "room name"},

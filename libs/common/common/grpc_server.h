@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 
 namespace natter {
 
@@ -31,8 +32,10 @@ class GrpcServer {
   // Builder options for callers with special needs (message size limits, keepalive).
   grpc::ServerBuilder& builder() { return builder_; }
 
-  // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving.
-  absl::Status Start(const std::string& listen_address);
+  // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving, in plaintext
+  // or with `credentials` (TLS).
+  absl::Status Start(const std::string& listen_address,
+                     std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
   int port() const { return port_; }
 
   // Health reports NOT_SERVING (load balancers stop sending), `before_shutdown` runs (e.g. the
@@ -45,6 +48,11 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   int port_ = 0;
 };
+
+// TLS server credentials from a PEM certificate chain and private key; a readable error when
+// either file is missing or unreadable.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
+    const std::string& cert_file, const std::string& key_file);
 
 // Options for a channel to an internal service: round_robin over every address the target resolves
 // to and retries with backoff for UNAVAILABLE only.
