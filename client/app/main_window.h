@@ -39,6 +39,7 @@ class MainWindow : public QMainWindow {
   ContactModel& contacts() { return contacts_; }
   MessageModel& messages() { return messages_; }
   StreamBridge& bridge() { return *bridge_; }
+  ApiClient& api() { return api_; }
   void OpenConversation(uint64_t conversation_id);
   void OpenDirect(const QString& username);
 

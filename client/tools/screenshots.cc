@@ -56,7 +56,9 @@ int main(int argc, char** argv) {
   QCommandLineOption direct(QStringLiteral("direct-with"),
                             QStringLiteral("Open the direct conversation with this user"),
                             QStringLiteral("name"));
-  parser.addOptions({server, user, password, out, direct});
+  QCommandLineOption ca(QStringLiteral("ca"), QStringLiteral("TLS, trusting this CA"),
+                        QStringLiteral("file"));
+  parser.addOptions({server, user, password, out, direct, ca});
   parser.addHelpOption();
   parser.process(app);
   const QString dir = parser.value(out);
@@ -66,6 +68,7 @@ int main(int argc, char** argv) {
   sign_in->resize(460, 420);
   sign_in->SetAddress(parser.value(server));
   sign_in->SetUsername(parser.value(user));
+  if (parser.isSet(ca)) sign_in->SetTls(true, parser.value(ca));
   sign_in->show();
   auto* field = sign_in->findChild<QLineEdit*>(QStringLiteral("password"));
   field->setText(parser.value(password));

@@ -12,6 +12,7 @@
 #include "contact_model.h"
 #include "conversation_model.h"
 #include "delegates.h"
+#include "dialogs.h"
 #include "harness/harness.h"
 #include "main_window.h"
 #include "message_model.h"
@@ -183,6 +184,38 @@ class DesktopE2eTest : public QObject {
           return QString::fromStdString(seen.out).contains(QStringLiteral("\"peer_read_seq\":3"));
         }(),
         15000);
+  }
+
+  void TypingEditsAndRoomsShowInTheWindow() {
+    QVERIFY(window_);
+    // Ben types in the open direct conversation: the line under the messages says so.
+    QCOMPARE(Ctl({"--as", "ben", "typing", "--to", "ann"}).exit_code, 0);
+    auto* typing = window_->findChild<QLabel*>(QStringLiteral("typingLabel"));
+    QTRY_COMPARE_WITH_TIMEOUT(typing->text(), QStringLiteral("ben is typing…"), 10000);
+    // Ben edits his first message: the row changes in place.
+    QCOMPARE(Ctl({"--as", "ben", "edit", "@ann", "1", "hello ann (edited)"}).exit_code, 0);
+    MessageModel& messages = window_->messages();
+    QTRY_COMPARE_WITH_TIMEOUT(messages.index(0).data(MessageModel::kTextRole).toString(),
+                              QStringLiteral("hello ann (edited)"), 10000);
+    QVERIFY(messages.index(0).data(MessageModel::kEditedRole).toBool());
+
+    // Ann creates a room in the Rooms dialog; Ben joins it and his message reaches her list.
+    RoomsDialog rooms(window_->api(), window_.get());
+    RoomsDialog* dialog = &rooms;
+    QSignalSpy joined(dialog, &RoomsDialog::joined);
+    dialog->findChild<QLineEdit*>(QStringLiteral("newRoomName"))
+        ->setText(QStringLiteral("book-club"));
+    dialog->findChild<QPushButton*>(QStringLiteral("createRoom"))->click();
+    QTRY_COMPARE_WITH_TIMEOUT(joined.count(), 1, 10000);
+    const uint64_t room = joined.at(0).at(0).toULongLong();
+    QCOMPARE(Ctl({"--as", "ben", "rooms", "join", "book-club"}).exit_code, 0);
+    QCOMPARE(Ctl({"--as", "ben", "send", "--room", "book-club", "chapter one?"}).exit_code, 0);
+    ConversationModel& conversations = window_->conversations();
+    QTRY_VERIFY_WITH_TIMEOUT(conversations.RowOf(room) >= 0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(conversations.index(conversations.RowOf(room))
+                                  .data(ConversationModel::kPreviewRole)
+                                  .toString(),
+                              QStringLiteral("ben: chapter one?"), 10000);
   }
 
   void SignsInOverTlsTrustingTheGatewaysCa() {
