@@ -40,6 +40,7 @@ class MainWindow : public QMainWindow {
   MessageModel& messages() { return messages_; }
   StreamBridge& bridge() { return *bridge_; }
   ApiClient& api() { return api_; }
+  AvatarCache& avatars() { return avatars_; }
   void OpenConversation(uint64_t conversation_id);
   void OpenDirect(const QString& username);
 

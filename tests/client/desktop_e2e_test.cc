@@ -2,9 +2,11 @@
 // window (and sees inline errors first), answers a friend request with the Accept button in the
 // contact list, receives a direct message from a friend who uses natterctl, replies with the
 // composer, and sees the friend's presence change, all in the window's models and widgets.
+#include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
 #include <QPushButton>
 #include <QtTest>
 #include <memory>
@@ -13,6 +15,7 @@
 #include "conversation_model.h"
 #include "delegates.h"
 #include "dialogs.h"
+#include "discovery.h"
 #include "harness/harness.h"
 #include "main_window.h"
 #include "message_model.h"
@@ -216,6 +219,77 @@ class DesktopE2eTest : public QObject {
                                   .data(ConversationModel::kPreviewRole)
                                   .toString(),
                               QStringLiteral("ben: chapter one?"), 10000);
+  }
+
+  void ProfileSessionsAndPasswordDialogsDoWhatTheySay() {
+    QVERIFY(window_);
+    // Profile: a new display name is saved and shown.
+    {
+      ProfileDialog profile(window_->api(), window_->avatars(), 1, window_.get());
+      auto* name = profile.findChild<QLineEdit*>();
+      QTRY_COMPARE_WITH_TIMEOUT(name->text(), QStringLiteral("ann"), 10000);  // loaded
+      name->setText(QStringLiteral("Ann Lee"));
+      QSignalSpy done(&profile, &QDialog::accepted);
+      profile.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Save)->click();
+      QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
+    }
+    auto ann = Ctl({"--as", "ben", "profile", "ann"});
+    QVERIFY2(
+        QString::fromStdString(ann.out).contains(QStringLiteral("\"display_name\":\"Ann Lee\"")),
+        ann.out.c_str());
+    // Sessions: this window's session is listed.
+    {
+      SessionsDialog sessions(window_->api(), window_.get());
+      auto* list = sessions.findChild<QListWidget*>();
+      QTRY_VERIFY_WITH_TIMEOUT(list->count() >= 1, 10000);
+      bool current = false;
+      for (int i = 0; i < list->count(); ++i) {
+        current = current || list->item(i)->text().contains(QStringLiteral("(this one)"));
+      }
+      QVERIFY(current);
+    }
+    // Password: a wrong current password is refused in the dialog; the right one changes it.
+    {
+      PasswordDialog password(window_->api(), window_.get());
+      auto fields = password.findChildren<QLineEdit*>();
+      QCOMPARE(fields.size(), 3);
+      fields[0]->setText(QStringLiteral("not it at all"));
+      fields[1]->setText(QStringLiteral("ann's new password"));
+      fields[2]->setText(QStringLiteral("ann's new password"));
+      QSignalSpy done(&password, &QDialog::accepted);
+      auto* ok = password.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+      ok->click();
+      QTRY_VERIFY_WITH_TIMEOUT(
+          [&] {
+            for (QLabel* label : password.findChildren<QLabel*>()) {
+              if (label->text().contains(QStringLiteral("password is wrong"))) return true;
+            }
+            return false;
+          }(),
+          10000);
+      QCOMPARE(done.count(), 0);
+      fields[0]->setText(QStringLiteral("ann's password"));
+      ok->click();
+      QTRY_COMPARE_WITH_TIMEOUT(done.count(), 1, 10000);
+    }
+    QCOMPARE(Ctl({"login", "ann"}, "ann's new password\n").exit_code, 0);
+    // The window's own session survives its password change.
+    QCOMPARE(window_->bridge().state(), StreamBridge::State::kConnected);
+  }
+
+  void FindsTheGatewayOnTheNetwork() {
+    // The gateway answers the discovery probe on its own port; the sign-in window's button uses
+    // this.
+    const std::string address = stack_->gateway_address(0);
+    const quint16 port = static_cast<quint16>(std::stoi(address.substr(address.rfind(':') + 1)));
+    ServerDiscovery discovery;
+    QSignalSpy found(&discovery, &ServerDiscovery::found);
+    QSignalSpy finished(&discovery, &ServerDiscovery::finished);
+    discovery.Start(2000, port);
+    QTRY_COMPARE_WITH_TIMEOUT(finished.count(), 1, 5000);
+    QVERIFY(found.count() >= 1);
+    QCOMPARE(found.at(0).at(0).toString(), QString::fromStdString(address));
+    QCOMPARE(found.at(0).at(1).toString(), QStringLiteral("gw-1"));
   }
 
   void SignsInOverTlsTrustingTheGatewaysCa() {
