@@ -80,8 +80,7 @@ class FakeMessageStore final : public chat::MessageStore {
     return ViewLocked(c, a);
   }
 
-  absl::StatusOr<std::vector<chat::ConversationRecord>> ConversationsOf(
-      uint64_t user_id) override {
+  absl::StatusOr<std::vector<chat::ConversationRecord>> ConversationsOf(uint64_t user_id) override {
     if (auto s = failures_.Take("ConversationsOf"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     std::vector<chat::ConversationRecord> out;
@@ -308,10 +307,9 @@ class FakeMessageStore final : public chat::MessageStore {
       if (auto m = members.find(c.owner_id); m != members.end()) m->second.role = "owner";
     }
     if (change->topic) c.topic = *change->topic;
-    result.entry =
-        AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
-                              change->entry_text, change->target_user_id, change->target_user,
-                              now_ms);
+    result.entry = AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
+                                         change->entry_text, change->target_user_id,
+                                         change->target_user, now_ms);
     if (change->add_actor) AdvanceLocked(actor, room_id, c.latest_seq);
     for (auto& [recipient, event] : change->events) {
       event.mutable_room()->set_seq(c.latest_seq);
@@ -429,10 +427,9 @@ class FakeMessageStore final : public chat::MessageStore {
   }
 
   v1::ChatMessage AppendRoomEntryLocked(chat::ConversationRecord& c, uint64_t actor,
-                                        std::string actor_name, std::string type,
-                                        std::string text, uint64_t target_user_id,
-                                        std::string target_user, int64_t now_ms)
-      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+                                        std::string actor_name, std::string type, std::string text,
+                                        uint64_t target_user_id, std::string target_user,
+                                        int64_t now_ms) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     v1::ChatMessage entry;
     entry.set_sender_id(actor);
     entry.set_sender(std::move(actor_name));
