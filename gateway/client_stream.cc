@@ -9,6 +9,7 @@
 #include "common/grpc_server.h"
 #include "event_frame.h"
 #include "friends_view.h"
+#include "gateway_metrics.h"
 
 namespace natter::gateway {
 
@@ -60,6 +61,7 @@ void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
   caller_.set_session_id(session.session_id());
   device_ = session.device();
   stream_id_ = gateway_.options.gateway_id + "/" + std::to_string(gateway_.next_stream++);
+  GatewayMetrics::Get().streams_open.Increment();
 
   auto call = NewCall<v1::ListConversationsRequest, v1::ListConversationsResponse>(gateway_);
   *call->request.mutable_caller() = caller_;
@@ -405,6 +407,11 @@ void ClientStream::Push(const grpc::Slice& framed_event) {
     }
   }
   if (overflow) {
+    GatewayMetrics::Get().slow_client_drops.Increment();
+  } else {
+    GatewayMetrics::Get().events_queued.Increment();
+  }
+  if (overflow) {
     spdlog::warn("stream {} of user {} is too slow; disconnecting it", stream_id_,
                  caller_.user_id());
     v1::ServerEvent event;
@@ -542,6 +549,7 @@ void ClientStream::OnDone() {
     queue_.clear();
   }
   gateway_.hub->Detach(this);
+  if (authenticated) GatewayMetrics::Get().streams_open.Decrement();
   if (authenticated && announces_presence_) {
     auto call = NewCall<v1::StreamClosedRequest, v1::StreamClosedResponse>(gateway_);
     call->request.set_gateway_id(gateway_.options.gateway_id);

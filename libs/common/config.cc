@@ -125,6 +125,9 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
   app.add_option("--listen", flags.listen, "Address to serve gRPC on (HOST:PORT)")
       ->envname("NATTER_LISTEN")
       ->capture_default_str();
+  app.add_option("--metrics-listen", flags.metrics_listen,
+                 "Serve Prometheus metrics at http://HOST:PORT/metrics (default: none)")
+      ->envname("NATTER_METRICS_LISTEN");
   app.add_option("--log-level", flags.log_level, "trace, debug, info, warn, error")
       ->envname("NATTER_LOG_LEVEL")
       ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error"}))

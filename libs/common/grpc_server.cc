@@ -9,6 +9,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "common/metrics.h"
+
 namespace natter {
 namespace {
 
@@ -52,6 +54,10 @@ void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(s
 
 absl::Status GrpcServer::Start(const std::string& listen_address,
                                std::shared_ptr<grpc::ServerCredentials> credentials) {
+  // Every RPC is counted and timed by method and status code (natter_rpc_*).
+  std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
+  interceptors.push_back(Metrics::InterceptorFactory());
+  builder_.experimental().SetInterceptorCreators(std::move(interceptors));
   builder_.AddListeningPort(listen_address,
                             credentials ? credentials : grpc::InsecureServerCredentials(), &port_);
   server_ = builder_.BuildAndStart();

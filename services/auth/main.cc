@@ -11,6 +11,7 @@
 #include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/status.h"
 #include "mysql_user_store.h"
@@ -38,6 +39,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("auth", server_flags.log_level, server_flags.log_format);
+  if (!server_flags.metrics_listen.empty()) {
+    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
+      spdlog::critical("{}", s.message());
+      return 1;
+    }
+  }
   auto mysql_config = natter::ParseMysqlUrl(mysql_url);
   auto redis_config = natter::ParseRedisUrl(redis_url);
   if (!mysql_config.ok() || !redis_config.ok()) {

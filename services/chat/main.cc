@@ -13,6 +13,7 @@
 #include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/redis_subscriber.h"
 #include "common/status.h"
@@ -41,6 +42,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
+  if (!server_flags.metrics_listen.empty()) {
+    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
+      spdlog::critical("{}", s.message());
+      return 1;
+    }
+  }
   auto mysql_config = natter::ParseMysqlUrl(mysql_url);
   auto redis_config = natter::ParseRedisUrl(redis_url);
   if (!mysql_config.ok() || !redis_config.ok()) {

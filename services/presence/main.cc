@@ -14,6 +14,7 @@
 #include "common/event_publisher.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
+#include "common/metrics.h"
 #include "common/redis_subscriber.h"
 #include "common/status.h"
 #include "presence_grpc.h"
@@ -67,6 +68,12 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("presence", server_flags.log_level, server_flags.log_format);
+  if (!server_flags.metrics_listen.empty()) {
+    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
+      spdlog::critical("{}", s.message());
+      return 1;
+    }
+  }
   auto redis_config = natter::ParseRedisUrl(redis_url);
   if (!redis_config.ok()) {
     spdlog::critical("{}", redis_config.status().message());

@@ -321,6 +321,27 @@ bool IsServing(const std::string& address, const std::string& ca_file) {
          response.status() == grpc::health::v1::HealthCheckResponse::SERVING;
 }
 
+std::string HttpGet(const std::string& address, const std::string& path) {
+  size_t colon = address.rfind(':');
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<uint16_t>(std::stoi(address.substr(colon + 1))));
+  ::inet_pton(AF_INET, address.substr(0, colon).c_str(), &to.sin_addr);
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (fd < 0 || ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to) != 0) {
+    if (fd >= 0) ::close(fd);
+    return {};
+  }
+  std::string request = "GET " + path + " HTTP/1.0\r\nHost: " + address + "\r\n\r\n";
+  (void)!::write(fd, request.data(), request.size());
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = ::read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, n);
+  ::close(fd);
+  size_t body = response.find("\r\n\r\n");
+  return body == std::string::npos ? std::string() : response.substr(body + 4);
+}
+
 void MakeTestCertificates(const fs::path& dir) {
   fs::create_directories(dir);
   const std::string ca = (dir / "ca.pem").string(), ca_key = (dir / "ca.key").string();
@@ -424,8 +445,11 @@ void Stack::StartGateway(size_t i) {
 std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,
                                             std::vector<std::string> args, int port,
                                             const std::string& ca_file) {
+  int& metrics_port = metrics_ports_[name];
+  if (metrics_port == 0) metrics_port = FreePort();  // the same port when restarted
   std::vector<std::string> argv = {
-      binary, "--listen", Address(port), "--log-level", "debug", "--drain-seconds", "2"};
+      binary, "--listen",         Address(port),        "--log-level", "debug", "--drain-seconds",
+      "2",    "--metrics-listen", Address(metrics_port)};
   argv.insert(argv.end(), args.begin(), args.end());
   auto process = std::make_unique<Process>(
       name, argv, tmp_.path() / "logs",

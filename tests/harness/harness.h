@@ -118,6 +118,9 @@ std::vector<nlohmann::json> JsonLines(const std::string& text);
 // `ca_file` when given.
 bool IsServing(const std::string& address, const std::string& ca_file = "");
 
+// The body of an HTTP/1.0 GET of `path` from `address` (HOST:PORT); empty on failure.
+std::string HttpGet(const std::string& address, const std::string& path);
+
 // Makes a CA (ca.pem) and a certificate for 127.0.0.1 and localhost signed by it (server.pem,
 // server.key) in `dir`, with openssl.
 void MakeTestCertificates(const fs::path& dir);
@@ -145,6 +148,10 @@ class Stack {
   std::string chat_target() const;
   std::string gateway_address(size_t i) const { return Address(gateway_ports_.at(i)); }
   size_t gateway_count() const { return gateway_ports_.size(); }
+  // Where server `name` ("auth", "presence", "chat-1", "gateway-1", ...) serves /metrics.
+  std::string metrics_address(const std::string& name) const {
+    return Address(metrics_ports_.at(name));
+  }
   // With StackOptions::tls: the CA the gateways' certificate is signed by.
   fs::path ca_file() const { return tmp_.path() / "tls" / "ca.pem"; }
   Process& gateway(size_t i) { return *gateways_.at(i); }
@@ -174,6 +181,7 @@ class Stack {
   int presence_port_ = 0;
   std::vector<int> chat_ports_;
   std::vector<int> gateway_ports_;
+  std::map<std::string, int> metrics_ports_;
   std::unique_ptr<Process> auth_;
   std::unique_ptr<Process> presence_;
   std::vector<std::unique_ptr<Process>> chats_;

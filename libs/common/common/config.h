@@ -35,6 +35,7 @@ struct ServerFlags {
   std::string log_level = "info";
   std::string log_format = "text";
   int drain_seconds = 10;
+  std::string metrics_listen;  // HOST:PORT for Prometheus (/metrics); empty: none
 };
 void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& default_listen);
 

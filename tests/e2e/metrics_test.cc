@@ -1,0 +1,65 @@
+// Prometheus metrics: every server serves /metrics on its own port, counting RPCs by method and
+// status code; the gateway also reports its open streams and queued events.
+#include <gtest/gtest.h>
+
+#include "e2e/stack_test.h"
+#include "harness/harness.h"
+
+namespace natter {
+namespace {
+
+using namespace std::chrono_literals;
+
+class MetricsTest : public testing::StackTest {
+ protected:
+  static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1}); }
+
+  // The value of the first sample line starting with `series` (-1 if none).
+  static double Sample(const std::string& metrics, const std::string& series) {
+    size_t at = metrics.find("\n" + series + " ");
+    if (at == std::string::npos) return -1;
+    return std::stod(metrics.substr(at + series.size() + 2));
+  }
+};
+
+TEST_F(MetricsTest, ServersCountRpcsAndTheGatewayItsStreams) {
+  User("moe");
+  auto listener = Listen("moe", 0);
+  ASSERT_EQ(CtlJson({"--as", "moe", "send", "--room", "lobby", "counted"})["seq"], 1);
+  EXPECT_EQ(Ctl({"--as", "moe", "send", "--room", "nowhere", "lost"}).exit_code, 1);
+
+  std::string gateway;
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        gateway = testing::HttpGet(stack_->metrics_address("gateway-1"), "/metrics");
+        return Sample(gateway, "natter_gateway_streams_open") == 1;
+      },
+      10s))
+      << gateway;
+  EXPECT_EQ(Sample(gateway, R"(natter_rpc_total{code="OK",method="/natter.v1.Gateway/Login"})"), 1)
+      << gateway;
+  EXPECT_GE(Sample(gateway, "natter_gateway_events_queued_total"), 1);
+
+  std::string chat = testing::HttpGet(stack_->metrics_address("chat-1"), "/metrics");
+  EXPECT_EQ(Sample(chat, R"(natter_rpc_total{code="OK",method="/natter.v1.Chat/Send"})"), 1)
+      << chat;
+  EXPECT_EQ(Sample(chat, R"(natter_rpc_total{code="NOT_FOUND",method="/natter.v1.Chat/Send"})"), 1)
+      << chat;
+  EXPECT_NE(chat.find("natter_rpc_duration_seconds_bucket{method=\"/natter.v1.Chat/Send\""),
+            std::string::npos);
+  std::string auth = testing::HttpGet(stack_->metrics_address("auth"), "/metrics");
+  EXPECT_GE(Sample(auth, R"(natter_rpc_total{code="OK",method="/natter.v1.Auth/ValidateToken"})"),
+            1)
+      << auth;
+
+  listener->Stop();
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return Sample(testing::HttpGet(stack_->metrics_address("gateway-1"), "/metrics"),
+                      "natter_gateway_streams_open") == 0;
+      },
+      10s));
+}
+
+}  // namespace
+}  // namespace natter
