@@ -14,6 +14,7 @@
 #include "common/status.h"
 #include "discovery.h"
 #include "gateway_context.h"
+#include "gateway_metrics.h"
 #include "gateway_service.h"
 #include "hub.h"
 
@@ -165,6 +166,7 @@ int main(int argc, char** argv) {
       responder.reset();
     }
   }
+  natter::gateway::GatewayMetrics::Get();  // registered now, so they read 0 before the first client
   spdlog::info("gateway {} ready", options.gateway_id);
   natter::gateway::PresenceHeartbeat heartbeat(gateway, std::chrono::seconds(heartbeat_seconds));
 
