@@ -406,12 +406,10 @@ void ClientStream::Push(const grpc::Slice& framed_event) {
       queue_.push_back(framed_event);
     }
   }
-  if (overflow) {
-    GatewayMetrics::Get().slow_client_drops.Increment();
-  } else {
+  if (!overflow) {
     GatewayMetrics::Get().events_queued.Increment();
-  }
-  if (overflow) {
+  } else {
+    GatewayMetrics::Get().slow_client_drops.Increment();
     spdlog::warn("stream {} of user {} is too slow; disconnecting it", stream_id_,
                  caller_.user_id());
     v1::ServerEvent event;
