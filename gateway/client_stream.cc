@@ -491,6 +491,8 @@ void ClientStream::Flush() {
     std::lock_guard lock(mu_);
     if (finished_ || write_in_flight_) return;
     if (welcomed_ && !queue_.empty()) {
+      GatewayMetrics::Get().write_batch.Observe(static_cast<double>(queue_.size()));
+      GatewayMetrics::Get().writes.Increment();
       write_buffer_ = grpc::ByteBuffer(queue_.data(), queue_.size());
       queue_.clear();
       write_in_flight_ = true;

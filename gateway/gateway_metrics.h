@@ -3,6 +3,7 @@
 
 #include <prometheus/counter.h>
 #include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
 
 #include "common/metrics.h"
 
@@ -12,6 +13,9 @@ struct GatewayMetrics {
   prometheus::Gauge& streams_open;         // authenticated client streams
   prometheus::Counter& events_queued;      // events queued for a client (fan-out deliveries)
   prometheus::Counter& slow_client_drops;  // clients dropped for not reading
+  prometheus::Counter& events_in;          // events received from Redis pub/sub
+  prometheus::Counter& writes;             // gRPC writes to clients (each one or more events)
+  prometheus::Histogram& write_batch;      // events queued on a stream when its write starts
 
   static GatewayMetrics& Get() {
     static GatewayMetrics* metrics = [] {
@@ -31,7 +35,23 @@ struct GatewayMetrics {
               .Name("natter_gateway_slow_client_drops_total")
               .Help("Clients sent Resync and dropped because their queue overflowed")
               .Register(registry)
-              .Add({})};
+              .Add({}),
+          prometheus::BuildCounter()
+              .Name("natter_gateway_events_in_total")
+              .Help("Events received from Redis pub/sub")
+              .Register(registry)
+              .Add({}),
+          prometheus::BuildCounter()
+              .Name("natter_gateway_writes_total")
+              .Help("gRPC writes to clients; one write carries every event queued on its stream")
+              .Register(registry)
+              .Add({}),
+          prometheus::BuildHistogram()
+              .Name("natter_gateway_stream_queue_depth")
+              .Help("Events waiting on one client stream when its next write starts")
+              .Register(registry)
+              .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256,
+                                                               512, 1024, 4096})};
     }();
     return *metrics;
   }

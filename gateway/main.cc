@@ -139,6 +139,7 @@ int main(int argc, char** argv) {
   natter::RedisSubscriber subscriber(
       *redis_config,
       [&hub_ptr](const std::string& channel, std::string_view payload) {
+        natter::gateway::GatewayMetrics::Get().events_in.Increment();
         hub_ptr->Deliver(channel, payload);
       },
       [&hub_ptr] { hub_ptr->ResyncAll("the gateway's event feed was interrupted; sync"); });

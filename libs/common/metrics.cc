@@ -49,7 +49,23 @@ Metrics::Metrics()
       rpc_seconds_(prometheus::BuildHistogram()
                        .Name("natter_rpc_duration_seconds")
                        .Help("Time from an RPC's start to its status, by method")
-                       .Register(*registry_)) {}
+                       .Register(*registry_)),
+      mysql_seconds_(prometheus::BuildHistogram()
+                         .Name("natter_mysql_call_duration_seconds")
+                         .Help("Time of one store call on MySQL, waiting for a connection included")
+                         .Register(*registry_)),
+      mysql_errors_(prometheus::BuildCounter()
+                        .Name("natter_mysql_call_errors_total")
+                        .Help("Store calls on MySQL that failed, by operation")
+                        .Register(*registry_)),
+      redis_seconds_(prometheus::BuildHistogram()
+                         .Name("natter_redis_call_duration_seconds")
+                         .Help("Time of one Redis command or pipeline (named by its first command)")
+                         .Register(*registry_)),
+      redis_errors_(prometheus::BuildCounter()
+                        .Name("natter_redis_call_errors_total")
+                        .Help("Redis commands that failed, by command")
+                        .Register(*registry_)) {}
 
 Metrics& Metrics::Get() {
   static Metrics* metrics = new Metrics();  // never destroyed: interceptors may outlive main
@@ -65,6 +81,28 @@ void Metrics::RecordRpc(const std::string& method, grpc::StatusCode code, double
   static const prometheus::Histogram::BucketBoundaries kBuckets = {
       0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
   rpc_seconds_.Add({{"method", method}}, kBuckets).Observe(seconds);
+}
+
+namespace {
+
+const prometheus::Histogram::BucketBoundaries& BackendBuckets() {
+  static const prometheus::Histogram::BucketBoundaries kBuckets = {
+      0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1};
+  return kBuckets;
+}
+
+}  // namespace
+
+void Metrics::RecordMysqlCall(std::string_view operation, double seconds, bool ok) {
+  prometheus::Labels labels{{"operation", std::string(operation)}};
+  mysql_seconds_.Add(labels, BackendBuckets()).Observe(seconds);
+  if (!ok) mysql_errors_.Add(labels).Increment();
+}
+
+void Metrics::RecordRedisCall(std::string_view command, double seconds, bool ok) {
+  prometheus::Labels labels{{"command", std::string(command)}};
+  redis_seconds_.Add(labels, BackendBuckets()).Observe(seconds);
+  if (!ok) redis_errors_.Add(labels).Increment();
 }
 
 absl::Status Metrics::Serve(const std::string& listen) {

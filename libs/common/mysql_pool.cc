@@ -4,6 +4,8 @@
 #include <mysql_driver.h>
 #include <spdlog/spdlog.h>
 
+#include "common/metrics.h"
+
 namespace natter {
 namespace {
 
@@ -150,6 +152,12 @@ void MysqlPool::Rollback(sql::Connection& conn) {
   } catch (const sql::SQLException&) {
     // The connection is broken; IsConnectionLost() already retired it or the next use will.
   }
+}
+
+void MysqlPool::Record(std::string_view what, std::chrono::steady_clock::time_point start,
+                       bool ok) {
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  Metrics::Get().RecordMysqlCall(what, elapsed.count(), ok);
 }
 
 }  // namespace natter

@@ -4,6 +4,7 @@
 #include <sys/time.h>
 
 #include "absl/status/status.h"
+#include "common/metrics.h"
 
 namespace natter {
 namespace {
@@ -91,6 +92,17 @@ absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& 
 }
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  auto start = std::chrono::steady_clock::now();
+  auto replies = RunPipeline(commands);
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - start;
+  std::string_view command =
+      commands.empty() || commands.front().empty() ? "none" : commands.front().front();
+  Metrics::Get().RecordRedisCall(command, elapsed.count(), replies.ok());
+  return replies;
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::RunPipeline(
     const std::vector<std::vector<std::string>>& commands) {
   // A pooled connection may have been closed by the server since its last use (Redis restarted,
   // idle timeout). The server did not run commands sent on a closed connection, so one more try on

@@ -1,5 +1,6 @@
 // Prometheus metrics: every server serves /metrics on its own port, counting RPCs by method and
-// status code; the gateway also reports its open streams and queued events.
+// status code and timing MySQL and Redis calls; the gateway also reports its streams, events in,
+// deliveries, writes and per-stream queue depth.
 #include <gtest/gtest.h>
 
 #include "e2e/stack_test.h"
@@ -39,6 +40,9 @@ TEST_F(MetricsTest, ServersCountRpcsAndTheGatewayItsStreams) {
   EXPECT_EQ(Sample(gateway, R"(natter_rpc_total{code="OK",method="/natter.v1.Gateway/Login"})"), 1)
       << gateway;
   EXPECT_GE(Sample(gateway, "natter_gateway_events_queued_total"), 1);
+  EXPECT_GE(Sample(gateway, "natter_gateway_events_in_total"), 1);
+  EXPECT_GE(Sample(gateway, "natter_gateway_writes_total"), 1);
+  EXPECT_GE(Sample(gateway, "natter_gateway_stream_queue_depth_count"), 1);
 
   std::string chat = testing::HttpGet(stack_->metrics_address("chat-1"), "/metrics");
   EXPECT_EQ(Sample(chat, R"(natter_rpc_total{code="OK",method="/natter.v1.Chat/Send"})"), 1)
@@ -47,9 +51,17 @@ TEST_F(MetricsTest, ServersCountRpcsAndTheGatewayItsStreams) {
       << chat;
   EXPECT_NE(chat.find("natter_rpc_duration_seconds_bucket{method=\"/natter.v1.Chat/Send\""),
             std::string::npos);
+  // Store and Redis calls are timed by operation.
+  EXPECT_GE(Sample(chat, R"(natter_mysql_call_duration_seconds_count{operation="append message"})"),
+            1)
+      << chat;
+  EXPECT_GE(Sample(chat, R"(natter_redis_call_duration_seconds_count{command="PUBLISH"})"), 1)
+      << chat;
   std::string auth = testing::HttpGet(stack_->metrics_address("auth"), "/metrics");
   EXPECT_GE(Sample(auth, R"(natter_rpc_total{code="OK",method="/natter.v1.Auth/ValidateToken"})"),
             1)
+      << auth;
+  EXPECT_GE(Sample(auth, R"(natter_mysql_call_duration_seconds_count{operation="create user"})"), 1)
       << auth;
 
   listener->Stop();

@@ -68,22 +68,13 @@ class MysqlPool {
 
   // Runs fn(sql::Connection&) -> absl::Status or absl::StatusOr<T> with a pooled connection. A
   // sql::SQLException escaping fn becomes a status; `what` names the operation for the log.
+  // Each call is timed into natter_mysql_call_duration_seconds{operation=what}.
   template <class Fn>
   auto Run(std::string_view what, Fn&& fn) -> std::invoke_result_t<Fn, sql::Connection&> {
-    auto conn = Acquire();
-    if (!conn.ok()) return conn.status();
-    bool healthy = true;
-    try {
-      auto result = fn(**conn);
-      Release(std::move(*conn), true);
-      return result;
-    } catch (const sql::SQLException& e) {
-      healthy = !IsConnectionLost(e);
-      auto status = StatusFromSqlException(e, what);
-      Rollback(**conn);
-      Release(std::move(*conn), healthy);
-      return status;
-    }
+    auto start = std::chrono::steady_clock::now();
+    auto result = RunUntimed(what, std::forward<Fn>(fn));
+    Record(what, start, result.ok());
+    return result;
   }
 
  private:
@@ -91,6 +82,24 @@ class MysqlPool {
     std::unique_ptr<sql::Connection> conn;
     std::chrono::steady_clock::time_point since;
   };
+
+  template <class Fn>
+  auto RunUntimed(std::string_view what, Fn&& fn) -> std::invoke_result_t<Fn, sql::Connection&> {
+    auto conn = Acquire();
+    if (!conn.ok()) return conn.status();
+    try {
+      auto result = fn(**conn);
+      Release(std::move(*conn), true);
+      return result;
+    } catch (const sql::SQLException& e) {
+      bool healthy = !IsConnectionLost(e);
+      auto status = StatusFromSqlException(e, what);
+      Rollback(**conn);
+      Release(std::move(*conn), healthy);
+      return status;
+    }
+  }
+  static void Record(std::string_view what, std::chrono::steady_clock::time_point start, bool ok);
 
   absl::StatusOr<std::unique_ptr<sql::Connection>> Acquire();
   void Release(std::unique_ptr<sql::Connection> conn, bool healthy);

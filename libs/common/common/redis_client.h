@@ -58,6 +58,9 @@ class RedisClient {
 
  private:
   using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
+  // Pipeline() without the timing.
+  absl::StatusOr<std::vector<RedisReply>> RunPipeline(
+      const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Context> Acquire(bool* reused);
   // Sends `commands` and reads their replies; UNAVAILABLE when the connection failed.
   static absl::StatusOr<std::vector<RedisReply>> Exchange(
