@@ -36,6 +36,9 @@ int main(int argc, char** argv) {
       ->envname("NATTER_SESSION_DAYS")
       ->check(CLI::Range(1, 365))
       ->capture_default_str();
+  bool migrate_only = false;
+  app.add_flag("--migrate-only", migrate_only,
+               "Apply the database migrations, then exit (for a deploy job)");
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("auth", server_flags.log_level, server_flags.log_format);
@@ -57,6 +60,10 @@ int main(int argc, char** argv) {
   if (auto s = natter::ApplyMigrations(mysql, "auth", natter::auth::Migrations()); !s.ok()) {
     spdlog::critical("cannot apply database migrations: {}", s.message());
     return 1;
+  }
+  if (migrate_only) {
+    spdlog::info("database migrations of auth are applied");
+    return 0;
   }
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) * 2);
   natter::auth::MysqlUserStore users(mysql);

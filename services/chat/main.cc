@@ -39,6 +39,9 @@ int main(int argc, char** argv) {
   app.add_option("--auth", auth_target, "gRPC target of natter-auth (for sender names)")
       ->envname("NATTER_AUTH_TARGET")
       ->capture_default_str();
+  bool migrate_only = false;
+  app.add_flag("--migrate-only", migrate_only,
+               "Apply the database migrations, then exit (for a deploy job)");
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
@@ -60,6 +63,10 @@ int main(int argc, char** argv) {
   if (auto s = natter::ApplyMigrations(mysql, "chat", natter::chat::Migrations()); !s.ok()) {
     spdlog::critical("cannot apply database migrations: {}", s.message());
     return 1;
+  }
+  if (migrate_only) {
+    spdlog::info("database migrations of chat are applied");
+    return 0;
   }
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
   natter::chat::MysqlMessageStore store(mysql);
