@@ -15,6 +15,9 @@ grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) 
   switch (status.error_code()) {
     case grpc::StatusCode::UNAVAILABLE:
     case grpc::StatusCode::DEADLINE_EXCEEDED:
+    // The gateway did not cancel the call, so the service did: it was shutting down. Retrying
+    // (with the same client_msg_id for a send) reaches another replica.
+    case grpc::StatusCode::CANCELLED:
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           std::string(service) + " is unavailable, try again");
     default:

@@ -8,11 +8,15 @@
 #include <cstring>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "common/metrics.h"
 
 namespace natter {
 namespace {
+
+// How long a draining server keeps accepting calls after reporting NOT_SERVING.
+constexpr std::chrono::milliseconds kHealthPropagation{500};
 
 sigset_t ShutdownSignals() {
   sigset_t set;
@@ -97,6 +101,9 @@ void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& 
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
   if (before_shutdown) before_shutdown();
+  // Callers watching health (MakeServiceChannel's) stop picking this server within moments; calls
+  // they already sent still arrive meanwhile and are served, not refused.
+  std::this_thread::sleep_for(std::min<std::chrono::milliseconds>(grace, kHealthPropagation));
   spdlog::info("{} draining (up to {} s)", component_, grace.count());
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
@@ -106,8 +113,11 @@ void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& 
 
 std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target) {
   grpc::ChannelArguments args;
+  // Client-side health checking: round_robin skips a replica whose grpc.health.v1 reports
+  // NOT_SERVING, so a draining replica gets no new calls.
   args.SetServiceConfigJSON(R"({
     "loadBalancingConfig": [{"round_robin": {}}],
+    "healthCheckConfig": {"serviceName": ""},
     "methodConfig": [{
       "name": [{}],
       "retryPolicy": {

@@ -392,11 +392,8 @@ Stack::Stack(StackOptions options) : options_(options) {
                           {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
                            chat_target(), "--sweep-ms", "200"},
                           presence_port_);
-  for (int i = 0; i < options_.chat_replicas; ++i) {
-    // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
-    chats_.push_back(StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN,
-                                 {"--auth", auth_address()}, chat_ports_[i]));
-  }
+  chats_.resize(chat_ports_.size());
+  for (size_t i = 0; i < chat_ports_.size(); ++i) StartChat(i);
   gateways_.resize(gateway_ports_.size());
   for (size_t i = 0; i < gateway_ports_.size(); ++i) StartGateway(i);
 }
@@ -415,6 +412,12 @@ std::string Stack::chat_target() const {
     target += Address(chat_ports_[i]);
   }
   return target;
+}
+
+void Stack::StartChat(size_t i) {
+  // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
+  chats_.at(i) = StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN,
+                             {"--auth", auth_address()}, chat_ports_[i]);
 }
 
 void Stack::StartGateway(size_t i) {

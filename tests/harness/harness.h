@@ -159,6 +159,8 @@ class Stack {
 
   // Starts (again) gateway i on its port, waiting until it serves.
   void StartGateway(size_t i);
+  // Starts (again) chat replica i on its port, waiting until it serves.
+  void StartChat(size_t i);
 
   // natterctl with this stack's gateway 0 and a private NATTER_HOME.
   CommandResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "");

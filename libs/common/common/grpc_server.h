@@ -38,8 +38,10 @@ class GrpcServer {
                      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
   int port() const { return port_; }
 
-  // Health reports NOT_SERVING (load balancers stop sending), `before_shutdown` runs (e.g. the
-  // gateway tells clients to go elsewhere), then in-flight calls get up to `grace` to finish.
+  // Health reports NOT_SERVING (load balancers and health-watching channels stop sending),
+  // `before_shutdown` runs (e.g. the gateway tells clients to go elsewhere), calls keep being
+  // served for half a second while callers notice, then new calls are refused and in-flight calls
+  // get up to `grace` to finish.
   void Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown = {});
 
  private:
