@@ -1,0 +1,260 @@
+// Unit tests of policy.mjs: a small valid set of objects passes, and each rule fires on a copy broken in
+// one place. Run with `node --test policy.test.mjs`.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { checkPolicies, portOfAddress, selectorMatches } from './policy.mjs';
+
+const ns = 'natter';
+
+function configMap(name, data) {
+  return { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name, namespace: ns }, data };
+}
+
+function deployment(component, port) {
+  const labels = { 'app.kubernetes.io/name': `natter-${component}` };
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: { name: `natter-${component}`, namespace: ns, labels },
+    spec: {
+      selector: { matchLabels: labels },
+      template: {
+        metadata: { labels },
+        spec: {
+          terminationGracePeriodSeconds: 30,
+          securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+          containers: [
+            {
+              name: component,
+              image: `registry.example.com/natter/${component}:1.0.0`,
+              envFrom: [{ configMapRef: { name: 'natter-common' } }, { configMapRef: { name: `natter-${component}-config` } }],
+              env: [{ name: 'NATTER_REDIS_URL', valueFrom: { secretKeyRef: { name: 'natter-secrets', key: 'redis-url' } } }],
+              ports: [
+                { name: 'grpc', containerPort: port },
+                { name: 'metrics', containerPort: 9100 },
+              ],
+              readinessProbe: { grpc: { port } },
+              livenessProbe: { grpc: { port } },
+              resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                capabilities: { drop: ['ALL'] },
+              },
+            },
+          ],
+        },
+      },
+    },
+  };
+}
+
+function service(name, selectorName, port, targetPort) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns },
+    spec: { clusterIP: 'None', selector: { 'app.kubernetes.io/name': selectorName }, ports: [{ name: 'grpc', port, targetPort }] },
+  };
+}
+
+function hpa(target) {
+  return {
+    apiVersion: 'autoscaling/v2',
+    kind: 'HorizontalPodAutoscaler',
+    metadata: { name: target, namespace: ns },
+    spec: { scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: target }, minReplicas: 2, maxReplicas: 4 },
+  };
+}
+
+function pdb(target) {
+  return {
+    apiVersion: 'policy/v1',
+    kind: 'PodDisruptionBudget',
+    metadata: { name: target, namespace: ns },
+    spec: { maxUnavailable: 1, selector: { matchLabels: { 'app.kubernetes.io/name': target } } },
+  };
+}
+
+function validSet() {
+  return [
+    configMap('natter-common', { NATTER_METRICS_LISTEN: '0.0.0.0:9100', NATTER_DRAIN_SECONDS: '20' }),
+    configMap('natter-chat-config', { NATTER_LISTEN: '0.0.0.0:50053' }),
+    configMap('natter-gateway-config', { NATTER_LISTEN: '0.0.0.0:2019' }),
+    deployment('chat', 50053),
+    deployment('gateway', 2019),
+    service('natter-chat', 'natter-chat', 50053, 'grpc'),
+    service('natter-gateway', 'natter-gateway', 2019, 2019),
+    hpa('natter-chat'),
+    hpa('natter-gateway'),
+    pdb('natter-chat'),
+    pdb('natter-gateway'),
+  ];
+}
+
+const options = { externalNames: ['natter-secrets'], secretsAllowed: false };
+
+// Applies `breakIt` to a fresh valid set and returns the policy messages.
+function violations(breakIt) {
+  const objects = validSet();
+  const find = (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name);
+  breakIt(objects, find);
+  return checkPolicies(objects, options);
+}
+
+function chatContainer(find) {
+  return find('Deployment', 'natter-chat').spec.template.spec.containers[0];
+}
+
+// Exactly one message, naming the object and containing `fragment`.
+function assertOne(errors, object, fragment) {
+  assert.equal(errors.length, 1, `expected one violation, got:\n${errors.join('\n')}`);
+  assert.ok(errors[0].startsWith(`${object}: `), errors[0]);
+  assert.ok(errors[0].includes(fragment), `"${errors[0]}" should mention "${fragment}"`);
+}
+
+test('the valid set passes', () => {
+  assert.deepEqual(checkPolicies(validSet(), options), []);
+});
+
+test('a missing readiness probe is reported', () => {
+  const errors = violations((_, find) => delete chatContainer(find).readinessProbe);
+  assertOne(errors, 'Deployment/natter-chat', 'no readinessProbe');
+});
+
+test('a missing liveness probe is reported', () => {
+  const errors = violations((_, find) => delete chatContainer(find).livenessProbe);
+  assertOne(errors, 'Deployment/natter-chat', 'no livenessProbe');
+});
+
+test('missing limits are reported', () => {
+  const errors = violations((_, find) => delete chatContainer(find).resources.limits.memory);
+  assertOne(errors, 'Deployment/natter-chat', 'resources.limits.memory');
+});
+
+test('an init container without requests is reported', () => {
+  const errors = violations((_, find) => {
+    const spec = find('Deployment', 'natter-gateway').spec.template.spec;
+    spec.initContainers = [{ ...structuredClone(spec.containers[0]), name: 'wait', ports: [], resources: { limits: { cpu: '1', memory: '1Gi' } } }];
+    delete spec.initContainers[0].readinessProbe;
+    delete spec.initContainers[0].livenessProbe;
+    spec.initContainers[0].envFrom = [];
+  });
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.every((e) => e.includes('initContainer "wait" has no resources.requests')), errors.join('\n'));
+});
+
+test('running as root is reported', () => {
+  const errors = violations((_, find) => {
+    find('Deployment', 'natter-chat').spec.template.spec.securityContext = { runAsUser: 0 };
+  });
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.some((e) => e.includes('runAsNonRoot is not true')));
+  assert.ok(errors.some((e) => e.includes('runAsUser 0')));
+});
+
+test('privilege escalation and a writable root filesystem are reported', () => {
+  const errors = violations((_, find) => {
+    chatContainer(find).securityContext = { capabilities: { drop: ['ALL'] } };
+  });
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.some((e) => e.includes('allowPrivilegeEscalation')));
+  assert.ok(errors.some((e) => e.includes('readOnlyRootFilesystem')));
+});
+
+test('chat without an autoscaler is reported', () => {
+  const errors = violations((objects, find) => objects.splice(objects.indexOf(find('HorizontalPodAutoscaler', 'natter-chat')), 1));
+  assertOne(errors, 'Deployment/natter-chat', 'no HorizontalPodAutoscaler');
+});
+
+test('an autoscaler aimed at another Deployment does not count', () => {
+  const errors = violations((_, find) => {
+    find('HorizontalPodAutoscaler', 'natter-gateway').spec.scaleTargetRef.name = 'natter-gateway-old';
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'no HorizontalPodAutoscaler');
+});
+
+test('chat without a PodDisruptionBudget is reported', () => {
+  const errors = violations((objects, find) => objects.splice(objects.indexOf(find('PodDisruptionBudget', 'natter-chat')), 1));
+  assertOne(errors, 'Deployment/natter-chat', 'no PodDisruptionBudget');
+});
+
+test('a PodDisruptionBudget selecting other pods does not count', () => {
+  const errors = violations((_, find) => {
+    find('PodDisruptionBudget', 'natter-gateway').spec.selector.matchLabels['app.kubernetes.io/name'] = 'natter-gw';
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'no PodDisruptionBudget');
+});
+
+test('a Service whose selector matches no pod is reported', () => {
+  const errors = violations((_, find) => {
+    find('Service', 'natter-chat').spec.selector = { 'app.kubernetes.io/name': 'natter-chatt' };
+  });
+  assertOne(errors, 'Service/natter-chat', 'matches no pod template');
+});
+
+test('a Service target port that no container declares is reported', () => {
+  const errors = violations((_, find) => {
+    find('Service', 'natter-gateway').spec.ports[0].targetPort = 2020;
+  });
+  assertOne(errors, 'Service/natter-gateway', 'targets 2020');
+});
+
+test('a grpc port that disagrees with NATTER_LISTEN is reported', () => {
+  const errors = violations((_, find) => {
+    find('ConfigMap', 'natter-chat-config').data.NATTER_LISTEN = '0.0.0.0:50054';
+  });
+  assertOne(errors, 'Deployment/natter-chat', 'NATTER_LISTEN is 0.0.0.0:50054');
+});
+
+test('env overrides envFrom when ports are compared', () => {
+  const errors = violations((_, find) => {
+    chatContainer(find).env.push({ name: 'NATTER_METRICS_LISTEN', value: '0.0.0.0:9200' });
+  });
+  assertOne(errors, 'Deployment/natter-chat', 'NATTER_METRICS_LISTEN is 0.0.0.0:9200');
+});
+
+test('a gRPC probe on another port is reported', () => {
+  const errors = violations((_, find) => {
+    chatContainer(find).livenessProbe = { grpc: { port: 9100 } };
+  });
+  assertOne(errors, 'Deployment/natter-chat', 'livenessProbe checks gRPC port 9100');
+});
+
+test('a grace period not above the drain seconds is reported', () => {
+  const errors = violations((_, find) => {
+    find('Deployment', 'natter-gateway').spec.template.spec.terminationGracePeriodSeconds = 20;
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'terminationGracePeriodSeconds 20 is not greater than NATTER_DRAIN_SECONDS 20');
+});
+
+test('a Secret where none is allowed is reported', () => {
+  const errors = violations((objects) =>
+    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'natter-secrets', namespace: ns }, stringData: {} }),
+  );
+  assertOne(errors, 'Secret/natter-secrets', 'created out of band');
+});
+
+test('a reference to a ConfigMap that is not rendered is reported', () => {
+  const errors = violations((objects, find) => objects.splice(objects.indexOf(find('ConfigMap', 'natter-common')), 1));
+  // The metrics and drain settings vanish with it; the reference itself must be named.
+  assert.ok(errors.some((e) => e.startsWith('Deployment/natter-chat: ') && e.includes('ConfigMap "natter-common"')), errors.join('\n'));
+});
+
+test('a Secret reference that is neither rendered nor external is reported', () => {
+  const errors = checkPolicies(validSet(), { externalNames: [], secretsAllowed: false });
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.every((e) => e.includes('Secret "natter-secrets"')));
+});
+
+test('helpers: addresses and selectors', () => {
+  assert.equal(portOfAddress('0.0.0.0:50051'), 50051);
+  assert.equal(portOfAddress('[::]:2019'), 2019);
+  assert.equal(portOfAddress('localhost'), null);
+  const labels = { 'app.kubernetes.io/name': 'natter-chat', tier: 'x' };
+  assert.ok(selectorMatches({ 'app.kubernetes.io/name': 'natter-chat' }, labels));
+  assert.ok(selectorMatches({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['natter-chat'] }] }, labels));
+  assert.ok(!selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, labels));
+  assert.ok(!selectorMatches({}, labels), 'an empty selector selects nothing here');
+});
