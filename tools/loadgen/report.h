@@ -1,0 +1,57 @@
+// The outcome of a run: a readable table for people, one JSON line for scripts (--json).
+#pragma once
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "histogram.h"
+
+namespace natter::loadgen {
+
+struct RunResult {
+  std::string scenario;
+  size_t clients = 0;
+  size_t senders = 0;
+  size_t gateways = 0;
+  double duration_s = 0;  // sending phase
+  double rate = 0;        // target messages/s (open loop); 0 with a window
+  size_t window = 0;      // messages in flight per sender (flat out); 0 when open loop
+  size_t message_bytes = 0;
+
+  uint64_t sent = 0;
+  uint64_t acked = 0;
+  uint64_t failed_sends = 0;
+  std::string first_send_error;
+  uint64_t deliveries = 0;
+  uint64_t expected_deliveries = 0;
+  double measured_s = 0;  // first send to the last delivery waited for
+  uint64_t lost = 0;
+  uint64_t duplicated = 0;
+  uint64_t out_of_order = 0;
+  uint64_t stream_failures = 0;
+  Histogram latency;  // scheduled send to delivery, µs
+
+  // connect scenario
+  Histogram connect;  // login (when storming) + stream open to Welcome, µs
+  double storm_s = 0;
+  double hash_floor_s = 0;
+
+  // with --server-pid
+  std::optional<double> server_cpu_us_per_delivery;
+  std::optional<double> server_cpu_cores;
+  std::optional<uint64_t> server_rss_kb;
+
+  // Reordering is counted but is no failure: replicas may publish consecutive seqs in either order,
+  // and clients put entries in seq order themselves (docs/PROTOCOL.md).
+  bool ok() const {
+    return lost == 0 && duplicated == 0 && stream_failures == 0 && failed_sends == 0;
+  }
+};
+
+nlohmann::json ToJson(const RunResult& r);
+void PrintTable(std::ostream& out, const RunResult& r);
+
+}  // namespace natter::loadgen
