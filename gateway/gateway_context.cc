@@ -1,5 +1,7 @@
 #include "gateway_context.h"
 
+#include <algorithm>
+
 namespace natter::gateway {
 
 std::string BearerToken(const grpc::CallbackServerContext& context) {
@@ -23,6 +25,12 @@ grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) 
     default:
       return status;
   }
+}
+
+std::chrono::system_clock::time_point PasswordCallDeadline(
+    const grpc::CallbackServerContext& context, const GatewayOptions& options) {
+  return std::min(context.deadline(),
+                  std::chrono::system_clock::now() + options.password_call_timeout);
 }
 
 }  // namespace natter::gateway

@@ -25,7 +25,14 @@ struct GatewayOptions {
   // Largest ClientFrame a client may send on its stream.
   size_t max_frame_bytes = 64 * 1024;
   std::chrono::milliseconds call_timeout{5000};
+  // Calls that hash a password (argon2id) wait their turn in natter-auth's hashing queue during a
+  // login storm: they keep the client's own deadline, up to this, instead of call_timeout.
+  std::chrono::milliseconds password_call_timeout{60000};
 };
+
+// The deadline of a call that hashes a password: the client's, at most password_call_timeout away.
+std::chrono::system_clock::time_point PasswordCallDeadline(
+    const grpc::CallbackServerContext& context, const GatewayOptions& options);
 
 // The token of "authorization: Bearer <token>" metadata, or "" when there is none.
 std::string BearerToken(const grpc::CallbackServerContext& context);

@@ -25,7 +25,7 @@ grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* 
                                                    v1::RegisterResponse* response) {
   auto* reactor = context->DefaultReactor();
   auto call = std::make_shared<grpc::ClientContext>();
-  call->set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  call->set_deadline(PasswordCallDeadline(*context, gateway_.options));
   gateway_.auth->async()->Register(
       call.get(), request, response, [reactor, call](grpc::Status status) {
         reactor->Finish(ClientFacing(status, "the authentication service"));
@@ -42,7 +42,7 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
     v1::LoginRequest request;
   };
   auto call = std::make_shared<LoginCall>();
-  call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  call->context.set_deadline(PasswordCallDeadline(*context, gateway_.options));
   call->request = *request;
   call->request.set_client_address(context->peer());  // never what the client claims
   gateway_.auth->async()->Login(
@@ -55,7 +55,8 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
 template <class Request, class Response, class Method>
 grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerContext* context,
                                                            const Request* request,
-                                                           Response* response, Method method) {
+                                                           Response* response, Method method,
+                                                           bool hashes_password) {
   auto* reactor = context->DefaultReactor();
   std::string token = BearerToken(*context);
   if (token.empty()) {
@@ -69,7 +70,8 @@ grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerC
     Request request;
   };
   auto call = std::make_shared<ForwardedCall>();
-  call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  call->context.set_deadline(hashes_password ? PasswordCallDeadline(*context, gateway_.options)
+                                             : DeadlineIn(gateway_.options.call_timeout));
   call->request = *request;
   call->request.set_token(std::move(token));  // never a token the client put in the message
   (gateway_.auth->async()->*method)(
@@ -115,7 +117,7 @@ grpc::ServerUnaryReactor* GatewayService::ChangePassword(grpc::CallbackServerCon
   void (Async::*method)(grpc::ClientContext*, const v1::ChangePasswordRequest*,
                         v1::ChangePasswordResponse*, std::function<void(grpc::Status)>) =
       &Async::ChangePassword;
-  return ForwardWithToken(context, request, response, method);
+  return ForwardWithToken(context, request, response, method, /*hashes_password=*/true);
 }
 
 grpc::ServerUnaryReactor* GatewayService::GetProfile(grpc::CallbackServerContext* context,
@@ -161,7 +163,7 @@ grpc::ServerUnaryReactor* GatewayService::DeleteAccount(grpc::CallbackServerCont
   void (Async::*method)(grpc::ClientContext*, const v1::DeleteAccountRequest*,
                         v1::DeleteAccountResponse*, std::function<void(grpc::Status)>) =
       &Async::DeleteAccount;
-  return ForwardWithToken(context, request, response, method);
+  return ForwardWithToken(context, request, response, method, /*hashes_password=*/true);
 }
 
 void GatewayService::WithCaller(grpc::CallbackServerContext* context,

@@ -111,10 +111,11 @@ class GatewayService final : public GatewayBase {
                   std::function<void(const v1::Caller&)> then);
 
   // Forwards an account call to natter-auth with the token from the call's metadata.
+  // `hashes_password`: the call waits for argon2id, so it gets PasswordCallDeadline.
   template <class Request, class Response, class Method>
   grpc::ServerUnaryReactor* ForwardWithToken(grpc::CallbackServerContext* context,
                                              const Request* request, Response* response,
-                                             Method method);
+                                             Method method, bool hashes_password = false);
 
   // ListOnline for a room other than the lobby.
   void ListRoomOnline(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
