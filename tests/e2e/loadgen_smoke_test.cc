@@ -86,9 +86,13 @@ TEST_F(LoadgenSmokeTest, AStoppedGatewayIsAFailedRun) {
        stack_->gateway_address(1), "--state", (stack_->dir() / "loadgen.json").string(),
        "--scenario", "fanout", "--clients", "4", "--duration", "1", "--quiet"},
       stack_->dir() / "logs", {}, "", 180s);
-  EXPECT_NE(run.exit_code, 0);
+  EXPECT_EQ(run.exit_code, 2);  // the run could not be made
   EXPECT_NE(run.err.find("natter-loadgen: "), std::string::npos) << run.err;
   stack_->StartGateway(1);
+
+  auto bad = testing::Run({NATTER_LOADGEN_BIN, "--scenario", "nonsense"}, stack_->dir() / "logs");
+  EXPECT_EQ(bad.exit_code, 2);
+  EXPECT_NE(bad.err.find("--scenario"), std::string::npos) << bad.err;
 }
 
 }  // namespace

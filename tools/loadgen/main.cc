@@ -571,7 +571,11 @@ int main(int argc, char** argv) {
   app.add_flag("--quiet", o.quiet, "No progress lines");
   app.add_flag("--tls", o.tls, "TLS to the gateways, trusting the system's CAs");
   app.add_option("--ca", o.ca_file, "TLS to the gateways, trusting this CA (PEM)");
-  CLI11_PARSE(app, argc, argv);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;  // --help is 0; bad options are 2, as documented
+  }
   if (o.gateways.empty()) o.gateways = {"127.0.0.1:2019", "127.0.0.1:2020"};
   if (o.state_file.empty()) o.state_file = natter::loadgen::DefaultStateFile(o.gateways[0]);
   if (o.scenario == "connect") o.rate = 0;
