@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "absl/synchronization/mutex.h"
 #include "common/metrics.h"
 
 namespace natter {
@@ -28,6 +29,10 @@ sigset_t ShutdownSignals() {
 
 }  // namespace
 
+void DisableMutexDeadlockDetection() {
+  absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);
+}
+
 void BlockShutdownSignals() {
   sigset_t set = ShutdownSignals();
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
@@ -44,6 +49,7 @@ std::string WaitForShutdownSignal() {
 }
 
 GrpcServer::GrpcServer(std::string component) : component_(std::move(component)) {
+  DisableMutexDeadlockDetection();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   // gRPC sets SO_REUSEPORT by default, which lets a second server "bind" a port already in use.

@@ -19,6 +19,11 @@ namespace natter {
 // WaitForShutdownSignal() receives them. Call first thing in main().
 void BlockShutdownSignals();
 
+// Debian's Abseil is built with its debug checks on: every absl::Mutex lock (gRPC takes several per
+// message) then walks a deadlock-detection graph, about 10 % of a gateway's CPU under fan-out
+// (callgrind, BENCHMARKS.md). Every GrpcServer turns the check off; clients under load should too.
+void DisableMutexDeadlockDetection();
+
 // Blocks until SIGTERM or SIGINT arrives; returns its name.
 std::string WaitForShutdownSignal();
 
