@@ -330,19 +330,22 @@ class Run {
     std::string target;
     double interval_us;  // open loop
     int64_t first_us;
-    uint64_t n = 0;
+    uint64_t n = 0;  // open loop: messages scheduled so far (scheduler thread only)
   };
 
   void SendOne(Plan& plan, int64_t scheduled_us) {
+    // The request id is unique per client even when acks (window mode) and the scheduler send from
+    // different threads, so it also numbers the message.
+    uint64_t id = ++plan.client->sender.next_request;
     v1::ClientFrame frame;
-    frame.set_request_id(++plan.client->sender.next_request);
+    frame.set_request_id(id);
     auto* send = frame.mutable_send();
     if (plan.to_room) {
       send->set_room(plan.target);
     } else {
       send->set_to_user(plan.target);
     }
-    send->set_client_msg_id(MessageId(run_, scheduled_us, plan.client->index(), plan.n++));
+    send->set_client_msg_id(MessageId(run_, scheduled_us, plan.client->index(), id));
     send->set_text(text_);
     plan.client->sender.outstanding.fetch_add(1);
     counters_.sent.fetch_add(1, std::memory_order_relaxed);
@@ -457,6 +460,7 @@ class Run {
               break;
             }
             SendOne(p, due);
+            ++p.n;
           }
         }
         std::this_thread::sleep_for(std::chrono::microseconds(std::max<int64_t>(soonest - now, 0)));
