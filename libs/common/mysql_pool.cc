@@ -4,6 +4,8 @@
 #include <mysql_driver.h>
 #include <spdlog/spdlog.h>
 
+#include <unordered_map>
+
 #include "common/metrics.h"
 
 namespace natter {
@@ -18,6 +20,37 @@ constexpr int kCrConnHostError = 2003;
 // A connection idle this long is pinged before use; the server may have dropped it.
 constexpr auto kValidateAfterIdle = std::chrono::seconds(30);
 constexpr auto kAcquireTimeout = std::chrono::seconds(5);
+
+// Prepared statements by connection (CachedStatement). A connection is used by one thread at a
+// time, so the lock only guards the maps.
+struct StatementCaches {
+  std::mutex mu;
+  std::unordered_map<const sql::Connection*,
+                     std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>>
+      by_connection;
+};
+
+StatementCaches& Caches() {
+  static auto* caches = new StatementCaches();  // never destroyed: pools may outlive main
+  return *caches;
+}
+
+// Drops a connection's statements; call before the connection is destroyed.
+void ForgetStatements(const sql::Connection* conn) {
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+  {
+    std::lock_guard lock(Caches().mu);
+    auto it = Caches().by_connection.find(conn);
+    if (it == Caches().by_connection.end()) return;
+    statements = std::move(it->second);
+    Caches().by_connection.erase(it);
+  }
+  try {
+    statements.clear();
+  } catch (const sql::SQLException&) {
+    // The connection is gone; so are its statements on the server.
+  }
+}
 
 }  // namespace
 
@@ -47,7 +80,24 @@ MysqlPool::MysqlPool(MysqlConfig config, size_t max_connections)
   sql::mysql::get_mysql_driver_instance();
 }
 
-MysqlPool::~MysqlPool() = default;
+sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql) {
+  StatementCaches& caches = Caches();
+  {
+    std::lock_guard lock(caches.mu);
+    auto& cache = caches.by_connection[&conn];
+    if (auto it = cache.find(sql); it != cache.end()) return *it->second;
+  }
+  // Prepared outside the lock: a round trip, on a connection only this thread is using.
+  std::unique_ptr<sql::PreparedStatement> statement(conn.prepareStatement(sql));
+  std::lock_guard lock(caches.mu);
+  auto& slot = caches.by_connection[&conn][sql];
+  slot = std::move(statement);
+  return *slot;
+}
+
+MysqlPool::~MysqlPool() {
+  for (const auto& idle : idle_) ForgetStatements(idle.conn.get());
+}
 
 absl::Status MysqlPool::Check() {
   auto conn = Open();
@@ -103,6 +153,7 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Acquire() {
       } catch (const sql::SQLException&) {
       }
       if (valid) return std::move(idle.conn);
+      ForgetStatements(idle.conn.get());
       lock.lock();
       --open_;
       continue;
@@ -126,6 +177,7 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Acquire() {
 }
 
 void MysqlPool::Release(std::unique_ptr<sql::Connection> conn, bool healthy) {
+  if (!healthy && conn) ForgetStatements(conn.get());
   {
     std::lock_guard lock(mu_);
     if (healthy && conn) {
@@ -139,8 +191,11 @@ void MysqlPool::Release(std::unique_ptr<sql::Connection> conn, bool healthy) {
 
 bool MysqlPool::IsConnectionLost(const sql::SQLException& e) {
   int code = e.getErrorCode();
+  // A statement the server no longer knows means the session was replaced under us: the cached
+  // statements of this connection are useless, so retire it like a lost one.
+  constexpr int kErUnknownStmtHandler = 1243;
   return code == kCrServerGoneError || code == kCrServerLost || code == kCrConnectionError ||
-         code == kCrConnHostError;
+         code == kCrConnHostError || code == kErUnknownStmtHandler;
 }
 
 void MysqlPool::Rollback(sql::Connection& conn) {

@@ -13,10 +13,11 @@
 namespace natter::chat {
 namespace {
 
-using Stmt = std::unique_ptr<sql::PreparedStatement>;
+// Statements are the connection's, cached for its lifetime (CachedStatement); result sets are ours.
+using Stmt = sql::PreparedStatement*;
 using Rows = std::unique_ptr<sql::ResultSet>;
 
-Stmt Prepare(sql::Connection& conn, const char* sql) { return Stmt(conn.prepareStatement(sql)); }
+Stmt Prepare(sql::Connection& conn, const char* sql) { return &CachedStatement(conn, sql); }
 
 bool Exists(sql::Connection& conn, const char* sql, uint64_t a, uint64_t b) {
   Stmt q = Prepare(conn, sql);

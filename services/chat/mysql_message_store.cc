@@ -12,12 +12,11 @@
 namespace natter::chat {
 namespace {
 
-using Stmt = std::unique_ptr<sql::PreparedStatement>;
+// Statements are the connection's, cached for its lifetime (CachedStatement); result sets are ours.
+using Stmt = sql::PreparedStatement*;
 using Rows = std::unique_ptr<sql::ResultSet>;
 
-Stmt Prepare(sql::Connection& conn, const std::string& sql) {
-  return Stmt(conn.prepareStatement(sql));
-}
+Stmt Prepare(sql::Connection& conn, const std::string& sql) { return &CachedStatement(conn, sql); }
 
 // A conversation's columns, with whether the viewer (first parameter) is a member. The lobby has
 // everyone.

@@ -7,12 +7,14 @@
 #include <memory>
 #include <sstream>
 
+#include "common/mysql_pool.h"
+
 namespace natter::chat {
 
 void EnsureEventCounters(sql::Connection& conn, const std::vector<uint64_t>& user_ids) {
   for (uint64_t id : user_ids) {
-    std::unique_ptr<sql::PreparedStatement> q(
-        conn.prepareStatement("INSERT IGNORE INTO user_event_counters (user_id) VALUES (?)"));
+    sql::PreparedStatement* q =
+        &CachedStatement(conn, "INSERT IGNORE INTO user_event_counters (user_id) VALUES (?)");
     q->setUInt64(1, id);
     q->executeUpdate();
   }
@@ -21,9 +23,9 @@ void EnsureEventCounters(sql::Connection& conn, const std::vector<uint64_t>& use
 StoredUserEvent AppendUserEvent(sql::Connection& conn, uint64_t user_id, v1::UserEvent event,
                                 int64_t now_ms) {
   {
-    std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
-        "UPDATE user_event_counters SET last_seq = LAST_INSERT_ID(last_seq + 1) "
-        "WHERE user_id = ?"));
+    sql::PreparedStatement* bump = &CachedStatement(
+        conn,
+        "UPDATE user_event_counters SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE user_id = ?");
     bump->setUInt64(1, user_id);
     bump->executeUpdate();
     std::unique_ptr<sql::Statement> stmt(conn.createStatement());
@@ -33,9 +35,8 @@ StoredUserEvent AppendUserEvent(sql::Connection& conn, uint64_t user_id, v1::Use
   }
   event.set_at_ms(now_ms);
   std::istringstream blob(event.SerializeAsString());
-  std::unique_ptr<sql::PreparedStatement> insert(
-      conn.prepareStatement("INSERT INTO user_events (user_id, seq, event, created_at_ms) "
-                            "VALUES (?, ?, ?, ?)"));
+  sql::PreparedStatement* insert = &CachedStatement(
+      conn, "INSERT INTO user_events (user_id, seq, event, created_at_ms) VALUES (?, ?, ?, ?)");
   insert->setUInt64(1, user_id);
   insert->setUInt64(2, event.seq());
   insert->setBlob(3, &blob);
