@@ -177,6 +177,36 @@ TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
   EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq, before + 2);
 }
 
+TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
+  // A pool of one connection, as a user of its own, so its connection can be killed alone.
+  db_->Sql(
+      "CREATE USER IF NOT EXISTS 'cachetest'@'127.0.0.1' IDENTIFIED BY 'cache-pw'; "
+      "GRANT ALL ON natter.* TO 'cachetest'@'127.0.0.1'");
+  MysqlConfig config = ParseMysqlUrl(db_->url()).value();
+  config.user = "cachetest";
+  config.password = "cache-pw";
+  MysqlPool pool(config, 1);
+  chat::MysqlMessageStore store(pool);
+  uint64_t lobby = LobbyId();
+  ASSERT_TRUE(store.Append(Message(lobby, 101, "c-1")).ok());
+  ASSERT_TRUE(store.Append(Message(lobby, 101, "c-2")).ok());  // the cached statements again
+
+  // The server drops the connection: the call that finds out fails as UNAVAILABLE (retrying helps),
+  // and the next one gets a new connection with freshly prepared statements.
+  db_->Sql(
+      "SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = 'cachetest' "
+      "INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+  auto lost = store.Append(Message(lobby, 101, "c-3"));
+  if (!lost.ok()) {
+    EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable) << lost.status();
+  }
+  auto again = store.Append(Message(lobby, 101, "c-3"));
+  ASSERT_TRUE(again.ok()) << again.status();
+  auto replay = store.Append(Message(lobby, 101, "c-2"));
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->duplicate);
+}
+
 TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
