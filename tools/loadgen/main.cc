@@ -54,6 +54,7 @@ struct Options {
   std::string state_file;
   bool prepare_only = false;
   bool reuse_tokens = false;  // connect: streams with saved tokens, no login storm
+  double connect_rate = 0;    // streams (or logins) started per second; 0: all at once
   bool json = false;
   bool quiet = false;
   std::vector<int> server_pids;
@@ -183,8 +184,20 @@ class Run {
   }
 
   // Opens every client's stream and waits for all Welcomes.
+  // With --connect-rate, waits until client i's turn to start.
+  void Pace(size_t i, int64_t start_us) const {
+    if (o_.connect_rate <= 0) return;
+    auto due = start_us + static_cast<int64_t>(static_cast<double>(i) * 1e6 / o_.connect_rate);
+    int64_t now = NowMicros();
+    if (due > now) std::this_thread::sleep_for(std::chrono::microseconds(due - now));
+  }
+
   void OpenStreams(std::vector<std::unique_ptr<SimClient>>& clients) {
-    for (auto& c : clients) c->Connect();
+    int64_t start = NowMicros();
+    for (size_t i = 0; i < clients.size(); ++i) {
+      Pace(i, start);
+      clients[i]->Connect();
+    }
     WaitWithProgress(
         [&] {
           return counters_.welcomed.load() + counters_.stream_failures.load() >= clients.size();
@@ -233,6 +246,7 @@ class Run {
     };
     std::vector<std::unique_ptr<LoginCall>> calls(o_.clients);
     for (size_t i = 0; i < o_.clients; ++i) {
+      Pace(i, start);
       began[i] = NowMicros();
       if (o_.reuse_tokens) {
         clients[i] = MakeClient(i, prepared_.users[i].token, {});
@@ -568,6 +582,10 @@ int main(int argc, char** argv) {
                  "Where the users' tokens are kept between runs (default: "
                  "~/.cache/natter-loadgen/GATEWAY.json)");
   app.add_flag("--prepare", o.prepare_only, "Only make the users, room and friendships, then exit");
+  app.add_option("--connect-rate", o.connect_rate,
+                 "Streams (connect: logins) started per second (default: all at once)")
+      ->check(CLI::Range(0.0, 1e6))
+      ->capture_default_str();
   app.add_flag("--reuse-tokens", o.reuse_tokens,
                "connect: open streams with the saved tokens instead of a login storm");
   app.add_option("--server-pid", o.server_pids,
