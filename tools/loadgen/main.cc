@@ -160,8 +160,7 @@ class Run {
   std::unique_ptr<SimClient> MakeClient(size_t i, const std::string& token,
                                         SimClient::Hooks hooks) {
     const std::string& gateway = o_.gateways[i % o_.gateways.size()];
-    return std::make_unique<SimClient>(i, prepared_.users[i].name, token,
-                                       OwnChannel(gateway, creds_), run_, counters_,
+    return std::make_unique<SimClient>(i, token, OwnChannel(gateway, creds_), run_, counters_,
                                        std::move(hooks));
   }
 
@@ -383,24 +382,23 @@ class Run {
     std::map<SimClient*, Plan*> plan_of;  // window mode: the plan an ack continues
     std::atomic<bool> sending{false};
     std::mutex error_mu;
-    SimClient::Hooks hooks{
-        .on_welcome = nullptr, .on_result = [&](SimClient& c, const v1::CommandResult& result) {
-          if (result.code() == 0 && result.has_ack()) {
-            counters_.acked.fetch_add(1, std::memory_order_relaxed);
-            c.sender.acked.emplace_back(result.ack().conversation_id(), result.ack().seq());
-            auto members = members_.find(result.ack().conversation_id());
-            if (members != members_.end()) counters_.expected.fetch_add(members->second);
-          } else if (result.code() != 0) {
-            counters_.failed_sends.fetch_add(1);
-            std::lock_guard lock(error_mu);
-            if (first_error_.empty()) first_error_ = result.error();
-          }
-          c.sender.outstanding.fetch_sub(1);
-          if (o_.window > 0 && sending.load()) {
-            Plan* plan = plan_of.at(&c);
-            SendOne(*plan, NowMicros());
-          }
-        }};
+    SimClient::Hooks hooks{.on_result = [&](SimClient& c, const v1::CommandResult& result) {
+      if (result.code() == 0 && result.has_ack()) {
+        counters_.acked.fetch_add(1, std::memory_order_relaxed);
+        c.sender.acked.emplace_back(result.ack().conversation_id(), result.ack().seq());
+        auto members = members_.find(result.ack().conversation_id());
+        if (members != members_.end()) counters_.expected.fetch_add(members->second);
+      } else if (result.code() != 0) {
+        counters_.failed_sends.fetch_add(1);
+        std::lock_guard lock(error_mu);
+        if (first_error_.empty()) first_error_ = result.error();
+      }
+      c.sender.outstanding.fetch_sub(1);
+      if (o_.window > 0 && sending.load()) {
+        Plan* plan = plan_of.at(&c);
+        SendOne(*plan, NowMicros());
+      }
+    }};
     for (size_t i = 0; i < o_.clients; ++i) {
       clients.push_back(MakeClient(i, prepared_.users[i].token, hooks));
     }

@@ -29,11 +29,9 @@ int64_t ScheduledMicros(const std::string& run, const std::string& client_msg_id
   return scheduled;
 }
 
-SimClient::SimClient(size_t index, std::string username, std::string token,
-                     std::shared_ptr<grpc::Channel> channel, const std::string& run,
-                     Counters& counters, Hooks hooks)
+SimClient::SimClient(size_t index, std::string token, std::shared_ptr<grpc::Channel> channel,
+                     const std::string& run, Counters& counters, Hooks hooks)
     : index_(index),
-      username_(std::move(username)),
       token_(std::move(token)),
       channel_(std::move(channel)),
       run_(run),
@@ -43,7 +41,6 @@ SimClient::SimClient(size_t index, std::string username, std::string token,
 
 void SimClient::Connect() {
   context_.AddMetadata("authorization", "Bearer " + token_);
-  connect_started_us_ = NowMicros();
   stub_->async()->Connect(&context_, this);
   // Held until the read side ends with no write in flight, so OnDone cannot run while Send() is
   // about to start a write.
@@ -116,11 +113,9 @@ void SimClient::Handle(const v1::ServerEvent& event) {
   switch (event.kind_case()) {
     case v1::ServerEvent::kWelcome:
       welcome_ = event.welcome();
-      user_id_ = welcome_.user_id();
       for (const auto& c : welcome_.conversations()) ledger_.Expect(c.id(), c.latest_seq());
       welcomed_us_ = NowMicros();
       counters_.welcomed.fetch_add(1, std::memory_order_relaxed);
-      if (hooks_.on_welcome) hooks_.on_welcome(*this);
       break;
     case v1::ServerEvent::kResult:
       if (hooks_.on_result) hooks_.on_result(*this, event.result());
@@ -144,9 +139,8 @@ void SimClient::Handle(const v1::ServerEvent& event) {
   }
 }
 
-void SimClient::OnDone(const grpc::Status& status) {
+void SimClient::OnDone(const grpc::Status& /*status*/) {
   std::lock_guard lock(mu_);
-  status_ = status;
   if (!stopping_) counters_.stream_failures.fetch_add(1, std::memory_order_relaxed);
   done_ = true;
   queue_.clear();

@@ -44,15 +44,13 @@ int64_t ScheduledMicros(const std::string& run, const std::string& client_msg_id
 
 class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::ServerFrame> {
  public:
-  // Called from the stream's reactions: when the Welcome arrived, and for each CommandResult.
+  // Called from the stream's reactions for each CommandResult.
   struct Hooks {
-    std::function<void(SimClient&)> on_welcome;
     std::function<void(SimClient&, const v1::CommandResult&)> on_result;
   };
 
-  SimClient(size_t index, std::string username, std::string token,
-            std::shared_ptr<grpc::Channel> channel, const std::string& run, Counters& counters,
-            Hooks hooks);
+  SimClient(size_t index, std::string token, std::shared_ptr<grpc::Channel> channel,
+            const std::string& run, Counters& counters, Hooks hooks);
 
   // Opens the Connect stream.
   void Connect();
@@ -64,16 +62,12 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   bool WaitDone(std::chrono::milliseconds timeout);
 
   size_t index() const { return index_; }
-  const std::string& username() const { return username_; }
-  uint64_t user_id() const { return user_id_; }
   // Set when the Welcome arrives, read after that.
   const v1::Welcome& welcome() const { return welcome_; }
-  int64_t connect_started_us() const { return connect_started_us_; }
   int64_t welcomed_us() const { return welcomed_us_; }
   // Read only after WaitDone().
   const DeliveryLedger& ledger() const { return ledger_; }
   const Histogram& latency() const { return latency_; }
-  const grpc::Status& status() const { return status_; }
 
   // Scratch space for the scenario that drives this client as a sender; touched from its reactions
   // (acks) and the scheduler only through atomics or under the scenario's own rules.
@@ -91,7 +85,6 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   void Handle(const v1::ServerEvent& event);
 
   const size_t index_;
-  const std::string username_;
   const std::string token_;
   const std::shared_ptr<grpc::Channel> channel_;
   const std::string& run_;
@@ -102,8 +95,6 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   grpc::ClientContext context_;
   v1::ServerFrame read_;
   v1::Welcome welcome_;
-  uint64_t user_id_ = 0;
-  int64_t connect_started_us_ = 0;
   int64_t welcomed_us_ = 0;
   DeliveryLedger ledger_;
   Histogram latency_;
@@ -117,7 +108,6 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   bool hold_released_ = false;
   bool done_ = false;
   bool stopping_ = false;
-  grpc::Status status_;
 };
 
 }  // namespace natter::loadgen
