@@ -7,11 +7,21 @@
 
 #include "common/channels.h"
 #include "common/grpc_server.h"
+#include "common/status.h"
 #include "event_frame.h"
 #include "friends_view.h"
 #include "gateway_metrics.h"
 
 namespace natter::gateway {
+namespace {
+
+int64_t SteadyNowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start(
     GatewayContext& gateway, grpc::CallbackServerContext* context) {
@@ -27,7 +37,7 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start
 }
 
 ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext* context)
-    : gateway_(gateway), context_(context) {}
+    : gateway_(gateway), context_(context), command_allowance_(gateway.options.commands) {}
 
 void ClientStream::Authenticate() {
   const auto& metadata = context_->client_metadata();
@@ -56,6 +66,20 @@ void ClientStream::Authenticate() {
 }
 
 void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
+  bool admitted = false;
+  {
+    std::lock_guard lock(mu_);
+    if (done_) return;
+    admitted = admitted_ = gateway_.AdmitStream(session.user_id());
+  }
+  if (!admitted) {
+    FinishAfterFlush(grpc::Status(
+        grpc::StatusCode::RESOURCE_EXHAUSTED,
+        fmt::format("this account already has {} connections open to this server; close one "
+                    "(or log out of an old device) and try again",
+                    gateway_.options.max_streams_per_user)));
+    return;
+  }
   caller_.set_user_id(session.user_id());
   caller_.set_username(session.username());
   caller_.set_session_id(session.session_id());
@@ -181,7 +205,19 @@ void ClientStream::OnReadDone(bool ok) {
                                   "malformed frame: not a natter.v1.ClientFrame"));
     return;
   }
-  HandleFrame(frame);
+  auto wait = command_allowance_.Take(SteadyNowMs());
+  if (wait.count() > 0) {
+    v1::ServerEvent event;
+    event.mutable_result()->set_request_id(frame.request_id());
+    event.mutable_result()->set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
+    event.mutable_result()->set_error(
+        fmt::format("too many commands on this connection (at most {:g} a second); try again in {}",
+                    gateway_.options.commands.per_second, WaitInWords(wait)));
+    event.mutable_result()->set_retry_after_ms(static_cast<uint32_t>(wait.count()));
+    PushEvent(event);
+  } else {
+    HandleFrame(frame);
+  }
   StartRead(&read_buffer_);
 }
 
@@ -260,6 +296,9 @@ void ClientStream::RelayToChat(uint64_t request_id,
           grpc::Status shown = ClientFacing(status, "the chat service");
           result->set_code(shown.error_code());
           result->set_error(shown.error_message());
+          if (auto retry = RetryAfter(status)) {
+            result->set_retry_after_ms(static_cast<uint32_t>(retry->count()));
+          }
         }
         self->CommandDone(std::move(event));
       });
@@ -543,11 +582,14 @@ void ClientStream::OnCancel() {
 
 void ClientStream::OnDone() {
   bool authenticated = caller_.user_id() != 0;
+  bool admitted = false;
   {
     std::lock_guard lock(mu_);
     done_ = true;
     queue_.clear();
+    admitted = admitted_;
   }
+  if (admitted) gateway_.ReleaseStream(caller_.user_id());
   gateway_.hub->Detach(this);
   if (authenticated) GatewayMetrics::Get().streams_open.Decrement();
   if (authenticated && announces_presence_) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/rate_limit.h"
 #include "gateway_context.h"
 #include "hub.h"
 #include "natter/v1/gateway.pb.h"
@@ -104,6 +105,9 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   size_t commands_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  bool admitted_ ABSL_GUARDED_BY(mu_) = false;  // counted in GatewayContext::AdmitStream
+  // Touched only by OnReadDone, and gRPC runs one read callback at a time.
+  TokenBucket command_allowance_;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);
 };
 

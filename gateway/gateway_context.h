@@ -7,8 +7,12 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <unordered_map>
 
+#include "absl/base/thread_annotations.h"
+#include "common/rate_limit.h"
 #include "hub.h"
 #include "natter/v1/auth.grpc.pb.h"
 #include "natter/v1/chat.grpc.pb.h"
@@ -24,6 +28,11 @@ struct GatewayOptions {
   size_t max_commands_in_flight = 64;
   // Largest ClientFrame a client may send on its stream.
   size_t max_frame_bytes = 64 * 1024;
+  // Commands (frames) one stream may send: a sustained rate and a burst. Messages have a tighter
+  // allowance per user in natter-chat; this one bounds what any one connection costs.
+  RateLimit commands{50, 100};
+  // Streams one user may hold open on this gateway at once.
+  size_t max_streams_per_user = 16;
   std::chrono::milliseconds call_timeout{5000};
   // Calls that hash a password (argon2id) wait their turn in natter-auth's hashing queue during a
   // login storm: they keep the client's own deadline, up to this, instead of call_timeout.
@@ -49,6 +58,15 @@ struct GatewayContext {
   Hub* hub = nullptr;
   std::atomic<uint64_t> next_stream{1};
   std::atomic<bool> draining{false};
+
+  // Counts a stream of `user_id` on this gateway: false (and nothing counted) when the user already
+  // has options.max_streams_per_user.
+  bool AdmitStream(uint64_t user_id);
+  void ReleaseStream(uint64_t user_id);
+
+ private:
+  std::mutex streams_mu_;
+  std::unordered_map<uint64_t, size_t> streams_per_user_ ABSL_GUARDED_BY(streams_mu_);
 };
 
 // One call to a service: its context (with the gateway's deadline), request and response, kept

@@ -83,6 +83,21 @@ int main(int argc, char** argv) {
       ->envname("NATTER_MAX_FRAME_BYTES")
       ->check(CLI::Range(1024, 16 << 20))
       ->capture_default_str();
+  app.add_option("--command-rate", options.commands.per_second,
+                 "Commands a second one stream may send, sustained; 0: no limit")
+      ->envname("NATTER_COMMAND_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--command-burst", options.commands.burst,
+                 "Commands one stream may send at once after a pause")
+      ->envname("NATTER_COMMAND_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--max-streams-per-user", options.max_streams_per_user,
+                 "Streams one user may hold open on this gateway")
+      ->envname("NATTER_MAX_STREAMS_PER_USER")
+      ->check(CLI::Range(1, 100000))
+      ->capture_default_str();
   std::string tls_cert, tls_key;
   app.add_option("--tls-cert", tls_cert,
                  "Serve TLS with this PEM certificate chain (plaintext clients are refused)")

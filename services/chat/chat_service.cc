@@ -94,13 +94,31 @@ v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer,
 }
 
 ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
-                         UserDirectory& users, TypingLimiter& typing, const Clock& clock)
+                         UserDirectory& users, TypingLimiter& typing, RateLimiter& limiter,
+                         ChatLimits limits, const Clock& clock)
     : store_(store),
       friends_(friends),
       publisher_(publisher),
       users_(users),
       typing_(typing),
+      limiter_(limiter),
+      limits_(limits),
       clock_(clock) {}
+
+absl::Status ChatService::TakeMessageAllowance(const v1::Caller& caller) {
+  auto wait = limiter_.Take(MessageLimitKey(caller.user_id()), limits_.messages);
+  if (!wait.ok()) {
+    // Redis is out of reach: let the message through rather than refuse every user; the
+    // per-stream limit of the gateway still holds.
+    spdlog::debug("message allowance of user {} unknown: {}", caller.user_id(),
+                  wait.status().message());
+    return absl::OkStatus();
+  }
+  if (wait->count() == 0) return absl::OkStatus();
+  return TooFast(fmt::format("you are sending too fast (at most {:g} messages a second)",
+                             limits_.messages.per_second),
+                 *wait);
+}
 
 absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller,
                                                         const v1::ConversationRef& ref,
@@ -221,6 +239,7 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   }
   if (auto s = ValidateClientMsgId(request.client_msg_id()); !s.ok()) return s;
   if (auto s = ValidateText(request.text(), kMaxMessageBytes, "message"); !s.ok()) return s;
+  if (auto s = TakeMessageAllowance(request.caller()); !s.ok()) return s;
   auto conversation = Resolve(request.caller(), ref, /*open_direct=*/true);
   if (!conversation.ok()) return conversation.status();
   if (auto s = CheckNotBlocked(request.caller(), *conversation); !s.ok()) return s;
@@ -243,6 +262,7 @@ absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
     if (auto s = ValidateText(text, kMaxMessageBytes, "message"); !s.ok()) return s;
   }
   if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
+  if (auto s = TakeMessageAllowance(caller); !s.ok()) return s;
   auto conversation = Resolve(caller, ref, /*open_direct=*/false);
   if (!conversation.ok()) return conversation.status();
   auto target = store_.FindMessage(conversation->id, seq);

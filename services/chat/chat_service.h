@@ -8,8 +8,10 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "chat_limits.h"
 #include "common/clock.h"
 #include "common/event_publisher.h"
+#include "common/rate_limit.h"
 #include "friend_store.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
@@ -39,7 +41,8 @@ v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer, 
 class ChatService {
  public:
   ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
-              UserDirectory& users, TypingLimiter& typing, const Clock& clock);
+              UserDirectory& users, TypingLimiter& typing, RateLimiter& limiter, ChatLimits limits,
+              const Clock& clock);
 
   absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
   absl::StatusOr<v1::SendAck> Edit(const v1::EditRequest& request);
@@ -60,6 +63,8 @@ class ChatService {
                                              const v1::ConversationRef& ref, bool open_direct);
   // PERMISSION_DENIED if either participant of a direct conversation blocked the other.
   absl::Status CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c);
+  // RESOURCE_EXHAUSTED (with the wait) when the caller is over their message allowance.
+  absl::Status TakeMessageAllowance(const v1::Caller& caller);
   // Appends an entry and publishes it.
   absl::StatusOr<v1::SendAck> AppendAndPublish(const ConversationRecord& c, NewMessage entry);
   // An edit or deletion of the caller's message `seq`.
@@ -76,6 +81,8 @@ class ChatService {
   EventPublisher& publisher_;
   UserDirectory& users_;
   TypingLimiter& typing_;
+  RateLimiter& limiter_;
+  ChatLimits limits_;
   const Clock& clock_;
 };
 

@@ -21,8 +21,15 @@ constexpr size_t kMaxUsernameBytes = 128;
 }  // namespace
 
 FriendsService::FriendsService(FriendStore& friends, MessageStore& messages, UserDirectory& users,
-                               EventPublisher& publisher, const Clock& clock)
-    : friends_(friends), messages_(messages), users_(users), publisher_(publisher), clock_(clock) {}
+                               EventPublisher& publisher, RateLimiter& limiter, ChatLimits limits,
+                               const Clock& clock)
+    : friends_(friends),
+      messages_(messages),
+      users_(users),
+      publisher_(publisher),
+      limiter_(limiter),
+      limits_(limits),
+      clock_(clock) {}
 
 absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
     const v1::FriendshipRequest& request) {
@@ -45,6 +52,17 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
     }
     if (CodepointCount(request.message()) > kMaxRequestMessageChars) {
       return absl::InvalidArgumentError("request message must be at most 200 characters long");
+    }
+  }
+  if (request.action() == v1::FRIEND_ACTION_ADD) {
+    // Before the lookup, so the allowance also bounds probing for which usernames exist. Redis out
+    // of reach: let the request through.
+    auto wait =
+        limiter_.Take(FriendRequestLimitKey(request.caller().user_id()), limits_.friend_requests);
+    if (wait.ok() && wait->count() > 0) {
+      return TooFast(fmt::format("you have sent too many friend requests (at most {:g} a day)",
+                                 limits_.friend_requests.per_second * 86400.0),
+                     *wait);
     }
   }
   auto other = users_.FindByUsername(request.username());

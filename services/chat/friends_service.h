@@ -4,8 +4,10 @@
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "chat_limits.h"
 #include "common/clock.h"
 #include "common/event_publisher.h"
+#include "common/rate_limit.h"
 #include "friend_store.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
@@ -22,7 +24,8 @@ inline constexpr char kAudienceChangedChannel[] = "presence:audience_changed";
 class FriendsService {
  public:
   FriendsService(FriendStore& friends, MessageStore& messages, UserDirectory& users,
-                 EventPublisher& publisher, const Clock& clock);
+                 EventPublisher& publisher, RateLimiter& limiter, ChatLimits limits,
+                 const Clock& clock);
 
   absl::StatusOr<v1::FriendshipResponse> Friendship(const v1::FriendshipRequest& request);
   absl::StatusOr<v1::ListFriendsResponse> ListFriends(const v1::ListFriendsRequest& request);
@@ -36,6 +39,8 @@ class FriendsService {
   MessageStore& messages_;
   UserDirectory& users_;
   EventPublisher& publisher_;
+  RateLimiter& limiter_;
+  ChatLimits limits_;
   const Clock& clock_;
 };
 

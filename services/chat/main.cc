@@ -15,6 +15,7 @@
 #include "common/logging.h"
 #include "common/metrics.h"
 #include "common/migrations.h"
+#include "common/rate_limit.h"
 #include "common/redis_subscriber.h"
 #include "common/status.h"
 #include "friends_service.h"
@@ -39,10 +40,29 @@ int main(int argc, char** argv) {
   app.add_option("--auth", auth_target, "gRPC target of natter-auth (for sender names)")
       ->envname("NATTER_AUTH_TARGET")
       ->capture_default_str();
+  natter::chat::ChatLimits limits;
+  double friend_requests_per_day = limits.friend_requests.per_second * 86400.0;
+  app.add_option("--message-rate", limits.messages.per_second,
+                 "Messages (and edits and deletions) a second one user may send, sustained; 0: no "
+                 "limit")
+      ->envname("NATTER_MESSAGE_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--message-burst", limits.messages.burst,
+                 "Messages one user may send at once after a pause")
+      ->envname("NATTER_MESSAGE_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  app.add_option("--friend-requests-per-day", friend_requests_per_day,
+                 "Friend requests one user may send a day (all at once if need be); 0: no limit")
+      ->envname("NATTER_FRIEND_REQUESTS_PER_DAY")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
   bool migrate_only = false;
   app.add_flag("--migrate-only", migrate_only,
                "Apply the database migrations, then exit (for a deploy job)");
   CLI11_PARSE(app, argc, argv);
+  limits.friend_requests = {friend_requests_per_day / 86400.0, friend_requests_per_day};
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
   if (!server_flags.metrics_listen.empty()) {
@@ -89,9 +109,12 @@ int main(int argc, char** argv) {
   profile_changes.Subscribe(natter::kProfileChangedChannel);
   natter::chat::MysqlFriendStore friend_store(mysql);
   natter::chat::RedisTypingLimiter typing(redis);
-  natter::chat::ChatService service(store, friend_store, publisher, users, typing, clock);
+  natter::RedisRateLimiter limiter(redis);
+  natter::chat::ChatService service(store, friend_store, publisher, users, typing, limiter, limits,
+                                    clock);
   natter::chat::RoomService rooms(store, publisher, users, clock);
-  natter::chat::FriendsService friends(friend_store, store, users, publisher, clock);
+  natter::chat::FriendsService friends(friend_store, store, users, publisher, limiter, limits,
+                                       clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
   natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
 

@@ -16,7 +16,9 @@ using nlohmann::json;
 
 class LoadgenSmokeTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2}); }
+  static void SetUpTestSuite() {
+    stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2, .rate_limits = false});
+  }
   static void TearDownTestSuite() {
     delete stack_;
     stack_ = nullptr;

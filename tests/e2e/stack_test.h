@@ -2,6 +2,7 @@
 // share: run a command, register and log in a user, make two users friends, start a listener.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -12,6 +13,7 @@
 #include <vector>
 
 #include "harness/harness.h"
+#include "natter/v1/gateway.grpc.pb.h"
 
 namespace natter::testing {
 
@@ -67,6 +69,21 @@ class StackTest : public ::testing::Test {
                 std::chrono::seconds(20));
     EXPECT_TRUE(live) << listener->Stderr();
     return listener;
+  }
+
+  // A fresh session token of `name` (see User), for calls and streams made without natterctl.
+  static std::string Token(const std::string& name) {
+    auto stub = v1::Gateway::NewStub(
+        grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext context;
+    v1::LoginRequest request;
+    request.set_username(name);
+    request.set_password("password for " + name);
+    request.set_device("test");
+    v1::LoginResponse response;
+    grpc::Status status = stub->Login(&context, request, &response);
+    EXPECT_TRUE(status.ok()) << status.error_message();
+    return response.token();
   }
 
   static inline Stack* stack_ = nullptr;

@@ -24,7 +24,8 @@ constexpr int kReplicas = 3;
 class DeliveryFaultsTest : public faults::FaultTest {
  protected:
   static void SetUpTestSuite() {
-    stack_ = new testing::Stack({.chat_replicas = kReplicas, .gateways = kReplicas});
+    stack_ = new testing::Stack(
+        {.chat_replicas = kReplicas, .gateways = kReplicas, .rate_limits = false});
   }
 };
 
@@ -135,8 +136,8 @@ TEST_F(DeliveryFaultsTest, RedisRestartedMidStream) {
 class SlowClientTest : public DeliveryFaultsTest {
  protected:
   static void SetUpTestSuite() {
-    stack_ =
-        new testing::Stack({.chat_replicas = 1, .gateways = 1, .gateway_max_queued_events = 64});
+    stack_ = new testing::Stack(
+        {.chat_replicas = 1, .gateways = 1, .gateway_max_queued_events = 64, .rate_limits = false});
   }
 };
 

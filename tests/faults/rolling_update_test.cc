@@ -21,7 +21,9 @@ using faults::Sender;
 class RollingUpdateTest : public faults::FaultTest {
  protected:
   // As `./natter up` runs it: two chat replicas, two gateways.
-  static void SetUpTestSuite() { stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2}); }
+  static void SetUpTestSuite() {
+    stack_ = new testing::Stack({.chat_replicas = 2, .gateways = 2, .rate_limits = false});
+  }
 
   // Replaces one process as a rolling update does, then waits until messages are acked again.
   static void Replace(const std::string& what, testing::Process& old_process,

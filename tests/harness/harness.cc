@@ -222,6 +222,15 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
     throw std::runtime_error("mariadb-install-db failed:\n" + install.out + install.err);
   }
   port_ = FreePort();
+  Start();
+  Sql("CREATE DATABASE natter CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; "
+      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" +
+      password_ +
+      "'; "
+      "GRANT ALL ON natter.* TO 'natter'@'127.0.0.1';");
+}
+
+void MariaDb::Start() {
   server_ = std::make_unique<Process>(
       "mariadbd",
       std::vector<std::string>{
@@ -243,11 +252,15 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
   if (!up || !server_->Running()) {
     throw std::runtime_error("MariaDB did not start:\n" + Tail(server_->Stderr(), 30));
   }
-  Sql("CREATE DATABASE natter CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; "
-      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" +
-      password_ +
-      "'; "
-      "GRANT ALL ON natter.* TO 'natter'@'127.0.0.1';");
+}
+
+void MariaDb::Stop() {
+  if (server_) server_->Stop(30s);
+  server_.reset();
+}
+
+void MariaDb::Signal(int sig) {
+  if (server_) server_->Signal(sig);
 }
 
 MariaDb::~MariaDb() = default;
@@ -388,10 +401,7 @@ Stack::Stack(StackOptions options) : options_(options) {
   for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
 
   auth_ = StartServer("auth", NATTER_AUTH_BIN, {}, auth_port_);
-  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
-                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
-                           chat_target(), "--sweep-ms", "200"},
-                          presence_port_);
+  StartPresence();
   chats_.resize(chat_ports_.size());
   for (size_t i = 0; i < chat_ports_.size(); ++i) StartChat(i);
   gateways_.resize(gateway_ports_.size());
@@ -416,8 +426,17 @@ std::string Stack::chat_target() const {
 
 void Stack::StartChat(size_t i) {
   // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
-  chats_.at(i) = StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN,
-                             {"--auth", auth_address()}, chat_ports_[i]);
+  std::vector<std::string> args = {"--auth", auth_address()};
+  if (!options_.rate_limits) args.insert(args.end(), {"--message-rate", "0"});
+  chats_.at(i) = StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, std::move(args),
+                             chat_ports_[i]);
+}
+
+void Stack::StartPresence() {
+  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
+                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
+                           chat_target(), "--sweep-ms", "200"},
+                          presence_port_);
 }
 
 void Stack::StartGateway(size_t i) {
@@ -431,6 +450,7 @@ void Stack::StartGateway(size_t i) {
                                    chat_target(),
                                    "--heartbeat-seconds",
                                    std::to_string(options_.heartbeat_seconds)};
+  if (!options_.rate_limits) args.insert(args.end(), {"--command-rate", "0"});
   if (options_.gateway_max_queued_events > 0) {
     args.insert(args.end(),
                 {"--max-queued-events", std::to_string(options_.gateway_max_queued_events)});

@@ -87,6 +87,9 @@ class MariaDb {
   int port() const { return port_; }
   // Runs SQL as the administrative user; returns the output.
   std::string Sql(const std::string& sql) const;
+  void Stop();           // SIGTERM: a clean shutdown
+  void Start();          // on the same port, with the same data
+  void Signal(int sig);  // e.g. SIGSTOP / SIGCONT: unavailable without closing connections
 
  private:
   fs::path dir_;
@@ -133,6 +136,9 @@ struct StackOptions {
   int heartbeat_seconds = 10;
   int gateway_max_queued_events = 0;  // 0: the gateway's default
   bool tls = false;                   // gateways serve TLS; natterctl trusts the test CA
+  // Rate limits as in production (natter-chat's per-user message allowance, the gateway's
+  // per-stream command allowance); false for load and fault tests that send flat out.
+  bool rate_limits = true;
 };
 
 class Stack {
@@ -156,11 +162,14 @@ class Stack {
   fs::path ca_file() const { return tmp_.path() / "tls" / "ca.pem"; }
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
+  Process& presence() { return *presence_; }
 
   // Starts (again) gateway i on its port, waiting until it serves.
   void StartGateway(size_t i);
   // Starts (again) chat replica i on its port, waiting until it serves.
   void StartChat(size_t i);
+  // Starts (again) natter-presence on its port, waiting until it serves.
+  void StartPresence();
 
   // natterctl with this stack's gateway 0 and a private NATTER_HOME.
   CommandResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "");

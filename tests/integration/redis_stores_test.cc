@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "common/config.h"
+#include "common/rate_limit.h"
 #include "common/redis_client.h"
 #include "common/redis_subscriber.h"
 #include "harness/harness.h"
@@ -99,6 +100,27 @@ TEST_F(RedisStoresTest, LoginThrottleCountsWithinAWindow) {
   EXPECT_EQ(counts->user_failures, 0);
   EXPECT_EQ(counts->user_reset_ms, 0);
   EXPECT_EQ(counts->address_failures, 3);
+}
+
+TEST_F(RedisStoresTest, RateLimiterSharesOneAllowancePerKeyAcrossClients) {
+  // Two clients stand for two chat replicas: the allowance is the user's, not a replica's.
+  RedisClient other(ParseRedisUrl(redis_->url()).value(), 1);
+  RedisRateLimiter a(*client_), b(other);
+  const RateLimit limit{1, 3};  // one a second, three at once
+  EXPECT_EQ(a.Take("rl:u1", limit).value(), 0ms);
+  EXPECT_EQ(b.Take("rl:u1", limit).value(), 0ms);
+  EXPECT_EQ(a.Take("rl:u1", limit).value(), 0ms);
+  auto wait = b.Take("rl:u1", limit).value();
+  EXPECT_GT(wait, 900ms);
+  EXPECT_LE(wait, 1000ms);
+  EXPECT_EQ(a.Take("rl:u2", limit).value(), 0ms) << "another key has its own allowance";
+  // The key expires once the allowance is full again, so idle users cost Redis nothing.
+  auto ttl = client_->Command({"PTTL", "rl:u1"}).value();
+  EXPECT_GT(ttl.integer(), 2000);
+  EXPECT_LE(ttl.integer(), 3000);
+  EXPECT_EQ(a.Take("rl:u3", RateLimit{}).value(), 0ms);
+  EXPECT_TRUE(client_->Command({"EXISTS", "rl:u3"}).value().integer() == 0)
+      << "an unlimited take touches nothing";
 }
 
 TEST_F(RedisStoresTest, MalformedSessionIsAnErrorNotASession) {

@@ -17,6 +17,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -40,10 +41,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// Messages a second one simulated person sends at most, by default.
+constexpr double kHumanRate = 5;
+
 struct Options {
   std::string scenario = "fanout";
   size_t clients = 100;
-  size_t senders = 1;
+  size_t senders = 0;  // 0: enough that each sends at most kHumanRate a second (1 with --window)
   double duration_s = 10;
   double rate = 100;
   size_t window = 0;
@@ -157,6 +161,14 @@ class Run {
   }
 
  private:
+  // Clients that send to the room: --senders, or by default enough that none sends faster than a
+  // person would (natter-chat limits each user's messages a second).
+  size_t RoomSenders(double room_share) const {
+    if (o_.senders > 0) return o_.senders;
+    if (o_.window > 0) return 1;
+    return std::max<size_t>(1, static_cast<size_t>(std::ceil(o_.rate * room_share / kHumanRate)));
+  }
+
   std::unique_ptr<SimClient> MakeClient(size_t i, const std::string& token,
                                         SimClient::Hooks hooks) {
     const std::string& gateway = o_.gateways[i % o_.gateways.size()];
@@ -410,7 +422,7 @@ class Run {
 
     // Senders: the first --senders clients to the room; every client to its pair.
     double room_share = fanout && dm ? 0.2 : 1.0;
-    size_t room_senders = fanout ? std::min(o_.senders, clients.size()) : 0;
+    size_t room_senders = fanout ? std::min(RoomSenders(room_share), clients.size()) : 0;
     size_t dm_senders = dm ? clients.size() : 0;
     plans.reserve(room_senders + dm_senders);
     size_t total_plans = room_senders + dm_senders;
@@ -554,9 +566,10 @@ int main(int argc, char** argv) {
   app.add_option("--clients", o.clients, "Simulated clients, one connection and stream each")
       ->check(CLI::Range(1, 100000))
       ->capture_default_str();
-  app.add_option("--senders", o.senders, "fanout/mixed: how many clients send to the room")
-      ->check(CLI::Range(1, 100000))
-      ->capture_default_str();
+  app.add_option("--senders", o.senders,
+                 "fanout/mixed: how many clients send to the room (default: enough that each "
+                 "sends at most 5 a second, within natter-chat's per-user limit; 1 with --window)")
+      ->check(CLI::Range(1, 100000));
   app.add_option("--duration", o.duration_s, "Seconds of sending (connect: of idle streams)")
       ->check(CLI::Range(0.1, 86400.0))
       ->capture_default_str();

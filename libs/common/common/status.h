@@ -4,6 +4,9 @@
 #include <fmt/format.h>
 #include <grpcpp/support/status.h>
 
+#include <chrono>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "absl/status/status.h"
@@ -11,8 +14,21 @@
 
 namespace natter {
 
+// A retry delay (see TooFast) travels as a google.rpc.RetryInfo in the gRPC error details, both
+// ways.
 grpc::Status ToGrpc(const absl::Status& status);
 absl::Status FromGrpc(const grpc::Status& status);
+
+// "1.5 s", "3 min", "12 h": a wait as a person reads it, rounded up.
+std::string WaitInWords(std::chrono::milliseconds wait);
+
+// RESOURCE_EXHAUSTED for a caller over a rate limit: "`message`; try again in 1.5 s", with the
+// delay attached for clients that retry on their own.
+absl::Status TooFast(std::string_view message, std::chrono::milliseconds retry_after);
+
+// The delay attached by TooFast (to an absl::Status, or as RetryInfo to a grpc::Status), if any.
+std::optional<std::chrono::milliseconds> RetryAfter(const absl::Status& status);
+std::optional<std::chrono::milliseconds> RetryAfter(const grpc::Status& status);
 
 }  // namespace natter
 

@@ -10,10 +10,12 @@
 #include <thread>
 #include <vector>
 
+#include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_friend_store.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
@@ -77,7 +79,9 @@ class ChatServiceTest : public ::testing::Test {
   fakes::FakeUserDirectory users_;
   fakes::FakeFriendStore friends_;
   fakes::FakeTypingLimiter typing_{clock_};
-  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  ChatService service_{
+      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatServiceTest, SendToLobbyAssignsDenseSeqsFromOne) {
@@ -498,7 +502,9 @@ class ChatSenderNamesTest : public ::testing::Test {
   fakes::FakeUserDirectory users_;
   fakes::FakeFriendStore friends_;
   fakes::FakeTypingLimiter typing_{clock_};
-  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  ChatService service_{
+      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatSenderNamesTest, HistoryShowsADeletedSenderAsDeletedUser) {
@@ -561,7 +567,9 @@ class ChatHistoryTest : public ::testing::Test {
   fakes::FakeUserDirectory users_;
   fakes::FakeFriendStore friends_;
   fakes::FakeTypingLimiter typing_{clock_};
-  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  ChatService service_{
+      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatHistoryTest, PagesBackwardsFromTheLatestOldestFirst) {
@@ -588,6 +596,71 @@ TEST_F(ChatHistoryTest, LimitDefaultsTo50AndIsAtMost200) {
   no_target.mutable_caller()->set_user_id(6);
   no_target.mutable_caller()->set_username("bob");
   EXPECT_EQ(service_.History(no_target).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// Messages, edits and deletions share one allowance per user.
+class ChatLimitsTest : public ChatServiceTest {
+ protected:
+  static ChatLimits TwoASecondBurstOfThree() {
+    ChatLimits limits = ChatLimits::Unlimited();
+    limits.messages = {2, 3};
+    return limits;
+  }
+  ChatService limited_{
+      store_, friends_, publisher_, users_, typing_, limiter_, TwoASecondBurstOfThree(), clock_};
+};
+
+TEST_F(ChatLimitsTest, ABurstPassesThenTheCallerIsToldHowLongToWait) {
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(limited_.Send(ToLobby("b" + std::to_string(i), "hi")).ok()) << i;
+  }
+  auto refused = limited_.Send(ToLobby("b3", "hi"));
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(Message(refused.status()), HasSubstr("sending too fast"));
+  EXPECT_THAT(Message(refused.status()), HasSubstr("try again in 0.5 s"));
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::milliseconds(500));
+  // Nothing of the refused message was stored or published.
+  EXPECT_EQ(Sync(0, 100)->messages_size(), 3);
+
+  clock_.Advance(std::chrono::milliseconds(500));
+  EXPECT_TRUE(limited_.Send(ToLobby("b3", "hi")).ok());
+  EXPECT_FALSE(limited_.Send(ToLobby("b4", "hi")).ok());
+}
+
+TEST_F(ChatLimitsTest, EditsAndDeletionsDrawOnTheSameAllowance) {
+  auto first = limited_.Send(ToLobby("e0", "hi"));
+  ASSERT_TRUE(first.ok());
+  v1::EditRequest edit;
+  *edit.mutable_caller() = alice_;
+  edit.mutable_conversation()->set_id(kLobby);
+  edit.set_seq(first->seq());
+  edit.set_client_msg_id("e1");
+  edit.set_text("hello");
+  ASSERT_TRUE(limited_.Edit(edit).ok());
+  v1::DeleteRequest del;
+  *del.mutable_caller() = alice_;
+  del.mutable_conversation()->set_id(kLobby);
+  del.set_seq(first->seq());
+  del.set_client_msg_id("e2");
+  ASSERT_TRUE(limited_.Delete(del).ok());
+  EXPECT_EQ(limited_.Send(ToLobby("e3", "again")).status().code(),
+            absl::StatusCode::kResourceExhausted);
+}
+
+TEST_F(ChatLimitsTest, OneUsersFloodDoesNotTouchAnotherUsersAllowance) {
+  for (int i = 0; i < 10; ++i)
+    limited_.Send(ToLobby("f" + std::to_string(i), "spam")).IgnoreError();
+  v1::SendRequest bob = ToLobby("bob-1", "hello");
+  bob.mutable_caller()->set_user_id(8);
+  bob.mutable_caller()->set_username("bob");
+  EXPECT_TRUE(limited_.Send(bob).ok());
+}
+
+TEST_F(ChatLimitsTest, MessagesStillGoThroughWhenTheAllowanceCannotBeRead) {
+  limiter_.FailWith(absl::UnavailableError("redis is down"));
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_TRUE(limited_.Send(ToLobby("u" + std::to_string(i), "hi")).ok()) << i;
+  }
 }
 
 }  // namespace

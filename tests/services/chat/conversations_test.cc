@@ -8,6 +8,7 @@
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_friend_store.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
@@ -150,7 +151,9 @@ class ConversationsTest : public ::testing::Test {
   fakes::FakeUserDirectory users_;
   fakes::FakeFriendStore friends_;
   fakes::FakeTypingLimiter typing_{clock_};
-  ChatService service_{store_, friends_, publisher_, users_, typing_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  ChatService service_{
+      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 // ---- rooms: members only ----

@@ -5,10 +5,12 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_friend_store.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
 
@@ -60,7 +62,9 @@ class FriendsServiceTest : public ::testing::Test {
   fakes::FakeUserDirectory users_;
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
-  FriendsService service_{friends_, messages_, users_, publisher_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  FriendsService service_{
+      friends_, messages_, users_, publisher_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(FriendsServiceTest, ARequestAndItsAcceptanceAreStoredForBothSides) {
@@ -181,6 +185,31 @@ TEST_F(FriendsServiceTest, SyncPagesThroughEvents) {
   EXPECT_TRUE(page->has_more());
   r.set_limit(501);
   EXPECT_EQ(service_.SyncUserEvents(r).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST_F(FriendsServiceTest, FriendRequestsAreLimitedPerDay) {
+  ChatLimits limits = ChatLimits::Unlimited();
+  limits.friend_requests = {2.0 / 86400.0, 2};
+  FriendsService limited{friends_, messages_, users_, publisher_, limiter_, limits, clock_};
+  auto add = [&](const std::string& other) {
+    v1::FriendshipRequest r;
+    *r.mutable_caller() = Caller(1, "alice");
+    r.set_action(v1::FRIEND_ACTION_ADD);
+    r.set_username(other);
+    return limited.Friendship(r);
+  };
+  ASSERT_TRUE(add("bob").ok());
+  ASSERT_TRUE(add("carol").ok());
+  auto refused = add("dave");  // refused before the lookup: it does not tell whether dave exists
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("too many friend requests (at most 2 a day)"));
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::milliseconds(43'200'000));
+  // Answering requests is not limited.
+  EXPECT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice").ok());
+  clock_.Advance(std::chrono::hours(12));
+  users_.Set(4, "dave");
+  EXPECT_TRUE(add("dave").ok());
 }
 
 }  // namespace
