@@ -58,18 +58,19 @@ TEST_F(DeliveryFaultsTest, AChatReplicaKilledWhileThreeSendersSendAThousandEach)
       },
       60s));
   int at_fault = TotalAcked(senders);
+  faults::FaultRow row("kill -9 of a chat replica", std::chrono::steady_clock::now());
   stack_->chat(1).Signal(SIGKILL);
   for (auto& s : senders) s->Join();
-  Report("chat replica killed (SIGKILL)", at_fault, senders);
+  row.Senders(senders, at_fault);
   auto acked = AllAcks(senders);
   ASSERT_EQ(acked.size(), 3000u);
 
   for (size_t i = 0; i < receivers.size(); ++i) {
-    ExpectExactlyOnceInOrder(*receivers[i], room, acked, "kr" + std::to_string(i + 1));
+    row.Add(ExpectExactlyOnceInOrder(*receivers[i], room, acked, "kr" + std::to_string(i + 1)));
   }
   // The member who was offline for the whole run gets everything on its next connect.
   auto after = Listen("koff", 2);
-  ExpectExactlyOnceInOrder(*after, room, acked, "koff");
+  row.Add(ExpectExactlyOnceInOrder(*after, room, acked, "koff (offline, then back)"));
   ExpectStoredOnce("kr1", room, 3000);
 }
 
@@ -91,15 +92,16 @@ TEST_F(DeliveryFaultsTest, TheGatewayAReceiverIsOnIsKilled) {
   }
   ASSERT_TRUE(testing::WaitFor([&] { return senders[0]->acked() >= 100; }, 60s));
   int at_fault = TotalAcked(senders);
+  faults::FaultRow row("kill -9 of a gateway", std::chrono::steady_clock::now());
   stack_->gateway(1).Signal(SIGKILL);
   stack_->gateway(1).Wait(5s);
   for (auto& s : senders) s->Join();
-  Report("receiver's gateway killed (SIGKILL)", at_fault, senders);
+  row.Senders(senders, at_fault);
   EXPECT_GE(senders[1]->reconnects(), 1);
   auto acked = AllAcks(senders);
   ASSERT_EQ(acked.size(), 800u);
-  ExpectExactlyOnceInOrder(*on_doomed, room, acked, "gr1 (its gateway was killed)");
-  ExpectExactlyOnceInOrder(*elsewhere, room, acked, "gr2");
+  row.Add(ExpectExactlyOnceInOrder(*on_doomed, room, acked, "gr1 (its gateway was killed)"));
+  row.Add(ExpectExactlyOnceInOrder(*elsewhere, room, acked, "gr2"));
   EXPECT_NE(on_doomed->Stderr().find("reconnecting"), std::string::npos) << on_doomed->Stderr();
   stack_->StartGateway(1);
 }
@@ -120,15 +122,16 @@ TEST_F(DeliveryFaultsTest, RedisRestartedMidStream) {
   }
   ASSERT_TRUE(testing::WaitFor([&] { return senders[0]->acked() >= 100; }, 60s));
   int at_fault = TotalAcked(senders);
+  faults::FaultRow row("Redis restarted", std::chrono::steady_clock::now());
   stack_->redis().Stop();
   std::this_thread::sleep_for(1s);
   stack_->redis().Start();
   for (auto& s : senders) s->Join();
-  Report("Redis restarted", at_fault, senders);
+  row.Senders(senders, at_fault);
   auto acked = AllAcks(senders);
   ASSERT_EQ(acked.size(), 800u);
-  ExpectExactlyOnceInOrder(*first, room, acked, "rr1");
-  ExpectExactlyOnceInOrder(*second, room, acked, "rr2");
+  row.Add(ExpectExactlyOnceInOrder(*first, room, acked, "rr1"));
+  row.Add(ExpectExactlyOnceInOrder(*second, room, acked, "rr2"));
   ExpectStoredOnce("rr1", room, 800);
 }
 
@@ -166,11 +169,13 @@ TEST_F(SlowClientTest, AClientThatStopsReadingIsDroppedAndNobodyElseWaits) {
   std::vector<std::unique_ptr<Sender>> senders;
   senders.push_back(std::make_unique<Sender>(std::vector<std::string>{stack_->gateway_address(0)},
                                              sender_token, "lobby", "f", 2000, 3000));
+  faults::FaultRow row("a client that stops reading", std::chrono::steady_clock::now());
   senders.back()->Start();
   senders.back()->Join();
+  row.Senders(senders, -1);
   auto acked = AllAcks(senders);
   ASSERT_EQ(acked.size(), 2000u);
-  ExpectExactlyOnceInOrder(*steady, 1, acked, "steady");
+  row.Add(ExpectExactlyOnceInOrder(*steady, 1, acked, "steady"));
 
   // What the stuck client finds when it reads again: a Resync, then the end of the stream.
   bool resync = false;

@@ -2,13 +2,18 @@
 // message reached each listener exactly once, in seq order, and was stored once.
 #pragma once
 
+#include <fmt/format.h>
 #include <grpcpp/grpcpp.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -48,6 +53,16 @@ class Sender {
   // Sends nothing new after the message in flight; Join() then returns soon.
   void RequestStop() { stop_ = true; }
   int acked() const { return acked_count_.load(); }
+  // Distinct messages written at least once (acked or not).
+  int sent() const { return sent_count_.load(); }
+  // After Join: when the first ack after `t` came, if one did.
+  std::optional<std::chrono::steady_clock::time_point> FirstAckAfter(
+      std::chrono::steady_clock::time_point t) const {
+    for (auto at : ack_times_) {
+      if (at > t) return at;
+    }
+    return std::nullopt;
+  }
   int reconnects() const { return reconnects_.load(); }
   const std::string& error() const { return error_; }
   // Text -> seq of every acked message.
@@ -56,6 +71,7 @@ class Sender {
  private:
   void Run() {
     int next = 0;
+    int last_written = -1;
     const auto give_up = std::chrono::steady_clock::now() + 120s;
     for (size_t g = 0; next < count_ && !stop_ && std::chrono::steady_clock::now() < give_up; ++g) {
       if (g > 0) {
@@ -88,6 +104,10 @@ class Sender {
         command.mutable_send()->set_room(room_);
         command.mutable_send()->set_client_msg_id(id);
         command.mutable_send()->set_text(text);
+        if (next > last_written) {
+          last_written = next;
+          ++sent_count_;
+        }
         if (!stream->Write(command)) break;
         std::optional<v1::CommandResult> result;
         while (!result && stream->Read(&frame)) {
@@ -98,6 +118,7 @@ class Sender {
         if (!result) break;  // the stream broke: reconnect and send the same id
         if (result->code() == 0) {
           acks_[text] = result->ack().seq();
+          ack_times_.push_back(std::chrono::steady_clock::now());
           ++acked_count_;
           ++next;
         } else if (result->code() == grpc::StatusCode::UNAVAILABLE ||
@@ -125,6 +146,8 @@ class Sender {
   std::string padding_;
   std::map<std::string, uint64_t> acks_;
   std::atomic<int> acked_count_{0};
+  std::atomic<int> sent_count_{0};
+  std::vector<std::chrono::steady_clock::time_point> ack_times_;
   std::atomic<int> reconnects_{0};
   std::atomic<bool> stop_{false};
   std::string error_;
@@ -132,6 +155,65 @@ class Sender {
 };
 
 // A stack shared by one suite (made by the suite's SetUpTestSuite), with what fault tests check.
+// What one listener got of the acked messages.
+struct Delivery {
+  size_t delivered = 0;
+  size_t lost = 0;
+  size_t duplicated = 0;
+};
+
+// One row of the fault table, printed (and appended to $NATTER_FAULT_TABLE, which `./natter test`
+// prints at the end) when it goes out of scope:
+//   | fault | messages sent | acked | delivered | lost | duplicated | recovery time |
+// Delivered, lost and duplicated are summed over the listeners checked; recovery is how long after
+// the fault struck every sender that was still sending had an ack again.
+class FaultRow {
+ public:
+  FaultRow(std::string fault, std::chrono::steady_clock::time_point struck)
+      : fault_(std::move(fault)), struck_(struck) {}
+  ~FaultRow() {
+    std::string recovery =
+        recovery_ ? fmt::format("{:.1f} s", std::chrono::duration<double>(*recovery_).count())
+                  : "-";
+    std::string row =
+        fmt::format("| {} | {} | {} | {} | {} | {} | {} |", fault_, sent_, acked_,
+                    delivery_.delivered, delivery_.lost, delivery_.duplicated, recovery);
+    std::cout << "fault table: " << row << std::endl;
+    if (const char* path = std::getenv("NATTER_FAULT_TABLE"); path && *path) {
+      std::ofstream(path, std::ios::app) << row << "\n";
+    }
+  }
+  // The senders' totals, after Join. A fault that struck after they were done would prove nothing.
+  void Senders(const std::vector<std::unique_ptr<Sender>>& senders, int acked_when_struck) {
+    for (const auto& s : senders) {
+      sent_ += s->sent();
+      acked_ += s->acked();
+      if (auto first = s->FirstAckAfter(struck_)) {
+        auto took = *first - struck_;
+        if (!recovery_ || took > *recovery_) recovery_ = took;
+      }
+    }
+    EXPECT_LT(acked_when_struck, acked_) << fault_ << ": the fault struck after the run";
+  }
+  // Something else the fault needed time to heal (presence converging): the row shows the longer.
+  void Recovered(std::chrono::steady_clock::duration took) {
+    if (!recovery_ || took > *recovery_) recovery_ = took;
+  }
+  void Add(const Delivery& d) {
+    delivery_.delivered += d.delivered;
+    delivery_.lost += d.lost;
+    delivery_.duplicated += d.duplicated;
+  }
+
+ private:
+  std::string fault_;
+  std::chrono::steady_clock::time_point struck_;
+  int sent_ = 0;
+  int acked_ = 0;
+  Delivery delivery_;
+  std::optional<std::chrono::steady_clock::duration> recovery_;
+};
+
 class FaultTest : public ::testing::Test {
  protected:
   static void TearDownTestSuite() {
@@ -152,8 +234,10 @@ class FaultTest : public ::testing::Test {
   // Registers and logs in `name` for natterctl; returns a token for a Sender.
   static std::string User(const std::string& name) {
     std::string password = "password for " + name;
-    EXPECT_EQ(stack_->Ctl({"register", name}, password + "\n").exit_code, 0);
-    EXPECT_EQ(stack_->Ctl({"login", name}, password + "\n").exit_code, 0);
+    auto registered = stack_->Ctl({"register", name}, password + "\n");
+    EXPECT_EQ(registered.exit_code, 0) << registered.err;
+    auto logged_in = stack_->Ctl({"login", name}, password + "\n");
+    EXPECT_EQ(logged_in.exit_code, 0) << logged_in.err;
     auto stub = v1::Gateway::NewStub(
         grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
     grpc::ClientContext context;
@@ -191,9 +275,9 @@ class FaultTest : public ::testing::Test {
 
   // Checks what `listener` printed for `room`: every acked message exactly once, in seq order, and
   // nothing that was not acked. Waits until all have arrived (or the timeout).
-  static void ExpectExactlyOnceInOrder(testing::Process& listener, uint64_t room,
-                                       const std::map<std::string, uint64_t>& acked,
-                                       const std::string& who) {
+  static Delivery ExpectExactlyOnceInOrder(testing::Process& listener, uint64_t room,
+                                           const std::map<std::string, uint64_t>& acked,
+                                           const std::string& who) {
     std::vector<json> got;
     testing::WaitFor(
         [&] {
@@ -227,6 +311,7 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(out_of_order, 0u) << who;
     EXPECT_EQ(unknown, 0u) << who << " printed messages nobody had acked";
     EXPECT_EQ(wrong_seq, 0u) << who;
+    return {acked.size() - missing, missing, duplicates};
   }
 
   // Every acked message was stored once: the acks name distinct seqs, and the room holds exactly
@@ -269,19 +354,41 @@ class FaultTest : public ::testing::Test {
     return all;
   }
 
-  // One line of the fault table: how far the run was when the fault struck, and what the senders
-  // had to do about it.
-  static void Report(const std::string& fault, int acked_at_fault,
-                     const std::vector<std::unique_ptr<Sender>>& senders) {
-    int acked = 0, reconnects = 0;
-    for (const auto& s : senders) {
-      acked += s->acked();
-      reconnects += s->reconnects();
+  // The usual shape of one fault: two senders (`count` messages each, starting on gateways 0 and 1
+  // and failing over to the other) and two listeners (on gateways 0 and 1) in a new room named
+  // after `prefix`. `inject` runs once 100 messages are acked. Then: every acked message reached
+  // each listener exactly once and in order, and is stored once; one row of the fault table.
+  // Returns the row, so a test can add what else it checked before the row prints.
+  static std::unique_ptr<FaultRow> RunWithFault(const std::string& fault, const std::string& prefix,
+                                                int count, const std::function<void()>& inject) {
+    std::vector<std::string> tokens;
+    for (const char* s : {"s1", "s2"}) tokens.push_back(User(prefix + s));
+    for (const char* r : {"r1", "r2"}) User(prefix + r);
+    const std::string room_name = prefix + "-room";
+    uint64_t room =
+        CreateRoom(prefix + "r1", room_name, {prefix + "r2", prefix + "s1", prefix + "s2"});
+    std::vector<std::unique_ptr<testing::Process>> listeners;
+    listeners.push_back(Listen(prefix + "r1", 0));
+    listeners.push_back(Listen(prefix + "r2", 1));
+    std::vector<std::unique_ptr<Sender>> senders;
+    for (size_t i = 0; i < tokens.size(); ++i) {
+      senders.push_back(std::make_unique<Sender>(
+          std::vector<std::string>{stack_->gateway_address(i), stack_->gateway_address(1 - i)},
+          tokens[i], room_name, prefix + std::to_string(i), count));
+      senders.back()->Start();
     }
-    std::cout << "fault: " << fault << " | acked when it struck: " << acked_at_fault
-              << " | acked: " << acked << " | sender reconnects: " << reconnects << std::endl;
-    // A fault that struck after the run was over would prove nothing.
-    EXPECT_LT(acked_at_fault, acked) << fault;
+    EXPECT_TRUE(testing::WaitFor([&] { return TotalAcked(senders) >= 100; }, 60s));
+    int at_fault = TotalAcked(senders);
+    auto row = std::make_unique<FaultRow>(fault, std::chrono::steady_clock::now());
+    inject();
+    for (auto& s : senders) s->Join();
+    row->Senders(senders, at_fault);
+    auto acked = AllAcks(senders);
+    EXPECT_EQ(acked.size(), static_cast<size_t>(2 * count));
+    row->Add(ExpectExactlyOnceInOrder(*listeners[0], room, acked, prefix + "r1"));
+    row->Add(ExpectExactlyOnceInOrder(*listeners[1], room, acked, prefix + "r2"));
+    ExpectStoredOnce(prefix + "r1", room, acked.size());
+    return row;
   }
 
   static int TotalAcked(const std::vector<std::unique_ptr<Sender>>& senders) {

@@ -62,6 +62,9 @@ TEST_F(RollingUpdateTest, ChatReplicasThenGatewaysReplacedOneAtATimeWhileMessage
     senders.back()->Start();
   }
   ASSERT_TRUE(testing::WaitFor([&] { return TotalAcked(senders) >= 200; }, 60s));
+  int at_fault = TotalAcked(senders);
+  faults::FaultRow row("rolling update (SIGTERM, drain, replace) of 2 chat replicas, 2 gateways",
+                       std::chrono::steady_clock::now());
 
   Replace(
       "chat-1", stack_->chat(0), [] { stack_->StartChat(0); }, senders);
@@ -74,14 +77,13 @@ TEST_F(RollingUpdateTest, ChatReplicasThenGatewaysReplacedOneAtATimeWhileMessage
 
   for (auto& s : senders) s->RequestStop();
   for (auto& s : senders) s->Join();
+  row.Senders(senders, at_fault);
   auto acked = AllAcks(senders);
-  std::cout << "rolling update: " << acked.size() << " messages acked, sender reconnects: "
-            << senders[0]->reconnects() + senders[1]->reconnects() << std::endl;
   // Both senders were on a gateway that went away, so both moved.
   EXPECT_GE(senders[0]->reconnects(), 1);
   EXPECT_GE(senders[1]->reconnects(), 1);
-  ExpectExactlyOnceInOrder(*listeners[0], room, acked, "ur1");
-  ExpectExactlyOnceInOrder(*listeners[1], room, acked, "ur2");
+  row.Add(ExpectExactlyOnceInOrder(*listeners[0], room, acked, "ur1"));
+  row.Add(ExpectExactlyOnceInOrder(*listeners[1], room, acked, "ur2"));
   // Each listener was told to go away once and listened again on the other gateway.
   for (const auto& listener : listeners) {
     std::string err = listener->Stderr();

@@ -308,7 +308,8 @@ void Redis::Stop() {
 
 std::vector<nlohmann::json> JsonLines(const std::string& text) {
   std::vector<nlohmann::json> out;
-  std::istringstream in(text);
+  // Only whole lines: the output of a running process may end in a line still being written.
+  std::istringstream in(text.substr(0, text.rfind('\n') + 1));
   for (std::string line; std::getline(in, line);) {
     if (!line.empty()) out.push_back(nlohmann::json::parse(line));
   }

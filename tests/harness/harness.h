@@ -114,7 +114,8 @@ class Redis {
   std::unique_ptr<Process> server_;
 };
 
-// Each non-empty line of `text` parsed as JSON (natterctl's output).
+// Each non-empty, newline-terminated line of `text` parsed as JSON (natterctl's output; a last line
+// without its newline is still being written and is left out).
 std::vector<nlohmann::json> JsonLines(const std::string& text);
 
 // True once the gRPC server at `address` reports SERVING (grpc.health.v1); over TLS trusting
