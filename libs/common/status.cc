@@ -11,8 +11,13 @@ namespace {
 
 constexpr absl::string_view kRetryInfoType = "type.googleapis.com/google.rpc.RetryInfo";
 
+// A delay from a peer, held to 0..one day: whatever the bytes said.
 std::chrono::milliseconds FromDuration(const google::protobuf::Duration& d) {
-  return std::chrono::milliseconds(d.seconds() * 1000 + d.nanos() / 1'000'000);
+  constexpr int64_t kDaySeconds = 86'400;
+  int64_t seconds = std::clamp<int64_t>(d.seconds(), 0, kDaySeconds);
+  int64_t millis = std::clamp<int64_t>(d.nanos() / 1'000'000, 0, 999);
+  return std::chrono::milliseconds(seconds == kDaySeconds ? seconds * 1000
+                                                          : seconds * 1000 + millis);
 }
 
 // The retry delay packed in serialized RpcStatus `details`, if any.

@@ -1,0 +1,20 @@
+// Configuration from flags and the environment: the MySQL and Redis URLs. Bad ones are an error,
+// never a crash; good ones have a host and a port in range.
+#include <cstdint>
+#include <cstdlib>
+#include <string_view>
+
+#include "common/config.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  std::string_view input(reinterpret_cast<const char*>(data), size);
+  if (auto mysql = natter::ParseMysqlUrl(input); mysql.ok()) {
+    if (mysql->host.empty() || mysql->port <= 0 || mysql->port > 65535) std::abort();
+  }
+  if (auto redis = natter::ParseRedisUrl(input); redis.ok()) {
+    if (redis->host.empty() || redis->port <= 0 || redis->port > 65535 || redis->db < 0) {
+      std::abort();
+    }
+  }
+  return 0;
+}
