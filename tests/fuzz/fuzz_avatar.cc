@@ -7,7 +7,8 @@
 #include "avatar_image.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  auto png = natter::auth::MakeAvatarPng(std::string_view(reinterpret_cast<const char*>(data), size));
+  auto png =
+      natter::auth::MakeAvatarPng(std::string_view(reinterpret_cast<const char*>(data), size));
   if (png.ok() && (png->size() < 8 || png->compare(0, 8, "\x89PNG\r\n\x1a\n") != 0)) std::abort();
   return 0;
 }

@@ -110,31 +110,62 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   size -= 1;
   World w;
   switch (which & 0x1f) {
-    case 0: Run<v1::SendRequest>(data, size, caller, [&](auto& r) { return w.chat.Send(r); }); break;
-    case 1: Run<v1::EditRequest>(data, size, caller, [&](auto& r) { return w.chat.Edit(r); }); break;
-    case 2: Run<v1::DeleteRequest>(data, size, caller, [&](auto& r) { return w.chat.Delete(r); }); break;
-    case 3: Run<v1::SyncRequest>(data, size, caller, [&](auto& r) { return w.chat.Sync(r); }); break;
-    case 4: Run<v1::HistoryRequest>(data, size, caller, [&](auto& r) { return w.chat.History(r); }); break;
+    case 0:
+      Run<v1::SendRequest>(data, size, caller, [&](auto& r) { return w.chat.Send(r); });
+      break;
+    case 1:
+      Run<v1::EditRequest>(data, size, caller, [&](auto& r) { return w.chat.Edit(r); });
+      break;
+    case 2:
+      Run<v1::DeleteRequest>(data, size, caller, [&](auto& r) { return w.chat.Delete(r); });
+      break;
+    case 3:
+      Run<v1::SyncRequest>(data, size, caller, [&](auto& r) { return w.chat.Sync(r); });
+      break;
+    case 4:
+      Run<v1::HistoryRequest>(data, size, caller, [&](auto& r) { return w.chat.History(r); });
+      break;
     case 5:
       Run<v1::ListConversationsRequest>(data, size, caller,
                                         [&](auto& r) { return w.chat.ListConversations(r); });
       break;
-    case 6: Run<v1::TypingRequest>(data, size, caller, [&](auto& r) { return w.chat.Typing(r); }); break;
-    case 7: Run<v1::MarkReadRequest>(data, size, caller, [&](auto& r) { return w.chat.MarkRead(r); }); break;
-    case 8: Run<v1::CreateRoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.CreateRoom(r); }); break;
-    case 9: Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.JoinRoom(r); }); break;
-    case 10: Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.LeaveRoom(r); }); break;
-    case 11: Run<v1::ListRoomsRequest>(data, size, caller, [&](auto& r) { return w.rooms.ListRooms(r); }); break;
-    case 12: Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.RoomMembers(r); }); break;
-    case 13:
-      Run<v1::RemoveMemberRequest>(data, size, caller, [&](auto& r) { return w.rooms.RemoveMember(r); });
+    case 6:
+      Run<v1::TypingRequest>(data, size, caller, [&](auto& r) { return w.chat.Typing(r); });
       break;
-    case 14: Run<v1::UpdateRoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.UpdateRoom(r); }); break;
+    case 7:
+      Run<v1::MarkReadRequest>(data, size, caller, [&](auto& r) { return w.chat.MarkRead(r); });
+      break;
+    case 8:
+      Run<v1::CreateRoomRequest>(data, size, caller,
+                                 [&](auto& r) { return w.rooms.CreateRoom(r); });
+      break;
+    case 9:
+      Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.JoinRoom(r); });
+      break;
+    case 10:
+      Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.LeaveRoom(r); });
+      break;
+    case 11:
+      Run<v1::ListRoomsRequest>(data, size, caller, [&](auto& r) { return w.rooms.ListRooms(r); });
+      break;
+    case 12:
+      Run<v1::RoomRequest>(data, size, caller, [&](auto& r) { return w.rooms.RoomMembers(r); });
+      break;
+    case 13:
+      Run<v1::RemoveMemberRequest>(data, size, caller,
+                                   [&](auto& r) { return w.rooms.RemoveMember(r); });
+      break;
+    case 14:
+      Run<v1::UpdateRoomRequest>(data, size, caller,
+                                 [&](auto& r) { return w.rooms.UpdateRoom(r); });
+      break;
     case 15:
-      Run<v1::FriendshipRequest>(data, size, caller, [&](auto& r) { return w.friends.Friendship(r); });
+      Run<v1::FriendshipRequest>(data, size, caller,
+                                 [&](auto& r) { return w.friends.Friendship(r); });
       break;
     case 16:
-      Run<v1::ListFriendsRequest>(data, size, caller, [&](auto& r) { return w.friends.ListFriends(r); });
+      Run<v1::ListFriendsRequest>(data, size, caller,
+                                  [&](auto& r) { return w.friends.ListFriends(r); });
       break;
     case 17:
       Run<v1::SyncUserEventsRequest>(data, size, caller,

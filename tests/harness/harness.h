@@ -163,6 +163,7 @@ class Stack {
   fs::path ca_file() const { return tmp_.path() / "tls" / "ca.pem"; }
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
+  Process& auth() { return *auth_; }
   Process& presence() { return *presence_; }
 
   // Starts (again) gateway i on its port, waiting until it serves.

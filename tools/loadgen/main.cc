@@ -62,6 +62,8 @@ struct Options {
   bool json = false;
   bool quiet = false;
   std::vector<int> server_pids;
+  double warmup_s = 0;             // soak: RSS is compared from here to the end
+  double max_rss_growth_pct = -1;  // soak: fail when a server grew more; < 0: report only
   bool tls = false;
   std::string ca_file;
 };
@@ -450,6 +452,18 @@ class Run {
     int64_t start = NowMicros();
     int64_t end = start + static_cast<int64_t>(o_.duration_s * 1e6);
     sending = true;
+    // Soak: each server's RSS once the warm-up is over.
+    std::map<int, uint64_t> warm_rss;
+    std::thread warmup;
+    if (o_.warmup_s > 0) {
+      warmup = std::thread([&] {
+        std::this_thread::sleep_for(std::chrono::microseconds(
+            start + static_cast<int64_t>(o_.warmup_s * 1e6) - NowMicros()));
+        for (int pid : o_.server_pids) {
+          if (auto rss = ResidentKb(pid)) warm_rss[pid] = *rss;
+        }
+      });
+    }
     std::thread progress([&] {
       uint64_t last = 0;
       for (int64_t t = 1; !o_.quiet && NowMicros() < end; ++t) {
@@ -492,6 +506,7 @@ class Run {
     }
     sending = false;
     progress.join();
+    if (warmup.joinable()) warmup.join();
 
     // Everything sent gets its answer, and everything acked its deliveries (or the time is up).
     WaitWithProgress(
@@ -517,6 +532,10 @@ class Run {
         60s, [&] { return std::string("natter-loadgen: waiting for deliveries"); }, o_.quiet);
     int64_t measured_end = NowMicros();
     auto after = Sample();
+    for (const auto& [pid, warm_kb] : warm_rss) {
+      if (auto end_kb = ResidentKb(pid)) r.rss_growth.push_back({pid, warm_kb, *end_kb});
+    }
+    if (o_.max_rss_growth_pct >= 0 && o_.warmup_s > 0) r.max_rss_growth_pct = o_.max_rss_growth_pct;
     StopAll(clients);
 
     r.sent = counters_.sent.load();
@@ -601,6 +620,14 @@ int main(int argc, char** argv) {
                "connect: open streams with the saved tokens instead of a login storm");
   app.add_option("--server-pid", o.server_pids,
                  "A server process to measure (CPU per delivery, RSS), repeatable");
+  app.add_option("--warmup", o.warmup_s,
+                 "Soak: seconds of sending after which each --server-pid's RSS is the baseline for "
+                 "its growth to the end of the run")
+      ->check(CLI::NonNegativeNumber);
+  app.add_option("--max-rss-growth", o.max_rss_growth_pct,
+                 "Soak: fail (exit 1) when a --server-pid's RSS grew more than this many percent "
+                 "after the warm-up")
+      ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", o.json, "Print one JSON line at the end instead of the table");
   app.add_flag("--quiet", o.quiet, "No progress lines");
   app.add_flag("--tls", o.tls, "TLS to the gateways, trusting the system's CAs");
@@ -616,6 +643,11 @@ int main(int argc, char** argv) {
   if (o.gateways.empty()) o.gateways = {"127.0.0.1:2019", "127.0.0.1:2020"};
   if (o.state_file.empty()) o.state_file = natter::loadgen::DefaultStateFile(o.gateways[0]);
   if (o.scenario == "connect") o.rate = 0;
+  if (o.warmup_s > 0 && (o.server_pids.empty() || o.warmup_s >= o.duration_s)) {
+    std::cerr
+        << "natter-loadgen: --warmup needs --server-pid and must be shorter than --duration\n";
+    return 2;
+  }
   try {
     return natter::loadgen::Run(std::move(o)).Main();
   } catch (const std::exception& e) {

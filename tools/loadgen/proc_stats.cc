@@ -28,15 +28,20 @@ std::optional<ProcSample> SampleProcesses(const std::vector<pid_t>& pids) {
     }
     sample.cpu_us += (utime + stime) * 1'000'000 / static_cast<uint64_t>(ticks_per_second);
 
-    std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-    while (std::getline(status, line)) {
-      if (line.rfind("VmRSS:", 0) == 0) {
-        sample.rss_kb += std::stoull(line.substr(6));
-        break;
-      }
-    }
+    auto rss = ResidentKb(pid);
+    if (!rss) return std::nullopt;
+    sample.rss_kb += *rss;
   }
   return sample;
+}
+
+std::optional<uint64_t> ResidentKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6));
+  }
+  return std::nullopt;
 }
 
 }  // namespace natter::loadgen

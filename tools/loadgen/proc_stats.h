@@ -16,5 +16,7 @@ struct ProcSample {
 
 // Nullopt when a process is gone or /proc cannot be read.
 std::optional<ProcSample> SampleProcesses(const std::vector<pid_t>& pids);
+// The resident set of one process; nullopt when it is gone.
+std::optional<uint64_t> ResidentKb(pid_t pid);
 
 }  // namespace natter::loadgen

@@ -54,6 +54,15 @@ nlohmann::json ToJson(const RunResult& r) {
   }
   if (r.server_cpu_cores) j["server_cpu_cores"] = std::round(*r.server_cpu_cores * 100) / 100;
   if (r.server_rss_kb) j["server_rss_kb"] = *r.server_rss_kb;
+  if (!r.rss_growth.empty()) {
+    j["rss_growth_pct"] = std::round(r.LargestRssGrowth() * 100) / 100;
+    for (const auto& g : r.rss_growth) {
+      j["rss_growth"].push_back({{"pid", g.pid},
+                                 {"warm_kb", g.warm_kb},
+                                 {"end_kb", g.end_kb},
+                                 {"pct", std::round(g.percent() * 100) / 100}});
+    }
+  }
   return j;
 }
 
@@ -96,6 +105,15 @@ void PrintTable(std::ostream& out, const RunResult& r) {
   if (r.server_cpu_cores) row("server CPU", fmt::format("{:.2f} cores", *r.server_cpu_cores));
   if (r.server_rss_kb) {
     row("server RSS", fmt::format("{:.1f} MiB", static_cast<double>(*r.server_rss_kb) / 1024));
+  }
+  for (const auto& g : r.rss_growth) {
+    row(fmt::format("RSS after warm-up, pid {}", g.pid),
+        fmt::format("{:.1f} -> {:.1f} MiB ({:+.1f}%)", static_cast<double>(g.warm_kb) / 1024,
+                    static_cast<double>(g.end_kb) / 1024, g.percent()));
+  }
+  if (!r.RssWithinLimit()) {
+    row("RSS growth", fmt::format("{:.1f}% is more than --max-rss-growth {:g}%",
+                                  r.LargestRssGrowth(), *r.max_rss_growth_pct));
   }
   out << (r.ok() ? "  result: OK\n" : "  result: FAILED (see above)\n");
 }

@@ -1,11 +1,13 @@
 // The outcome of a run: a readable table for people, one JSON line for scripts (--json).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "histogram.h"
 
@@ -43,11 +45,33 @@ struct RunResult {
   std::optional<double> server_cpu_us_per_delivery;
   std::optional<double> server_cpu_cores;
   std::optional<uint64_t> server_rss_kb;
+  // with --warmup: each server's resident set when the warm-up ended and at the end of the run
+  struct RssGrowth {
+    int pid = 0;
+    uint64_t warm_kb = 0;
+    uint64_t end_kb = 0;
+    double percent() const {
+      return warm_kb > 0 ? 100.0 * (static_cast<double>(end_kb) - static_cast<double>(warm_kb)) /
+                               static_cast<double>(warm_kb)
+                         : 0;
+    }
+  };
+  std::vector<RssGrowth> rss_growth;
+  std::optional<double> max_rss_growth_pct;  // --max-rss-growth: more is a failure
+  double LargestRssGrowth() const {
+    double largest = 0;
+    for (const auto& g : rss_growth) largest = std::max(largest, g.percent());
+    return largest;
+  }
+  bool RssWithinLimit() const {
+    return !max_rss_growth_pct || LargestRssGrowth() <= *max_rss_growth_pct;
+  }
 
   // Reordering is counted but is no failure: replicas may publish consecutive seqs in either order,
   // and clients put entries in seq order themselves (docs/PROTOCOL.md).
   bool ok() const {
-    return lost == 0 && duplicated == 0 && stream_failures == 0 && failed_sends == 0;
+    return lost == 0 && duplicated == 0 && stream_failures == 0 && failed_sends == 0 &&
+           RssWithinLimit();
   }
 };
 
