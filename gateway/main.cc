@@ -52,8 +52,7 @@ int main(int argc, char** argv) {
   int heartbeat_seconds = 10;
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
-  // against
-  // --max-frame-bytes by the stream itself.
+  // against --max-frame-bytes by the stream itself.
   constexpr int kMaxUnaryBytes = 1024 * 1024;
   natter::AddServerFlags(app, server_flags, "127.0.0.1:2019");
   natter::AddRedisFlag(app, redis_url);
@@ -143,12 +142,20 @@ int main(int argc, char** argv) {
     credentials = *tls;
   }
   options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
+  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
+  if (!channel_credentials.ok()) {
+    spdlog::critical("{}", channel_credentials.status().message());
+    return 2;
+  }
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
-  gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target));
-  gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target));
-  gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(presence_target));
+  gateway.auth =
+      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials));
+  gateway.chat =
+      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials));
+  gateway.presence = natter::v1::Presence::NewStub(
+      natter::MakeServiceChannel(presence_target, *channel_credentials));
 
   natter::gateway::Hub* hub_ptr = nullptr;
   natter::RedisSubscriber subscriber(
@@ -168,7 +175,8 @@ int main(int argc, char** argv) {
   natter::GrpcServer server("natter-gateway");
   server.builder().SetMaxReceiveMessageSize(kMaxUnaryBytes);
   server.AddService(&service);
-  if (auto s = server.Start(server_flags.listen, credentials); !s.ok()) {
+  if (auto s = server.Start(server_flags.listen, credentials, server_flags.health_listen);
+      !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }

@@ -136,6 +136,23 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
       ->envname("NATTER_LOG_FORMAT")
       ->check(CLI::IsMember({"text", "json"}))
       ->capture_default_str();
+  app.add_option("--health-listen", flags.health_listen,
+                 "Also serve grpc.health.v1 alone, in plaintext, on HOST:PORT (for probes that "
+                 "cannot speak TLS)")
+      ->envname("NATTER_HEALTH_LISTEN");
+  auto* ca = app.add_option("--service-ca", flags.service_tls.ca_file,
+                            "Mutual TLS between services: the CA (PEM) that signs every service's "
+                            "certificate")
+                 ->envname("NATTER_SERVICE_CA");
+  auto* cert = app.add_option("--service-cert", flags.service_tls.cert_file,
+                              "Mutual TLS between services: this service's certificate (PEM)")
+                   ->envname("NATTER_SERVICE_CERT");
+  auto* key = app.add_option("--service-key", flags.service_tls.key_file,
+                             "Mutual TLS between services: this service's private key (PEM)")
+                  ->envname("NATTER_SERVICE_KEY");
+  ca->needs(cert)->needs(key);
+  cert->needs(ca);
+  key->needs(ca);
   app.add_option("--drain-seconds", flags.drain_seconds,
                  "On SIGTERM, how long to let in-flight calls finish")
       ->envname("NATTER_DRAIN_SECONDS")

@@ -1,5 +1,6 @@
 #include "common/grpc_server.h"
 
+#include <fmt/format.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
@@ -58,12 +59,27 @@ GrpcServer::GrpcServer(std::string component) : component_(std::move(component))
 
 GrpcServer::~GrpcServer() {
   if (server_) server_->Shutdown(std::chrono::system_clock::now());
+  if (health_server_) health_server_->Shutdown(std::chrono::system_clock::now());
 }
 
 void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(service); }
 
 absl::Status GrpcServer::Start(const std::string& listen_address,
-                               std::shared_ptr<grpc::ServerCredentials> credentials) {
+                               std::shared_ptr<grpc::ServerCredentials> credentials,
+                               const std::string& health_listen) {
+  if (!health_listen.empty()) {
+    // A server of its own with nothing registered: the default health service is all it has.
+    grpc::ServerBuilder health_builder;
+    health_builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
+    int health_port = 0;
+    health_builder.AddListeningPort(health_listen, grpc::InsecureServerCredentials(), &health_port);
+    health_server_ = health_builder.BuildAndStart();
+    if (!health_server_ || health_port == 0) {
+      return absl::UnavailableError("cannot listen on " + health_listen +
+                                    " for health checks (address in use or not valid)");
+    }
+    spdlog::info("{} serving health checks in plaintext on port {}", component_, health_port);
+  }
   // Every RPC is counted and timed by method and status code (natter_rpc_*).
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(Metrics::InterceptorFactory());
@@ -76,36 +92,73 @@ absl::Status GrpcServer::Start(const std::string& listen_address,
                                   " (address in use or not valid)");
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
+  if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(true);
   spdlog::info("{} serving gRPC on port {}{}", component_, port_, credentials ? " (TLS)" : "");
   return absl::OkStatus();
 }
 
+namespace {
+
+absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view what) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(fmt::format("cannot read the TLS {} {}", what, path));
+  std::stringstream content;
+  content << in.rdbuf();
+  if (content.str().find("-----BEGIN") == std::string::npos) {
+    return absl::InvalidArgumentError(fmt::format("the TLS {} {} is not a PEM file", what, path));
+  }
+  return content.str();
+}
+
+}  // namespace
+
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
     const std::string& cert_file, const std::string& key_file) {
-  auto read = [](const std::string& path, const char* what) -> absl::StatusOr<std::string> {
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-      return absl::InvalidArgumentError(std::string("cannot read the TLS ") + what + " " + path);
-    std::stringstream content;
-    content << in.rdbuf();
-    if (content.str().find("-----BEGIN") == std::string::npos) {
-      return absl::InvalidArgumentError(std::string("the TLS ") + what + " " + path +
-                                        " is not a PEM file");
-    }
-    return content.str();
-  };
-  auto cert = read(cert_file, "certificate");
+  auto cert = ReadPem(cert_file, "certificate");
   if (!cert.ok()) return cert.status();
-  auto key = read(key_file, "key");
+  auto key = ReadPem(key_file, "key");
   if (!key.ok()) return key.status();
   grpc::SslServerCredentialsOptions options;
   options.pem_key_cert_pairs.push_back({*key, *cert});
   return grpc::SslServerCredentials(options);
 }
 
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceServerCredentials(
+    const ServiceTls& tls) {
+  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+  auto ca = ReadPem(tls.ca_file, "service CA");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadPem(tls.cert_file, "service certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(tls.key_file, "service key");
+  if (!key.ok()) return key.status();
+  grpc::SslServerCredentialsOptions options(
+      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  options.pem_root_certs = *ca;
+  options.pem_key_cert_pairs.push_back({*key, *cert});
+  return grpc::SslServerCredentials(options);
+}
+
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceChannelCredentials(
+    const ServiceTls& tls) {
+  if (!tls.enabled()) return grpc::InsecureChannelCredentials();
+  auto ca = ReadPem(tls.ca_file, "service CA");
+  if (!ca.ok()) return ca.status();
+  auto cert = ReadPem(tls.cert_file, "service certificate");
+  if (!cert.ok()) return cert.status();
+  auto key = ReadPem(tls.key_file, "service key");
+  if (!key.ok()) return key.status();
+  grpc::SslCredentialsOptions options;
+  options.pem_root_certs = *ca;
+  options.pem_cert_chain = *cert;
+  options.pem_private_key = *key;
+  return grpc::SslCredentials(options);
+}
+
 void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown) {
   if (!server_) return;
   server_->GetHealthCheckService()->SetServingStatus(false);
+  if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(false);
   if (before_shutdown) before_shutdown();
   // Callers watching health (MakeServiceChannel's) stop picking this server within moments; calls
   // they already sent still arrive meanwhile and are served, not refused.
@@ -114,10 +167,13 @@ void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& 
   server_->Shutdown(std::chrono::system_clock::now() + grace);
   server_->Wait();
   server_.reset();
+  if (health_server_) health_server_->Shutdown(std::chrono::system_clock::now());
+  health_server_.reset();
   spdlog::info("{} stopped", component_);
 }
 
-std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target) {
+std::shared_ptr<grpc::Channel> MakeServiceChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials) {
   grpc::ChannelArguments args;
   // Client-side health checking: round_robin skips a replica whose grpc.health.v1 reports
   // NOT_SERVING, so a draining replica gets no new calls.
@@ -140,7 +196,8 @@ std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target) {
   // Reconnect quickly after a replica restarts.
   args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
   args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 2000);
-  return grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
+  return grpc::CreateCustomChannel(
+      target, credentials ? credentials : grpc::InsecureChannelCredentials(), args);
 }
 
 }  // namespace natter

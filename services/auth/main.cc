@@ -42,6 +42,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("auth", server_flags.log_level, server_flags.log_format);
+  auto service_credentials = natter::ServiceServerCredentials(server_flags.service_tls);
+  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
+  if (!service_credentials.ok() || !channel_credentials.ok()) {
+    spdlog::critical("{}", !service_credentials.ok() ? service_credentials.status().message()
+                                                     : channel_credentials.status().message());
+    return 2;
+  }
   if (!server_flags.metrics_listen.empty()) {
     if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
       spdlog::critical("{}", s.message());
@@ -83,7 +90,8 @@ int main(int argc, char** argv) {
 
   natter::GrpcServer server("natter-auth");
   server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+  if (auto s = server.Start(server_flags.listen, *service_credentials, server_flags.health_listen);
+      !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }

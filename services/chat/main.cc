@@ -65,6 +65,13 @@ int main(int argc, char** argv) {
   limits.friend_requests = {friend_requests_per_day / 86400.0, friend_requests_per_day};
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
+  auto service_credentials = natter::ServiceServerCredentials(server_flags.service_tls);
+  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
+  if (!service_credentials.ok() || !channel_credentials.ok()) {
+    spdlog::critical("{}", !service_credentials.ok() ? service_credentials.status().message()
+                                                     : channel_credentials.status().message());
+    return 2;
+  }
   if (!server_flags.metrics_listen.empty()) {
     if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
       spdlog::critical("{}", s.message());
@@ -93,7 +100,8 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::chat::AuthUserDirectory users(
-      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target)), clock);
+      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials)),
+      clock);
   // Profile changes announced by natter-auth make cached names stale at once.
   natter::RedisSubscriber profile_changes(
       *redis_config,
@@ -120,7 +128,8 @@ int main(int argc, char** argv) {
 
   natter::GrpcServer server("natter-chat");
   server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+  if (auto s = server.Start(server_flags.listen, *service_credentials, server_flags.health_listen);
+      !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }

@@ -68,6 +68,13 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("presence", server_flags.log_level, server_flags.log_format);
+  auto service_credentials = natter::ServiceServerCredentials(server_flags.service_tls);
+  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
+  if (!service_credentials.ok() || !channel_credentials.ok()) {
+    spdlog::critical("{}", !service_credentials.ok() ? service_credentials.status().message()
+                                                     : channel_credentials.status().message());
+    return 2;
+  }
   if (!server_flags.metrics_listen.empty()) {
     if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
       spdlog::critical("{}", s.message());
@@ -84,7 +91,8 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::presence::ChatAudience audience(
-      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target)), clock);
+      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials)),
+      clock);
   natter::presence::PresenceService service(store, audience, publisher, clock,
                                             std::chrono::seconds(ttl_seconds));
 
@@ -112,7 +120,8 @@ int main(int argc, char** argv) {
   natter::presence::PresenceGrpc grpc_service(service, pool);
   natter::GrpcServer server("natter-presence");
   server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen); !s.ok()) {
+  if (auto s = server.Start(server_flags.listen, *service_credentials, server_flags.health_listen);
+      !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }

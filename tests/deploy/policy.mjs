@@ -4,7 +4,8 @@
 // checkPolicies(objects, options) returns one message per violation, each naming the object and the rule;
 // an empty array means the objects pass. Options:
 //   externalNames:  Secret/ConfigMap names that may be referenced without being rendered, because the
-//                   operator creates them out of band (prod: natter-secrets, natter-gateway-tls).
+//                   operator creates them out of band (prod: natter-secrets, natter-gateway-tls,
+//                   natter-service-tls).
 //   secretsAllowed: whether the render may contain Secret objects (only dev generates one).
 
 // A Natter image: natter/auth, registry.example.com/natter/chat:0.1.0, natter/gateway@sha256:...
@@ -201,9 +202,23 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
         else if (metricsListen == null) fail(o, `${where} has port "metrics" ${metricsPort} but NATTER_METRICS_LISTEN is not set`);
         else if (portOfAddress(metricsListen) !== metricsPort) fail(o, `${where} port "metrics" is ${metricsPort} but NATTER_METRICS_LISTEN is ${metricsListen}`);
       }
+      const healthPort = containerPort(c, 'health');
+      const healthListen = env.get('NATTER_HEALTH_LISTEN');
+      if (healthPort !== undefined || healthListen !== undefined) {
+        if (healthPort === undefined) fail(o, `${where} sets NATTER_HEALTH_LISTEN=${healthListen} but has no container port named "health"`);
+        else if (healthListen == null) fail(o, `${where} has port "health" ${healthPort} but NATTER_HEALTH_LISTEN is not set`);
+        else if (portOfAddress(healthListen) !== healthPort) fail(o, `${where} port "health" is ${healthPort} but NATTER_HEALTH_LISTEN is ${healthListen}`);
+      }
+      // Probes check the plaintext health port when there is one, else the gRPC port; the kubelet's
+      // gRPC probes speak plaintext only, so a gRPC port serving TLS cannot be probed.
+      const probeName = healthPort !== undefined ? 'health' : 'grpc';
+      const probePort = healthPort ?? grpcPort;
+      const tls = ['NATTER_TLS_CERT', 'NATTER_SERVICE_CA'].find((k) => env.has(k));
       for (const probe of ['startupProbe', 'readinessProbe', 'livenessProbe']) {
         const p = c[probe]?.grpc?.port;
-        if (p !== undefined && p !== grpcPort) fail(o, `${where} ${probe} checks gRPC port ${p}, not the "grpc" port ${grpcPort}`);
+        if (p === undefined) continue;
+        if (p !== probePort) fail(o, `${where} ${probe} checks gRPC port ${p}, not the "${probeName}" port ${probePort}`);
+        else if (p === grpcPort && tls) fail(o, `${where} ${probe} checks the "grpc" port ${p}, which serves TLS (${tls}); the kubelet's gRPC probes speak plaintext: probe a "health" port (NATTER_HEALTH_LISTEN)`);
       }
 
       // -- The pod outlives the drain --

@@ -222,6 +222,48 @@ test('a gRPC probe on another port is reported', () => {
   assertOne(errors, 'Deployment/natter-chat', 'livenessProbe checks gRPC port 9100');
 });
 
+test('a probe on a gRPC port serving TLS is reported', () => {
+  const errors = violations((_, find) => {
+    chatContainer(find).env.push({ name: 'NATTER_SERVICE_CA', value: '/etc/natter/service-tls/ca.crt' });
+  });
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.every((e) => e.includes('Deployment/natter-chat') && e.includes('the kubelet')), errors.join('\n'));
+});
+
+test('probes on a plaintext health port pass, and must use it once it exists', () => {
+  const withHealth = (find) => {
+    const c = chatContainer(find);
+    c.ports.push({ name: 'health', containerPort: 8081 });
+    c.env.push({ name: 'NATTER_HEALTH_LISTEN', value: '0.0.0.0:8081' });
+    c.env.push({ name: 'NATTER_SERVICE_CA', value: '/etc/natter/service-tls/ca.crt' });
+    return c;
+  };
+  assert.deepEqual(
+    violations((_, find) => {
+      const c = withHealth(find);
+      c.readinessProbe = { grpc: { port: 8081 } };
+      c.livenessProbe = { grpc: { port: 8081 } };
+    }),
+    [],
+  );
+  const errors = violations((_, find) => {
+    const c = withHealth(find);
+    c.readinessProbe = { grpc: { port: 8081 } };
+  });
+  assertOne(errors, 'Deployment/natter-chat', 'livenessProbe checks gRPC port 50053, not the "health" port 8081');
+});
+
+test('a health port that disagrees with NATTER_HEALTH_LISTEN is reported', () => {
+  const errors = violations((_, find) => {
+    const c = chatContainer(find);
+    c.ports.push({ name: 'health', containerPort: 8081 });
+    c.env.push({ name: 'NATTER_HEALTH_LISTEN', value: '0.0.0.0:8082' });
+    c.readinessProbe = { grpc: { port: 8081 } };
+    c.livenessProbe = { grpc: { port: 8081 } };
+  });
+  assertOne(errors, 'Deployment/natter-chat', 'port "health" is 8081 but NATTER_HEALTH_LISTEN is 0.0.0.0:8082');
+});
+
 test('a grace period not above the drain seconds is reported', () => {
   const errors = violations((_, find) => {
     find('Deployment', 'natter-gateway').spec.template.spec.terminationGracePeriodSeconds = 20;

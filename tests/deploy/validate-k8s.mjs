@@ -19,7 +19,7 @@ import { checkPolicies } from './policy.mjs';
 const RENDERS = [
   { dir: 'k8s/base', externalNames: ['natter-secrets'], secretsAllowed: false },
   { dir: 'k8s/overlays/dev', externalNames: [], secretsAllowed: true },
-  { dir: 'k8s/overlays/prod', externalNames: ['natter-secrets', 'natter-gateway-tls'], secretsAllowed: false },
+  { dir: 'k8s/overlays/prod', externalNames: ['natter-secrets', 'natter-gateway-tls', 'natter-service-tls'], secretsAllowed: false },
 ];
 
 function die(message) {

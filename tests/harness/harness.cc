@@ -394,6 +394,7 @@ void MakeTestCertificates(const fs::path& dir) {
 
 Stack::Stack(StackOptions options) : options_(options) {
   if (options_.tls) MakeTestCertificates(tmp_.path() / "tls");
+  if (options_.mtls) MakeTestCertificates(tmp_.path() / "service-tls");
   mysql_ = std::make_unique<MariaDb>(tmp_.path() / "mysql");
   redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
   auth_port_ = FreePort();
@@ -475,11 +476,29 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
       binary, "--listen",         Address(port),        "--log-level", "debug", "--drain-seconds",
       "2",    "--metrics-listen", Address(metrics_port)};
   argv.insert(argv.end(), args.begin(), args.end());
+  std::string ready_address = Address(port);
+  if (options_.mtls) {
+    // Every service serves and calls with the service certificate; readiness is read from the
+    // plaintext health port, as the kubelet would.
+    int& health_port = health_ports_[name];
+    if (health_port == 0) health_port = FreePort();
+    const fs::path dir = tmp_.path() / "service-tls";
+    argv.insert(
+        argv.end(),
+        {"--service-ca", (dir / "ca.pem").string(), "--service-cert", (dir / "server.pem").string(),
+         "--service-key", (dir / "server.key").string(), "--health-listen", Address(health_port)});
+    ready_address = Address(health_port);
+  }
   auto process = std::make_unique<Process>(
       name, argv, tmp_.path() / "logs",
       std::map<std::string, std::string>{{"NATTER_MYSQL_URL", mysql_->url()},
                                          {"NATTER_REDIS_URL", redis_->url()}});
-  bool up = WaitFor([&] { return !process->Running() || IsServing(Address(port), ca_file); }, 30s);
+  bool up = WaitFor(
+      [&] {
+        return !process->Running() ||
+               IsServing(ready_address, options_.mtls ? std::string() : ca_file);
+      },
+      30s);
   if (!up || !process->Running()) {
     throw std::runtime_error(name + " did not become healthy:\n" + Tail(process->Stderr(), 30));
   }

@@ -140,6 +140,9 @@ struct StackOptions {
   // Rate limits as in production (natter-chat's per-user message allowance, the gateway's
   // per-stream command allowance); false for load and fault tests that send flat out.
   bool rate_limits = true;
+  // Mutual TLS between the services (a CA of their own in service-tls/), with plaintext health
+  // ports for readiness.
+  bool mtls = false;
 };
 
 class Stack {
@@ -161,6 +164,12 @@ class Stack {
   }
   // With StackOptions::tls: the CA the gateways' certificate is signed by.
   fs::path ca_file() const { return tmp_.path() / "tls" / "ca.pem"; }
+  // With StackOptions::mtls: the services' CA, certificate and key, and where server `name` serves
+  // its plaintext health port.
+  fs::path service_tls_dir() const { return tmp_.path() / "service-tls"; }
+  std::string health_address(const std::string& name) const {
+    return Address(health_ports_.at(name));
+  }
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
   Process& auth() { return *auth_; }
@@ -195,6 +204,7 @@ class Stack {
   std::vector<int> chat_ports_;
   std::vector<int> gateway_ports_;
   std::map<std::string, int> metrics_ports_;
+  std::map<std::string, int> health_ports_;
   std::unique_ptr<Process> auth_;
   std::unique_ptr<Process> presence_;
   std::vector<std::unique_ptr<Process>> chats_;

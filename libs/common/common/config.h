@@ -29,9 +29,23 @@ struct RedisConfig {
 };
 absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url);
 
+// Mutual TLS between Natter's services (PEM files): each internal service serves with its
+// certificate and accepts only callers with a certificate signed by the CA; every service channel
+// presents its certificate and checks the server's. All three or none.
+struct ServiceTls {
+  std::string ca_file;
+  std::string cert_file;
+  std::string key_file;
+  bool enabled() const { return !ca_file.empty(); }
+};
+
 // Flags every server has.
 struct ServerFlags {
   std::string listen;
+  // HOST:PORT of a plaintext server with only grpc.health.v1, for probes that cannot speak TLS
+  // (the kubelet's); empty: none.
+  std::string health_listen;
+  ServiceTls service_tls;
   std::string log_level = "info";
   std::string log_format = "text";
   int drain_seconds = 10;

@@ -12,6 +12,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "common/config.h"
 
 namespace natter {
 
@@ -38,9 +39,11 @@ class GrpcServer {
   grpc::ServerBuilder& builder() { return builder_; }
 
   // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving, in plaintext
-  // or with `credentials` (TLS).
+  // or with `credentials` (TLS). With `health_listen`, grpc.health.v1 is also served there alone,
+  // in plaintext, with the same status (for probes that cannot speak TLS).
   absl::Status Start(const std::string& listen_address,
-                     std::shared_ptr<grpc::ServerCredentials> credentials = nullptr);
+                     std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
+                     const std::string& health_listen = "");
   int port() const { return port_; }
 
   // Health reports NOT_SERVING (load balancers and health-watching channels stop sending),
@@ -53,6 +56,7 @@ class GrpcServer {
   std::string component_;
   grpc::ServerBuilder builder_;
   std::unique_ptr<grpc::Server> server_;
+  std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
 };
 
@@ -61,9 +65,17 @@ class GrpcServer {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
     const std::string& cert_file, const std::string& key_file);
 
+// Credentials of an internal service (ServiceTls in common/config.h): mutual TLS when configured,
+// else plaintext; a readable error when a file is missing or not PEM.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceServerCredentials(
+    const ServiceTls& tls);
+absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceChannelCredentials(
+    const ServiceTls& tls);
+
 // Options for a channel to an internal service: round_robin over every address the target resolves
-// to and retries with backoff for UNAVAILABLE only.
-std::shared_ptr<grpc::Channel> MakeServiceChannel(const std::string& target);
+// to and retries with backoff for UNAVAILABLE only. Plaintext unless given `credentials`.
+std::shared_ptr<grpc::Channel> MakeServiceChannel(
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
 
 // A deadline `timeout` from now.
 inline std::chrono::system_clock::time_point DeadlineIn(std::chrono::milliseconds timeout) {
