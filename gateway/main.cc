@@ -150,12 +150,12 @@ int main(int argc, char** argv) {
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
-  gateway.auth =
-      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials));
-  gateway.chat =
-      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials));
-  gateway.presence = natter::v1::Presence::NewStub(
-      natter::MakeServiceChannel(presence_target, *channel_credentials));
+  gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(
+      auth_target, *channel_credentials, server_flags.service_tls.server_name));
+  gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(
+      chat_target, *channel_credentials, server_flags.service_tls.server_name));
+  gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(
+      presence_target, *channel_credentials, server_flags.service_tls.server_name));
 
   natter::gateway::Hub* hub_ptr = nullptr;
   natter::RedisSubscriber subscriber(

@@ -150,6 +150,11 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
   auto* key = app.add_option("--service-key", flags.service_tls.key_file,
                              "Mutual TLS between services: this service's private key (PEM)")
                   ->envname("NATTER_SERVICE_KEY");
+  auto* name = app.add_option("--service-server-name", flags.service_tls.server_name,
+                              "Mutual TLS between services: check every service's certificate "
+                              "against this name (default: the host each channel dials)")
+                   ->envname("NATTER_SERVICE_SERVER_NAME");
+  name->needs(ca);
   ca->needs(cert)->needs(key);
   cert->needs(ca);
   key->needs(ca);

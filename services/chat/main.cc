@@ -100,7 +100,8 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::chat::AuthUserDirectory users(
-      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials)),
+      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials,
+                                                           server_flags.service_tls.server_name)),
       clock);
   // Profile changes announced by natter-auth make cached names stale at once.
   natter::RedisSubscriber profile_changes(

@@ -91,7 +91,8 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::presence::ChatAudience audience(
-      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials)),
+      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials,
+                                                           server_flags.service_tls.server_name)),
       clock);
   natter::presence::PresenceService service(store, audience, publisher, clock,
                                             std::chrono::seconds(ttl_seconds));

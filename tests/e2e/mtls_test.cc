@@ -26,7 +26,9 @@ std::string ReadFile(const fs::path& path) {
 
 class MutualTlsTest : public StackTest {
  protected:
-  static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1, .mtls = true}); }
+  // Two chat replicas: the gateway's and presence's channels to chat list both addresses, so the
+  // certificate is checked against --service-server-name.
+  static void SetUpTestSuite() { StartStack({.chat_replicas = 2, .gateways = 1, .mtls = true}); }
 
   // ValidateToken on natter-auth through `credentials`: the status says whether the call got in.
   static grpc::Status CallAuth(std::shared_ptr<grpc::ChannelCredentials> credentials) {

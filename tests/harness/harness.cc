@@ -483,10 +483,10 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
     int& health_port = health_ports_[name];
     if (health_port == 0) health_port = FreePort();
     const fs::path dir = tmp_.path() / "service-tls";
-    argv.insert(
-        argv.end(),
-        {"--service-ca", (dir / "ca.pem").string(), "--service-cert", (dir / "server.pem").string(),
-         "--service-key", (dir / "server.key").string(), "--health-listen", Address(health_port)});
+    argv.insert(argv.end(),
+                {"--service-ca", (dir / "ca.pem").string(), "--service-cert",
+                 (dir / "server.pem").string(), "--service-key", (dir / "server.key").string(),
+                 "--service-server-name", "localhost", "--health-listen", Address(health_port)});
     ready_address = Address(health_port);
   }
   auto process = std::make_unique<Process>(

@@ -36,6 +36,9 @@ struct ServiceTls {
   std::string ca_file;
   std::string cert_file;
   std::string key_file;
+  // The name every service's certificate is checked against; empty: the host the channel dials
+  // (set it when a target lists addresses, e.g. ipv4:10.0.0.1:50053,10.0.0.2:50053).
+  std::string server_name;
   bool enabled() const { return !ca_file.empty(); }
 };
 

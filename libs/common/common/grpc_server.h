@@ -73,9 +73,11 @@ absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceChannelCredenti
     const ServiceTls& tls);
 
 // Options for a channel to an internal service: round_robin over every address the target resolves
-// to and retries with backoff for UNAVAILABLE only. Plaintext unless given `credentials`.
+// to and retries with backoff for UNAVAILABLE only. Plaintext unless given `credentials`; with
+// `server_name`, the server's certificate is checked against that name.
 std::shared_ptr<grpc::Channel> MakeServiceChannel(
-    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr);
+    const std::string& target, std::shared_ptr<grpc::ChannelCredentials> credentials = nullptr,
+    const std::string& server_name = "");
 
 // A deadline `timeout` from now.
 inline std::chrono::system_clock::time_point DeadlineIn(std::chrono::milliseconds timeout) {
