@@ -142,20 +142,20 @@ int main(int argc, char** argv) {
     credentials = *tls;
   }
   options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
-  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
-  if (!channel_credentials.ok()) {
-    spdlog::critical("{}", channel_credentials.status().message());
+  auto service_credentials = natter::LoadServiceCredentials(server_flags.service_tls);
+  if (!service_credentials.ok()) {
+    spdlog::critical("{}", service_credentials.status().message());
     return 2;
   }
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
   gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(
-      auth_target, *channel_credentials, server_flags.service_tls.server_name));
+      auth_target, service_credentials->channel, server_flags.service_tls.server_name));
   gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(
-      chat_target, *channel_credentials, server_flags.service_tls.server_name));
+      chat_target, service_credentials->channel, server_flags.service_tls.server_name));
   gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(
-      presence_target, *channel_credentials, server_flags.service_tls.server_name));
+      presence_target, service_credentials->channel, server_flags.service_tls.server_name));
 
   natter::gateway::Hub* hub_ptr = nullptr;
   natter::RedisSubscriber subscriber(

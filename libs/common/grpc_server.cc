@@ -126,36 +126,26 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
   return grpc::SslServerCredentials(options);
 }
 
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceServerCredentials(
-    const ServiceTls& tls) {
-  if (!tls.enabled()) return grpc::InsecureServerCredentials();
+absl::StatusOr<ServiceCredentials> LoadServiceCredentials(const ServiceTls& tls) {
+  if (!tls.enabled()) {
+    return ServiceCredentials{grpc::InsecureServerCredentials(),
+                              grpc::InsecureChannelCredentials()};
+  }
   auto ca = ReadPem(tls.ca_file, "service CA");
   if (!ca.ok()) return ca.status();
   auto cert = ReadPem(tls.cert_file, "service certificate");
   if (!cert.ok()) return cert.status();
   auto key = ReadPem(tls.key_file, "service key");
   if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options(
+  grpc::SslServerCredentialsOptions server(
       GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  options.pem_root_certs = *ca;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
-}
-
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceChannelCredentials(
-    const ServiceTls& tls) {
-  if (!tls.enabled()) return grpc::InsecureChannelCredentials();
-  auto ca = ReadPem(tls.ca_file, "service CA");
-  if (!ca.ok()) return ca.status();
-  auto cert = ReadPem(tls.cert_file, "service certificate");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPem(tls.key_file, "service key");
-  if (!key.ok()) return key.status();
-  grpc::SslCredentialsOptions options;
-  options.pem_root_certs = *ca;
-  options.pem_cert_chain = *cert;
-  options.pem_private_key = *key;
-  return grpc::SslCredentials(options);
+  server.pem_root_certs = *ca;
+  server.pem_key_cert_pairs.push_back({*key, *cert});
+  grpc::SslCredentialsOptions channel;
+  channel.pem_root_certs = *ca;
+  channel.pem_cert_chain = *cert;
+  channel.pem_private_key = *key;
+  return ServiceCredentials{grpc::SslServerCredentials(server), grpc::SslCredentials(channel)};
 }
 
 void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown) {

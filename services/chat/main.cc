@@ -65,11 +65,9 @@ int main(int argc, char** argv) {
   limits.friend_requests = {friend_requests_per_day / 86400.0, friend_requests_per_day};
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
-  auto service_credentials = natter::ServiceServerCredentials(server_flags.service_tls);
-  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
-  if (!service_credentials.ok() || !channel_credentials.ok()) {
-    spdlog::critical("{}", !service_credentials.ok() ? service_credentials.status().message()
-                                                     : channel_credentials.status().message());
+  auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
+  if (!credentials.ok()) {
+    spdlog::critical("{}", credentials.status().message());
     return 2;
   }
   if (!server_flags.metrics_listen.empty()) {
@@ -100,7 +98,7 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::chat::AuthUserDirectory users(
-      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, *channel_credentials,
+      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, credentials->channel,
                                                            server_flags.service_tls.server_name)),
       clock);
   // Profile changes announced by natter-auth make cached names stale at once.
@@ -129,7 +127,7 @@ int main(int argc, char** argv) {
 
   natter::GrpcServer server("natter-chat");
   server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen, *service_credentials, server_flags.health_listen);
+  if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
       !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;

@@ -68,11 +68,9 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
 
   natter::InitLogging("presence", server_flags.log_level, server_flags.log_format);
-  auto service_credentials = natter::ServiceServerCredentials(server_flags.service_tls);
-  auto channel_credentials = natter::ServiceChannelCredentials(server_flags.service_tls);
-  if (!service_credentials.ok() || !channel_credentials.ok()) {
-    spdlog::critical("{}", !service_credentials.ok() ? service_credentials.status().message()
-                                                     : channel_credentials.status().message());
+  auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
+  if (!credentials.ok()) {
+    spdlog::critical("{}", credentials.status().message());
     return 2;
   }
   if (!server_flags.metrics_listen.empty()) {
@@ -91,7 +89,7 @@ int main(int argc, char** argv) {
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::presence::ChatAudience audience(
-      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, *channel_credentials,
+      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, credentials->channel,
                                                            server_flags.service_tls.server_name)),
       clock);
   natter::presence::PresenceService service(store, audience, publisher, clock,
@@ -121,7 +119,7 @@ int main(int argc, char** argv) {
   natter::presence::PresenceGrpc grpc_service(service, pool);
   natter::GrpcServer server("natter-presence");
   server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen, *service_credentials, server_flags.health_listen);
+  if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
       !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;

@@ -65,12 +65,14 @@ class GrpcServer {
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
     const std::string& cert_file, const std::string& key_file);
 
-// Credentials of an internal service (ServiceTls in common/config.h): mutual TLS when configured,
-// else plaintext; a readable error when a file is missing or not PEM.
-absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> ServiceServerCredentials(
-    const ServiceTls& tls);
-absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> ServiceChannelCredentials(
-    const ServiceTls& tls);
+// Credentials of an internal service (ServiceTls in common/config.h), for serving and for its
+// channels to the others: mutual TLS when configured, else plaintext; a readable error when a file
+// is missing or not PEM.
+struct ServiceCredentials {
+  std::shared_ptr<grpc::ServerCredentials> server;
+  std::shared_ptr<grpc::ChannelCredentials> channel;
+};
+absl::StatusOr<ServiceCredentials> LoadServiceCredentials(const ServiceTls& tls);
 
 // Options for a channel to an internal service: round_robin over every address the target resolves
 // to and retries with backoff for UNAVAILABLE only. Plaintext unless given `credentials`; with
