@@ -185,30 +185,23 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
       const env = resolveEnv(c, ns, configMaps);
 
       // -- Ports agree with the addresses the process listens on --
+      // A named container port and the NATTER_* address the process listens on agree, or are both absent.
+      const agree = (name, variable, unsetHint = '') => {
+        const port = containerPort(c, name);
+        const address = env.get(variable);
+        if (port === undefined && address === undefined) return port;
+        if (port === undefined) fail(o, `${where} sets ${variable}=${address} but has no container port named "${name}"`);
+        else if (address == null) fail(o, `${where} has port "${name}" ${port} but ${variable} is not set${unsetHint}`);
+        else if (portOfAddress(address) !== port) fail(o, `${where} port "${name}" is ${port} but ${variable} is ${address}`);
+        return port;
+      };
       const grpcPort = containerPort(c, 'grpc');
-      const listen = env.get('NATTER_LISTEN');
       if (SERVING_KINDS.has(o.kind) && !init && grpcPort === undefined) {
         fail(o, `${where} (a Natter server) has no container port named "grpc"`);
       }
-      if (grpcPort !== undefined || listen !== undefined) {
-        if (grpcPort === undefined) fail(o, `${where} sets NATTER_LISTEN=${listen} but has no container port named "grpc"`);
-        else if (listen == null) fail(o, `${where} has port "grpc" ${grpcPort} but NATTER_LISTEN is not set from a value or a rendered ConfigMap (the default listens on 127.0.0.1 only)`);
-        else if (portOfAddress(listen) !== grpcPort) fail(o, `${where} port "grpc" is ${grpcPort} but NATTER_LISTEN is ${listen}`);
-      }
-      const metricsPort = containerPort(c, 'metrics');
-      const metricsListen = env.get('NATTER_METRICS_LISTEN');
-      if (metricsPort !== undefined || metricsListen !== undefined) {
-        if (metricsPort === undefined) fail(o, `${where} sets NATTER_METRICS_LISTEN=${metricsListen} but has no container port named "metrics"`);
-        else if (metricsListen == null) fail(o, `${where} has port "metrics" ${metricsPort} but NATTER_METRICS_LISTEN is not set`);
-        else if (portOfAddress(metricsListen) !== metricsPort) fail(o, `${where} port "metrics" is ${metricsPort} but NATTER_METRICS_LISTEN is ${metricsListen}`);
-      }
-      const healthPort = containerPort(c, 'health');
-      const healthListen = env.get('NATTER_HEALTH_LISTEN');
-      if (healthPort !== undefined || healthListen !== undefined) {
-        if (healthPort === undefined) fail(o, `${where} sets NATTER_HEALTH_LISTEN=${healthListen} but has no container port named "health"`);
-        else if (healthListen == null) fail(o, `${where} has port "health" ${healthPort} but NATTER_HEALTH_LISTEN is not set`);
-        else if (portOfAddress(healthListen) !== healthPort) fail(o, `${where} port "health" is ${healthPort} but NATTER_HEALTH_LISTEN is ${healthListen}`);
-      }
+      agree('grpc', 'NATTER_LISTEN', ' from a value or a rendered ConfigMap (the default listens on 127.0.0.1 only)');
+      agree('metrics', 'NATTER_METRICS_LISTEN');
+      const healthPort = agree('health', 'NATTER_HEALTH_LISTEN');
       // Probes check the plaintext health port when there is one, else the gRPC port; the kubelet's
       // gRPC probes speak plaintext only, so a gRPC port serving TLS cannot be probed.
       const probeName = healthPort !== undefined ? 'health' : 'grpc';
