@@ -58,7 +58,7 @@ void ClientStream::Authenticate() {
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {
         if (!status.ok()) {
-          self->FinishAfterFlush(ClientFacing(status, "the authentication service"));
+          self->FinishAfterFlush(PeerStatus(status, "the authentication service"));
           return;
         }
         self->OnAuthenticated(call->response);
@@ -93,7 +93,7 @@ void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {
         if (!status.ok()) {
-          self->FinishAfterFlush(ClientFacing(status, "the chat service"));
+          self->FinishAfterFlush(PeerStatus(status, "the chat service"));
           return;
         }
         self->channels_.push_back(UserChannel(self->caller_.user_id()));
@@ -120,14 +120,14 @@ void ClientStream::OnSubscribed() {
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {
         if (!status.ok()) {
-          self->FinishAfterFlush(ClientFacing(status, "the chat service"));
+          self->FinishAfterFlush(PeerStatus(status, "the chat service"));
           return;
         }
         LoadFriends(self->gateway_, self->caller_,
                     [self, call](grpc::Status friends_status,
                                  std::shared_ptr<v1::ListFriendsResponse> friends) {
                       if (!friends_status.ok()) {
-                        self->FinishAfterFlush(ClientFacing(friends_status, "the chat service"));
+                        self->FinishAfterFlush(PeerStatus(friends_status, "the chat service"));
                         return;
                       }
                       self->SendWelcome(call->response, *friends);
@@ -293,7 +293,7 @@ void ClientStream::RelayToChat(uint64_t request_id,
         if (status.ok()) {
           fill(*result, std::move(call->response));
         } else {
-          grpc::Status shown = ClientFacing(status, "the chat service");
+          grpc::Status shown = PeerStatus(status, "the chat service");
           result->set_code(shown.error_code());
           result->set_error(shown.error_message());
           if (auto retry = RetryAfter(status)) {

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/status.h"
+
 namespace natter::gateway {
 
 std::string BearerToken(const grpc::CallbackServerContext& context) {
@@ -11,20 +13,6 @@ std::string BearerToken(const grpc::CallbackServerContext& context) {
   if (it == metadata.end()) return "";
   std::string_view value(it->second.data(), it->second.size());
   return value.starts_with(kBearer) ? std::string(value.substr(kBearer.size())) : "";
-}
-
-grpc::Status ClientFacing(const grpc::Status& status, std::string_view service) {
-  switch (status.error_code()) {
-    case grpc::StatusCode::UNAVAILABLE:
-    case grpc::StatusCode::DEADLINE_EXCEEDED:
-    // The gateway did not cancel the call, so the service did: it was shutting down. Retrying
-    // (with the same client_msg_id for a send) reaches another replica.
-    case grpc::StatusCode::CANCELLED:
-      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
-                          std::string(service) + " is unavailable, try again");
-    default:
-      return status;
-  }
 }
 
 std::chrono::system_clock::time_point PasswordCallDeadline(

@@ -46,10 +46,6 @@ std::chrono::system_clock::time_point PasswordCallDeadline(
 // The token of "authorization: Bearer <token>" metadata, or "" when there is none.
 std::string BearerToken(const grpc::CallbackServerContext& context);
 
-// A service's failure as the client should read it: retryable failures say so ("the chat service is
-// unavailable, try again"), without internals; others pass through.
-grpc::Status ClientFacing(const grpc::Status& status, std::string_view service);
-
 struct GatewayContext {
   GatewayOptions options;
   std::unique_ptr<v1::Auth::StubInterface> auth;

@@ -6,6 +6,7 @@
 
 #include "client_stream.h"
 #include "common/grpc_server.h"
+#include "common/status.h"
 #include "friends_view.h"
 
 namespace natter::gateway {
@@ -28,7 +29,7 @@ grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* 
   call->set_deadline(PasswordCallDeadline(*context, gateway_.options));
   gateway_.auth->async()->Register(
       call.get(), request, response, [reactor, call](grpc::Status status) {
-        reactor->Finish(ClientFacing(status, "the authentication service"));
+        reactor->Finish(PeerStatus(status, "the authentication service"));
       });
   return reactor;
 }
@@ -45,10 +46,10 @@ grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* con
   call->context.set_deadline(PasswordCallDeadline(*context, gateway_.options));
   call->request = *request;
   call->request.set_client_address(context->peer());  // never what the client claims
-  gateway_.auth->async()->Login(
-      &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-        reactor->Finish(ClientFacing(status, "the authentication service"));
-      });
+  gateway_.auth->async()->Login(&call->context, &call->request, response,
+                                [reactor, call](grpc::Status status) {
+                                  reactor->Finish(PeerStatus(status, "the authentication service"));
+                                });
   return reactor;
 }
 
@@ -76,7 +77,7 @@ grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerC
   call->request.set_token(std::move(token));  // never a token the client put in the message
   (gateway_.auth->async()->*method)(
       &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-        reactor->Finish(ClientFacing(status, "the authentication service"));
+        reactor->Finish(PeerStatus(status, "the authentication service"));
       });
   return reactor;
 }
@@ -188,7 +189,7 @@ void GatewayService::WithCaller(grpc::CallbackServerContext* context,
       &call->context, &call->request, &call->response,
       [reactor, call, then = std::move(then)](grpc::Status status) {
         if (!status.ok()) {
-          reactor->Finish(ClientFacing(status, "the authentication service"));
+          reactor->Finish(PeerStatus(status, "the authentication service"));
           return;
         }
         v1::Caller caller;
@@ -211,7 +212,7 @@ grpc::ServerUnaryReactor* GatewayService::ForwardToChat(grpc::CallbackServerCont
                *call->request.mutable_caller() = caller;  // never the caller a client claims
                (gateway_.chat->async()->*method)(
                    &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-                     reactor->Finish(ClientFacing(status, "the chat service"));
+                     reactor->Finish(PeerStatus(status, "the chat service"));
                    });
              });
   return reactor;
@@ -317,7 +318,7 @@ grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContex
         gateway_, caller,
         [reactor, response](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
           if (status.ok()) *response = std::move(*friends);
-          reactor->Finish(ClientFacing(status, "the chat service"));
+          reactor->Finish(PeerStatus(status, "the chat service"));
         });
   });
   return reactor;
@@ -338,7 +339,7 @@ grpc::ServerUnaryReactor* GatewayService::SetStatus(grpc::CallbackServerContext*
     call->request.set_status(request->status());
     gateway_.presence->async()->SetStatus(
         &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-          reactor->Finish(ClientFacing(status, "the presence service"));
+          reactor->Finish(PeerStatus(status, "the presence service"));
         });
   });
   return reactor;
@@ -359,7 +360,7 @@ grpc::ServerUnaryReactor* GatewayService::GetPresence(grpc::CallbackServerContex
                 [reactor, request, response](grpc::Status status,
                                              std::shared_ptr<v1::ListFriendsResponse> friends) {
                   if (!status.ok()) {
-                    reactor->Finish(ClientFacing(status, "the chat service"));
+                    reactor->Finish(PeerStatus(status, "the chat service"));
                     return;
                   }
                   auto add = [&](const v1::Friend& f) {
@@ -407,7 +408,7 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
                 [this, reactor, response, room](grpc::Status status,
                                                 std::shared_ptr<v1::ListFriendsResponse> friends) {
                   if (!status.ok()) {
-                    reactor->Finish(ClientFacing(status, "the chat service"));
+                    reactor->Finish(PeerStatus(status, "the chat service"));
                     return;
                   }
                   auto call = NewCall<v1::ListOnlineRequest, v1::ListOnlineResponse>(gateway_);
@@ -437,7 +438,7 @@ grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext
                           }
                           response->set_count(count);
                         }
-                        reactor->Finish(ClientFacing(presence_status, "the presence service"));
+                        reactor->Finish(PeerStatus(presence_status, "the presence service"));
                       });
                 });
   });
@@ -457,7 +458,7 @@ void GatewayService::ListRoomOnline(grpc::CallbackServerContext* context,
         &members->context, &members->request, &members->response,
         [this, reactor, response, members, caller](grpc::Status status) {
           if (!status.ok()) {
-            reactor->Finish(ClientFacing(status, "the chat service"));
+            reactor->Finish(PeerStatus(status, "the chat service"));
             return;
           }
           LoadFriends(
@@ -465,7 +466,7 @@ void GatewayService::ListRoomOnline(grpc::CallbackServerContext* context,
               [this, reactor, response, members](grpc::Status friends_status,
                                                  std::shared_ptr<v1::ListFriendsResponse> friends) {
                 if (!friends_status.ok()) {
-                  reactor->Finish(ClientFacing(friends_status, "the chat service"));
+                  reactor->Finish(PeerStatus(friends_status, "the chat service"));
                   return;
                 }
                 auto presence = NewCall<v1::GetPresenceRequest, v1::GetPresenceResponse>(gateway_);
@@ -491,7 +492,7 @@ void GatewayService::ListRoomOnline(grpc::CallbackServerContext* context,
                         }
                         response->set_count(response->users_size());
                       }
-                      reactor->Finish(ClientFacing(presence_status, "the presence service"));
+                      reactor->Finish(PeerStatus(presence_status, "the presence service"));
                     });
               });
         });

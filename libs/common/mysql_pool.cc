@@ -54,6 +54,33 @@ void ForgetStatements(const sql::Connection* conn) {
 
 }  // namespace
 
+namespace {
+
+void Execute(sql::Connection& conn, const char* sql) {
+  std::unique_ptr<sql::Statement> statement(conn.createStatement());
+  statement->execute(sql);
+}
+
+}  // namespace
+
+Transaction::Transaction(sql::Connection& conn) : conn_(conn) {
+  Execute(conn_, "START TRANSACTION");
+}
+
+Transaction::~Transaction() {
+  if (done_) return;
+  try {
+    Execute(conn_, "ROLLBACK");
+  } catch (const sql::SQLException&) {
+    // The connection is broken, and the server rolls back what it had; the pool retires it.
+  }
+}
+
+void Transaction::Commit() {
+  Execute(conn_, "COMMIT");
+  done_ = true;
+}
+
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what) {
   int code = e.getErrorCode();
   switch (code) {
@@ -61,6 +88,8 @@ absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view
     case kCrServerLost:
     case kCrConnectionError:
     case kCrConnHostError:
+    case kErServerShutdown:
+    case kErConnectionKilled:
       spdlog::warn("MySQL unavailable during {}: {} ({})", what, e.what(), code);
       return absl::UnavailableError("the database is unavailable, try again");
     case kErLockDeadlock:
@@ -166,6 +195,8 @@ absl::StatusOr<std::unique_ptr<sql::Connection>> MysqlPool::Acquire() {
         lock.lock();
         --open_;
         cv_.notify_one();
+        // The details (address, driver message) are in the log; a caller's caller is a person.
+        return absl::UnavailableError("the database is unavailable, try again");
       }
       return conn;
     }
@@ -195,15 +226,13 @@ bool MysqlPool::IsConnectionLost(const sql::SQLException& e) {
   // statements of this connection are useless, so retire it like a lost one.
   constexpr int kErUnknownStmtHandler = 1243;
   return code == kCrServerGoneError || code == kCrServerLost || code == kCrConnectionError ||
-         code == kCrConnHostError || code == kErUnknownStmtHandler;
+         code == kCrConnHostError || code == kErServerShutdown || code == kErConnectionKilled ||
+         code == kErUnknownStmtHandler;
 }
 
 void MysqlPool::Rollback(sql::Connection& conn) {
   try {
-    if (!conn.getAutoCommit()) {
-      conn.rollback();
-      conn.setAutoCommit(true);
-    }
+    Execute(conn, "ROLLBACK");  // nothing to do unless fn left a transaction open
   } catch (const sql::SQLException&) {
     // The connection is broken; IsConnectionLost() already retired it or the next use will.
   }

@@ -42,26 +42,51 @@ grpc::Status ToGrpc(const absl::Status& status) {
   if (status.ok()) return grpc::Status::OK;
   auto code = static_cast<grpc::StatusCode>(status.code());
   std::string message(status.message());
+  // Always a google.rpc.Status in the details: it tells a peer the error is a Natter service's own,
+  // worded for people (see PeerStatus), and carries the retry delay when there is one.
+  v1::RpcStatus rpc_status;
+  rpc_status.set_code(static_cast<int32_t>(code));
+  rpc_status.set_message(message);
   if (auto retry = RetryAfter(status)) {
-    v1::RpcStatus rpc_status;
-    rpc_status.set_code(static_cast<int32_t>(code));
-    rpc_status.set_message(message);
     v1::RetryInfo info;
     info.mutable_retry_delay()->set_seconds(retry->count() / 1000);
     info.mutable_retry_delay()->set_nanos(static_cast<int32_t>(retry->count() % 1000) * 1'000'000);
     auto* any = rpc_status.add_details();
     any->set_type_url(kRetryInfoType.data(), kRetryInfoType.size());
     any->set_value(info.SerializeAsString());
-    return grpc::Status(code, message, rpc_status.SerializeAsString());
   }
-  return grpc::Status(code, message);
+  return grpc::Status(code, message, rpc_status.SerializeAsString());
 }
 
-absl::Status FromGrpc(const grpc::Status& status) {
+bool FromNatterService(const grpc::Status& status) {
+  const std::string& details = status.error_details();
+  if (status.ok() || details.empty()) return false;
+  v1::RpcStatus rpc_status;
+  return rpc_status.ParseFromArray(details.data(), static_cast<int>(details.size())) &&
+         rpc_status.code() == static_cast<int32_t>(status.error_code()) &&
+         rpc_status.message() == status.error_message();
+}
+
+grpc::Status PeerStatus(const grpc::Status& status, std::string_view peer) {
+  switch (status.error_code()) {
+    case grpc::StatusCode::UNAVAILABLE:
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+    // Not cancelled by us, so by the peer: it was shutting down. Retrying reaches another replica.
+    case grpc::StatusCode::CANCELLED:
+      if (FromNatterService(status) && !status.error_message().empty()) return status;
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          std::string(peer) + " is unavailable, try again");
+    default:
+      return status;
+  }
+}
+
+absl::Status FromGrpc(const grpc::Status& status, std::string_view peer) {
   if (status.ok()) return absl::OkStatus();
-  absl::Status converted(static_cast<absl::StatusCode>(status.error_code()),
-                         status.error_message());
-  if (auto retry = RetryFromDetails(status.error_details())) {
+  const grpc::Status passed = peer.empty() ? status : PeerStatus(status, peer);
+  absl::Status converted(static_cast<absl::StatusCode>(passed.error_code()),
+                         passed.error_message());
+  if (auto retry = RetryFromDetails(passed.error_details())) {
     converted.SetPayload(kRetryInfoType, absl::Cord(std::to_string(retry->count())));
   }
   return converted;

@@ -125,16 +125,12 @@ absl::Status MysqlUserStore::UpdateDisplayName(uint64_t user_id, std::string_vie
 absl::StatusOr<uint32_t> MysqlUserStore::SetAvatar(uint64_t user_id, std::string_view png,
                                                    int64_t now_ms) {
   return pool_.Run("set avatar", [&](sql::Connection& conn) -> absl::StatusOr<uint32_t> {
-    conn.setAutoCommit(false);
+    Transaction tx(conn);
     std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
         "UPDATE users SET avatar_version = LAST_INSERT_ID(avatar_version + 1) "
         "WHERE id = ? AND deleted_at_ms IS NULL"));
     bump->setUInt64(1, user_id);
-    if (bump->executeUpdate() != 1) {
-      conn.rollback();
-      conn.setAutoCommit(true);
-      return absl::NotFoundError("no such user");
-    }
+    if (bump->executeUpdate() != 1) return absl::NotFoundError("no such user");
     auto version = static_cast<uint32_t>(LastInsertId(conn));
     std::unique_ptr<sql::PreparedStatement> upsert(conn.prepareStatement(
         "INSERT INTO avatars (user_id, version, png, updated_at_ms) VALUES (?, ?, ?, ?) "
@@ -146,8 +142,7 @@ absl::StatusOr<uint32_t> MysqlUserStore::SetAvatar(uint64_t user_id, std::string
     upsert->setBlob(3, &blob);
     upsert->setInt64(4, now_ms);
     upsert->executeUpdate();
-    conn.commit();
-    conn.setAutoCommit(true);
+    tx.Commit();
     return version;
   });
 }
@@ -172,7 +167,7 @@ absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> MysqlUserStore::
 absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms,
                                          std::string_view unusable_hash) {
   return pool_.Run("delete user", [&](sql::Connection& conn) -> absl::Status {
-    conn.setAutoCommit(false);
+    Transaction tx(conn);
     std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
         "UPDATE users SET password_hash = ?, display_name = '', deleted_at_ms = ?, "
         "avatar_version = avatar_version + 1 WHERE id = ? AND deleted_at_ms IS NULL"));
@@ -184,8 +179,7 @@ absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms,
         conn.prepareStatement("DELETE FROM avatars WHERE user_id = ?"));
     avatar->setUInt64(1, user_id);
     avatar->executeUpdate();
-    conn.commit();
-    conn.setAutoCommit(true);
+    tx.Commit();
     return absl::OkStatus();
   });
 }

@@ -33,7 +33,7 @@ absl::StatusOr<std::unordered_map<uint64_t, v1::Profile>> AuthUserDirectory::Pro
   context.set_deadline(DeadlineIn(std::chrono::seconds(2)));
   v1::GetProfilesResponse response;
   grpc::Status status = auth_->GetProfiles(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
+  if (!status.ok()) return FromGrpc(status, "the authentication service");
   std::lock_guard lock(mu_);
   if (cache_.size() + response.profiles_size() > max_entries_) cache_.clear();
   for (const auto& profile : response.profiles()) {
@@ -51,7 +51,7 @@ absl::StatusOr<std::optional<v1::Profile>> AuthUserDirectory::FindByUsername(
   request.add_usernames(username);
   v1::GetProfilesResponse response;
   grpc::Status status = auth_->LookupUsers(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
+  if (!status.ok()) return FromGrpc(status, "the authentication service");
   if (response.profiles().empty()) return std::nullopt;
   return response.profiles(0);
 }

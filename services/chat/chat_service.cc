@@ -200,7 +200,16 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
   entry.sent_at_ms = clock_.NowMs();
   auto stored = store_.Append(entry);
   if (!stored.ok()) return stored.status();
-  if (stored->duplicate) return stored->ack;
+  if (stored->duplicate) {
+    // A retry. The first attempt may be stored but not published: its replica died after the
+    // commit, Redis was down, or the commit's answer was lost. Publish the stored entry again;
+    // receivers drop a seq they already have.
+    if (stored->ack.conversation_id() == c.id) {
+      auto original = store_.FindMessage(c.id, stored->ack.seq());
+      if (original.ok() && original->has_value()) Publish(c, **original);
+    }
+    return stored->ack;
+  }
 
   v1::ChatMessage out;
   out.set_conversation_id(c.id);
@@ -213,10 +222,14 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
   out.set_client_msg_id(entry.client_msg_id);
   out.set_type(entry.type);
   out.set_target_seq(entry.target_seq);
+  Publish(c, out);
+  return stored->ack;
+}
+
+void ChatService::Publish(const ConversationRecord& c, const v1::ChatMessage& entry) {
   Names names;
   if (c.is_direct()) names = LookupNames(users_, {c.direct_low, c.direct_high});
-  PublishEntry(publisher_, c, out, names[c.direct_low], names[c.direct_high]);
-  return stored->ack;
+  PublishEntry(publisher_, c, entry, names[c.direct_low], names[c.direct_high]);
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {

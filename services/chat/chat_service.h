@@ -67,6 +67,7 @@ class ChatService {
   absl::Status TakeMessageAllowance(const v1::Caller& caller);
   // Appends an entry and publishes it.
   absl::StatusOr<v1::SendAck> AppendAndPublish(const ConversationRecord& c, NewMessage entry);
+  void Publish(const ConversationRecord& c, const v1::ChatMessage& entry);
   // An edit or deletion of the caller's message `seq`.
   absl::StatusOr<v1::SendAck> Change(const v1::Caller& caller, const v1::ConversationRef& ref,
                                      uint64_t seq, const std::string& client_msg_id,

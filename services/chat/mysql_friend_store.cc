@@ -83,7 +83,7 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
     // Both users' event counter rows must exist before the transaction locks them: inserting inside
     // it would take locks in the callers' order and deadlock against the opposite request.
     EnsureEventCounters(conn, {std::min(me, other), std::max(me, other)});
-    conn.setAutoCommit(false);
+    Transaction tx(conn);
     // Lock both rows, lowest id first: every change touching either user waits here, so the state
     // read below cannot change before this commits.
     {
@@ -107,11 +107,7 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
         Exists(conn, "SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?", other, me);
 
     auto change = decide(state);
-    if (!change.ok()) {
-      conn.rollback();
-      conn.setAutoCommit(true);
-      return change.status();
-    }
+    if (!change.ok()) return change.status();
     if (change->friends) SetFriends(conn, me, other, *change->friends, now_ms);
     if (change->request_sent) {
       SetRequest(conn, me, other, *change->request_sent, change->request_message, now_ms);
@@ -138,8 +134,7 @@ absl::StatusOr<std::pair<PairChange, std::vector<StoredUserEvent>>> MysqlFriendS
       *event.mutable_friend_() = friend_event;
       stored.push_back(AppendUserEvent(conn, recipient, std::move(event), now_ms));
     }
-    conn.commit();
-    conn.setAutoCommit(true);
+    tx.Commit();
     return Result{std::move(*change), std::move(stored)};
   });
 }

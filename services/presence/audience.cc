@@ -28,7 +28,7 @@ absl::StatusOr<Audience> ChatAudience::Get(uint64_t user_id) {
   request.set_user_id(user_id);
   v1::PresenceAudienceResponse response;
   grpc::Status status = chat_->PresenceAudience(&context, request, &response);
-  if (!status.ok()) return FromGrpc(status);
+  if (!status.ok()) return FromGrpc(status, "the chat service");
   Audience audience;
   audience.friend_ids.assign(response.friend_ids().begin(), response.friend_ids().end());
   for (int i = 0; i < response.room_ids_size(); ++i) {

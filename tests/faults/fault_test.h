@@ -65,6 +65,9 @@ class Sender {
   }
   int reconnects() const { return reconnects_.load(); }
   const std::string& error() const { return error_; }
+  // After Join: each refusal the sender was given and retried ("UNAVAILABLE: <message>"), with how
+  // often. These are what a person would read, so the fault tests check them.
+  const std::map<std::string, int>& refusals() const { return refusals_; }
   // Text -> seq of every acked message.
   const std::map<std::string, uint64_t>& acks() const { return acks_; }
 
@@ -124,6 +127,7 @@ class Sender {
         } else if (result->code() == grpc::StatusCode::UNAVAILABLE ||
                    result->code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
                    result->code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+          ++refusals_[RefusalName(*result)];
           broken = true;  // retry the same id, on another gateway
         } else {
           error_ = text + ": " + result->error();
@@ -144,7 +148,19 @@ class Sender {
   std::string prefix_;
   int count_;
   std::string padding_;
+  static std::string RefusalName(const v1::CommandResult& r) {
+    switch (r.code()) {
+      case grpc::StatusCode::UNAVAILABLE:
+        return "UNAVAILABLE: " + r.error();
+      case grpc::StatusCode::RESOURCE_EXHAUSTED:
+        return "RESOURCE_EXHAUSTED: " + r.error();
+      default:
+        return "DEADLINE_EXCEEDED: " + r.error();
+    }
+  }
+
   std::map<std::string, uint64_t> acks_;
+  std::map<std::string, int> refusals_;
   std::atomic<int> acked_count_{0};
   std::atomic<int> sent_count_{0};
   std::vector<std::chrono::steady_clock::time_point> ack_times_;
@@ -164,9 +180,11 @@ struct Delivery {
 
 // One row of the fault table, printed (and appended to $NATTER_FAULT_TABLE, which `./natter test`
 // prints at the end) when it goes out of scope:
-//   | fault | messages sent | acked | delivered | lost | duplicated | recovery time |
+//   | fault | messages sent | acked | delivered | lost | duplicated | recovery time | senders told
+//   |
 // Delivered, lost and duplicated are summed over the listeners checked; recovery is how long after
-// the fault struck every sender that was still sending had an ack again.
+// the fault struck every sender that was still sending had an ack again; "senders told" lists the
+// refusals the senders retried, each with its count.
 class FaultRow {
  public:
   FaultRow(std::string fault, std::chrono::steady_clock::time_point struck)
@@ -176,8 +194,8 @@ class FaultRow {
         recovery_ ? fmt::format("{:.1f} s", std::chrono::duration<double>(*recovery_).count())
                   : "-";
     std::string row =
-        fmt::format("| {} | {} | {} | {} | {} | {} | {} |", fault_, sent_, acked_,
-                    delivery_.delivered, delivery_.lost, delivery_.duplicated, recovery);
+        fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} |", fault_, sent_, acked_,
+                    delivery_.delivered, delivery_.lost, delivery_.duplicated, recovery, Told());
     std::cout << "fault table: " << row << std::endl;
     if (const char* path = std::getenv("NATTER_FAULT_TABLE"); path && *path) {
       std::ofstream(path, std::ios::app) << row << "\n";
@@ -188,6 +206,14 @@ class FaultRow {
     for (const auto& s : senders) {
       sent_ += s->sent();
       acked_ += s->acked();
+      for (const auto& [refusal, n] : s->refusals()) {
+        told_[refusal] += n;
+        // A person reads these: say what happened in words, never an internal error's code.
+        EXPECT_FALSE(refusal.ends_with(": ")) << fault_ << ": a refusal without a message";
+        EXPECT_EQ(refusal.find("database error"), std::string::npos) << fault_ << ": " << refusal;
+        EXPECT_EQ(refusal.find("internal"), std::string::npos) << fault_ << ": " << refusal;
+        EXPECT_EQ(refusal.find("127.0.0.1"), std::string::npos) << fault_ << ": " << refusal;
+      }
       if (auto first = s->FirstAckAfter(struck_)) {
         auto took = *first - struck_;
         if (!recovery_ || took > *recovery_) recovery_ = took;
@@ -198,6 +224,15 @@ class FaultRow {
   // Something else the fault needed time to heal (presence converging): the row shows the longer.
   void Recovered(std::chrono::steady_clock::duration took) {
     if (!recovery_ || took > *recovery_) recovery_ = took;
+  }
+  std::string Told() const {
+    if (told_.empty()) return "-";
+    std::string out;
+    for (const auto& [refusal, n] : told_) {
+      if (!out.empty()) out += "; ";
+      out += fmt::format("{} ({}×)", refusal, n);
+    }
+    return out;
   }
   void Add(const Delivery& d) {
     delivery_.delivered += d.delivered;
@@ -211,6 +246,7 @@ class FaultRow {
   int sent_ = 0;
   int acked_ = 0;
   Delivery delivery_;
+  std::map<std::string, int> told_;
   std::optional<std::chrono::steady_clock::duration> recovery_;
 };
 

@@ -18,5 +18,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   grpc::Status back = natter::ToGrpc(converted);
   if (natter::RetryAfter(back) != retry) std::abort();
   if (retry) natter::WaitInWords(*retry);
+  // An UNAVAILABLE with these details: passed on in a service's words or in ours, never empty.
+  grpc::Status unavailable(grpc::StatusCode::UNAVAILABLE, "busy", details);
+  grpc::Status shown = natter::PeerStatus(unavailable, "the peer");
+  if (shown.error_code() != grpc::StatusCode::UNAVAILABLE || shown.error_message().empty()) {
+    std::abort();
+  }
   return 0;
 }

@@ -231,15 +231,24 @@ MariaDb::MariaDb(const fs::path& dir) : dir_(dir), password_(RandomHex(24)) {
 }
 
 void MariaDb::Start() {
-  server_ = std::make_unique<Process>(
-      "mariadbd",
-      std::vector<std::string>{
-          "/usr/sbin/mariadbd", "--no-defaults", "--user=" + UserName(),
-          "--datadir=" + (dir_ / "data").string(), "--socket=" + (dir_ / "mysql.sock").string(),
-          "--port=" + std::to_string(port_), "--bind-address=127.0.0.1", "--skip-name-resolve",
-          "--skip-log-bin", "--tmpdir=" + (dir_ / "tmp").string(),
-          "--pid-file=" + (dir_ / "mariadbd.pid").string()},
-      dir_);
+  std::vector<std::string> argv{"/usr/sbin/mariadbd",
+                                "--no-defaults",
+                                "--user=" + UserName(),
+                                "--datadir=" + (dir_ / "data").string(),
+                                "--socket=" + (dir_ / "mysql.sock").string(),
+                                "--port=" + std::to_string(port_),
+                                "--bind-address=127.0.0.1",
+                                "--skip-name-resolve",
+                                "--skip-log-bin",
+                                "--tmpdir=" + (dir_ / "tmp").string(),
+                                "--pid-file=" + (dir_ / "mariadbd.pid").string()};
+  // NATTER_TEST_MYSQL_LOG=1 logs every statement of every connection (general log), for a
+  // post-mortem together with NATTER_TEST_KEEP=1.
+  if (const char* log = std::getenv("NATTER_TEST_MYSQL_LOG"); log && *log == '1') {
+    argv.push_back("--general-log=1");
+    argv.push_back("--general-log-file=" + (dir_ / "general.log").string());
+  }
+  server_ = std::make_unique<Process>("mariadbd", argv, dir_);
   bool up = WaitFor(
       [&] {
         if (!server_->Running()) return true;

@@ -207,6 +207,40 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
   EXPECT_TRUE(replay->duplicate);
 }
 
+// Found by the MariaDB-restart fault test: the driver's own commit() ignores a failed COMMIT, so a
+// transaction the server rolled back (its connection closed by a shutdown) was acked as stored.
+TEST_F(MysqlStoresTest, ACommitOnALostConnectionIsAnErrorNotASuccess) {
+  db_->Sql(
+      "CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY); "
+      "CREATE USER IF NOT EXISTS 'committest'@'127.0.0.1' IDENTIFIED BY 'commit-pw'; "
+      "GRANT ALL ON natter.* TO 'committest'@'127.0.0.1'");
+  MysqlConfig config = ParseMysqlUrl(db_->url()).value();
+  config.user = "committest";
+  config.password = "commit-pw";
+  MysqlPool pool(config, 1);
+  auto committed = pool.Run("commit probe", [&](sql::Connection& conn) -> absl::Status {
+    Transaction tx(conn);
+    CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (1)").executeUpdate();
+    // The server closes the session with the transaction open, so it rolls the transaction back.
+    db_->Sql(
+        "SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = "
+        "'committest' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+    tx.Commit();
+    return absl::OkStatus();
+  });
+  EXPECT_EQ(committed.code(), absl::StatusCode::kUnavailable) << committed;
+  EXPECT_EQ(db_->Sql("SELECT COUNT(*) FROM natter.commit_probe"), "0\n");
+  // The pool retired the connection; the next call works.
+  auto next = pool.Run("after", [&](sql::Connection& conn) -> absl::Status {
+    Transaction tx(conn);
+    CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (2)").executeUpdate();
+    tx.Commit();
+    return absl::OkStatus();
+  });
+  EXPECT_TRUE(next.ok()) << next;
+  EXPECT_EQ(db_->Sql("SELECT id FROM natter.commit_probe"), "2\n");
+}
+
 TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();

@@ -25,33 +25,28 @@ namespace natter {
 inline constexpr int kErDupEntry = 1062;
 inline constexpr int kErLockDeadlock = 1213;
 inline constexpr int kErLockWaitTimeout = 1205;
+inline constexpr int kErServerShutdown = 1053;    // the server is shutting down
+inline constexpr int kErConnectionKilled = 1927;  // the server closed this session
 
 // Maps a driver exception to a status: lost connections and lock conflicts are UNAVAILABLE
 // (retrying can help), anything else INTERNAL. The SQL text and bound values are never included.
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
 
 // A transaction on a connection: begun by the constructor, rolled back by the destructor unless
-// committed (so an early return or an exception never leaves it open).
+// committed (so an early return or an exception never leaves it open). It runs START TRANSACTION,
+// COMMIT and ROLLBACK as statements rather than through the driver's setAutoCommit()/commit():
+// Connector/C++ 1.1 ignores the server's answer to those, so a COMMIT that failed (the server shut
+// down with the transaction open, which rolls it back) looked like success and the caller acked a
+// message that was never stored. A statement's failure throws, so Commit() throws unless the server
+// said the transaction is durable.
 class Transaction {
  public:
-  explicit Transaction(sql::Connection& conn) : conn_(conn) { conn_.setAutoCommit(false); }
-  ~Transaction() {
-    if (done_) return;
-    try {
-      conn_.rollback();
-      conn_.setAutoCommit(true);
-    } catch (const sql::SQLException&) {
-      // The connection is broken; the pool retires it.
-    }
-  }
+  explicit Transaction(sql::Connection& conn);
+  ~Transaction();
   Transaction(const Transaction&) = delete;
   Transaction& operator=(const Transaction&) = delete;
 
-  void Commit() {
-    conn_.commit();
-    conn_.setAutoCommit(true);
-    done_ = true;
-  }
+  void Commit();
 
  private:
   sql::Connection& conn_;
@@ -104,7 +99,7 @@ class MysqlPool {
     } catch (const sql::SQLException& e) {
       bool healthy = !IsConnectionLost(e);
       auto status = StatusFromSqlException(e, what);
-      Rollback(**conn);
+      if (healthy) Rollback(**conn);
       Release(std::move(*conn), healthy);
       return status;
     }

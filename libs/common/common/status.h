@@ -14,10 +14,20 @@
 
 namespace natter {
 
-// A retry delay (see TooFast) travels as a google.rpc.RetryInfo in the gRPC error details, both
-// ways.
+// A service's error goes out with a google.rpc.Status in the gRPC error details (which marks it as
+// a Natter service's own); a retry delay (see TooFast) travels in it as a google.rpc.RetryInfo.
+// FromGrpc with a `peer` ("the authentication service") passes the result through PeerStatus.
 grpc::Status ToGrpc(const absl::Status& status);
-absl::Status FromGrpc(const grpc::Status& status);
+absl::Status FromGrpc(const grpc::Status& status, std::string_view peer = {});
+
+// Whether `status` was written by a Natter service (ToGrpc), rather than by gRPC itself.
+bool FromNatterService(const grpc::Status& status);
+
+// A peer's error, as this process passes it on to its own caller. UNAVAILABLE, DEADLINE_EXCEEDED
+// and CANCELLED written by gRPC ("failed to connect to all addresses", a deadline, a replica that
+// shut down mid-call) become UNAVAILABLE "<peer> is unavailable, try again"; the same codes from a
+// Natter service keep its words ("the database is unavailable, try again"); the rest pass as is.
+grpc::Status PeerStatus(const grpc::Status& status, std::string_view peer);
 
 // "1.5 s", "3 min", "12 h": a wait as a person reads it, rounded up.
 std::string WaitInWords(std::chrono::milliseconds wait);

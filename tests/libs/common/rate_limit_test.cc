@@ -74,5 +74,40 @@ TEST(TooFastTest, GarbageDetailsFromAPeerAreIgnored) {
   EXPECT_EQ(FromGrpc(wire).code(), absl::StatusCode::kResourceExhausted);
 }
 
+TEST(PeerStatusTest, ANatterServicesOwnWordsPassThrough) {
+  grpc::Status from_chat = ToGrpc(absl::UnavailableError("the database is unavailable, try again"));
+  EXPECT_TRUE(FromNatterService(from_chat));
+  grpc::Status passed = PeerStatus(from_chat, "the chat service");
+  EXPECT_EQ(passed.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(passed.error_message(), "the database is unavailable, try again");
+  EXPECT_EQ(FromGrpc(from_chat, "the chat service").message(),
+            "the database is unavailable, try again");
+  // Other codes pass as they are, whoever wrote them.
+  grpc::Status denied = ToGrpc(absl::PermissionDeniedError("not yours"));
+  EXPECT_EQ(PeerStatus(denied, "the chat service").error_message(), "not yours");
+  // A retry delay survives the trip.
+  EXPECT_EQ(RetryAfter(PeerStatus(ToGrpc(TooFast("slow down", 250ms)), "x")), 250ms);
+}
+
+TEST(PeerStatusTest, TransportFailuresAreWordedForPeople) {
+  for (auto code : {grpc::StatusCode::UNAVAILABLE, grpc::StatusCode::DEADLINE_EXCEEDED,
+                    grpc::StatusCode::CANCELLED}) {
+    grpc::Status from_grpc(code, "failed to connect to all addresses; last error: UNKNOWN");
+    EXPECT_FALSE(FromNatterService(from_grpc));
+    grpc::Status shown = PeerStatus(from_grpc, "the chat service");
+    EXPECT_EQ(shown.error_code(), grpc::StatusCode::UNAVAILABLE);
+    EXPECT_EQ(shown.error_message(), "the chat service is unavailable, try again");
+    EXPECT_EQ(FromGrpc(from_grpc, "the authentication service").message(),
+              "the authentication service is unavailable, try again");
+  }
+  // Details that are not a status, or that disagree with it, do not make a status a service's.
+  EXPECT_FALSE(FromNatterService(grpc::Status(grpc::StatusCode::UNAVAILABLE, "x", "\xff junk")));
+  grpc::Status mismatched(grpc::StatusCode::UNAVAILABLE, "other words",
+                          ToGrpc(absl::UnavailableError("words")).error_details());
+  EXPECT_FALSE(FromNatterService(mismatched));
+  // Without a peer name FromGrpc converts as it is.
+  EXPECT_EQ(FromGrpc(grpc::Status(grpc::StatusCode::UNAVAILABLE, "raw")).message(), "raw");
+}
+
 }  // namespace
 }  // namespace natter
