@@ -87,8 +87,11 @@ void ClientStream::OnAuthenticated(const v1::ValidateTokenResponse& session) {
   stream_id_ = gateway_.options.gateway_id + "/" + std::to_string(gateway_.next_stream++);
   GatewayMetrics::Get().streams_open.Increment();
 
+  // The rooms to subscribe to (a cheap call); the conversations with their latest seqs, previews
+  // and read state come once the subscriptions are live (OnSubscribed).
   auto call = NewCall<v1::ListConversationsRequest, v1::ListConversationsResponse>(gateway_);
   *call->request.mutable_caller() = caller_;
+  call->request.set_rooms_only(true);
   gateway_.chat->async()->ListConversations(
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call](grpc::Status status) {

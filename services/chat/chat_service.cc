@@ -400,6 +400,18 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     const v1::ListConversationsRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
   const uint64_t me = request.caller().user_id();
+  if (request.rooms_only()) {
+    auto rooms = store_.RoomsOf(me);
+    if (!rooms.ok()) return rooms.status();
+    v1::ListConversationsResponse response;
+    for (const auto& c : *rooms) {
+      v1::Conversation* out = response.add_conversations();
+      out->set_id(c.id);
+      out->set_kind("room");
+      out->set_name(c.name);
+    }
+    return response;
+  }
   auto conversations = store_.ConversationsOf(me);
   if (!conversations.ok()) return conversations.status();
   std::vector<uint64_t> ids;

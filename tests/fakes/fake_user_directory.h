@@ -21,6 +21,7 @@ class FakeUserDirectory final : public chat::UserDirectory {
       const std::vector<uint64_t>& user_ids) override {
     if (auto s = failures_.Take("Profiles"); !s.ok()) return s;
     std::lock_guard lock(mu_);
+    ++profile_lookups_;
     std::unordered_map<uint64_t, v1::Profile> out;
     for (uint64_t id : user_ids) {
       if (auto it = profiles_.find(id); it != profiles_.end()) out[id] = it->second;
@@ -47,11 +48,17 @@ class FakeUserDirectory final : public chat::UserDirectory {
     p.set_display_name(name);
   }
   void FailNext(absl::Status status) { failures_.FailNext(std::move(status)); }
+  // How many Profiles() calls were made (each is an RPC to natter-auth in production).
+  int profile_lookups() {
+    std::lock_guard lock(mu_);
+    return profile_lookups_;
+  }
 
  private:
   FailureInjector failures_;
   std::mutex mu_;
   std::map<uint64_t, v1::Profile> profiles_ ABSL_GUARDED_BY(mu_);
+  int profile_lookups_ ABSL_GUARDED_BY(mu_) = 0;
 };
 
 }  // namespace natter::fakes

@@ -260,6 +260,32 @@ TEST_F(ConversationsTest, DirectConversationsAreListedWithThePeer) {
   EXPECT_EQ(Find(alice_, ack->conversation_id()).unread(), 0u);  // one's own message is read
 }
 
+TEST_F(ConversationsTest, RoomsOnlyListsWhatANewStreamSubscribesTo) {
+  uint64_t dev = store_.AddConversation("room", "dev");
+  store_.AddMember(dev, alice_.user_id(), "owner");
+  uint64_t ops = store_.AddConversation("room", "ops");
+  store_.AddMember(ops, bob_.user_id(), "owner");
+  MakeFriends(1, 2);
+  ASSERT_TRUE(SendTo(alice_, "bob", "d1").ok());
+  ASSERT_TRUE(SendIn(alice_, dev, "r1").ok());
+  const int lookups = users_.profile_lookups();
+
+  v1::ListConversationsRequest r;
+  *r.mutable_caller() = alice_;
+  r.set_rooms_only(true);
+  auto list = service_.ListConversations(r);
+  ASSERT_TRUE(list.ok()) << list.status();
+  std::vector<std::string> names;
+  for (const auto& c : list->conversations()) {
+    EXPECT_EQ(c.kind(), "room");
+    EXPECT_FALSE(c.has_last_entry());  // no previews, so no names to look up either
+    names.push_back(c.name());
+  }
+  // The lobby and dev; not ops, not the direct conversation.
+  EXPECT_THAT(names, ElementsAre("lobby", "dev"));
+  EXPECT_EQ(users_.profile_lookups(), lookups);
+}
+
 // ---- edits and deletions ----
 
 TEST_F(ConversationsTest, AnEditIsAnEntryAndHistoryShowsTheNewText) {
