@@ -35,6 +35,22 @@ class MysqlStoresTest : public ::testing::Test {
     delete dir_;
   }
 
+  // Settings for a database user of its own (created if need be), so that its one connection can
+  // be killed alone (KillSessionsOf).
+  static MysqlConfig AsOwnUser(const std::string& user) {
+    db_->Sql("CREATE USER IF NOT EXISTS '" + user + "'@'127.0.0.1' IDENTIFIED BY '" + user +
+             "-pw'; GRANT ALL ON natter.* TO '" + user + "'@'127.0.0.1'");
+    MysqlConfig config = ParseMysqlUrl(db_->url()).value();
+    config.user = user;
+    config.password = user + "-pw";
+    return config;
+  }
+  // The server closes every session of `user`, as a shutdown does.
+  static void KillSessionsOf(const std::string& user) {
+    db_->Sql("SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = '" +
+             user + "' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+  }
+
   static uint64_t LobbyId() {
     chat::MysqlMessageStore store(*pool_);
     return store.FindRoom("lobby", 0).value().value().id;
@@ -178,14 +194,7 @@ TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
 }
 
 TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
-  // A pool of one connection, as a user of its own, so its connection can be killed alone.
-  db_->Sql(
-      "CREATE USER IF NOT EXISTS 'cachetest'@'127.0.0.1' IDENTIFIED BY 'cache-pw'; "
-      "GRANT ALL ON natter.* TO 'cachetest'@'127.0.0.1'");
-  MysqlConfig config = ParseMysqlUrl(db_->url()).value();
-  config.user = "cachetest";
-  config.password = "cache-pw";
-  MysqlPool pool(config, 1);
+  MysqlPool pool(AsOwnUser("cachetest"), 1);
   chat::MysqlMessageStore store(pool);
   uint64_t lobby = LobbyId();
   ASSERT_TRUE(store.Append(Message(lobby, 101, "c-1")).ok());
@@ -193,9 +202,7 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
 
   // The server drops the connection: the call that finds out fails as UNAVAILABLE (retrying helps),
   // and the next one gets a new connection with freshly prepared statements.
-  db_->Sql(
-      "SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = 'cachetest' "
-      "INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+  KillSessionsOf("cachetest");
   auto lost = store.Append(Message(lobby, 101, "c-3"));
   if (!lost.ok()) {
     EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable) << lost.status();
@@ -210,21 +217,13 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
 // Found by the MariaDB-restart fault test: the driver's own commit() ignores a failed COMMIT, so a
 // transaction the server rolled back (its connection closed by a shutdown) was acked as stored.
 TEST_F(MysqlStoresTest, ACommitOnALostConnectionIsAnErrorNotASuccess) {
-  db_->Sql(
-      "CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY); "
-      "CREATE USER IF NOT EXISTS 'committest'@'127.0.0.1' IDENTIFIED BY 'commit-pw'; "
-      "GRANT ALL ON natter.* TO 'committest'@'127.0.0.1'");
-  MysqlConfig config = ParseMysqlUrl(db_->url()).value();
-  config.user = "committest";
-  config.password = "commit-pw";
-  MysqlPool pool(config, 1);
+  db_->Sql("CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY)");
+  MysqlPool pool(AsOwnUser("committest"), 1);
   auto committed = pool.Run("commit probe", [&](sql::Connection& conn) -> absl::Status {
     Transaction tx(conn);
     CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (1)").executeUpdate();
     // The server closes the session with the transaction open, so it rolls the transaction back.
-    db_->Sql(
-        "SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = "
-        "'committest' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+    KillSessionsOf("committest");
     tx.Commit();
     return absl::OkStatus();
   });
