@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "common/status.h"
-
 namespace natter::gateway {
 
 std::string BearerToken(const grpc::CallbackServerContext& context) {

@@ -52,10 +52,7 @@ void ForgetStatements(const sql::Connection* conn) {
   }
 }
 
-}  // namespace
-
-namespace {
-
+// Runs one statement without parameters; the driver throws when the server says it failed.
 void Execute(sql::Connection& conn, const char* sql) {
   std::unique_ptr<sql::Statement> statement(conn.createStatement());
   statement->execute(sql);
