@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <charconv>
 #include <condition_variable>
 #include <sstream>
@@ -46,6 +47,7 @@ int main(int argc, char** argv) {
   std::string chat_target = "127.0.0.1:50053";
   int ttl_seconds = 30;
   int sweep_ms = 1000;
+  int room_notice_ms = 1000;
   int workers = 4;
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50052");
   natter::AddRedisFlag(app, redis_url);
@@ -60,6 +62,12 @@ int main(int argc, char** argv) {
   app.add_option("--sweep-ms", sweep_ms, "How often expired streams are looked for")
       ->envname("NATTER_PRESENCE_SWEEP_MS")
       ->check(CLI::Range(100, 60000))
+      ->capture_default_str();
+  app.add_option("--room-notice-ms", room_notice_ms,
+                 "A room gets at most one joined/left notice this often; changes in between are "
+                 "counted in the next (0: a notice for every change)")
+      ->envname("NATTER_PRESENCE_ROOM_NOTICE_MS")
+      ->check(CLI::Range(0, 60000))
       ->capture_default_str();
   app.add_option("--workers", workers, "Threads for Redis calls")
       ->envname("NATTER_PRESENCE_WORKERS")
@@ -93,7 +101,8 @@ int main(int argc, char** argv) {
                                                            server_flags.service_tls.server_name)),
       clock);
   natter::presence::PresenceService service(store, audience, publisher, clock,
-                                            std::chrono::seconds(ttl_seconds));
+                                            std::chrono::seconds(ttl_seconds),
+                                            std::chrono::milliseconds(room_notice_ms));
 
   natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);
   natter::RedisSubscriber feeds(
@@ -126,15 +135,28 @@ int main(int argc, char** argv) {
   }
 
   // The sweeper: users whose gateway stopped renewing go offline here, announced to their friends.
+  // It also sends the room notices held back in busy rooms, a few times per interval.
   std::mutex mu;
   std::condition_variable cv;
   bool stopping = false;
   std::thread sweeper([&] {
+    const auto sweep_every = std::chrono::milliseconds(sweep_ms);
+    const auto tick =
+        room_notice_ms > 0
+            ? std::min(sweep_every, std::chrono::milliseconds(std::max(room_notice_ms / 4, 50)))
+            : sweep_every;
+    auto next_sweep = std::chrono::steady_clock::now() + sweep_every;
     std::unique_lock lock(mu);
-    while (!cv.wait_for(lock, std::chrono::milliseconds(sweep_ms), [&] { return stopping; })) {
+    while (!cv.wait_for(lock, tick, [&] { return stopping; })) {
       lock.unlock();
-      if (auto swept = service.Sweep(); !swept.ok()) {
-        spdlog::warn("presence sweep failed: {}", swept.status().message());
+      if (auto flushed = service.FlushRoomNotices(); !flushed.ok()) {
+        spdlog::warn("room notices could not be sent: {}", flushed.status().message());
+      }
+      if (std::chrono::steady_clock::now() >= next_sweep) {
+        next_sweep += sweep_every;
+        if (auto swept = service.Sweep(); !swept.ok()) {
+          spdlog::warn("presence sweep failed: {}", swept.status().message());
+        }
       }
       lock.lock();
     }

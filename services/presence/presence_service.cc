@@ -28,8 +28,14 @@ StreamEntry ToEntry(const v1::DeviceStream& stream) {
 
 PresenceService::PresenceService(PresenceStore& store, AudienceSource& audience,
                                  EventPublisher& publisher, const Clock& clock,
-                                 std::chrono::seconds ttl)
-    : store_(store), audience_(audience), publisher_(publisher), clock_(clock), ttl_(ttl) {}
+                                 std::chrono::seconds ttl,
+                                 std::chrono::milliseconds room_notice_interval)
+    : store_(store),
+      audience_(audience),
+      publisher_(publisher),
+      clock_(clock),
+      ttl_(ttl),
+      room_notices_(room_notice_interval) {}
 
 int64_t PresenceService::ExpiryFromNow() const {
   return clock_.NowMs() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
@@ -65,24 +71,46 @@ void PresenceService::Announce(uint64_t user_id, const Transition& t) {
   bool appeared = t.previous == "offline";
   bool disappeared = t.current == "offline";
   if (appeared || disappeared) {
-    auto online = store_.VisibleOnline(1, clock_.NowMs());
+    std::vector<RoomChange> now;
     for (const auto& room : audience->rooms) {
-      v1::ServerEvent notice;
-      v1::RoomNotice* n = notice.mutable_room_notice();
-      n->set_conversation_id(room.id);
-      n->set_room(room.name);
-      n->set_user_id(user_id);
-      n->set_username(t.username);
-      n->set_event(appeared ? "joined" : "left");
-      if (online.ok()) n->set_online_count(online->second);
-      events.emplace_back(ConversationChannel(room.id), notice.SerializeAsString());
+      RoomChange change{room, user_id, t.username, appeared};
+      if (room_notices_.Offer(change, clock_.NowMs())) now.push_back(std::move(change));
     }
+    AddRoomNotices(now, events);
   }
   if (auto s = publisher_.PublishMany(events); !s.ok()) {
     spdlog::warn("could not announce presence of user {}: {}", user_id, s.message());
   }
   spdlog::debug("user {} is now {} ({} friends told)", user_id, t.current,
                 audience->friend_ids.size());
+}
+
+void PresenceService::AddRoomNotices(const std::vector<RoomChange>& changes,
+                                     std::vector<std::pair<std::string, std::string>>& events) {
+  if (changes.empty()) return;
+  auto online = store_.VisibleOnline(1, clock_.NowMs());
+  for (const auto& change : changes) {
+    v1::ServerEvent notice;
+    v1::RoomNotice* n = notice.mutable_room_notice();
+    n->set_conversation_id(change.room.id);
+    n->set_room(change.room.name);
+    n->set_user_id(change.user_id);
+    n->set_username(change.username);
+    n->set_event(change.joined ? "joined" : "left");
+    n->set_others_joined(change.others_joined);
+    n->set_others_left(change.others_left);
+    if (online.ok()) n->set_online_count(online->second);
+    events.emplace_back(ConversationChannel(change.room.id), notice.SerializeAsString());
+  }
+}
+
+absl::StatusOr<size_t> PresenceService::FlushRoomNotices() {
+  auto due = room_notices_.TakeDue(clock_.NowMs());
+  std::vector<std::pair<std::string, std::string>> events;
+  AddRoomNotices(due, events);
+  if (events.empty()) return 0;
+  if (auto s = publisher_.PublishMany(events); !s.ok()) return s;
+  return events.size();
 }
 
 absl::Status PresenceService::StreamOpened(const v1::StreamOpenedRequest& request) {

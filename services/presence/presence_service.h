@@ -2,7 +2,8 @@
 // visible status is "online" or "away" (their choice) while any stream lives, else "offline" (also
 // when they chose "invisible"). Each change of the visible status is announced once: to every
 // friend's user:{id} channel in one pipelined round trip, and, when the user appears or disappears,
-// as a room notice to the rooms they are in. A stream not renewed within the TTL counts as gone,
+// as a room notice to the rooms they are in (at most one per room per interval: RoomNotices).
+// A stream not renewed within the TTL counts as gone,
 // and the sweeper (not any client) announces such users offline.
 #pragma once
 
@@ -14,6 +15,7 @@
 #include "common/event_publisher.h"
 #include "natter/v1/presence.pb.h"
 #include "presence_store.h"
+#include "room_notices.h"
 
 namespace natter::presence {
 
@@ -24,7 +26,8 @@ inline constexpr int kMaxStreamsPerHeartbeat = 100000;
 class PresenceService {
  public:
   PresenceService(PresenceStore& store, AudienceSource& audience, EventPublisher& publisher,
-                  const Clock& clock, std::chrono::seconds ttl);
+                  const Clock& clock, std::chrono::seconds ttl,
+                  std::chrono::milliseconds room_notice_interval = std::chrono::milliseconds(0));
 
   absl::Status StreamOpened(const v1::StreamOpenedRequest& request);
   absl::Status StreamClosed(const v1::StreamClosedRequest& request);
@@ -34,6 +37,9 @@ class PresenceService {
   absl::StatusOr<v1::ListOnlineResponse> ListOnline(const v1::ListOnlineRequest& request);
   // Announces users whose streams all expired; returns how many were handled.
   absl::StatusOr<size_t> Sweep();
+  // Publishes the room notices that were held back because their room had one within the
+  // interval; returns how many.
+  absl::StatusOr<size_t> FlushRoomNotices();
   // Passes a user's profile change (a serialized ServerEvent with ProfileChanged) on to their
   // friends.
   absl::Status ForwardProfile(std::string_view event);
@@ -43,12 +49,16 @@ class PresenceService {
   // Recomputes the user's visible status and announces a change.
   absl::StatusOr<Transition> RefreshAndAnnounce(uint64_t user_id);
   void Announce(uint64_t user_id, const Transition& t);
+  // Appends the serialized notices to events, with the number of users online now.
+  void AddRoomNotices(const std::vector<RoomChange>& changes,
+                      std::vector<std::pair<std::string, std::string>>& events);
 
   PresenceStore& store_;
   AudienceSource& audience_;
   EventPublisher& publisher_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
+  RoomNotices room_notices_;
 };
 
 }  // namespace natter::presence

@@ -209,6 +209,31 @@ TEST_F(FriendsPresenceTest, AFriendsProfileChangeArrivesLive) {
   EXPECT_EQ(CtlJson({"--as", "ned", "friends"})["friends"][0]["display_name"], "Mia M.");
 }
 
+TEST_F(FriendsPresenceTest, EveryArrivalInTheLobbyIsNamedOrCounted) {
+  for (const char* name : {"rio", "sam", "tia", "uma"}) User(name);
+  auto rio = Listen("rio", 0, {"--type", "room_notice"});
+  std::vector<std::unique_ptr<testing::Process>> crowd;
+  for (const char* name : {"sam", "tia", "uma"}) crowd.push_back(Listen(name, 1));
+  // Arrivals within a second of the room's last notice are folded into its next one, which names
+  // the latest (uma) and counts the others.
+  std::string seen;
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        int joined = 0;
+        bool uma_named = false;
+        seen.clear();
+        for (const auto& e : JsonLines(rio->Stdout())) {
+          if (e.value("room", "") != "lobby") continue;
+          seen += e.dump() + "\n";
+          joined += (e.value("event", "") == "joined" ? 1 : 0) + e.value("others_joined", 0);
+          uma_named |= e.value("user", "") == "uma" && e.value("event", "") == "joined";
+        }
+        return joined >= 3 && uma_named;
+      },
+      20s))
+      << seen;
+}
+
 TEST_F(FriendsPresenceTest, TheLobbyListsWhoIsOnline) {
   User("lea");
   auto lea = Listen("lea", 1, {"--type", "message"});

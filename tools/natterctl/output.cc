@@ -122,8 +122,12 @@ nlohmann::json EventJson(const v1::ServerEvent& event) {
     }
     case v1::ServerEvent::kRoomNotice: {
       const v1::RoomNotice& n = event.room_notice();
-      return {{"type", "room_notice"}, {"room", n.room()},   {"conversation", n.conversation_id()},
-              {"user", n.username()},  {"event", n.event()}, {"online", n.online_count()}};
+      nlohmann::json j = {
+          {"type", "room_notice"}, {"room", n.room()},   {"conversation", n.conversation_id()},
+          {"user", n.username()},  {"event", n.event()}, {"online", n.online_count()}};
+      if (n.others_joined() > 0) j["others_joined"] = n.others_joined();
+      if (n.others_left() > 0) j["others_left"] = n.others_left();
+      return j;
     }
     case v1::ServerEvent::kTyping: {
       const v1::TypingEvent& t = event.typing();

@@ -1,0 +1,43 @@
+#include "room_notices.h"
+
+namespace natter::presence {
+
+bool RoomNotices::Offer(RoomChange change, int64_t now_ms) {
+  if (interval_ms_ <= 0) return true;
+  std::lock_guard lock(mu_);
+  auto [it, quiet] = rooms_.try_emplace(change.room.id);
+  RoomState& state = it->second;
+  if (quiet || (!state.pending && now_ms - state.last_sent_ms >= interval_ms_)) {
+    state.last_sent_ms = now_ms;
+    return true;
+  }
+  if (state.pending) {
+    // The change named so far becomes one of the others.
+    change.others_joined = state.next.others_joined + (state.next.joined ? 1 : 0);
+    change.others_left = state.next.others_left + (state.next.joined ? 0 : 1);
+  }
+  state.next = std::move(change);
+  state.pending = true;
+  return false;
+}
+
+std::vector<RoomChange> RoomNotices::TakeDue(int64_t now_ms) {
+  std::vector<RoomChange> due;
+  std::lock_guard lock(mu_);
+  for (auto it = rooms_.begin(); it != rooms_.end();) {
+    RoomState& state = it->second;
+    if (now_ms - state.last_sent_ms < interval_ms_) {
+      ++it;
+    } else if (state.pending) {
+      due.push_back(std::move(state.next));
+      state.pending = false;
+      state.last_sent_ms = now_ms;
+      ++it;
+    } else {
+      it = rooms_.erase(it);
+    }
+  }
+  return due;
+}
+
+}  // namespace natter::presence

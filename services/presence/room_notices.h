@@ -1,0 +1,53 @@
+// Room notices ("bob joined", "bob left") for busy rooms. A user appearing reaches every member
+// of every room they are in, so in a room of N online members, N people connecting cost N²
+// deliveries. RoomNotices lets a room have at most one notice per interval: the first change in
+// a quiet room goes out at once, later ones within the interval fold into the room's next notice,
+// which names the latest change and counts the others. A room's cost per interval is then one
+// notice to each member, however many come and go.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "absl/base/thread_annotations.h"
+#include "audience.h"
+
+namespace natter::presence {
+
+struct RoomChange {
+  Room room;
+  uint64_t user_id = 0;
+  std::string username;
+  bool joined = false;         // else left
+  uint32_t others_joined = 0;  // earlier changes folded into this notice
+  uint32_t others_left = 0;
+};
+
+class RoomNotices {
+ public:
+  // An interval of 0 sends every change as a notice of its own.
+  explicit RoomNotices(std::chrono::milliseconds interval) : interval_ms_(interval.count()) {}
+
+  // Whether this change goes out now (the room had no notice within the interval); if not, it is
+  // kept for the room's next notice.
+  bool Offer(RoomChange change, int64_t now_ms);
+  // The folded notices whose room's interval has passed; forgets rooms that have been quiet for
+  // an interval.
+  std::vector<RoomChange> TakeDue(int64_t now_ms);
+
+ private:
+  struct RoomState {
+    int64_t last_sent_ms = 0;
+    bool pending = false;
+    RoomChange next;
+  };
+  const int64_t interval_ms_;
+  std::mutex mu_;
+  std::unordered_map<uint64_t, RoomState> rooms_ ABSL_GUARDED_BY(mu_);
+};
+
+}  // namespace natter::presence
