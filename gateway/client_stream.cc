@@ -437,10 +437,37 @@ void ClientStream::CommandDone(v1::ServerEvent result) {
 void ClientStream::PushEvent(const v1::ServerEvent& event) { Push(FrameEvent(event)); }
 
 void ClientStream::Push(const grpc::Slice& framed_event) {
+  if (Enqueue(framed_event)) Flush();
+}
+
+void ClientStream::PushFanOut(const grpc::Slice& framed_event) {
+  if (!Enqueue(framed_event)) return;
+  if (gateway_.coalescer == nullptr) {
+    Flush();
+    return;
+  }
+  {
+    std::lock_guard lock(mu_);
+    // A write in flight takes what queued meanwhile when it completes (OnWriteDone).
+    if (write_held_ || write_in_flight_ || finished_ || done_) return;
+    write_held_ = true;
+  }
+  gateway_.coalescer->Hold(shared_from_this());
+}
+
+void ClientStream::WriteHeld() {
+  {
+    std::lock_guard lock(mu_);
+    write_held_ = false;
+  }
+  Flush();
+}
+
+bool ClientStream::Enqueue(const grpc::Slice& framed_event) {
   bool overflow = false;
   {
     std::lock_guard lock(mu_);
-    if (finish_requested_ || finished_) return;
+    if (finish_requested_ || finished_) return false;
     if (queue_.size() >= gateway_.options.max_queued_events) {
       overflow = true;
       queue_.clear();
@@ -462,9 +489,9 @@ void ClientStream::Push(const grpc::Slice& framed_event) {
     }
     FinishAfterFlush(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                   "client too slow to keep up; reconnect and sync"));
-    return;
+    return false;
   }
-  Flush();
+  return true;
 }
 
 void ClientStream::PushNotice(const grpc::Slice& framed_event, uint64_t about_user) {
@@ -475,7 +502,7 @@ void ClientStream::PushNotice(const grpc::Slice& framed_event, uint64_t about_us
       return;
     }
   }
-  Push(framed_event);
+  PushFanOut(framed_event);
 }
 
 void ClientStream::Resync(const std::string& reason) {
@@ -531,7 +558,7 @@ void ClientStream::Flush() {
   grpc::Status status;
   {
     std::lock_guard lock(mu_);
-    if (finished_ || write_in_flight_) return;
+    if (finished_ || done_ || write_in_flight_) return;
     if (welcomed_ && !queue_.empty()) {
       GatewayMetrics::Get().write_batch.Observe(static_cast<double>(queue_.size()));
       GatewayMetrics::Get().writes.Increment();

@@ -22,6 +22,7 @@ namespace natter::gateway {
 
 class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>,
                            public EventSink,
+                           public HeldWriter,
                            public std::enable_shared_from_this<ClientStream> {
  public:
   // Creates the stream and starts authenticating; gRPC owns the reactor until OnDone.
@@ -29,6 +30,8 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
       GatewayContext& gateway, grpc::CallbackServerContext* context);
 
   void Push(const grpc::Slice& framed_event) override;
+  void PushFanOut(const grpc::Slice& framed_event) override;
+  void WriteHeld() override;
   void Resync(const std::string& reason) override;
   void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) override;
   void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) override;
@@ -77,6 +80,8 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
                    Method method, Fill fill);
   void CommandDone(v1::ServerEvent result);
   void PushEvent(const v1::ServerEvent& event);
+  // Queues an event; false when the queue overflowed (the stream is then ended).
+  bool Enqueue(const grpc::Slice& framed_event);
   // Writes what is queued if nothing is in flight. Never called with mu_ held: gRPC may run the
   // completion inline.
   void Flush();
@@ -100,6 +105,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
   bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
+  bool write_held_ ABSL_GUARDED_BY(mu_) = false;  // waiting in the gateway's WriteCoalescer
   bool finish_requested_ ABSL_GUARDED_BY(mu_) = false;
   bool finished_ ABSL_GUARDED_BY(mu_) = false;
   bool reads_done_ ABSL_GUARDED_BY(mu_) = false;

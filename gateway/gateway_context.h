@@ -17,6 +17,7 @@
 #include "natter/v1/auth.grpc.pb.h"
 #include "natter/v1/chat.grpc.pb.h"
 #include "natter/v1/presence.grpc.pb.h"
+#include "write_coalescer.h"
 
 namespace natter::gateway {
 
@@ -52,6 +53,8 @@ struct GatewayContext {
   std::unique_ptr<v1::Chat::StubInterface> chat;
   std::unique_ptr<v1::Presence::StubInterface> presence;
   Hub* hub = nullptr;
+  // Holds back fan-out writes (write_coalescer.h); without one they start at once.
+  WriteCoalescer* coalescer = nullptr;
   std::atomic<uint64_t> next_stream{1};
   std::atomic<bool> draining{false};
 

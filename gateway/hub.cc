@@ -117,7 +117,11 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
     for (const auto& sink : *recipients) sink->EndSessions(event.session_ended(), framed);
     return;
   }
-  for (const auto& sink : *recipients) sink->Push(framed);
+  if (recipients->size() >= kFanOutRecipients) {
+    for (const auto& sink : *recipients) sink->PushFanOut(framed);
+  } else {
+    for (const auto& sink : *recipients) sink->Push(framed);
+  }
 }
 
 void Hub::ResyncAll(const std::string& reason) {

@@ -25,10 +25,14 @@ class EventSink {
   virtual ~EventSink() = default;
   // Queues one framed event (event_frame.h). Thread-safe, never blocks.
   virtual void Push(const grpc::Slice& framed_event) = 0;
+  // Queues one framed event that went to many streams at once: its write may be held back for a
+  // moment, so that the events that follow share it (write_coalescer.h). Thread-safe, never blocks.
+  virtual void PushFanOut(const grpc::Slice& framed_event) = 0;
   // Events may have been lost; the client must sync (and its session be checked again, in case a
   // revocation was among them). Thread-safe.
   virtual void Resync(const std::string& reason) = 0;
-  // A room notice about `about_user`: pushed unless the sink's user must not see that user.
+  // A room notice about `about_user`: pushed (as fan-out) unless the sink's user must not see that
+  // user.
   virtual void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) = 0;
   // The sink's user joined, left or was removed from a room: the sink (un)subscribes to the room
   // through the hub, then forwards the event. Thread-safe.
@@ -48,6 +52,10 @@ class ChannelSubscriber {
 
 class Hub {
  public:
+  // An event for at least this many local streams is fan-out (EventSink::PushFanOut): direct
+  // messages and personal events, which reach a user's few devices, are written at once.
+  static constexpr size_t kFanOutRecipients = 16;
+
   explicit Hub(ChannelSubscriber& subscriber) : subscriber_(subscriber) {}
 
   // Adds `sink` to `channels` (distinct, not attached before); `on_ready` runs once Redis confirmed

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   std::string chat_target = "127.0.0.1:50053";
   natter::gateway::GatewayOptions options;
   int heartbeat_seconds = 10;
+  int coalesce_max_ms = 20;
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
   // against --max-frame-bytes by the stream itself.
@@ -73,6 +74,12 @@ int main(int argc, char** argv) {
                  "Events queued for one client before it is told to resync and dropped")
       ->envname("NATTER_MAX_QUEUED_EVENTS")
       ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--coalesce-max-ms", coalesce_max_ms,
+                 "Longest a fan-out write is held back so later events share it; the window "
+                 "follows load up to this (0: write at once)")
+      ->envname("NATTER_GATEWAY_COALESCE_MAX_MS")
+      ->check(CLI::Range(0, 1000))
       ->capture_default_str();
   app.add_option("--heartbeat-seconds", heartbeat_seconds, "Presence renewal period")
       ->envname("NATTER_HEARTBEAT_SECONDS")
@@ -150,6 +157,8 @@ int main(int argc, char** argv) {
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
+  natter::gateway::WriteCoalescer coalescer{std::chrono::milliseconds(coalesce_max_ms)};
+  gateway.coalescer = &coalescer;
   gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(
       auth_target, service_credentials->channel, server_flags.service_tls.server_name));
   gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(

@@ -3,6 +3,7 @@
 
 #include <grpcpp/support/slice.h>
 
+#include <atomic>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -25,6 +26,11 @@ class RecordingEventSink final : public gateway::EventSink {
   void Push(const grpc::Slice& framed_event) override {
     std::lock_guard lock(mu_);
     frames_.emplace_back(reinterpret_cast<const char*>(framed_event.begin()), framed_event.size());
+  }
+
+  void PushFanOut(const grpc::Slice& framed_event) override {
+    fan_out_.fetch_add(1);
+    Push(framed_event);
   }
 
   void Resync(const std::string& reason) override {
@@ -58,6 +64,8 @@ class RecordingEventSink final : public gateway::EventSink {
     std::lock_guard lock(mu_);
     return frames_;
   }
+  // How many of the pushes were fan-out.
+  size_t fan_out() const { return fan_out_.load(); }
   std::vector<std::string> resyncs() const {
     std::lock_guard lock(mu_);
     return resyncs_;
@@ -75,6 +83,7 @@ class RecordingEventSink final : public gateway::EventSink {
 
  private:
   const uint64_t user_id_;
+  std::atomic<size_t> fan_out_{0};
   mutable std::mutex mu_;
   std::vector<std::string> frames_ ABSL_GUARDED_BY(mu_);
   std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);

@@ -149,6 +149,21 @@ TEST_F(HubTest, DeliverReachesEverySinkOnTheChannelAndNoOther) {
   EXPECT_THAT(Texts(*carol), ElementsAre("to room 2"));
 }
 
+TEST_F(HubTest, OnlyEventsForManyStreamsAreFanOut) {
+  std::vector<std::shared_ptr<fakes::RecordingEventSink>> room;
+  for (size_t i = 0; i < Hub::kFanOutRecipients; ++i) {
+    room.push_back(NewSink());
+    Attach(room.back(), {"room:1", "user:" + std::to_string(i + 1)});
+  }
+  hub_.Deliver("user:1", MessageEvent(9, 1, "direct"));  // one stream: written at once
+  EXPECT_EQ(room[0]->fan_out(), 0u);
+  hub_.Deliver("room:1", MessageEvent(1, 1, "to the room"));
+  for (const auto& sink : room) {
+    EXPECT_EQ(sink->fan_out(), 1u);
+    EXPECT_EQ(Texts(*sink).back(), "to the room");
+  }
+}
+
 TEST_F(HubTest, DeliveredEventArrivesIntactAndFramed) {
   auto sink = NewSink();
   Attach(sink, {"room:1"});
