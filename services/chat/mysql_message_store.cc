@@ -139,7 +139,7 @@ uint64_t InsertEntry(sql::Connection& conn, const EntryRow& e) {
   Stmt insert = Prepare(conn,
                         "INSERT INTO messages (conversation_id, seq, sender_id, sender, "
                         "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
-                        "msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)");
+                        "msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
   insert->setUInt64(1, e.conversation_id);
   insert->setUInt64(2, e.at.seq);
   insert->setUInt64(3, e.sender_id);
@@ -151,9 +151,7 @@ uint64_t InsertEntry(sql::Connection& conn, const EntryRow& e) {
   insert->setUInt64(9, e.target_seq);
   insert->setUInt64(10, e.target_user_id);
   insert->setUInt64(11, e.at.msg_no);
-  insert->executeUpdate();
-  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-  Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+  Rows row(insert->executeQuery());
   row->next();
   return row->getUInt64(1);
 }
@@ -326,12 +324,15 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::RoomsOf(uint6
 absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
   return pool_.Run("append message", [&](sql::Connection& conn) -> absl::StatusOr<AppendResult> {
     const bool is_message = m.type == kTypeMessage;
-    // Two attempts: a concurrent replay of the same client_msg_id may commit between our dedupe
-    // check and our insert; the insert then fails on the unique key and the second check finds it.
+    // A message is inserted straight away: a replay of its client_msg_id fails on the unique key,
+    // and the second attempt finds the original. An edit or deletion looks for its original
+    // first, because once applied its target no longer passes the checks below.
     for (int attempt = 0; attempt < 2; ++attempt) {
       Transaction tx(conn);
-      if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
-        return AppendResult{*previous, true};
+      if (!is_message || attempt > 0) {
+        if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
+          return AppendResult{*previous, true};
+        }
       }
       auto at = NextPosition(conn, m.conversation_id, is_message);
       if (!at.ok()) return at.status();
