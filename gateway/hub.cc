@@ -56,9 +56,16 @@ void Hub::AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& c
                     std::function<void()> on_ready) {
   channels_of_[sink.get()].push_back(channel);
   Snapshot& current = by_channel_[channel];
-  auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
-  if (current) *next = *current;
-  next->push_back(sink);
+  auto next = std::make_shared<Recipients>();
+  if (current) *next = *current;  // the chunks' pointers, not the streams
+  if (next->chunks.empty() || next->chunks.back()->size() >= kChunkSize) {
+    next->chunks.push_back(std::make_shared<const Chunk>(Chunk{sink}));
+  } else {
+    auto last = std::make_shared<Chunk>(*next->chunks.back());
+    last->push_back(sink);
+    next->chunks.back() = std::move(last);
+  }
+  ++next->size;
   current = std::move(next);
   // Idempotent in the subscriber: the first call subscribes, later ones only wait for
   // confirmation. The callback runs on the subscriber thread, never under this lock.
@@ -68,15 +75,31 @@ void Hub::AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& c
 void Hub::RemoveLocked(const EventSink* sink, const std::string& channel) {
   auto found = by_channel_.find(channel);
   if (found == by_channel_.end()) return;
-  auto next = std::make_shared<std::vector<std::shared_ptr<EventSink>>>();
-  for (const auto& s : *found->second) {
-    if (s.get() != sink) next->push_back(s);
-  }
-  if (next->empty()) {
-    by_channel_.erase(found);
-    subscriber_.Unsubscribe(channel);
-  } else {
+  const Recipients& current = *found->second;
+  for (size_t i = 0; i < current.chunks.size(); ++i) {
+    const Chunk& chunk = *current.chunks[i];
+    auto at =
+        std::find_if(chunk.begin(), chunk.end(), [sink](const auto& s) { return s.get() == sink; });
+    if (at == chunk.end()) continue;
+    if (current.size == 1) {
+      by_channel_.erase(found);
+      subscriber_.Unsubscribe(channel);
+      return;
+    }
+    auto next = std::make_shared<Recipients>(current);
+    if (chunk.size() == 1) {
+      next->chunks.erase(next->chunks.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      auto smaller = std::make_shared<Chunk>();
+      smaller->reserve(chunk.size() - 1);
+      for (const auto& s : chunk) {
+        if (s.get() != sink) smaller->push_back(s);
+      }
+      next->chunks[i] = std::move(smaller);
+    }
+    --next->size;
     found->second = std::move(next);
+    return;
   }
 }
 
@@ -105,22 +128,21 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
     return;
   }
   grpc::Slice framed = FrameEvent(payload);
+  auto each = [&recipients](auto&& deliver) {
+    for (const auto& chunk : recipients->chunks) {
+      for (const auto& sink : *chunk) deliver(*sink);
+    }
+  };
   if (event.has_room_notice()) {
-    for (const auto& sink : *recipients) sink->PushNotice(framed, event.room_notice().user_id());
-    return;
-  }
-  if (event.has_user_event() && event.user_event().has_room()) {
-    for (const auto& sink : *recipients) sink->OnMembership(event.user_event().room(), framed);
-    return;
-  }
-  if (event.has_session_ended()) {
-    for (const auto& sink : *recipients) sink->EndSessions(event.session_ended(), framed);
-    return;
-  }
-  if (recipients->size() >= kFanOutRecipients) {
-    for (const auto& sink : *recipients) sink->PushFanOut(framed);
+    each([&](EventSink& sink) { sink.PushNotice(framed, event.room_notice().user_id()); });
+  } else if (event.has_user_event() && event.user_event().has_room()) {
+    each([&](EventSink& sink) { sink.OnMembership(event.user_event().room(), framed); });
+  } else if (event.has_session_ended()) {
+    each([&](EventSink& sink) { sink.EndSessions(event.session_ended(), framed); });
+  } else if (recipients->size >= kFanOutRecipients) {
+    each([&](EventSink& sink) { sink.PushFanOut(framed); });
   } else {
-    for (const auto& sink : *recipients) sink->Push(framed);
+    each([&](EventSink& sink) { sink.Push(framed); });
   }
 }
 

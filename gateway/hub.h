@@ -1,7 +1,9 @@
 // The gateway's routing table: which local streams want which Redis channel. The gateway subscribes
 // to a channel when its first local stream needs it and unsubscribes when the last one leaves, so
 // Redis sends each gateway only the traffic of its own users. Fan-out reads an immutable snapshot,
-// never holding the lock while writing to streams.
+// never holding the lock while writing to streams. A snapshot is a list of chunks of at most
+// kChunkSize streams, so a stream attaching to or leaving a room of N copies one chunk and N /
+// kChunkSize pointers, not N.
 #pragma once
 
 #include <grpcpp/support/slice.h>
@@ -80,7 +82,13 @@ class Hub {
   size_t channel_count() const;
 
  private:
-  using Snapshot = std::shared_ptr<const std::vector<std::shared_ptr<EventSink>>>;
+  static constexpr size_t kChunkSize = 256;
+  using Chunk = std::vector<std::shared_ptr<EventSink>>;
+  struct Recipients {
+    std::vector<std::shared_ptr<const Chunk>> chunks;  // never changed once published
+    size_t size = 0;
+  };
+  using Snapshot = std::shared_ptr<const Recipients>;
 
   // Adds `sink` to `channel`'s snapshot and subscribes (idempotent in the subscriber).
   void AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& channel,

@@ -214,6 +214,31 @@ TEST_F(HubTest, DetachOfLastSinkUnsubscribes) {
   EXPECT_THAT(sink->frames(), IsEmpty());
 }
 
+TEST_F(HubTest, ARoomOfManyStreamsLosesAndKeepsExactlyTheRightOnes) {
+  // More streams than fit in two of the snapshot's chunks; every third leaves, from every chunk.
+  std::vector<std::shared_ptr<fakes::RecordingEventSink>> room;
+  for (int i = 0; i < 600; ++i) {
+    room.push_back(NewSink());
+    Attach(room.back(), {"room:1"});
+  }
+  for (size_t i = 0; i < room.size(); i += 3) hub_.Detach(room[i].get());
+  auto newcomer = NewSink();
+  Attach(newcomer, {"room:1"});
+  hub_.Deliver("room:1", MessageEvent(1, 1, "to whoever is here"));
+  for (size_t i = 0; i < room.size(); ++i) {
+    EXPECT_EQ(room[i]->frames().size(), i % 3 == 0 ? 0u : 1u) << "stream " << i;
+  }
+  EXPECT_THAT(Texts(*newcomer), ElementsAre("to whoever is here"));
+
+  for (size_t i = 0; i < room.size(); ++i) {
+    if (i % 3 != 0) hub_.Detach(room[i].get());
+  }
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), IsEmpty());  // the newcomer is still there
+  hub_.Detach(newcomer.get());
+  EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("room:1"));
+  EXPECT_EQ(hub_.channel_count(), 0u);
+}
+
 TEST_F(HubTest, DetachOfNonLastSinkKeepsSharedChannels) {
   auto alice = NewSink();
   auto bob = NewSink();
