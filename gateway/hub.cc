@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <iterator>
 
 #include "event_frame.h"
 #include "natter/v1/gateway.pb.h"
@@ -90,11 +91,8 @@ void Hub::RemoveLocked(const EventSink* sink, const std::string& channel) {
     if (chunk.size() == 1) {
       next->chunks.erase(next->chunks.begin() + static_cast<std::ptrdiff_t>(i));
     } else {
-      auto smaller = std::make_shared<Chunk>();
-      smaller->reserve(chunk.size() - 1);
-      for (const auto& s : chunk) {
-        if (s.get() != sink) smaller->push_back(s);
-      }
+      auto smaller = std::make_shared<Chunk>(chunk.begin(), at);
+      smaller->insert(smaller->end(), std::next(at), chunk.end());
       next->chunks[i] = std::move(smaller);
     }
     --next->size;

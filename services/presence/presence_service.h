@@ -3,8 +3,8 @@
 // when they chose "invisible"). Each change of the visible status is announced once: to every
 // friend's user:{id} channel in one pipelined round trip, and, when the user appears or disappears,
 // as a room notice to the rooms they are in (at most one per room per interval: RoomNotices).
-// A stream not renewed within the TTL counts as gone,
-// and the sweeper (not any client) announces such users offline.
+// A stream not renewed within the TTL counts as gone, and the sweeper (not any client) announces
+// such users offline.
 #pragma once
 
 #include <chrono>

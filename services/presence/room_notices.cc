@@ -5,19 +5,18 @@ namespace natter::presence {
 bool RoomNotices::Offer(RoomChange change, int64_t now_ms) {
   if (interval_ms_ <= 0) return true;
   std::lock_guard lock(mu_);
-  auto [it, quiet] = rooms_.try_emplace(change.room.id);
+  auto [it, unknown] = rooms_.try_emplace(change.room.id);
   RoomState& state = it->second;
-  if (quiet || (!state.pending && now_ms - state.last_sent_ms >= interval_ms_)) {
+  if (unknown || (!state.next && now_ms - state.last_sent_ms >= interval_ms_)) {
     state.last_sent_ms = now_ms;
     return true;
   }
-  if (state.pending) {
+  if (state.next) {
     // The change named so far becomes one of the others.
-    change.others_joined = state.next.others_joined + (state.next.joined ? 1 : 0);
-    change.others_left = state.next.others_left + (state.next.joined ? 0 : 1);
+    change.others_joined = state.next->others_joined + (state.next->joined ? 1 : 0);
+    change.others_left = state.next->others_left + (state.next->joined ? 0 : 1);
   }
   state.next = std::move(change);
-  state.pending = true;
   return false;
 }
 
@@ -28,9 +27,9 @@ std::vector<RoomChange> RoomNotices::TakeDue(int64_t now_ms) {
     RoomState& state = it->second;
     if (now_ms - state.last_sent_ms < interval_ms_) {
       ++it;
-    } else if (state.pending) {
-      due.push_back(std::move(state.next));
-      state.pending = false;
+    } else if (state.next) {
+      due.push_back(std::move(*state.next));
+      state.next.reset();
       state.last_sent_ms = now_ms;
       ++it;
     } else {

@@ -9,6 +9,7 @@
 #include <chrono>
 #include <cstdint>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -42,8 +43,7 @@ class RoomNotices {
  private:
   struct RoomState {
     int64_t last_sent_ms = 0;
-    bool pending = false;
-    RoomChange next;
+    std::optional<RoomChange> next;  // held back for the room's next notice
   };
   const int64_t interval_ms_;
   std::mutex mu_;
