@@ -10,6 +10,11 @@
 namespace natter::auth {
 namespace {
 
+// Statements with fixed text are the connection's, cached for its lifetime (CachedStatement).
+sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql) {
+  return CachedStatement(conn, sql);
+}
+
 constexpr const char* kUserColumns =
     "SELECT id, username, password_hash, display_name, avatar_version, deleted_at_ms IS NOT NULL, "
     "created_at_ms FROM users ";
@@ -37,16 +42,17 @@ uint64_t LastInsertId(sql::Connection& conn) {
 
 absl::StatusOr<uint64_t> MysqlUserStore::CreateUser(const NewUser& user) {
   return pool_.Run("create user", [&](sql::Connection& conn) -> absl::StatusOr<uint64_t> {
-    std::unique_ptr<sql::PreparedStatement> insert(conn.prepareStatement(
+    sql::PreparedStatement& insert = Prepare(
+        conn,
         "INSERT INTO users (username, username_key, password_hash, display_name, created_at_ms) "
-        "VALUES (?, ?, ?, ?, ?)"));
-    insert->setString(1, user.username);
-    insert->setString(2, user.username_key);
-    insert->setString(3, user.password_hash);
-    insert->setString(4, user.display_name);
-    insert->setInt64(5, user.created_at_ms);
+        "VALUES (?, ?, ?, ?, ?)");
+    insert.setString(1, user.username);
+    insert.setString(2, user.username_key);
+    insert.setString(3, user.password_hash);
+    insert.setString(4, user.display_name);
+    insert.setInt64(5, user.created_at_ms);
     try {
-      insert->executeUpdate();
+      insert.executeUpdate();
     } catch (const sql::SQLException& e) {
       if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("username is taken");
       throw;
@@ -59,10 +65,9 @@ absl::StatusOr<std::optional<UserRecord>> MysqlUserStore::FindOne(
     std::string_view what, const char* where,
     const std::function<void(sql::PreparedStatement&)>& bind) {
   return pool_.Run(what, [&](sql::Connection& conn) -> absl::StatusOr<std::optional<UserRecord>> {
-    std::unique_ptr<sql::PreparedStatement> query(
-        conn.prepareStatement(std::string(kUserColumns) + where));
-    bind(*query);
-    std::unique_ptr<sql::ResultSet> rows(query->executeQuery());
+    sql::PreparedStatement& query = Prepare(conn, std::string(kUserColumns) + where);
+    bind(query);
+    std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
     if (!rows->next()) return std::nullopt;
     return ReadUser(*rows);
   });
@@ -102,22 +107,22 @@ absl::StatusOr<std::vector<UserRecord>> MysqlUserStore::FindByIds(
 
 absl::Status MysqlUserStore::UpdatePasswordHash(uint64_t user_id, std::string_view password_hash) {
   return pool_.Run("update password hash", [&](sql::Connection& conn) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
-        "UPDATE users SET password_hash = ? WHERE id = ? AND deleted_at_ms IS NULL"));
-    update->setString(1, std::string(password_hash));
-    update->setUInt64(2, user_id);
-    update->executeUpdate();
+    sql::PreparedStatement& update =
+        Prepare(conn, "UPDATE users SET password_hash = ? WHERE id = ? AND deleted_at_ms IS NULL");
+    update.setString(1, std::string(password_hash));
+    update.setUInt64(2, user_id);
+    update.executeUpdate();
     return absl::OkStatus();
   });
 }
 
 absl::Status MysqlUserStore::UpdateDisplayName(uint64_t user_id, std::string_view display_name) {
   return pool_.Run("update display name", [&](sql::Connection& conn) -> absl::Status {
-    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
-        "UPDATE users SET display_name = ? WHERE id = ? AND deleted_at_ms IS NULL"));
-    update->setString(1, std::string(display_name));
-    update->setUInt64(2, user_id);
-    update->executeUpdate();
+    sql::PreparedStatement& update =
+        Prepare(conn, "UPDATE users SET display_name = ? WHERE id = ? AND deleted_at_ms IS NULL");
+    update.setString(1, std::string(display_name));
+    update.setUInt64(2, user_id);
+    update.executeUpdate();
     return absl::OkStatus();
   });
 }
@@ -126,22 +131,24 @@ absl::StatusOr<uint32_t> MysqlUserStore::SetAvatar(uint64_t user_id, std::string
                                                    int64_t now_ms) {
   return pool_.Run("set avatar", [&](sql::Connection& conn) -> absl::StatusOr<uint32_t> {
     Transaction tx(conn);
-    std::unique_ptr<sql::PreparedStatement> bump(conn.prepareStatement(
-        "UPDATE users SET avatar_version = LAST_INSERT_ID(avatar_version + 1) "
-        "WHERE id = ? AND deleted_at_ms IS NULL"));
-    bump->setUInt64(1, user_id);
-    if (bump->executeUpdate() != 1) return absl::NotFoundError("no such user");
+    sql::PreparedStatement& bump =
+        Prepare(conn,
+                "UPDATE users SET avatar_version = LAST_INSERT_ID(avatar_version + 1) "
+                "WHERE id = ? AND deleted_at_ms IS NULL");
+    bump.setUInt64(1, user_id);
+    if (bump.executeUpdate() != 1) return absl::NotFoundError("no such user");
     auto version = static_cast<uint32_t>(LastInsertId(conn));
-    std::unique_ptr<sql::PreparedStatement> upsert(conn.prepareStatement(
-        "INSERT INTO avatars (user_id, version, png, updated_at_ms) VALUES (?, ?, ?, ?) "
-        "ON DUPLICATE KEY UPDATE version = VALUES(version), png = VALUES(png), "
-        "updated_at_ms = VALUES(updated_at_ms)"));
+    sql::PreparedStatement& upsert =
+        Prepare(conn,
+                "INSERT INTO avatars (user_id, version, png, updated_at_ms) VALUES (?, ?, ?, ?) "
+                "ON DUPLICATE KEY UPDATE version = VALUES(version), png = VALUES(png), "
+                "updated_at_ms = VALUES(updated_at_ms)");
     std::istringstream blob{std::string(png)};
-    upsert->setUInt64(1, user_id);
-    upsert->setUInt(2, version);
-    upsert->setBlob(3, &blob);
-    upsert->setInt64(4, now_ms);
-    upsert->executeUpdate();
+    upsert.setUInt64(1, user_id);
+    upsert.setUInt(2, version);
+    upsert.setBlob(3, &blob);
+    upsert.setInt64(4, now_ms);
+    upsert.executeUpdate();
     tx.Commit();
     return version;
   });
@@ -149,36 +156,36 @@ absl::StatusOr<uint32_t> MysqlUserStore::SetAvatar(uint64_t user_id, std::string
 
 absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> MysqlUserStore::GetAvatar(
     uint64_t user_id) {
-  return pool_.Run(
-      "get avatar",
-      [&](sql::Connection& conn)
-          -> absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> {
-        std::unique_ptr<sql::PreparedStatement> query(
-            conn.prepareStatement("SELECT version, png FROM avatars WHERE user_id = ?"));
-        query->setUInt64(1, user_id);
-        std::unique_ptr<sql::ResultSet> row(query->executeQuery());
-        if (!row->next()) return std::nullopt;
-        std::unique_ptr<std::istream> blob(row->getBlob(2));
-        std::string png((std::istreambuf_iterator<char>(*blob)), std::istreambuf_iterator<char>());
-        return std::make_pair(static_cast<uint32_t>(row->getUInt(1)), std::move(png));
-      });
+  return pool_.Run("get avatar",
+                   [&](sql::Connection& conn)
+                       -> absl::StatusOr<std::optional<std::pair<uint32_t, std::string>>> {
+                     sql::PreparedStatement& query =
+                         Prepare(conn, "SELECT version, png FROM avatars WHERE user_id = ?");
+                     query.setUInt64(1, user_id);
+                     std::unique_ptr<sql::ResultSet> row(query.executeQuery());
+                     if (!row->next()) return std::nullopt;
+                     std::unique_ptr<std::istream> blob(row->getBlob(2));
+                     std::string png((std::istreambuf_iterator<char>(*blob)),
+                                     std::istreambuf_iterator<char>());
+                     return std::make_pair(static_cast<uint32_t>(row->getUInt(1)), std::move(png));
+                   });
 }
 
 absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms,
                                          std::string_view unusable_hash) {
   return pool_.Run("delete user", [&](sql::Connection& conn) -> absl::Status {
     Transaction tx(conn);
-    std::unique_ptr<sql::PreparedStatement> update(conn.prepareStatement(
-        "UPDATE users SET password_hash = ?, display_name = '', deleted_at_ms = ?, "
-        "avatar_version = avatar_version + 1 WHERE id = ? AND deleted_at_ms IS NULL"));
-    update->setString(1, std::string(unusable_hash));
-    update->setInt64(2, now_ms);
-    update->setUInt64(3, user_id);
-    update->executeUpdate();
-    std::unique_ptr<sql::PreparedStatement> avatar(
-        conn.prepareStatement("DELETE FROM avatars WHERE user_id = ?"));
-    avatar->setUInt64(1, user_id);
-    avatar->executeUpdate();
+    sql::PreparedStatement& update =
+        Prepare(conn,
+                "UPDATE users SET password_hash = ?, display_name = '', deleted_at_ms = ?, "
+                "avatar_version = avatar_version + 1 WHERE id = ? AND deleted_at_ms IS NULL");
+    update.setString(1, std::string(unusable_hash));
+    update.setInt64(2, now_ms);
+    update.setUInt64(3, user_id);
+    update.executeUpdate();
+    sql::PreparedStatement& avatar = Prepare(conn, "DELETE FROM avatars WHERE user_id = ?");
+    avatar.setUInt64(1, user_id);
+    avatar.executeUpdate();
     tx.Commit();
     return absl::OkStatus();
   });

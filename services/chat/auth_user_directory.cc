@@ -45,6 +45,18 @@ absl::StatusOr<std::unordered_map<uint64_t, v1::Profile>> AuthUserDirectory::Pro
 
 absl::StatusOr<std::optional<v1::Profile>> AuthUserDirectory::FindByUsername(
     const std::string& username) {
+  int64_t now = clock_.NowMs();
+  {
+    std::lock_guard lock(mu_);
+    auto name = ids_by_name_.find(username);
+    if (name != ids_by_name_.end()) {
+      auto it = cache_.find(name->second);
+      if (it != cache_.end() && now - it->second.fetched_at_ms < ttl_.count() &&
+          !it->second.profile.deleted()) {
+        return it->second.profile;
+      }
+    }
+  }
   grpc::ClientContext context;
   context.set_deadline(DeadlineIn(std::chrono::seconds(2)));
   v1::LookupUsersRequest request;
@@ -52,14 +64,23 @@ absl::StatusOr<std::optional<v1::Profile>> AuthUserDirectory::FindByUsername(
   v1::GetProfilesResponse response;
   grpc::Status status = auth_->LookupUsers(&context, request, &response);
   if (!status.ok()) return FromGrpc(status, "the authentication service");
-  if (response.profiles().empty()) return std::nullopt;
-  return response.profiles(0);
+  if (response.profiles().empty()) return std::nullopt;  // not remembered: the name may be taken
+  const v1::Profile& profile = response.profiles(0);
+  std::lock_guard lock(mu_);
+  if (cache_.size() >= max_entries_ || ids_by_name_.size() >= max_entries_) {
+    cache_.clear();
+    ids_by_name_.clear();
+  }
+  cache_[profile.user_id()] = Entry{profile, now};
+  ids_by_name_[username] = profile.user_id();
+  return profile;
 }
 
 void AuthUserDirectory::Invalidate(uint64_t user_id) {
   std::lock_guard lock(mu_);
   if (user_id == 0) {
     cache_.clear();
+    ids_by_name_.clear();
   } else {
     cache_.erase(user_id);
   }

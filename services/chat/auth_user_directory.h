@@ -1,10 +1,14 @@
 // UserDirectory over natter-auth (GetProfiles, LookupUsers), with a short-lived cache of profiles
-// by id: history pages and friend lists name the same few users again and again.
+// by id: history pages and friend lists name the same few users again and again, and a sender
+// names the same friend in message after message. A profile change or account deletion announced
+// by natter-auth (Invalidate) makes a cached profile, and the names that led to it, stale at once.
 #pragma once
 
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
 #include "common/clock.h"
@@ -38,6 +42,9 @@ class AuthUserDirectory final : public UserDirectory {
   const size_t max_entries_;
   std::mutex mu_;
   std::unordered_map<uint64_t, Entry> cache_ ABSL_GUARDED_BY(mu_);
+  // Names as callers gave them, to user ids; an entry counts only while cache_ holds a fresh,
+  // live profile for the id.
+  std::unordered_map<std::string, uint64_t> ids_by_name_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::chat

@@ -232,8 +232,15 @@ absl::StatusOr<bool> MysqlFriendStore::AreFriends(uint64_t a, uint64_t b) {
 
 absl::StatusOr<bool> MysqlFriendStore::EitherBlocked(uint64_t a, uint64_t b) {
   return pool_.Run("blocked", [&](sql::Connection& conn) -> absl::StatusOr<bool> {
-    return Exists(conn, "SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?", a, b) ||
-           Exists(conn, "SELECT 1 FROM blocks WHERE user_id = ? AND blocked_id = ?", b, a);
+    Stmt q = Prepare(conn,
+                     "SELECT 1 FROM blocks WHERE (user_id = ? AND blocked_id = ?) "
+                     "OR (user_id = ? AND blocked_id = ?) LIMIT 1");
+    q->setUInt64(1, a);
+    q->setUInt64(2, b);
+    q->setUInt64(3, b);
+    q->setUInt64(4, a);
+    Rows row(q->executeQuery());
+    return row->next();
   });
 }
 

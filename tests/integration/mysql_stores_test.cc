@@ -362,6 +362,8 @@ TEST_F(MysqlStoresTest, FriendshipsRequestsAndEventsPersist) {
   ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_BLOCK, ann, ben).ok());
   EXPECT_TRUE(store.FriendIds(ann.id)->empty());
   EXPECT_TRUE(store.EitherBlocked(ben.id, ann.id).value());
+  EXPECT_TRUE(store.EitherBlocked(ann.id, ben.id).value());
+  EXPECT_FALSE(store.EitherBlocked(ann.id, ann.id + ben.id).value());
   EXPECT_EQ(store.Snapshot(ann.id)->blocked, std::vector<uint64_t>{ben.id});
   EXPECT_EQ(store.Snapshot(ben.id)->blocked_by, std::vector<uint64_t>{ann.id});
   auto refused = Befriend(store, v1::FRIEND_ACTION_ADD, ben, ann);
