@@ -102,21 +102,28 @@ struct Position {
   uint64_t msg_no = 0;
 };
 
-// Inside a transaction: takes the conversation's next seq (locking its row until commit); a
-// message also takes the next message number. NOT_FOUND if the conversation does not exist.
-absl::StatusOr<Position> NextPosition(sql::Connection& conn, uint64_t conversation_id,
-                                      bool is_message) {
+// Inside a transaction: takes the conversation's next seq (locking its row until commit) into the
+// session variables @natter_seq and @natter_msg_no, where InsertEntry can read them without another
+// round trip; a message also takes the next message number. NOT_FOUND if the conversation does
+// not exist (the variables are then left as they were).
+absl::Status TakeNextPosition(sql::Connection& conn, uint64_t conversation_id, bool is_message) {
   Stmt bump = Prepare(conn,
-                      "UPDATE conversations SET last_seq = last_seq + 1, "
-                      "last_msg_no = last_msg_no + ? WHERE id = ?");
+                      "UPDATE conversations SET last_seq = (@natter_seq := last_seq + 1), "
+                      "last_msg_no = (@natter_msg_no := last_msg_no + ?) WHERE id = ?");
   bump->setUInt(1, is_message ? 1 : 0);
   bump->setUInt64(2, conversation_id);
   if (bump->executeUpdate() != 1) {
     return absl::NotFoundError("conversation " + std::to_string(conversation_id) +
                                " does not exist");
   }
-  Stmt q = Prepare(conn, "SELECT last_seq, last_msg_no FROM conversations WHERE id = ?");
-  q->setUInt64(1, conversation_id);
+  return absl::OkStatus();
+}
+
+// TakeNextPosition, for a caller that needs the position before it inserts the entry.
+absl::StatusOr<Position> NextPosition(sql::Connection& conn, uint64_t conversation_id,
+                                      bool is_message) {
+  if (auto s = TakeNextPosition(conn, conversation_id, is_message); !s.ok()) return s;
+  Stmt q = Prepare(conn, "SELECT @natter_seq, @natter_msg_no");
   Rows row(q->executeQuery());
   row->next();
   return Position{row->getUInt64(1), row->getUInt64(2)};
@@ -124,7 +131,8 @@ absl::StatusOr<Position> NextPosition(sql::Connection& conn, uint64_t conversati
 
 struct EntryRow {
   uint64_t conversation_id = 0;
-  Position at;
+  // Where the entry goes; none for the position TakeNextPosition took last.
+  std::optional<Position> at;
   uint64_t sender_id = 0;
   std::string sender;
   std::string client_msg_id;
@@ -135,25 +143,37 @@ struct EntryRow {
   int64_t sent_at_ms = 0;
 };
 
-uint64_t InsertEntry(sql::Connection& conn, const EntryRow& e) {
-  Stmt insert = Prepare(conn,
-                        "INSERT INTO messages (conversation_id, seq, sender_id, sender, "
-                        "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
-                        "msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id");
+struct Inserted {
+  uint64_t id = 0;
+  Position at;
+};
+
+Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
+  Stmt insert =
+      Prepare(conn, e.at ? "INSERT INTO messages (conversation_id, sender_id, sender, "
+                           "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
+                           "seq, msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                           "RETURNING id, seq, msg_no"
+                         : "INSERT INTO messages (conversation_id, sender_id, sender, "
+                           "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
+                           "seq, msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                           "@natter_seq, @natter_msg_no) RETURNING id, seq, msg_no");
   insert->setUInt64(1, e.conversation_id);
-  insert->setUInt64(2, e.at.seq);
-  insert->setUInt64(3, e.sender_id);
-  insert->setString(4, e.sender);
-  insert->setString(5, e.client_msg_id);
-  insert->setString(6, e.body);
-  insert->setInt64(7, e.sent_at_ms);
-  insert->setString(8, e.type);
-  insert->setUInt64(9, e.target_seq);
-  insert->setUInt64(10, e.target_user_id);
-  insert->setUInt64(11, e.at.msg_no);
+  insert->setUInt64(2, e.sender_id);
+  insert->setString(3, e.sender);
+  insert->setString(4, e.client_msg_id);
+  insert->setString(5, e.body);
+  insert->setInt64(6, e.sent_at_ms);
+  insert->setString(7, e.type);
+  insert->setUInt64(8, e.target_seq);
+  insert->setUInt64(9, e.target_user_id);
+  if (e.at) {
+    insert->setUInt64(10, e.at->seq);
+    insert->setUInt64(11, e.at->msg_no);
+  }
   Rows row(insert->executeQuery());
   row->next();
-  return row->getUInt64(1);
+  return Inserted{row->getUInt64(1), Position{row->getUInt64(2), row->getUInt64(3)}};
 }
 
 // Moves a read marker forward to `at` (never back).
@@ -334,8 +354,7 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
           return AppendResult{*previous, true};
         }
       }
-      auto at = NextPosition(conn, m.conversation_id, is_message);
-      if (!at.ok()) return at.status();
+      if (auto s = TakeNextPosition(conn, m.conversation_id, is_message); !s.ok()) return s;
       if (!is_message) {
         // The target, locked: it must still be the sender's live message.
         Stmt q = Prepare(conn,
@@ -354,7 +373,6 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         }
       }
       EntryRow entry{.conversation_id = m.conversation_id,
-                     .at = *at,
                      .sender_id = m.sender_id,
                      .sender = m.sender,
                      .client_msg_id = m.client_msg_id,
@@ -362,9 +380,9 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
                      .body = m.text,
                      .target_seq = m.target_seq,
                      .sent_at_ms = m.sent_at_ms};
-      uint64_t id = 0;
+      Inserted inserted;
       try {
-        id = InsertEntry(conn, entry);
+        inserted = InsertEntry(conn, entry);
       } catch (const sql::SQLException& e) {
         if (e.getErrorCode() != kErDupEntry || attempt > 0) throw;
         continue;  // the transaction rolls back
@@ -383,12 +401,12 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         change->executeUpdate();
       }
       // Writing in a conversation means having read it up to there.
-      if (is_message) AdvanceReadMarker(conn, m.sender_id, m.conversation_id, *at);
+      if (is_message) AdvanceReadMarker(conn, m.sender_id, m.conversation_id, inserted.at);
       tx.Commit();
       AppendResult result;
       result.ack.set_conversation_id(m.conversation_id);
-      result.ack.set_seq(at->seq);
-      result.ack.set_message_id(id);
+      result.ack.set_seq(inserted.at.seq);
+      result.ack.set_message_id(inserted.id);
       result.ack.set_sent_at_ms(m.sent_at_ms);
       return result;
     }
@@ -514,15 +532,15 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     member->setInt64(3, room.now_ms);
     member->executeUpdate();
     EntryRow entry{.conversation_id = id,
-                   .at = {1, 0},
+                   .at = Position{1, 0},
                    .sender_id = room.owner_id,
                    .sender = room.owner,
                    .client_msg_id = "room:" + std::to_string(id) + ":1",
                    .type = kTypeRoomCreated,
                    .body = room.name,
                    .sent_at_ms = room.now_ms};
-    uint64_t message_id = InsertEntry(conn, entry);
-    AdvanceReadMarker(conn, room.owner_id, id, entry.at);
+    uint64_t message_id = InsertEntry(conn, entry).id;
+    AdvanceReadMarker(conn, room.owner_id, id, *entry.at);
     v1::UserEvent joined;
     joined.mutable_room()->set_type("joined");
     joined.mutable_room()->set_conversation_id(id);
@@ -659,7 +677,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
         .body = change->entry_text,
         .target_user_id = change->target_user_id,
         .sent_at_ms = now_ms};
-    uint64_t message_id = InsertEntry(conn, entry);
+    uint64_t message_id = InsertEntry(conn, entry).id;
     // A new member starts with the room read: its history is there to scroll, not unread.
     if (change->add_actor) AdvanceReadMarker(conn, actor, room_id, *at);
     result.room = *QueryConversation(conn, actor, "WHERE c.id = ?", room_id);
