@@ -107,12 +107,24 @@ fs::path DefaultStateFile(const std::string& gateway) {
   return dir / "natter-loadgen" / (name + ".json");
 }
 
-// Lets one process hold thousands of connections: the soft limit up to the hard one.
-void RaiseFileLimit() {
+// Lets one process hold thousands of connections: the soft limit up to the hard one, and the hard
+// one up to `needed` where the process may raise it (CAP_SYS_RESOURCE). Says so when it falls
+// short.
+void RaiseFileLimit(rlim_t needed) {
   rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+  if (getrlimit(RLIMIT_NOFILE, &limit) != 0) return;
+  if (limit.rlim_max < needed) {
+    rlimit raised{needed, needed};
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) return;
+  }
+  if (limit.rlim_cur < limit.rlim_max) {
     limit.rlim_cur = limit.rlim_max;
     setrlimit(RLIMIT_NOFILE, &limit);
+  }
+  if (limit.rlim_max < needed) {
+    std::cerr << "natter-loadgen: this run needs about " << needed
+              << " open files but may have only " << limit.rlim_max
+              << "; connections beyond that will fail (raise `ulimit -Hn` first)\n";
   }
 }
 
@@ -135,7 +147,8 @@ class Run {
   explicit Run(Options options) : o_(std::move(options)), creds_(Credentials(o_)) {}
 
   int Main() {
-    RaiseFileLimit();
+    // One connection per client, plus room for gRPC's own descriptors.
+    RaiseFileLimit(static_cast<rlim_t>(o_.clients) + 256);
     bool fanout = o_.scenario == "fanout" || o_.scenario == "mixed";
     bool dm = o_.scenario == "dm" || o_.scenario == "mixed";
     if (dm && o_.clients % 2 != 0) ++o_.clients;  // pairs
