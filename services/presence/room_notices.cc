@@ -1,5 +1,7 @@
 #include "room_notices.h"
 
+#include <algorithm>
+
 namespace natter::presence {
 
 bool RoomNotices::Offer(RoomChange change, int64_t now_ms) {
@@ -7,7 +9,8 @@ bool RoomNotices::Offer(RoomChange change, int64_t now_ms) {
   std::lock_guard lock(mu_);
   auto [it, unknown] = rooms_.try_emplace(change.room.id);
   RoomState& state = it->second;
-  if (unknown || (!state.next && now_ms - state.last_sent_ms >= interval_ms_)) {
+  if (unknown) state.wait_ms = interval_ms_;
+  if (unknown || (!state.next && now_ms - state.last_sent_ms >= state.wait_ms)) {
     state.last_sent_ms = now_ms;
     return true;
   }
@@ -25,12 +28,13 @@ std::vector<RoomChange> RoomNotices::TakeDue(int64_t now_ms) {
   std::lock_guard lock(mu_);
   for (auto it = rooms_.begin(); it != rooms_.end();) {
     RoomState& state = it->second;
-    if (now_ms - state.last_sent_ms < interval_ms_) {
+    if (now_ms - state.last_sent_ms < state.wait_ms) {
       ++it;
     } else if (state.next) {
       due.push_back(std::move(*state.next));
       state.next.reset();
       state.last_sent_ms = now_ms;
+      state.wait_ms = std::min(state.wait_ms * 2, interval_ms_ * kMaxBackoff);
       ++it;
     } else {
       it = rooms_.erase(it);

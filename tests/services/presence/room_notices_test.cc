@@ -40,17 +40,44 @@ TEST(RoomNoticesTest, AQuietRoomHearsAtOnceABusyOneOncePerInterval) {
   EXPECT_EQ(due[0].others_left, 1u);    // user 1
   EXPECT_TRUE(notices.TakeDue(1500).empty());
 
-  // The interval restarts with the folded notice: a change right after it is folded again.
+  // The room was still busy, so it waits twice as long from the folded notice: a change right
+  // after it is folded again and goes out two intervals later.
   EXPECT_FALSE(notices.Offer(Change(kLobby, 4, false), 1500));
-  due = notices.TakeDue(2000);
+  EXPECT_TRUE(notices.TakeDue(2999).empty());
+  due = notices.TakeDue(3000);
   ASSERT_EQ(due.size(), 1u);
   EXPECT_EQ(due[0].user_id, 4u);
   EXPECT_FALSE(due[0].joined);
   EXPECT_EQ(due[0].others_joined + due[0].others_left, 0u);
 
-  // A room quiet for a whole interval is forgotten and hears the next change at once.
-  EXPECT_TRUE(notices.TakeDue(3000).empty());
-  EXPECT_TRUE(notices.Offer(Change(kLobby, 5, true), 3000));
+  // A room quiet for its whole (backed-off) interval is forgotten and hears the next change at
+  // once.
+  EXPECT_TRUE(notices.TakeDue(6999).empty());
+  EXPECT_FALSE(notices.Offer(Change(kLobby, 5, true), 6999));  // not yet: folded
+  EXPECT_EQ(notices.TakeDue(7000).size(), 1u);
+  EXPECT_TRUE(notices.TakeDue(15000).empty());
+  EXPECT_TRUE(notices.TakeDue(16000).empty());
+  EXPECT_TRUE(notices.Offer(Change(kLobby, 6, true), 16000));
+}
+
+TEST(RoomNoticesTest, ARoomThatStaysBusyBacksOffToSixteenIntervals) {
+  RoomNotices notices(1000ms);
+  EXPECT_TRUE(notices.Offer(Change(kLobby, 1, true), 0));
+  // Someone arrives every 100 ms for five minutes; note when the folded notices go out.
+  std::vector<int64_t> sent;
+  uint64_t user = 2;
+  for (int64_t now = 100; now <= 300'000; now += 100) {
+    EXPECT_FALSE(notices.Offer(Change(kLobby, user++, true), now));
+    if (!notices.TakeDue(now).empty()) sent.push_back(now);
+  }
+  // 1, 2, 4, 8 and then 16 s apart.
+  ASSERT_GE(sent.size(), 6u);
+  EXPECT_EQ(sent[0], 1000);
+  EXPECT_EQ(sent[1], 3000);
+  EXPECT_EQ(sent[2], 7000);
+  EXPECT_EQ(sent[3], 15000);
+  EXPECT_EQ(sent[4], 31000);
+  for (size_t i = 5; i < sent.size(); ++i) EXPECT_EQ(sent[i] - sent[i - 1], 16000);
 }
 
 TEST(RoomNoticesTest, NoIntervalMeansANoticeForEveryChange) {
