@@ -1,7 +1,8 @@
 // The CI version of the soak (docs/SECURITY.md, BENCHMARKS.md): 60 s of mixed room and direct
 // traffic through natter-loadgen against a stack with production rate limits. After a 20 s warm-up
-// no server's resident memory may grow more than 5 %, and nothing may be lost, duplicated or
-// refused. The documented soak runs the same for 10 minutes at half the measured maximum.
+// no server's resident memory may grow more than 5 % (and 4 MiB: less is allocator noise), and
+// nothing may be lost, duplicated or refused. The documented soak runs the same for 10 minutes at
+// half the measured maximum.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -58,7 +59,11 @@ TEST(SoakTest, SixtySecondsOfMixedTrafficWithoutErrorsOrMemoryGrowth) {
   EXPECT_EQ(r["duplicated"], 0);
   EXPECT_EQ(r["stream_failures"], 0);
   ASSERT_EQ(r["rss_growth"].size(), servers.size());
-  for (const auto& g : r["rss_growth"]) EXPECT_LE(g["pct"].get<double>(), 5.0) << g.dump();
+  for (const auto& g : r["rss_growth"]) {
+    bool grew = g["pct"].get<double>() > 5.0 &&
+                g["end_kb"].get<uint64_t>() > g["warm_kb"].get<uint64_t>() + 4096;
+    EXPECT_FALSE(grew) << g.dump();
+  }
   for (auto* server : servers) EXPECT_TRUE(server->Running()) << server->name();
 }
 

@@ -639,7 +639,7 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber);
   app.add_option("--max-rss-growth", o.max_rss_growth_pct,
                  "Soak: fail (exit 1) when a --server-pid's RSS grew more than this many percent "
-                 "after the warm-up")
+                 "after the warm-up, and by more than 4 MiB (less is allocator noise)")
       ->check(CLI::NonNegativeNumber);
   app.add_flag("--json", o.json, "Print one JSON line at the end instead of the table");
   app.add_flag("--quiet", o.quiet, "No progress lines");

@@ -112,8 +112,9 @@ void PrintTable(std::ostream& out, const RunResult& r) {
                     static_cast<double>(g.end_kb) / 1024, g.percent()));
   }
   if (!r.RssWithinLimit()) {
-    row("RSS growth", fmt::format("{:.1f}% is more than --max-rss-growth {:g}%",
-                                  r.LargestRssGrowth(), *r.max_rss_growth_pct));
+    row("RSS growth",
+        fmt::format("{:.1f}% (and over {} MiB) is more than --max-rss-growth {:g}%",
+                    r.LargestRssGrowth(), RunResult::kRssNoiseKb / 1024, *r.max_rss_growth_pct));
   }
   out << (r.ok() ? "  result: OK\n" : "  result: FAILED (see above)\n");
 }

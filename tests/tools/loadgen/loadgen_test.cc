@@ -97,5 +97,19 @@ TEST(ReportTest, JsonHasTheAgreedFieldsAndFailsOnLoss) {
   EXPECT_FALSE(r.ok());
 }
 
+TEST(ReportTest, RssGrowthFailsOnlyBeyondBothThePercentageAndTheNoiseFloor) {
+  RunResult r{.scenario = "mixed", .clients = 100};
+  r.max_rss_growth_pct = 5;
+  r.rss_growth = {{.pid = 1, .warm_kb = 28'000, .end_kb = 30'000}};  // 7 %, but 2 MB: noise
+  EXPECT_TRUE(r.ok());
+  r.rss_growth.push_back({.pid = 2, .warm_kb = 28'000, .end_kb = 33'000});  // 18 % and 5 MB
+  EXPECT_FALSE(r.ok());
+  r.rss_growth.back() = {.pid = 2, .warm_kb = 400'000, .end_kb = 410'000};  // 10 MB, but 2.5 %
+  EXPECT_TRUE(r.ok());
+  r.max_rss_growth_pct.reset();  // report only
+  r.rss_growth.back() = {.pid = 2, .warm_kb = 28'000, .end_kb = 90'000};
+  EXPECT_TRUE(r.ok());
+}
+
 }  // namespace
 }  // namespace natter::loadgen
