@@ -149,15 +149,13 @@ struct Inserted {
 };
 
 Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
-  Stmt insert =
-      Prepare(conn, e.at ? "INSERT INTO messages (conversation_id, sender_id, sender, "
-                           "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
-                           "seq, msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                           "RETURNING id, seq, msg_no"
-                         : "INSERT INTO messages (conversation_id, sender_id, sender, "
-                           "client_msg_id, body, sent_at_ms, type, target_seq, target_user_id, "
-                           "seq, msg_no) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                           "@natter_seq, @natter_msg_no) RETURNING id, seq, msg_no");
+  // The position is bound, or the one TakeNextPosition left in the session.
+  Stmt insert = Prepare(
+      conn, std::string("INSERT INTO messages (conversation_id, sender_id, sender, "
+                        "client_msg_id, body, sent_at_ms, type, target_seq, "
+                        "target_user_id, seq, msg_no) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
+                (e.at ? "?, ?" : "@natter_seq, @natter_msg_no") + ") RETURNING id, seq, msg_no");
   insert->setUInt64(1, e.conversation_id);
   insert->setUInt64(2, e.sender_id);
   insert->setString(3, e.sender);
