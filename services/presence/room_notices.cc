@@ -7,9 +7,8 @@ namespace natter::presence {
 bool RoomNotices::Offer(RoomChange change, int64_t now_ms) {
   if (interval_ms_ <= 0) return true;
   std::lock_guard lock(mu_);
-  auto [it, unknown] = rooms_.try_emplace(change.room.id);
+  auto [it, unknown] = rooms_.try_emplace(change.room.id, RoomState{.wait_ms = interval_ms_});
   RoomState& state = it->second;
-  if (unknown) state.wait_ms = interval_ms_;
   if (unknown || (!state.next && now_ms - state.last_sent_ms >= state.wait_ms)) {
     state.last_sent_ms = now_ms;
     return true;
