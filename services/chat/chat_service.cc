@@ -157,9 +157,23 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
         return absl::NotFoundError("no user named " + Quoted(ref.with_user()));
       uint64_t them = (*other)->user_id();
       if (them == me) return absl::InvalidArgumentError("that is you; pick someone else");
+      if (open_direct) {
+        const uint64_t low = std::min(me, them), high = std::max(me, them);
+        if (auto id = RememberedDirect(low, high)) {
+          return ConversationRecord{.id = *id,
+                                    .kind = "direct",
+                                    .direct_low = low,
+                                    .direct_high = high,
+                                    .member_count = 2,
+                                    .is_member = true};
+        }
+      }
       auto c = store_.FindDirect(me, them);
       if (!c.ok()) return c.status();
-      if (c->has_value()) return std::move(**c);
+      if (c->has_value()) {
+        RememberDirect(**c);
+        return std::move(**c);
+      }
       if (!open_direct) {
         return absl::NotFoundError("you have no conversation with " + Quoted((*other)->username()));
       }
@@ -173,6 +187,7 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
       auto opened = store_.OpenDirect(me, them, clock_.NowMs());
       if (!opened.ok()) return opened.status();
       opened->is_member = true;
+      RememberDirect(*opened);
       return std::move(*opened);
     }
     case v1::ConversationRef::REF_NOT_SET:
@@ -184,6 +199,20 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
                                          "; join it first");
   }
   return std::move(*found);
+}
+
+std::optional<uint64_t> ChatService::RememberedDirect(uint64_t low, uint64_t high) {
+  std::lock_guard lock(directs_mu_);
+  auto it = directs_.find({low, high});
+  if (it == directs_.end()) return std::nullopt;
+  return it->second;
+}
+
+void ChatService::RememberDirect(const ConversationRecord& c) {
+  if (!c.is_direct()) return;
+  std::lock_guard lock(directs_mu_);
+  if (directs_.size() >= kMaxRememberedDirects) directs_.clear();
+  directs_.emplace(std::pair{c.direct_low, c.direct_high}, c.id);
 }
 
 absl::Status ChatService::CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c) {

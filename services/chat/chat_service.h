@@ -3,8 +3,12 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
+#include <mutex>
+#include <optional>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "absl/status/statusor.h"
@@ -26,6 +30,8 @@ inline constexpr uint32_t kDefaultSyncLimit = 100;
 inline constexpr uint32_t kMaxSyncLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 50;
 inline constexpr uint32_t kMaxHistoryLimit = 200;
+// How many direct conversations a replica remembers by their participants (about 100 bytes each).
+inline constexpr size_t kMaxRememberedDirects = 100'000;
 
 // The request carries an authenticated caller (set by the gateway).
 absl::Status ValidateCaller(const v1::Caller& caller);
@@ -57,10 +63,13 @@ class ChatService {
  private:
   // The conversation `ref` names, if the caller takes part in it: NOT_FOUND for a direct
   // conversation (or id) that is not theirs, never revealing whether it exists;
-  // FAILED_PRECONDITION for a room they have not joined. With `open_direct`, a direct conversation
-  // with a friend is created on first use.
+  // FAILED_PRECONDITION for a room they have not joined. With `open_direct` (sending), a direct
+  // conversation with a friend is created on first use, and one this replica has seen before comes
+  // back with only its identity (id, kind, participants; see `directs_`).
   absl::StatusOr<ConversationRecord> Resolve(const v1::Caller& caller,
                                              const v1::ConversationRef& ref, bool open_direct);
+  std::optional<uint64_t> RememberedDirect(uint64_t low, uint64_t high);
+  void RememberDirect(const ConversationRecord& c);
   // PERMISSION_DENIED if either participant of a direct conversation blocked the other.
   absl::Status CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c);
   // RESOURCE_EXHAUSTED (with the wait) when the caller is over their message allowance.
@@ -85,6 +94,11 @@ class ChatService {
   RateLimiter& limiter_;
   ChatLimits limits_;
   const Clock& clock_;
+  // Direct conversations' ids by participants (lower id first). Once made, a direct conversation
+  // keeps its id and participants and is never deleted, so a message to a user needs no lookup
+  // after the first; a block is still checked on every message. Forgotten all at once when full.
+  std::mutex directs_mu_;
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> directs_;
 };
 
 }  // namespace natter::chat

@@ -53,6 +53,7 @@ class FakeMessageStore final : public chat::MessageStore {
                                                                      uint64_t b) override {
     if (auto s = failures_.Take("FindDirect"); !s.ok()) return s;
     std::lock_guard lock(mu_);
+    ++find_direct_calls_;
     for (const auto& [id, c] : conversations_) {
       if (c.is_direct() && c.direct_low == std::min(a, b) && c.direct_high == std::max(a, b)) {
         return ViewLocked(c, a);
@@ -387,6 +388,10 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     return append_calls_;
   }
+  int find_direct_calls() const {
+    std::lock_guard lock(mu_);
+    return find_direct_calls_;
+  }
   std::optional<uint32_t> last_messages_after_limit() const {
     std::lock_guard lock(mu_);
     return last_messages_after_limit_;
@@ -474,6 +479,7 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<uint64_t, uint64_t> user_event_seq_ ABSL_GUARDED_BY(mu_);
   std::vector<chat::StoredUserEvent> user_events_ ABSL_GUARDED_BY(mu_);
   int append_calls_ ABSL_GUARDED_BY(mu_) = 0;
+  int find_direct_calls_ ABSL_GUARDED_BY(mu_) = 0;
   std::optional<uint32_t> last_messages_after_limit_ ABSL_GUARDED_BY(mu_);
 };
 

@@ -199,6 +199,36 @@ TEST_F(ConversationsTest, ADirectMessageGoesToBothUsersChannelsNamingThePeer) {
   EXPECT_EQ(publisher_.batches(), 1);  // one round trip for both copies
 }
 
+TEST_F(ConversationsTest, LaterMessagesToAUserNeedNoConversationLookup) {
+  MakeFriends(1, 2);
+  auto first = SendTo(alice_, "bob", "d1");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_EQ(store_.find_direct_calls(), 1);  // none yet: it was opened
+  auto second = SendTo(alice_, "bob", "d2");
+  auto reply = SendTo(bob_, "alice", "d3");
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_TRUE(reply.ok()) << reply.status();
+  EXPECT_EQ(store_.find_direct_calls(), 1);
+  EXPECT_EQ(second->conversation_id(), first->conversation_id());
+  EXPECT_EQ(reply->conversation_id(), first->conversation_id());
+  EXPECT_EQ(reply->seq(), 3u);
+  // Both copies still name the peer, as for the first message.
+  auto to_bob = Published("user:2");
+  ASSERT_THAT(to_bob, SizeIs(3));
+  EXPECT_EQ(to_bob[2].message().peer(), "alice");
+  EXPECT_EQ(to_bob[2].message().seq(), 3u);
+}
+
+TEST_F(ConversationsTest, ABlockStopsMessagesToAUserInAKnownConversation) {
+  MakeFriends(1, 2);
+  ASSERT_TRUE(SendTo(alice_, "bob", "d1").ok());
+  Block(2, 1);
+  auto from_alice = SendTo(alice_, "bob", "d2");
+  EXPECT_EQ(from_alice.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(from_alice.status().message(), "you cannot message this user");
+  EXPECT_EQ(SendTo(bob_, "alice", "d3").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
 TEST_F(ConversationsTest, StrangersCannotStartADirectConversation) {
   auto ack = SendTo(alice_, "bob", "d1");
   EXPECT_EQ(ack.status().code(), absl::StatusCode::kPermissionDenied);
