@@ -68,6 +68,9 @@ struct NewMessage {
   std::string text;
   uint64_t target_seq = 0;
   int64_t sent_at_ms = 0;
+  // A direct conversation: refuse the entry (PERMISSION_DENIED) if either participant has blocked
+  // the other, checked atomically with the append.
+  bool refuse_if_blocked = false;
 };
 
 struct AppendResult {
@@ -149,7 +152,9 @@ class MessageStore {
   // Appends the entry under the conversation's next seq, atomically with the dedupe check on
   // (sender_id, client_msg_id): a replay returns the original ack with duplicate = true. A message
   // also moves the sender's read marker to it. An edit or deletion changes its target in the same
-  // transaction: FAILED_PRECONDITION if the target is no longer the sender's live message.
+  // transaction: FAILED_PRECONDITION if the target is no longer the sender's live message. With
+  // refuse_if_blocked, PERMISSION_DENIED when a block stands between a direct conversation's two
+  // participants (a replay of an entry stored before the block still gets its original ack).
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
   // One entry, as it is now.

@@ -105,18 +105,31 @@ struct Position {
 // Inside a transaction: takes the conversation's next seq (locking its row until commit) into the
 // session variables @natter_seq and @natter_msg_no, where InsertEntry can read them without another
 // round trip; a message also takes the next message number. NOT_FOUND if the conversation does
-// not exist (the variables are then left as they were).
-absl::Status TakeNextPosition(sql::Connection& conn, uint64_t conversation_id, bool is_message) {
-  Stmt bump = Prepare(conn,
-                      "UPDATE conversations SET last_seq = (@natter_seq := last_seq + 1), "
-                      "last_msg_no = (@natter_msg_no := last_msg_no + ?) WHERE id = ?");
+// not exist (the variables are then left as they were). With `unless_blocked`, a direct
+// conversation with a block between its participants (either way) is left alone:
+// PERMISSION_DENIED. The bump reads `blocks` with a locking read, so a block and a message
+// serialize: a message never slips past a block committed before it.
+absl::Status TakeNextPosition(sql::Connection& conn, uint64_t conversation_id, bool is_message,
+                              bool unless_blocked = false) {
+  constexpr std::string_view kBump =
+      "UPDATE conversations c SET c.last_seq = (@natter_seq := c.last_seq + 1), "
+      "c.last_msg_no = (@natter_msg_no := c.last_msg_no + ?) WHERE c.id = ?";
+  constexpr std::string_view kNotBlocked =
+      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE "
+      "(b.user_id = c.direct_low AND b.blocked_id = c.direct_high) OR "
+      "(b.user_id = c.direct_high AND b.blocked_id = c.direct_low))";
+  Stmt bump = Prepare(
+      conn, unless_blocked ? std::string(kBump) + std::string(kNotBlocked) : std::string(kBump));
   bump->setUInt(1, is_message ? 1 : 0);
   bump->setUInt64(2, conversation_id);
-  if (bump->executeUpdate() != 1) {
-    return absl::NotFoundError("conversation " + std::to_string(conversation_id) +
-                               " does not exist");
+  if (bump->executeUpdate() == 1) return absl::OkStatus();
+  if (unless_blocked) {
+    Stmt exists = Prepare(conn, "SELECT 1 FROM conversations WHERE id = ?");
+    exists->setUInt64(1, conversation_id);
+    Rows row(exists->executeQuery());
+    if (row->next()) return absl::PermissionDeniedError("you cannot message this user");
   }
-  return absl::OkStatus();
+  return absl::NotFoundError("conversation " + std::to_string(conversation_id) + " does not exist");
 }
 
 // TakeNextPosition, for a caller that needs the position before it inserts the entry.
@@ -352,7 +365,16 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
           return AppendResult{*previous, true};
         }
       }
-      if (auto s = TakeNextPosition(conn, m.conversation_id, is_message); !s.ok()) return s;
+      if (auto s = TakeNextPosition(conn, m.conversation_id, is_message, m.refuse_if_blocked);
+          !s.ok()) {
+        // A replay of what was stored before a block is answered, not refused.
+        if (absl::IsPermissionDenied(s)) {
+          if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
+            return AppendResult{*previous, true};
+          }
+        }
+        return s;
+      }
       if (!is_message) {
         // The target, locked: it must still be the sender's live message.
         Stmt q = Prepare(conn,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -129,6 +130,10 @@ class FakeMessageStore final : public chat::MessageStore {
     if (conversation == conversations_.end()) {
       return absl::NotFoundError("conversation " + std::to_string(m.conversation_id) +
                                  " does not exist");
+    }
+    if (m.refuse_if_blocked && conversation->second.is_direct() && either_blocked_ &&
+        either_blocked_(conversation->second.direct_low, conversation->second.direct_high)) {
+      return absl::PermissionDeniedError("you cannot message this user");
     }
     const bool is_message = m.type == chat::kTypeMessage;
     v1::ChatMessage* target = nullptr;
@@ -388,6 +393,11 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     return append_calls_;
   }
+  // Who has blocked whom, for Append's refuse_if_blocked, as MySQL reads the blocks table in the
+  // append's transaction (tests pass their FakeFriendStore's EitherBlocked). Set before use.
+  void SetBlocks(std::function<bool(uint64_t, uint64_t)> either_blocked) {
+    either_blocked_ = std::move(either_blocked);
+  }
   int find_direct_calls() const {
     std::lock_guard lock(mu_);
     return find_direct_calls_;
@@ -465,6 +475,7 @@ class FakeMessageStore final : public chat::MessageStore {
   }
 
   FailureInjector failures_;
+  std::function<bool(uint64_t, uint64_t)> either_blocked_;
   mutable std::mutex mu_;
   uint64_t next_conversation_id_ ABSL_GUARDED_BY(mu_) = kLobbyId;
   uint64_t next_message_id_ ABSL_GUARDED_BY(mu_) = 1;

@@ -502,6 +502,43 @@ TEST_F(MysqlStoresTest, OneDirectConversationPerPairEvenWhenOpenedAtOnce) {
   EXPECT_EQ((*of_601)[1].kind, "direct");
 }
 
+TEST_F(MysqlStoresTest, ABlockRefusesDirectMessagesInTheAppendItself) {
+  chat::MysqlMessageStore store(*pool_);
+  chat::MysqlFriendStore friends(*pool_);
+  chat::Party cat{651, "cat"}, dan{652, "dan"};
+  auto dm = store.OpenDirect(cat.id, dan.id, 1000);
+  ASSERT_TRUE(dm.ok()) << dm.status();
+  auto direct = [&](uint64_t from, std::string id) {
+    chat::NewMessage m = Message(dm->id, from, std::move(id));
+    m.refuse_if_blocked = true;
+    return store.Append(m);
+  };
+  auto before = direct(cat.id, "b-1");
+  ASSERT_TRUE(before.ok()) << before.status();
+
+  ASSERT_TRUE(Befriend(friends, v1::FRIEND_ACTION_BLOCK, dan, cat).ok());
+  auto from_cat = direct(cat.id, "b-2");
+  EXPECT_EQ(from_cat.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(from_cat.status().message(), "you cannot message this user");
+  EXPECT_EQ(direct(dan.id, "b-3").status().code(), absl::StatusCode::kPermissionDenied);
+  // What was stored before the block is still answered with its ack on a replay.
+  auto replay = direct(cat.id, "b-1");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->duplicate);
+  EXPECT_EQ(replay->ack.seq(), 1u);
+  // Nothing refused took a seq: the next entry (an edit, which is not refused) is seq 2.
+  chat::NewMessage edit = Message(dm->id, cat.id, "b-4", "edited");
+  edit.type = chat::kTypeEdited;
+  edit.target_seq = 1;
+  auto edited = store.Append(edit);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_EQ(edited->ack.seq(), 2u);
+  // A conversation that does not exist is still NOT_FOUND.
+  chat::NewMessage nowhere = Message(dm->id + 1000, cat.id, "b-6");
+  nowhere.refuse_if_blocked = true;
+  EXPECT_EQ(store.Append(nowhere).status().code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
   chat::MysqlMessageStore store(*pool_);
   auto dm = store.OpenDirect(611, 612, 1000);

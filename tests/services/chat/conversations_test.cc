@@ -38,6 +38,7 @@ v1::ConversationRef WithUser(const std::string& name) {
 class ConversationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
+    store_.SetBlocks([this](uint64_t a, uint64_t b) { return *friends_.EitherBlocked(a, b); });
     users_.Set(1, "alice");
     users_.Set(2, "bob");
     users_.Set(3, "carol");
@@ -227,6 +228,11 @@ TEST_F(ConversationsTest, ABlockStopsMessagesToAUserInAKnownConversation) {
   EXPECT_EQ(from_alice.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(from_alice.status().message(), "you cannot message this user");
   EXPECT_EQ(SendTo(bob_, "alice", "d3").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Published("user:2"), SizeIs(1));  // only the message before the block
+  // A replay of the message sent before the block gets its ack (the message exists).
+  auto replay = SendTo(alice_, "bob", "d1");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_EQ(replay->seq(), 1u);
 }
 
 TEST_F(ConversationsTest, StrangersCannotStartADirectConversation) {
