@@ -204,7 +204,7 @@ TEST_F(ConversationsTest, LaterMessagesToAUserNeedNoConversationLookup) {
   MakeFriends(1, 2);
   auto first = SendTo(alice_, "bob", "d1");
   ASSERT_TRUE(first.ok()) << first.status();
-  EXPECT_EQ(store_.find_direct_calls(), 1);  // none yet: it was opened
+  EXPECT_EQ(store_.find_direct_calls(), 1);  // found none, so it opened one
   auto second = SendTo(alice_, "bob", "d2");
   auto reply = SendTo(bob_, "alice", "d3");
   ASSERT_TRUE(second.ok()) << second.status();
