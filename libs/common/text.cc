@@ -1,8 +1,11 @@
 #include "common/text.h"
 
+#include <unicode/uspoof.h>
 #include <utf8proc.h>
 
+#include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <string>
 
 namespace natter {
@@ -24,8 +27,27 @@ bool ForEachCodepoint(std::string_view text, Fn&& fn) {
   return true;
 }
 
+// Bidirectional embeddings, overrides and isolates (U+202A..U+202E, U+2066..U+2069): they reorder
+// the text around them as it is shown, so "txt.exe" can be made to read "exe.txt" (Trojan Source).
+bool IsBidiControl(utf8proc_int32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069);
+}
+
+// Characters that show as nothing: Unicode's default ignorables (zero-width space U+200B, word
+// joiner U+2060, U+FEFF, the Mongolian vowel separator U+180E, the Hangul fillers U+115F, U+1160,
+// U+3164 and U+FFA0, ...) and the blank Braille pattern U+2800, which is drawn as an empty cell.
+bool IsInvisible(utf8proc_int32_t cp) {
+  return cp == 0x2800 || utf8proc_get_property(cp)->ignorable;
+}
+
+constexpr std::string_view kBidiError =
+    " contains bidirectional control characters (U+202A..U+202E, U+2066..U+2069), which change "
+    "how the text around them is shown";
+
 bool IsNameCodepoint(utf8proc_int32_t cp, bool first) {
   if (cp == '_' || cp == '.' || cp == '-') return true;
+  // Hangul fillers are letters (Lo) and U+034F a combining mark, yet all show as nothing.
+  if (IsInvisible(cp)) return false;
   switch (utf8proc_category(cp)) {
     case UTF8PROC_CATEGORY_LU:
     case UTF8PROC_CATEGORY_LL:
@@ -58,10 +80,13 @@ absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_char
   if (count < min_chars || count > max_chars) return length;
   bool first = true;
   bool allowed = true;
+  bool bidi = false;
   ForEachCodepoint(*normalized, [&](utf8proc_int32_t cp) {
     allowed = allowed && IsNameCodepoint(cp, first);
+    bidi = bidi || IsBidiControl(cp);
     first = false;
   });
+  if (bidi) return absl::InvalidArgumentError(std::string(what) + std::string(kBidiError));
   if (!allowed) {
     return absl::InvalidArgumentError(std::string(what) +
                                       " may contain only letters, digits, '_', '.' and '-'");
@@ -102,6 +127,74 @@ absl::StatusOr<std::string> FoldCase(std::string_view text) {
   return Map(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_CASEFOLD);
 }
 
+namespace {
+
+struct SpoofCheckerCloser {
+  void operator()(USpoofChecker* checker) const { uspoof_close(checker); }
+};
+
+// ICU's checker, opened once: after it is configured, its const functions (getSkeleton among them)
+// may be called from any number of threads at once.
+const USpoofChecker* SpoofChecker() {
+  static const std::unique_ptr<USpoofChecker, SpoofCheckerCloser> checker = [] {
+    UErrorCode error = U_ZERO_ERROR;
+    std::unique_ptr<USpoofChecker, SpoofCheckerCloser> opened(uspoof_open(&error));
+    // ICU's confusables data is built into the library: failing to open it is a broken install.
+    if (U_FAILURE(error) || opened == nullptr) {
+      std::fprintf(stderr, "cannot open ICU's spoof checker: %s\n", u_errorName(error));
+      std::abort();
+    }
+    return opened;
+  }();
+  return checker.get();
+}
+
+// TR39's skeleton of `text`: each character mapped to the prototype it is confusable with ("а"
+// U+0430 to "a", "0" to "O"), in NFD.
+absl::StatusOr<std::string> Skeleton(std::string_view text) {
+  UErrorCode error = U_ZERO_ERROR;
+  std::string skeleton(text.size() * 2 + 16, '\0');
+  int32_t length =
+      uspoof_getSkeletonUTF8(SpoofChecker(), 0, text.data(), static_cast<int32_t>(text.size()),
+                             skeleton.data(), static_cast<int32_t>(skeleton.size()), &error);
+  if (error == U_BUFFER_OVERFLOW_ERROR) {
+    error = U_ZERO_ERROR;
+    skeleton.assign(static_cast<size_t>(length), '\0');
+    length =
+        uspoof_getSkeletonUTF8(SpoofChecker(), 0, text.data(), static_cast<int32_t>(text.size()),
+                               skeleton.data(), static_cast<int32_t>(skeleton.size()), &error);
+  }
+  if (U_FAILURE(error)) {
+    return absl::InvalidArgumentError(std::string("cannot compare this name with others: ") +
+                                      u_errorName(error));
+  }
+  skeleton.resize(static_cast<size_t>(length));
+  return skeleton;
+}
+
+// Compatibility forms (fullwidth "ｐ" is "p", the ligature "ﬁ" is "fi"), case folded, with
+// default-ignorable characters (zero-width joiners and the like) dropped.
+absl::StatusOr<std::string> CompatFold(std::string_view text) {
+  return Map(text, UTF8PROC_STABLE | UTF8PROC_COMPOSE | UTF8PROC_COMPAT | UTF8PROC_CASEFOLD |
+                       UTF8PROC_IGNORE);
+}
+
+}  // namespace
+
+absl::StatusOr<std::string> NameSkeleton(std::string_view name) {
+  // Folded, skeleton, and both once more: prototypes may be capitals ("0" is "O", which folds to
+  // "o"), so a second pass makes "g00gle" meet "google".
+  std::string text(name);
+  for (int pass = 0; pass < 2; ++pass) {
+    auto folded = CompatFold(text);
+    if (!folded.ok()) return folded.status();
+    auto skeleton = Skeleton(*folded);
+    if (!skeleton.ok()) return skeleton.status();
+    text = std::move(*skeleton);
+  }
+  return text;
+}
+
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what) {
   std::string name(what);
   if (text.empty()) return absl::InvalidArgumentError(name + " is empty");
@@ -110,18 +203,28 @@ absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_v
                                       " bytes, at most " + std::to_string(max_bytes) + " allowed");
   }
   bool control = false;
+  bool bidi = false;
+  bool invisible = false;
   bool visible = false;
   bool valid = ForEachCodepoint(text, [&](utf8proc_int32_t cp) {
     utf8proc_category_t category = utf8proc_category(cp);
     if (category == UTF8PROC_CATEGORY_CC && cp != '\n' && cp != '\t') control = true;
+    bidi = bidi || IsBidiControl(cp);
     bool space = category == UTF8PROC_CATEGORY_ZS || category == UTF8PROC_CATEGORY_ZL ||
                  category == UTF8PROC_CATEGORY_ZP || cp == '\n' || cp == '\t';
-    if (!space) {
+    if (space) return;
+    if (IsInvisible(cp)) {
+      invisible = true;
+    } else {
       visible = true;
     }
   });
   if (!valid) return absl::InvalidArgumentError(name + " is not valid UTF-8");
   if (control) return absl::InvalidArgumentError(name + " contains control characters");
+  if (bidi) return absl::InvalidArgumentError(name + std::string(kBidiError));
+  if (!visible && invisible) {
+    return absl::InvalidArgumentError(name + " has nothing visible (only invisible characters)");
+  }
   if (!visible) return absl::InvalidArgumentError(name + " is only white space");
   return absl::OkStatus();
 }

@@ -1,6 +1,7 @@
 // Names and text from clients: usernames, display names, passwords, room names and message text go
-// through UTF-8 checks, NFC and case folding. Whatever the bytes, no crash, and what comes out
-// accepted is valid UTF-8 and normalized (normalizing it again changes nothing).
+// through UTF-8 checks, NFC, case folding and the confusables skeleton. Whatever the bytes, no
+// crash, and what comes out accepted is valid UTF-8 and normalized (normalizing it again changes
+// nothing).
 #include <cstdint>
 #include <cstdlib>
 #include <string>
@@ -28,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(natter::NormalizeNfc(*nfc).value() == *nfc);
   }
   if (auto folded = natter::FoldCase(input); folded.ok()) Check(natter::IsValidUtf8(*folded));
+  if (auto skeleton = natter::NameSkeleton(input); skeleton.ok()) {
+    Check(utf8);
+    Check(natter::IsValidUtf8(*skeleton));
+  }
   natter::ValidateText(input, 4096, "message").IgnoreError();
 
   if (auto username = natter::auth::NormalizeUsername(input); username.ok()) {
@@ -35,6 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(natter::auth::NormalizeUsername(*username).value() == *username);
     std::string key = natter::auth::UsernameKey(*username);
     Check(natter::IsValidUtf8(key));
+    // Every accepted username has a skeleton (registration stores it).
+    Check(natter::NameSkeleton(*username).ok());
     natter::auth::ValidatePassword("correct horse battery", *username).IgnoreError();
   }
   if (auto display = natter::auth::NormalizeDisplayName(input); display.ok()) {

@@ -1,4 +1,5 @@
-// Checks for user-supplied text (utf8proc): valid UTF-8, no control characters, bounded size.
+// Checks for user-supplied text (utf8proc; ICU for confusables): valid UTF-8, no control, bidi or
+// invisible-only text, bounded size, and the skeletons that tell look-alike names apart.
 #pragma once
 
 #include <cstddef>
@@ -22,13 +23,22 @@ absl::StatusOr<std::string> NormalizeNfc(std::string_view text);
 absl::StatusOr<std::string> FoldCase(std::string_view text);
 
 // A name (username, room name): NFC, `min_chars`..`max_chars` code points of letters, digits,
-// '_', '.' and '-' (combining marks after the first), so that it reads the same everywhere it is
-// shown. `what` names it in errors ("username"). Returns the NFC form.
+// '_', '.' and '-' (combining marks after the first), none invisible (Hangul fillers are letters)
+// and no bidirectional controls, so that it reads the same everywhere it is shown. `what` names
+// it in errors ("username"). Returns the NFC form. Look-alikes: compare NameSkeleton.
 absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_chars, size_t max_chars,
                                           std::string_view what);
 
-// A message body: 1..max_bytes bytes of valid UTF-8, not only white space, and no control
-// characters except newline and tab. `what` names the field in the error ("message").
+// A message body: 1..max_bytes bytes of valid UTF-8, no control characters except newline and
+// tab, no bidirectional overrides or isolates (U+202A..U+202E, U+2066..U+2069), and something
+// visible: not only white space and invisible characters (U+200B, U+2060, U+FEFF, the Hangul
+// fillers, ...). `what` names the field in the error ("message").
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what);
+
+// The confusables skeleton (Unicode TR39) of a name, after case folding: two names that look alike
+// ("paypal", "pаypal" with a Cyrillic а, fullwidth "ｐａｙｐａｌ") have the same skeleton.
+// INVALID_ARGUMENT for invalid UTF-8. Compare skeletons, never show them: they are not meant to be
+// read (TR39 maps "m" to "rn", for one).
+absl::StatusOr<std::string> NameSkeleton(std::string_view name);
 
 }  // namespace natter

@@ -1,4 +1,5 @@
-// ValidateText and IsValidUtf8: the checks every user-supplied message body passes.
+// ValidateText, IsValidUtf8, NormalizeName and NameSkeleton: the checks every user-supplied message
+// body and name passes.
 #include "common/text.h"
 
 #include <gmock/gmock.h>
@@ -56,7 +57,12 @@ INSTANTIATE_TEST_SUITE_P(
                                "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F"
                                "\x91\xA7"},
                       TextCase{"HighestCodePoint", "x\xF4\x8F\xBF\xBF"},  // U+10FFFF
-                      TextCase{"EmojiAfterNewline", "\n\xF0\x9F\x98\x80"}),
+                      TextCase{"EmojiAfterNewline", "\n\xF0\x9F\x98\x80"},
+                      // Invisible characters beside visible ones are fine (a word joiner, the
+                      // marks right-to-left text uses: U+200F RIGHT-TO-LEFT MARK is not an
+                      // override).
+                      TextCase{"ZeroWidthSpaceInWord", "fo\xE2\x80\x8Bo"},
+                      TextCase{"RightToLeftMark", "\xD7\xA9\xD7\x9C\xD7\x95\xD7\x9D\xE2\x80\x8F!"}),
     CaseName);
 
 struct RejectedCase {
@@ -76,36 +82,57 @@ TEST_P(RejectedTextTest, IsInvalidArgumentWithReason) {
 constexpr const char* kNotUtf8 = "message is not valid UTF-8";
 constexpr const char* kControl = "message contains control characters";
 constexpr const char* kBlank = "message is only white space";
+constexpr const char* kBidi =
+    "message contains bidirectional control characters (U+202A..U+202E, U+2066..U+2069), which "
+    "change how the text around them is shown";
+constexpr const char* kInvisible = "message has nothing visible (only invisible characters)";
 
 INSTANTIATE_TEST_SUITE_P(
     Texts, RejectedTextTest,
-    ::testing::Values(RejectedCase{"Empty", "", "message is empty"},
-                      RejectedCase{"OneSpace", " ", kBlank},
-                      RejectedCase{"Spaces", "     ", kBlank},
-                      RejectedCase{"NewlinesAndTabs", "\n\t\n  \t", kBlank},
-                      RejectedCase{"NoBreakSpace", "\xC2\xA0", kBlank},           // U+00A0
-                      RejectedCase{"IdeographicSpace", "\xE3\x80\x80 ", kBlank},  // U+3000
-                      RejectedCase{"BadContinuation", "\xC3\x28", kNotUtf8},
-                      RejectedCase{"LoneContinuation", "abc\x80", kNotUtf8},
-                      RejectedCase{"TruncatedTwoByte", "abc\xC3", kNotUtf8},
-                      RejectedCase{"TruncatedThreeByte", "\xE2\x82", kNotUtf8},
-                      RejectedCase{"TruncatedFourByte", "\xF0\x9F\x98", kNotUtf8},
-                      RejectedCase{"OverlongSlash", "\xC0\xAF", kNotUtf8},
-                      RejectedCase{"OverlongTwoByte", "\xC1\xBF", kNotUtf8},
-                      RejectedCase{"OverlongThreeByte", "\xE0\x80\xAF", kNotUtf8},
-                      RejectedCase{"OverlongFourByte", "\xF0\x80\x80\xAF", kNotUtf8},
-                      RejectedCase{"Surrogate", "\xED\xA0\x80", kNotUtf8},         // U+D800
-                      RejectedCase{"AboveUnicode", "\xF4\x90\x80\x80", kNotUtf8},  // U+110000
-                      RejectedCase{"ByteFF", "\xFF", kNotUtf8},
-                      RejectedCase{"InvalidBeforeControl", "\x01\xC3\x28", kNotUtf8},
-                      RejectedCase{"Nul", std::string("a\0b", 3), kControl},
-                      RejectedCase{"StartOfHeading", "hi\x01", kControl},
-                      RejectedCase{"Escape", "\x1B[31mred", kControl},
-                      RejectedCase{"Bell", "ding\a", kControl},
-                      RejectedCase{"Delete", "del\x7F", kControl},
-                      RejectedCase{"CarriageReturn", "one\r\ntwo", kControl},
-                      RejectedCase{"NextLineC1", "a\xC2\x85", kControl},  // U+0085
-                      RejectedCase{"ControlAmongSpaces", " \x0B ", kControl}),
+    ::testing::Values(
+        RejectedCase{"Empty", "", "message is empty"}, RejectedCase{"OneSpace", " ", kBlank},
+        RejectedCase{"Spaces", "     ", kBlank},
+        RejectedCase{"NewlinesAndTabs", "\n\t\n  \t", kBlank},
+        RejectedCase{"NoBreakSpace", "\xC2\xA0", kBlank},           // U+00A0
+        RejectedCase{"IdeographicSpace", "\xE3\x80\x80 ", kBlank},  // U+3000
+        RejectedCase{"BadContinuation", "\xC3\x28", kNotUtf8},
+        RejectedCase{"LoneContinuation", "abc\x80", kNotUtf8},
+        RejectedCase{"TruncatedTwoByte", "abc\xC3", kNotUtf8},
+        RejectedCase{"TruncatedThreeByte", "\xE2\x82", kNotUtf8},
+        RejectedCase{"TruncatedFourByte", "\xF0\x9F\x98", kNotUtf8},
+        RejectedCase{"OverlongSlash", "\xC0\xAF", kNotUtf8},
+        RejectedCase{"OverlongTwoByte", "\xC1\xBF", kNotUtf8},
+        RejectedCase{"OverlongThreeByte", "\xE0\x80\xAF", kNotUtf8},
+        RejectedCase{"OverlongFourByte", "\xF0\x80\x80\xAF", kNotUtf8},
+        RejectedCase{"Surrogate", "\xED\xA0\x80", kNotUtf8},         // U+D800
+        RejectedCase{"AboveUnicode", "\xF4\x90\x80\x80", kNotUtf8},  // U+110000
+        RejectedCase{"ByteFF", "\xFF", kNotUtf8},
+        RejectedCase{"InvalidBeforeControl", "\x01\xC3\x28", kNotUtf8},
+        RejectedCase{"Nul", std::string("a\0b", 3), kControl},
+        RejectedCase{"StartOfHeading", "hi\x01", kControl},
+        RejectedCase{"Escape", "\x1B[31mred", kControl}, RejectedCase{"Bell", "ding\a", kControl},
+        RejectedCase{"Delete", "del\x7F", kControl},
+        RejectedCase{"CarriageReturn", "one\r\ntwo", kControl},
+        RejectedCase{"NextLineC1", "a\xC2\x85", kControl},  // U+0085
+        RejectedCase{"ControlAmongSpaces", " \x0B ", kControl},
+        RejectedCase{"RightToLeftOverride", "abc\xE2\x80\xAEtxt.exe", kBidi},  // U+202E
+        RejectedCase{"LeftToRightEmbedding", "\xE2\x80\xAAx", kBidi},          // U+202A
+        RejectedCase{"PopDirectional", "x\xE2\x80\xAC", kBidi},                // U+202C
+        RejectedCase{"LeftToRightIsolate",
+                     "a\xE2\x81\xA6"
+                     "b",
+                     kBidi},                                               // U+2066
+        RejectedCase{"PopIsolate", "a\xE2\x81\xA9", kBidi},                // U+2069
+        RejectedCase{"ZeroWidthSpace", "\xE2\x80\x8B", kInvisible},        // U+200B
+        RejectedCase{"WordJoiner", "\xE2\x81\xA0", kInvisible},            // U+2060
+        RejectedCase{"ByteOrderMark", "\xEF\xBB\xBF", kInvisible},         // U+FEFF
+        RejectedCase{"HangulFiller", "\xE3\x85\xA4", kInvisible},          // U+3164
+        RejectedCase{"HangulChoseongFiller", "\xE1\x85\x9F", kInvisible},  // U+115F
+        RejectedCase{"HangulJungseongFiller", "\xE1\x85\xA0", kInvisible},
+        RejectedCase{"MongolianVowelSeparator", "\xE1\xA0\x8E", kInvisible},
+        RejectedCase{"BrailleBlank", "\xE2\xA0\x80", kInvisible},  // U+2800
+        RejectedCase{"InvisiblesAndSpaces", " \xE2\x80\x8B\n\xE3\x85\xA4\t\xEF\xBB\xBF ",
+                     kInvisible}),
     [](const ::testing::TestParamInfo<RejectedCase>& p) { return p.param.name; });
 
 TEST(ValidateTextTest, AcceptsExactlyMaxBytes) {
@@ -143,6 +170,81 @@ TEST(ValidateTextTest, LineAndParagraphSeparatorsAreWhiteSpace) {
   EXPECT_EQ(std::string(ValidateText("\xE2\x80\xA9", kMax, "message").message()), kBlank);
   EXPECT_EQ(std::string(ValidateText(" \xE2\x80\xA8\n\xE2\x80\xA9 ", kMax, "message").message()),
             kBlank);
+}
+
+TEST(NormalizeNameTest, RefusesBidiControlsWithTheirOwnReason) {
+  for (const char* name : {"ab\xE2\x80\xAE"
+                           "cd",
+                           "\xE2\x81\xA7"
+                           "abc",
+                           "abc\xE2\x81\xA9"}) {
+    absl::Status status = NormalizeName(name, 3, 32, "username").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << Printable(name);
+    EXPECT_THAT(std::string(status.message()),
+                HasSubstr("username contains bidirectional control characters"))
+        << Printable(name);
+  }
+}
+
+TEST(NormalizeNameTest, RefusesInvisibleLetters) {
+  // U+3164 HANGUL FILLER is a letter (Lo) that shows as nothing; U+034F a combining mark likewise.
+  for (const char* name : {"\xE3\x85\xA4\xE3\x85\xA4\xE3\x85\xA4", "alice\xE3\x85\xA4",
+                           "ali\xCD\x8F"
+                           "ce",
+                           "bo\xEF\xBE\xA0"
+                           "b"}) {
+    absl::Status status = NormalizeName(name, 3, 32, "username").status();
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << Printable(name);
+    EXPECT_EQ(status.message(), "username may contain only letters, digits, '_', '.' and '-'")
+        << Printable(name);
+  }
+}
+
+TEST(NormalizeNameTest, AcceptsLettersOfAnyScript) {
+  EXPECT_EQ(NormalizeName("alice", 3, 32, "username").value(), "alice");
+  // "анна" in Cyrillic and "김민수" in Hangul syllables.
+  EXPECT_TRUE(NormalizeName("\xD0\xB0\xD0\xBD\xD0\xBD\xD0\xB0", 3, 32, "username").ok());
+  EXPECT_TRUE(NormalizeName("\xEA\xB9\x80\xEB\xAF\xBC\xEC\x88\x98", 3, 32, "username").ok());
+}
+
+std::string Skeleton(std::string_view name) {
+  auto skeleton = NameSkeleton(name);
+  EXPECT_TRUE(skeleton.ok()) << skeleton.status();
+  return skeleton.ok() ? *skeleton : "";
+}
+
+TEST(NameSkeletonTest, CyrillicLookAlikeOfLatinNameCollides) {
+  EXPECT_EQ(Skeleton("p\xD0\xB0ypal"), Skeleton("paypal"));  // Cyrillic а U+0430
+  EXPECT_EQ(Skeleton("\xD1\x80\xD0\xB0\xD1\x83\xD1\x80\xD0\xB0l"), Skeleton("paypal"));  // раураl
+  EXPECT_EQ(Skeleton("ali\xD1\x81\xD0\xB5"), Skeleton("alice"));  // Cyrillic с and е
+  EXPECT_EQ(Skeleton("b\xD0\xBE"
+                     "b"),
+            Skeleton("bob"));  // Cyrillic о U+043E
+}
+
+TEST(NameSkeletonTest, FullwidthLookAlikeOfLatinNameCollides) {
+  // ｐａｙｐａｌ in fullwidth forms (U+FF50 ...).
+  EXPECT_EQ(Skeleton("\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x99\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x8C"),
+            Skeleton("paypal"));
+  EXPECT_EQ(Skeleton("\xEF\xBC\xA1lice"), Skeleton("alice"));  // fullwidth capital Ａ
+}
+
+TEST(NameSkeletonTest, CaseAndConfusableDigitsCollide) {
+  EXPECT_EQ(Skeleton("PayPal"), Skeleton("paypal"));
+  EXPECT_EQ(Skeleton("paypa1"), Skeleton("paypal"));  // digit one for l
+  EXPECT_EQ(Skeleton("g00gle"), Skeleton("google"));  // zeros for o
+}
+
+TEST(NameSkeletonTest, DifferentNamesDoNotCollide) {
+  EXPECT_NE(Skeleton("alice"), Skeleton("alicia"));
+  EXPECT_NE(Skeleton("paypal"), Skeleton("paypals"));
+  EXPECT_NE(Skeleton("bob"), Skeleton("rob"));
+  EXPECT_NE(Skeleton("\xD0\xB0\xD0\xBD\xD0\xBD\xD0\xB0"), Skeleton("alice"));  // анна
+  EXPECT_NE(Skeleton("\xEA\xB9\x80\xEB\xAF\xBC\xEC\x88\x98"), Skeleton("bob"));
+}
+
+TEST(NameSkeletonTest, RefusesInvalidUtf8) {
+  EXPECT_EQ(NameSkeleton("ab\xC3\x28").status().code(), absl::StatusCode::kInvalidArgument);
 }
 
 TEST(IsValidUtf8Test, EmptyIsValid) { EXPECT_TRUE(IsValidUtf8("")); }
