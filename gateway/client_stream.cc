@@ -1,5 +1,6 @@
 #include "client_stream.h"
 
+#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <spdlog/spdlog.h>
 
@@ -11,9 +12,29 @@
 #include "event_frame.h"
 #include "friends_view.h"
 #include "gateway_metrics.h"
+#include "unary_call.h"
 
 namespace natter::gateway {
 namespace {
+
+// The request_id of a frame that could not be read as a whole, so that its refusal still names it
+// (0 when even that cannot be read).
+uint64_t RequestIdOf(const grpc::ByteBuffer& frame) {
+  std::vector<grpc::Slice> slices;
+  if (!frame.Dump(&slices).ok()) return 0;
+  std::string bytes;
+  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  google::protobuf::UnknownFieldSet fields;
+  if (!fields.ParseFromString(bytes)) return 0;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const auto& field = fields.field(i);
+    if (field.number() == v1::ClientFrame::kRequestIdFieldNumber &&
+        field.type() == google::protobuf::UnknownField::TYPE_VARINT) {
+      return field.varint();
+    }
+  }
+  return 0;
+}
 
 int64_t SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -174,6 +195,7 @@ void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversation
     if (finish_requested_ || done_) return;
     hidden_users_.assign(friends.hidden_user_ids().begin(), friends.hidden_user_ids().end());
     queue_.insert(queue_.begin(), FrameEvent(event));
+    queued_bytes_ += queue_.front().size();
     welcomed_ = true;
   }
   spdlog::debug("stream {} of user {} is live", stream_id_, caller_.user_id());
@@ -193,34 +215,74 @@ void ClientStream::OnReadDone(bool ok) {
     if (idle) FinishAfterFlush(grpc::Status::OK);
     return;
   }
+  // A frame that cannot be handled is refused on its own; the stream goes on.
   if (read_buffer_.Length() > gateway_.options.max_frame_bytes) {
-    FinishAfterFlush(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                  "frame of " + std::to_string(read_buffer_.Length()) +
-                                      " bytes is larger than the limit of " +
-                                      std::to_string(gateway_.options.max_frame_bytes)));
+    Refuse(RequestIdOf(read_buffer_), grpc::StatusCode::INVALID_ARGUMENT,
+           fmt::format("frame of {} bytes is larger than the limit of {}; it was not read",
+                       read_buffer_.Length(), gateway_.options.max_frame_bytes));
+    StartRead(&read_buffer_);
     return;
   }
   v1::ClientFrame frame;
-  grpc::Status parsed =
-      grpc::SerializationTraits<v1::ClientFrame>::Deserialize(&read_buffer_, &frame);
-  if (!parsed.ok()) {
-    FinishAfterFlush(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT,
-                                  "malformed frame: not a natter.v1.ClientFrame"));
+  if (grpc::Status parsed = ParseRequest(read_buffer_, frame); !parsed.ok()) {
+    Refuse(RequestIdOf(read_buffer_), grpc::StatusCode::INVALID_ARGUMENT,
+           "malformed frame, not read: " + parsed.error_message());
+    StartRead(&read_buffer_);
     return;
   }
-  auto wait = command_allowance_.Take(SteadyNowMs());
-  if (wait.count() > 0) {
-    v1::ServerEvent event;
-    event.mutable_result()->set_request_id(frame.request_id());
-    event.mutable_result()->set_code(grpc::StatusCode::RESOURCE_EXHAUSTED);
-    event.mutable_result()->set_error(
-        fmt::format("too many commands on this connection (at most {:g} a second); try again in {}",
-                    gateway_.options.commands.per_second, WaitInWords(wait)));
-    event.mutable_result()->set_retry_after_ms(static_cast<uint32_t>(wait.count()));
-    PushEvent(event);
-  } else {
-    HandleFrame(frame);
+  if (auto wait = command_allowance_.Take(SteadyNowMs()); wait.count() > 0) {
+    Refuse(frame.request_id(), grpc::StatusCode::RESOURCE_EXHAUSTED,
+           fmt::format("too many commands on this connection (at most {:g} a second); try again "
+                       "in {}",
+                       gateway_.options.commands.per_second, WaitInWords(wait)),
+           wait);
+    StartRead(&read_buffer_);
+    return;
   }
+  Admit(std::move(frame));
+}
+
+void ClientStream::Refuse(uint64_t request_id, grpc::StatusCode code, const std::string& error,
+                          std::chrono::milliseconds retry_after) {
+  v1::ServerEvent event;
+  event.mutable_result()->set_request_id(request_id);
+  event.mutable_result()->set_code(code);
+  event.mutable_result()->set_error(error);
+  if (retry_after.count() > 0) {
+    event.mutable_result()->set_retry_after_ms(static_cast<uint32_t>(retry_after.count()));
+  }
+  PushEvent(event);
+}
+
+bool ClientStream::Admissible(const v1::ClientFrame& frame) const {
+  if (queued_bytes_ + writing_bytes_ >= gateway_.options.pause_reads_bytes) return false;
+  bool sync = frame.has_sync() || frame.has_sync_events();
+  return !sync || syncs_in_flight_ < gateway_.options.max_syncs_in_flight;
+}
+
+void ClientStream::Admit(v1::ClientFrame frame) {
+  {
+    std::lock_guard lock(mu_);
+    if (!Admissible(frame)) {
+      // Behind: keep the frame and read no more until the client has caught up (ResumeReading).
+      parked_ = std::move(frame);
+      GatewayMetrics::Get().reads_paused.Increment();
+      return;
+    }
+  }
+  HandleFrame(frame);
+  StartRead(&read_buffer_);
+}
+
+void ClientStream::ResumeReading() {
+  std::optional<v1::ClientFrame> frame;
+  {
+    std::lock_guard lock(mu_);
+    if (!parked_ || finish_requested_ || done_ || !Admissible(*parked_)) return;
+    frame = std::move(parked_);
+    parked_.reset();
+  }
+  HandleFrame(*frame);
   StartRead(&read_buffer_);
 }
 
@@ -264,11 +326,12 @@ void ClientStream::HandleFrame(const v1::ClientFrame& frame) {
   PushEvent(event);
 }
 
-bool ClientStream::BeginCommand(uint64_t request_id) {
+bool ClientStream::BeginCommand(uint64_t request_id, bool sync) {
   {
     std::lock_guard lock(mu_);
     if (commands_in_flight_ < gateway_.options.max_commands_in_flight) {
       ++commands_in_flight_;
+      if (sync) ++syncs_in_flight_;
       return true;
     }
   }
@@ -287,6 +350,8 @@ void ClientStream::RelayToChat(uint64_t request_id,
                                std::shared_ptr<ServiceCall<Request, Response>> call, Method method,
                                Fill fill) {
   *call->request.mutable_caller() = caller_;
+  constexpr bool kSync = std::is_same_v<Request, v1::SyncRequest> ||
+                         std::is_same_v<Request, v1::SyncUserEventsRequest>;
   (gateway_.chat->async()->*method)(
       &call->context, &call->request, &call->response,
       [self = shared_from_this(), call, request_id, fill](grpc::Status status) {
@@ -303,7 +368,7 @@ void ClientStream::RelayToChat(uint64_t request_id,
             result->set_retry_after_ms(static_cast<uint32_t>(retry->count()));
           }
         }
-        self->CommandDone(std::move(event));
+        self->CommandDone(std::move(event), kSync);
       });
 }
 
@@ -326,7 +391,7 @@ void ClientStream::HandleSend(uint64_t request_id, const v1::SendMessage& send) 
 }
 
 void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& sync) {
-  if (!BeginCommand(request_id)) return;
+  if (!BeginCommand(request_id, /*sync=*/true)) return;
   auto call = NewCall<v1::SyncRequest, v1::SyncResponse>(gateway_);
   call->request.set_conversation_id(sync.conversation_id());
   call->request.set_after_seq(sync.after_seq());
@@ -340,7 +405,7 @@ void ClientStream::HandleSync(uint64_t request_id, const v1::SyncConversation& s
 }
 
 void ClientStream::HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync) {
-  if (!BeginCommand(request_id)) return;
+  if (!BeginCommand(request_id, /*sync=*/true)) return;
   auto call = NewCall<v1::SyncUserEventsRequest, v1::SyncUserEventsResponse>(gateway_);
   call->request.set_after_seq(sync.after_seq());
   call->request.set_limit(sync.limit());
@@ -423,15 +488,17 @@ void ClientStream::OnMembership(const v1::RoomMembership& change, const grpc::Sl
   Push(framed_event);
 }
 
-void ClientStream::CommandDone(v1::ServerEvent result) {
+void ClientStream::CommandDone(v1::ServerEvent result, bool sync) {
   bool finish = false;
   {
     std::lock_guard lock(mu_);
     --commands_in_flight_;
+    if (sync) --syncs_in_flight_;
     finish = reads_done_ && commands_in_flight_ == 0;
   }
   PushEvent(result);
   if (finish) FinishAfterFlush(grpc::Status::OK);
+  if (sync) ResumeReading();
 }
 
 void ClientStream::PushEvent(const v1::ServerEvent& event) { Push(FrameEvent(event)); }
@@ -468,11 +535,14 @@ bool ClientStream::Enqueue(const grpc::Slice& framed_event) {
   {
     std::lock_guard lock(mu_);
     if (finish_requested_ || finished_) return false;
-    if (queue_.size() >= gateway_.options.max_queued_events) {
+    if (queue_.size() >= gateway_.options.max_queued_events ||
+        queued_bytes_ + writing_bytes_ + framed_event.size() > gateway_.options.max_queued_bytes) {
       overflow = true;
       queue_.clear();
+      queued_bytes_ = 0;
     } else {
       queue_.push_back(framed_event);
+      queued_bytes_ += framed_event.size();
     }
   }
   if (!overflow) {
@@ -486,6 +556,7 @@ bool ClientStream::Enqueue(const grpc::Slice& framed_event) {
     {
       std::lock_guard lock(mu_);
       queue_.push_back(FrameEvent(event));
+      queued_bytes_ += queue_.back().size();
     }
     FinishAfterFlush(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                   "client too slow to keep up; reconnect and sync"));
@@ -564,6 +635,9 @@ void ClientStream::Flush() {
       GatewayMetrics::Get().writes.Increment();
       write_buffer_ = grpc::ByteBuffer(queue_.data(), queue_.size());
       queue_.clear();
+      writing_bytes_ = queued_bytes_;
+      queued_bytes_ = 0;
+      write_started_ms_ = SteadyNowMs();
       write_in_flight_ = true;
       write = true;
     } else if (finish_requested_) {
@@ -593,9 +667,11 @@ void ClientStream::OnWriteDone(bool ok) {
   {
     std::lock_guard lock(mu_);
     write_in_flight_ = false;
+    writing_bytes_ = 0;
     if (!ok) {
       // The client is gone; nothing more can be written.
       queue_.clear();
+      queued_bytes_ = 0;
       welcomed_ = false;
       if (!finish_requested_) {
         finish_requested_ = true;
@@ -604,6 +680,22 @@ void ClientStream::OnWriteDone(bool ok) {
     }
   }
   Flush();
+  ResumeReading();
+}
+
+void ClientStream::CancelIfStalled(int64_t now_ms) {
+  {
+    std::lock_guard lock(mu_);
+    if (!write_in_flight_ || done_ ||
+        now_ms - write_started_ms_ < gateway_.options.stalled_write_timeout.count()) {
+      return;
+    }
+  }
+  // Its write waits for the client's flow-control window, so no status could follow it: cancel.
+  GatewayMetrics::Get().slow_client_drops.Increment();
+  spdlog::warn("stream {} of user {} took no data for {} s; cancelling it", stream_id_,
+               caller_.user_id(), gateway_.options.stalled_write_timeout.count() / 1000);
+  context_->TryCancel();
 }
 
 void ClientStream::OnCancel() {
@@ -617,6 +709,8 @@ void ClientStream::OnDone() {
     std::lock_guard lock(mu_);
     done_ = true;
     queue_.clear();
+    queued_bytes_ = 0;
+    parked_.reset();
     admitted = admitted_;
   }
   if (admitted) gateway_.ReleaseStream(caller_.user_id());

@@ -6,8 +6,10 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,11 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
+  // Cancels the stream if a write has been waiting for the client longer than
+  // options.stalled_write_timeout at `now_ms` (steady clock): a client that stopped reading. Called
+  // periodically.
+  void CancelIfStalled(int64_t now_ms);
+
   uint64_t user_id() const { return caller_.user_id(); }
   // Not about the user themselves, nor about someone in a block with them.
   void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) override;
@@ -65,9 +72,21 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void OnSubscribed();
   void SendWelcome(const v1::ListConversationsResponse& conversations,
                    const v1::ListFriendsResponse& friends);
+  // A frame that was read and checked: handled now, or parked (and reading paused) while the stream
+  // is behind. Reading resumes in ResumeReading.
+  void Admit(v1::ClientFrame frame);
+  // True when `frame` may be handled now: the client is not behind on its writes, and a sync leaves
+  // room under max_syncs_in_flight.
+  bool Admissible(const v1::ClientFrame& frame) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Handles the parked frame and reads again, once the stream has caught up.
+  void ResumeReading();
+  // Answers a frame that cannot be handled with `code` and `error`; the stream goes on.
+  void Refuse(uint64_t request_id, grpc::StatusCode code, const std::string& error,
+              std::chrono::milliseconds retry_after = std::chrono::milliseconds(0));
   void HandleFrame(const v1::ClientFrame& frame);
   // Counts a command in flight; false (and an error result sent) when the client has too many.
-  bool BeginCommand(uint64_t request_id);
+  // `sync`: a Sync or SyncEvents, counted in syncs_in_flight_ too.
+  bool BeginCommand(uint64_t request_id, bool sync = false);
   void HandleSend(uint64_t request_id, const v1::SendMessage& send);
   void HandleSync(uint64_t request_id, const v1::SyncConversation& sync);
   void HandleSyncEvents(uint64_t request_id, const v1::SyncUserEvents& sync);
@@ -78,7 +97,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   template <class Request, class Response, class Method, class Fill>
   void RelayToChat(uint64_t request_id, std::shared_ptr<ServiceCall<Request, Response>> call,
                    Method method, Fill fill);
-  void CommandDone(v1::ServerEvent result);
+  void CommandDone(v1::ServerEvent result, bool sync = false);
   void PushEvent(const v1::ServerEvent& event);
   // Queues an event; false when the queue overflowed (the stream is then ended).
   bool Enqueue(const grpc::Slice& framed_event);
@@ -102,7 +121,13 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
 
   std::mutex mu_;
   std::vector<grpc::Slice> queue_ ABSL_GUARDED_BY(mu_);
+  size_t queued_bytes_ ABSL_GUARDED_BY(mu_) = 0;  // of queue_
   grpc::ByteBuffer write_buffer_ ABSL_GUARDED_BY(mu_);
+  size_t writing_bytes_ ABSL_GUARDED_BY(mu_) = 0;      // of write_buffer_, while in flight
+  int64_t write_started_ms_ ABSL_GUARDED_BY(mu_) = 0;  // steady clock
+  // Read but not handled while the stream is behind; no read is in flight meanwhile.
+  std::optional<v1::ClientFrame> parked_ ABSL_GUARDED_BY(mu_);
+  size_t syncs_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool write_held_ ABSL_GUARDED_BY(mu_) = false;  // waiting in the gateway's WriteCoalescer

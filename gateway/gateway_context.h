@@ -23,8 +23,19 @@ namespace natter::gateway {
 
 struct GatewayOptions {
   std::string gateway_id;
-  // Events queued for one client beyond this: the client is told to resync and disconnected.
+  // Events queued for one client beyond this, or bytes beyond max_queued_bytes (what is being
+  // written counts too): the client is told to resync and disconnected.
   size_t max_queued_events = 4096;
+  size_t max_queued_bytes = 8 * 1024 * 1024;
+  // A client with this many bytes waiting to be written is behind: the gateway reads no more of its
+  // commands until it has caught up.
+  size_t pause_reads_bytes = 1024 * 1024;
+  // Sync and SyncEvents of one client in flight at once (their answers are the large ones); the
+  // next waits, and reading with it.
+  size_t max_syncs_in_flight = 2;
+  // A write the client has not taken for this long: the client stopped reading, and the stream is
+  // cancelled.
+  std::chrono::milliseconds stalled_write_timeout{30000};
   // Commands of one client waiting for a service answer at once.
   size_t max_commands_in_flight = 64;
   // Largest ClientFrame a client may send on its stream.

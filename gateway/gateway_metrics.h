@@ -13,6 +13,7 @@ struct GatewayMetrics {
   prometheus::Gauge& streams_open;         // authenticated client streams
   prometheus::Counter& events_queued;      // events queued for a client (fan-out deliveries)
   prometheus::Counter& slow_client_drops;  // clients dropped for not reading
+  prometheus::Counter& reads_paused;       // a client's commands left unread while it is behind
   prometheus::Counter& events_in;          // events received from Redis pub/sub
   prometheus::Counter& writes;             // gRPC writes to clients (each one or more events)
   prometheus::Histogram& write_batch;      // events queued on a stream when its write starts
@@ -33,7 +34,14 @@ struct GatewayMetrics {
               .Add({}),
           prometheus::BuildCounter()
               .Name("natter_gateway_slow_client_drops_total")
-              .Help("Clients sent Resync and dropped because their queue overflowed")
+              .Help("Clients dropped for not reading: their queue overflowed (they were sent "
+                    "Resync) or a write waited for them too long")
+              .Register(registry)
+              .Add({}),
+          prometheus::BuildCounter()
+              .Name("natter_gateway_reads_paused_total")
+              .Help("Times a client's commands were left unread because it was behind on its "
+                    "writes or had too many syncs in flight")
               .Register(registry)
               .Add({}),
           prometheus::BuildCounter()

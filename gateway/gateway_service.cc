@@ -1,10 +1,13 @@
 #include "gateway_service.h"
 
+#include <google/protobuf/descriptor.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <set>
 
 #include "client_stream.h"
+#include "common/check.h"
 #include "common/grpc_server.h"
 #include "common/status.h"
 #include "friends_view.h"
@@ -19,177 +22,154 @@ bool EqualsIgnoringCase(std::string_view a, std::string_view b) {
          });
 }
 
+grpc::Status NoToken() {
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "no session token (metadata \"authorization: Bearer ...\"); log in first");
+}
+
 }  // namespace
 
-grpc::ServerUnaryReactor* GatewayService::Register(grpc::CallbackServerContext* context,
-                                                   const v1::RegisterRequest* request,
-                                                   v1::RegisterResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  auto call = std::make_shared<grpc::ClientContext>();
-  call->set_deadline(PasswordCallDeadline(*context, gateway_.options));
-  gateway_.auth->async()->Register(
-      call.get(), request, response, [reactor, call](grpc::Status status) {
-        reactor->Finish(PeerStatus(status, "the authentication service"));
-      });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* GatewayService::Login(grpc::CallbackServerContext* context,
-                                                const v1::LoginRequest* request,
-                                                v1::LoginResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  struct LoginCall {
-    grpc::ClientContext context;
-    v1::LoginRequest request;
-  };
-  auto call = std::make_shared<LoginCall>();
-  call->context.set_deadline(PasswordCallDeadline(*context, gateway_.options));
-  call->request = *request;
-  call->request.set_client_address(context->peer());  // never what the client claims
-  gateway_.auth->async()->Login(&call->context, &call->request, response,
-                                [reactor, call](grpc::Status status) {
-                                  reactor->Finish(PeerStatus(status, "the authentication service"));
-                                });
-  return reactor;
-}
-
-template <class Request, class Response, class Method>
-grpc::ServerUnaryReactor* GatewayService::ForwardWithToken(grpc::CallbackServerContext* context,
-                                                           const Request* request,
-                                                           Response* response, Method method,
-                                                           bool hashes_password) {
-  auto* reactor = context->DefaultReactor();
-  std::string token = BearerToken(*context);
-  if (token.empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                 "no session token (metadata \"authorization: Bearer ...\"); "
-                                 "log in first"));
-    return reactor;
+GatewayService::GatewayService(GatewayContext& gateway) : gateway_(gateway) {
+  const google::protobuf::ServiceDescriptor* service =
+      google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(
+          v1::Gateway::service_full_name());
+  NATTER_CHECK(service != nullptr, "natter.v1.Gateway is not in the generated descriptor pool");
+  std::set<std::string_view> served = {"Connect"};
+  for (auto& method : UnaryMethods()) {
+    const google::protobuf::MethodDescriptor* described =
+        service->FindMethodByName(std::string(method.name));
+    NATTER_CHECK(described != nullptr, "a unary method row names no method of natter.v1.Gateway");
+    NATTER_CHECK(served.insert(method.name).second, "two unary method rows name one method");
+    MarkMethodRawCallback(
+        described->index(),
+        new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
+            std::move(method.handler)));
   }
-  struct ForwardedCall {
-    grpc::ClientContext context;
-    Request request;
+  for (int i = 0; i < service->method_count(); ++i) {
+    NATTER_CHECK(served.count(service->method(i)->name()) == 1,
+                 "a method of natter.v1.Gateway has no row in GatewayService::UnaryMethods");
+  }
+}
+
+std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
+  return {
+      Row("Register", &GatewayService::Register),
+      Row("Login", &GatewayService::Login),
+      ToAuth("Logout", &AuthAsync::Logout),
+      ToAuth("ListSessions", &AuthAsync::ListSessions),
+      ToAuth("RevokeSession", &AuthAsync::RevokeSession),
+      ToAuth("ChangePassword", &AuthAsync::ChangePassword, /*hashes_password=*/true),
+      ToAuth("GetProfile", &AuthAsync::GetProfile),
+      ToAuth("UpdateProfile", &AuthAsync::UpdateProfile),
+      ToAuth("SetAvatar", &AuthAsync::SetAvatar),
+      ToAuth("GetAvatar", &AuthAsync::GetAvatar),
+      ToAuth("DeleteAccount", &AuthAsync::DeleteAccount, /*hashes_password=*/true),
+      ToChat("Friendship", &ChatAsync::Friendship),
+      ToChat("History", &ChatAsync::History),
+      Row("ListFriends", &GatewayService::ListFriends),
+      Row("SetStatus", &GatewayService::SetStatus),
+      Row("GetPresence", &GatewayService::GetPresence),
+      Row("ListOnline", &GatewayService::ListOnline),
+      ToChat("ListConversations", &ChatAsync::ListConversations),
+      ToChat("CreateRoom", &ChatAsync::CreateRoom),
+      ToChat("JoinRoom", &ChatAsync::JoinRoom),
+      ToChat("LeaveRoom", &ChatAsync::LeaveRoom),
+      ToChat("ListRooms", &ChatAsync::ListRooms),
+      ToChat("RoomMembers", &ChatAsync::RoomMembers),
+      ToChat("RemoveMember", &ChatAsync::RemoveMember),
+      ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
   };
-  auto call = std::make_shared<ForwardedCall>();
-  call->context.set_deadline(hashes_password ? PasswordCallDeadline(*context, gateway_.options)
-                                             : DeadlineIn(gateway_.options.call_timeout));
-  call->request = *request;
-  call->request.set_token(std::move(token));  // never a token the client put in the message
-  (gateway_.auth->async()->*method)(
-      &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-        reactor->Finish(PeerStatus(status, "the authentication service"));
-      });
-  return reactor;
 }
 
-grpc::ServerUnaryReactor* GatewayService::Logout(grpc::CallbackServerContext* context,
-                                                 const v1::LogoutRequest* request,
-                                                 v1::LogoutResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::LogoutRequest*, v1::LogoutResponse*,
-                        std::function<void(grpc::Status)>) = &Async::Logout;
-  return ForwardWithToken(context, request, response, method);
+template <class Request, class Response>
+GatewayService::UnaryMethod GatewayService::Row(
+    std::string_view name, void (GatewayService::*handle)(Call<Request, Response>*)) {
+  return {name, ParsedFirst<Request, Response>(
+                    [this, handle](Call<Request, Response>* call) { (this->*handle)(call); })};
 }
 
-grpc::ServerUnaryReactor* GatewayService::ListSessions(grpc::CallbackServerContext* context,
-                                                       const v1::ListSessionsRequest* request,
-                                                       v1::ListSessionsResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::ListSessionsRequest*,
-                        v1::ListSessionsResponse*, std::function<void(grpc::Status)>) =
-      &Async::ListSessions;
-  return ForwardWithToken(context, request, response, method);
+template <class Request, class Response>
+GatewayService::UnaryMethod GatewayService::ToAuth(std::string_view name,
+                                                   AuthMethod<Request, Response> method,
+                                                   bool hashes_password) {
+  return {
+      name, ParsedFirst<Request, Response>([this, method,
+                                            hashes_password](Call<Request, Response>* call) {
+        std::string token = BearerToken(call->context());
+        if (token.empty()) {
+          call->Reply(NoToken());
+          return;
+        }
+        auto forwarded = NewCall<Request, Response>(gateway_);
+        if (hashes_password) {
+          forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
+        }
+        forwarded->request = std::move(call->request);
+        forwarded->request.set_token(std::move(token));  // never a token put in the message
+        (gateway_.auth.get()->async()->*method)(
+            &forwarded->context, &forwarded->request, &call->response,
+            [call, forwarded](grpc::Status status) {
+              call->Reply(PeerStatus(status, "the authentication service"));
+            });
+      })};
 }
 
-grpc::ServerUnaryReactor* GatewayService::RevokeSession(grpc::CallbackServerContext* context,
-                                                        const v1::RevokeSessionRequest* request,
-                                                        v1::RevokeSessionResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::RevokeSessionRequest*,
-                        v1::RevokeSessionResponse*, std::function<void(grpc::Status)>) =
-      &Async::RevokeSession;
-  return ForwardWithToken(context, request, response, method);
+template <class Request, class Response>
+GatewayService::UnaryMethod GatewayService::ToChat(std::string_view name,
+                                                   ChatMethod<Request, Response> method) {
+  return {name, ParsedFirst<Request, Response>([this, method](Call<Request, Response>* call) {
+            WithCaller(
+                call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+                [this, call, method](const v1::Caller& caller) {
+                  auto forwarded = NewCall<Request, Response>(gateway_);
+                  forwarded->request = std::move(call->request);
+                  *forwarded->request.mutable_caller() =
+                      caller;  // never the caller a client claims
+                  (gateway_.chat.get()->async()->*method)(
+                      &forwarded->context, &forwarded->request, &call->response,
+                      [call, forwarded](grpc::Status status) {
+                        call->Reply(PeerStatus(status, "the chat service"));
+                      });
+                });
+          })};
 }
 
-grpc::ServerUnaryReactor* GatewayService::ChangePassword(grpc::CallbackServerContext* context,
-                                                         const v1::ChangePasswordRequest* request,
-                                                         v1::ChangePasswordResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::ChangePasswordRequest*,
-                        v1::ChangePasswordResponse*, std::function<void(grpc::Status)>) =
-      &Async::ChangePassword;
-  return ForwardWithToken(context, request, response, method, /*hashes_password=*/true);
+void GatewayService::Register(Call<v1::RegisterRequest, v1::RegisterResponse>* call) {
+  auto forwarded = NewCall<v1::RegisterRequest, v1::RegisterResponse>(gateway_);
+  forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
+  forwarded->request = std::move(call->request);
+  gateway_.auth->async()->Register(&forwarded->context, &forwarded->request, &call->response,
+                                   [call, forwarded](grpc::Status status) {
+                                     call->Reply(PeerStatus(status, "the authentication service"));
+                                   });
 }
 
-grpc::ServerUnaryReactor* GatewayService::GetProfile(grpc::CallbackServerContext* context,
-                                                     const v1::GetProfileRequest* request,
-                                                     v1::Profile* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::GetProfileRequest*, v1::Profile*,
-                        std::function<void(grpc::Status)>) = &Async::GetProfile;
-  return ForwardWithToken(context, request, response, method);
+void GatewayService::Login(Call<v1::LoginRequest, v1::LoginResponse>* call) {
+  auto forwarded = NewCall<v1::LoginRequest, v1::LoginResponse>(gateway_);
+  forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
+  forwarded->request = std::move(call->request);
+  forwarded->request.set_client_address(call->context().peer());  // never what the client claims
+  gateway_.auth->async()->Login(&forwarded->context, &forwarded->request, &call->response,
+                                [call, forwarded](grpc::Status status) {
+                                  call->Reply(PeerStatus(status, "the authentication service"));
+                                });
 }
 
-grpc::ServerUnaryReactor* GatewayService::UpdateProfile(grpc::CallbackServerContext* context,
-                                                        const v1::UpdateProfileRequest* request,
-                                                        v1::Profile* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::UpdateProfileRequest*, v1::Profile*,
-                        std::function<void(grpc::Status)>) = &Async::UpdateProfile;
-  return ForwardWithToken(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::SetAvatar(grpc::CallbackServerContext* context,
-                                                    const v1::SetAvatarRequest* request,
-                                                    v1::Profile* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::SetAvatarRequest*, v1::Profile*,
-                        std::function<void(grpc::Status)>) = &Async::SetAvatar;
-  return ForwardWithToken(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::GetAvatar(grpc::CallbackServerContext* context,
-                                                    const v1::GetAvatarRequest* request,
-                                                    v1::GetAvatarResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::GetAvatarRequest*, v1::GetAvatarResponse*,
-                        std::function<void(grpc::Status)>) = &Async::GetAvatar;
-  return ForwardWithToken(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::DeleteAccount(grpc::CallbackServerContext* context,
-                                                        const v1::DeleteAccountRequest* request,
-                                                        v1::DeleteAccountResponse* response) {
-  using Async = v1::Auth::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::DeleteAccountRequest*,
-                        v1::DeleteAccountResponse*, std::function<void(grpc::Status)>) =
-      &Async::DeleteAccount;
-  return ForwardWithToken(context, request, response, method, /*hashes_password=*/true);
-}
-
-void GatewayService::WithCaller(grpc::CallbackServerContext* context,
-                                grpc::ServerUnaryReactor* reactor,
+void GatewayService::WithCaller(grpc::CallbackServerContext& context,
+                                std::function<void(const grpc::Status&)> fail,
                                 std::function<void(const v1::Caller&)> then) {
-  std::string token = BearerToken(*context);
+  std::string token = BearerToken(context);
   if (token.empty()) {
-    reactor->Finish(grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                                 "no session token (metadata \"authorization: Bearer ...\"); "
-                                 "log in first"));
+    fail(NoToken());
     return;
   }
-  struct ValidateCall {
-    grpc::ClientContext context;
-    v1::ValidateTokenRequest request;
-    v1::ValidateTokenResponse response;
-  };
-  auto call = std::make_shared<ValidateCall>();
-  call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
+  auto call = NewCall<v1::ValidateTokenRequest, v1::ValidateTokenResponse>(gateway_);
   call->request.set_token(std::move(token));
   gateway_.auth->async()->ValidateToken(
       &call->context, &call->request, &call->response,
-      [reactor, call, then = std::move(then)](grpc::Status status) {
+      [call, fail = std::move(fail), then = std::move(then)](grpc::Status status) {
         if (!status.ok()) {
-          reactor->Finish(PeerStatus(status, "the authentication service"));
+          fail(PeerStatus(status, "the authentication service"));
           return;
         }
         v1::Caller caller;
@@ -200,303 +180,185 @@ void GatewayService::WithCaller(grpc::CallbackServerContext* context,
       });
 }
 
-template <class Request, class Response, class Method>
-grpc::ServerUnaryReactor* GatewayService::ForwardToChat(grpc::CallbackServerContext* context,
-                                                        const Request* request, Response* response,
-                                                        Method method) {
-  auto* reactor = context->DefaultReactor();
-  WithCaller(context, reactor,
-             [this, reactor, request, response, method](const v1::Caller& caller) {
-               auto call = NewCall<Request, Response>(gateway_);
-               call->request = *request;
-               *call->request.mutable_caller() = caller;  // never the caller a client claims
-               (gateway_.chat->async()->*method)(
-                   &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-                     reactor->Finish(PeerStatus(status, "the chat service"));
-                   });
-             });
-  return reactor;
+void GatewayService::ListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call) {
+  WithCaller(
+      call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+      [this, call](const v1::Caller& caller) {
+        LoadFriends(gateway_, caller,
+                    [call](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
+                      if (status.ok()) call->response = std::move(*friends);
+                      call->Reply(PeerStatus(status, "the chat service"));
+                    });
+      });
 }
 
-grpc::ServerUnaryReactor* GatewayService::Friendship(grpc::CallbackServerContext* context,
-                                                     const v1::FriendshipRequest* request,
-                                                     v1::FriendshipResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::FriendshipRequest*, v1::FriendshipResponse*,
-                        std::function<void(grpc::Status)>) = &Async::Friendship;
-  return ForwardToChat(context, request, response, method);
+void GatewayService::SetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call) {
+  WithCaller(
+      call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+      [this, call](const v1::Caller& caller) {
+        auto forwarded = NewCall<v1::SetStatusRequest, v1::SetStatusResponse>(gateway_);
+        forwarded->request.set_user_id(caller.user_id());
+        forwarded->request.set_status(call->request.status());
+        gateway_.presence->async()->SetStatus(
+            &forwarded->context, &forwarded->request, &call->response,
+            [call, forwarded](grpc::Status status) {
+              call->Reply(PeerStatus(status, "the presence service"));
+            });
+      });
 }
 
-grpc::ServerUnaryReactor* GatewayService::History(grpc::CallbackServerContext* context,
-                                                  const v1::HistoryRequest* request,
-                                                  v1::HistoryResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::HistoryRequest*, v1::HistoryResponse*,
-                        std::function<void(grpc::Status)>) = &Async::History;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::ListConversations(
-    grpc::CallbackServerContext* context, const v1::ListConversationsRequest* request,
-    v1::ListConversationsResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::ListConversationsRequest*,
-                        v1::ListConversationsResponse*, std::function<void(grpc::Status)>) =
-      &Async::ListConversations;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::CreateRoom(grpc::CallbackServerContext* context,
-                                                     const v1::CreateRoomRequest* request,
-                                                     v1::RoomResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::CreateRoomRequest*, v1::RoomResponse*,
-                        std::function<void(grpc::Status)>) = &Async::CreateRoom;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::JoinRoom(grpc::CallbackServerContext* context,
-                                                   const v1::RoomRequest* request,
-                                                   v1::RoomResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomResponse*,
-                        std::function<void(grpc::Status)>) = &Async::JoinRoom;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::LeaveRoom(grpc::CallbackServerContext* context,
-                                                    const v1::RoomRequest* request,
-                                                    v1::RoomResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomResponse*,
-                        std::function<void(grpc::Status)>) = &Async::LeaveRoom;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::ListRooms(grpc::CallbackServerContext* context,
-                                                    const v1::ListRoomsRequest* request,
-                                                    v1::ListRoomsResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::ListRoomsRequest*, v1::ListRoomsResponse*,
-                        std::function<void(grpc::Status)>) = &Async::ListRooms;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::RoomMembers(grpc::CallbackServerContext* context,
-                                                      const v1::RoomRequest* request,
-                                                      v1::RoomMembersResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::RoomRequest*, v1::RoomMembersResponse*,
-                        std::function<void(grpc::Status)>) = &Async::RoomMembers;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::RemoveMember(grpc::CallbackServerContext* context,
-                                                       const v1::RemoveMemberRequest* request,
-                                                       v1::RoomResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::RemoveMemberRequest*, v1::RoomResponse*,
-                        std::function<void(grpc::Status)>) = &Async::RemoveMember;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::UpdateRoom(grpc::CallbackServerContext* context,
-                                                     const v1::UpdateRoomRequest* request,
-                                                     v1::RoomResponse* response) {
-  using Async = v1::Chat::StubInterface::async_interface;
-  void (Async::*method)(grpc::ClientContext*, const v1::UpdateRoomRequest*, v1::RoomResponse*,
-                        std::function<void(grpc::Status)>) = &Async::UpdateRoom;
-  return ForwardToChat(context, request, response, method);
-}
-
-grpc::ServerUnaryReactor* GatewayService::ListFriends(grpc::CallbackServerContext* context,
-                                                      const v1::ListFriendsRequest*,
-                                                      v1::ListFriendsResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  WithCaller(context, reactor, [this, reactor, response](const v1::Caller& caller) {
-    LoadFriends(
-        gateway_, caller,
-        [reactor, response](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
-          if (status.ok()) *response = std::move(*friends);
-          reactor->Finish(PeerStatus(status, "the chat service"));
-        });
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* GatewayService::SetStatus(grpc::CallbackServerContext* context,
-                                                    const v1::ClientSetStatusRequest* request,
-                                                    v1::SetStatusResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
-    struct Call {
-      grpc::ClientContext context;
-      v1::SetStatusRequest request;
-    };
-    auto call = std::make_shared<Call>();
-    call->context.set_deadline(DeadlineIn(gateway_.options.call_timeout));
-    call->request.set_user_id(caller.user_id());
-    call->request.set_status(request->status());
-    gateway_.presence->async()->SetStatus(
-        &call->context, &call->request, response, [reactor, call](grpc::Status status) {
-          reactor->Finish(PeerStatus(status, "the presence service"));
-        });
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* GatewayService::GetPresence(grpc::CallbackServerContext* context,
-                                                      const v1::ClientPresenceRequest* request,
-                                                      v1::ClientPresenceResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  if (request->usernames_size() > 1000) {
-    reactor->Finish(
+void GatewayService::GetPresence(
+    Call<v1::ClientPresenceRequest, v1::ClientPresenceResponse>* call) {
+  if (call->request.usernames_size() > 1000) {
+    call->Reply(
         grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, "ask for at most 1000 users at once"));
-    return reactor;
+    return;
   }
-  WithCaller(context, reactor, [this, reactor, request, response](const v1::Caller& caller) {
-    // Presence is shared with friends only, so the friend list is the whole answer.
-    LoadFriends(gateway_, caller,
-                [reactor, request, response](grpc::Status status,
-                                             std::shared_ptr<v1::ListFriendsResponse> friends) {
-                  if (!status.ok()) {
-                    reactor->Finish(PeerStatus(status, "the chat service"));
-                    return;
-                  }
-                  auto add = [&](const v1::Friend& f) {
-                    v1::UserPresenceView* view = response->add_users();
-                    view->set_user_id(f.user_id());
-                    view->set_username(f.username());
-                    view->set_status(f.status());
-                    view->set_last_seen_ms(f.last_seen_ms());
-                  };
-                  for (const auto& name : request->usernames()) {
-                    auto it = std::find_if(friends->friends().begin(), friends->friends().end(),
-                                           [&](const v1::Friend& f) {
-                                             return EqualsIgnoringCase(f.username(), name);
-                                           });
-                    if (it == friends->friends().end()) {
-                      reactor->Finish(grpc::Status(
-                          grpc::StatusCode::PERMISSION_DENIED,
-                          name + " is not your friend; presence is shared with friends only"));
-                      return;
-                    }
-                    add(*it);
-                  }
-                  if (request->usernames().empty()) {
-                    for (const auto& f : friends->friends()) add(f);
-                  }
-                  reactor->Finish(grpc::Status::OK);
-                });
-  });
-  return reactor;
-}
-
-grpc::ServerUnaryReactor* GatewayService::ListOnline(grpc::CallbackServerContext* context,
-                                                     const v1::ClientListOnlineRequest* request,
-                                                     v1::ClientListOnlineResponse* response) {
-  auto* reactor = context->DefaultReactor();
-  std::string room = request->room().empty() ? "lobby" : request->room();
-  if (!EqualsIgnoringCase(room, "lobby")) {
-    ListRoomOnline(context, reactor, room, response);
-    return reactor;
-  }
-  room = "lobby";
-  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller& caller) {
-    // Users in a block with the caller are left out: blocked users see no presence of each other.
-    LoadFriends(gateway_, caller,
-                [this, reactor, response, room](grpc::Status status,
-                                                std::shared_ptr<v1::ListFriendsResponse> friends) {
-                  if (!status.ok()) {
-                    reactor->Finish(PeerStatus(status, "the chat service"));
-                    return;
-                  }
-                  auto call = NewCall<v1::ListOnlineRequest, v1::ListOnlineResponse>(gateway_);
-                  gateway_.presence->async()->ListOnline(
-                      &call->context, &call->request, &call->response,
-                      [reactor, call, response, room, friends](grpc::Status presence_status) {
-                        if (presence_status.ok()) {
-                          const auto& hidden = friends->hidden_user_ids();
-                          auto is_hidden = [&](uint64_t id) {
-                            return std::find(hidden.begin(), hidden.end(), id) != hidden.end();
-                          };
-                          response->set_room(room);
-                          uint64_t count = call->response.total();
-                          for (int i = 0; i < call->response.user_ids_size(); ++i) {
-                            if (is_hidden(call->response.user_ids(i))) {
-                              --count;
-                              continue;
-                            }
-                            v1::UserPresenceView* view = response->add_users();
-                            view->set_user_id(call->response.user_ids(i));
-                            if (i < call->response.usernames_size()) {
-                              view->set_username(call->response.usernames(i));
-                            }
-                            if (i < call->response.statuses_size()) {
-                              view->set_status(call->response.statuses(i));
-                            }
-                          }
-                          response->set_count(count);
+  WithCaller(
+      call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+      [this, call](const v1::Caller& caller) {
+        // Presence is shared with friends only, so the friend list is the whole answer.
+        LoadFriends(gateway_, caller,
+                    [call](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
+                      if (!status.ok()) {
+                        call->Reply(PeerStatus(status, "the chat service"));
+                        return;
+                      }
+                      auto add = [&](const v1::Friend& f) {
+                        v1::UserPresenceView* view = call->response.add_users();
+                        view->set_user_id(f.user_id());
+                        view->set_username(f.username());
+                        view->set_status(f.status());
+                        view->set_last_seen_ms(f.last_seen_ms());
+                      };
+                      for (const auto& name : call->request.usernames()) {
+                        auto it = std::find_if(friends->friends().begin(), friends->friends().end(),
+                                               [&](const v1::Friend& f) {
+                                                 return EqualsIgnoringCase(f.username(), name);
+                                               });
+                        if (it == friends->friends().end()) {
+                          call->Reply(grpc::Status(
+                              grpc::StatusCode::PERMISSION_DENIED,
+                              name + " is not your friend; presence is shared with friends only"));
+                          return;
                         }
-                        reactor->Finish(PeerStatus(presence_status, "the presence service"));
-                      });
-                });
-  });
-  return reactor;
+                        add(*it);
+                      }
+                      if (call->request.usernames().empty()) {
+                        for (const auto& f : friends->friends()) add(f);
+                      }
+                      call->Reply(grpc::Status::OK);
+                    });
+      });
 }
 
-void GatewayService::ListRoomOnline(grpc::CallbackServerContext* context,
-                                    grpc::ServerUnaryReactor* reactor, const std::string& room,
-                                    v1::ClientListOnlineResponse* response) {
+void GatewayService::ListOnline(
+    Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call) {
+  std::string room = call->request.room().empty() ? "lobby" : call->request.room();
+  if (!EqualsIgnoringCase(room, "lobby")) {
+    ListRoomOnline(call, room);
+    return;
+  }
+  WithCaller(
+      call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+      [this, call](const v1::Caller& caller) {
+        // Users in a block with the caller are left out: blocked users see no presence of each
+        // other.
+        LoadFriends(
+            gateway_, caller,
+            [this, call](grpc::Status status, std::shared_ptr<v1::ListFriendsResponse> friends) {
+              if (!status.ok()) {
+                call->Reply(PeerStatus(status, "the chat service"));
+                return;
+              }
+              auto online = NewCall<v1::ListOnlineRequest, v1::ListOnlineResponse>(gateway_);
+              gateway_.presence->async()->ListOnline(
+                  &online->context, &online->request, &online->response,
+                  [call, online, friends](grpc::Status presence_status) {
+                    if (presence_status.ok()) {
+                      const auto& hidden = friends->hidden_user_ids();
+                      auto is_hidden = [&](uint64_t id) {
+                        return std::find(hidden.begin(), hidden.end(), id) != hidden.end();
+                      };
+                      call->response.set_room("lobby");
+                      uint64_t count = online->response.total();
+                      for (int i = 0; i < online->response.user_ids_size(); ++i) {
+                        if (is_hidden(online->response.user_ids(i))) {
+                          --count;
+                          continue;
+                        }
+                        v1::UserPresenceView* view = call->response.add_users();
+                        view->set_user_id(online->response.user_ids(i));
+                        if (i < online->response.usernames_size()) {
+                          view->set_username(online->response.usernames(i));
+                        }
+                        if (i < online->response.statuses_size()) {
+                          view->set_status(online->response.statuses(i));
+                        }
+                      }
+                      call->response.set_count(count);
+                    }
+                    call->Reply(PeerStatus(presence_status, "the presence service"));
+                  });
+            });
+      });
+}
+
+void GatewayService::ListRoomOnline(
+    Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call,
+    const std::string& room) {
   // A room's members (from natter-chat), with their presence (from natter-presence), leaving out
   // the offline and anyone in a block with the caller.
-  WithCaller(context, reactor, [this, reactor, response, room](const v1::Caller& caller) {
-    auto members = NewCall<v1::RoomRequest, v1::RoomMembersResponse>(gateway_);
-    *members->request.mutable_caller() = caller;
-    members->request.set_room(room);
-    gateway_.chat->async()->RoomMembers(
-        &members->context, &members->request, &members->response,
-        [this, reactor, response, members, caller](grpc::Status status) {
-          if (!status.ok()) {
-            reactor->Finish(PeerStatus(status, "the chat service"));
-            return;
-          }
-          LoadFriends(
-              gateway_, caller,
-              [this, reactor, response, members](grpc::Status friends_status,
-                                                 std::shared_ptr<v1::ListFriendsResponse> friends) {
-                if (!friends_status.ok()) {
-                  reactor->Finish(PeerStatus(friends_status, "the chat service"));
-                  return;
-                }
-                auto presence = NewCall<v1::GetPresenceRequest, v1::GetPresenceResponse>(gateway_);
-                const auto& hidden = friends->hidden_user_ids();
-                for (const auto& m : members->response.members()) {
-                  if (std::find(hidden.begin(), hidden.end(), m.user_id()) == hidden.end()) {
-                    presence->request.add_user_ids(m.user_id());
-                  }
-                }
-                gateway_.presence->async()->GetPresence(
-                    &presence->context, &presence->request, &presence->response,
-                    [reactor, response, members, presence](grpc::Status presence_status) {
-                      if (presence_status.ok()) {
-                        response->set_room(members->response.room().name());
-                        for (const auto& p : presence->response.users()) {
-                          if (p.status() == "offline") continue;
-                          v1::UserPresenceView* view = response->add_users();
-                          view->set_user_id(p.user_id());
-                          view->set_status(p.status());
-                          for (const auto& m : members->response.members()) {
-                            if (m.user_id() == p.user_id()) view->set_username(m.username());
-                          }
-                        }
-                        response->set_count(response->users_size());
+  WithCaller(
+      call->context(), [call](const grpc::Status& status) { call->Reply(status); },
+      [this, call, room](const v1::Caller& caller) {
+        auto members = NewCall<v1::RoomRequest, v1::RoomMembersResponse>(gateway_);
+        *members->request.mutable_caller() = caller;
+        members->request.set_room(room);
+        gateway_.chat->async()->RoomMembers(
+            &members->context, &members->request, &members->response,
+            [this, call, members, caller](grpc::Status status) {
+              if (!status.ok()) {
+                call->Reply(PeerStatus(status, "the chat service"));
+                return;
+              }
+              LoadFriends(
+                  gateway_, caller,
+                  [this, call, members](grpc::Status friends_status,
+                                        std::shared_ptr<v1::ListFriendsResponse> friends) {
+                    if (!friends_status.ok()) {
+                      call->Reply(PeerStatus(friends_status, "the chat service"));
+                      return;
+                    }
+                    auto presence =
+                        NewCall<v1::GetPresenceRequest, v1::GetPresenceResponse>(gateway_);
+                    const auto& hidden = friends->hidden_user_ids();
+                    for (const auto& m : members->response.members()) {
+                      if (std::find(hidden.begin(), hidden.end(), m.user_id()) == hidden.end()) {
+                        presence->request.add_user_ids(m.user_id());
                       }
-                      reactor->Finish(PeerStatus(presence_status, "the presence service"));
-                    });
-              });
-        });
-  });
+                    }
+                    gateway_.presence->async()->GetPresence(
+                        &presence->context, &presence->request, &presence->response,
+                        [call, members, presence](grpc::Status presence_status) {
+                          if (presence_status.ok()) {
+                            call->response.set_room(members->response.room().name());
+                            for (const auto& p : presence->response.users()) {
+                              if (p.status() == "offline") continue;
+                              v1::UserPresenceView* view = call->response.add_users();
+                              view->set_user_id(p.user_id());
+                              view->set_status(p.status());
+                              for (const auto& m : members->response.members()) {
+                                if (m.user_id() == p.user_id()) view->set_username(m.username());
+                              }
+                            }
+                            call->response.set_count(call->response.users_size());
+                          }
+                          call->Reply(PeerStatus(presence_status, "the presence service"));
+                        });
+                  });
+            });
+      });
 }
 
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Connect(
@@ -534,9 +396,14 @@ PresenceHeartbeat::~PresenceHeartbeat() {
 void PresenceHeartbeat::Beat() {
   v1::HeartbeatRequest request;
   request.set_gateway_id(gateway_.options.gateway_id);
+  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::steady_clock::now().time_since_epoch())
+                       .count();
   for (const auto& sink : gateway_.hub->AllSinks()) {
     auto* stream = dynamic_cast<ClientStream*>(sink.get());
-    if (stream && stream->announces_presence()) *request.add_streams() = stream->PresenceEntry();
+    if (stream == nullptr) continue;
+    stream->CancelIfStalled(now_ms);
+    if (stream->announces_presence()) *request.add_streams() = stream->PresenceEntry();
   }
   if (request.streams().empty()) return;
   grpc::ClientContext context;

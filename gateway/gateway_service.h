@@ -1,131 +1,86 @@
-// The client-facing Gateway service: Register and Login are forwarded to natter-auth; Connect opens
-// a ClientStream. Also the periodic presence heartbeat and the drain on shutdown.
+// The client-facing Gateway service: a table of unary calls, each forwarded to the service that
+// owns it or answered from several; Connect opens a ClientStream. Also the periodic presence
+// heartbeat.
 #pragma once
 
 #include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string_view>
 #include <thread>
+#include <vector>
 
 #include "gateway_context.h"
 #include "natter/v1/gateway.grpc.pb.h"
+#include "unary_call.h"
 
 namespace natter::gateway {
 
-// Every client RPC with the callback API; Connect over raw bytes (events are pre-serialized).
-// clang-format off
-using GatewayBase =
-    v1::Gateway::WithCallbackMethod_UpdateRoom<v1::Gateway::WithCallbackMethod_RemoveMember<v1::Gateway::WithCallbackMethod_RoomMembers<v1::Gateway::WithCallbackMethod_ListRooms<v1::Gateway::WithCallbackMethod_LeaveRoom<v1::Gateway::WithCallbackMethod_JoinRoom<v1::Gateway::WithCallbackMethod_CreateRoom<v1::Gateway::WithCallbackMethod_ListConversations<v1::Gateway::WithCallbackMethod_History<v1::Gateway::WithCallbackMethod_ListOnline<v1::Gateway::WithCallbackMethod_GetPresence<v1::Gateway::WithCallbackMethod_SetStatus<v1::Gateway::WithCallbackMethod_ListFriends<v1::Gateway::WithCallbackMethod_Friendship<v1::Gateway::WithCallbackMethod_DeleteAccount<v1::Gateway::WithCallbackMethod_GetAvatar<v1::Gateway::WithCallbackMethod_SetAvatar<v1::Gateway::WithCallbackMethod_UpdateProfile<v1::Gateway::WithCallbackMethod_GetProfile<v1::Gateway::WithCallbackMethod_ChangePassword<v1::Gateway::WithCallbackMethod_RevokeSession<v1::Gateway::WithCallbackMethod_ListSessions<v1::Gateway::WithCallbackMethod_Logout<v1::Gateway::WithCallbackMethod_Login<v1::Gateway::WithCallbackMethod_Register<v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>>>>>>>>>>>>>>>>>>>>>>>>;
-// clang-format on
+// The unary calls are registered one by one from UnaryMethods() over raw bytes (unary_call.h);
+// Connect is a raw stream (events are pre-serialized).
+using GatewayBase = v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>;
 
 class GatewayService final : public GatewayBase {
  public:
-  explicit GatewayService(GatewayContext& gateway) : gateway_(gateway) {}
+  // A unary method of the client API, by its name in proto/gateway.proto.
+  struct UnaryMethod {
+    std::string_view name;
+    RawUnaryHandler handler;
+  };
 
-  grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
-                                     const v1::RegisterRequest* request,
-                                     v1::RegisterResponse* response) override;
-  grpc::ServerUnaryReactor* Login(grpc::CallbackServerContext* context,
-                                  const v1::LoginRequest* request,
-                                  v1::LoginResponse* response) override;
-  grpc::ServerUnaryReactor* Logout(grpc::CallbackServerContext* context,
-                                   const v1::LogoutRequest* request,
-                                   v1::LogoutResponse* response) override;
-  grpc::ServerUnaryReactor* ListSessions(grpc::CallbackServerContext* context,
-                                         const v1::ListSessionsRequest* request,
-                                         v1::ListSessionsResponse* response) override;
-  grpc::ServerUnaryReactor* RevokeSession(grpc::CallbackServerContext* context,
-                                          const v1::RevokeSessionRequest* request,
-                                          v1::RevokeSessionResponse* response) override;
-  grpc::ServerUnaryReactor* ChangePassword(grpc::CallbackServerContext* context,
-                                           const v1::ChangePasswordRequest* request,
-                                           v1::ChangePasswordResponse* response) override;
-  grpc::ServerUnaryReactor* GetProfile(grpc::CallbackServerContext* context,
-                                       const v1::GetProfileRequest* request,
-                                       v1::Profile* response) override;
-  grpc::ServerUnaryReactor* UpdateProfile(grpc::CallbackServerContext* context,
-                                          const v1::UpdateProfileRequest* request,
-                                          v1::Profile* response) override;
-  grpc::ServerUnaryReactor* SetAvatar(grpc::CallbackServerContext* context,
-                                      const v1::SetAvatarRequest* request,
-                                      v1::Profile* response) override;
-  grpc::ServerUnaryReactor* GetAvatar(grpc::CallbackServerContext* context,
-                                      const v1::GetAvatarRequest* request,
-                                      v1::GetAvatarResponse* response) override;
-  grpc::ServerUnaryReactor* DeleteAccount(grpc::CallbackServerContext* context,
-                                          const v1::DeleteAccountRequest* request,
-                                          v1::DeleteAccountResponse* response) override;
-  grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
-                                       const v1::FriendshipRequest* request,
-                                       v1::FriendshipResponse* response) override;
-  grpc::ServerUnaryReactor* History(grpc::CallbackServerContext* context,
-                                    const v1::HistoryRequest* request,
-                                    v1::HistoryResponse* response) override;
-  grpc::ServerUnaryReactor* ListFriends(grpc::CallbackServerContext* context,
-                                        const v1::ListFriendsRequest* request,
-                                        v1::ListFriendsResponse* response) override;
-  grpc::ServerUnaryReactor* SetStatus(grpc::CallbackServerContext* context,
-                                      const v1::ClientSetStatusRequest* request,
-                                      v1::SetStatusResponse* response) override;
-  grpc::ServerUnaryReactor* GetPresence(grpc::CallbackServerContext* context,
-                                        const v1::ClientPresenceRequest* request,
-                                        v1::ClientPresenceResponse* response) override;
-  grpc::ServerUnaryReactor* ListOnline(grpc::CallbackServerContext* context,
-                                       const v1::ClientListOnlineRequest* request,
-                                       v1::ClientListOnlineResponse* response) override;
-  grpc::ServerUnaryReactor* ListConversations(grpc::CallbackServerContext* context,
-                                              const v1::ListConversationsRequest* request,
-                                              v1::ListConversationsResponse* response) override;
-  grpc::ServerUnaryReactor* CreateRoom(grpc::CallbackServerContext* context,
-                                       const v1::CreateRoomRequest* request,
-                                       v1::RoomResponse* response) override;
-  grpc::ServerUnaryReactor* JoinRoom(grpc::CallbackServerContext* context,
-                                     const v1::RoomRequest* request,
-                                     v1::RoomResponse* response) override;
-  grpc::ServerUnaryReactor* LeaveRoom(grpc::CallbackServerContext* context,
-                                      const v1::RoomRequest* request,
-                                      v1::RoomResponse* response) override;
-  grpc::ServerUnaryReactor* ListRooms(grpc::CallbackServerContext* context,
-                                      const v1::ListRoomsRequest* request,
-                                      v1::ListRoomsResponse* response) override;
-  grpc::ServerUnaryReactor* RoomMembers(grpc::CallbackServerContext* context,
-                                        const v1::RoomRequest* request,
-                                        v1::RoomMembersResponse* response) override;
-  grpc::ServerUnaryReactor* RemoveMember(grpc::CallbackServerContext* context,
-                                         const v1::RemoveMemberRequest* request,
-                                         v1::RoomResponse* response) override;
-  grpc::ServerUnaryReactor* UpdateRoom(grpc::CallbackServerContext* context,
-                                       const v1::UpdateRoomRequest* request,
-                                       v1::RoomResponse* response) override;
+  // Registers every unary method of UnaryMethods(); a method of the Gateway service that is in
+  // neither the table nor Connect stops the process (a new RPC must be given a row).
+  explicit GatewayService(GatewayContext& gateway);
+
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
 
   // Tells every connected client to reconnect elsewhere and ends their streams.
   void GoAwayAll(const std::string& reason);
 
+  // Every unary method: its name and how the gateway serves it.
+  std::vector<UnaryMethod> UnaryMethods();
+
  private:
-  // Checks the call's token with natter-auth, then runs `then` with the caller (on a gRPC thread);
-  // `then` finishes `reactor`. Without a valid token the call ends UNAUTHENTICATED.
-  void WithCaller(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                  std::function<void(const v1::Caller&)> then);
+  template <class Request, class Response>
+  using Call = UnaryCall<Request, Response>;
+  using AuthAsync = v1::Auth::StubInterface::async_interface;
+  using ChatAsync = v1::Chat::StubInterface::async_interface;
+  template <class Request, class Response>
+  using AuthMethod = void (AuthAsync::*)(grpc::ClientContext*, const Request*, Response*,
+                                         std::function<void(grpc::Status)>);
+  template <class Request, class Response>
+  using ChatMethod = void (ChatAsync::*)(grpc::ClientContext*, const Request*, Response*,
+                                         std::function<void(grpc::Status)>);
 
-  // Forwards an account call to natter-auth with the token from the call's metadata.
+  // A row that calls the member `handle`.
+  template <class Request, class Response>
+  UnaryMethod Row(std::string_view name, void (GatewayService::*handle)(Call<Request, Response>*));
+  // A row that forwards an account call to natter-auth with the token from the call's metadata.
   // `hashes_password`: the call waits for argon2id, so it gets PasswordCallDeadline.
-  template <class Request, class Response, class Method>
-  grpc::ServerUnaryReactor* ForwardWithToken(grpc::CallbackServerContext* context,
-                                             const Request* request, Response* response,
-                                             Method method, bool hashes_password = false);
+  template <class Request, class Response>
+  UnaryMethod ToAuth(std::string_view name, AuthMethod<Request, Response> method,
+                     bool hashes_password = false);
+  // A row that forwards a call to natter-chat with the caller from the call's token.
+  template <class Request, class Response>
+  UnaryMethod ToChat(std::string_view name, ChatMethod<Request, Response> method);
 
+  void Register(Call<v1::RegisterRequest, v1::RegisterResponse>* call);
+  void Login(Call<v1::LoginRequest, v1::LoginResponse>* call);
+  void ListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call);
+  void SetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call);
+  void GetPresence(Call<v1::ClientPresenceRequest, v1::ClientPresenceResponse>* call);
+  void ListOnline(Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call);
   // ListOnline for a room other than the lobby.
-  void ListRoomOnline(grpc::CallbackServerContext* context, grpc::ServerUnaryReactor* reactor,
-                      const std::string& room, v1::ClientListOnlineResponse* response);
+  void ListRoomOnline(Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call,
+                      const std::string& room);
 
-  // Forwards a call to natter-chat with the caller from the call's token.
-  template <class Request, class Response, class Method>
-  grpc::ServerUnaryReactor* ForwardToChat(grpc::CallbackServerContext* context,
-                                          const Request* request, Response* response,
-                                          Method method);
+  // Checks the call's token with natter-auth, then runs `then` with the caller (on a gRPC thread);
+  // `then` answers the call. Without a valid token `fail` answers UNAUTHENTICATED.
+  void WithCaller(grpc::CallbackServerContext& context,
+                  std::function<void(const grpc::Status&)> fail,
+                  std::function<void(const v1::Caller&)> then);
 
   GatewayContext& gateway_;
 };

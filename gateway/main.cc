@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   std::string chat_target = "127.0.0.1:50053";
   natter::gateway::GatewayOptions options;
   int heartbeat_seconds = 10;
+  int stalled_write_seconds = 30;
   int coalesce_max_ms = 20;
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
@@ -74,6 +75,29 @@ int main(int argc, char** argv) {
                  "Events queued for one client before it is told to resync and dropped")
       ->envname("NATTER_MAX_QUEUED_EVENTS")
       ->check(CLI::Range(16, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--max-queued-bytes", options.max_queued_bytes,
+                 "Bytes queued for one client (what is being written included) before it is told "
+                 "to resync and dropped")
+      ->envname("NATTER_MAX_QUEUED_BYTES")
+      ->check(CLI::Range(size_t{64} << 10, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--pause-reads-bytes", options.pause_reads_bytes,
+                 "Bytes waiting to be written to a client beyond which its commands are left "
+                 "unread until it catches up")
+      ->envname("NATTER_PAUSE_READS_BYTES")
+      ->check(CLI::Range(size_t{16} << 10, size_t{1} << 30))
+      ->capture_default_str();
+  app.add_option("--max-syncs-in-flight", options.max_syncs_in_flight,
+                 "Syncs of one client answered at once; later ones wait their turn")
+      ->envname("NATTER_MAX_SYNCS_IN_FLIGHT")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
+  app.add_option("--stalled-write-seconds", stalled_write_seconds,
+                 "A client that takes no data for this long is disconnected (checked every "
+                 "heartbeat)")
+      ->envname("NATTER_STALLED_WRITE_SECONDS")
+      ->check(CLI::Range(1, 3600))
       ->capture_default_str();
   app.add_option("--coalesce-max-ms", coalesce_max_ms,
                  "Longest a fan-out write is held back so later events share it; the window "
@@ -149,6 +173,7 @@ int main(int argc, char** argv) {
     credentials = *tls;
   }
   options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
+  options.stalled_write_timeout = std::chrono::seconds(stalled_write_seconds);
   auto service_credentials = natter::LoadServiceCredentials(server_flags.service_tls);
   if (!service_credentials.ok()) {
     spdlog::critical("{}", service_credentials.status().message());

@@ -1,10 +1,13 @@
 #include "common/logging.h"
 
+#include <google/protobuf/stubs/logging.h>
 #include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
+#include <mutex>
 
 namespace natter {
 namespace {
@@ -53,6 +56,56 @@ class JsonEscapedMessage final : public spdlog::custom_flag_formatter {
   }
 };
 
+// libprotobuf's own lines (it logs an ERROR for every message it cannot parse, e.g. a string field
+// that is not UTF-8): through spdlog, and at most kLines of them per window, so that a client
+// sending bad bytes in a loop cannot fill the disk. How many were left out is said once the window
+// is over.
+class ProtobufLogLimiter {
+ public:
+  static constexpr int kLines = 10;
+  static constexpr std::chrono::seconds kWindow{60};
+
+  static void Handle(google::protobuf::LogLevel level, const char* filename, int line,
+                     const std::string& message) {
+    static ProtobufLogLimiter limiter;
+    limiter.Log(level, filename, line, message);
+  }
+
+ private:
+  void Log(google::protobuf::LogLevel level, const char* filename, int line,
+           const std::string& message) {
+    int suppressed = 0;
+    {
+      std::lock_guard lock(mu_);
+      auto now = std::chrono::steady_clock::now();
+      if (now - window_start_ >= kWindow) {
+        suppressed = suppressed_;
+        suppressed_ = 0;
+        logged_ = 0;
+        window_start_ = now;
+      }
+      if (logged_ >= kLines) {
+        ++suppressed_;
+        return;
+      }
+      ++logged_;
+    }
+    if (suppressed > 0) {
+      spdlog::warn("libprotobuf: {} more lines left out in the last {} s", suppressed,
+                   kWindow.count());
+    }
+    spdlog::level::level_enum spd = spdlog::level::info;
+    if (level == google::protobuf::LOGLEVEL_WARNING) spd = spdlog::level::warn;
+    if (level >= google::protobuf::LOGLEVEL_ERROR) spd = spdlog::level::err;
+    spdlog::log(spd, "libprotobuf {}:{}: {}", filename, line, message);
+  }
+
+  std::mutex mu_;
+  std::chrono::steady_clock::time_point window_start_ = std::chrono::steady_clock::now();
+  int logged_ = 0;
+  int suppressed_ = 0;
+};
+
 }  // namespace
 
 void InitLogging(const std::string& component, const std::string& level,
@@ -70,6 +123,7 @@ void InitLogging(const std::string& component, const std::string& level,
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(std::move(logger));
   spdlog::flush_every(std::chrono::seconds(1));
+  google::protobuf::SetLogHandler(&ProtobufLogLimiter::Handle);
 }
 
 }  // namespace natter

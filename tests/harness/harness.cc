@@ -466,6 +466,7 @@ void Stack::StartGateway(size_t i) {
     args.insert(args.end(),
                 {"--max-queued-events", std::to_string(options_.gateway_max_queued_events)});
   }
+  args.insert(args.end(), options_.gateway_args.begin(), options_.gateway_args.end());
   std::string ca;
   if (options_.tls) {
     args.insert(args.end(), {"--tls-cert", (tmp_.path() / "tls" / "server.pem").string(),

@@ -143,6 +143,8 @@ struct StackOptions {
   // Mutual TLS between the services (a CA of their own in service-tls/), with plaintext health
   // ports for readiness.
   bool mtls = false;
+  // More flags for every gateway, e.g. {"--stalled-write-seconds", "2"}.
+  std::vector<std::string> gateway_args = {};
 };
 
 class Stack {
