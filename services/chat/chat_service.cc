@@ -106,18 +106,11 @@ ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublish
       clock_(clock) {}
 
 absl::Status ChatService::TakeMessageAllowance(const v1::Caller& caller) {
-  auto wait = limiter_.Take(MessageLimitKey(caller.user_id()), limits_.messages);
-  if (!wait.ok()) {
-    // Redis is out of reach: let the message through rather than refuse every user; the
-    // per-stream limit of the gateway still holds.
-    spdlog::debug("message allowance of user {} unknown: {}", caller.user_id(),
-                  wait.status().message());
-    return absl::OkStatus();
-  }
-  if (wait->count() == 0) return absl::OkStatus();
-  return TooFast(fmt::format("you are sending too fast (at most {:g} messages a second)",
-                             limits_.messages.per_second),
-                 *wait);
+  // An allowance that cannot be read lets the message through; the per-stream limit of the
+  // gateway still holds.
+  return TakeAllowance(limiter_, MessageLimitKey(caller.user_id()), limits_.messages,
+                       fmt::format("you are sending too fast (at most {:g} messages a second)",
+                                   limits_.messages.per_second));
 }
 
 absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller,
@@ -215,12 +208,16 @@ void ChatService::RememberDirect(const ConversationRecord& c) {
   directs_.emplace(std::pair{c.direct_low, c.direct_high}, c.id);
 }
 
-absl::Status ChatService::CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c) {
+absl::Status ChatService::CheckFriends(const v1::Caller& caller, const ConversationRecord& c) {
   if (!c.is_direct()) return absl::OkStatus();
-  auto blocked = friends_.EitherBlocked(caller.user_id(), c.PeerOf(caller.user_id()));
+  const uint64_t peer = c.PeerOf(caller.user_id());
+  // A block ends the friendship, so "friends" is the one question on the common path.
+  auto friends = friends_.AreFriends(caller.user_id(), peer);
+  if (!friends.ok()) return friends.status();
+  if (*friends) return absl::OkStatus();
+  auto blocked = friends_.EitherBlocked(caller.user_id(), peer);
   if (!blocked.ok()) return blocked.status();
-  if (*blocked) return absl::PermissionDeniedError("you cannot message this user");
-  return absl::OkStatus();
+  return absl::PermissionDeniedError(*blocked ? kRefusedBlocked : kRefusedNotFriends);
 }
 
 absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationRecord& c,
@@ -286,8 +283,8 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   if (!conversation.ok()) return conversation.status();
 
   NewMessage message;
-  // The block check runs in the store, in the append's transaction.
-  message.refuse_if_blocked = conversation->is_direct();
+  // The friendship and block checks run in the store, in the append's transaction.
+  message.friends_only = conversation->is_direct();
   message.sender_id = request.caller().user_id();
   message.sender = request.caller().username();
   message.client_msg_id = request.client_msg_id();
@@ -323,6 +320,9 @@ absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
     return absl::PermissionDeniedError(std::string("you can ") + verb + " only your own messages");
   }
   NewMessage change;
+  // An edit carries new text to the other side, so in a direct conversation it needs the
+  // friendship a message needs. A deletion takes something back and is always allowed.
+  change.friends_only = edit && conversation->is_direct();
   change.sender_id = caller.user_id();
   change.sender = caller.username();
   change.client_msg_id = client_msg_id;
@@ -469,7 +469,7 @@ absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& 
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
   auto conversation = Resolve(request.caller(), request.conversation(), false);
   if (!conversation.ok()) return conversation.status();
-  if (auto s = CheckNotBlocked(request.caller(), *conversation); !s.ok()) return s;
+  if (auto s = CheckFriends(request.caller(), *conversation); !s.ok()) return s;
   v1::TypingResponse response;
   response.set_conversation_id(conversation->id);
   auto allowed = typing_.Allow(request.caller().user_id(), conversation->id);
@@ -512,7 +512,9 @@ absl::StatusOr<v1::MarkReadResponse> ChatService::MarkRead(const v1::MarkReadReq
     marker->set_seq(state->last_read_seq);
     std::vector<std::pair<std::string, std::string>> events{
         {UserChannel(me), event.SerializeAsString()}};
-    if (conversation->is_direct()) {
+    // Reading is one's own business and stays possible after an unfriending; the other side
+    // hears of it only while the two are friends.
+    if (conversation->is_direct() && CheckFriends(request.caller(), *conversation).ok()) {
       events.emplace_back(UserChannel(conversation->PeerOf(me)), event.SerializeAsString());
     }
     if (auto s = publisher_.PublishMany(events); !s.ok()) {

@@ -70,8 +70,9 @@ class ChatService {
                                              const v1::ConversationRef& ref, bool open_direct);
   std::optional<uint64_t> RememberedDirect(uint64_t low, uint64_t high);
   void RememberDirect(const ConversationRecord& c);
-  // PERMISSION_DENIED if either participant of a direct conversation blocked the other.
-  absl::Status CheckNotBlocked(const v1::Caller& caller, const ConversationRecord& c);
+  // PERMISSION_DENIED (kRefusedNotFriends or kRefusedBlocked) unless the participants of a direct
+  // conversation are friends and neither has blocked the other.
+  absl::Status CheckFriends(const v1::Caller& caller, const ConversationRecord& c);
   // RESOURCE_EXHAUSTED (with the wait) when the caller is over their message allowance.
   absl::Status TakeMessageAllowance(const v1::Caller& caller);
   // Appends an entry and publishes it.

@@ -54,15 +54,23 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
       return absl::InvalidArgumentError("request message must be at most 200 characters long");
     }
   }
+  // Before the lookup, so the allowances also bound probing for which usernames exist. Redis out
+  // of reach: let the request through.
+  const uint64_t caller_id = request.caller().user_id();
+  if (auto s = TakeAllowance(limiter_, FriendActionLimitKey(caller_id), limits_.friend_actions,
+                             fmt::format("you are changing friendships too fast (at most {:g} "
+                                         "a second)",
+                                         limits_.friend_actions.per_second));
+      !s.ok()) {
+    return s;
+  }
   if (request.action() == v1::FRIEND_ACTION_ADD) {
-    // Before the lookup, so the allowance also bounds probing for which usernames exist. Redis out
-    // of reach: let the request through.
-    auto wait =
-        limiter_.Take(FriendRequestLimitKey(request.caller().user_id()), limits_.friend_requests);
-    if (wait.ok() && wait->count() > 0) {
-      return TooFast(fmt::format("you have sent too many friend requests (at most {:g} a day)",
-                                 limits_.friend_requests.per_second * 86400.0),
-                     *wait);
+    if (auto s = TakeAllowance(limiter_, FriendRequestLimitKey(caller_id), limits_.friend_requests,
+                               fmt::format("you have sent too many friend requests (at most {:g} "
+                                           "a day)",
+                                           limits_.friend_requests.per_second * 86400.0));
+        !s.ok()) {
+      return s;
     }
   }
   auto other = users_.FindByUsername(request.username());

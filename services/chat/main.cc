@@ -58,11 +58,41 @@ int main(int argc, char** argv) {
       ->envname("NATTER_FRIEND_REQUESTS_PER_DAY")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
+  double rooms_per_hour = limits.room_creations.per_second * 3600.0;
+  app.add_option("--rooms-per-hour", rooms_per_hour,
+                 "Rooms one user may create an hour (all at once if need be); 0: no limit")
+      ->envname("NATTER_ROOMS_PER_HOUR")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--room-change-rate", limits.room_changes.per_second,
+                 "Room changes (join, leave, topic, rename, remove, ban, unban) a second one user "
+                 "may make, sustained; 0: no limit")
+      ->envname("NATTER_ROOM_CHANGE_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--room-change-burst", limits.room_changes.burst,
+                 "Room changes one user may make at once after a pause")
+      ->envname("NATTER_ROOM_CHANGE_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
+  app.add_option(
+         "--friend-action-rate", limits.friend_actions.per_second,
+         "Friendship actions (add, cancel, accept, reject, remove, block, unblock) a second "
+         "one user may take, sustained; 0: no limit")
+      ->envname("NATTER_FRIEND_ACTION_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--friend-action-burst", limits.friend_actions.burst,
+                 "Friendship actions one user may take at once after a pause")
+      ->envname("NATTER_FRIEND_ACTION_BURST")
+      ->check(CLI::Range(1.0, 1e6))
+      ->capture_default_str();
   bool migrate_only = false;
   app.add_flag("--migrate-only", migrate_only,
                "Apply the database migrations, then exit (for a deploy job)");
   CLI11_PARSE(app, argc, argv);
   limits.friend_requests = {friend_requests_per_day / 86400.0, friend_requests_per_day};
+  limits.room_creations = {rooms_per_hour / 3600.0, rooms_per_hour};
 
   natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
   auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
@@ -119,7 +149,7 @@ int main(int argc, char** argv) {
   natter::RedisRateLimiter limiter(redis);
   natter::chat::ChatService service(store, friend_store, publisher, users, typing, limiter, limits,
                                     clock);
-  natter::chat::RoomService rooms(store, publisher, users, clock);
+  natter::chat::RoomService rooms(store, publisher, users, limiter, limits, clock);
   natter::chat::FriendsService friends(friend_store, store, users, publisher, limiter, limits,
                                        clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);

@@ -68,10 +68,16 @@ struct NewMessage {
   std::string text;
   uint64_t target_seq = 0;
   int64_t sent_at_ms = 0;
-  // A direct conversation: refuse the entry (PERMISSION_DENIED) if either participant has blocked
-  // the other, checked atomically with the append.
-  bool refuse_if_blocked = false;
+  // A direct conversation: refuse the entry (PERMISSION_DENIED, kRefusedBlocked or
+  // kRefusedNotFriends) unless its two participants are friends and neither has blocked the other,
+  // checked atomically with the append.
+  bool friends_only = false;
 };
+
+// Why Append refuses a friends_only entry.
+inline constexpr char kRefusedBlocked[] = "you cannot message this user";
+inline constexpr char kRefusedNotFriends[] =
+    "you are no longer friends with this user; you can message them once you are friends again";
 
 struct AppendResult {
   v1::SendAck ack;
@@ -84,6 +90,8 @@ struct RoomState {
   std::optional<std::string> actor_role;  // "owner" or "member" when the actor is a member
   bool target_member = false;             // RemoveMember: the target is a member
   std::optional<uint64_t> successor;      // the longest-standing member other than the actor
+  bool actor_banned = false;
+  bool target_banned = false;
 };
 
 // What a room change does, and the entry it appends.
@@ -96,6 +104,9 @@ struct RoomChange {
   std::optional<std::string> topic;
   std::optional<std::string> name;  // with name_key
   std::string name_key;
+  std::optional<bool> ban_target;  // true: ban the target; false: lift their ban
+  // The entry to append; none (empty) for a change members need not see (a ban of a non-member,
+  // an unban), which then has no events either.
   std::string entry_type;
   std::string entry_text;
   uint64_t target_user_id = 0;
@@ -125,6 +136,12 @@ struct MemberRecord {
   int64_t joined_at_ms = 0;
 };
 
+struct BanRecord {
+  uint64_t user_id = 0;
+  uint64_t by_user_id = 0;
+  int64_t banned_at_ms = 0;
+};
+
 struct ReadState {
   uint64_t last_read_seq = 0;
   uint64_t unread = 0;
@@ -150,11 +167,13 @@ class MessageStore {
   virtual absl::StatusOr<std::vector<ConversationRecord>> ConversationsOf(uint64_t user_id) = 0;
 
   // Appends the entry under the conversation's next seq, atomically with the dedupe check on
-  // (sender_id, client_msg_id): a replay returns the original ack with duplicate = true. A message
-  // also moves the sender's read marker to it. An edit or deletion changes its target in the same
-  // transaction: FAILED_PRECONDITION if the target is no longer the sender's live message. With
-  // refuse_if_blocked, PERMISSION_DENIED when a block stands between a direct conversation's two
-  // participants (a replay of an entry stored before the block still gets its original ack).
+  // (sender_id, client_msg_id): a replay of the same entry (conversation, type, target and text as
+  // first sent) returns the original ack with duplicate = true; a client_msg_id the sender already
+  // used for a different entry is ALREADY_EXISTS. A message also moves the sender's read marker to
+  // it. An edit or deletion changes its target in the same transaction: FAILED_PRECONDITION if the
+  // target is no longer the sender's live message. With friends_only, PERMISSION_DENIED when a
+  // direct conversation's two participants are not friends or a block stands between them (a
+  // replay of an entry stored before still gets its original ack).
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
   // One entry, as it is now.
@@ -178,9 +197,9 @@ class MessageStore {
   // name key is taken.
   virtual absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) = 0;
   using DecideRoom = std::function<absl::StatusOr<RoomChange>(const RoomState&)>;
-  // Locks the room, reads its state for `actor` (and `target`), lets `decide` choose the change and
-  // applies it with its entry and user events in one transaction. ALREADY_EXISTS if a new name's
-  // key is taken.
+  // Locks the room, reads its state for `actor` (and `target`, with bans), lets `decide` choose the
+  // change and applies it with its entry and user events in one transaction. ALREADY_EXISTS if a
+  // new name's key is taken.
   virtual absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
                                                       std::string_view actor_name, uint64_t target,
                                                       int64_t now_ms, const DecideRoom& decide) = 0;
@@ -189,6 +208,8 @@ class MessageStore {
   virtual absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
                                                                     uint32_t limit,
                                                                     uint64_t viewer) = 0;
+  // The users banned from a room, newest first.
+  virtual absl::StatusOr<std::vector<BanRecord>> Bans(uint64_t room_id, uint32_t limit) = 0;
   // Members of a room or direct conversation, owner first, then by joining time.
   virtual absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                             uint32_t limit) = 0;

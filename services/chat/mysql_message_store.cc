@@ -78,23 +78,41 @@ v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id, int fir
   return m;
 }
 
-// The original ack for (sender, client_msg_id), if that entry exists.
-std::optional<v1::SendAck> FindPrevious(sql::Connection& conn, uint64_t sender_id,
-                                        const std::string& client_msg_id) {
+// A replay of `m`: the original ack of (sender, client_msg_id) when that entry exists and is the
+// same entry (conversation, type, target, and the text as first sent); ALREADY_EXISTS when the
+// client_msg_id was used for a different one; nothing when it is new.
+absl::StatusOr<std::optional<AppendResult>> FindReplay(sql::Connection& conn, const NewMessage& m) {
+  // Entries from before body_sha256 have their text compared while it is still as sent (an edit
+  // entry's always is; a message's until it is edited or deleted).
   Stmt query = Prepare(conn,
-                       "SELECT conversation_id, seq, id, sent_at_ms FROM messages "
-                       "WHERE sender_id = ? AND client_msg_id = ?");
-  query->setUInt64(1, sender_id);
-  query->setString(2, client_msg_id);
+                       "SELECT conversation_id, seq, id, sent_at_ms, "
+                       "conversation_id = ? AND type = ? AND target_seq = ? AND "
+                       "CASE WHEN body_sha256 IS NOT NULL THEN body_sha256 = UNHEX(SHA2(?, 256)) "
+                       "WHEN type <> 'message' OR (edited_at_ms = 0 AND deleted = 0) THEN body = ? "
+                       "ELSE TRUE END "
+                       "FROM messages WHERE sender_id = ? AND client_msg_id = ?");
+  query->setUInt64(1, m.conversation_id);
+  query->setString(2, m.type);
+  query->setUInt64(3, m.target_seq);
+  query->setString(4, m.text);
+  query->setString(5, m.text);
+  query->setUInt64(6, m.sender_id);
+  query->setString(7, m.client_msg_id);
   Rows row(query->executeQuery());
   if (!row->next()) return std::nullopt;
-  v1::SendAck ack;
-  ack.set_conversation_id(row->getUInt64(1));
-  ack.set_seq(row->getUInt64(2));
-  ack.set_message_id(row->getUInt64(3));
-  ack.set_sent_at_ms(row->getInt64(4));
-  ack.set_duplicate(true);
-  return ack;
+  if (!row->getBoolean(5)) {
+    return absl::AlreadyExistsError("client_msg_id \"" + m.client_msg_id +
+                                    "\" was already used for a different message; use a new "
+                                    "client_msg_id for each new message, edit or deletion");
+  }
+  AppendResult replay;
+  replay.ack.set_conversation_id(row->getUInt64(1));
+  replay.ack.set_seq(row->getUInt64(2));
+  replay.ack.set_message_id(row->getUInt64(3));
+  replay.ack.set_sent_at_ms(row->getInt64(4));
+  replay.ack.set_duplicate(true);
+  replay.duplicate = true;
+  return replay;
 }
 
 struct Position {
@@ -105,29 +123,39 @@ struct Position {
 // Inside a transaction: takes the conversation's next seq (locking its row until commit) into the
 // session variables @natter_seq and @natter_msg_no, where InsertEntry can read them without another
 // round trip; a message also takes the next message number. NOT_FOUND if the conversation does
-// not exist (the variables are then left as they were). With `unless_blocked`, a direct
-// conversation with a block between its participants (either way) is left alone:
-// PERMISSION_DENIED. The bump reads `blocks` with a locking read, so a block and a message
-// serialize: a message never slips past a block committed before it.
+// not exist (the variables are then left as they were). With `friends_only`, a direct conversation
+// whose participants are not friends, or have a block between them (either way), is left alone:
+// PERMISSION_DENIED. The bump reads `friendships` and `blocks` with a locking read, so a change of
+// friendship and a message serialize: a message never slips past an unfriending or a block
+// committed before it.
 absl::Status TakeNextPosition(sql::Connection& conn, uint64_t conversation_id, bool is_message,
-                              bool unless_blocked = false) {
+                              bool friends_only = false) {
   constexpr std::string_view kBump =
       "UPDATE conversations c SET c.last_seq = (@natter_seq := c.last_seq + 1), "
       "c.last_msg_no = (@natter_msg_no := c.last_msg_no + ?) WHERE c.id = ?";
-  constexpr std::string_view kNotBlocked =
-      " AND NOT EXISTS (SELECT 1 FROM blocks b WHERE "
+  constexpr std::string_view kBetweenFriends =
+      " AND EXISTS (SELECT 1 FROM friendships f WHERE "
+      "f.user_id = c.direct_low AND f.friend_id = c.direct_high) "
+      "AND NOT EXISTS (SELECT 1 FROM blocks b WHERE "
       "(b.user_id = c.direct_low AND b.blocked_id = c.direct_high) OR "
       "(b.user_id = c.direct_high AND b.blocked_id = c.direct_low))";
   Stmt bump = Prepare(
-      conn, unless_blocked ? std::string(kBump) + std::string(kNotBlocked) : std::string(kBump));
+      conn, friends_only ? std::string(kBump) + std::string(kBetweenFriends) : std::string(kBump));
   bump->setUInt(1, is_message ? 1 : 0);
   bump->setUInt64(2, conversation_id);
   if (bump->executeUpdate() == 1) return absl::OkStatus();
-  if (unless_blocked) {
-    Stmt exists = Prepare(conn, "SELECT 1 FROM conversations WHERE id = ?");
-    exists->setUInt64(1, conversation_id);
-    Rows row(exists->executeQuery());
-    if (row->next()) return absl::PermissionDeniedError("you cannot message this user");
+  if (friends_only) {
+    // Refused, or no such conversation: say which (this path is rare, so it may cost a query).
+    Stmt why = Prepare(conn,
+                       "SELECT EXISTS (SELECT 1 FROM blocks b WHERE "
+                       "(b.user_id = c.direct_low AND b.blocked_id = c.direct_high) OR "
+                       "(b.user_id = c.direct_high AND b.blocked_id = c.direct_low)) "
+                       "FROM conversations c WHERE c.id = ?");
+    why->setUInt64(1, conversation_id);
+    Rows row(why->executeQuery());
+    if (row->next()) {
+      return absl::PermissionDeniedError(row->getBoolean(1) ? kRefusedBlocked : kRefusedNotFriends);
+    }
   }
   return absl::NotFoundError("conversation " + std::to_string(conversation_id) + " does not exist");
 }
@@ -163,12 +191,15 @@ struct Inserted {
 
 Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
   // The position is bound, or the one TakeNextPosition left in the session.
-  Stmt insert = Prepare(
-      conn, std::string("INSERT INTO messages (conversation_id, sender_id, sender, "
-                        "client_msg_id, body, sent_at_ms, type, target_seq, "
-                        "target_user_id, seq, msg_no) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
-                (e.at ? "?, ?" : "@natter_seq, @natter_msg_no") + ") RETURNING id, seq, msg_no");
+  // body_sha256 keeps the text as first sent (a replay is compared with it); it refers to the body
+  // set earlier in the same row rather than sending the text twice.
+  Stmt insert =
+      Prepare(conn, std::string("INSERT INTO messages (conversation_id, sender_id, sender, "
+                                "client_msg_id, body, sent_at_ms, type, target_seq, "
+                                "target_user_id, seq, msg_no, body_sha256) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
+                        (e.at ? "?, ?" : "@natter_seq, @natter_msg_no") +
+                        ", UNHEX(SHA2(body, 256))) RETURNING id, seq, msg_no");
   insert->setUInt64(1, e.conversation_id);
   insert->setUInt64(2, e.sender_id);
   insert->setString(3, e.sender);
@@ -361,17 +392,16 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
     for (int attempt = 0; attempt < 2; ++attempt) {
       Transaction tx(conn);
       if (!is_message || attempt > 0) {
-        if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
-          return AppendResult{*previous, true};
-        }
+        auto replay = FindReplay(conn, m);
+        if (!replay.ok()) return replay.status();
+        if (*replay) return **replay;
       }
-      if (auto s = TakeNextPosition(conn, m.conversation_id, is_message, m.refuse_if_blocked);
-          !s.ok()) {
-        // A replay of what was stored before a block is answered, not refused.
+      if (auto s = TakeNextPosition(conn, m.conversation_id, is_message, m.friends_only); !s.ok()) {
+        // A replay of what was stored before an unfriending or a block is answered, not refused.
         if (absl::IsPermissionDenied(s)) {
-          if (auto previous = FindPrevious(conn, m.sender_id, m.client_msg_id)) {
-            return AppendResult{*previous, true};
-          }
+          auto replay = FindReplay(conn, m);
+          if (!replay.ok()) return replay.status();
+          if (*replay) return **replay;
         }
         return s;
       }
@@ -611,6 +641,19 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     state.actor_role = role_of(actor);
     if (target != 0) state.target_member = role_of(target).has_value();
     {
+      Stmt q = Prepare(
+          conn, "SELECT user_id FROM room_bans WHERE conversation_id = ? AND user_id IN (?, ?)");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, actor);
+      q->setUInt64(3, target);
+      Rows rows(q->executeQuery());
+      while (rows->next()) {
+        uint64_t banned = rows->getUInt64(1);
+        if (banned == actor) state.actor_banned = true;
+        if (banned == target) state.target_banned = true;
+      }
+    }
+    {
       Stmt q = Prepare(conn,
                        "SELECT user_id FROM conversation_members WHERE conversation_id = ? AND "
                        "user_id <> ? ORDER BY joined_at_ms, user_id LIMIT 1");
@@ -672,6 +715,20 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       q->setUInt64(2, room_id);
       q->executeUpdate();
     }
+    if (change->ban_target) {
+      Stmt q =
+          Prepare(conn, *change->ban_target
+                            ? "INSERT IGNORE INTO room_bans (conversation_id, user_id, "
+                              "banned_by, banned_at_ms) VALUES (?, ?, ?, ?)"
+                            : "DELETE FROM room_bans WHERE conversation_id = ? AND user_id = ?");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, target);
+      if (*change->ban_target) {
+        q->setUInt64(3, actor);
+        q->setInt64(4, now_ms);
+      }
+      q->executeUpdate();
+    }
     if (change->name) {
       Stmt q = Prepare(conn, "UPDATE conversations SET name = ?, name_key = ? WHERE id = ?");
       q->setString(1, *change->name);
@@ -685,6 +742,12 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       }
     }
 
+    if (change->entry_type.empty()) {
+      // Nothing members see (a ban of a non-member, an unban): no entry, no events.
+      result.room = *QueryConversation(conn, actor, "WHERE c.id = ?", room_id);
+      tx.Commit();
+      return result;
+    }
     auto at = NextPosition(conn, room_id, false);
     if (!at.ok()) return at.status();
     EntryRow entry{
@@ -738,6 +801,22 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ListRooms(
                      while (rows->next()) out.push_back(ReadConversation(*rows));
                      return out;
                    });
+}
+
+absl::StatusOr<std::vector<BanRecord>> MysqlMessageStore::Bans(uint64_t room_id, uint32_t limit) {
+  return pool_.Run(
+      "room bans", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<BanRecord>> {
+        Stmt q = Prepare(conn,
+                         "SELECT user_id, banned_by, banned_at_ms FROM room_bans "
+                         "WHERE conversation_id = ? ORDER BY banned_at_ms DESC, user_id LIMIT ?");
+        q->setUInt64(1, room_id);
+        q->setUInt(2, limit);
+        Rows rows(q->executeQuery());
+        std::vector<BanRecord> out;
+        while (rows->next())
+          out.push_back({rows->getUInt64(1), rows->getUInt64(2), rows->getInt64(3)});
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t conversation_id,

@@ -1,5 +1,5 @@
-// MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql and
-// 003_rooms_direct_reads.sql).
+// MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql,
+// 003_rooms_direct_reads.sql and 004_bans_replays.sql).
 #pragma once
 
 #include "common/mysql_pool.h"
@@ -36,6 +36,7 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
                                                             uint32_t limit,
                                                             uint64_t viewer) override;
+  absl::StatusOr<std::vector<BanRecord>> Bans(uint64_t room_id, uint32_t limit) override;
   absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                     uint32_t limit) override;
   absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) override;

@@ -39,6 +39,9 @@ absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& s, const RoomReques
         change.noop = true;
         return change;
       }
+      if (s.actor_banned) {
+        return absl::PermissionDeniedError("you are banned from room " + Quoted(room.name));
+      }
       if (room.member_count >= kMaxRoomMembers) {
         return absl::ResourceExhaustedError("room " + Quoted(room.name) + " is full (" +
                                             std::to_string(kMaxRoomMembers) + " members)");
@@ -75,6 +78,43 @@ absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& s, const RoomReques
       change.target_user_id = args.target.id;
       change.target_user = args.target.username;
       change.events.emplace_back(args.target.id, Membership("removed", room, args.actor.username));
+      return change;
+
+    case RoomAction::kBan:
+      if (!owner) {
+        return absl::PermissionDeniedError("only the owner of " + Quoted(room.name) +
+                                           " can ban users");
+      }
+      if (args.target.id == args.actor.id) {
+        return absl::InvalidArgumentError("you cannot ban yourself; to go, leave the room");
+      }
+      if (s.target_banned) {
+        change.noop = true;
+        return change;
+      }
+      change.ban_target = true;
+      if (s.target_member) {
+        // Removed as by kRemove, with "banned" as the entry's text so members can tell.
+        change.remove_target = true;
+        change.entry_type = kTypeMemberRemoved;
+        change.entry_text = "banned";
+        change.target_user_id = args.target.id;
+        change.target_user = args.target.username;
+        change.events.emplace_back(args.target.id,
+                                   Membership("removed", room, args.actor.username));
+      }
+      return change;
+
+    case RoomAction::kUnban:
+      if (!owner) {
+        return absl::PermissionDeniedError("only the owner of " + Quoted(room.name) +
+                                           " can lift bans");
+      }
+      if (!s.target_banned) {
+        return absl::NotFoundError(args.target.username + " is not banned from room " +
+                                   Quoted(room.name));
+      }
+      change.ban_target = false;
       return change;
 
     case RoomAction::kSetTopic:

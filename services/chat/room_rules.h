@@ -1,6 +1,7 @@
-// The room rules, as a pure function of the room's state: what joining, leaving, removing a member,
-// setting the topic or renaming changes, which entry it appends and which events the affected users
-// get, or why it is refused. Unit-tested for every action in every state.
+// The room rules, as a pure function of the room's state: what joining, leaving, removing or
+// banning a member, lifting a ban, setting the topic or renaming changes, which entry it appends
+// and which events the affected users get, or why it is refused. Unit-tested for every action in
+// every state.
 #pragma once
 
 #include <cstdint>
@@ -14,12 +15,12 @@ namespace natter::chat {
 
 inline constexpr uint32_t kMaxRoomMembers = 10000;
 
-enum class RoomAction { kJoin, kLeave, kRemove, kSetTopic, kRename };
+enum class RoomAction { kJoin, kLeave, kRemove, kBan, kUnban, kSetTopic, kRename };
 
 struct RoomRequestArgs {
   RoomAction action = RoomAction::kJoin;
   Party actor;
-  Party target;          // kRemove
+  Party target;          // kRemove, kBan, kUnban
   std::string topic;     // kSetTopic (validated)
   std::string name;      // kRename (validated, NFC)
   std::string name_key;  // kRename

@@ -1,5 +1,7 @@
 #include "room_service.h"
 
+#include <fmt/format.h>
+
 #include "chat_service.h"
 #include "common/text.h"
 #include "delivery.h"
@@ -36,8 +38,20 @@ absl::StatusOr<std::pair<std::string, std::string>> RoomName(const std::string& 
 }  // namespace
 
 RoomService::RoomService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
-                         const Clock& clock)
-    : store_(store), publisher_(publisher), users_(users), clock_(clock) {}
+                         RateLimiter& limiter, ChatLimits limits, const Clock& clock)
+    : store_(store),
+      publisher_(publisher),
+      users_(users),
+      limiter_(limiter),
+      limits_(limits),
+      clock_(clock) {}
+
+absl::Status RoomService::TakeRoomChange(const v1::Caller& caller) {
+  return TakeAllowance(limiter_, RoomChangeLimitKey(caller.user_id()), limits_.room_changes,
+                       fmt::format("you are changing rooms too fast (at most {:g} a "
+                                   "second)",
+                                   limits_.room_changes.per_second));
+}
 
 absl::StatusOr<ConversationRecord> RoomService::FindRoom(const std::string& name, uint64_t viewer) {
   if (name.empty() || name.size() > kMaxRoomRefBytes) {
@@ -86,6 +100,13 @@ absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomReq
   room.owner_id = request.caller().user_id();
   room.owner = request.caller().username();
   room.now_ms = clock_.NowMs();
+  // After validation, so a typo costs no allowance.
+  if (auto s = TakeAllowance(limiter_, RoomCreationLimitKey(room.owner_id), limits_.room_creations,
+                             fmt::format("you have created too many rooms (at most {:g} an hour)",
+                                         limits_.room_creations.per_second * 3600.0));
+      !s.ok()) {
+    return s;
+  }
   auto created = store_.CreateRoom(room);
   if (absl::IsAlreadyExists(created.status())) {
     return absl::AlreadyExistsError("a room named " + Quoted(name->first) + " exists already");
@@ -102,6 +123,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::JoinRoom(const v1::RoomRequest& re
   const uint64_t me = request.caller().user_id();
   auto room = FindRoom(request.room(), me);
   if (!room.ok()) return room.status();
+  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
   RoomRequestArgs args{.action = RoomAction::kJoin, .actor = {me, request.caller().username()}};
   auto after = Apply(*room, args);
   if (!after.ok()) return after.status();
@@ -113,6 +135,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::LeaveRoom(const v1::RoomRequest& r
   const uint64_t me = request.caller().user_id();
   auto room = FindRoom(request.room(), me);
   if (!room.ok()) return room.status();
+  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
   RoomRequestArgs args{.action = RoomAction::kLeave, .actor = {me, request.caller().username()}};
   auto after = Apply(*room, args);
   if (!after.ok()) return after.status();
@@ -122,8 +145,22 @@ absl::StatusOr<v1::RoomResponse> RoomService::LeaveRoom(const v1::RoomRequest& r
 absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMemberRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
   const uint64_t me = request.caller().user_id();
+  RoomAction action;
+  switch (request.action()) {
+    case v1::MEMBER_ACTION_REMOVE:
+      action = RoomAction::kRemove;
+      break;
+    case v1::MEMBER_ACTION_BAN:
+      action = RoomAction::kBan;
+      break;
+    case v1::MEMBER_ACTION_UNBAN:
+      action = RoomAction::kUnban;
+      break;
+    default:
+      return absl::InvalidArgumentError("unknown member action; use remove, ban or unban");
+  }
   if (request.username().empty() || request.username().size() > kMaxRoomRefBytes) {
-    return absl::InvalidArgumentError("give the username of the member to remove");
+    return absl::InvalidArgumentError("give the username of the user");
   }
   auto room = FindRoom(request.room(), me);
   if (!room.ok()) return room.status();
@@ -132,7 +169,8 @@ absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMembe
   if (!target->has_value()) {
     return absl::NotFoundError("no user named " + Quoted(request.username()));
   }
-  RoomRequestArgs args{.action = RoomAction::kRemove,
+  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
+  RoomRequestArgs args{.action = action,
                        .actor = {me, request.caller().username()},
                        .target = {(*target)->user_id(), (*target)->username()}};
   auto after = Apply(*room, args);
@@ -161,6 +199,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
   }
   auto room = FindRoom(request.room(), me);
   if (!room.ok()) return room.status();
+  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
   Party actor{me, request.caller().username()};
   if (name) {
     RoomRequestArgs args{.action = RoomAction::kRename,
@@ -218,6 +257,7 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
     return absl::FailedPreconditionError(
         "everyone is in the lobby; ask who is online there instead");
   }
+  if (request.bans()) return Bans(request.caller(), *room);
   auto members = store_.Members(room->id, kMaxRoomMembers);
   if (!members.ok()) return members.status();
   std::vector<uint64_t> ids{room->owner_id};
@@ -231,6 +271,34 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
     if (auto it = names.find(m.user_id); it != names.end()) out->set_username(it->second);
     out->set_role(m.role);
     out->set_joined_at_ms(m.joined_at_ms);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RoomMembersResponse> RoomService::Bans(const v1::Caller& caller,
+                                                          const ConversationRecord& room) {
+  // Whom the owner keeps out is the owner's business; the banned need not learn who else is.
+  if (room.owner_id != caller.user_id()) {
+    return absl::PermissionDeniedError("only the owner of " + Quoted(room.name) +
+                                       " can see its bans");
+  }
+  auto bans = store_.Bans(room.id, kMaxRoomBansListed);
+  if (!bans.ok()) return bans.status();
+  std::vector<uint64_t> ids{room.owner_id};
+  for (const auto& b : *bans) {
+    ids.push_back(b.user_id);
+    ids.push_back(b.by_user_id);
+  }
+  Names names = LookupNames(users_, std::move(ids));
+  v1::RoomMembersResponse response;
+  *response.mutable_room() = ConversationView(room, caller.user_id(), names);
+  for (const auto& b : *bans) {
+    v1::RoomBan* out = response.add_bans();
+    out->set_user_id(b.user_id);
+    if (auto it = names.find(b.user_id); it != names.end()) out->set_username(it->second);
+    out->set_by_user_id(b.by_user_id);
+    if (auto it = names.find(b.by_user_id); it != names.end()) out->set_by(it->second);
+    out->set_banned_at_ms(b.banned_at_ms);
   }
   return response;
 }

@@ -1,10 +1,11 @@
-// natter-chat's rooms: create, join, leave, list, members, remove a member, topic and name. Each
-// change is an entry in the room (so members see it in order with the messages) and, for the user
-// who joined, left or was removed, a durable personal event (so their gateways subscribe or
+// natter-chat's rooms: create, join, leave, list, members, remove or ban a member, topic and name.
+// Each change is an entry in the room (so members see it in order with the messages) and, for the
+// user who joined, left or was removed, a durable personal event (so their gateways subscribe or
 // unsubscribe, and their other devices follow).
 #pragma once
 
 #include "absl/status/statusor.h"
+#include "chat_limits.h"
 #include "common/clock.h"
 #include "common/event_publisher.h"
 #include "message_store.h"
@@ -19,11 +20,12 @@ inline constexpr size_t kMaxRoomName = 32;
 inline constexpr size_t kMaxTopicChars = 250;
 inline constexpr uint32_t kDefaultRoomListLimit = 50;
 inline constexpr uint32_t kMaxRoomListLimit = 200;
+inline constexpr uint32_t kMaxRoomBansListed = 1000;
 
 class RoomService {
  public:
   RoomService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
-              const Clock& clock);
+              RateLimiter& limiter, ChatLimits limits, const Clock& clock);
 
   absl::StatusOr<v1::RoomResponse> CreateRoom(const v1::CreateRoomRequest& request);
   absl::StatusOr<v1::RoomResponse> JoinRoom(const v1::RoomRequest& request);
@@ -39,10 +41,16 @@ class RoomService {
   absl::StatusOr<ConversationRecord> Apply(const ConversationRecord& room,
                                            const RoomRequestArgs& args);
   v1::RoomResponse Response(const ConversationRecord& room, uint64_t viewer);
+  // RESOURCE_EXHAUSTED (with the wait) when the caller changes rooms too fast.
+  absl::Status TakeRoomChange(const v1::Caller& caller);
+  absl::StatusOr<v1::RoomMembersResponse> Bans(const v1::Caller& caller,
+                                               const ConversationRecord& room);
 
   MessageStore& store_;
   EventPublisher& publisher_;
   UserDirectory& users_;
+  RateLimiter& limiter_;
+  ChatLimits limits_;
   const Clock& clock_;
 };
 

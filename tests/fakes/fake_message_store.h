@@ -1,14 +1,17 @@
 // FakeMessageStore: natter::chat's message store in memory, with MysqlMessageStore's semantics:
 // the "lobby" room exists with id 1 and has everyone; seqs are dense per conversation and start at
 // 1; (sender_id, client_msg_id) is unique across all conversations and a replay returns the
-// original ack with duplicate = true; a message moves its sender's read marker; an edit or deletion
-// changes its target atomically with its own entry; room changes go through the decide callback
-// and append their entry and user events. Every call is atomic under one mutex, like the MySQL
-// transaction.
+// original ack with duplicate = true (a reuse for a different entry is ALREADY_EXISTS);
+// friends_only entries need a friendship and no block (SetFriendStore); a message moves its
+// sender's read marker; an edit or deletion changes its target atomically with its own entry; room
+// changes go through the decide callback and append their entry and user events. Every call is
+// atomic under one mutex, like the MySQL transaction.
 #pragma once
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <functional>
 #include <map>
 #include <mutex>
@@ -21,6 +24,7 @@
 
 #include "absl/base/thread_annotations.h"
 #include "fakes/failure_injector.h"
+#include "friend_store.h"
 #include "message_store.h"
 
 namespace natter::fakes {
@@ -122,7 +126,13 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     ++append_calls_;
     if (auto it = acks_.find({m.sender_id, m.client_msg_id}); it != acks_.end()) {
-      chat::AppendResult replay{it->second, true};
+      const Sent& first = it->second;
+      if (first.conversation_id != m.conversation_id || first.type != m.type ||
+          first.target_seq != m.target_seq || first.text != m.text) {
+        return absl::AlreadyExistsError("client_msg_id \"" + m.client_msg_id +
+                                        "\" was already used for a different message");
+      }
+      chat::AppendResult replay{first.ack, true};
       replay.ack.set_duplicate(true);
       return replay;
     }
@@ -131,9 +141,19 @@ class FakeMessageStore final : public chat::MessageStore {
       return absl::NotFoundError("conversation " + std::to_string(m.conversation_id) +
                                  " does not exist");
     }
-    if (m.refuse_if_blocked && conversation->second.is_direct() && either_blocked_ &&
-        either_blocked_(conversation->second.direct_low, conversation->second.direct_high)) {
-      return absl::PermissionDeniedError("you cannot message this user");
+    if (m.friends_only) {
+      // As MySQL reads friendships and blocks in the append's transaction.
+      if (friend_store_ == nullptr) {
+        std::fprintf(stderr, "FakeMessageStore: a friends_only append needs SetFriendStore\n");
+        std::abort();
+      }
+      const chat::ConversationRecord& c = conversation->second;
+      if (*friend_store_->EitherBlocked(c.direct_low, c.direct_high)) {
+        return absl::PermissionDeniedError(chat::kRefusedBlocked);
+      }
+      if (!c.is_direct() || !*friend_store_->AreFriends(c.direct_low, c.direct_high)) {
+        return absl::PermissionDeniedError(chat::kRefusedNotFriends);
+      }
     }
     const bool is_message = m.type == chat::kTypeMessage;
     v1::ChatMessage* target = nullptr;
@@ -175,7 +195,8 @@ class FakeMessageStore final : public chat::MessageStore {
     result.ack.set_seq(stored.seq());
     result.ack.set_message_id(stored.message_id());
     result.ack.set_sent_at_ms(m.sent_at_ms);
-    acks_.emplace(std::make_pair(m.sender_id, m.client_msg_id), result.ack);
+    acks_.emplace(std::make_pair(m.sender_id, m.client_msg_id),
+                  Sent{result.ack, m.conversation_id, m.type, m.target_seq, m.text});
     return result;
   }
 
@@ -280,6 +301,9 @@ class FakeMessageStore final : public chat::MessageStore {
     state.room = ViewLocked(c, actor);
     if (auto m = members.find(actor); m != members.end()) state.actor_role = m->second.role;
     state.target_member = target != 0 && members.contains(target);
+    auto& bans = bans_[room_id];
+    state.actor_banned = bans.contains(actor);
+    state.target_banned = target != 0 && bans.contains(target);
     const chat::MemberRecord* oldest = nullptr;
     for (const auto& [user, m] : members) {
       if (user == actor) continue;
@@ -313,6 +337,17 @@ class FakeMessageStore final : public chat::MessageStore {
       if (auto m = members.find(c.owner_id); m != members.end()) m->second.role = "owner";
     }
     if (change->topic) c.topic = *change->topic;
+    if (change->ban_target) {
+      if (*change->ban_target) {
+        bans.emplace(target, chat::BanRecord{target, actor, now_ms});
+      } else {
+        bans.erase(target);
+      }
+    }
+    if (change->entry_type.empty()) {
+      result.room = ViewLocked(c, actor);
+      return result;
+    }
     result.entry = AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
                                          change->entry_text, change->target_user_id,
                                          change->target_user, now_ms);
@@ -342,6 +377,18 @@ class FakeMessageStore final : public chat::MessageStore {
       if (out.size() == limit) break;
       out.push_back(std::move(c));
     }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<chat::BanRecord>> Bans(uint64_t room_id, uint32_t limit) override {
+    if (auto s = failures_.Take("Bans"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<chat::BanRecord> out;
+    for (const auto& [_, b] : bans_[room_id]) out.push_back(b);
+    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return std::pair(-a.banned_at_ms, a.user_id) < std::pair(-b.banned_at_ms, b.user_id);
+    });
+    if (out.size() > limit) out.resize(limit);
     return out;
   }
 
@@ -393,11 +440,9 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     return append_calls_;
   }
-  // Who has blocked whom, for Append's refuse_if_blocked, as MySQL reads the blocks table in the
-  // append's transaction (tests pass their FakeFriendStore's EitherBlocked). Set before use.
-  void SetBlocks(std::function<bool(uint64_t, uint64_t)> either_blocked) {
-    either_blocked_ = std::move(either_blocked);
-  }
+  // Who are friends and who has blocked whom, for Append's friends_only, as MySQL reads the
+  // friendships and blocks tables in the append's transaction. Set before a direct message.
+  void SetFriendStore(chat::FriendStore& friends) { friend_store_ = &friends; }
   int find_direct_calls() const {
     std::lock_guard lock(mu_);
     return find_direct_calls_;
@@ -411,6 +456,14 @@ class FakeMessageStore final : public chat::MessageStore {
   struct Entry {
     v1::ChatMessage message;
     uint64_t msg_no = 0;
+  };
+  // An appended entry as first sent, for telling a replay from a reuse of its client_msg_id.
+  struct Sent {
+    v1::SendAck ack;
+    uint64_t conversation_id = 0;
+    std::string type;
+    uint64_t target_seq = 0;
+    std::string text;
   };
 
   uint64_t AddLocked(std::string kind, std::string name, std::string key)
@@ -475,7 +528,7 @@ class FakeMessageStore final : public chat::MessageStore {
   }
 
   FailureInjector failures_;
-  std::function<bool(uint64_t, uint64_t)> either_blocked_;
+  chat::FriendStore* friend_store_ = nullptr;
   mutable std::mutex mu_;
   uint64_t next_conversation_id_ ABSL_GUARDED_BY(mu_) = kLobbyId;
   uint64_t next_message_id_ ABSL_GUARDED_BY(mu_) = 1;
@@ -486,7 +539,9 @@ class FakeMessageStore final : public chat::MessageStore {
   // (user, conversation) -> (seq, msg_no)
   std::map<std::pair<uint64_t, uint64_t>, std::pair<uint64_t, uint64_t>> markers_
       ABSL_GUARDED_BY(mu_);
-  std::map<std::pair<uint64_t, std::string>, v1::SendAck> acks_ ABSL_GUARDED_BY(mu_);
+  std::map<std::pair<uint64_t, std::string>, Sent> acks_ ABSL_GUARDED_BY(mu_);
+  // room -> user -> ban
+  std::map<uint64_t, std::map<uint64_t, chat::BanRecord>> bans_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, uint64_t> user_event_seq_ ABSL_GUARDED_BY(mu_);
   std::vector<chat::StoredUserEvent> user_events_ ABSL_GUARDED_BY(mu_);
   int append_calls_ ABSL_GUARDED_BY(mu_) = 0;

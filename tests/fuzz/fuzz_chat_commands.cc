@@ -42,10 +42,11 @@ struct World {
   fakes::FakeTypingLimiter typing{clock};
   fakes::FakeRateLimiter limiter{clock};
   ChatService chat{store, friend_store, publisher, users, typing, limiter, ChatLimits{}, clock};
-  RoomService rooms{store, publisher, users, clock};
+  RoomService rooms{store, publisher, users, limiter, ChatLimits{}, clock};
   FriendsService friends{friend_store, store, users, publisher, limiter, ChatLimits{}, clock};
 
   World() {
+    store.SetFriendStore(friend_store);
     users.Set(1, "alice");
     users.Set(2, "bob");
     users.Set(3, "carol");

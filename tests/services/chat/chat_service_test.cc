@@ -141,7 +141,7 @@ TEST_F(ChatServiceTest, ReplayedClientMsgIdReturnsOriginalAck) {
   ASSERT_TRUE(original.ok()) << original.status();
   clock_.Advance(std::chrono::seconds(5));
 
-  auto replay = Send("retry-me", "second try");
+  auto replay = Send("retry-me", "first try");
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->duplicate());
   EXPECT_EQ(replay->conversation_id(), original->conversation_id());
@@ -165,6 +165,77 @@ TEST_F(ChatServiceTest, ReplayedClientMsgIdReturnsOriginalAck) {
   auto next = Send("fresh", "third");
   ASSERT_TRUE(next.ok());
   EXPECT_EQ(next->seq(), 2u);
+}
+
+// Issue 19: a client_msg_id names one message; reusing it for another text or conversation is
+// refused, not answered with the first message's ack.
+TEST_F(ChatServiceTest, ReplayedClientMsgIdWithOtherTextIsRefused) {
+  auto original = Send("retry-me", "first try");
+  ASSERT_TRUE(original.ok()) << original.status();
+  auto reused = Send("retry-me", "something else");
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(Message(reused.status()),
+              HasSubstr("client_msg_id \"retry-me\" was already used for a different message"));
+  ASSERT_THAT(store_.Messages(kLobby), SizeIs(1));
+  EXPECT_EQ(store_.Messages(kLobby)[0].text(), "first try");
+  EXPECT_THAT(publisher_.published(), SizeIs(1));  // the refusal published nothing
+}
+
+TEST_F(ChatServiceTest, ReplayedClientMsgIdInAnotherConversationIsRefused) {
+  uint64_t dev = store_.AddConversation("room", "dev");
+  store_.AddMember(dev, alice_.user_id());
+  ASSERT_TRUE(Send("retry-me", "hello").ok());
+  v1::SendRequest elsewhere = ToLobby("retry-me", "hello");
+  elsewhere.set_room("dev");
+  auto reused = service_.Send(elsewhere);
+  EXPECT_EQ(reused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_THAT(store_.Messages(dev), IsEmpty());
+}
+
+TEST_F(ChatServiceTest, AReplayOfAnEditedMessageStillGetsItsOriginalAck) {
+  auto original = Send("m1", "hello");
+  ASSERT_TRUE(original.ok());
+  v1::EditRequest edit;
+  *edit.mutable_caller() = alice_;
+  edit.mutable_conversation()->set_id(kLobby);
+  edit.set_seq(original->seq());
+  edit.set_text("hello, edited");
+  edit.set_client_msg_id("e1");
+  ASSERT_TRUE(service_.Edit(edit).ok());
+  // The message's text changed since; the replay is compared with the text as first sent.
+  auto replay = Send("m1", "hello");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->duplicate());
+  EXPECT_EQ(replay->seq(), original->seq());
+}
+
+TEST_F(ChatServiceTest, ReplayedEditsAndDeletionsMustMatchTooButAnExactReplayIsAnswered) {
+  ASSERT_TRUE(Send("m1", "one").ok());
+  ASSERT_TRUE(Send("m2", "two").ok());
+  v1::EditRequest edit;
+  *edit.mutable_caller() = alice_;
+  edit.mutable_conversation()->set_id(kLobby);
+  edit.set_seq(1);
+  edit.set_text("one, edited");
+  edit.set_client_msg_id("e1");
+  auto first = service_.Edit(edit);
+  ASSERT_TRUE(first.ok()) << first.status();
+  auto exact = service_.Edit(edit);
+  ASSERT_TRUE(exact.ok()) << exact.status();
+  EXPECT_TRUE(exact->duplicate());
+  EXPECT_EQ(exact->seq(), first->seq());
+  edit.set_text("one, edited differently");
+  EXPECT_EQ(service_.Edit(edit).status().code(), absl::StatusCode::kAlreadyExists);
+
+  v1::DeleteRequest del;
+  *del.mutable_caller() = alice_;
+  del.mutable_conversation()->set_id(kLobby);
+  del.set_seq(1);
+  del.set_client_msg_id("d1");
+  ASSERT_TRUE(service_.Delete(del).ok());
+  del.set_seq(2);  // the same client_msg_id for deleting another message
+  EXPECT_EQ(service_.Delete(del).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_FALSE(store_.Messages(kLobby)[1].deleted());
 }
 
 TEST_F(ChatServiceTest, SameClientMsgIdFromAnotherSenderIsANewMessage) {

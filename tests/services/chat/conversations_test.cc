@@ -12,6 +12,7 @@
 #include "fakes/fake_typing_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
+#include "room_service.h"
 #include "services/chat/callers.h"
 
 namespace natter::chat {
@@ -38,7 +39,7 @@ v1::ConversationRef WithUser(const std::string& name) {
 class ConversationsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    store_.SetBlocks([this](uint64_t a, uint64_t b) { return *friends_.EitherBlocked(a, b); });
+    store_.SetFriendStore(friends_);
     users_.Set(1, "alice");
     users_.Set(2, "bob");
     users_.Set(3, "carol");
@@ -48,6 +49,14 @@ class ConversationsTest : public ::testing::Test {
     auto done = friends_.UpdatePair(a, b, 0, [](const PairState&) -> absl::StatusOr<PairChange> {
       PairChange change;
       change.friends = true;
+      return change;
+    });
+    ASSERT_TRUE(done.ok());
+  }
+  void Unfriend(uint64_t a, uint64_t b) {
+    auto done = friends_.UpdatePair(a, b, 0, [](const PairState&) -> absl::StatusOr<PairChange> {
+      PairChange change;
+      change.friends = false;
       return change;
     });
     ASSERT_TRUE(done.ok());
@@ -233,6 +242,67 @@ TEST_F(ConversationsTest, ABlockStopsMessagesToAUserInAKnownConversation) {
   auto replay = SendTo(alice_, "bob", "d1");
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_EQ(replay->seq(), 1u);
+}
+
+// Issue 19: "friends only" holds for a direct conversation that already exists, whichever way a
+// message names it.
+TEST_F(ConversationsTest, AfterUnfriendingNoDirectMessagePasses) {
+  MakeFriends(1, 2);
+  auto first = SendTo(alice_, "bob", "d1", "while friends");
+  ASSERT_TRUE(first.ok());
+  Unfriend(2, 1);
+  publisher_.Clear();
+  auto by_name = SendTo(alice_, "bob", "d2");
+  EXPECT_EQ(by_name.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(by_name.status().message(), kRefusedNotFriends);
+  auto by_id = SendIn(bob_, first->conversation_id(), "d3");
+  EXPECT_EQ(by_id.status().code(), absl::StatusCode::kPermissionDenied);
+  v1::TypingRequest typing;
+  *typing.mutable_caller() = alice_;
+  *typing.mutable_conversation() = WithUser("bob");
+  EXPECT_EQ(service_.Typing(typing).status().code(), absl::StatusCode::kPermissionDenied);
+  // An edit carries new text: refused too.
+  EXPECT_EQ(Edit(alice_, first->conversation_id(), 1, "edited later", "e1").status().code(),
+            absl::StatusCode::kPermissionDenied);
+  EXPECT_TRUE(publisher_.published().empty());
+  EXPECT_THAT(store_.Messages(first->conversation_id()), SizeIs(1));
+  // A replay of the message sent while friends gets its original ack.
+  auto replay = SendTo(alice_, "bob", "d1", "while friends");
+  ASSERT_TRUE(replay.ok()) << replay.status();
+  EXPECT_TRUE(replay->duplicate());
+  EXPECT_EQ(replay->seq(), first->seq());
+}
+
+TEST_F(ConversationsTest, AfterUnfriendingOneMayStillDeleteReadAndLookBack) {
+  MakeFriends(1, 2);
+  auto first = SendTo(alice_, "bob", "d1", "regrettable");
+  ASSERT_TRUE(first.ok());
+  Unfriend(1, 2);
+  publisher_.Clear();
+  // Taking back what one said carries nothing new.
+  auto deleted = Delete(alice_, first->conversation_id(), 1, "x1");
+  ASSERT_TRUE(deleted.ok()) << deleted.status();
+  // History stays readable to both; reading moves one's own marker, and the other side is no
+  // longer told.
+  EXPECT_TRUE(History(bob_, first->conversation_id()).ok());
+  publisher_.Clear();
+  auto read = MarkRead(bob_, first->conversation_id(), 2);
+  ASSERT_TRUE(read.ok()) << read.status();
+  EXPECT_EQ(read->last_read_seq(), 2u);
+  EXPECT_THAT(Published("user:2"), SizeIs(1));  // bob's own devices
+  EXPECT_THAT(Published("user:1"), SizeIs(0));
+}
+
+TEST_F(ConversationsTest, FriendsAgainMayMessageAgain) {
+  MakeFriends(1, 2);
+  auto first = SendTo(alice_, "bob", "d1");
+  ASSERT_TRUE(first.ok());
+  Unfriend(1, 2);
+  ASSERT_FALSE(SendTo(alice_, "bob", "d2").ok());
+  MakeFriends(1, 2);
+  auto again = SendTo(alice_, "bob", "d2");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_EQ(again->conversation_id(), first->conversation_id());
 }
 
 TEST_F(ConversationsTest, StrangersCannotStartADirectConversation) {
@@ -456,6 +526,41 @@ TEST_F(ConversationsTest, ReadingADirectConversationTellsThePeerAndOwnDevices) {
   publisher_.Clear();
   ASSERT_TRUE(MarkRead(bob_, ack->conversation_id(), 1).ok());
   EXPECT_TRUE(publisher_.published().empty());
+}
+
+// ---- bans (issue 19) ----
+
+// A public room's history is open to whoever joins (as on most platforms); a ban closes it: the
+// banned user is out, cannot join again, and so cannot sync or page through the room.
+TEST_F(ConversationsTest, ABannedUserCanNoLongerReadTheRoom) {
+  RoomService rooms{store_, publisher_, users_, limiter_, ChatLimits::Unlimited(), clock_};
+  v1::CreateRoomRequest create;
+  *create.mutable_caller() = alice_;
+  create.set_name("dev");
+  auto room = rooms.CreateRoom(create);
+  ASSERT_TRUE(room.ok()) << room.status();
+  const uint64_t dev = room->room().id();
+  ASSERT_TRUE(SendIn(alice_, dev, "a1", "before bob came").ok());
+  v1::RoomRequest join;
+  *join.mutable_caller() = bob_;
+  join.set_room("dev");
+  ASSERT_TRUE(rooms.JoinRoom(join).ok());
+  // A newcomer sees what was said before they joined.
+  auto history = History(bob_, dev);
+  ASSERT_TRUE(history.ok()) << history.status();
+  EXPECT_EQ(history->messages(1).text(), "before bob came");
+
+  v1::RemoveMemberRequest ban;
+  *ban.mutable_caller() = alice_;
+  ban.set_room("dev");
+  ban.set_username("bob");
+  ban.set_action(v1::MEMBER_ACTION_BAN);
+  ASSERT_TRUE(rooms.RemoveMember(ban).ok());
+  EXPECT_EQ(Sync(bob_, dev).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(History(bob_, dev).status().code(), absl::StatusCode::kFailedPrecondition);
+  auto rejoin = rooms.JoinRoom(join);
+  EXPECT_EQ(rejoin.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Sync(bob_, dev).status().code(), absl::StatusCode::kFailedPrecondition);
 }
 
 }  // namespace

@@ -212,5 +212,38 @@ TEST_F(FriendsServiceTest, FriendRequestsAreLimitedPerDay) {
   EXPECT_TRUE(add("dave").ok());
 }
 
+// Issue 19: every friendship action writes and tells both sides, so each draws on a per-user
+// allowance; a refused one changes nothing.
+TEST_F(FriendsServiceTest, FriendshipActionsAreLimitedPerUser) {
+  ChatLimits limits = ChatLimits::Unlimited();
+  limits.friend_actions = {1, 3};
+  FriendsService limited{friends_, messages_, users_, publisher_, limiter_, limits, clock_};
+  auto act = [&](uint64_t id, const std::string& name, v1::FriendAction action,
+                 const std::string& other) {
+    v1::FriendshipRequest r;
+    *r.mutable_caller() = Caller(id, name);
+    r.set_action(action);
+    r.set_username(other);
+    return limited.Friendship(r);
+  };
+  ASSERT_TRUE(act(1, "alice", v1::FRIEND_ACTION_BLOCK, "bob").ok());
+  ASSERT_TRUE(act(1, "alice", v1::FRIEND_ACTION_UNBLOCK, "bob").ok());
+  ASSERT_TRUE(act(1, "alice", v1::FRIEND_ACTION_BLOCK, "bob").ok());
+  const size_t published = publisher_.published().size();
+  auto refused = act(1, "alice", v1::FRIEND_ACTION_UNBLOCK, "bob");
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::HasSubstr("changing friendships too fast (at most 1 a second)"));
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::milliseconds(1000));
+  EXPECT_EQ(publisher_.published().size(), published);
+  auto snapshot = friends_.Snapshot(1);
+  ASSERT_TRUE(snapshot.ok());
+  EXPECT_EQ(snapshot->blocked.size(), 1u);  // still blocked: the refused unblock did nothing
+  // Another user's allowance is their own; and a second later alice may act again.
+  EXPECT_TRUE(act(3, "carol", v1::FRIEND_ACTION_ADD, "bob").ok());
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(act(1, "alice", v1::FRIEND_ACTION_UNBLOCK, "bob").ok());
+}
+
 }  // namespace
 }  // namespace natter::chat

@@ -182,5 +182,70 @@ TEST(RoomRulesTest, TheOwnerRenames) {
   EXPECT_EQ(c->entry_text, "Engineering");
 }
 
+// ---- bans (issue 19) ----
+
+RoomState Banned(RoomState state, bool actor_banned, bool target_banned) {
+  state.actor_banned = actor_banned;
+  state.target_banned = target_banned;
+  return state;
+}
+
+TEST(RoomRulesTest, ABannedUserCannotJoin) {
+  auto c = DecideRoomChange(Banned(State(Room("dev"), std::nullopt), true, false),
+                            Args(RoomAction::kJoin, kBob));
+  EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Error(c), "you are banned from room \"dev\"");
+}
+
+TEST(RoomRulesTest, BanningAMemberRemovesThemAndTellsTheirDevices) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", /*target=*/true),
+                            Args(RoomAction::kBan, kAlice, kBob));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->ban_target, true);
+  EXPECT_TRUE(c->remove_target);
+  EXPECT_EQ(c->entry_type, kTypeMemberRemoved);
+  EXPECT_EQ(c->entry_text, "banned");
+  EXPECT_EQ(c->target_user_id, kBob.id);
+  ASSERT_EQ(c->events.size(), 1u);
+  EXPECT_EQ(c->events[0].first, kBob.id);
+  EXPECT_EQ(c->events[0].second.room().type(), "removed");
+  EXPECT_EQ(c->events[0].second.room().by(), "alice");
+}
+
+TEST(RoomRulesTest, BanningANonMemberKeepsThemOutWithoutAnEntry) {
+  auto c = DecideRoomChange(State(Room("dev"), "owner", /*target=*/false),
+                            Args(RoomAction::kBan, kAlice, kBob));
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->ban_target, true);
+  EXPECT_FALSE(c->remove_target);
+  EXPECT_TRUE(c->entry_type.empty());
+  EXPECT_TRUE(c->events.empty());
+}
+
+TEST(RoomRulesTest, OnlyTheOwnerBansOrLiftsBans) {
+  for (RoomAction action : {RoomAction::kBan, RoomAction::kUnban}) {
+    auto c = DecideRoomChange(Banned(State(Room("dev"), "member", true), false, true),
+                              Args(action, kBob, Party{3, "carol"}));
+    EXPECT_EQ(c.status().code(), absl::StatusCode::kPermissionDenied);
+  }
+  auto self = DecideRoomChange(State(Room("dev"), "owner"), Args(RoomAction::kBan, kAlice, kAlice));
+  EXPECT_EQ(self.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(RoomRulesTest, BanningTwiceChangesNothingAndUnbanNeedsABan) {
+  auto again = DecideRoomChange(Banned(State(Room("dev"), "owner"), false, true),
+                                Args(RoomAction::kBan, kAlice, kBob));
+  ASSERT_TRUE(again.ok());
+  EXPECT_TRUE(again->noop);
+  auto unban = DecideRoomChange(Banned(State(Room("dev"), "owner"), false, true),
+                                Args(RoomAction::kUnban, kAlice, kBob));
+  ASSERT_TRUE(unban.ok());
+  EXPECT_EQ(unban->ban_target, false);
+  EXPECT_TRUE(unban->entry_type.empty());
+  auto none = DecideRoomChange(State(Room("dev"), "owner"), Args(RoomAction::kUnban, kAlice, kBob));
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Error(none), "bob is not banned from room \"dev\"");
+}
+
 }  // namespace
 }  // namespace natter::chat

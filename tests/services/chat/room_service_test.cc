@@ -5,9 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_message_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
 #include "services/chat/callers.h"
@@ -41,12 +43,27 @@ class RoomServiceTest : public ::testing::Test {
     return r;
   }
   absl::StatusOr<v1::RoomResponse> Kick(const v1::Caller& who, const std::string& room,
-                                        const std::string& user) {
+                                        const std::string& user,
+                                        v1::MemberAction action = v1::MEMBER_ACTION_REMOVE) {
     v1::RemoveMemberRequest r;
     *r.mutable_caller() = who;
     r.set_room(room);
     r.set_username(user);
+    r.set_action(action);
     return rooms_.RemoveMember(r);
+  }
+  absl::StatusOr<v1::RoomResponse> Ban(const v1::Caller& who, const std::string& room,
+                                       const std::string& user) {
+    return Kick(who, room, user, v1::MEMBER_ACTION_BAN);
+  }
+  absl::StatusOr<v1::RoomResponse> Unban(const v1::Caller& who, const std::string& room,
+                                         const std::string& user) {
+    return Kick(who, room, user, v1::MEMBER_ACTION_UNBAN);
+  }
+  absl::StatusOr<v1::RoomMembersResponse> Bans(const v1::Caller& who, const std::string& room) {
+    v1::RoomRequest r = Req(who, room);
+    r.set_bans(true);
+    return rooms_.RoomMembers(r);
   }
   std::vector<std::string> Members(const std::string& room) {
     auto members = rooms_.RoomMembers(Req(alice_, room));
@@ -68,7 +85,8 @@ class RoomServiceTest : public ::testing::Test {
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
   fakes::FakeUserDirectory users_;
-  RoomService rooms_{store_, publisher_, users_, clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
+  RoomService rooms_{store_, publisher_, users_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(RoomServiceTest, TheCreatorOwnsANewRoom) {
@@ -217,6 +235,128 @@ TEST_F(RoomServiceTest, TheLobbyCannotBeLeftAndListsNoMembers) {
   EXPECT_EQ(rooms_.RoomMembers(Req(alice_, "lobby")).status().code(),
             absl::StatusCode::kFailedPrecondition);
   EXPECT_TRUE(rooms_.JoinRoom(Req(alice_, "lobby")).ok());
+}
+
+// ---- bans (issue 19) ----
+
+TEST_F(RoomServiceTest, ABannedMemberIsRemovedAndCannotRejoinUntilUnbanned) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  ASSERT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  auto banned = Ban(alice_, "dev", "bob");
+  ASSERT_TRUE(banned.ok()) << banned.status();
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner"));
+  auto events = store_.UserEvents();
+  EXPECT_EQ(events.back().user_id, 2u);
+  EXPECT_EQ(events.back().event.room().type(), "removed");  // bob's gateways unsubscribe
+  auto rejoin = rooms_.JoinRoom(Req(bob_, "dev"));
+  EXPECT_EQ(rejoin.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(rejoin.status().message(), "you are banned from room \"dev\"");
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner"));
+  ASSERT_TRUE(Unban(alice_, "dev", "bob").ok());
+  ASSERT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner", "bob:member"));
+}
+
+TEST_F(RoomServiceTest, AKickedMemberMayRejoinButABannedOneMayNot) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  ASSERT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  ASSERT_TRUE(Kick(alice_, "dev", "bob").ok());
+  EXPECT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  // A ban may come before they ever join.
+  ASSERT_TRUE(Ban(alice_, "dev", "carol").ok());
+  EXPECT_EQ(rooms_.JoinRoom(Req(carol_, "dev")).status().code(),
+            absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(RoomServiceTest, TheOwnerListsBansAndOnlyTheOwnerBans) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  ASSERT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  EXPECT_EQ(Ban(bob_, "dev", "carol").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Unban(bob_, "dev", "carol").status().code(), absl::StatusCode::kPermissionDenied);
+  clock_.SetNowMs(1'000);
+  ASSERT_TRUE(Ban(alice_, "dev", "carol").ok());
+  clock_.SetNowMs(2'000);
+  ASSERT_TRUE(Ban(alice_, "dev", "bob").ok());
+  auto bans = Bans(alice_, "dev");
+  ASSERT_TRUE(bans.ok()) << bans.status();
+  ASSERT_THAT(bans->bans(), SizeIs(2));
+  EXPECT_EQ(bans->bans(0).username(), "bob");  // newest first
+  EXPECT_EQ(bans->bans(0).by(), "alice");
+  EXPECT_EQ(bans->bans(0).banned_at_ms(), 2'000);
+  EXPECT_EQ(bans->bans(1).username(), "carol");
+  EXPECT_TRUE(bans->members().empty());
+  EXPECT_EQ(Bans(carol_, "dev").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Unban(alice_, "dev", "alice").status().code(), absl::StatusCode::kNotFound);
+  v1::RemoveMemberRequest odd;
+  *odd.mutable_caller() = alice_;
+  odd.set_room("dev");
+  odd.set_username("bob");
+  odd.set_action(static_cast<v1::MemberAction>(42));
+  EXPECT_EQ(rooms_.RemoveMember(odd).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---- rate limits (issue 19) ----
+
+class RoomLimitsTest : public RoomServiceTest {
+ protected:
+  static ChatLimits Limits() {
+    ChatLimits limits = ChatLimits::Unlimited();
+    limits.room_creations = {2.0 / 3600.0, 2};
+    limits.room_changes = {1, 3};
+    return limits;
+  }
+  RoomService limited_{store_, publisher_, users_, limiter_, Limits(), clock_};
+};
+
+TEST_F(RoomLimitsTest, CreatingRoomsIsLimitedPerUser) {
+  auto create = [&](const v1::Caller& who, const std::string& name) {
+    v1::CreateRoomRequest r;
+    *r.mutable_caller() = who;
+    r.set_name(name);
+    return limited_.CreateRoom(r);
+  };
+  ASSERT_TRUE(create(alice_, "one").ok());
+  ASSERT_TRUE(create(alice_, "two").ok());
+  auto refused = create(alice_, "three");
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::StartsWith("you have created too many rooms (at most 2 an hour)"));
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::minutes(30));
+  EXPECT_EQ(store_.FindRoom("three", 1)->has_value(), false);  // nothing stored
+  EXPECT_TRUE(create(bob_, "three").ok());                     // bob's allowance is his own
+}
+
+TEST_F(RoomLimitsTest, JoinLeaveAndTopicChangesShareOneAllowance) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  ASSERT_TRUE(limited_.JoinRoom(Req(bob_, "dev")).ok());
+  ASSERT_TRUE(limited_.LeaveRoom(Req(bob_, "dev")).ok());
+  ASSERT_TRUE(limited_.JoinRoom(Req(bob_, "dev")).ok());
+  const size_t entries = store_.Messages(2).size();
+  const size_t published = publisher_.published().size();
+  auto refused = limited_.LeaveRoom(Req(bob_, "dev"));
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()),
+              ::testing::StartsWith("you are changing rooms too fast (at most 1 a second)"));
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::seconds(1));
+  EXPECT_EQ(store_.Messages(2).size(), entries);  // nothing stored, nothing pushed
+  EXPECT_EQ(publisher_.published().size(), published);
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner", "bob:member"));
+  // Topic changes, removals and bans draw on the same allowance, per user.
+  for (int i = 0; i < 3; ++i) {
+    v1::UpdateRoomRequest topic;
+    *topic.mutable_caller() = alice_;
+    topic.set_room("dev");
+    topic.set_topic("topic " + std::to_string(i));
+    ASSERT_TRUE(limited_.UpdateRoom(topic).ok());
+  }
+  v1::RemoveMemberRequest ban;
+  *ban.mutable_caller() = alice_;
+  ban.set_room("dev");
+  ban.set_username("bob");
+  ban.set_action(v1::MEMBER_ACTION_BAN);
+  EXPECT_EQ(limited_.RemoveMember(ban).status().code(), absl::StatusCode::kResourceExhausted);
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(limited_.RemoveMember(ban).ok());
 }
 
 }  // namespace
