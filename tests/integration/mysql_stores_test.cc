@@ -21,7 +21,7 @@ namespace natter {
 namespace {
 
 class MysqlStoresTest : public ::testing::Test {
-protected:
+ protected:
   static void SetUpTestSuite() {
     dir_ = new testing::TempDir();
     db_ = new testing::MariaDb(dir_->path() / "mysql");
@@ -37,9 +37,8 @@ protected:
 
   // Settings for a database user of its own (created if need be), so that its
   // one connection can be killed alone (KillSessionsOf).
-  static MysqlConfig AsOwnUser(const std::string &user) {
-    db_->Sql("CREATE USER IF NOT EXISTS '" + user +
-             "'@'127.0.0.1' IDENTIFIED BY '" + user +
+  static MysqlConfig AsOwnUser(const std::string& user) {
+    db_->Sql("CREATE USER IF NOT EXISTS '" + user + "'@'127.0.0.1' IDENTIFIED BY '" + user +
              "-pw'; GRANT ALL ON natter.* TO '" + user + "'@'127.0.0.1'");
     MysqlConfig config = ParseMysqlUrl(db_->url()).value();
     config.user = user;
@@ -47,10 +46,11 @@ protected:
     return config;
   }
   // The server closes every session of `user`, as a shutdown does.
-  static void KillSessionsOf(const std::string &user) {
-    db_->Sql("SELECT CONCAT('KILL ', id) FROM information_schema.processlist "
-             "WHERE user = '" +
-             user + "' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+  static void KillSessionsOf(const std::string& user) {
+    db_->Sql(
+        "SELECT CONCAT('KILL ', id) FROM information_schema.processlist "
+        "WHERE user = '" +
+        user + "' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
   }
 
   static uint64_t LobbyId() {
@@ -58,17 +58,16 @@ protected:
     return store.FindRoom("lobby", 0).value().value().id;
   }
 
-  static testing::TempDir *dir_;
-  static testing::MariaDb *db_;
-  static MysqlPool *pool_;
+  static testing::TempDir* dir_;
+  static testing::MariaDb* db_;
+  static MysqlPool* pool_;
 };
 
-testing::TempDir *MysqlStoresTest::dir_ = nullptr;
-testing::MariaDb *MysqlStoresTest::db_ = nullptr;
-MysqlPool *MysqlStoresTest::pool_ = nullptr;
+testing::TempDir* MysqlStoresTest::dir_ = nullptr;
+testing::MariaDb* MysqlStoresTest::db_ = nullptr;
+MysqlPool* MysqlStoresTest::pool_ = nullptr;
 
-chat::NewMessage Message(uint64_t conversation, uint64_t sender,
-                         std::string client_msg_id,
+chat::NewMessage Message(uint64_t conversation, uint64_t sender, std::string client_msg_id,
                          std::string text = "hello") {
   chat::NewMessage m;
   m.conversation_id = conversation;
@@ -83,17 +82,15 @@ chat::NewMessage Message(uint64_t conversation, uint64_t sender,
 TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   EXPECT_TRUE(ApplyMigrations(*pool_, "auth", auth::Migrations()).ok());
   EXPECT_TRUE(ApplyMigrations(*pool_, "chat", chat::Migrations()).ok());
-  std::string rows =
-      db_->Sql("SELECT component, version FROM natter.schema_migrations "
-               "ORDER BY component, version");
+  std::string rows = db_->Sql(
+      "SELECT component, version FROM natter.schema_migrations "
+      "ORDER BY component, version");
   // Every migration of each component, once.
   std::string expected;
-  for (const auto &[component, migrations] :
-       {std::pair{"auth", &auth::Migrations()},
-        std::pair{"chat", &chat::Migrations()}}) {
-    for (const auto &m : *migrations) {
-      expected +=
-          std::string(component) + "\t" + std::to_string(m.version) + "\n";
+  for (const auto& [component, migrations] :
+       {std::pair{"auth", &auth::Migrations()}, std::pair{"chat", &chat::Migrations()}}) {
+    for (const auto& m : *migrations) {
+      expected += std::string(component) + "\t" + std::to_string(m.version) + "\n";
     }
   }
   EXPECT_EQ(rows, expected);
@@ -102,8 +99,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser(
-      {"Carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
+  auto id = users.CreateUser({"Carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
   ASSERT_TRUE(id.ok()) << id.status();
   auto found = users.FindByKey("carol");
   ASSERT_TRUE(found.ok());
@@ -151,7 +147,7 @@ TEST_F(MysqlStoresTest, FindsSeveralUsersByIdAndUpdatesDisplayNames) {
   auto found = users.FindByIds({*a, *b, 999999});
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 2u);
-  for (const auto &u : *found) {
+  for (const auto& u : *found) {
     EXPECT_EQ(u.display_name, u.id == *a ? "Frank" : "Grace \xF0\x9F\x8C\xB8");
   }
   EXPECT_TRUE(users.FindByIds({}).value().empty());
@@ -170,8 +166,7 @@ TEST_F(MysqlStoresTest, AvatarsAreVersionedBinarySafeBlobs) {
   EXPECT_EQ((*avatar)->first, 2u);
   EXPECT_EQ((*avatar)->second, png + "2");
   EXPECT_EQ(users.FindById(*id).value()->avatar_version, 2u);
-  EXPECT_EQ(users.SetAvatar(999999, png, 7).status().code(),
-            absl::StatusCode::kNotFound);
+  EXPECT_EQ(users.SetAvatar(999999, png, 7).status().code(), absl::StatusCode::kNotFound);
 }
 
 TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
@@ -224,15 +219,10 @@ TEST_F(MysqlStoresTest, AReusedClientMsgIdIsRefusedAndAnExactReplayAnswered) {
 
   auto other_text = store.Append(Message(lobby, 110, "r-1", "another text"));
   EXPECT_EQ(other_text.status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(
-      std::string(other_text.status().message())
-          .rfind(
-              "client_msg_id \"r-1\" was already used for a different message",
-              0),
-      0u);
-  EXPECT_EQ(store.Append(Message(other->id, 110, "r-1", "as first sent"))
-                .status()
-                .code(),
+  EXPECT_EQ(std::string(other_text.status().message())
+                .rfind("client_msg_id \"r-1\" was already used for a different message", 0),
+            0u);
+  EXPECT_EQ(store.Append(Message(other->id, 110, "r-1", "as first sent")).status().code(),
             absl::StatusCode::kAlreadyExists);
 
   chat::NewMessage edit = Message(lobby, 110, "r-2", "edited text");
@@ -247,14 +237,12 @@ TEST_F(MysqlStoresTest, AReusedClientMsgIdIsRefusedAndAnExactReplayAnswered) {
   ASSERT_TRUE(edit_again.ok()) << edit_again.status();
   EXPECT_TRUE(edit_again->duplicate);
   edit.text = "edited otherwise";
-  EXPECT_EQ(store.Append(edit).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store.Append(edit).status().code(), absl::StatusCode::kAlreadyExists);
   edit.text = "edited text";
   edit.target_seq = first->ack.seq() - 1;
-  EXPECT_EQ(store.Append(edit).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(store.Append(edit).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq,
-            latest + 1); // the edit only
+            latest + 1);  // the edit only
 
   // An entry stored before the migration has no body_sha256: its text is
   // compared while it is as sent.
@@ -263,8 +251,7 @@ TEST_F(MysqlStoresTest, AReusedClientMsgIdIsRefusedAndAnExactReplayAnswered) {
   db_->Sql(
       "UPDATE natter.messages SET body_sha256 = NULL WHERE sender_id = 110 AND "
       "client_msg_id = 'r-3'");
-  EXPECT_TRUE(
-      store.Append(Message(lobby, 110, "r-3", "old one")).value().duplicate);
+  EXPECT_TRUE(store.Append(Message(lobby, 110, "r-3", "old one")).value().duplicate);
   EXPECT_EQ(store.Append(Message(lobby, 110, "r-3", "not it")).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
@@ -274,8 +261,7 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
   chat::MysqlMessageStore store(pool);
   uint64_t lobby = LobbyId();
   ASSERT_TRUE(store.Append(Message(lobby, 101, "c-1")).ok());
-  ASSERT_TRUE(store.Append(Message(lobby, 101, "c-2"))
-                  .ok()); // the cached statements again
+  ASSERT_TRUE(store.Append(Message(lobby, 101, "c-2")).ok());  // the cached statements again
 
   // The server drops the connection: the call that finds out fails as
   // UNAVAILABLE (retrying helps), and the next one gets a new connection with
@@ -283,8 +269,7 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
   KillSessionsOf("cachetest");
   auto lost = store.Append(Message(lobby, 101, "c-3"));
   if (!lost.ok()) {
-    EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable)
-        << lost.status();
+    EXPECT_EQ(lost.status().code(), absl::StatusCode::kUnavailable) << lost.status();
   }
   auto again = store.Append(Message(lobby, 101, "c-3"));
   ASSERT_TRUE(again.ok()) << again.status();
@@ -297,27 +282,23 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
 // failed COMMIT, so a transaction the server rolled back (its connection closed
 // by a shutdown) was acked as stored.
 TEST_F(MysqlStoresTest, ACommitOnALostConnectionIsAnErrorNotASuccess) {
-  db_->Sql(
-      "CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY)");
+  db_->Sql("CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY)");
   MysqlPool pool(AsOwnUser("committest"), 1);
-  auto committed =
-      pool.Run("commit probe", [&](sql::Connection &conn) -> absl::Status {
-        Transaction tx(conn);
-        CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (1)")
-            .executeUpdate();
-        // The server closes the session with the transaction open, so it rolls
-        // the transaction back.
-        KillSessionsOf("committest");
-        tx.Commit();
-        return absl::OkStatus();
-      });
+  auto committed = pool.Run("commit probe", [&](sql::Connection& conn) -> absl::Status {
+    Transaction tx(conn);
+    CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (1)").executeUpdate();
+    // The server closes the session with the transaction open, so it rolls
+    // the transaction back.
+    KillSessionsOf("committest");
+    tx.Commit();
+    return absl::OkStatus();
+  });
   EXPECT_EQ(committed.code(), absl::StatusCode::kUnavailable) << committed;
   EXPECT_EQ(db_->Sql("SELECT COUNT(*) FROM natter.commit_probe"), "0\n");
   // The pool retired the connection; the next call works.
-  auto next = pool.Run("after", [&](sql::Connection &conn) -> absl::Status {
+  auto next = pool.Run("after", [&](sql::Connection& conn) -> absl::Status {
     Transaction tx(conn);
-    CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (2)")
-        .executeUpdate();
+    CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (2)").executeUpdate();
     tx.Commit();
     return absl::OkStatus();
   });
@@ -348,11 +329,9 @@ TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
       }
     });
   }
-  for (auto &t : threads)
-    t.join();
+  for (auto& t : threads) t.join();
   std::set<uint64_t> all;
-  for (const auto &s : seqs)
-    all.insert(s.begin(), s.end());
+  for (const auto& s : seqs) all.insert(s.begin(), s.end());
   ASSERT_EQ(all.size(), static_cast<size_t>(kThreads * kPerThread));
   EXPECT_EQ(*all.begin(), before + 1);
   EXPECT_EQ(*all.rbegin(), before + kThreads * kPerThread);
@@ -364,9 +343,7 @@ TEST_F(MysqlStoresTest, MessagesAfterPagesInSeqOrderAndKeepsUnicode) {
   uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   const std::string emoji = "caf\xC3\xA9 \xF0\x9F\x98\x80 '\"; --";
   for (int i = 0; i < 5; ++i) {
-    ASSERT_TRUE(
-        store.Append(Message(lobby, 300, "p-" + std::to_string(i), emoji))
-            .ok());
+    ASSERT_TRUE(store.Append(Message(lobby, 300, "p-" + std::to_string(i), emoji)).ok());
   }
   auto page = store.MessagesAfter(lobby, before + 1, 3);
   ASSERT_TRUE(page.ok());
@@ -383,15 +360,13 @@ TEST_F(MysqlStoresTest, MessagesBeforePagesBackwards) {
   uint64_t lobby = LobbyId();
   uint64_t before = store.FindConversation(lobby, 0).value()->latest_seq;
   for (int i = 0; i < 4; ++i) {
-    ASSERT_TRUE(store
-                    .Append(Message(lobby, 310, "b-" + std::to_string(i),
-                                    "t" + std::to_string(i)))
-                    .ok());
+    ASSERT_TRUE(
+        store.Append(Message(lobby, 310, "b-" + std::to_string(i), "t" + std::to_string(i))).ok());
   }
   auto page = store.MessagesBefore(lobby, before + 4, 2);
   ASSERT_TRUE(page.ok());
   ASSERT_EQ(page->size(), 2u);
-  EXPECT_EQ((*page)[0].seq(), before + 3); // newest first
+  EXPECT_EQ((*page)[0].seq(), before + 3);  // newest first
   EXPECT_EQ((*page)[1].seq(), before + 2);
   EXPECT_EQ((*page)[1].text(), "t1");
 }
@@ -411,13 +386,11 @@ TEST_F(MysqlStoresTest, EveryUserIsInTheLobby) {
   EXPECT_EQ((*conversations)[0].kind, "room");
 }
 
-absl::StatusOr<std::pair<chat::PairChange, std::vector<chat::StoredUserEvent>>>
-Befriend(chat::MysqlFriendStore &store, v1::FriendAction action, chat::Party me,
-         chat::Party other) {
-  return store.UpdatePair(
-      me.id, other.id, 1000, [&](const chat::PairState &state) {
-        return chat::DecideFriendship(action, state, me, other, "hi");
-      });
+absl::StatusOr<std::pair<chat::PairChange, std::vector<chat::StoredUserEvent>>> Befriend(
+    chat::MysqlFriendStore& store, v1::FriendAction action, chat::Party me, chat::Party other) {
+  return store.UpdatePair(me.id, other.id, 1000, [&](const chat::PairState& state) {
+    return chat::DecideFriendship(action, state, me, other, "hi");
+  });
 }
 
 TEST_F(MysqlStoresTest, FriendshipsRequestsAndEventsPersist) {
@@ -468,23 +441,18 @@ TEST_F(MysqlStoresTest, ConcurrentCrossingRequestsMakeExactlyOneFriendship) {
   chat::MysqlFriendStore store(*pool_);
   for (int round = 0; round < 10; ++round) {
     chat::Party a{600u + round * 2, "a"}, b{601u + round * 2, "b"};
-    std::thread t1([&] {
-      ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, a, b).ok());
-    });
-    std::thread t2([&] {
-      ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, b, a).ok());
-    });
+    std::thread t1([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, a, b).ok()); });
+    std::thread t2([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, b, a).ok()); });
     t1.join();
     t2.join();
-    EXPECT_EQ(store.FriendIds(a.id).value(), std::vector<uint64_t>{b.id})
-        << round;
+    EXPECT_EQ(store.FriendIds(a.id).value(), std::vector<uint64_t>{b.id}) << round;
     EXPECT_TRUE(store.Snapshot(a.id)->requests.empty()) << round;
   }
 }
 
 // ---- rooms, direct conversations, edits and read markers ----
 
-chat::NewRoom MakeRoom(const std::string &name, uint64_t owner) {
+chat::NewRoom MakeRoom(const std::string& name, uint64_t owner) {
   chat::NewRoom r;
   r.name = name;
   r.name_key = name;
@@ -495,15 +463,11 @@ chat::NewRoom MakeRoom(const std::string &name, uint64_t owner) {
   return r;
 }
 
-absl::StatusOr<chat::RoomChangeResult> Change(chat::MysqlMessageStore &store,
-                                              uint64_t room,
-                                              chat::RoomRequestArgs args,
-                                              int64_t now = 2000) {
-  return store.ChangeRoom(room, args.actor.id, args.actor.username,
-                          args.target.id, now,
-                          [&](const chat::RoomState &state) {
-                            return chat::DecideRoomChange(state, args);
-                          });
+absl::StatusOr<chat::RoomChangeResult> Change(chat::MysqlMessageStore& store, uint64_t room,
+                                              chat::RoomRequestArgs args, int64_t now = 2000) {
+  return store.ChangeRoom(
+      room, args.actor.id, args.actor.username, args.target.id, now,
+      [&](const chat::RoomState& state) { return chat::DecideRoomChange(state, args); });
 }
 
 chat::Party User(uint64_t id) { return {id, "user" + std::to_string(id)}; }
@@ -521,36 +485,30 @@ TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
   EXPECT_EQ(store.CreateRoom(MakeRoom("it-room", 502)).status().code(),
             absl::StatusCode::kAlreadyExists);
 
-  auto joined = Change(store, room,
-                       {.action = chat::RoomAction::kJoin, .actor = User(502)});
+  auto joined = Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(502)});
   ASSERT_TRUE(joined.ok()) << joined.status();
   EXPECT_EQ(joined->room.member_count, 2u);
   EXPECT_TRUE(joined->room.is_member);
   EXPECT_EQ(joined->entry->seq(), 2u);
   EXPECT_EQ(joined->events.at(0).event.room().seq(), 2u);
-  ASSERT_TRUE(Change(store, room,
-                     {.action = chat::RoomAction::kJoin, .actor = User(503)},
-                     3000)
-                  .ok());
+  ASSERT_TRUE(
+      Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(503)}, 3000).ok());
   auto members = store.Members(room, 100);
   ASSERT_TRUE(members.ok());
   ASSERT_EQ(members->size(), 3u);
   EXPECT_EQ((*members)[0].role, "owner");
 
-  auto kicked = Change(store, room,
-                       {.action = chat::RoomAction::kRemove,
-                        .actor = User(501),
-                        .target = User(503)});
+  auto kicked = Change(
+      store, room, {.action = chat::RoomAction::kRemove, .actor = User(501), .target = User(503)});
   ASSERT_TRUE(kicked.ok()) << kicked.status();
   EXPECT_EQ(kicked->entry->target_user_id(), 503u);
   EXPECT_EQ(kicked->room.member_count, 2u);
   EXPECT_FALSE(store.FindConversation(room, 503)->value().is_member);
 
-  auto left = Change(store, room,
-                     {.action = chat::RoomAction::kLeave, .actor = User(501)});
+  auto left = Change(store, room, {.action = chat::RoomAction::kLeave, .actor = User(501)});
   ASSERT_TRUE(left.ok()) << left.status();
   EXPECT_EQ(left->room.owner_id,
-            502u); // the longest-standing member inherits it
+            502u);  // the longest-standing member inherits it
   auto rooms = store.RoomsOf(502);
   ASSERT_TRUE(rooms.ok());
   ASSERT_EQ(rooms->size(), 2u);
@@ -560,11 +518,9 @@ TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
   auto entries = store.MessagesAfter(room, 0, 100);
   ASSERT_TRUE(entries.ok());
   std::vector<std::string> types;
-  for (const auto &e : *entries)
-    types.push_back(e.type());
-  EXPECT_EQ(types, (std::vector<std::string>{"room_created", "member_joined",
-                                             "member_joined", "member_removed",
-                                             "member_left"}));
+  for (const auto& e : *entries) types.push_back(e.type());
+  EXPECT_EQ(types, (std::vector<std::string>{"room_created", "member_joined", "member_joined",
+                                             "member_removed", "member_left"}));
 }
 
 // Issue 19: a ban removes a member and keeps them out until it is lifted; it is
@@ -574,14 +530,10 @@ TEST_F(MysqlStoresTest, ABanKeepsAUserOutUntilLifted) {
   auto created = store.CreateRoom(MakeRoom("ban-room", 521));
   ASSERT_TRUE(created.ok()) << created.status();
   const uint64_t room = created->room.id;
-  ASSERT_TRUE(Change(store, room,
-                     {.action = chat::RoomAction::kJoin, .actor = User(522)})
-                  .ok());
-  auto banned = Change(store, room,
-                       {.action = chat::RoomAction::kBan,
-                        .actor = User(521),
-                        .target = User(522)},
-                       3000);
+  ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(522)}).ok());
+  auto banned =
+      Change(store, room,
+             {.action = chat::RoomAction::kBan, .actor = User(521), .target = User(522)}, 3000);
   ASSERT_TRUE(banned.ok()) << banned.status();
   ASSERT_TRUE(banned->entry.has_value());
   EXPECT_EQ(banned->entry->type(), "member_removed");
@@ -589,37 +541,30 @@ TEST_F(MysqlStoresTest, ABanKeepsAUserOutUntilLifted) {
   EXPECT_EQ(banned->events.at(0).event.room().type(), "removed");
   EXPECT_FALSE(store.FindConversation(room, 522)->value().is_member);
   // A ban of someone who never joined: no entry.
-  auto pre = Change(store, room,
-                    {.action = chat::RoomAction::kBan,
-                     .actor = User(521),
-                     .target = User(523)},
-                    4000);
+  auto pre =
+      Change(store, room,
+             {.action = chat::RoomAction::kBan, .actor = User(521), .target = User(523)}, 4000);
   ASSERT_TRUE(pre.ok()) << pre.status();
   EXPECT_FALSE(pre->entry.has_value());
   const uint64_t latest = store.FindConversation(room, 521)->value().latest_seq;
 
   for (uint64_t user : {522, 523}) {
-    auto join = Change(
-        store, room, {.action = chat::RoomAction::kJoin, .actor = User(user)});
+    auto join = Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(user)});
     EXPECT_EQ(join.status().code(), absl::StatusCode::kPermissionDenied);
   }
   EXPECT_EQ(store.FindConversation(room, 521)->value().latest_seq, latest);
   auto bans = store.Bans(room, 10);
   ASSERT_TRUE(bans.ok()) << bans.status();
   ASSERT_EQ(bans->size(), 2u);
-  EXPECT_EQ((*bans)[0].user_id, 523u); // newest first
+  EXPECT_EQ((*bans)[0].user_id, 523u);  // newest first
   EXPECT_EQ((*bans)[1].user_id, 522u);
   EXPECT_EQ((*bans)[1].by_user_id, 521u);
   EXPECT_EQ((*bans)[1].banned_at_ms, 3000);
 
   ASSERT_TRUE(Change(store, room,
-                     {.action = chat::RoomAction::kUnban,
-                      .actor = User(521),
-                      .target = User(522)})
+                     {.action = chat::RoomAction::kUnban, .actor = User(521), .target = User(522)})
                   .ok());
-  EXPECT_TRUE(Change(store, room,
-                     {.action = chat::RoomAction::kJoin, .actor = User(522)})
-                  .ok());
+  EXPECT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(522)}).ok());
   EXPECT_EQ(store.Bans(room, 10)->size(), 1u);
 }
 
@@ -628,11 +573,9 @@ TEST_F(MysqlStoresTest, RenamingToATakenNameIsAlreadyExistsAndChangesNothing) {
   auto a = store.CreateRoom(MakeRoom("rename-a", 510));
   ASSERT_TRUE(a.ok());
   ASSERT_TRUE(store.CreateRoom(MakeRoom("rename-b", 510)).ok());
-  chat::RoomRequestArgs args{.action = chat::RoomAction::kRename,
-                             .actor = User(510)};
+  chat::RoomRequestArgs args{.action = chat::RoomAction::kRename, .actor = User(510)};
   args.name = args.name_key = "rename-b";
-  EXPECT_EQ(Change(store, a->room.id, args).status().code(),
-            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Change(store, a->room.id, args).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store.FindConversation(a->room.id, 510)->value().latest_seq, 1u);
   args.name = "Rename-C";
   args.name_key = "rename-c";
@@ -654,15 +597,12 @@ TEST_F(MysqlStoresTest, OneDirectConversationPerPairEvenWhenOpenedAtOnce) {
   std::vector<std::thread> threads;
   for (size_t i = 0; i < ids.size(); ++i) {
     threads.emplace_back([&, i] {
-      auto c = i % 2 ? store.OpenDirect(601, 602, 1000)
-                     : store.OpenDirect(602, 601, 1000);
+      auto c = i % 2 ? store.OpenDirect(601, 602, 1000) : store.OpenDirect(602, 601, 1000);
       ids[i] = c.ok() ? c->id : 0;
     });
   }
-  for (auto &t : threads)
-    t.join();
-  for (uint64_t id : ids)
-    EXPECT_EQ(id, ids[0]);
+  for (auto& t : threads) t.join();
+  for (uint64_t id : ids) EXPECT_EQ(id, ids[0]);
   ASSERT_NE(ids[0], 0u);
   auto found = store.FindDirect(602, 601);
   ASSERT_TRUE(found.ok() && found->has_value());
@@ -695,8 +635,7 @@ TEST_F(MysqlStoresTest, ABlockRefusesDirectMessagesInTheAppendItself) {
   auto from_cat = direct(cat.id, "b-2");
   EXPECT_EQ(from_cat.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(from_cat.status().message(), "you cannot message this user");
-  EXPECT_EQ(direct(dan.id, "b-3").status().code(),
-            absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(direct(dan.id, "b-3").status().code(), absl::StatusCode::kPermissionDenied);
   // What was stored before the block is still answered with its ack on a
   // replay.
   auto replay = direct(cat.id, "b-1");
@@ -747,7 +686,7 @@ TEST_F(MysqlStoresTest, AnUnfriendingRefusesDirectMessagesInTheAppendItself) {
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->duplicate);
   EXPECT_EQ(store.FindConversation(dm->id, eve.id).value()->latest_seq,
-            1u); // nothing took a seq
+            1u);  // nothing took a seq
   // A deletion is not friends_only, and friends again may write again.
   chat::NewMessage deletion = Message(dm->id, eve.id, "u-3", "");
   deletion.type = chat::kTypeDeleted;
@@ -780,8 +719,7 @@ TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
   chat::NewMessage not_mine = Message(dm->id, 612, "e-3", "hijack");
   not_mine.type = chat::kTypeEdited;
   not_mine.target_seq = 1;
-  EXPECT_EQ(store.Append(not_mine).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.Append(not_mine).status().code(), absl::StatusCode::kFailedPrecondition);
 
   chat::NewMessage del = Message(dm->id, 611, "e-4", "");
   del.type = chat::kTypeDeleted;
@@ -790,8 +728,7 @@ TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
   EXPECT_TRUE(store.FindMessage(dm->id, 1)->value().deleted());
   chat::NewMessage again = edit;
   again.client_msg_id = "e-5";
-  EXPECT_EQ(store.Append(again).status().code(),
-            absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(store.Append(again).status().code(), absl::StatusCode::kFailedPrecondition);
   // The refused changes took no seq: the conversation has 3 entries, history
   // shows 1 message.
   EXPECT_EQ(store.FindConversation(dm->id, 611)->value().latest_seq, 3u);
@@ -806,8 +743,7 @@ TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
   auto dm = store.OpenDirect(621, 622, 1000);
   ASSERT_TRUE(dm.ok());
   for (int i = 1; i <= 4; ++i) {
-    ASSERT_TRUE(
-        store.Append(Message(dm->id, 621, "r-" + std::to_string(i))).ok());
+    ASSERT_TRUE(store.Append(Message(dm->id, 621, "r-" + std::to_string(i))).ok());
   }
   chat::NewMessage edit = Message(dm->id, 621, "r-edit", "changed");
   edit.type = chat::kTypeEdited;
@@ -815,31 +751,28 @@ TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
   ASSERT_TRUE(store.Append(edit).ok());
   auto unread_of = [&](uint64_t user) -> std::pair<uint64_t, uint64_t> {
     auto conversations = store.ConversationsOf(user);
-    if (!conversations.ok())
-      return {999, 999};
-    for (const auto &c : *conversations) {
-      if (c.id == dm->id)
-        return {c.last_msg_no - c.read_msg_no, c.peer_read_seq};
+    if (!conversations.ok()) return {999, 999};
+    for (const auto& c : *conversations) {
+      if (c.id == dm->id) return {c.last_msg_no - c.read_msg_no, c.peer_read_seq};
     }
     return {999, 999};
   };
   EXPECT_EQ(unread_of(622).first, 4u);
   auto listed = store.ConversationsOf(622);
   ASSERT_TRUE(listed.ok());
-  for (const auto &c : *listed) {
-    if (c.id != dm->id)
-      continue;
+  for (const auto& c : *listed) {
+    if (c.id != dm->id) continue;
     ASSERT_TRUE(c.last_entry.has_value());
     EXPECT_EQ(c.last_entry->seq(), 5u);
     EXPECT_EQ(c.last_entry->type(), "message_edited");
   }
-  EXPECT_EQ(unread_of(621).first, 0u); // sending reads
+  EXPECT_EQ(unread_of(621).first, 0u);  // sending reads
   auto read = store.MarkRead(622, dm->id, 2);
   ASSERT_TRUE(read.ok()) << read.status();
   EXPECT_TRUE(read->moved);
   EXPECT_EQ(read->last_read_seq, 2u);
   EXPECT_EQ(read->unread, 2u);
-  EXPECT_EQ(unread_of(621).second, 2u); // the peer sees how far it was read
+  EXPECT_EQ(unread_of(621).second, 2u);  // the peer sees how far it was read
   auto back = store.MarkRead(622, dm->id, 1);
   EXPECT_FALSE(back->moved);
   EXPECT_EQ(back->last_read_seq, 2u);
@@ -866,5 +799,5 @@ TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {
   EXPECT_EQ(pool.Check().code(), absl::StatusCode::kUnavailable);
 }
 
-} // namespace
-} // namespace natter
+}  // namespace
+}  // namespace natter
