@@ -1,19 +1,28 @@
 // natter-auth's gRPC face: each RPC runs AuthService on a worker pool (hashing, image decoding and
-// store calls block), password hashing on a pool of its own.
+// store calls block): password hashing and avatar decoding each on a pool of their own, so that
+// neither can hold up token checks.
 #pragma once
 
 #include "auth_service.h"
 #include "common/worker_pool.h"
+#include "hash_admission.h"
 #include "natter/v1/auth.grpc.pb.h"
 
 namespace natter::auth {
 
 class AuthGrpc final : public v1::Auth::CallbackService {
  public:
-  // Calls that hash a password (register, login, password change, deletion) run on `hashing`; all
-  // others on `pool`, so a login storm cannot hold up token checks and profile calls.
-  AuthGrpc(AuthService& service, WorkerPool& hashing, WorkerPool& pool)
-      : service_(service), hashing_(hashing), pool_(pool) {}
+  struct Pools {
+    // Calls that hash a password (register, login, password change, deletion), admitted by
+    // `admission` only when they can be done before their deadline.
+    WorkerPool& hashing;
+    HashAdmission& admission;
+    // Avatar uploads (decoding an image costs up to half a second of CPU).
+    WorkerPool& images;
+    // Everything else: token checks, profiles, sessions. Never behind a hash or an image.
+    WorkerPool& other;
+  };
+  AuthGrpc(AuthService& service, Pools pools) : service_(service), pools_(pools) {}
 
   grpc::ServerUnaryReactor* Register(grpc::CallbackServerContext* context,
                                      const v1::RegisterRequest* request,
@@ -59,9 +68,12 @@ class AuthGrpc final : public v1::Auth::CallbackService {
                                           v1::DeleteAccountResponse* response) override;
 
  private:
+  // RunOnPool on the hashing pool, once admitted.
+  template <class Handler>
+  grpc::ServerUnaryReactor* RunHashing(grpc::CallbackServerContext* context, Handler handler);
+
   AuthService& service_;
-  WorkerPool& hashing_;
-  WorkerPool& pool_;
+  Pools pools_;
 };
 
 }  // namespace natter::auth

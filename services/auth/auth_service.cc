@@ -1,5 +1,6 @@
 #include "auth_service.h"
 
+#include <fmt/format.h>
 #include <sodium.h>
 #include <spdlog/spdlog.h>
 
@@ -64,9 +65,51 @@ std::string CleanDevice(std::string_view device) {
   return out.empty() ? "unknown device" : out;
 }
 
-int64_t SecondsRoundedUp(int64_t ms) { return std::max<int64_t>(1, (ms + 999) / 1000); }
+// The address a request came from ("10.0.0.7"), as the gateway saw it; "unknown" when none came.
+std::string ClientAddress(std::string_view peer) {
+  std::string address = AddressWithoutPort(peer);
+  return address.empty() ? "unknown" : address;
+}
+
+// Guess-throttling counters (LoginThrottle) and rate-limit keys (RateLimiter).
+std::string SourceCounter(const std::string& username_key, const std::string& address) {
+  return "source:" + username_key + "|" + address;
+}
+std::string AccountCounter(const std::string& username_key) { return "account:" + username_key; }
+std::string AddressCounter(const std::string& address) { return "address:" + address; }
+std::string SessionCounter(const std::string& session_id) { return "session:" + session_id; }
+std::string RegisterLimitKey(const std::string& address) {
+  return "ratelimit:auth:register:" + address;
+}
+std::string AvatarLimitKey(uint64_t user_id) {
+  return "ratelimit:auth:avatar:" + std::to_string(user_id);
+}
+std::string ProfileLimitKey(uint64_t user_id) {
+  return "ratelimit:auth:profile:" + std::to_string(user_id);
+}
+std::string PasswordLimitKey(const std::string& session_id) {
+  return "ratelimit:auth:password:" + session_id;
+}
+std::string SessionLimitKey(uint64_t user_id) {
+  return "ratelimit:auth:sessions:" + std::to_string(user_id);
+}
+
+// "you are changing your avatar too often (at most 2 a minute)".
+std::string PerMinute(std::string_view what, const RateLimit& limit) {
+  return fmt::format("{} (at most {:g} a minute)", what, limit.per_second * 60);
+}
 
 }  // namespace
+
+int64_t GuessWaitMs(const LoginThrottle::Counter& counter, int64_t free_failures,
+                    std::chrono::seconds max_delay, int64_t now_ms) {
+  if (counter.failures < free_failures) return 0;
+  const int64_t max_ms = std::chrono::duration_cast<std::chrono::milliseconds>(max_delay).count();
+  const int64_t doublings = std::min<int64_t>(counter.failures - free_failures, 40);
+  const int64_t delay_ms =
+      doublings >= 31 ? max_ms : std::min<int64_t>(1000LL << doublings, max_ms);
+  return std::max<int64_t>(0, counter.last_failure_ms + delay_ms - now_ms);
+}
 
 absl::StatusOr<std::string> NormalizeUsername(std::string_view username) {
   return NormalizeName(username, kMinUsername, kMaxUsername, "username");
@@ -75,6 +118,16 @@ absl::StatusOr<std::string> NormalizeUsername(std::string_view username) {
 std::string UsernameKey(std::string_view normalized_username) {
   auto folded = FoldCase(normalized_username);
   return folded.ok() ? *folded : std::string(normalized_username);
+}
+
+absl::StatusOr<std::string> UsernameSkeleton(std::string_view normalized_username) {
+  auto skeleton = NameSkeleton(normalized_username);
+  if (!skeleton.ok()) return skeleton.status();
+  if (skeleton->size() > kMaxSkeletonBytes) {
+    return absl::InvalidArgumentError(
+        "username has characters that cannot be told apart from others; choose another");
+  }
+  return skeleton;
 }
 
 absl::Status ValidatePassword(std::string_view password, std::string_view username) {
@@ -117,11 +170,12 @@ std::string AddressWithoutPort(std::string_view peer) {
 }
 
 AuthService::AuthService(UserStore& users, SessionStore& sessions, LoginThrottle& throttle,
-                         EventPublisher& publisher, const PasswordHasher& hasher,
-                         const Clock& clock, AuthOptions options)
+                         RateLimiter& limiter, EventPublisher& publisher,
+                         const PasswordHasher& hasher, const Clock& clock, AuthOptions options)
     : users_(users),
       sessions_(sessions),
       throttle_(throttle),
+      limiter_(limiter),
       publisher_(publisher),
       hasher_(hasher),
       clock_(clock),
@@ -165,14 +219,31 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
     if (!name.ok()) return name.status();
     display_name = *name;
   }
+  auto skeleton = UsernameSkeleton(*username);
+  if (!skeleton.ok()) return skeleton.status();
+  // Each registration costs a password hash: limited per address before hashing.
+  if (auto s = TakeAllowance(
+          RegisterLimitKey(ClientAddress(request.client_address())), options_.limits.registrations,
+          PerMinute("too many new accounts from your address", options_.limits.registrations));
+      !s.ok()) {
+    return s;
+  }
   auto hash = hasher_.Hash(request.password());
   if (!hash.ok()) return hash.status();
   auto id = users_.CreateUser({.username = *username,
                                .username_key = UsernameKey(*username),
+                               .username_skeleton = *skeleton,
                                .password_hash = *hash,
                                .display_name = display_name,
                                .created_at_ms = clock_.NowMs()});
   if (absl::IsAlreadyExists(id.status())) {
+    if (std::string_view(id.status().message().data(), id.status().message().size()) ==
+        kUsernameSkeletonTaken) {
+      return absl::AlreadyExistsError(
+          "username \"" + *username +
+          "\" looks like an existing user's name (letters from another script or look-alike "
+          "characters); choose another");
+    }
     return absl::AlreadyExistsError("username \"" + *username + "\" is taken");
   }
   if (!id.ok()) return id.status();
@@ -183,25 +254,38 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
   return response;
 }
 
-absl::Status AuthService::CheckThrottle(const std::string& username_key,
-                                        const std::string& address) {
-  auto counts = throttle_.Get(username_key, address);
-  if (!counts.ok()) return counts.status();
+absl::Status AuthService::TakeAllowance(const std::string& key, const RateLimit& limit,
+                                        std::string_view too_fast) {
+  auto wait = limiter_.Take(key, limit);
+  if (!wait.ok()) {
+    // An allowance that cannot be read lets the call through rather than refusing every user;
+    // the bounded worker queues still hold.
+    spdlog::debug("allowance {} unknown: {}", key, wait.status().message());
+    return absl::OkStatus();
+  }
+  if (wait->count() == 0) return absl::OkStatus();
+  return TooFast(too_fast, *wait);
+}
+
+absl::Status AuthService::CheckGuessDelay(const std::vector<std::string>& keys,
+                                          const std::vector<int64_t>& free_failures) {
+  auto counters = throttle_.Get(keys);
+  if (!counters.ok()) return counters.status();
+  const int64_t now = clock_.NowMs();
   int64_t wait_ms = 0;
-  if (counts->user_failures >= options_.max_failures_per_user) wait_ms = counts->user_reset_ms;
-  if (counts->address_failures >= options_.max_failures_per_address) {
-    wait_ms = std::max(wait_ms, counts->address_reset_ms);
+  for (size_t i = 0; i < keys.size() && i < counters->size(); ++i) {
+    wait_ms = std::max(
+        wait_ms, GuessWaitMs((*counters)[i], free_failures[i], options_.max_guess_delay, now));
   }
   if (wait_ms > 0) {
-    return absl::ResourceExhaustedError("too many failed attempts; try again in " +
-                                        std::to_string(SecondsRoundedUp(wait_ms)) + " seconds");
+    return TooFast("too many failed attempts", std::chrono::milliseconds(wait_ms));
   }
   return absl::OkStatus();
 }
 
-void AuthService::RecordFailure(const std::string& username_key, const std::string& address) {
-  if (auto s = throttle_.RecordFailure(username_key, address, options_.failure_window); !s.ok()) {
-    spdlog::warn("could not record a failed login: {}", s.message());
+void AuthService::RecordFailure(const std::vector<std::string>& keys) {
+  if (auto s = throttle_.RecordFailure(keys, clock_.NowMs(), options_.failure_memory); !s.ok()) {
+    spdlog::warn("could not record a failed password attempt: {}", s.message());
   }
 }
 
@@ -211,25 +295,45 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   }
   auto normalized = NormalizeNfc(request.username());
   std::string key = UsernameKey(normalized.ok() ? *normalized : request.username());
-  std::string address = AddressWithoutPort(request.client_address());
-  if (address.empty()) address = "unknown";
-  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+  std::string address = ClientAddress(request.client_address());
+
+  // Guesses are slowed per (account, address), so someone guessing elsewhere never holds up the
+  // owner; from addresses the account has not logged in from they are also slowed per account
+  // (guessing from many addresses), and per address across accounts (spraying). The owner at an
+  // address they logged in from before is held up only by failures from that same address.
+  const std::string source = SourceCounter(key, address);
+  const std::vector<std::string> counters = {source, AccountCounter(key), AddressCounter(address)};
+  auto known = throttle_.IsKnownAddress(key, address);
+  if (!known.ok()) return known.status();
+  if (*known) {
+    if (auto s = CheckGuessDelay({source}, {options_.free_failures_per_source}); !s.ok()) return s;
+  } else if (auto s = CheckGuessDelay(
+                 counters, {options_.free_failures_per_source, options_.free_failures_per_account,
+                            options_.free_failures_per_address});
+             !s.ok()) {
+    return s;
+  }
 
   auto user = users_.FindByKey(key);
   if (!user.ok()) return user.status();
   if (!user->has_value() || (*user)->deleted) {
     hasher_.Verify(dummy_hash_, request.password());
-    RecordFailure(key, address);
+    RecordFailure(counters);
     return absl::UnauthenticatedError(std::string(kBadCredentials));
   }
   const UserRecord& record = **user;
   if (!hasher_.Verify(record.password_hash, request.password())) {
     spdlog::info("failed login for user {}", record.id);
-    RecordFailure(key, address);
+    RecordFailure(counters);
     return absl::UnauthenticatedError(std::string(kBadCredentials));
   }
-  if (auto s = throttle_.ResetUser(key); !s.ok()) {
+  // The account-wide and address-wide counters stay: an attacker elsewhere gains nothing from
+  // the owner logging in.
+  if (auto s = throttle_.Reset(source); !s.ok()) {
     spdlog::warn("could not reset failed-login count: {}", s.message());
+  }
+  if (auto s = throttle_.RememberAddress(key, address, options_.known_address_ttl); !s.ok()) {
+    spdlog::warn("could not remember the login address: {}", s.message());
   }
   if (hasher_.NeedsRehash(record.password_hash)) {
     if (auto rehash = hasher_.Hash(request.password()); rehash.ok()) {
@@ -362,6 +466,7 @@ absl::StatusOr<uint32_t> AuthService::EndSessions(uint64_t user_id,
 absl::StatusOr<v1::LogoutResponse> AuthService::Logout(const v1::LogoutRequest& request) {
   auto auth = Authenticate(request.token());
   if (!auth.ok()) return auth.status();
+  if (auto s = TakeSessionAllowance(auth->session.user_id); !s.ok()) return s;
   v1::LogoutResponse response;
   if (request.all()) {
     auto ended = EndSessions(auth->session.user_id, "", "logged out everywhere");
@@ -403,6 +508,7 @@ absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
   if (request.session_id().empty() || request.session_id().size() > 64) {
     return absl::InvalidArgumentError("give the id of the session to end (see the session list)");
   }
+  if (auto s = TakeSessionAllowance(auth->session.user_id); !s.ok()) return s;
   auto sessions = sessions_.ListForUser(auth->session.user_id);
   if (!sessions.ok()) return sessions.status();
   for (const auto& [hash, session] : *sessions) {
@@ -414,15 +520,30 @@ absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
   return absl::NotFoundError("no session with id \"" + request.session_id() + "\"");
 }
 
-absl::Status AuthService::CheckCurrentPassword(const UserRecord& user, std::string_view password,
+absl::Status AuthService::TakeSessionAllowance(uint64_t user_id) {
+  return TakeAllowance(
+      SessionLimitKey(user_id), options_.limits.session_calls,
+      PerMinute("you are ending sessions too fast", options_.limits.session_calls));
+}
+
+absl::Status AuthService::CheckCurrentPassword(const Session& session, const UserRecord& user,
+                                               std::string_view password,
                                                std::string_view wrong_message) {
-  // Guessing through these calls counts against the same username as failed logins.
-  std::string key = UsernameKey(user.username);
-  std::string address = "account:" + std::to_string(user.id);
-  if (auto s = CheckThrottle(key, address); !s.ok()) return s;
+  // Only someone holding this session can guess here, so the guesses are slowed per session,
+  // never through the login counters that anyone may fill.
+  const std::vector<std::string> counters = {SessionCounter(session.id)};
+  if (auto s = CheckGuessDelay(counters, {options_.free_failures_per_session}); !s.ok()) return s;
+  if (auto s = TakeAllowance(PasswordLimitKey(session.id), options_.limits.password_calls,
+                             PerMinute("too many password checks", options_.limits.password_calls));
+      !s.ok()) {
+    return s;
+  }
   if (password.size() > kMaxPassword || !hasher_.Verify(user.password_hash, password)) {
-    RecordFailure(key, address);
+    RecordFailure(counters);
     return absl::PermissionDeniedError(std::string(wrong_message));
+  }
+  if (auto s = throttle_.Reset(counters[0]); !s.ok()) {
+    spdlog::warn("could not reset a session's failed password count: {}", s.message());
   }
   return absl::OkStatus();
 }
@@ -433,7 +554,8 @@ absl::StatusOr<v1::ChangePasswordResponse> AuthService::ChangePassword(
   if (!auth.ok()) return auth.status();
   auto user = CallerAccount(auth->session);
   if (!user.ok()) return user.status();
-  if (auto s = CheckCurrentPassword(*user, request.old_password(), "the current password is wrong");
+  if (auto s = CheckCurrentPassword(auth->session, *user, request.old_password(),
+                                    "the current password is wrong");
       !s.ok()) {
     return s;
   }
@@ -457,7 +579,9 @@ absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
   if (!auth.ok()) return auth.status();
   auto user = CallerAccount(auth->session);
   if (!user.ok()) return user.status();
-  if (auto s = CheckCurrentPassword(*user, request.password(), "the password is wrong"); !s.ok()) {
+  if (auto s =
+          CheckCurrentPassword(auth->session, *user, request.password(), "the password is wrong");
+      !s.ok()) {
     return s;
   }
   auto unusable = hasher_.Hash(RandomToken(32));
@@ -552,6 +676,13 @@ absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRe
   if (!request.has_display_name()) return absl::InvalidArgumentError("nothing to change");
   auto name = NormalizeDisplayName(request.display_name());
   if (!name.ok()) return name.status();
+  // Each change goes to the user's friends.
+  if (auto s = TakeAllowance(
+          ProfileLimitKey(auth->session.user_id), options_.limits.profile_changes,
+          PerMinute("you are changing your profile too often", options_.limits.profile_changes));
+      !s.ok()) {
+    return s;
+  }
   auto user = CallerAccount(auth->session);
   if (!user.ok()) return user.status();
   if (auto s = users_.UpdateDisplayName(user->id, *name); !s.ok()) return s;
@@ -564,6 +695,14 @@ absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRe
 absl::StatusOr<v1::Profile> AuthService::SetAvatar(const v1::SetAvatarRequest& request) {
   auto auth = Authenticate(request.token());
   if (!auth.ok()) return auth.status();
+  if (auto s = CheckAvatarUpload(request.image()); !s.ok()) return s;
+  // Decoding costs up to half a second of CPU, and each new avatar goes to the user's friends.
+  if (auto s = TakeAllowance(
+          AvatarLimitKey(auth->session.user_id), options_.limits.avatars,
+          PerMinute("you are changing your avatar too often", options_.limits.avatars));
+      !s.ok()) {
+    return s;
+  }
   auto png = MakeAvatarPng(request.image());
   if (!png.ok()) return png.status();
   auto user = CallerAccount(auth->session);
@@ -588,6 +727,35 @@ absl::StatusOr<v1::GetAvatarResponse> AuthService::GetAvatar(const v1::GetAvatar
     response.set_png(std::move((*avatar)->second));
   }
   return response;
+}
+
+// ---- look-alike usernames ----
+
+absl::StatusOr<size_t> AuthService::BackfillUsernameSkeletons(size_t batch) {
+  size_t filled = 0;
+  uint64_t after = 0;
+  for (;;) {
+    auto users = users_.UsersWithoutSkeleton(after, batch);
+    if (!users.ok()) return users.status();
+    if (users->empty()) return filled;
+    for (const auto& [id, username] : *users) {
+      after = id;
+      auto skeleton = UsernameSkeleton(username);
+      if (!skeleton.ok()) {
+        spdlog::warn("user {} has no username skeleton: {}", id, skeleton.status().message());
+        continue;
+      }
+      auto s = users_.SetUsernameSkeleton(id, *skeleton);
+      if (absl::IsAlreadyExists(s)) {
+        // Registered before look-alikes were refused: both keep their names, and the older one
+        // holds the skeleton, so no third look-alike can join them.
+        spdlog::warn("user {} has a look-alike of an older username; it keeps its name", id);
+        continue;
+      }
+      if (!s.ok()) return s;
+      ++filled;
+    }
+  }
 }
 
 }  // namespace natter::auth

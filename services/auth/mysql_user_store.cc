@@ -31,6 +31,14 @@ UserRecord ReadUser(sql::ResultSet& row) {
   return user;
 }
 
+// Which unique name a duplicate-key error is about: MariaDB names the key in its message.
+absl::Status DuplicateName(const sql::SQLException& e) {
+  if (std::string_view(e.what()).find("uq_users_username_skeleton") != std::string_view::npos) {
+    return absl::AlreadyExistsError(std::string(kUsernameSkeletonTaken));
+  }
+  return absl::AlreadyExistsError(std::string(kUsernameKeyTaken));
+}
+
 uint64_t LastInsertId(sql::Connection& conn) {
   std::unique_ptr<sql::Statement> stmt(conn.createStatement());
   std::unique_ptr<sql::ResultSet> id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
@@ -42,19 +50,21 @@ uint64_t LastInsertId(sql::Connection& conn) {
 
 absl::StatusOr<uint64_t> MysqlUserStore::CreateUser(const NewUser& user) {
   return pool_.Run("create user", [&](sql::Connection& conn) -> absl::StatusOr<uint64_t> {
-    sql::PreparedStatement& insert = Prepare(
-        conn,
-        "INSERT INTO users (username, username_key, password_hash, display_name, created_at_ms) "
-        "VALUES (?, ?, ?, ?, ?)");
+    sql::PreparedStatement& insert =
+        Prepare(conn,
+                "INSERT INTO users (username, username_key, username_skeleton, password_hash, "
+                "display_name, created_at_ms) VALUES (?, ?, ?, ?, ?, ?)");
     insert.setString(1, user.username);
     insert.setString(2, user.username_key);
-    insert.setString(3, user.password_hash);
-    insert.setString(4, user.display_name);
-    insert.setInt64(5, user.created_at_ms);
+    std::istringstream skeleton{user.username_skeleton};
+    insert.setBlob(3, &skeleton);
+    insert.setString(4, user.password_hash);
+    insert.setString(5, user.display_name);
+    insert.setInt64(6, user.created_at_ms);
     try {
       insert.executeUpdate();
     } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("username is taken");
+      if (e.getErrorCode() == kErDupEntry) return DuplicateName(e);
       throw;
     }
     return LastInsertId(conn);
@@ -187,6 +197,41 @@ absl::Status MysqlUserStore::MarkDeleted(uint64_t user_id, int64_t now_ms,
     avatar.setUInt64(1, user_id);
     avatar.executeUpdate();
     tx.Commit();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> MysqlUserStore::UsersWithoutSkeleton(
+    uint64_t after_id, size_t limit) {
+  using Rows = std::vector<std::pair<uint64_t, std::string>>;
+  return pool_.Run(
+      "find users without a skeleton", [&](sql::Connection& conn) -> absl::StatusOr<Rows> {
+        sql::PreparedStatement& query = Prepare(
+            conn,
+            "SELECT id, username FROM users WHERE username_skeleton IS NULL AND id > ? ORDER BY id "
+            "LIMIT ?");
+        query.setUInt64(1, after_id);
+        query.setUInt64(2, limit);
+        std::unique_ptr<sql::ResultSet> rows(query.executeQuery());
+        Rows out;
+        while (rows->next()) out.emplace_back(rows->getUInt64(1), rows->getString(2));
+        return out;
+      });
+}
+
+absl::Status MysqlUserStore::SetUsernameSkeleton(uint64_t user_id, std::string_view skeleton) {
+  return pool_.Run("set username skeleton", [&](sql::Connection& conn) -> absl::Status {
+    sql::PreparedStatement& update = Prepare(
+        conn, "UPDATE users SET username_skeleton = ? WHERE id = ? AND username_skeleton IS NULL");
+    std::istringstream blob{std::string(skeleton)};
+    update.setBlob(1, &blob);
+    update.setUInt64(2, user_id);
+    try {
+      update.executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErDupEntry) return DuplicateName(e);
+      throw;
+    }
     return absl::OkStatus();
   });
 }

@@ -24,6 +24,9 @@ class MysqlUserStore final : public UserStore {
       uint64_t user_id) override;
   absl::Status MarkDeleted(uint64_t user_id, int64_t now_ms,
                            std::string_view unusable_hash) override;
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> UsersWithoutSkeleton(
+      uint64_t after_id, size_t limit) override;
+  absl::Status SetUsernameSkeleton(uint64_t user_id, std::string_view skeleton) override;
 
  private:
   absl::StatusOr<std::optional<UserRecord>> FindOne(

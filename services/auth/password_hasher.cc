@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include <algorithm>
+
 #include "absl/status/status.h"
 
 namespace natter::auth {
@@ -36,6 +38,17 @@ bool PasswordHasher::Verify(std::string_view hash, std::string_view password) co
 bool PasswordHasher::NeedsRehash(std::string_view hash) const {
   std::string terminated(hash);
   return crypto_pwhash_str_needs_rehash(terminated.c_str(), opslimit_, memlimit_) != 0;
+}
+
+std::chrono::milliseconds PasswordHasher::Measure(int tries) const {
+  auto fastest = std::chrono::milliseconds::max();
+  for (int i = 0; i < tries; ++i) {
+    auto start = std::chrono::steady_clock::now();
+    Hash("a password of ordinary length").IgnoreError();
+    fastest = std::min(fastest, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                    std::chrono::steady_clock::now() - start));
+  }
+  return std::max(fastest, std::chrono::milliseconds(1));
 }
 
 }  // namespace natter::auth

@@ -2,6 +2,7 @@
 // tests can use libsodium's minimum; servers use at least the "interactive" limits.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <string>
 #include <string_view>
@@ -23,6 +24,8 @@ class PasswordHasher {
   bool Verify(std::string_view hash, std::string_view password) const;
   // True when `hash` was made with weaker parameters than this hasher's (rehash on next login).
   bool NeedsRehash(std::string_view hash) const;
+  // How long one hash takes on this machine now (the fastest of `tries`), for sizing the queue.
+  std::chrono::milliseconds Measure(int tries = 3) const;
 
  private:
   unsigned long long opslimit_;

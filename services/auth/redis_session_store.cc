@@ -7,11 +7,9 @@ namespace {
 
 std::string SessionKey(const std::string& token_hash) { return "session:" + token_hash; }
 std::string UserSessionsKey(uint64_t user_id) { return "user_sessions:" + std::to_string(user_id); }
-std::string UserFailuresKey(const std::string& username_key) {
-  return "login_failures:user:" + username_key;
-}
-std::string AddressFailuresKey(const std::string& address) {
-  return "login_failures:addr:" + address;
+std::string FailuresKey(const std::string& counter) { return "login_failures:" + counter; }
+std::string KnownAddressKey(const std::string& username_key, const std::string& address) {
+  return "login_known:" + username_key + "|" + address;
 }
 
 template <class T>
@@ -128,40 +126,53 @@ absl::StatusOr<std::vector<std::pair<std::string, Session>>> RedisSessionStore::
   return sessions;
 }
 
-absl::StatusOr<LoginThrottle::Counts> RedisLoginThrottle::Get(const std::string& username_key,
-                                                              const std::string& address) {
-  auto replies = redis_.Pipeline({
-      {"GET", UserFailuresKey(username_key)},
-      {"PTTL", UserFailuresKey(username_key)},
-      {"GET", AddressFailuresKey(address)},
-      {"PTTL", AddressFailuresKey(address)},
-  });
+absl::StatusOr<std::vector<LoginThrottle::Counter>> RedisLoginThrottle::Get(
+    const std::vector<std::string>& keys) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& key : keys) commands.push_back({"HMGET", FailuresKey(key), "n", "last"});
+  auto replies = redis_.Pipeline(commands);
   if (!replies.ok()) return replies.status();
-  Counts counts;
-  counts.user_failures = ToInt((*replies)[0]);
-  counts.user_reset_ms = std::max<int64_t>(0, ToInt((*replies)[1]));
-  counts.address_failures = ToInt((*replies)[2]);
-  counts.address_reset_ms = std::max<int64_t>(0, ToInt((*replies)[3]));
-  return counts;
+  std::vector<Counter> counters;
+  for (const auto& reply : *replies) {
+    Counter counter;
+    if (reply.size() == 2) {
+      ParseNumber(RedisReply::Str(reply.element(0)), counter.failures);
+      ParseNumber(RedisReply::Str(reply.element(1)), counter.last_failure_ms);
+    }
+    counters.push_back(counter);
+  }
+  return counters;
 }
 
-absl::Status RedisLoginThrottle::RecordFailure(const std::string& username_key,
-                                               const std::string& address,
-                                               std::chrono::seconds window) {
-  std::string seconds = std::to_string(window.count());
-  // EXPIRE ... NX: the window starts at the first failure and is not extended by later ones.
+absl::Status RedisLoginThrottle::RecordFailure(const std::vector<std::string>& keys, int64_t now_ms,
+                                               std::chrono::seconds ttl) {
+  std::vector<std::vector<std::string>> commands;
+  for (const auto& key : keys) {
+    commands.push_back({"HINCRBY", FailuresKey(key), "n", "1"});
+    commands.push_back({"HSET", FailuresKey(key), "last", std::to_string(now_ms)});
+    commands.push_back({"EXPIRE", FailuresKey(key), std::to_string(ttl.count())});
+  }
+  return redis_.Pipeline(commands).status();
+}
+
+absl::Status RedisLoginThrottle::Reset(const std::string& key) {
+  return redis_.Command({"DEL", FailuresKey(key)}).status();
+}
+
+absl::StatusOr<bool> RedisLoginThrottle::IsKnownAddress(const std::string& username_key,
+                                                        const std::string& address) {
+  auto reply = redis_.Command({"EXISTS", KnownAddressKey(username_key, address)});
+  if (!reply.ok()) return reply.status();
+  return ToInt(*reply) > 0;
+}
+
+absl::Status RedisLoginThrottle::RememberAddress(const std::string& username_key,
+                                                 const std::string& address,
+                                                 std::chrono::seconds ttl) {
   return redis_
-      .Pipeline({
-          {"INCR", UserFailuresKey(username_key)},
-          {"EXPIRE", UserFailuresKey(username_key), seconds, "NX"},
-          {"INCR", AddressFailuresKey(address)},
-          {"EXPIRE", AddressFailuresKey(address), seconds, "NX"},
-      })
+      .Command(
+          {"SET", KnownAddressKey(username_key, address), "1", "EX", std::to_string(ttl.count())})
       .status();
-}
-
-absl::Status RedisLoginThrottle::ResetUser(const std::string& username_key) {
-  return redis_.Command({"DEL", UserFailuresKey(username_key)}).status();
 }
 
 }  // namespace natter::auth

@@ -1,8 +1,9 @@
 // SessionStore and LoginThrottle on Redis.
 //   session:{token hash}         hash with the session's fields, expiring with the session
 //   user_sessions:{user id}      set of the user's token hashes (listing, "log out everywhere")
-//   login_failures:user:{key}    failed logins for a username within the window (INCR + EXPIRE)
-//   login_failures:addr:{addr}   failed logins from a client address within the window
+//   login_failures:{counter}     hash {n: failures, last: ms of the latest}, expiring after the
+//                                latest failure (counters: see AuthService's throttling)
+//   login_known:{key}|{address}  present while the user has logged in from the address lately
 #pragma once
 
 #include "common/redis_client.h"
@@ -31,10 +32,14 @@ class RedisLoginThrottle final : public LoginThrottle {
  public:
   explicit RedisLoginThrottle(RedisClient& redis) : redis_(redis) {}
 
-  absl::StatusOr<Counts> Get(const std::string& username_key, const std::string& address) override;
-  absl::Status RecordFailure(const std::string& username_key, const std::string& address,
-                             std::chrono::seconds window) override;
-  absl::Status ResetUser(const std::string& username_key) override;
+  absl::StatusOr<std::vector<Counter>> Get(const std::vector<std::string>& keys) override;
+  absl::Status RecordFailure(const std::vector<std::string>& keys, int64_t now_ms,
+                             std::chrono::seconds ttl) override;
+  absl::Status Reset(const std::string& key) override;
+  absl::StatusOr<bool> IsKnownAddress(const std::string& username_key,
+                                      const std::string& address) override;
+  absl::Status RememberAddress(const std::string& username_key, const std::string& address,
+                               std::chrono::seconds ttl) override;
 
  private:
   RedisClient& redis_;

@@ -39,23 +39,28 @@ class SessionStore {
       uint64_t user_id) = 0;
 };
 
-// Failed-login counting for throttling (Redis in production, a fake in unit tests).
+// Failed password attempts, for throttling (Redis in production, so every replica shares them; a
+// fake in unit tests). AuthService names the counters ("pair:alice|10.0.0.7", "address:10.0.0.7",
+// "account:alice", "session:4f2a...") and decides what their counts mean; this only keeps them.
 class LoginThrottle {
  public:
   virtual ~LoginThrottle() = default;
-  // Failures so far within the window for this username key and for this client address, with the
-  // milliseconds until each count resets.
-  struct Counts {
-    int64_t user_failures = 0;
-    int64_t user_reset_ms = 0;
-    int64_t address_failures = 0;
-    int64_t address_reset_ms = 0;
+  struct Counter {
+    int64_t failures = 0;         // since the counter was last reset or expired
+    int64_t last_failure_ms = 0;  // the service clock's time of the latest
   };
-  virtual absl::StatusOr<Counts> Get(const std::string& username_key,
-                                     const std::string& address) = 0;
-  virtual absl::Status RecordFailure(const std::string& username_key, const std::string& address,
-                                     std::chrono::seconds window) = 0;
-  virtual absl::Status ResetUser(const std::string& username_key) = 0;
+  // The counters named `keys`, in the same order (zero for one never bumped or expired).
+  virtual absl::StatusOr<std::vector<Counter>> Get(const std::vector<std::string>& keys) = 0;
+  // Adds a failure at `now_ms` to each of `keys`; each expires `ttl` after its latest failure.
+  virtual absl::Status RecordFailure(const std::vector<std::string>& keys, int64_t now_ms,
+                                     std::chrono::seconds ttl) = 0;
+  virtual absl::Status Reset(const std::string& key) = 0;
+
+  // Addresses a user has logged in from (with the right password) within `ttl` of the last time.
+  virtual absl::StatusOr<bool> IsKnownAddress(const std::string& username_key,
+                                              const std::string& address) = 0;
+  virtual absl::Status RememberAddress(const std::string& username_key, const std::string& address,
+                                       std::chrono::seconds ttl) = 0;
 };
 
 }  // namespace natter::auth

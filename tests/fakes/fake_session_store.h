@@ -10,7 +10,6 @@
 #include <mutex>
 #include <optional>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -114,63 +113,84 @@ class FakeSessionStore final : public auth::SessionStore {
 
 namespace natter::fakes {
 
-// FakeLoginThrottle: failure counts per username key and per address, with a window that the test's
-// FakeClock advances past (Get reports the time left; counts reset once it is over).
+// FakeLoginThrottle: failure counters and known addresses in memory, expiring on the test's
+// FakeClock like the Redis keys do on Redis's.
 class FakeLoginThrottle final : public auth::LoginThrottle {
  public:
   explicit FakeLoginThrottle(const Clock& clock) : clock_(clock) {}
 
-  absl::StatusOr<Counts> Get(const std::string& username_key, const std::string& address) override {
+  absl::StatusOr<std::vector<Counter>> Get(const std::vector<std::string>& keys) override {
     if (auto s = failures_.Take("Get"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    Counts counts;
-    std::tie(counts.user_failures, counts.user_reset_ms) = Read(users_, username_key);
-    std::tie(counts.address_failures, counts.address_reset_ms) = Read(addresses_, address);
-    return counts;
+    std::vector<Counter> out;
+    for (const auto& key : keys) {
+      auto it = counters_.find(key);
+      if (it == counters_.end() || it->second.expires_at_ms <= clock_.NowMs()) {
+        out.push_back(Counter{});
+      } else {
+        out.push_back(it->second.counter);
+      }
+    }
+    return out;
   }
 
-  absl::Status RecordFailure(const std::string& username_key, const std::string& address,
-                             std::chrono::seconds window) override {
+  absl::Status RecordFailure(const std::vector<std::string>& keys, int64_t now_ms,
+                             std::chrono::seconds ttl) override {
     if (auto s = failures_.Take("RecordFailure"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    Bump(users_, username_key, window);
-    Bump(addresses_, address, window);
+    for (const auto& key : keys) {
+      Stored& stored = counters_[key];
+      if (stored.expires_at_ms <= clock_.NowMs()) stored = Stored{};
+      ++stored.counter.failures;
+      stored.counter.last_failure_ms = now_ms;
+      stored.expires_at_ms = clock_.NowMs() + ttl.count() * 1000;
+    }
     return absl::OkStatus();
   }
 
-  absl::Status ResetUser(const std::string& username_key) override {
+  absl::Status Reset(const std::string& key) override {
+    if (auto s = failures_.Take("Reset"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    users_.erase(username_key);
+    counters_.erase(key);
+    return absl::OkStatus();
+  }
+
+  absl::StatusOr<bool> IsKnownAddress(const std::string& username_key,
+                                      const std::string& address) override {
+    if (auto s = failures_.Take("IsKnownAddress"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = known_.find(username_key + "|" + address);
+    return it != known_.end() && it->second > clock_.NowMs();
+  }
+
+  absl::Status RememberAddress(const std::string& username_key, const std::string& address,
+                               std::chrono::seconds ttl) override {
+    if (auto s = failures_.Take("RememberAddress"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    known_[username_key + "|" + address] = clock_.NowMs() + ttl.count() * 1000;
     return absl::OkStatus();
   }
 
   void FailNext(absl::Status status, std::string method = "") {
     failures_.FailNext(std::move(status), std::move(method));
   }
+  // The failures counted under `key` now (0 once it expired).
+  int64_t failures(const std::string& key) {
+    auto counters = Get({key});
+    return counters.ok() ? (*counters)[0].failures : -1;
+  }
 
  private:
-  struct Window {
-    int64_t count = 0;
-    int64_t ends_at_ms = 0;
+  struct Stored {
+    Counter counter;
+    int64_t expires_at_ms = 0;
   };
-
-  std::pair<int64_t, int64_t> Read(std::map<std::string, Window>& windows, const std::string& key) {
-    auto it = windows.find(key);
-    if (it == windows.end() || it->second.ends_at_ms <= clock_.NowMs()) return {0, 0};
-    return {it->second.count, it->second.ends_at_ms - clock_.NowMs()};
-  }
-  void Bump(std::map<std::string, Window>& windows, const std::string& key,
-            std::chrono::seconds window) {
-    Window& w = windows[key];
-    if (w.ends_at_ms <= clock_.NowMs()) w = Window{0, clock_.NowMs() + window.count() * 1000};
-    ++w.count;
-  }
 
   const Clock& clock_;
   FailureInjector failures_;
   std::mutex mu_;
-  std::map<std::string, Window> users_ ABSL_GUARDED_BY(mu_);
-  std::map<std::string, Window> addresses_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, Stored> counters_ ABSL_GUARDED_BY(mu_);
+  std::map<std::string, int64_t> known_ ABSL_GUARDED_BY(mu_);  // "key|address" -> expiry
 };
 
 }  // namespace natter::fakes

@@ -1,9 +1,11 @@
 // FakeUserStore: natter::auth::UserStore in memory, with the MySQL store's semantics (ids from 1,
-// ALREADY_EXISTS on a taken username_key, also after deletion; avatar versions counting up).
+// ALREADY_EXISTS on a taken username_key or skeleton, also after deletion; avatar versions
+// counting up).
 // Records password-hash upgrades for rehash tests.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -23,6 +25,7 @@ class FakeUserStore final : public auth::UserStore {
   struct StoredUser {
     auth::UserRecord record;
     std::string username_key;
+    std::string username_skeleton;  // empty: none yet (an account from before migration 003)
     int64_t created_at_ms = 0;
     std::string avatar_png;
   };
@@ -30,7 +33,12 @@ class FakeUserStore final : public auth::UserStore {
   absl::StatusOr<uint64_t> CreateUser(const auth::NewUser& user) override {
     if (auto s = failures_.Take("CreateUser"); !s.ok()) return s;
     std::lock_guard lock(mu_);
-    if (by_key_.contains(user.username_key)) return absl::AlreadyExistsError("username is taken");
+    if (by_key_.contains(user.username_key)) {
+      return absl::AlreadyExistsError(std::string(auth::kUsernameKeyTaken));
+    }
+    if (!user.username_skeleton.empty() && HoldsSkeleton(user.username_skeleton)) {
+      return absl::AlreadyExistsError(std::string(auth::kUsernameSkeletonTaken));
+    }
     StoredUser stored;
     stored.record.id = next_id_++;
     stored.record.username = user.username;
@@ -38,6 +46,7 @@ class FakeUserStore final : public auth::UserStore {
     stored.record.display_name = user.display_name;
     stored.record.created_at_ms = user.created_at_ms;
     stored.username_key = user.username_key;
+    stored.username_skeleton = user.username_skeleton;
     stored.created_at_ms = user.created_at_ms;
     uint64_t id = stored.record.id;
     by_key_.emplace(user.username_key, std::move(stored));
@@ -93,6 +102,12 @@ class FakeUserStore final : public auth::UserStore {
   absl::StatusOr<uint32_t> SetAvatar(uint64_t user_id, std::string_view png,
                                      int64_t now_ms) override {
     if (auto s = failures_.Take("SetAvatar"); !s.ok()) return s;
+    std::function<void()> hook;
+    {
+      std::lock_guard lock(mu_);
+      hook = on_set_avatar_;
+    }
+    if (hook) hook();
     std::lock_guard lock(mu_);
     StoredUser* user = ById(user_id);
     if (!user || user->record.deleted) return absl::NotFoundError("no such user");
@@ -123,7 +138,52 @@ class FakeUserStore final : public auth::UserStore {
     return absl::OkStatus();
   }
 
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> UsersWithoutSkeleton(
+      uint64_t after_id, size_t limit) override {
+    if (auto s = failures_.Take("UsersWithoutSkeleton"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::map<uint64_t, std::string> found;  // in id order
+    for (const auto& [key, user] : by_key_) {
+      if (user.username_skeleton.empty() && user.record.id > after_id) {
+        found.emplace(user.record.id, user.record.username);
+      }
+    }
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (auto& [id, username] : found) {
+      if (out.size() == limit) break;
+      out.emplace_back(id, username);
+    }
+    return out;
+  }
+
+  absl::Status SetUsernameSkeleton(uint64_t user_id, std::string_view skeleton) override {
+    if (auto s = failures_.Take("SetUsernameSkeleton"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    StoredUser* user = ById(user_id);
+    if (!user || !user->username_skeleton.empty()) return absl::OkStatus();
+    if (HoldsSkeleton(skeleton)) {
+      return absl::AlreadyExistsError(std::string(auth::kUsernameSkeletonTaken));
+    }
+    user->username_skeleton = std::string(skeleton);
+    return absl::OkStatus();
+  }
+
   // Test access.
+  // An account as it was before migration 003: without a skeleton, whatever its name.
+  uint64_t AddLegacyUser(const std::string& username, const std::string& username_key) {
+    std::lock_guard lock(mu_);
+    StoredUser stored;
+    stored.record.id = next_id_++;
+    stored.record.username = username;
+    stored.username_key = username_key;
+    by_key_.emplace(username_key, stored);
+    return stored.record.id;
+  }
+  // Calls `hook` at the start of every SetAvatar (a test holds avatar uploads there).
+  void OnSetAvatar(std::function<void()> hook) {
+    std::lock_guard lock(mu_);
+    on_set_avatar_ = std::move(hook);
+  }
   void FailNext(absl::Status status, std::string method = "") {
     failures_.FailNext(std::move(status), std::move(method));
   }
@@ -144,6 +204,12 @@ class FakeUserStore final : public auth::UserStore {
   }
 
  private:
+  bool HoldsSkeleton(std::string_view skeleton) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [key, user] : by_key_) {
+      if (user.username_skeleton == skeleton) return true;
+    }
+    return false;
+  }
   StoredUser* ById(uint64_t user_id) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     for (auto& [key, user] : by_key_) {
       if (user.record.id == user_id) return &user;
@@ -156,6 +222,7 @@ class FakeUserStore final : public auth::UserStore {
   uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<std::string, StoredUser> by_key_ ABSL_GUARDED_BY(mu_);
   std::vector<std::pair<uint64_t, std::string>> hash_updates_ ABSL_GUARDED_BY(mu_);
+  std::function<void()> on_set_avatar_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

@@ -84,22 +84,37 @@ TEST_F(RedisStoresTest, ListsAUsersLiveSessionsAndForgetsExpiredOnes) {
   EXPECT_EQ(client_->Command({"SISMEMBER", "user_sessions:9", "h-b"})->integer(), 0);
 }
 
-TEST_F(RedisStoresTest, LoginThrottleCountsWithinAWindow) {
+TEST_F(RedisStoresTest, LoginThrottleCountsFailuresAndRemembersAddresses) {
   auth::RedisLoginThrottle throttle(*client_);
-  for (int i = 0; i < 3; ++i) {
-    ASSERT_TRUE(throttle.RecordFailure("alice", "10.0.0.1", std::chrono::seconds(900)).ok());
+  for (int64_t at : {1000, 2000, 3000}) {
+    ASSERT_TRUE(throttle
+                    .RecordFailure({"source:alice|10.0.0.1", "account:alice"}, at,
+                                   std::chrono::seconds(900))
+                    .ok());
   }
-  auto counts = throttle.Get("alice", "10.0.0.1");
-  ASSERT_TRUE(counts.ok());
-  EXPECT_EQ(counts->user_failures, 3);
-  EXPECT_EQ(counts->address_failures, 3);
-  EXPECT_GT(counts->user_reset_ms, 890'000);
-  EXPECT_LE(counts->user_reset_ms, 900'000);
-  ASSERT_TRUE(throttle.ResetUser("alice").ok());
-  counts = throttle.Get("alice", "10.0.0.1");
-  EXPECT_EQ(counts->user_failures, 0);
-  EXPECT_EQ(counts->user_reset_ms, 0);
-  EXPECT_EQ(counts->address_failures, 3);
+  ASSERT_TRUE(throttle.RecordFailure({"account:alice"}, 4000, std::chrono::seconds(900)).ok());
+  auto counters = throttle.Get({"source:alice|10.0.0.1", "account:alice", "address:10.0.0.1"});
+  ASSERT_TRUE(counters.ok()) << counters.status();
+  ASSERT_EQ(counters->size(), 3u);
+  EXPECT_EQ((*counters)[0].failures, 3);
+  EXPECT_EQ((*counters)[0].last_failure_ms, 3000);
+  EXPECT_EQ((*counters)[1].failures, 4);
+  EXPECT_EQ((*counters)[1].last_failure_ms, 4000);
+  EXPECT_EQ((*counters)[2].failures, 0);
+  // Each counter expires after its latest failure.
+  auto ttl = client_->Command({"TTL", "login_failures:account:alice"}).value();
+  EXPECT_GT(ttl.integer(), 890);
+  EXPECT_LE(ttl.integer(), 900);
+  ASSERT_TRUE(throttle.Reset("source:alice|10.0.0.1").ok());
+  counters = throttle.Get({"source:alice|10.0.0.1", "account:alice"});
+  EXPECT_EQ((*counters)[0].failures, 0);
+  EXPECT_EQ((*counters)[1].failures, 4);
+
+  EXPECT_FALSE(throttle.IsKnownAddress("alice", "10.0.0.1").value());
+  ASSERT_TRUE(throttle.RememberAddress("alice", "10.0.0.1", std::chrono::hours(720)).ok());
+  EXPECT_TRUE(throttle.IsKnownAddress("alice", "10.0.0.1").value());
+  EXPECT_FALSE(throttle.IsKnownAddress("alice", "10.0.0.2").value());
+  EXPECT_FALSE(throttle.IsKnownAddress("bob", "10.0.0.1").value());
 }
 
 TEST_F(RedisStoresTest, RateLimiterSharesOneAllowancePerKeyAcrossClients) {

@@ -5,11 +5,18 @@
 #include <gtest/gtest.h>
 
 #include <QImage>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
 
 #include "auth_service.h"
 #include "common/auth_bad_input.h"
+#include "common/status.h"
+#include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_session_store.h"
 #include "fakes/fake_user_store.h"
 #include "natter/v1/gateway.pb.h"
@@ -136,9 +143,11 @@ class AuthAccountsTest : public ::testing::Test, public natter::testing::AuthApi
   fakes::FakeSessionStore sessions_;
   fakes::FakeClock clock_;
   fakes::FakeLoginThrottle throttle_{clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
   fakes::FakeEventPublisher publisher_;
   const PasswordHasher hasher_ = PasswordHasher::Minimum();
-  AuthService service_{users_, sessions_, throttle_, publisher_, hasher_, clock_, AuthOptions{}};
+  AuthService service_{users_,     sessions_, throttle_, limiter_,
+                       publisher_, hasher_,   clock_,    AuthOptions{}};
 };
 
 // ---- the shared bad-input table ----
@@ -257,7 +266,7 @@ TEST_F(AuthAccountsTest, LastUseIsWrittenAtMostOncePerMinute) {
 }
 
 TEST_F(AuthAccountsTest, TheLeastRecentlyUsedSessionEndsBeyondTheLimit) {
-  AuthService capped(users_, sessions_, throttle_, publisher_, hasher_, clock_,
+  AuthService capped(users_, sessions_, throttle_, limiter_, publisher_, hasher_, clock_,
                      AuthOptions{.max_sessions_per_user = 2});
   ASSERT_TRUE(Register("alice", kPassword).ok());
   std::vector<std::string> tokens;
@@ -273,25 +282,84 @@ TEST_F(AuthAccountsTest, TheLeastRecentlyUsedSessionEndsBeyondTheLimit) {
   EXPECT_TRUE(Valid(tokens[2]));
 }
 
-// ---- throttling ----
+// ---- throttling password guesses (issue 19, item 3) ----
 
-TEST_F(AuthAccountsTest, FiveFailuresLockTheUsernameForFifteenMinutes) {
+// The address of attacker number i ("ipv4:10.66.x.y:1").
+std::string Attacker(int i) {
+  return "ipv4:10.66." + std::to_string(i / 250) + "." + std::to_string(i % 250 + 1) + ":1";
+}
+
+TEST_F(AuthAccountsTest, GuessesFromOneAddressWaitLongerAfterEachFailure) {
   ASSERT_TRUE(Register("alice", kPassword).ok());
+  const std::string attacker = "ipv4:10.9.9.9:1";
   for (int i = 0; i < 5; ++i) {
-    EXPECT_EQ(LoginFrom("alice", "wrong password", "ipv4:10.0.0." + std::to_string(i) + ":1")
-                  .status()
-                  .code(),
+    EXPECT_EQ(LoginFrom("alice", "wrong password", attacker).status().code(),
               absl::StatusCode::kUnauthenticated);
   }
-  // Even the right password is refused now, from anywhere, with the wait.
-  auto locked = LoginFrom("alice", kPassword, "ipv4:10.9.9.9:1");
-  EXPECT_EQ(locked.status().code(), absl::StatusCode::kResourceExhausted);
-  EXPECT_EQ(Message(locked.status()), "too many failed attempts; try again in 900 seconds");
-  clock_.Advance(std::chrono::minutes(10));
-  EXPECT_EQ(Message(LoginFrom("alice", kPassword, "ipv4:10.9.9.9:1").status()),
-            "too many failed attempts; try again in 300 seconds");
-  clock_.Advance(std::chrono::minutes(5));
-  EXPECT_TRUE(LoginFrom("alice", kPassword, "ipv4:10.9.9.9:1").ok());
+  // Free failures spent: 1 s, then 2 s, then 4 s after each further failure.
+  for (int64_t wait_ms : {1000, 2000, 4000}) {
+    auto refused = LoginFrom("alice", "wrong password", attacker);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+    EXPECT_EQ(RetryAfter(refused.status()), std::chrono::milliseconds(wait_ms));
+    EXPECT_EQ(Message(refused.status()), "too many failed attempts; try again in " +
+                                             WaitInWords(std::chrono::milliseconds(wait_ms)));
+    clock_.Advance(std::chrono::milliseconds(wait_ms));
+    EXPECT_EQ(LoginFrom("alice", "wrong password", attacker).status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  // Never more than 15 minutes, however long it goes on.
+  for (int i = 0; i < 30; ++i) {
+    clock_.Advance(std::chrono::minutes(15));
+    ASSERT_EQ(LoginFrom("alice", "wrong password", attacker).status().code(),
+              absl::StatusCode::kUnauthenticated)
+        << i;
+  }
+  EXPECT_EQ(RetryAfter(LoginFrom("alice", kPassword, attacker).status()), std::chrono::minutes(15));
+}
+
+TEST_F(AuthAccountsTest, AnAttackerElsewhereNeverLocksTheOwnerOut) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  const std::string home = "ipv4:192.0.2.10:5000";
+  ASSERT_TRUE(LoginFrom("alice", kPassword, home).ok());
+  // 200 guesses from 40 addresses: enough to slow every address alice never used.
+  for (int i = 0; i < 200; ++i) {
+    EXPECT_FALSE(LoginFrom("alice", "guess " + std::to_string(i), Attacker(i % 40)).ok());
+  }
+  EXPECT_EQ(LoginFrom("alice", "guess", Attacker(999)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  // alice, from where she logged in before, with her password: in at once, again and again.
+  for (int i = 0; i < 3; ++i) {
+    auto token = LoginFrom("alice", kPassword, "ipv4:192.0.2.10:" + std::to_string(6000 + i));
+    ASSERT_TRUE(token.ok()) << token.status();
+  }
+}
+
+TEST_F(AuthAccountsTest, GuessingFromManyAddressesSlowsTheAddressesTheAccountNeverUsed) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  // 4 failures from each of 5 addresses: none has spent its own 5, the account has spent its 20.
+  for (int i = 0; i < 20; ++i) {
+    EXPECT_EQ(LoginFrom("alice", "wrong password", Attacker(i % 5)).status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  auto refused = LoginFrom("alice", kPassword, Attacker(100));
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::seconds(1));
+  clock_.Advance(std::chrono::seconds(1));
+  EXPECT_TRUE(LoginFrom("alice", kPassword, Attacker(100)).ok());
+}
+
+TEST_F(AuthAccountsTest, OneAddressSprayingManyAccountsIsSlowed) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  const std::string sprayer = "ipv4:10.1.1.1:1";
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(LoginFrom("user" + std::to_string(i), "wrong password", sprayer).status().code(),
+              absl::StatusCode::kUnauthenticated);
+  }
+  EXPECT_EQ(LoginFrom("user99", "wrong password", sprayer).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(LoginFrom("alice", kPassword, sprayer).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(LoginFrom("alice", kPassword, "ipv4:10.2.2.2:1").ok());
 }
 
 TEST_F(AuthAccountsTest, UnknownUsernamesAreThrottledTheSameWay) {
@@ -301,28 +369,202 @@ TEST_F(AuthAccountsTest, UnknownUsernamesAreThrottledTheSameWay) {
   EXPECT_EQ(Login("ghost", "whatever1").status().code(), absl::StatusCode::kResourceExhausted);
 }
 
-TEST_F(AuthAccountsTest, TwentyFailuresFromOneAddressLockThatAddress) {
-  ASSERT_TRUE(Register("alice", kPassword).ok());
-  for (int i = 0; i < 20; ++i) {
-    EXPECT_EQ(LoginFrom("user" + std::to_string(i), "wrong password",
-                        "ipv4:10.1.1.1:" + std::to_string(i))
-                  .status()
-                  .code(),
-              absl::StatusCode::kUnauthenticated);
-  }
-  EXPECT_EQ(LoginFrom("alice", kPassword, "ipv4:10.1.1.1:99").status().code(),
-            absl::StatusCode::kResourceExhausted);
-  EXPECT_TRUE(LoginFrom("alice", kPassword, "ipv4:10.2.2.2:1").ok());
-}
-
-TEST_F(AuthAccountsTest, SuccessfulLoginResetsTheUsernameCount) {
+TEST_F(AuthAccountsTest, SuccessfulLoginResetsThatAddressCount) {
   ASSERT_TRUE(Register("alice", kPassword).ok());
   for (int round = 0; round < 3; ++round) {
     for (int i = 0; i < 4; ++i) {
-      EXPECT_FALSE(LoginFrom("alice", "wrong", "ipv4:10.3.0." + std::to_string(round) + ":1").ok());
+      EXPECT_FALSE(LoginFrom("alice", "wrong", "ipv4:10.4.0.1:1").ok());
     }
     EXPECT_TRUE(LoginFrom("alice", kPassword, "ipv4:10.4.0.1:1").ok()) << round;
   }
+  EXPECT_EQ(throttle_.failures("source:alice|10.4.0.1"), 0);
+  // The account's count is not reset by her success: it is what slows guessers elsewhere.
+  EXPECT_EQ(throttle_.failures("account:alice"), 12);
+}
+
+TEST_F(AuthAccountsTest, FailedLoginsNeverBlockChangingThePasswordOrDeletingTheAccount) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  auto token = *LoginFrom("alice", kPassword, "ipv4:192.0.2.10:1");
+  for (int i = 0; i < 200; ++i) EXPECT_FALSE(LoginFrom("alice", "guess", Attacker(i % 40)).ok());
+  ASSERT_EQ(LoginFrom("alice", kPassword, Attacker(1)).status().code(),
+            absl::StatusCode::kResourceExhausted);
+  EXPECT_TRUE(ChangePassword(token, kPassword, "a new password 2").ok());
+  EXPECT_TRUE(DeleteAccount(token, "a new password 2").ok());
+}
+
+TEST_F(AuthAccountsTest, WrongCurrentPasswordsAreSlowedPerSession) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  auto stolen = *Login("alice", kPassword);
+  auto own = *Login("alice", kPassword);
+  for (int i = 0; i < 5; ++i) {
+    EXPECT_EQ(ChangePassword(stolen, "guess " + std::to_string(i), "new password 1").code(),
+              absl::StatusCode::kPermissionDenied);
+  }
+  absl::Status refused = DeleteAccount(stolen, kPassword);
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(refused), std::chrono::seconds(1));
+  // The owner's own session is not held up, nor is logging in.
+  EXPECT_TRUE(ChangePassword(own, kPassword, "new password 2").ok());
+  EXPECT_TRUE(Login("alice", "new password 2").ok());
+}
+
+TEST(GuessWaitTest, DoublesAfterTheFreeFailuresUpToTheMaximum) {
+  const auto max = std::chrono::minutes(15);
+  auto wait = [&](int64_t failures, int64_t last, int64_t now) {
+    return GuessWaitMs({.failures = failures, .last_failure_ms = last}, 5, max, now);
+  };
+  EXPECT_EQ(wait(0, 0, 0), 0);
+  EXPECT_EQ(wait(4, 1000, 1000), 0);
+  EXPECT_EQ(wait(5, 1000, 1000), 1000);
+  EXPECT_EQ(wait(6, 1000, 1500), 1500);
+  EXPECT_EQ(wait(7, 1000, 1000), 4000);
+  EXPECT_EQ(wait(7, 1000, 5000), 0);
+  EXPECT_EQ(wait(15, 0, 0), 900'000);
+  EXPECT_EQ(wait(1'000'000, 0, 0), 900'000);
+}
+
+// ---- rate limits (issue 19, item 5) ----
+
+TEST_F(AuthAccountsTest, RegistrationsFromOneAddressAreLimited) {
+  auto register_from = [&](const std::string& name, const std::string& address) {
+    v1::RegisterRequest r;
+    r.set_username(name);
+    r.set_password(kPassword);
+    r.set_client_address(address);
+    return service_.Register(r).status();
+  };
+  for (int i = 0; i < 30; ++i) {
+    ASSERT_TRUE(
+        register_from("user" + std::to_string(i), "ipv4:10.5.5.5:" + std::to_string(i)).ok())
+        << i;
+  }
+  absl::Status refused = register_from("one_more", "ipv4:10.5.5.5:99");
+  EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(Message(refused),
+            "too many new accounts from your address (at most 6 a minute); try again in 10.0 s");
+  EXPECT_EQ(RetryAfter(refused), std::chrono::seconds(10));
+  EXPECT_FALSE(users_.Find("one_more"));
+  // Another address is not held up; the first may register again once the wait is over.
+  EXPECT_TRUE(register_from("elsewhere", "ipv4:10.6.6.6:1").ok());
+  clock_.Advance(std::chrono::seconds(10));
+  EXPECT_TRUE(register_from("one_more", "ipv4:10.5.5.5:99").ok());
+}
+
+TEST_F(AuthAccountsTest, EveryWritingCallHasAPerUserLimit) {
+  AuthLimits limits = AuthLimits::Unlimited();
+  limits.avatars = {1.0 / 60, 2};
+  limits.profile_changes = {1.0 / 60, 2};
+  limits.password_calls = {1.0 / 60, 2};
+  limits.session_calls = {1.0 / 60, 2};
+  AuthService limited(users_, sessions_, throttle_, limiter_, publisher_, hasher_, clock_,
+                      {.limits = limits});
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  ASSERT_TRUE(Register("bob", kPassword).ok());
+  auto alice = *Login("alice", kPassword);
+  auto bob = *Login("bob", kPassword);
+  const std::string image = natter::auth::testing::MakeImage(32, 32, "png");
+  struct Call {
+    std::string name;
+    std::function<absl::Status(const std::string& token)> call;
+  };
+  std::vector<Call> calls = {
+      {"avatar",
+       [&](const std::string& token) {
+         v1::SetAvatarRequest r;
+         r.set_token(token);
+         r.set_image(image);
+         return limited.SetAvatar(r).status();
+       }},
+      {"profile",
+       [&](const std::string& token) {
+         v1::UpdateProfileRequest r;
+         r.set_token(token);
+         r.set_display_name("Someone");
+         return limited.UpdateProfile(r).status();
+       }},
+      {"password",
+       [&](const std::string& token) {
+         v1::DeleteAccountRequest r;  // a wrong password: PERMISSION_DENIED while allowed
+         r.set_token(token);
+         r.set_password("not the password");
+         return limited.DeleteAccount(r).status();
+       }},
+      {"revoke",
+       [&](const std::string& token) {
+         v1::RevokeSessionRequest r;  // an unknown session: NOT_FOUND while allowed
+         r.set_token(token);
+         r.set_session_id("0123456789abcdef");
+         return limited.RevokeSession(r).status();
+       }},
+  };
+  for (const auto& c : calls) {
+    for (int i = 0; i < 2; ++i) {
+      EXPECT_NE(c.call(alice).code(), absl::StatusCode::kResourceExhausted) << c.name << i;
+    }
+    absl::Status refused = c.call(alice);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kResourceExhausted) << c.name;
+    EXPECT_EQ(RetryAfter(refused), std::chrono::minutes(1)) << c.name;
+    EXPECT_THAT(Message(refused), ::testing::HasSubstr("(at most 1 a minute); try again in 1 min"))
+        << c.name;
+    // Per user: bob is not held up by alice.
+    EXPECT_NE(c.call(bob).code(), absl::StatusCode::kResourceExhausted) << c.name;
+  }
+  EXPECT_EQ(Profile(alice).avatar_version(), 2u);  // the refused upload stored nothing
+}
+
+TEST_F(AuthAccountsTest, LimitsThatCannotBeReadLetCallsThrough) {
+  ASSERT_TRUE(Register("alice", kPassword).ok());
+  limiter_.FailWith(absl::UnavailableError("redis is down"));
+  auto token = *Login("alice", kPassword);
+  EXPECT_TRUE(UpdateProfile(token, std::string("Alice")).ok());
+  EXPECT_TRUE(Register("bob", kPassword).ok());
+}
+
+// ---- look-alike usernames (issue 19, item 10) ----
+
+TEST_F(AuthAccountsTest, LookAlikesOfAnExistingUsernameAreRefused) {
+  ASSERT_TRUE(Register("paypal", kPassword).ok());
+  for (const char* look_alike : {
+           "p\xD0\xB0ypal",                              // Cyrillic а
+           "\xD1\x80\xD0\xB0\xD1\x83\xD1\x80\xD0\xB0l",  // Cyrillic раура + l
+           "\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x99\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x8C",  // fullwidth
+           "paypa1",                                                                    // digit one
+       }) {
+    absl::Status refused = Register(look_alike, kPassword);
+    EXPECT_EQ(refused.code(), absl::StatusCode::kAlreadyExists) << look_alike;
+    EXPECT_THAT(Message(refused), ::testing::HasSubstr("looks like an existing user's name"))
+        << look_alike;
+  }
+  EXPECT_EQ(users_.size(), 1u);
+  EXPECT_TRUE(Register("paypals", kPassword).ok());
+  EXPECT_TRUE(Register("\xD0\xB0\xD0\xBD\xD0\xBD\xD0\xB0", kPassword).ok());  // анна
+}
+
+TEST_F(AuthAccountsTest, AccountsFromBeforeSkeletonsGetThemAndOlderLookAlikesKeepTheirNames) {
+  const uint64_t paypal = users_.AddLegacyUser("paypal", "paypal");
+  const uint64_t cyrillic = users_.AddLegacyUser("p\xD0\xB0ypal", "p\xD0\xB0ypal");
+  const uint64_t bob = users_.AddLegacyUser("bob", "bob");
+  auto filled = service_.BackfillUsernameSkeletons(/*batch=*/2);
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(*filled, 2u);
+  EXPECT_EQ(users_.Find("paypal")->username_skeleton, *NameSkeleton("paypal"));
+  EXPECT_EQ(users_.Find("bob")->username_skeleton, *NameSkeleton("bob"));
+  // The younger look-alike keeps its name and no skeleton; the older holds it for both.
+  EXPECT_EQ(users_.Find("p\xD0\xB0ypal")->username_skeleton, "");
+  EXPECT_LT(paypal, cyrillic);
+  EXPECT_EQ(Register("\xEF\xBD\x90"
+                     "aypal",
+                     kPassword)
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Register("b\xD0\xBE"
+                     "b",
+                     kPassword)
+                .code(),
+            absl::StatusCode::kAlreadyExists);
+  // Running again (another replica, a restart) changes nothing.
+  EXPECT_EQ(*service_.BackfillUsernameSkeletons(), 0u);
+  EXPECT_GT(bob, 0u);
 }
 
 TEST(AddressWithoutPortTest, StripsSchemeAndPort) {

@@ -12,6 +12,7 @@
 #include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
+#include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_session_store.h"
 #include "fakes/fake_user_store.h"
 
@@ -84,9 +85,11 @@ class AuthServiceTest : public ::testing::Test {
   fakes::FakeSessionStore sessions_;
   fakes::FakeClock clock_;
   fakes::FakeLoginThrottle throttle_{clock_};
+  fakes::FakeRateLimiter limiter_{clock_};
   fakes::FakeEventPublisher publisher_;
   const PasswordHasher hasher_ = PasswordHasher::Minimum();
-  AuthService service_{users_, sessions_, throttle_, publisher_, hasher_, clock_, AuthOptions{}};
+  AuthService service_{users_,     sessions_, throttle_, limiter_,
+                       publisher_, hasher_,   clock_,    AuthOptions{}};
 };
 
 TEST_F(AuthServiceTest, RegisterReturnsNewUser) {
@@ -334,7 +337,7 @@ TEST_F(AuthServiceTest, UnusedSessionExpiresAtItsExpiryTime) {
 }
 
 TEST_F(AuthServiceTest, SessionTtlComesFromOptions) {
-  AuthService short_lived(users_, sessions_, throttle_, publisher_, hasher_, clock_,
+  AuthService short_lived(users_, sessions_, throttle_, limiter_, publisher_, hasher_, clock_,
                           AuthOptions{.session_ttl = std::chrono::minutes(5)});
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   auto login = Login(short_lived, "alice", "correct horse");
@@ -392,7 +395,8 @@ TEST_F(AuthServiceTest, LoginUpgradesWeakerPasswordHash) {
 
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
   ASSERT_TRUE(stronger.NeedsRehash(weak_hash));
-  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, limiter_, publisher_, stronger, clock_,
+                       AuthOptions{});
   auto login = Login(upgraded, "alice", "correct horse");
   ASSERT_TRUE(login.ok()) << login.status();
 
@@ -420,7 +424,8 @@ TEST_F(AuthServiceTest, LoginDoesNotRehashWhenCostIsCurrent) {
 TEST_F(AuthServiceTest, WrongPasswordNeverUpgradesHash) {
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
-  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, limiter_, publisher_, stronger, clock_,
+                       AuthOptions{});
   EXPECT_FALSE(Login(upgraded, "alice", "wrong horse").ok());
   EXPECT_TRUE(users_.hash_updates().empty());
 }
@@ -428,7 +433,8 @@ TEST_F(AuthServiceTest, WrongPasswordNeverUpgradesHash) {
 TEST_F(AuthServiceTest, FailedHashUpgradeStillLogsIn) {
   ASSERT_TRUE(Register("alice", "correct horse").ok());
   PasswordHasher stronger(crypto_pwhash_OPSLIMIT_MIN + 1, crypto_pwhash_MEMLIMIT_MIN);
-  AuthService upgraded(users_, sessions_, throttle_, publisher_, stronger, clock_, AuthOptions{});
+  AuthService upgraded(users_, sessions_, throttle_, limiter_, publisher_, stronger, clock_,
+                       AuthOptions{});
   users_.FailNext(absl::UnavailableError("mysql is down"), "UpdatePasswordHash");
   auto login = Login(upgraded, "alice", "correct horse");
   ASSERT_TRUE(login.ok()) << login.status();

@@ -4,7 +4,12 @@
 
 #include <gtest/gtest.h>
 
+#include <QBuffer>
+#include <QByteArray>
+#include <QColor>
 #include <QImage>
+#include <cstdint>
+#include <string>
 
 #include "test_images.h"
 
@@ -45,6 +50,84 @@ TEST(AvatarImageTest, JpegIsAcceptedAndStoredAsPng) {
   ASSERT_TRUE(png.ok()) << png.status();
   EXPECT_EQ(png->substr(0, 8), std::string("\x89PNG\r\n\x1a\n", 8));
   EXPECT_EQ(Decode(*png).size(), QSize(128, 128));
+}
+
+TEST(AvatarImageTest, JpegKeepsItsColours) {
+  auto png = MakeAvatarPng(MakeImage(256, 256, "jpeg"));
+  ASSERT_TRUE(png.ok()) << png.status();
+  QImage image = Decode(*png);
+  QColor left(image.pixel(10, 64));
+  QColor right(image.pixel(117, 64));
+  EXPECT_GT(left.red(), 240);
+  EXPECT_LT(left.blue(), 16);
+  EXPECT_GT(right.blue(), 240);
+  EXPECT_LT(right.red(), 16);
+}
+
+// A noisy image, so that its compressed data is long enough to cut in the middle of a scan.
+std::string NoisyImage(int side, const char* format) {
+  QImage image(side, side, QImage::Format_RGB32);
+  uint32_t state = 12345;
+  for (int y = 0; y < side; ++y) {
+    for (int x = 0; x < side; ++x) {
+      state = state * 1664525u + 1013904223u;
+      image.setPixel(x, y, state >> 8);
+    }
+  }
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  image.save(&buffer, format);
+  return std::string(bytes.constData(), static_cast<size_t>(bytes.size()));
+}
+
+// Issue 19, item 11: Qt's JPEG reader hands back a cut-off file with its missing rows grey, so
+// appending the end marker FF D9 to a truncated JPEG used to pass.
+TEST(AvatarImageTest, RefusesATruncatedJpegWithTheEndMarkerAppended) {
+  std::string jpeg = NoisyImage(256, "jpeg");
+  ASSERT_GT(jpeg.size(), 10000u);
+  for (size_t keep : {jpeg.size() / 3, jpeg.size() / 2, jpeg.size() * 9 / 10}) {
+    std::string cut = jpeg.substr(0, keep) + "\xFF\xD9";
+    EXPECT_EQ(Error(cut), "avatar image is truncated or damaged") << keep;
+  }
+  EXPECT_TRUE(MakeAvatarPng(jpeg).ok());
+}
+
+// What an image carries besides pixels.
+QImage WithText(QImage image) {
+  image.setText("Comment", "taken at 51.5007 N, 0.1246 W");
+  image.setText("Description", "home address: 1 Secret Lane");
+  return image;
+}
+
+std::string Encode(const QImage& image, const char* format) {
+  QByteArray bytes;
+  QBuffer buffer(&bytes);
+  buffer.open(QIODevice::WriteOnly);
+  EXPECT_TRUE(image.save(&buffer, format));
+  return std::string(bytes.constData(), static_cast<size_t>(bytes.size()));
+}
+
+// Issue 19, item 14: a PNG's tEXt chunks and a JPEG's COM segment used to come back out in the
+// stored avatar, served to everyone.
+TEST(AvatarImageTest, StoresOnlyPixelsNoTextFromTheUpload) {
+  QImage source(64, 64, QImage::Format_RGB32);
+  source.fill(QColor(0, 128, 0));
+  for (const char* format : {"png", "jpeg"}) {
+    std::string upload = Encode(WithText(source), format);
+    QImage check;
+    ASSERT_TRUE(check.loadFromData(reinterpret_cast<const uchar*>(upload.data()),
+                                   static_cast<int>(upload.size()), format));
+    ASSERT_FALSE(check.textKeys().isEmpty()) << format << ": the upload must carry text";
+
+    auto png = MakeAvatarPng(upload);
+    ASSERT_TRUE(png.ok()) << png.status();
+    EXPECT_TRUE(Decode(*png).textKeys().isEmpty()) << format;
+    for (const char* chunk : {"tEXt", "zTXt", "iTXt", "eXIf", "iCCP"}) {
+      EXPECT_EQ(png->find(chunk), std::string::npos) << format << " " << chunk;
+    }
+    EXPECT_EQ(png->find("Secret"), std::string::npos) << format;
+  }
 }
 
 TEST(AvatarImageTest, SmallImagesAreScaledUp) {
