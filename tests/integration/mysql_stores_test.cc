@@ -1,5 +1,5 @@
-// The MySQL stores against a real MariaDB: schema migrations, users, and the
-// message sequencing and dedupe rules under concurrency.
+// The MySQL stores against a real MariaDB: schema migrations, users, and the message sequencing and
+// dedupe rules under concurrency.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -35,8 +35,8 @@ class MysqlStoresTest : public ::testing::Test {
     delete dir_;
   }
 
-  // Settings for a database user of its own (created if need be), so that its
-  // one connection can be killed alone (KillSessionsOf).
+  // Settings for a database user of its own (created if need be), so that its one connection can
+  // be killed alone (KillSessionsOf).
   static MysqlConfig AsOwnUser(const std::string& user) {
     db_->Sql("CREATE USER IF NOT EXISTS '" + user + "'@'127.0.0.1' IDENTIFIED BY '" + user +
              "-pw'; GRANT ALL ON natter.* TO '" + user + "'@'127.0.0.1'");
@@ -47,10 +47,8 @@ class MysqlStoresTest : public ::testing::Test {
   }
   // The server closes every session of `user`, as a shutdown does.
   static void KillSessionsOf(const std::string& user) {
-    db_->Sql(
-        "SELECT CONCAT('KILL ', id) FROM information_schema.processlist "
-        "WHERE user = '" +
-        user + "' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
+    db_->Sql("SELECT CONCAT('KILL ', id) FROM information_schema.processlist WHERE user = '" +
+             user + "' INTO @kill; PREPARE k FROM @kill; EXECUTE k");
   }
 
   static uint64_t LobbyId() {
@@ -99,7 +97,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser({"Carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
+  auto id = users.CreateUser({"Carol", "carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
   ASSERT_TRUE(id.ok()) << id.status();
   auto found = users.FindByKey("carol");
   ASSERT_TRUE(found.ok());
@@ -116,15 +114,15 @@ TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
 
 TEST_F(MysqlStoresTest, DuplicateUsernameKeyIsAlreadyExists) {
   auth::MysqlUserStore users(*pool_);
-  ASSERT_TRUE(users.CreateUser({"dave", "dave", "h", "dave", 1}).ok());
-  auto again = users.CreateUser({"DAVE", "dave", "h", "DAVE", 1});
+  ASSERT_TRUE(users.CreateUser({"dave", "dave", "dave", "h", "dave", 1}).ok());
+  auto again = users.CreateUser({"DAVE", "dave", "dave", "h", "DAVE", 1});
   EXPECT_EQ(again.status().code(), absl::StatusCode::kAlreadyExists);
 }
 
 TEST_F(MysqlStoresTest, SqlMetacharactersAreStoredVerbatim) {
   auth::MysqlUserStore users(*pool_);
   std::string nasty = "x'); DROP TABLE users; --";
-  ASSERT_TRUE(users.CreateUser({nasty, nasty, "h", nasty, 1}).ok());
+  ASSERT_TRUE(users.CreateUser({nasty, nasty, nasty, "h", nasty, 1}).ok());
   auto found = users.FindByKey(nasty);
   ASSERT_TRUE(found.ok() && found->has_value());
   EXPECT_EQ((*found)->username, nasty);
@@ -132,7 +130,7 @@ TEST_F(MysqlStoresTest, SqlMetacharactersAreStoredVerbatim) {
 
 TEST_F(MysqlStoresTest, UpdatesPasswordHash) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser({"erin", "erin", "old", "erin", 1});
+  auto id = users.CreateUser({"erin", "erin", "erin", "old", "erin", 1});
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(users.UpdatePasswordHash(*id, "new").ok());
   EXPECT_EQ(users.FindByKey("erin").value()->password_hash, "new");
@@ -140,8 +138,8 @@ TEST_F(MysqlStoresTest, UpdatesPasswordHash) {
 
 TEST_F(MysqlStoresTest, FindsSeveralUsersByIdAndUpdatesDisplayNames) {
   auth::MysqlUserStore users(*pool_);
-  auto a = users.CreateUser({"frank", "frank", "h", "Frank", 1});
-  auto b = users.CreateUser({"grace", "grace", "h", "Grace", 1});
+  auto a = users.CreateUser({"frank", "frank", "frank", "h", "Frank", 1});
+  auto b = users.CreateUser({"grace", "grace", "grace", "h", "Grace", 1});
   ASSERT_TRUE(a.ok() && b.ok());
   ASSERT_TRUE(users.UpdateDisplayName(*b, "Grace \xF0\x9F\x8C\xB8").ok());
   auto found = users.FindByIds({*a, *b, 999999});
@@ -155,7 +153,7 @@ TEST_F(MysqlStoresTest, FindsSeveralUsersByIdAndUpdatesDisplayNames) {
 
 TEST_F(MysqlStoresTest, AvatarsAreVersionedBinarySafeBlobs) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser({"heidi", "heidi", "h", "heidi", 1});
+  auto id = users.CreateUser({"heidi", "heidi", "heidi", "h", "heidi", 1});
   ASSERT_TRUE(id.ok());
   EXPECT_FALSE(users.GetAvatar(*id).value().has_value());
   std::string png("\x89PNG\r\n\x1a\n\0\0\xff binary", 19);
@@ -171,7 +169,7 @@ TEST_F(MysqlStoresTest, AvatarsAreVersionedBinarySafeBlobs) {
 
 TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
   auth::MysqlUserStore users(*pool_);
-  auto id = users.CreateUser({"ivan", "ivan", "hash", "Ivan", 1});
+  auto id = users.CreateUser({"ivan", "ivan", "ivan", "hash", "Ivan", 1});
   ASSERT_TRUE(id.ok());
   ASSERT_TRUE(users.SetAvatar(*id, "png", 2).ok());
   ASSERT_TRUE(users.MarkDeleted(*id, 3, "$argon2id$unusable").ok());
@@ -181,7 +179,7 @@ TEST_F(MysqlStoresTest, DeletedUserKeepsItsIdAndNameButLosesTheRest) {
   EXPECT_EQ(user->password_hash, "$argon2id$unusable");
   EXPECT_EQ(user->display_name, "");
   EXPECT_FALSE(users.GetAvatar(*id).value().has_value());
-  EXPECT_EQ(users.CreateUser({"Ivan", "ivan", "h", "x", 4}).status().code(),
+  EXPECT_EQ(users.CreateUser({"Ivan", "ivan", "ivan", "h", "x", 4}).status().code(),
             absl::StatusCode::kAlreadyExists);
 }
 
@@ -204,10 +202,9 @@ TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
   EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq, before + 2);
 }
 
-// Issue 19: a client_msg_id names one entry. Reusing it for another text,
-// conversation or target is ALREADY_EXISTS; an exact replay is answered with
-// the original ack, also after the message was edited (the text as first sent
-// is what counts) and for entries from before body_sha256.
+// Issue 19: a client_msg_id names one entry. Reusing it for another text, conversation or target
+// is ALREADY_EXISTS; an exact replay is answered with the original ack, also after the message
+// was edited (the text as first sent is what counts) and for entries from before body_sha256.
 TEST_F(MysqlStoresTest, AReusedClientMsgIdIsRefusedAndAnExactReplayAnswered) {
   chat::MysqlMessageStore store(*pool_);
   uint64_t lobby = LobbyId();
@@ -241,11 +238,10 @@ TEST_F(MysqlStoresTest, AReusedClientMsgIdIsRefusedAndAnExactReplayAnswered) {
   edit.text = "edited text";
   edit.target_seq = first->ack.seq() - 1;
   EXPECT_EQ(store.Append(edit).status().code(), absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq,
-            latest + 1);  // the edit only
+  EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq, latest + 1);  // the edit only
 
-  // An entry stored before the migration has no body_sha256: its text is
-  // compared while it is as sent.
+  // An entry stored before the migration has no body_sha256: its text is compared while it is
+  // as sent.
   auto legacy = store.Append(Message(lobby, 110, "r-3", "old one"));
   ASSERT_TRUE(legacy.ok());
   db_->Sql(
@@ -263,9 +259,8 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
   ASSERT_TRUE(store.Append(Message(lobby, 101, "c-1")).ok());
   ASSERT_TRUE(store.Append(Message(lobby, 101, "c-2")).ok());  // the cached statements again
 
-  // The server drops the connection: the call that finds out fails as
-  // UNAVAILABLE (retrying helps), and the next one gets a new connection with
-  // freshly prepared statements.
+  // The server drops the connection: the call that finds out fails as UNAVAILABLE (retrying helps),
+  // and the next one gets a new connection with freshly prepared statements.
   KillSessionsOf("cachetest");
   auto lost = store.Append(Message(lobby, 101, "c-3"));
   if (!lost.ok()) {
@@ -278,17 +273,15 @@ TEST_F(MysqlStoresTest, CachedStatementsDieWithTheirConnection) {
   EXPECT_TRUE(replay->duplicate);
 }
 
-// Found by the MariaDB-restart fault test: the driver's own commit() ignores a
-// failed COMMIT, so a transaction the server rolled back (its connection closed
-// by a shutdown) was acked as stored.
+// Found by the MariaDB-restart fault test: the driver's own commit() ignores a failed COMMIT, so a
+// transaction the server rolled back (its connection closed by a shutdown) was acked as stored.
 TEST_F(MysqlStoresTest, ACommitOnALostConnectionIsAnErrorNotASuccess) {
   db_->Sql("CREATE TABLE IF NOT EXISTS natter.commit_probe (id INT PRIMARY KEY)");
   MysqlPool pool(AsOwnUser("committest"), 1);
   auto committed = pool.Run("commit probe", [&](sql::Connection& conn) -> absl::Status {
     Transaction tx(conn);
     CachedStatement(conn, "INSERT INTO commit_probe (id) VALUES (1)").executeUpdate();
-    // The server closes the session with the transaction open, so it rolls
-    // the transaction back.
+    // The server closes the session with the transaction open, so it rolls the transaction back.
     KillSessionsOf("committest");
     tx.Commit();
     return absl::OkStatus();
@@ -317,8 +310,7 @@ TEST_F(MysqlStoresTest, ConcurrentSendersGetDenseUniqueSeqs) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < kPerThread; ++i) {
-        // Each message is sent twice, as a client retrying would: one message,
-        // one seq.
+        // Each message is sent twice, as a client retrying would: one message, one seq.
         std::string id = "c-" + std::to_string(t) + "-" + std::to_string(i);
         auto a = store.Append(Message(lobby, 200 + t, id));
         auto b = store.Append(Message(lobby, 200 + t, id));
@@ -507,8 +499,7 @@ TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
 
   auto left = Change(store, room, {.action = chat::RoomAction::kLeave, .actor = User(501)});
   ASSERT_TRUE(left.ok()) << left.status();
-  EXPECT_EQ(left->room.owner_id,
-            502u);  // the longest-standing member inherits it
+  EXPECT_EQ(left->room.owner_id, 502u);  // the longest-standing member inherits it
   auto rooms = store.RoomsOf(502);
   ASSERT_TRUE(rooms.ok());
   ASSERT_EQ(rooms->size(), 2u);
@@ -523,8 +514,8 @@ TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
                                              "member_removed", "member_left"}));
 }
 
-// Issue 19: a ban removes a member and keeps them out until it is lifted; it is
-// read under the room's lock with the rest of the room's state.
+// Issue 19: a ban removes a member and keeps them out until it is lifted; it is read under the
+// room's lock with the rest of the room's state.
 TEST_F(MysqlStoresTest, ABanKeepsAUserOutUntilLifted) {
   chat::MysqlMessageStore store(*pool_);
   auto created = store.CreateRoom(MakeRoom("ban-room", 521));
@@ -636,14 +627,12 @@ TEST_F(MysqlStoresTest, ABlockRefusesDirectMessagesInTheAppendItself) {
   EXPECT_EQ(from_cat.status().code(), absl::StatusCode::kPermissionDenied);
   EXPECT_EQ(from_cat.status().message(), "you cannot message this user");
   EXPECT_EQ(direct(dan.id, "b-3").status().code(), absl::StatusCode::kPermissionDenied);
-  // What was stored before the block is still answered with its ack on a
-  // replay.
+  // What was stored before the block is still answered with its ack on a replay.
   auto replay = direct(cat.id, "b-1");
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->duplicate);
   EXPECT_EQ(replay->ack.seq(), 1u);
-  // Nothing refused took a seq: the next entry (an edit, which is not refused)
-  // is seq 2.
+  // Nothing refused took a seq: the next entry (an edit, which is not refused) is seq 2.
   chat::NewMessage edit = Message(dm->id, cat.id, "b-4", "edited");
   edit.type = chat::kTypeEdited;
   edit.target_seq = 1;
@@ -656,8 +645,8 @@ TEST_F(MysqlStoresTest, ABlockRefusesDirectMessagesInTheAppendItself) {
   EXPECT_EQ(store.Append(nowhere).status().code(), absl::StatusCode::kNotFound);
 }
 
-// Issue 19: an existing direct conversation carries messages only while its two
-// are friends, checked in the append's own UPDATE like a block.
+// Issue 19: an existing direct conversation carries messages only while its two are friends,
+// checked in the append's own UPDATE like a block.
 TEST_F(MysqlStoresTest, AnUnfriendingRefusesDirectMessagesInTheAppendItself) {
   chat::MysqlMessageStore store(*pool_);
   chat::MysqlFriendStore friends(*pool_);
@@ -685,8 +674,7 @@ TEST_F(MysqlStoresTest, AnUnfriendingRefusesDirectMessagesInTheAppendItself) {
   auto replay = direct(eve.id, "u-1");
   ASSERT_TRUE(replay.ok()) << replay.status();
   EXPECT_TRUE(replay->duplicate);
-  EXPECT_EQ(store.FindConversation(dm->id, eve.id).value()->latest_seq,
-            1u);  // nothing took a seq
+  EXPECT_EQ(store.FindConversation(dm->id, eve.id).value()->latest_seq, 1u);  // nothing took a seq
   // A deletion is not friends_only, and friends again may write again.
   chat::NewMessage deletion = Message(dm->id, eve.id, "u-3", "");
   deletion.type = chat::kTypeDeleted;
@@ -729,8 +717,7 @@ TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
   chat::NewMessage again = edit;
   again.client_msg_id = "e-5";
   EXPECT_EQ(store.Append(again).status().code(), absl::StatusCode::kFailedPrecondition);
-  // The refused changes took no seq: the conversation has 3 entries, history
-  // shows 1 message.
+  // The refused changes took no seq: the conversation has 3 entries, history shows 1 message.
   EXPECT_EQ(store.FindConversation(dm->id, 611)->value().latest_seq, 3u);
   auto history = store.MessagesBefore(dm->id, 100, 10);
   ASSERT_TRUE(history.ok());
