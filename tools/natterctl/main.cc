@@ -130,7 +130,8 @@ int main(int argc, char** argv) {
   history->add_option("--before", before_seq, "Messages before this seq (default: the latest)");
   history->add_option("--limit", history_limit, "How many (default 50, at most 200)")
       ->check(CLI::Range(1, 200));
-  auto* rooms = app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ...");
+  auto* rooms =
+      app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ban, ...");
   rooms->require_subcommand(1);
   std::string room_prefix, topic_value, new_name;
   uint32_t rooms_limit = 0;
@@ -150,6 +151,15 @@ int main(int argc, char** argv) {
   auto* rooms_kick = rooms->add_subcommand("kick", "Remove a member (owner only)");
   rooms_kick->add_option("ROOM", room, "Room name")->required();
   rooms_kick->add_option("USER", user, "Username")->required();
+  auto* rooms_ban = rooms->add_subcommand(
+      "ban", "Ban a user: removed, and cannot join until unbanned (owner only)");
+  rooms_ban->add_option("ROOM", room, "Room name")->required();
+  rooms_ban->add_option("USER", user, "Username")->required();
+  auto* rooms_unban = rooms->add_subcommand("unban", "Lift a user's ban (owner only)");
+  rooms_unban->add_option("ROOM", room, "Room name")->required();
+  rooms_unban->add_option("USER", user, "Username")->required();
+  auto* rooms_bans = rooms->add_subcommand("bans", "A room's bans, newest first (owner only)");
+  rooms_bans->add_option("ROOM", room, "Room name")->required();
   auto* rooms_topic = rooms->add_subcommand("topic", "Set the topic (owner only; empty clears)");
   rooms_topic->add_option("ROOM", room, "Room name")->required();
   rooms_topic->add_option("TOPIC", topic_value, "New topic")->required();
@@ -246,7 +256,10 @@ int main(int argc, char** argv) {
     if (*rooms_join) return ctl::JoinRoom(g, room);
     if (*rooms_leave) return ctl::LeaveRoom(g, room);
     if (*rooms_members) return ctl::RoomMembers(g, room);
-    if (*rooms_kick) return ctl::RemoveMember(g, room, user);
+    if (*rooms_kick) return ctl::RemoveMember(g, room, user, natter::v1::MEMBER_ACTION_REMOVE);
+    if (*rooms_ban) return ctl::RemoveMember(g, room, user, natter::v1::MEMBER_ACTION_BAN);
+    if (*rooms_unban) return ctl::RemoveMember(g, room, user, natter::v1::MEMBER_ACTION_UNBAN);
+    if (*rooms_bans) return ctl::RoomBans(g, room);
     if (*rooms_topic) return ctl::UpdateRoom(g, room, topic_value, std::nullopt);
     if (*rooms_rename) return ctl::UpdateRoom(g, room, std::nullopt, new_name);
     ctl::RequireUtf8(friend_message, "request message");

@@ -76,14 +76,32 @@ int RoomMembers(const Globals& g, const std::string& room) {
   return 0;
 }
 
-int RemoveMember(const Globals& g, const std::string& room, const std::string& user) {
+int RemoveMember(const Globals& g, const std::string& room, const std::string& user,
+                 v1::MemberAction action) {
   auto context = AuthedContext(g);
   v1::RemoveMemberRequest request;
   request.set_room(room);
   request.set_username(user);
+  request.set_action(action);
   v1::RoomResponse response;
   CheckStatus(GatewayStub(g)->RemoveMember(context.get(), request, &response), g);
   PrintRoom(response);
+  return 0;
+}
+
+int RoomBans(const Globals& g, const std::string& room) {
+  auto context = AuthedContext(g);
+  v1::RoomRequest request;
+  request.set_room(room);
+  request.set_bans(true);
+  v1::RoomMembersResponse response;
+  CheckStatus(GatewayStub(g)->RoomMembers(context.get(), request, &response), g);
+  for (const auto& b : response.bans()) {
+    PrintJson({{"user", b.username()},
+               {"user_id", b.user_id()},
+               {"by", b.by()},
+               {"banned_at", Rfc3339(b.banned_at_ms())}});
+  }
   return 0;
 }
 

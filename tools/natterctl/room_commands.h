@@ -1,5 +1,5 @@
 // natterctl's room and conversation commands: rooms
-// list|create|join|leave|members|kick|topic|rename, conversations, unread.
+// list|create|join|leave|members|kick|ban|unban|bans|topic|rename, conversations, unread.
 #pragma once
 
 #include <cstdint>
@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ctl_common.h"
+#include "natter/v1/chat.pb.h"
 
 namespace natter::ctl {
 
@@ -15,7 +16,11 @@ int CreateRoom(const Globals& g, const std::string& name, const std::string& top
 int JoinRoom(const Globals& g, const std::string& room);
 int LeaveRoom(const Globals& g, const std::string& room);
 int RoomMembers(const Globals& g, const std::string& room);
-int RemoveMember(const Globals& g, const std::string& room, const std::string& user);
+// Removes, bans or unbans `user` (the action); prints the room after the change.
+int RemoveMember(const Globals& g, const std::string& room, const std::string& user,
+                 v1::MemberAction action);
+// A room's bans, newest first, one JSON line each.
+int RoomBans(const Globals& g, const std::string& room);
 int UpdateRoom(const Globals& g, const std::string& room, std::optional<std::string> topic,
                std::optional<std::string> new_name);
 // Every conversation of the user (only_unread: those with unread messages), one JSON line each.
