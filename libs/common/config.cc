@@ -154,6 +154,11 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
                               "Mutual TLS between services: check every service's certificate "
                               "against this name (default: the host each channel dials)")
                    ->envname("NATTER_SERVICE_SERVER_NAME");
+  app.add_flag("--require-service-tls", flags.service_tls.required,
+               "Refuse to start without mutual TLS between services (--service-ca ...): set it in "
+               "production, where anyone who reaches a service's port could otherwise act as any "
+               "user")
+      ->envname("NATTER_REQUIRE_SERVICE_TLS");
   name->needs(ca);
   ca->needs(cert)->needs(key);
   cert->needs(ca);

@@ -96,7 +96,8 @@ absl::Status GrpcServer::Start(const std::string& listen_address,
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("{} serving gRPC on port {}{}", component_, port_, credentials ? " (TLS)" : "");
+  spdlog::info("{} serving gRPC on port {} {}", component_, port_,
+               credentials ? "with TLS" : "in plaintext");
   return absl::OkStatus();
 }
 
@@ -128,8 +129,16 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
 
 absl::StatusOr<ServiceCredentials> LoadServiceCredentials(const ServiceTls& tls) {
   if (!tls.enabled()) {
-    return ServiceCredentials{grpc::InsecureServerCredentials(),
-                              grpc::InsecureChannelCredentials()};
+    if (tls.required) {
+      return absl::FailedPreconditionError(
+          "mutual TLS between services is required (--require-service-tls) but not configured: "
+          "give --service-ca, --service-cert and --service-key; refusing to serve in plaintext");
+    }
+    spdlog::warn(
+        "calls between services are in PLAINTEXT (no --service-ca): whoever reaches a service's "
+        "port can act as any user. Fine on one machine; in production configure mutual TLS and "
+        "--require-service-tls (docs/SECURITY.md)");
+    return ServiceCredentials{nullptr, nullptr};  // plaintext: see GrpcServer::Start
   }
   auto ca = ReadPem(tls.ca_file, "service CA");
   if (!ca.ok()) return ca.status();

@@ -5,6 +5,9 @@
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
 
+#include <QBuffer>
+#include <QByteArray>
+#include <QImage>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -14,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "natter/v1/auth.grpc.pb.h"
 #include "natter/v1/gateway.grpc.pb.h"
 #include "raw_stream.h"
 #include "stack_test.h"
@@ -108,6 +112,22 @@ TEST_F(GatewayAbuseTest, AMalformedFrameIsRefusedAndTheStreamGoesOn) {
   EXPECT_TRUE(pong.has_pong());
 }
 
+// Issue 19 item 8: every service said "(TLS)" in its log while it served plaintext.
+TEST_F(GatewayAbuseTest, ServicesSayTheySpeakPlaintextAndRefuseItWhenTlsIsRequired) {
+  for (Process* server : {&stack_->auth(), &stack_->chat(0), &stack_->presence()}) {
+    std::string log = server->Stderr();
+    EXPECT_NE(log.find("in plaintext"), std::string::npos) << server->name();
+    EXPECT_NE(log.find("PLAINTEXT"), std::string::npos) << server->name();  // the warning
+    EXPECT_EQ(log.find("(TLS)"), std::string::npos) << server->name();
+  }
+  auto refused = testing::Run(
+      {NATTER_PRESENCE_BIN, "--listen", "127.0.0.1:" + std::to_string(FreePort()), "--redis-url",
+       stack_->redis().url(), "--chat", stack_->chat_target(), "--require-service-tls"},
+      stack_->dir(), {}, "", 30s);
+  EXPECT_NE(refused.exit_code, 0);
+  EXPECT_THAT(refused.err + refused.out, ::testing::HasSubstr("refusing to serve in plaintext"));
+}
+
 // Issue 19 item 1: the per-stream queue was bounded by count, not bytes, and the gateway kept
 // reading commands while a client took none of its answers: 120 Sync(limit=500) from a client
 // that never read grew a gateway from 52 to 94 MiB.
@@ -186,7 +206,268 @@ TEST_F(GatewayMemoryAbuseTest, AClientThatDoesNotReadCannotGrowTheGatewaysMemory
 class AccountAbuseTest : public StackTest {
  protected:
   static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1}); }
+
+  static std::unique_ptr<v1::Gateway::Stub> Gateway() {
+    return v1::Gateway::NewStub(
+        grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
+  }
+  // natter-auth itself, as the gateway calls it: the tests set the client address the gateway
+  // would have seen, which from here is always 127.0.0.1.
+  static std::unique_ptr<v1::Auth::Stub> Auth() {
+    return v1::Auth::NewStub(
+        grpc::CreateChannel(stack_->auth_address(), grpc::InsecureChannelCredentials()));
+  }
+  // Whether a refusal says when to try again (a google.rpc.RetryInfo in its details).
+  static bool HasRetryInfo(const grpc::Status& status) {
+    v1::RpcStatus details;
+    if (!details.ParseFromString(status.error_details())) return false;
+    for (const auto& any : details.details()) {
+      if (any.type_url() == "type.googleapis.com/google.rpc.RetryInfo") return true;
+    }
+    return false;
+  }
+  static void Deadline(grpc::ClientContext& context, std::chrono::milliseconds in = 30s) {
+    context.set_deadline(std::chrono::system_clock::now() + in);
+  }
+  static grpc::Status LoginFrom(const std::string& username, const std::string& password,
+                                const std::string& address) {
+    grpc::ClientContext context;
+    Deadline(context);
+    v1::LoginRequest request;
+    request.set_username(username);
+    request.set_password(password);
+    request.set_client_address(address);
+    v1::LoginResponse response;
+    return Auth()->Login(&context, request, &response);
+  }
+  // A call through the gateway as `token`'s user.
+  template <class Request, class Response, class Method>
+  static grpc::Status AsUser(const std::string& token, Method method, const Request& request,
+                             Response& response) {
+    grpc::ClientContext context;
+    Deadline(context);
+    context.AddMetadata("authorization", "Bearer " + token);
+    auto stub = Gateway();
+    return (stub.get()->*method)(&context, request, &response);
+  }
+  static grpc::Status SetAvatar(const std::string& token, const std::string& image) {
+    v1::SetAvatarRequest request;
+    request.set_image(image);
+    v1::Profile profile;
+    return AsUser(token, &v1::Gateway::Stub::SetAvatar, request, profile);
+  }
+  static std::string Encode(const QImage& image, const char* format) {
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    EXPECT_TRUE(image.save(&buffer, format));
+    return std::string(bytes.constData(), static_cast<size_t>(bytes.size()));
+  }
+  // An image of noise (so that it compresses poorly and can be cut mid-scan), with text beside
+  // its pixels: tEXt chunks in a PNG, a COM segment in a JPEG.
+  static std::string NoisyImageWithText(int side, const char* format) {
+    QImage image(side, side, QImage::Format_RGB32);
+    uint32_t state = 7;
+    for (int y = 0; y < side; ++y) {
+      for (int x = 0; x < side; ++x) {
+        state = state * 1664525u + 1013904223u;
+        image.setPixel(x, y, state >> 8);
+      }
+    }
+    image.setText("Description", "home: 1 Secret Lane, 51.5007 N 0.1246 W");
+    return Encode(image, format);
+  }
 };
+
+// Issue 19 item 3: five wrong guesses from anywhere locked the real user out of login and of
+// password changes for 15 minutes.
+TEST_F(AccountAbuseTest, AGuesserElsewhereCannotLockTheOwnerOut) {
+  User("olga");  // logs in from 127.0.0.1: an address of hers from now on
+  // 25 wrong guesses from 5 addresses she never used: each address spends its 5 free failures,
+  // the account its 20 for unknown addresses.
+  for (int i = 0; i < 25; ++i) {
+    grpc::Status status = LoginFrom("olga", "guess " + std::to_string(i),
+                                    "ipv4:203.0.113." + std::to_string(i % 5) + ":4000");
+    ASSERT_EQ(status.error_code(), grpc::StatusCode::UNAUTHENTICATED)
+        << i << status.error_message();
+  }
+  // Guessing goes on only slowly, with when to try again...
+  grpc::Status slowed = LoginFrom("olga", "another guess", "ipv4:203.0.113.99:4000");
+  EXPECT_EQ(slowed.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << slowed.error_message();
+  EXPECT_THAT(slowed.error_message(),
+              ::testing::StartsWith("too many failed attempts; try again in"));
+  EXPECT_TRUE(HasRetryInfo(slowed));
+  // ...while olga logs in as always, and changes her password.
+  std::string token = Token("olga");
+  ASSERT_FALSE(token.empty());
+  v1::ChangePasswordRequest change;
+  change.set_old_password("password for olga");
+  change.set_new_password("a new password for olga");
+  v1::ChangePasswordResponse changed;
+  grpc::Status status = AsUser(token, &v1::Gateway::Stub::ChangePassword, change, changed);
+  EXPECT_TRUE(status.ok()) << status.error_message();
+}
+
+// Issue 19 item 5: 40 parallel registrations from one address slowed a real user's login from
+// 1.8 s to 5.7 s; nothing limited them.
+TEST_F(AccountAbuseTest, RegistrationsFromOneAddressAreLimited) {
+  const std::string address = "ipv4:198.51.100.7:5000";
+  auto register_as = [&](const std::string& name) {
+    grpc::ClientContext context;
+    Deadline(context);
+    v1::RegisterRequest request;
+    request.set_username(name);
+    request.set_password("password for " + name);
+    request.set_client_address(address);
+    v1::RegisterResponse response;
+    return Auth()->Register(&context, request, &response);
+  };
+  int registered = 0;
+  grpc::Status refused;
+  for (int i = 0; i < 40 && refused.ok(); ++i) {
+    grpc::Status status = register_as("spam" + std::to_string(i));
+    if (status.ok()) {
+      ++registered;
+    } else {
+      refused = status;
+    }
+  }
+  EXPECT_EQ(registered, 30);  // the burst: --register-burst
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << refused.error_message();
+  EXPECT_THAT(refused.error_message(),
+              ::testing::StartsWith("too many new accounts from your address"));
+  EXPECT_TRUE(HasRetryInfo(refused));
+  // Nothing refused was stored: the name is still free for someone at another address.
+  grpc::ClientContext context;
+  Deadline(context);
+  v1::RegisterRequest request;
+  request.set_username("spam" + std::to_string(registered));
+  request.set_password("a password");
+  request.set_client_address("ipv4:198.51.100.8:5000");
+  v1::RegisterResponse response;
+  grpc::Status elsewhere = Auth()->Register(&context, request, &response);
+  EXPECT_TRUE(elsewhere.ok()) << elsewhere.error_message();
+}
+
+// Issue 19 items 4 and 5: avatar uploads had no limit and shared auth's threads with token checks.
+// (That token checks never queue behind image work is shown in tests/services/auth/
+// auth_grpc_test.cc, with the image pool held full.)
+TEST_F(AccountAbuseTest, AvatarUploadsAreLimitedPerUser) {
+  User("vera");
+  User("walt");
+  const std::string vera = Token("vera");
+  const std::string png = Encode(QImage(64, 64, QImage::Format_RGB32), "png");
+  for (int i = 0; i < 5; ++i) {
+    grpc::Status status = SetAvatar(vera, png);
+    ASSERT_TRUE(status.ok()) << i << ": " << status.error_message();
+  }
+  grpc::Status refused = SetAvatar(vera, png);
+  EXPECT_EQ(refused.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(refused.error_message(),
+              ::testing::StartsWith("you are changing your avatar too often (at most 2 a minute)"));
+  EXPECT_TRUE(HasRetryInfo(refused));
+  // Another user is not held up, and vera's token still works for everything else.
+  EXPECT_TRUE(SetAvatar(Token("walt"), png).ok());
+  v1::GetProfileRequest get;
+  v1::Profile profile;
+  ASSERT_TRUE(AsUser(vera, &v1::Gateway::Stub::GetProfile, get, profile).ok());
+  EXPECT_EQ(profile.avatar_version(), 5u);
+}
+
+// Issue 19 items 11 and 14: a truncated JPEG with FF D9 appended was accepted, and a PNG's tEXt
+// chunks or a JPEG's COM segment were served to everyone inside the stored avatar.
+TEST_F(AccountAbuseTest, AvatarsAreDecodedFullyAndKeepNothingButPixels) {
+  User("xena");
+  const std::string token = Token("xena");
+  const std::string jpeg = NoisyImageWithText(200, "jpeg");
+  grpc::Status cut = SetAvatar(token, jpeg.substr(0, jpeg.size() / 2) + "\xFF\xD9");
+  EXPECT_EQ(cut.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_EQ(cut.error_message(), "avatar image is truncated or damaged");
+
+  for (const char* format : {"png", "jpeg"}) {
+    std::string upload = NoisyImageWithText(200, format);
+    ASSERT_NE(upload.find("Secret Lane"), std::string::npos) << format;
+    ASSERT_TRUE(SetAvatar(token, upload).ok()) << format;
+    v1::GetProfileRequest get;
+    v1::Profile me;
+    ASSERT_TRUE(AsUser(token, &v1::Gateway::Stub::GetProfile, get, me).ok());
+    v1::GetAvatarRequest request;
+    request.set_user_id(me.user_id());
+    v1::GetAvatarResponse avatar;
+    ASSERT_TRUE(AsUser(token, &v1::Gateway::Stub::GetAvatar, request, avatar).ok());
+    QImage stored;
+    ASSERT_TRUE(stored.loadFromData(reinterpret_cast<const uchar*>(avatar.png().data()),
+                                    static_cast<int>(avatar.png().size()), "png"));
+    EXPECT_TRUE(stored.textKeys().isEmpty()) << format << ": " << stored.text().toStdString();
+    EXPECT_EQ(avatar.png().find("Secret Lane"), std::string::npos) << format;
+    for (const char* chunk : {"tEXt", "zTXt", "iTXt"}) {
+      EXPECT_EQ(avatar.png().find(chunk), std::string::npos) << format << " " << chunk;
+    }
+  }
+}
+
+// Issue 19 item 10: Cyrillic and fullwidth look-alikes of existing usernames were accepted.
+TEST_F(AccountAbuseTest, LookAlikeUsernamesAreRefused) {
+  User("paypal");
+  for (const std::string look_alike : {
+           std::string("p\xD0\xB0ypal"),  // Cyrillic а
+           std::string("\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x99\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x8C"),
+       }) {
+    grpc::ClientContext context;
+    Deadline(context);
+    v1::RegisterRequest request;
+    request.set_username(look_alike);
+    request.set_password("password for a spoof");
+    v1::RegisterResponse response;
+    grpc::Status status = Gateway()->Register(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::ALREADY_EXISTS) << look_alike;
+    EXPECT_THAT(status.error_message(), ::testing::HasSubstr("looks like an existing user's name"));
+  }
+  // A display name that reorders the text around it is refused too.
+  v1::UpdateProfileRequest update;
+  update.set_display_name("pay\xE2\x80\xAElap");  // U+202E RIGHT-TO-LEFT OVERRIDE
+  v1::Profile profile;
+  grpc::Status bidi = AsUser(Token("paypal"), &v1::Gateway::Stub::UpdateProfile, update, profile);
+  EXPECT_EQ(bidi.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+  EXPECT_THAT(bidi.error_message(),
+              ::testing::StartsWith("display name contains bidirectional control characters"));
+}
+
+// Issue 19 item 12: auth queued 1,024 hashes behind 2 workers, longer than a login's deadline, so
+// late callers timed out instead of getting a quick RESOURCE_EXHAUSTED.
+TEST_F(AccountAbuseTest, ALoginStormGetsQuickRefusalsNotTimeouts) {
+  User("yuri");
+  constexpr int kCalls = 80;
+  std::vector<std::future<grpc::Status>> calls;
+  for (int i = 0; i < kCalls; ++i) {
+    calls.push_back(std::async(std::launch::async, [] {
+      grpc::ClientContext context;
+      Deadline(context, 2s);  // a client in a hurry; the gateway passes its deadline on
+      v1::LoginRequest request;
+      request.set_username("yuri");
+      request.set_password("password for yuri");
+      v1::LoginResponse response;
+      return Gateway()->Login(&context, request, &response);
+    }));
+  }
+  int ok = 0, refused = 0, timed_out = 0;
+  for (auto& call : calls) {
+    grpc::Status status = call.get();
+    if (status.ok()) {
+      ++ok;
+    } else if (status.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+      ++refused;
+      EXPECT_TRUE(HasRetryInfo(status)) << status.error_message();
+    } else if (status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+      ++timed_out;
+    } else {
+      ADD_FAILURE() << status.error_code() << ": " << status.error_message();
+    }
+  }
+  EXPECT_GT(ok, 0);
+  EXPECT_GT(refused, 0);
+  EXPECT_EQ(timed_out, 0) << ok << " logged in, " << refused << " refused";
+}
 
 // ---------------------------------------------------------------------------------------------
 // Chat: direct messages after unfriending, room floods, bans, replayed client_msg_ids.
@@ -194,7 +475,180 @@ class AccountAbuseTest : public StackTest {
 class ChatAbuseTest : public StackTest {
  protected:
   static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1}); }
+
+  // A gateway stub and a context carrying a token, for calls whose status details natterctl does
+  // not show.
+  static std::unique_ptr<v1::Gateway::Stub> Gateway() {
+    return v1::Gateway::NewStub(
+        grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
+  }
+  static std::unique_ptr<grpc::ClientContext> WithToken(const std::string& token) {
+    auto context = std::make_unique<grpc::ClientContext>();
+    context->AddMetadata("authorization", "Bearer " + token);
+    context->set_deadline(std::chrono::system_clock::now() + 10s);
+    return context;
+  }
+  // The retry delay a RESOURCE_EXHAUSTED status carries as a google.rpc.RetryInfo, if any.
+  static std::optional<std::chrono::milliseconds> RetryDelay(const grpc::Status& status) {
+    v1::RpcStatus details;
+    if (!details.ParseFromString(status.error_details())) return std::nullopt;
+    for (const auto& any : details.details()) {
+      v1::RetryInfo info;
+      if (any.type_url() == "type.googleapis.com/google.rpc.RetryInfo" &&
+          info.ParseFromString(any.value())) {
+        return std::chrono::seconds(info.retry_delay().seconds()) +
+               std::chrono::milliseconds(info.retry_delay().nanos() / 1'000'000);
+      }
+    }
+    return std::nullopt;
+  }
 };
+
+// Issue 19, item 2: after `friends remove`, an existing direct conversation no longer carries
+// messages, whichever way a message names it, nor typing notices; a retry of a message sent while
+// friends still gets its ack.
+TEST_F(ChatAbuseTest, RemovingAFriendStopsDirectMessages) {
+  User("ca_amy");
+  User("ca_ben");
+  Friends("ca_amy", "ca_ben");
+  json first = CtlJson(
+      {"--as", "ca_amy", "send", "--to", "ca_ben", "while friends", "--client-msg-id", "ca-dm-1"});
+  const std::string conversation = std::to_string(first["conversation"].get<uint64_t>());
+  ASSERT_EQ(CtlJson({"--as", "ca_ben", "friends", "remove", "ca_amy"})["relation"], "none");
+
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--as", "ca_amy", "send", "--to", "ca_ben", "after"},
+           {"--as", "ca_amy", "send", "--conversation", conversation, "after"},
+           {"--as", "ca_ben", "send", "--conversation", conversation, "after"},
+           {"--as", "ca_amy", "typing", "--to", "ca_ben"}}) {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 1) << args[3] << ": " << r.out;
+    EXPECT_THAT(r.err, ::testing::HasSubstr("no longer friends")) << args[3];
+  }
+  // The retry of what was sent while friends is answered with its ack, nothing new stored.
+  json replay = CtlJson(
+      {"--as", "ca_amy", "send", "--to", "ca_ben", "while friends", "--client-msg-id", "ca-dm-1"});
+  EXPECT_EQ(replay["seq"], first["seq"]);
+  EXPECT_EQ(replay["duplicate"], true);
+  auto history = CtlLines({"--as", "ca_ben", "history", "--conversation", conversation});
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0]["text"], "while friends");
+}
+
+// Issue 19, item 5: room calls fan out to every member, so each user has an allowance for them,
+// answered RESOURCE_EXHAUSTED with a RetryInfo; what is refused is not stored.
+TEST_F(ChatAbuseTest, RoomFloodsAreRefusedWithRetryInfo) {
+  User("ca_flood");
+  User("ca_calm");
+  int created = 0;
+  CommandResult refused;
+  for (int i = 0; i < 25; ++i) {
+    auto r = Ctl({"--as", "ca_flood", "rooms", "create", "ca-flood-" + std::to_string(i)});
+    if (r.exit_code != 0) {
+      refused = r;
+      break;
+    }
+    ++created;
+  }
+  EXPECT_EQ(created, 10);  // the default burst of --rooms-per-hour
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("you have created too many rooms"));
+  EXPECT_THAT(refused.err, ::testing::HasSubstr("try again"));
+  EXPECT_TRUE(CtlLines({"--as", "ca_flood", "rooms", "list", "--prefix", "ca-flood-10"}).empty());
+
+  // Join and leave in a loop: the first 20 pass, then each is refused with when to retry.
+  auto stub = Gateway();
+  const std::string calm = Token("ca_calm");
+  int changes = 0;
+  grpc::Status status;
+  for (int i = 0; i < 80 && status.ok(); ++i) {
+    v1::RoomRequest request;
+    request.set_room("ca-flood-0");
+    v1::RoomResponse response;
+    auto context = WithToken(calm);
+    status = i % 2 == 0 ? stub->JoinRoom(context.get(), request, &response)
+                        : stub->LeaveRoom(context.get(), request, &response);
+    if (status.ok()) ++changes;
+  }
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("changing rooms too fast"));
+  auto delay = RetryDelay(status);
+  ASSERT_TRUE(delay.has_value());
+  EXPECT_GT(delay->count(), 0);
+  EXPECT_GE(changes, 20);
+  EXPECT_LT(changes, 40);
+  // The room holds exactly the entries of the changes that were answered OK.
+  auto entries =
+      CtlLines({"--as", "ca_flood", "history", "--room", "ca-flood-0", "--limit", "200"});
+  EXPECT_EQ(entries.size(), 1u + static_cast<size_t>(changes));  // room_created + each change
+  // Another user is untouched.
+  EXPECT_EQ(Ctl({"--as", "ca_flood", "rooms", "topic", "ca-flood-0", "calm"}).exit_code, 0);
+}
+
+// Issue 19, item 13: a banned user is removed, cannot join again (and so cannot read the room)
+// until the owner lifts the ban; a plain kick still lets them back.
+TEST_F(ChatAbuseTest, BannedUsersStayOutUntilUnbanned) {
+  User("ca_owner");
+  User("ca_troll");
+  ASSERT_EQ(Ctl({"--as", "ca_owner", "rooms", "create", "ca-banroom"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_owner", "send", "--room", "ca-banroom", "before"}).exit_code, 0);
+  json joined = CtlJson({"--as", "ca_troll", "rooms", "join", "ca-banroom"});
+  const std::string id = std::to_string(joined["conversation"].get<uint64_t>());
+  // A newcomer reads the history from before they came (the room is public).
+  EXPECT_EQ(CtlLines({"--as", "ca_troll", "history", "--room", "ca-banroom"}).size(), 3u);
+
+  auto not_owner = Ctl({"--as", "ca_troll", "rooms", "ban", "ca-banroom", "ca_owner"});
+  EXPECT_EQ(not_owner.exit_code, 1);
+  EXPECT_THAT(not_owner.err, ::testing::HasSubstr("only the owner"));
+  ASSERT_EQ(Ctl({"--as", "ca_owner", "rooms", "ban", "ca-banroom", "ca_troll"}).exit_code, 0);
+  auto members = CtlLines({"--as", "ca_owner", "rooms", "members", "ca-banroom"});
+  ASSERT_EQ(members.size(), 1u);
+  auto rejoin = Ctl({"--as", "ca_troll", "rooms", "join", "ca-banroom"});
+  EXPECT_EQ(rejoin.exit_code, 1);
+  EXPECT_THAT(rejoin.err, ::testing::HasSubstr("you are banned from room \"ca-banroom\""));
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"--as", "ca_troll", "history", "--room", "ca-banroom"},
+           {"--as", "ca_troll", "history", "--conversation", id},
+           {"--as", "ca_troll", "send", "--room", "ca-banroom", "let me in"}}) {
+    auto r = Ctl(args);
+    EXPECT_EQ(r.exit_code, 1) << args[2];
+    EXPECT_THAT(r.err, ::testing::HasSubstr("join it first")) << args[2];
+  }
+  auto bans = CtlLines({"--as", "ca_owner", "rooms", "bans", "ca-banroom"});
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0]["user"], "ca_troll");
+  EXPECT_EQ(bans[0]["by"], "ca_owner");
+  EXPECT_EQ(Ctl({"--as", "ca_troll", "rooms", "bans", "ca-banroom"}).exit_code, 1);
+
+  ASSERT_EQ(Ctl({"--as", "ca_owner", "rooms", "unban", "ca-banroom", "ca_troll"}).exit_code, 0);
+  EXPECT_TRUE(CtlLines({"--as", "ca_owner", "rooms", "bans", "ca-banroom"}).empty());
+  EXPECT_EQ(Ctl({"--as", "ca_troll", "rooms", "join", "ca-banroom"}).exit_code, 0);
+}
+
+// Issue 19, item 15: a client_msg_id names one message. Reused for another text or conversation it
+// is refused with a clear status; an exact retry still gets the original ack.
+TEST_F(ChatAbuseTest, AReusedClientMsgIdIsRefusedUnlessItIsAnExactRetry) {
+  User("ca_replayer");
+  json first = CtlJson({"--as", "ca_replayer", "send", "--room", "lobby", "original text",
+                        "--client-msg-id", "ca-replay-1"});
+  EXPECT_EQ(first["duplicate"], false);
+  auto other_text = Ctl({"--as", "ca_replayer", "send", "--room", "lobby", "different text",
+                         "--client-msg-id", "ca-replay-1"});
+  EXPECT_EQ(other_text.exit_code, 1);
+  EXPECT_THAT(other_text.err,
+              ::testing::HasSubstr("client_msg_id \"ca-replay-1\" was already used for a different "
+                                   "message"));
+  ASSERT_EQ(Ctl({"--as", "ca_replayer", "rooms", "create", "ca-replay-room"}).exit_code, 0);
+  auto other_room = Ctl({"--as", "ca_replayer", "send", "--room", "ca-replay-room", "original text",
+                         "--client-msg-id", "ca-replay-1"});
+  EXPECT_EQ(other_room.exit_code, 1);
+  EXPECT_THAT(other_room.err, ::testing::HasSubstr("already used"));
+  EXPECT_EQ(CtlLines({"--as", "ca_replayer", "history", "--room", "ca-replay-room"}).size(), 1u);
+
+  json retry = CtlJson({"--as", "ca_replayer", "send", "--room", "lobby", "original text",
+                        "--client-msg-id", "ca-replay-1"});
+  EXPECT_EQ(retry["duplicate"], true);
+  EXPECT_EQ(retry["seq"], first["seq"]);
+}
 
 }  // namespace
 }  // namespace natter::testing

@@ -39,6 +39,8 @@ struct ServiceTls {
   // The name every service's certificate is checked against; empty: the host the channel dials
   // (set it when a target lists addresses, e.g. ipv4:10.0.0.1:50053,10.0.0.2:50053).
   std::string server_name;
+  // Production: refuse to serve internal calls in plaintext.
+  bool required = false;
   bool enabled() const { return !ca_file.empty(); }
 };
 

@@ -39,7 +39,7 @@ class GrpcServer {
   grpc::ServerBuilder& builder() { return builder_; }
 
   // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving, in plaintext
-  // or with `credentials` (TLS). With `health_listen`, grpc.health.v1 is also served there alone,
+  // (null `credentials`) or with `credentials` (TLS), and says which in the log. With `health_listen`, grpc.health.v1 is also served there alone,
   // in plaintext, with the same status (for probes that cannot speak TLS).
   absl::Status Start(const std::string& listen_address,
                      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
@@ -66,8 +66,9 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
     const std::string& cert_file, const std::string& key_file);
 
 // Credentials of an internal service (ServiceTls in common/config.h), for serving and for its
-// channels to the others: mutual TLS when configured, else plaintext; a readable error when a file
-// is missing or not PEM.
+// channels to the others: mutual TLS when configured; else null for both (plaintext, with a warning
+// in the log), or FAILED_PRECONDITION when TLS is required. A readable error when a file is missing
+// or not PEM.
 struct ServiceCredentials {
   std::shared_ptr<grpc::ServerCredentials> server;
   std::shared_ptr<grpc::ChannelCredentials> channel;
