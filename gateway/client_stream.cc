@@ -48,7 +48,16 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* ClientStream::Start
     GatewayContext& gateway, grpc::CallbackServerContext* context) {
   auto stream = std::make_shared<ClientStream>(gateway, context);
   stream->self_ = stream;
-  if (gateway.draining) {
+  grpc::Status admitted;
+  if (gateway.admission != nullptr) {
+    std::unique_ptr<ClientAdmission::Lease> lease;
+    admitted = gateway.admission->Admit(context->peer(), /*stream=*/true, &lease);
+    std::lock_guard lock(stream->mu_);
+    stream->address_lease_ = std::move(lease);
+  }
+  if (!admitted.ok()) {
+    stream->FinishAfterFlush(admitted);
+  } else if (gateway.draining) {
     stream->FinishAfterFlush(grpc::Status(grpc::StatusCode::UNAVAILABLE,
                                           "this gateway is shutting down; connect to another"));
   } else {
@@ -712,6 +721,7 @@ void ClientStream::OnDone() {
     queued_bytes_ = 0;
     parked_.reset();
     admitted = admitted_;
+    address_lease_.reset();
   }
   if (admitted) gateway_.ReleaseStream(caller_.user_id());
   gateway_.hub->Detach(this);

@@ -137,6 +137,8 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   bool done_ ABSL_GUARDED_BY(mu_) = false;
   size_t commands_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
   bool admitted_ ABSL_GUARDED_BY(mu_) = false;  // counted in GatewayContext::AdmitStream
+  // The stream's place among its address's calls and streams (GatewayContext::admission).
+  std::unique_ptr<ClientAdmission::Lease> address_lease_ ABSL_GUARDED_BY(mu_);
   // Touched only by OnReadDone, and gRPC runs one read callback at a time.
   TokenBucket command_allowance_;
   grpc::Status final_status_ ABSL_GUARDED_BY(mu_);

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "absl/base/thread_annotations.h"
+#include "client_admission.h"
 #include "common/rate_limit.h"
 #include "hub.h"
 #include "natter/v1/auth.grpc.pb.h"
@@ -66,6 +67,8 @@ struct GatewayContext {
   Hub* hub = nullptr;
   // Holds back fan-out writes (write_coalescer.h); without one they start at once.
   WriteCoalescer* coalescer = nullptr;
+  // Counts calls and streams per client address and in all; without one nothing is counted.
+  ClientAdmission* admission = nullptr;
   std::atomic<uint64_t> next_stream{1};
   std::atomic<bool> draining{false};
 

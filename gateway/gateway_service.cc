@@ -43,7 +43,21 @@ GatewayService::GatewayService(GatewayContext& gateway) : gateway_(gateway) {
     MarkMethodRawCallback(
         described->index(),
         new grpc::internal::CallbackUnaryHandler<grpc::ByteBuffer, grpc::ByteBuffer>(
-            std::move(method.handler)));
+            [this, handler = std::move(method.handler)](
+                grpc::CallbackServerContext* context, const grpc::ByteBuffer* in,
+                grpc::ByteBuffer* out) -> grpc::ServerUnaryReactor* {
+              std::unique_ptr<ClientAdmission::Lease> lease;
+              if (gateway_.admission != nullptr) {
+                grpc::Status admitted =
+                    gateway_.admission->Admit(context->peer(), /*stream=*/false, &lease);
+                if (!admitted.ok()) {
+                  auto* reactor = context->DefaultReactor();
+                  reactor->Finish(admitted);
+                  return reactor;
+                }
+              }
+              return handler(context, in, out, std::move(lease));
+            }));
   }
   for (int i = 0; i < service->method_count(); ++i) {
     NATTER_CHECK(served.count(service->method(i)->name()) == 1,

@@ -51,6 +51,11 @@ int main(int argc, char** argv) {
   natter::gateway::GatewayOptions options;
   int heartbeat_seconds = 10;
   int stalled_write_seconds = 30;
+  natter::gateway::AdmissionLimits admission_limits;
+  int handshake_timeout_ms = 5000;
+  int idle_connection_seconds = 120;
+  int max_calls_per_connection = 100;
+  int connection_memory_mib = 2048;
   int coalesce_max_ms = 20;
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
@@ -98,6 +103,44 @@ int main(int argc, char** argv) {
                  "heartbeat)")
       ->envname("NATTER_STALLED_WRITE_SECONDS")
       ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  app.add_option("--max-calls-per-address", admission_limits.per_address,
+                 "Calls and streams in flight from one client address (IP) at once")
+      ->envname("NATTER_MAX_CALLS_PER_ADDRESS")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  app.add_option("--max-streams", admission_limits.streams,
+                 "Client streams this gateway holds at once; beyond it new ones are sent elsewhere")
+      ->envname("NATTER_MAX_STREAMS")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  app.add_option("--max-unary-calls", admission_limits.unary_calls,
+                 "Unary client calls this gateway serves at once")
+      ->envname("NATTER_MAX_UNARY_CALLS")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  app.add_option("--handshake-timeout-ms", handshake_timeout_ms,
+                 "A connection that has not finished its TLS and HTTP/2 handshake by then is "
+                 "closed")
+      ->envname("NATTER_HANDSHAKE_TIMEOUT_MS")
+      ->check(CLI::Range(100, 120'000))
+      ->capture_default_str();
+  app.add_option("--idle-connection-seconds", idle_connection_seconds,
+                 "A client connection with no call or stream for this long is closed")
+      ->envname("NATTER_IDLE_CONNECTION_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
+  app.add_option("--max-calls-per-connection", max_calls_per_connection,
+                 "Calls and streams one client connection may have open at once (HTTP/2 "
+                 "concurrent streams)")
+      ->envname("NATTER_MAX_CALLS_PER_CONNECTION")
+      ->check(CLI::Range(1, 10'000))
+      ->capture_default_str();
+  app.add_option("--connection-memory-mib", connection_memory_mib,
+                 "Memory all client connections' buffers may take together (a gRPC resource "
+                 "quota)")
+      ->envname("NATTER_CONNECTION_MEMORY_MIB")
+      ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
   app.add_option("--coalesce-max-ms", coalesce_max_ms,
                  "Longest a fan-out write is held back so later events share it; the window "
@@ -205,9 +248,23 @@ int main(int argc, char** argv) {
   gateway.hub = &hub;
   subscriber.Start();
 
+  natter::gateway::ClientAdmission admission(admission_limits);
+  gateway.admission = &admission;
+
   natter::gateway::GatewayService service(gateway);
   natter::GrpcServer server("natter-gateway");
-  server.builder().SetMaxReceiveMessageSize(kMaxUnaryBytes);
+  grpc::ServerBuilder& builder = server.builder();
+  builder.SetMaxReceiveMessageSize(kMaxUnaryBytes);
+  // What never reaches the application is bounded here: a connection that does not finish its
+  // TLS and HTTP/2 handshake in time is closed, one with no call for a while too, one connection
+  // carries a bounded number of calls, and all connections' buffers share one memory quota (under
+  // pressure gRPC shrinks them and then closes connections).
+  builder.AddChannelArgument(GRPC_ARG_SERVER_HANDSHAKE_TIMEOUT_MS, handshake_timeout_ms);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_IDLE_MS, idle_connection_seconds * 1000);
+  builder.AddChannelArgument(GRPC_ARG_MAX_CONCURRENT_STREAMS, max_calls_per_connection);
+  grpc::ResourceQuota quota("natter-gateway-connections");
+  quota.Resize(static_cast<size_t>(connection_memory_mib) << 20);
+  builder.SetResourceQuota(quota);
   server.AddService(&service);
   if (auto s = server.Start(server_flags.listen, credentials, server_flags.health_listen);
       !s.ok()) {

@@ -11,6 +11,8 @@
 #include <string_view>
 #include <utility>
 
+#include "client_admission.h"
+
 namespace natter::gateway {
 
 // Parses `bytes` into `message`; INVALID_ARGUMENT naming the field or the message when they are not
@@ -22,8 +24,11 @@ grpc::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Messa
 template <class Request, class Response>
 class UnaryCall final : public grpc::ServerUnaryReactor {
  public:
-  UnaryCall(grpc::CallbackServerContext* context, grpc::ByteBuffer* reply)
-      : context_(context), reply_(reply) {}
+  // `lease`: the call's place among the client's calls in flight, if counted; given back when
+  // the call is done.
+  UnaryCall(grpc::CallbackServerContext* context, grpc::ByteBuffer* reply,
+            std::unique_ptr<ClientAdmission::Lease> lease)
+      : context_(context), reply_(reply), lease_(std::move(lease)) {}
 
   grpc::CallbackServerContext& context() { return *context_; }
   Request request;
@@ -48,19 +53,22 @@ class UnaryCall final : public grpc::ServerUnaryReactor {
  private:
   grpc::CallbackServerContext* const context_;
   grpc::ByteBuffer* const reply_;
+  std::unique_ptr<ClientAdmission::Lease> lease_;
 };
 
-// A unary method as gRPC calls it with raw bytes.
+// A unary method as gRPC calls it with raw bytes, with the call's admission lease (or null).
 using RawUnaryHandler = std::function<grpc::ServerUnaryReactor*(
-    grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*)>;
+    grpc::CallbackServerContext*, const grpc::ByteBuffer*, grpc::ByteBuffer*,
+    std::unique_ptr<ClientAdmission::Lease>)>;
 
 // `handle` behind the parsing: it runs only for a request that parsed.
 template <class Request, class Response>
 RawUnaryHandler ParsedFirst(std::function<void(UnaryCall<Request, Response>*)> handle) {
   return
-      [handle = std::move(handle)](grpc::CallbackServerContext* context, const grpc::ByteBuffer* in,
-                                   grpc::ByteBuffer* out) -> grpc::ServerUnaryReactor* {
-        auto* call = new UnaryCall<Request, Response>(context, out);
+      [handle = std::move(handle)](
+          grpc::CallbackServerContext* context, const grpc::ByteBuffer* in, grpc::ByteBuffer* out,
+          std::unique_ptr<ClientAdmission::Lease> lease) -> grpc::ServerUnaryReactor* {
+        auto* call = new UnaryCall<Request, Response>(context, out, std::move(lease));
         if (grpc::Status parsed = ParseRequest(*in, call->request); !parsed.ok()) {
           call->Reply(parsed);
           return call;

@@ -1,0 +1,52 @@
+#include "client_admission.h"
+
+#include <fmt/format.h>
+
+namespace natter::gateway {
+
+std::string ClientAdmission::AddressOf(std::string_view peer) {
+  if (peer.starts_with("ipv4:") || peer.starts_with("ipv6:")) {
+    size_t colon = peer.rfind(':');
+    // "ipv6:[::1]:5678": the port follows the last colon, after the closing bracket.
+    if (colon != std::string_view::npos && colon > 4) return std::string(peer.substr(0, colon));
+  }
+  return std::string(peer);
+}
+
+grpc::Status ClientAdmission::Admit(std::string_view peer, bool stream,
+                                    std::unique_ptr<Lease>* lease) {
+  std::string address = AddressOf(peer);
+  {
+    std::lock_guard lock(mu_);
+    if (stream ? streams_ >= limits_.streams : unary_calls_ >= limits_.unary_calls) {
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "this gateway is full; try again in a moment or connect to another");
+    }
+    size_t& count = per_address_[address];
+    if (count >= limits_.per_address) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                          fmt::format("too many calls and streams from your address at once "
+                                      "(at most {}); close some and try again",
+                                      limits_.per_address));
+    }
+    ++count;
+    ++(stream ? streams_ : unary_calls_);
+  }
+  *lease = std::make_unique<Lease>(*this, std::move(address), stream);
+  return grpc::Status::OK;
+}
+
+void ClientAdmission::Release(const std::string& address, bool stream) {
+  std::lock_guard lock(mu_);
+  --(stream ? streams_ : unary_calls_);
+  auto it = per_address_.find(address);
+  if (it != per_address_.end() && --it->second == 0) per_address_.erase(it);
+}
+
+size_t ClientAdmission::in_flight(std::string_view peer) const {
+  std::lock_guard lock(mu_);
+  auto it = per_address_.find(AddressOf(peer));
+  return it == per_address_.end() ? 0 : it->second;
+}
+
+}  // namespace natter::gateway

@@ -1,0 +1,72 @@
+// What the gateway admits from clients before it knows who they are: calls and streams in flight
+// per client address, and in all. Each admitted call or stream holds a Lease until it ends. Beyond
+// a limit the call is refused at once with a status that says which limit, instead of queuing.
+//
+// What does not reach the application (a TCP connection that never finishes its handshake, a call
+// whose request never arrives) is bounded by gRPC itself: see the server arguments in main.cc.
+#pragma once
+
+#include <grpcpp/support/status.h>
+
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+
+#include "absl/base/thread_annotations.h"
+
+namespace natter::gateway {
+
+struct AdmissionLimits {
+  // Calls and streams in flight from one address (IP, not port). Clients behind one NAT share it,
+  // so this is generous; it stops one machine from taking the gateway.
+  size_t per_address = 512;
+  // Streams open on this gateway in all; beyond it clients are sent elsewhere (UNAVAILABLE).
+  size_t streams = 100'000;
+  // Unary calls in flight on this gateway in all.
+  size_t unary_calls = 10'000;
+};
+
+class ClientAdmission {
+ public:
+  explicit ClientAdmission(AdmissionLimits limits) : limits_(limits) {}
+
+  // One admitted call or stream; releases its place when destroyed.
+  class Lease {
+   public:
+    Lease(ClientAdmission& admission, std::string address, bool stream)
+        : admission_(admission), address_(std::move(address)), stream_(stream) {}
+    ~Lease() { admission_.Release(address_, stream_); }
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+   private:
+    ClientAdmission& admission_;
+    std::string address_;
+    bool stream_;
+  };
+
+  // A lease for one more call (or stream) from `peer` (grpc's "ipv4:1.2.3.4:5678"), or the status
+  // to refuse it with: RESOURCE_EXHAUSTED for the address's limit, UNAVAILABLE when the gateway is
+  // full (another gateway may have room).
+  grpc::Status Admit(std::string_view peer, bool stream, std::unique_ptr<Lease>* lease);
+
+  // The address part of a gRPC peer string: "ipv4:1.2.3.4:5678" -> "ipv4:1.2.3.4",
+  // "ipv6:[::1]:5678" -> "ipv6:[::1]"; anything else as it is.
+  static std::string AddressOf(std::string_view peer);
+
+  size_t in_flight(std::string_view peer) const;
+
+ private:
+  void Release(const std::string& address, bool stream);
+
+  const AdmissionLimits limits_;
+  mutable std::mutex mu_;
+  std::unordered_map<std::string, size_t> per_address_ ABSL_GUARDED_BY(mu_);
+  size_t streams_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t unary_calls_ ABSL_GUARDED_BY(mu_) = 0;
+};
+
+}  // namespace natter::gateway

@@ -1,0 +1,63 @@
+// ClientAdmission: calls and streams in flight per client address and in all, each held by a lease
+// until it ends.
+#include "client_admission.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <vector>
+
+namespace natter::gateway {
+namespace {
+
+using ::testing::HasSubstr;
+using Lease = ClientAdmission::Lease;
+
+TEST(ClientAdmissionTest, TheAddressIsThePeerWithoutItsPort) {
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv4:10.1.2.3:5678"), "ipv4:10.1.2.3");
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[::1]:5678"), "ipv6:[::1]");
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[2001:db8::7]:443"), "ipv6:[2001:db8::7]");
+  EXPECT_EQ(ClientAdmission::AddressOf("unix:/run/natter.sock"), "unix:/run/natter.sock");
+}
+
+TEST(ClientAdmissionTest, OneAddressGetsItsLimitAndOthersAreUntouched) {
+  ClientAdmission admission({.per_address = 3, .streams = 100, .unary_calls = 100});
+  std::vector<std::unique_ptr<Lease>> held(3);
+  for (int i = 0; i < 3; ++i) {
+    // Different ports of one address: different connections of one machine.
+    ASSERT_TRUE(
+        admission.Admit("ipv4:10.0.0.1:" + std::to_string(4000 + i), i == 0, &held[i]).ok());
+  }
+  std::unique_ptr<Lease> refused;
+  grpc::Status status = admission.Admit("ipv4:10.0.0.1:5000", false, &refused);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), HasSubstr("too many calls and streams from your address"));
+  EXPECT_EQ(refused, nullptr);
+
+  std::unique_ptr<Lease> other;
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.2:4000", false, &other).ok());
+
+  held[1].reset();  // one call ended
+  std::unique_ptr<Lease> again;
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.1:5000", false, &again).ok());
+  EXPECT_EQ(admission.in_flight("ipv4:10.0.0.1:1"), 3u);
+}
+
+TEST(ClientAdmissionTest, AFullGatewaySendsNewStreamsElsewhereButStillServesCalls) {
+  ClientAdmission admission({.per_address = 100, .streams = 2, .unary_calls = 1});
+  std::unique_ptr<Lease> a, b, c, call, second_call;
+  ASSERT_TRUE(admission.Admit("ipv4:10.0.0.1:1", true, &a).ok());
+  ASSERT_TRUE(admission.Admit("ipv4:10.0.0.2:1", true, &b).ok());
+  grpc::Status full = admission.Admit("ipv4:10.0.0.3:1", true, &c);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_THAT(full.error_message(), HasSubstr("connect to another"));
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.3:1", false, &call).ok());
+  EXPECT_EQ(admission.Admit("ipv4:10.0.0.4:1", false, &second_call).error_code(),
+            grpc::StatusCode::UNAVAILABLE);
+  a.reset();
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.3:1", true, &c).ok());
+}
+
+}  // namespace
+}  // namespace natter::gateway
