@@ -243,6 +243,16 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
     }
   }
 
+  // -- A Service that takes traffic from outside keeps the client's address: with the default
+  //    externalTrafficPolicy (Cluster) every connection seems to come from a node, and the gateway's
+  //    per-address limits would lump all clients behind a node together --
+  for (const s of objects.filter((o) => o.kind === 'Service')) {
+    const external = s.spec?.type === 'LoadBalancer' || s.spec?.type === 'NodePort';
+    if (external && s.spec?.externalTrafficPolicy !== 'Local') {
+      fail(s, 'takes traffic from outside but does not set externalTrafficPolicy: Local, so client addresses are lost');
+    }
+  }
+
   // -- Services select pods, and their target ports exist on those pods --
   for (const s of objects.filter((o) => o.kind === 'Service')) {
     const selector = s.spec?.selector;

@@ -194,6 +194,19 @@ test('a Service whose selector matches no pod is reported', () => {
   assertOne(errors, 'Service/natter-chat', 'matches no pod template');
 });
 
+test('a LoadBalancer that hides client addresses is reported', () => {
+  const ok = violations((_, find) => {
+    Object.assign(find('Service', 'natter-gateway').spec, { type: 'LoadBalancer', externalTrafficPolicy: 'Local' });
+  });
+  assert.deepEqual(ok, []);
+  const errors = violations((_, find) => {
+    const spec = find('Service', 'natter-gateway').spec;
+    spec.type = 'LoadBalancer';
+    delete spec.clusterIP;
+  });
+  assertOne(errors, 'Service/natter-gateway', 'externalTrafficPolicy: Local');
+});
+
 test('a Service target port that no container declares is reported', () => {
   const errors = violations((_, find) => {
     find('Service', 'natter-gateway').spec.ports[0].targetPort = 2020;
