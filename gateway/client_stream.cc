@@ -585,6 +585,13 @@ void ClientStream::PushNotice(const grpc::Slice& framed_event, uint64_t about_us
   PushFanOut(framed_event);
 }
 
+void ClientStream::OnBlockChanged(const v1::BlockChanged& change) {
+  std::lock_guard lock(mu_);
+  auto it = std::find(hidden_users_.begin(), hidden_users_.end(), change.user_id());
+  if (change.hidden() && it == hidden_users_.end()) hidden_users_.push_back(change.user_id());
+  if (!change.hidden() && it != hidden_users_.end()) hidden_users_.erase(it);
+}
+
 void ClientStream::Resync(const std::string& reason) {
   v1::ServerEvent event;
   event.mutable_resync()->set_reason(reason);

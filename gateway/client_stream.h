@@ -37,6 +37,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void Resync(const std::string& reason) override;
   void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) override;
   void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) override;
+  void OnBlockChanged(const v1::BlockChanged& change) override;
   // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
   void GoAway(const std::string& reason);
 
@@ -116,7 +117,8 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   std::string device_;
   bool announces_presence_ = true;
   std::vector<std::string> channels_;
-  std::vector<uint64_t> hidden_users_ ABSL_GUARDED_BY(mu_);  // blocks, from the Welcome snapshot
+  // Users in a block with this one: from the Welcome snapshot, then kept up by OnBlockChanged.
+  std::vector<uint64_t> hidden_users_ ABSL_GUARDED_BY(mu_);
   grpc::ByteBuffer read_buffer_;
 
   std::mutex mu_;

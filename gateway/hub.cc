@@ -135,6 +135,8 @@ void Hub::Deliver(const std::string& channel, std::string_view payload) {
     each([&](EventSink& sink) { sink.PushNotice(framed, event.room_notice().user_id()); });
   } else if (event.has_user_event() && event.user_event().has_room()) {
     each([&](EventSink& sink) { sink.OnMembership(event.user_event().room(), framed); });
+  } else if (event.has_block_changed()) {
+    each([&](EventSink& sink) { sink.OnBlockChanged(event.block_changed()); });
   } else if (event.has_session_ended()) {
     each([&](EventSink& sink) { sink.EndSessions(event.session_ended(), framed); });
   } else if (recipients->size >= kFanOutRecipients) {

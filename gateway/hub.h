@@ -39,6 +39,9 @@ class EventSink {
   // The sink's user joined, left or was removed from a room: the sink (un)subscribes to the room
   // through the hub, then forwards the event. Thread-safe.
   virtual void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) = 0;
+  // A block between the sink's user and `change.user_id` began or ended: hide that user's notices,
+  // or show them again. Nothing is forwarded. Thread-safe.
+  virtual void OnBlockChanged(const v1::BlockChanged& change) = 0;
   // Sessions of the sink's user ended: a sink whose session is among them forwards the event and
   // closes. Thread-safe.
   virtual void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) = 0;

@@ -51,6 +51,20 @@ void PublishUserEvents(EventPublisher& publisher, const std::vector<StoredUserEv
   }
 }
 
+void AnnounceBlockChanged(EventPublisher& publisher, uint64_t a, uint64_t b, bool hidden) {
+  std::vector<std::pair<std::string, std::string>> batch;
+  for (auto [to, about] : {std::pair{a, b}, std::pair{b, a}}) {
+    v1::ServerEvent event;
+    event.mutable_block_changed()->set_user_id(about);
+    event.mutable_block_changed()->set_hidden(hidden);
+    batch.emplace_back(UserChannel(to), event.SerializeAsString());
+  }
+  if (auto s = publisher.PublishMany(batch); !s.ok()) {
+    // Streams opened from now on know from their Welcome; open ones until they reconnect do not.
+    spdlog::warn("could not announce a block change to the gateways: {}", s.message());
+  }
+}
+
 void AnnounceAudienceChanged(EventPublisher& publisher, const std::vector<uint64_t>& user_ids) {
   std::string ids;
   for (uint64_t id : user_ids) {

@@ -23,6 +23,10 @@ void PublishEntry(EventPublisher& publisher, const ConversationRecord& conversat
 
 void PublishUserEvents(EventPublisher& publisher, const std::vector<StoredUserEvent>& events);
 
+// Tells the gateways of `a` and `b` that a block between them began or ended: while `hidden`, each
+// is kept out of the other's room notices on streams already open (the Welcome has the rest).
+void AnnounceBlockChanged(EventPublisher& publisher, uint64_t a, uint64_t b, bool hidden);
+
 // Tells natter-presence that these users' audience (friends, rooms) changed.
 void AnnounceAudienceChanged(EventPublisher& publisher, const std::vector<uint64_t>& user_ids);
 

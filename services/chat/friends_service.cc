@@ -80,7 +80,9 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
 
   Party me{request.caller().user_id(), request.caller().username()};
   Party them{(*other)->user_id(), (*other)->username()};
+  PairState before;
   auto result = friends_.UpdatePair(me.id, them.id, clock_.NowMs(), [&](const PairState& state) {
+    before = state;
     return DecideFriendship(request.action(), state, me, them, request.message());
   });
   if (!result.ok()) return result.status();
@@ -89,6 +91,9 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
   // Committed: announce. A lost publish is made good by SyncUserEvents on the next connect.
   PublishUserEvents(publisher_, events);
   if (change.friends.has_value()) AnnounceAudienceChanged(publisher_, {me.id, them.id});
+  if (change.i_blocked.has_value()) {
+    AnnounceBlockChanged(publisher_, me.id, them.id, *change.i_blocked || before.they_blocked);
+  }
   v1::FriendshipResponse response;
   response.set_relation(change.relation);
   response.set_user_id(them.id);

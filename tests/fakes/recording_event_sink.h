@@ -51,6 +51,16 @@ class RecordingEventSink final : public gateway::EventSink {
     Push(framed_event);
   }
 
+  // Records the change; like a stream, forwards nothing.
+  void OnBlockChanged(const v1::BlockChanged& change) override {
+    std::lock_guard lock(mu_);
+    blocks_.push_back(change);
+  }
+  std::vector<v1::BlockChanged> blocks() const {
+    std::lock_guard lock(mu_);
+    return blocks_;
+  }
+
   std::vector<v1::RoomMembership> memberships() const {
     std::lock_guard lock(mu_);
     return memberships_;
@@ -89,6 +99,7 @@ class RecordingEventSink final : public gateway::EventSink {
   std::vector<std::string> resyncs_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SessionEnded> ended_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::RoomMembership> memberships_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::BlockChanged> blocks_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter::fakes

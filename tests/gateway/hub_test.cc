@@ -340,6 +340,19 @@ TEST_F(HubTest, RoomMembershipEventsGoToOnMembership) {
   EXPECT_EQ(sink->memberships()[0].conversation_id(), 9u);
 }
 
+TEST_F(HubTest, BlockChangesGoToOnBlockChangedAndAreNotForwarded) {
+  auto sink = NewSink();
+  Attach(sink, {"user:7"});
+  v1::ServerEvent event;
+  event.mutable_block_changed()->set_user_id(8);
+  event.mutable_block_changed()->set_hidden(true);
+  hub_.Deliver("user:7", event.SerializeAsString());
+  ASSERT_THAT(sink->blocks(), SizeIs(1));
+  EXPECT_EQ(sink->blocks()[0].user_id(), 8u);
+  EXPECT_TRUE(sink->blocks()[0].hidden());
+  EXPECT_THAT(sink->frames(), IsEmpty());  // the blocked user is never told
+}
+
 TEST_F(HubTest, ResyncAllReachesEverySink) {
   auto alice = NewSink();
   auto bob = NewSink();

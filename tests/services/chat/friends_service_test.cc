@@ -160,6 +160,32 @@ TEST_F(FriendsServiceTest, ABlockedUserCannotSendRequests) {
   EXPECT_THAT(Types(Events(2, "bob")), ElementsAre());
 }
 
+TEST_F(FriendsServiceTest, ABlockAndItsEndAreAnnouncedToBothUsersGateways) {
+  // What each user's gateways are told: (user channel, about whom, hidden).
+  auto block_changes = [&] {
+    std::vector<std::string> out;
+    for (const auto& p : publisher_.published()) {
+      v1::ServerEvent event;
+      if (!event.ParseFromString(p.payload) || !event.has_block_changed()) continue;
+      out.push_back(p.channel + " " + std::to_string(event.block_changed().user_id()) +
+                    (event.block_changed().hidden() ? " hidden" : " shown"));
+    }
+    publisher_.Clear();
+    return out;
+  };
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_BLOCK, "alice").ok());
+  EXPECT_THAT(block_changes(), ElementsAre("user:2 1 hidden", "user:1 2 hidden"));
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_BLOCK, "alice").ok());  // already: nothing changes
+  EXPECT_THAT(block_changes(), ElementsAre());
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_BLOCK, "bob").ok());
+  EXPECT_THAT(block_changes(), ElementsAre("user:1 2 hidden", "user:2 1 hidden"));
+  // Bob lifts his block, but alice's still stands: they stay hidden from each other.
+  ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_UNBLOCK, "alice").ok());
+  EXPECT_THAT(block_changes(), ElementsAre("user:2 1 hidden", "user:1 2 hidden"));
+  ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_UNBLOCK, "bob").ok());
+  EXPECT_THAT(block_changes(), ElementsAre("user:1 2 shown", "user:2 1 shown"));
+}
+
 TEST_F(FriendsServiceTest, PresenceAudienceIsFriendsAndRooms) {
   ASSERT_TRUE(Act(1, "alice", v1::FRIEND_ACTION_ADD, "bob").ok());
   ASSERT_TRUE(Act(2, "bob", v1::FRIEND_ACTION_ACCEPT, "alice").ok());
