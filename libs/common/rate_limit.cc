@@ -1,9 +1,12 @@
 #include "common/rate_limit.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cmath>
+
+#include "common/status.h"
 
 namespace natter {
 
@@ -52,6 +55,17 @@ absl::StatusOr<std::chrono::milliseconds> RedisRateLimiter::Take(const std::stri
     return absl::InternalError(fmt::format("rate limit script answered {}", reply->str()));
   }
   return std::chrono::milliseconds(reply->integer());
+}
+
+absl::Status TakeAllowance(RateLimiter& limiter, const std::string& key, const RateLimit& limit,
+                           std::string_view too_fast) {
+  auto wait = limiter.Take(key, limit);
+  if (!wait.ok()) {
+    spdlog::debug("allowance {} unknown: {}", key, wait.status().message());
+    return absl::OkStatus();
+  }
+  if (wait->count() == 0) return absl::OkStatus();
+  return TooFast(too_fast, *wait);
 }
 
 }  // namespace natter

@@ -49,6 +49,8 @@ int main(int argc, char** argv) {
   int sweep_ms = 1000;
   int room_notice_ms = 1000;
   int workers = 4;
+  // Each change may notify every friend and room of the user: a few a minute is what people do.
+  natter::RateLimit status_changes{0.2, 5};
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50052");
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--chat", chat_target, "gRPC target of natter-chat (friends of a user)")
@@ -68,6 +70,16 @@ int main(int argc, char** argv) {
                  "counted in the next (0: a notice for every change)")
       ->envname("NATTER_PRESENCE_ROOM_NOTICE_MS")
       ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  app.add_option("--status-rate", status_changes.per_second,
+                 "Status changes (SetStatus) a second one user may make, sustained; 0: no limit")
+      ->envname("NATTER_STATUS_RATE")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--status-burst", status_changes.burst,
+                 "Status changes one user may make at once after a pause")
+      ->envname("NATTER_STATUS_BURST")
+      ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
   app.add_option("--workers", workers, "Threads for Redis calls")
       ->envname("NATTER_PRESENCE_WORKERS")
@@ -100,8 +112,9 @@ int main(int argc, char** argv) {
       natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, credentials->channel,
                                                            server_flags.service_tls.server_name)),
       clock);
-  natter::presence::PresenceService service(store, audience, publisher, clock,
-                                            std::chrono::seconds(ttl_seconds),
+  natter::RedisRateLimiter limiter(redis);
+  natter::presence::PresenceService service(store, audience, publisher, limiter, status_changes,
+                                            clock, std::chrono::seconds(ttl_seconds),
                                             std::chrono::milliseconds(room_notice_ms));
 
   natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);

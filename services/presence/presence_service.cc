@@ -27,12 +27,15 @@ StreamEntry ToEntry(const v1::DeviceStream& stream) {
 }  // namespace
 
 PresenceService::PresenceService(PresenceStore& store, AudienceSource& audience,
-                                 EventPublisher& publisher, const Clock& clock,
+                                 EventPublisher& publisher, RateLimiter& limiter,
+                                 RateLimit status_changes, const Clock& clock,
                                  std::chrono::seconds ttl,
                                  std::chrono::milliseconds room_notice_interval)
     : store_(store),
       audience_(audience),
       publisher_(publisher),
+      limiter_(limiter),
+      status_changes_(status_changes),
       clock_(clock),
       ttl_(ttl),
       room_notices_(room_notice_interval) {}
@@ -152,6 +155,14 @@ absl::StatusOr<v1::SetStatusResponse> PresenceService::SetStatus(
   const std::string& status = request.status();
   if (status != "online" && status != "away" && status != "invisible") {
     return absl::InvalidArgumentError("status must be online, away or invisible");
+  }
+  if (auto s = TakeAllowance(limiter_, "ratelimit:status:" + std::to_string(request.user_id()),
+                             status_changes_,
+                             fmt::format("you are changing your status too often (at most {:g} a "
+                                         "second)",
+                                         status_changes_.per_second));
+      !s.ok()) {
+    return s;
   }
   if (auto s = store_.SetSetting(request.user_id(), status); !s.ok()) return s;
   auto t = RefreshAndAnnounce(request.user_id());

@@ -13,6 +13,7 @@
 #include "audience.h"
 #include "common/clock.h"
 #include "common/event_publisher.h"
+#include "common/rate_limit.h"
 #include "natter/v1/presence.pb.h"
 #include "presence_store.h"
 #include "room_notices.h"
@@ -25,8 +26,11 @@ inline constexpr int kMaxStreamsPerHeartbeat = 100000;
 
 class PresenceService {
  public:
+  // `status_changes`: how often one user may call SetStatus (each one may notify every friend and
+  // room), shared by every replica through `limiter`.
   PresenceService(PresenceStore& store, AudienceSource& audience, EventPublisher& publisher,
-                  const Clock& clock, std::chrono::seconds ttl,
+                  RateLimiter& limiter, RateLimit status_changes, const Clock& clock,
+                  std::chrono::seconds ttl,
                   std::chrono::milliseconds room_notice_interval = std::chrono::milliseconds(0));
 
   absl::Status StreamOpened(const v1::StreamOpenedRequest& request);
@@ -56,6 +60,8 @@ class PresenceService {
   PresenceStore& store_;
   AudienceSource& audience_;
   EventPublisher& publisher_;
+  RateLimiter& limiter_;
+  const RateLimit status_changes_;
   const Clock& clock_;
   const std::chrono::seconds ttl_;
   RoomNotices room_notices_;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "common/redis_client.h"
@@ -43,6 +44,12 @@ class RateLimiter {
   virtual absl::StatusOr<std::chrono::milliseconds> Take(const std::string& key,
                                                          const RateLimit& limit) = 0;
 };
+
+// One action from `key`'s allowance: OK, or RESOURCE_EXHAUSTED "`too_fast`; try again in 2 s" with
+// the delay attached (TooFast in common/status.h). A limiter that cannot answer (Redis out of
+// reach) lets the action through: a limit must not take the service down with its store.
+absl::Status TakeAllowance(RateLimiter& limiter, const std::string& key, const RateLimit& limit,
+                           std::string_view too_fast);
 
 // One EVAL per Take; Redis's own clock, so replicas need not agree on the time. Keys expire when
 // their allowance is full again.

@@ -6,6 +6,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_presence_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "natter/v1/gateway.pb.h"
 #include "presence_service.h"
 
@@ -63,7 +64,8 @@ class PresenceAnnounceTest : public ::testing::Test {
   fakes::FakeAudience audience_;
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
-  PresenceService service_{store_, audience_, publisher_, clock_, 30s};
+  fakes::FakeRateLimiter limiter_{clock_};
+  PresenceService service_{store_, audience_, publisher_, limiter_, RateLimit{}, clock_, 30s};
 };
 
 TEST_F(PresenceAnnounceTest, ComingOnlineTellsEveryFriendAndTheRoomsOnce) {

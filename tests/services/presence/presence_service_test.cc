@@ -8,14 +8,17 @@
 #include <string>
 #include <vector>
 
+#include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_presence_store.h"
+#include "fakes/fake_rate_limiter.h"
 
 namespace natter::presence {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 using ::testing::IsEmpty;
 using ::testing::UnorderedElementsAre;
 using namespace std::chrono_literals;
@@ -78,8 +81,31 @@ class PresenceServiceTest : public ::testing::Test {
   fakes::FakeClock clock_;
   fakes::FakeAudience audience_;
   fakes::FakeEventPublisher publisher_;
-  PresenceService service_{store_, audience_, publisher_, clock_, kTtl};
+  fakes::FakeRateLimiter limiter_{clock_};
+  PresenceService service_{store_, audience_, publisher_, limiter_, RateLimit{}, clock_, kTtl};
 };
+
+// Issue 19 item 5: 30 SetStatus calls sent 30 presence events to every friend.
+TEST_F(PresenceServiceTest, StatusChangesAreLimitedPerUserWithARetryDelay) {
+  PresenceService limited{store_, audience_, publisher_, limiter_, RateLimit{0.2, 3}, clock_, kTtl};
+  ASSERT_TRUE(Open(1, "s1").ok());
+  auto set = [&](uint64_t user, const std::string& status) {
+    v1::SetStatusRequest request;
+    request.set_user_id(user);
+    request.set_status(status);
+    return limited.SetStatus(request);
+  };
+  for (int i = 0; i < 3; ++i) ASSERT_TRUE(set(1, i % 2 ? "online" : "away").ok());
+  publisher_.Clear();
+  auto refused = set(1, "away");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(refused.status().message()), HasSubstr("try again in 5.0 s"));
+  ASSERT_TRUE(RetryAfter(refused.status()).has_value());
+  EXPECT_TRUE(publisher_.published().empty());  // nothing announced for a refused change
+  EXPECT_TRUE(set(2, "away").ok());             // another user's allowance is their own
+  clock_.Advance(std::chrono::seconds(5));
+  EXPECT_TRUE(set(1, "away").ok());
+}
 
 TEST_F(PresenceServiceTest, UnknownUserIsOffline) { EXPECT_EQ(StatusOf(1), "offline/0"); }
 

@@ -7,6 +7,7 @@
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_presence_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "natter/v1/gateway.pb.h"
 #include "presence_service.h"
 
@@ -93,7 +94,8 @@ TEST(RoomNoticesTest, ACrowdComingOnlineCostsTheRoomTwoNotices) {
   fakes::FakeAudience audience;
   fakes::FakeEventPublisher publisher;
   fakes::FakeClock clock;
-  PresenceService service(store, audience, publisher, clock, 30s, 1000ms);
+  fakes::FakeRateLimiter limiter(clock);
+  PresenceService service(store, audience, publisher, limiter, RateLimit{}, clock, 30s, 1000ms);
 
   constexpr uint64_t kCrowd = 50;
   for (uint64_t user = 1; user <= kCrowd; ++user) {
