@@ -152,6 +152,7 @@ void GatewayService::Register(Call<v1::RegisterRequest, v1::RegisterResponse>* c
   auto forwarded = NewCall<v1::RegisterRequest, v1::RegisterResponse>(gateway_);
   forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
   forwarded->request = std::move(call->request);
+  forwarded->request.set_client_address(call->context().peer());  // never what the client claims
   gateway_.auth->async()->Register(&forwarded->context, &forwarded->request, &call->response,
                                    [call, forwarded](grpc::Status status) {
                                      call->Reply(PeerStatus(status, "the authentication service"));
