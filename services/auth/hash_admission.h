@@ -35,8 +35,8 @@ class HashAdmission {
     std::chrono::milliseconds took_{-1};
   };
 
-  // A ticket for a call with `time_left` until its deadline, or RESOURCE_EXHAUSTED when the calls
-  // already admitted would keep it waiting past that.
+  // A ticket for a call with `time_left` until its deadline, or RESOURCE_EXHAUSTED (with when to
+  // try again) when, behind the calls already admitted, it would not be done within half of that.
   absl::StatusOr<std::shared_ptr<Ticket>> Admit(std::chrono::milliseconds time_left);
 
   // Until a call admitted now would be done: its hash, after those of the calls ahead of it.
