@@ -30,11 +30,7 @@ struct ChatLimits {
   }
 };
 
-// Takes one action from `key`'s allowance under `limit`: RESOURCE_EXHAUSTED saying `too_fast` and
-// when to try again once it is spent. When the allowance cannot be read (Redis is out of reach)
-// the action goes through rather than refusing every user.
-absl::Status TakeAllowance(RateLimiter& limiter, const std::string& key, const RateLimit& limit,
-                           std::string_view too_fast);
+// Allowances are taken with natter::TakeAllowance (common/rate_limit.h).
 
 inline std::string MessageLimitKey(uint64_t user_id) {
   return "ratelimit:messages:" + std::to_string(user_id);
