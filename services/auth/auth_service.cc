@@ -223,7 +223,8 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
   if (!skeleton.ok()) return skeleton.status();
   // Each registration costs a password hash: limited per address before hashing.
   if (auto s = TakeAllowance(
-          RegisterLimitKey(ClientAddress(request.client_address())), options_.limits.registrations,
+          limiter_, RegisterLimitKey(ClientAddress(request.client_address())),
+          options_.limits.registrations,
           PerMinute("too many new accounts from your address", options_.limits.registrations));
       !s.ok()) {
     return s;
@@ -252,19 +253,6 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
   response.set_user_id(*id);
   response.set_username(*username);
   return response;
-}
-
-absl::Status AuthService::TakeAllowance(const std::string& key, const RateLimit& limit,
-                                        std::string_view too_fast) {
-  auto wait = limiter_.Take(key, limit);
-  if (!wait.ok()) {
-    // An allowance that cannot be read lets the call through rather than refusing every user;
-    // the bounded worker queues still hold.
-    spdlog::debug("allowance {} unknown: {}", key, wait.status().message());
-    return absl::OkStatus();
-  }
-  if (wait->count() == 0) return absl::OkStatus();
-  return TooFast(too_fast, *wait);
 }
 
 absl::Status AuthService::CheckGuessDelay(const std::vector<std::string>& keys,
@@ -522,7 +510,7 @@ absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
 
 absl::Status AuthService::TakeSessionAllowance(uint64_t user_id) {
   return TakeAllowance(
-      SessionLimitKey(user_id), options_.limits.session_calls,
+      limiter_, SessionLimitKey(user_id), options_.limits.session_calls,
       PerMinute("you are ending sessions too fast", options_.limits.session_calls));
 }
 
@@ -533,7 +521,7 @@ absl::Status AuthService::CheckCurrentPassword(const Session& session, const Use
   // never through the login counters that anyone may fill.
   const std::vector<std::string> counters = {SessionCounter(session.id)};
   if (auto s = CheckGuessDelay(counters, {options_.free_failures_per_session}); !s.ok()) return s;
-  if (auto s = TakeAllowance(PasswordLimitKey(session.id), options_.limits.password_calls,
+  if (auto s = TakeAllowance(limiter_, PasswordLimitKey(session.id), options_.limits.password_calls,
                              PerMinute("too many password checks", options_.limits.password_calls));
       !s.ok()) {
     return s;
@@ -678,7 +666,7 @@ absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRe
   if (!name.ok()) return name.status();
   // Each change goes to the user's friends.
   if (auto s = TakeAllowance(
-          ProfileLimitKey(auth->session.user_id), options_.limits.profile_changes,
+          limiter_, ProfileLimitKey(auth->session.user_id), options_.limits.profile_changes,
           PerMinute("you are changing your profile too often", options_.limits.profile_changes));
       !s.ok()) {
     return s;
@@ -698,7 +686,7 @@ absl::StatusOr<v1::Profile> AuthService::SetAvatar(const v1::SetAvatarRequest& r
   if (auto s = CheckAvatarUpload(request.image()); !s.ok()) return s;
   // Decoding costs up to half a second of CPU, and each new avatar goes to the user's friends.
   if (auto s = TakeAllowance(
-          AvatarLimitKey(auth->session.user_id), options_.limits.avatars,
+          limiter_, AvatarLimitKey(auth->session.user_id), options_.limits.avatars,
           PerMinute("you are changing your avatar too often", options_.limits.avatars));
       !s.ok()) {
     return s;

@@ -125,9 +125,6 @@ class AuthService {
   // PERMISSION_DENIED with `wrong_message` unless `password` is the user's; throttled per session.
   absl::Status CheckCurrentPassword(const Session& session, const UserRecord& user,
                                     std::string_view password, std::string_view wrong_message);
-  // RESOURCE_EXHAUSTED saying `too_fast` once `key` has spent its allowance under `limit`.
-  absl::Status TakeAllowance(const std::string& key, const RateLimit& limit,
-                             std::string_view too_fast);
   absl::Status TakeSessionAllowance(uint64_t user_id);
   // Ends the user's sessions, all or all but `except_session_id`; returns how many.
   absl::StatusOr<uint32_t> EndSessions(uint64_t user_id, const std::string& except_session_id,
