@@ -22,6 +22,7 @@
 #include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 #include "natter/v1/gateway.pb.h"
+#include "room_service.h"
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();
@@ -119,12 +120,20 @@ int main(int argc, char** argv) {
     spdlog::critical("cannot apply database migrations: {}", s.message());
     return 1;
   }
+  natter::chat::MysqlMessageStore store(mysql);
+  // Rooms from before look-alike names were refused get their skeleton (idempotent; replicas
+  // starting together share the work).
+  if (auto filled = natter::chat::BackfillRoomNameSkeletons(store); !filled.ok()) {
+    spdlog::critical("cannot fill in room name skeletons: {}", filled.status().message());
+    return 1;
+  } else if (*filled > 0) {
+    spdlog::info("filled in the name skeleton of {} rooms", *filled);
+  }
   if (migrate_only) {
     spdlog::info("database migrations of chat are applied");
     return 0;
   }
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
-  natter::chat::MysqlMessageStore store(mysql);
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::chat::AuthUserDirectory users(

@@ -3,6 +3,7 @@
 // applies each change atomically.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -102,8 +103,9 @@ struct RoomChange {
   bool remove_target = false;
   std::optional<uint64_t> new_owner;  // 0: the room has no owner until someone joins
   std::optional<std::string> topic;
-  std::optional<std::string> name;  // with name_key
+  std::optional<std::string> name;  // with name_key and name_skeleton
   std::string name_key;
+  std::string name_skeleton;
   std::optional<bool> ban_target;  // true: ban the target; false: lift their ban
   // The entry to append; none (empty) for a change members need not see (a ban of a non-member,
   // an unban), which then has no events either.
@@ -124,11 +126,17 @@ struct RoomChangeResult {
 struct NewRoom {
   std::string name;
   std::string name_key;
+  std::string name_skeleton;  // NameSkeleton of the name: look-alikes share it
   std::string topic;
   uint64_t owner_id = 0;
   std::string owner;
   int64_t now_ms = 0;
 };
+
+// CreateRoom's and ChangeRoom's ALREADY_EXISTS messages for a new name: which unique form of it
+// another room holds, its case-folded key or its look-alike skeleton.
+inline constexpr std::string_view kRoomNameKeyTaken = "room name taken";
+inline constexpr std::string_view kRoomNameSkeletonTaken = "a look-alike room name exists";
 
 struct MemberRecord {
   uint64_t user_id = 0;
@@ -193,13 +201,14 @@ class MessageStore {
   virtual absl::StatusOr<ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
                                              uint64_t seq) = 0;
 
-  // Creates a room owned by its creator, with a room_created entry (seq 1). ALREADY_EXISTS if the
-  // name key is taken.
+  // Creates a room owned by its creator, with a room_created entry (seq 1). ALREADY_EXISTS
+  // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds the name key or skeleton.
   virtual absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) = 0;
   using DecideRoom = std::function<absl::StatusOr<RoomChange>(const RoomState&)>;
   // Locks the room, reads its state for `actor` (and `target`, with bans), lets `decide` choose the
-  // change and applies it with its entry and user events in one transaction. ALREADY_EXISTS if a
-  // new name's key is taken.
+  // change and applies it with its entry and user events in one transaction. ALREADY_EXISTS
+  // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds a new name's key or
+  // skeleton; the room's own old name never stands in the way.
   virtual absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
                                                       std::string_view actor_name, uint64_t target,
                                                       int64_t now_ms, const DecideRoom& decide) = 0;
@@ -215,6 +224,14 @@ class MessageStore {
                                                             uint32_t limit) = 0;
   // The rooms `user_id` is in: the lobby, then the rooms joined.
   virtual absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) = 0;
+
+  // Rooms made before room names had a skeleton (migration 005): (id, name) of up to `limit` of
+  // them with no skeleton and id > after_id, by id.
+  virtual absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> RoomsWithoutSkeleton(
+      uint64_t after_id, size_t limit) = 0;
+  // Sets the skeleton of a room that has none (a room that has one keeps it); ALREADY_EXISTS
+  // (kRoomNameSkeletonTaken) when another room holds it.
+  virtual absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) = 0;
 };
 
 }  // namespace natter::chat

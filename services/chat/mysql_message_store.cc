@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <sstream>
 
 #include "mysql_user_events.h"
 
@@ -41,6 +42,15 @@ ConversationRecord ReadConversation(sql::ResultSet& row) {
   c.member_count = row.getUInt(10);
   c.is_member = row.getBoolean(11);
   return c;
+}
+
+// Which unique form of a room name a duplicate-key error is about: MariaDB names the key in its
+// message. (The key of `name` goes with name_key: equal names have equal keys.)
+absl::Status NameTaken(const sql::SQLException& e) {
+  if (std::string_view(e.what()).find("uq_conversations_name_skeleton") != std::string_view::npos) {
+    return absl::AlreadyExistsError(std::string(kRoomNameSkeletonTaken));
+  }
+  return absl::AlreadyExistsError(std::string(kRoomNameKeyTaken));
 }
 
 std::optional<ConversationRecord> QueryConversation(sql::Connection& conn, uint64_t viewer,
@@ -553,18 +563,20 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     EnsureEventCounters(conn, {room.owner_id});
     Transaction tx(conn);
     Stmt insert = Prepare(conn,
-                          "INSERT INTO conversations (kind, name, name_key, topic, owner_id, "
-                          "last_seq, last_msg_no, member_count, created_at_ms) "
-                          "VALUES ('room', ?, ?, NULLIF(?, ''), ?, 1, 0, 1, ?)");
+                          "INSERT INTO conversations (kind, name, name_key, name_skeleton, topic, "
+                          "owner_id, last_seq, last_msg_no, member_count, created_at_ms) "
+                          "VALUES ('room', ?, ?, ?, NULLIF(?, ''), ?, 1, 0, 1, ?)");
     insert->setString(1, room.name);
     insert->setString(2, room.name_key);
-    insert->setString(3, room.topic);
-    insert->setUInt64(4, room.owner_id);
-    insert->setInt64(5, room.now_ms);
+    std::istringstream skeleton{room.name_skeleton};
+    insert->setBlob(3, &skeleton);
+    insert->setString(4, room.topic);
+    insert->setUInt64(5, room.owner_id);
+    insert->setInt64(6, room.now_ms);
     try {
       insert->executeUpdate();
     } catch (const sql::SQLException& e) {
-      if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("room name taken");
+      if (e.getErrorCode() == kErDupEntry) return NameTaken(e);
       throw;
     }
     uint64_t id = 0;
@@ -730,14 +742,18 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       q->executeUpdate();
     }
     if (change->name) {
-      Stmt q = Prepare(conn, "UPDATE conversations SET name = ?, name_key = ? WHERE id = ?");
+      // The room's own row never clashes with itself: a case change keeps its skeleton.
+      Stmt q = Prepare(
+          conn, "UPDATE conversations SET name = ?, name_key = ?, name_skeleton = ? WHERE id = ?");
       q->setString(1, *change->name);
       q->setString(2, change->name_key);
-      q->setUInt64(3, room_id);
+      std::istringstream skeleton{change->name_skeleton};
+      q->setBlob(3, &skeleton);
+      q->setUInt64(4, room_id);
       try {
         q->executeUpdate();
       } catch (const sql::SQLException& e) {
-        if (e.getErrorCode() == kErDupEntry) return absl::AlreadyExistsError("room name taken");
+        if (e.getErrorCode() == kErDupEntry) return NameTaken(e);
         throw;
       }
     }
@@ -837,6 +853,42 @@ absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t co
                      }
                      return out;
                    });
+}
+
+absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>>
+MysqlMessageStore::RoomsWithoutSkeleton(uint64_t after_id, size_t limit) {
+  using Found = std::vector<std::pair<uint64_t, std::string>>;
+  return pool_.Run(
+      "find rooms without a skeleton", [&](sql::Connection& conn) -> absl::StatusOr<Found> {
+        Stmt q =
+            Prepare(conn,
+                    "SELECT id, name FROM conversations WHERE kind = 'room' AND name_skeleton IS "
+                    "NULL AND id > ? ORDER BY id LIMIT ?");
+        q->setUInt64(1, after_id);
+        q->setUInt64(2, limit);
+        Rows rows(q->executeQuery());
+        Found out;
+        while (rows->next()) out.emplace_back(rows->getUInt64(1), rows->getString(2));
+        return out;
+      });
+}
+
+absl::Status MysqlMessageStore::SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) {
+  return pool_.Run("set room name skeleton", [&](sql::Connection& conn) -> absl::Status {
+    Stmt q = Prepare(conn,
+                     "UPDATE conversations SET name_skeleton = ? WHERE id = ? AND kind = 'room' "
+                     "AND name_skeleton IS NULL");
+    std::istringstream blob{std::string(skeleton)};
+    q->setBlob(1, &blob);
+    q->setUInt64(2, room_id);
+    try {
+      q->executeUpdate();
+    } catch (const sql::SQLException& e) {
+      if (e.getErrorCode() == kErDupEntry) return NameTaken(e);
+      throw;
+    }
+    return absl::OkStatus();
+  });
 }
 
 }  // namespace natter::chat

@@ -1,5 +1,5 @@
 // MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql,
-// 003_rooms_direct_reads.sql and 004_bans_replays.sql).
+// 003_rooms_direct_reads.sql, 004_bans_replays.sql and 005_room_name_skeletons.sql).
 #pragma once
 
 #include "common/mysql_pool.h"
@@ -40,6 +40,9 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                     uint32_t limit) override;
   absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) override;
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> RoomsWithoutSkeleton(
+      uint64_t after_id, size_t limit) override;
+  absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) override;
 
  private:
   MysqlPool& pool_;

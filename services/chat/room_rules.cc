@@ -142,6 +142,7 @@ absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& s, const RoomReques
       }
       change.name = args.name;
       change.name_key = args.name_key;
+      change.name_skeleton = args.name_skeleton;
       change.entry_type = kTypeRoomRenamed;
       change.entry_text = args.name;
       return change;

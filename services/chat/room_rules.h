@@ -20,10 +20,11 @@ enum class RoomAction { kJoin, kLeave, kRemove, kBan, kUnban, kSetTopic, kRename
 struct RoomRequestArgs {
   RoomAction action = RoomAction::kJoin;
   Party actor;
-  Party target;          // kRemove, kBan, kUnban
-  std::string topic;     // kSetTopic (validated)
-  std::string name;      // kRename (validated, NFC)
-  std::string name_key;  // kRename
+  Party target;               // kRemove, kBan, kUnban
+  std::string topic;          // kSetTopic (validated)
+  std::string name;           // kRename (validated, NFC)
+  std::string name_key;       // kRename
+  std::string name_skeleton;  // kRename
 };
 
 absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& state, const RoomRequestArgs& args);

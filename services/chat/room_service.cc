@@ -1,6 +1,7 @@
 #include "room_service.h"
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "chat_service.h"
 #include "common/text.h"
@@ -27,15 +28,72 @@ absl::StatusOr<std::string> ValidateTopic(const std::string& topic) {
   return normalized;
 }
 
-absl::StatusOr<std::pair<std::string, std::string>> RoomName(const std::string& name) {
+// A room name in the forms the store keeps: as given (NFC), case-folded (unique), and its
+// look-alike skeleton (unique).
+struct RoomNameForms {
+  std::string name;
+  std::string key;
+  std::string skeleton;
+};
+
+absl::StatusOr<RoomNameForms> RoomName(const std::string& name) {
   auto normalized = NormalizeName(name, kMinRoomName, kMaxRoomName, "room name");
   if (!normalized.ok()) return normalized.status();
   auto key = FoldCase(*normalized);
   if (!key.ok()) return key.status();
-  return std::pair{*normalized, *key};
+  auto skeleton = RoomNameSkeleton(*normalized);
+  if (!skeleton.ok()) return skeleton.status();
+  return RoomNameForms{*normalized, *key, *skeleton};
+}
+
+// The store's ALREADY_EXISTS for a new name, as the person who chose the name should read it.
+absl::Status NameTaken(const absl::Status& taken, const std::string& name) {
+  if (std::string_view(taken.message().data(), taken.message().size()) == kRoomNameSkeletonTaken) {
+    return absl::AlreadyExistsError("a room whose name looks the same as " + Quoted(name) +
+                                    " exists already; choose another name");
+  }
+  return absl::AlreadyExistsError("a room named " + Quoted(name) + " exists already");
 }
 
 }  // namespace
+
+absl::StatusOr<std::string> RoomNameSkeleton(std::string_view normalized_name) {
+  auto skeleton = NameSkeleton(normalized_name);
+  if (!skeleton.ok()) return skeleton.status();
+  if (skeleton->size() > kMaxRoomNameSkeletonBytes) {
+    return absl::InvalidArgumentError(
+        "room name has characters that cannot be told apart from others; choose another name");
+  }
+  return skeleton;
+}
+
+absl::StatusOr<size_t> BackfillRoomNameSkeletons(MessageStore& store, size_t batch) {
+  size_t filled = 0;
+  uint64_t after = 0;
+  for (;;) {
+    auto rooms = store.RoomsWithoutSkeleton(after, batch);
+    if (!rooms.ok()) return rooms.status();
+    if (rooms->empty()) return filled;
+    for (const auto& [id, name] : *rooms) {
+      after = id;
+      auto skeleton = RoomNameSkeleton(name);
+      if (!skeleton.ok()) {
+        spdlog::warn("room {} has no name skeleton: {}", id,
+                     std::string(skeleton.status().message()));
+        continue;
+      }
+      auto s = store.SetRoomNameSkeleton(id, *skeleton);
+      if (absl::IsAlreadyExists(s)) {
+        // Created before look-alikes were refused: both keep their names, and the older one holds
+        // the skeleton, so no third look-alike can join them.
+        spdlog::warn("room {} has a look-alike of an older room's name; it keeps its name", id);
+        continue;
+      }
+      if (!s.ok()) return s;
+      ++filled;
+    }
+  }
+}
 
 RoomService::RoomService(MessageStore& store, EventPublisher& publisher, UserDirectory& users,
                          RateLimiter& limiter, ChatLimits limits, const Clock& clock)
@@ -94,8 +152,9 @@ absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomReq
   auto topic = ValidateTopic(request.topic());
   if (!topic.ok()) return topic.status();
   NewRoom room;
-  room.name = name->first;
-  room.name_key = name->second;
+  room.name = name->name;
+  room.name_key = name->key;
+  room.name_skeleton = name->skeleton;
   room.topic = *topic;
   room.owner_id = request.caller().user_id();
   room.owner = request.caller().username();
@@ -108,9 +167,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomReq
     return s;
   }
   auto created = store_.CreateRoom(room);
-  if (absl::IsAlreadyExists(created.status())) {
-    return absl::AlreadyExistsError("a room named " + Quoted(name->first) + " exists already");
-  }
+  if (absl::IsAlreadyExists(created.status())) return NameTaken(created.status(), room.name);
   if (!created.ok()) return created.status();
   if (created->entry) PublishEntry(publisher_, created->room, *created->entry, "", "");
   PublishUserEvents(publisher_, created->events);
@@ -191,7 +248,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
     if (!t.ok()) return t.status();
     topic = *t;
   }
-  std::optional<std::pair<std::string, std::string>> name;
+  std::optional<RoomNameForms> name;
   if (request.has_new_name()) {
     auto n = RoomName(request.new_name());
     if (!n.ok()) return n.status();
@@ -204,12 +261,11 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
   if (name) {
     RoomRequestArgs args{.action = RoomAction::kRename,
                          .actor = actor,
-                         .name = name->first,
-                         .name_key = name->second};
+                         .name = name->name,
+                         .name_key = name->key,
+                         .name_skeleton = name->skeleton};
     auto after = Apply(*room, args);
-    if (absl::IsAlreadyExists(after.status())) {
-      return absl::AlreadyExistsError("a room named " + Quoted(name->first) + " exists already");
-    }
+    if (absl::IsAlreadyExists(after.status())) return NameTaken(after.status(), name->name);
     if (!after.ok()) return after.status();
     *room = std::move(*after);
   }

@@ -21,6 +21,16 @@ inline constexpr size_t kMaxTopicChars = 250;
 inline constexpr uint32_t kDefaultRoomListLimit = 50;
 inline constexpr uint32_t kMaxRoomListLimit = 200;
 inline constexpr uint32_t kMaxRoomBansListed = 1000;
+// The form look-alike room names share (NameSkeleton: "lоbby" with a Cyrillic о is "lobby"), unique
+// among rooms; INVALID_ARGUMENT when it is longer than the database keeps (migration 005).
+inline constexpr size_t kMaxRoomNameSkeletonBytes = 2048;
+absl::StatusOr<std::string> RoomNameSkeleton(std::string_view normalized_name);
+
+// Fills in the skeleton of rooms made before room names had one (migration 005), the lobby among
+// them, oldest first, `batch` at a time; safe to run on several replicas at once, and again. A
+// room whose skeleton an older room already holds (look-alikes created before this check) keeps
+// none and is logged; both keep their names. Returns how many were filled in.
+absl::StatusOr<size_t> BackfillRoomNameSkeletons(MessageStore& store, size_t batch = 500);
 
 class RoomService {
  public:

@@ -4,8 +4,10 @@
 // original ack with duplicate = true (a reuse for a different entry is ALREADY_EXISTS);
 // friends_only entries need a friendship and no block (SetFriendStore); a message moves its
 // sender's read marker; an edit or deletion changes its target atomically with its own entry; room
-// changes go through the decide callback and append their entry and user events. Every call is
-// atomic under one mutex, like the MySQL transaction.
+// changes go through the decide callback and append their entry and user events; a room's name key
+// and its look-alike skeleton are each unique among rooms (the lobby and AddConversation's rooms
+// have their skeleton, as after natter-chat's startup backfill; AddLegacyRoom's have none). Every
+// call is atomic under one mutex, like the MySQL transaction.
 #pragma once
 
 #include <algorithm>
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/text.h"
 #include "fakes/failure_injector.h"
 #include "friend_store.h"
 #include "message_store.h"
@@ -33,7 +36,7 @@ class FakeMessageStore final : public chat::MessageStore {
  public:
   static constexpr uint64_t kLobbyId = 1;
 
-  FakeMessageStore() { AddConversation("room", "lobby"); }
+  FakeMessageStore() { AddConversation("room", chat::kLobby); }
 
   absl::StatusOr<std::optional<chat::ConversationRecord>> FindRoom(std::string_view name_key,
                                                                    uint64_t viewer) override {
@@ -119,6 +122,34 @@ class FakeMessageStore final : public chat::MessageStore {
       if (c.is_room() && (c.is_lobby() || members_[id].contains(user_id))) out.push_back(c);
     }
     return out;
+  }
+
+  absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> RoomsWithoutSkeleton(
+      uint64_t after_id, size_t limit) override {
+    if (auto s = failures_.Take("RoomsWithoutSkeleton"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<std::pair<uint64_t, std::string>> out;
+    for (auto it = conversations_.upper_bound(after_id);
+         it != conversations_.end() && out.size() < limit; ++it) {
+      if (it->second.is_room() && !skeletons_.contains(it->first)) {
+        out.emplace_back(it->first, it->second.name);
+      }
+    }
+    return out;
+  }
+
+  absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) override {
+    if (auto s = failures_.Take("SetRoomNameSkeleton"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = conversations_.find(room_id);
+    if (it == conversations_.end() || !it->second.is_room() || skeletons_.contains(room_id)) {
+      return absl::OkStatus();
+    }
+    if (SkeletonHolderLocked(skeleton)) {
+      return absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken));
+    }
+    skeletons_[room_id] = std::string(skeleton);
+    return absl::OkStatus();
   }
 
   absl::StatusOr<chat::AppendResult> Append(const chat::NewMessage& m) override {
@@ -263,9 +294,14 @@ class FakeMessageStore final : public chat::MessageStore {
     if (auto s = failures_.Take("CreateRoom"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     for (const auto& [id, key] : keys_) {
-      if (key == room.name_key) return absl::AlreadyExistsError("room name taken");
+      if (key == room.name_key)
+        return absl::AlreadyExistsError(std::string(chat::kRoomNameKeyTaken));
+    }
+    if (SkeletonHolderLocked(room.name_skeleton)) {
+      return absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken));
     }
     uint64_t id = AddLocked("room", room.name, room.name_key);
+    skeletons_[id] = room.name_skeleton;
     chat::ConversationRecord& c = conversations_[id];
     c.topic = room.topic;
     c.owner_id = room.owner_id;
@@ -320,11 +356,16 @@ class FakeMessageStore final : public chat::MessageStore {
     if (change->name) {
       for (const auto& [id, key] : keys_) {
         if (id != room_id && key == change->name_key) {
-          return absl::AlreadyExistsError("room name taken");
+          return absl::AlreadyExistsError(std::string(chat::kRoomNameKeyTaken));
         }
+      }
+      // The room's own skeleton never stands in its way (a case change keeps it).
+      if (auto holder = SkeletonHolderLocked(change->name_skeleton); holder && *holder != room_id) {
+        return absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken));
       }
       c.name = *change->name;
       keys_[room_id] = change->name_key;
+      skeletons_[room_id] = change->name_skeleton;
     }
     if (change->add_actor) {
       members[actor] = {actor, "member", now_ms};
@@ -411,10 +452,28 @@ class FakeMessageStore final : public chat::MessageStore {
     failures_.FailNext(std::move(status), std::move(method));
   }
   // Adds a conversation ("room" or "direct") and returns its id. A room other than the lobby has
-  // no members until AddMember.
+  // no members until AddMember. A room gets its name's skeleton unless another room holds it.
   uint64_t AddConversation(std::string kind, std::string name) {
     std::lock_guard lock(mu_);
-    return AddLocked(std::move(kind), name, name);
+    const bool room = kind == "room";
+    uint64_t id = AddLocked(std::move(kind), name, name);
+    if (room) {
+      std::string skeleton = NameSkeleton(name).value();
+      if (!SkeletonHolderLocked(skeleton)) skeletons_[id] = std::move(skeleton);
+    }
+    return id;
+  }
+  // Adds a room as made before room names had a skeleton (migration 005): it has none.
+  uint64_t AddLegacyRoom(std::string name) {
+    std::lock_guard lock(mu_);
+    return AddLocked("room", name, name);
+  }
+  // The skeleton a room holds, if any.
+  std::optional<std::string> SkeletonOf(uint64_t room_id) const {
+    std::lock_guard lock(mu_);
+    auto it = skeletons_.find(room_id);
+    if (it == skeletons_.end()) return std::nullopt;
+    return it->second;
   }
   void AddMember(uint64_t conversation_id, uint64_t user_id, std::string role = "member") {
     std::lock_guard lock(mu_);
@@ -478,6 +537,15 @@ class FakeMessageStore final : public chat::MessageStore {
     return id;
   }
 
+  // The room that holds `skeleton`, if one does.
+  std::optional<uint64_t> SkeletonHolderLocked(std::string_view skeleton) const
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    for (const auto& [id, held] : skeletons_) {
+      if (held == skeleton) return id;
+    }
+    return std::nullopt;
+  }
+
   chat::ConversationRecord ViewLocked(const chat::ConversationRecord& c, uint64_t viewer)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     chat::ConversationRecord view = c;
@@ -534,6 +602,8 @@ class FakeMessageStore final : public chat::MessageStore {
   uint64_t next_message_id_ ABSL_GUARDED_BY(mu_) = 1;
   std::map<uint64_t, chat::ConversationRecord> conversations_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::string> keys_ ABSL_GUARDED_BY(mu_);  // room name keys
+  // Room name skeletons (NULL in MySQL: no entry).
+  std::map<uint64_t, std::string> skeletons_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::map<uint64_t, chat::MemberRecord>> members_ ABSL_GUARDED_BY(mu_);
   // (user, conversation) -> (seq, msg_no)

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/status.h"
+#include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_message_store.h"
@@ -293,6 +294,94 @@ TEST_F(RoomServiceTest, TheOwnerListsBansAndOnlyTheOwnerBans) {
   odd.set_username("bob");
   odd.set_action(static_cast<v1::MemberAction>(42));
   EXPECT_EQ(rooms_.RemoveMember(odd).status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+// ---- look-alike room names (issue 19) ----
+
+// "lоbby" with a Cyrillic о, "ｄｅｖ" in fullwidth letters, "dеv" with a Cyrillic е.
+const std::string kCyrillicLobby =
+    "l\xD0\xBE"
+    "bby";
+const std::string kFullwidthDev = "\xEF\xBD\x84\xEF\xBD\x85\xEF\xBD\x96";
+const std::string kCyrillicDev = "d\xD0\xB5v";
+const std::string kFullwidthPaypal =
+    "\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x99\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x8C";
+
+absl::StatusOr<v1::RoomResponse> Rename(RoomService& rooms, const v1::Caller& who,
+                                        const std::string& room, const std::string& new_name) {
+  v1::UpdateRoomRequest r;
+  *r.mutable_caller() = who;
+  r.set_room(room);
+  r.set_new_name(new_name);
+  return rooms.UpdateRoom(r);
+}
+
+TEST_F(RoomServiceTest, ALookAlikeOfAnExistingRoomNameCannotBeCreated) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  for (const std::string& look_alike : {kCyrillicLobby, kFullwidthDev, kCyrillicDev}) {
+    auto refused = Create(bob_, look_alike);
+    EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists) << look_alike;
+    EXPECT_EQ(refused.status().message(), "a room whose name looks the same as \"" + look_alike +
+                                              "\" exists already; choose another name");
+  }
+  // Nothing of the refused rooms was kept; an honest different name is welcome.
+  EXPECT_EQ(rooms_.JoinRoom(Req(bob_, kCyrillicLobby)).status().code(),
+            absl::StatusCode::kNotFound);
+  auto other = Create(bob_, "dev2");
+  ASSERT_TRUE(other.ok()) << other.status();
+  EXPECT_TRUE(Create(bob_, "devs").ok());
+  // The same name in other letters is still the plainer "named ... exists already".
+  EXPECT_EQ(Create(bob_, "DEV").status().message(), "a room named \"DEV\" exists already");
+}
+
+TEST_F(RoomServiceTest, ARoomCannotBeRenamedToALookAlikeOfAnotherButOfItsOwnName) {
+  auto dev = Create(alice_, "dev");
+  ASSERT_TRUE(dev.ok());
+  ASSERT_TRUE(Create(alice_, "ops").ok());
+  auto refused = Rename(rooms_, alice_, "ops", kCyrillicLobby);
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(refused.status().message(), "a room whose name looks the same as \"" + kCyrillicLobby +
+                                            "\" exists already; choose another name");
+  EXPECT_EQ(Rename(rooms_, alice_, "ops", kFullwidthDev).status().code(),
+            absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(rooms_.JoinRoom(Req(bob_, "ops"))->room().name(), "ops");  // unchanged
+  // A room's own name in other letters is still its own: a case change, or other look-alikes.
+  auto upper = Rename(rooms_, alice_, "dev", "DEV");
+  ASSERT_TRUE(upper.ok()) << upper.status();
+  EXPECT_EQ(upper->room().name(), "DEV");
+  auto fullwidth = Rename(rooms_, alice_, "dev", kFullwidthDev);
+  ASSERT_TRUE(fullwidth.ok()) << fullwidth.status();
+  EXPECT_EQ(fullwidth->room().id(), dev->room().id());
+  // Its skeleton stays taken by it: nobody can bring back the plain "dev" beside it.
+  EXPECT_EQ(Create(bob_, "dev").status().code(), absl::StatusCode::kAlreadyExists);
+  // And a new name that looks like no other room's is fine.
+  EXPECT_TRUE(Rename(rooms_, alice_, "ops", "operations").ok());
+}
+
+TEST_F(RoomServiceTest, TheBackfillGivesOldRoomsTheirSkeletonAndTheOlderLookAlikeKeepsIt) {
+  // Rooms from before migration 005: a pair of look-alikes (the older first) and a plain one.
+  uint64_t paypal = store_.AddLegacyRoom("paypal");
+  uint64_t spoof = store_.AddLegacyRoom("p\xD0\xB0ypal");  // Cyrillic а
+  uint64_t news = store_.AddLegacyRoom("news");
+  // Until the backfill, a third look-alike could still get in; after it, it cannot.
+  auto filled = BackfillRoomNameSkeletons(store_, 2);  // batches smaller than the rooms
+  ASSERT_TRUE(filled.ok()) << filled.status();
+  EXPECT_EQ(*filled, 2u);
+  EXPECT_EQ(store_.SkeletonOf(paypal), NameSkeleton("paypal").value());
+  EXPECT_EQ(store_.SkeletonOf(spoof), std::nullopt);  // it keeps its name, not the skeleton
+  EXPECT_EQ(store_.SkeletonOf(news), NameSkeleton("news").value());
+  EXPECT_EQ(Create(bob_, kFullwidthPaypal).status().code(), absl::StatusCode::kAlreadyExists);
+  EXPECT_EQ(Create(bob_, "NEWS").status().code(), absl::StatusCode::kAlreadyExists);
+  // Idempotent: a second run (another replica, the next start) fills in nothing more.
+  EXPECT_EQ(BackfillRoomNameSkeletons(store_).value(), 0u);
+  EXPECT_EQ(store_.SkeletonOf(spoof), std::nullopt);
+}
+
+TEST_F(RoomServiceTest, TheBackfillStopsAtAStoreFailure) {
+  store_.AddLegacyRoom("news");
+  store_.FailNext(absl::UnavailableError("database down"), "SetRoomNameSkeleton");
+  EXPECT_EQ(BackfillRoomNameSkeletons(store_).status().code(), absl::StatusCode::kUnavailable);
+  EXPECT_EQ(BackfillRoomNameSkeletons(store_).value(), 1u);
 }
 
 // ---- rate limits (issue 19) ----
