@@ -10,12 +10,14 @@
 #include "common/config.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/text.h"
 #include "friendship_rules.h"
 #include "harness/harness.h"
 #include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 #include "mysql_user_store.h"
 #include "room_rules.h"
+#include "room_service.h"
 
 namespace natter {
 namespace {
@@ -92,7 +94,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 4);
+  EXPECT_EQ(chat::Migrations().back().version, 5);
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
@@ -447,7 +449,8 @@ TEST_F(MysqlStoresTest, ConcurrentCrossingRequestsMakeExactlyOneFriendship) {
 chat::NewRoom MakeRoom(const std::string& name, uint64_t owner) {
   chat::NewRoom r;
   r.name = name;
-  r.name_key = name;
+  r.name_key = FoldCase(name).value();
+  r.name_skeleton = chat::RoomNameSkeleton(name).value();
   r.owner_id = owner;
   r.owner = "user" + std::to_string(owner);
   r.topic = "topic of " + name;
@@ -566,10 +569,12 @@ TEST_F(MysqlStoresTest, RenamingToATakenNameIsAlreadyExistsAndChangesNothing) {
   ASSERT_TRUE(store.CreateRoom(MakeRoom("rename-b", 510)).ok());
   chat::RoomRequestArgs args{.action = chat::RoomAction::kRename, .actor = User(510)};
   args.name = args.name_key = "rename-b";
+  args.name_skeleton = chat::RoomNameSkeleton("rename-b").value();
   EXPECT_EQ(Change(store, a->room.id, args).status().code(), absl::StatusCode::kAlreadyExists);
   EXPECT_EQ(store.FindConversation(a->room.id, 510)->value().latest_seq, 1u);
   args.name = "Rename-C";
   args.name_key = "rename-c";
+  args.name_skeleton = chat::RoomNameSkeleton("Rename-C").value();
   auto renamed = Change(store, a->room.id, args);
   ASSERT_TRUE(renamed.ok()) << renamed.status();
   EXPECT_EQ(store.FindRoom("rename-c", 510)->value().name, "Rename-C");
@@ -580,6 +585,116 @@ TEST_F(MysqlStoresTest, RenamingToATakenNameIsAlreadyExistsAndChangesNothing) {
   EXPECT_TRUE((*listed)[0].is_member);
   // LIKE metacharacters in a prefix match themselves only.
   EXPECT_TRUE(store.ListRooms("rename%", 10, 510)->empty());
+}
+
+// "skеl-a" with a Cyrillic е; "ｓｋｅｌ-b" in fullwidth letters; "lоbby" with a Cyrillic о.
+constexpr char kCyrillicSkelA[] = "sk\xD0\xB5l-a";
+constexpr char kFullwidthSkelB[] = "\xEF\xBD\x93\xEF\xBD\x8B\xEF\xBD\x85\xEF\xBD\x8C-b";
+constexpr char kCyrillicLobby[] =
+    "l\xD0\xBE"
+    "bby";
+
+TEST_F(MysqlStoresTest, LookAlikeRoomNamesAreRefusedByTheUniqueSkeleton) {
+  chat::MysqlMessageStore store(*pool_);
+  auto a = store.CreateRoom(MakeRoom("skel-a", 530));
+  ASSERT_TRUE(a.ok()) << a.status();
+  auto b = store.CreateRoom(MakeRoom("skel-b", 530));
+  ASSERT_TRUE(b.ok()) << b.status();
+  // The same key is still told apart from a look-alike.
+  EXPECT_EQ(store.CreateRoom(MakeRoom("SKEL-A", 531)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameKeyTaken)));
+  EXPECT_EQ(store.CreateRoom(MakeRoom(kCyrillicSkelA, 531)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken)));
+  EXPECT_EQ(store.CreateRoom(MakeRoom(kFullwidthSkelB, 531)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken)));
+  EXPECT_TRUE(store.ListRooms(FoldCase(kCyrillicSkelA).value(), 10, 531)->empty());
+
+  auto rename = [&](uint64_t room, const std::string& name) {
+    chat::RoomRequestArgs args{.action = chat::RoomAction::kRename, .actor = User(530)};
+    args.name = name;
+    args.name_key = FoldCase(name).value();
+    args.name_skeleton = chat::RoomNameSkeleton(name).value();
+    return Change(store, room, args);
+  };
+  // Another room's look-alike is refused and changes nothing ...
+  EXPECT_EQ(rename(b->room.id, kCyrillicSkelA).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken)));
+  EXPECT_EQ(store.FindConversation(b->room.id, 530)->value().name, "skel-b");
+  EXPECT_EQ(store.FindConversation(b->room.id, 530)->value().latest_seq, 1u);
+  // ... while a room's own name in other letters is its own: the row does not clash with itself.
+  auto own = rename(a->room.id, kCyrillicSkelA);
+  ASSERT_TRUE(own.ok()) << own.status();
+  EXPECT_EQ(own->room.name, kCyrillicSkelA);
+  ASSERT_TRUE(rename(a->room.id, "SKEL-A").ok());
+  // The skeleton moves with a rename: the old one is free for anyone, the new one is held.
+  ASSERT_TRUE(rename(b->room.id, "skel-c").ok());
+  EXPECT_TRUE(store.CreateRoom(MakeRoom(kFullwidthSkelB, 531)).ok());
+  EXPECT_EQ(store.CreateRoom(MakeRoom("SKEL-C", 531)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameKeyTaken)));
+}
+
+TEST_F(MysqlStoresTest, TheBackfillGivesOldRoomsASkeletonOnceAndTheOlderLookAlikeKeepsIt) {
+  chat::MysqlMessageStore store(*pool_);
+  // Rooms as they were before migration 005: no skeleton, the lobby's neither, and a pair of
+  // look-alikes (the older one first) that were let in back then.
+  auto paypal = store.CreateRoom(MakeRoom("old-paypal", 540));
+  ASSERT_TRUE(paypal.ok()) << paypal.status();
+  auto news = store.CreateRoom(MakeRoom("old-news", 540));
+  ASSERT_TRUE(news.ok()) << news.status();
+  db_->Sql(
+      "UPDATE natter.conversations SET name_skeleton = NULL "
+      "WHERE name_key IN ('old-paypal', 'old-news', 'lobby'); "
+      // "old-pаypal" with a Cyrillic а, written as UTF-8 bytes so the client's charset is moot.
+      "INSERT INTO natter.conversations (kind, name, name_key, created_at_ms) VALUES ('room', "
+      "CONVERT(X'6F6C642D70D0B07970616C' USING utf8mb4), "
+      "CONVERT(X'6F6C642D70D0B07970616C' USING utf8mb4), 1)");
+  const std::string spoof_name = "old-p\xD0\xB0ypal";
+  auto spoof = store.FindRoom(spoof_name, 0);
+  ASSERT_TRUE(spoof.ok() && spoof->has_value()) << spoof.status();
+  auto without = store.RoomsWithoutSkeleton(0, 1000);
+  ASSERT_TRUE(without.ok()) << without.status();
+  EXPECT_EQ(without->size(), 4u);
+
+  // Several replicas starting at once, in batches smaller than the work.
+  std::vector<std::thread> replicas;
+  std::vector<absl::Status> results(4);
+  for (size_t i = 0; i < results.size(); ++i) {
+    replicas.emplace_back(
+        [&, i] { results[i] = chat::BackfillRoomNameSkeletons(store, 1).status(); });
+  }
+  for (auto& t : replicas) t.join();
+  for (const auto& s : results) EXPECT_TRUE(s.ok()) << s;
+
+  auto skeleton_of = [&](uint64_t id) {
+    return db_->Sql("SELECT HEX(name_skeleton) FROM natter.conversations WHERE id = " +
+                    std::to_string(id));
+  };
+  auto hex = [](const std::string& bytes) {
+    constexpr char kDigits[] = "0123456789ABCDEF";
+    std::string out;
+    for (unsigned char c : bytes) out += {kDigits[c >> 4], kDigits[c & 15]};
+    return out + "\n";
+  };
+  EXPECT_EQ(skeleton_of(paypal->room.id), hex(NameSkeleton("old-paypal").value()));
+  EXPECT_EQ(skeleton_of(news->room.id), hex(NameSkeleton("old-news").value()));
+  EXPECT_EQ(skeleton_of(LobbyId()), hex(NameSkeleton("lobby").value()));
+  EXPECT_EQ(skeleton_of((*spoof)->id), "NULL\n");  // keeps its name, not the skeleton
+  // Only the clashing look-alike is left, and running again changes nothing.
+  without = store.RoomsWithoutSkeleton(0, 1000);
+  ASSERT_TRUE(without.ok());
+  ASSERT_EQ(without->size(), 1u);
+  EXPECT_EQ((*without)[0].first, (*spoof)->id);
+  EXPECT_EQ(chat::BackfillRoomNameSkeletons(store).value(), 0u);
+  // Now no third look-alike joins them, nor one of the lobby.
+  EXPECT_EQ(store.CreateRoom(MakeRoom("OLD-PAYPAL", 541)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameKeyTaken)));
+  EXPECT_EQ(store.CreateRoom(MakeRoom("\xEF\xBD\x8F\xEF\xBD\x8C\xEF\xBD\x84-paypal", 541)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken)));
+  EXPECT_EQ(store.CreateRoom(MakeRoom(kCyrillicLobby, 541)).status(),
+            absl::AlreadyExistsError(std::string(chat::kRoomNameSkeletonTaken)));
+  // A direct conversation has no name and never gets a skeleton.
+  ASSERT_TRUE(store.OpenDirect(540, 541, 1000).ok());
+  EXPECT_EQ(store.RoomsWithoutSkeleton(0, 1000)->size(), 1u);
 }
 
 TEST_F(MysqlStoresTest, OneDirectConversationPerPairEvenWhenOpenedAtOnce) {
