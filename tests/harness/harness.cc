@@ -411,7 +411,14 @@ Stack::Stack(StackOptions options) : options_(options) {
   for (int i = 0; i < options_.chat_replicas; ++i) chat_ports_.push_back(FreePort());
   for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
 
-  auth_ = StartServer("auth", NATTER_AUTH_BIN, {}, auth_port_);
+  std::vector<std::string> auth_args;
+  if (!options_.rate_limits) {
+    for (const char* limit : {"register", "avatar", "profile", "password", "session-calls"}) {
+      auth_args.insert(auth_args.end(), {std::string("--") + limit + "-per-minute", "0"});
+    }
+  }
+  auth_args.insert(auth_args.end(), options_.auth_args.begin(), options_.auth_args.end());
+  auth_ = StartServer("auth", NATTER_AUTH_BIN, std::move(auth_args), auth_port_);
   StartPresence();
   chats_.resize(chat_ports_.size());
   for (size_t i = 0; i < chat_ports_.size(); ++i) StartChat(i);

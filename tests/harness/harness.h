@@ -145,6 +145,8 @@ struct StackOptions {
   bool mtls = false;
   // More flags for every gateway, e.g. {"--stalled-write-seconds", "2"}.
   std::vector<std::string> gateway_args = {};
+  // More flags for natter-auth, e.g. {"--register-burst", "3"}.
+  std::vector<std::string> auth_args = {};
 };
 
 class Stack {
