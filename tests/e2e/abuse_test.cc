@@ -473,7 +473,8 @@ TEST_F(AccountAbuseTest, ALoginStormGetsQuickRefusalsNotTimeouts) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Chat: direct messages after unfriending, room floods, bans, replayed client_msg_ids.
+// Chat: direct messages after unfriending, room floods, bans, replayed client_msg_ids, look-alike
+// room names.
 
 class ChatAbuseTest : public StackTest {
  protected:
@@ -651,6 +652,39 @@ TEST_F(ChatAbuseTest, AReusedClientMsgIdIsRefusedUnlessItIsAnExactRetry) {
                         "--client-msg-id", "ca-replay-1"});
   EXPECT_EQ(retry["duplicate"], true);
   EXPECT_EQ(retry["seq"], first["seq"]);
+}
+
+// Issue 19, item 10 (rooms): "lоbby" with a Cyrillic о, or the lobby's name in fullwidth letters,
+// could be created beside the lobby. A room name's look-alike skeleton is unique now, and
+// natter-chat's startup backfill gave the lobby (made by a migration) its own.
+TEST_F(ChatAbuseTest, ALookAlikeRoomNameIsRefused) {
+  User("ca_spoofer");
+  const uint64_t lobby =
+      CtlJson({"--as", "ca_spoofer", "send", "--room", "lobby", "hi"})["conversation"];
+  const std::string cyrillic =
+      "l\xD0\xBE"
+      "bby";
+  const std::string fullwidth = "\xEF\xBD\x8C\xEF\xBD\x8F\xEF\xBD\x82\xEF\xBD\x82\xEF\xBD\x99";
+  for (const std::string& look_alike : {cyrillic, fullwidth}) {
+    auto created = Ctl({"--as", "ca_spoofer", "rooms", "create", look_alike});
+    EXPECT_EQ(created.exit_code, 1) << created.out;
+    EXPECT_EQ(created.err, "natterctl: a room whose name looks the same as \"" + look_alike +
+                               "\" exists already; choose another name\n");
+    EXPECT_TRUE(CtlLines({"--as", "ca_spoofer", "rooms", "list", "--prefix", look_alike}).empty());
+  }
+  // Nor can a room be renamed into one; its own name in other letters is still its own.
+  ASSERT_EQ(Ctl({"--as", "ca_spoofer", "rooms", "create", "ca-spoof"}).exit_code, 0);
+  auto renamed = Ctl({"--as", "ca_spoofer", "rooms", "rename", "ca-spoof", fullwidth});
+  EXPECT_EQ(renamed.exit_code, 1);
+  EXPECT_EQ(renamed.err, "natterctl: a room whose name looks the same as \"" + fullwidth +
+                             "\" exists already; choose another name\n");
+  EXPECT_EQ(CtlJson({"--as", "ca_spoofer", "rooms", "rename", "ca-spoof", "CA-Spoof"})["name"],
+            "CA-Spoof");
+  // The real lobby is untouched: the one room of its name, where it was.
+  auto lobbies = CtlLines({"--as", "ca_spoofer", "rooms", "list", "--prefix", "lobby"});
+  ASSERT_EQ(lobbies.size(), 1u);
+  EXPECT_EQ(lobbies[0]["name"], "lobby");
+  EXPECT_EQ(lobbies[0]["conversation"], lobby);
 }
 
 }  // namespace

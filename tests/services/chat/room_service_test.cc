@@ -344,7 +344,9 @@ TEST_F(RoomServiceTest, ARoomCannotBeRenamedToALookAlikeOfAnotherButOfItsOwnName
                                             "\" exists already; choose another name");
   EXPECT_EQ(Rename(rooms_, alice_, "ops", kFullwidthDev).status().code(),
             absl::StatusCode::kAlreadyExists);
-  EXPECT_EQ(rooms_.JoinRoom(Req(bob_, "ops"))->room().name(), "ops");  // unchanged
+  auto ops = rooms_.JoinRoom(Req(bob_, "ops"));
+  ASSERT_TRUE(ops.ok()) << ops.status();
+  EXPECT_EQ(ops->room().name(), "ops");  // unchanged
   // A room's own name in other letters is still its own: a case change, or other look-alikes.
   auto upper = Rename(rooms_, alice_, "dev", "DEV");
   ASSERT_TRUE(upper.ok()) << upper.status();
