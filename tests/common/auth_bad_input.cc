@@ -106,7 +106,9 @@ std::vector<BadInputCase> BadInputCases() {
       {"UsernameInvalidUtf8",
        reg("al\xC3\x28"
            "ce"),
-       Code::kInvalidArgument, "username is not valid UTF-8", Code::kUnimplemented},
+       Code::kInvalidArgument, "username is not valid UTF-8", Code::kInvalidArgument,
+       "invalid natter.v1.RegisterRequest: field \"username\" is not valid UTF-8 (use UTF-8 for all "
+       "text)"},
       {"UsernameSqlQuote", reg("a'; DROP TABLE users;--"), Code::kInvalidArgument, kUsernameChars},
       {"UsernameSqlOr", reg("x\" OR \"1\"=\"1"), Code::kInvalidArgument, kUsernameChars},
       {"UsernameOfEmoji", reg("\xF0\x9F\x99\x82\xF0\x9F\x99\x82\xF0\x9F\x99\x82"),

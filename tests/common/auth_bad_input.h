@@ -48,8 +48,8 @@ struct BadInputCase {
   absl::StatusCode code;
   std::string message;
   // Through the gateway, where the answer differs: gRPC itself refuses the request before any
-  // Natter code runs (its message size limit; a proto3 string that is not UTF-8 cannot be decoded),
-  // or the gateway answers first (no token at all). Message empty: only the code is checked.
+  // Natter code runs (its message size limit), or the gateway answers first (no token at all; a
+  // proto3 string that is not UTF-8, which it names). Message empty: only the code is checked.
   std::optional<absl::StatusCode> gateway_code;
   std::string gateway_message;
 };
