@@ -1,13 +1,20 @@
 // Abuse: the regression test of each hole found when Natter was tried from outside as an attacker
 // would (issue 19). Each test does what the attacker did against a real stack and checks that it no
 // longer works, that the answer is a clear status, and that honest users are untouched.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <QBuffer>
 #include <QByteArray>
 #include <QImage>
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -126,6 +133,118 @@ TEST_F(GatewayAbuseTest, ServicesSayTheySpeakPlaintextAndRefuseItWhenTlsIsRequir
       stack_->dir(), {}, "", 30s);
   EXPECT_NE(refused.exit_code, 0);
   EXPECT_THAT(refused.err + refused.out, ::testing::HasSubstr("refusing to serve in plaintext"));
+}
+
+// Issue 19 item 9: 200 TCP connections that never said a word were all held 10 s and more (gRPC's
+// default handshake timeout is 120 s).
+TEST_F(GatewayAbuseTest, SilentConnectionsAreClosedAfterTheHandshakeTimeout) {
+  const int port =
+      std::stoi(stack_->gateway_address(0).substr(stack_->gateway_address(0).rfind(':') + 1));
+  std::vector<int> sockets;
+  for (int i = 0; i < 50; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    sockets.push_back(fd);
+  }
+  // Closed by the gateway: once what it sent (its HTTP/2 settings) is read, a read returns end of
+  // file (or the connection was reset).
+  auto closed = [](int fd) {
+    char buffer[4096];
+    while (true) {
+      ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0) continue;
+      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+  };
+  EXPECT_TRUE(WaitFor([&] { return std::all_of(sockets.begin(), sockets.end(), closed); }, 20s));
+  for (int fd : sockets) ::close(fd);
+  User("after_silence");  // and the gateway serves as before
+}
+
+// Issue 19 item 7: the blocked list was read once at Welcome, so a stream opened before a block
+// went on receiving the blocker's room notices until it reconnected.
+TEST_F(GatewayAbuseTest, ABlockHidesTheBlockersRoomNoticesFromStreamsAlreadyOpen) {
+  User("blocker7");
+  User("blocked7");
+  User("witness7");
+  RawStream blocked(stack_->gateway_address(0), Token("blocked7"));
+  RawStream witness(stack_->gateway_address(0), Token("witness7"));
+  ASSERT_TRUE(blocked.Welcomed());
+  ASSERT_TRUE(witness.Welcomed());
+  ASSERT_EQ(CtlJson({"--as", "blocker7", "block", "blocked7"})["relation"], "blocked");
+
+  auto notices_about = [](RawStream& stream, const std::string& who, const std::string& what) {
+    v1::ClientFrame ping;
+    ping.mutable_ping();
+    EXPECT_TRUE(stream.Command(ping).has_pong());  // everything delivered before it is read
+    int n = 0;
+    for (const auto& e : stream.events()) {
+      n += e.has_room_notice() && e.room_notice().username() == who &&
+           e.room_notice().event() == what;
+    }
+    return n;
+  };
+  // The blocker comes online in the lobby: the witness is told, the blocked user is not.
+  auto online = Listen("blocker7", 0);
+  ASSERT_TRUE(WaitFor([&] { return notices_about(witness, "blocker7", "joined") > 0; }, 20s));
+  EXPECT_EQ(notices_about(blocked, "blocker7", "joined"), 0);
+
+  // Once the block is lifted, the same stream hears of the blocker again.
+  ASSERT_EQ(CtlJson({"--as", "blocker7", "unblock", "blocked7"})["relation"], "none");
+  online->Stop();
+  ASSERT_TRUE(WaitFor([&] { return notices_about(witness, "blocker7", "left") > 0; }, 20s));
+  EXPECT_TRUE(WaitFor([&] { return notices_about(blocked, "blocker7", "left") > 0; }, 10s));
+}
+
+// Issue 19 item 9: nothing limited what one address could hold open.
+class GatewayConnectionAbuseTest : public StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    StartStack(
+        {.chat_replicas = 1, .gateways = 1, .gateway_args = {"--max-calls-per-address", "8"}});
+  }
+};
+
+TEST_F(GatewayConnectionAbuseTest, OneAddressCannotHoldMoreThanItsShareOfStreams) {
+  User("holder");
+  const std::string token = Token("holder");
+  std::vector<std::unique_ptr<RawStream>> streams;
+  for (int i = 0; i < 8; ++i) {
+    streams.push_back(std::make_unique<RawStream>(stack_->gateway_address(0), token));
+    ASSERT_TRUE(streams.back()->Welcomed())
+        << i << ": " << streams.back()->FinalStatus().error_message();
+  }
+  RawStream refused(stack_->gateway_address(0), token);
+  EXPECT_FALSE(refused.Welcomed());
+  grpc::Status status = refused.FinalStatus();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_THAT(status.error_message(), ::testing::HasSubstr("from your address"));
+
+  // Unary calls from the address are refused alike while it is full...
+  auto stub = v1::Gateway::NewStub(
+      grpc::CreateChannel(stack_->gateway_address(0), grpc::InsecureChannelCredentials()));
+  {
+    grpc::ClientContext context;
+    v1::LoginRequest request;
+    v1::LoginResponse response;
+    request.set_username("holder");
+    request.set_password("password for holder");
+    EXPECT_EQ(stub->Login(&context, request, &response).error_code(),
+              grpc::StatusCode::RESOURCE_EXHAUSTED);
+  }
+  // ...and admitted again once one of its streams ends.
+  streams.pop_back();
+  EXPECT_TRUE(WaitFor(
+      [&] {
+        RawStream again(stack_->gateway_address(0), token);
+        return again.Welcomed();
+      },
+      10s));
 }
 
 // Issue 19 item 1: the per-stream queue was bounded by count, not bytes, and the gateway kept
@@ -412,7 +531,7 @@ TEST_F(AccountAbuseTest, AvatarsAreDecodedFullyAndKeepNothingButPixels) {
 // Issue 19 item 10: Cyrillic and fullwidth look-alikes of existing usernames were accepted.
 TEST_F(AccountAbuseTest, LookAlikeUsernamesAreRefused) {
   User("paypal");
-  for (const std::string look_alike : {
+  for (const std::string& look_alike : {
            std::string("p\xD0\xB0ypal"),  // Cyrillic а
            std::string("\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x99\xEF\xBD\x90\xEF\xBD\x81\xEF\xBD\x8C"),
        }) {
