@@ -172,6 +172,7 @@ void StreamBridge::HandleEvent(const v1::ServerEvent& event) {
     case v1::ServerEvent::kRead:
       emit readMarkerReceived(event.read());
       return;
+    case v1::ServerEvent::kBlockChanged:  // between natter-chat and the gateways; never sent here
     case v1::ServerEvent::KIND_NOT_SET:
       return;
   }
