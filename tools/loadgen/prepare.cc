@@ -169,6 +169,13 @@ Prepared Prepare(const PrepareOptions& options, bool verbose) {
       grpc::Status r = stub(i)->Register(Context().get(), reg, &made);
       if (r.ok()) {
         ++registered;
+      } else if (r.error_code() == grpc::StatusCode::RESOURCE_EXHAUSTED) {
+        throw std::runtime_error(
+            Failure("registering " + name, r).what() +
+            std::string(
+                "; new accounts are limited per client address, so for a load test start "
+                "natter-auth with --register-per-minute 0 (NATTER_AUTH_REGISTER_PER_MINUTE=0 "
+                "./natter up)"));
       } else if (r.error_code() != grpc::StatusCode::ALREADY_EXISTS) {
         throw Failure("registering " + name, r);
       }
