@@ -67,8 +67,8 @@ GatewayService::GatewayService(GatewayContext& gateway) : gateway_(gateway) {
 
 std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
   return {
-      Row("Register", &GatewayService::Register),
-      Row("Login", &GatewayService::Login),
+      Row("Register", &GatewayService::HandleRegister),
+      Row("Login", &GatewayService::HandleLogin),
       ToAuth("Logout", &AuthAsync::Logout),
       ToAuth("ListSessions", &AuthAsync::ListSessions),
       ToAuth("RevokeSession", &AuthAsync::RevokeSession),
@@ -80,10 +80,10 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToAuth("DeleteAccount", &AuthAsync::DeleteAccount, /*hashes_password=*/true),
       ToChat("Friendship", &ChatAsync::Friendship),
       ToChat("History", &ChatAsync::History),
-      Row("ListFriends", &GatewayService::ListFriends),
-      Row("SetStatus", &GatewayService::SetStatus),
-      Row("GetPresence", &GatewayService::GetPresence),
-      Row("ListOnline", &GatewayService::ListOnline),
+      Row("ListFriends", &GatewayService::HandleListFriends),
+      Row("SetStatus", &GatewayService::HandleSetStatus),
+      Row("GetPresence", &GatewayService::HandleGetPresence),
+      Row("ListOnline", &GatewayService::HandleListOnline),
       ToChat("ListConversations", &ChatAsync::ListConversations),
       ToChat("CreateRoom", &ChatAsync::CreateRoom),
       ToChat("JoinRoom", &ChatAsync::JoinRoom),
@@ -148,7 +148,7 @@ GatewayService::UnaryMethod GatewayService::ToChat(std::string_view name,
           })};
 }
 
-void GatewayService::Register(Call<v1::RegisterRequest, v1::RegisterResponse>* call) {
+void GatewayService::HandleRegister(Call<v1::RegisterRequest, v1::RegisterResponse>* call) {
   auto forwarded = NewCall<v1::RegisterRequest, v1::RegisterResponse>(gateway_);
   forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
   forwarded->request = std::move(call->request);
@@ -159,7 +159,7 @@ void GatewayService::Register(Call<v1::RegisterRequest, v1::RegisterResponse>* c
                                    });
 }
 
-void GatewayService::Login(Call<v1::LoginRequest, v1::LoginResponse>* call) {
+void GatewayService::HandleLogin(Call<v1::LoginRequest, v1::LoginResponse>* call) {
   auto forwarded = NewCall<v1::LoginRequest, v1::LoginResponse>(gateway_);
   forwarded->context.set_deadline(PasswordCallDeadline(call->context(), gateway_.options));
   forwarded->request = std::move(call->request);
@@ -195,7 +195,8 @@ void GatewayService::WithCaller(grpc::CallbackServerContext& context,
       });
 }
 
-void GatewayService::ListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call) {
+void GatewayService::HandleListFriends(
+    Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call) {
   WithCaller(
       call->context(), [call](const grpc::Status& status) { call->Reply(status); },
       [this, call](const v1::Caller& caller) {
@@ -207,7 +208,8 @@ void GatewayService::ListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsRes
       });
 }
 
-void GatewayService::SetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call) {
+void GatewayService::HandleSetStatus(
+    Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call) {
   WithCaller(
       call->context(), [call](const grpc::Status& status) { call->Reply(status); },
       [this, call](const v1::Caller& caller) {
@@ -222,7 +224,7 @@ void GatewayService::SetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusRes
       });
 }
 
-void GatewayService::GetPresence(
+void GatewayService::HandleGetPresence(
     Call<v1::ClientPresenceRequest, v1::ClientPresenceResponse>* call) {
   if (call->request.usernames_size() > 1000) {
     call->Reply(
@@ -267,7 +269,7 @@ void GatewayService::GetPresence(
       });
 }
 
-void GatewayService::ListOnline(
+void GatewayService::HandleListOnline(
     Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call) {
   std::string room = call->request.room().empty() ? "lobby" : call->request.room();
   if (!EqualsIgnoringCase(room, "lobby")) {

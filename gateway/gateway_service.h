@@ -66,12 +66,12 @@ class GatewayService final : public GatewayBase {
   template <class Request, class Response>
   UnaryMethod ToChat(std::string_view name, ChatMethod<Request, Response> method);
 
-  void Register(Call<v1::RegisterRequest, v1::RegisterResponse>* call);
-  void Login(Call<v1::LoginRequest, v1::LoginResponse>* call);
-  void ListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call);
-  void SetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call);
-  void GetPresence(Call<v1::ClientPresenceRequest, v1::ClientPresenceResponse>* call);
-  void ListOnline(Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call);
+  void HandleRegister(Call<v1::RegisterRequest, v1::RegisterResponse>* call);
+  void HandleLogin(Call<v1::LoginRequest, v1::LoginResponse>* call);
+  void HandleListFriends(Call<v1::ListFriendsRequest, v1::ListFriendsResponse>* call);
+  void HandleSetStatus(Call<v1::ClientSetStatusRequest, v1::SetStatusResponse>* call);
+  void HandleGetPresence(Call<v1::ClientPresenceRequest, v1::ClientPresenceResponse>* call);
+  void HandleListOnline(Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call);
   // ListOnline for a room other than the lobby.
   void ListRoomOnline(Call<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse>* call,
                       const std::string& room);
