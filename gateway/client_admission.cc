@@ -1,13 +1,36 @@
 #include "client_admission.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
+#include <netinet/in.h>
+
+#include <algorithm>
+#include <iterator>
 
 namespace natter::gateway {
 
 std::string ClientAdmission::AddressOf(std::string_view peer) {
-  if (peer.starts_with("ipv4:") || peer.starts_with("ipv6:")) {
+  if (peer.starts_with("ipv6:[")) {
+    size_t close = peer.find(']');
+    if (close == std::string_view::npos) return std::string(peer);
+    std::string ip(peer.substr(6, close - 6));
+    in6_addr address{};
+    if (inet_pton(AF_INET6, ip.c_str(), &address) != 1)
+      return std::string(peer.substr(0, close + 1));
+    if (IN6_IS_ADDR_V4MAPPED(&address)) {
+      // An IPv4 client of a dual-stack listener: its IPv4 address, as if it came over IPv4.
+      char v4[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &address.s6_addr[12], v4, sizeof v4);
+      return std::string("ipv4:") + v4;
+    }
+    // One subscriber usually holds a whole /64, so that is what counts as one address.
+    std::fill(std::begin(address.s6_addr) + 8, std::end(address.s6_addr), 0);
+    char prefix[INET6_ADDRSTRLEN];
+    inet_ntop(AF_INET6, &address, prefix, sizeof prefix);
+    return std::string("ipv6:[") + prefix + "]/64";
+  }
+  if (peer.starts_with("ipv4:")) {
     size_t colon = peer.rfind(':');
-    // "ipv6:[::1]:5678": the port follows the last colon, after the closing bracket.
     if (colon != std::string_view::npos && colon > 4) return std::string(peer.substr(0, colon));
   }
   return std::string(peer);

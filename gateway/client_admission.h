@@ -53,8 +53,9 @@ class ClientAdmission {
   // full (another gateway may have room).
   grpc::Status Admit(std::string_view peer, bool stream, std::unique_ptr<Lease>* lease);
 
-  // The address part of a gRPC peer string: "ipv4:1.2.3.4:5678" -> "ipv4:1.2.3.4",
-  // "ipv6:[::1]:5678" -> "ipv6:[::1]"; anything else as it is.
+  // What counts as one client address, from a gRPC peer string: "ipv4:1.2.3.4:5678" ->
+  // "ipv4:1.2.3.4"; an IPv6 address by its /64 ("ipv6:[2001:db8:1:2:3:4:5:6]:443" ->
+  // "ipv6:[2001:db8:1:2::]/64"), an IPv4-mapped one as IPv4; anything else as it is.
   static std::string AddressOf(std::string_view peer);
 
   size_t in_flight(std::string_view peer) const;

@@ -36,6 +36,16 @@ uint64_t RequestIdOf(const grpc::ByteBuffer& frame) {
   return 0;
 }
 
+void ApplyBlockChange(std::vector<uint64_t>& hidden, const v1::BlockChanged& change) {
+  auto it = std::find(hidden.begin(), hidden.end(), change.user_id());
+  if (change.hidden() && it == hidden.end()) hidden.push_back(change.user_id());
+  if (!change.hidden() && it != hidden.end()) hidden.erase(it);
+}
+
+// The most one write takes from the queue, so that a slow client's write completes now and then
+// and the stall timer measures progress, not the size of a backlog.
+constexpr size_t kMaxWriteBytes = 256 * 1024;
+
 int64_t SteadyNowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::steady_clock::now().time_since_epoch())
@@ -203,13 +213,16 @@ void ClientStream::SendWelcome(const v1::ListConversationsResponse& conversation
     std::lock_guard lock(mu_);
     if (finish_requested_ || done_) return;
     hidden_users_.assign(friends.hidden_user_ids().begin(), friends.hidden_user_ids().end());
+    welcomed_ = true;
+    // A block change may have come after the snapshot was read; it is newer, so it wins.
+    for (const auto& change : early_blocks_) ApplyBlockChange(hidden_users_, change);
+    early_blocks_.clear();
     queue_.insert(queue_.begin(), FrameEvent(event));
     queued_bytes_ += queue_.front().size();
-    welcomed_ = true;
   }
   spdlog::debug("stream {} of user {} is live", stream_id_, caller_.user_id());
   Flush();
-  StartRead(&read_buffer_);
+  OutsideReaction([this] { StartRead(&read_buffer_); });
 }
 
 void ClientStream::OnReadDone(bool ok) {
@@ -224,9 +237,20 @@ void ClientStream::OnReadDone(bool ok) {
     if (idle) FinishAfterFlush(grpc::Status::OK);
     return;
   }
-  // A frame that cannot be handled is refused on its own; the stream goes on.
-  if (read_buffer_.Length() > gateway_.options.max_frame_bytes) {
-    Refuse(RequestIdOf(read_buffer_), grpc::StatusCode::INVALID_ARGUMENT,
+  // Every frame counts against the allowance, even one that is then refused; a refused frame is
+  // answered on its own and the stream goes on. An oversized frame is not parsed at all.
+  const bool oversized = read_buffer_.Length() > gateway_.options.max_frame_bytes;
+  if (auto wait = command_allowance_.Take(SteadyNowMs()); wait.count() > 0) {
+    Refuse(oversized ? 0 : RequestIdOf(read_buffer_), grpc::StatusCode::RESOURCE_EXHAUSTED,
+           fmt::format("too many commands on this connection (at most {:g} a second); try again "
+                       "in {}",
+                       gateway_.options.commands.per_second, WaitInWords(wait)),
+           wait);
+    StartRead(&read_buffer_);
+    return;
+  }
+  if (oversized) {
+    Refuse(0, grpc::StatusCode::INVALID_ARGUMENT,
            fmt::format("frame of {} bytes is larger than the limit of {}; it was not read",
                        read_buffer_.Length(), gateway_.options.max_frame_bytes));
     StartRead(&read_buffer_);
@@ -236,15 +260,6 @@ void ClientStream::OnReadDone(bool ok) {
   if (grpc::Status parsed = ParseRequest(read_buffer_, frame); !parsed.ok()) {
     Refuse(RequestIdOf(read_buffer_), grpc::StatusCode::INVALID_ARGUMENT,
            "malformed frame, not read: " + parsed.error_message());
-    StartRead(&read_buffer_);
-    return;
-  }
-  if (auto wait = command_allowance_.Take(SteadyNowMs()); wait.count() > 0) {
-    Refuse(frame.request_id(), grpc::StatusCode::RESOURCE_EXHAUSTED,
-           fmt::format("too many commands on this connection (at most {:g} a second); try again "
-                       "in {}",
-                       gateway_.options.commands.per_second, WaitInWords(wait)),
-           wait);
     StartRead(&read_buffer_);
     return;
   }
@@ -292,7 +307,21 @@ void ClientStream::ResumeReading() {
     parked_.reset();
   }
   HandleFrame(*frame);
-  StartRead(&read_buffer_);
+  OutsideReaction([this] { StartRead(&read_buffer_); });
+}
+
+void ClientStream::OutsideReaction(const std::function<void()>& start) {
+  {
+    std::lock_guard lock(mu_);
+    if (finished_ || done_) return;
+    ++holds_;
+  }
+  start();
+  {
+    std::lock_guard lock(mu_);
+    --holds_;
+  }
+  Flush();  // a finish asked for meanwhile
 }
 
 void ClientStream::HandleFrame(const v1::ClientFrame& frame) {
@@ -587,9 +616,11 @@ void ClientStream::PushNotice(const grpc::Slice& framed_event, uint64_t about_us
 
 void ClientStream::OnBlockChanged(const v1::BlockChanged& change) {
   std::lock_guard lock(mu_);
-  auto it = std::find(hidden_users_.begin(), hidden_users_.end(), change.user_id());
-  if (change.hidden() && it == hidden_users_.end()) hidden_users_.push_back(change.user_id());
-  if (!change.hidden() && it != hidden_users_.end()) hidden_users_.erase(it);
+  if (!welcomed_) {
+    early_blocks_.push_back(change);  // the Welcome's snapshot may be older
+    return;
+  }
+  ApplyBlockChange(hidden_users_, change);
 }
 
 void ClientStream::Resync(const std::string& reason) {
@@ -647,16 +678,22 @@ void ClientStream::Flush() {
     std::lock_guard lock(mu_);
     if (finished_ || done_ || write_in_flight_) return;
     if (welcomed_ && !queue_.empty()) {
-      GatewayMetrics::Get().write_batch.Observe(static_cast<double>(queue_.size()));
+      // Everything queued, up to kMaxWriteBytes (but at least one event).
+      size_t take = 0;
+      size_t bytes = 0;
+      while (take < queue_.size() && (take == 0 || bytes + queue_[take].size() <= kMaxWriteBytes)) {
+        bytes += queue_[take++].size();
+      }
+      GatewayMetrics::Get().write_batch.Observe(static_cast<double>(take));
       GatewayMetrics::Get().writes.Increment();
-      write_buffer_ = grpc::ByteBuffer(queue_.data(), queue_.size());
-      queue_.clear();
-      writing_bytes_ = queued_bytes_;
-      queued_bytes_ = 0;
+      write_buffer_ = grpc::ByteBuffer(queue_.data(), take);
+      queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+      writing_bytes_ = bytes;
+      queued_bytes_ -= bytes;
       write_started_ms_ = SteadyNowMs();
       write_in_flight_ = true;
       write = true;
-    } else if (finish_requested_) {
+    } else if (finish_requested_ && holds_ == 0) {
       finished_ = true;
       finish = true;
       status = final_status_;
@@ -711,7 +748,7 @@ void ClientStream::CancelIfStalled(int64_t now_ms) {
   GatewayMetrics::Get().slow_client_drops.Increment();
   spdlog::warn("stream {} of user {} took no data for {} s; cancelling it", stream_id_,
                caller_.user_id(), gateway_.options.stalled_write_timeout.count() / 1000);
-  context_->TryCancel();
+  OutsideReaction([this] { context_->TryCancel(); });
 }
 
 void ClientStream::OnCancel() {

@@ -7,6 +7,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -79,8 +80,12 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // True when `frame` may be handled now: the client is not behind on its writes, and a sync leaves
   // room under max_syncs_in_flight.
   bool Admissible(const v1::ClientFrame& frame) const ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Handles the parked frame and reads again, once the stream has caught up.
+  // Handles the parked frame and reads again, once the stream has caught up. From any thread.
   void ResumeReading();
+  // Runs `start` (StartRead, TryCancel) from a thread that is not in one of this stream's
+  // reactions, where nothing else keeps the call alive: Finish, and so OnDone, wait until it has
+  // returned. Nothing runs once Finish was called.
+  void OutsideReaction(const std::function<void()>& start);
   // Answers a frame that cannot be handled with `code` and `error`; the stream goes on.
   void Refuse(uint64_t request_id, grpc::StatusCode code, const std::string& error,
               std::chrono::milliseconds retry_after = std::chrono::milliseconds(0));
@@ -130,6 +135,9 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // Read but not handled while the stream is behind; no read is in flight meanwhile.
   std::optional<v1::ClientFrame> parked_ ABSL_GUARDED_BY(mu_);
   size_t syncs_in_flight_ ABSL_GUARDED_BY(mu_) = 0;
+  int holds_ ABSL_GUARDED_BY(mu_) = 0;  // OutsideReaction calls under way: Finish waits for them
+  // Block changes that came before the Welcome's snapshot was applied, replayed after it.
+  std::vector<v1::BlockChanged> early_blocks_ ABSL_GUARDED_BY(mu_);
   bool welcomed_ ABSL_GUARDED_BY(mu_) = false;
   bool write_in_flight_ ABSL_GUARDED_BY(mu_) = false;
   bool write_held_ ABSL_GUARDED_BY(mu_) = false;  // waiting in the gateway's WriteCoalescer

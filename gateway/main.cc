@@ -217,6 +217,13 @@ int main(int argc, char** argv) {
   }
   options.max_frame_bytes = static_cast<size_t>(max_frame_bytes);
   options.stalled_write_timeout = std::chrono::seconds(stalled_write_seconds);
+  if (options.pause_reads_bytes >= options.max_queued_bytes) {
+    spdlog::critical(
+        "--pause-reads-bytes ({}) must be below --max-queued-bytes ({}): a client is "
+        "paused before it is dropped",
+        options.pause_reads_bytes, options.max_queued_bytes);
+    return 2;
+  }
   auto service_credentials = natter::LoadServiceCredentials(server_flags.service_tls);
   if (!service_credentials.ok()) {
     spdlog::critical("{}", service_credentials.status().message());

@@ -84,7 +84,8 @@ class ProtobufLogLimiter {
         logged_ = 0;
         window_start_ = now;
       }
-      if (logged_ >= kLines) {
+      // A fatal line says why the process is about to stop: never left out.
+      if (logged_ >= kLines && level < google::protobuf::LOGLEVEL_FATAL) {
         ++suppressed_;
         return;
       }

@@ -16,9 +16,22 @@ using Lease = ClientAdmission::Lease;
 
 TEST(ClientAdmissionTest, TheAddressIsThePeerWithoutItsPort) {
   EXPECT_EQ(ClientAdmission::AddressOf("ipv4:10.1.2.3:5678"), "ipv4:10.1.2.3");
-  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[::1]:5678"), "ipv6:[::1]");
-  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[2001:db8::7]:443"), "ipv6:[2001:db8::7]");
   EXPECT_EQ(ClientAdmission::AddressOf("unix:/run/natter.sock"), "unix:/run/natter.sock");
+}
+
+TEST(ClientAdmissionTest, AnIpv6ClientCountsByItsSlash64AndAMappedIpv4OneAsIpv4) {
+  // One subscriber's /64 holds 2^64 addresses: all of them are one client address.
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[2001:db8:1:2:3:4:5:6]:443"),
+            "ipv6:[2001:db8:1:2::]/64");
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[2001:db8:1:2:ffff::9]:80"),
+            "ipv6:[2001:db8:1:2::]/64");
+  EXPECT_NE(ClientAdmission::AddressOf("ipv6:[2001:db8:1:3::1]:80"),
+            ClientAdmission::AddressOf("ipv6:[2001:db8:1:2::1]:80"));
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[::1]:5678"), "ipv6:[::]/64");
+  // Dual-stack listeners see IPv4 clients as ::ffff:a.b.c.d; they must not share one /64.
+  EXPECT_EQ(ClientAdmission::AddressOf("ipv6:[::ffff:10.1.2.3]:5678"), "ipv4:10.1.2.3");
+  EXPECT_NE(ClientAdmission::AddressOf("ipv6:[::ffff:10.1.2.3]:5678"),
+            ClientAdmission::AddressOf("ipv6:[::ffff:10.1.2.4]:5678"));
 }
 
 TEST(ClientAdmissionTest, OneAddressGetsItsLimitAndOthersAreUntouched) {
