@@ -1,6 +1,5 @@
 #include "client_stream.h"
 
-#include <google/protobuf/unknown_field_set.h>
 #include <grpcpp/support/proto_buffer_reader.h>
 #include <spdlog/spdlog.h>
 
@@ -20,20 +19,7 @@ namespace {
 // The request_id of a frame that could not be read as a whole, so that its refusal still names it
 // (0 when even that cannot be read).
 uint64_t RequestIdOf(const grpc::ByteBuffer& frame) {
-  std::vector<grpc::Slice> slices;
-  if (!frame.Dump(&slices).ok()) return 0;
-  std::string bytes;
-  for (const auto& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
-  google::protobuf::UnknownFieldSet fields;
-  if (!fields.ParseFromString(bytes)) return 0;
-  for (int i = 0; i < fields.field_count(); ++i) {
-    const auto& field = fields.field(i);
-    if (field.number() == v1::ClientFrame::kRequestIdFieldNumber &&
-        field.type() == google::protobuf::UnknownField::TYPE_VARINT) {
-      return field.varint();
-    }
-  }
-  return 0;
+  return VarintField(frame, v1::ClientFrame::kRequestIdFieldNumber).value_or(0);
 }
 
 void ApplyBlockChange(std::vector<uint64_t>& hidden, const v1::BlockChanged& change) {

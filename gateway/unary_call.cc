@@ -58,6 +58,18 @@ grpc::Status CheckFields(const pb::UnknownFieldSet& fields, const pb::Descriptor
 
 }  // namespace
 
+std::optional<uint64_t> VarintField(const grpc::ByteBuffer& bytes, int number) {
+  pb::UnknownFieldSet fields;
+  if (!fields.ParseFromString(Flatten(bytes))) return std::nullopt;
+  for (int i = 0; i < fields.field_count(); ++i) {
+    const pb::UnknownField& field = fields.field(i);
+    if (field.number() == number && field.type() == pb::UnknownField::TYPE_VARINT) {
+      return field.varint();
+    }
+  }
+  return std::nullopt;
+}
+
 grpc::Status ParseRequest(const grpc::ByteBuffer& bytes, pb::Message& message) {
   const pb::Descriptor& type = *message.GetDescriptor();
   std::string wire = Flatten(bytes);

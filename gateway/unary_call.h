@@ -7,7 +7,9 @@
 #include <google/protobuf/message.h>
 #include <grpcpp/grpcpp.h>
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <utility>
 
@@ -18,6 +20,10 @@ namespace natter::gateway {
 // Parses `bytes` into `message`; INVALID_ARGUMENT naming the field or the message when they are not
 // a valid `message`. Never logs.
 grpc::Status ParseRequest(const grpc::ByteBuffer& bytes, google::protobuf::Message& message);
+
+// The varint field `number` of a message whose other fields may be broken (to name a request that
+// failed ParseRequest), if the bytes can be read that far.
+std::optional<uint64_t> VarintField(const grpc::ByteBuffer& bytes, int number);
 
 // One unary call: the parsed request, the response to fill, and the reactor that answers. Deletes
 // itself once gRPC is done with it.

@@ -107,7 +107,8 @@ std::vector<BadInputCase> BadInputCases() {
        reg("al\xC3\x28"
            "ce"),
        Code::kInvalidArgument, "username is not valid UTF-8", Code::kInvalidArgument,
-       "invalid natter.v1.RegisterRequest: field \"username\" is not valid UTF-8 (use UTF-8 for all "
+       "invalid natter.v1.RegisterRequest: field \"username\" is not valid UTF-8 (use UTF-8 for "
+       "all "
        "text)"},
       {"UsernameSqlQuote", reg("a'; DROP TABLE users;--"), Code::kInvalidArgument, kUsernameChars},
       {"UsernameSqlOr", reg("x\" OR \"1\"=\"1"), Code::kInvalidArgument, kUsernameChars},

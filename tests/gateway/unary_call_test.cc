@@ -101,6 +101,21 @@ TEST(ParseRequestTest, UnknownFieldsAreIgnoredAsProtobufDoes) {
   EXPECT_EQ(parsed.username(), "bob");
 }
 
+TEST(VarintFieldTest, ARequestIdIsReadFromAFrameWhoseOtherFieldsAreBroken) {
+  std::string wire;
+  wire.push_back(static_cast<char>(v1::ClientFrame::kRequestIdFieldNumber << 3));  // varint
+  wire.push_back(42);
+  wire += WithStringField(v1::ClientFrame::kSendFieldNumber, WithStringField(4, "\xc3\x28"));
+  v1::ClientFrame parsed;
+  ASSERT_FALSE(ParseRequest(Buffer(wire), parsed).ok());
+  EXPECT_EQ(VarintField(Buffer(wire), v1::ClientFrame::kRequestIdFieldNumber), 42u);
+  EXPECT_EQ(VarintField(Buffer(std::string("\x0a\x7f"
+                                           "abc",
+                                           5)),
+                        1),
+            std::nullopt);
+}
+
 TEST(GatewayServiceTest, EveryUnaryMethodOfTheClientApiHasARow) {
   // The constructor stops the process if a method of natter.v1.Gateway is missing from the table
   // or a row names no method; here it must simply construct.

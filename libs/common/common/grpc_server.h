@@ -39,8 +39,9 @@ class GrpcServer {
   grpc::ServerBuilder& builder() { return builder_; }
 
   // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving, in plaintext
-  // (null `credentials`) or with `credentials` (TLS), and says which in the log. With `health_listen`, grpc.health.v1 is also served there alone,
-  // in plaintext, with the same status (for probes that cannot speak TLS).
+  // (null `credentials`) or with `credentials` (TLS), and says which in the log. With
+  // `health_listen`, grpc.health.v1 is also served there alone, in plaintext, with the same status
+  // (for probes that cannot speak TLS).
   absl::Status Start(const std::string& listen_address,
                      std::shared_ptr<grpc::ServerCredentials> credentials = nullptr,
                      const std::string& health_listen = "");
