@@ -17,6 +17,19 @@ struct GatewayMetrics {
   prometheus::Counter& events_in;          // events received from Redis pub/sub
   prometheus::Counter& writes;             // gRPC writes to clients (each one or more events)
   prometheus::Histogram& write_batch;      // events queued on a stream when its write starts
+  prometheus::Gauge& connections_open;     // TCP connections admitted by the ConnectionGate
+  prometheus::Counter& connections_refused_per_address;  // closed at accept: address at its limit
+  prometheus::Counter& connections_refused_total;        // closed at accept: gateway at its limit
+
+  static prometheus::Family<prometheus::Counter>& ConnectionsRefused() {
+    static auto& family = prometheus::BuildCounter()
+                              .Name("natter_gateway_connections_refused_total")
+                              .Help("Client TCP connections closed as soon as accepted, by the "
+                                    "limit they met (--max-connections-per-address, "
+                                    "--max-connections)")
+                              .Register(Metrics::Get().registry());
+    return family;
+  }
 
   static GatewayMetrics& Get() {
     static GatewayMetrics* metrics = [] {
@@ -59,7 +72,15 @@ struct GatewayMetrics {
               .Help("Events waiting on one client stream when its next write starts")
               .Register(registry)
               .Add({}, prometheus::Histogram::BucketBoundaries{1, 2, 4, 8, 16, 32, 64, 128, 256,
-                                                               512, 1024, 4096})};
+                                                               512, 1024, 4096}),
+          prometheus::BuildGauge()
+              .Name("natter_gateway_connections_open")
+              .Help("Client TCP connections open on this gateway (as of the last accept or the "
+                    "last check, at most a few seconds old)")
+              .Register(registry)
+              .Add({}),
+          ConnectionsRefused().Add({{"limit", "per_address"}}),
+          ConnectionsRefused().Add({{"limit", "total"}})};
     }();
     return *metrics;
   }

@@ -12,6 +12,7 @@
 #include "common/metrics.h"
 #include "common/redis_subscriber.h"
 #include "common/status.h"
+#include "connection_gate.h"
 #include "discovery.h"
 #include "gateway_context.h"
 #include "gateway_metrics.h"
@@ -52,6 +53,7 @@ int main(int argc, char** argv) {
   int heartbeat_seconds = 10;
   int stalled_write_seconds = 30;
   natter::gateway::AdmissionLimits admission_limits;
+  natter::gateway::ConnectionLimits connection_limits;
   int handshake_timeout_ms = 5000;
   int idle_connection_seconds = 120;
   int max_calls_per_connection = 100;
@@ -107,6 +109,18 @@ int main(int argc, char** argv) {
   app.add_option("--max-calls-per-address", admission_limits.per_address,
                  "Calls and streams in flight from one client address (IP) at once")
       ->envname("NATTER_MAX_CALLS_PER_ADDRESS")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  app.add_option("--max-connections-per-address", connection_limits.per_address,
+                 "TCP connections open from one client address (IPv4, or IPv6 /64) at once; "
+                 "beyond it a new one is closed as soon as it is accepted")
+      ->envname("NATTER_MAX_CONNECTIONS_PER_ADDRESS")
+      ->check(CLI::Range(1, 1 << 24))
+      ->capture_default_str();
+  app.add_option("--max-connections", connection_limits.total,
+                 "TCP connections this gateway holds open at once; beyond it a new one is closed "
+                 "as soon as it is accepted")
+      ->envname("NATTER_MAX_CONNECTIONS")
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
   app.add_option("--max-streams", admission_limits.streams,
@@ -273,11 +287,20 @@ int main(int argc, char** argv) {
   quota.Resize(static_cast<size_t>(connection_memory_mib) << 20);
   builder.SetResourceQuota(quota);
   server.AddService(&service);
-  if (auto s = server.Start(server_flags.listen, credentials, server_flags.health_listen);
-      !s.ok()) {
+  // The listening socket is the gate's, so connections count per address from their first moment
+  // (connection_gate.h); gRPC serves what the gate admits.
+  auto gate = natter::gateway::ConnectionGate::Listen(server_flags.listen, connection_limits);
+  if (!gate.ok()) {
+    spdlog::critical("{}", gate.status().message());
+    return 1;
+  }
+  auto acceptor = server.AcceptExternally(credentials);
+  if (auto s = server.Start("", credentials, server_flags.health_listen); !s.ok()) {
     spdlog::critical("{}", s.message());
     return 1;
   }
+  (*gate)->Start(acceptor.get());
+  spdlog::info("gateway accepting clients on {} (port {})", server_flags.listen, (*gate)->port());
   std::unique_ptr<natter::gateway::DiscoveryResponder> responder;
   if (discovery) {
     responder = std::make_unique<natter::gateway::DiscoveryResponder>(
@@ -294,7 +317,9 @@ int main(int argc, char** argv) {
 
   spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
   gateway.draining = true;
-  server.Drain(std::chrono::seconds(server_flags.drain_seconds),
-               [&] { service.GoAwayAll("this gateway is shutting down; reconnect to continue"); });
+  server.Drain(std::chrono::seconds(server_flags.drain_seconds), [&] {
+    service.GoAwayAll("this gateway is shutting down; reconnect to continue");
+    (*gate)->Stop();  // new connections are refused, so clients reconnect elsewhere at once
+  });
   return 0;
 }

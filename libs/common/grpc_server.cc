@@ -67,6 +67,14 @@ GrpcServer::~GrpcServer() {
 
 void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(service); }
 
+std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> GrpcServer::AcceptExternally(
+    std::shared_ptr<grpc::ServerCredentials> credentials) {
+  external_ = true;
+  return builder_.experimental().AddExternalConnectionAcceptor(
+      grpc::ServerBuilder::experimental_type::ExternalConnectionType::FROM_FD,
+      credentials ? credentials : grpc::InsecureServerCredentials());
+}
+
 absl::Status GrpcServer::Start(const std::string& listen_address,
                                std::shared_ptr<grpc::ServerCredentials> credentials,
                                const std::string& health_listen) {
@@ -87,17 +95,24 @@ absl::Status GrpcServer::Start(const std::string& listen_address,
   std::vector<std::unique_ptr<grpc::experimental::ServerInterceptorFactoryInterface>> interceptors;
   interceptors.push_back(Metrics::InterceptorFactory());
   builder_.experimental().SetInterceptorCreators(std::move(interceptors));
-  builder_.AddListeningPort(listen_address,
-                            credentials ? credentials : grpc::InsecureServerCredentials(), &port_);
+  if (!listen_address.empty()) {
+    builder_.AddListeningPort(
+        listen_address, credentials ? credentials : grpc::InsecureServerCredentials(), &port_);
+  }
   server_ = builder_.BuildAndStart();
-  if (!server_ || port_ == 0) {
+  if (!server_ || (!external_ && port_ == 0)) {
     return absl::UnavailableError("cannot listen on " + listen_address +
                                   " (address in use or not valid)");
   }
   server_->GetHealthCheckService()->SetServingStatus(true);
   if (health_server_) health_server_->GetHealthCheckService()->SetServingStatus(true);
-  spdlog::info("{} serving gRPC on port {} {}", component_, port_,
-               credentials ? "with TLS" : "in plaintext");
+  if (listen_address.empty()) {
+    spdlog::info("{} serving gRPC {} on connections it accepts itself", component_,
+                 credentials ? "with TLS" : "in plaintext");
+  } else {
+    spdlog::info("{} serving gRPC on port {} {}", component_, port_,
+                 credentials ? "with TLS" : "in plaintext");
+  }
   return absl::OkStatus();
 }
 

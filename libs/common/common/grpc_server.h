@@ -38,8 +38,16 @@ class GrpcServer {
   // Builder options for callers with special needs (message size limits, keepalive).
   grpc::ServerBuilder& builder() { return builder_; }
 
-  // Binds `listen_address` (HOST:PORT; port 0 picks a free one) and starts serving, in plaintext
-  // (null `credentials`) or with `credentials` (TLS), and says which in the log. With
+  // Instead of a port gRPC binds, serves the connections the caller accepts itself and hands to
+  // the returned acceptor (see gateway/connection_gate.h), in plaintext or with `credentials`.
+  // Call before Start, then Start with an empty listen address. The acceptor takes connections
+  // once Start has returned OK.
+  std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> AcceptExternally(
+      std::shared_ptr<grpc::ServerCredentials> credentials);
+
+  // Binds `listen_address` (HOST:PORT; port 0 picks a free one; empty after AcceptExternally: no
+  // port of its own) and starts serving, in plaintext (null `credentials`) or with `credentials`
+  // (TLS), and says which in the log. With
   // `health_listen`, grpc.health.v1 is also served there alone, in plaintext, with the same status
   // (for probes that cannot speak TLS).
   absl::Status Start(const std::string& listen_address,
@@ -59,6 +67,7 @@ class GrpcServer {
   std::unique_ptr<grpc::Server> server_;
   std::unique_ptr<grpc::Server> health_server_;
   int port_ = 0;
+  bool external_ = false;
 };
 
 // TLS server credentials from a PEM certificate chain and private key; a readable error when
