@@ -170,6 +170,15 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
       ->capture_default_str();
 }
 
+void AddConnectionAgeFlag(CLI::App& app, int& seconds) {
+  app.add_option("--max-connection-age-seconds", seconds,
+                 "Close each caller's connection after this long (GOAWAY; calls in flight "
+                 "finish), so callers resolve this service again and new replicas get traffic")
+      ->envname("NATTER_MAX_CONNECTION_AGE_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
+}
+
 void AddMysqlFlag(CLI::App& app, std::string& url) {
   app.add_option("--mysql-url", url, "mysql://USER:PASSWORD@HOST:PORT/DB")
       ->envname("NATTER_MYSQL_URL")

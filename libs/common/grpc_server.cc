@@ -65,6 +65,14 @@ GrpcServer::~GrpcServer() {
   if (health_server_) health_server_->Shutdown(std::chrono::system_clock::now());
 }
 
+void GrpcServer::CloseConnectionsAfter(std::chrono::seconds age) {
+  builder_.AddChannelArgument(GRPC_ARG_MAX_CONNECTION_AGE_MS,
+                              static_cast<int>(std::chrono::milliseconds(age).count()));
+  builder_.AddChannelArgument(
+      GRPC_ARG_MAX_CONNECTION_AGE_GRACE_MS,
+      static_cast<int>(std::chrono::milliseconds(kMaxConnectionAgeGrace).count()));
+}
+
 void GrpcServer::AddService(grpc::Service* service) { builder_.RegisterService(service); }
 
 std::unique_ptr<grpc::experimental::ExternalConnectionAcceptor> GrpcServer::AcceptExternally(
@@ -209,6 +217,10 @@ std::shared_ptr<grpc::Channel> MakeServiceChannel(
       }
     }]
   })");
+  // A server closing a connection for its age (GrpcServer::CloseConnectionsAfter) makes the channel
+  // resolve the target again; by default DNS is asked at most every 30 s, which would leave a new
+  // replica without calls for that long after it appeared.
+  args.SetInt(GRPC_ARG_DNS_MIN_TIME_BETWEEN_RESOLUTIONS_MS, 5000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 20000);
   args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   // Reconnect quickly after a replica restarts.

@@ -30,6 +30,8 @@ int main(int argc, char** argv) {
   int workers = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   int session_days = 30;
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50051");
+  int max_connection_age_seconds = 30;
+  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
   natter::AddMysqlFlag(app, mysql_url);
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--workers", workers,
@@ -153,6 +155,7 @@ int main(int argc, char** argv) {
       service, {.hashing = hashing, .admission = admission, .images = images, .other = pool});
 
   natter::GrpcServer server("natter-auth");
+  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
   server.AddService(&grpc_service);
   if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
       !s.ok()) {

@@ -32,6 +32,8 @@ int main(int argc, char** argv) {
   int workers = 8;
   std::string auth_target = "127.0.0.1:50051";
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50053");
+  int max_connection_age_seconds = 30;
+  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
   natter::AddMysqlFlag(app, mysql_url);
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--workers", workers, "Threads (and MySQL connections) for store calls")
@@ -165,6 +167,7 @@ int main(int argc, char** argv) {
   natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
 
   natter::GrpcServer server("natter-chat");
+  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
   server.AddService(&grpc_service);
   if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
       !s.ok()) {

@@ -52,6 +52,8 @@ int main(int argc, char** argv) {
   // Each change may notify every friend and room of the user: a few a minute is what people do.
   natter::RateLimit status_changes{0.2, 5};
   natter::AddServerFlags(app, server_flags, "127.0.0.1:50052");
+  int max_connection_age_seconds = 30;
+  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
   natter::AddRedisFlag(app, redis_url);
   app.add_option("--chat", chat_target, "gRPC target of natter-chat (friends of a user)")
       ->envname("NATTER_CHAT_TARGET")
@@ -140,6 +142,7 @@ int main(int argc, char** argv) {
 
   natter::presence::PresenceGrpc grpc_service(service, pool);
   natter::GrpcServer server("natter-presence");
+  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
   server.AddService(&grpc_service);
   if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
       !s.ok()) {

@@ -58,6 +58,10 @@ struct ServerFlags {
 };
 void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& default_listen);
 
+// Adds --max-connection-age-seconds (NATTER_MAX_CONNECTION_AGE_SECONDS) for internal services: how
+// long a caller's connection lives before it must dial (and resolve the service) again.
+void AddConnectionAgeFlag(CLI::App& app, int& seconds);
+
 // Adds --mysql-url (NATTER_MYSQL_URL) and --redis-url (NATTER_REDIS_URL) as needed.
 void AddMysqlFlag(CLI::App& app, std::string& url);
 void AddRedisFlag(CLI::App& app, std::string& url);

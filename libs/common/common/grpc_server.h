@@ -35,6 +35,15 @@ class GrpcServer {
 
   // Services must outlive the server.
   void AddService(grpc::Service* service);
+  // Closes each connection `age` (±10 %) after it opened, with a GOAWAY: a caller then dials again
+  // and resolves the service's name again, so replicas added since are found and take their share
+  // (a headless Service's DNS lists every pod; without this, callers stay on the replicas they
+  // found first). Calls in flight get kMaxConnectionAgeGrace to finish. For servers of internal
+  // services; call before Start.
+  void CloseConnectionsAfter(std::chrono::seconds age);
+  // Longer than any internal call may take (a login waits up to 60 s for its password hash).
+  static constexpr std::chrono::seconds kMaxConnectionAgeGrace{70};
+
   // Builder options for callers with special needs (message size limits, keepalive).
   grpc::ServerBuilder& builder() { return builder_; }
 
