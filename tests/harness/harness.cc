@@ -315,6 +315,52 @@ void Redis::Stop() {
   server_.reset();
 }
 
+DnsServer::DnsServer(const fs::path& dir) : dir_(dir), port_(FreePort()) {
+  fs::create_directories(dir_);
+  std::ofstream(dir_ / "hosts").flush();
+  std::vector<std::string> argv = {
+      "/usr/sbin/dnsmasq", "--keep-in-foreground", "--conf-file=/dev/null", "--no-resolv",
+      "--no-hosts", "--no-poll", "--bind-interfaces", "--listen-address=127.0.0.1",
+      "--port=" + std::to_string(port_), "--addn-hosts=" + (dir_ / "hosts").string(),
+      "--local-ttl=1", "--log-facility=-", "--log-queries", "--pid-file=" + (dir_ / "pid").string(),
+      // Names it does not list are not forwarded anywhere.
+      "--local=/natter.test/"};
+  // As root dnsmasq would become "nobody", who cannot read the hosts file in this private folder.
+  if (::geteuid() == 0) argv.push_back("--user=root");
+  server_ = std::make_unique<Process>("dnsmasq", argv, dir_);
+  bool up = WaitFor(
+      [&] {
+        if (!server_->Running()) return true;
+        int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        sockaddr_in address{};
+        address.sin_family = AF_INET;
+        address.sin_port = htons(static_cast<uint16_t>(port_));
+        address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
+        ::close(fd);
+        return ok;
+      },
+      10s);
+  if (!up || !server_->Running()) {
+    throw std::runtime_error("dnsmasq did not start:\n" + Tail(server_->Stderr(), 30));
+  }
+}
+
+DnsServer::~DnsServer() = default;
+
+void DnsServer::Set(const std::string& name, const std::vector<std::string>& addresses) {
+  names_[name] = addresses;
+  const fs::path next = dir_ / "hosts.next";
+  {
+    std::ofstream out(next);
+    for (const auto& [n, list] : names_) {
+      for (const auto& a : list) out << a << " " << n << "\n";
+    }
+  }
+  fs::rename(next, dir_ / "hosts");
+  server_->Signal(SIGHUP);  // reread the hosts file, forget what was cached
+}
+
 std::vector<nlohmann::json> JsonLines(const std::string& text) {
   std::vector<nlohmann::json> out;
   // Only whole lines: the output of a running process may end in a line still being written.
@@ -408,7 +454,16 @@ Stack::Stack(StackOptions options) : options_(options) {
   redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
   auth_port_ = FreePort();
   presence_port_ = FreePort();
-  for (int i = 0; i < options_.chat_replicas; ++i) chat_ports_.push_back(FreePort());
+  if (options_.chat_by_dns) {
+    dns_ = std::make_unique<DnsServer>(tmp_.path() / "dns");
+    int port = FreePort();  // every replica on its own address and this port, as pods are
+    chat_ports_.assign(static_cast<size_t>(options_.chat_replicas), port);
+    std::vector<size_t> all;
+    for (int i = 0; i < options_.chat_replicas; ++i) all.push_back(static_cast<size_t>(i));
+    ListChatsInDns(all);
+  } else {
+    for (int i = 0; i < options_.chat_replicas; ++i) chat_ports_.push_back(FreePort());
+  }
   for (int i = 0; i < options_.gateways; ++i) gateway_ports_.push_back(FreePort());
 
   std::vector<std::string> auth_args;
@@ -433,7 +488,29 @@ Stack::~Stack() {
   auth_.reset();
 }
 
+std::string Stack::ChatHost(size_t i) const {
+  return options_.chat_by_dns ? "127.0.0." + std::to_string(i + 2) : "127.0.0.1";
+}
+
+size_t Stack::AddChat() {
+  if (!options_.chat_by_dns) throw std::logic_error("AddChat needs StackOptions::chat_by_dns");
+  chat_ports_.push_back(chat_ports_.front());
+  chats_.emplace_back();
+  StartChat(chats_.size() - 1);
+  return chats_.size() - 1;
+}
+
+void Stack::ListChatsInDns(const std::vector<size_t>& replicas) {
+  std::vector<std::string> addresses;
+  for (size_t i : replicas) addresses.push_back(ChatHost(i));
+  dns_->Set(kChatName, addresses);
+}
+
 std::string Stack::chat_target() const {
+  if (options_.chat_by_dns) {
+    return "dns://127.0.0.1:" + std::to_string(dns_->port()) + "/" + kChatName + ":" +
+           std::to_string(chat_ports_.front());
+  }
   std::string target = "ipv4:";
   for (size_t i = 0; i < chat_ports_.size(); ++i) {
     if (i > 0) target += ",";
@@ -446,8 +523,9 @@ void Stack::StartChat(size_t i) {
   // Every peer address is given explicitly: a default would reach a local `./natter up` stack.
   std::vector<std::string> args = {"--auth", auth_address()};
   if (!options_.rate_limits) args.insert(args.end(), {"--message-rate", "0"});
+  args.insert(args.end(), options_.chat_args.begin(), options_.chat_args.end());
   chats_.at(i) = StartServer("chat-" + std::to_string(i + 1), NATTER_CHAT_BIN, std::move(args),
-                             chat_ports_[i]);
+                             chat_ports_[i], "", ChatHost(i));
 }
 
 void Stack::StartPresence() {
@@ -486,14 +564,15 @@ void Stack::StartGateway(size_t i) {
 
 std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::string& binary,
                                             std::vector<std::string> args, int port,
-                                            const std::string& ca_file) {
+                                            const std::string& ca_file, const std::string& host) {
   int& metrics_port = metrics_ports_[name];
   if (metrics_port == 0) metrics_port = FreePort();  // the same port when restarted
+  const std::string listen = host + ":" + std::to_string(port);
   std::vector<std::string> argv = {
-      binary, "--listen",         Address(port),        "--log-level", "debug", "--drain-seconds",
+      binary, "--listen",         listen,               "--log-level", "debug", "--drain-seconds",
       "2",    "--metrics-listen", Address(metrics_port)};
   argv.insert(argv.end(), args.begin(), args.end());
-  std::string ready_address = Address(port);
+  std::string ready_address = listen;
   if (options_.mtls) {
     // Every service serves and calls with the service certificate; readiness is read from the
     // plaintext health port, as the kubelet would.

@@ -114,6 +114,23 @@ class Redis {
   std::unique_ptr<Process> server_;
 };
 
+// A DNS server (dnsmasq from Debian) on 127.0.0.1 and a free port, answering only for the names
+// given to Set(), with a TTL of one second. gRPC targets reach it as dns://127.0.0.1:PORT/NAME:P.
+class DnsServer {
+ public:
+  explicit DnsServer(const fs::path& dir);
+  ~DnsServer();
+  int port() const { return port_; }
+  // From now on (dnsmasq reloads at once on SIGHUP) `name` resolves to `addresses` (IPv4).
+  void Set(const std::string& name, const std::vector<std::string>& addresses);
+
+ private:
+  fs::path dir_;
+  int port_ = 0;
+  std::map<std::string, std::vector<std::string>> names_;
+  std::unique_ptr<Process> server_;
+};
+
 // Each non-empty, newline-terminated line of `text` parsed as JSON (natterctl's output; a last line
 // without its newline is still being written and is left out).
 std::vector<nlohmann::json> JsonLines(const std::string& text);
@@ -147,6 +164,12 @@ struct StackOptions {
   std::vector<std::string> gateway_args = {};
   // More flags for natter-auth, e.g. {"--register-burst", "3"}.
   std::vector<std::string> auth_args = {};
+  // Chat replicas are found by name, as on Kubernetes (a headless Service): replica i serves on
+  // 127.0.0.(i+2), all on one port, and a DnsServer lists them under kChatName; gateways and
+  // presence dial dns://127.0.0.1:PORT/chat.natter.test:PORT. See AddChat and ListChatsInDns.
+  bool chat_by_dns = false;
+  // More flags for every chat replica.
+  std::vector<std::string> chat_args = {};
 };
 
 class Stack {
@@ -183,6 +206,13 @@ class Stack {
   void StartGateway(size_t i);
   // Starts (again) chat replica i on its port, waiting until it serves.
   void StartChat(size_t i);
+  size_t chat_count() const { return chats_.size(); }
+  // With chat_by_dns: starts one more chat replica (the next address) and returns its index; it
+  // serves but callers find it only once it is listed.
+  size_t AddChat();
+  // With chat_by_dns: the chat name resolves to these replicas from now on.
+  void ListChatsInDns(const std::vector<size_t>& replicas);
+  static constexpr const char* kChatName = "chat.natter.test";
   // Starts (again) natter-presence on its port, waiting until it serves.
   void StartPresence();
 
@@ -196,13 +226,16 @@ class Stack {
   static std::string Address(int port) { return "127.0.0.1:" + std::to_string(port); }
   std::unique_ptr<Process> StartServer(const std::string& name, const std::string& binary,
                                        std::vector<std::string> args, int port,
-                                       const std::string& ca_file = "");
+                                       const std::string& ca_file = "",
+                                       const std::string& host = "127.0.0.1");
+  std::string ChatHost(size_t i) const;
   std::map<std::string, std::string> CtlEnv() const;
 
   StackOptions options_;
   TempDir tmp_;
   std::unique_ptr<MariaDb> mysql_;
   std::unique_ptr<Redis> redis_;
+  std::unique_ptr<DnsServer> dns_;
   int auth_port_ = 0;
   int presence_port_ = 0;
   std::vector<int> chat_ports_;
