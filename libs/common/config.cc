@@ -91,11 +91,15 @@ absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
 
 absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
+  constexpr std::string_view kSentinelScheme = "redis+sentinel://";
   constexpr std::string_view kWhat = "Redis URL";
-  if (!url.starts_with(kScheme)) {
-    return absl::InvalidArgumentError("Redis URL must look like redis://HOST:PORT[/DB]");
+  const bool sentinel = url.starts_with(kSentinelScheme);
+  if (!sentinel && !url.starts_with(kScheme)) {
+    return absl::InvalidArgumentError(
+        "Redis URL must look like redis://HOST:PORT[/DB] or "
+        "redis+sentinel://HOST:PORT,HOST:PORT,.../MASTER[/DB]");
   }
-  url.remove_prefix(kScheme.size());
+  url.remove_prefix(sentinel ? kSentinelScheme.size() : kScheme.size());
   RedisConfig config;
   if (auto at = url.rfind('@'); at != std::string_view::npos) {
     auto userinfo = url.substr(0, at);
@@ -105,17 +109,45 @@ absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
     url.remove_prefix(at + 1);
   }
   auto slash = url.find('/');
+  std::string_view path;
   if (slash != std::string_view::npos) {
-    auto db_text = url.substr(slash + 1);
-    auto [end, ec] = std::from_chars(db_text.data(), db_text.data() + db_text.size(), config.db);
-    if (ec != std::errc() || end != db_text.data() + db_text.size() || config.db < 0) {
-      return absl::InvalidArgumentError("Redis URL: database \"" + std::string(db_text) +
-                                        "\" is not a number");
-    }
+    path = url.substr(slash + 1);
     url = url.substr(0, slash);
   }
-  if (auto status = SplitHostPort(url, kWhat, config.host, config.port); !status.ok()) {
-    return status;
+  if (sentinel) {
+    // The master's name, then an optional database.
+    auto next = path.find('/');
+    config.master_name = std::string(path.substr(0, next));
+    path = next == std::string_view::npos ? std::string_view() : path.substr(next + 1);
+    if (config.master_name.empty()) {
+      return absl::InvalidArgumentError(
+          "Redis URL: redis+sentinel:// needs the master's name after the sentinels "
+          "(redis+sentinel://HOST:PORT,.../MASTER)");
+    }
+  }
+  if (!path.empty() || (slash != std::string_view::npos && !sentinel)) {
+    auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), config.db);
+    if (ec != std::errc() || end != path.data() + path.size() || config.db < 0) {
+      return absl::InvalidArgumentError("Redis URL: database \"" + std::string(path) +
+                                        "\" is not a number");
+    }
+  }
+  if (!sentinel) {
+    if (auto status = SplitHostPort(url, kWhat, config.host, config.port); !status.ok()) {
+      return status;
+    }
+    return config;
+  }
+  while (true) {
+    auto comma = url.find(',');
+    RedisConfig::Endpoint endpoint;
+    if (auto status = SplitHostPort(url.substr(0, comma), kWhat, endpoint.host, endpoint.port);
+        !status.ok()) {
+      return status;
+    }
+    config.sentinels.push_back(std::move(endpoint));
+    if (comma == std::string_view::npos) break;
+    url.remove_prefix(comma + 1);
   }
   return config;
 }

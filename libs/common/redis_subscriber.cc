@@ -5,10 +5,16 @@
 #include <hiredis/adapters/libevent.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
+
+#include "common/redis_client.h"
+
 namespace natter {
 namespace {
 
 constexpr timeval kReconnectDelay{0, 300 * 1000};
+// How long each sentinel (and the master it names) may take to answer.
+constexpr std::chrono::milliseconds kFindMasterTimeout{1000};
 
 }  // namespace
 
@@ -119,9 +125,18 @@ void RedisSubscriber::SendCommand(const char* verb, const std::string& channel) 
 }
 
 void RedisSubscriber::Connect() {
-  ac_ = redisAsyncConnect(config_.host.c_str(), config_.port);
+  // With Sentinel, the master of the moment (a failover closes this connection: Sentinel kills the
+  // clients of a server it reconfigures, and the subscriber comes back here).
+  auto master = FindRedisMaster(config_, kFindMasterTimeout);
+  if (!master.ok()) {
+    spdlog::warn("Redis subscriber: {}", std::string(master.status().message()));
+    ScheduleReconnect();
+    return;
+  }
+  server_ = *master;
+  ac_ = redisAsyncConnect(server_.host.c_str(), server_.port);
   if (!ac_ || ac_->err) {
-    spdlog::warn("Redis subscriber: cannot connect to {}:{}: {}", config_.host, config_.port,
+    spdlog::warn("Redis subscriber: cannot connect to {}:{}: {}", server_.host, server_.port,
                  ac_ ? ac_->errstr : "out of memory");
     if (ac_) redisAsyncFree(ac_);
     ac_ = nullptr;
@@ -146,7 +161,7 @@ void RedisSubscriber::DisconnectCallback(const redisAsyncContext* ac, int status
 
 void RedisSubscriber::OnConnected(int status) {
   if (status != REDIS_OK) {
-    spdlog::warn("Redis subscriber: connection to {}:{} failed: {}", config_.host, config_.port,
+    spdlog::warn("Redis subscriber: connection to {}:{} failed: {}", server_.host, server_.port,
                  ac_ ? ac_->errstr : "");
     ac_ = nullptr;  // hiredis frees the context after this callback
     ScheduleReconnect();
@@ -170,7 +185,7 @@ void RedisSubscriber::OnConnected(int status) {
 }
 
 void RedisSubscriber::OnDisconnected(int status) {
-  spdlog::warn("Redis subscriber lost its connection to {}:{}", config_.host, config_.port);
+  spdlog::warn("Redis subscriber lost its connection to {}:{}", server_.host, server_.port);
   ac_ = nullptr;  // freed by hiredis
   connected_ = false;
   confirmed_.clear();

@@ -4,6 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
+#include <vector>
 #include <string_view>
 
 #include "absl/status/statusor.h"
@@ -20,12 +21,22 @@ struct MysqlConfig {
 };
 absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url);
 
-// redis://[:PASSWORD@]HOST[:PORT][/DB]
+// redis://[:PASSWORD@]HOST[:PORT][/DB] — one server; or
+// redis+sentinel://[:PASSWORD@]HOST[:PORT],HOST[:PORT],.../MASTER[/DB] — the master that Redis
+// Sentinel names MASTER, asked of the sentinels listed (port 26379 unless given); PASSWORD is the
+// data servers' (the sentinels are asked without one).
 struct RedisConfig {
-  std::string host;
+  std::string host;  // one server; with Sentinel, empty until a master is found (RedisMaster)
   int port = 6379;
   std::string password;
   int db = 0;
+  struct Endpoint {
+    std::string host;
+    int port = 26379;
+  };
+  std::vector<Endpoint> sentinels;  // with Sentinel
+  std::string master_name;          // with Sentinel
+  bool sentinel() const { return !sentinels.empty(); }
 };
 absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url);
 

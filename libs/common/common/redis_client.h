@@ -42,6 +42,13 @@ class RedisReply {
   std::unique_ptr<redisReply, decltype(&freeReplyObject)> reply_;
 };
 
+// Where commands go now: the one server of a redis:// URL, or the master Sentinel names for a
+// redis+sentinel:// URL. With Sentinel each sentinel is asked in turn, and the answer is checked
+// with ROLE on the server itself, so a sentinel that has not yet seen a failover is not believed.
+// UNAVAILABLE, saying what each sentinel answered, when no master is found.
+absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
+                                                      std::chrono::milliseconds timeout);
+
 class RedisClient {
  public:
   RedisClient(RedisConfig config, size_t max_connections,
@@ -50,7 +57,9 @@ class RedisClient {
   RedisClient(const RedisClient&) = delete;
   RedisClient& operator=(const RedisClient&) = delete;
 
-  // One command. A Redis error reply becomes INTERNAL; a connection failure UNAVAILABLE.
+  // One command. A Redis error reply becomes INTERNAL; a connection failure UNAVAILABLE, and so
+  // does a server that became a replica (READONLY: a failover is under way). After either, every
+  // pooled connection is closed, and the next ones go where FindRedisMaster says.
   absl::StatusOr<RedisReply> Command(const std::vector<std::string>& args);
   // Several commands in one round trip; replies in order.
   absl::StatusOr<std::vector<RedisReply>> Pipeline(
@@ -63,9 +72,11 @@ class RedisClient {
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Context> Acquire(bool* reused);
   // Sends `commands` and reads their replies; UNAVAILABLE when the connection failed.
+  // `failing_over`: the server answered READONLY (then the status is UNAVAILABLE).
   static absl::StatusOr<std::vector<RedisReply>> Exchange(
-      redisContext* c, const std::vector<std::vector<std::string>>& commands);
+      redisContext* c, const std::vector<std::vector<std::string>>& commands, bool* failing_over);
   void Release(Context context);
+  void DropIdle();
   absl::StatusOr<Context> Open();
 
   const RedisConfig config_;

@@ -83,6 +83,7 @@ class RedisSubscriber {
   bool stopping_ ABSL_GUARDED_BY(mu_) = false;
 
   // Loop-thread state.
+  RedisConfig::Endpoint server_;  // where the subscriber connects (or last did)
   redisAsyncContext* ac_ = nullptr;
   bool ever_connected_ = false;
   bool resubscribe_pending_ = false;

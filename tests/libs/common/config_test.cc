@@ -133,6 +133,28 @@ INSTANTIATE_TEST_SUITE_P(
         RedisCase{"Ipv6WithoutPort", "redis://:pw@[fe80::1]", "fe80::1", 6379, "pw", 0}),
     [](const ::testing::TestParamInfo<RedisCase>& p) { return p.param.name; });
 
+TEST(SentinelRedisUrlTest, ListsTheSentinelsAndNamesTheMaster) {
+  auto config = ParseRedisUrl("redis+sentinel://:s3cret@s1:26380,[::1],s3/natter-master/2");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->sentinel());
+  ASSERT_EQ(config->sentinels.size(), 3u);
+  EXPECT_EQ(config->sentinels[0].host, "s1");
+  EXPECT_EQ(config->sentinels[0].port, 26380);
+  EXPECT_EQ(config->sentinels[1].host, "::1");
+  EXPECT_EQ(config->sentinels[1].port, 26379);
+  EXPECT_EQ(config->sentinels[2].host, "s3");
+  EXPECT_EQ(config->master_name, "natter-master");
+  EXPECT_EQ(config->password, "s3cret");
+  EXPECT_EQ(config->db, 2);
+  EXPECT_TRUE(config->host.empty());  // found through the sentinels
+
+  auto plain = ParseRedisUrl("redis+sentinel://s1/mymaster");
+  ASSERT_TRUE(plain.ok()) << plain.status();
+  EXPECT_EQ(plain->sentinels.size(), 1u);
+  EXPECT_EQ(plain->db, 0);
+  EXPECT_FALSE(ParseRedisUrl("redis://cache")->sentinel());
+}
+
 class InvalidRedisUrlTest : public ::testing::TestWithParam<InvalidCase> {};
 
 TEST_P(InvalidRedisUrlTest, IsInvalidArgument) {
@@ -142,6 +164,16 @@ TEST_P(InvalidRedisUrlTest, IsInvalidArgument) {
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.message_part));
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    SentinelUrls, InvalidRedisUrlTest,
+    ::testing::Values(
+        InvalidCase{"NoMaster", "redis+sentinel://s1:26379", "needs the master's name"},
+        InvalidCase{"EmptyMaster", "redis+sentinel://s1:26379/", "needs the master's name"},
+        InvalidCase{"EmptySentinel", "redis+sentinel://s1,,s2/m", "host is empty"},
+        InvalidCase{"BadSentinelPort", "redis+sentinel://s1:x/m", "port \"x\""},
+        InvalidCase{"BadDb", "redis+sentinel://s1/m/x", "database \"x\""}),
+    [](const ::testing::TestParamInfo<InvalidCase>& p) { return p.param.name; });
 
 INSTANTIATE_TEST_SUITE_P(
     Urls, InvalidRedisUrlTest,
