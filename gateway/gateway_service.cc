@@ -92,6 +92,7 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("RoomMembers", &ChatAsync::RoomMembers),
       ToChat("RemoveMember", &ChatAsync::RemoveMember),
       ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
+      ToChat("SetMemberRole", &ChatAsync::SetMemberRole),
   };
 }
 

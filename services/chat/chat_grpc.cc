@@ -147,4 +147,11 @@ grpc::ServerUnaryReactor* ChatGrpc::UpdateRoom(grpc::CallbackServerContext* cont
                    [=, this] { return Respond(rooms_.UpdateRoom(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::SetMemberRole(grpc::CallbackServerContext* context,
+                                                  const v1::SetMemberRoleRequest* request,
+                                                  v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.SetMemberRole(*request), response); });
+}
+
 }  // namespace natter::chat

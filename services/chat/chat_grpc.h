@@ -73,6 +73,9 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* UpdateRoom(grpc::CallbackServerContext* context,
                                        const v1::UpdateRoomRequest* request,
                                        v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* SetMemberRole(grpc::CallbackServerContext* context,
+                                          const v1::SetMemberRoleRequest* request,
+                                          v1::RoomResponse* response) override;
 
  private:
   ChatService& service_;

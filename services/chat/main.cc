@@ -68,8 +68,8 @@ int main(int argc, char** argv) {
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();
   app.add_option("--room-change-rate", limits.room_changes.per_second,
-                 "Room changes (join, leave, topic, rename, remove, ban, unban) a second one user "
-                 "may make, sustained; 0: no limit")
+                 "Room changes (join, leave, topic, rename, remove, ban, unban, role) a second one "
+                 "user may make, sustained; 0: no limit")
       ->envname("NATTER_ROOM_CHANGE_RATE")
       ->check(CLI::NonNegativeNumber)
       ->capture_default_str();

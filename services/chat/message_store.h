@@ -29,8 +29,37 @@ inline constexpr char kTypeRoomCreated[] = "room_created";
 inline constexpr char kTypeMemberJoined[] = "member_joined";
 inline constexpr char kTypeMemberLeft[] = "member_left";
 inline constexpr char kTypeMemberRemoved[] = "member_removed";
+inline constexpr char kTypeMemberRoleChanged[] = "member_role_changed";  // text: the new role
 inline constexpr char kTypeTopicChanged[] = "topic_changed";
 inline constexpr char kTypeRoomRenamed[] = "room_renamed";
+
+// A member's role in a room (conversation_members.role). The owner renames the room, sets its
+// topic and names moderators; the owner and moderators remove and ban members, but a moderator
+// never acts on the owner or on another moderator. Both participants of a direct conversation are
+// members.
+enum class MemberRole { kMember, kModerator, kOwner };
+
+// The role's name, as stored and as clients see it (RoomMember.role): "member", "moderator",
+// "owner".
+inline std::string_view MemberRoleName(MemberRole role) {
+  switch (role) {
+    case MemberRole::kMember:
+      return "member";
+    case MemberRole::kModerator:
+      return "moderator";
+    case MemberRole::kOwner:
+      return "owner";
+  }
+  return "member";
+}
+
+// The role a stored name stands for; none for a name that is no role.
+inline std::optional<MemberRole> ParseMemberRole(std::string_view name) {
+  for (MemberRole role : {MemberRole::kMember, MemberRole::kModerator, MemberRole::kOwner}) {
+    if (MemberRoleName(role) == name) return role;
+  }
+  return std::nullopt;
+}
 
 struct ConversationRecord {
   uint64_t id = 0;
@@ -45,6 +74,8 @@ struct ConversationRecord {
   uint32_t member_count = 0;
   // As one user sees it (FindRoom, FindConversation and ConversationsOf fill these for the viewer).
   bool is_member = false;
+  // The viewer's role when a member (FindRoom and FindConversation; the lobby's members have none).
+  std::optional<MemberRole> role;
   uint64_t last_read_seq = 0;
   uint64_t read_msg_no = 0;
   uint64_t peer_read_seq = 0;
@@ -85,14 +116,19 @@ struct AppendResult {
   bool duplicate = false;
 };
 
-// A room as a change sees it, read under the room's lock.
+// A room as a change sees it, read under the room's lock (so a role read here is the role the
+// change is decided on: a demotion and a ban by that moderator take their turns).
 struct RoomState {
   ConversationRecord room;
-  std::optional<std::string> actor_role;  // "owner" or "member" when the actor is a member
-  bool target_member = false;             // RemoveMember: the target is a member
-  std::optional<uint64_t> successor;      // the longest-standing member other than the actor
+  std::optional<MemberRole> actor_role;   // when the actor is a member
+  std::optional<MemberRole> target_role;  // when the target (RemoveMember, SetMemberRole) is one
+  // Who inherits the room if the actor owns it and leaves: the longest-standing moderator, else
+  // the longest-standing member (other than the actor).
+  std::optional<uint64_t> successor;
   bool actor_banned = false;
   bool target_banned = false;
+
+  bool target_member() const { return target_role.has_value(); }
 };
 
 // What a room change does, and the entry it appends.
@@ -106,7 +142,8 @@ struct RoomChange {
   std::optional<std::string> name;  // with name_key and name_skeleton
   std::string name_key;
   std::string name_skeleton;
-  std::optional<bool> ban_target;  // true: ban the target; false: lift their ban
+  std::optional<bool> ban_target;         // true: ban the target; false: lift their ban
+  std::optional<MemberRole> target_role;  // the target's new role (a member, never the owner)
   // The entry to append; none (empty) for a change members need not see (a ban of a non-member,
   // an unban), which then has no events either.
   std::string entry_type;
@@ -140,7 +177,7 @@ inline constexpr std::string_view kRoomNameSkeletonTaken = "a look-alike room na
 
 struct MemberRecord {
   uint64_t user_id = 0;
-  std::string role;
+  MemberRole role = MemberRole::kMember;
   int64_t joined_at_ms = 0;
 };
 
@@ -205,8 +242,8 @@ class MessageStore {
   // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds the name key or skeleton.
   virtual absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) = 0;
   using DecideRoom = std::function<absl::StatusOr<RoomChange>(const RoomState&)>;
-  // Locks the room, reads its state for `actor` (and `target`, with bans), lets `decide` choose the
-  // change and applies it with its entry and user events in one transaction. ALREADY_EXISTS
+  // Locks the room, reads its state for `actor` (and `target`: role and ban), lets `decide` choose
+  // the change and applies it with its entry and user events in one transaction. ALREADY_EXISTS
   // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds a new name's key or
   // skeleton; the room's own old name never stands in the way.
   virtual absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
@@ -219,7 +256,8 @@ class MessageStore {
                                                                     uint64_t viewer) = 0;
   // The users banned from a room, newest first.
   virtual absl::StatusOr<std::vector<BanRecord>> Bans(uint64_t room_id, uint32_t limit) = 0;
-  // Members of a room or direct conversation, owner first, then by joining time.
+  // Members of a room or direct conversation: the owner, the moderators, then the members, each
+  // by joining time.
   virtual absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                             uint32_t limit) = 0;
   // The rooms `user_id` is in: the lobby, then the rooms joined.

@@ -19,14 +19,23 @@ using Rows = std::unique_ptr<sql::ResultSet>;
 
 Stmt Prepare(sql::Connection& conn, const std::string& sql) { return &CachedStatement(conn, sql); }
 
-// A conversation's columns, with whether the viewer (first parameter) is a member. The lobby has
-// everyone.
+// A conversation's columns, with whether the viewer (first parameter) is a member (the lobby has
+// everyone) and the viewer's role (ReadViewedConversation).
 constexpr char kConversationColumns[] =
     "SELECT c.id, c.kind, COALESCE(c.name, ''), c.last_seq, COALESCE(c.topic, ''), "
     "COALESCE(c.owner_id, 0), COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
-    "c.last_msg_no, c.member_count, (m.user_id IS NOT NULL OR c.name_key <=> 'lobby') "
+    "c.last_msg_no, c.member_count, (m.user_id IS NOT NULL OR c.name_key <=> 'lobby'), m.role "
     "FROM conversations c "
     "LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ? ";
+
+// A role as conversation_members.role stores it. A name this release does not know (one a newer
+// release added, read during a rolling update) grants nothing here: a plain member.
+MemberRole StoredRole(const std::string& name) {
+  return ParseMemberRole(name).value_or(MemberRole::kMember);
+}
+
+// The order of the members list, and of successors: the owner, the moderators, the members.
+constexpr char kRoleRank[] = "CASE role WHEN 'owner' THEN 0 WHEN 'moderator' THEN 1 ELSE 2 END";
 
 ConversationRecord ReadConversation(sql::ResultSet& row) {
   ConversationRecord c;
@@ -41,6 +50,13 @@ ConversationRecord ReadConversation(sql::ResultSet& row) {
   c.last_msg_no = row.getUInt64(9);
   c.member_count = row.getUInt(10);
   c.is_member = row.getBoolean(11);
+  return c;
+}
+
+// A row of kConversationColumns: the conversation with the viewer's role.
+ConversationRecord ReadViewedConversation(sql::ResultSet& row) {
+  ConversationRecord c = ReadConversation(row);
+  if (!row.isNull(12)) c.role = StoredRole(row.getString(12));
   return c;
 }
 
@@ -62,7 +78,7 @@ std::optional<ConversationRecord> QueryConversation(sql::Connection& conn, uint6
   if (where.find('?') != where.rfind('?')) q->setUInt64(3, b);
   Rows row(q->executeQuery());
   if (!row->next()) return std::nullopt;
-  return ReadConversation(*row);
+  return ReadViewedConversation(*row);
 }
 
 constexpr char kEntryColumns[] =
@@ -279,7 +295,7 @@ absl::StatusOr<std::optional<ConversationRecord>> MysqlMessageStore::FindRoom(
         q->setString(2, std::string(name_key));
         Rows row(q->executeQuery());
         if (!row->next()) return std::nullopt;
-        return ReadConversation(*row);
+        return ReadViewedConversation(*row);
       });
 }
 
@@ -388,7 +404,7 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::RoomsOf(uint6
                      q->setUInt64(1, user_id);
                      Rows rows(q->executeQuery());
                      std::vector<ConversationRecord> out;
-                     while (rows->next()) out.push_back(ReadConversation(*rows));
+                     while (rows->next()) out.push_back(ReadViewedConversation(*rows));
                      return out;
                    });
 }
@@ -640,7 +656,8 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     if (!room || !room->is_room()) return absl::NotFoundError("no such room");
     RoomState state;
     state.room = *room;
-    auto role_of = [&](uint64_t user) -> std::optional<std::string> {
+    // Under the room's lock: a role read here stays the role until this change commits.
+    auto role_of = [&](uint64_t user) -> std::optional<MemberRole> {
       Stmt q = Prepare(conn,
                        "SELECT role FROM conversation_members WHERE conversation_id = ? AND "
                        "user_id = ?");
@@ -648,10 +665,10 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       q->setUInt64(2, user);
       Rows row(q->executeQuery());
       if (!row->next()) return std::nullopt;
-      return row->getString(1);
+      return StoredRole(row->getString(1));
     };
     state.actor_role = role_of(actor);
-    if (target != 0) state.target_member = role_of(target).has_value();
+    if (target != 0) state.target_role = role_of(target);
     {
       Stmt q = Prepare(
           conn, "SELECT user_id FROM room_bans WHERE conversation_id = ? AND user_id IN (?, ?)");
@@ -666,9 +683,9 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       }
     }
     {
-      Stmt q = Prepare(conn,
-                       "SELECT user_id FROM conversation_members WHERE conversation_id = ? AND "
-                       "user_id <> ? ORDER BY joined_at_ms, user_id LIMIT 1");
+      Stmt q = Prepare(conn, std::string("SELECT user_id FROM conversation_members WHERE "
+                                         "conversation_id = ? AND user_id <> ? ORDER BY ") +
+                                 kRoleRank + ", joined_at_ms, user_id LIMIT 1");
       q->setUInt64(1, room_id);
       q->setUInt64(2, actor);
       Rows row(q->executeQuery());
@@ -720,6 +737,15 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       role->setUInt64(1, room_id);
       role->setUInt64(2, *change->new_owner);
       role->executeUpdate();
+    }
+    if (change->target_role) {
+      Stmt q = Prepare(conn,
+                       "UPDATE conversation_members SET role = ? "
+                       "WHERE conversation_id = ? AND user_id = ?");
+      q->setString(1, std::string(MemberRoleName(*change->target_role)));
+      q->setUInt64(2, room_id);
+      q->setUInt64(3, target);
+      q->executeUpdate();
     }
     if (change->topic) {
       Stmt q = Prepare(conn, "UPDATE conversations SET topic = NULLIF(?, '') WHERE id = ?");
@@ -814,7 +840,7 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ListRooms(
                      q->setUInt(3, limit);
                      Rows rows(q->executeQuery());
                      std::vector<ConversationRecord> out;
-                     while (rows->next()) out.push_back(ReadConversation(*rows));
+                     while (rows->next()) out.push_back(ReadViewedConversation(*rows));
                      return out;
                    });
 }
@@ -837,22 +863,21 @@ absl::StatusOr<std::vector<BanRecord>> MysqlMessageStore::Bans(uint64_t room_id,
 
 absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t conversation_id,
                                                                      uint32_t limit) {
-  return pool_.Run("room members",
-                   [&](sql::Connection& conn) -> absl::StatusOr<std::vector<MemberRecord>> {
-                     Stmt q = Prepare(conn,
-                                      "SELECT user_id, role, joined_at_ms FROM "
-                                      "conversation_members WHERE conversation_id = ? "
-                                      "ORDER BY role = 'owner' DESC, joined_at_ms, user_id "
-                                      "LIMIT ?");
-                     q->setUInt64(1, conversation_id);
-                     q->setUInt(2, limit);
-                     Rows rows(q->executeQuery());
-                     std::vector<MemberRecord> out;
-                     while (rows->next()) {
-                       out.push_back({rows->getUInt64(1), rows->getString(2), rows->getInt64(3)});
-                     }
-                     return out;
-                   });
+  return pool_.Run(
+      "room members", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<MemberRecord>> {
+        Stmt q = Prepare(conn, std::string("SELECT user_id, role, joined_at_ms "
+                                           "FROM conversation_members WHERE "
+                                           "conversation_id = ? ORDER BY ") +
+                                   kRoleRank + ", joined_at_ms, user_id LIMIT ?");
+        q->setUInt64(1, conversation_id);
+        q->setUInt(2, limit);
+        Rows rows(q->executeQuery());
+        std::vector<MemberRecord> out;
+        while (rows->next()) {
+          out.push_back({rows->getUInt64(1), StoredRole(rows->getString(2)), rows->getInt64(3)});
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>>

@@ -201,7 +201,6 @@ absl::StatusOr<v1::RoomResponse> RoomService::LeaveRoom(const v1::RoomRequest& r
 
 absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMemberRequest& request) {
   if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  const uint64_t me = request.caller().user_id();
   RoomAction action;
   switch (request.action()) {
     case v1::MEMBER_ACTION_REMOVE:
@@ -216,20 +215,43 @@ absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMembe
     default:
       return absl::InvalidArgumentError("unknown member action; use remove, ban or unban");
   }
-  if (request.username().empty() || request.username().size() > kMaxRoomRefBytes) {
+  return ChangeMember(request.caller(), request.room(), request.username(), {.action = action});
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::SetMemberRole(
+    const v1::SetMemberRoleRequest& request) {
+  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  MemberRole role;
+  switch (request.role()) {
+    case v1::ROOM_ROLE_MEMBER:
+      role = MemberRole::kMember;
+      break;
+    case v1::ROOM_ROLE_MODERATOR:
+      role = MemberRole::kModerator;
+      break;
+    default:
+      return absl::InvalidArgumentError("unknown role; use moderator or member");
+  }
+  return ChangeMember(request.caller(), request.room(), request.username(),
+                      {.action = RoomAction::kSetRole, .role = role});
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::ChangeMember(const v1::Caller& caller,
+                                                           const std::string& room_name,
+                                                           const std::string& username,
+                                                           RoomRequestArgs args) {
+  if (username.empty() || username.size() > kMaxRoomRefBytes) {
     return absl::InvalidArgumentError("give the username of the user");
   }
-  auto room = FindRoom(request.room(), me);
+  const uint64_t me = caller.user_id();
+  auto room = FindRoom(room_name, me);
   if (!room.ok()) return room.status();
-  auto target = users_.FindByUsername(request.username());
+  auto target = users_.FindByUsername(username);
   if (!target.ok()) return target.status();
-  if (!target->has_value()) {
-    return absl::NotFoundError("no user named " + Quoted(request.username()));
-  }
-  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
-  RoomRequestArgs args{.action = action,
-                       .actor = {me, request.caller().username()},
-                       .target = {(*target)->user_id(), (*target)->username()}};
+  if (!target->has_value()) return absl::NotFoundError("no user named " + Quoted(username));
+  if (auto s = TakeRoomChange(caller); !s.ok()) return s;
+  args.actor = {me, caller.username()};
+  args.target = {(*target)->user_id(), (*target)->username()};
   auto after = Apply(*room, args);
   if (!after.ok()) return after.status();
   return Response(*after, me);
@@ -325,7 +347,7 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
     v1::RoomMember* out = response.add_members();
     out->set_user_id(m.user_id);
     if (auto it = names.find(m.user_id); it != names.end()) out->set_username(it->second);
-    out->set_role(m.role);
+    out->set_role(std::string(MemberRoleName(m.role)));
     out->set_joined_at_ms(m.joined_at_ms);
   }
   return response;
@@ -333,9 +355,10 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
 
 absl::StatusOr<v1::RoomMembersResponse> RoomService::Bans(const v1::Caller& caller,
                                                           const ConversationRecord& room) {
-  // Whom the owner keeps out is the owner's business; the banned need not learn who else is.
-  if (room.owner_id != caller.user_id()) {
-    return absl::PermissionDeniedError("only the owner of " + Quoted(room.name) +
+  // Whom the room keeps out is the business of those who keep them out; the banned need not learn
+  // who else is. (room.role is the caller's, read with the room.)
+  if (room.role != MemberRole::kOwner && room.role != MemberRole::kModerator) {
+    return absl::PermissionDeniedError("only the owner and moderators of " + Quoted(room.name) +
                                        " can see its bans");
   }
   auto bans = store_.Bans(room.id, kMaxRoomBansListed);

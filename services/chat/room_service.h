@@ -1,4 +1,5 @@
-// natter-chat's rooms: create, join, leave, list, members, remove or ban a member, topic and name.
+// natter-chat's rooms: create, join, leave, list, members, remove or ban a member, make one a
+// moderator, topic and name.
 // Each change is an entry in the room (so members see it in order with the messages) and, for the
 // user who joined, left or was removed, a durable personal event (so their gateways subscribe or
 // unsubscribe, and their other devices follow).
@@ -44,6 +45,7 @@ class RoomService {
   absl::StatusOr<v1::RoomMembersResponse> RoomMembers(const v1::RoomRequest& request);
   absl::StatusOr<v1::RoomResponse> RemoveMember(const v1::RemoveMemberRequest& request);
   absl::StatusOr<v1::RoomResponse> UpdateRoom(const v1::UpdateRoomRequest& request);
+  absl::StatusOr<v1::RoomResponse> SetMemberRole(const v1::SetMemberRoleRequest& request);
 
  private:
   absl::StatusOr<ConversationRecord> FindRoom(const std::string& name, uint64_t viewer);
@@ -51,6 +53,10 @@ class RoomService {
   absl::StatusOr<ConversationRecord> Apply(const ConversationRecord& room,
                                            const RoomRequestArgs& args);
   v1::RoomResponse Response(const ConversationRecord& room, uint64_t viewer);
+  // Applies `args` (its action, and role) by the caller to the user named `username` in the room
+  // named `room`.
+  absl::StatusOr<v1::RoomResponse> ChangeMember(const v1::Caller& caller, const std::string& room,
+                                                const std::string& username, RoomRequestArgs args);
   // RESOURCE_EXHAUSTED (with the wait) when the caller changes rooms too fast.
   absl::Status TakeRoomChange(const v1::Caller& caller);
   absl::StatusOr<v1::RoomMembersResponse> Bans(const v1::Caller& caller,

@@ -21,6 +21,7 @@
 #include <set>
 #include <string>
 #include <string_view>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -84,8 +85,8 @@ class FakeMessageStore final : public chat::MessageStore {
     c.direct_low = std::min(a, b);
     c.direct_high = std::max(a, b);
     c.member_count = 2;
-    members_[id][a] = {a, "member", now_ms};
-    members_[id][b] = {b, "member", now_ms};
+    members_[id][a] = {a, chat::MemberRole::kMember, now_ms};
+    members_[id][b] = {b, chat::MemberRole::kMember, now_ms};
     return ViewLocked(c, a);
   }
 
@@ -306,7 +307,7 @@ class FakeMessageStore final : public chat::MessageStore {
     c.topic = room.topic;
     c.owner_id = room.owner_id;
     c.member_count = 1;
-    members_[id][room.owner_id] = {room.owner_id, "owner", room.now_ms};
+    members_[id][room.owner_id] = {room.owner_id, chat::MemberRole::kOwner, room.now_ms};
     chat::RoomChangeResult result;
     result.entry = AppendRoomEntryLocked(c, room.owner_id, room.owner, chat::kTypeRoomCreated,
                                          room.name, 0, "", room.now_ms);
@@ -336,16 +337,19 @@ class FakeMessageStore final : public chat::MessageStore {
     chat::RoomState state;
     state.room = ViewLocked(c, actor);
     if (auto m = members.find(actor); m != members.end()) state.actor_role = m->second.role;
-    state.target_member = target != 0 && members.contains(target);
+    if (auto m = members.find(target); target != 0 && m != members.end()) {
+      state.target_role = m->second.role;
+    }
     auto& bans = bans_[room_id];
     state.actor_banned = bans.contains(actor);
     state.target_banned = target != 0 && bans.contains(target);
-    const chat::MemberRecord* oldest = nullptr;
+    // The longest-standing moderator, else the longest-standing member.
+    const chat::MemberRecord* heir = nullptr;
     for (const auto& [user, m] : members) {
       if (user == actor) continue;
-      if (!oldest || m.joined_at_ms < oldest->joined_at_ms) oldest = &m;
+      if (!heir || MemberOrder(m) < MemberOrder(*heir)) heir = &m;
     }
-    if (oldest) state.successor = oldest->user_id;
+    if (heir) state.successor = heir->user_id;
     auto change = decide(state);
     if (!change.ok()) return change.status();
     chat::RoomChangeResult result;
@@ -368,15 +372,18 @@ class FakeMessageStore final : public chat::MessageStore {
       skeletons_[room_id] = change->name_skeleton;
     }
     if (change->add_actor) {
-      members[actor] = {actor, "member", now_ms};
+      members[actor] = {actor, chat::MemberRole::kMember, now_ms};
       ++c.member_count;
     }
     if (change->remove_actor && members.erase(actor)) --c.member_count;
     if (change->remove_target && members.erase(target)) --c.member_count;
     if (change->new_owner) {
       c.owner_id = *change->new_owner;
-      if (auto m = members.find(c.owner_id); m != members.end()) m->second.role = "owner";
+      if (auto m = members.find(c.owner_id); m != members.end()) {
+        m->second.role = chat::MemberRole::kOwner;
+      }
     }
+    if (change->target_role) members.at(target).role = *change->target_role;
     if (change->topic) c.topic = *change->topic;
     if (change->ban_target) {
       if (*change->ban_target) {
@@ -439,10 +446,8 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     std::vector<chat::MemberRecord> out;
     for (const auto& [_, m] : members_[conversation_id]) out.push_back(m);
-    std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
-      return std::tuple(a.role != "owner", a.joined_at_ms, a.user_id) <
-             std::tuple(b.role != "owner", b.joined_at_ms, b.user_id);
-    });
+    std::sort(out.begin(), out.end(),
+              [](const auto& a, const auto& b) { return MemberOrder(a) < MemberOrder(b); });
     if (out.size() > limit) out.resize(limit);
     return out;
   }
@@ -475,12 +480,13 @@ class FakeMessageStore final : public chat::MessageStore {
     if (it == skeletons_.end()) return std::nullopt;
     return it->second;
   }
-  void AddMember(uint64_t conversation_id, uint64_t user_id, std::string role = "member") {
+  void AddMember(uint64_t conversation_id, uint64_t user_id,
+                 chat::MemberRole role = chat::MemberRole::kMember) {
     std::lock_guard lock(mu_);
     members_[conversation_id][user_id] = {user_id, role, 0};
     auto& c = conversations_[conversation_id];
     c.member_count = static_cast<uint32_t>(members_[conversation_id].size());
-    if (role == "owner") c.owner_id = user_id;
+    if (role == chat::MemberRole::kOwner) c.owner_id = user_id;
   }
   std::vector<v1::ChatMessage> Messages(uint64_t conversation_id) const {
     std::lock_guard lock(mu_);
@@ -525,6 +531,15 @@ class FakeMessageStore final : public chat::MessageStore {
     std::string text;
   };
 
+  // Members in the order of the members list (and of heirs): the owner, the moderators, the
+  // members, each by joining time.
+  static std::tuple<int, int64_t, uint64_t> MemberOrder(const chat::MemberRecord& m) {
+    const int rank = m.role == chat::MemberRole::kOwner       ? 0
+                     : m.role == chat::MemberRole::kModerator ? 1
+                                                              : 2;
+    return {rank, m.joined_at_ms, m.user_id};
+  }
+
   uint64_t AddLocked(std::string kind, std::string name, std::string key)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     uint64_t id = next_conversation_id_++;
@@ -550,6 +565,7 @@ class FakeMessageStore final : public chat::MessageStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     chat::ConversationRecord view = c;
     view.is_member = c.is_lobby() || members_[c.id].contains(viewer);
+    if (auto m = members_[c.id].find(viewer); m != members_[c.id].end()) view.role = m->second.role;
     return view;
   }
 

@@ -172,6 +172,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Run<v1::SyncUserEventsRequest>(data, size, caller,
                                      [&](auto& r) { return w.friends.SyncUserEvents(r); });
       break;
+    case 18:
+      Run<v1::SetMemberRoleRequest>(data, size, caller,
+                                    [&](auto& r) { return w.rooms.SetMemberRole(r); });
+      break;
     default:
       break;
   }

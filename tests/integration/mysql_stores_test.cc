@@ -94,7 +94,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 5);
+  EXPECT_EQ(chat::Migrations().back().version, 6);
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
@@ -491,7 +491,7 @@ TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
   auto members = store.Members(room, 100);
   ASSERT_TRUE(members.ok());
   ASSERT_EQ(members->size(), 3u);
-  EXPECT_EQ((*members)[0].role, "owner");
+  EXPECT_EQ((*members)[0].role, chat::MemberRole::kOwner);
 
   auto kicked = Change(
       store, room, {.action = chat::RoomAction::kRemove, .actor = User(501), .target = User(503)});
@@ -560,6 +560,129 @@ TEST_F(MysqlStoresTest, ABanKeepsAUserOutUntilLifted) {
                   .ok());
   EXPECT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(522)}).ok());
   EXPECT_EQ(store.Bans(room, 10)->size(), 1u);
+}
+
+// Issue 19 item 13: conversation_members.role holds 'moderator' (migration 006); members are
+// listed owner, moderators, members; the longest-serving moderator inherits the room; a removed
+// moderator comes back a member.
+TEST_F(MysqlStoresTest, ModeratorsAreListedAfterTheOwnerAndInheritTheRoom) {
+  chat::MysqlMessageStore store(*pool_);
+  auto created = store.CreateRoom(MakeRoom("mod-room", 531));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const uint64_t room = created->room.id;
+  for (uint64_t user : {532, 533, 534}) {
+    ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(user)},
+                       static_cast<int64_t>(user) * 10)
+                    .ok());
+  }
+  auto made = Change(store, room,
+                     {.action = chat::RoomAction::kSetRole,
+                      .actor = User(531),
+                      .target = User(534),
+                      .role = chat::MemberRole::kModerator},
+                     6000);
+  ASSERT_TRUE(made.ok()) << made.status();
+  ASSERT_TRUE(made->entry.has_value());
+  EXPECT_EQ(made->entry->type(), "member_role_changed");
+  EXPECT_EQ(made->entry->text(), "moderator");
+  EXPECT_EQ(made->entry->target_user_id(), 534u);
+  EXPECT_TRUE(made->events.empty());
+  auto order = [&] {
+    std::vector<std::pair<uint64_t, chat::MemberRole>> out;
+    auto members = store.Members(room, 100);
+    EXPECT_TRUE(members.ok()) << members.status();
+    if (members.ok()) {
+      for (const auto& m : *members) out.emplace_back(m.user_id, m.role);
+    }
+    return out;
+  };
+  using chat::MemberRole;
+  EXPECT_EQ(order(), (std::vector<std::pair<uint64_t, MemberRole>>{{531, MemberRole::kOwner},
+                                                                   {534, MemberRole::kModerator},
+                                                                   {532, MemberRole::kMember},
+                                                                   {533, MemberRole::kMember}}));
+  EXPECT_EQ(store.FindRoom("mod-room", 534)->value().role, MemberRole::kModerator);
+  EXPECT_EQ(store.FindRoom("mod-room", 532)->value().role, MemberRole::kMember);
+  EXPECT_EQ(store.FindRoom("mod-room", 999)->value().role, std::nullopt);
+
+  // The moderator bans a member, but not the owner.
+  auto banned = Change(store, room,
+                       {.action = chat::RoomAction::kBan, .actor = User(534), .target = User(532)});
+  ASSERT_TRUE(banned.ok()) << banned.status();
+  auto refused = Change(
+      store, room, {.action = chat::RoomAction::kRemove, .actor = User(534), .target = User(531)});
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+
+  // The owner leaves: the moderator (who joined after 533) inherits the room.
+  auto left = Change(store, room, {.action = chat::RoomAction::kLeave, .actor = User(531)});
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->room.owner_id, 534u);
+  EXPECT_EQ(order(), (std::vector<std::pair<uint64_t, MemberRole>>{{534, MemberRole::kOwner},
+                                                                   {533, MemberRole::kMember}}));
+
+  // A moderator removed and back is a member.
+  ASSERT_TRUE(Change(store, room,
+                     {.action = chat::RoomAction::kSetRole,
+                      .actor = User(534),
+                      .target = User(533),
+                      .role = MemberRole::kModerator})
+                  .ok());
+  ASSERT_TRUE(Change(store, room,
+                     {.action = chat::RoomAction::kRemove, .actor = User(534), .target = User(533)})
+                  .ok());
+  ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(533)}).ok());
+  EXPECT_EQ(order(), (std::vector<std::pair<uint64_t, MemberRole>>{{534, MemberRole::kOwner},
+                                                                   {533, MemberRole::kMember}}));
+}
+
+// Issue 19 item 13: a moderator's ban and the owner's demotion of that moderator take turns on the
+// room's lock, and the ban is decided on the role as it is once it has the lock. Here the ban
+// arrives while the demotion holds the lock: it waits, then finds a plain member and is refused.
+TEST_F(MysqlStoresTest, AModeratorsBanWaitsForTheirDemotionAndIsThenRefused) {
+  chat::MysqlMessageStore store(*pool_);
+  auto created = store.CreateRoom(MakeRoom("demote-room", 541));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const uint64_t room = created->room.id;
+  for (uint64_t user : {542, 543}) {
+    ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(user)}).ok());
+  }
+  ASSERT_TRUE(Change(store, room,
+                     {.action = chat::RoomAction::kSetRole,
+                      .actor = User(541),
+                      .target = User(542),
+                      .role = chat::MemberRole::kModerator})
+                  .ok());
+
+  absl::StatusOr<chat::RoomChangeResult> ban = absl::UnknownError("not run");
+  std::thread banner;
+  bool waited = false;
+  const chat::RoomRequestArgs demote{.action = chat::RoomAction::kSetRole,
+                                     .actor = User(541),
+                                     .target = User(542),
+                                     .role = chat::MemberRole::kMember};
+  auto demoted =
+      store.ChangeRoom(room, 541, "user541", 542, 3000, [&](const chat::RoomState& state) {
+        // The demotion holds the room's lock now: the ban must queue behind it.
+        banner = std::thread([&] {
+          ban = Change(store, room,
+                       {.action = chat::RoomAction::kBan, .actor = User(542), .target = User(543)});
+        });
+        waited = testing::WaitFor(
+            [&] {
+              return db_->Sql(
+                         "SELECT COUNT(*) FROM information_schema.INNODB_TRX "
+                         "WHERE trx_state = 'LOCK WAIT'") == "1\n";
+            },
+            std::chrono::seconds(10));
+        return chat::DecideRoomChange(state, demote);
+      });
+  banner.join();
+  ASSERT_TRUE(demoted.ok()) << demoted.status();
+  EXPECT_TRUE(waited) << "the ban did not wait for the room's lock";
+  EXPECT_EQ(ban.status().code(), absl::StatusCode::kPermissionDenied) << ban.status();
+  auto members = store.Members(room, 10).value();
+  ASSERT_EQ(members.size(), 3u);  // 543 is still there
+  EXPECT_TRUE(store.Bans(room, 10)->empty());
 }
 
 TEST_F(MysqlStoresTest, RenamingToATakenNameIsAlreadyExistsAndChangesNothing) {

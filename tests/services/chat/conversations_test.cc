@@ -170,7 +170,7 @@ class ConversationsTest : public ::testing::Test {
 
 TEST_F(ConversationsTest, OnlyMembersUseARoom) {
   uint64_t dev = store_.AddConversation("room", "dev");
-  store_.AddMember(dev, alice_.user_id(), "owner");
+  store_.AddMember(dev, alice_.user_id(), MemberRole::kOwner);
   auto send = SendIn(bob_, dev, "b1");
   EXPECT_EQ(send.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(send.status().message(), "you are not in room \"dev\"; join it first");
@@ -368,9 +368,9 @@ TEST_F(ConversationsTest, DirectConversationsAreListedWithThePeer) {
 
 TEST_F(ConversationsTest, RoomsOnlyListsWhatANewStreamSubscribesTo) {
   uint64_t dev = store_.AddConversation("room", "dev");
-  store_.AddMember(dev, alice_.user_id(), "owner");
+  store_.AddMember(dev, alice_.user_id(), MemberRole::kOwner);
   uint64_t ops = store_.AddConversation("room", "ops");
-  store_.AddMember(ops, bob_.user_id(), "owner");
+  store_.AddMember(ops, bob_.user_id(), MemberRole::kOwner);
   MakeFriends(1, 2);
   ASSERT_TRUE(SendTo(alice_, "bob", "d1").ok());
   ASSERT_TRUE(SendIn(alice_, dev, "r1").ok());

@@ -27,6 +27,7 @@ class RoomServiceTest : public ::testing::Test {
     users_.Set(1, "alice");
     users_.Set(2, "bob");
     users_.Set(3, "carol");
+    users_.Set(4, "dave");
   }
 
   absl::StatusOr<v1::RoomResponse> Create(const v1::Caller& who, const std::string& name,
@@ -66,6 +67,19 @@ class RoomServiceTest : public ::testing::Test {
     r.set_bans(true);
     return rooms_.RoomMembers(r);
   }
+  absl::StatusOr<v1::RoomResponse> SetRole(const v1::Caller& who, const std::string& room,
+                                           const std::string& user, v1::RoomRole role) {
+    v1::SetMemberRoleRequest r;
+    *r.mutable_caller() = who;
+    r.set_room(room);
+    r.set_username(user);
+    r.set_role(role);
+    return rooms_.SetMemberRole(r);
+  }
+  absl::StatusOr<v1::RoomResponse> Mod(const v1::Caller& who, const std::string& room,
+                                       const std::string& user) {
+    return SetRole(who, room, user, v1::ROOM_ROLE_MODERATOR);
+  }
   std::vector<std::string> Members(const std::string& room) {
     auto members = rooms_.RoomMembers(Req(alice_, room));
     EXPECT_TRUE(members.ok()) << members.status();
@@ -82,6 +96,7 @@ class RoomServiceTest : public ::testing::Test {
   const v1::Caller alice_ = MakeCaller(1, "alice");
   const v1::Caller bob_ = MakeCaller(2, "bob");
   const v1::Caller carol_ = MakeCaller(3, "carol");
+  const v1::Caller dave_ = MakeCaller(4, "dave");
   fakes::FakeMessageStore store_;
   fakes::FakeEventPublisher publisher_;
   fakes::FakeClock clock_;
@@ -296,6 +311,185 @@ TEST_F(RoomServiceTest, TheOwnerListsBansAndOnlyTheOwnerBans) {
   EXPECT_EQ(rooms_.RemoveMember(odd).status().code(), absl::StatusCode::kInvalidArgument);
 }
 
+// ---- moderators (issue 19 item 13) ----
+
+// alice owns "dev"; bob, carol and dave joined in that order, a second apart.
+class ModeratorsTest : public RoomServiceTest {
+ protected:
+  void SetUp() override {
+    RoomServiceTest::SetUp();
+    auto created = Create(alice_, "dev");
+    ASSERT_TRUE(created.ok()) << created.status();
+    room_ = created->room().id();
+    for (const v1::Caller* who : {&bob_, &carol_, &dave_}) {
+      clock_.Advance(std::chrono::seconds(1));
+      ASSERT_TRUE(rooms_.JoinRoom(Req(*who, "dev")).ok());
+    }
+  }
+  uint64_t room_ = 0;
+};
+
+TEST_F(ModeratorsTest, TheOwnerMakesAMemberAModeratorAndTheRoomSeesIt) {
+  publisher_.Clear();
+  auto made = Mod(alice_, "dev", "bob");
+  ASSERT_TRUE(made.ok()) << made.status();
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "bob:moderator", "carol:member", "dave:member"));
+  // An entry of the room, pushed to its members like every other change.
+  auto entries = store_.Messages(room_);
+  const v1::ChatMessage& entry = entries.back();
+  EXPECT_EQ(entry.type(), "member_role_changed");
+  EXPECT_EQ(entry.text(), "moderator");
+  EXPECT_EQ(entry.sender(), "alice");
+  EXPECT_EQ(entry.target_user_id(), 2u);
+  EXPECT_EQ(entry.target_user(), "bob");
+  auto published = publisher_.published();
+  ASSERT_THAT(published, SizeIs(1));
+  EXPECT_EQ(published[0].channel, "room:" + std::to_string(room_));
+  v1::ServerEvent pushed;
+  ASSERT_TRUE(pushed.ParseFromString(published[0].payload));
+  EXPECT_EQ(pushed.message().type(), "member_role_changed");
+  EXPECT_EQ(pushed.message().target_user(), "bob");
+  // Granting it again changes nothing and says nothing.
+  const size_t stored = store_.Messages(room_).size();
+  ASSERT_TRUE(Mod(alice_, "dev", "bob").ok());
+  EXPECT_EQ(store_.Messages(room_).size(), stored);
+  EXPECT_THAT(publisher_.published(), SizeIs(1));
+  // And back: a member again, another entry.
+  ASSERT_TRUE(SetRole(alice_, "dev", "bob", v1::ROOM_ROLE_MEMBER).ok());
+  EXPECT_EQ(store_.Messages(room_).back().text(), "member");
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "bob:member", "carol:member", "dave:member"));
+}
+
+TEST_F(ModeratorsTest, MembersAreListedOwnerThenModeratorsThenMembers) {
+  ASSERT_TRUE(Mod(alice_, "dev", "dave").ok());
+  ASSERT_TRUE(Mod(alice_, "dev", "carol").ok());
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "carol:moderator", "dave:moderator", "bob:member"));
+}
+
+TEST_F(ModeratorsTest, AModeratorRemovesBansAndListsBans) {
+  ASSERT_TRUE(Mod(alice_, "dev", "bob").ok());
+  ASSERT_TRUE(Kick(bob_, "dev", "dave").ok());
+  auto banned = Ban(bob_, "dev", "carol");
+  ASSERT_TRUE(banned.ok()) << banned.status();
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner", "bob:moderator"));
+  auto events = store_.UserEvents();
+  EXPECT_EQ(events.back().user_id, 3u);
+  EXPECT_EQ(events.back().event.room().type(), "removed");
+  EXPECT_EQ(events.back().event.room().by(), "bob");
+  EXPECT_EQ(rooms_.JoinRoom(Req(carol_, "dev")).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  auto bans = Bans(bob_, "dev");
+  ASSERT_TRUE(bans.ok()) << bans.status();
+  ASSERT_THAT(bans->bans(), SizeIs(1));
+  EXPECT_EQ(bans->bans(0).username(), "carol");
+  EXPECT_EQ(bans->bans(0).by(), "bob");
+  ASSERT_TRUE(Unban(bob_, "dev", "carol").ok());
+  EXPECT_TRUE(rooms_.JoinRoom(Req(carol_, "dev")).ok());
+}
+
+TEST_F(ModeratorsTest, AModeratorCannotActOnTheOwnerOrAnotherModerator) {
+  ASSERT_TRUE(Mod(alice_, "dev", "bob").ok());
+  ASSERT_TRUE(Mod(alice_, "dev", "carol").ok());
+  for (const char* target : {"alice", "carol"}) {
+    for (auto action : {v1::MEMBER_ACTION_REMOVE, v1::MEMBER_ACTION_BAN}) {
+      auto refused = Kick(bob_, "dev", target, action);
+      EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied) << target;
+    }
+  }
+  EXPECT_EQ(Ban(bob_, "dev", "alice").status().message(),
+            "alice owns room \"dev\"; moderators cannot ban the owner");
+  EXPECT_EQ(Kick(bob_, "dev", "carol").status().message(),
+            "carol is a moderator of \"dev\" too; only the owner can remove a moderator");
+  // Nor give or take roles, nor set the topic.
+  EXPECT_EQ(Mod(bob_, "dev", "dave").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(SetRole(bob_, "dev", "carol", v1::ROOM_ROLE_MEMBER).status().code(),
+            absl::StatusCode::kPermissionDenied);
+  v1::UpdateRoomRequest topic;
+  *topic.mutable_caller() = bob_;
+  topic.set_room("dev");
+  topic.set_topic("bob's now");
+  EXPECT_EQ(rooms_.UpdateRoom(topic).status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "bob:moderator", "carol:moderator", "dave:member"));
+  // The owner may act on a moderator.
+  EXPECT_TRUE(Kick(alice_, "dev", "carol").ok());
+}
+
+TEST_F(ModeratorsTest, APlainMemberNeitherGivesRolesNorBansNorSeesBans) {
+  auto refused = Mod(carol_, "dev", "carol");
+  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(refused.status().message(),
+            "only the owner of \"dev\" can appoint or remove moderators");
+  EXPECT_EQ(Ban(carol_, "dev", "dave").status().message(),
+            "only the owner and moderators of \"dev\" can ban users");
+  EXPECT_EQ(Bans(carol_, "dev").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ModeratorsTest, RoleChangesAreRefusedWithAStatusForEachCase) {
+  auto not_in = Mod(alice_, "dev", "erin");
+  EXPECT_EQ(not_in.status().code(), absl::StatusCode::kNotFound);  // no such user
+  users_.Set(5, "erin");
+  not_in = Mod(alice_, "dev", "erin");
+  EXPECT_EQ(not_in.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(not_in.status().message(), "erin is not in room \"dev\"");
+  EXPECT_EQ(Mod(alice_, "dev", "alice").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetRole(alice_, "dev", "bob", v1::ROOM_ROLE_UNSPECIFIED).status().code(),
+            absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(SetRole(alice_, "dev", "bob", static_cast<v1::RoomRole>(42)).status().message(),
+            "unknown role; use moderator or member");
+  EXPECT_EQ(Mod(alice_, "dev", "").status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(Mod(alice_, "nowhere", "bob").status().code(), absl::StatusCode::kNotFound);
+  auto lobby = Mod(alice_, "lobby", "bob");
+  EXPECT_EQ(lobby.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(lobby.status().message(), "the lobby has no owner; nobody can change it");
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "bob:member", "carol:member", "dave:member"));
+}
+
+TEST_F(ModeratorsTest, ADemotedModeratorCanNoLongerBan) {
+  ASSERT_TRUE(Mod(alice_, "dev", "bob").ok());
+  ASSERT_TRUE(SetRole(alice_, "dev", "bob", v1::ROOM_ROLE_MEMBER).ok());
+  EXPECT_EQ(Ban(bob_, "dev", "carol").status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_EQ(Bans(bob_, "dev").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
+TEST_F(ModeratorsTest, OwnershipPassesToTheLongestServingModeratorBeforeAnyMember) {
+  ASSERT_TRUE(Mod(alice_, "dev", "dave").ok());
+  ASSERT_TRUE(Mod(alice_, "dev", "carol").ok());
+  auto left = rooms_.LeaveRoom(Req(alice_, "dev"));
+  ASSERT_TRUE(left.ok()) << left.status();
+  EXPECT_EQ(left->room().owner(), "carol");  // bob joined first, but is no moderator
+  auto members = rooms_.RoomMembers(Req(bob_, "dev"));
+  ASSERT_TRUE(members.ok());
+  std::vector<std::string> roles;
+  for (const auto& m : members->members()) roles.push_back(m.username() + ":" + m.role());
+  EXPECT_THAT(roles, ElementsAre("carol:owner", "dave:moderator", "bob:member"));
+  // With no moderator left, the longest-standing member.
+  ASSERT_TRUE(rooms_.LeaveRoom(Req(dave_, "dev")).ok());
+  ASSERT_TRUE(rooms_.LeaveRoom(Req(carol_, "dev")).ok());
+  EXPECT_EQ(rooms_.RoomMembers(Req(bob_, "dev"))->room().owner(), "bob");
+}
+
+TEST_F(ModeratorsTest, ARemovedOrBannedModeratorComesBackAPlainMember) {
+  ASSERT_TRUE(Mod(alice_, "dev", "bob").ok());
+  ASSERT_TRUE(Kick(alice_, "dev", "bob").ok());
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(rooms_.JoinRoom(Req(bob_, "dev")).ok());
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "carol:member", "dave:member", "bob:member"));
+  ASSERT_TRUE(Mod(alice_, "dev", "carol").ok());
+  ASSERT_TRUE(Ban(alice_, "dev", "carol").ok());
+  ASSERT_TRUE(Unban(alice_, "dev", "carol").ok());
+  clock_.Advance(std::chrono::seconds(1));
+  ASSERT_TRUE(rooms_.JoinRoom(Req(carol_, "dev")).ok());
+  EXPECT_THAT(Members("dev"),
+              ElementsAre("alice:owner", "dave:member", "bob:member", "carol:member"));
+  EXPECT_EQ(Ban(carol_, "dev", "dave").status().code(), absl::StatusCode::kPermissionDenied);
+}
+
 // ---- look-alike room names (issue 19) ----
 
 // "lоbby" with a Cyrillic о, "ｄｅｖ" in fullwidth letters, "dеv" with a Cyrillic е.
@@ -448,6 +642,26 @@ TEST_F(RoomLimitsTest, JoinLeaveAndTopicChangesShareOneAllowance) {
   EXPECT_EQ(limited_.RemoveMember(ban).status().code(), absl::StatusCode::kResourceExhausted);
   clock_.Advance(std::chrono::seconds(1));
   EXPECT_TRUE(limited_.RemoveMember(ban).ok());
+}
+
+TEST_F(RoomLimitsTest, RoleChangesDrawOnTheSameAllowance) {
+  ASSERT_TRUE(Create(alice_, "dev").ok());
+  ASSERT_TRUE(limited_.JoinRoom(Req(bob_, "dev")).ok());
+  v1::SetMemberRoleRequest role;
+  *role.mutable_caller() = alice_;
+  role.set_room("dev");
+  role.set_username("bob");
+  for (int i = 0; i < 3; ++i) {
+    role.set_role(i % 2 == 0 ? v1::ROOM_ROLE_MODERATOR : v1::ROOM_ROLE_MEMBER);
+    ASSERT_TRUE(limited_.SetMemberRole(role).ok()) << i;
+  }
+  const size_t entries = store_.Messages(2).size();
+  role.set_role(v1::ROOM_ROLE_MEMBER);
+  auto refused = limited_.SetMemberRole(role);
+  ASSERT_EQ(refused.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_EQ(RetryAfter(refused.status()), std::chrono::seconds(1));
+  EXPECT_EQ(store_.Messages(2).size(), entries);
+  EXPECT_THAT(Members("dev"), ElementsAre("alice:owner", "bob:moderator"));
 }
 
 }  // namespace
