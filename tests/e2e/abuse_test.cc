@@ -20,6 +20,7 @@
 #include <cstdio>
 #include <fstream>
 #include <future>
+#include <map>
 #include <string>
 #include <thread>
 #include <vector>
@@ -804,6 +805,167 @@ TEST_F(ChatAbuseTest, ALookAlikeRoomNameIsRefused) {
   ASSERT_EQ(lobbies.size(), 1u);
   EXPECT_EQ(lobbies[0]["name"], "lobby");
   EXPECT_EQ(lobbies[0]["conversation"], lobby);
+}
+
+// Issue 19, item 13: bans by the owner and moderators. The owner makes members moderators (and
+// back); a moderator removes, bans and unbans members and lists bans, but cannot touch the owner or
+// another moderator; a plain member can do none of it; each role change is an entry members see
+// live and in history.
+TEST_F(ChatAbuseTest, ModeratorsBanMembersButNeverTheOwnerOrEachOther) {
+  for (const char* name : {"ca_mo_owner", "ca_mo_bob", "ca_mo_carol", "ca_mo_dave", "ca_mo_erin"}) {
+    User(name);
+  }
+  const std::string room = "ca-modroom";
+  ASSERT_EQ(Ctl({"--as", "ca_mo_owner", "rooms", "create", room}).exit_code, 0);
+  for (const char* name : {"ca_mo_bob", "ca_mo_carol", "ca_mo_dave", "ca_mo_erin"}) {
+    ASSERT_EQ(Ctl({"--as", name, "rooms", "join", room}).exit_code, 0) << name;
+  }
+  auto watcher = Listen("ca_mo_dave", 0, {"--type", "member_role_changed", "--count", "3"});
+
+  // A plain member can neither give roles nor ban.
+  auto grant = Ctl({"--as", "ca_mo_carol", "rooms", "mod", room, "ca_mo_carol"});
+  EXPECT_EQ(grant.exit_code, 1);
+  EXPECT_EQ(grant.err,
+            "natterctl: only the owner of \"ca-modroom\" can appoint or remove moderators\n");
+  auto member_ban = Ctl({"--as", "ca_mo_carol", "rooms", "ban", room, "ca_mo_dave"});
+  EXPECT_EQ(member_ban.exit_code, 1);
+  EXPECT_THAT(member_ban.err, ::testing::HasSubstr("only the owner and moderators"));
+
+  // The owner makes bob and erin moderators; making bob one again changes nothing.
+  ASSERT_EQ(Ctl({"--as", "ca_mo_owner", "rooms", "mod", room, "ca_mo_bob"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_mo_owner", "rooms", "mod", room, "ca_mo_bob"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_mo_owner", "rooms", "mod", room, "ca_mo_erin"}).exit_code, 0);
+  std::vector<std::string> roles;
+  for (const auto& m : CtlLines({"--as", "ca_mo_dave", "rooms", "members", room})) {
+    roles.push_back(m["user"].get<std::string>() + ":" + m["role"].get<std::string>());
+  }
+  EXPECT_THAT(roles, ::testing::ElementsAre("ca_mo_owner:owner", "ca_mo_bob:moderator",
+                                            "ca_mo_erin:moderator", "ca_mo_carol:member",
+                                            "ca_mo_dave:member"));
+
+  // Bob bans carol, who cannot come back, and sees the room's bans.
+  ASSERT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "ban", room, "ca_mo_carol"}).exit_code, 0);
+  auto rejoin = Ctl({"--as", "ca_mo_carol", "rooms", "join", room});
+  EXPECT_EQ(rejoin.exit_code, 1);
+  EXPECT_THAT(rejoin.err, ::testing::HasSubstr("you are banned from room \"ca-modroom\""));
+  auto bans = CtlLines({"--as", "ca_mo_bob", "rooms", "bans", room});
+  ASSERT_EQ(bans.size(), 1u);
+  EXPECT_EQ(bans[0]["user"], "ca_mo_carol");
+  EXPECT_EQ(bans[0]["by"], "ca_mo_bob");
+
+  // Bob cannot ban or remove the owner, nor erin, a moderator too.
+  auto ban_owner = Ctl({"--as", "ca_mo_bob", "rooms", "ban", room, "ca_mo_owner"});
+  EXPECT_EQ(ban_owner.exit_code, 1);
+  EXPECT_EQ(ban_owner.err,
+            "natterctl: ca_mo_owner owns room \"ca-modroom\"; moderators cannot ban the owner\n");
+  EXPECT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "kick", room, "ca_mo_owner"}).exit_code, 1);
+  auto kick_erin = Ctl({"--as", "ca_mo_bob", "rooms", "kick", room, "ca_mo_erin"});
+  EXPECT_EQ(kick_erin.exit_code, 1);
+  EXPECT_EQ(kick_erin.err,
+            "natterctl: ca_mo_erin is a moderator of \"ca-modroom\" too; only the owner can "
+            "remove a moderator\n");
+  EXPECT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "ban", room, "ca_mo_erin"}).exit_code, 1);
+  // Nor give roles, nor change the topic: those stay the owner's.
+  EXPECT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "mod", room, "ca_mo_dave"}).exit_code, 1);
+  EXPECT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "topic", room, "bob's room"}).exit_code, 1);
+  EXPECT_EQ(CtlLines({"--as", "ca_mo_dave", "rooms", "members", room}).size(), 4u);
+
+  // Demoted, bob can no longer ban or see bans; what he did stands.
+  ASSERT_EQ(Ctl({"--as", "ca_mo_owner", "rooms", "unmod", room, "ca_mo_bob"}).exit_code, 0);
+  auto demoted_ban = Ctl({"--as", "ca_mo_bob", "rooms", "ban", room, "ca_mo_dave"});
+  EXPECT_EQ(demoted_ban.exit_code, 1);
+  EXPECT_THAT(demoted_ban.err, ::testing::HasSubstr("only the owner and moderators"));
+  EXPECT_EQ(Ctl({"--as", "ca_mo_bob", "rooms", "bans", room}).exit_code, 1);
+  EXPECT_EQ(Ctl({"--as", "ca_mo_carol", "rooms", "join", room}).exit_code, 1);
+
+  // Each role change is an entry: live to the members, and in the room's history.
+  auto exited = watcher->Wait(20s);
+  ASSERT_TRUE(exited.has_value()) << watcher->Stdout();
+  EXPECT_EQ(*exited, 0) << watcher->Stderr();
+  std::vector<std::string> live;
+  for (const auto& e : JsonLines(watcher->Stdout())) {
+    live.push_back(e["user"].get<std::string>() + ":" + e["text"].get<std::string>() + " by " +
+                   e["from"].get<std::string>());
+  }
+  EXPECT_THAT(live, ::testing::ElementsAre("ca_mo_bob:moderator by ca_mo_owner",
+                                           "ca_mo_erin:moderator by ca_mo_owner",
+                                           "ca_mo_bob:member by ca_mo_owner"));
+  std::vector<std::string> history;
+  for (const auto& e : CtlLines({"--as", "ca_mo_dave", "history", "--room", room})) {
+    if (e["type"] == "member_role_changed") {
+      history.push_back(e["user"].get<std::string>() + ":" + e["text"].get<std::string>());
+    }
+  }
+  EXPECT_THAT(history, ::testing::ElementsAre("ca_mo_bob:moderator", "ca_mo_erin:moderator",
+                                              "ca_mo_bob:member"));
+}
+
+// Issue 19, item 13: every refusal of SetMemberRole has its own status.
+TEST_F(ChatAbuseTest, RoleChangesAreRefusedWithAClearStatus) {
+  User("ca_ro_owner");
+  User("ca_ro_member");
+  User("ca_ro_outsider");
+  ASSERT_EQ(Ctl({"--as", "ca_ro_owner", "rooms", "create", "ca-roleroom"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_ro_member", "rooms", "join", "ca-roleroom"}).exit_code, 0);
+  auto stub = Gateway();
+  const std::map<std::string, std::string> tokens = {{"ca_ro_owner", Token("ca_ro_owner")},
+                                                     {"ca_ro_member", Token("ca_ro_member")}};
+  auto set_role = [&](const std::string& as, const std::string& room, const std::string& user,
+                      v1::RoomRole role) {
+    v1::SetMemberRoleRequest request;
+    request.set_room(room);
+    request.set_username(user);
+    request.set_role(role);
+    v1::RoomResponse response;
+    auto context = WithToken(tokens.at(as));
+    return stub->SetMemberRole(context.get(), request, &response);
+  };
+  const auto kMod = v1::ROOM_ROLE_MODERATOR;
+  struct Case {
+    std::string what;
+    grpc::Status status;
+    grpc::StatusCode code;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"not the owner", set_role("ca_ro_member", "ca-roleroom", "ca_ro_member", kMod),
+            grpc::StatusCode::PERMISSION_DENIED},
+           {"not a member", set_role("ca_ro_owner", "ca-roleroom", "ca_ro_outsider", kMod),
+            grpc::StatusCode::NOT_FOUND},
+           {"the lobby", set_role("ca_ro_owner", "lobby", "ca_ro_member", kMod),
+            grpc::StatusCode::PERMISSION_DENIED},
+           {"the owner themself", set_role("ca_ro_owner", "ca-roleroom", "ca_ro_owner", kMod),
+            grpc::StatusCode::INVALID_ARGUMENT},
+           {"no role",
+            set_role("ca_ro_owner", "ca-roleroom", "ca_ro_member", v1::ROOM_ROLE_UNSPECIFIED),
+            grpc::StatusCode::INVALID_ARGUMENT},
+           {"an unknown role",
+            set_role("ca_ro_owner", "ca-roleroom", "ca_ro_member", static_cast<v1::RoomRole>(7)),
+            grpc::StatusCode::INVALID_ARGUMENT}}) {
+    EXPECT_EQ(c.status.error_code(), c.code) << c.what << ": " << c.status.error_message();
+    EXPECT_FALSE(c.status.error_message().empty()) << c.what;
+  }
+  auto members = CtlLines({"--as", "ca_ro_owner", "rooms", "members", "ca-roleroom"});
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[1]["role"], "member");
+}
+
+// Issue 19, item 13: when the owner leaves, the longest-serving moderator (not the longest-serving
+// member) owns the room, and may do what an owner does.
+TEST_F(ChatAbuseTest, WhenTheOwnerLeavesAModeratorOwnsTheRoom) {
+  for (const char* name : {"ca_he_owner", "ca_he_first", "ca_he_mod"}) User(name);
+  ASSERT_EQ(Ctl({"--as", "ca_he_owner", "rooms", "create", "ca-heirroom"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_he_first", "rooms", "join", "ca-heirroom"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_he_mod", "rooms", "join", "ca-heirroom"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "ca_he_owner", "rooms", "mod", "ca-heirroom", "ca_he_mod"}).exit_code, 0);
+  json left = CtlJson({"--as", "ca_he_owner", "rooms", "leave", "ca-heirroom"});
+  EXPECT_EQ(left["owner"], "ca_he_mod");
+  auto members = CtlLines({"--as", "ca_he_first", "rooms", "members", "ca-heirroom"});
+  ASSERT_EQ(members.size(), 2u);
+  EXPECT_EQ(members[0]["user"], "ca_he_mod");
+  EXPECT_EQ(members[0]["role"], "owner");
+  EXPECT_EQ(members[1]["role"], "member");
+  EXPECT_EQ(CtlJson({"--as", "ca_he_mod", "rooms", "topic", "ca-heirroom", "new hands"})["topic"],
+            "new hands");
 }
 
 }  // namespace

@@ -122,9 +122,21 @@ TEST_F(AuthorizationTest, RoomChangesByANonOwnerAreRefused) {
       v1::RoomResponse response;
       ExpectRefused(stub->UpdateRoom(&context, request, &response), who + " renames");
     }
+    {
+      grpc::ClientContext context;
+      Authorize(context, *token);
+      v1::SetMemberRoleRequest request;
+      *request.mutable_caller() = Forged();
+      request.set_room("audit");
+      request.set_username("bob");
+      request.set_role(v1::ROOM_ROLE_MODERATOR);
+      v1::RoomResponse response;
+      ExpectRefused(stub->SetMemberRole(&context, request, &response), who + " makes a moderator");
+    }
   }
   auto members = CtlLines({"--as", "alice", "rooms", "members", "audit"});
   EXPECT_EQ(members.size(), 2u) << "nobody was removed";
+  for (const auto& m : members) EXPECT_NE(m["role"], "moderator") << m.dump();
 }
 
 TEST_F(AuthorizationTest, AnotherUsersSessionCannotBeRevoked) {

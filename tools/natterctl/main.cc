@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
   history->add_option("--limit", history_limit, "How many (default 50, at most 200)")
       ->check(CLI::Range(1, 200));
   auto* rooms =
-      app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ban, ...");
+      app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ban, mod, ...");
   rooms->require_subcommand(1);
   std::string room_prefix, topic_value, new_name;
   uint32_t rooms_limit = 0;
@@ -148,18 +148,27 @@ int main(int argc, char** argv) {
   rooms_leave->add_option("ROOM", room, "Room name")->required();
   auto* rooms_members = rooms->add_subcommand("members", "A room's members (JSON lines)");
   rooms_members->add_option("ROOM", room, "Room name")->required();
-  auto* rooms_kick = rooms->add_subcommand("kick", "Remove a member (owner only)");
+  auto* rooms_kick = rooms->add_subcommand("kick", "Remove a member (owner and moderators)");
   rooms_kick->add_option("ROOM", room, "Room name")->required();
   rooms_kick->add_option("USER", user, "Username")->required();
   auto* rooms_ban = rooms->add_subcommand(
-      "ban", "Ban a user: removed, and cannot join until unbanned (owner only)");
+      "ban", "Ban a user: removed, and cannot join until unbanned (owner and moderators)");
   rooms_ban->add_option("ROOM", room, "Room name")->required();
   rooms_ban->add_option("USER", user, "Username")->required();
-  auto* rooms_unban = rooms->add_subcommand("unban", "Lift a user's ban (owner only)");
+  auto* rooms_unban = rooms->add_subcommand("unban", "Lift a user's ban (owner and moderators)");
   rooms_unban->add_option("ROOM", room, "Room name")->required();
   rooms_unban->add_option("USER", user, "Username")->required();
-  auto* rooms_bans = rooms->add_subcommand("bans", "A room's bans, newest first (owner only)");
+  auto* rooms_bans =
+      rooms->add_subcommand("bans", "A room's bans, newest first (owner and moderators)");
   rooms_bans->add_option("ROOM", room, "Room name")->required();
+  auto* rooms_mod = rooms->add_subcommand(
+      "mod", "Make a member a moderator: may kick, ban and unban members (owner only)");
+  rooms_mod->add_option("ROOM", room, "Room name")->required();
+  rooms_mod->add_option("USER", user, "Username")->required();
+  auto* rooms_unmod =
+      rooms->add_subcommand("unmod", "Make a moderator a plain member again (owner only)");
+  rooms_unmod->add_option("ROOM", room, "Room name")->required();
+  rooms_unmod->add_option("USER", user, "Username")->required();
   auto* rooms_topic = rooms->add_subcommand("topic", "Set the topic (owner only; empty clears)");
   rooms_topic->add_option("ROOM", room, "Room name")->required();
   rooms_topic->add_option("TOPIC", topic_value, "New topic")->required();
@@ -260,6 +269,8 @@ int main(int argc, char** argv) {
     if (*rooms_ban) return ctl::RemoveMember(g, room, user, natter::v1::MEMBER_ACTION_BAN);
     if (*rooms_unban) return ctl::RemoveMember(g, room, user, natter::v1::MEMBER_ACTION_UNBAN);
     if (*rooms_bans) return ctl::RoomBans(g, room);
+    if (*rooms_mod) return ctl::SetMemberRole(g, room, user, natter::v1::ROOM_ROLE_MODERATOR);
+    if (*rooms_unmod) return ctl::SetMemberRole(g, room, user, natter::v1::ROOM_ROLE_MEMBER);
     if (*rooms_topic) return ctl::UpdateRoom(g, room, topic_value, std::nullopt);
     if (*rooms_rename) return ctl::UpdateRoom(g, room, std::nullopt, new_name);
     ctl::RequireUtf8(friend_message, "request message");

@@ -89,6 +89,19 @@ int RemoveMember(const Globals& g, const std::string& room, const std::string& u
   return 0;
 }
 
+int SetMemberRole(const Globals& g, const std::string& room, const std::string& user,
+                  v1::RoomRole role) {
+  auto context = AuthedContext(g);
+  v1::SetMemberRoleRequest request;
+  request.set_room(room);
+  request.set_username(user);
+  request.set_role(role);
+  v1::RoomResponse response;
+  CheckStatus(GatewayStub(g)->SetMemberRole(context.get(), request, &response), g);
+  PrintRoom(response);
+  return 0;
+}
+
 int RoomBans(const Globals& g, const std::string& room) {
   auto context = AuthedContext(g);
   v1::RoomRequest request;

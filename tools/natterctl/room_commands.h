@@ -1,5 +1,5 @@
 // natterctl's room and conversation commands: rooms
-// list|create|join|leave|members|kick|ban|unban|bans|topic|rename, conversations, unread.
+// list|create|join|leave|members|kick|ban|unban|bans|mod|unmod|topic|rename, conversations, unread.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +19,9 @@ int RoomMembers(const Globals& g, const std::string& room);
 // Removes, bans or unbans `user` (the action); prints the room after the change.
 int RemoveMember(const Globals& g, const std::string& room, const std::string& user,
                  v1::MemberAction action);
+// Makes `user` a moderator of the room or a plain member again; prints the room after the change.
+int SetMemberRole(const Globals& g, const std::string& room, const std::string& user,
+                  v1::RoomRole role);
 // A room's bans, newest first, one JSON line each.
 int RoomBans(const Globals& g, const std::string& room);
 int UpdateRoom(const Globals& g, const std::string& room, std::optional<std::string> topic,
