@@ -18,6 +18,8 @@ template <class Response>
 using Done = std::function<void(const grpc::Status&, const Response&)>;
 
 constexpr qint64 kMaxAvatarBytes = 512 * 1024;
+// A member item's role ("owner", "moderator", "member"); Qt::UserRole holds the username.
+constexpr int kRoleRole = Qt::UserRole + 1;
 
 QLabel* ErrorLabel(QWidget* parent) {
   auto* label = new QLabel(parent);
@@ -182,6 +184,9 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
   layout->addWidget(members_, 1);
   kick_ = new QPushButton(tr("Remove from room"), this);
   layout->addWidget(kick_);
+  role_ = new QPushButton(tr("Make moderator"), this);
+  role_->setObjectName(QStringLiteral("memberRole"));
+  layout->addWidget(role_);
   auto* topic_row = new QHBoxLayout;
   topic_ = new QLineEdit(this);
   topic_->setMaxLength(250);
@@ -195,6 +200,7 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
   error_ = ErrorLabel(this);
   layout->addWidget(error_);
   kick_->setVisible(false);
+  role_->setVisible(false);
   topic_->setVisible(false);
   save_topic_->setVisible(false);
   connect(kick_, &QPushButton::clicked, this, [this] {
@@ -206,6 +212,21 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
     api_.Call(&Async::RemoveMember, request,
               Done<v1::RoomResponse>([this](const grpc::Status& status, const v1::RoomResponse&) {
                 if (!status.ok()) error_->setText(ErrorText(status));
+                Load();
+              }));
+  });
+  connect(members_, &QListWidget::currentItemChanged, this, [this] { UpdateRoleButton(); });
+  connect(role_, &QPushButton::clicked, this, [this] {
+    auto* item = members_->currentItem();
+    if (!item) return;
+    const bool moderator = item->data(kRoleRole).toString() == QLatin1String("moderator");
+    v1::SetMemberRoleRequest request;
+    request.set_room(room_.toStdString());
+    request.set_username(item->data(Qt::UserRole).toString().toStdString());
+    request.set_role(moderator ? v1::ROOM_ROLE_MEMBER : v1::ROOM_ROLE_MODERATOR);
+    api_.Call(&Async::SetMemberRole, request,
+              Done<v1::RoomResponse>([this](const grpc::Status& status, const v1::RoomResponse&) {
+                error_->setText(status.ok() ? QString() : ErrorText(status));
                 Load();
               }));
   });
@@ -246,17 +267,33 @@ void MembersDialog::Load() {
                     return;
                   }
                   owner_ = response.room().owner_id() == own_user_id_;
-                  kick_->setVisible(owner_);
+                  bool moderator = false;
+                  for (const auto& m : response.members()) {
+                    QString name = QString::fromStdString(m.username());
+                    QString label = name;
+                    if (m.role() == "owner") label = tr("%1 (owner)").arg(name);
+                    if (m.role() == "moderator") label = tr("%1 (moderator)").arg(name);
+                    auto* item = new QListWidgetItem(label, members_);
+                    item->setData(Qt::UserRole, name);
+                    item->setData(kRoleRole, QString::fromStdString(m.role()));
+                    if (m.user_id() == own_user_id_ && m.role() == "moderator") moderator = true;
+                  }
+                  // Moderators remove members too (the server refuses them the owner and other
+                  // moderators, with a message shown below).
+                  kick_->setVisible(owner_ || moderator);
                   topic_->setVisible(owner_);
                   save_topic_->setVisible(owner_);
                   topic_->setText(QString::fromStdString(response.room().topic()));
-                  for (const auto& m : response.members()) {
-                    QString name = QString::fromStdString(m.username());
-                    auto* item = new QListWidgetItem(
-                        m.role() == "owner" ? tr("%1 (owner)").arg(name) : name, members_);
-                    item->setData(Qt::UserRole, name);
-                  }
+                  UpdateRoleButton();
                 }));
+}
+
+void MembersDialog::UpdateRoleButton() {
+  auto* item = members_->currentItem();
+  const QString role = item ? item->data(kRoleRole).toString() : QString();
+  role_->setVisible(owner_ && item && role != QLatin1String("owner"));
+  role_->setText(role == QLatin1String("moderator") ? tr("Remove moderator")
+                                                    : tr("Make moderator"));
 }
 
 // ---- profile ----

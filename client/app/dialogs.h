@@ -1,5 +1,6 @@
 // The client's dialogs: add a friend, find/create/join rooms, a room's members (and, for its owner,
-// topic and removal), profile (display name and avatar with a preview), sessions, password.
+// topic, removal and moderators; for a moderator, removal), profile (display name and avatar with a
+// preview), sessions, password.
 #pragma once
 
 #include <QDialog>
@@ -59,6 +60,9 @@ class MembersDialog : public QDialog {
 
  private:
   void Load();
+  // The moderator button's text for the selected member ("Make moderator" or "Remove moderator"),
+  // shown to the owner only.
+  void UpdateRoleButton();
 
   ApiClient& api_;
   QString room_;
@@ -68,6 +72,7 @@ class MembersDialog : public QDialog {
   QLineEdit* topic_;
   QPushButton* save_topic_;
   QPushButton* kick_;
+  QPushButton* role_;
   QLabel* error_;
 };
 

@@ -106,6 +106,11 @@ QString MessageModel::Describe(const v1::ChatMessage& e) const {
   if (e.type() == "member_removed") {
     return tr("%1 removed %2").arg(who, QString::fromStdString(e.target_user()));
   }
+  if (e.type() == "member_role_changed") {
+    const QString target = QString::fromStdString(e.target_user());
+    return text == QLatin1String("moderator") ? tr("%1 made %2 a moderator").arg(who, target)
+                                              : tr("%1 is no longer a moderator").arg(target);
+  }
   if (e.type() == "topic_changed") {
     return text.isEmpty() ? tr("%1 cleared the topic").arg(who)
                           : tr("%1 set the topic: %2").arg(who, text);

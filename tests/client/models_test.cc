@@ -96,6 +96,21 @@ class ModelsTest : public QObject {
     QVERIFY(model.data(model.index(2), MessageModel::kReadByPeerRole).toBool());
   }
 
+  void RoleChangesAreDescribed() {
+    MessageModel model;
+    model.Reset(7, 1);
+    v1::ChatMessage made = Entry(7, 1, 2, "moderator", "member_role_changed");
+    made.set_target_user_id(3);
+    made.set_target_user("carol");
+    model.Apply(made);
+    v1::ChatMessage unmade = Entry(7, 2, 2, "member", "member_role_changed");
+    unmade.set_target_user_id(3);
+    unmade.set_target_user("carol");
+    model.Apply(unmade);
+    QCOMPARE(Texts(model), (QStringList{QStringLiteral("bob made carol a moderator"),
+                                        QStringLiteral("carol is no longer a moderator")}));
+  }
+
   void MarkupIsKeptAsPlainText() {
     MessageModel model;
     model.Reset(7, 1);
