@@ -92,14 +92,19 @@ absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
 absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
   constexpr std::string_view kScheme = "redis://";
   constexpr std::string_view kSentinelScheme = "redis+sentinel://";
+  constexpr std::string_view kClusterScheme = "redis+cluster://";
   constexpr std::string_view kWhat = "Redis URL";
   const bool sentinel = url.starts_with(kSentinelScheme);
-  if (!sentinel && !url.starts_with(kScheme)) {
+  const bool cluster = url.starts_with(kClusterScheme);
+  if (!sentinel && !cluster && !url.starts_with(kScheme)) {
     return absl::InvalidArgumentError(
-        "Redis URL must look like redis://HOST:PORT[/DB] or "
-        "redis+sentinel://HOST:PORT,HOST:PORT,.../MASTER[/DB]");
+        "Redis URL must look like redis://HOST:PORT[/DB], "
+        "redis+sentinel://HOST:PORT,HOST:PORT,.../MASTER[/DB] or "
+        "redis+cluster://HOST:PORT,HOST:PORT,...");
   }
-  url.remove_prefix(sentinel ? kSentinelScheme.size() : kScheme.size());
+  url.remove_prefix(sentinel  ? kSentinelScheme.size()
+                    : cluster ? kClusterScheme.size()
+                              : kScheme.size());
   RedisConfig config;
   if (auto at = url.rfind('@'); at != std::string_view::npos) {
     auto userinfo = url.substr(0, at);
@@ -125,6 +130,10 @@ absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
           "(redis+sentinel://HOST:PORT,.../MASTER)");
     }
   }
+  if (cluster && slash != std::string_view::npos) {
+    return absl::InvalidArgumentError("Redis URL: a Redis Cluster has only database 0; drop the /" +
+                                      std::string(path));
+  }
   if (!path.empty() || (slash != std::string_view::npos && !sentinel)) {
     auto [end, ec] = std::from_chars(path.data(), path.data() + path.size(), config.db);
     if (ec != std::errc() || end != path.data() + path.size() || config.db < 0) {
@@ -132,7 +141,7 @@ absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
                                         "\" is not a number");
     }
   }
-  if (!sentinel) {
+  if (!sentinel && !cluster) {
     if (auto status = SplitHostPort(url, kWhat, config.host, config.port); !status.ok()) {
       return status;
     }
@@ -141,11 +150,12 @@ absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url) {
   while (true) {
     auto comma = url.find(',');
     RedisConfig::Endpoint endpoint;
+    if (cluster) endpoint.port = 6379;
     if (auto status = SplitHostPort(url.substr(0, comma), kWhat, endpoint.host, endpoint.port);
         !status.ok()) {
       return status;
     }
-    config.sentinels.push_back(std::move(endpoint));
+    (cluster ? config.cluster_nodes : config.sentinels).push_back(std::move(endpoint));
     if (comma == std::string_view::npos) break;
     url.remove_prefix(comma + 1);
   }

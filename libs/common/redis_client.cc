@@ -5,6 +5,7 @@
 #include <sys/time.h>
 
 #include <charconv>
+#include <thread>
 
 #include "absl/status/status.h"
 #include "common/metrics.h"
@@ -29,28 +30,20 @@ void AppendArgv(redisContext* c, const std::vector<std::string>& args) {
   redisAppendCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data());
 }
 
-using Context = std::unique_ptr<redisContext, decltype(&redisFree)>;
-
 // A reply that is an error starting with `prefix` (e.g. "READONLY").
 bool IsErrorReply(const redisReply* r, std::string_view prefix) {
   return r && r->type == REDIS_REPLY_ERROR &&
          std::string_view(r->str, r->len).starts_with(prefix);
 }
 
-// One command on a fresh connection, for finding the master; null on any failure.
-redisReply* Ask(redisContext* c, const std::vector<std::string>& args) {
-  AppendArgv(c, args);
-  void* raw = nullptr;
-  if (redisGetReply(c, &raw) != REDIS_OK) return nullptr;
-  return static_cast<redisReply*>(raw);
+std::string NodeName(const RedisConfig::Endpoint& node) {
+  return node.host + ":" + std::to_string(node.port);
 }
 
-Context ConnectTo(const std::string& host, int port, std::chrono::milliseconds timeout) {
-  timeval tv = ToTimeval(timeout);
-  Context c(redisConnectWithTimeout(host.c_str(), port, tv), &redisFree);
-  if (c && !c->err) redisSetTimeout(c.get(), tv);
-  return c;
-}
+// Redirects followed, and retries of TRYAGAIN / CLUSTERDOWN, before a cluster call gives up.
+constexpr int kMaxClusterRounds = 6;
+// Slot maps are asked for at most this often however many callers see a failover at once.
+constexpr std::chrono::milliseconds kSlotMapMinInterval{100};
 
 }  // namespace
 
@@ -63,12 +56,12 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
                            sentinel.port, what);
   };
   for (const auto& sentinel : config.sentinels) {
-    Context c = ConnectTo(sentinel.host, sentinel.port, timeout);
+    RedisContextPtr c = ConnectRedis(sentinel.host, sentinel.port, timeout);
     if (!c || c->err) {
       note(sentinel, std::string("unreachable: ") + (c ? c->errstr : "out of memory"));
       continue;
     }
-    RedisReply named(Ask(c.get(), {"SENTINEL", "get-master-addr-by-name", config.master_name}));
+    RedisReply named(AskRedis(c.get(), {"SENTINEL", "get-master-addr-by-name", config.master_name}));
     if (!named.raw() || !named.is_array() || named.size() != 2) {
       note(sentinel, "does not know a master named \"" + config.master_name + "\"");
       continue;
@@ -77,20 +70,20 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
     std::string_view port_text = RedisReply::Str(named.element(1));
     std::from_chars(port_text.data(), port_text.data() + port_text.size(), master.port);
     // Believe it only if the server agrees it is the master now.
-    Context server = ConnectTo(master.host, master.port, timeout);
+    RedisContextPtr server = ConnectRedis(master.host, master.port, timeout);
     if (!server || server->err) {
       note(sentinel, fmt::format("names {}:{}, which is unreachable", master.host, master.port));
       continue;
     }
     if (!config.password.empty()) {
-      RedisReply auth(Ask(server.get(), {"AUTH", config.password}));
+      RedisReply auth(AskRedis(server.get(), {"AUTH", config.password}));
       if (!auth.raw() || auth.raw()->type == REDIS_REPLY_ERROR) {
         note(sentinel, fmt::format("names {}:{}, which refused the password", master.host,
                                    master.port));
         continue;
       }
     }
-    RedisReply role(Ask(server.get(), {"ROLE"}));
+    RedisReply role(AskRedis(server.get(), {"ROLE"}));
     if (role.raw() && role.is_array() && role.size() > 0 &&
         RedisReply::Str(role.element(0)) == "master") {
       return master;
@@ -104,18 +97,26 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
 
 RedisClient::RedisClient(RedisConfig config, size_t max_connections,
                          std::chrono::milliseconds timeout)
-    : config_(std::move(config)), max_connections_(max_connections), timeout_(timeout) {}
+    : config_(std::move(config)), max_connections_(max_connections), timeout_(timeout) {
+  if (config_.cluster()) {
+    slots_ = std::make_unique<RedisSlotMap>(config_.cluster_nodes, config_.password, timeout_);
+  }
+}
 
 RedisClient::~RedisClient() = default;
 
 absl::StatusOr<RedisClient::Context> RedisClient::Open() {
   auto master = FindRedisMaster(config_, timeout_);
   if (!master.ok()) return master.status();
-  Context c = ConnectTo(master->host, master->port, timeout_);
+  return OpenTo(*master);
+}
+
+absl::StatusOr<RedisClient::Context> RedisClient::OpenTo(const RedisConfig::Endpoint& server) {
+  Context c = ConnectRedis(server.host, server.port, timeout_);
   if (!c || c->err) {
     std::string why = c ? c->errstr : "out of memory";
-    return absl::UnavailableError("cannot connect to Redis at " + master->host + ":" +
-                                  std::to_string(master->port) + ": " + why);
+    return absl::UnavailableError("cannot connect to Redis at " + server.host + ":" +
+                                  std::to_string(server.port) + ": " + why);
   }
   redisEnableKeepAlive(c.get());
   auto setup = [&](std::vector<std::string> args) -> absl::Status {
@@ -159,6 +160,13 @@ void RedisClient::Release(Context context) {
   if (idle_.size() < max_connections_) idle_.push_back(std::move(context));
 }
 
+std::vector<std::string> RedisClient::PublishCommand(std::string channel,
+                                                    std::string payload) const {
+  // A cluster's plain PUBLISH goes to every node; SPUBLISH only to the shard of the channel's
+  // slot, where its subscribers are (RedisSubscriber uses SSUBSCRIBE there).
+  return {slots_ ? "SPUBLISH" : "PUBLISH", std::move(channel), std::move(payload)};
+}
+
 absl::StatusOr<RedisReply> RedisClient::Command(const std::vector<std::string>& args) {
   auto replies = Pipeline({args});
   if (!replies.ok()) return replies.status();
@@ -180,6 +188,7 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::Pipeline(
 
 absl::StatusOr<std::vector<RedisReply>> RedisClient::RunPipeline(
     const std::vector<std::vector<std::string>>& commands) {
+  if (slots_) return RunClusterPipeline(commands);
   // A pooled connection may have been closed by the server since its last use (Redis restarted,
   // idle timeout). The server did not run commands sent on a closed connection, so one more try on
   // a fresh connection is safe.
@@ -200,6 +209,152 @@ absl::StatusOr<std::vector<RedisReply>> RedisClient::RunPipeline(
   }
   if (replies.ok() || !absl::IsUnavailable(replies.status())) Release(std::move(*context));
   return replies;
+}
+
+absl::StatusOr<std::optional<RedisConfig::Endpoint>> RedisClient::Route(
+    const std::vector<std::string>& args) {
+  auto key = RedisRoutingKey(args);
+  auto node = key ? slots_->MasterFor(RedisKeySlot(*key)) : slots_->AnyMaster();
+  if (!node) {
+    if (auto s = slots_->Refresh(); !s.ok()) return s;
+    node = key ? slots_->MasterFor(RedisKeySlot(*key)) : slots_->AnyMaster();
+  }
+  return node;
+}
+
+absl::StatusOr<RedisClient::Context> RedisClient::AcquireFor(const RedisConfig::Endpoint& node,
+                                                            bool* reused) {
+  {
+    std::lock_guard lock(mu_);
+    auto& idle = idle_by_node_[NodeName(node)];
+    if (!idle.empty()) {
+      Context c = std::move(idle.back());
+      idle.pop_back();
+      *reused = true;
+      return c;
+    }
+  }
+  *reused = false;
+  return OpenTo(node);
+}
+
+void RedisClient::ReleaseFor(const RedisConfig::Endpoint& node, Context context) {
+  std::lock_guard lock(mu_);
+  auto& idle = idle_by_node_[NodeName(node)];
+  if (idle.size() < max_connections_) idle.push_back(std::move(context));
+}
+
+void RedisClient::DropIdleFor(const RedisConfig::Endpoint& node) {
+  std::lock_guard lock(mu_);
+  idle_by_node_.erase(NodeName(node));
+}
+
+absl::StatusOr<std::vector<RedisReply>> RedisClient::RunClusterPipeline(
+    const std::vector<std::vector<std::string>>& commands) {
+  // Commands not yet answered, and where an ASK sent each (for that command only).
+  std::vector<std::optional<RedisReply>> replies(commands.size());
+  std::vector<std::optional<RedisConfig::Endpoint>> asked(commands.size());
+  std::vector<size_t> pending(commands.size());
+  for (size_t i = 0; i < pending.size(); ++i) pending[i] = i;
+  for (int round = 0; round < kMaxClusterRounds && !pending.empty(); ++round) {
+    if (round > 0) {
+      // A slot on the move or a master being replaced: the map is asked for again, and after a
+      // few quick tries the wait grows (TRYAGAIN, CLUSTERDOWN last a moment).
+      if (auto s = slots_->RefreshIfStale(kSlotMapMinInterval); !s.ok()) return s;
+      if (round > 2) std::this_thread::sleep_for(std::chrono::milliseconds(50 << (round - 2)));
+    }
+    std::map<std::string, std::pair<RedisConfig::Endpoint, std::vector<size_t>>> by_node;
+    for (size_t i : pending) {
+      std::optional<RedisConfig::Endpoint> node = asked[i];
+      if (!node) {
+        auto routed = Route(commands[i]);
+        if (!routed.ok()) return routed.status();
+        node = *routed;
+      }
+      auto& group = by_node[NodeName(*node)];
+      group.first = *node;
+      group.second.push_back(i);
+    }
+    std::vector<size_t> again;
+    for (auto& [name, group] : by_node) {
+      const auto& [node, indexes] = group;
+      bool reused = false;
+      auto context = AcquireFor(node, &reused);
+      bool broken = true;
+      // A reused connection the server has closed ran nothing: one more try on a fresh one.
+      for (int attempt = 0; attempt < 2 && broken; ++attempt) {
+        if (attempt == 1) {
+          if (!reused) break;
+          context = OpenTo(node);
+        }
+        if (!context.ok()) {
+          DropIdleFor(node);
+          slots_->RefreshIfStale(kSlotMapMinInterval).IgnoreError();
+          return context.status();
+        }
+        redisContext* c = context->get();
+        for (size_t i : indexes) {
+          if (asked[i]) AppendArgv(c, {"ASKING"});
+          AppendArgv(c, commands[i]);
+        }
+        broken = false;
+        for (size_t i : indexes) {
+          void* raw = nullptr;
+          if (asked[i] && redisGetReply(c, &raw) == REDIS_OK) freeReplyObject(raw);
+          if (redisGetReply(c, &raw) != REDIS_OK) {
+            spdlog::warn("Redis Cluster node {} failed: {}", name, c->errstr);
+            broken = true;
+            break;
+          }
+          RedisReply reply(static_cast<redisReply*>(raw));
+          asked[i].reset();
+          if (reply.raw()->type == REDIS_REPLY_ERROR) {
+            if (auto redirect = ParseRedisRedirect(reply.str())) {
+              if (redirect->ask) {
+                asked[i] = redirect->to;
+              } else {
+                slots_->Moved(redirect->slot, redirect->to);
+              }
+              again.push_back(i);
+              continue;
+            }
+            // Not run: the slot is moving (TRYAGAIN), the cluster is choosing a new master
+            // (CLUSTERDOWN), or this node has just turned replica (READONLY).
+            if (reply.str().starts_with("TRYAGAIN") || reply.str().starts_with("CLUSTERDOWN") ||
+                reply.str().starts_with("READONLY")) {
+              again.push_back(i);
+              continue;
+            }
+          }
+          replies[i] = std::move(reply);
+        }
+      }
+      if (broken) {
+        DropIdleFor(node);
+        slots_->RefreshIfStale(kSlotMapMinInterval).IgnoreError();
+        return absl::UnavailableError("Redis is unavailable, try again");
+      }
+      ReleaseFor(node, std::move(*context));
+    }
+    std::sort(again.begin(), again.end());
+    pending = std::move(again);
+  }
+  if (!pending.empty()) {
+    spdlog::warn("Redis Cluster kept redirecting or refusing {} command(s)", pending.size());
+    return absl::UnavailableError("Redis is failing over, try again");
+  }
+  std::vector<RedisReply> out;
+  out.reserve(commands.size());
+  absl::Status error;
+  for (size_t i = 0; i < commands.size(); ++i) {
+    if (replies[i]->raw()->type == REDIS_REPLY_ERROR && error.ok()) {
+      spdlog::error("Redis {} failed: {}", commands[i][0], replies[i]->str());
+      error = absl::InternalError("Redis command failed");
+    }
+    out.push_back(std::move(*replies[i]));
+  }
+  if (!error.ok()) return error;
+  return out;
 }
 
 void RedisClient::DropIdle() {

@@ -24,7 +24,9 @@ absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url);
 // redis://[:PASSWORD@]HOST[:PORT][/DB] — one server; or
 // redis+sentinel://[:PASSWORD@]HOST[:PORT],HOST[:PORT],.../MASTER[/DB] — the master that Redis
 // Sentinel names MASTER, asked of the sentinels listed (port 26379 unless given); PASSWORD is the
-// data servers' (the sentinels are asked without one).
+// data servers' (the sentinels are asked without one); or
+// redis+cluster://[:PASSWORD@]HOST[:PORT],HOST[:PORT],... — a Redis Cluster, whose slot map is
+// learned from any of the nodes listed (more are found from it); database 0 only.
 struct RedisConfig {
   std::string host;  // one server; with Sentinel, empty until a master is found (RedisMaster)
   int port = 6379;
@@ -33,10 +35,13 @@ struct RedisConfig {
   struct Endpoint {
     std::string host;
     int port = 26379;
+    bool operator==(const Endpoint&) const = default;
   };
   std::vector<Endpoint> sentinels;  // with Sentinel
   std::string master_name;          // with Sentinel
   bool sentinel() const { return !sentinels.empty(); }
+  std::vector<Endpoint> cluster_nodes;  // with Redis Cluster: where to learn the slot map first
+  bool cluster() const { return !cluster_nodes.empty(); }
 };
 absl::StatusOr<RedisConfig> ParseRedisUrl(std::string_view url);
 

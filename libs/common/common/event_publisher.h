@@ -25,14 +25,16 @@ class RedisEventPublisher final : public EventPublisher {
  public:
   explicit RedisEventPublisher(RedisClient& redis) : redis_(redis) {}
   absl::Status Publish(const std::string& channel, const std::string& payload) override {
-    return redis_.Command({"PUBLISH", channel, payload}).status();
+    return redis_.Command(redis_.PublishCommand(channel, payload)).status();
   }
   absl::Status PublishMany(
       const std::vector<std::pair<std::string, std::string>>& events) override {
     if (events.empty()) return absl::OkStatus();
     std::vector<std::vector<std::string>> commands;
     commands.reserve(events.size());
-    for (const auto& [channel, payload] : events) commands.push_back({"PUBLISH", channel, payload});
+    for (const auto& [channel, payload] : events) {
+      commands.push_back(redis_.PublishCommand(channel, payload));
+    }
     return redis_.Pipeline(commands).status();
   }
 

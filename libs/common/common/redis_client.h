@@ -5,8 +5,10 @@
 #include <hiredis/hiredis.h>
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,6 +16,7 @@
 #include "absl/base/thread_annotations.h"
 #include "absl/status/statusor.h"
 #include "common/config.h"
+#include "common/redis_cluster.h"
 
 namespace natter {
 
@@ -60,8 +63,18 @@ class RedisClient {
   // One command. A Redis error reply becomes INTERNAL; a connection failure UNAVAILABLE, and so
   // does a server that became a replica (READONLY: a failover is under way). After either, every
   // pooled connection is closed, and the next ones go where FindRedisMaster says.
+  //
+  // On a Redis Cluster each command goes to the master of its key's slot (RedisRoutingKey); MOVED
+  // and ASK answers are followed, TRYAGAIN and CLUSTERDOWN retried for a moment, and the slot map
+  // is learned again after a redirect or a lost node. A command with several keys needs them in
+  // one slot (hash tags).
   absl::StatusOr<RedisReply> Command(const std::vector<std::string>& args);
-  // Several commands in one round trip; replies in order.
+  // The command that publishes `payload` on `channel`: PUBLISH, or on a cluster SPUBLISH (sharded
+  // pub/sub, Redis 7).
+  std::vector<std::string> PublishCommand(std::string channel, std::string payload) const;
+  bool cluster() const { return slots_ != nullptr; }
+
+  // Several commands in one round trip (on a cluster: one per master involved); replies in order.
   absl::StatusOr<std::vector<RedisReply>> Pipeline(
       const std::vector<std::vector<std::string>>& commands);
 
@@ -71,19 +84,29 @@ class RedisClient {
   absl::StatusOr<std::vector<RedisReply>> RunPipeline(
       const std::vector<std::vector<std::string>>& commands);
   absl::StatusOr<Context> Acquire(bool* reused);
+  // Redis Cluster: Pipeline() without the timing, and a pool per master.
+  absl::StatusOr<std::vector<RedisReply>> RunClusterPipeline(
+      const std::vector<std::vector<std::string>>& commands);
+  absl::StatusOr<std::optional<RedisConfig::Endpoint>> Route(const std::vector<std::string>& args);
+  absl::StatusOr<Context> AcquireFor(const RedisConfig::Endpoint& node, bool* reused);
+  void ReleaseFor(const RedisConfig::Endpoint& node, Context context);
+  void DropIdleFor(const RedisConfig::Endpoint& node);
   // Sends `commands` and reads their replies; UNAVAILABLE when the connection failed.
   // `failing_over`: the server answered READONLY (then the status is UNAVAILABLE).
   static absl::StatusOr<std::vector<RedisReply>> Exchange(
       redisContext* c, const std::vector<std::vector<std::string>>& commands, bool* failing_over);
   void Release(Context context);
   void DropIdle();
-  absl::StatusOr<Context> Open();
+  absl::StatusOr<Context> Open();  // to the one server, or the master Sentinel names
+  absl::StatusOr<Context> OpenTo(const RedisConfig::Endpoint& server);
 
   const RedisConfig config_;
   const size_t max_connections_;
   const std::chrono::milliseconds timeout_;
   std::mutex mu_;
   std::vector<Context> idle_ ABSL_GUARDED_BY(mu_);
+  std::unique_ptr<RedisSlotMap> slots_;  // Redis Cluster only
+  std::map<std::string, std::vector<Context>> idle_by_node_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace natter

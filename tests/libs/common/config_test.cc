@@ -165,6 +165,27 @@ TEST_P(InvalidRedisUrlTest, IsInvalidArgument) {
   EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.message_part));
 }
 
+TEST(ClusterRedisUrlTest, ListsTheNodesToLearnTheSlotMapFrom) {
+  auto config = ParseRedisUrl("redis+cluster://:pw@r1:7000,r2,[::1]:7002");
+  ASSERT_TRUE(config.ok()) << config.status();
+  EXPECT_TRUE(config->cluster());
+  EXPECT_FALSE(config->sentinel());
+  ASSERT_EQ(config->cluster_nodes.size(), 3u);
+  EXPECT_EQ(config->cluster_nodes[0].host, "r1");
+  EXPECT_EQ(config->cluster_nodes[0].port, 7000);
+  EXPECT_EQ(config->cluster_nodes[1].port, 6379);
+  EXPECT_EQ(config->cluster_nodes[2].host, "::1");
+  EXPECT_EQ(config->password, "pw");
+  EXPECT_FALSE(ParseRedisUrl("redis://cache")->cluster());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    ClusterUrls, InvalidRedisUrlTest,
+    ::testing::Values(InvalidCase{"ClusterWithDb", "redis+cluster://r1:7000/1", "only database 0"},
+                      InvalidCase{"ClusterEmptyNode", "redis+cluster://r1:7000,", "host is empty"},
+                      InvalidCase{"ClusterBadPort", "redis+cluster://r1:x", "port \"x\""}),
+    [](const ::testing::TestParamInfo<InvalidCase>& p) { return p.param.name; });
+
 INSTANTIATE_TEST_SUITE_P(
     SentinelUrls, InvalidRedisUrlTest,
     ::testing::Values(
