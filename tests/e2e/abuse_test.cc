@@ -248,6 +248,63 @@ TEST_F(GatewayConnectionAbuseTest, OneAddressCannotHoldMoreThanItsShareOfStreams
       10s));
 }
 
+// Issue 19 item 9: connections were counted per address only once a call reached the gateway, so
+// 200 silent sockets (and 2,000 calls sent as headers without a body) from one address were all
+// held. Now the gateway accepts connections itself and counts them from the first moment.
+class GatewayConnectionCapTest : public StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    // A long handshake timeout, so that only the cap can close the silent sockets here.
+    StartStack({.chat_replicas = 1,
+                .gateways = 1,
+                .gateway_args = {"--max-connections-per-address", "20", "--handshake-timeout-ms",
+                                 "60000"}});
+  }
+};
+
+TEST_F(GatewayConnectionCapTest, OneAddressCannotHoldMoreThanItsShareOfConnections) {
+  User("before_cap");
+  const int port =
+      std::stoi(stack_->gateway_address(0).substr(stack_->gateway_address(0).rfind(':') + 1));
+  std::vector<int> sockets;
+  for (int i = 0; i < 200; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    ASSERT_GE(fd, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_port = htons(static_cast<uint16_t>(port));
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+    sockets.push_back(fd);
+  }
+  auto closed = [](int fd) {
+    char buffer[4096];
+    while (true) {
+      ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+      if (n > 0) continue;
+      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+    }
+  };
+  // The first 20 are held (their handshake has a minute); the other 180 are closed at once.
+  EXPECT_TRUE(WaitFor(
+      [&] { return std::count_if(sockets.begin(), sockets.end(), closed) >= 180; }, 10s));
+  EXPECT_EQ(std::count_if(sockets.begin(), sockets.begin() + 20, closed), 0);
+  EXPECT_EQ(std::count_if(sockets.begin(), sockets.end(), closed), 180);
+
+  // While the address holds its 20, a client from it is not served...
+  auto refused = Ctl({"--as", "before_cap", "whoami"});
+  EXPECT_NE(refused.exit_code, 0) << refused.out;
+  std::string metrics = testing::HttpGet(stack_->metrics_address("gateway-1"), "/metrics");
+  const std::string series = "\nnatter_gateway_connections_refused_total{limit=\"per_address\"} ";
+  size_t at = metrics.find(series);
+  ASSERT_NE(at, std::string::npos) << metrics;
+  EXPECT_GE(std::stod(metrics.substr(at + series.size())), 180) << metrics;
+
+  // ...and is again once they are gone.
+  for (int fd : sockets) ::close(fd);
+  EXPECT_TRUE(WaitFor([&] { return Ctl({"--as", "before_cap", "whoami"}).exit_code == 0; }, 10s));
+}
+
 // Issue 19 item 1: the per-stream queue was bounded by count, not bytes, and the gateway kept
 // reading commands while a client took none of its answers: 120 Sync(limit=500) from a client
 // that never read grew a gateway from 52 to 94 MiB.
