@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
-#include <sys/time.h>
 
 #include <charconv>
 #include <thread>
@@ -12,11 +11,6 @@
 
 namespace natter {
 namespace {
-
-timeval ToTimeval(std::chrono::milliseconds ms) {
-  return timeval{static_cast<time_t>(ms.count() / 1000),
-                 static_cast<suseconds_t>((ms.count() % 1000) * 1000)};
-}
 
 void AppendArgv(redisContext* c, const std::vector<std::string>& args) {
   std::vector<const char*> argv;
