@@ -1,5 +1,6 @@
 #include "common/config.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include "absl/status/status.h"
@@ -58,15 +59,21 @@ absl::Status SplitHostPort(std::string_view hostport, std::string_view what, std
 
 }  // namespace
 
+std::string MysqlNode::ToString() const {
+  std::string text = host.find(':') == std::string::npos ? host : "[" + host + "]";
+  return text + ":" + std::to_string(port);
+}
+
 absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
   constexpr std::string_view kScheme = "mysql://";
-  constexpr std::string_view kWhat = "MySQL URL";
   if (!url.starts_with(kScheme)) {
     return absl::InvalidArgumentError(
-        "MySQL URL must look like mysql://USER:PASSWORD@HOST:PORT/DB");
+        "MySQL URL must look like mysql://USER:PASSWORD@HOST:PORT/DB (or "
+        "mysql://USER:PASSWORD@HOST1:PORT,HOST2:PORT,HOST3:PORT/DB for a Galera cluster)");
   }
   url.remove_prefix(kScheme.size());
   MysqlConfig config;
+  // The password may hold '@', ':', ',' and '/': the user part ends at the last '@'.
   auto at = url.rfind('@');
   if (at == std::string_view::npos) {
     return absl::InvalidArgumentError("MySQL URL has no user (mysql://USER:PASSWORD@HOST:PORT/DB)");
@@ -82,9 +89,29 @@ absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url) {
     return absl::InvalidArgumentError("MySQL URL has no database name (…@HOST:PORT/DB)");
   }
   config.database = std::string(rest.substr(slash + 1));
-  if (auto status = SplitHostPort(rest.substr(0, slash), kWhat, config.host, config.port);
-      !status.ok()) {
-    return status;
+  std::string_view hosts = rest.substr(0, slash);
+  const size_t count = static_cast<size_t>(std::count(hosts.begin(), hosts.end(), ',')) + 1;
+  constexpr size_t kMaxNodes = 16;  // a Galera cluster has 3, 5 or 7
+  if (count > kMaxNodes) {
+    return absl::InvalidArgumentError("MySQL URL lists " + std::to_string(count) +
+                                      " nodes; at most " + std::to_string(kMaxNodes));
+  }
+  for (size_t i = 0; i < count; ++i) {
+    auto comma = hosts.find(',');
+    std::string_view hostport = hosts.substr(0, comma);
+    hosts.remove_prefix(comma == std::string_view::npos ? hosts.size() : comma + 1);
+    // Errors about one node of several say which one.
+    const std::string what =
+        count == 1 ? std::string("MySQL URL")
+                   : "MySQL URL, node " + std::to_string(i + 1) + " of " + std::to_string(count);
+    MysqlNode node;
+    if (auto status = SplitHostPort(hostport, what, node.host, node.port); !status.ok()) {
+      return status;
+    }
+    if (std::find(config.nodes.begin(), config.nodes.end(), node) != config.nodes.end()) {
+      return absl::InvalidArgumentError(what + ": " + node.ToString() + " is listed twice");
+    }
+    config.nodes.push_back(std::move(node));
   }
   return config;
 }
@@ -222,7 +249,9 @@ void AddConnectionAgeFlag(CLI::App& app, int& seconds) {
 }
 
 void AddMysqlFlag(CLI::App& app, std::string& url) {
-  app.add_option("--mysql-url", url, "mysql://USER:PASSWORD@HOST:PORT/DB")
+  app.add_option("--mysql-url", url,
+                 "mysql://USER:PASSWORD@HOST:PORT/DB, or HOST1:PORT,HOST2:PORT,... for the nodes "
+                 "of a MariaDB Galera cluster (writes go through the first healthy one)")
       ->envname("NATTER_MYSQL_URL")
       ->required();
 }

@@ -1019,7 +1019,7 @@ TEST_F(MysqlStoresTest, ANewcomerStartsWithTheLobbyRead) {
 
 TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {
   MysqlConfig config = ParseMysqlUrl(db_->url()).value();
-  config.port = testing::FreePort();
+  config.nodes[0].port = testing::FreePort();
   MysqlPool pool(config, 1);
   EXPECT_EQ(pool.Check().code(), absl::StatusCode::kUnavailable);
 }

@@ -4,21 +4,32 @@
 
 #include <CLI/CLI.hpp>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
 namespace natter {
 
-// mysql://USER[:PASSWORD]@HOST[:PORT]/DATABASE
-struct MysqlConfig {
+// One MariaDB server: HOST (a name, an IPv4 address or an IPv6 address without brackets) and PORT.
+struct MysqlNode {
   std::string host;
   int port = 3306;
+  // "HOST:PORT" ("[HOST]:PORT" for IPv6), for logs and errors.
+  std::string ToString() const;
+  bool operator==(const MysqlNode&) const = default;
+};
+
+// mysql://USER[:PASSWORD]@HOST[:PORT][,HOST[:PORT]...]/DATABASE
+// One node is a single server; several are the nodes of one MariaDB Galera cluster, in order of
+// preference: MysqlPool writes through one of them at a time (see mysql_pool.h).
+struct MysqlConfig {
+  std::vector<MysqlNode> nodes;  // at least one, no node twice
   std::string user;
   std::string password;
   std::string database;
 };
+// An InvalidArgument error names the part that is wrong; it never contains the password.
 absl::StatusOr<MysqlConfig> ParseMysqlUrl(std::string_view url);
 
 // redis://[:PASSWORD@]HOST[:PORT][/DB] — one server; or

@@ -1,5 +1,18 @@
-// A small pool of MySQL Connector/C++ connections. Store code runs its statements through Run(),
-// which turns driver exceptions into absl::Status and retires connections the server dropped.
+// A small pool of MySQL Connector/C++ connections to one MariaDB server or to one MariaDB Galera
+// cluster. Store code runs its statements through Run(), which turns driver exceptions into
+// absl::Status and retires connections the server dropped.
+//
+// With several nodes (mysql://USER:PW@H1,H2,H3/DB) the pool writes through one node at a time, the
+// writer: the first node of the list that accepts a connection and, if it is a Galera node, is
+// Synced in the primary component. Writing through one node keeps Galera's certification conflicts
+// (error 1213 at COMMIT) for the moments around a change of writer. The pool leaves the writer when
+// a statement finds it gone (a lost connection, a server shutting down), not ready (1047: it left
+// the primary component) or read-only (1290); it then retires every connection to it, picks the
+// first healthy node of the list other than it (so a first node that came back is preferred again,
+// but only once the current writer fails: no flapping), logs the change once and counts it in
+// natter_mysql_writer_changes_total. The statement that failed is not retried here (it may have
+// committed before its answer was lost): its caller gets UNAVAILABLE and retries, and idempotency
+// keys make the retry safe (see docs/ARCHITECTURE.md, "The database").
 #pragma once
 
 #include <cppconn/connection.h>
@@ -8,6 +21,7 @@
 
 #include <chrono>
 #include <condition_variable>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -23,13 +37,16 @@ namespace natter {
 
 // MySQL/MariaDB server error numbers that store code reacts to.
 inline constexpr int kErDupEntry = 1062;
-inline constexpr int kErLockDeadlock = 1213;
+inline constexpr int kErLockDeadlock = 1213;  // also a Galera certification failure
 inline constexpr int kErLockWaitTimeout = 1205;
 inline constexpr int kErServerShutdown = 1053;    // the server is shutting down
 inline constexpr int kErConnectionKilled = 1927;  // the server closed this session
+inline constexpr int kErUnknownComError = 1047;  // Galera: the node is not in the primary component
+inline constexpr int kErOptionPreventsStatement = 1290;  // e.g. the server is read_only
 
-// Maps a driver exception to a status: lost connections and lock conflicts are UNAVAILABLE
-// (retrying can help), anything else INTERNAL. The SQL text and bound values are never included.
+// Maps a driver exception to a status: lost connections, a node that cannot take writes (1047,
+// 1290) and lock conflicts (Galera's certification failures among them) are UNAVAILABLE (retrying
+// can help), anything else INTERNAL. The SQL text and bound values are never included.
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
 
 // A transaction on a connection: begun by the constructor, rolled back by the destructor unless
@@ -61,15 +78,31 @@ class Transaction {
 // varying length would fill the cache).
 sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql);
 
+struct MysqlPoolOptions {
+  size_t max_connections = 8;
+  // How long to wait for a node to accept a connection and greet.
+  std::chrono::seconds connect_timeout{3};
+  // How long one read or write on a connection may wait. A node that stops answering (SIGSTOP, a
+  // hung machine, a partition) is noticed after this long and the writer moves. Row lock waits are
+  // cut at half of it (innodb_lock_wait_timeout, answered as retryable 1205), so a busy row never
+  // looks like a dead node. Statements that take longer (migrations) need a pool of their own.
+  std::chrono::seconds read_timeout{10};
+  std::chrono::seconds write_timeout{10};
+};
+
 class MysqlPool {
  public:
   MysqlPool(MysqlConfig config, size_t max_connections);
+  MysqlPool(MysqlConfig config, MysqlPoolOptions options);
   ~MysqlPool();
   MysqlPool(const MysqlPool&) = delete;
   MysqlPool& operator=(const MysqlPool&) = delete;
 
-  // Opens one connection to check the settings; a clear error when the server is unreachable.
+  // Opens one connection to check the settings; a clear error when no node can be written to.
   absl::Status Check();
+
+  // The node writes go to now.
+  MysqlNode writer();
 
   // Runs fn(sql::Connection&) -> absl::Status or absl::StatusOr<T> with a pooled connection. A
   // sql::SQLException escaping fn becomes a status; `what` names the operation for the log.
@@ -83,41 +116,68 @@ class MysqlPool {
   }
 
  private:
-  struct Idle {
+  // A connection with the writer generation it was opened in: one from an older generation goes
+  // to a node the pool has left, and is closed rather than reused.
+  struct Lease {
     std::unique_ptr<sql::Connection> conn;
+    uint64_t generation = 0;
+  };
+  struct Idle {
+    Lease lease;
     std::chrono::steady_clock::time_point since;
+  };
+  // What a failed statement says about its connection and its node.
+  enum class Failure {
+    kStatement,   // the statement failed; the connection is fine
+    kConnection,  // this connection is useless (retire it); the node may be fine
+    kNode,        // the node cannot take writes now (retire it and move the writer)
   };
 
   template <class Fn>
   auto RunUntimed(std::string_view what, Fn&& fn) -> std::invoke_result_t<Fn, sql::Connection&> {
-    auto conn = Acquire();
-    if (!conn.ok()) return conn.status();
+    auto lease = Acquire();
+    if (!lease.ok()) return lease.status();
     try {
-      auto result = fn(**conn);
-      Release(std::move(*conn), true);
+      auto result = fn(*lease->conn);
+      Release(std::move(*lease), true);
       return result;
     } catch (const sql::SQLException& e) {
-      bool healthy = !IsConnectionLost(e);
+      const Failure failure = Classify(e);
       auto status = StatusFromSqlException(e, what);
-      if (healthy) Rollback(**conn);
-      Release(std::move(*conn), healthy);
+      if (failure == Failure::kStatement) Rollback(*lease->conn);
+      const uint64_t generation = lease->generation;
+      Release(std::move(*lease), failure == Failure::kStatement);
+      if (failure == Failure::kNode) LeaveWriter(generation, e);
       return status;
     }
   }
   static void Record(std::string_view what, std::chrono::steady_clock::time_point start, bool ok);
 
-  absl::StatusOr<std::unique_ptr<sql::Connection>> Acquire();
-  void Release(std::unique_ptr<sql::Connection> conn, bool healthy);
-  absl::StatusOr<std::unique_ptr<sql::Connection>> Open();
-  static bool IsConnectionLost(const sql::SQLException& e);
+  absl::StatusOr<Lease> Acquire();
+  void Release(Lease lease, bool healthy);
+  // A connection to `node`, set up for Natter, and only if the node can take writes.
+  absl::StatusOr<std::unique_ptr<sql::Connection>> Open(const MysqlNode& node);
+  // The writer of `generation` failed (`e` says how): choose another unless it was done already.
+  void LeaveWriter(uint64_t generation, const sql::SQLException& e);
+  // Probes the nodes in order of preference, the failed writer last, and makes the first that
+  // answers the writer. Called with `lock` held and `choosing_` false; drops the lock while
+  // probing.
+  void ChooseWriter(std::unique_lock<std::mutex>& lock, const std::string& reason)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+  // Closes a connection (its statements first). Call without the lock: it may write to the node.
+  static void Close(std::unique_ptr<sql::Connection> conn);
+  static Failure Classify(const sql::SQLException& e);
   static void Rollback(sql::Connection& conn);
 
   const MysqlConfig config_;
-  const size_t max_connections_;
+  const MysqlPoolOptions options_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<Idle> idle_ ABSL_GUARDED_BY(mu_);
   size_t open_ ABSL_GUARDED_BY(mu_) = 0;
+  size_t writer_ ABSL_GUARDED_BY(mu_) = 0;        // index into config_.nodes
+  uint64_t generation_ ABSL_GUARDED_BY(mu_) = 0;  // bumped whenever the writer changes
+  bool choosing_ ABSL_GUARDED_BY(mu_) = false;    // a thread is probing the nodes
 };
 
 }  // namespace natter

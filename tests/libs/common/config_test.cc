@@ -10,6 +10,7 @@ namespace natter {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 struct MysqlCase {
   std::string name;
@@ -27,8 +28,9 @@ TEST_P(ValidMysqlUrlTest, ParsesEveryPart) {
   const MysqlCase& c = GetParam();
   auto config = ParseMysqlUrl(c.url);
   ASSERT_TRUE(config.ok()) << config.status();
-  EXPECT_EQ(config->host, c.host);
-  EXPECT_EQ(config->port, c.port);
+  ASSERT_EQ(config->nodes.size(), 1u);
+  EXPECT_EQ(config->nodes[0].host, c.host);
+  EXPECT_EQ(config->nodes[0].port, c.port);
   EXPECT_EQ(config->user, c.user);
   EXPECT_EQ(config->password, c.password);
   EXPECT_EQ(config->database, c.database);
@@ -68,9 +70,11 @@ class InvalidMysqlUrlTest : public ::testing::TestWithParam<InvalidCase> {};
 TEST_P(InvalidMysqlUrlTest, IsInvalidArgument) {
   const InvalidCase& c = GetParam();
   auto config = ParseMysqlUrl(c.url);
-  ASSERT_FALSE(config.ok()) << c.url << " parsed as host " << config->host;
+  ASSERT_FALSE(config.ok()) << c.url << " parsed as host " << config->nodes.at(0).host;
   EXPECT_EQ(config.status().code(), absl::StatusCode::kInvalidArgument);
   EXPECT_THAT(std::string(config.status().message()), HasSubstr(c.message_part));
+  // The operator may paste the error anywhere: it never holds the password.
+  EXPECT_THAT(std::string(config.status().message()), Not(HasSubstr("s3cr3t")));
 }
 
 INSTANTIATE_TEST_SUITE_P(
@@ -94,8 +98,43 @@ INSTANTIATE_TEST_SUITE_P(
         InvalidCase{"EmptyBracketedHost", "mysql://app:pw@[]:3306/natter", "host is empty"},
         InvalidCase{"UnclosedBracket", "mysql://app:pw@[::1:3306/natter", "unclosed '['"},
         InvalidCase{"GarbageAfterBracket", "mysql://app:pw@[::1]3306/natter", "expected ':'"},
-        InvalidCase{"Ipv6BadPort", "mysql://app:pw@[::1]:port/natter", "port \"port\""}),
+        InvalidCase{"Ipv6BadPort", "mysql://app:pw@[::1]:port/natter", "port \"port\""},
+        // A list of Galera nodes: the error says which node is wrong.
+        InvalidCase{"EmptyNodeInList", "mysql://app:s3cr3t@h1:3306,,h3:3306/natter",
+                    "node 2 of 3: host is empty"},
+        InvalidCase{"TrailingComma", "mysql://app:s3cr3t@h1:3306,h2:3306,/natter",
+                    "node 3 of 3: host is empty"},
+        InvalidCase{"LeadingComma", "mysql://app:s3cr3t@,h2/natter", "node 1 of 2: host is empty"},
+        InvalidCase{"BadPortOfSecondNode", "mysql://app:s3cr3t@h1:3306,h2:33x6,h3/natter",
+                    "node 2 of 3: port \"33x6\""},
+        InvalidCase{"NodeListedTwice", "mysql://app:s3cr3t@h1:3306,h2,h1/natter",
+                    "node 3 of 3: h1:3306 is listed twice"},
+        InvalidCase{"NodeListedTwiceByDefaultPort", "mysql://app:s3cr3t@h1,h1:3306/natter",
+                    "node 2 of 2: h1:3306 is listed twice"},
+        InvalidCase{"UnclosedBracketInList", "mysql://app:s3cr3t@h1,[::1:3306/natter",
+                    "node 2 of 2: unclosed '['"},
+        InvalidCase{"TooManyNodes", "mysql://app:s3cr3t@a,b,c,d,e,f,g,h,i,j,k,l,m,n,o,p,q/natter",
+                    "lists 17 nodes; at most 16"},
+        InvalidCase{"PasswordNotEchoed", "mysql://app:s3cr3t@h1:0/natter", "port \"0\""}),
     [](const ::testing::TestParamInfo<InvalidCase>& p) { return p.param.name; });
+
+TEST(GaleraMysqlUrlTest, ListsEveryNodeInOrder) {
+  auto config =
+      ParseMysqlUrl("mysql://natter:pa,ss@db-0.galera:3306,db-1.galera:3307,[::1]/natter");
+  ASSERT_TRUE(config.ok()) << config.status();
+  ASSERT_EQ(config->nodes.size(), 3u);
+  EXPECT_EQ(config->nodes[0], (MysqlNode{"db-0.galera", 3306}));
+  EXPECT_EQ(config->nodes[1], (MysqlNode{"db-1.galera", 3307}));
+  EXPECT_EQ(config->nodes[2], (MysqlNode{"::1", 3306}));
+  EXPECT_EQ(config->user, "natter");
+  EXPECT_EQ(config->password, "pa,ss");  // a comma in the password is not a node separator
+  EXPECT_EQ(config->database, "natter");
+}
+
+TEST(GaleraMysqlUrlTest, NodesPrintAsHostAndPort) {
+  EXPECT_EQ((MysqlNode{"db-0", 3306}).ToString(), "db-0:3306");
+  EXPECT_EQ((MysqlNode{"::1", 3307}).ToString(), "[::1]:3307");
+}
 
 struct RedisCase {
   std::string name;
