@@ -117,11 +117,16 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
-  if (auto s = natter::ApplyMigrations(mysql, "chat", natter::chat::Migrations()); !s.ok()) {
-    spdlog::critical("cannot apply database migrations: {}", s.message());
-    return 1;
+  {
+    // Migrations run on a pool of their own, whose reads may wait as long as a schema change takes
+    // (the service's pool gives up on a silent node after MysqlPoolOptions::read_timeout).
+    natter::MysqlPool schema(*mysql_config, natter::MigrationPoolOptions());
+    if (auto s = natter::ApplyMigrations(schema, "chat", natter::chat::Migrations()); !s.ok()) {
+      spdlog::critical("cannot apply database migrations: {}", s.message());
+      return 1;
+    }
   }
+  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
   natter::chat::MysqlMessageStore store(mysql);
   // Rooms from before look-alike names were refused get their skeleton (idempotent; replicas
   // starting together share the work).
