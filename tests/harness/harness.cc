@@ -8,6 +8,7 @@
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -284,6 +285,249 @@ std::string MariaDb::Sql(const std::string& sql) const {
                     dir_);
   if (result.exit_code != 0) throw std::runtime_error("SQL failed: " + result.err);
   return result.out;
+}
+
+namespace {
+
+// The owner that mariadbd and the data folders get: `mysql` when running as root (so the state
+// transfer's rsync daemon can read them), otherwise whoever runs the test.
+std::string GaleraUser() { return ::geteuid() == 0 ? "mysql" : UserName(); }
+
+// Gives `path` and its folders to `user`, recursively.
+void GiveTo(const fs::path& path, const std::string& user, const fs::path& log_dir) {
+  if (::geteuid() != 0) return;
+  auto chown = Run({"/bin/chown", "-R", user + ":" + user, path.string()}, log_dir);
+  if (chown.exit_code != 0) throw std::runtime_error("chown failed: " + chown.err);
+}
+
+// Lets other users pass through the folders above `path` that this process owns (TempDir makes
+// them 0700), so that mariadbd running as `mysql` can reach its data folder.
+void OpenPathTo(const fs::path& path) {
+  if (::geteuid() != 0) return;
+  for (fs::path p = path.parent_path(); !p.empty() && p != p.root_path(); p = p.parent_path()) {
+    struct stat st {};
+    if (::stat(p.c_str(), &st) != 0 || st.st_uid != ::geteuid()) continue;
+    if ((st.st_mode & S_IXOTH) == 0) ::chmod(p.c_str(), (st.st_mode & 07777) | S_IXOTH);
+  }
+}
+
+}  // namespace
+
+GaleraCluster::GaleraCluster(const fs::path& dir, size_t size)
+    : dir_(dir), password_(RandomHex(24)), run_as_(GaleraUser()) {
+  const auto start = std::chrono::steady_clock::now();
+  fs::create_directories(dir_);
+  OpenPathTo(dir_);
+  nodes_.resize(size);
+  for (size_t i = 0; i < size; ++i) {
+    Node& node = nodes_[i];
+    node.dir = dir_ / ("node" + std::to_string(i + 1));
+    fs::create_directories(node.dir / "tmp");
+    node.port = FreePort();
+    node.gcomm_port = FreePort();
+    node.ist_port = FreePort();
+    node.sst_port = FreePort();
+  }
+  // One bootstrap, copied: node 1 starts alone as a new cluster, gets the database and the user,
+  // and stops cleanly; the others start from copies of its data at the same cluster position, so
+  // they join with an incremental state transfer of a few writes instead of a full one each.
+  const fs::path first = nodes_[0].dir;
+  GiveTo(first, run_as_, dir_);
+  auto install =
+      Run({"/usr/bin/mariadb-install-db", "--no-defaults", "--user=" + run_as_,
+           "--datadir=" + (first / "data").string(), "--tmpdir=" + (first / "tmp").string(),
+           "--auth-root-authentication-method=socket", "--skip-test-db"},
+          dir_);
+  if (install.exit_code != 0) {
+    throw std::runtime_error("mariadb-install-db failed:\n" + install.out + install.err);
+  }
+  Launch(0, /*new_cluster=*/true);
+  WaitForNode(0, 60s);
+  Sql(0,
+      "CREATE DATABASE natter CHARACTER SET utf8mb4 COLLATE utf8mb4_bin; "
+      "CREATE USER 'natter'@'127.0.0.1' IDENTIFIED BY '" +
+          password_ +
+          "'; "
+          "GRANT ALL ON natter.* TO 'natter'@'127.0.0.1';");
+  nodes_[0].server->Stop(30s);
+  for (size_t i = 1; i < size; ++i) {
+    const fs::path data = nodes_[i].dir / "data";
+    fs::copy(first / "data", data, fs::copy_options::recursive);
+    // The group-communication identity and the write-set cache are each node's own.
+    fs::remove(data / "gvwstate.dat");
+    fs::remove(data / "galera.cache");
+    GiveTo(nodes_[i].dir, run_as_, dir_);
+  }
+  // With safe_to_bootstrap (a clean stop), node 1 starts the cluster again; the others join one
+  // at a time (two joining at once can both end up outside the primary component and retry).
+  Launch(0, /*new_cluster=*/true);
+  WaitForNode(0, 60s);
+  for (size_t i = 1; i < size; ++i) {
+    Launch(i, /*new_cluster=*/false);
+    const std::string expected = std::to_string(i + 1);
+    if (!WaitFor([&] { return !Running(i) || Status(0, "wsrep_cluster_size") == expected; }, 60s) ||
+        !Running(i)) {
+      throw std::runtime_error("Galera node " + std::to_string(i + 1) + " did not join:\n" +
+                               ServerLog(i));
+    }
+  }
+  WaitUntilFormed(60s);
+  start_time_ = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
+}
+
+GaleraCluster::~GaleraCluster() {
+  // The data is thrown away: no clean shutdown needed.
+  for (size_t i = 0; i < nodes_.size(); ++i) Kill(i);
+}
+
+void GaleraCluster::Launch(size_t i, bool new_cluster) {
+  Node& node = nodes_.at(i);
+  std::string peers;
+  for (const Node& n : nodes_) {
+    peers += (peers.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n.gcomm_port);
+  }
+  // Failure detection as tests want it: a silent node is suspected after 2 s and dropped after 3 s
+  // (defaults: 5 s and 15 s), so the primary component goes on writing soon after a SIGSTOP.
+  const std::string provider_options =
+      "gmcast.listen_addr=tcp://127.0.0.1:" + std::to_string(node.gcomm_port) +
+      ";ist.recv_addr=127.0.0.1:" + std::to_string(node.ist_port) +
+      ";gcache.size=16M;evs.keepalive_period=PT0.5S;evs.suspect_timeout=PT2S;"
+      "evs.inactive_timeout=PT3S";
+  std::vector<std::string> argv;
+  if (::geteuid() == 0) {
+    // Become `mysql` before mariadbd starts rather than let it switch: a process that changes its
+    // user loses its parent-death signal, and a crashed test would leave the cluster running.
+    argv = {"/usr/bin/setpriv", "--reuid=" + run_as_, "--regid=" + run_as_, "--init-groups",
+            "--pdeathsig=KILL"};
+  }
+  argv.insert(argv.end(),
+              {"/usr/sbin/mariadbd",
+               "--no-defaults",
+               "--datadir=" + (node.dir / "data").string(),
+               "--tmpdir=" + (node.dir / "tmp").string(),
+               "--socket=" + (node.dir / "mysql.sock").string(),
+               "--pid-file=" + (node.dir / "mariadbd.pid").string(),
+               "--port=" + std::to_string(node.port),
+               "--bind-address=127.0.0.1",
+               "--skip-name-resolve",
+               "--innodb-buffer-pool-size=64M",
+               "--binlog-format=ROW",
+               "--default-storage-engine=InnoDB",
+               "--innodb-autoinc-lock-mode=2",
+               "--wsrep-on=ON",
+               "--wsrep-provider=/usr/lib/galera/libgalera_smm.so",
+               "--wsrep-cluster-name=natter-test",
+               "--wsrep-node-name=node" + std::to_string(i + 1),
+               "--wsrep-cluster-address=gcomm://" + peers,
+               "--wsrep-node-address=127.0.0.1:" + std::to_string(node.gcomm_port),
+               "--wsrep-provider-options=" + provider_options,
+               "--wsrep-sst-method=rsync",
+               "--wsrep-sst-receive-address=127.0.0.1:" + std::to_string(node.sst_port)});
+  if (new_cluster) argv.push_back("--wsrep-new-cluster");
+  node.server = std::make_unique<Process>("mariadbd-" + std::to_string(i + 1), argv, node.dir);
+}
+
+void GaleraCluster::WaitForNode(size_t i, std::chrono::milliseconds timeout) {
+  bool up = WaitFor(
+      [&] {
+        return !Running(i) || (Status(i, "wsrep_ready") == "ON" &&
+                               Status(i, "wsrep_local_state_comment") == "Synced");
+      },
+      timeout);
+  if (!up || !Running(i)) {
+    throw std::runtime_error("Galera node " + std::to_string(i + 1) + " did not start:\n" +
+                             ServerLog(i));
+  }
+}
+
+void GaleraCluster::WaitUntilFormed(std::chrono::milliseconds timeout) {
+  std::vector<size_t> running;
+  for (size_t i = 0; i < nodes_.size(); ++i) {
+    if (Running(i)) running.push_back(i);
+  }
+  const std::string expected = std::to_string(running.size());
+  bool formed = WaitFor(
+      [&] {
+        for (size_t i : running) {
+          if (Status(i, "wsrep_cluster_size") != expected ||
+              Status(i, "wsrep_cluster_status") != "Primary" ||
+              Status(i, "wsrep_local_state_comment") != "Synced") {
+            return false;
+          }
+        }
+        return true;
+      },
+      timeout);
+  if (!formed) {
+    std::string logs;
+    for (size_t i : running) logs += ServerLog(i);
+    throw std::runtime_error("the Galera cluster did not form:\n" + logs);
+  }
+}
+
+std::string GaleraCluster::url() const {
+  std::string hosts;
+  for (size_t i = 0; i < nodes_.size(); ++i) hosts += (i ? "," : "") + address(i);
+  return "mysql://natter:" + password_ + "@" + hosts + "/natter";
+}
+
+std::string GaleraCluster::node_url(size_t i) const {
+  return "mysql://natter:" + password_ + "@" + address(i) + "/natter";
+}
+
+std::string GaleraCluster::Sql(size_t i, const std::string& sql) const {
+  auto result =
+      Run({"/usr/bin/mariadb", "--no-defaults", "--batch", "--skip-column-names",
+           "--socket=" + (nodes_.at(i).dir / "mysql.sock").string(), "-u" + UserName(), "-e", sql},
+          dir_);
+  if (result.exit_code != 0) {
+    throw std::runtime_error("SQL on Galera node " + std::to_string(i + 1) +
+                             " failed: " + result.err);
+  }
+  return result.out;
+}
+
+std::string GaleraCluster::Status(size_t i, const std::string& name) const {
+  // A short connect timeout: a stopped node must not hold up a poll.
+  auto result =
+      Run({"/usr/bin/mariadb", "--no-defaults", "--batch", "--skip-column-names",
+           "--connect-timeout=2", "--socket=" + (nodes_.at(i).dir / "mysql.sock").string(),
+           "-u" + UserName(), "-e", "SHOW GLOBAL STATUS LIKE '" + name + "'"},
+          dir_, {}, "", 10s);
+  if (result.exit_code != 0) return {};
+  auto tab = result.out.find('\t');
+  if (tab == std::string::npos) return {};
+  std::string value = result.out.substr(tab + 1);
+  while (!value.empty() && (value.back() == '\n' || value.back() == '\r')) value.pop_back();
+  return value;
+}
+
+void GaleraCluster::Kill(size_t i) {
+  Node& node = nodes_.at(i);
+  if (!node.server) return;
+  node.server->Signal(SIGKILL);
+  node.server->Wait(30s);
+  node.server.reset();
+}
+
+void GaleraCluster::Signal(size_t i, int sig) {
+  if (nodes_.at(i).server) nodes_[i].server->Signal(sig);
+}
+
+bool GaleraCluster::Running(size_t i) { return nodes_.at(i).server && nodes_[i].server->Running(); }
+
+void GaleraCluster::Start(size_t i) {
+  if (Running(i)) throw std::runtime_error("Galera node " + std::to_string(i + 1) + " runs");
+  Launch(i, /*new_cluster=*/false);
+  WaitForNode(i, 120s);
+  WaitUntilFormed(60s);
+}
+
+std::string GaleraCluster::ServerLog(size_t i) const {
+  const Node& node = nodes_.at(i);
+  return node.server ? "node " + std::to_string(i + 1) + ":\n" + Tail(node.server->Stderr(), 30)
+                     : std::string();
 }
 
 Redis::Redis(const fs::path& dir) : dir_(dir), port_(FreePort()) { Start(); }
@@ -568,9 +812,15 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
   int& metrics_port = metrics_ports_[name];
   if (metrics_port == 0) metrics_port = FreePort();  // the same port when restarted
   const std::string listen = host + ":" + std::to_string(port);
-  std::vector<std::string> argv = {
-      binary, "--listen",         listen,               "--log-level", "debug", "--drain-seconds",
-      "2",    "--metrics-listen", Address(metrics_port)};
+  std::vector<std::string> argv = {binary,
+                                   "--listen",
+                                   listen,
+                                   "--log-level",
+                                   "debug",
+                                   "--drain-seconds",
+                                   "2",
+                                   "--metrics-listen",
+                                   Address(metrics_port)};
   argv.insert(argv.end(), args.begin(), args.end());
   std::string ready_address = listen;
   if (options_.mtls) {

@@ -98,6 +98,61 @@ class MariaDb {
   std::unique_ptr<Process> server_;
 };
 
+// A MariaDB Galera cluster (Debian's galera-4) of `size` nodes on 127.0.0.1, each with its own free
+// ports (client, group communication, IST, SST) and data folder, with database `natter` and user
+// `natter` as MariaDb makes them. mariadbd runs as the `mysql` user when the test runs as root (CI
+// does): rsync's state transfer drops to a user that must be able to read the data folders.
+// Failure detection is tuned for tests (a silent node is dropped from the cluster in about 2 s).
+class GaleraCluster {
+ public:
+  explicit GaleraCluster(const fs::path& dir, size_t size = 3);
+  ~GaleraCluster();
+  GaleraCluster(const GaleraCluster&) = delete;
+  GaleraCluster& operator=(const GaleraCluster&) = delete;
+
+  size_t size() const { return nodes_.size(); }
+  // mysql://natter:PW@127.0.0.1:P1,127.0.0.1:P2,127.0.0.1:P3/natter: every node, node 0 first.
+  std::string url() const;
+  // The same for node i alone.
+  std::string node_url(size_t i) const;
+  int port(size_t i) const { return nodes_.at(i).port; }
+  // "127.0.0.1:PORT" of node i, as MysqlNode::ToString() prints it.
+  std::string address(size_t i) const { return "127.0.0.1:" + std::to_string(port(i)); }
+  // Runs SQL on node i as the administrative user; returns the output.
+  std::string Sql(size_t i, const std::string& sql) const;
+  // A wsrep status variable of node i ("wsrep_cluster_size"); empty when it does not answer.
+  std::string Status(size_t i, const std::string& name) const;
+
+  void Kill(size_t i);             // SIGKILL, and wait until it is gone
+  void Signal(size_t i, int sig);  // e.g. SIGSTOP / SIGCONT
+  void Start(size_t i);            // (re)join the cluster; returns once node i is Synced
+  bool Running(size_t i);
+  // Waits until every running node is Synced in one primary component of them all.
+  void WaitUntilFormed(std::chrono::milliseconds timeout = 60s);
+
+  // How long the constructor took to have every node Synced.
+  std::chrono::milliseconds start_time() const { return start_time_; }
+
+ private:
+  struct Node {
+    fs::path dir;
+    int port = 0;
+    int gcomm_port = 0;
+    int ist_port = 0;
+    int sst_port = 0;
+    std::unique_ptr<Process> server;
+  };
+  void Launch(size_t i, bool new_cluster);
+  void WaitForNode(size_t i, std::chrono::milliseconds timeout);
+  std::string ServerLog(size_t i) const;
+
+  fs::path dir_;
+  std::string password_;
+  std::string run_as_;
+  std::vector<Node> nodes_;
+  std::chrono::milliseconds start_time_{0};
+};
+
 // Redis from Debian's package, without persistence.
 class Redis {
  public:
