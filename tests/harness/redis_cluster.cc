@@ -5,11 +5,27 @@
 #include <stdexcept>
 
 namespace natter::testing {
+namespace {
+
+// A free port that Redis accepts for a cluster node: 55535 or below (it refuses more, from when
+// the bus port was always 10000 higher; the bus gets a free port of its own here).
+int ClusterNodePort() {
+  for (int tries = 0; tries < 1000; ++tries) {
+    int port = FreePort();
+    if (port <= 55535) return port;
+  }
+  throw std::runtime_error("no free port at or below 55535 for a Redis Cluster node");
+}
+
+}  // namespace
 
 RedisClusterGroup::RedisClusterGroup(const fs::path& dir) : dir_(dir) {
   fs::create_directories(dir_);
-  for (int i = 0; i < 6; ++i) ports_.push_back(FreePort());
+  for (int i = 0; i < 6; ++i) ports_.push_back(ClusterNodePort());
   for (size_t i = 0; i < ports_.size(); ++i) {
+    // The cluster bus port is port + 10000 unless set: for a free port above 55535 that is no
+    // port at all, and Redis refuses to start.
+    const int bus_port = FreePort();
     const fs::path data = dir_ / ("node-" + std::to_string(i + 1));
     fs::create_directories(data);
     nodes_.push_back(std::make_unique<Process>(
@@ -18,13 +34,16 @@ RedisClusterGroup::RedisClusterGroup(const fs::path& dir) : dir_(dir) {
                                  "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                  "--dir", data.string(), "--cluster-enabled", "yes",
                                  "--cluster-config-file", (data / "nodes.conf").string(),
-                                 "--cluster-node-timeout", "2000"},
+                                 "--cluster-port", std::to_string(bus_port),
+                                 "--cluster-node-timeout", "2000", "--cluster-port",
+                                 std::to_string(FreePort())},
         data));
     alive_.push_back(true);
   }
   for (size_t i = 0; i < ports_.size(); ++i) {
     if (!WaitFor([&] { return Cli(i, {"PING"}).find("PONG") != std::string::npos; }, 10s)) {
-      throw std::runtime_error("Redis Cluster node did not start:\n" + nodes_[i]->Stderr());
+      throw std::runtime_error("Redis Cluster node did not start:\n" + nodes_[i]->Stdout() +
+                               nodes_[i]->Stderr());
     }
   }
   // The first three become masters, each of the others a replica of one of them.

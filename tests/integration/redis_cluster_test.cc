@@ -3,11 +3,15 @@
 // slot moves, and a killed master's replica takes over with only UNAVAILABLE on the way.
 #include <gtest/gtest.h>
 
+#include <condition_variable>
+#include <future>
+#include <mutex>
 #include <set>
 
 #include "common/config.h"
 #include "common/redis_client.h"
 #include "common/redis_cluster.h"
+#include "common/redis_subscriber.h"
 #include "harness/harness.h"
 #include "harness/redis_cluster.h"
 
@@ -126,6 +130,139 @@ TEST_F(RedisClusterTest, AKilledMastersReplicaTakesOverWithOnlyUnavailableOnTheW
     // Written before the kill and synced to the replica (the harness waits for the link).
     EXPECT_EQ(incr->integer(), 2) << k;
   }
+}
+
+}  // namespace
+}  // namespace natter
+
+namespace natter {
+namespace {
+
+// Sharded pub/sub on its own cluster (the tests above kill a master).
+class RedisClusterPubSubTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    tmp_ = new testing::TempDir();
+    cluster_ = new testing::RedisClusterGroup(tmp_->path() / "cluster");
+  }
+  static void TearDownTestSuite() {
+    delete cluster_;
+    delete tmp_;
+  }
+
+  inline static testing::TempDir* tmp_ = nullptr;
+  inline static testing::RedisClusterGroup* cluster_ = nullptr;
+};
+
+// A subscriber to 12 channels spread over every master, and a publisher.
+class Listening {
+ public:
+  explicit Listening(const RedisConfig& config)
+      : subscriber_(
+            config,
+            [this](const std::string& channel, std::string_view payload) {
+              std::lock_guard lock(mu_);
+              got_.insert(channel + "=" + std::string(payload));
+              cv_.notify_all();
+            },
+            [this] {
+              std::lock_guard lock(mu_);
+              ++resubscribed_;
+              cv_.notify_all();
+            }),
+        client_(config, 2) {
+    subscriber_.Start();
+    for (int i = 0; i < 12; ++i) channels_.push_back("room:" + std::to_string(i));
+    std::vector<std::promise<void>> promises(channels_.size());
+    for (size_t i = 0; i < channels_.size(); ++i) {
+      subscriber_.Subscribe(channels_[i], [&promises, i] { promises[i].set_value(); });
+    }
+    for (auto& p : promises) {
+      EXPECT_EQ(p.get_future().wait_for(10s), std::future_status::ready);
+    }
+  }
+
+  const std::vector<std::string>& channels() const { return channels_; }
+  int resubscribed() {
+    std::lock_guard lock(mu_);
+    return resubscribed_;
+  }
+  bool WaitForResubscribed(int more_than) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 30s, [&] { return resubscribed_ > more_than; });
+  }
+  // Publishes `payload` on every channel (retrying through a failover).
+  void PublishAll(const std::string& payload) {
+    for (const auto& channel : channels_) {
+      absl::Status last;
+      bool sent = testing::WaitFor(
+          [&] {
+            last = client_.Command(client_.PublishCommand(channel, payload)).status();
+            return last.ok();
+          },
+          30s);
+      EXPECT_TRUE(sent) << channel << ": " << last;
+    }
+  }
+  // Whether every channel has heard `payload`.
+  bool HeardAll(const std::string& payload) {
+    std::unique_lock lock(mu_);
+    return cv_.wait_for(lock, 20s, [&] {
+      for (const auto& channel : channels_) {
+        if (!got_.contains(channel + "=" + payload)) return false;
+      }
+      return true;
+    });
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::set<std::string> got_;
+  int resubscribed_ = 0;
+  RedisSubscriber subscriber_;
+  RedisClient client_;
+  std::vector<std::string> channels_;
+};
+
+TEST_F(RedisClusterPubSubTest, ChannelsOnEveryMasterAreHeardAndFollowASlotThatMoves) {
+  auto config = ParseRedisUrl(cluster_->url());
+  ASSERT_TRUE(config.ok()) << config.status();
+  Listening listening(*config);
+  std::set<size_t> masters;
+  for (const auto& channel : listening.channels()) {
+    masters.insert(cluster_->MasterOf(RedisKeySlot(channel)));
+  }
+  ASSERT_EQ(masters.size(), 3u) << "the channels should live on every master";
+  listening.PublishAll("one");
+  EXPECT_TRUE(listening.HeardAll("one"));
+
+  // A slot moves to another master: the old one sends sunsubscribe, and the channel is subscribed
+  // again where it lives now.
+  const int slot = RedisKeySlot(listening.channels()[0]);
+  const size_t from = cluster_->MasterOf(slot);
+  size_t to = from;
+  for (size_t i = 0; i < cluster_->size() && to == from; ++i) {
+    if (cluster_->Cli(i, {"ROLE"}).starts_with("master") && i != from) to = i;
+  }
+  cluster_->Cli(to, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster_->Id(to)});
+  cluster_->Cli(from, {"CLUSTER", "SETSLOT", std::to_string(slot), "NODE", cluster_->Id(to)});
+  EXPECT_TRUE(listening.WaitForResubscribed(0));
+  listening.PublishAll("two");
+  EXPECT_TRUE(listening.HeardAll("two"));
+}
+
+TEST_F(RedisClusterPubSubTest, ChannelsOfAKilledMasterAreHeardOnTheReplicaThatTakesOver) {
+  auto config = ParseRedisUrl(cluster_->url());
+  ASSERT_TRUE(config.ok()) << config.status();
+  Listening listening(*config);
+  listening.PublishAll("one");
+  EXPECT_TRUE(listening.HeardAll("one"));
+  const int before = listening.resubscribed();
+  cluster_->KillMaster(cluster_->MasterOf(RedisKeySlot(listening.channels()[1])));
+  EXPECT_TRUE(listening.WaitForResubscribed(before));
+  listening.PublishAll("three");
+  EXPECT_TRUE(listening.HeardAll("three"));
 }
 
 }  // namespace

@@ -2,6 +2,12 @@
 // channels can be added and removed from any thread while messages keep arriving. Reconnects by
 // itself and restores every subscription; because pub/sub is at-most-once, it then reports that
 // messages may have been missed.
+//
+// On a Redis Cluster it uses sharded pub/sub (SSUBSCRIBE, Redis 7): each channel is subscribed on
+// the master that owns its slot, one connection per such master. hiredis 0.14's async API does not
+// know SSUBSCRIBE's pushes, so these connections are its reader over libevent buffers. A lost
+// master, a slot that moves (the server then sends sunsubscribe) or a MOVED answer sends the channel
+// to the master of the slot map learned again, and is reported like a reconnection.
 #pragma once
 
 #include <hiredis/async.h>
@@ -9,6 +15,7 @@
 #include <atomic>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <set>
 #include <string>
@@ -18,9 +25,11 @@
 
 #include "absl/base/thread_annotations.h"
 #include "common/config.h"
+#include "common/redis_cluster.h"
 
 struct event_base;
 struct event;
+struct bufferevent;
 
 namespace natter {
 
@@ -68,6 +77,20 @@ class RedisSubscriber {
   static void WakeupCallback(int fd, short what, void* arg);
   static void TimerCallback(int fd, short what, void* arg);
 
+  // Redis Cluster (sharded pub/sub). Loop thread only.
+  struct Shard;
+  bool cluster() const { return slots_ != nullptr; }
+  void ClusterRetry();  // learns the slot map again and routes every channel not subscribed
+  void ClusterSend(const std::string& channel);  // SSUBSCRIBE on the master of its slot
+  void ClusterUnsend(const std::string& channel);
+  Shard* ShardFor(const RedisConfig::Endpoint& node);
+  void Write(Shard& shard, const std::vector<std::string>& args);
+  void OnShardReply(Shard& shard, redisReply* reply);
+  void OnShardLost(Shard& shard, const std::string& why);
+  void Unroute(const std::string& channel);  // to be sent again by ClusterRetry
+  static void ShardReadCallback(::bufferevent* bev, void* arg);
+  static void ShardEventCallback(::bufferevent* bev, short what, void* arg);
+
   const RedisConfig config_;
   const MessageHandler on_message_;
   const ResubscribedHandler on_resubscribed_;
@@ -91,6 +114,12 @@ class RedisSubscriber {
   std::set<std::string> confirmed_;
   std::set<std::string> unsubscribing_;  // UNSUBSCRIBE sent, reply not yet seen
   std::map<std::string, std::vector<std::function<void()>>> waiting_;
+
+  std::unique_ptr<RedisSlotMap> slots_;                    // Redis Cluster only
+  std::map<std::string, std::unique_ptr<Shard>> shards_;  // by "host:port"
+  std::map<std::string, Shard*> shard_of_;                 // where a channel's SSUBSCRIBE went
+  std::set<std::string> unrouted_;                         // wanted, to be sent by ClusterRetry
+  std::set<std::string> failing_nodes_;  // lost and not reconnected since (logged once)
 };
 
 }  // namespace natter
