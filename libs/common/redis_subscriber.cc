@@ -262,19 +262,23 @@ void RedisSubscriber::OnReply(redisReply* reply) {
       SendCommand("UNSUBSCRIBE", channel);
       return;
     }
-    confirmed_.insert(channel);
-    if (auto it = waiting_.find(channel); it != waiting_.end()) {
-      auto callbacks = std::move(it->second);
-      waiting_.erase(it);
-      for (auto& callback : callbacks) callback();
-    }
-    MaybeReportResubscribed();
+    OnConfirmed(channel);
   } else if (kind == "unsubscribe") {
     unsubscribing_.erase(channel);
     // Subscribed again while the UNSUBSCRIBE was in flight: hiredis dropped its callback for the
     // channel on this reply, so only now may SUBSCRIBE be sent.
     if (wanted_.contains(channel)) SendCommand("SUBSCRIBE", channel);
   }
+}
+
+void RedisSubscriber::OnConfirmed(const std::string& channel) {
+  confirmed_.insert(channel);
+  if (auto it = waiting_.find(channel); it != waiting_.end()) {
+    auto callbacks = std::move(it->second);
+    waiting_.erase(it);
+    for (auto& callback : callbacks) callback();
+  }
+  MaybeReportResubscribed();
 }
 
 void RedisSubscriber::MaybeReportResubscribed() {
@@ -494,13 +498,7 @@ void RedisSubscriber::OnShardReply(Shard& shard, redisReply* reply) {
       if (shard_of_[channel] == nullptr) shard_of_.erase(channel);
       return;  // unsubscribed meanwhile: the SUNSUBSCRIBE is on its way
     }
-    confirmed_.insert(channel);
-    if (auto it = waiting_.find(channel); it != waiting_.end()) {
-      auto callbacks = std::move(it->second);
-      waiting_.erase(it);
-      for (auto& callback : callbacks) callback();
-    }
-    MaybeReportResubscribed();
+    OnConfirmed(channel);
   } else if (kind == "sunsubscribe") {
     if (answer) {
       unsubscribing_.erase(channel);

@@ -38,6 +38,34 @@ using namespace std::chrono_literals;
 // ---------------------------------------------------------------------------------------------
 // The gateway: memory, frames, connections, presence across a block.
 
+// `count` TCP connections to the gateway at `address` that never send a byte.
+std::vector<int> SilentConnections(const std::string& address, int count) {
+  const int port = std::stoi(address.substr(address.rfind(':') + 1));
+  std::vector<int> sockets;
+  for (int i = 0; i < count; ++i) {
+    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    EXPECT_GE(fd, 0);
+    sockaddr_in in{};
+    in.sin_family = AF_INET;
+    in.sin_port = htons(static_cast<uint16_t>(port));
+    in.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&in), sizeof in), 0);
+    sockets.push_back(fd);
+  }
+  return sockets;
+}
+
+// Whether the gateway closed `fd`: once what it sent (its HTTP/2 settings, if anything) is read, a
+// read returns end of file (or the connection was reset).
+bool ClosedByGateway(int fd) {
+  char buffer[4096];
+  while (true) {
+    ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
+    if (n > 0) continue;
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
+}
+
 class GatewayAbuseTest : public StackTest {
  protected:
   static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1}); }
@@ -139,30 +167,9 @@ TEST_F(GatewayAbuseTest, ServicesSayTheySpeakPlaintextAndRefuseItWhenTlsIsRequir
 // Issue 19 item 9: 200 TCP connections that never said a word were all held 10 s and more (gRPC's
 // default handshake timeout is 120 s).
 TEST_F(GatewayAbuseTest, SilentConnectionsAreClosedAfterTheHandshakeTimeout) {
-  const int port =
-      std::stoi(stack_->gateway_address(0).substr(stack_->gateway_address(0).rfind(':') + 1));
-  std::vector<int> sockets;
-  for (int i = 0; i < 50; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    sockets.push_back(fd);
-  }
-  // Closed by the gateway: once what it sent (its HTTP/2 settings) is read, a read returns end of
-  // file (or the connection was reset).
-  auto closed = [](int fd) {
-    char buffer[4096];
-    while (true) {
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n > 0) continue;
-      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-    }
-  };
-  EXPECT_TRUE(WaitFor([&] { return std::all_of(sockets.begin(), sockets.end(), closed); }, 20s));
+  std::vector<int> sockets = SilentConnections(stack_->gateway_address(0), 50);
+  EXPECT_TRUE(WaitFor(
+      [&] { return std::all_of(sockets.begin(), sockets.end(), ClosedByGateway); }, 20s));
   for (int fd : sockets) ::close(fd);
   User("after_silence");  // and the gateway serves as before
 }
@@ -264,27 +271,8 @@ class GatewayConnectionCapTest : public StackTest {
 
 TEST_F(GatewayConnectionCapTest, OneAddressCannotHoldMoreThanItsShareOfConnections) {
   User("before_cap");
-  const int port =
-      std::stoi(stack_->gateway_address(0).substr(stack_->gateway_address(0).rfind(':') + 1));
-  std::vector<int> sockets;
-  for (int i = 0; i < 200; ++i) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    ASSERT_GE(fd, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(static_cast<uint16_t>(port));
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-    sockets.push_back(fd);
-  }
-  auto closed = [](int fd) {
-    char buffer[4096];
-    while (true) {
-      ssize_t n = ::recv(fd, buffer, sizeof buffer, MSG_DONTWAIT);
-      if (n > 0) continue;
-      return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
-    }
-  };
+  std::vector<int> sockets = SilentConnections(stack_->gateway_address(0), 200);
+  auto closed = ClosedByGateway;
   // The first 20 are held (their handshake has a minute); the other 180 are closed at once.
   EXPECT_TRUE(WaitFor(
       [&] { return std::count_if(sockets.begin(), sockets.end(), closed) >= 180; }, 10s));

@@ -20,7 +20,9 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class RedisClusterTest : public ::testing::Test {
+// A Redis Cluster for one test suite: `Suite` only makes each suite's cluster its own.
+template <class Suite>
+class WithOwnCluster : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     tmp_ = new testing::TempDir();
@@ -30,6 +32,13 @@ class RedisClusterTest : public ::testing::Test {
     delete cluster_;
     delete tmp_;
   }
+
+  inline static testing::TempDir* tmp_ = nullptr;
+  inline static testing::RedisClusterGroup* cluster_ = nullptr;
+};
+
+class RedisClusterTest : public WithOwnCluster<RedisClusterTest> {
+ protected:
   void SetUp() override {
     auto config = ParseRedisUrl(cluster_->url());
     ASSERT_TRUE(config.ok()) << config.status();
@@ -50,8 +59,6 @@ class RedisClusterTest : public ::testing::Test {
     return reply;
   }
 
-  inline static testing::TempDir* tmp_ = nullptr;
-  inline static testing::RedisClusterGroup* cluster_ = nullptr;
   std::unique_ptr<RedisClient> client_;
 };
 
@@ -139,20 +146,7 @@ namespace natter {
 namespace {
 
 // Sharded pub/sub on its own cluster (the tests above kill a master).
-class RedisClusterPubSubTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    tmp_ = new testing::TempDir();
-    cluster_ = new testing::RedisClusterGroup(tmp_->path() / "cluster");
-  }
-  static void TearDownTestSuite() {
-    delete cluster_;
-    delete tmp_;
-  }
-
-  inline static testing::TempDir* tmp_ = nullptr;
-  inline static testing::RedisClusterGroup* cluster_ = nullptr;
-};
+class RedisClusterPubSubTest : public WithOwnCluster<RedisClusterPubSubTest> {};
 
 // A subscriber to 12 channels spread over every master, and a publisher.
 class Listening {

@@ -69,6 +69,7 @@ class RedisSubscriber {
   void OnConnected(int status);
   void OnDisconnected(int status);
   void OnReply(redisReply* reply);
+  void OnConfirmed(const std::string& channel);  // Redis confirmed the subscription
   void MaybeReportResubscribed();
 
   static void ConnectCallback(const redisAsyncContext* ac, int status);
