@@ -108,6 +108,11 @@ int main(int argc, char** argv) {
   }
   natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) + 1);
   natter::presence::RedisPresenceStore store(redis);
+  if (auto migrated = store.MigrateLegacyKeys(); !migrated.ok()) {
+    spdlog::warn("presence keys of an older version not migrated: {}", migrated.status().message());
+  } else if (*migrated > 0) {
+    spdlog::info("migrated {} presence keys of an older version", *migrated);
+  }
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
   natter::presence::ChatAudience audience(

@@ -1,36 +1,84 @@
-// The Redis stores and the pub/sub subscriber against a real Redis, including a Redis restart.
+// The Redis stores against a real Redis, each on one server and on a Redis Cluster (3 masters, 3
+// replicas), where a command or script with keys in two slots fails (CROSSSLOT); presence through a
+// master's death; and the pub/sub subscriber on one server, including a Redis restart.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <mutex>
+#include <set>
+#include <thread>
 #include <vector>
 
 #include "common/config.h"
 #include "common/rate_limit.h"
 #include "common/redis_client.h"
+#include "common/redis_cluster.h"
 #include "common/redis_subscriber.h"
+#include "fakes/fake_clock.h"
+#include "fakes/fake_event_publisher.h"
+#include "fakes/fake_presence_store.h"
+#include "fakes/fake_rate_limiter.h"
 #include "harness/harness.h"
+#include "harness/redis_cluster.h"
+#include "presence_service.h"
 #include "redis_presence_store.h"
 #include "redis_session_store.h"
+#include "typing_limiter.h"
 
 namespace natter {
 namespace {
 
+using ::testing::ElementsAre;
+using ::testing::UnorderedElementsAreArray;
 using namespace std::chrono_literals;
 
-class RedisStoresTest : public ::testing::Test {
+enum class Topology { kSingle, kCluster };
+void PrintTo(Topology topology, std::ostream* os) {
+  *os << (topology == Topology::kSingle ? "one Redis" : "Redis Cluster");
+}
+
+// The store tests, on one Redis (a fresh one per test) and on a Redis Cluster (one for the suite,
+// emptied before each test).
+class RedisStoresTest : public ::testing::TestWithParam<Topology> {
  protected:
+  static void TearDownTestSuite() {
+    delete cluster_;
+    cluster_ = nullptr;
+    delete cluster_dir_;
+    cluster_dir_ = nullptr;
+  }
   void SetUp() override {
-    redis_ = std::make_unique<testing::Redis>(dir_.path() / "redis");
-    client_ = std::make_unique<RedisClient>(ParseRedisUrl(redis_->url()).value(), 4);
+    if (GetParam() == Topology::kSingle) {
+      redis_ = std::make_unique<testing::Redis>(dir_.path() / "redis");
+      url_ = redis_->url();
+    } else {
+      if (!cluster_) {
+        cluster_dir_ = new testing::TempDir();
+        cluster_ = new testing::RedisClusterGroup(cluster_dir_->path() / "cluster");
+      }
+      for (size_t i = 0; i < cluster_->size(); ++i)
+        cluster_->Cli(i, {"FLUSHALL"});  // replicas refuse
+      url_ = cluster_->url();
+    }
+    client_ = std::make_unique<RedisClient>(ParseRedisUrl(url_).value(), 4);
   }
 
   testing::TempDir dir_;
   std::unique_ptr<testing::Redis> redis_;
+  inline static testing::TempDir* cluster_dir_ = nullptr;
+  inline static testing::RedisClusterGroup* cluster_ = nullptr;
+  std::string url_;
   std::unique_ptr<RedisClient> client_;
 };
 
-TEST_F(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
+INSTANTIATE_TEST_SUITE_P(Topologies, RedisStoresTest,
+                         ::testing::Values(Topology::kSingle, Topology::kCluster),
+                         [](const ::testing::TestParamInfo<Topology>& param) {
+                           return param.param == Topology::kSingle ? "SingleRedis" : "RedisCluster";
+                         });
+
+TEST_P(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
   auth::RedisSessionStore store(*client_);
   auth::Session session{"sid-1", 7, "alice", "laptop", 1000, 2000, 1500};
   ASSERT_TRUE(store.Put("hash-1", session, std::chrono::seconds(120)).ok());
@@ -54,7 +102,7 @@ TEST_F(RedisStoresTest, SessionRoundTripsWithTtlAndDeletes) {
   EXPECT_EQ(client_->Command({"SISMEMBER", "user_sessions:7", "hash-1"})->integer(), 0);
 }
 
-TEST_F(RedisStoresTest, TouchSlidesExpiryOnlyOfLiveSessions) {
+TEST_P(RedisStoresTest, TouchSlidesExpiryOnlyOfLiveSessions) {
   auth::RedisSessionStore store(*client_);
   auth::Session session{"sid-2", 8, "bob", "phone", 1000, 2000, 1000};
   ASSERT_TRUE(store.Put("hash-2", session, std::chrono::seconds(60)).ok());
@@ -69,7 +117,7 @@ TEST_F(RedisStoresTest, TouchSlidesExpiryOnlyOfLiveSessions) {
   EXPECT_EQ(client_->Command({"EXISTS", "session:hash-2"})->integer(), 0);
 }
 
-TEST_F(RedisStoresTest, ListsAUsersLiveSessionsAndForgetsExpiredOnes) {
+TEST_P(RedisStoresTest, ListsAUsersLiveSessionsAndForgetsExpiredOnes) {
   auth::RedisSessionStore store(*client_);
   ASSERT_TRUE(
       store.Put("h-a", {"a", 9, "carol", "laptop", 1, 2, 1}, std::chrono::seconds(60)).ok());
@@ -84,7 +132,7 @@ TEST_F(RedisStoresTest, ListsAUsersLiveSessionsAndForgetsExpiredOnes) {
   EXPECT_EQ(client_->Command({"SISMEMBER", "user_sessions:9", "h-b"})->integer(), 0);
 }
 
-TEST_F(RedisStoresTest, LoginThrottleCountsFailuresAndRemembersAddresses) {
+TEST_P(RedisStoresTest, LoginThrottleCountsFailuresAndRemembersAddresses) {
   auth::RedisLoginThrottle throttle(*client_);
   for (int64_t at : {1000, 2000, 3000}) {
     ASSERT_TRUE(throttle
@@ -117,9 +165,9 @@ TEST_F(RedisStoresTest, LoginThrottleCountsFailuresAndRemembersAddresses) {
   EXPECT_FALSE(throttle.IsKnownAddress("bob", "10.0.0.1").value());
 }
 
-TEST_F(RedisStoresTest, RateLimiterSharesOneAllowancePerKeyAcrossClients) {
+TEST_P(RedisStoresTest, RateLimiterSharesOneAllowancePerKeyAcrossClients) {
   // Two clients stand for two chat replicas: the allowance is the user's, not a replica's.
-  RedisClient other(ParseRedisUrl(redis_->url()).value(), 1);
+  RedisClient other(ParseRedisUrl(url_).value(), 1);
   RedisRateLimiter a(*client_), b(other);
   const RateLimit limit{1, 3};  // one a second, three at once
   EXPECT_EQ(a.Take("rl:u1", limit).value(), 0ms);
@@ -138,13 +186,13 @@ TEST_F(RedisStoresTest, RateLimiterSharesOneAllowancePerKeyAcrossClients) {
       << "an unlimited take touches nothing";
 }
 
-TEST_F(RedisStoresTest, MalformedSessionIsAnErrorNotASession) {
+TEST_P(RedisStoresTest, MalformedSessionIsAnErrorNotASession) {
   ASSERT_TRUE(client_->Command({"HSET", "session:bad", "user_id", "not-a-number"}).ok());
   auth::RedisSessionStore store(*client_);
   EXPECT_EQ(store.Get("bad").status().code(), absl::StatusCode::kDataLoss);
 }
 
-TEST_F(RedisStoresTest, PresenceTracksStreamsAndRecordsVisibleChanges) {
+TEST_P(RedisStoresTest, PresenceTracksStreamsAndRecordsVisibleChanges) {
   presence::RedisPresenceStore store(*client_);
   auto added =
       store.Renew({{1, "gw/1", "alice"}, {1, "gw/2", "alice"}, {2, "gw/3", "bob"}}, 10'000);
@@ -183,7 +231,7 @@ TEST_F(RedisStoresTest, PresenceTracksStreamsAndRecordsVisibleChanges) {
   EXPECT_EQ((*states)[2].live_streams, 0);
 }
 
-TEST_F(RedisStoresTest, ExpiredStreamsAreFoundByTheSweeperAndDatedAtTheirLastRenewal) {
+TEST_P(RedisStoresTest, ExpiredStreamsAreFoundByTheSweeperAndDatedAtTheirLastRenewal) {
   presence::RedisPresenceStore store(*client_);
   ASSERT_TRUE(store.Renew({{7, "gw/1", "carol"}}, 40'000).ok());
   ASSERT_TRUE(store.Refresh(7, 10'000, 30'000).ok());
@@ -197,7 +245,7 @@ TEST_F(RedisStoresTest, ExpiredStreamsAreFoundByTheSweeperAndDatedAtTheirLastRen
   EXPECT_EQ(store.VisibleOnline(10, 50'000)->second, 0u);
 }
 
-TEST_F(RedisStoresTest, ClosingOneOfTwoStreamsKeepsTheUserOnline) {
+TEST_P(RedisStoresTest, ClosingOneOfTwoStreamsKeepsTheUserOnline) {
   presence::RedisPresenceStore store(*client_);
   ASSERT_TRUE(store.Renew({{3, "a", "dave"}, {3, "b", "dave"}}, 10'000).ok());
   ASSERT_TRUE(store.Refresh(3, 1'000, 1'000).ok());
@@ -207,7 +255,128 @@ TEST_F(RedisStoresTest, ClosingOneOfTwoStreamsKeepsTheUserOnline) {
   auto t = store.Refresh(3, 2'000, 1'000);
   EXPECT_EQ(t->current, "offline");
   EXPECT_EQ(t->last_seen_ms, 2'000);
+  // The sweeper still has the user until the streams' expiry; its refresh then drops the entry.
+  EXPECT_EQ(store.VisibleOnline(10, 2'000)->second, 0u);
+  EXPECT_TRUE(store.Expired(9'999, 10)->empty());
+  EXPECT_EQ(store.Expired(10'000, 10).value(), std::vector<uint64_t>{3});
+  EXPECT_FALSE(store.Refresh(3, 10'000, 1'000)->changed());
+  EXPECT_TRUE(store.Expired(10'000, 10)->empty());
 }
+
+TEST_P(RedisStoresTest, TypingLimiterAllowsOneEventPerUserAndConversationPerWindow) {
+  chat::RedisTypingLimiter typing(*client_);
+  EXPECT_TRUE(typing.Allow(1, 10).value());
+  EXPECT_FALSE(typing.Allow(1, 10).value());
+  EXPECT_TRUE(typing.Allow(2, 10).value()) << "another user";
+  EXPECT_TRUE(typing.Allow(1, 11).value()) << "another conversation";
+  auto ttl = client_->Command({"PTTL", "typing:10:1"}).value();
+  EXPECT_GT(ttl.integer(), 0);
+  EXPECT_LE(ttl.integer(), chat::kTypingWindowMs);
+}
+
+TEST_P(RedisStoresTest, OneUsersPresenceKeysShareASlotAndTheIndexesSpreadOverShards) {
+  for (uint64_t user : {1u, 42u, 1000003u}) {
+    std::string tag = "{u:" + std::to_string(user) + "}";
+    uint16_t slot = RedisKeySlot("presence:" + tag + ":streams");
+    EXPECT_EQ(RedisKeySlot("presence:" + tag + ":setting"), slot);
+    EXPECT_EQ(RedisKeySlot("presence:" + tag + ":visible"), slot);
+  }
+  if (GetParam() != Topology::kCluster) return;
+  std::set<size_t> masters;
+  for (size_t s = 0; s < presence::RedisPresenceStore::kIndexShards; ++s) {
+    masters.insert(
+        cluster_->MasterOf(RedisKeySlot("presence:online:{s" + std::to_string(s) + "}")));
+  }
+  EXPECT_EQ(masters.size(), 3u) << "the sweeper's index is on every master";
+}
+
+TEST_P(RedisStoresTest, SweepFindsExpiredUsersOnEveryShardAndListsTheOthersInOrder) {
+  presence::RedisPresenceStore store(*client_);
+  fakes::FakeClock clock;
+  fakes::FakeAudience audience;
+  fakes::FakeEventPublisher publisher;
+  fakes::FakeRateLimiter limiter(clock);
+  presence::PresenceService service(store, audience, publisher, limiter, RateLimit{}, clock, 30s);
+  const int64_t t0 = clock.NowMs();
+  std::vector<presence::StreamEntry> all, even;
+  std::vector<uint64_t> odd_ids, even_ids;
+  for (uint64_t user = 1; user <= 40; ++user) {
+    presence::StreamEntry entry{user, "gw/" + std::to_string(user), "user" + std::to_string(user)};
+    all.push_back(entry);
+    if (user % 2 == 0) {
+      even.push_back(entry);
+      even_ids.push_back(user);
+    } else {
+      odd_ids.push_back(user);
+    }
+  }
+  ASSERT_EQ(store.Renew(all, t0 + 30'000).value().size(), 40u);
+  for (uint64_t user = 40; user >= 1; --user) {  // the highest id online first
+    auto t = store.Refresh(user, t0 + 41 - static_cast<int64_t>(user), 30'000);
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_EQ(t->current, "online");
+  }
+  ASSERT_TRUE(store.Renew(even, t0 + 60'000).ok());  // even users' gateways renew; odd ones' died
+
+  clock.SetNowMs(t0 + 45'000);
+  auto expired = store.Expired(clock.NowMs(), 1000);
+  ASSERT_TRUE(expired.ok()) << expired.status();
+  EXPECT_THAT(*expired, UnorderedElementsAreArray(odd_ids));
+  EXPECT_EQ(store.Expired(clock.NowMs(), 5)->size(), 5u);
+  auto swept = service.Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(*swept, 20u);
+  EXPECT_TRUE(store.Expired(clock.NowMs(), 1000)->empty());
+
+  auto online = store.VisibleOnline(1000, clock.NowMs());
+  ASSERT_TRUE(online.ok()) << online.status();
+  EXPECT_EQ(online->second, 20u);
+  std::vector<uint64_t> listed;
+  for (const auto& s : online->first) listed.push_back(s.user_id);
+  std::vector<uint64_t> longest_first(even_ids.rbegin(), even_ids.rend());
+  EXPECT_EQ(listed, longest_first) << "merged over the shards, longest online first";
+  auto first = store.VisibleOnline(3, clock.NowMs());
+  ASSERT_EQ(first->first.size(), 3u);
+  EXPECT_EQ(first->first[0].user_id, 40u);
+  EXPECT_EQ(first->first[2].user_id, 36u);
+  EXPECT_EQ(first->second, 20u);
+  auto states = store.Get(odd_ids, clock.NowMs()).value();
+  for (const auto& s : states) {
+    EXPECT_EQ(s.status, "offline") << s.user_id;
+    EXPECT_EQ(s.last_seen_ms, t0) << s.user_id;  // expiry minus the TTL: the last renewal
+  }
+}
+
+TEST_P(RedisStoresTest, ExtraIndexEntriesAreNeverListedAndTheSweeperDropsThem) {
+  // What a refresh cut short between its steps may leave: user 5 listed as visibly online though
+  // recorded offline, and in the sweeper's index without a stream.
+  ASSERT_TRUE(client_->Command({"ZADD", "presence:visible_online:{s5}", "1000", "5"}).ok());
+  ASSERT_TRUE(client_->Command({"ZADD", "presence:online:{s5}", "2000", "5"}).ok());
+  presence::RedisPresenceStore store(*client_);
+  auto online = store.VisibleOnline(10, 3'000);
+  ASSERT_TRUE(online.ok()) << online.status();
+  EXPECT_TRUE(online->first.empty());
+  EXPECT_EQ(store.Expired(3'000, 10).value(), std::vector<uint64_t>{5});
+  auto t = store.Refresh(5, 3'000, 1'000);
+  ASSERT_TRUE(t.ok()) << t.status();
+  EXPECT_FALSE(t->changed());
+  EXPECT_TRUE(store.Expired(3'000, 10)->empty());
+  EXPECT_EQ(store.VisibleOnline(10, 3'000)->second, 0u);
+}
+
+// What only one server shows: the subscriber (on a cluster: redis_cluster_test), a restart, the
+// migration of keys from before the cluster layout.
+class RedisServerTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    redis_ = std::make_unique<testing::Redis>(dir_.path() / "redis");
+    client_ = std::make_unique<RedisClient>(ParseRedisUrl(redis_->url()).value(), 4);
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<testing::Redis> redis_;
+  std::unique_ptr<RedisClient> client_;
+};
 
 class Inbox {
  public:
@@ -225,7 +394,7 @@ class Inbox {
   std::vector<std::string> messages_;
 };
 
-TEST_F(RedisStoresTest, SubscriberReceivesOnlyWhatItSubscribedTo) {
+TEST_F(RedisServerTest, SubscriberReceivesOnlyWhatItSubscribedTo) {
   Inbox inbox;
   RedisSubscriber subscriber(
       ParseRedisUrl(redis_->url()).value(),
@@ -256,7 +425,7 @@ TEST_F(RedisStoresTest, SubscriberReceivesOnlyWhatItSubscribedTo) {
   EXPECT_EQ(inbox.Get(), (std::vector<std::string>{"room:1=one", "room:1=three"}));
 }
 
-TEST_F(RedisStoresTest, SubscriberRestoresSubscriptionsAfterRedisRestart) {
+TEST_F(RedisServerTest, SubscriberRestoresSubscriptionsAfterRedisRestart) {
   Inbox inbox;
   std::atomic<int> resubscribed{0};
   RedisSubscriber subscriber(
@@ -282,12 +451,170 @@ TEST_F(RedisStoresTest, SubscriberRestoresSubscriptionsAfterRedisRestart) {
   EXPECT_EQ(inbox.Get().front(), "user:9=after restart");
 }
 
-TEST_F(RedisStoresTest, CommandsFailCleanlyWhileRedisIsDown) {
+TEST_F(RedisServerTest, CommandsFailCleanlyWhileRedisIsDown) {
   redis_->Stop();
   auto reply = client_->Command({"PING"});
   EXPECT_EQ(reply.status().code(), absl::StatusCode::kUnavailable);
   redis_->Start();
   EXPECT_TRUE(testing::WaitFor([&] { return client_->Command({"PING"}).ok(); }, 10s));
+}
+
+TEST_F(RedisServerTest, PresenceKeysOfTheUntaggedLayoutAreMigratedOnce) {
+  // As the version before the cluster layout left them.
+  ASSERT_TRUE(client_->Command({"SET", "presence:setting:7", "invisible"}).ok());
+  ASSERT_TRUE(client_
+                  ->Command({"HSET", "presence:visible:8", "status", "online", "last_seen_ms",
+                             "1234", "username", "erin"})
+                  .ok());
+  ASSERT_TRUE(client_->Command({"ZADD", "presence:streams:8", "99999", "gw/1"}).ok());
+  ASSERT_TRUE(client_->Command({"ZADD", "presence:online", "99999", "8"}).ok());
+  ASSERT_TRUE(client_->Command({"ZADD", "presence:visible_online", "1000", "8"}).ok());
+  presence::RedisPresenceStore store(*client_);
+  ASSERT_TRUE(store.SetSetting(9, "away").ok());  // a new key is left alone
+  EXPECT_EQ(store.MigrateLegacyKeys().value(), 5u);
+  EXPECT_EQ(store.MigrateLegacyKeys().value(), 0u);
+
+  // Invisible stays invisible.
+  ASSERT_TRUE(store.Renew({{7, "gw/2", "frank"}}, 10'000).ok());
+  EXPECT_EQ(store.Refresh(7, 1'000, 1'000)->current, "offline");
+  ASSERT_TRUE(store.Renew({{9, "gw/3", "gina"}}, 10'000).ok());
+  EXPECT_EQ(store.Refresh(9, 1'000, 1'000)->current, "away");
+  // Last seen stays; the rest is rebuilt by the next heartbeat.
+  auto erin = store.Get({8}, 1'000).value();
+  EXPECT_EQ(erin[0].status, "offline");
+  EXPECT_EQ(erin[0].last_seen_ms, 1234);
+  EXPECT_EQ(erin[0].username, "erin");
+  EXPECT_EQ(store.VisibleOnline(10, 1'000)->second, 1u);  // gina
+  EXPECT_EQ(client_
+                ->Command({"EXISTS", "presence:setting:7", "presence:visible:8",
+                           "presence:streams:8", "presence:online", "presence:visible_online"})
+                ->integer(),
+            0);
+}
+
+// Presence on a cluster whose master dies while streams are renewed, opened and closed: once the
+// replica has taken over and the TTL has passed, everyone is where they should be.
+TEST(RedisClusterPresenceTest, PresenceIsRightAfterTheTtlWhenAMasterDiesMidway) {
+  testing::TempDir dir;
+  testing::RedisClusterGroup cluster(dir.path() / "cluster");
+  RedisClient client(ParseRedisUrl(cluster.url()).value(), 4);
+  presence::RedisPresenceStore store(client);
+  fakes::FakeClock clock;
+  fakes::FakeAudience audience;
+  fakes::FakeEventPublisher publisher;
+  fakes::FakeRateLimiter limiter(clock);
+  presence::PresenceService service(store, audience, publisher, limiter, RateLimit{}, clock, 30s);
+  const int64_t t0 = clock.NowMs(), ttl = 30'000;
+  // Until answered; the only refusal allowed on the way is UNAVAILABLE.
+  auto eventually = [](const auto& call) {
+    bool ok = testing::WaitFor(
+        [&] {
+          absl::Status s = call();
+          EXPECT_TRUE(s.ok() || absl::IsUnavailable(s)) << s;
+          return s.ok();
+        },
+        30s);
+    ASSERT_TRUE(ok) << "not answered within 30 s";
+  };
+
+  // Users 1..48 online. Even ones keep renewing; odd ones' gateways die, and some of them close
+  // their stream while the master dies.
+  std::vector<presence::StreamEntry> all, keepers;
+  std::vector<uint64_t> keeper_ids, all_ids;
+  for (uint64_t user = 1; user <= 48; ++user) {
+    presence::StreamEntry entry{user, "gw/" + std::to_string(user), "u" + std::to_string(user)};
+    all.push_back(entry);
+    all_ids.push_back(user);
+    if (user % 2 == 0) {
+      keepers.push_back(entry);
+      keeper_ids.push_back(user);
+    }
+  }
+  ASSERT_TRUE(store.Renew(all, t0 + ttl).ok());
+  for (uint64_t user : all_ids) {
+    auto t = store.Refresh(user, t0, ttl);
+    ASSERT_TRUE(t.ok()) << t.status();
+    ASSERT_EQ(t->current, "online");
+  }
+  ASSERT_EQ(store.VisibleOnline(100, t0)->second, 48u);
+  // Every write so far has reached the replicas (replication is asynchronous: a write acked just
+  // before its master dies may be lost, which no client can help).
+  for (size_t i = 0; i < cluster.size(); ++i) {
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          std::string info = cluster.Cli(i, {"INFO", "replication"});
+          if (info.find("role:master") == std::string::npos) return true;
+          auto field = [&](const std::string& name) {
+            size_t at = info.find(name);
+            return at == std::string::npos
+                       ? std::string()
+                       : info.substr(at + name.size(),
+                                     info.find_first_of(",\r\n", at) - at - name.size());
+          };
+          std::string offset = field("master_repl_offset:");
+          return !offset.empty() && field("offset=") == offset;
+        },
+        10s))
+        << "node " << i << " has not replicated";
+  }
+
+  std::atomic<bool> stop{false};
+  std::atomic<int> rounds{0};
+  std::thread traffic([&] {
+    uint64_t leaver = 1;
+    while (!stop) {
+      for (const absl::Status& s :
+           {store.Renew(keepers, t0 + 2 * ttl).status(),
+            store.SetSetting(4, rounds % 2 == 0 ? "away" : "online"),
+            store.Refresh(4, t0 + 1'000, ttl).status(),
+            leaver < 48 ? store.Remove({leaver, "gw/" + std::to_string(leaver), ""})
+                        : absl::OkStatus(),
+            leaver < 48 ? store.Refresh(leaver, t0 + 1'000, ttl).status() : absl::OkStatus()}) {
+        EXPECT_TRUE(s.ok() || absl::IsUnavailable(s)) << s;
+      }
+      leaver += 2;
+      ++rounds;
+    }
+  });
+  ASSERT_TRUE(testing::WaitFor([&] { return rounds >= 3; }, 30s));
+  size_t victim = cluster.MasterOf(RedisKeySlot("presence:online:{s0}"));
+  cluster.KillMaster(victim);
+  int after = rounds;
+  ASSERT_TRUE(testing::WaitFor([&] { return rounds >= after + 3; }, 30s));
+  stop = true;
+  traffic.join();
+
+  // The last word of user 4 (whose SetStatus may have failed) and a heartbeat after the failover.
+  eventually([&] { return store.SetSetting(4, "online"); });
+  eventually([&] { return store.Refresh(4, t0 + 1'000, ttl).status(); });
+  eventually([&] { return store.Renew(keepers, t0 + 2 * ttl).status(); });
+
+  // The TTL passes: the sweeper takes every odd user offline, on every shard.
+  clock.SetNowMs(t0 + ttl + 1'000);
+  ASSERT_TRUE(testing::WaitFor(
+      [&] {
+        auto swept = service.Sweep();
+        return swept.ok() && *swept == 0;
+      },
+      30s));
+  auto states = store.Get(all_ids, clock.NowMs());
+  ASSERT_TRUE(states.ok()) << states.status();
+  for (const auto& s : *states) {
+    if (s.user_id % 2 == 0) {
+      EXPECT_EQ(s.status, "online") << s.user_id;
+      EXPECT_EQ(s.live_streams, 1) << s.user_id;
+    } else {
+      EXPECT_EQ(s.status, "offline") << s.user_id;
+      EXPECT_EQ(s.live_streams, 0) << s.user_id;
+    }
+  }
+  auto online = store.VisibleOnline(100, clock.NowMs());
+  ASSERT_TRUE(online.ok()) << online.status();
+  EXPECT_EQ(online->second, keeper_ids.size());
+  std::vector<uint64_t> listed;
+  for (const auto& s : online->first) listed.push_back(s.user_id);
+  EXPECT_THAT(listed, UnorderedElementsAreArray(keeper_ids));
+  EXPECT_TRUE(store.Expired(clock.NowMs(), 1000)->empty());
 }
 
 }  // namespace
