@@ -23,9 +23,6 @@ RedisClusterGroup::RedisClusterGroup(const fs::path& dir) : dir_(dir) {
   fs::create_directories(dir_);
   for (int i = 0; i < 6; ++i) ports_.push_back(ClusterNodePort());
   for (size_t i = 0; i < ports_.size(); ++i) {
-    // The cluster bus port is port + 10000 unless set: for a free port above 55535 that is no
-    // port at all, and Redis refuses to start.
-    const int bus_port = FreePort();
     const fs::path data = dir_ / ("node-" + std::to_string(i + 1));
     fs::create_directories(data);
     nodes_.push_back(std::make_unique<Process>(
@@ -34,7 +31,6 @@ RedisClusterGroup::RedisClusterGroup(const fs::path& dir) : dir_(dir) {
                                  "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                                  "--dir", data.string(), "--cluster-enabled", "yes",
                                  "--cluster-config-file", (data / "nodes.conf").string(),
-                                 "--cluster-port", std::to_string(bus_port),
                                  "--cluster-node-timeout", "2000", "--cluster-port",
                                  std::to_string(FreePort())},
         data));
