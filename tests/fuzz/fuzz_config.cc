@@ -1,9 +1,10 @@
-// Configuration from flags and the environment: the MySQL and Redis URLs. Bad ones are an error,
-// never a crash; good ones have a host and a port in range.
+// Configuration from flags and the environment: the MySQL and Redis URLs (all three Redis
+// topologies). Bad ones are an error, never a crash; good ones have a host and a port in range.
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <string_view>
+#include <vector>
 
 #include "common/config.h"
 
@@ -18,8 +19,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
   if (auto redis = natter::ParseRedisUrl(input); redis.ok()) {
-    if (redis->host.empty() || redis->port <= 0 || redis->port > 65535 || redis->db < 0) {
-      std::abort();
+    // One topology: one server (host and port), or sentinels naming a master, or cluster nodes
+    // (database 0 only); every server listed has a host and a port in range.
+    if (redis->db < 0 || (redis->sentinel() && redis->cluster())) std::abort();
+    std::vector<natter::RedisConfig::Endpoint> servers =
+        redis->sentinel()  ? redis->sentinels
+        : redis->cluster() ? redis->cluster_nodes
+                           : std::vector{natter::RedisConfig::Endpoint{redis->host, redis->port}};
+    if (redis->sentinel() && redis->master_name.empty()) std::abort();
+    if (redis->cluster() && redis->db != 0) std::abort();
+    for (const auto& server : servers) {
+      if (server.host.empty() || server.port <= 0 || server.port > 65535) std::abort();
     }
   }
   return 0;
