@@ -94,8 +94,11 @@ void Transaction::Commit() {
   done_ = true;
 }
 
-absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what) {
-  int code = e.getErrorCode();
+namespace {
+
+// The node is gone, shutting down, not in the primary component or read-only: the statement did not
+// run there, and the pool's writer must move (MysqlPool::Classify).
+bool NodeUnavailable(int code) {
   switch (code) {
     case kCrServerGoneError:
     case kCrServerLost:
@@ -105,8 +108,21 @@ absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view
     case kErConnectionKilled:
     case kErUnknownComError:
     case kErOptionPreventsStatement:
-      spdlog::warn("MySQL unavailable during {}: {} ({})", what, e.what(), code);
-      return absl::UnavailableError("the database is unavailable, try again");
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what) {
+  int code = e.getErrorCode();
+  if (NodeUnavailable(code)) {
+    spdlog::warn("MySQL unavailable during {}: {} ({})", what, e.what(), code);
+    return absl::UnavailableError("the database is unavailable, try again");
+  }
+  switch (code) {
     case kErLockDeadlock:
     case kErLockWaitTimeout:
       spdlog::warn("MySQL lock conflict during {}: {}", what, code);
@@ -363,16 +379,8 @@ void MysqlPool::ChooseWriter(std::unique_lock<std::mutex>& lock, const std::stri
 }
 
 MysqlPool::Failure MysqlPool::Classify(const sql::SQLException& e) {
+  if (NodeUnavailable(e.getErrorCode())) return Failure::kNode;
   switch (e.getErrorCode()) {
-    case kCrServerGoneError:
-    case kCrServerLost:
-    case kCrConnectionError:
-    case kCrConnHostError:
-    case kErServerShutdown:
-    case kErConnectionKilled:
-    case kErUnknownComError:
-    case kErOptionPreventsStatement:
-      return Failure::kNode;
     case kErUnknownStmtHandler:
       // The session was replaced under us: the cached statements of this connection are useless,
       // so retire it like a lost one. The node itself answered.
