@@ -54,13 +54,23 @@ class KeepingAcceptor final : public grpc::experimental::ExternalConnectionAccep
   size_t handed_ = 0;
 };
 
-int Connect(int port) {
+// A socket connected to 127.0.0.1:`port`, or -1 when the connection is refused.
+int TryConnect(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(static_cast<uint16_t>(port));
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int Connect(int port) {
+  int fd = TryConnect(port);
+  EXPECT_GE(fd, 0) << "connecting to port " << port;
   return fd;
 }
 
@@ -154,13 +164,7 @@ TEST(ConnectionGateTest, StopClosesTheListenerAndNewConnectionsAreRefused) {
   int port = (*gate)->port();
   (*gate)->Stop();
   (*gate)->Stop();  // idempotent
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(static_cast<uint16_t>(port));
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  EXPECT_NE(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
-  ::close(fd);
+  EXPECT_EQ(TryConnect(port), -1);
 }
 
 TEST(ConnectionGateTest, AnAddressInUseOrNotValidIsAClearError) {
