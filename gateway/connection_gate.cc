@@ -53,8 +53,8 @@ std::string AddressKey(const sockaddr_storage& peer) {
   if (peer.ss_family == AF_INET6) {
     const auto& v6 = reinterpret_cast<const sockaddr_in6&>(peer);
     ::inet_ntop(AF_INET6, &v6.sin6_addr, host, sizeof host);
-    return ClientAdmission::AddressOf(std::string("ipv6:[") + host + "]:" +
-                                      std::to_string(ntohs(v6.sin6_port)));
+    return ClientAdmission::AddressOf(std::string("ipv6:[") + host +
+                                      "]:" + std::to_string(ntohs(v6.sin6_port)));
   }
   return "unknown";
 }
@@ -115,9 +115,9 @@ absl::StatusOr<std::unique_ptr<ConnectionGate>> ConnectionGate::Listen(const std
       sockaddr_storage local{};
       socklen_t length = sizeof local;
       ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &length);
-      bound_port = ntohs(local.ss_family == AF_INET6
-                             ? reinterpret_cast<sockaddr_in6&>(local).sin6_port
-                             : reinterpret_cast<sockaddr_in&>(local).sin_port);
+      bound_port =
+          ntohs(local.ss_family == AF_INET6 ? reinterpret_cast<sockaddr_in6&>(local).sin6_port
+                                            : reinterpret_cast<sockaddr_in&>(local).sin_port);
     }
     listeners.push_back(fd);
   }
@@ -188,9 +188,10 @@ void ConnectionGate::Accept(int listener) {
                        SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-        spdlog::error("accepting a connection: {}; raise the descriptor limit (ulimit -n) or "
-                      "lower --max-connections",
-                      std::strerror(errno));
+        spdlog::error(
+            "accepting a connection: {}; raise the descriptor limit (ulimit -n) or "
+            "lower --max-connections",
+            std::strerror(errno));
         std::this_thread::sleep_for(kOutOfDescriptorsPause);
       }
       return;  // EAGAIN (nothing more waiting), or a connection that went away while queued
@@ -202,9 +203,10 @@ void ConnectionGate::Accept(int listener) {
       auto now = std::chrono::steady_clock::now();
       if (now - last_refusal_log_ >= kRefusalLogPeriod) {
         last_refusal_log_ = now;
-        spdlog::warn("refusing connections from {}: at its limit of {} open connections, or the "
-                     "gateway at its {} (natter_gateway_connections_refused_total counts them)",
-                     address, limits_.per_address, limits_.total);
+        spdlog::warn(
+            "refusing connections from {}: at its limit of {} open connections, or the "
+            "gateway at its {} (natter_gateway_connections_refused_total counts them)",
+            address, limits_.per_address, limits_.total);
       }
       continue;
     }

@@ -24,9 +24,10 @@ struct GatewayMetrics {
   static prometheus::Family<prometheus::Counter>& ConnectionsRefused() {
     static auto& family = prometheus::BuildCounter()
                               .Name("natter_gateway_connections_refused_total")
-                              .Help("Client TCP connections closed as soon as accepted, by the "
-                                    "limit they met (--max-connections-per-address, "
-                                    "--max-connections)")
+                              .Help(
+                                  "Client TCP connections closed as soon as accepted, by the "
+                                  "limit they met (--max-connections-per-address, "
+                                  "--max-connections)")
                               .Register(Metrics::Get().registry());
     return family;
   }

@@ -26,8 +26,7 @@ void AppendArgv(redisContext* c, const std::vector<std::string>& args) {
 
 // A reply that is an error starting with `prefix` (e.g. "READONLY").
 bool IsErrorReply(const redisReply* r, std::string_view prefix) {
-  return r && r->type == REDIS_REPLY_ERROR &&
-         std::string_view(r->str, r->len).starts_with(prefix);
+  return r && r->type == REDIS_REPLY_ERROR && std::string_view(r->str, r->len).starts_with(prefix);
 }
 
 std::string NodeName(const RedisConfig::Endpoint& node) {
@@ -46,8 +45,8 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
   if (!config.sentinel()) return RedisConfig::Endpoint{config.host, config.port};
   std::string answers;
   auto note = [&](const RedisConfig::Endpoint& sentinel, const std::string& what) {
-    answers += fmt::format("{}{}:{} {}", answers.empty() ? "" : "; ", sentinel.host,
-                           sentinel.port, what);
+    answers +=
+        fmt::format("{}{}:{} {}", answers.empty() ? "" : "; ", sentinel.host, sentinel.port, what);
   };
   for (const auto& sentinel : config.sentinels) {
     RedisContextPtr c = ConnectRedis(sentinel.host, sentinel.port, timeout);
@@ -55,7 +54,8 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
       note(sentinel, std::string("unreachable: ") + (c ? c->errstr : "out of memory"));
       continue;
     }
-    RedisReply named(AskRedis(c.get(), {"SENTINEL", "get-master-addr-by-name", config.master_name}));
+    RedisReply named(
+        AskRedis(c.get(), {"SENTINEL", "get-master-addr-by-name", config.master_name}));
     if (!named.raw() || !named.is_array() || named.size() != 2) {
       note(sentinel, "does not know a master named \"" + config.master_name + "\"");
       continue;
@@ -72,8 +72,8 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
     if (!config.password.empty()) {
       RedisReply auth(AskRedis(server.get(), {"AUTH", config.password}));
       if (!auth.raw() || auth.raw()->type == REDIS_REPLY_ERROR) {
-        note(sentinel, fmt::format("names {}:{}, which refused the password", master.host,
-                                   master.port));
+        note(sentinel,
+             fmt::format("names {}:{}, which refused the password", master.host, master.port));
         continue;
       }
     }
@@ -82,8 +82,8 @@ absl::StatusOr<RedisConfig::Endpoint> FindRedisMaster(const RedisConfig& config,
         RedisReply::Str(role.element(0)) == "master") {
       return master;
     }
-    note(sentinel, fmt::format("names {}:{}, which is not a master (yet)", master.host,
-                               master.port));
+    note(sentinel,
+         fmt::format("names {}:{}, which is not a master (yet)", master.host, master.port));
   }
   return absl::UnavailableError(fmt::format("no Redis master \"{}\" found through Sentinel: {}",
                                             config.master_name, answers));
@@ -155,7 +155,7 @@ void RedisClient::Release(Context context) {
 }
 
 std::vector<std::string> RedisClient::PublishCommand(std::string channel,
-                                                    std::string payload) const {
+                                                     std::string payload) const {
   // A cluster's plain PUBLISH goes to every node; SPUBLISH only to the shard of the channel's
   // slot, where its subscribers are (RedisSubscriber uses SSUBSCRIBE there).
   return {slots_ ? "SPUBLISH" : "PUBLISH", std::move(channel), std::move(payload)};
@@ -217,7 +217,7 @@ absl::StatusOr<std::optional<RedisConfig::Endpoint>> RedisClient::Route(
 }
 
 absl::StatusOr<RedisClient::Context> RedisClient::AcquireFor(const RedisConfig::Endpoint& node,
-                                                            bool* reused) {
+                                                             bool* reused) {
   {
     std::lock_guard lock(mu_);
     auto& idle = idle_by_node_[NodeName(node)];

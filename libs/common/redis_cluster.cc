@@ -75,8 +75,8 @@ std::optional<std::string_view> RedisRoutingKey(const std::vector<std::string>& 
     if (args.size() < 4 || args[2] == "0") return std::nullopt;
     return std::string_view(args[3]);
   }
-  for (std::string_view keyless : {"PING", "ROLE", "INFO", "SCRIPT", "CLUSTER", "CONFIG",
-                                   "DBSIZE", "FLUSHALL", "FLUSHDB", "TIME", "CLIENT", "AUTH"}) {
+  for (std::string_view keyless : {"PING", "ROLE", "INFO", "SCRIPT", "CLUSTER", "CONFIG", "DBSIZE",
+                                   "FLUSHALL", "FLUSHDB", "TIME", "CLIENT", "AUTH"}) {
     if (Is(command, keyless)) return std::nullopt;
   }
   return std::string_view(args[1]);  // the key, or the channel of (S)PUBLISH

@@ -6,8 +6,8 @@
 // On a Redis Cluster it uses sharded pub/sub (SSUBSCRIBE, Redis 7): each channel is subscribed on
 // the master that owns its slot, one connection per such master. hiredis 0.14's async API does not
 // know SSUBSCRIBE's pushes, so these connections are its reader over libevent buffers. A lost
-// master, a slot that moves (the server then sends sunsubscribe) or a MOVED answer sends the channel
-// to the master of the slot map learned again, and is reported like a reconnection.
+// master, a slot that moves (the server then sends sunsubscribe) or a MOVED answer sends the
+// channel to the master of the slot map learned again, and is reported like a reconnection.
 #pragma once
 
 #include <hiredis/async.h>
@@ -116,10 +116,10 @@ class RedisSubscriber {
   std::set<std::string> unsubscribing_;  // UNSUBSCRIBE sent, reply not yet seen
   std::map<std::string, std::vector<std::function<void()>>> waiting_;
 
-  std::unique_ptr<RedisSlotMap> slots_;                    // Redis Cluster only
+  std::unique_ptr<RedisSlotMap> slots_;                   // Redis Cluster only
   std::map<std::string, std::unique_ptr<Shard>> shards_;  // by "host:port"
-  std::map<std::string, Shard*> shard_of_;                 // where a channel's SSUBSCRIBE went
-  std::set<std::string> unrouted_;                         // wanted, to be sent by ClusterRetry
+  std::map<std::string, Shard*> shard_of_;                // where a channel's SSUBSCRIBE went
+  std::set<std::string> unrouted_;                        // wanted, to be sent by ClusterRetry
   std::set<std::string> failing_nodes_;  // lost and not reconnected since (logged once)
 };
 
