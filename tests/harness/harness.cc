@@ -387,13 +387,17 @@ void GaleraCluster::Launch(size_t i, bool new_cluster) {
   for (const Node& n : nodes_) {
     peers += (peers.empty() ? "" : ",") + std::string("127.0.0.1:") + std::to_string(n.gcomm_port);
   }
-  // Failure detection as tests want it: a silent node is suspected after 2 s and dropped after 3 s
-  // (defaults: 5 s and 15 s), so the primary component goes on writing soon after a SIGSTOP.
+  // Failure detection as tests want it: a node that all the others hear nothing from for 3 s is
+  // dropped (default: 5 s), so the primary component goes on writing soon after a SIGSTOP. The
+  // hard limit for a node only some suspect and the time to agree on a new view stay generous
+  // (10 s and 7.5 s): on a loaded machine a membership change can take seconds, and one that
+  // times out leaves every node alone and outside the primary component for good (seen in CI with
+  // inactive 3 s, which cut the install timeout to 1.5 s).
   const std::string provider_options =
       "gmcast.listen_addr=tcp://127.0.0.1:" + std::to_string(node.gcomm_port) +
       ";ist.recv_addr=127.0.0.1:" + std::to_string(node.ist_port) +
-      ";gcache.size=16M;evs.keepalive_period=PT0.5S;evs.suspect_timeout=PT2S;"
-      "evs.inactive_timeout=PT3S";
+      ";gcache.size=16M;evs.keepalive_period=PT1S;evs.suspect_timeout=PT3S;"
+      "evs.inactive_timeout=PT10S;evs.install_timeout=PT7.5S";
   std::vector<std::string> argv;
   if (::geteuid() == 0) {
     // Become `mysql` before mariadbd starts rather than let it switch: a process that changes its
