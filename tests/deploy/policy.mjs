@@ -7,6 +7,9 @@
 //                   operator creates them out of band (prod: natter-secrets, natter-gateway-tls,
 //                   natter-service-tls).
 //   secretsAllowed: whether the render may contain Secret objects (only dev generates one).
+//   jobsNamedByRelease: whether every Job that runs a Natter image must carry that image's tag at the
+//                   end of its name (prod: a Job's pod template is immutable, so a new release needs a
+//                   new Job; dev deletes its Job by hand instead).
 
 // A Natter image: natter/auth, registry.example.com/natter/chat:0.1.0, natter/gateway@sha256:...
 const NATTER_IMAGE = /(^|\/)natter\/([a-z-]+)(:[\w.-]+)?(@sha256:[0-9a-f]+)?$/;
@@ -19,6 +22,12 @@ const WORKLOAD_KINDS = new Set([...SERVING_KINDS, 'ReplicaSet', 'Job', 'CronJob'
 export function natterComponent(image) {
   const m = NATTER_IMAGE.exec(image ?? '');
   return m ? m[2] : null;
+}
+
+// "registry.example.com/natter/chat:0.1.0" -> "0.1.0"; no tag -> null.
+export function natterTag(image) {
+  const m = NATTER_IMAGE.exec(image ?? '');
+  return m?.[3] ? m[3].slice(1) : null;
 }
 
 function id(o) {
@@ -96,7 +105,7 @@ function containerPort(container, name) {
   return (container.ports ?? []).find((p) => p.name === name)?.containerPort;
 }
 
-export function checkPolicies(objects, { externalNames = [], secretsAllowed = true } = {}) {
+export function checkPolicies(objects, { externalNames = [], secretsAllowed = true, jobsNamedByRelease = false } = {}) {
   const errors = [];
   const fail = (o, rule) => errors.push(`${id(o)}: ${rule}`);
 
@@ -220,6 +229,20 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
       const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
       if (!(grace > drain)) {
         fail(o, `terminationGracePeriodSeconds ${grace} is not greater than NATTER_DRAIN_SECONDS ${drain} of ${where}: the pod would be killed mid-drain`);
+      }
+    }
+  }
+
+  // -- A release's Job is a new Job: its name ends with the tag of each Natter image it runs --
+  if (jobsNamedByRelease) {
+    for (const j of objects.filter((o) => o.kind === 'Job')) {
+      const name = j.metadata?.name ?? '';
+      for (const { c } of containersOf(podTemplateOf(j)?.spec)) {
+        if (natterComponent(c.image) === null) continue;
+        const tag = natterTag(c.image);
+        if (!tag || !name.endsWith(`-${tag}`)) {
+          fail(j, `runs ${c.image} but its name does not end with "-${tag ?? 'TAG'}": re-applying it with the next release's images would be refused (a Job's template is immutable)`);
+        }
       }
     }
   }

@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPolicies, portOfAddress, selectorMatches } from './policy.mjs';
+import { checkPolicies, natterTag, portOfAddress, selectorMatches } from './policy.mjs';
 
 const ns = 'natter';
 
@@ -303,10 +303,52 @@ test('a Secret reference that is neither rendered nor external is reported', () 
   assert.ok(errors.every((e) => e.includes('Secret "natter-secrets"')));
 });
 
+function migrateJob(name, tag) {
+  const labels = { 'app.kubernetes.io/name': 'natter-migrate' };
+  const container = (component) => ({
+    name: `${component}-migrate`,
+    image: `registry.example.com/natter/${component}:${tag}`,
+    args: ['--migrate-only'],
+    resources: { requests: { cpu: '100m', memory: '64Mi' }, limits: { cpu: '1', memory: '256Mi' } },
+    securityContext: { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true },
+  });
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: { name, namespace: ns, labels },
+    spec: {
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: 'OnFailure',
+          securityContext: { runAsNonRoot: true, runAsUser: 10001 },
+          initContainers: [container('auth')],
+          containers: [container('chat')],
+        },
+      },
+    },
+  };
+}
+
+test('a migration Job named after its release passes where releases name Jobs', () => {
+  const objects = [...validSet(), migrateJob('natter-migrate-1.0.0', '1.0.0')];
+  assert.deepEqual(checkPolicies(objects, { ...options, jobsNamedByRelease: true }), []);
+});
+
+test('a migration Job whose name lacks its images\' tag is reported where releases name Jobs', () => {
+  const objects = [...validSet(), migrateJob('natter-migrate', '1.0.0')];
+  assert.deepEqual(checkPolicies(objects, options), [], 'dev (no jobsNamedByRelease) allows a fixed name');
+  const errors = checkPolicies(objects, { ...options, jobsNamedByRelease: true });
+  assert.equal(errors.length, 2, errors.join('\n')); // the auth and the chat container
+  assert.ok(errors.every((e) => e.startsWith('Job/natter-migrate: ') && e.includes('"-1.0.0"')), errors.join('\n'));
+});
+
 test('helpers: addresses and selectors', () => {
   assert.equal(portOfAddress('0.0.0.0:50051'), 50051);
   assert.equal(portOfAddress('[::]:2019'), 2019);
   assert.equal(portOfAddress('localhost'), null);
+  assert.equal(natterTag('registry.example.com/natter/chat:0.1.0'), '0.1.0');
+  assert.equal(natterTag('natter/chat'), null);
   const labels = { 'app.kubernetes.io/name': 'natter-chat', tier: 'x' };
   assert.ok(selectorMatches({ 'app.kubernetes.io/name': 'natter-chat' }, labels));
   assert.ok(selectorMatches({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['natter-chat'] }] }, labels));

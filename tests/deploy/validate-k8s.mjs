@@ -2,7 +2,8 @@
 //   (a) schema: every object is type-checked by tsc (--strict) against its kubernetes-types interface,
 //       so a misspelt or misplaced field (excess property) or a wrong type is an error;
 //   (b) policy: the rules in policy.mjs (resources, probes, non-root, autoscalers, ports, secrets, ...).
-// Also fails on kustomize warnings (deprecated fields) and on kinds it has no type for.
+// Also fails on kustomize warnings (deprecated fields) and on kinds it has no type for. Custom resources
+// are typed by the declarations in crd-types/ (GROUP/VERSION.d.ts), written from their operators' docs.
 //
 // Usage: node validate-k8s.mjs REPO_ROOT NODE_MODULES [KUBECTL]
 //   NODE_MODULES: where `npm ci` installed package.json's tools (kubernetes-types, typescript, yaml).
@@ -19,7 +20,15 @@ import { checkPolicies } from './policy.mjs';
 const RENDERS = [
   { dir: 'k8s/base', externalNames: ['natter-secrets'], secretsAllowed: false },
   { dir: 'k8s/overlays/dev', externalNames: [], secretsAllowed: true },
-  { dir: 'k8s/overlays/prod', externalNames: ['natter-secrets', 'natter-gateway-tls', 'natter-service-tls'], secretsAllowed: false },
+  {
+    dir: 'k8s/overlays/prod',
+    externalNames: ['natter-secrets', 'natter-gateway-tls', 'natter-service-tls'],
+    secretsAllowed: false,
+    jobsNamedByRelease: true,
+  },
+  // Examples applied on their own, next to the prod overlay (k8s/overlays/prod/topologies/*/README.md).
+  { dir: 'k8s/overlays/prod/topologies/galera-operator', externalNames: ['natter-db'], secretsAllowed: false },
+  { dir: 'k8s/overlays/prod/topologies/redis-sentinel', externalNames: ['natter-redis'], secretsAllowed: false },
 ];
 
 function die(message) {
@@ -30,6 +39,7 @@ function die(message) {
 const [repoRoot, nodeModules, kubectl = 'kubectl'] = process.argv.slice(2);
 if (!repoRoot || !nodeModules) die('usage: node validate-k8s.mjs REPO_ROOT NODE_MODULES [KUBECTL]');
 const typesDir = path.resolve(nodeModules, 'kubernetes-types');
+const crdTypesDir = path.resolve(path.dirname(new URL(import.meta.url).pathname), 'crd-types');
 const tscPath = path.resolve(nodeModules, 'typescript', 'bin', 'tsc');
 if (!existsSync(typesDir) || !existsSync(tscPath)) {
   die(`${nodeModules} lacks kubernetes-types or typescript: run npm ci with tests/deploy/package.json there`);
@@ -81,9 +91,14 @@ function typeModule(apiVersion) {
   const [group, ver] = apiVersion.includes('/') ? apiVersion.split('/') : ['core', apiVersion];
   return `${group.replace(/\.k8s\.io$/, '')}/${ver}`;
 }
-function hasType(module, kind) {
-  const file = path.join(typesDir, `${module}.d.ts`);
-  return existsSync(file) && readFileSync(file, 'utf8').includes(`export interface ${kind} {`);
+// Where the type of `kind` is declared: 'kubernetes-types' (built-in kinds), 'crd-types' (custom
+// resources, crd-types/GROUP/VERSION.d.ts), or null.
+function typePackage(module, kind) {
+  for (const [pkg, dir] of [['kubernetes-types', typesDir], ['crd-types', crdTypesDir]]) {
+    const file = path.join(dir, `${module}.d.ts`);
+    if (existsSync(file) && readFileSync(file, 'utf8').includes(`export interface ${kind} {`)) return pkg;
+  }
+  return null;
 }
 
 const work = mkdtempSync(path.join(tmpdir(), 'natter-k8s-'));
@@ -103,13 +118,14 @@ try {
         return;
       }
       const module = typeModule(o.apiVersion);
-      if (!hasType(module, o.kind)) {
-        console.error(`FAIL ${label}: unknown kind ${o.apiVersion} ${o.kind} (no type in kubernetes-types)`);
+      const pkg = typePackage(module, o.kind);
+      if (!pkg) {
+        console.error(`FAIL ${label}: unknown kind ${o.apiVersion} ${o.kind} (no type in kubernetes-types or crd-types)`);
         failures++;
         return;
       }
       const alias = `${module.replace(/\W/g, '_')}_${o.kind}`;
-      imports.set(alias, `import type { ${o.kind} as ${alias} } from 'kubernetes-types/${module}';`);
+      imports.set(alias, `import type { ${o.kind} as ${alias} } from '${pkg}/${module}';`);
       const text = `// ${label}\nexport const o${i}: ${alias} = ${JSON.stringify(o, null, 2)};\n`;
       const lines = text.split('\n').length - 1;
       ranges.push({ from: line, to: line + lines - 1, label });
@@ -134,7 +150,7 @@ try {
         module: 'esnext',
         moduleResolution: 'bundler',
         types: [],
-        paths: { 'kubernetes-types/*': [`${typesDir}/*`] },
+        paths: { 'kubernetes-types/*': [`${typesDir}/*`], 'crd-types/*': [`${crdTypesDir}/*`] },
       },
       files: [...owners.keys()],
     }),
