@@ -128,18 +128,27 @@ class MigrationLock {
     return renew->executeUpdate() == 1;
   }
 
+  // Retried as Take() is (a certification conflict on Galera, a row busy for a moment), for up to
+  // options.wait: a lock left to expire holds up the next process for a whole lease.
   void Release() {
-    auto released = pool_.Run("migration lock", [&](sql::Connection& conn) -> absl::Status {
-      std::unique_ptr<sql::PreparedStatement> release(
-          conn.prepareStatement("UPDATE schema_migration_lock SET holder = '', expires_at_ms = 0 "
-                                "WHERE id = 1 AND holder = ?"));
-      release->setString(1, holder_);
-      release->executeUpdate();
-      return absl::OkStatus();
-    });
-    // Not released: it expires with its lease.
-    if (!released.ok())
-      spdlog::warn("could not release the migration lock: {}", released.message());
+    const auto deadline = std::chrono::steady_clock::now() + options_.wait;
+    for (;;) {
+      auto released = pool_.Run("migration lock", [&](sql::Connection& conn) -> absl::Status {
+        std::unique_ptr<sql::PreparedStatement> release(
+            conn.prepareStatement("UPDATE schema_migration_lock SET holder = '', expires_at_ms = 0 "
+                                  "WHERE id = 1 AND holder = ?"));
+        release->setString(1, holder_);
+        release->executeUpdate();
+        return absl::OkStatus();
+      });
+      if (released.ok()) return;
+      if (!absl::IsUnavailable(released) || std::chrono::steady_clock::now() >= deadline) {
+        // Not released: it expires with its lease.
+        spdlog::warn("could not release the migration lock: {}", released.message());
+        return;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
   }
 
   // Renews the lease every lease/3 until Stop(), so a long migration keeps the lock and a crashed

@@ -97,6 +97,48 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
   EXPECT_EQ(chat::Migrations().back().version, 6);
 }
 
+// Reported from `./natter up --ha`: a release of the migration lock that met a busy row (there:
+// Galera's 1213 while another service took turns for the lock) was not retried, and the next
+// service waited out the whole lease. Here the row is held by another transaction when the release
+// comes, longer than the pool's lock wait (1 s): the release must wait its turn and still happen.
+TEST_F(MysqlStoresTest, AReleaseOfTheMigrationLockThatMeetsABusyRowIsRetried) {
+  MysqlPool pool(ParseMysqlUrl(db_->url()).value(),
+                 MysqlPoolOptions{.max_connections = 2,
+                                  .read_timeout = std::chrono::seconds(2),
+                                  .write_timeout = std::chrono::seconds(2)});
+  // A migration that runs for a second, so the row can be taken hold of before the release.
+  static const std::vector<Migration> slow = {{1, "001_slow.sql", "DO SLEEP(1)"}};
+  std::atomic<bool> held{false};
+  std::thread holder([&] {
+    ASSERT_TRUE(testing::WaitFor(
+        [&] {
+          return db_->Sql("SELECT holder FROM natter.schema_migration_lock WHERE id = 1") != "\n";
+        },
+        std::chrono::seconds(30)));
+    auto locked = pool_->Run("hold the lock row", [&](sql::Connection& conn) -> absl::Status {
+      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+      stmt->execute("BEGIN");
+      std::unique_ptr<sql::ResultSet>(
+          stmt->executeQuery("SELECT holder FROM schema_migration_lock WHERE id = 1 FOR UPDATE"));
+      held = true;
+      std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+      stmt->execute("COMMIT");
+      return absl::OkStatus();
+    });
+    EXPECT_TRUE(locked.ok()) << locked;
+  });
+  // A lease long enough that the keeper does not renew (and so meet the held row) meanwhile.
+  auto applied =
+      ApplyMigrations(pool, "slowtest", slow,
+                      {.lease = std::chrono::seconds(60), .wait = std::chrono::seconds(30)});
+  holder.join();
+  ASSERT_TRUE(applied.ok()) << applied;
+  EXPECT_TRUE(held);
+  EXPECT_EQ(db_->Sql("SELECT holder, expires_at_ms FROM natter.schema_migration_lock WHERE id = 1"),
+            "\t0\n")
+      << "the lock was left to expire";
+}
+
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
   auth::MysqlUserStore users(*pool_);
   auto id = users.CreateUser({"Carol", "carol", "carol", "$argon2id$v=19$fake", "Carol C.", 1});
