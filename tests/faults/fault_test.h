@@ -397,6 +397,12 @@ class FaultTest : public ::testing::Test {
   // Returns the row, so a test can add what else it checked before the row prints.
   static std::unique_ptr<FaultRow> RunWithFault(const std::string& fault, const std::string& prefix,
                                                 int count, const std::function<void()>& inject) {
+    return RunWithFaultInRoom(fault, prefix, count, [&](uint64_t) { inject(); });
+  }
+  // The same, with the room's conversation id given to `inject` (to strike what serves that room).
+  static std::unique_ptr<FaultRow> RunWithFaultInRoom(
+      const std::string& fault, const std::string& prefix, int count,
+      const std::function<void(uint64_t room)>& inject) {
     std::vector<std::string> tokens;
     for (const char* s : {"s1", "s2"}) tokens.push_back(User(prefix + s));
     for (const char* r : {"r1", "r2"}) User(prefix + r);
@@ -416,7 +422,7 @@ class FaultTest : public ::testing::Test {
     EXPECT_TRUE(testing::WaitFor([&] { return TotalAcked(senders) >= 100; }, 60s));
     int at_fault = TotalAcked(senders);
     auto row = std::make_unique<FaultRow>(fault, std::chrono::steady_clock::now());
-    inject();
+    inject(room);
     for (auto& s : senders) s->Join();
     row->Senders(senders, at_fault);
     auto acked = AllAcks(senders);
@@ -425,6 +431,38 @@ class FaultTest : public ::testing::Test {
     row->Add(ExpectExactlyOnceInOrder(*listeners[1], room, acked, prefix + "r2"));
     ExpectStoredOnce(prefix + "r1", room, acked.size());
     return row;
+  }
+
+  // What `viewer` sees of `user`'s presence ("online", "offline", ...).
+  static std::string PresenceOf(const std::string& viewer, const std::string& user) {
+    auto r = stack_->Ctl({"--as", viewer, "presence", user});
+    if (r.exit_code != 0) return "error: " + r.err;
+    return json::parse(r.out).value("status", "");
+  }
+  // How long after `since` `viewer` sees `user` as `status`; nullopt if not within `limit`.
+  static std::optional<std::chrono::steady_clock::duration> TimeUntilPresence(
+      const std::string& viewer, const std::string& user, const std::string& status,
+      std::chrono::steady_clock::time_point since, std::chrono::seconds limit) {
+    bool ok = testing::WaitFor([&] { return PresenceOf(viewer, user) == status; }, limit);
+    if (!ok) return std::nullopt;
+    return std::chrono::steady_clock::now() - since;
+  }
+  // Makes `watcher` and each of `friends` friends.
+  static void Befriend(const std::string& watcher, const std::vector<std::string>& friends) {
+    for (const auto& f : friends) {
+      ASSERT_EQ(stack_->Ctl({"--as", watcher, "friends", "add", f}).exit_code, 0);
+      ASSERT_EQ(stack_->Ctl({"--as", f, "friends", "accept", watcher}).exit_code, 0);
+    }
+  }
+  // After a fault: every service and gateway answers its health check.
+  static void ExpectEverythingServing() {
+    EXPECT_TRUE(testing::IsServing(stack_->auth_address()));
+    for (size_t i = 0; i < stack_->presence_count(); ++i) {
+      EXPECT_TRUE(testing::IsServing(stack_->presence_address(i))) << "presence " << i;
+    }
+    for (size_t i = 0; i < stack_->gateway_count(); ++i) {
+      EXPECT_TRUE(testing::IsServing(stack_->gateway_address(i))) << "gateway " << i;
+    }
   }
 
   static int TotalAcked(const std::vector<std::unique_ptr<Sender>>& senders) {

@@ -27,26 +27,11 @@ class InfrastructureFaultsTest : public faults::FaultTest {
                                  .rate_limits = false});
   }
 
-  static std::string StatusOf(const std::string& viewer, const std::string& user) {
-    auto r = stack_->Ctl({"--as", viewer, "presence", user});
-    if (r.exit_code != 0) return "error: " + r.err;
-    return faults::json::parse(r.out).value("status", "");
-  }
   // How long until `viewer` sees `user` as `status` (nullopt: not within the TTL and a margin).
   static std::optional<std::chrono::steady_clock::duration> TimeUntil(
       const std::string& viewer, const std::string& user, const std::string& status,
       std::chrono::steady_clock::time_point since) {
-    bool ok = testing::WaitFor([&] { return StatusOf(viewer, user) == status; },
-                               std::chrono::seconds(kTtlSeconds + 10));
-    if (!ok) return std::nullopt;
-    return std::chrono::steady_clock::now() - since;
-  }
-  static void ExpectEverythingServing() {
-    EXPECT_TRUE(testing::IsServing(stack_->auth_address()));
-    EXPECT_TRUE(testing::IsServing(stack_->presence_address()));
-    for (size_t i = 0; i < stack_->gateway_count(); ++i) {
-      EXPECT_TRUE(testing::IsServing(stack_->gateway_address(i))) << "gateway " << i;
-    }
+    return TimeUntilPresence(viewer, user, status, since, std::chrono::seconds(kTtlSeconds + 10));
   }
 };
 
@@ -76,13 +61,10 @@ TEST_F(InfrastructureFaultsTest, PresenceKilledAndRestarted) {
   // pwatch watches two friends: pstay stays online throughout, pgone goes away while presence is
   // down.
   for (const char* u : {"pwatch", "pstay", "pgone"}) User(u);
-  for (const char* f : {"pstay", "pgone"}) {
-    ASSERT_EQ(stack_->Ctl({"--as", "pwatch", "friends", "add", f}).exit_code, 0);
-    ASSERT_EQ(stack_->Ctl({"--as", f, "friends", "accept", "pwatch"}).exit_code, 0);
-  }
+  Befriend("pwatch", {"pstay", "pgone"});
   auto online = Listen("pstay", 0);
   auto leaving = Listen("pgone", 1);
-  ASSERT_TRUE(testing::WaitFor([] { return StatusOf("pwatch", "pgone") == "online"; }, 20s));
+  ASSERT_TRUE(testing::WaitFor([] { return PresenceOf("pwatch", "pgone") == "online"; }, 20s));
 
   std::chrono::steady_clock::time_point killed;
   auto row = RunWithFault("kill -9 of presence", "pk", 300, [&] {
@@ -96,18 +78,17 @@ TEST_F(InfrastructureFaultsTest, PresenceKilledAndRestarted) {
   // Presence is kept in Redis: the restarted service knows who is online, and the stream that
   // closed while it was down expires within the TTL.
   auto gone = TimeUntil("pwatch", "pgone", "offline", killed);
-  EXPECT_TRUE(gone.has_value()) << "pgone still shown " << StatusOf("pwatch", "pgone");
-  EXPECT_EQ(StatusOf("pwatch", "pstay"), "online");
+  EXPECT_TRUE(gone.has_value()) << "pgone still shown " << PresenceOf("pwatch", "pgone");
+  EXPECT_EQ(PresenceOf("pwatch", "pstay"), "online");
   if (gone) row->Recovered(*gone);
   ExpectEverythingServing();
 }
 
 TEST_F(InfrastructureFaultsTest, GatewayStoppedForTwentySeconds) {
   for (const char* u : {"gwatch", "gstop"}) User(u);
-  ASSERT_EQ(stack_->Ctl({"--as", "gwatch", "friends", "add", "gstop"}).exit_code, 0);
-  ASSERT_EQ(stack_->Ctl({"--as", "gstop", "friends", "accept", "gwatch"}).exit_code, 0);
+  Befriend("gwatch", {"gstop"});
   auto on_stopped = Listen("gstop", 0);
-  ASSERT_TRUE(testing::WaitFor([] { return StatusOf("gwatch", "gstop") == "online"; }, 20s));
+  ASSERT_TRUE(testing::WaitFor([] { return PresenceOf("gwatch", "gstop") == "online"; }, 20s));
 
   std::chrono::steady_clock::time_point resumed;
   auto row = RunWithFault("gateway stopped for 20 s (SIGSTOP)", "gs", 400, [&] {
@@ -119,7 +100,7 @@ TEST_F(InfrastructureFaultsTest, GatewayStoppedForTwentySeconds) {
   // While stopped, its users expired from presence (20 s is past the TTL); once it runs again its
   // heartbeat brings them back.
   auto back = TimeUntil("gwatch", "gstop", "online", resumed);
-  EXPECT_TRUE(back.has_value()) << "gstop shown " << StatusOf("gwatch", "gstop");
+  EXPECT_TRUE(back.has_value()) << "gstop shown " << PresenceOf("gwatch", "gstop");
   EXPECT_TRUE(stack_->gateway(0).Running());
   ExpectEverythingServing();
 }

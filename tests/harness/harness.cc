@@ -21,6 +21,8 @@
 #include <thread>
 
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "harness/redis_cluster.h"
+#include "harness/redis_sentinel.h"
 
 extern char** environ;
 
@@ -698,10 +700,27 @@ void MakeTestCertificates(const fs::path& dir) {
 Stack::Stack(StackOptions options) : options_(options) {
   if (options_.tls) MakeTestCertificates(tmp_.path() / "tls");
   if (options_.mtls) MakeTestCertificates(tmp_.path() / "service-tls");
-  mysql_ = std::make_unique<MariaDb>(tmp_.path() / "mysql");
-  redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
+  switch (options_.database) {
+    case StackDatabase::kMariaDb:
+      mysql_ = std::make_unique<MariaDb>(tmp_.path() / "mysql");
+      break;
+    case StackDatabase::kGalera:
+      galera_ = std::make_unique<GaleraCluster>(tmp_.path() / "galera");
+      break;
+  }
+  switch (options_.redis) {
+    case StackRedis::kSingle:
+      redis_ = std::make_unique<Redis>(tmp_.path() / "redis");
+      break;
+    case StackRedis::kSentinel:
+      redis_sentinel_ = std::make_unique<RedisSentinelGroup>(tmp_.path() / "redis-sentinel");
+      break;
+    case StackRedis::kCluster:
+      redis_cluster_ = std::make_unique<RedisClusterGroup>(tmp_.path() / "redis-cluster");
+      break;
+  }
   auth_port_ = FreePort();
-  presence_port_ = FreePort();
+  for (int i = 0; i < options_.presence_replicas; ++i) presence_ports_.push_back(FreePort());
   if (options_.chat_by_dns) {
     dns_ = std::make_unique<DnsServer>(tmp_.path() / "dns");
     int port = FreePort();  // every replica on its own address and this port, as pods are
@@ -722,7 +741,8 @@ Stack::Stack(StackOptions options) : options_(options) {
   }
   auth_args.insert(auth_args.end(), options_.auth_args.begin(), options_.auth_args.end());
   auth_ = StartServer("auth", NATTER_AUTH_BIN, std::move(auth_args), auth_port_);
-  StartPresence();
+  presences_.resize(presence_ports_.size());
+  for (size_t i = 0; i < presence_ports_.size(); ++i) StartPresence(i);
   chats_.resize(chat_ports_.size());
   for (size_t i = 0; i < chat_ports_.size(); ++i) StartChat(i);
   gateways_.resize(gateway_ports_.size());
@@ -732,8 +752,40 @@ Stack::Stack(StackOptions options) : options_(options) {
 Stack::~Stack() {
   for (auto& g : gateways_) g.reset();
   chats_.clear();
-  presence_.reset();
+  presences_.clear();
   auth_.reset();
+}
+
+namespace {
+
+template <class T>
+T& Engine(const std::unique_ptr<T>& engine, const char* what) {
+  if (!engine) throw std::logic_error(std::string("this stack runs no ") + what);
+  return *engine;
+}
+
+}  // namespace
+
+MariaDb& Stack::mysql() { return Engine(mysql_, "single MariaDB"); }
+Redis& Stack::redis() { return Engine(redis_, "single Redis"); }
+GaleraCluster& Stack::galera() { return Engine(galera_, "Galera cluster"); }
+RedisSentinelGroup& Stack::redis_sentinel() { return Engine(redis_sentinel_, "Redis Sentinel"); }
+RedisClusterGroup& Stack::redis_cluster() { return Engine(redis_cluster_, "Redis Cluster"); }
+
+std::string Stack::mysql_url() const { return mysql_ ? mysql_->url() : galera_->url(); }
+
+std::string Stack::redis_url() const {
+  if (redis_) return redis_->url();
+  return redis_sentinel_ ? redis_sentinel_->url() : redis_cluster_->url();
+}
+
+std::string Stack::presence_target() const {
+  if (presence_ports_.size() == 1) return presence_address();
+  std::string target = "ipv4:";
+  for (size_t i = 0; i < presence_ports_.size(); ++i) {
+    target += (i > 0 ? "," : "") + presence_address(i);
+  }
+  return target;
 }
 
 std::string Stack::ChatHost(size_t i) const {
@@ -776,11 +828,12 @@ void Stack::StartChat(size_t i) {
                              chat_ports_[i], "", ChatHost(i));
 }
 
-void Stack::StartPresence() {
-  presence_ = StartServer("presence", NATTER_PRESENCE_BIN,
-                          {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
-                           chat_target(), "--sweep-ms", "200"},
-                          presence_port_);
+void Stack::StartPresence(size_t i) {
+  presences_.at(i) =
+      StartServer(i == 0 ? "presence" : "presence-" + std::to_string(i + 1), NATTER_PRESENCE_BIN,
+                  {"--ttl-seconds", std::to_string(options_.presence_ttl_seconds), "--chat",
+                   chat_target(), "--sweep-ms", "200"},
+                  presence_ports_[i]);
 }
 
 void Stack::StartGateway(size_t i) {
@@ -789,7 +842,7 @@ void Stack::StartGateway(size_t i) {
                                    "--auth",
                                    auth_address(),
                                    "--presence",
-                                   presence_address(),
+                                   presence_target(),
                                    "--chat",
                                    chat_target(),
                                    "--heartbeat-seconds",
@@ -841,8 +894,8 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
   }
   auto process = std::make_unique<Process>(
       name, argv, tmp_.path() / "logs",
-      std::map<std::string, std::string>{{"NATTER_MYSQL_URL", mysql_->url()},
-                                         {"NATTER_REDIS_URL", redis_->url()}});
+      std::map<std::string, std::string>{{"NATTER_MYSQL_URL", mysql_url()},
+                                         {"NATTER_REDIS_URL", redis_url()}});
   bool up = WaitFor(
       [&] {
         return !process->Running() ||

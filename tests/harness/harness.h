@@ -102,7 +102,7 @@ class MariaDb {
 // ports (client, group communication, IST, SST) and data folder, with database `natter` and user
 // `natter` as MariaDb makes them. mariadbd runs as the `mysql` user when the test runs as root (CI
 // does): rsync's state transfer drops to a user that must be able to read the data folders.
-// Failure detection is tuned for tests (a silent node is dropped from the cluster in about 2 s).
+// Failure detection is tuned for tests (a silent node is dropped from the cluster in about 3 s).
 class GaleraCluster {
  public:
   explicit GaleraCluster(const fs::path& dir, size_t size = 3);
@@ -201,9 +201,20 @@ std::string HttpGet(const std::string& address, const std::string& path);
 // server.key) in `dir`, with openssl.
 void MakeTestCertificates(const fs::path& dir);
 
+class RedisClusterGroup;
+class RedisSentinelGroup;
+
+// The database under a Stack: one MariaDB server, or a 3-node Galera cluster (every service lists
+// the nodes in the same order and writes through the first healthy one).
+enum class StackDatabase { kMariaDb, kGalera };
+// Redis under a Stack: one server; a master with 2 replicas and 3 sentinels; or a Redis Cluster of
+// 3 masters with a replica each.
+enum class StackRedis { kSingle, kSentinel, kCluster };
+
 // The whole platform: MariaDB, Redis, auth, presence, N chat replicas and M gateways.
 struct StackOptions {
   int chat_replicas = 2;
+  int presence_replicas = 1;
   int gateways = 2;
   int presence_ttl_seconds = 30;
   int heartbeat_seconds = 10;
@@ -225,6 +236,8 @@ struct StackOptions {
   bool chat_by_dns = false;
   // More flags for every chat replica.
   std::vector<std::string> chat_args = {};
+  StackDatabase database = StackDatabase::kMariaDb;
+  StackRedis redis = StackRedis::kSingle;
 };
 
 class Stack {
@@ -233,10 +246,21 @@ class Stack {
   ~Stack();
 
   const fs::path& dir() const { return tmp_.path(); }
-  MariaDb& mysql() { return *mysql_; }
-  Redis& redis() { return *redis_; }
+  // The engines, as StackOptions chose them; asking for one the stack does not run is a bug in
+  // the test (std::logic_error).
+  MariaDb& mysql();
+  Redis& redis();
+  GaleraCluster& galera();
+  RedisSentinelGroup& redis_sentinel();
+  RedisClusterGroup& redis_cluster();
+  // What the services are given as NATTER_MYSQL_URL and NATTER_REDIS_URL.
+  std::string mysql_url() const;
+  std::string redis_url() const;
   std::string auth_address() const { return Address(auth_port_); }
-  std::string presence_address() const { return Address(presence_port_); }
+  // Presence replica i's address, and the target that gateways dial (all replicas).
+  std::string presence_address(size_t i = 0) const { return Address(presence_ports_.at(i)); }
+  std::string presence_target() const;
+  size_t presence_count() const { return presence_ports_.size(); }
   std::string chat_target() const;
   std::string gateway_address(size_t i) const { return Address(gateway_ports_.at(i)); }
   size_t gateway_count() const { return gateway_ports_.size(); }
@@ -255,7 +279,7 @@ class Stack {
   Process& gateway(size_t i) { return *gateways_.at(i); }
   Process& chat(size_t i) { return *chats_.at(i); }
   Process& auth() { return *auth_; }
-  Process& presence() { return *presence_; }
+  Process& presence(size_t i = 0) { return *presences_.at(i); }
 
   // Starts (again) gateway i on its port, waiting until it serves.
   void StartGateway(size_t i);
@@ -268,8 +292,8 @@ class Stack {
   // With chat_by_dns: the chat name resolves to these replicas from now on.
   void ListChatsInDns(const std::vector<size_t>& replicas);
   static constexpr const char* kChatName = "chat.natter.test";
-  // Starts (again) natter-presence on its port, waiting until it serves.
-  void StartPresence();
+  // Starts (again) presence replica i on its port, waiting until it serves.
+  void StartPresence(size_t i = 0);
 
   // natterctl with this stack's gateway 0 and a private NATTER_HOME.
   CommandResult Ctl(const std::vector<std::string>& args, const std::string& stdin_text = "");
@@ -289,16 +313,19 @@ class Stack {
   StackOptions options_;
   TempDir tmp_;
   std::unique_ptr<MariaDb> mysql_;
+  std::unique_ptr<GaleraCluster> galera_;
   std::unique_ptr<Redis> redis_;
+  std::unique_ptr<RedisSentinelGroup> redis_sentinel_;
+  std::unique_ptr<RedisClusterGroup> redis_cluster_;
   std::unique_ptr<DnsServer> dns_;
   int auth_port_ = 0;
-  int presence_port_ = 0;
+  std::vector<int> presence_ports_;
   std::vector<int> chat_ports_;
   std::vector<int> gateway_ports_;
   std::map<std::string, int> metrics_ports_;
   std::map<std::string, int> health_ports_;
   std::unique_ptr<Process> auth_;
-  std::unique_ptr<Process> presence_;
+  std::vector<std::unique_ptr<Process>> presences_;
   std::vector<std::unique_ptr<Process>> chats_;
   std::vector<std::unique_ptr<Process>> gateways_;
 };
