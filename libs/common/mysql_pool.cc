@@ -28,37 +28,6 @@ constexpr int kErUnknownStmtHandler = 1243;
 constexpr auto kValidateAfterIdle = std::chrono::seconds(30);
 constexpr auto kAcquireTimeout = std::chrono::seconds(5);
 
-// Prepared statements by connection (CachedStatement). A connection is used by one thread at a
-// time, so the lock only guards the maps.
-struct StatementCaches {
-  std::mutex mu;
-  std::unordered_map<const sql::Connection*,
-                     std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>>>
-      by_connection;
-};
-
-StatementCaches& Caches() {
-  static auto* caches = new StatementCaches();  // never destroyed: pools may outlive main
-  return *caches;
-}
-
-// Drops a connection's statements; call before the connection is destroyed.
-void ForgetStatements(const sql::Connection* conn) {
-  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
-  {
-    std::lock_guard lock(Caches().mu);
-    auto it = Caches().by_connection.find(conn);
-    if (it == Caches().by_connection.end()) return;
-    statements = std::move(it->second);
-    Caches().by_connection.erase(it);
-  }
-  try {
-    statements.clear();
-  } catch (const sql::SQLException&) {
-    // The connection is gone; so are its statements on the server.
-  }
-}
-
 // Runs one statement without parameters; the driver throws when the server says it failed.
 void Execute(sql::Connection& conn, const char* sql) {
   std::unique_ptr<sql::Statement> statement(conn.createStatement());
@@ -134,19 +103,62 @@ absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view
   }
 }
 
+class StatementCache {
+ public:
+  std::unordered_map<std::string, std::unique_ptr<sql::PreparedStatement>> statements;
+};
+
 sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql) {
-  StatementCaches& caches = Caches();
-  {
-    std::lock_guard lock(caches.mu);
-    auto& cache = caches.by_connection[&conn];
-    if (auto it = cache.find(sql); it != cache.end()) return *it->second;
-  }
-  // Prepared outside the lock: a round trip, on a connection only this thread is using.
-  std::unique_ptr<sql::PreparedStatement> statement(conn.prepareStatement(sql));
-  std::lock_guard lock(caches.mu);
-  auto& slot = caches.by_connection[&conn][sql];
-  slot = std::move(statement);
+  StatementCache* cache = MysqlPool::InUse::StatementsOf(conn);
+  NATTER_CHECK(cache != nullptr, "CachedStatement outside the Run() call that gave the connection");
+  // No lock: a connection is used by one thread at a time.
+  std::unique_ptr<sql::PreparedStatement>& slot = cache->statements[sql];
+  if (!slot) slot.reset(conn.prepareStatement(sql));  // a throw leaves it empty, to prepare again
   return *slot;
+}
+
+MysqlPool::Lease::Lease(std::unique_ptr<sql::Connection> c, uint64_t g)
+    : conn(std::move(c)), statements(std::make_unique<StatementCache>()), generation(g) {}
+
+MysqlPool::Lease::Lease(Lease&&) noexcept = default;
+
+MysqlPool::Lease::~Lease() {
+  try {
+    statements.reset();
+  } catch (const sql::SQLException&) {
+    // The connection is gone; so are its statements on the server.
+  }
+  try {
+    conn.reset();
+  } catch (const sql::SQLException&) {
+    // Closing a connection to a node that is gone.
+  }
+}
+
+thread_local MysqlPool::InUse* MysqlPool::InUse::innermost_ = nullptr;
+
+MysqlPool::InUse::InUse(MysqlPool& pool, Lease lease)
+    : pool_(pool), lease_(std::move(lease)), enclosing_(innermost_) {
+  innermost_ = this;
+}
+
+MysqlPool::InUse::~InUse() {
+  if (!released_) pool_.Release(std::move(lease_), false);
+  innermost_ = enclosing_;
+}
+
+void MysqlPool::InUse::Release(bool healthy) {
+  released_ = true;
+  pool_.Release(std::move(lease_), healthy);
+}
+
+StatementCache* MysqlPool::InUse::StatementsOf(const sql::Connection& conn) {
+  for (InUse* in_use = innermost_; in_use != nullptr; in_use = in_use->enclosing_) {
+    if (!in_use->released_ && in_use->lease_.conn.get() == &conn) {
+      return in_use->lease_.statements.get();
+    }
+  }
+  return nullptr;
 }
 
 MysqlPool::MysqlPool(MysqlConfig config, size_t max_connections)
@@ -159,9 +171,7 @@ MysqlPool::MysqlPool(MysqlConfig config, MysqlPoolOptions options)
   sql::mysql::get_mysql_driver_instance();
 }
 
-MysqlPool::~MysqlPool() {
-  for (auto& idle : idle_) Close(std::move(idle.lease.conn));
-}
+MysqlPool::~MysqlPool() = default;
 
 absl::Status MysqlPool::Check() {
   auto lease = Acquire();
@@ -256,7 +266,7 @@ absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire() {
       } catch (const sql::SQLException&) {
       }
       if (valid) return std::move(idle.lease);
-      Close(std::move(idle.lease.conn));
+      Close(std::move(idle.lease));
       lock.lock();
       --open_;
       continue;
@@ -292,29 +302,20 @@ absl::StatusOr<MysqlPool::Lease> MysqlPool::Acquire() {
 }
 
 void MysqlPool::Release(Lease lease, bool healthy) {
-  std::unique_ptr<sql::Connection> retired;
   {
     std::lock_guard lock(mu_);
     if (healthy && lease.conn && lease.generation == generation_) {
       idle_.push_back({std::move(lease), std::chrono::steady_clock::now()});
     } else {
-      // Broken, or opened to a node the pool has left since.
-      retired = std::move(lease.conn);
-      --open_;
+      --open_;  // broken, or opened to a node the pool has left since: closed below
     }
   }
   cv_.notify_one();
-  Close(std::move(retired));
+  Close(std::move(lease));
 }
 
-void MysqlPool::Close(std::unique_ptr<sql::Connection> conn) {
-  if (!conn) return;
-  ForgetStatements(conn.get());
-  try {
-    conn.reset();
-  } catch (const sql::SQLException&) {
-    // Closing a connection to a node that is gone.
-  }
+void MysqlPool::Close(Lease /*lease*/) {
+  // Destroying the lease closes its statements, then its connection.
 }
 
 void MysqlPool::LeaveWriter(uint64_t generation, const sql::SQLException& e) {
@@ -373,8 +374,8 @@ void MysqlPool::ChooseWriter(std::unique_lock<std::mutex>& lock, const std::stri
     spdlog::warn("MySQL writer {} failed ({}); no other node can take writes, so it stays",
                  failed_node, reason);
   }
-  Close(std::move(probe));
-  for (auto& idle : retired) Close(std::move(idle.lease.conn));
+  if (probe) Close(Lease(std::move(probe), 0));
+  for (auto& idle : retired) Close(std::move(idle.lease));
   lock.lock();
 }
 

@@ -1066,6 +1066,31 @@ TEST_F(MysqlStoresTest, ANewcomerStartsWithTheLobbyRead) {
   EXPECT_EQ((*later)[0].last_msg_no - (*later)[0].read_msg_no, 1u);
 }
 
+// Issue 21: an exception other than sql::SQLException escaping a call kept its pool slot for good
+// (one such call per connection, and the pool answered "all database connections are busy"), and
+// the statement cache, keyed by the connection's address, could hand a later connection at the
+// same address the statements of the one destroyed. Now the lease goes back, closed, either way,
+// and owns its statements.
+TEST_F(MysqlStoresTest, ACallEndedByAnyExceptionGivesItsConnectionBack) {
+  MysqlPool pool(ParseMysqlUrl(db_->url()).value(), 1);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_THROW(pool.Run("throwing call",
+                          [&](sql::Connection& conn) -> absl::Status {
+                            std::unique_ptr<sql::ResultSet>(
+                                CachedStatement(conn, "SELECT 1").executeQuery());
+                            throw std::runtime_error("not a database error");
+                          }),
+                 std::runtime_error);
+    auto answer = pool.Run("next call", [&](sql::Connection& conn) -> absl::StatusOr<int> {
+      std::unique_ptr<sql::ResultSet> row(CachedStatement(conn, "SELECT 1").executeQuery());
+      if (!row->next()) return absl::InternalError("no row");
+      return row->getInt(1);
+    });
+    ASSERT_TRUE(answer.ok()) << answer.status();
+    EXPECT_EQ(*answer, 1);
+  }
+}
+
 TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {
   MysqlConfig config = ParseMysqlUrl(db_->url()).value();
   config.nodes[0].port = testing::FreePort();

@@ -73,10 +73,13 @@ class Transaction {
 // The connection's prepared statement for `sql`, prepared on its first use and kept until the pool
 // closes the connection: preparing and closing a statement cost a round trip each, and store calls
 // run the same few dozen statements over and over (callgrind put them at a third of natter-chat's
-// CPU per message). Use it inside the Run() call that gave you `conn`; finish reading a result set
-// before executing the same statement again; build `sql` from a fixed set of texts (an IN list of
-// varying length would fill the cache).
+// CPU per message). Use it inside the Run() call that gave you `conn` (anywhere else is a bug,
+// stopped by a check); finish reading a result set before executing the same statement again;
+// build `sql` from a fixed set of texts (an IN list of varying length would fill the cache).
 sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql);
+
+// A connection's prepared statements (CachedStatement), owned by its pool lease.
+class StatementCache;
 
 struct MysqlPoolOptions {
   size_t max_connections = 8;
@@ -116,10 +119,17 @@ class MysqlPool {
   }
 
  private:
-  // A connection with the writer generation it was opened in: one from an older generation goes
-  // to a node the pool has left, and is closed rather than reused.
+  // A connection, its prepared statements and the writer generation it was opened in: one from an
+  // older generation goes to a node the pool has left, and is closed rather than reused. Destroying
+  // a lease closes the statements, then the connection (a node that is gone makes neither throw).
   struct Lease {
+    Lease(std::unique_ptr<sql::Connection> conn, uint64_t generation);
+    Lease(Lease&&) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    ~Lease();
+
     std::unique_ptr<sql::Connection> conn;
+    std::unique_ptr<StatementCache> statements;
     uint64_t generation = 0;
   };
   struct Idle {
@@ -133,25 +143,53 @@ class MysqlPool {
     kNode,        // the node cannot take writes now (retire it and move the writer)
   };
 
+  // The lease a Run() call holds. CachedStatement finds the connection's statements through it
+  // (the innermost InUse of the thread with that connection), and whatever way the call ends, the
+  // lease goes back to the pool: an exception the call does not turn into a status (anything but
+  // sql::SQLException) retires the connection, which may be mid-statement, and frees its slot.
+  class InUse {
+   public:
+    InUse(MysqlPool& pool, Lease lease);
+    ~InUse();
+    InUse(const InUse&) = delete;
+    InUse& operator=(const InUse&) = delete;
+
+    sql::Connection& conn() { return *lease_.conn; }
+    uint64_t generation() const { return lease_.generation; }
+    // Gives the lease back now: kept for reuse if `healthy`, else closed.
+    void Release(bool healthy);
+    // The statements of `conn` if this thread is running a call with it, else null.
+    static StatementCache* StatementsOf(const sql::Connection& conn);
+
+   private:
+    MysqlPool& pool_;
+    Lease lease_;
+    bool released_ = false;
+    InUse* enclosing_;  // the thread's InUse before this one (a Run() inside a Run())
+    static thread_local InUse* innermost_;
+  };
+
   template <class Fn>
   auto RunUntimed(std::string_view what, Fn&& fn) -> std::invoke_result_t<Fn, sql::Connection&> {
     auto lease = Acquire();
     if (!lease.ok()) return lease.status();
+    InUse in_use(*this, std::move(*lease));
     try {
-      auto result = fn(*lease->conn);
-      Release(std::move(*lease), true);
+      auto result = fn(in_use.conn());
+      in_use.Release(true);
       return result;
     } catch (const sql::SQLException& e) {
       const Failure failure = Classify(e);
       auto status = StatusFromSqlException(e, what);
-      if (failure == Failure::kStatement) Rollback(*lease->conn);
-      const uint64_t generation = lease->generation;
-      Release(std::move(*lease), failure == Failure::kStatement);
+      if (failure == Failure::kStatement) Rollback(in_use.conn());
+      const uint64_t generation = in_use.generation();
+      in_use.Release(failure == Failure::kStatement);
       if (failure == Failure::kNode) LeaveWriter(generation, e);
       return status;
     }
   }
   static void Record(std::string_view what, std::chrono::steady_clock::time_point start, bool ok);
+  friend sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql);
 
   absl::StatusOr<Lease> Acquire();
   void Release(Lease lease, bool healthy);
@@ -159,13 +197,13 @@ class MysqlPool {
   absl::StatusOr<std::unique_ptr<sql::Connection>> Open(const MysqlNode& node);
   // The writer of `generation` failed (`e` says how): choose another unless it was done already.
   void LeaveWriter(uint64_t generation, const sql::SQLException& e);
+  // Closes a lease's statements and connection. Call without the lock: it may write to the node.
+  static void Close(Lease lease);
   // Probes the nodes in order of preference, the failed writer last, and makes the first that
   // answers the writer. Called with `lock` held and `choosing_` false; drops the lock while
   // probing.
   void ChooseWriter(std::unique_lock<std::mutex>& lock, const std::string& reason)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
-  // Closes a connection (its statements first). Call without the lock: it may write to the node.
-  static void Close(std::unique_ptr<sql::Connection> conn);
   static Failure Classify(const sql::SQLException& e);
   static void Rollback(sql::Connection& conn);
 
