@@ -44,12 +44,22 @@ void PaintBackground(QPainter* painter, const QStyleOptionViewItem& option) {
   style->drawPrimitive(QStyle::PE_PanelItemViewItem, &plain, painter, widget);
 }
 
-// Plain text wrapped at word boundaries (anywhere inside words longer than the line).
+// QTextLayout lays out one paragraph: it never breaks at '\n' (the newline is dropped, and the
+// lines run together), but it does at a line separator.
+QString WithLineSeparators(QString text) {
+  text.replace(QLatin1String("\r\n"), QLatin1String("\n"));
+  text.replace(QLatin1Char('\n'), QChar::LineSeparator);
+  return text;
+}
+
+// Plain text wrapped at word boundaries (anywhere inside words longer than the line), with a new
+// line at each '\n'. sizeHint and paint both measure through this, so their heights agree.
 struct TextBlock {
   QTextLayout layout;
   QSizeF size;
 
-  TextBlock(const QString& text, const QFont& font, qreal width) : layout(text, font) {
+  TextBlock(const QString& text, const QFont& font, qreal width)
+      : layout(WithLineSeparators(text), font) {
     QTextOption wrap;
     wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     layout.setTextOption(wrap);

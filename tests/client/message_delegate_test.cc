@@ -1,0 +1,111 @@
+// The message bubbles as the delegate measures and paints them: each line break of a message is a
+// new line in the bubble, in its size hint and in what is painted, so the two agree.
+#include <QApplication>
+#include <QImage>
+#include <QPainter>
+#include <QTemporaryDir>
+#include <QtTest>
+#include <memory>
+
+#include "api_client.h"
+#include "avatar_cache.h"
+#include "delegates.h"
+#include "message_model.h"
+
+namespace natter::client {
+namespace {
+
+constexpr uint64_t kMe = 1;
+constexpr int kWidth = 600;
+
+// A model holding one message of the signed-in user: drawn on the right, dark text on light blue,
+// with no avatar and no sender name.
+std::unique_ptr<MessageModel> OwnMessage(const std::string& text) {
+  auto model = std::make_unique<MessageModel>();
+  model->Reset(7, kMe);
+  v1::ChatMessage m;
+  m.set_conversation_id(7);
+  m.set_seq(1);
+  m.set_sender_id(kMe);
+  m.set_sender("me");
+  m.set_type("message");
+  m.set_text(text);
+  m.set_sent_at_ms(1'700'000'000'000);
+  model->Apply(m);
+  return model;
+}
+
+QStyleOptionViewItem Option() {
+  QStyleOptionViewItem option;
+  option.rect = QRect(0, 0, kWidth, 0);
+  option.font = QApplication::font();
+  option.palette = QApplication::palette();
+  return option;
+}
+
+// How many lines of message text the delegate paints: bands of pixel rows holding the text colour
+// (#102a43 on the own bubble; the footer and day separator are lighter and not counted).
+int PaintedLines(const MessageDelegate& delegate, const QModelIndex& index) {
+  QStyleOptionViewItem option = Option();
+  option.rect.setHeight(delegate.sizeHint(option, index).height());
+  QImage image(option.rect.size(), QImage::Format_RGB32);
+  image.fill(Qt::white);
+  {
+    QPainter painter(&image);
+    delegate.paint(&painter, option, index);
+  }
+  int lines = 0;
+  bool in_line = false;
+  for (int y = 0; y < image.height(); ++y) {
+    bool ink = false;
+    for (int x = 0; x < image.width() && !ink; ++x) {
+      QRgb p = image.pixel(x, y);
+      ink = qRed(p) < 60 && qGreen(p) < 80 && qBlue(p) < 110;
+    }
+    if (ink && !in_line) ++lines;
+    in_line = ink;
+  }
+  return lines;
+}
+
+}  // namespace
+
+class MessageDelegateTest : public QObject {
+  Q_OBJECT
+
+ private:
+  QTemporaryDir cache_;
+  ApiClient api_{QStringLiteral("127.0.0.1:1"), nullptr};
+  AvatarCache avatars_{api_, cache_.path()};
+  MessageDelegate delegate_{avatars_};
+
+  int HeightOf(const MessageModel& model) {
+    return delegate_.sizeHint(Option(), model.index(0)).height();
+  }
+
+ private slots:
+  void LineBreaksMakeTheBubbleTaller() {
+    auto three = OwnMessage("Line one\nLine two\nLine three");
+    auto one = OwnMessage("Line one Line two Line three");
+    const int line = QFontMetrics(QApplication::font()).height();
+    QVERIFY2(HeightOf(*three) - HeightOf(*one) >= 2 * line - 2,
+             qPrintable(QStringLiteral("three lines: %1 px, one line: %2 px, a line: %3 px")
+                            .arg(HeightOf(*three))
+                            .arg(HeightOf(*one))
+                            .arg(line)));
+    // Text written on Windows breaks the same way.
+    QCOMPARE(HeightOf(*OwnMessage("Line one\r\nLine two\r\nLine three")), HeightOf(*three));
+  }
+
+  void EachLineIsPaintedOnItsOwn() {
+    auto three = OwnMessage("Line one\nLine two\nLine three");
+    auto one = OwnMessage("Line one Line two Line three");
+    QCOMPARE(PaintedLines(delegate_, one->index(0)), 1);
+    QCOMPARE(PaintedLines(delegate_, three->index(0)), 3);
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_MAIN(natter::client::MessageDelegateTest)
+#include "message_delegate_test.moc"
