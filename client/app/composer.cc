@@ -19,10 +19,7 @@ void Composer::keyPressEvent(QKeyEvent* event) {
   const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
   if (enter && !(event->modifiers() & Qt::ShiftModifier)) {
     QString text = toPlainText();
-    if (!text.trimmed().isEmpty()) {
-      emit sendRequested(text);
-      clear();
-    }
+    if (!text.trimmed().isEmpty()) emit sendRequested(text);
     return;
   }
   QPlainTextEdit::keyPressEvent(event);

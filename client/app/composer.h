@@ -1,5 +1,6 @@
-// The message input: Enter sends, Shift+Enter starts a new line; while the user types it asks for
-// a typing notice at most every few seconds.
+// The message input: Enter asks to send, Shift+Enter starts a new line; while the user types it
+// asks for a typing notice at most every few seconds. The text stays until the window clears it: a
+// message the server refuses is still there to fix.
 #pragma once
 
 #include <QElapsedTimer>

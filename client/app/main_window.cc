@@ -15,10 +15,12 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QVBoxLayout>
+#include <algorithm>
 
 #include "app_icon.h"
 #include "dialogs.h"
 #include "grpc_transport.h"
+#include "validation.h"
 
 namespace natter::client {
 namespace {
@@ -38,11 +40,16 @@ QString CacheDir() {
 }  // namespace
 
 MainWindow::MainWindow(const SignedIn& session, QWidget* parent)
+    : MainWindow(session,
+                 std::make_unique<GrpcTransport>(MakeCredentials(session.tls, session.ca_file)),
+                 parent) {}
+
+MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> transport,
+                       QWidget* parent)
     : QMainWindow(parent),
       session_(session),
       api_(session.address, MakeCredentials(session.tls, session.ca_file)),
-      bridge_(std::make_unique<StreamBridge>(
-          std::make_unique<GrpcTransport>(MakeCredentials(session.tls, session.ca_file)))),
+      bridge_(std::make_unique<StreamBridge>(std::move(transport))),
       avatars_(api_, CacheDir()) {
   api_.SetToken(session.token);
   setWindowTitle(tr("Natter — %1").arg(session.username));
@@ -308,7 +315,18 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   QFont italic = typing_label_->font();
   italic.setItalic(true);
   typing_label_->setFont(italic);
-  layout->addWidget(typing_label_);
+  // Beside it, about the composer's text: sending, its length near the limit, a refusal. The row
+  // keeps its height, so the messages do not jump when either appears.
+  composer_hint_ = new QLabel(view);
+  composer_hint_->setObjectName(QStringLiteral("composerHint"));
+  composer_hint_->setTextFormat(Qt::PlainText);
+  composer_hint_->setWordWrap(true);
+  composer_hint_->setAlignment(Qt::AlignRight | Qt::AlignVCenter);
+  composer_hint_->setMinimumHeight(composer_hint_->fontMetrics().lineSpacing());
+  auto* notes = new QHBoxLayout;
+  notes->addWidget(typing_label_, 1);
+  notes->addWidget(composer_hint_, 1);
+  layout->addLayout(notes);
   typing_timer_.setSingleShot(true);
   connect(&typing_timer_, &QTimer::timeout, typing_label_, &QLabel::clear);
 
@@ -323,9 +341,11 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
   connect(send, &QPushButton::clicked, this, [this] {
     QString text = composer_->toPlainText();
-    if (text.trimmed().isEmpty()) return;
-    composer_->clear();
-    SendCurrent(text);
+    if (!text.trimmed().isEmpty()) SendCurrent(text);
+  });
+  connect(composer_, &Composer::textChanged, this, [this] {
+    refused_.clear();
+    RefreshComposer();
   });
   connect(composer_, &Composer::typing, this, [this] {
     if (open_conversation_ != 0) bridge_->NotifyTyping(OpenRef());
@@ -489,7 +509,8 @@ void MainWindow::OnReadMarker(const v1::ReadMarker& marker) {
   }
 }
 
-void MainWindow::OnCommandFinished(uint64_t, const v1::CommandResult& result) {
+void MainWindow::OnCommandFinished(uint64_t request_id, const v1::CommandResult& result) {
+  OnSendFinished(request_id, result);
   if (result.code() != 0) {
     ShowStatusMessage(
         ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error())));
@@ -510,6 +531,7 @@ void MainWindow::OpenConversation(uint64_t conversation_id) {
   const v1::Conversation* c = conversations_.Find(conversation_id);
   if (!c) return;
   open_conversation_ = conversation_id;
+  RefreshComposer();
   history_complete_ = false;
   loading_older_ = false;
   messages_.Reset(conversation_id, session_.user_id);
@@ -583,8 +605,59 @@ void MainWindow::LoadOlder() {
 }
 
 void MainWindow::SendCurrent(const QString& text) {
-  if (open_conversation_ == 0) return;
-  bridge_->SendMessage(OpenRef(), text);
+  // One message at a time per conversation: Enter again while it is on its way sends nothing.
+  if (open_conversation_ == 0 || IsSending(open_conversation_)) return;
+  if (QString problem = MessageTextProblem(text); !problem.isEmpty()) {
+    ShowStatusMessage(problem);
+    return;
+  }
+  uint64_t request_id = bridge_->SendMessage(OpenRef(), text);
+  sending_[request_id] = Sending{open_conversation_, text};
+  RefreshComposer();
+}
+
+void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& result) {
+  auto it = sending_.find(request_id);
+  if (it == sending_.end()) return;
+  const Sending sent = it->second;
+  sending_.erase(it);
+  const bool open = sent.conversation_id == open_conversation_;
+  if (result.code() == 0) {
+    // The server has it: the draft goes (unless it is no longer what was sent).
+    if (open && composer_->toPlainText() == sent.text) composer_->clear();
+  } else if (open) {
+    refused_ =
+        ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
+  }
+  if (open) RefreshComposer();
+}
+
+bool MainWindow::IsSending(uint64_t conversation_id) const {
+  return std::any_of(sending_.begin(), sending_.end(), [conversation_id](const auto& entry) {
+    return entry.second.conversation_id == conversation_id;
+  });
+}
+
+void MainWindow::RefreshComposer() {
+  const bool sending = IsSending(open_conversation_);
+  composer_->setReadOnly(sending);
+  const int bytes = MessageBytes(composer_->toPlainText());
+  QString hint;
+  bool problem = false;
+  if (sending) {
+    hint = tr("Sending…");
+  } else if (!refused_.isEmpty()) {
+    hint = tr("Not sent: %1").arg(refused_);
+    problem = true;
+  } else if (bytes > kMaxMessageBytes) {
+    hint = MessageTextProblem(composer_->toPlainText());
+    problem = true;
+  } else if (bytes > kMaxMessageBytes * 3 / 4) {
+    // Before the limit, so a long message can be cut where the writer wants.
+    hint = tr("%1 of %2 bytes").arg(bytes).arg(kMaxMessageBytes);
+  }
+  composer_hint_->setText(hint);
+  composer_hint_->setStyleSheet(problem ? QStringLiteral("color: #c62828;") : QString());
 }
 
 void MainWindow::MarkOpenConversationRead() {

@@ -13,6 +13,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolButton>
+#include <map>
 #include <memory>
 
 #include "api_client.h"
@@ -24,6 +25,7 @@
 #include "message_model.h"
 #include "sign_in_window.h"
 #include "stream_bridge.h"
+#include "transport.h"
 
 namespace natter::client {
 
@@ -32,6 +34,9 @@ class MainWindow : public QMainWindow {
 
  public:
   MainWindow(const SignedIn& session, QWidget* parent = nullptr);
+  // On another transport than gRPC to the session's gateway (tests play the server on a fake one).
+  MainWindow(const SignedIn& session, std::unique_ptr<Transport> transport,
+             QWidget* parent = nullptr);
   ~MainWindow() override;
 
   // For tests and the screenshot script.
@@ -68,6 +73,11 @@ class MainWindow : public QMainWindow {
 
   void LoadOlder();
   void SendCurrent(const QString& text);
+  void OnSendFinished(uint64_t request_id, const v1::CommandResult& result);
+  bool IsSending(uint64_t conversation_id) const;
+  // The composer's state (locked while its message is on the way) and the line beside it (sending,
+  // the length as it nears the limit, why the server refused the last message).
+  void RefreshComposer();
   void MarkOpenConversationRead();
   void SendReadMarker();
   void RefreshHeader();
@@ -94,6 +104,14 @@ class MainWindow : public QMainWindow {
   uint64_t open_conversation_ = 0;
   bool loading_older_ = false;
   bool history_complete_ = false;
+  // Messages sent from the composer, by request id, until the server answers: their text stays in
+  // the composer until then, so a refusal loses nothing.
+  struct Sending {
+    uint64_t conversation_id;
+    QString text;
+  };
+  std::map<uint64_t, Sending> sending_;
+  QString refused_;  // why the open conversation's last send was refused, until the text changes
   QString own_display_name_;
   uint32_t own_avatar_version_ = 0;
 
@@ -117,6 +135,7 @@ class MainWindow : public QMainWindow {
   QTimer typing_timer_;
   QTimer read_timer_;
   Composer* composer_;
+  QLabel* composer_hint_;
   QSystemTrayIcon* tray_ = nullptr;
   bool notifications_ = true;
 };

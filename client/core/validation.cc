@@ -92,4 +92,16 @@ QString RoomNameProblem(const QString& name) {
   return {};
 }
 
+int MessageBytes(const QString& text) { return text.toUtf8().size(); }
+
+QString MessageTextProblem(const QString& text) {
+  const int bytes = MessageBytes(text);
+  if (bytes > kMaxMessageBytes) {
+    return Tr("The message is too long: %1 bytes, at most %2 can be sent.")
+        .arg(bytes)
+        .arg(kMaxMessageBytes);
+  }
+  return {};
+}
+
 }  // namespace natter::client

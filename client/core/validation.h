@@ -1,4 +1,4 @@
-// What the sign-in window checks before asking the server: the same rules the server applies
+// What the windows check before asking the server: the same rules the server applies
 // (docs/PROTOCOL.md), so a user sees the problem next to the field at once. An empty string means
 // no problem.
 #pragma once
@@ -14,5 +14,11 @@ QString DisplayNameProblem(const QString& display_name);
 QString ServerAddressProblem(const QString& address);
 // Room names: 2..32 letters, digits, '_', '.', '-'.
 QString RoomNameProblem(const QString& name);
+
+// A message's text is at most this many bytes of UTF-8.
+inline constexpr int kMaxMessageBytes = 4096;
+int MessageBytes(const QString& text);
+// Only the length: the composer never sends text that is only white space.
+QString MessageTextProblem(const QString& text);
 
 }  // namespace natter::client

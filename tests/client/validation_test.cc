@@ -50,6 +50,15 @@ class ValidationTest : public QObject {
     QVERIFY(!RoomNameProblem(QStringLiteral("x")).isEmpty());
     QVERIFY(!RoomNameProblem(QStringLiteral("two words")).isEmpty());
   }
+
+  void MessagesHaveAtMost4096BytesOfUtf8() {
+    QVERIFY(MessageTextProblem(QString(4096, 'x')).isEmpty());
+    QCOMPARE(MessageTextProblem(QString(4097, 'x')),
+             QStringLiteral("The message is too long: 4097 bytes, at most 4096 can be sent."));
+    // Bytes, not characters: 2,049 two-byte letters are too many.
+    QCOMPARE(MessageBytes(QString(2049, QChar(0x00e9))), 4098);
+    QVERIFY(!MessageTextProblem(QString(2049, QChar(0x00e9))).isEmpty());
+  }
 };
 
 }  // namespace natter::client
