@@ -10,6 +10,13 @@
 //   jobsNamedByRelease: whether every Job that runs a Natter image must carry that image's tag at the
 //                   end of its name (prod: a Job's pod template is immutable, so a new release needs a
 //                   new Job; dev deletes its Job by hand instead).
+//   alongside:      the objects of another render applied into the same namespace (the topology examples
+//                   go next to prod): their pod templates count when a NetworkPolicy's selectors are matched.
+//   externalPods:   pods that exist but are made by an operator, not by the render, as
+//                   [{ namespace, labels, ports? }] (ports as in a container, or absent when unknown). A
+//                   NetworkPolicy selector may match them; a typo in it still matches nothing.
+//   externalHosts:  host names in ConfigMap addresses that are outside the cluster although they look like
+//                   NAME.NAMESPACE (e.g. mysql.internal).
 
 // A Natter image: natter/auth, registry.example.com/natter/chat:0.1.0, natter/gateway@sha256:...
 const NATTER_IMAGE = /(^|\/)natter\/([a-z-]+)(:[\w.-]+)?(@sha256:[0-9a-f]+)?$/;
@@ -105,7 +112,188 @@ function containerPort(container, name) {
   return (container.ports ?? []).find((p) => p.name === name)?.containerPort;
 }
 
-export function checkPolicies(objects, { externalNames = [], secretsAllowed = true, jobsNamedByRelease = false } = {}) {
+// The pods a render makes, one entry per pod template: where they run, their labels, their declared ports.
+// (Pods made by an operator, from the externalPods option, may have ports null: unknown.)
+function podsOf(objects) {
+  return objects
+    .filter((o) => podTemplateOf(o)?.spec)
+    .map((o) => ({
+      owner: id(o),
+      namespace: namespaceOf(o),
+      labels: podTemplateOf(o).metadata?.labels ?? {},
+      ports: containersOf(podTemplateOf(o).spec).flatMap(({ c }) => c.ports ?? []),
+    }));
+}
+
+// A NetworkPolicy's podSelector: unlike a Service's, an empty one selects every pod of the namespace.
+function selectsAll(selector) {
+  return Object.keys(selector?.matchLabels ?? {}).length === 0 && (selector?.matchExpressions ?? []).length === 0;
+}
+
+function policySelects(selector, labels) {
+  return selectsAll(selector) || selectorMatches(selector, labels);
+}
+
+// The values of a selector's `In` expressions that match no pod in `candidates` when they stand alone: a
+// misspelt name in a list still leaves the selector matching the others, so it must be looked for per value.
+function deadInValues(selector, candidates) {
+  const dead = [];
+  (selector?.matchExpressions ?? []).forEach((e, i) => {
+    if (e.operator !== 'In') return;
+    for (const v of e.values ?? []) {
+      const one = structuredClone(selector);
+      one.matchExpressions[i].values = [v];
+      if (!candidates.some((p) => selectorMatches(one, p.labels))) dead.push(`${e.key} In "${v}"`);
+    }
+  });
+  return dead;
+}
+
+// Whether a pod declares a NetworkPolicyPort (a number, a range with endPort, or a port name).
+function declaresPort(pod, { port, endPort, protocol = 'TCP' }) {
+  return pod.ports.some((p) => {
+    if ((p.protocol ?? 'TCP') !== protocol) return false;
+    if (typeof port === 'string') return p.name === port;
+    return endPort === undefined ? p.containerPort === port : p.containerPort >= port && p.containerPort <= endPort;
+  });
+}
+
+function describePort({ port, endPort, protocol = 'TCP' }) {
+  return `${JSON.stringify(port)}${endPort === undefined ? '' : `-${endPort}`}/${protocol}`;
+}
+
+// The pods a from/to peer stands for: { external: true } when they may lie outside the render (an
+// ipBlock, a namespaceSelector that selects every namespace or none of the render's), else { pods }.
+// `namespaces` maps each namespace of the render to its labels.
+function peerPods(peer, policyNamespace, pods, namespaces) {
+  if (peer.ipBlock) return { external: true };
+  let inNamespaces = [policyNamespace];
+  if (peer.namespaceSelector) {
+    if (selectsAll(peer.namespaceSelector)) return { external: true };
+    inNamespaces = [...namespaces].filter(([, labels]) => selectorMatches(peer.namespaceSelector, labels)).map(([n]) => n);
+    if (inNamespaces.length === 0) return { external: true };
+  }
+  const candidates = pods.filter((p) => inNamespaces.includes(p.namespace));
+  if (!peer.podSelector) return { pods: candidates };
+  return { pods: candidates.filter((p) => policySelects(peer.podSelector, p.labels)), namespaces: inNamespaces };
+}
+
+// Every namespace the render uses, with the labels a namespaceSelector sees (the API server adds
+// kubernetes.io/metadata.name to every namespace).
+function namespacesOf(objects) {
+  const namespaces = new Map();
+  for (const o of objects) {
+    if (o.kind === 'Namespace') {
+      namespaces.set(o.metadata.name, { ...o.metadata.labels, 'kubernetes.io/metadata.name': o.metadata.name });
+    } else if (o.metadata?.namespace && !namespaces.has(o.metadata.namespace)) {
+      namespaces.set(o.metadata.namespace, { 'kubernetes.io/metadata.name': o.metadata.namespace });
+    }
+  }
+  return namespaces;
+}
+
+// A NetworkPolicy that selects no pod, or lets in (or out) nobody, or opens a port nothing listens on,
+// applies cleanly and silently blocks traffic: the mistakes kubectl and the schema cannot see.
+function checkNetworkPolicy(np, pods, namespaces, fail) {
+  const ns = namespaceOf(np);
+  const own = np.spec?.podSelector ?? {};
+  const selected = pods.filter((p) => p.namespace === ns && policySelects(own, p.labels));
+  const inNamespace = pods.filter((p) => p.namespace === ns);
+  if (!selectsAll(own) && selected.length === 0) {
+    fail(np, `podSelector ${JSON.stringify(own)} matches no pod template in namespace "${ns}"`);
+  } else {
+    for (const v of deadInValues(own, inNamespace)) fail(np, `podSelector's ${v} matches no pod template in namespace "${ns}"`);
+  }
+  for (const direction of ['ingress', 'egress']) {
+    const peersKey = direction === 'ingress' ? 'from' : 'to';
+    (np.spec?.[direction] ?? []).forEach((rule, i) => {
+      const where = `${direction}[${i}]`;
+      const peers = (rule[peersKey] ?? []).map((peer, j) => {
+        const found = peerPods(peer, ns, pods, namespaces);
+        if (!found.external && peer.podSelector) {
+          const inNamespaces = `in namespace "${found.namespaces.join('", "')}"`;
+          if (found.pods.length === 0) {
+            fail(np, `${where}.${peersKey}[${j}] podSelector ${JSON.stringify(peer.podSelector)} matches no pod template ${inNamespaces}`);
+          } else {
+            const candidates = pods.filter((p) => found.namespaces.includes(p.namespace));
+            for (const v of deadInValues(peer.podSelector, candidates)) {
+              fail(np, `${where}.${peersKey}[${j}] podSelector's ${v} matches no pod template ${inNamespaces}`);
+            }
+          }
+        }
+        return found;
+      });
+      // Ingress ports are the selected pods' own; egress ports are the peers'. A peer that may lie outside
+      // the render, no peer at all (anyone), or a pod whose ports are unknown leaves nothing to compare.
+      const targets = direction === 'ingress' ? selected : peers.flatMap((p) => p.pods ?? []);
+      const anywhere = direction === 'egress' && (peers.length === 0 || peers.some((p) => p.external));
+      if (anywhere || targets.length === 0 || targets.some((p) => p.ports === null)) return;
+      for (const port of rule.ports ?? []) {
+        if (port.port === undefined) continue; // every port of the protocol
+        if (!targets.some((p) => declaresPort(p, port))) {
+          const whose = direction === 'ingress' ? 'selected pod' : 'peer pod';
+          fail(np, `${where} allows port ${describePort(port)}, which no ${whose} declares as a containerPort (${[...new Set(targets.map((p) => p.owner))].join(', ')})`);
+        }
+      }
+    });
+  }
+}
+
+// The host:port pairs in a configuration value: "dns:///natter-chat.natter.svc.cluster.local:50053",
+// "natter-auth:50051", "redis://:pw@natter-redis.natter:6379/0", "a.b:1,c.d:2". Hosts that are IP
+// addresses or localhost are left out; others are returned as written.
+export function addressesIn(value) {
+  let rest = String(value).replace(/^dns:(\/\/[^/]*\/)?/, '');
+  const url = /^[a-z][a-z0-9+.-]*:\/\/(.*)$/i.exec(rest);
+  if (url) rest = url[1].split('/')[0].replace(/^.*@/, '');
+  const out = [];
+  for (const item of rest.split(',')) {
+    const m = /^([A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*):(\d+)$/.exec(item.trim());
+    if (!m || /^[\d.]+$/.test(m[1]) || m[1] === 'localhost') continue;
+    out.push({ host: m[1], port: Number(m[2]) });
+  }
+  return out;
+}
+
+// The Service a cluster-local host names, from the pod's namespace: NAME, NAME.NAMESPACE,
+// NAME.NAMESPACE.svc[.cluster.local], or POD.NAME.NAMESPACE.svc[.cluster.local] (a StatefulSet pod behind
+// a headless Service). Null for a host outside the cluster (more labels, another domain).
+export function serviceOfHost(host, namespace) {
+  const labels = host.replace(/\.svc(\.cluster\.local)?$/, '').split('.');
+  const qualified = labels.length < host.split('.').length;
+  if (labels.length === 1) return qualified ? null : { name: labels[0], namespace };
+  if (labels.length === 2) return { name: labels[0], namespace: labels[1] };
+  if (labels.length === 3 && qualified) return { name: labels[1], namespace: labels[2] };
+  return null;
+}
+
+// What is wrong with calling `port` of the Service `target` ({name, namespace}), or null: it must exist,
+// have that port, and select a pod template that declares the port's targetPort.
+function serviceProblem(service, target, port, workloads) {
+  if (!service) return `no Service "${target.name}" in namespace "${target.namespace}" is rendered`;
+  const sp = (service.spec?.ports ?? []).find((p) => p.port === port);
+  if (!sp) {
+    return `Service "${target.name}" has no port ${port} (it has ${(service.spec?.ports ?? []).map((p) => p.port).join(', ') || 'none'})`;
+  }
+  const selector = service.spec?.selector;
+  if (!selector || Object.keys(selector).length === 0) return null; // endpoints managed elsewhere
+  const selected = workloads.filter(
+    (w) => namespaceOf(w) === target.namespace && selectorMatches(selector, podTemplateOf(w).metadata?.labels),
+  );
+  if (selected.length === 0) return `Service "${target.name}" selects no pod template (selector ${JSON.stringify(selector)})`;
+  const targetPort = sp.targetPort ?? sp.port;
+  const declared = selected.some((w) =>
+    containersOf(podTemplateOf(w).spec).some(({ c }) =>
+      (c.ports ?? []).some((p) => (typeof targetPort === 'string' ? p.name === targetPort : p.containerPort === targetPort)),
+    ),
+  );
+  return declared ? null : `Service "${target.name}" port ${port} targets ${JSON.stringify(targetPort)}, which no pod it selects declares`;
+}
+
+export function checkPolicies(
+  objects,
+  { externalNames = [], secretsAllowed = true, jobsNamedByRelease = false, alongside = [], externalPods = [], externalHosts = [] } = {},
+) {
   const errors = [];
   const fail = (o, rule) => errors.push(`${id(o)}: ${rule}`);
 
@@ -117,6 +305,7 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
     if (o.kind === 'Secret') secrets.add(key);
   }
   const workloads = objects.filter((o) => podTemplateOf(o)?.spec);
+  const services = new Map(objects.filter((o) => o.kind === 'Service').map((o) => [`${namespaceOf(o)}/${o.metadata?.name}`, o]));
 
   // -- Secrets: only where allowed (prod and base expect the operator's Secret) --
   if (!secretsAllowed) {
@@ -223,6 +412,19 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
         else if (p === grpcPort && tls) fail(o, `${where} ${probe} checks the "grpc" port ${p}, which serves TLS (${tls}); the kubelet's gRPC probes speak plaintext: probe a "health" port (NATTER_HEALTH_LISTEN)`);
       }
 
+      // -- Every cluster-local address it is given names a Service that leads to a listening pod --
+      // A misspelt name or port is only found at run time, as calls that never connect.
+      for (const [variable, value] of env) {
+        // Where to listen, not whom to call; Secrets' values (null here) are not in the render.
+        if (value == null || variable.endsWith('_LISTEN')) continue;
+        for (const { host, port } of addressesIn(value)) {
+          const target = externalHosts.includes(host) ? null : serviceOfHost(host, ns);
+          if (!target) continue;
+          const problem = serviceProblem(services.get(`${target.namespace}/${target.name}`), target, port, workloads);
+          if (problem) fail(o, `${where} ${variable}=${value}: ${problem}`);
+        }
+      }
+
       // -- The pod outlives the drain --
       const drainValue = env.get('NATTER_DRAIN_SECONDS');
       const drain = drainValue == null ? DEFAULT_DRAIN_SECONDS : Number(drainValue);
@@ -275,6 +477,15 @@ export function checkPolicies(objects, { externalNames = [], secretsAllowed = tr
       fail(s, 'takes traffic from outside but does not set externalTrafficPolicy: Local, so client addresses are lost');
     }
   }
+
+  // -- NetworkPolicies select pods, let in and out pods that exist, and open ports they declare --
+  const pods = [
+    ...podsOf(objects),
+    ...podsOf(alongside),
+    ...externalPods.map((p) => ({ owner: `pods made outside the render ${JSON.stringify(p.labels)}`, ...p, ports: p.ports ?? null })),
+  ];
+  const namespaces = namespacesOf([...objects, ...alongside]);
+  for (const np of objects.filter((o) => o.kind === 'NetworkPolicy')) checkNetworkPolicy(np, pods, namespaces, fail);
 
   // -- Services select pods, and their target ports exist on those pods --
   for (const s of objects.filter((o) => o.kind === 'Service')) {

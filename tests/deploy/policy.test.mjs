@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { checkPolicies, natterTag, portOfAddress, selectorMatches } from './policy.mjs';
+import { addressesIn, checkPolicies, natterTag, portOfAddress, selectorMatches, serviceOfHost } from './policy.mjs';
 
 const ns = 'natter';
 
@@ -77,11 +77,54 @@ function pdb(target) {
   };
 }
 
+function networkPolicy(name, spec) {
+  return { apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name, namespace: ns }, spec };
+}
+
+const byName = (name) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
+
+// The base's shape: deny by default, chat takes calls from the gateway, metrics from another namespace,
+// and the gateway may call chat and the outside world.
+function networkPolicies() {
+  return [
+    networkPolicy('default-deny-ingress', { podSelector: {}, policyTypes: ['Ingress'] }),
+    networkPolicy('natter-chat-ingress', {
+      podSelector: byName('natter-chat'),
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [{ podSelector: byName('natter-gateway') }], ports: [{ protocol: 'TCP', port: 50053 }] }],
+    }),
+    networkPolicy('natter-metrics-ingress', {
+      podSelector: {
+        matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['natter-chat', 'natter-gateway'] }],
+      },
+      policyTypes: ['Ingress'],
+      ingress: [
+        {
+          from: [{ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' } } }],
+          ports: [{ protocol: 'TCP', port: 'metrics' }],
+        },
+      ],
+    }),
+    networkPolicy('natter-gateway-egress', {
+      podSelector: byName('natter-gateway'),
+      policyTypes: ['Egress'],
+      egress: [
+        { to: [{ podSelector: byName('natter-chat') }], ports: [{ protocol: 'TCP', port: 50053 }] },
+        // The database outside the cluster: its port is not ours to know.
+        { to: [{ ipBlock: { cidr: '10.0.0.0/8' } }], ports: [{ protocol: 'TCP', port: 3306 }] },
+      ],
+    }),
+  ];
+}
+
 function validSet() {
   return [
     configMap('natter-common', { NATTER_METRICS_LISTEN: '0.0.0.0:9100', NATTER_DRAIN_SECONDS: '20' }),
     configMap('natter-chat-config', { NATTER_LISTEN: '0.0.0.0:50053' }),
-    configMap('natter-gateway-config', { NATTER_LISTEN: '0.0.0.0:2019' }),
+    configMap('natter-gateway-config', {
+      NATTER_LISTEN: '0.0.0.0:2019',
+      NATTER_CHAT_TARGET: 'dns:///natter-chat.natter.svc.cluster.local:50053',
+    }),
     deployment('chat', 50053),
     deployment('gateway', 2019),
     service('natter-chat', 'natter-chat', 50053, 'grpc'),
@@ -90,6 +133,7 @@ function validSet() {
     hpa('natter-gateway'),
     pdb('natter-chat'),
     pdb('natter-gateway'),
+    ...networkPolicies(),
   ];
 }
 
@@ -187,11 +231,16 @@ test('a PodDisruptionBudget selecting other pods does not count', () => {
   assertOne(errors, 'Deployment/natter-gateway', 'no PodDisruptionBudget');
 });
 
-test('a Service whose selector matches no pod is reported', () => {
+test('a Service whose selector matches no pod is reported, and so is each address that leads to it', () => {
   const errors = violations((_, find) => {
     find('Service', 'natter-chat').spec.selector = { 'app.kubernetes.io/name': 'natter-chatt' };
   });
-  assertOne(errors, 'Service/natter-chat', 'matches no pod template');
+  assert.equal(errors.length, 2, errors.join('\n'));
+  assert.ok(errors.some((e) => e.startsWith('Service/natter-chat: ') && e.includes('matches no pod template')), errors.join('\n'));
+  assert.ok(
+    errors.some((e) => e.startsWith('Deployment/natter-gateway: ') && e.includes('NATTER_CHAT_TARGET') && e.includes('Service "natter-chat" selects no pod template')),
+    errors.join('\n'),
+  );
 });
 
 test('a LoadBalancer that hides client addresses is reported', () => {
@@ -354,4 +403,205 @@ test('helpers: addresses and selectors', () => {
   assert.ok(selectorMatches({ matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['natter-chat'] }] }, labels));
   assert.ok(!selectorMatches({ matchExpressions: [{ key: 'tier', operator: 'DoesNotExist' }] }, labels));
   assert.ok(!selectorMatches({}, labels), 'an empty selector selects nothing here');
+});
+
+// -- NetworkPolicies --
+
+function policy(find, name) {
+  return find('NetworkPolicy', name).spec;
+}
+
+test('a NetworkPolicy whose podSelector matches no pod is reported', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').podSelector = byName('natter-chatt');
+  });
+  assertOne(errors, 'NetworkPolicy/natter-chat-ingress', 'podSelector {"matchLabels":{"app.kubernetes.io/name":"natter-chatt"}} matches no pod template');
+});
+
+test('a NetworkPolicy peer whose podSelector matches no pod is reported', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].from[0].podSelector = byName('natter-gatway');
+  });
+  assertOne(errors, 'NetworkPolicy/natter-chat-ingress', 'ingress[0].from[0] podSelector {"matchLabels":{"app.kubernetes.io/name":"natter-gatway"}} matches no pod template');
+});
+
+test('a misspelt value in a selector\'s In list is reported although the others match', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-metrics-ingress').podSelector.matchExpressions[0].values = ['natter-chat', 'natter-gatway'];
+  });
+  assertOne(errors, 'NetworkPolicy/natter-metrics-ingress', 'app.kubernetes.io/name In "natter-gatway" matches no pod template');
+});
+
+test('an ingress port that the selected pods do not declare is reported', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].ports[0].port = 50054;
+  });
+  assertOne(errors, 'NetworkPolicy/natter-chat-ingress', 'ingress[0] allows port 50054/TCP, which no selected pod declares');
+});
+
+test('an ingress port given by name must be a declared port name', () => {
+  const ok = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].ports[0].port = 'grpc';
+  });
+  assert.deepEqual(ok, []);
+  const errors = violations((_, find) => {
+    policy(find, 'natter-metrics-ingress').ingress[0].ports[0].port = 'metric';
+  });
+  assertOne(errors, 'NetworkPolicy/natter-metrics-ingress', 'allows port "metric"/TCP');
+});
+
+test('an ingress port of another protocol is reported', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].ports[0].protocol = 'UDP';
+  });
+  assertOne(errors, 'NetworkPolicy/natter-chat-ingress', '50053/UDP');
+});
+
+test('an egress port that the peer pods do not declare is reported', () => {
+  const errors = violations((_, find) => {
+    policy(find, 'natter-gateway-egress').egress[0].ports[0].port = 50051;
+  });
+  assertOne(errors, 'NetworkPolicy/natter-gateway-egress', 'egress[0] allows port 50051/TCP, which no peer pod declares');
+});
+
+test('egress ports to peers outside the render are not checked', () => {
+  const errors = violations((_, find) => {
+    const egress = policy(find, 'natter-gateway-egress').egress;
+    egress[0].to.push({ namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'elsewhere' } } });
+    egress[0].ports[0].port = 50051;
+    egress[1].ports[0].port = 1;
+  });
+  assert.deepEqual(errors, []);
+});
+
+test('a peer in another namespace is not looked for; in the policy\'s own namespace it is', () => {
+  const other = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].from[0].namespaceSelector = {
+      matchLabels: { 'kubernetes.io/metadata.name': 'monitoring' },
+    };
+    policy(find, 'natter-chat-ingress').ingress[0].from[0].podSelector = byName('prometheus');
+  });
+  assert.deepEqual(other, []);
+  const own = violations((_, find) => {
+    policy(find, 'natter-chat-ingress').ingress[0].from[0].namespaceSelector = {
+      matchLabels: { 'kubernetes.io/metadata.name': ns },
+    };
+    policy(find, 'natter-chat-ingress').ingress[0].from[0].podSelector = byName('prometheus');
+  });
+  assertOne(own, 'NetworkPolicy/natter-chat-ingress', 'matches no pod template in namespace "natter"');
+});
+
+// The Galera topology: the operator makes the database pods; Natter's pods come from the render applied
+// next to it.
+function galeraPolicy() {
+  return networkPolicy('natter-db-ingress', {
+    podSelector: { matchLabels: { 'app.kubernetes.io/instance': 'natter-db' } },
+    policyTypes: ['Ingress'],
+    ingress: [{ from: [{ podSelector: byName('natter-chat') }], ports: [{ protocol: 'TCP', port: 3306 }] }],
+  });
+}
+const galeraPods = [{ namespace: ns, labels: { 'app.kubernetes.io/instance': 'natter-db' }, ports: [{ containerPort: 3306 }] }];
+
+test('pods made by an operator count only when listed in externalPods, and a typo still fails', () => {
+  const alongside = validSet();
+  const unlisted = checkPolicies([galeraPolicy()], { alongside });
+  assertOne(unlisted, 'NetworkPolicy/natter-db-ingress', 'podSelector {"matchLabels":{"app.kubernetes.io/instance":"natter-db"}} matches no pod template');
+  assert.deepEqual(checkPolicies([galeraPolicy()], { alongside, externalPods: galeraPods }), []);
+  const typo = galeraPolicy();
+  typo.spec.podSelector.matchLabels['app.kubernetes.io/instance'] = 'natter-bd';
+  assertOne(checkPolicies([typo], { alongside, externalPods: galeraPods }), 'NetworkPolicy/natter-db-ingress', 'matches no pod template');
+  const port = galeraPolicy();
+  port.spec.ingress[0].ports[0].port = 3307;
+  assertOne(checkPolicies([port], { alongside, externalPods: galeraPods }), 'NetworkPolicy/natter-db-ingress', 'allows port 3307/TCP');
+});
+
+test('peers from the render applied alongside count, and only then', () => {
+  const errors = checkPolicies([galeraPolicy()], { externalPods: galeraPods });
+  assertOne(errors, 'NetworkPolicy/natter-db-ingress', 'ingress[0].from[0] podSelector');
+});
+
+// -- Service addresses in configuration --
+
+function gatewayConfig(find) {
+  return find('ConfigMap', 'natter-gateway-config').data;
+}
+
+test('a target naming a Service that is not rendered is reported', () => {
+  const errors = violations((_, find) => {
+    gatewayConfig(find).NATTER_CHAT_TARGET = 'dns:///natter-chatt.natter.svc.cluster.local:50053';
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'NATTER_CHAT_TARGET=dns:///natter-chatt.natter.svc.cluster.local:50053: no Service "natter-chatt" in namespace "natter"');
+});
+
+test('a target in the wrong namespace is reported', () => {
+  const errors = violations((_, find) => {
+    gatewayConfig(find).NATTER_CHAT_TARGET = 'natter-chat.default:50053';
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'no Service "natter-chat" in namespace "default"');
+});
+
+test('a target on a port the Service does not have is reported', () => {
+  const errors = violations((_, find) => {
+    gatewayConfig(find).NATTER_CHAT_TARGET = 'dns:///natter-chat.natter.svc.cluster.local:50054';
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'Service "natter-chat" has no port 50054 (it has 50053)');
+});
+
+test('a target whose Service port leads to no declared container port is reported', () => {
+  const errors = violations((_, find) => {
+    find('Service', 'natter-chat').spec.ports[0].targetPort = 'grcp';
+  });
+  assert.equal(errors.length, 2, errors.join('\n')); // the Service's own rule, and the address
+  assert.ok(
+    errors.some((e) => e.startsWith('Deployment/natter-gateway: ') && e.includes('port 50053 targets "grcp", which no pod it selects declares')),
+    errors.join('\n'),
+  );
+});
+
+test('short and URL-shaped addresses are checked; listen addresses, outside hosts and Secrets are not', () => {
+  const short = violations((_, find) => {
+    gatewayConfig(find).NATTER_CHAT_TARGET = 'natter-chat:50053';
+  });
+  assert.deepEqual(short, []);
+  const url = violations((_, find) => {
+    gatewayConfig(find).NATTER_PUBSUB_URL = 'redis://:pw@natter-redis.natter.svc.cluster.local:6379/0';
+  });
+  assertOne(url, 'Deployment/natter-gateway', 'NATTER_PUBSUB_URL=redis://:pw@natter-redis.natter.svc.cluster.local:6379/0: no Service "natter-redis"');
+  // env from a Secret replaces what a ConfigMap gave: its value is not in the render, so it is not checked.
+  const secret = violations((_, find) => {
+    gatewayConfig(find).NATTER_REDIS_URL = 'redis://natter-redis:6379/0';
+    find('Deployment', 'natter-gateway').spec.template.spec.containers[0].env[0].name = 'NATTER_REDIS_URL';
+  });
+  assert.deepEqual(secret, []);
+  const outside = violations((_, find) => {
+    Object.assign(gatewayConfig(find), { NATTER_UPSTREAM: 'chat.example.com:443', NATTER_PEER: '10.1.2.3:50053' });
+  });
+  assert.deepEqual(outside, []);
+  // NAME.NAMESPACE is a Service name in the cluster's DNS; one that is not must be named as such.
+  const internal = (objects, find) => (gatewayConfig(find).NATTER_DB = 'mysql.internal:3306');
+  assertOne(violations(internal), 'Deployment/natter-gateway', 'no Service "mysql" in namespace "internal"');
+  const objects = validSet();
+  internal(objects, (kind, name) => objects.find((o) => o.kind === kind && o.metadata.name === name));
+  assert.deepEqual(checkPolicies(objects, { ...options, externalHosts: ['mysql.internal'] }), []);
+});
+
+test('helpers: addresses in configuration values and the Services they name', () => {
+  assert.deepEqual(addressesIn('dns:///natter-chat.natter.svc.cluster.local:50053'), [
+    { host: 'natter-chat.natter.svc.cluster.local', port: 50053 },
+  ]);
+  assert.deepEqual(addressesIn('mysql://u:p@db-0.galera:3306,db-1.galera:3306/natter'), [
+    { host: 'db-0.galera', port: 3306 },
+    { host: 'db-1.galera', port: 3306 },
+  ]);
+  assert.deepEqual(addressesIn('0.0.0.0:50051'), []);
+  assert.deepEqual(addressesIn('localhost:6379'), []);
+  assert.deepEqual(addressesIn('json'), []);
+  assert.deepEqual(serviceOfHost('natter-auth', ns), { name: 'natter-auth', namespace: ns });
+  assert.deepEqual(serviceOfHost('natter-auth.other', ns), { name: 'natter-auth', namespace: 'other' });
+  assert.deepEqual(serviceOfHost('natter-auth.natter.svc', 'x'), { name: 'natter-auth', namespace: 'natter' });
+  assert.deepEqual(serviceOfHost('natter-redis-0.natter-redis.natter.svc.cluster.local', 'x'), {
+    name: 'natter-redis',
+    namespace: 'natter',
+  });
+  assert.equal(serviceOfHost('chat.example.com', ns), null);
 });

@@ -1,7 +1,8 @@
 // Renders k8s/base and each overlay with `kubectl kustomize` and checks what comes out:
 //   (a) schema: every object is type-checked by tsc (--strict) against its kubernetes-types interface,
 //       so a misspelt or misplaced field (excess property) or a wrong type is an error;
-//   (b) policy: the rules in policy.mjs (resources, probes, non-root, autoscalers, ports, secrets, ...).
+//   (b) policy: the rules in policy.mjs (resources, probes, non-root, autoscalers, ports, secrets,
+//       NetworkPolicies' selectors and ports, the Services named by addresses in ConfigMaps, ...).
 // Also fails on kustomize warnings (deprecated fields) and on kinds it has no type for. Custom resources
 // are typed by the declarations in crd-types/ (GROUP/VERSION.d.ts), written from their operators' docs.
 //
@@ -26,9 +27,29 @@ const RENDERS = [
     secretsAllowed: false,
     jobsNamedByRelease: true,
   },
-  // Examples applied on their own, next to the prod overlay (k8s/overlays/prod/topologies/*/README.md).
-  { dir: 'k8s/overlays/prod/topologies/galera-operator', externalNames: ['natter-db'], secretsAllowed: false },
-  { dir: 'k8s/overlays/prod/topologies/redis-sentinel', externalNames: ['natter-redis'], secretsAllowed: false },
+  // Examples applied on their own, next to the prod overlay (k8s/overlays/prod/topologies/*/README.md):
+  // their NetworkPolicies let in prod's pods, so prod's pod templates count for their selectors.
+  {
+    dir: 'k8s/overlays/prod/topologies/galera-operator',
+    externalNames: ['natter-db'],
+    secretsAllowed: false,
+    appliedWith: 'k8s/overlays/prod',
+    // The mariadb-operator makes the Galera pods from the MariaDB resource `natter-db` and labels them
+    // with its name; their ports are the operator's (3306, 4444, 4567, 4568).
+    externalPods: [
+      {
+        namespace: 'natter',
+        labels: { 'app.kubernetes.io/instance': 'natter-db' },
+        ports: [3306, 4444, 4567, 4568].map((containerPort) => ({ containerPort })),
+      },
+    ],
+  },
+  {
+    dir: 'k8s/overlays/prod/topologies/redis-sentinel',
+    externalNames: ['natter-redis'],
+    secretsAllowed: false,
+    appliedWith: 'k8s/overlays/prod',
+  },
 ];
 
 function die(message) {
@@ -182,7 +203,12 @@ try {
 
 // -- (b) Policies --
 for (const r of renders) {
-  const errors = checkPolicies(r.objects, r);
+  const alongside = renders.find((x) => x.dir === r.appliedWith)?.objects ?? [];
+  if (r.appliedWith && alongside.length === 0) {
+    console.error(`FAIL ${r.dir}: ${r.appliedWith}, which it is applied with, did not render`);
+    failures++;
+  }
+  const errors = checkPolicies(r.objects, { ...r, alongside });
   for (const e of errors) console.error(`FAIL ${r.dir}: ${e}`);
   failures += errors.length;
   console.log(`${r.dir}: ${r.objects.length} objects checked`);
