@@ -14,6 +14,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTextCursor>
 #include <QVBoxLayout>
 #include <algorithm>
 
@@ -50,7 +51,8 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
       session_(session),
       api_(session.address, MakeCredentials(session.tls, session.ca_file)),
       bridge_(std::make_unique<StreamBridge>(std::move(transport))),
-      avatars_(api_, CacheDir()) {
+      avatars_(api_, CacheDir()),
+      drafts_(QStringLiteral("%1@%2").arg(session.user_id).arg(session.address)) {
   api_.SetToken(session.token);
   setWindowTitle(tr("Natter — %1").arg(session.username));
   resize(1100, 720);
@@ -112,6 +114,8 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
 MainWindow::~MainWindow() {
   // Late frames of the stream must not reach a half-destroyed window.
   bridge_->Stop();
+  // Also a message still on its way: it was not sent as far as anyone here knows.
+  if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
 }
 
 void MainWindow::BuildSidebar(QWidget* sidebar) {
@@ -475,8 +479,10 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     const auto& r = event.room();
     if (r.type() != "joined") {
       conversations_.Remove(r.conversation_id());
+      drafts_.Set(r.conversation_id(), {});
       if (r.conversation_id() == open_conversation_) {
         open_conversation_ = 0;
+        composer_->clear();
         stack_->setCurrentIndex(0);
       }
       if (r.type() == "removed") {
@@ -530,6 +536,12 @@ v1::ConversationRef MainWindow::OpenRef() const {
 void MainWindow::OpenConversation(uint64_t conversation_id) {
   const v1::Conversation* c = conversations_.Find(conversation_id);
   if (!c) return;
+  if (conversation_id != open_conversation_) {
+    // Each conversation keeps its own draft: what was typed for one is never sent to another.
+    if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
+    composer_->setPlainText(drafts_.Text(conversation_id));
+    composer_->moveCursor(QTextCursor::End);
+  }
   open_conversation_ = conversation_id;
   RefreshComposer();
   history_complete_ = false;
@@ -625,6 +637,9 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
   if (result.code() == 0) {
     // The server has it: the draft goes (unless it is no longer what was sent).
     if (open && composer_->toPlainText() == sent.text) composer_->clear();
+    if (!open && drafts_.Text(sent.conversation_id) == sent.text) {
+      drafts_.Set(sent.conversation_id, {});
+    }
   } else if (open) {
     refused_ =
         ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
@@ -806,6 +821,9 @@ void MainWindow::UpdateUnreadBadge(int unread) {
 void MainWindow::ShowStatusMessage(const QString& text) { statusBar()->showMessage(text, 8000); }
 
 void MainWindow::SignOut() {
+  // Drafts are not left on the computer for the next person to sign in.
+  drafts_.Clear();
+  composer_->clear();
   api_.Call(&Async::Logout, v1::LogoutRequest(),
             Done<v1::LogoutResponse>([](const grpc::Status&, const v1::LogoutResponse&) {}));
   bridge_->Stop();

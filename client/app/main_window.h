@@ -22,6 +22,7 @@
 #include "contact_model.h"
 #include "conversation_model.h"
 #include "delegates.h"
+#include "drafts.h"
 #include "message_model.h"
 #include "sign_in_window.h"
 #include "stream_bridge.h"
@@ -104,6 +105,7 @@ class MainWindow : public QMainWindow {
   uint64_t open_conversation_ = 0;
   bool loading_older_ = false;
   bool history_complete_ = false;
+  Drafts drafts_;
   // Messages sent from the composer, by request id, until the server answers: their text stays in
   // the composer until then, so a refusal loses nothing.
   struct Sending {

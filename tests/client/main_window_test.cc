@@ -1,5 +1,6 @@
 // The main window's composer, with the server played on a fake transport: a message stays in the
-// composer until the server takes it (a refused or too long one is there to fix).
+// composer until the server takes it (a refused or too long one is there to fix), and each
+// conversation keeps its own draft, also across a restart.
 #include "main_window.h"
 
 #include <grpcpp/support/status.h>
@@ -144,6 +145,45 @@ class MainWindowTest : public QObject {
     // A warning comes before the limit.
     composer->setPlainText(QString(3500, 'x'));
     QCOMPARE(Hint(), QStringLiteral("3500 of 4096 bytes"));
+  }
+
+  void EachConversationKeepsItsOwnDraft() {
+    Start();
+    window_->OpenConversation(kDirect);
+    Composer* composer = TheComposer();
+    QTest::keyClicks(composer, QStringLiteral("for ben only"));
+    window_->OpenConversation(kRoom);
+    QCOMPARE(composer->toPlainText(), QString());
+    QTest::keyClicks(composer, QStringLiteral("for the room"));
+    window_->OpenConversation(kDirect);
+    QCOMPARE(composer->toPlainText(), QStringLiteral("for ben only"));
+    window_->OpenConversation(kRoom);
+    QCOMPARE(composer->toPlainText(), QStringLiteral("for the room"));
+  }
+
+  void AMessageTakenWhileAwayLeavesNoDraft() {
+    Start();
+    window_->OpenConversation(kRoom);
+    Composer* composer = TheComposer();
+    QTest::keyClicks(composer, QStringLiteral("sent from the room"));
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    window_->OpenConversation(kDirect);
+    QCOMPARE(composer->toPlainText(), QString());
+    Serve(Result(Sends()[0].request_id()));
+    window_->OpenConversation(kRoom);
+    QCOMPARE(composer->toPlainText(), QString());
+  }
+
+  void DraftsOutliveARestart() {
+    Start();
+    window_->OpenConversation(kRoom);
+    QTest::keyClicks(TheComposer(), QStringLiteral("to finish tomorrow"));
+    window_.reset();
+    Start();  // opens the direct conversation first
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    window_->OpenConversation(kRoom);
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("to finish tomorrow"));
   }
 };
 

@@ -1,0 +1,30 @@
+// The composer's unsent text, one draft per conversation: what is typed in one conversation never
+// shows in another, and is there again on coming back, also after a restart (kept in QSettings,
+// under the account, so two accounts on one computer never see each other's drafts).
+#pragma once
+
+#include <QSettings>
+#include <QString>
+#include <cstdint>
+
+namespace natter::client {
+
+class Drafts {
+ public:
+  // `account` names the signed-in user on their server: "USER_ID@HOST:PORT".
+  explicit Drafts(const QString& account);
+
+  QString Text(uint64_t conversation_id) const;
+  // An empty (or white-space only) text forgets the draft.
+  void Set(uint64_t conversation_id, const QString& text);
+  // Forgets all of this account's drafts (on logging out, so they do not stay on the computer).
+  void Clear();
+
+ private:
+  QString Key(uint64_t conversation_id) const;
+
+  QString group_;
+  QSettings settings_;
+};
+
+}  // namespace natter::client
