@@ -5,6 +5,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <QCoreApplication>
 #include <QObject>
 #include <QPointer>
 #include <QString>
@@ -34,7 +35,8 @@ class ApiClient : public QObject {
   void SetToken(const QString& token) { token_ = token.toStdString(); }
   QString address() const { return address_; }
 
-  // Calls `method` with `request`; `done(status, response)` runs on this object's thread.
+  // Calls `method` with `request`; `done(status, response)` runs on the application's thread (the
+  // one this object lives on), and never once this object is deleted.
   template <class Request, class Response>
   void Call(Method<Request, Response> method, Request request,
             std::function<void(const grpc::Status&, const Response&)> done,
@@ -48,13 +50,18 @@ class ApiClient : public QObject {
     pending->request = std::move(request);
     pending->context.set_deadline(std::chrono::system_clock::now() + timeout);
     if (!token_.empty()) pending->context.AddMetadata("authorization", "Bearer " + token_);
+    // The answer comes on a gRPC thread, and this object may be deleted on its own thread at any
+    // moment: so the answer is posted to the application object, which outlives both, and whether
+    // this object still exists is asked there, on the thread that deletes it. (Asking from the gRPC
+    // thread and then posting to this object raced with its deletion.)
     QPointer<ApiClient> self(this);
     (stub_->async()->*method)(&pending->context, &pending->request, &pending->response,
                               [self, pending, done = std::move(done)](grpc::Status status) {
-                                if (!self) return;
                                 QMetaObject::invokeMethod(
-                                    self.data(),
-                                    [pending, done, status] { done(status, pending->response); },
+                                    QCoreApplication::instance(),
+                                    [self, pending, done, status] {
+                                      if (self) done(status, pending->response);
+                                    },
                                     Qt::QueuedConnection);
                               });
   }
