@@ -4,9 +4,9 @@
 #include <event2/bufferevent.h>
 #include <event2/event.h>
 #include <event2/thread.h>
+#include <hiredis/adapters/libevent.h>
 #include <hiredis/read.h>
 #include <netdb.h>
-#include <hiredis/adapters/libevent.h>
 #include <spdlog/spdlog.h>
 
 #include <chrono>
@@ -39,7 +39,7 @@ struct RedisSubscriber::Shard {
   bufferevent* bev = nullptr;
   redisReader* reader = nullptr;
   bool lost = false;
-  std::set<std::string> channels;  // SSUBSCRIBE sent here and not undone
+  std::set<std::string> channels;                        // SSUBSCRIBE sent here and not undone
   std::deque<std::pair<std::string, std::string>> sent;  // (command, channel)
   ~Shard() {
     if (bev) bufferevent_free(bev);
@@ -58,8 +58,8 @@ RedisSubscriber::RedisSubscriber(RedisConfig config, MessageHandler on_message,
   wakeup_ = event_new(base_, -1, 0, &RedisSubscriber::WakeupCallback, this);
   reconnect_timer_ = evtimer_new(base_, &RedisSubscriber::TimerCallback, this);
   if (config_.cluster()) {
-    slots_ = std::make_unique<RedisSlotMap>(config_.cluster_nodes, config_.password,
-                                            kFindMasterTimeout);
+    slots_ =
+        std::make_unique<RedisSlotMap>(config_.cluster_nodes, config_.password, kFindMasterTimeout);
   }
 }
 
@@ -373,8 +373,8 @@ RedisSubscriber::Shard* RedisSubscriber::ShardFor(const RedisConfig::Endpoint& n
   bufferevent_setcb(shard->bev, &RedisSubscriber::ShardReadCallback, nullptr,
                     &RedisSubscriber::ShardEventCallback, shard.get());
   bufferevent_enable(shard->bev, EV_READ | EV_WRITE);
-  int rc = bufferevent_socket_connect(shard->bev, found->ai_addr,
-                                      static_cast<int>(found->ai_addrlen));
+  int rc =
+      bufferevent_socket_connect(shard->bev, found->ai_addr, static_cast<int>(found->ai_addrlen));
   freeaddrinfo(found);
   if (rc != 0) {
     spdlog::warn("Redis subscriber: cannot connect to {}", Name(node));
@@ -397,8 +397,8 @@ void RedisSubscriber::Write(Shard& shard, const std::vector<std::string>& args) 
     lens.push_back(a.size());
   }
   char* command = nullptr;
-  int length = redisFormatCommandArgv(&command, static_cast<int>(args.size()), argv.data(),
-                                      lens.data());
+  int length =
+      redisFormatCommandArgv(&command, static_cast<int>(args.size()), argv.data(), lens.data());
   if (length > 0) bufferevent_write(shard.bev, command, static_cast<size_t>(length));
   redisFreeCommand(command);
 }
@@ -407,8 +407,7 @@ void RedisSubscriber::ShardReadCallback(bufferevent* bev, void* arg) {
   auto* shard = static_cast<Shard*>(arg);
   evbuffer* input = bufferevent_get_input(bev);
   size_t length = evbuffer_get_length(input);
-  redisReaderFeed(shard->reader, reinterpret_cast<const char*>(evbuffer_pullup(input, -1)),
-                  length);
+  redisReaderFeed(shard->reader, reinterpret_cast<const char*>(evbuffer_pullup(input, -1)), length);
   evbuffer_drain(input, length);
   while (!shard->lost) {
     void* reply = nullptr;
@@ -430,8 +429,8 @@ void RedisSubscriber::ShardEventCallback(bufferevent*, short what, void* arg) {
     return;
   }
   if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR | BEV_EVENT_TIMEOUT)) {
-    shard->owner->OnShardLost(*shard, what & BEV_EVENT_EOF ? "closed by the server"
-                                                           : "connection failed");
+    shard->owner->OnShardLost(*shard,
+                              what & BEV_EVENT_EOF ? "closed by the server" : "connection failed");
   }
 }
 

@@ -168,8 +168,8 @@ TEST_F(GatewayAbuseTest, ServicesSayTheySpeakPlaintextAndRefuseItWhenTlsIsRequir
 // default handshake timeout is 120 s).
 TEST_F(GatewayAbuseTest, SilentConnectionsAreClosedAfterTheHandshakeTimeout) {
   std::vector<int> sockets = SilentConnections(stack_->gateway_address(0), 50);
-  EXPECT_TRUE(WaitFor(
-      [&] { return std::all_of(sockets.begin(), sockets.end(), ClosedByGateway); }, 20s));
+  EXPECT_TRUE(
+      WaitFor([&] { return std::all_of(sockets.begin(), sockets.end(), ClosedByGateway); }, 20s));
   for (int fd : sockets) ::close(fd);
   User("after_silence");  // and the gateway serves as before
 }
@@ -274,8 +274,8 @@ TEST_F(GatewayConnectionCapTest, OneAddressCannotHoldMoreThanItsShareOfConnectio
   std::vector<int> sockets = SilentConnections(stack_->gateway_address(0), 200);
   auto closed = ClosedByGateway;
   // The first 20 are held (their handshake has a minute); the other 180 are closed at once.
-  EXPECT_TRUE(WaitFor(
-      [&] { return std::count_if(sockets.begin(), sockets.end(), closed) >= 180; }, 10s));
+  EXPECT_TRUE(
+      WaitFor([&] { return std::count_if(sockets.begin(), sockets.end(), closed) >= 180; }, 10s));
   EXPECT_EQ(std::count_if(sockets.begin(), sockets.begin() + 20, closed), 0);
   EXPECT_EQ(std::count_if(sockets.begin(), sockets.end(), closed), 180);
 

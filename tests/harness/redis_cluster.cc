@@ -28,11 +28,10 @@ RedisClusterGroup::RedisClusterGroup(const fs::path& dir) : dir_(dir) {
     nodes_.push_back(std::make_unique<Process>(
         "redis-cluster-" + std::to_string(i + 1),
         std::vector<std::string>{"/usr/bin/redis-server", "--port", std::to_string(ports_[i]),
-                                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                                 "--dir", data.string(), "--cluster-enabled", "yes",
-                                 "--cluster-config-file", (data / "nodes.conf").string(),
-                                 "--cluster-node-timeout", "2000", "--cluster-port",
-                                 std::to_string(FreePort())},
+                                 "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir",
+                                 data.string(), "--cluster-enabled", "yes", "--cluster-config-file",
+                                 (data / "nodes.conf").string(), "--cluster-node-timeout", "2000",
+                                 "--cluster-port", std::to_string(FreePort())},
         data));
     alive_.push_back(true);
   }

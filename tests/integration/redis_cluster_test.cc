@@ -1,6 +1,8 @@
 // The Redis client on a real Redis Cluster (3 masters, 3 replicas): commands reach the master of
 // their key's slot, pipelines spanning masters answer in order, ASK and MOVED are followed while a
 // slot moves, and a killed master's replica takes over with only UNAVAILABLE on the way.
+#include "common/redis_cluster.h"
+
 #include <gtest/gtest.h>
 
 #include <condition_variable>
@@ -10,7 +12,6 @@
 
 #include "common/config.h"
 #include "common/redis_client.h"
-#include "common/redis_cluster.h"
 #include "common/redis_subscriber.h"
 #include "harness/harness.h"
 #include "harness/redis_cluster.h"
@@ -100,14 +101,15 @@ TEST_F(RedisClusterTest, ASlotOnTheMoveIsFollowedThroughAskAndThenMoved) {
   ASSERT_NE(to, from);
   const std::string s = std::to_string(slot);
   // The migration redis-cli --cluster reshard performs, one step at a time.
-  ASSERT_NE(cluster_->Cli(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", cluster_->Id(from)})
-                .find("OK"),
-            std::string::npos);
-  ASSERT_NE(cluster_->Cli(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", cluster_->Id(to)})
-                .find("OK"),
-            std::string::npos);
-  ASSERT_NE(cluster_->Cli(from, {"MIGRATE", "127.0.0.1", std::to_string(cluster_->port(to)), key,
-                                 "0", "5000"})
+  ASSERT_NE(
+      cluster_->Cli(to, {"CLUSTER", "SETSLOT", s, "IMPORTING", cluster_->Id(from)}).find("OK"),
+      std::string::npos);
+  ASSERT_NE(
+      cluster_->Cli(from, {"CLUSTER", "SETSLOT", s, "MIGRATING", cluster_->Id(to)}).find("OK"),
+      std::string::npos);
+  ASSERT_NE(cluster_
+                ->Cli(from, {"MIGRATE", "127.0.0.1", std::to_string(cluster_->port(to)), key, "0",
+                             "5000"})
                 .find("OK"),
             std::string::npos);
   // Mid-move the old master answers ASK for the key it no longer holds.
