@@ -71,13 +71,6 @@ class GatewayAbuseTest : public StackTest {
   static void SetUpTestSuite() { StartStack({.chat_replicas = 1, .gateways = 1}); }
 };
 
-// The value of a counter or gauge `series` in Prometheus text, or -1 when it is not there.
-double Sample(const std::string& metrics, const std::string& series) {
-  size_t at = metrics.find("\n" + series + " ");
-  if (at == std::string::npos) return -1;
-  return std::stod(metrics.substr(at + series.size() + 2));
-}
-
 // A line of /proc/PID/status in KiB ("VmHWM": the peak resident set), or -1.
 long ProcStatusKib(pid_t pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
@@ -347,12 +340,14 @@ TEST_F(GatewayMemoryAbuseTest, AClientThatDoesNotReadCannotGrowTheGatewaysMemory
   const std::string metrics = stack_->metrics_address("gateway-1");
   EXPECT_TRUE(WaitFor(
       [&] {
-        return Sample(HttpGet(metrics, "/metrics"), "natter_gateway_reads_paused_total") >= 1;
+        return testing::MetricSample(HttpGet(metrics, "/metrics"),
+                                     "natter_gateway_reads_paused_total") >= 1;
       },
       30s));
   EXPECT_TRUE(WaitFor(
       [&] {
-        return Sample(HttpGet(metrics, "/metrics"), "natter_gateway_slow_client_drops_total") >= 1;
+        return testing::MetricSample(HttpGet(metrics, "/metrics"),
+                                     "natter_gateway_slow_client_drops_total") >= 1;
       },
       30s));
   const long grown_kib = ProcStatusKib(gateway, "VmHWM") - before_kib;

@@ -98,14 +98,9 @@ class HaFaultsTest : public ClusterFaultTest {
   static double ChatWriterChanges() {
     double total = 0;
     for (size_t i = 0; i < stack_->chat_count(); ++i) {
-      std::string metrics =
-          testing::HttpGet(stack_->metrics_address("chat-" + std::to_string(i + 1)), "/metrics");
-      for (size_t at = metrics.find("\nnatter_mysql_writer_changes_total{");
-           at != std::string::npos;
-           at = metrics.find("\nnatter_mysql_writer_changes_total{", at + 1)) {
-        size_t value = metrics.find("} ", at);
-        if (value != std::string::npos) total += std::stod(metrics.substr(value + 2));
-      }
+      total += testing::MetricFamilySum(
+          testing::HttpGet(stack_->metrics_address("chat-" + std::to_string(i + 1)), "/metrics"),
+          "natter_mysql_writer_changes_total");
     }
     return total;
   }

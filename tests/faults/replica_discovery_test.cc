@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <iostream>
 
 #include "faults/fault_test.h"
@@ -29,10 +30,9 @@ class ReplicaDiscoveryTest : public faults::FaultTest {
   static double SendsServed(size_t i) {
     std::string metrics =
         testing::HttpGet(stack_->metrics_address("chat-" + std::to_string(i + 1)), "/metrics");
-    const std::string series = R"(natter_rpc_total{code="OK",method="/natter.v1.Chat/Send"})";
-    size_t at = metrics.find("\n" + series + " ");
-    if (at == std::string::npos) return 0;
-    return std::stod(metrics.substr(at + series.size() + 2));
+    return std::max(
+        0.0, testing::MetricSample(metrics,
+                                   R"(natter_rpc_total{code="OK",method="/natter.v1.Chat/Send"})"));
   }
 };
 
@@ -68,11 +68,10 @@ TEST_F(ReplicaDiscoveryTest, AReplicaAddedUnderLoadTakesItsShareAndOneRemovedLos
     std::vector<double> now = {SendsServed(0), SendsServed(1), SendsServed(added)};
     double all = (now[0] - before[0]) + (now[1] - before[1]) + (now[2] - before[2]);
     share = all > 0 ? (now[2] - before[2]) / all : 0;
-    std::cout << "replica discovery: " << std::chrono::duration<double>(
-                                              std::chrono::steady_clock::now() - added_at)
-                                              .count()
-              << " s after the new replica was listed it served " << share * 100
-              << " % of " << all << " Sends" << std::endl;
+    std::cout << "replica discovery: "
+              << std::chrono::duration<double>(std::chrono::steady_clock::now() - added_at).count()
+              << " s after the new replica was listed it served " << share * 100 << " % of " << all
+              << " Sends" << std::endl;
     if (share >= 0.25) took = std::chrono::steady_clock::now() - added_at;
     before = now;
   }

@@ -661,6 +661,23 @@ std::string HttpGet(const std::string& address, const std::string& path) {
   return body == std::string::npos ? std::string() : response.substr(body + 4);
 }
 
+double MetricSample(const std::string& metrics, const std::string& series) {
+  size_t at = metrics.find("\n" + series + " ");
+  if (at == std::string::npos) return -1;
+  return std::stod(metrics.substr(at + series.size() + 2));
+}
+
+double MetricFamilySum(const std::string& metrics, const std::string& name) {
+  double total = 0;
+  const std::string labelled = "\n" + name + "{";
+  for (size_t at = metrics.find(labelled); at != std::string::npos;
+       at = metrics.find(labelled, at + 1)) {
+    size_t value = metrics.find("} ", at);
+    if (value != std::string::npos) total += std::stod(metrics.substr(value + 2));
+  }
+  return total;
+}
+
 void MakeTestCertificates(const fs::path& dir) {
   fs::create_directories(dir);
   const std::string ca = (dir / "ca.pem").string(), ca_key = (dir / "ca.key").string();

@@ -197,6 +197,12 @@ bool IsServing(const std::string& address, const std::string& ca_file = "");
 // The body of an HTTP/1.0 GET of `path` from `address` (HOST:PORT); empty on failure.
 std::string HttpGet(const std::string& address, const std::string& path);
 
+// In a Prometheus text page (`metrics`, as HttpGet of /metrics gives it): the value of `series`
+// written out whole (`name` or `name{label="value",...}`), or -1 when the page lacks it.
+double MetricSample(const std::string& metrics, const std::string& series);
+// The sum of every series of the family `name` (all its label sets); 0 when there is none.
+double MetricFamilySum(const std::string& metrics, const std::string& name);
+
 // Makes a CA (ca.pem) and a certificate for 127.0.0.1 and localhost signed by it (server.pem,
 // server.key) in `dir`, with openssl.
 void MakeTestCertificates(const fs::path& dir);
