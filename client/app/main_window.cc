@@ -450,6 +450,9 @@ void MainWindow::OnEntry(const v1::ChatMessage& entry) {
     if (watching) MarkOpenConversationRead();
   }
   const bool from_other = entry.sender_id() != session_.user_id;
+  // The cached conversation remembers it too, for when it is opened again.
+  if (from_other && entry.room().empty())
+    conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
   if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
       entry.room().empty()) {
     Notify(tr("%1").arg(QString::fromStdString(entry.sender())),
@@ -510,9 +513,12 @@ void MainWindow::OnReadMarker(const v1::ReadMarker& marker) {
     const v1::Conversation* c = conversations_.Find(marker.conversation_id());
     uint64_t unread = c && c->latest_seq() <= marker.seq() ? 0 : (c ? c->unread() : 0);
     conversations_.SetRead(marker.conversation_id(), marker.seq(), unread);
-  } else if (marker.conversation_id() == open_conversation_) {
-    messages_.SetPeerReadSeq(marker.seq());
+    return;
   }
+  // The other side read: the cached conversation keeps it (for the next time it is opened), and
+  // the open view shows it now.
+  conversations_.SetPeerRead(marker.conversation_id(), marker.seq());
+  if (marker.conversation_id() == open_conversation_) messages_.SetPeerReadSeq(marker.seq());
 }
 
 void MainWindow::OnCommandFinished(uint64_t request_id, const v1::CommandResult& result) {

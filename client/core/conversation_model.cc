@@ -108,6 +108,14 @@ void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq
   emit totalUnreadChanged(total_unread());
 }
 
+void ConversationModel::SetPeerRead(uint64_t conversation_id, uint64_t seq) {
+  int row = RowOf(conversation_id);
+  if (row < 0) return;
+  v1::Conversation& c = rows_[static_cast<size_t>(row)].conversation;
+  if (seq <= c.peer_read_seq()) return;
+  c.set_peer_read_seq(seq);
+}
+
 int ConversationModel::RowOf(uint64_t conversation_id) const {
   for (size_t i = 0; i < rows_.size(); ++i) {
     if (rows_[i].conversation.id() == conversation_id) return static_cast<int>(i);

@@ -45,6 +45,9 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   void OnEntry(const v1::ChatMessage& entry, bool is_open);
   // The user's read marker moved (here or on another device).
   void SetRead(uint64_t conversation_id, uint64_t last_read_seq, uint64_t unread);
+  // The other side of a direct conversation read up to `seq` (never moves back): kept here so the
+  // read marks are right again when the conversation is opened later.
+  void SetPeerRead(uint64_t conversation_id, uint64_t seq);
 
   int RowOf(uint64_t conversation_id) const;
   const v1::Conversation* Find(uint64_t conversation_id) const;

@@ -9,8 +9,11 @@
 #include <QSettings>
 #include <QStandardPaths>
 #include <QtTest>
+#include <map>
 #include <memory>
+#include <vector>
 
+#include "client/fake_gateway.h"
 #include "client/fake_transport.h"
 #include "composer.h"
 
@@ -53,6 +56,32 @@ v1::ServerEvent Result(uint64_t request_id, grpc::StatusCode code = grpc::Status
   return e;
 }
 
+// A message of conversation `conversation` by user `sender` (1 is "me", 2 is "ben").
+v1::ChatMessage Message(uint64_t conversation, uint64_t seq, uint64_t sender,
+                        const std::string& text) {
+  v1::ChatMessage m;
+  m.set_conversation_id(conversation);
+  m.set_seq(seq);
+  m.set_type("message");
+  m.set_sender_id(sender);
+  m.set_sender(sender == 1 ? "me" : "ben");
+  m.set_text(text);
+  m.set_sent_at_ms(1'700'000'000'000 + static_cast<int64_t>(seq) * 1000);
+  if (conversation == kDirect) {
+    m.set_peer_id(sender == 1 ? 2 : 1);
+    m.set_peer(sender == 1 ? "ben" : "me");
+  } else {
+    m.set_room("dev");
+  }
+  return m;
+}
+
+v1::ServerEvent Entry(const v1::ChatMessage& m) {
+  v1::ServerEvent e;
+  *e.mutable_message() = m;
+  return e;
+}
+
 }  // namespace
 
 class MainWindowTest : public QObject {
@@ -60,12 +89,14 @@ class MainWindowTest : public QObject {
 
  private:
   std::shared_ptr<FakeTransport::State> server_;
+  std::unique_ptr<FakeGateway> gateway_;
   std::unique_ptr<MainWindow> window_;
 
-  // A window signed in to a gateway that is never reached; the stream is the fake's.
+  // A window signed in to the fake gateway (its unary calls); the stream is the fake transport's.
   void Start() {
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
     SignedIn session;
-    session.address = QStringLiteral("127.0.0.1:1");
+    session.address = QString::fromStdString(gateway_->address());
     session.token = QStringLiteral("token");
     session.user_id = 1;
     session.username = QStringLiteral("me");
@@ -94,6 +125,27 @@ class MainWindowTest : public QObject {
     }
     return sends;
   }
+  // The gateway's History answers from `stored` (per conversation, oldest first), a page at a time
+  // as the server does: the newest `limit` before `before_seq`.
+  void StoreHistory(std::map<uint64_t, std::vector<v1::ChatMessage>> stored) {
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
+    gateway_->OnHistory([stored](const v1::HistoryRequest& request, v1::HistoryResponse* response) {
+      auto it = stored.find(request.conversation_id());
+      if (it == stored.end()) return grpc::Status::OK;
+      std::vector<v1::ChatMessage> page;
+      for (const auto& m : it->second) {
+        if (request.before_seq() == 0 || m.seq() < request.before_seq()) page.push_back(m);
+      }
+      const size_t limit = request.limit() == 0 ? 50 : request.limit();
+      response->set_has_more(page.size() > limit);
+      if (page.size() > limit) page.erase(page.begin(), page.end() - limit);
+      for (const auto& m : page) *response->add_messages() = m;
+      return grpc::Status::OK;
+    });
+  }
+  bool ReadByPeer(int row) {
+    return window_->messages().index(row).data(MessageModel::kReadByPeerRole).toBool();
+  }
   Composer* TheComposer() { return window_->findChild<Composer*>(QStringLiteral("composer")); }
   QString Hint() {
     auto* hint = window_->findChild<QLabel*>(QStringLiteral("composerHint"));
@@ -103,7 +155,10 @@ class MainWindowTest : public QObject {
  private slots:
   void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
   void init() { QSettings().remove(QStringLiteral("drafts")); }
-  void cleanup() { window_.reset(); }
+  void cleanup() {
+    window_.reset();
+    gateway_.reset();
+  }
 
   void ARefusedMessageStaysInTheComposer() {
     Start();
@@ -184,6 +239,35 @@ class MainWindowTest : public QObject {
     QCOMPARE(TheComposer()->toPlainText(), QString());
     window_->OpenConversation(kRoom);
     QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("to finish tomorrow"));
+  }
+
+  // Issue 24 bug 4: the read marks came back as one tick after switching away and back.
+  void ReadMarksSurviveSwitchingConversations() {
+    StoreHistory({{kDirect, {Message(kDirect, 1, 1, "one"), Message(kDirect, 2, 1, "two")}}});
+    Start();  // the direct conversation is open
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    v1::ServerEvent read;
+    read.mutable_read()->set_conversation_id(kDirect);
+    read.mutable_read()->set_user_id(2);
+    read.mutable_read()->set_username("ben");
+    read.mutable_read()->set_seq(1);
+    Serve(read);
+    QVERIFY(ReadByPeer(0));
+    QVERIFY(!ReadByPeer(1));
+
+    window_->OpenConversation(kRoom);
+    window_->OpenConversation(kDirect);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QVERIFY(ReadByPeer(0));
+    QVERIFY(!ReadByPeer(1));
+
+    // Also a marker that comes while another conversation is open.
+    window_->OpenConversation(kRoom);
+    read.mutable_read()->set_seq(2);
+    Serve(read);
+    window_->OpenConversation(kDirect);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QVERIFY(ReadByPeer(1));
   }
 };
 

@@ -1,0 +1,103 @@
+// A Gateway for the client's tests that answers the unary calls the window makes (history, who is
+// online, profiles, password changes), on 127.0.0.1 at a port of its own. Each call is recorded;
+// a test sets the answers through the hooks (they run on gRPC's threads). Calls without a hook
+// answer UNIMPLEMENTED.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "natter/v1/gateway.grpc.pb.h"
+
+namespace natter::client {
+
+class FakeGateway final : public v1::Gateway::Service {
+ public:
+  template <class Request, class Response>
+  using Hook = std::function<grpc::Status(const Request&, Response*)>;
+
+  FakeGateway() {
+    grpc::ServerBuilder builder;
+    builder.AddListeningPort("127.0.0.1:0", grpc::InsecureServerCredentials(), &port_);
+    builder.RegisterService(this);
+    server_ = builder.BuildAndStart();
+  }
+  ~FakeGateway() override { server_->Shutdown(); }
+
+  std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
+
+  void OnHistory(Hook<v1::HistoryRequest, v1::HistoryResponse> hook) { Set(history_, hook); }
+  void OnListOnline(Hook<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse> hook) {
+    Set(list_online_, hook);
+  }
+  void OnGetProfile(Hook<v1::GetProfileRequest, v1::Profile> hook) { Set(get_profile_, hook); }
+  void OnChangePassword(Hook<v1::ChangePasswordRequest, v1::ChangePasswordResponse> hook) {
+    Set(change_password_, hook);
+  }
+  void OnUpdateRoom(Hook<v1::UpdateRoomRequest, v1::RoomResponse> hook) { Set(update_room_, hook); }
+
+  std::vector<v1::HistoryRequest> history_requests() {
+    std::lock_guard lock(mu_);
+    return history_requests_;
+  }
+
+  grpc::Status History(grpc::ServerContext*, const v1::HistoryRequest* request,
+                       v1::HistoryResponse* response) override {
+    {
+      std::lock_guard lock(mu_);
+      history_requests_.push_back(*request);
+    }
+    return Run(history_, *request, response);
+  }
+  grpc::Status ListOnline(grpc::ServerContext*, const v1::ClientListOnlineRequest* request,
+                          v1::ClientListOnlineResponse* response) override {
+    return Run(list_online_, *request, response);
+  }
+  grpc::Status GetProfile(grpc::ServerContext*, const v1::GetProfileRequest* request,
+                          v1::Profile* response) override {
+    return Run(get_profile_, *request, response);
+  }
+  grpc::Status ChangePassword(grpc::ServerContext*, const v1::ChangePasswordRequest* request,
+                              v1::ChangePasswordResponse* response) override {
+    return Run(change_password_, *request, response);
+  }
+  grpc::Status UpdateRoom(grpc::ServerContext*, const v1::UpdateRoomRequest* request,
+                          v1::RoomResponse* response) override {
+    return Run(update_room_, *request, response);
+  }
+
+ private:
+  template <class H>
+  void Set(H& slot, H hook) {
+    std::lock_guard lock(mu_);
+    slot = std::move(hook);
+  }
+  template <class Request, class Response>
+  grpc::Status Run(const Hook<Request, Response>& slot, const Request& request,
+                   Response* response) {
+    Hook<Request, Response> hook;
+    {
+      std::lock_guard lock(mu_);
+      hook = slot;
+    }
+    if (!hook) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not in this test");
+    return hook(request, response);
+  }
+
+  std::mutex mu_;
+  Hook<v1::HistoryRequest, v1::HistoryResponse> history_;
+  Hook<v1::ClientListOnlineRequest, v1::ClientListOnlineResponse> list_online_;
+  Hook<v1::GetProfileRequest, v1::Profile> get_profile_;
+  Hook<v1::ChangePasswordRequest, v1::ChangePasswordResponse> change_password_;
+  Hook<v1::UpdateRoomRequest, v1::RoomResponse> update_room_;
+  std::vector<v1::HistoryRequest> history_requests_;
+  int port_ = 0;
+  std::unique_ptr<grpc::Server> server_;
+};
+
+}  // namespace natter::client
