@@ -4,7 +4,6 @@
 
 #include "common/channels.h"
 #include "common/status.h"
-#include "friends_service.h"
 #include "natter/v1/gateway.pb.h"
 
 namespace natter::chat {
@@ -66,12 +65,9 @@ void AnnounceBlockChanged(EventPublisher& publisher, uint64_t a, uint64_t b, boo
 }
 
 void AnnounceAudienceChanged(EventPublisher& publisher, const std::vector<uint64_t>& user_ids) {
-  std::string ids;
-  for (uint64_t id : user_ids) {
-    if (!ids.empty()) ids += ',';
-    ids += std::to_string(id);
-  }
-  if (auto s = publisher.Publish(kAudienceChangedChannel, ids); !s.ok()) {
+  if (user_ids.empty()) return;
+  if (auto s = publisher.Publish(kAudienceChangedChannel, AudienceChangedPayload(user_ids));
+      !s.ok()) {
     spdlog::warn("could not announce an audience change to presence: {}", s.message());
   }
 }

@@ -17,10 +17,6 @@ namespace natter::chat {
 
 inline constexpr size_t kMaxRequestMessageChars = 200;
 
-// Channel on which natter-chat announces "these users' presence audience changed" (payload: the
-// user ids, comma-separated), so natter-presence can drop its cached friend lists at once.
-inline constexpr char kAudienceChangedChannel[] = "presence:audience_changed";
-
 class FriendsService {
  public:
   FriendsService(FriendStore& friends, MessageStore& messages, UserDirectory& users,

@@ -152,10 +152,12 @@ int main(int argc, char** argv) {
       *redis_config,
       [&users](const std::string&, std::string_view payload) {
         natter::v1::ServerEvent event;
-        if (event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) &&
-            event.has_profile()) {
-          users.Invalidate(event.profile().profile().user_id());
+        if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
+            !event.has_profile()) {
+          natter::DropPayload(natter::kProfileChangedChannel, "not a ServerEvent with a profile");
+          return;
         }
+        users.Invalidate(event.profile().profile().user_id());
       },
       [&users] { users.Invalidate(0); });
   profile_changes.Start();

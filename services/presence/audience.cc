@@ -1,5 +1,6 @@
 #include "audience.h"
 
+#include "common/channels.h"
 #include "common/grpc_server.h"
 #include "common/status.h"
 
@@ -7,6 +8,17 @@ namespace natter::presence {
 
 namespace {
 constexpr size_t kMaxCachedUsers = 200000;
+}
+
+bool ApplyAudienceChanged(AudienceSource& audience, std::string_view payload) {
+  auto user_ids = ParseAudienceChanged(payload);
+  if (!user_ids) {
+    DropPayload(kAudienceChangedChannel, "not an AudienceChanged naming a user (" +
+                                             std::to_string(payload.size()) + " bytes)");
+    return false;
+  }
+  audience.Invalidate(*user_ids);
+  return true;
 }
 
 ChatAudience::ChatAudience(std::unique_ptr<v1::Chat::StubInterface> chat, const Clock& clock,

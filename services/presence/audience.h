@@ -8,6 +8,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -35,6 +36,11 @@ class AudienceSource {
   // Forgets the cached audiences of these users (of everyone when empty).
   virtual void Invalidate(const std::vector<uint64_t>& user_ids) = 0;
 };
+
+// Applies a presence:audience_changed payload (common/channels.h) to `audience`: forgets the users
+// it names. A payload that does not parse is dropped (logged and counted) and changes nothing, so
+// a bad one can neither crash the process nor empty the whole cache. Returns whether it applied.
+bool ApplyAudienceChanged(AudienceSource& audience, std::string_view payload);
 
 class ChatAudience final : public AudienceSource {
  public:

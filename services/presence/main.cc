@@ -4,9 +4,7 @@
 
 #include <CLI/CLI.hpp>
 #include <algorithm>
-#include <charconv>
 #include <condition_variable>
-#include <sstream>
 #include <thread>
 
 #include "audience.h"
@@ -21,23 +19,6 @@
 #include "presence_grpc.h"
 #include "presence_service.h"
 #include "redis_presence_store.h"
-
-namespace {
-
-// natter-chat's "audience changed" announcements: comma-separated user ids.
-std::vector<uint64_t> ParseIds(std::string_view payload) {
-  std::vector<uint64_t> ids;
-  std::stringstream in{std::string(payload)};
-  for (std::string item; std::getline(in, item, ',');) {
-    uint64_t id = 0;
-    if (std::from_chars(item.data(), item.data() + item.size(), id).ec == std::errc()) {
-      ids.push_back(id);
-    }
-  }
-  return ids;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   natter::BlockShutdownSignals();
@@ -131,18 +112,20 @@ int main(int argc, char** argv) {
         if (channel == natter::kProfileChangedChannel) {
           // Passing it on asks natter-chat for friends: not on the subscriber's thread.
           pool.TrySubmit([&service, event = std::string(payload)] {
-            if (auto s = service.ForwardProfile(event); !s.ok()) {
+            if (auto s = service.ForwardProfile(event); absl::IsInvalidArgument(s)) {
+              natter::DropPayload(natter::kProfileChangedChannel, std::string(s.message()));
+            } else if (!s.ok()) {
               spdlog::warn("could not pass on a profile change: {}", s.message());
             }
           });
-        } else {
-          audience.Invalidate(ParseIds(payload));
+        } else if (channel == natter::kAudienceChangedChannel) {
+          natter::presence::ApplyAudienceChanged(audience, payload);
         }
       },
       // Announcements may have been missed while disconnected: cached audiences may be stale.
       [&audience] { audience.Invalidate({}); });
   feeds.Start();
-  feeds.Subscribe("presence:audience_changed");
+  feeds.Subscribe(natter::kAudienceChangedChannel);
   feeds.Subscribe(natter::kProfileChangedChannel);
 
   natter::presence::PresenceGrpc grpc_service(service, pool);

@@ -170,7 +170,12 @@ class FakeAudience final : public presence::AudienceSource {
   }
   void Invalidate(const std::vector<uint64_t>& user_ids) override {
     std::lock_guard lock(mu_);
-    invalidated_.insert(invalidated_.end(), user_ids.begin(), user_ids.end());
+    invalidations_.push_back(user_ids);
+  }
+  // Each Invalidate call's users, in order (an empty list: everyone).
+  std::vector<std::vector<uint64_t>> invalidations() {
+    std::lock_guard lock(mu_);
+    return invalidations_;
   }
 
   void Set(uint64_t user_id, std::vector<uint64_t> friends,
@@ -184,7 +189,7 @@ class FakeAudience final : public presence::AudienceSource {
   FailureInjector failures_;
   std::mutex mu_;
   std::map<uint64_t, presence::Audience> audiences_ ABSL_GUARDED_BY(mu_);
-  std::vector<uint64_t> invalidated_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::vector<uint64_t>> invalidations_ ABSL_GUARDED_BY(mu_);
   int lookups_ ABSL_GUARDED_BY(mu_) = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include "common/channels.h"
 #include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
@@ -13,6 +14,7 @@
 #include "fakes/fake_rate_limiter.h"
 #include "fakes/fake_user_directory.h"
 #include "natter/v1/gateway.pb.h"
+#include "natter/v1/presence.pb.h"
 
 namespace natter::chat {
 namespace {
@@ -106,7 +108,9 @@ TEST_F(FriendsServiceTest, FriendshipChangesTellPresenceWhoseAudienceChanged) {
   auto published = publisher_.published();
   ASSERT_FALSE(published.empty());
   EXPECT_EQ(published.back().channel, kAudienceChangedChannel);
-  EXPECT_EQ(published.back().payload, "2,1");
+  v1::AudienceChanged changed;
+  ASSERT_TRUE(changed.ParseFromString(published.back().payload));
+  EXPECT_THAT(changed.user_ids(), ElementsAre(2u, 1u));
 }
 
 TEST_F(FriendsServiceTest, APublishFailureLosesNothing) {
