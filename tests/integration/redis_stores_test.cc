@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "common/config.h"
-#include "common/rate_limit.h"
 #include "common/redis_client.h"
 #include "common/redis_cluster.h"
+#include "common/redis_rate_limiter.h"
 #include "common/redis_subscriber.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
@@ -24,7 +24,7 @@
 #include "presence_service.h"
 #include "redis_presence_store.h"
 #include "redis_session_store.h"
-#include "typing_limiter.h"
+#include "redis_typing_limiter.h"
 
 namespace natter {
 namespace {

@@ -1,6 +1,6 @@
-// Publishing events for gateways: the interface services depend on, and its Redis PUBLISH
-// implementation. Payloads are serialized natter.v1.ServerEvent messages; channels come from
-// channels.h.
+// Publishing events on Redis pub/sub channels: the interface services depend on (the Redis PUBLISH
+// implementation is in redis_event_publisher.h, a recording fake in tests/fakes). Channels and the
+// protobuf message each carries are listed in channels.h.
 #pragma once
 
 #include <string>
@@ -8,7 +8,6 @@
 #include <vector>
 
 #include "absl/status/status.h"
-#include "common/redis_client.h"
 
 namespace natter {
 
@@ -19,27 +18,6 @@ class EventPublisher {
   // Many events in one round trip (channel, payload).
   virtual absl::Status PublishMany(
       const std::vector<std::pair<std::string, std::string>>& events) = 0;
-};
-
-class RedisEventPublisher final : public EventPublisher {
- public:
-  explicit RedisEventPublisher(RedisClient& redis) : redis_(redis) {}
-  absl::Status Publish(const std::string& channel, const std::string& payload) override {
-    return redis_.Command(redis_.PublishCommand(channel, payload)).status();
-  }
-  absl::Status PublishMany(
-      const std::vector<std::pair<std::string, std::string>>& events) override {
-    if (events.empty()) return absl::OkStatus();
-    std::vector<std::vector<std::string>> commands;
-    commands.reserve(events.size());
-    for (const auto& [channel, payload] : events) {
-      commands.push_back(redis_.PublishCommand(channel, payload));
-    }
-    return redis_.Pipeline(commands).status();
-  }
-
- private:
-  RedisClient& redis_;
 };
 
 }  // namespace natter

@@ -1,7 +1,8 @@
 // Rate limits: a sustained rate with a burst, enforced with GCRA (the generic cell rate algorithm,
 // a token bucket kept as one timestamp). TokenBucket holds one caller's state in process (a client
-// stream's commands); RedisRateLimiter holds it in Redis, so every replica shares one allowance per
-// key (a user's messages, whichever gateway and chat replica they go through).
+// stream's commands); RedisRateLimiter (redis_rate_limiter.h) holds it in Redis, so every replica
+// shares one allowance per key (a user's messages, whichever gateway and chat replica they go
+// through).
 #pragma once
 
 #include <chrono>
@@ -10,7 +11,6 @@
 #include <string_view>
 
 #include "absl/status/statusor.h"
-#include "common/redis_client.h"
 
 namespace natter {
 
@@ -50,17 +50,5 @@ class RateLimiter {
 // reach) lets the action through: a limit must not take the service down with its store.
 absl::Status TakeAllowance(RateLimiter& limiter, const std::string& key, const RateLimit& limit,
                            std::string_view too_fast);
-
-// One EVAL per Take; Redis's own clock, so replicas need not agree on the time. Keys expire when
-// their allowance is full again.
-class RedisRateLimiter final : public RateLimiter {
- public:
-  explicit RedisRateLimiter(RedisClient& redis) : redis_(redis) {}
-  absl::StatusOr<std::chrono::milliseconds> Take(const std::string& key,
-                                                 const RateLimit& limit) override;
-
- private:
-  RedisClient& redis_;
-};
 
 }  // namespace natter
