@@ -16,6 +16,7 @@
 #include <QStatusBar>
 #include <QTextCursor>
 #include <QVBoxLayout>
+#include <QWheelEvent>
 #include <algorithm>
 
 #include "app_icon.h"
@@ -304,6 +305,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
     if (value == 0) LoadOlder();
   });
+  // Turning the wheel up at the top changes no value, but asks for older messages all the same.
+  message_list_->viewport()->installEventFilter(this);
   layout->addWidget(message_list_, 1);
   // Keep the view at the bottom when new messages arrive there.
   connect(&messages_, &QAbstractItemModel::rowsInserted, this,
@@ -606,19 +609,22 @@ void MainWindow::LoadOlder() {
                 return;
               }
               history_complete_ = !response.has_more();
-              // Keep what the user looks at in place while older rows go in above.
-              int before = message_list_->verticalScrollBar()->maximum() -
-                           message_list_->verticalScrollBar()->value();
+              // Keep what the user looks at in place while older rows go in above. The view lays
+              // out the new rows now, not later, so the scroll range is the new one: restored
+              // against the old range, the view stayed at the top, and as the scroll value then
+              // never changed, no further page was asked for.
+              QScrollBar* bar = message_list_->verticalScrollBar();
+              const int before = bar->maximum() - bar->value();
               messages_.PrependHistory({response.messages().begin(), response.messages().end()});
-              QTimer::singleShot(0, this, [this, before, first_page] {
-                QScrollBar* bar = message_list_->verticalScrollBar();
-                if (first_page) {
-                  message_list_->scrollToBottom();
-                  MarkOpenConversationRead();
-                } else {
-                  bar->setValue(bar->maximum() - before);
-                }
-              });
+              message_list_->doItemsLayout();
+              if (first_page) {
+                message_list_->scrollToBottom();
+                MarkOpenConversationRead();
+              } else {
+                bar->setValue(bar->maximum() - before);
+              }
+              // A page that does not fill the view leaves nothing to scroll: fetch the next one.
+              if (bar->maximum() == 0) LoadOlder();
             }));
 }
 
@@ -834,6 +840,15 @@ void MainWindow::SignOut() {
             Done<v1::LogoutResponse>([](const grpc::Status&, const v1::LogoutResponse&) {}));
   bridge_->Stop();
   emit signedOut(tr("You signed out."));
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+  if (watched == message_list_->viewport() && event->type() == QEvent::Wheel &&
+      static_cast<QWheelEvent*>(event)->angleDelta().y() > 0 &&
+      message_list_->verticalScrollBar()->value() == 0) {
+    LoadOlder();
+  }
+  return QMainWindow::eventFilter(watched, event);
 }
 
 void MainWindow::changeEvent(QEvent* event) {

@@ -55,6 +55,7 @@ class MainWindow : public QMainWindow {
   void signedOut(const QString& reason);
 
  protected:
+  bool eventFilter(QObject* watched, QEvent* event) override;
   void changeEvent(QEvent* event) override;
   void closeEvent(QCloseEvent* event) override;
 

@@ -6,9 +6,13 @@
 #include <grpcpp/support/status.h>
 
 #include <QLabel>
+#include <QListView>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QWheelEvent>
 #include <QtTest>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -146,6 +150,19 @@ class MainWindowTest : public QObject {
   bool ReadByPeer(int row) {
     return window_->messages().index(row).data(MessageModel::kReadByPeerRole).toBool();
   }
+  QListView* MessageList() { return window_->findChild<QListView*>(QStringLiteral("messageList")); }
+  // Spins the mouse wheel up over the messages, as a person scrolling back does, a notch every few
+  // milliseconds, until `done()` or `notches` notches.
+  void SpinWheelUp(int notches, const std::function<bool()>& done) {
+    QWidget* viewport = MessageList()->viewport();
+    const QPointF at(viewport->width() / 2.0, viewport->height() / 2.0);
+    for (int i = 0; i < notches && !done(); ++i) {
+      QWheelEvent wheel(at, viewport->mapToGlobal(at.toPoint()), QPoint(), QPoint(0, 120),
+                        Qt::NoButton, Qt::NoModifier, Qt::NoScrollPhase, false);
+      QApplication::sendEvent(viewport, &wheel);
+      QTest::qWait(2);
+    }
+  }
   Composer* TheComposer() { return window_->findChild<Composer*>(QStringLiteral("composer")); }
   QString Hint() {
     auto* hint = window_->findChild<QLabel*>(QStringLiteral("composerHint"));
@@ -268,6 +285,31 @@ class MainWindowTest : public QObject {
     window_->OpenConversation(kDirect);
     QTRY_COMPARE(window_->messages().rowCount(), 2);
     QVERIFY(ReadByPeer(1));
+  }
+
+  // Issue 24 bug 5: scrolling up loaded one older page, then nothing more.
+  void ScrollingUpKeepsLoadingOlderPages() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 150; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    StoreHistory({{kRoom, stored}});
+    Start();
+    window_->resize(900, 600);
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 50);
+    QScrollBar* bar = MessageList()->verticalScrollBar();
+    QTRY_VERIFY(bar->maximum() > 0 && bar->value() == bar->maximum());
+
+    // Spinning the wheel up reaches the beginning: each time the top is reached the next page
+    // comes, and the view does not stay stuck at the top.
+    SpinWheelUp(2000, [this] { return window_->messages().rowCount() == 150; });
+    QCOMPARE(window_->messages().rowCount(), 150);
+    QCOMPARE(window_->messages().oldest_seq(), uint64_t{1});
+    // At the beginning, more wheel asks for nothing more.
+    const size_t asked = gateway_->history_requests().size();
+    SpinWheelUp(20, [] { return false; });
+    QCOMPARE(gateway_->history_requests().size(), asked);
   }
 };
 
