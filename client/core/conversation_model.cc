@@ -19,11 +19,12 @@ void ConversationModel::Reset(const std::vector<v1::Conversation>& conversations
   std::vector<Row> previous = std::move(rows_);
   rows_.clear();
   for (const auto& c : conversations) {
-    Row row{c, {}, 0};
+    Row row{c, {}, 0, {}};
     for (const auto& p : previous) {
       if (p.conversation.id() == c.id()) {
         row.preview = p.preview;
         row.last_at_ms = p.last_at_ms;
+        row.previewed = p.previewed;
       }
     }
     if (c.has_last_entry()) SetPreview(row, c.last_entry());
@@ -43,7 +44,7 @@ void ConversationModel::Upsert(const v1::Conversation& conversation) {
     emit dataChanged(index(row), index(row));
     Reorder(row);
   } else {
-    Row fresh{conversation, {}, 0};
+    Row fresh{conversation, {}, 0, {}};
     if (conversation.has_last_entry()) SetPreview(fresh, conversation.last_entry());
     InsertSorted(std::move(fresh));
   }
@@ -77,6 +78,21 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
     if (entry.sender_id() != own_user_id_ && !is_open) {
       r.conversation.set_unread(r.conversation.unread() + 1);
     }
+  } else if ((type == "message_edited" || type == "message_deleted") && r.previewed.seq() != 0 &&
+             entry.target_seq() == r.previewed.seq()) {
+    // The previewed message as it is now; it is no newer for that.
+    v1::ChatMessage now = r.previewed;
+    if (type == "message_edited") {
+      if (now.deleted()) return;
+      now.set_text(entry.text());
+      now.set_edited_at_ms(entry.sent_at_ms());
+    } else {
+      now.set_text("");
+      now.set_deleted(true);
+    }
+    SetPreview(r, now);
+    emit dataChanged(index(row), index(row), {kPreviewRole});
+    return;
   }
   emit dataChanged(index(row), index(row));
   Reorder(row);
@@ -86,6 +102,12 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
 void ConversationModel::SetPreview(Row& r, const v1::ChatMessage& entry) const {
   const std::string& type = entry.type();
   if (!type.empty() && type != "message" && type != "message_edited") return;
+  r.previewed = entry;
+  if (type == "message_edited") {
+    // A listing's latest entry may be an edit: it stands for the message it changed.
+    r.previewed.set_seq(entry.target_seq());
+    r.previewed.set_type("message");
+  }
   QString text =
       entry.deleted() ? tr("message deleted") : QString::fromStdString(entry.text()).simplified();
   r.preview =

@@ -16,6 +16,8 @@ struct ConversationRow {
   v1::Conversation conversation;
   QString preview;
   int64_t last_at_ms = 0;
+  // The message the preview shows, as it is now: an edit or deletion of it changes the preview.
+  v1::ChatMessage previewed;
 };
 
 class ConversationModel : public SortedListModel<ConversationRow> {
@@ -41,7 +43,8 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   // Adds or updates one conversation.
   void Upsert(const v1::Conversation& conversation);
   void Remove(uint64_t conversation_id);
-  // A new entry: preview, time, latest seq; unread grows for others' messages unless `is_open`.
+  // A new entry: preview, time, latest seq; unread grows for others' messages unless `is_open`. An
+  // edit or deletion of the previewed message changes the preview (it moves nothing).
   void OnEntry(const v1::ChatMessage& entry, bool is_open);
   // The user's read marker moved (here or on another device).
   void SetRead(uint64_t conversation_id, uint64_t last_read_seq, uint64_t unread);

@@ -168,6 +168,42 @@ class ModelsTest : public QObject {
     QVERIFY(model.data(model.index(0), ConversationModel::kTimeRole).toDateTime().isValid());
   }
 
+  // Issue 24 bug 6: the preview kept a message after it was deleted or edited.
+  void ThePreviewFollowsAnEditOrDeletionOfTheLatestMessage() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(2);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[1].set_id(2);
+    all[1].set_kind("direct");
+    all[1].set_name("bob");
+    model.Reset(all, 1);
+    auto preview = [&model] {
+      return model.data(model.index(model.RowOf(2)), ConversationModel::kPreviewRole).toString();
+    };
+    model.OnEntry(Entry(2, 1, 2, "see you at 3"), false);
+    model.OnEntry(Entry(2, 2, 2, "see you at 4", "message_edited", 1), false);  // the peer's edit
+    QCOMPARE(preview(), QStringLiteral("see you at 4"));
+    model.OnEntry(Entry(2, 3, 1, "sorry, wrong chat"), false);
+    model.OnEntry(Entry(2, 4, 1, "", "message_deleted", 3), false);  // one's own deletion
+    QCOMPARE(preview(), QStringLiteral("You: message deleted"));
+    // A change to an older message leaves the preview alone.
+    model.OnEntry(Entry(2, 5, 2, "see you at 5", "message_edited", 1), false);
+    QCOMPARE(preview(), QStringLiteral("You: message deleted"));
+    QCOMPARE(model.data(model.index(model.RowOf(2)), ConversationModel::kUnreadRole).toInt(), 1);
+
+    // A listing whose latest entry is an edit: a later edit of that message changes it too.
+    *all[0].mutable_last_entry() = Entry(1, 8, 2, "typo fixed", "message_edited", 7);
+    all[0].mutable_last_entry()->set_room("lobby");
+    model.Reset(all, 1);
+    QCOMPARE(model.data(model.index(model.RowOf(1)), ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("bob: typo fixed"));
+    model.OnEntry(Entry(1, 9, 2, "typo fixed twice", "message_edited", 7), false);
+    QCOMPARE(model.data(model.index(model.RowOf(1)), ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("bob: typo fixed twice"));
+  }
+
   void AFirstDirectMessageAddsItsConversation() {
     ConversationModel model;
     model.Reset({}, 1);
