@@ -121,9 +121,8 @@ std::string UsernameKey(std::string_view normalized_username) {
 }
 
 absl::StatusOr<std::string> UsernameSkeleton(std::string_view normalized_username) {
-  auto skeleton = NameSkeleton(normalized_username);
-  if (!skeleton.ok()) return skeleton.status();
-  if (skeleton->size() > kMaxSkeletonBytes) {
+  ASSIGN_OR_RETURN(auto skeleton, NameSkeleton(normalized_username));
+  if (skeleton.size() > kMaxSkeletonBytes) {
     return absl::InvalidArgumentError(
         "username has characters that cannot be told apart from others; choose another");
   }
@@ -144,7 +143,7 @@ absl::Status ValidatePassword(std::string_view password, std::string_view userna
 }
 
 absl::StatusOr<std::string> NormalizeDisplayName(std::string_view display_name) {
-  if (auto s = ValidateText(display_name, kMaxDisplayName * 4, "display name"); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateText(display_name, kMaxDisplayName * 4, "display name"));
   if (display_name.find_first_of("\n\t") != std::string_view::npos) {
     return absl::InvalidArgumentError("display name contains control characters");
   }
@@ -210,17 +209,14 @@ v1::Profile AuthService::ToProfile(const UserRecord& user) const {
 // ---- accounts and sessions ----
 
 absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterRequest& request) {
-  auto username = NormalizeUsername(request.username());
-  if (!username.ok()) return username.status();
-  if (auto s = ValidatePassword(request.password(), *username); !s.ok()) return s;
-  std::string display_name = *username;
+  ASSIGN_OR_RETURN(auto username, NormalizeUsername(request.username()));
+  RETURN_IF_ERROR(ValidatePassword(request.password(), username));
+  std::string display_name = username;
   if (!request.display_name().empty()) {
-    auto name = NormalizeDisplayName(request.display_name());
-    if (!name.ok()) return name.status();
-    display_name = *name;
+    ASSIGN_OR_RETURN(auto name, NormalizeDisplayName(request.display_name()));
+    display_name = name;
   }
-  auto skeleton = UsernameSkeleton(*username);
-  if (!skeleton.ok()) return skeleton.status();
+  ASSIGN_OR_RETURN(auto skeleton, UsernameSkeleton(username));
   // Each registration costs a password hash: limited per address before hashing.
   if (auto s = TakeAllowance(
           limiter_, RegisterLimitKey(ClientAddress(request.client_address())),
@@ -229,41 +225,39 @@ absl::StatusOr<v1::RegisterResponse> AuthService::Register(const v1::RegisterReq
       !s.ok()) {
     return s;
   }
-  auto hash = hasher_.Hash(request.password());
-  if (!hash.ok()) return hash.status();
-  auto id = users_.CreateUser({.username = *username,
-                               .username_key = UsernameKey(*username),
-                               .username_skeleton = *skeleton,
-                               .password_hash = *hash,
+  ASSIGN_OR_RETURN(auto hash, hasher_.Hash(request.password()));
+  auto id = users_.CreateUser({.username = username,
+                               .username_key = UsernameKey(username),
+                               .username_skeleton = skeleton,
+                               .password_hash = hash,
                                .display_name = display_name,
                                .created_at_ms = clock_.NowMs()});
   if (absl::IsAlreadyExists(id.status())) {
     if (std::string_view(id.status().message().data(), id.status().message().size()) ==
         kUsernameSkeletonTaken) {
       return absl::AlreadyExistsError(
-          "username \"" + *username +
+          "username \"" + username +
           "\" looks like an existing user's name (letters from another script or look-alike "
           "characters); choose another");
     }
-    return absl::AlreadyExistsError("username \"" + *username + "\" is taken");
+    return absl::AlreadyExistsError("username \"" + username + "\" is taken");
   }
   if (!id.ok()) return id.status();
   spdlog::info("registered user {}", *id);
   v1::RegisterResponse response;
   response.set_user_id(*id);
-  response.set_username(*username);
+  response.set_username(username);
   return response;
 }
 
 absl::Status AuthService::CheckGuessDelay(const std::vector<std::string>& keys,
                                           const std::vector<int64_t>& free_failures) {
-  auto counters = throttle_.Get(keys);
-  if (!counters.ok()) return counters.status();
+  ASSIGN_OR_RETURN(auto counters, throttle_.Get(keys));
   const int64_t now = clock_.NowMs();
   int64_t wait_ms = 0;
-  for (size_t i = 0; i < keys.size() && i < counters->size(); ++i) {
-    wait_ms = std::max(
-        wait_ms, GuessWaitMs((*counters)[i], free_failures[i], options_.max_guess_delay, now));
+  for (size_t i = 0; i < keys.size() && i < counters.size(); ++i) {
+    wait_ms = std::max(wait_ms,
+                       GuessWaitMs(counters[i], free_failures[i], options_.max_guess_delay, now));
   }
   if (wait_ms > 0) {
     return TooFast("too many failed attempts", std::chrono::milliseconds(wait_ms));
@@ -291,10 +285,9 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   // address they logged in from before is held up only by failures from that same address.
   const std::string source = SourceCounter(key, address);
   const std::vector<std::string> counters = {source, AccountCounter(key), AddressCounter(address)};
-  auto known = throttle_.IsKnownAddress(key, address);
-  if (!known.ok()) return known.status();
-  if (*known) {
-    if (auto s = CheckGuessDelay({source}, {options_.free_failures_per_source}); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto known, throttle_.IsKnownAddress(key, address));
+  if (known) {
+    RETURN_IF_ERROR(CheckGuessDelay({source}, {options_.free_failures_per_source}));
   } else if (auto s = CheckGuessDelay(
                  counters, {options_.free_failures_per_source, options_.free_failures_per_account,
                             options_.free_failures_per_address});
@@ -302,14 +295,13 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
     return s;
   }
 
-  auto user = users_.FindByKey(key);
-  if (!user.ok()) return user.status();
-  if (!user->has_value() || (*user)->deleted) {
+  ASSIGN_OR_RETURN(auto user, users_.FindByKey(key));
+  if (!user.has_value() || user->deleted) {
     hasher_.Verify(dummy_hash_, request.password());
     RecordFailure(counters);
     return absl::UnauthenticatedError(std::string(kBadCredentials));
   }
-  const UserRecord& record = **user;
+  const UserRecord& record = *user;
   if (!hasher_.Verify(record.password_hash, request.password())) {
     spdlog::info("failed login for user {}", record.id);
     RecordFailure(counters);
@@ -332,15 +324,14 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   }
 
   // Keep at most max_sessions_per_user: end the least recently used beyond that.
-  auto existing = sessions_.ListForUser(record.id);
-  if (!existing.ok()) return existing.status();
-  if (existing->size() >= options_.max_sessions_per_user) {
-    std::sort(existing->begin(), existing->end(), [](const auto& a, const auto& b) {
+  ASSIGN_OR_RETURN(auto existing, sessions_.ListForUser(record.id));
+  if (existing.size() >= options_.max_sessions_per_user) {
+    std::sort(existing.begin(), existing.end(), [](const auto& a, const auto& b) {
       return a.second.last_used_ms < b.second.last_used_ms;
     });
-    size_t excess = existing->size() - options_.max_sessions_per_user + 1;
+    size_t excess = existing.size() - options_.max_sessions_per_user + 1;
     for (size_t i = 0; i < excess; ++i) {
-      EndSession((*existing)[i].first, (*existing)[i].second, "too many sessions").IgnoreError();
+      EndSession(existing[i].first, existing[i].second, "too many sessions").IgnoreError();
     }
   }
 
@@ -355,7 +346,7 @@ absl::StatusOr<v1::LoginResponse> AuthService::Login(const v1::LoginRequest& req
   session.expires_at_ms =
       session.created_at_ms +
       std::chrono::duration_cast<std::chrono::milliseconds>(options_.session_ttl).count();
-  if (auto s = sessions_.Put(TokenHash(token), session, options_.session_ttl); !s.ok()) return s;
+  RETURN_IF_ERROR(sessions_.Put(TokenHash(token), session, options_.session_ttl));
   spdlog::info("user {} logged in, session {}", record.id, session.id);
 
   v1::LoginResponse response;
@@ -372,13 +363,12 @@ absl::StatusOr<AuthService::Authenticated> AuthService::Authenticate(std::string
     return absl::UnauthenticatedError(std::string(kBadToken));
   }
   std::string hash = TokenHash(token);
-  auto session = sessions_.Get(hash);
-  if (!session.ok()) return session.status();
+  ASSIGN_OR_RETURN(auto session, sessions_.Get(hash));
   int64_t now = clock_.NowMs();
-  if (!session->has_value() || (*session)->expires_at_ms <= now) {
+  if (!session.has_value() || session->expires_at_ms <= now) {
     return absl::UnauthenticatedError(std::string(kBadToken));
   }
-  Session& s = **session;
+  Session& s = *session;
   if (now - s.last_used_ms >= options_.touch_interval.count() * 1000) {
     s.last_used_ms = now;
     s.expires_at_ms =
@@ -392,23 +382,21 @@ absl::StatusOr<AuthService::Authenticated> AuthService::Authenticate(std::string
 }
 
 absl::StatusOr<UserRecord> AuthService::CallerAccount(const Session& session) {
-  auto user = users_.FindById(session.user_id);
-  if (!user.ok()) return user.status();
-  if (!user->has_value() || (*user)->deleted) {
+  ASSIGN_OR_RETURN(auto user, users_.FindById(session.user_id));
+  if (!user.has_value() || user->deleted) {
     return absl::UnauthenticatedError("this account no longer exists");
   }
-  return std::move(**user);
+  return std::move(*user);
 }
 
 absl::StatusOr<v1::ValidateTokenResponse> AuthService::ValidateToken(
     const v1::ValidateTokenRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
   v1::ValidateTokenResponse response;
-  response.set_user_id(auth->session.user_id);
-  response.set_username(auth->session.username);
-  response.set_session_id(auth->session.id);
-  response.set_device(auth->session.device);
+  response.set_user_id(auth.session.user_id);
+  response.set_username(auth.session.username);
+  response.set_session_id(auth.session.id);
+  response.set_device(auth.session.device);
   return response;
 }
 
@@ -422,7 +410,7 @@ void AuthService::PublishToUser(uint64_t user_id, const std::string& event) {
 
 absl::Status AuthService::EndSession(const std::string& token_hash, const Session& session,
                                      const std::string& reason) {
-  if (auto s = sessions_.Delete(token_hash, session.user_id); !s.ok()) return s;
+  RETURN_IF_ERROR(sessions_.Delete(token_hash, session.user_id));
   v1::ServerEvent event;
   event.mutable_session_ended()->add_session_ids(session.id);
   event.mutable_session_ended()->set_reason(reason);
@@ -434,12 +422,11 @@ absl::Status AuthService::EndSession(const std::string& token_hash, const Sessio
 absl::StatusOr<uint32_t> AuthService::EndSessions(uint64_t user_id,
                                                   const std::string& except_session_id,
                                                   const std::string& reason) {
-  auto sessions = sessions_.ListForUser(user_id);
-  if (!sessions.ok()) return sessions.status();
+  ASSIGN_OR_RETURN(auto sessions, sessions_.ListForUser(user_id));
   uint32_t ended = 0;
-  for (const auto& [hash, session] : *sessions) {
+  for (const auto& [hash, session] : sessions) {
     if (session.id == except_session_id) continue;
-    if (auto s = sessions_.Delete(hash, user_id); !s.ok()) return s;
+    RETURN_IF_ERROR(sessions_.Delete(hash, user_id));
     ++ended;
   }
   v1::ServerEvent event;
@@ -452,16 +439,14 @@ absl::StatusOr<uint32_t> AuthService::EndSessions(uint64_t user_id,
 }
 
 absl::StatusOr<v1::LogoutResponse> AuthService::Logout(const v1::LogoutRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  if (auto s = TakeSessionAllowance(auth->session.user_id); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  RETURN_IF_ERROR(TakeSessionAllowance(auth.session.user_id));
   v1::LogoutResponse response;
   if (request.all()) {
-    auto ended = EndSessions(auth->session.user_id, "", "logged out everywhere");
-    if (!ended.ok()) return ended.status();
-    response.set_sessions_ended(*ended);
+    ASSIGN_OR_RETURN(auto ended, EndSessions(auth.session.user_id, "", "logged out everywhere"));
+    response.set_sessions_ended(ended);
   } else {
-    if (auto s = EndSession(auth->token_hash, auth->session, "logged out"); !s.ok()) return s;
+    RETURN_IF_ERROR(EndSession(auth.token_hash, auth.session, "logged out"));
     response.set_sessions_ended(1);
   }
   return response;
@@ -469,39 +454,35 @@ absl::StatusOr<v1::LogoutResponse> AuthService::Logout(const v1::LogoutRequest& 
 
 absl::StatusOr<v1::ListSessionsResponse> AuthService::ListSessions(
     const v1::ListSessionsRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  auto sessions = sessions_.ListForUser(auth->session.user_id);
-  if (!sessions.ok()) return sessions.status();
-  std::sort(sessions->begin(), sessions->end(), [](const auto& a, const auto& b) {
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  ASSIGN_OR_RETURN(auto sessions, sessions_.ListForUser(auth.session.user_id));
+  std::sort(sessions.begin(), sessions.end(), [](const auto& a, const auto& b) {
     return a.second.last_used_ms > b.second.last_used_ms;
   });
   v1::ListSessionsResponse response;
-  for (const auto& [_, s] : *sessions) {
+  for (const auto& [_, s] : sessions) {
     v1::SessionInfo* info = response.add_sessions();
     info->set_id(s.id);
     info->set_device(s.device);
     info->set_created_at_ms(s.created_at_ms);
     info->set_last_used_ms(s.last_used_ms);
     info->set_expires_at_ms(s.expires_at_ms);
-    info->set_current(s.id == auth->session.id);
+    info->set_current(s.id == auth.session.id);
   }
   return response;
 }
 
 absl::StatusOr<v1::RevokeSessionResponse> AuthService::RevokeSession(
     const v1::RevokeSessionRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
   if (request.session_id().empty() || request.session_id().size() > 64) {
     return absl::InvalidArgumentError("give the id of the session to end (see the session list)");
   }
-  if (auto s = TakeSessionAllowance(auth->session.user_id); !s.ok()) return s;
-  auto sessions = sessions_.ListForUser(auth->session.user_id);
-  if (!sessions.ok()) return sessions.status();
-  for (const auto& [hash, session] : *sessions) {
+  RETURN_IF_ERROR(TakeSessionAllowance(auth.session.user_id));
+  ASSIGN_OR_RETURN(auto sessions, sessions_.ListForUser(auth.session.user_id));
+  for (const auto& [hash, session] : sessions) {
     if (session.id == request.session_id()) {
-      if (auto s = EndSession(hash, session, "revoked"); !s.ok()) return s;
+      RETURN_IF_ERROR(EndSession(hash, session, "revoked"));
       return v1::RevokeSessionResponse();
     }
   }
@@ -520,7 +501,7 @@ absl::Status AuthService::CheckCurrentPassword(const Session& session, const Use
   // Only someone holding this session can guess here, so the guesses are slowed per session,
   // never through the login counters that anyone may fill.
   const std::vector<std::string> counters = {SessionCounter(session.id)};
-  if (auto s = CheckGuessDelay(counters, {options_.free_failures_per_session}); !s.ok()) return s;
+  RETURN_IF_ERROR(CheckGuessDelay(counters, {options_.free_failures_per_session}));
   if (auto s = TakeAllowance(limiter_, PasswordLimitKey(session.id), options_.limits.password_calls,
                              PerMinute("too many password checks", options_.limits.password_calls));
       !s.ok()) {
@@ -538,47 +519,39 @@ absl::Status AuthService::CheckCurrentPassword(const Session& session, const Use
 
 absl::StatusOr<v1::ChangePasswordResponse> AuthService::ChangePassword(
     const v1::ChangePasswordRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  auto user = CallerAccount(auth->session);
-  if (!user.ok()) return user.status();
-  if (auto s = CheckCurrentPassword(auth->session, *user, request.old_password(),
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  ASSIGN_OR_RETURN(auto user, CallerAccount(auth.session));
+  if (auto s = CheckCurrentPassword(auth.session, user, request.old_password(),
                                     "the current password is wrong");
       !s.ok()) {
     return s;
   }
-  if (auto s = ValidatePassword(request.new_password(), user->username); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidatePassword(request.new_password(), user.username));
   if (request.new_password() == request.old_password()) {
     return absl::InvalidArgumentError("the new password must differ from the current one");
   }
-  auto hash = hasher_.Hash(request.new_password());
-  if (!hash.ok()) return hash.status();
-  if (auto s = users_.UpdatePasswordHash(user->id, *hash); !s.ok()) return s;
-  auto ended = EndSessions(user->id, auth->session.id, "password changed");
-  if (!ended.ok()) return ended.status();
+  ASSIGN_OR_RETURN(auto hash, hasher_.Hash(request.new_password()));
+  RETURN_IF_ERROR(users_.UpdatePasswordHash(user.id, hash));
+  ASSIGN_OR_RETURN(auto ended, EndSessions(user.id, auth.session.id, "password changed"));
   v1::ChangePasswordResponse response;
-  response.set_sessions_ended(*ended);
+  response.set_sessions_ended(ended);
   return response;
 }
 
 absl::StatusOr<v1::DeleteAccountResponse> AuthService::DeleteAccount(
     const v1::DeleteAccountRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  auto user = CallerAccount(auth->session);
-  if (!user.ok()) return user.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  ASSIGN_OR_RETURN(auto user, CallerAccount(auth.session));
   if (auto s =
-          CheckCurrentPassword(auth->session, *user, request.password(), "the password is wrong");
+          CheckCurrentPassword(auth.session, user, request.password(), "the password is wrong");
       !s.ok()) {
     return s;
   }
-  auto unusable = hasher_.Hash(RandomToken(32));
-  if (!unusable.ok()) return unusable.status();
-  if (auto s = users_.MarkDeleted(user->id, clock_.NowMs(), *unusable); !s.ok()) return s;
-  auto ended = EndSessions(user->id, "", "account deleted");
-  if (!ended.ok()) return ended.status();
-  spdlog::info("user {} deleted their account", user->id);
-  UserRecord deleted = *user;
+  ASSIGN_OR_RETURN(auto unusable, hasher_.Hash(RandomToken(32)));
+  RETURN_IF_ERROR(users_.MarkDeleted(user.id, clock_.NowMs(), unusable));
+  RETURN_IF_ERROR(EndSessions(user.id, "", "account deleted"));
+  spdlog::info("user {} deleted their account", user.id);
+  UserRecord deleted = user;
   deleted.deleted = true;
   PublishProfile(ToProfile(deleted));
   return v1::DeleteAccountResponse();
@@ -600,8 +573,7 @@ void AuthService::PublishProfile(const v1::Profile& profile) {
 }
 
 absl::StatusOr<v1::Profile> AuthService::GetProfile(const v1::GetProfileRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
   absl::StatusOr<std::optional<UserRecord>> user;
   switch (request.who_case()) {
     case v1::GetProfileRequest::kUsername: {
@@ -620,7 +592,7 @@ absl::StatusOr<v1::Profile> AuthService::GetProfile(const v1::GetProfileRequest&
       user = users_.FindById(request.user_id());
       break;
     case v1::GetProfileRequest::WHO_NOT_SET:
-      user = users_.FindById(auth->session.user_id);
+      user = users_.FindById(auth.session.user_id);
       break;
   }
   if (!user.ok()) return user.status();
@@ -634,10 +606,9 @@ absl::StatusOr<v1::GetProfilesResponse> AuthService::GetProfiles(
     return absl::InvalidArgumentError("ask for at most 1000 profiles at once");
   }
   std::vector<uint64_t> ids(request.user_ids().begin(), request.user_ids().end());
-  auto users = users_.FindByIds(ids);
-  if (!users.ok()) return users.status();
+  ASSIGN_OR_RETURN(auto users, users_.FindByIds(ids));
   v1::GetProfilesResponse response;
-  for (const auto& user : *users) *response.add_profiles() = ToProfile(user);
+  for (const auto& user : users) *response.add_profiles() = ToProfile(user);
   return response;
 }
 
@@ -651,68 +622,58 @@ absl::StatusOr<v1::GetProfilesResponse> AuthService::LookupUsers(
     if (name.size() > kMaxUsernameBytes) continue;
     auto normalized = NormalizeNfc(name);
     if (!normalized.ok()) continue;
-    auto user = users_.FindByKey(UsernameKey(*normalized));
-    if (!user.ok()) return user.status();
-    if (user->has_value() && !(*user)->deleted) *response.add_profiles() = ToProfile(**user);
+    ASSIGN_OR_RETURN(auto user, users_.FindByKey(UsernameKey(*normalized)));
+    if (user.has_value() && !user->deleted) *response.add_profiles() = ToProfile(*user);
   }
   return response;
 }
 
 absl::StatusOr<v1::Profile> AuthService::UpdateProfile(const v1::UpdateProfileRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
   if (!request.has_display_name()) return absl::InvalidArgumentError("nothing to change");
-  auto name = NormalizeDisplayName(request.display_name());
-  if (!name.ok()) return name.status();
+  ASSIGN_OR_RETURN(auto name, NormalizeDisplayName(request.display_name()));
   // Each change goes to the user's friends.
   if (auto s = TakeAllowance(
-          limiter_, ProfileLimitKey(auth->session.user_id), options_.limits.profile_changes,
+          limiter_, ProfileLimitKey(auth.session.user_id), options_.limits.profile_changes,
           PerMinute("you are changing your profile too often", options_.limits.profile_changes));
       !s.ok()) {
     return s;
   }
-  auto user = CallerAccount(auth->session);
-  if (!user.ok()) return user.status();
-  if (auto s = users_.UpdateDisplayName(user->id, *name); !s.ok()) return s;
-  user->display_name = *name;
-  v1::Profile profile = ToProfile(*user);
+  ASSIGN_OR_RETURN(auto user, CallerAccount(auth.session));
+  RETURN_IF_ERROR(users_.UpdateDisplayName(user.id, name));
+  user.display_name = name;
+  v1::Profile profile = ToProfile(user);
   PublishProfile(profile);
   return profile;
 }
 
 absl::StatusOr<v1::Profile> AuthService::SetAvatar(const v1::SetAvatarRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  if (auto s = CheckAvatarUpload(request.image()); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  RETURN_IF_ERROR(CheckAvatarUpload(request.image()));
   // Decoding costs up to half a second of CPU, and each new avatar goes to the user's friends.
   if (auto s = TakeAllowance(
-          limiter_, AvatarLimitKey(auth->session.user_id), options_.limits.avatars,
+          limiter_, AvatarLimitKey(auth.session.user_id), options_.limits.avatars,
           PerMinute("you are changing your avatar too often", options_.limits.avatars));
       !s.ok()) {
     return s;
   }
-  auto png = MakeAvatarPng(request.image());
-  if (!png.ok()) return png.status();
-  auto user = CallerAccount(auth->session);
-  if (!user.ok()) return user.status();
-  auto version = users_.SetAvatar(user->id, *png, clock_.NowMs());
-  if (!version.ok()) return version.status();
-  user->avatar_version = *version;
-  v1::Profile profile = ToProfile(*user);
+  ASSIGN_OR_RETURN(auto png, MakeAvatarPng(request.image()));
+  ASSIGN_OR_RETURN(auto user, CallerAccount(auth.session));
+  ASSIGN_OR_RETURN(auto version, users_.SetAvatar(user.id, png, clock_.NowMs()));
+  user.avatar_version = version;
+  v1::Profile profile = ToProfile(user);
   PublishProfile(profile);
   return profile;
 }
 
 absl::StatusOr<v1::GetAvatarResponse> AuthService::GetAvatar(const v1::GetAvatarRequest& request) {
-  auto auth = Authenticate(request.token());
-  if (!auth.ok()) return auth.status();
-  auto avatar = users_.GetAvatar(request.user_id());
-  if (!avatar.ok()) return avatar.status();
+  ASSIGN_OR_RETURN(auto auth, Authenticate(request.token()));
+  ASSIGN_OR_RETURN(auto avatar, users_.GetAvatar(request.user_id()));
   v1::GetAvatarResponse response;
   response.set_user_id(request.user_id());
-  if (avatar->has_value()) {
-    response.set_version((*avatar)->first);
-    response.set_png(std::move((*avatar)->second));
+  if (avatar.has_value()) {
+    response.set_version(avatar->first);
+    response.set_png(std::move(avatar->second));
   }
   return response;
 }
@@ -723,10 +684,9 @@ absl::StatusOr<size_t> AuthService::BackfillUsernameSkeletons(size_t batch) {
   size_t filled = 0;
   uint64_t after = 0;
   for (;;) {
-    auto users = users_.UsersWithoutSkeleton(after, batch);
-    if (!users.ok()) return users.status();
-    if (users->empty()) return filled;
-    for (const auto& [id, username] : *users) {
+    ASSIGN_OR_RETURN(auto users, users_.UsersWithoutSkeleton(after, batch));
+    if (users.empty()) return filled;
+    for (const auto& [id, username] : users) {
       after = id;
       auto skeleton = UsernameSkeleton(username);
       if (!skeleton.ok()) {

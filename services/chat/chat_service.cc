@@ -120,12 +120,11 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
   std::optional<ConversationRecord> found;
   switch (ref.ref_case()) {
     case v1::ConversationRef::kId: {
-      auto c = store_.FindConversation(ref.id(), me);
-      if (!c.ok()) return c.status();
-      if (!c->has_value() || ((*c)->is_direct() && !(*c)->is_member)) {
+      ASSIGN_OR_RETURN(auto c, store_.FindConversation(ref.id(), me));
+      if (!c.has_value() || (c->is_direct() && !c->is_member)) {
         return absl::NotFoundError("no conversation " + std::to_string(ref.id()));
       }
-      found = std::move(*c);
+      found = std::move(c);
       break;
     }
     case v1::ConversationRef::kRoom: {
@@ -134,21 +133,19 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
       }
       auto key = FoldCase(ref.room());
       if (!key.ok()) return absl::InvalidArgumentError("room name is not valid UTF-8");
-      auto c = store_.FindRoom(*key, me);
-      if (!c.ok()) return c.status();
-      if (!c->has_value()) return absl::NotFoundError("no room named " + Quoted(ref.room()));
-      found = std::move(*c);
+      ASSIGN_OR_RETURN(auto c, store_.FindRoom(*key, me));
+      if (!c.has_value()) return absl::NotFoundError("no room named " + Quoted(ref.room()));
+      found = std::move(c);
       break;
     }
     case v1::ConversationRef::kWithUser: {
       if (ref.with_user().empty() || ref.with_user().size() > kMaxRefBytes) {
         return absl::InvalidArgumentError("give the username of the other person");
       }
-      auto other = users_.FindByUsername(ref.with_user());
-      if (!other.ok()) return other.status();
-      if (!other->has_value())
+      ASSIGN_OR_RETURN(auto other, users_.FindByUsername(ref.with_user()));
+      if (!other.has_value())
         return absl::NotFoundError("no user named " + Quoted(ref.with_user()));
-      uint64_t them = (*other)->user_id();
+      uint64_t them = other->user_id();
       if (them == me) return absl::InvalidArgumentError("that is you; pick someone else");
       if (open_direct) {
         const uint64_t low = std::min(me, them), high = std::max(me, them);
@@ -161,27 +158,24 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
                                     .is_member = true};
         }
       }
-      auto c = store_.FindDirect(me, them);
-      if (!c.ok()) return c.status();
-      if (c->has_value()) {
-        RememberDirect(**c);
-        return std::move(**c);
+      ASSIGN_OR_RETURN(auto c, store_.FindDirect(me, them));
+      if (c.has_value()) {
+        RememberDirect(*c);
+        return std::move(*c);
       }
       if (!open_direct) {
-        return absl::NotFoundError("you have no conversation with " + Quoted((*other)->username()));
+        return absl::NotFoundError("you have no conversation with " + Quoted(other->username()));
       }
       // Only friends start a direct conversation; a block ends that (and friendship) either way.
-      auto friends = friends_.AreFriends(me, them);
-      if (!friends.ok()) return friends.status();
-      if (!*friends) {
-        return absl::PermissionDeniedError("you can message " + Quoted((*other)->username()) +
+      ASSIGN_OR_RETURN(auto friends, friends_.AreFriends(me, them));
+      if (!friends) {
+        return absl::PermissionDeniedError("you can message " + Quoted(other->username()) +
                                            " once you are friends");
       }
-      auto opened = store_.OpenDirect(me, them, clock_.NowMs());
-      if (!opened.ok()) return opened.status();
-      opened->is_member = true;
-      RememberDirect(*opened);
-      return std::move(*opened);
+      ASSIGN_OR_RETURN(auto opened, store_.OpenDirect(me, them, clock_.NowMs()));
+      opened.is_member = true;
+      RememberDirect(opened);
+      return opened;
     }
     case v1::ConversationRef::REF_NOT_SET:
       return absl::InvalidArgumentError(
@@ -212,44 +206,41 @@ absl::Status ChatService::CheckFriends(const v1::Caller& caller, const Conversat
   if (!c.is_direct()) return absl::OkStatus();
   const uint64_t peer = c.PeerOf(caller.user_id());
   // A block ends the friendship, so "friends" is the one question on the common path.
-  auto friends = friends_.AreFriends(caller.user_id(), peer);
-  if (!friends.ok()) return friends.status();
-  if (*friends) return absl::OkStatus();
-  auto blocked = friends_.EitherBlocked(caller.user_id(), peer);
-  if (!blocked.ok()) return blocked.status();
-  return absl::PermissionDeniedError(*blocked ? kRefusedBlocked : kRefusedNotFriends);
+  ASSIGN_OR_RETURN(auto friends, friends_.AreFriends(caller.user_id(), peer));
+  if (friends) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto blocked, friends_.EitherBlocked(caller.user_id(), peer));
+  return absl::PermissionDeniedError(blocked ? kRefusedBlocked : kRefusedNotFriends);
 }
 
 absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationRecord& c,
                                                           NewMessage entry) {
   entry.conversation_id = c.id;
   entry.sent_at_ms = clock_.NowMs();
-  auto stored = store_.Append(entry);
-  if (!stored.ok()) return stored.status();
-  if (stored->duplicate) {
+  ASSIGN_OR_RETURN(auto stored, store_.Append(entry));
+  if (stored.duplicate) {
     // A retry. The first attempt may be stored but not published: its replica died after the
     // commit, Redis was down, or the commit's answer was lost. Publish the stored entry again;
     // receivers drop a seq they already have.
-    if (stored->ack.conversation_id() == c.id) {
-      auto original = store_.FindMessage(c.id, stored->ack.seq());
+    if (stored.ack.conversation_id() == c.id) {
+      auto original = store_.FindMessage(c.id, stored.ack.seq());
       if (original.ok() && original->has_value()) Publish(c, **original);
     }
-    return stored->ack;
+    return stored.ack;
   }
 
   v1::ChatMessage out;
   out.set_conversation_id(c.id);
-  out.set_seq(stored->ack.seq());
-  out.set_message_id(stored->ack.message_id());
+  out.set_seq(stored.ack.seq());
+  out.set_message_id(stored.ack.message_id());
   out.set_sender_id(entry.sender_id);
   out.set_sender(entry.sender);
   out.set_text(entry.text);
-  out.set_sent_at_ms(stored->ack.sent_at_ms());
+  out.set_sent_at_ms(stored.ack.sent_at_ms());
   out.set_client_msg_id(entry.client_msg_id);
   out.set_type(entry.type);
   out.set_target_seq(entry.target_seq);
   Publish(c, out);
-  return stored->ack;
+  return stored.ack;
 }
 
 void ChatService::Publish(const ConversationRecord& c, const v1::ChatMessage& entry) {
@@ -259,7 +250,7 @@ void ChatService::Publish(const ConversationRecord& c, const v1::ChatMessage& en
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   v1::ConversationRef ref;
   switch (request.target_case()) {
     case v1::SendRequest::kRoom:
@@ -276,53 +267,50 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
           "say where to send the message: a room, a user or a "
           "conversation");
   }
-  if (auto s = ValidateClientMsgId(request.client_msg_id()); !s.ok()) return s;
-  if (auto s = ValidateText(request.text(), kMaxMessageBytes, "message"); !s.ok()) return s;
-  if (auto s = TakeMessageAllowance(request.caller()); !s.ok()) return s;
-  auto conversation = Resolve(request.caller(), ref, /*open_direct=*/true);
-  if (!conversation.ok()) return conversation.status();
+  RETURN_IF_ERROR(ValidateClientMsgId(request.client_msg_id()));
+  RETURN_IF_ERROR(ValidateText(request.text(), kMaxMessageBytes, "message"));
+  RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, /*open_direct=*/true));
 
   NewMessage message;
   // The friendship and block checks run in the store, in the append's transaction.
-  message.friends_only = conversation->is_direct();
+  message.friends_only = conversation.is_direct();
   message.sender_id = request.caller().user_id();
   message.sender = request.caller().username();
   message.client_msg_id = request.client_msg_id();
   message.text = request.text();
-  return AppendAndPublish(*conversation, std::move(message));
+  return AppendAndPublish(conversation, std::move(message));
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
                                                 const v1::ConversationRef& ref, uint64_t seq,
                                                 const std::string& client_msg_id,
                                                 const std::string& type, const std::string& text) {
-  if (auto s = ValidateClientMsgId(client_msg_id); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateClientMsgId(client_msg_id));
   const bool edit = type == kTypeEdited;
   if (edit) {
-    if (auto s = ValidateText(text, kMaxMessageBytes, "message"); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateText(text, kMaxMessageBytes, "message"));
   }
   if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
-  if (auto s = TakeMessageAllowance(caller); !s.ok()) return s;
-  auto conversation = Resolve(caller, ref, /*open_direct=*/false);
-  if (!conversation.ok()) return conversation.status();
-  auto target = store_.FindMessage(conversation->id, seq);
-  if (!target.ok()) return target.status();
+  RETURN_IF_ERROR(TakeMessageAllowance(caller));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(caller, ref, /*open_direct=*/false));
+  ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
   const char* verb = edit ? "edit" : "delete";
-  if (!target->has_value()) {
+  if (!target.has_value()) {
     return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
   }
-  if ((*target)->type() != kTypeMessage) {
+  if (target->type() != kTypeMessage) {
     return absl::FailedPreconditionError("entry " + std::to_string(seq) +
                                          " is not a message; only messages can be " +
                                          (edit ? "edited" : "deleted"));
   }
-  if ((*target)->sender_id() != caller.user_id()) {
+  if (target->sender_id() != caller.user_id()) {
     return absl::PermissionDeniedError(std::string("you can ") + verb + " only your own messages");
   }
   NewMessage change;
   // An edit carries new text to the other side, so in a direct conversation it needs the
   // friendship a message needs. A deletion takes something back and is always allowed.
-  change.friends_only = edit && conversation->is_direct();
+  change.friends_only = edit && conversation.is_direct();
   change.sender_id = caller.user_id();
   change.sender = caller.username();
   change.client_msg_id = client_msg_id;
@@ -331,38 +319,37 @@ absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
   change.target_seq = seq;
   // A replay of a change already made is answered from the dedupe record (even though the message
   // is deleted by now), so check "deleted" in the store, atomically with the change.
-  return AppendAndPublish(*conversation, std::move(change));
+  return AppendAndPublish(conversation, std::move(change));
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Edit(const v1::EditRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   return Change(request.caller(), request.conversation(), request.seq(), request.client_msg_id(),
                 kTypeEdited, request.text());
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Delete(const v1::DeleteRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   return Change(request.caller(), request.conversation(), request.seq(), request.client_msg_id(),
                 kTypeDeleted, "");
 }
 
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  if (auto s = ValidateLimit(request.limit(), kMaxSyncLimit); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxSyncLimit));
   v1::ConversationRef ref;
   ref.set_id(request.conversation_id());
-  auto conversation = Resolve(request.caller(), ref, false);
-  if (!conversation.ok()) return conversation.status();
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, false));
   uint32_t limit = request.limit() == 0 ? kDefaultSyncLimit : request.limit();
-  auto entries = store_.MessagesAfter(conversation->id, request.after_seq(), limit + 1);
-  if (!entries.ok()) return entries.status();
+  ASSIGN_OR_RETURN(auto entries,
+                   store_.MessagesAfter(conversation.id, request.after_seq(), limit + 1));
 
   v1::SyncResponse response;
-  response.set_has_more(entries->size() > limit);
-  if (response.has_more()) entries->resize(limit);
-  Present(*conversation, request.caller().user_id(), *entries, *response.mutable_messages());
+  response.set_has_more(entries.size() > limit);
+  if (response.has_more()) entries.resize(limit);
+  Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   response.set_latest_seq(
-      std::max(conversation->latest_seq,
+      std::max(conversation.latest_seq,
                response.messages().empty() ? 0 : response.messages().rbegin()->seq()));
   return response;
 }
@@ -393,7 +380,7 @@ void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
 }
 
 absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   v1::ConversationRef ref;
   switch (request.target_case()) {
     case v1::HistoryRequest::kRoom:
@@ -408,33 +395,30 @@ absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryReques
     case v1::HistoryRequest::TARGET_NOT_SET:
       return absl::InvalidArgumentError("say which history: a room, a user or a conversation");
   }
-  if (auto s = ValidateLimit(request.limit(), kMaxHistoryLimit); !s.ok()) return s;
-  auto conversation = Resolve(request.caller(), ref, false);
-  if (!conversation.ok()) return conversation.status();
+  RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxHistoryLimit));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, false));
   uint32_t limit = request.limit() == 0 ? kDefaultHistoryLimit : request.limit();
   uint64_t before =
       request.before_seq() == 0 ? std::numeric_limits<uint64_t>::max() : request.before_seq();
-  auto entries = store_.MessagesBefore(conversation->id, before, limit + 1);
-  if (!entries.ok()) return entries.status();
+  ASSIGN_OR_RETURN(auto entries, store_.MessagesBefore(conversation.id, before, limit + 1));
 
   v1::HistoryResponse response;
-  response.set_conversation_id(conversation->id);
-  response.set_has_more(entries->size() > limit);
-  if (response.has_more()) entries->resize(limit);
-  std::reverse(entries->begin(), entries->end());  // oldest first
-  Present(*conversation, request.caller().user_id(), *entries, *response.mutable_messages());
+  response.set_conversation_id(conversation.id);
+  response.set_has_more(entries.size() > limit);
+  if (response.has_more()) entries.resize(limit);
+  std::reverse(entries.begin(), entries.end());  // oldest first
+  Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   return response;
 }
 
 absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     const v1::ListConversationsRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
   if (request.rooms_only()) {
-    auto rooms = store_.RoomsOf(me);
-    if (!rooms.ok()) return rooms.status();
+    ASSIGN_OR_RETURN(auto rooms, store_.RoomsOf(me));
     v1::ListConversationsResponse response;
-    for (const auto& c : *rooms) {
+    for (const auto& c : rooms) {
       v1::Conversation* out = response.add_conversations();
       out->set_id(c.id);
       out->set_kind("room");
@@ -442,16 +426,15 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     }
     return response;
   }
-  auto conversations = store_.ConversationsOf(me);
-  if (!conversations.ok()) return conversations.status();
+  ASSIGN_OR_RETURN(auto conversations, store_.ConversationsOf(me));
   std::vector<uint64_t> ids;
-  for (const auto& c : *conversations) {
+  for (const auto& c : conversations) {
     ids.push_back(c.is_room() ? c.owner_id : c.PeerOf(me));
     if (c.last_entry) ids.push_back(c.last_entry->sender_id());
   }
   Names names = LookupNames(users_, std::move(ids));
   v1::ListConversationsResponse response;
-  for (const auto& c : *conversations) {
+  for (const auto& c : conversations) {
     v1::Conversation* out = response.add_conversations();
     *out = ConversationView(c, me, names);
     if (c.last_entry) {
@@ -466,27 +449,26 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
 }
 
 absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  auto conversation = Resolve(request.caller(), request.conversation(), false);
-  if (!conversation.ok()) return conversation.status();
-  if (auto s = CheckFriends(request.caller(), *conversation); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
+  RETURN_IF_ERROR(CheckFriends(request.caller(), conversation));
   v1::TypingResponse response;
-  response.set_conversation_id(conversation->id);
-  auto allowed = typing_.Allow(request.caller().user_id(), conversation->id);
+  response.set_conversation_id(conversation.id);
+  auto allowed = typing_.Allow(request.caller().user_id(), conversation.id);
   // Typing indicators are best effort: an unreachable limiter drops the notice, not the call.
   if (!allowed.ok() || !*allowed) return response;
 
   v1::ServerEvent event;
   v1::TypingEvent* typing = event.mutable_typing();
-  typing->set_conversation_id(conversation->id);
+  typing->set_conversation_id(conversation.id);
   typing->set_user_id(request.caller().user_id());
   typing->set_username(request.caller().username());
   std::string channel;
-  if (conversation->is_room()) {
-    typing->set_room(conversation->name);
-    channel = ConversationChannel(conversation->id);
+  if (conversation.is_room()) {
+    typing->set_room(conversation.name);
+    channel = ConversationChannel(conversation.id);
   } else {
-    channel = UserChannel(conversation->PeerOf(request.caller().user_id()));
+    channel = UserChannel(conversation.PeerOf(request.caller().user_id()));
   }
   if (auto s = publisher_.Publish(channel, event.SerializeAsString()); !s.ok()) {
     spdlog::debug("typing notice not published: {}", s.message());
@@ -495,36 +477,34 @@ absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& 
 }
 
 absl::StatusOr<v1::MarkReadResponse> ChatService::MarkRead(const v1::MarkReadRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  auto conversation = Resolve(request.caller(), request.conversation(), false);
-  if (!conversation.ok()) return conversation.status();
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
   const uint64_t me = request.caller().user_id();
-  auto state = store_.MarkRead(me, conversation->id, request.seq());
-  if (!state.ok()) return state.status();
-  if (state->moved) {
+  ASSIGN_OR_RETURN(auto state, store_.MarkRead(me, conversation.id, request.seq()));
+  if (state.moved) {
     // The user's other devices clear their badge; in a direct conversation the other side sees
     // how far it has been read.
     v1::ServerEvent event;
     v1::ReadMarker* marker = event.mutable_read();
-    marker->set_conversation_id(conversation->id);
+    marker->set_conversation_id(conversation.id);
     marker->set_user_id(me);
     marker->set_username(request.caller().username());
-    marker->set_seq(state->last_read_seq);
+    marker->set_seq(state.last_read_seq);
     std::vector<std::pair<std::string, std::string>> events{
         {UserChannel(me), event.SerializeAsString()}};
     // Reading is one's own business and stays possible after an unfriending; the other side
     // hears of it only while the two are friends.
-    if (conversation->is_direct() && CheckFriends(request.caller(), *conversation).ok()) {
-      events.emplace_back(UserChannel(conversation->PeerOf(me)), event.SerializeAsString());
+    if (conversation.is_direct() && CheckFriends(request.caller(), conversation).ok()) {
+      events.emplace_back(UserChannel(conversation.PeerOf(me)), event.SerializeAsString());
     }
     if (auto s = publisher_.PublishMany(events); !s.ok()) {
       spdlog::warn("read marker not published: {}", s.message());
     }
   }
   v1::MarkReadResponse response;
-  response.set_conversation_id(conversation->id);
-  response.set_last_read_seq(state->last_read_seq);
-  response.set_unread(state->unread);
+  response.set_conversation_id(conversation.id);
+  response.set_last_read_seq(state.last_read_seq);
+  response.set_unread(state.unread);
   return response;
 }
 

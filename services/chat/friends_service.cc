@@ -33,7 +33,7 @@ FriendsService::FriendsService(FriendStore& friends, MessageStore& messages, Use
 
 absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
     const v1::FriendshipRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   if (request.action() == v1::FRIEND_ACTION_UNSPECIFIED ||
       !v1::FriendAction_IsValid(request.action())) {
     return absl::InvalidArgumentError(
@@ -73,13 +73,12 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
       return s;
     }
   }
-  auto other = users_.FindByUsername(request.username());
-  if (!other.ok()) return other.status();
-  if (!other->has_value())
+  ASSIGN_OR_RETURN(auto other, users_.FindByUsername(request.username()));
+  if (!other.has_value())
     return absl::NotFoundError("no user named \"" + request.username() + "\"");
 
   Party me{request.caller().user_id(), request.caller().username()};
-  Party them{(*other)->user_id(), (*other)->username()};
+  Party them{other->user_id(), other->username()};
   PairState before;
   auto result = friends_.UpdatePair(me.id, them.id, clock_.NowMs(), [&](const PairState& state) {
     before = state;
@@ -103,20 +102,18 @@ absl::StatusOr<v1::FriendshipResponse> FriendsService::Friendship(
 
 absl::StatusOr<v1::ListFriendsResponse> FriendsService::ListFriends(
     const v1::ListFriendsRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  auto snapshot = friends_.Snapshot(request.caller().user_id());
-  if (!snapshot.ok()) return snapshot.status();
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  ASSIGN_OR_RETURN(auto snapshot, friends_.Snapshot(request.caller().user_id()));
   std::vector<uint64_t> ids;
-  for (const auto& f : snapshot->friends) ids.push_back(f.user_id);
-  for (const auto& r : snapshot->requests) ids.push_back(r.user_id);
-  ids.insert(ids.end(), snapshot->blocked.begin(), snapshot->blocked.end());
-  auto profiles = users_.Profiles(ids);
-  if (!profiles.ok()) return profiles.status();
+  for (const auto& f : snapshot.friends) ids.push_back(f.user_id);
+  for (const auto& r : snapshot.requests) ids.push_back(r.user_id);
+  ids.insert(ids.end(), snapshot.blocked.begin(), snapshot.blocked.end());
+  ASSIGN_OR_RETURN(auto profiles, users_.Profiles(ids));
 
   v1::ListFriendsResponse response;
-  for (const auto& f : snapshot->friends) {
-    auto it = profiles->find(f.user_id);
-    if (it == profiles->end() || it->second.deleted()) continue;  // accounts that are gone
+  for (const auto& f : snapshot.friends) {
+    auto it = profiles.find(f.user_id);
+    if (it == profiles.end() || it->second.deleted()) continue;  // accounts that are gone
     v1::Friend* out = response.add_friends();
     out->set_user_id(f.user_id);
     out->set_username(it->second.username());
@@ -127,9 +124,9 @@ absl::StatusOr<v1::ListFriendsResponse> FriendsService::ListFriends(
   }
   std::sort(response.mutable_friends()->begin(), response.mutable_friends()->end(),
             [](const v1::Friend& a, const v1::Friend& b) { return a.username() < b.username(); });
-  for (const auto& r : snapshot->requests) {
-    auto it = profiles->find(r.user_id);
-    if (it == profiles->end() || it->second.deleted()) continue;
+  for (const auto& r : snapshot.requests) {
+    auto it = profiles.find(r.user_id);
+    if (it == profiles.end() || it->second.deleted()) continue;
     v1::PendingRequest* out = response.add_requests();
     out->set_user_id(r.user_id);
     out->set_username(it->second.username());
@@ -137,20 +134,20 @@ absl::StatusOr<v1::ListFriendsResponse> FriendsService::ListFriends(
     out->set_created_at_ms(r.created_at_ms);
     out->set_incoming(r.incoming);
   }
-  for (uint64_t id : snapshot->blocked) {
-    if (auto it = profiles->find(id); it != profiles->end()) {
+  for (uint64_t id : snapshot.blocked) {
+    if (auto it = profiles.find(id); it != profiles.end()) {
       response.add_blocked(it->second.username());
     }
   }
-  for (uint64_t id : snapshot->blocked) response.add_hidden_user_ids(id);
-  for (uint64_t id : snapshot->blocked_by) response.add_hidden_user_ids(id);
-  response.set_events_latest_seq(snapshot->events_latest_seq);
+  for (uint64_t id : snapshot.blocked) response.add_hidden_user_ids(id);
+  for (uint64_t id : snapshot.blocked_by) response.add_hidden_user_ids(id);
+  response.set_events_latest_seq(snapshot.events_latest_seq);
   return response;
 }
 
 absl::StatusOr<v1::SyncUserEventsResponse> FriendsService::SyncUserEvents(
     const v1::SyncUserEventsRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   if (request.limit() > kMaxEventLimit) {
     return absl::InvalidArgumentError("limit must be at most 500");
   }
@@ -162,22 +159,19 @@ absl::StatusOr<v1::SyncUserEventsResponse> FriendsService::SyncUserEvents(
   response.set_has_more(events->size() > limit);
   if (response.has_more()) events->resize(limit);
   for (auto& e : *events) *response.add_events() = std::move(e);
-  auto latest = friends_.LatestUserEventSeq(request.caller().user_id());
-  if (!latest.ok()) return latest.status();
-  response.set_latest_seq(*latest);
+  ASSIGN_OR_RETURN(auto latest, friends_.LatestUserEventSeq(request.caller().user_id()));
+  response.set_latest_seq(latest);
   return response;
 }
 
 absl::StatusOr<v1::PresenceAudienceResponse> FriendsService::PresenceAudience(
     const v1::PresenceAudienceRequest& request) {
   if (request.user_id() == 0) return absl::InvalidArgumentError("user_id is missing");
-  auto friends = friends_.FriendIds(request.user_id());
-  if (!friends.ok()) return friends.status();
-  auto rooms = messages_.RoomsOf(request.user_id());
-  if (!rooms.ok()) return rooms.status();
+  ASSIGN_OR_RETURN(auto friends, friends_.FriendIds(request.user_id()));
+  ASSIGN_OR_RETURN(auto rooms, messages_.RoomsOf(request.user_id()));
   v1::PresenceAudienceResponse response;
-  for (uint64_t id : *friends) response.add_friend_ids(id);
-  for (const auto& c : *rooms) {
+  for (uint64_t id : friends) response.add_friend_ids(id);
+  for (const auto& c : rooms) {
     response.add_room_ids(c.id);
     response.add_room_names(c.name);
   }

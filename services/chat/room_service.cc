@@ -4,6 +4,7 @@
 #include <spdlog/spdlog.h>
 
 #include "chat_service.h"
+#include "common/status.h"
 #include "common/text.h"
 #include "delivery.h"
 
@@ -16,13 +17,12 @@ std::string Quoted(std::string_view s) { return "\"" + std::string(s) + "\""; }
 
 absl::StatusOr<std::string> ValidateTopic(const std::string& topic) {
   if (topic.empty()) return topic;
-  if (auto s = ValidateText(topic, kMaxTopicChars * 4, "topic"); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateText(topic, kMaxTopicChars * 4, "topic"));
   if (topic.find('\n') != std::string::npos) {
     return absl::InvalidArgumentError("topic must be one line");
   }
-  auto normalized = NormalizeNfc(topic);
-  if (!normalized.ok()) return normalized.status();
-  if (CodepointCount(*normalized) > kMaxTopicChars) {
+  ASSIGN_OR_RETURN(auto normalized, NormalizeNfc(topic));
+  if (CodepointCount(normalized) > kMaxTopicChars) {
     return absl::InvalidArgumentError("topic must be at most 250 characters long");
   }
   return normalized;
@@ -37,13 +37,10 @@ struct RoomNameForms {
 };
 
 absl::StatusOr<RoomNameForms> RoomName(const std::string& name) {
-  auto normalized = NormalizeName(name, kMinRoomName, kMaxRoomName, "room name");
-  if (!normalized.ok()) return normalized.status();
-  auto key = FoldCase(*normalized);
-  if (!key.ok()) return key.status();
-  auto skeleton = RoomNameSkeleton(*normalized);
-  if (!skeleton.ok()) return skeleton.status();
-  return RoomNameForms{*normalized, *key, *skeleton};
+  ASSIGN_OR_RETURN(auto normalized, NormalizeName(name, kMinRoomName, kMaxRoomName, "room name"));
+  ASSIGN_OR_RETURN(auto key, FoldCase(normalized));
+  ASSIGN_OR_RETURN(auto skeleton, RoomNameSkeleton(normalized));
+  return RoomNameForms{normalized, key, skeleton};
 }
 
 // The store's ALREADY_EXISTS for a new name, as the person who chose the name should read it.
@@ -58,9 +55,8 @@ absl::Status NameTaken(const absl::Status& taken, const std::string& name) {
 }  // namespace
 
 absl::StatusOr<std::string> RoomNameSkeleton(std::string_view normalized_name) {
-  auto skeleton = NameSkeleton(normalized_name);
-  if (!skeleton.ok()) return skeleton.status();
-  if (skeleton->size() > kMaxRoomNameSkeletonBytes) {
+  ASSIGN_OR_RETURN(auto skeleton, NameSkeleton(normalized_name));
+  if (skeleton.size() > kMaxRoomNameSkeletonBytes) {
     return absl::InvalidArgumentError(
         "room name has characters that cannot be told apart from others; choose another name");
   }
@@ -71,10 +67,9 @@ absl::StatusOr<size_t> BackfillRoomNameSkeletons(MessageStore& store, size_t bat
   size_t filled = 0;
   uint64_t after = 0;
   for (;;) {
-    auto rooms = store.RoomsWithoutSkeleton(after, batch);
-    if (!rooms.ok()) return rooms.status();
-    if (rooms->empty()) return filled;
-    for (const auto& [id, name] : *rooms) {
+    ASSIGN_OR_RETURN(auto rooms, store.RoomsWithoutSkeleton(after, batch));
+    if (rooms.empty()) return filled;
+    for (const auto& [id, name] : rooms) {
       after = id;
       auto skeleton = RoomNameSkeleton(name);
       if (!skeleton.ok()) {
@@ -117,10 +112,9 @@ absl::StatusOr<ConversationRecord> RoomService::FindRoom(const std::string& name
   }
   auto key = FoldCase(name);
   if (!key.ok()) return absl::InvalidArgumentError("room name is not valid UTF-8");
-  auto room = store_.FindRoom(*key, viewer);
-  if (!room.ok()) return room.status();
-  if (!room->has_value()) return absl::NotFoundError("no room named " + Quoted(name));
-  return std::move(**room);
+  ASSIGN_OR_RETURN(auto room, store_.FindRoom(*key, viewer));
+  if (!room.has_value()) return absl::NotFoundError("no room named " + Quoted(name));
+  return std::move(*room);
 }
 
 v1::RoomResponse RoomService::Response(const ConversationRecord& room, uint64_t viewer) {
@@ -146,16 +140,14 @@ absl::StatusOr<ConversationRecord> RoomService::Apply(const ConversationRecord& 
 }
 
 absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
-  auto name = RoomName(request.name());
-  if (!name.ok()) return name.status();
-  auto topic = ValidateTopic(request.topic());
-  if (!topic.ok()) return topic.status();
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  ASSIGN_OR_RETURN(auto name, RoomName(request.name()));
+  ASSIGN_OR_RETURN(auto topic, ValidateTopic(request.topic()));
   NewRoom room;
-  room.name = name->name;
-  room.name_key = name->key;
-  room.name_skeleton = name->skeleton;
-  room.topic = *topic;
+  room.name = name.name;
+  room.name_key = name.key;
+  room.name_skeleton = name.skeleton;
+  room.topic = topic;
   room.owner_id = request.caller().user_id();
   room.owner = request.caller().username();
   room.now_ms = clock_.NowMs();
@@ -176,31 +168,27 @@ absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomReq
 }
 
 absl::StatusOr<v1::RoomResponse> RoomService::JoinRoom(const v1::RoomRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
-  auto room = FindRoom(request.room(), me);
-  if (!room.ok()) return room.status();
-  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
+  RETURN_IF_ERROR(TakeRoomChange(request.caller()));
   RoomRequestArgs args{.action = RoomAction::kJoin, .actor = {me, request.caller().username()}};
-  auto after = Apply(*room, args);
-  if (!after.ok()) return after.status();
-  return Response(*after, me);
+  ASSIGN_OR_RETURN(auto after, Apply(room, args));
+  return Response(after, me);
 }
 
 absl::StatusOr<v1::RoomResponse> RoomService::LeaveRoom(const v1::RoomRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
-  auto room = FindRoom(request.room(), me);
-  if (!room.ok()) return room.status();
-  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
+  RETURN_IF_ERROR(TakeRoomChange(request.caller()));
   RoomRequestArgs args{.action = RoomAction::kLeave, .actor = {me, request.caller().username()}};
-  auto after = Apply(*room, args);
-  if (!after.ok()) return after.status();
-  return Response(*after, me);
+  ASSIGN_OR_RETURN(auto after, Apply(room, args));
+  return Response(after, me);
 }
 
 absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMemberRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   RoomAction action;
   switch (request.action()) {
     case v1::MEMBER_ACTION_REMOVE:
@@ -220,7 +208,7 @@ absl::StatusOr<v1::RoomResponse> RoomService::RemoveMember(const v1::RemoveMembe
 
 absl::StatusOr<v1::RoomResponse> RoomService::SetMemberRole(
     const v1::SetMemberRoleRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   MemberRole role;
   switch (request.role()) {
     case v1::ROOM_ROLE_MEMBER:
@@ -244,21 +232,18 @@ absl::StatusOr<v1::RoomResponse> RoomService::ChangeMember(const v1::Caller& cal
     return absl::InvalidArgumentError("give the username of the user");
   }
   const uint64_t me = caller.user_id();
-  auto room = FindRoom(room_name, me);
-  if (!room.ok()) return room.status();
-  auto target = users_.FindByUsername(username);
-  if (!target.ok()) return target.status();
-  if (!target->has_value()) return absl::NotFoundError("no user named " + Quoted(username));
-  if (auto s = TakeRoomChange(caller); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto room, FindRoom(room_name, me));
+  ASSIGN_OR_RETURN(auto target, users_.FindByUsername(username));
+  if (!target.has_value()) return absl::NotFoundError("no user named " + Quoted(username));
+  RETURN_IF_ERROR(TakeRoomChange(caller));
   args.actor = {me, caller.username()};
-  args.target = {(*target)->user_id(), (*target)->username()};
-  auto after = Apply(*room, args);
-  if (!after.ok()) return after.status();
-  return Response(*after, me);
+  args.target = {target->user_id(), target->username()};
+  ASSIGN_OR_RETURN(auto after, Apply(room, args));
+  return Response(after, me);
 }
 
 absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
   if (!request.has_topic() && !request.has_new_name()) {
     return absl::InvalidArgumentError("give a new topic or a new name");
@@ -266,19 +251,16 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
   // Validate everything before changing anything.
   std::optional<std::string> topic;
   if (request.has_topic()) {
-    auto t = ValidateTopic(request.topic());
-    if (!t.ok()) return t.status();
-    topic = *t;
+    ASSIGN_OR_RETURN(auto t, ValidateTopic(request.topic()));
+    topic = t;
   }
   std::optional<RoomNameForms> name;
   if (request.has_new_name()) {
-    auto n = RoomName(request.new_name());
-    if (!n.ok()) return n.status();
-    name = *n;
+    ASSIGN_OR_RETURN(auto n, RoomName(request.new_name()));
+    name = n;
   }
-  auto room = FindRoom(request.room(), me);
-  if (!room.ok()) return room.status();
-  if (auto s = TakeRoomChange(request.caller()); !s.ok()) return s;
+  ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
+  RETURN_IF_ERROR(TakeRoomChange(request.caller()));
   Party actor{me, request.caller().username()};
   if (name) {
     RoomRequestArgs args{.action = RoomAction::kRename,
@@ -286,22 +268,21 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
                          .name = name->name,
                          .name_key = name->key,
                          .name_skeleton = name->skeleton};
-    auto after = Apply(*room, args);
+    auto after = Apply(room, args);
     if (absl::IsAlreadyExists(after.status())) return NameTaken(after.status(), name->name);
     if (!after.ok()) return after.status();
-    *room = std::move(*after);
+    room = std::move(*after);
   }
   if (topic) {
     RoomRequestArgs args{.action = RoomAction::kSetTopic, .actor = actor, .topic = *topic};
-    auto after = Apply(*room, args);
-    if (!after.ok()) return after.status();
-    *room = std::move(*after);
+    ASSIGN_OR_RETURN(auto after, Apply(room, args));
+    room = std::move(after);
   }
-  return Response(*room, me);
+  return Response(room, me);
 }
 
 absl::StatusOr<v1::ListRoomsResponse> RoomService::ListRooms(const v1::ListRoomsRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   if (request.limit() > kMaxRoomListLimit) {
     return absl::InvalidArgumentError("limit must be at most " + std::to_string(kMaxRoomListLimit));
   }
@@ -312,13 +293,12 @@ absl::StatusOr<v1::ListRoomsResponse> RoomService::ListRooms(const v1::ListRooms
   if (!prefix.ok()) return absl::InvalidArgumentError("prefix is not valid UTF-8");
   const uint64_t me = request.caller().user_id();
   uint32_t limit = request.limit() == 0 ? kDefaultRoomListLimit : request.limit();
-  auto rooms = store_.ListRooms(*prefix, limit, me);
-  if (!rooms.ok()) return rooms.status();
+  ASSIGN_OR_RETURN(auto rooms, store_.ListRooms(*prefix, limit, me));
   std::vector<uint64_t> owners;
-  for (const auto& r : *rooms) owners.push_back(r.owner_id);
+  for (const auto& r : rooms) owners.push_back(r.owner_id);
   Names names = LookupNames(users_, std::move(owners));
   v1::ListRoomsResponse response;
-  for (const auto& r : *rooms) {
+  for (const auto& r : rooms) {
     v1::RoomListing* listing = response.add_rooms();
     *listing->mutable_room() = ConversationView(r, me, names);
     listing->set_joined(r.is_member);
@@ -327,23 +307,21 @@ absl::StatusOr<v1::ListRoomsResponse> RoomService::ListRooms(const v1::ListRooms
 }
 
 absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomRequest& request) {
-  if (auto s = ValidateCaller(request.caller()); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
-  auto room = FindRoom(request.room(), me);
-  if (!room.ok()) return room.status();
-  if (room->is_lobby()) {
+  ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
+  if (room.is_lobby()) {
     return absl::FailedPreconditionError(
         "everyone is in the lobby; ask who is online there instead");
   }
-  if (request.bans()) return Bans(request.caller(), *room);
-  auto members = store_.Members(room->id, kMaxRoomMembers);
-  if (!members.ok()) return members.status();
-  std::vector<uint64_t> ids{room->owner_id};
-  for (const auto& m : *members) ids.push_back(m.user_id);
+  if (request.bans()) return Bans(request.caller(), room);
+  ASSIGN_OR_RETURN(auto members, store_.Members(room.id, kMaxRoomMembers));
+  std::vector<uint64_t> ids{room.owner_id};
+  for (const auto& m : members) ids.push_back(m.user_id);
   Names names = LookupNames(users_, std::move(ids));
   v1::RoomMembersResponse response;
-  *response.mutable_room() = ConversationView(*room, me, names);
-  for (const auto& m : *members) {
+  *response.mutable_room() = ConversationView(room, me, names);
+  for (const auto& m : members) {
     v1::RoomMember* out = response.add_members();
     out->set_user_id(m.user_id);
     if (auto it = names.find(m.user_id); it != names.end()) out->set_username(it->second);
@@ -361,17 +339,16 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::Bans(const v1::Caller& call
     return absl::PermissionDeniedError("only the owner and moderators of " + Quoted(room.name) +
                                        " can see its bans");
   }
-  auto bans = store_.Bans(room.id, kMaxRoomBansListed);
-  if (!bans.ok()) return bans.status();
+  ASSIGN_OR_RETURN(auto bans, store_.Bans(room.id, kMaxRoomBansListed));
   std::vector<uint64_t> ids{room.owner_id};
-  for (const auto& b : *bans) {
+  for (const auto& b : bans) {
     ids.push_back(b.user_id);
     ids.push_back(b.by_user_id);
   }
   Names names = LookupNames(users_, std::move(ids));
   v1::RoomMembersResponse response;
   *response.mutable_room() = ConversationView(room, caller.user_id(), names);
-  for (const auto& b : *bans) {
+  for (const auto& b : bans) {
     v1::RoomBan* out = response.add_bans();
     out->set_user_id(b.user_id);
     if (auto it = names.find(b.user_id); it != names.end()) out->set_username(it->second);

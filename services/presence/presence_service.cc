@@ -45,10 +45,10 @@ int64_t PresenceService::ExpiryFromNow() const {
 }
 
 absl::StatusOr<Transition> PresenceService::RefreshAndAnnounce(uint64_t user_id) {
-  auto t = store_.Refresh(user_id, clock_.NowMs(),
-                          std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count());
-  if (!t.ok()) return t.status();
-  if (t->changed()) Announce(user_id, *t);
+  ASSIGN_OR_RETURN(
+      auto t, store_.Refresh(user_id, clock_.NowMs(),
+                             std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count()));
+  if (t.changed()) Announce(user_id, t);
   return t;
 }
 
@@ -112,20 +112,19 @@ absl::StatusOr<size_t> PresenceService::FlushRoomNotices() {
   std::vector<std::pair<std::string, std::string>> events;
   AddRoomNotices(due, events);
   if (events.empty()) return 0;
-  if (auto s = publisher_.PublishMany(events); !s.ok()) return s;
+  RETURN_IF_ERROR(publisher_.PublishMany(events));
   return events.size();
 }
 
 absl::Status PresenceService::StreamOpened(const v1::StreamOpenedRequest& request) {
-  if (auto s = ValidateStream(request.stream()); !s.ok()) return s;
-  auto added = store_.Renew({ToEntry(request.stream())}, ExpiryFromNow());
-  if (!added.ok()) return added.status();
+  RETURN_IF_ERROR(ValidateStream(request.stream()));
+  ASSIGN_OR_RETURN(auto added, store_.Renew({ToEntry(request.stream())}, ExpiryFromNow()));
   return RefreshAndAnnounce(request.stream().user_id()).status();
 }
 
 absl::Status PresenceService::StreamClosed(const v1::StreamClosedRequest& request) {
-  if (auto s = ValidateStream(request.stream()); !s.ok()) return s;
-  if (auto s = store_.Remove(ToEntry(request.stream())); !s.ok()) return s;
+  RETURN_IF_ERROR(ValidateStream(request.stream()));
+  RETURN_IF_ERROR(store_.Remove(ToEntry(request.stream())));
   return RefreshAndAnnounce(request.stream().user_id()).status();
 }
 
@@ -137,13 +136,12 @@ absl::StatusOr<v1::HeartbeatResponse> PresenceService::Heartbeat(
   std::vector<StreamEntry> entries;
   entries.reserve(request.streams_size());
   for (const auto& stream : request.streams()) {
-    if (auto s = ValidateStream(stream); !s.ok()) return s;
+    RETURN_IF_ERROR(ValidateStream(stream));
     entries.push_back(ToEntry(stream));
   }
-  auto added = store_.Renew(entries, ExpiryFromNow());
-  if (!added.ok()) return added.status();
+  ASSIGN_OR_RETURN(auto added, store_.Renew(entries, ExpiryFromNow()));
   // Streams that had expired (a gateway paused past the TTL) come back: announce them again.
-  for (uint64_t user_id : *added) RefreshAndAnnounce(user_id).IgnoreError();
+  for (uint64_t user_id : added) RefreshAndAnnounce(user_id).IgnoreError();
   v1::HeartbeatResponse response;
   response.set_ttl_seconds(static_cast<int32_t>(ttl_.count()));
   return response;
@@ -164,11 +162,10 @@ absl::StatusOr<v1::SetStatusResponse> PresenceService::SetStatus(
       !s.ok()) {
     return s;
   }
-  if (auto s = store_.SetSetting(request.user_id(), status); !s.ok()) return s;
-  auto t = RefreshAndAnnounce(request.user_id());
-  if (!t.ok()) return t.status();
+  RETURN_IF_ERROR(store_.SetSetting(request.user_id(), status));
+  ASSIGN_OR_RETURN(auto t, RefreshAndAnnounce(request.user_id()));
   v1::SetStatusResponse response;
-  response.set_visible_status(t->current);
+  response.set_visible_status(t.current);
   return response;
 }
 
@@ -178,10 +175,9 @@ absl::StatusOr<v1::GetPresenceResponse> PresenceService::GetPresence(
     return absl::InvalidArgumentError("ask for at most 1000 users at once");
   }
   std::vector<uint64_t> ids(request.user_ids().begin(), request.user_ids().end());
-  auto states = store_.Get(ids, clock_.NowMs());
-  if (!states.ok()) return states.status();
+  ASSIGN_OR_RETURN(auto states, store_.Get(ids, clock_.NowMs()));
   v1::GetPresenceResponse response;
-  for (const auto& s : *states) {
+  for (const auto& s : states) {
     v1::UserPresence* p = response.add_users();
     p->set_user_id(s.user_id);
     p->set_status(s.status);
@@ -195,15 +191,14 @@ absl::StatusOr<v1::ListOnlineResponse> PresenceService::ListOnline(
     const v1::ListOnlineRequest& request) {
   uint32_t limit =
       request.limit() == 0 ? kMaxListOnline : std::min(request.limit(), kMaxListOnline);
-  auto online = store_.VisibleOnline(limit, clock_.NowMs());
-  if (!online.ok()) return online.status();
+  ASSIGN_OR_RETURN(auto online, store_.VisibleOnline(limit, clock_.NowMs()));
   v1::ListOnlineResponse response;
-  for (const auto& s : online->first) {
+  for (const auto& s : online.first) {
     response.add_user_ids(s.user_id);
     response.add_usernames(s.username);
     response.add_statuses(s.status);
   }
-  response.set_total(online->second);
+  response.set_total(online.second);
   return response;
 }
 
@@ -214,24 +209,21 @@ absl::Status PresenceService::ForwardProfile(std::string_view payload) {
     return absl::InvalidArgumentError("not a profile event");
   }
   uint64_t user_id = event.profile().profile().user_id();
-  auto audience = audience_.Get(user_id);
-  if (!audience.ok()) return audience.status();
+  ASSIGN_OR_RETURN(auto audience, audience_.Get(user_id));
   std::vector<std::pair<std::string, std::string>> events;
   std::string bytes(payload);
-  for (uint64_t friend_id : audience->friend_ids)
-    events.emplace_back(UserChannel(friend_id), bytes);
+  for (uint64_t friend_id : audience.friend_ids) events.emplace_back(UserChannel(friend_id), bytes);
   return publisher_.PublishMany(events);
 }
 
 absl::StatusOr<size_t> PresenceService::Sweep() {
-  auto expired = store_.Expired(clock_.NowMs(), kSweepBatch);
-  if (!expired.ok()) return expired.status();
-  for (uint64_t user_id : *expired) {
+  ASSIGN_OR_RETURN(auto expired, store_.Expired(clock_.NowMs(), kSweepBatch));
+  for (uint64_t user_id : expired) {
     if (auto t = RefreshAndAnnounce(user_id); !t.ok()) {
       spdlog::warn("sweep of user {} failed: {}", user_id, t.status().message());
     }
   }
-  return expired->size();
+  return expired.size();
 }
 
 }  // namespace natter::presence
