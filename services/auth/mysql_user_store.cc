@@ -7,6 +7,8 @@
 #include <memory>
 #include <sstream>
 
+#include "common/check.h"
+
 namespace natter::auth {
 namespace {
 
@@ -42,7 +44,7 @@ absl::Status DuplicateName(const sql::SQLException& e) {
 uint64_t LastInsertId(sql::Connection& conn) {
   std::unique_ptr<sql::Statement> stmt(conn.createStatement());
   std::unique_ptr<sql::ResultSet> id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-  id->next();
+  NATTER_CHECK(id->next(), "SELECT LAST_INSERT_ID() gave no row");
   return id->getUInt64(1);
 }
 

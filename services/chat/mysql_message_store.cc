@@ -8,6 +8,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/check.h"
 #include "mysql_user_events.h"
 
 namespace natter::chat {
@@ -79,6 +80,13 @@ std::optional<ConversationRecord> QueryConversation(sql::Connection& conn, uint6
   Rows row(q->executeQuery());
   if (!row->next()) return std::nullopt;
   return ReadViewedConversation(*row);
+}
+
+// A conversation this transaction locked or created: it is there, or the code is wrong.
+ConversationRecord ExistingConversation(sql::Connection& conn, uint64_t viewer, uint64_t id) {
+  auto c = QueryConversation(conn, viewer, "WHERE c.id = ?", id);
+  NATTER_CHECK(c.has_value(), "a conversation locked or created in this transaction is gone");
+  return std::move(*c);
 }
 
 constexpr char kEntryColumns[] =
@@ -192,7 +200,7 @@ absl::StatusOr<Position> NextPosition(sql::Connection& conn, uint64_t conversati
   if (auto s = TakeNextPosition(conn, conversation_id, is_message); !s.ok()) return s;
   Stmt q = Prepare(conn, "SELECT @natter_seq, @natter_msg_no");
   Rows row(q->executeQuery());
-  row->next();
+  NATTER_CHECK(row->next(), "a SELECT of session variables gave no row");
   return Position{row->getUInt64(1), row->getUInt64(2)};
 }
 
@@ -240,7 +248,7 @@ Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
     insert->setUInt64(11, e.at->msg_no);
   }
   Rows row(insert->executeQuery());
-  row->next();
+  NATTER_CHECK(row->next(), "an INSERT ... RETURNING that succeeded returned no row");
   return Inserted{row->getUInt64(1), Position{row->getUInt64(2), row->getUInt64(3)}};
 }
 
@@ -599,7 +607,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     {
       std::unique_ptr<sql::Statement> stmt(conn.createStatement());
       Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-      row->next();
+      NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
       id = row->getUInt64(1);
     }
     Stmt member = Prepare(conn,
@@ -626,7 +634,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     joined.mutable_room()->set_seq(1);
     RoomChangeResult result;
     result.events.push_back(AppendUserEvent(conn, room.owner_id, std::move(joined), room.now_ms));
-    result.room = *QueryConversation(conn, room.owner_id, "WHERE c.id = ?", id);
+    result.room = ExistingConversation(conn, room.owner_id, id);
     tx.Commit();
     v1::ChatMessage& out = result.entry.emplace();
     out.set_conversation_id(id);
@@ -786,7 +794,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
 
     if (change->entry_type.empty()) {
       // Nothing members see (a ban of a non-member, an unban): no entry, no events.
-      result.room = *QueryConversation(conn, actor, "WHERE c.id = ?", room_id);
+      result.room = ExistingConversation(conn, actor, room_id);
       tx.Commit();
       return result;
     }
@@ -805,7 +813,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     uint64_t message_id = InsertEntry(conn, entry).id;
     // A new member starts with the room read: its history is there to scroll, not unread.
     if (change->add_actor) AdvanceReadMarker(conn, actor, room_id, *at);
-    result.room = *QueryConversation(conn, actor, "WHERE c.id = ?", room_id);
+    result.room = ExistingConversation(conn, actor, room_id);
     for (auto& [recipient, event] : change->events) {
       event.mutable_room()->set_seq(at->seq);
       event.mutable_room()->set_room(result.room.name);

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 
+#include "common/check.h"
 #include "common/mysql_pool.h"
 
 namespace natter::chat {
@@ -27,10 +28,12 @@ StoredUserEvent AppendUserEvent(sql::Connection& conn, uint64_t user_id, v1::Use
         conn,
         "UPDATE user_event_counters SET last_seq = LAST_INSERT_ID(last_seq + 1) WHERE user_id = ?");
     bump->setUInt64(1, user_id);
-    bump->executeUpdate();
+    // Without the counter row LAST_INSERT_ID() would be an earlier statement's id, and the event
+    // would go out under a wrong seq.
+    NATTER_CHECK(bump->executeUpdate() == 1, "an event for a user without EnsureEventCounters");
     std::unique_ptr<sql::Statement> stmt(conn.createStatement());
     std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-    row->next();
+    NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
     event.set_seq(row->getUInt64(1));
   }
   event.set_at_ms(now_ms);
