@@ -385,11 +385,9 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Con
 }
 
 void GatewayService::GoAwayAll(const std::string& reason) {
-  auto sinks = gateway_.hub->AllSinks();
-  spdlog::info("telling {} clients to reconnect elsewhere", sinks.size());
-  for (const auto& sink : sinks) {
-    if (auto* stream = dynamic_cast<ClientStream*>(sink.get())) stream->GoAway(reason);
-  }
+  auto streams = gateway_.hub->AllSinks();
+  spdlog::info("telling {} clients to reconnect elsewhere", streams.size());
+  for (const auto& stream : streams) stream->GoAway(reason);
 }
 
 PresenceHeartbeat::PresenceHeartbeat(GatewayContext& gateway, std::chrono::seconds period)
@@ -414,14 +412,9 @@ PresenceHeartbeat::~PresenceHeartbeat() {
 void PresenceHeartbeat::Beat() {
   v1::HeartbeatRequest request;
   request.set_gateway_id(gateway_.options.gateway_id);
-  int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                       std::chrono::steady_clock::now().time_since_epoch())
-                       .count();
-  for (const auto& sink : gateway_.hub->AllSinks()) {
-    auto* stream = dynamic_cast<ClientStream*>(sink.get());
-    if (stream == nullptr) continue;
-    stream->CancelIfStalled(now_ms);
-    if (stream->announces_presence()) *request.add_streams() = stream->PresenceEntry();
+  for (const auto& stream : gateway_.hub->AllSinks()) {
+    stream->CheckStalled();
+    if (auto entry = stream->Announced()) *request.add_streams() = std::move(*entry);
   }
   if (request.streams().empty()) return;
   grpc::ClientContext context;

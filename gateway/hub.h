@@ -1,18 +1,43 @@
-// The gateway's routing table: which local streams want which Redis channel. The gateway subscribes
-// to a channel when its first local stream needs it and unsubscribes when the last one leaves, so
-// Redis sends each gateway only the traffic of its own users. Fan-out reads an immutable snapshot,
-// never holding the lock while writing to streams. A snapshot is a list of chunks of at most
-// kChunkSize streams, so a stream attaching to or leaving a room of N copies one chunk and N /
-// kChunkSize pointers, not N.
+// The gateway's routing table: which local streams want which Redis channel, and the fan-out of
+// each event to them.
+//
+// The gateway subscribes to a channel when its first local stream needs it and unsubscribes when
+// the last one leaves, so Redis sends each gateway only the traffic of its own users. An event is
+// parsed and framed once on the Redis subscriber's thread and then handed to the fan-out threads:
+// each stream belongs to one of them (by its address), so its events keep their order, and the
+// streams of a large room are served by all of them at once. A fan-out thread takes every job that
+// waits for it, gives each recipient its events (queued, not yet written), then flushes the streams
+// it touched: a quiet gateway writes each event at once, a busy one writes the events that arrived
+// meanwhile together, so the work per event falls as load rises, with no timer.
+//
+// Recipients are read from an immutable snapshot, never under the lock. A snapshot is a list of
+// chunks of at most kChunkSize streams, so a stream attaching to or leaving a room of N copies one
+// chunk and N / kChunkSize pointers, not N.
+//
+// The hub is typed by its stream (BasicHub<ClientStream> in the gateway, a recorder in tests): it
+// calls a Sink's
+//   void Deliver(const std::shared_ptr<const HubEvent>&)   queue one event (or act on it); never
+//                                                          blocks
+//   void Flush()                           write what is queued
+//   void Resync(const std::string& reason) events may have been lost
+// from its fan-out threads, and AllSinks() hands out the streams themselves.
 #pragma once
 
 #include <grpcpp/support/slice.h>
+#include <spdlog/spdlog.h>
 
+#include <algorithm>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
 #include <functional>
+#include <iterator>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
@@ -21,31 +46,14 @@
 
 namespace natter::gateway {
 
-// What the hub needs from a stream.
-class EventSink {
- public:
-  virtual ~EventSink() = default;
-  // Queues one framed event (event_frame.h). Thread-safe, never blocks.
-  virtual void Push(const grpc::Slice& framed_event) = 0;
-  // Queues one framed event that went to many streams at once: its write may be held back for a
-  // moment, so that the events that follow share it (write_coalescer.h). Thread-safe, never blocks.
-  virtual void PushFanOut(const grpc::Slice& framed_event) = 0;
-  // Events may have been lost; the client must sync (and its session be checked again, in case a
-  // revocation was among them). Thread-safe.
-  virtual void Resync(const std::string& reason) = 0;
-  // A room notice about `about_user`: pushed (as fan-out) unless the sink's user must not see that
-  // user.
-  virtual void PushNotice(const grpc::Slice& framed_event, uint64_t about_user) = 0;
-  // The sink's user joined, left or was removed from a room: the sink (un)subscribes to the room
-  // through the hub, then forwards the event. Thread-safe.
-  virtual void OnMembership(const v1::RoomMembership& change, const grpc::Slice& framed_event) = 0;
-  // A block between the sink's user and `change.user_id` began or ended: hide that user's notices,
-  // or show them again. Nothing is forwarded. Thread-safe.
-  virtual void OnBlockChanged(const v1::BlockChanged& change) = 0;
-  // Sessions of the sink's user ended: a sink whose session is among them forwards the event and
-  // closes. Thread-safe.
-  virtual void EndSessions(const v1::SessionEnded& ended, const grpc::Slice& framed_event) = 0;
+// One event from Redis, checked and framed once for every recipient.
+struct HubEvent {
+  v1::ServerEvent event;
+  grpc::Slice framed;  // as one element of ServerFrame.events (event_frame.h)
 };
+
+// The event in `payload`, or nullptr (logged) when it is not a well-formed ServerEvent.
+std::shared_ptr<const HubEvent> ParseHubEvent(const std::string& channel, std::string_view payload);
 
 // What the hub needs from Redis (RedisSubscriber in production, a fake in tests).
 class ChannelSubscriber {
@@ -55,56 +63,325 @@ class ChannelSubscriber {
   virtual void Unsubscribe(const std::string& channel) = 0;
 };
 
-class Hub {
+template <class Sink>
+class BasicHub {
  public:
-  // An event for at least this many local streams is fan-out (EventSink::PushFanOut): direct
-  // messages and personal events, which reach a user's few devices, are written at once.
-  static constexpr size_t kFanOutRecipients = 16;
-
-  explicit Hub(ChannelSubscriber& subscriber) : subscriber_(subscriber) {}
+  // fan_out_threads 0: events are delivered and flushed on the caller's thread (tests).
+  BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads);
+  // Delivers what is still queued, then stops the fan-out threads.
+  ~BasicHub();
+  BasicHub(const BasicHub&) = delete;
+  BasicHub& operator=(const BasicHub&) = delete;
 
   // Adds `sink` to `channels` (distinct, not attached before); `on_ready` runs once Redis confirmed
   // every one of them.
-  void Attach(const std::shared_ptr<EventSink>& sink, const std::vector<std::string>& channels,
+  void Attach(const std::shared_ptr<Sink>& sink, const std::vector<std::string>& channels,
               std::function<void()> on_ready);
   // Removes `sink` from every channel it was attached to.
-  void Detach(const EventSink* sink);
+  void Detach(const Sink* sink);
   // Adds an attached `sink` to one more channel; `on_ready` runs once Redis confirmed it (at once
-  // if the sink has it already).
-  void AddChannel(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+  // if the sink has it already). Nothing happens to a detached sink.
+  void AddChannel(const std::shared_ptr<Sink>& sink, const std::string& channel,
                   std::function<void()> on_ready);
   // Removes `sink` from one channel.
-  void RemoveChannel(const EventSink* sink, const std::string& channel);
+  void RemoveChannel(const Sink* sink, const std::string& channel);
 
   // From the subscriber thread: one event for `channel`. Invalid payloads are dropped.
   void Deliver(const std::string& channel, std::string_view payload);
   // From the subscriber thread: the Redis link was re-established, so events may have been missed.
   void ResyncAll(const std::string& reason);
 
-  std::vector<std::shared_ptr<EventSink>> AllSinks() const;
+  std::vector<std::shared_ptr<Sink>> AllSinks() const;
   size_t channel_count() const;
 
  private:
   static constexpr size_t kChunkSize = 256;
-  using Chunk = std::vector<std::shared_ptr<EventSink>>;
+  using Chunk = std::vector<std::shared_ptr<Sink>>;
   struct Recipients {
     std::vector<std::shared_ptr<const Chunk>> chunks;  // never changed once published
     size_t size = 0;
   };
   using Snapshot = std::shared_ptr<const Recipients>;
 
+  // An event for the recipients of a snapshot, or (event null) a resync for them.
+  struct Job {
+    std::shared_ptr<const HubEvent> event;
+    Snapshot recipients;
+    std::string resync_reason;
+  };
+  struct FanOutThread {
+    std::mutex mu;
+    std::condition_variable wake;
+    std::vector<Job> jobs ABSL_GUARDED_BY(mu);
+    bool stopping ABSL_GUARDED_BY(mu) = false;
+    std::thread thread;
+  };
+
   // Adds `sink` to `channel`'s snapshot and subscribes (idempotent in the subscriber).
-  void AddLocked(const std::shared_ptr<EventSink>& sink, const std::string& channel,
+  void AddLocked(const std::shared_ptr<Sink>& sink, const std::string& channel,
                  std::function<void()> on_ready) ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   // Removes `sink` from `channel`'s snapshot, unsubscribing when it was the last.
-  void RemoveLocked(const EventSink* sink, const std::string& channel)
+  void RemoveLocked(const Sink* sink, const std::string& channel)
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
+
+  void Post(Job job);
+  void RunFanOut(FanOutThread& self, size_t index);
+  // Gives every recipient of `jobs` that fan-out thread `index` serves (all, when `count` is 1)
+  // its events in order, then flushes each of them.
+  static void Serve(const std::vector<Job>& jobs, size_t index, size_t count);
+  static size_t ThreadOf(const Sink* sink, size_t count) {
+    if (count <= 1) return 0;
+    // Streams are allocated at regular distances; mix the address (MurmurHash3's finalizer).
+    uint64_t x = reinterpret_cast<uintptr_t>(sink);
+    x ^= x >> 33;
+    x *= 0xff51afd7ed558ccdULL;
+    x ^= x >> 33;
+    return static_cast<size_t>(x % count);
+  }
 
   ChannelSubscriber& subscriber_;
   mutable std::mutex mu_;
   std::unordered_map<std::string, Snapshot> by_channel_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<const EventSink*, std::vector<std::string>> channels_of_ ABSL_GUARDED_BY(mu_);
-  std::unordered_map<const EventSink*, std::weak_ptr<EventSink>> sinks_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<const Sink*, std::vector<std::string>> channels_of_ ABSL_GUARDED_BY(mu_);
+  std::unordered_map<const Sink*, std::weak_ptr<Sink>> sinks_ ABSL_GUARDED_BY(mu_);
+  std::vector<std::unique_ptr<FanOutThread>> fan_out_;
 };
+
+template <class Sink>
+BasicHub<Sink>::BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads)
+    : subscriber_(subscriber) {
+  for (size_t i = 0; i < fan_out_threads; ++i) {
+    fan_out_.push_back(std::make_unique<FanOutThread>());
+  }
+  for (size_t i = 0; i < fan_out_.size(); ++i) {
+    FanOutThread& t = *fan_out_[i];
+    t.thread = std::thread([this, &t, i] { RunFanOut(t, i); });
+  }
+}
+
+template <class Sink>
+BasicHub<Sink>::~BasicHub() {
+  for (auto& t : fan_out_) {
+    {
+      std::lock_guard lock(t->mu);
+      t->stopping = true;
+    }
+    t->wake.notify_one();
+  }
+  for (auto& t : fan_out_) t->thread.join();
+}
+
+template <class Sink>
+void BasicHub<Sink>::Attach(const std::shared_ptr<Sink>& sink,
+                            const std::vector<std::string>& channels,
+                            std::function<void()> on_ready) {
+  if (channels.empty()) {
+    if (on_ready) on_ready();
+    return;
+  }
+  auto remaining = std::make_shared<std::atomic<size_t>>(channels.size());
+  auto ready = std::make_shared<std::function<void()>>(std::move(on_ready));
+  std::lock_guard lock(mu_);
+  sinks_[sink.get()] = sink;
+  for (const auto& channel : channels) {
+    AddLocked(sink, channel, [remaining, ready] {
+      if (remaining->fetch_sub(1) == 1 && *ready) (*ready)();
+    });
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::AddChannel(const std::shared_ptr<Sink>& sink, const std::string& channel,
+                                std::function<void()> on_ready) {
+  {
+    std::lock_guard lock(mu_);
+    auto it = channels_of_.find(sink.get());
+    if (it == channels_of_.end()) return;  // detached (the stream ended)
+    if (std::find(it->second.begin(), it->second.end(), channel) == it->second.end()) {
+      AddLocked(sink, channel, std::move(on_ready));
+      return;
+    }
+  }
+  if (on_ready) on_ready();
+}
+
+template <class Sink>
+void BasicHub<Sink>::RemoveChannel(const Sink* sink, const std::string& channel) {
+  std::lock_guard lock(mu_);
+  auto it = channels_of_.find(sink);
+  if (it == channels_of_.end()) return;
+  auto found = std::find(it->second.begin(), it->second.end(), channel);
+  if (found == it->second.end()) return;
+  it->second.erase(found);
+  RemoveLocked(sink, channel);
+}
+
+template <class Sink>
+void BasicHub<Sink>::AddLocked(const std::shared_ptr<Sink>& sink, const std::string& channel,
+                               std::function<void()> on_ready) {
+  channels_of_[sink.get()].push_back(channel);
+  Snapshot& current = by_channel_[channel];
+  auto next = std::make_shared<Recipients>();
+  if (current) *next = *current;  // the chunks' pointers, not the streams
+  if (next->chunks.empty() || next->chunks.back()->size() >= kChunkSize) {
+    next->chunks.push_back(std::make_shared<const Chunk>(Chunk{sink}));
+  } else {
+    auto last = std::make_shared<Chunk>(*next->chunks.back());
+    last->push_back(sink);
+    next->chunks.back() = std::move(last);
+  }
+  ++next->size;
+  current = std::move(next);
+  // Idempotent in the subscriber: the first call subscribes, later ones only wait for
+  // confirmation. The callback runs on the subscriber thread, never under this lock.
+  subscriber_.Subscribe(channel, std::move(on_ready));
+}
+
+template <class Sink>
+void BasicHub<Sink>::RemoveLocked(const Sink* sink, const std::string& channel) {
+  auto found = by_channel_.find(channel);
+  if (found == by_channel_.end()) return;
+  const Recipients& current = *found->second;
+  for (size_t i = 0; i < current.chunks.size(); ++i) {
+    const Chunk& chunk = *current.chunks[i];
+    auto at =
+        std::find_if(chunk.begin(), chunk.end(), [sink](const auto& s) { return s.get() == sink; });
+    if (at == chunk.end()) continue;
+    if (current.size == 1) {
+      by_channel_.erase(found);
+      subscriber_.Unsubscribe(channel);
+      return;
+    }
+    auto next = std::make_shared<Recipients>(current);
+    if (chunk.size() == 1) {
+      next->chunks.erase(next->chunks.begin() + static_cast<std::ptrdiff_t>(i));
+    } else {
+      auto smaller = std::make_shared<Chunk>(chunk.begin(), at);
+      smaller->insert(smaller->end(), std::next(at), chunk.end());
+      next->chunks[i] = std::move(smaller);
+    }
+    --next->size;
+    found->second = std::move(next);
+    return;
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::Detach(const Sink* sink) {
+  std::lock_guard lock(mu_);
+  sinks_.erase(sink);
+  auto it = channels_of_.find(sink);
+  if (it == channels_of_.end()) return;
+  for (const auto& channel : it->second) RemoveLocked(sink, channel);
+  channels_of_.erase(it);
+}
+
+template <class Sink>
+void BasicHub<Sink>::Deliver(const std::string& channel, std::string_view payload) {
+  Snapshot recipients;
+  {
+    std::lock_guard lock(mu_);
+    auto it = by_channel_.find(channel);
+    if (it == by_channel_.end()) return;
+    recipients = it->second;
+  }
+  auto event = ParseHubEvent(channel, payload);
+  if (event == nullptr) return;
+  Post(Job{std::move(event), std::move(recipients), {}});
+}
+
+template <class Sink>
+void BasicHub<Sink>::ResyncAll(const std::string& reason) {
+  auto everyone = std::make_shared<Recipients>();
+  auto chunk = std::make_shared<Chunk>(AllSinks());
+  everyone->size = chunk->size();
+  everyone->chunks.push_back(std::move(chunk));
+  Post(Job{nullptr, std::move(everyone), reason});
+}
+
+template <class Sink>
+void BasicHub<Sink>::Post(Job job) {
+  if (fan_out_.empty()) {
+    Serve({std::move(job)}, 0, 1);
+    return;
+  }
+  // Each thread serves its own share of the recipients; a job for a few streams (a direct
+  // message) wakes only the threads that serve one of them.
+  std::vector<bool> wanted(fan_out_.size(), job.recipients->size >= fan_out_.size());
+  if (job.recipients->size < fan_out_.size()) {
+    for (const auto& chunk : job.recipients->chunks) {
+      for (const auto& sink : *chunk) wanted[ThreadOf(sink.get(), fan_out_.size())] = true;
+    }
+  }
+  for (size_t i = 0; i < fan_out_.size(); ++i) {
+    if (!wanted[i]) continue;
+    FanOutThread& t = *fan_out_[i];
+    bool was_idle = false;
+    {
+      std::lock_guard lock(t.mu);
+      was_idle = t.jobs.empty();
+      t.jobs.push_back(job);
+    }
+    if (was_idle) t.wake.notify_one();
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::RunFanOut(FanOutThread& self, size_t index) {
+  std::vector<Job> jobs;
+  for (;;) {
+    {
+      std::unique_lock lock(self.mu);
+      self.wake.wait(lock, [&self] { return self.stopping || !self.jobs.empty(); });
+      if (self.jobs.empty()) return;  // stopping, and everything delivered
+      jobs.swap(self.jobs);
+    }
+    Serve(jobs, index, fan_out_.size());
+    jobs.clear();
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::Serve(const std::vector<Job>& jobs, size_t index, size_t count) {
+  auto each = [index, count](const Recipients& recipients, auto&& act) {
+    for (const auto& chunk : recipients.chunks) {
+      for (const auto& sink : *chunk) {
+        if (ThreadOf(sink.get(), count) == index) act(*sink);
+      }
+    }
+  };
+  // Flushed once per distinct recipient list: the jobs of a busy room share one snapshot.
+  std::vector<const Recipients*> touched;
+  for (const Job& job : jobs) {
+    if (job.event == nullptr) {
+      each(*job.recipients, [&job](Sink& sink) { sink.Resync(job.resync_reason); });
+      continue;
+    }
+    each(*job.recipients, [&job](Sink& sink) { sink.Deliver(job.event); });
+    if (std::find(touched.begin(), touched.end(), job.recipients.get()) == touched.end()) {
+      touched.push_back(job.recipients.get());
+    }
+  }
+  for (const Recipients* recipients : touched) {
+    each(*recipients, [](Sink& sink) { sink.Flush(); });
+  }
+}
+
+template <class Sink>
+std::vector<std::shared_ptr<Sink>> BasicHub<Sink>::AllSinks() const {
+  std::vector<std::shared_ptr<Sink>> out;
+  std::lock_guard lock(mu_);
+  out.reserve(sinks_.size());
+  for (const auto& [_, weak] : sinks_) {
+    if (auto sink = weak.lock()) out.push_back(std::move(sink));
+  }
+  return out;
+}
+
+template <class Sink>
+size_t BasicHub<Sink>::channel_count() const {
+  std::lock_guard lock(mu_);
+  return by_channel_.size();
+}
 
 }  // namespace natter::gateway

@@ -4,8 +4,11 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <memory>
+#include <thread>
 
+#include "client_stream.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
 #include "common/logging.h"
@@ -21,16 +24,18 @@
 
 namespace {
 
+// The hub's subscriber, bound to Redis once the hub exists (the Redis subscriber delivers to the
+// hub, so it is made after it and stops before it).
 class RedisChannelSubscriber final : public natter::gateway::ChannelSubscriber {
  public:
-  explicit RedisChannelSubscriber(natter::RedisSubscriber& redis) : redis_(redis) {}
+  void Bind(natter::RedisSubscriber& redis) { redis_ = &redis; }
   void Subscribe(const std::string& channel, std::function<void()> on_ready) override {
-    redis_.Subscribe(channel, std::move(on_ready));
+    redis_->Subscribe(channel, std::move(on_ready));
   }
-  void Unsubscribe(const std::string& channel) override { redis_.Unsubscribe(channel); }
+  void Unsubscribe(const std::string& channel) override { redis_->Unsubscribe(channel); }
 
  private:
-  natter::RedisSubscriber& redis_;
+  natter::RedisSubscriber* redis_ = nullptr;
 };
 
 std::string DefaultGatewayId(const std::string& listen) {
@@ -58,7 +63,8 @@ int main(int argc, char** argv) {
   int idle_connection_seconds = 120;
   int max_calls_per_connection = 100;
   int connection_memory_mib = 2048;
-  int coalesce_max_ms = 20;
+  // Threads that fan events out to streams: as many as there are cores, up to 4.
+  int fan_out_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
   // against --max-frame-bytes by the stream itself.
@@ -156,11 +162,11 @@ int main(int argc, char** argv) {
       ->envname("NATTER_CONNECTION_MEMORY_MIB")
       ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
-  app.add_option("--coalesce-max-ms", coalesce_max_ms,
-                 "Longest a fan-out write is held back so later events share it; the window "
-                 "follows load up to this (0: write at once)")
-      ->envname("NATTER_GATEWAY_COALESCE_MAX_MS")
-      ->check(CLI::Range(0, 1000))
+  app.add_option("--fan-out-threads", fan_out_threads,
+                 "Threads that hand events to client streams; each stream belongs to one. "
+                 "Events that arrive while a thread is busy share the streams' next writes")
+      ->envname("NATTER_GATEWAY_FAN_OUT_THREADS")
+      ->check(CLI::Range(1, 64))
       ->capture_default_str();
   app.add_option("--heartbeat-seconds", heartbeat_seconds, "Presence renewal period")
       ->envname("NATTER_HEARTBEAT_SECONDS")
@@ -246,8 +252,6 @@ int main(int argc, char** argv) {
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
-  natter::gateway::WriteCoalescer coalescer{std::chrono::milliseconds(coalesce_max_ms)};
-  gateway.coalescer = &coalescer;
   gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(
       auth_target, service_credentials->channel, server_flags.service_tls.server_name));
   gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(
@@ -255,17 +259,16 @@ int main(int argc, char** argv) {
   gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(
       presence_target, service_credentials->channel, server_flags.service_tls.server_name));
 
-  natter::gateway::Hub* hub_ptr = nullptr;
+  RedisChannelSubscriber channels;
+  natter::gateway::Hub hub(channels, static_cast<size_t>(fan_out_threads));
   natter::RedisSubscriber subscriber(
       *redis_config,
-      [&hub_ptr](const std::string& channel, std::string_view payload) {
+      [&hub](const std::string& channel, std::string_view payload) {
         natter::gateway::GatewayMetrics::Get().events_in.Increment();
-        hub_ptr->Deliver(channel, payload);
+        hub.Deliver(channel, payload);
       },
-      [&hub_ptr] { hub_ptr->ResyncAll("the gateway's event feed was interrupted; sync"); });
-  RedisChannelSubscriber channels(subscriber);
-  natter::gateway::Hub hub(channels);
-  hub_ptr = &hub;
+      [&hub] { hub.ResyncAll("the gateway's event feed was interrupted; sync"); });
+  channels.Bind(subscriber);
   gateway.hub = &hub;
   subscriber.Start();
 

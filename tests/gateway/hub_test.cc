@@ -1,4 +1,5 @@
-// Hub: per-channel subscription, readiness, fan-out and resync, on a fake Redis subscriber.
+// Hub: per-channel subscription, readiness, fan-out (inline and on fan-out threads) and resync, on
+// a fake Redis subscriber.
 #include "hub.h"
 
 #include <gmock/gmock.h>
@@ -13,8 +14,8 @@
 #include <vector>
 
 #include "fakes/fake_channel_subscriber.h"
-#include "fakes/recording_event_sink.h"
 #include "natter/v1/gateway.pb.h"
+#include "recording_sink.h"
 
 namespace natter::gateway {
 namespace {
@@ -34,7 +35,7 @@ std::string MessageEvent(uint64_t conversation_id, uint64_t seq, const std::stri
 }
 
 // The texts of the chat messages `sink` received, in order; a marker if its frames do not decode.
-std::vector<std::string> Texts(const fakes::RecordingEventSink& sink) {
+std::vector<std::string> Texts(const RecordingSink& sink) {
   auto events = sink.Events();
   if (!events.ok()) return {"<undecodable frames>"};
   std::vector<std::string> out;
@@ -44,12 +45,10 @@ std::vector<std::string> Texts(const fakes::RecordingEventSink& sink) {
 
 class HubTest : public ::testing::Test {
  protected:
-  std::shared_ptr<fakes::RecordingEventSink> NewSink() {
-    return std::make_shared<fakes::RecordingEventSink>();
-  }
+  std::shared_ptr<RecordingSink> NewSink() { return std::make_shared<RecordingSink>(); }
 
   // Attaches `sink` and returns a counter of its on_ready calls.
-  std::shared_ptr<int> Attach(const std::shared_ptr<fakes::RecordingEventSink>& sink,
+  std::shared_ptr<int> Attach(const std::shared_ptr<RecordingSink>& sink,
                               const std::vector<std::string>& channels) {
     auto ready = std::make_shared<int>(0);
     hub_.Attach(sink, channels, [ready] { ++*ready; });
@@ -57,7 +56,7 @@ class HubTest : public ::testing::Test {
   }
 
   fakes::FakeChannelSubscriber subscriber_;
-  Hub hub_{subscriber_};
+  BasicHub<RecordingSink> hub_{subscriber_, 0};
 };
 
 TEST_F(HubTest, AttachSubscribesEveryChannel) {
@@ -149,19 +148,16 @@ TEST_F(HubTest, DeliverReachesEverySinkOnTheChannelAndNoOther) {
   EXPECT_THAT(Texts(*carol), ElementsAre("to room 2"));
 }
 
-TEST_F(HubTest, OnlyEventsForManyStreamsAreFanOut) {
-  std::vector<std::shared_ptr<fakes::RecordingEventSink>> room;
-  for (size_t i = 0; i < Hub::kFanOutRecipients; ++i) {
-    room.push_back(NewSink());
-    Attach(room.back(), {"room:1", "user:" + std::to_string(i + 1)});
-  }
-  hub_.Deliver("user:1", MessageEvent(9, 1, "direct"));  // one stream: written at once
-  EXPECT_EQ(room[0]->fan_out(), 0u);
+TEST_F(HubTest, EveryDeliveryIsFlushedAtOnceOnAQuietHub) {
+  auto alice = NewSink();
+  auto bob = NewSink();
+  Attach(alice, {"room:1", "user:1"});
+  Attach(bob, {"room:1"});
+  hub_.Deliver("user:1", MessageEvent(9, 1, "direct"));
   hub_.Deliver("room:1", MessageEvent(1, 1, "to the room"));
-  for (const auto& sink : room) {
-    EXPECT_EQ(sink->fan_out(), 1u);
-    EXPECT_EQ(Texts(*sink).back(), "to the room");
-  }
+  EXPECT_THAT(alice->writes(), ElementsAre(1, 1));
+  EXPECT_THAT(bob->writes(), ElementsAre(1));
+  EXPECT_EQ(alice->unflushed(), 0u);
 }
 
 TEST_F(HubTest, DeliveredEventArrivesIntactAndFramed) {
@@ -216,7 +212,7 @@ TEST_F(HubTest, DetachOfLastSinkUnsubscribes) {
 
 TEST_F(HubTest, ARoomOfManyStreamsLosesAndKeepsExactlyTheRightOnes) {
   // More streams than fit in two of the snapshot's chunks; every third leaves, from every chunk.
-  std::vector<std::shared_ptr<fakes::RecordingEventSink>> room;
+  std::vector<std::shared_ptr<RecordingSink>> room;
   for (int i = 0; i < 600; ++i) {
     room.push_back(NewSink());
     Attach(room.back(), {"room:1"});
@@ -328,29 +324,25 @@ TEST_F(HubTest, RemoveChannelUnsubscribesOnlyWhenTheLastSinkLeaves) {
   EXPECT_THAT(subscriber_.unsubscribe_calls(), ElementsAre("room:9"));
 }
 
-TEST_F(HubTest, RoomMembershipEventsGoToOnMembership) {
+TEST_F(HubTest, EventsThatActOnTheStreamReachItLikeAnyOther) {
+  // What a membership, block or session event means is the session's business (session.h).
   auto sink = NewSink();
   Attach(sink, {"user:7"});
-  v1::ServerEvent event;
-  v1::RoomMembership* joined = event.mutable_user_event()->mutable_room();
-  joined->set_type("joined");
-  joined->set_conversation_id(9);
-  hub_.Deliver("user:7", event.SerializeAsString());
-  ASSERT_THAT(sink->memberships(), SizeIs(1));
-  EXPECT_EQ(sink->memberships()[0].conversation_id(), 9u);
-}
-
-TEST_F(HubTest, BlockChangesGoToOnBlockChangedAndAreNotForwarded) {
-  auto sink = NewSink();
-  Attach(sink, {"user:7"});
-  v1::ServerEvent event;
-  event.mutable_block_changed()->set_user_id(8);
-  event.mutable_block_changed()->set_hidden(true);
-  hub_.Deliver("user:7", event.SerializeAsString());
-  ASSERT_THAT(sink->blocks(), SizeIs(1));
-  EXPECT_EQ(sink->blocks()[0].user_id(), 8u);
-  EXPECT_TRUE(sink->blocks()[0].hidden());
-  EXPECT_THAT(sink->frames(), IsEmpty());  // the blocked user is never told
+  v1::ServerEvent joined;
+  joined.mutable_user_event()->mutable_room()->set_type("joined");
+  v1::ServerEvent blocked;
+  blocked.mutable_block_changed()->set_user_id(8);
+  v1::ServerEvent ended;
+  ended.mutable_session_ended()->add_session_ids("s-1");
+  for (const auto& event : {joined, blocked, ended}) {
+    hub_.Deliver("user:7", event.SerializeAsString());
+  }
+  auto events = sink->Events();
+  ASSERT_TRUE(events.ok()) << events.status();
+  ASSERT_THAT(*events, SizeIs(3));
+  EXPECT_TRUE((*events)[0].user_event().has_room());
+  EXPECT_EQ((*events)[1].block_changed().user_id(), 8u);
+  EXPECT_EQ((*events)[2].session_ended().session_ids(0), "s-1");
 }
 
 TEST_F(HubTest, ResyncAllReachesEverySink) {
@@ -373,10 +365,10 @@ TEST_F(HubTest, AllSinksListsAttachedSinksOnly) {
   auto bob = NewSink();
   Attach(alice, {"room:1"});
   Attach(bob, {"room:1", "room:2"});
-  std::vector<std::shared_ptr<EventSink>> all = hub_.AllSinks();
-  std::set<const EventSink*> ptrs;
+  std::vector<std::shared_ptr<RecordingSink>> all = hub_.AllSinks();
+  std::set<const RecordingSink*> ptrs;
   for (const auto& sink : all) ptrs.insert(sink.get());
-  EXPECT_EQ(ptrs, (std::set<const EventSink*>{alice.get(), bob.get()}));
+  EXPECT_EQ(ptrs, (std::set<const RecordingSink*>{alice.get(), bob.get()}));
   hub_.Detach(bob.get());
   all = hub_.AllSinks();
   ASSERT_THAT(all, SizeIs(1));
@@ -388,24 +380,6 @@ TEST_F(HubTest, AllSinksListsAttachedSinksOnly) {
 
 namespace natter::gateway {
 namespace {
-
-TEST(HubSessionsTest, SessionEndedGoesToEndSessionsNotToTheStream) {
-  fakes::FakeChannelSubscriber subscriber;
-  Hub hub(subscriber);
-  auto phone = std::make_shared<fakes::RecordingEventSink>();
-  auto laptop = std::make_shared<fakes::RecordingEventSink>();
-  hub.Attach(phone, {"user:7"}, [] {});
-  hub.Attach(laptop, {"user:7"}, [] {});
-  v1::ServerEvent event;
-  event.mutable_session_ended()->add_session_ids("s-1");
-  event.mutable_session_ended()->set_reason("revoked");
-  hub.Deliver("user:7", event.SerializeAsString());
-  for (const auto& sink : {phone, laptop}) {
-    ASSERT_EQ(sink->ended().size(), 1u);
-    EXPECT_EQ(sink->ended()[0].session_ids(0), "s-1");
-    EXPECT_TRUE(sink->frames().empty());
-  }
-}
 
 // The hub's real concurrency: the Redis subscriber thread delivers while gRPC threads attach and
 // detach streams. A sink attached throughout gets every event once and in order, and nothing
@@ -440,6 +414,55 @@ TEST_F(HubTest, DeliveryWhileOtherThreadsAttachAndDetach) {
   auto texts = Texts(*steady);
   ASSERT_EQ(texts.size(), size_t{kEvents});
   for (int i = 0; i < kEvents; ++i) ASSERT_EQ(texts[i], "m" + std::to_string(i));
+}
+
+// With fan-out threads: every stream of a room gets every event once, in order, and flushed; the
+// streams are shared among the threads; events that wait while a thread works share a flush.
+TEST(HubFanOutTest, ThreadsDeliverEveryEventInOrderAndFlushIt) {
+  fakes::FakeChannelSubscriber subscriber;
+  std::vector<std::shared_ptr<RecordingSink>> room;
+  constexpr int kEvents = 500;
+  {
+    BasicHub<RecordingSink> hub(subscriber, 3);
+    for (int i = 0; i < 300; ++i) {
+      room.push_back(std::make_shared<RecordingSink>());
+      hub.Attach(room.back(), {"room:1", "user:" + std::to_string(i)}, [] {});
+    }
+    for (int i = 0; i < kEvents; ++i) {
+      hub.Deliver("room:1", MessageEvent(1, i + 1, "m" + std::to_string(i)));
+      if (i % 100 == 0) hub.Deliver("user:7", MessageEvent(9, i + 1, "direct"));
+    }
+    hub.ResyncAll("redis reconnected");
+  }  // the destructor delivers what is still queued
+  for (size_t s = 0; s < room.size(); ++s) {
+    auto texts = Texts(*room[s]);
+    std::vector<std::string> expected;
+    for (int i = 0; i < kEvents; ++i) {
+      expected.push_back("m" + std::to_string(i));
+      if (s == 7 && i % 100 == 0) expected.push_back("direct");
+    }
+    ASSERT_EQ(texts, expected) << "stream " << s;
+    EXPECT_EQ(room[s]->unflushed(), 0u) << "stream " << s;
+    size_t written = 0;
+    for (size_t n : room[s]->writes()) written += n;
+    EXPECT_EQ(written, expected.size());
+    EXPECT_THAT(room[s]->resyncs(), ElementsAre("redis reconnected"));
+  }
+}
+
+TEST(HubFanOutTest, AnEventForAFewStreamsReachesThemOnTheirThreads) {
+  fakes::FakeChannelSubscriber subscriber;
+  auto phone = std::make_shared<RecordingSink>();
+  auto laptop = std::make_shared<RecordingSink>();
+  {
+    BasicHub<RecordingSink> hub(subscriber, 4);
+    hub.Attach(phone, {"user:7"}, [] {});
+    hub.Attach(laptop, {"user:7"}, [] {});
+    hub.Deliver("user:7", MessageEvent(9, 1, "to both devices"));
+  }
+  EXPECT_THAT(Texts(*phone), ElementsAre("to both devices"));
+  EXPECT_THAT(Texts(*laptop), ElementsAre("to both devices"));
+  EXPECT_THAT(phone->writes(), ElementsAre(1));
 }
 
 }  // namespace
