@@ -18,6 +18,7 @@
 #include <QVBoxLayout>
 #include <QWheelEvent>
 #include <algorithm>
+#include <optional>
 
 #include "app_icon.h"
 #include "dialogs.h"
@@ -443,6 +444,11 @@ void MainWindow::OnEntry(const v1::ChatMessage& entry) {
   const bool open = entry.conversation_id() == open_conversation_;
   const bool watching = open && isActiveWindow() && !isMinimized();
   conversations_.OnEntry(entry, watching);
+  if (open_when_listed_ != 0 && open_when_listed_ == entry.conversation_id()) {
+    open_when_listed_ = 0;
+    OpenConversation(entry.conversation_id());
+    return;  // opening it loads its history, this entry included
+  }
   if (open) {
     messages_.Apply(entry);
     // Writing marks read: the other side of a direct conversation has read up to its own message.
@@ -526,6 +532,7 @@ void MainWindow::OnReadMarker(const v1::ReadMarker& marker) {
 
 void MainWindow::OnCommandFinished(uint64_t request_id, const v1::CommandResult& result) {
   OnSendFinished(request_id, result);
+  OnAskedFinished(request_id, result);
   if (result.code() != 0) {
     ShowStatusMessage(
         ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error())));
@@ -578,15 +585,89 @@ void MainWindow::OpenDirect(const QString& username) {
     }
   }
   // No conversation yet: the first message starts it.
-  bool ok = false;
-  QString text =
-      QInputDialog::getMultiLineText(this, tr("Message %1").arg(username),
-                                     tr("Your first message to %1:").arg(username), QString(), &ok);
-  if (!ok || text.trimmed().isEmpty()) return;
+  AskFirstMessage(username, QString(), QString());
+}
+
+namespace {
+
+// A multi-line text asked for in a dialog; `refused` (why the server refused it last time) is shown
+// above it. Empty when cancelled.
+std::optional<QString> AskText(QWidget* parent, const QString& title, const QString& label,
+                               const QString& text, const QString& refused) {
+  QInputDialog dialog(parent);
+  dialog.setObjectName(QStringLiteral("askTextDialog"));
+  dialog.setWindowTitle(title);
+  dialog.setOption(QInputDialog::UsePlainTextEditForTextInput);
+  dialog.setLabelText(refused.isEmpty() ? label
+                                        : MainWindow::tr("Not sent: %1").arg(refused) +
+                                              QLatin1Char('\n') + label);
+  dialog.setTextValue(text);
+  if (dialog.exec() != QDialog::Accepted || dialog.textValue().trimmed().isEmpty()) {
+    return std::nullopt;
+  }
+  return dialog.textValue();
+}
+
+QString ResultError(const v1::CommandResult& result) {
+  return ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
+}
+
+}  // namespace
+
+void MainWindow::AskFirstMessage(const QString& username, const QString& text,
+                                 const QString& refused) {
+  std::optional<QString> message =
+      AskText(this, tr("Message %1").arg(username), tr("Your first message to %1:").arg(username),
+              text, refused);
+  if (!message) return;
   v1::ConversationRef ref;
   ref.set_with_user(username.toStdString());
-  bridge_->SendMessage(ref, text);
-  tabs_->setCurrentIndex(0);
+  first_messages_[bridge_->SendMessage(ref, *message)] = Asked{username, 0, 0, *message};
+}
+
+void MainWindow::EditMessage(uint64_t seq) {
+  const int row = messages_.RowOfSeq(seq);
+  if (row < 0) return;
+  AskEdit(seq, messages_.index(row).data(MessageModel::kTextRole).toString(), QString());
+}
+
+void MainWindow::AskEdit(uint64_t seq, const QString& text, const QString& refused) {
+  const uint64_t conversation = open_conversation_;
+  std::optional<QString> edited = AskText(this, tr("Edit message"), tr("Message:"), text, refused);
+  if (!edited || conversation != open_conversation_) return;
+  edits_[bridge_->EditMessage(OpenRef(), seq, *edited)] = Asked{{}, conversation, seq, *edited};
+}
+
+void MainWindow::OnAskedFinished(uint64_t request_id, const v1::CommandResult& result) {
+  if (auto it = first_messages_.find(request_id); it != first_messages_.end()) {
+    const Asked asked = it->second;
+    first_messages_.erase(it);
+    if (result.code() == 0) {
+      // Open the new conversation rather than leave the previous one open under a list that
+      // reorders: at once if it is listed, else as soon as its first entry lists it.
+      tabs_->setCurrentIndex(0);
+      if (conversations_.Find(result.ack().conversation_id())) {
+        OpenConversation(result.ack().conversation_id());
+      } else {
+        open_when_listed_ = result.ack().conversation_id();
+      }
+      return;
+    }
+    // Asked again, after this answer is handled, with the text as it was.
+    const QString refused = ResultError(result);
+    QTimer::singleShot(
+        0, this, [this, asked, refused] { AskFirstMessage(asked.username, asked.text, refused); });
+    return;
+  }
+  if (auto it = edits_.find(request_id); it != edits_.end()) {
+    const Asked asked = it->second;
+    edits_.erase(it);
+    if (result.code() == 0 || asked.conversation_id != open_conversation_) return;
+    const QString refused = ResultError(result);
+    QTimer::singleShot(0, this, [this, asked, refused] {
+      if (asked.conversation_id == open_conversation_) AskEdit(asked.seq, asked.text, refused);
+    });
+  }
 }
 
 void MainWindow::LoadOlder() {
@@ -800,13 +881,7 @@ void MainWindow::EditOrDelete(const QModelIndex& index) {
   }
   const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
   QMenu menu;
-  menu.addAction(tr("Edit…"), this, [this, index, seq] {
-    bool ok = false;
-    QString text =
-        QInputDialog::getMultiLineText(this, tr("Edit message"), tr("Message:"),
-                                       index.data(MessageModel::kTextRole).toString(), &ok);
-    if (ok && !text.trimmed().isEmpty()) bridge_->EditMessage(OpenRef(), seq, text);
-  });
+  menu.addAction(tr("Edit…"), this, [this, seq] { EditMessage(seq); });
   menu.addAction(tr("Delete"), this, [this, seq] {
     if (QMessageBox::question(this, tr("Delete message?"),
                               tr("It will be shown as deleted to everyone.")) == QMessageBox::Yes) {

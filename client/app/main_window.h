@@ -48,7 +48,12 @@ class MainWindow : public QMainWindow {
   ApiClient& api() { return api_; }
   AvatarCache& avatars() { return avatars_; }
   void OpenConversation(uint64_t conversation_id);
+  // The conversation with a friend; when there is none yet, asks for the first message, which
+  // starts it, and opens it once the server has it.
   void OpenDirect(const QString& username);
+  // Asks for the new text of one's own message `seq` in the open conversation.
+  void EditMessage(uint64_t seq);
+  uint64_t open_conversation() const { return open_conversation_; }
 
  signals:
   // The session is over (logged out here, or ended elsewhere): back to the sign-in window.
@@ -114,6 +119,21 @@ class MainWindow : public QMainWindow {
     QString text;
   };
   std::map<uint64_t, Sending> sending_;
+  // First messages to friends (starting a direct conversation) and edits, by request id, until the
+  // server answers: a refusal asks again with the text as it was, and the reason.
+  struct Asked {
+    QString username;              // a first message: to whom
+    uint64_t conversation_id = 0;  // an edit: where, and which message
+    uint64_t seq = 0;
+    QString text;
+  };
+  std::map<uint64_t, Asked> first_messages_;
+  std::map<uint64_t, Asked> edits_;
+  // The direct conversation a first message started: opened as soon as it is in the list.
+  uint64_t open_when_listed_ = 0;
+  void AskFirstMessage(const QString& username, const QString& text, const QString& refused);
+  void AskEdit(uint64_t seq, const QString& text, const QString& refused);
+  void OnAskedFinished(uint64_t request_id, const v1::CommandResult& result);
   QString refused_;  // why the open conversation's last send was refused, until the text changes
   QString own_display_name_;
   uint32_t own_avatar_version_ = 0;

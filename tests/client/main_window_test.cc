@@ -5,6 +5,7 @@
 
 #include <grpcpp/support/status.h>
 
+#include <QInputDialog>
 #include <QLabel>
 #include <QListView>
 #include <QScrollBar>
@@ -163,6 +164,35 @@ class MainWindowTest : public QObject {
       QTest::qWait(2);
     }
   }
+  // What a text dialog (first message, edit) showed when it came up.
+  struct Dialog {
+    bool shown = false;
+    QString label;
+    QString text;
+  };
+  // Answers the next text dialog the window opens: remembers what it showed, then types `answer`
+  // and presses OK (cancels it when `answer` is null).
+  std::shared_ptr<Dialog> AnswerNextDialog(const QString& answer) {
+    auto seen = std::make_shared<Dialog>();
+    auto* poll = new QTimer(window_.get());
+    connect(poll, &QTimer::timeout, poll, [seen, answer, poll] {
+      auto* dialog = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
+      if (!dialog) return;
+      seen->shown = true;
+      seen->label = dialog->labelText();
+      seen->text = dialog->textValue();
+      poll->stop();
+      poll->deleteLater();
+      if (answer.isNull()) {
+        dialog->reject();
+      } else {
+        dialog->setTextValue(answer);
+        dialog->accept();
+      }
+    });
+    poll->start(5);
+    return seen;
+  }
   Composer* TheComposer() { return window_->findChild<Composer*>(QStringLiteral("composer")); }
   QString Hint() {
     auto* hint = window_->findChild<QLabel*>(QStringLiteral("composerHint"));
@@ -310,6 +340,93 @@ class MainWindowTest : public QObject {
     const size_t asked = gateway_->history_requests().size();
     SpinWheelUp(20, [] { return false; });
     QCOMPARE(gateway_->history_requests().size(), asked);
+  }
+
+  // Issue 24 bug 7: after the first message to a friend the previous chat stayed open.
+  void AFirstMessageOpensItsNewConversation() {
+    Start();
+    window_->OpenConversation(kRoom);
+    AnswerNextDialog(QStringLiteral("hi cat"));
+    window_->OpenDirect(QStringLiteral("cat"));
+    QCOMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].send().to_user(), std::string("cat"));
+    QCOMPARE(Sends()[0].send().text(), std::string("hi cat"));
+    // The server answers, then the new conversation's first entry comes.
+    constexpr uint64_t kNew = 11;
+    v1::ServerEvent ack = Result(Sends()[0].request_id());
+    ack.mutable_result()->mutable_ack()->set_conversation_id(kNew);
+    Serve(ack);
+    v1::ChatMessage first = Message(kNew, 1, 1, "hi cat");
+    first.set_peer_id(3);
+    first.set_peer("cat");
+    Serve(Entry(first));
+    QCOMPARE(window_->open_conversation(), kNew);
+    QCOMPARE(window_->conversations().RowOf(kNew), 0);
+    auto* list = window_->findChild<QListView*>(QStringLiteral("conversationList"));
+    QCOMPARE(list->currentIndex().data(ConversationModel::kIdRole).toULongLong(), kNew);
+  }
+
+  void AFirstMessageAckedAfterItsEntryOpensItsConversation() {
+    Start();
+    window_->OpenConversation(kRoom);
+    AnswerNextDialog(QStringLiteral("hi cat"));
+    window_->OpenDirect(QStringLiteral("cat"));
+    QCOMPARE(Sends().size(), size_t{1});
+    constexpr uint64_t kNew = 11;
+    v1::ChatMessage first = Message(kNew, 1, 1, "hi cat");
+    first.set_peer_id(3);
+    first.set_peer("cat");
+    Serve(Entry(first));
+    QCOMPARE(window_->open_conversation(), kRoom);  // not before the server says it is sent
+    v1::ServerEvent ack = Result(Sends()[0].request_id());
+    ack.mutable_result()->mutable_ack()->set_conversation_id(kNew);
+    Serve(ack);
+    QCOMPARE(window_->open_conversation(), kNew);
+  }
+
+  // Issue 24, left over from bug 2: a refused first message or edit was lost with its dialog.
+  void ARefusedFirstMessageIsAskedAgainWithItsText() {
+    Start();
+    window_->OpenConversation(kRoom);
+    AnswerNextDialog(QStringLiteral("a long first message"));
+    window_->OpenDirect(QStringLiteral("cat"));
+    QCOMPARE(Sends().size(), size_t{1});
+    auto again = AnswerNextDialog(QStringLiteral("a shorter one"));
+    Serve(Result(Sends()[0].request_id(), grpc::StatusCode::PERMISSION_DENIED,
+                 "cat is not your friend"));
+    QTRY_VERIFY(again->shown);
+    QCOMPARE(again->text, QStringLiteral("a long first message"));
+    QVERIFY2(again->label.contains(QStringLiteral("Cat is not your friend")),
+             qPrintable(again->label));
+    QTRY_COMPARE(Sends().size(), size_t{2});
+    QCOMPARE(Sends()[1].send().text(), std::string("a shorter one"));
+    QCOMPARE(Sends()[1].send().to_user(), std::string("cat"));
+  }
+
+  void ARefusedEditIsAskedAgainWithItsText() {
+    StoreHistory({{kRoom, {Message(kRoom, 1, 1, "helo")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 1);
+    auto first = AnswerNextDialog(QStringLiteral("hello, with a fix"));
+    window_->EditMessage(1);
+    QVERIFY(first->shown);
+    QCOMPARE(first->text, QStringLiteral("helo"));
+    auto Edits = [this] {
+      std::lock_guard lock(server_->mu);
+      std::vector<v1::ClientFrame> out;
+      for (const auto& f : server_->written) {
+        if (f.has_edit()) out.push_back(f);
+      }
+      return out;
+    };
+    QCOMPARE(Edits().size(), size_t{1});
+    auto again = AnswerNextDialog(QString());
+    Serve(Result(Edits()[0].request_id(), grpc::StatusCode::INVALID_ARGUMENT,
+                 "message text must not contain control characters"));
+    QTRY_VERIFY(again->shown);
+    QCOMPARE(again->text, QStringLiteral("hello, with a fix"));
+    QVERIFY2(again->label.contains(QStringLiteral("control characters")), qPrintable(again->label));
   }
 };
 
