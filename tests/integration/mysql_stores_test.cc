@@ -1,5 +1,6 @@
 // The MySQL stores against a real MariaDB: schema migrations, users, and the message sequencing and
-// dedupe rules under concurrency.
+// dedupe rules under concurrency; the FriendStore contract (tests/services/chat) on MySQL. One
+// MariaDB serves every suite of the binary.
 #include <gtest/gtest.h>
 
 #include <set>
@@ -18,23 +19,48 @@
 #include "mysql_user_store.h"
 #include "room_rules.h"
 #include "room_service.h"
+#include "services/chat/friend_store_contract.h"
 
 namespace natter {
 namespace {
 
-class MysqlStoresTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    dir_ = new testing::TempDir();
-    db_ = new testing::MariaDb(dir_->path() / "mysql");
-    pool_ = new MysqlPool(ParseMysqlUrl(db_->url()).value(), 16);
+// The binary's MariaDB with both components' schema, from before the first test to after the last.
+class MariaDbEnvironment final : public ::testing::Environment {
+ public:
+  void SetUp() override {
+    dir_ = std::make_unique<testing::TempDir>();
+    db_ = std::make_unique<testing::MariaDb>(dir_->path() / "mysql");
+    pool_ = std::make_unique<MysqlPool>(ParseMysqlUrl(db_->url()).value(), 16);
     ASSERT_TRUE(ApplyMigrations(*pool_, "auth", auth::Migrations()).ok());
     ASSERT_TRUE(ApplyMigrations(*pool_, "chat", chat::Migrations()).ok());
   }
-  static void TearDownTestSuite() {
-    delete pool_;
-    delete db_;
-    delete dir_;
+  void TearDown() override {
+    pool_.reset();
+    db_.reset();
+    dir_.reset();
+  }
+
+  static testing::TempDir& dir() { return *instance_->dir_; }
+  static testing::MariaDb& db() { return *instance_->db_; }
+  static MysqlPool& pool() { return *instance_->pool_; }
+
+  static MariaDbEnvironment* instance_;
+
+ private:
+  std::unique_ptr<testing::TempDir> dir_;
+  std::unique_ptr<testing::MariaDb> db_;
+  std::unique_ptr<MysqlPool> pool_;
+};
+
+MariaDbEnvironment* MariaDbEnvironment::instance_ =
+    static_cast<MariaDbEnvironment*>(::testing::AddGlobalTestEnvironment(new MariaDbEnvironment));
+
+class MysqlStoresTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = &MariaDbEnvironment::dir();
+    db_ = &MariaDbEnvironment::db();
+    pool_ = &MariaDbEnvironment::pool();
   }
 
   // Settings for a database user of its own (created if need be), so that its one connection can
@@ -66,6 +92,14 @@ class MysqlStoresTest : public ::testing::Test {
 testing::TempDir* MysqlStoresTest::dir_ = nullptr;
 testing::MariaDb* MysqlStoresTest::db_ = nullptr;
 MysqlPool* MysqlStoresTest::pool_ = nullptr;
+
+struct MysqlFriendStoreEnv {
+  static void SetUpTestSuite() {}
+  static void TearDownTestSuite() {}
+  static std::unique_ptr<chat::FriendStore> MakeStore() {
+    return std::make_unique<chat::MysqlFriendStore>(MariaDbEnvironment::pool());
+  }
+};
 
 chat::NewMessage Message(uint64_t conversation, uint64_t sender, std::string client_msg_id,
                          std::string text = "hello") {
@@ -427,63 +461,6 @@ absl::StatusOr<std::pair<chat::PairChange, std::vector<chat::StoredUserEvent>>> 
   return store.UpdatePair(me.id, other.id, 1000, [&](const chat::PairState& state) {
     return chat::DecideFriendship(action, state, me, other, "hi");
   });
-}
-
-TEST_F(MysqlStoresTest, FriendshipsRequestsAndEventsPersist) {
-  chat::MysqlFriendStore store(*pool_);
-  chat::Party ann{501, "ann"}, ben{502, "ben"};
-  auto sent = Befriend(store, v1::FRIEND_ACTION_ADD, ann, ben);
-  ASSERT_TRUE(sent.ok()) << sent.status();
-  ASSERT_EQ(sent->second.size(), 2u);
-  EXPECT_EQ(sent->second[0].event.seq(), 1u);
-  EXPECT_EQ(sent->second[1].event.seq(), 1u);
-  // The state is read inside the transaction: a second request changes nothing.
-  auto again = Befriend(store, v1::FRIEND_ACTION_ADD, ann, ben);
-  ASSERT_TRUE(again.ok());
-  EXPECT_TRUE(again->second.empty());
-
-  auto snapshot = store.Snapshot(ben.id);
-  ASSERT_TRUE(snapshot.ok());
-  ASSERT_EQ(snapshot->requests.size(), 1u);
-  EXPECT_TRUE(snapshot->requests[0].incoming);
-  EXPECT_EQ(snapshot->requests[0].message, "hi");
-  EXPECT_EQ(snapshot->events_latest_seq, 1u);
-
-  ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ACCEPT, ben, ann).ok());
-  EXPECT_EQ(store.FriendIds(ann.id).value(), std::vector<uint64_t>{ben.id});
-  EXPECT_EQ(store.FriendIds(ben.id).value(), std::vector<uint64_t>{ann.id});
-  EXPECT_TRUE(store.Snapshot(ben.id)->requests.empty());
-
-  auto events = store.UserEventsAfter(ann.id, 0, 10);
-  ASSERT_TRUE(events.ok());
-  ASSERT_EQ(events->size(), 2u);
-  EXPECT_EQ((*events)[0].friend_().type(), "friend_request");
-  EXPECT_EQ((*events)[1].friend_().type(), "friend_added");
-  EXPECT_EQ((*events)[1].seq(), 2u);
-  EXPECT_EQ(store.LatestUserEventSeq(ann.id).value(), 2u);
-
-  ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_BLOCK, ann, ben).ok());
-  EXPECT_TRUE(store.FriendIds(ann.id)->empty());
-  EXPECT_TRUE(store.EitherBlocked(ben.id, ann.id).value());
-  EXPECT_TRUE(store.EitherBlocked(ann.id, ben.id).value());
-  EXPECT_FALSE(store.EitherBlocked(ann.id, ann.id + ben.id).value());
-  EXPECT_EQ(store.Snapshot(ann.id)->blocked, std::vector<uint64_t>{ben.id});
-  EXPECT_EQ(store.Snapshot(ben.id)->blocked_by, std::vector<uint64_t>{ann.id});
-  auto refused = Befriend(store, v1::FRIEND_ACTION_ADD, ben, ann);
-  EXPECT_EQ(refused.status().code(), absl::StatusCode::kPermissionDenied);
-}
-
-TEST_F(MysqlStoresTest, ConcurrentCrossingRequestsMakeExactlyOneFriendship) {
-  chat::MysqlFriendStore store(*pool_);
-  for (int round = 0; round < 10; ++round) {
-    chat::Party a{600u + round * 2, "a"}, b{601u + round * 2, "b"};
-    std::thread t1([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, a, b).ok()); });
-    std::thread t2([&] { ASSERT_TRUE(Befriend(store, v1::FRIEND_ACTION_ADD, b, a).ok()); });
-    t1.join();
-    t2.join();
-    EXPECT_EQ(store.FriendIds(a.id).value(), std::vector<uint64_t>{b.id}) << round;
-    EXPECT_TRUE(store.Snapshot(a.id)->requests.empty()) << round;
-  }
 }
 
 // ---- rooms, direct conversations, edits and read markers ----
@@ -1105,3 +1082,7 @@ TEST_F(MysqlStoresTest, UnreachableServerIsUnavailable) {
 
 }  // namespace
 }  // namespace natter
+
+namespace natter::chat {
+INSTANTIATE_TYPED_TEST_SUITE_P(Mysql, FriendStoreContract, ::testing::Types<MysqlFriendStoreEnv>);
+}  // namespace natter::chat
