@@ -1,6 +1,7 @@
 // The Redis stores against a real Redis, each on one server and on a Redis Cluster (3 masters, 3
 // replicas), where a command or script with keys in two slots fails (CROSSSLOT); presence through a
-// master's death; and the pub/sub subscriber on one server, including a Redis restart.
+// master's death; the pub/sub subscriber on one server, including a Redis restart; and the
+// SessionStore contract (tests/services/auth) on both topologies.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -25,6 +26,7 @@
 #include "redis_presence_store.h"
 #include "redis_session_store.h"
 #include "redis_typing_limiter.h"
+#include "services/auth/session_store_contract.h"
 
 namespace natter {
 namespace {
@@ -38,25 +40,39 @@ void PrintTo(Topology topology, std::ostream* os) {
   *os << (topology == Topology::kSingle ? "one Redis" : "Redis Cluster");
 }
 
-// The store tests, on one Redis (a fresh one per test) and on a Redis Cluster (one for the suite,
-// emptied before each test).
+// One Redis Cluster for the binary, started when a suite first asks for it and stopped after the
+// last test.
+class SharedClusterEnvironment final : public ::testing::Environment {
+ public:
+  static testing::RedisClusterGroup& Get() {
+    if (!cluster_) {
+      dir_ = std::make_unique<testing::TempDir>();
+      cluster_ = std::make_unique<testing::RedisClusterGroup>(dir_->path() / "cluster");
+    }
+    return *cluster_;
+  }
+  void TearDown() override {
+    cluster_.reset();
+    dir_.reset();
+  }
+
+ private:
+  inline static std::unique_ptr<testing::TempDir> dir_;
+  inline static std::unique_ptr<testing::RedisClusterGroup> cluster_;
+};
+const auto* const kSharedCluster =
+    ::testing::AddGlobalTestEnvironment(new SharedClusterEnvironment);
+
+// The store tests, on one Redis (a fresh one per test) and on the Redis Cluster (emptied before
+// each test).
 class RedisStoresTest : public ::testing::TestWithParam<Topology> {
  protected:
-  static void TearDownTestSuite() {
-    delete cluster_;
-    cluster_ = nullptr;
-    delete cluster_dir_;
-    cluster_dir_ = nullptr;
-  }
   void SetUp() override {
     if (GetParam() == Topology::kSingle) {
       redis_ = std::make_unique<testing::Redis>(dir_.path() / "redis");
       url_ = redis_->url();
     } else {
-      if (!cluster_) {
-        cluster_dir_ = new testing::TempDir();
-        cluster_ = new testing::RedisClusterGroup(cluster_dir_->path() / "cluster");
-      }
+      cluster_ = &SharedClusterEnvironment::Get();
       for (size_t i = 0; i < cluster_->size(); ++i)
         cluster_->Cli(i, {"FLUSHALL"});  // replicas refuse
       url_ = cluster_->url();
@@ -66,10 +82,41 @@ class RedisStoresTest : public ::testing::TestWithParam<Topology> {
 
   testing::TempDir dir_;
   std::unique_ptr<testing::Redis> redis_;
-  inline static testing::TempDir* cluster_dir_ = nullptr;
-  inline static testing::RedisClusterGroup* cluster_ = nullptr;
+  testing::RedisClusterGroup* cluster_ = nullptr;
   std::string url_;
   std::unique_ptr<RedisClient> client_;
+};
+
+// The SessionStore contract's environments: one Redis for the suite, and the shared cluster.
+struct SingleRedisSessionsEnv {
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<testing::TempDir>();
+    redis_ = std::make_unique<testing::Redis>(dir_->path() / "redis");
+    client_ = std::make_unique<RedisClient>(ParseRedisUrl(redis_->url()).value(), 4);
+  }
+  static void TearDownTestSuite() {
+    client_.reset();
+    redis_.reset();
+    dir_.reset();
+  }
+  static std::unique_ptr<auth::SessionStore> MakeStore() {
+    return std::make_unique<auth::RedisSessionStore>(*client_);
+  }
+  inline static std::unique_ptr<testing::TempDir> dir_;
+  inline static std::unique_ptr<testing::Redis> redis_;
+  inline static std::unique_ptr<RedisClient> client_;
+};
+
+struct RedisClusterSessionsEnv {
+  static void SetUpTestSuite() {
+    client_ = std::make_unique<RedisClient>(
+        ParseRedisUrl(SharedClusterEnvironment::Get().url()).value(), 4);
+  }
+  static void TearDownTestSuite() { client_.reset(); }
+  static std::unique_ptr<auth::SessionStore> MakeStore() {
+    return std::make_unique<auth::RedisSessionStore>(*client_);
+  }
+  inline static std::unique_ptr<RedisClient> client_;
 };
 
 INSTANTIATE_TEST_SUITE_P(Topologies, RedisStoresTest,
@@ -619,3 +666,8 @@ TEST(RedisClusterPresenceTest, PresenceIsRightAfterTheTtlWhenAMasterDiesMidway) 
 
 }  // namespace
 }  // namespace natter
+
+namespace natter::auth {
+using RedisSessionStores = ::testing::Types<SingleRedisSessionsEnv, RedisClusterSessionsEnv>;
+INSTANTIATE_TYPED_TEST_SUITE_P(Redis, SessionStoreContract, RedisSessionStores);
+}  // namespace natter::auth
