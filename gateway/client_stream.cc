@@ -51,36 +51,20 @@ ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext*
 
 template <class Step>
 void ClientStream::Post(Step&& step) {
-  {
-    std::lock_guard lock(strand_mu_);
-    if (strand_running_) {
-      strand_.emplace_back(std::forward<Step>(step));
-      return;
-    }
-    strand_running_ = true;
-  }
-  // Whatever a step does (OnDone lets gRPC's hold go), the stream outlives this loop.
+  // Whatever a step does (OnDone lets gRPC's hold go), the stream outlives the steps this thread
+  // runs.
   auto keep = shared_from_this();
-  step();
-  for (;;) {
-    std::function<void()> next;
-    {
-      std::lock_guard lock(strand_mu_);
-      if (strand_.empty()) {
-        strand_running_ = false;
-        return;
-      }
-      next = std::move(strand_.front());
-      strand_.pop_front();
-    }
-    next();
-  }
+  strand_.Post(std::forward<Step>(step));
 }
 
 template <class... Args>
 std::function<void(Args...)> ClientStream::OnStrand(std::function<void(Args...)> done) {
-  return [self = shared_from_this(), done = std::move(done)](Args... args) {
-    self->Post([done, ... args = std::move(args)]() mutable { done(std::move(args)...); });
+  // A weak hold: an answer that comes after the stream is gone (a Redis confirmation that took
+  // minutes) is dropped instead of keeping the stream alive. Until OnDone, gRPC's hold keeps it.
+  return [weak = weak_from_this(), done = std::move(done)](Args... args) {
+    if (auto self = weak.lock()) {
+      self->Post([done, ... args = std::move(args)]() mutable { done(std::move(args)...); });
+    }
   };
 }
 
@@ -190,12 +174,12 @@ void ClientStream::LoadWelcome(
   auto answer = OnStrand(std::move(done));
   gateway_.chat->async()->ListConversations(
       &call->context, &call->request, &call->response,
-      [this, hold = shared_from_this(), caller, call, answer](grpc::Status status) {
+      [&gateway = gateway_, caller, call, answer](grpc::Status status) {
         if (!status.ok()) {
           answer(std::move(status), {}, {});
           return;
         }
-        LoadFriends(gateway_, caller,
+        LoadFriends(gateway, caller,
                     [call, answer](grpc::Status friends_status,
                                    std::shared_ptr<v1::ListFriendsResponse> friends) {
                       answer(std::move(friends_status), std::move(call->response),

@@ -15,7 +15,6 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <deque>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -26,6 +25,7 @@
 #include "absl/base/thread_annotations.h"
 #include "gateway_context.h"
 #include "session.h"
+#include "strand.h"
 
 namespace natter::gateway {
 
@@ -63,7 +63,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // steps before it, on the thread running them.
   template <class Step>
   void Post(Step&& step);
-  // A callback for the backend's answers: runs `done` on the strand while the stream lives.
+  // A callback for the backend's answers: runs `done` on the strand if the stream still exists.
   template <class... Args>
   std::function<void(Args...)> OnStrand(std::function<void(Args...)> done);
 
@@ -102,9 +102,7 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   grpc::ByteBuffer read_buffer_;
   grpc::ByteBuffer write_buffer_;
 
-  std::mutex strand_mu_;
-  bool strand_running_ ABSL_GUARDED_BY(strand_mu_) = false;
-  std::deque<std::function<void()>> strand_ ABSL_GUARDED_BY(strand_mu_);
+  Strand strand_;
 
   mutable std::mutex announced_mu_;
   std::optional<v1::DeviceStream> announced_ ABSL_GUARDED_BY(announced_mu_);
