@@ -86,8 +86,10 @@ struct TextBlock {
 ConversationDelegate::ConversationDelegate(AvatarCache& avatars, QObject* parent)
     : QStyledItemDelegate(parent), avatars_(avatars) {}
 
-QSize ConversationDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
-  return QSize(option.rect.width(), kAvatar + 2 * kPad + 4);
+// Rows are as wide as the list, whatever it is (a width of their own made the list scroll
+// sideways when it narrowed).
+QSize ConversationDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const {
+  return QSize(0, kAvatar + 2 * kPad + 4);
 }
 
 void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
@@ -149,8 +151,8 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
 ContactDelegate::ContactDelegate(AvatarCache& avatars, QObject* parent)
     : QStyledItemDelegate(parent), avatars_(avatars) {}
 
-QSize ContactDelegate::sizeHint(const QStyleOptionViewItem& option, const QModelIndex&) const {
-  return QSize(option.rect.width(), kAvatar + 2 * kPad);
+QSize ContactDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const {
+  return QSize(0, kAvatar + 2 * kPad);
 }
 
 QRect ContactDelegate::AcceptRect(const QRect& row) {

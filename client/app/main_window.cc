@@ -14,6 +14,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QTabBar>
 #include <QTextCursor>
 #include <QVBoxLayout>
 #include <QWheelEvent>
@@ -29,6 +30,9 @@ namespace natter::client {
 namespace {
 
 constexpr int kHistoryPage = 50;
+// The chat list's avatar and padding (as ConversationDelegate paints them).
+constexpr int kListAvatar = 36;
+constexpr int kListPad = 8;
 constexpr int kTypingShownMs = 6000;
 using Async = ApiClient::Async;
 
@@ -68,6 +72,7 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
   splitter->addWidget(sidebar);
   splitter->addWidget(pane);
   splitter->setStretchFactor(1, 1);
+  splitter->setCollapsible(0, false);
   splitter->setSizes({320, 780});
   setCentralWidget(splitter);
   BuildTray();
@@ -252,6 +257,19 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   people_layout->addWidget(add_friend);
   tabs_->addTab(people, tr("Contacts"));
   layout->addWidget(tabs_, 1);
+  // Never so narrow that a chat's name gives way to its time, or the tabs scroll: an avatar, a
+  // date and about ten characters of a name side by side, and both tabs whole.
+  const QFontMetrics fm(sidebar->font());
+  const int row = kListAvatar + 4 * kListPad + fm.horizontalAdvance(QStringLiteral("88.88.88")) +
+                  10 * fm.averageCharWidth();
+  const int frames = 2 * conversation_list_->frameWidth() +
+                     2 * tabs_->style()->pixelMetric(QStyle::PM_DefaultFrameWidth);
+  sidebar->setMinimumWidth(std::max(row + frames, tabs_->tabBar()->sizeHint().width()) +
+                           layout->contentsMargins().left() + layout->contentsMargins().right() +
+                           conversation_list_->verticalScrollBar()->sizeHint().width());
+  for (QListView* list : {conversation_list_, contact_list_}) {
+    list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  }
 }
 
 void MainWindow::BuildConversationPane(QWidget* pane) {
@@ -475,7 +493,11 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     const auto& f = event.friend_();
     if (f.type() == "friend_request" && !f.outgoing()) {
       Notify(tr("Friend request"),
-             tr("%1 wants to be your friend").arg(QString::fromStdString(f.username())));
+             f.message().empty()
+                 ? tr("%1 wants to be your friend").arg(QString::fromStdString(f.username()))
+                 : tr("%1 wants to be your friend: %2")
+                       .arg(QString::fromStdString(f.username()),
+                            QString::fromStdString(f.message())));
     }
     if (f.type() == "friend_request_rejected" && f.outgoing()) {
       ShowStatusMessage(

@@ -4,6 +4,7 @@
 #include <QHBoxLayout>
 #include <QHostInfo>
 #include <QMenu>
+#include <QTimer>
 #include <QVBoxLayout>
 
 #include "validation.h"
@@ -11,8 +12,22 @@
 namespace natter::client {
 namespace {
 
+// A word-wrapped label that asks for the height of all its lines at the width it is given: in a
+// form layout it was given the height of fewer lines than it had, and the last ones were cut off.
+class WrappedLabel : public QLabel {
+ public:
+  using QLabel::QLabel;
+
+ protected:
+  void resizeEvent(QResizeEvent* event) override {
+    QLabel::resizeEvent(event);
+    const int needed = heightForWidth(width());
+    if (needed > 0 && needed != minimumHeight()) setMinimumHeight(needed);
+  }
+};
+
 QLabel* ErrorLabel(QWidget* parent) {
-  auto* label = new QLabel(parent);
+  auto* label = new WrappedLabel(parent);
   label->setObjectName(QStringLiteral("fieldError"));
   label->setStyleSheet(QStringLiteral("color: #c62828;"));
   label->setWordWrap(true);
@@ -20,9 +35,23 @@ QLabel* ErrorLabel(QWidget* parent) {
   return label;
 }
 
+// A window does not grow by itself when a label in it gets more lines: grow it to the height its
+// layout needs.
+void GrowToFit(QWidget* window) {
+  QLayout* layout = window->layout();
+  if (!layout) return;
+  layout->activate();
+  const int needed = layout->totalMinimumSize().height();
+  if (window->height() < needed) window->resize(window->width(), needed);
+}
+
 void ShowError(QLabel* label, const QString& problem) {
   label->setText(problem);
   label->setVisible(!problem.isEmpty());
+  // Once the layout has placed the label (now shown) at its width, and it has asked for its height.
+  if (!problem.isEmpty()) {
+    QTimer::singleShot(0, label, [label] { GrowToFit(label->window()); });
+  }
 }
 
 }  // namespace
@@ -41,15 +70,14 @@ SignInWindow::SignInWindow(QWidget* parent) : QWidget(parent) {
 
   auto* form = new QFormLayout;
   form->setFieldGrowthPolicy(QFormLayout::AllNonFixedFieldsGrow);
-  auto* address_row = new QHBoxLayout;
   address_ = new QLineEdit(this);
   address_->setObjectName(QStringLiteral("address"));
   address_->setPlaceholderText(QStringLiteral("127.0.0.1:2019"));
   discover_ = new QPushButton(tr("Find servers on this network"), this);
   discover_->setObjectName(QStringLiteral("discover"));
-  address_row->addWidget(address_, 1);
-  address_row->addWidget(discover_);
-  form->addRow(tr("Server"), address_row);
+  // Under the address rather than beside it: side by side, both were cut at the minimum width.
+  form->addRow(tr("Server"), address_);
+  form->addRow(discover_);
   address_error_ = ErrorLabel(this);
   form->addRow(QString(), address_error_);
 

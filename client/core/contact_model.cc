@@ -129,6 +129,12 @@ QVariant ContactModel::data(const QModelIndex& index, int role) const {
       return r.avatar_version;
     case kMessageRole:
       return r.message;
+    case Qt::ToolTipRole:
+      // The row has room for the start of a request's note only: here it is whole.
+      if (r.kind == kIncoming && !r.message.isEmpty()) {
+        return tr("%1 wants to be your friend: %2").arg(r.username, r.message);
+      }
+      return {};
     default:
       return {};
   }

@@ -10,7 +10,10 @@
 #include <QListView>
 #include <QScrollBar>
 #include <QSettings>
+#include <QSplitter>
 #include <QStandardPaths>
+#include <QTabBar>
+#include <QTabWidget>
 #include <QWheelEvent>
 #include <QtTest>
 #include <functional>
@@ -427,6 +430,32 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY(again->shown);
     QCOMPARE(again->text, QStringLiteral("hello, with a fix"));
     QVERIFY2(again->label.contains(QStringLiteral("control characters")), qPrintable(again->label));
+  }
+
+  // Issue 24 bug 8: at the window's minimum width the chat list was cut: a room's name gave way to
+  // its time, the tabs scrolled, rows could scroll sideways.
+  void AtTheMinimumWidthTheChatListFits() {
+    Start();
+    Serve(Entry(Message(kRoom, 1, 2, "a message with a time beside its room's name")));
+    window_->resize(window_->minimumSizeHint().width(), 600);
+    window_->findChild<QSplitter*>()->setSizes({1, 10000});  // the sidebar as narrow as it goes
+    QCoreApplication::processEvents();
+    auto* list = window_->findChild<QListView*>(QStringLiteral("conversationList"));
+    QTRY_VERIFY(list->isVisible());
+    QCOMPARE(list->horizontalScrollBar()->maximum(), 0);
+    for (int row = 0; row < list->model()->rowCount(); ++row) {
+      QVERIFY(list->visualRect(list->model()->index(row, 0)).right() < list->viewport()->width());
+    }
+    // Room for the avatar (36 px and padding), a date and ten characters of a name.
+    const QFontMetrics fm(list->font());
+    const int needed =
+        36 + 4 * 8 + fm.horizontalAdvance(QStringLiteral("88.88.88")) + 10 * fm.averageCharWidth();
+    QVERIFY2(
+        list->viewport()->width() >= needed,
+        qPrintable(
+            QStringLiteral("%1 px wide, needs %2").arg(list->viewport()->width()).arg(needed)));
+    auto* tabs = window_->findChild<QTabWidget*>();
+    QVERIFY(tabs->tabBar()->width() >= tabs->tabBar()->sizeHint().width());  // no scroll arrows
   }
 };
 

@@ -204,6 +204,21 @@ class ModelsTest : public QObject {
              QStringLiteral("bob: typo fixed twice"));
   }
 
+  // Issue 24 bug 8: a friend request's note was cut ("wants to b…") and shown in full nowhere.
+  void AFriendRequestsNoteIsInItsTooltip() {
+    ContactModel model;
+    v1::PendingRequest request;
+    request.set_user_id(4);
+    request.set_username("dana");
+    request.set_message("we met at the meetup on Tuesday, I am the one with the red bike");
+    request.set_incoming(true);
+    model.Reset({}, {request});
+    QVERIFY2(model.data(model.index(0), Qt::ToolTipRole)
+                 .toString()
+                 .contains(QStringLiteral("I am the one with the red bike")),
+             qPrintable(model.data(model.index(0), Qt::ToolTipRole).toString()));
+  }
+
   void AFirstDirectMessageAddsItsConversation() {
     ConversationModel model;
     model.Reset({}, 1);
