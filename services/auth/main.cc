@@ -11,29 +11,20 @@
 #include "auth_schema.h"
 #include "auth_service.h"
 #include "common/config.h"
-#include "common/grpc_server.h"
-#include "common/logging.h"
-#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/redis_event_publisher.h"
 #include "common/redis_rate_limiter.h"
+#include "common/service_main.h"
 #include "common/status.h"
 #include "hash_admission.h"
 #include "mysql_user_store.h"
 #include "redis_session_store.h"
 
 int main(int argc, char** argv) {
-  natter::BlockShutdownSignals();
   CLI::App app{"natter-auth: accounts and sessions"};
-  natter::ServerFlags server_flags;
-  std::string mysql_url, redis_url;
+  natter::ServiceMain process(app, "auth", "127.0.0.1:50051", {.mysql = true, .redis = true});
   int workers = static_cast<int>(std::max(2u, std::thread::hardware_concurrency()));
   int session_days = 30;
-  natter::AddServerFlags(app, server_flags, "127.0.0.1:50051");
-  int max_connection_age_seconds = 30;
-  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
-  natter::AddMysqlFlag(app, mysql_url);
-  natter::AddRedisFlag(app, redis_url);
   app.add_option("--workers", workers,
                  "Threads for password hashing, and as many again for other calls")
       ->envname("NATTER_AUTH_WORKERS")
@@ -92,38 +83,20 @@ int main(int argc, char** argv) {
   }
   options.session_ttl = std::chrono::hours(24 * session_days);
 
-  natter::InitLogging("auth", server_flags.log_level, server_flags.log_format);
-  auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
-  if (!credentials.ok()) {
-    spdlog::critical("{}", credentials.status().message());
-    return 2;
-  }
-  if (!server_flags.metrics_listen.empty()) {
-    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
-      spdlog::critical("{}", s.message());
-      return 1;
-    }
-  }
-  auto mysql_config = natter::ParseMysqlUrl(mysql_url);
-  auto redis_config = natter::ParseRedisUrl(redis_url);
-  if (!mysql_config.ok() || !redis_config.ok()) {
-    spdlog::critical("{}", !mysql_config.ok() ? mysql_config.status().message()
-                                              : redis_config.status().message());
-    return 2;
-  }
+  if (auto failed = process.Setup()) return *failed;
 
   {
     // Migrations run on a pool of their own, whose reads may wait as long as a schema change takes
     // (the service's pool gives up on a silent node after MysqlPoolOptions::read_timeout).
-    natter::MysqlPool schema(*mysql_config, natter::MigrationPoolOptions());
+    natter::MysqlPool schema(process.mysql(), natter::MigrationPoolOptions());
     if (auto s = natter::ApplyMigrations(schema, "auth", natter::auth::Migrations()); !s.ok()) {
       spdlog::critical("cannot apply database migrations: {}", s.message());
       return 1;
     }
   }
-  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers) * 2);
+  natter::MysqlPool mysql(process.mysql(), static_cast<size_t>(workers) * 2);
   natter::auth::MysqlUserStore users(mysql);
-  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) * 2);
+  natter::RedisClient redis(process.redis(), static_cast<size_t>(workers) * 2);
   natter::auth::RedisSessionStore sessions(redis);
   natter::auth::RedisLoginThrottle throttle(redis);
   natter::RedisRateLimiter limiter(redis);
@@ -158,16 +131,6 @@ int main(int argc, char** argv) {
   natter::WorkerPool pool("auth", static_cast<size_t>(workers), 4096);
   natter::auth::AuthGrpc grpc_service(
       service, {.hashing = hashing, .admission = admission, .images = images, .other = pool});
-
-  natter::GrpcServer server("natter-auth");
-  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
-  server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
-      !s.ok()) {
-    spdlog::critical("{}", s.message());
-    return 1;
-  }
-  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
-  server.Drain(std::chrono::seconds(server_flags.drain_seconds));
-  return 0;
+  if (auto failed = process.Start({&grpc_service})) return *failed;
+  return process.WaitAndDrain();
 }

@@ -10,13 +10,11 @@
 #include "chat_service.h"
 #include "common/channels.h"
 #include "common/config.h"
-#include "common/grpc_server.h"
-#include "common/logging.h"
-#include "common/metrics.h"
 #include "common/migrations.h"
 #include "common/redis_event_publisher.h"
 #include "common/redis_rate_limiter.h"
 #include "common/redis_subscriber.h"
+#include "common/service_main.h"
 #include "common/status.h"
 #include "friends_service.h"
 #include "mysql_friend_store.h"
@@ -26,17 +24,10 @@
 #include "room_service.h"
 
 int main(int argc, char** argv) {
-  natter::BlockShutdownSignals();
   CLI::App app{"natter-chat: conversations, messages and delivery"};
-  natter::ServerFlags server_flags;
-  std::string mysql_url, redis_url;
+  natter::ServiceMain process(app, "chat", "127.0.0.1:50053", {.mysql = true, .redis = true});
   int workers = 8;
   std::string auth_target = "127.0.0.1:50051";
-  natter::AddServerFlags(app, server_flags, "127.0.0.1:50053");
-  int max_connection_age_seconds = 30;
-  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
-  natter::AddMysqlFlag(app, mysql_url);
-  natter::AddRedisFlag(app, redis_url);
   app.add_option("--workers", workers, "Threads (and MySQL connections) for store calls")
       ->envname("NATTER_CHAT_WORKERS")
       ->check(CLI::Range(1, 256))
@@ -98,36 +89,18 @@ int main(int argc, char** argv) {
   limits.friend_requests = {friend_requests_per_day / 86400.0, friend_requests_per_day};
   limits.room_creations = {rooms_per_hour / 3600.0, rooms_per_hour};
 
-  natter::InitLogging("chat", server_flags.log_level, server_flags.log_format);
-  auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
-  if (!credentials.ok()) {
-    spdlog::critical("{}", credentials.status().message());
-    return 2;
-  }
-  if (!server_flags.metrics_listen.empty()) {
-    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
-      spdlog::critical("{}", s.message());
-      return 1;
-    }
-  }
-  auto mysql_config = natter::ParseMysqlUrl(mysql_url);
-  auto redis_config = natter::ParseRedisUrl(redis_url);
-  if (!mysql_config.ok() || !redis_config.ok()) {
-    spdlog::critical("{}", !mysql_config.ok() ? mysql_config.status().message()
-                                              : redis_config.status().message());
-    return 2;
-  }
+  if (auto failed = process.Setup()) return *failed;
 
   {
     // Migrations run on a pool of their own, whose reads may wait as long as a schema change takes
     // (the service's pool gives up on a silent node after MysqlPoolOptions::read_timeout).
-    natter::MysqlPool schema(*mysql_config, natter::MigrationPoolOptions());
+    natter::MysqlPool schema(process.mysql(), natter::MigrationPoolOptions());
     if (auto s = natter::ApplyMigrations(schema, "chat", natter::chat::Migrations()); !s.ok()) {
       spdlog::critical("cannot apply database migrations: {}", s.message());
       return 1;
     }
   }
-  natter::MysqlPool mysql(*mysql_config, static_cast<size_t>(workers));
+  natter::MysqlPool mysql(process.mysql(), static_cast<size_t>(workers));
   natter::chat::MysqlMessageStore store(mysql);
   // Rooms from before look-alike names were refused get their skeleton (idempotent; replicas
   // starting together share the work).
@@ -141,16 +114,14 @@ int main(int argc, char** argv) {
     spdlog::info("database migrations of chat are applied");
     return 0;
   }
-  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers));
+  natter::RedisClient redis(process.redis(), static_cast<size_t>(workers));
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
-  natter::chat::AuthUserDirectory users(
-      natter::v1::Auth::NewStub(natter::MakeServiceChannel(auth_target, credentials->channel,
-                                                           server_flags.service_tls.server_name)),
-      clock);
+  natter::chat::AuthUserDirectory users(natter::v1::Auth::NewStub(process.ChannelTo(auth_target)),
+                                        clock);
   // Profile changes announced by natter-auth make cached names stale at once.
   natter::RedisSubscriber profile_changes(
-      *redis_config,
+      process.redis(),
       [&users](const std::string&, std::string_view payload) {
         natter::v1::ServerEvent event;
         if (!event.ParseFromArray(payload.data(), static_cast<int>(payload.size())) ||
@@ -173,16 +144,6 @@ int main(int argc, char** argv) {
                                        clock);
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
   natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
-
-  natter::GrpcServer server("natter-chat");
-  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
-  server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
-      !s.ok()) {
-    spdlog::critical("{}", s.message());
-    return 1;
-  }
-  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
-  server.Drain(std::chrono::seconds(server_flags.drain_seconds));
-  return 0;
+  if (auto failed = process.Start({&grpc_service})) return *failed;
+  return process.WaitAndDrain();
 }

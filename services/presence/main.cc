@@ -10,22 +10,18 @@
 #include "audience.h"
 #include "common/channels.h"
 #include "common/config.h"
-#include "common/grpc_server.h"
-#include "common/logging.h"
-#include "common/metrics.h"
 #include "common/redis_event_publisher.h"
 #include "common/redis_rate_limiter.h"
 #include "common/redis_subscriber.h"
+#include "common/service_main.h"
 #include "common/status.h"
 #include "presence_grpc.h"
 #include "presence_service.h"
 #include "redis_presence_store.h"
 
 int main(int argc, char** argv) {
-  natter::BlockShutdownSignals();
   CLI::App app{"natter-presence: who is online"};
-  natter::ServerFlags server_flags;
-  std::string redis_url;
+  natter::ServiceMain process(app, "presence", "127.0.0.1:50052", {.redis = true});
   std::string chat_target = "127.0.0.1:50053";
   int ttl_seconds = 30;
   int sweep_ms = 1000;
@@ -33,10 +29,6 @@ int main(int argc, char** argv) {
   int workers = 4;
   // Each change may notify every friend and room of the user: a few a minute is what people do.
   natter::RateLimit status_changes{0.2, 5};
-  natter::AddServerFlags(app, server_flags, "127.0.0.1:50052");
-  int max_connection_age_seconds = 30;
-  natter::AddConnectionAgeFlag(app, max_connection_age_seconds);
-  natter::AddRedisFlag(app, redis_url);
   app.add_option("--chat", chat_target, "gRPC target of natter-chat (friends of a user)")
       ->envname("NATTER_CHAT_TARGET")
       ->capture_default_str();
@@ -71,24 +63,8 @@ int main(int argc, char** argv) {
       ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
-  natter::InitLogging("presence", server_flags.log_level, server_flags.log_format);
-  auto credentials = natter::LoadServiceCredentials(server_flags.service_tls);
-  if (!credentials.ok()) {
-    spdlog::critical("{}", credentials.status().message());
-    return 2;
-  }
-  if (!server_flags.metrics_listen.empty()) {
-    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
-      spdlog::critical("{}", s.message());
-      return 1;
-    }
-  }
-  auto redis_config = natter::ParseRedisUrl(redis_url);
-  if (!redis_config.ok()) {
-    spdlog::critical("{}", redis_config.status().message());
-    return 2;
-  }
-  natter::RedisClient redis(*redis_config, static_cast<size_t>(workers) + 1);
+  if (auto failed = process.Setup()) return *failed;
+  natter::RedisClient redis(process.redis(), static_cast<size_t>(workers) + 1);
   natter::presence::RedisPresenceStore store(redis);
   if (auto migrated = store.MigrateLegacyKeys(); !migrated.ok()) {
     spdlog::warn("presence keys of an older version not migrated: {}", migrated.status().message());
@@ -97,10 +73,8 @@ int main(int argc, char** argv) {
   }
   natter::RedisEventPublisher publisher(redis);
   natter::SystemClock clock;
-  natter::presence::ChatAudience audience(
-      natter::v1::Chat::NewStub(natter::MakeServiceChannel(chat_target, credentials->channel,
-                                                           server_flags.service_tls.server_name)),
-      clock);
+  natter::presence::ChatAudience audience(natter::v1::Chat::NewStub(process.ChannelTo(chat_target)),
+                                          clock);
   natter::RedisRateLimiter limiter(redis);
   natter::presence::PresenceService service(store, audience, publisher, limiter, status_changes,
                                             clock, std::chrono::seconds(ttl_seconds),
@@ -108,7 +82,7 @@ int main(int argc, char** argv) {
 
   natter::WorkerPool pool("presence", static_cast<size_t>(workers), 4096);
   natter::RedisSubscriber feeds(
-      *redis_config,
+      process.redis(),
       [&](const std::string& channel, std::string_view payload) {
         if (channel == natter::kProfileChangedChannel) {
           // Passing it on asks natter-chat for friends: not on the subscriber's thread.
@@ -130,14 +104,7 @@ int main(int argc, char** argv) {
   feeds.Subscribe(natter::kProfileChangedChannel);
 
   natter::presence::PresenceGrpc grpc_service(service, pool);
-  natter::GrpcServer server("natter-presence");
-  server.CloseConnectionsAfter(std::chrono::seconds(max_connection_age_seconds));
-  server.AddService(&grpc_service);
-  if (auto s = server.Start(server_flags.listen, credentials->server, server_flags.health_listen);
-      !s.ok()) {
-    spdlog::critical("{}", s.message());
-    return 1;
-  }
+  if (auto failed = process.Start({&grpc_service})) return *failed;
 
   // The sweeper: users whose gateway stopped renewing go offline here, announced to their friends.
   // It also sends the room notices held back in busy rooms, a few times per interval.
@@ -167,13 +134,12 @@ int main(int argc, char** argv) {
     }
   });
 
-  spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
-  {
-    std::lock_guard lock(mu);
-    stopping = true;
-  }
-  cv.notify_all();
-  sweeper.join();
-  server.Drain(std::chrono::seconds(server_flags.drain_seconds));
-  return 0;
+  return process.WaitAndDrain([&] {
+    {
+      std::lock_guard lock(mu);
+      stopping = true;
+    }
+    cv.notify_all();
+    sweeper.join();
+  });
 }
