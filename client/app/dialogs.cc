@@ -96,6 +96,9 @@ RoomsDialog::RoomsDialog(ApiClient& api, QWidget* parent) : QDialog(parent), api
   layout->addLayout(create);
   auto* create_button = new QPushButton(tr("Create room"), this);
   create_button->setObjectName(QStringLiteral("createRoom"));
+  for (QLineEdit* field : {name_, topic_}) {
+    connect(field, &QLineEdit::returnPressed, create_button, &QPushButton::click);
+  }
   layout->addWidget(create_button);
   error_ = ErrorLabel(this);
   layout->addWidget(error_);
@@ -191,7 +194,11 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
   topic_ = new QLineEdit(this);
   topic_->setMaxLength(250);
   topic_->setPlaceholderText(tr("Topic"));
+  topic_->setObjectName(QStringLiteral("roomTopic"));
   save_topic_ = new QPushButton(tr("Set topic"), this);
+  // Enter sets it, as the button does (a dialog's Enter goes to its default button, and there is
+  // none here).
+  connect(topic_, &QLineEdit::returnPressed, save_topic_, &QPushButton::click);
   topic_row->addWidget(topic_, 1);
   topic_row->addWidget(save_topic_);
   layout->addLayout(topic_row);

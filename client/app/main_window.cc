@@ -60,7 +60,8 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
       avatars_(api_, CacheDir()),
       drafts_(QStringLiteral("%1@%2").arg(session.user_id).arg(session.address)) {
   api_.SetToken(session.token);
-  setWindowTitle(tr("Natter — %1").arg(session.username));
+  // The platform adds the application's name ("Natter") to every title.
+  setWindowTitle(session.username);
   resize(1100, 720);
   notifications_ = QSettings().value(QStringLiteral("notifications"), true).toBool();
 
@@ -178,6 +179,17 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   connect(search, &QLineEdit::textChanged, this, [this](const QString& text) {
     conversation_filter_.setFilterFixedString(text);
     contact_filter_.setFilterFixedString(text);
+  });
+  // Esc leaves the search: it is cleared, and the keys go back to the conversation.
+  auto* leave_search = new QShortcut(QKeySequence(Qt::Key_Escape), search);
+  leave_search->setContext(Qt::WidgetShortcut);
+  connect(leave_search, &QShortcut::activated, this, [this, search] {
+    search->clear();
+    if (open_conversation_ != 0) {
+      composer_->setFocus();
+    } else {
+      conversation_list_->setFocus();
+    }
   });
   layout->addWidget(search);
 
@@ -324,6 +336,15 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
     if (value == 0) LoadOlder();
   });
+  // At the newest message, the view stays there when its content grows taller or shorter (a
+  // resize rewraps every bubble); scrolled up to read, it stays where it is.
+  connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
+    at_newest_ = value == message_list_->verticalScrollBar()->maximum();
+  });
+  connect(message_list_->verticalScrollBar(), &QScrollBar::rangeChanged, this,
+          [this](int, int maximum) {
+            if (at_newest_) message_list_->verticalScrollBar()->setValue(maximum);
+          });
   // Turning the wheel up at the top changes no value, but asks for older messages all the same.
   message_list_->viewport()->installEventFilter(this);
   layout->addWidget(message_list_, 1);
@@ -474,6 +495,11 @@ void MainWindow::OnEntry(const v1::ChatMessage& entry) {
       messages_.SetPeerReadSeq(entry.seq());
     }
     if (entry.type() == "topic_changed" || entry.type() == "room_renamed") RefreshConversations();
+    // Someone joined or left: who is online in the room changed without a presence notice.
+    if (entry.type() == "member_joined" || entry.type() == "member_left" ||
+        entry.type() == "member_removed") {
+      RefreshHeader();
+    }
     if (watching) MarkOpenConversationRead();
   }
   const bool from_other = entry.sender_id() != session_.user_id;
@@ -919,7 +945,7 @@ void MainWindow::Notify(const QString& title, const QString& body) {
 }
 
 void MainWindow::UpdateUnreadBadge(int unread) {
-  QString title = tr("Natter — %1").arg(session_.username);
+  QString title = session_.username;
   setWindowTitle(unread > 0 ? QStringLiteral("(%1) %2").arg(unread).arg(title) : title);
   if (tray_) {
     tray_->setIcon(AppIcon(unread));

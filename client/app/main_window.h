@@ -111,6 +111,7 @@ class MainWindow : public QMainWindow {
   uint64_t open_conversation_ = 0;
   bool loading_older_ = false;
   bool history_complete_ = false;
+  bool at_newest_ = true;  // the message list shows the newest message (kept so through resizes)
   Drafts drafts_;
   // Messages sent from the composer, by request id, until the server answers: their text stays in
   // the composer until then, so a refusal loses nothing.

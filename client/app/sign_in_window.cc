@@ -57,7 +57,7 @@ void ShowError(QLabel* label, const QString& problem) {
 }  // namespace
 
 SignInWindow::SignInWindow(QWidget* parent) : QWidget(parent) {
-  setWindowTitle(tr("Natter — sign in"));
+  setWindowTitle(tr("Sign in"));  // the platform adds " — Natter"
   setMinimumWidth(380);
   auto* layout = new QVBoxLayout(this);
   layout->setContentsMargins(32, 24, 32, 24);

@@ -40,6 +40,9 @@ class FakeGateway final : public v1::Gateway::Service {
     Set(change_password_, hook);
   }
   void OnUpdateRoom(Hook<v1::UpdateRoomRequest, v1::RoomResponse> hook) { Set(update_room_, hook); }
+  void OnRoomMembers(Hook<v1::RoomRequest, v1::RoomMembersResponse> hook) {
+    Set(room_members_, hook);
+  }
 
   std::vector<v1::HistoryRequest> history_requests() {
     std::lock_guard lock(mu_);
@@ -70,6 +73,10 @@ class FakeGateway final : public v1::Gateway::Service {
                           v1::RoomResponse* response) override {
     return Run(update_room_, *request, response);
   }
+  grpc::Status RoomMembers(grpc::ServerContext*, const v1::RoomRequest* request,
+                           v1::RoomMembersResponse* response) override {
+    return Run(room_members_, *request, response);
+  }
 
  private:
   template <class H>
@@ -95,6 +102,7 @@ class FakeGateway final : public v1::Gateway::Service {
   Hook<v1::GetProfileRequest, v1::Profile> get_profile_;
   Hook<v1::ChangePasswordRequest, v1::ChangePasswordResponse> change_password_;
   Hook<v1::UpdateRoomRequest, v1::RoomResponse> update_room_;
+  Hook<v1::RoomRequest, v1::RoomMembersResponse> room_members_;
   std::vector<v1::HistoryRequest> history_requests_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;

@@ -7,6 +7,7 @@
 
 #include <QInputDialog>
 #include <QLabel>
+#include <QLineEdit>
 #include <QListView>
 #include <QScrollBar>
 #include <QSettings>
@@ -16,6 +17,7 @@
 #include <QTabWidget>
 #include <QWheelEvent>
 #include <QtTest>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -24,6 +26,7 @@
 #include "client/fake_gateway.h"
 #include "client/fake_transport.h"
 #include "composer.h"
+#include "dialogs.h"
 
 namespace natter::client {
 namespace {
@@ -203,7 +206,10 @@ class MainWindowTest : public QObject {
   }
 
  private slots:
-  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void initTestCase() {
+    QStandardPaths::setTestModeEnabled(true);
+    QGuiApplication::setApplicationDisplayName(QStringLiteral("Natter"));  // as main() does
+  }
   void init() { QSettings().remove(QStringLiteral("drafts")); }
   void cleanup() {
     window_.reset();
@@ -456,6 +462,108 @@ class MainWindowTest : public QObject {
             QStringLiteral("%1 px wide, needs %2").arg(list->viewport()->width()).arg(needed)));
     auto* tabs = window_->findChild<QTabWidget*>();
     QVERIFY(tabs->tabBar()->width() >= tabs->tabBar()->sizeHint().width());  // no scroll arrows
+  }
+
+  // Issue 24 bug 9, each small: Esc leaves the search; Enter sets a room's topic; a room's header
+  // counts who is online as members join; the view stays on the newest message through a resize;
+  // the title names the application once.
+  void EscLeavesTheSearch() {
+    Start();
+    auto* search = window_->findChild<QLineEdit*>(QStringLiteral("search"));
+    window_->activateWindow();
+    search->setFocus();
+    QTest::keyClicks(search, QStringLiteral("de"));
+    QCOMPARE(window_->conversations().rowCount(), 2);
+    QTest::keyClick(search, Qt::Key_Escape);
+    QCOMPARE(search->text(), QString());
+    QVERIFY(!search->hasFocus());
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(TheComposer()));
+  }
+
+  void EnterInTheTopicFieldSetsTheTopic() {
+    Start();
+    gateway_->OnRoomMembers([](const v1::RoomRequest&, v1::RoomMembersResponse* response) {
+      response->mutable_room()->set_owner_id(1);
+      response->mutable_room()->set_name("dev");
+      auto* me = response->add_members();
+      me->set_user_id(1);
+      me->set_username("me");
+      me->set_role("owner");
+      return grpc::Status::OK;
+    });
+    auto topic = std::make_shared<std::string>("(not set)");
+    gateway_->OnUpdateRoom([topic](const v1::UpdateRoomRequest& request, v1::RoomResponse*) {
+      *topic = request.topic();
+      return grpc::Status::OK;
+    });
+    MembersDialog dialog(window_->api(), QStringLiteral("dev"), 1);
+    dialog.show();
+    QLineEdit* field = nullptr;
+    for (auto* edit : dialog.findChildren<QLineEdit*>()) {
+      if (edit->placeholderText() == QStringLiteral("Topic")) field = edit;
+    }
+    QVERIFY(field);
+    QTRY_VERIFY(field->isVisible());
+    field->setText(QStringLiteral("build talk"));
+    QTest::keyClick(field, Qt::Key_Return);
+    QTRY_COMPARE(*topic, std::string("build talk"));
+  }
+
+  void ARoomsHeaderCountsMembersWhoJoin() {
+    auto online = std::make_shared<std::atomic<int>>(1);
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
+    gateway_->OnListOnline(
+        [online](const v1::ClientListOnlineRequest&, v1::ClientListOnlineResponse* response) {
+          response->set_count(static_cast<uint64_t>(online->load()));
+          return grpc::Status::OK;
+        });
+    Start();
+    window_->OpenConversation(kRoom);
+    auto* subtitle = window_->findChild<QLabel*>(QStringLiteral("conversationSubtitle"));
+    QTRY_COMPARE(subtitle->text(), QStringLiteral("1 online"));
+    // Ben joins the new room (he was online already: no presence notice comes, only the entry).
+    online->store(2);
+    v1::ChatMessage joined = Message(kRoom, 1, 2, "");
+    joined.set_type("member_joined");
+    Serve(Entry(joined));
+    QTRY_COMPARE(subtitle->text(), QStringLiteral("2 online"));
+  }
+
+  void TheNewestMessageStaysInViewThroughAResize() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 40; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2,
+                               "a message long enough to wrap onto more lines when the window "
+                               "gets narrower, number " +
+                                   std::to_string(seq)));
+    }
+    StoreHistory({{kRoom, stored}});
+    Start();
+    window_->resize(1100, 700);
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 40);
+    QScrollBar* bar = MessageList()->verticalScrollBar();
+    QTRY_VERIFY(bar->maximum() > 0 && bar->value() == bar->maximum());
+    window_->resize(700, 500);
+    QTRY_VERIFY2(bar->value() == bar->maximum(),
+                 qPrintable(QStringLiteral("%1 of %2").arg(bar->value()).arg(bar->maximum())));
+    QTest::qWait(50);
+    QCOMPARE(bar->value(), bar->maximum());
+    // Scrolled up to read, the view stays where it was.
+    bar->setValue(bar->maximum() / 2);
+    const int reading = bar->value();
+    window_->resize(800, 500);
+    QTest::qWait(50);
+    QVERIFY(bar->value() != bar->maximum() || bar->maximum() <= reading);
+  }
+
+  void TheTitleNamesTheApplicationOnce() {
+    Start();
+    // The platform adds the application's display name to every window title.
+    QCOMPARE(QGuiApplication::applicationDisplayName(), QStringLiteral("Natter"));
+    QVERIFY2(!window_->windowTitle().contains(QStringLiteral("Natter")),
+             qPrintable(window_->windowTitle()));
+    QVERIFY(window_->windowTitle().contains(QStringLiteral("me")));
   }
 };
 
