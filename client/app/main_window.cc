@@ -3,6 +3,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDateTime>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -447,6 +448,7 @@ void MainWindow::ConnectBridge() {
 }
 
 void MainWindow::OnStateChanged(StreamBridge::State state, const QString& detail) {
+  RefreshComposer();  // a message on its way is sent, or waits for the connection
   switch (state) {
     case StreamBridge::State::kConnected:
       connection_->clear();
@@ -479,7 +481,17 @@ void MainWindow::OnWelcome(const v1::Welcome& welcome) {
   RefreshHeader();
 }
 
-void MainWindow::OnEntry(const v1::ChatMessage& entry) {
+v1::ChatMessage MainWindow::AsWritten(const v1::ChatMessage& entry) const {
+  if (entry.sender_id() != session_.user_id || entry.client_msg_id().empty()) return entry;
+  auto it = written_at_.find(entry.client_msg_id());
+  if (it == written_at_.end() || it->second >= entry.sent_at_ms()) return entry;
+  v1::ChatMessage written = entry;
+  written.set_sent_at_ms(it->second);
+  return written;
+}
+
+void MainWindow::OnEntry(const v1::ChatMessage& received) {
+  const v1::ChatMessage entry = AsWritten(received);
   const bool open = entry.conversation_id() == open_conversation_;
   const bool watching = open && isActiveWindow() && !isMinimized();
   conversations_.OnEntry(entry, watching);
@@ -728,33 +740,36 @@ void MainWindow::LoadOlder() {
   const uint64_t conversation = open_conversation_;
   const bool first_page = messages_.rowCount() == 0;
   api_.Call(&Async::History, request,
-            Done<v1::HistoryResponse>([this, conversation, first_page](
-                                          const grpc::Status& status,
-                                          const v1::HistoryResponse& response) {
-              if (conversation != open_conversation_) return;
-              loading_older_ = false;
-              if (!status.ok()) {
-                ShowStatusMessage(ErrorText(status));
-                return;
-              }
-              history_complete_ = !response.has_more();
-              // Keep what the user looks at in place while older rows go in above. The view lays
-              // out the new rows now, not later, so the scroll range is the new one: restored
-              // against the old range, the view stayed at the top, and as the scroll value then
-              // never changed, no further page was asked for.
-              QScrollBar* bar = message_list_->verticalScrollBar();
-              const int before = bar->maximum() - bar->value();
-              messages_.PrependHistory({response.messages().begin(), response.messages().end()});
-              message_list_->doItemsLayout();
-              if (first_page) {
-                message_list_->scrollToBottom();
-                MarkOpenConversationRead();
-              } else {
-                bar->setValue(bar->maximum() - before);
-              }
-              // A page that does not fill the view leaves nothing to scroll: fetch the next one.
-              if (bar->maximum() == 0) LoadOlder();
-            }));
+            Done<v1::HistoryResponse>(
+                [this, conversation, first_page](const grpc::Status& status,
+                                                 const v1::HistoryResponse& response) {
+                  if (conversation != open_conversation_) return;
+                  loading_older_ = false;
+                  if (!status.ok()) {
+                    ShowStatusMessage(ErrorText(status));
+                    return;
+                  }
+                  history_complete_ = !response.has_more();
+                  // Keep what the user looks at in place while older rows go in above. The view
+                  // lays out the new rows now, not later, so the scroll range is the new one:
+                  // restored against the old range, the view stayed at the top, and as the scroll
+                  // value then never changed, no further page was asked for.
+                  QScrollBar* bar = message_list_->verticalScrollBar();
+                  const int before = bar->maximum() - bar->value();
+                  std::vector<v1::ChatMessage> page;
+                  for (const auto& m : response.messages()) page.push_back(AsWritten(m));
+                  messages_.PrependHistory(page);
+                  message_list_->doItemsLayout();
+                  if (first_page) {
+                    message_list_->scrollToBottom();
+                    MarkOpenConversationRead();
+                  } else {
+                    bar->setValue(bar->maximum() - before);
+                  }
+                  // A page that does not fill the view leaves nothing to scroll: fetch the next
+                  // one.
+                  if (bar->maximum() == 0) LoadOlder();
+                }));
 }
 
 void MainWindow::SendCurrent(const QString& text) {
@@ -764,8 +779,10 @@ void MainWindow::SendCurrent(const QString& text) {
     ShowStatusMessage(problem);
     return;
   }
-  uint64_t request_id = bridge_->SendMessage(OpenRef(), text);
-  sending_[request_id] = Sending{open_conversation_, text};
+  const std::string client_msg_id = StreamBridge::NewClientMsgId();
+  written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
+  uint64_t request_id = bridge_->SendMessage(OpenRef(), text, client_msg_id);
+  sending_[request_id] = Sending{open_conversation_, text, client_msg_id};
   RefreshComposer();
 }
 
@@ -801,7 +818,9 @@ void MainWindow::RefreshComposer() {
   QString hint;
   bool problem = false;
   if (sending) {
-    hint = tr("Sending…");
+    hint = bridge_->state() == StreamBridge::State::kConnected
+               ? tr("Sending…")
+               : tr("Not sent yet: waiting for the connection…");
   } else if (!refused_.isEmpty()) {
     hint = tr("Not sent: %1").arg(refused_);
     problem = true;

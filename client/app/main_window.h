@@ -118,7 +118,12 @@ class MainWindow : public QMainWindow {
   struct Sending {
     uint64_t conversation_id;
     QString text;
+    std::string client_msg_id;
   };
+  // When each message sent from here was written (by client_msg_id): shown as its time, rather
+  // than when the server got it (later, if it waited for the connection).
+  std::map<std::string, int64_t> written_at_;
+  v1::ChatMessage AsWritten(const v1::ChatMessage& entry) const;
   std::map<uint64_t, Sending> sending_;
   // First messages to friends (starting a direct conversation) and edits, by request id, until the
   // server answers: a refusal asks again with the text as it was, and the reason.

@@ -6,15 +6,13 @@
 #include <QUuid>
 #include <algorithm>
 
+#include "api_client.h"
+
 namespace natter::client {
 namespace {
 
 constexpr uint32_t kSyncLimit = 500;
 constexpr int kRetryCommandMs = 1000;
-
-std::string NewClientMsgId() {
-  return QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
-}
 
 bool IsRetryable(int code) {
   return code == static_cast<int>(grpc::StatusCode::UNAVAILABLE) ||
@@ -22,6 +20,10 @@ bool IsRetryable(int code) {
 }
 
 }  // namespace
+
+std::string StreamBridge::NewClientMsgId() {
+  return QUuid::createUuid().toString(QUuid::WithoutBraces).toStdString();
+}
 
 StreamBridge::StreamBridge(std::unique_ptr<Transport> transport, QObject* parent)
     : QObject(parent), transport_(std::move(transport)) {
@@ -116,7 +118,9 @@ void StreamBridge::HandleClosed(uint64_t generation, int code, const QString& me
   ++failures_;
   int delay = BackoffMs(failures_ - 1);
   delay += static_cast<int>(QRandomGenerator::global()->bounded(delay / 4 + 1));
-  SetState(State::kReconnecting, message);
+  // In words a person reads, not gRPC's ("failed to connect to all addresses; last error: ...").
+  SetState(State::kReconnecting,
+           ErrorText(grpc::Status(static_cast<grpc::StatusCode>(code), message.toStdString())));
   reconnect_timer_.start(delay);
 }
 
@@ -311,7 +315,8 @@ uint64_t StreamBridge::Command(v1::ClientFrame frame) {
   return frame.request_id();
 }
 
-uint64_t StreamBridge::SendMessage(const v1::ConversationRef& to, const QString& text) {
+uint64_t StreamBridge::SendMessage(const v1::ConversationRef& to, const QString& text,
+                                   const std::string& client_msg_id) {
   v1::ClientFrame frame;
   v1::SendMessage* send = frame.mutable_send();
   switch (to.ref_case()) {
@@ -327,7 +332,7 @@ uint64_t StreamBridge::SendMessage(const v1::ConversationRef& to, const QString&
     case v1::ConversationRef::REF_NOT_SET:
       break;
   }
-  send->set_client_msg_id(NewClientMsgId());
+  send->set_client_msg_id(client_msg_id.empty() ? NewClientMsgId() : client_msg_id);
   send->set_text(text.toStdString());
   return Command(std::move(frame));
 }

@@ -37,7 +37,12 @@ class StreamBridge : public QObject {
 
   // Commands. Each returns its request id, echoed in commandFinished. A message is kept until its
   // ack and resent with the same client_msg_id after a reconnect.
-  uint64_t SendMessage(const v1::ConversationRef& to, const QString& text);
+  // `client_msg_id`: the one this message had before (a resend after a restart), or empty for a
+  // new one.
+  uint64_t SendMessage(const v1::ConversationRef& to, const QString& text,
+                       const std::string& client_msg_id = {});
+  // A fresh client_msg_id.
+  static std::string NewClientMsgId();
   uint64_t EditMessage(const v1::ConversationRef& in, uint64_t seq, const QString& text);
   uint64_t DeleteMessage(const v1::ConversationRef& in, uint64_t seq);
   void NotifyTyping(const v1::ConversationRef& in);

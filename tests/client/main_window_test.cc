@@ -199,6 +199,34 @@ class MainWindowTest : public QObject {
     poll->start(5);
     return seen;
   }
+  // The stream breaks as gRPC reports it when nothing listens at the address.
+  void BreakStream() {
+    Transport::Handler handler;
+    {
+      std::lock_guard lock(server_->mu);
+      handler = server_->handler;
+    }
+    QVERIFY(handler.on_closed);
+    handler.on_closed(static_cast<int>(grpc::StatusCode::UNAVAILABLE),
+                      "failed to connect to all addresses; last error: UNKNOWN: "
+                      "ipv4:127.0.0.1:2019: Failed to connect to remote host: Connection refused");
+    QTRY_COMPARE(window_->bridge().state(), StreamBridge::State::kReconnecting);
+  }
+  // The bridge opens the stream again (after its backoff) and the server welcomes it.
+  void Reconnect() {
+    int opens = 0;
+    {
+      std::lock_guard lock(server_->mu);
+      opens = server_->opens;
+    }
+    auto reopened = [this, opens] {
+      std::lock_guard lock(server_->mu);
+      return server_->opens > opens;
+    };
+    QTRY_VERIFY_WITH_TIMEOUT(reopened(), 5000);
+    Serve(Welcome());
+    QTRY_COMPARE(window_->bridge().state(), StreamBridge::State::kConnected);
+  }
   Composer* TheComposer() { return window_->findChild<Composer*>(QStringLiteral("composer")); }
   QString Hint() {
     auto* hint = window_->findChild<QLabel*>(QStringLiteral("composerHint"));
@@ -564,6 +592,56 @@ class MainWindowTest : public QObject {
     QVERIFY2(!window_->windowTitle().contains(QStringLiteral("Natter")),
              qPrintable(window_->windowTitle()));
     QVERIFY(window_->windowTitle().contains(QStringLiteral("me")));
+  }
+
+  // Issue 24 bug 10: the banner showed gRPC's own words; a message written while offline showed
+  // no pending state and took the time it was delivered.
+  void TheReconnectBannerSpeaksPlainly() {
+    Start();
+    BreakStream();
+    auto* banner = window_->findChild<QLabel*>(QStringLiteral("connectionState"));
+    QVERIFY(banner->isVisible());
+    QVERIFY2(!banner->text().contains(QStringLiteral("ipv4")) &&
+                 !banner->text().contains(QStringLiteral("UNKNOWN")),
+             qPrintable(banner->text()));
+    QVERIFY2(banner->text().contains(QStringLiteral("cannot be reached")),
+             qPrintable(banner->text()));
+  }
+
+  void AMessageWrittenOfflineWaitsVisiblyAndKeepsItsTime() {
+    Start();
+    window_->OpenConversation(kRoom);
+    BreakStream();
+    Composer* composer = TheComposer();
+    QTest::keyClicks(composer, QStringLiteral("written on the train"));
+    const int64_t before = QDateTime::currentMSecsSinceEpoch();
+    QTest::keyClick(composer, Qt::Key_Return);
+    const int64_t after = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY2(Hint().contains(QStringLiteral("waiting for the connection"), Qt::CaseInsensitive),
+             qPrintable(Hint()));
+    QCOMPARE(composer->toPlainText(), QStringLiteral("written on the train"));
+
+    // Back online ten minutes later: it goes, and is shown at the time it was written.
+    Reconnect();
+    QCOMPARE(Sends().size(), size_t{1});
+    const v1::ClientFrame sent = Sends()[0];
+    v1::ChatMessage stored = Message(kRoom, 1, 1, "written on the train");
+    stored.set_client_msg_id(sent.send().client_msg_id());
+    stored.set_sent_at_ms(after + 10 * 60 * 1000);
+    Serve(Entry(stored));
+    Serve(Result(sent.request_id()));
+    QCOMPARE(composer->toPlainText(), QString());
+    QCOMPARE(window_->messages().rowCount(), 1);
+    const int64_t shown = window_->messages()
+                              .index(0)
+                              .data(MessageModel::kSentAtRole)
+                              .toDateTime()
+                              .toMSecsSinceEpoch();
+    QVERIFY2(shown >= before && shown <= after,
+             qPrintable(QStringLiteral("shown at %1, written between %2 and %3")
+                            .arg(shown)
+                            .arg(before)
+                            .arg(after)));
   }
 };
 
