@@ -461,12 +461,15 @@ PasswordDialog::PasswordDialog(ApiClient& api, QWidget* parent) : QDialog(parent
   form->addRow(tr("New password again"), repeat_);
   error_ = ErrorLabel(this);
   form->addRow(error_);
-  auto* note = new QLabel(tr("Your other sessions will be signed out."), this);
-  form->addRow(note);
-  auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
-  form->addRow(buttons);
-  connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
-  connect(buttons, &QDialogButtonBox::accepted, this, [this] {
+  note_ = new QLabel(tr("Your other sessions will be signed out."), this);
+  note_->setObjectName(QStringLiteral("passwordNote"));
+  note_->setWordWrap(true);
+  form->addRow(note_);
+  buttons_ = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+  form->addRow(buttons_);
+  connect(buttons_, &QDialogButtonBox::rejected, this, &QDialog::reject);
+  connect(buttons_, &QDialogButtonBox::accepted, this, [this] {
+    error_->clear();  // a problem of the last try is not this one's
     if (next_->text() != repeat_->text()) {
       error_->setText(tr("The new passwords differ."));
       return;
@@ -479,16 +482,40 @@ PasswordDialog::PasswordDialog(ApiClient& api, QWidget* parent) : QDialog(parent
     v1::ChangePasswordRequest request;
     request.set_old_password(current_->text().toStdString());
     request.set_new_password(next_->text().toStdString());
+    SetBusy(true);
     api_.Call(&Async::ChangePassword, request,
               Done<v1::ChangePasswordResponse>(
-                  [this](const grpc::Status& status, const v1::ChangePasswordResponse&) {
+                  [this](const grpc::Status& status, const v1::ChangePasswordResponse& response) {
+                    SetBusy(false);
                     if (!status.ok()) {
                       error_->setText(ErrorText(status));
                       return;
                     }
-                    accept();
+                    // Said here, until read: the dialog's only button now closes it.
+                    for (QLineEdit* e : {current_, next_, repeat_}) {
+                      e->clear();
+                      e->setEnabled(false);
+                    }
+                    note_->setText(response.sessions_ended() > 0
+                                       ? tr("Your password was changed. %n other session(s) were "
+                                            "signed out.",
+                                            nullptr, static_cast<int>(response.sessions_ended()))
+                                       : tr("Your password was changed."));
+                    buttons_->setStandardButtons(QDialogButtonBox::Close);
                   }));
   });
+}
+
+void PasswordDialog::SetBusy(bool busy) {
+  for (QLineEdit* e : {current_, next_, repeat_}) e->setReadOnly(busy);
+  buttons_->button(QDialogButtonBox::Ok)->setEnabled(!busy);
+  note_->setText(busy ? tr("Changing your password…")
+                      : tr("Your other sessions will be signed out."));
+  if (busy) {
+    setCursor(Qt::BusyCursor);
+  } else {
+    unsetCursor();
+  }
 }
 
 }  // namespace natter::client

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <QDialog>
+#include <QDialogButtonBox>
 #include <QImage>
 #include <QLabel>
 #include <QLineEdit>
@@ -116,11 +117,17 @@ class PasswordDialog : public QDialog {
   PasswordDialog(ApiClient& api, QWidget* parent = nullptr);
 
  private:
+  // While the server checks the current password: the fields are read-only, OK is disabled and
+  // the note says so.
+  void SetBusy(bool busy);
+
   ApiClient& api_;
   QLineEdit* current_;
   QLineEdit* next_;
   QLineEdit* repeat_;
   QLabel* error_;
+  QLabel* note_;
+  QDialogButtonBox* buttons_;
 };
 
 }  // namespace natter::client

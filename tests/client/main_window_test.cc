@@ -5,10 +5,12 @@
 
 #include <grpcpp/support/status.h>
 
+#include <QDialogButtonBox>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
 #include <QSplitter>
@@ -19,6 +21,7 @@
 #include <QtTest>
 #include <atomic>
 #include <functional>
+#include <future>
 #include <map>
 #include <memory>
 #include <vector>
@@ -642,6 +645,58 @@ class MainWindowTest : public QObject {
                             .arg(shown)
                             .arg(before)
                             .arg(after)));
+  }
+
+  // Issue 24 bug 11: changing the password showed no busy state, kept the last error while trying
+  // again, and said nothing when it worked.
+  void APasswordChangeShowsProgressAndSaysWhenDone() {
+    Start();
+    auto answer = std::make_shared<std::promise<grpc::Status>>();
+    auto calls = std::make_shared<std::atomic<int>>(0);
+    gateway_->OnChangePassword(
+        [answer, calls](const v1::ChangePasswordRequest&, v1::ChangePasswordResponse* response) {
+          if (calls->fetch_add(1) == 0) {
+            return grpc::Status(grpc::StatusCode::PERMISSION_DENIED, "the password is wrong");
+          }
+          response->set_sessions_ended(2);
+          // Held until the test answers (never for ever: a failed test must still end).
+          std::future<grpc::Status> later = answer->get_future();
+          if (later.wait_for(std::chrono::seconds(10)) != std::future_status::ready) {
+            return grpc::Status(grpc::StatusCode::DEADLINE_EXCEEDED, "the test did not answer");
+          }
+          return later.get();
+        });
+    PasswordDialog dialog(window_->api());
+    dialog.show();
+    const QList<QLineEdit*> fields = dialog.findChildren<QLineEdit*>();
+    QCOMPARE(fields.size(), 3);  // current, new, new again
+    fields[0]->setText(QStringLiteral("not-the-password"));
+    fields[1]->setText(QStringLiteral("correct-horse-2"));
+    fields[2]->setText(QStringLiteral("correct-horse-2"));
+    QPushButton* ok = dialog.findChild<QDialogButtonBox*>()->button(QDialogButtonBox::Ok);
+    auto shown = [&dialog] {
+      QStringList texts;
+      for (auto* label : dialog.findChildren<QLabel*>()) {
+        if (label->isVisible() && !label->text().isEmpty()) texts << label->text();
+      }
+      return texts.join(QLatin1Char('|'));
+    };
+    ok->click();
+    QTRY_VERIFY2(shown().contains(QStringLiteral("The password is wrong")), qPrintable(shown()));
+    QVERIFY(ok->isEnabled());
+
+    fields[0]->setText(QStringLiteral("correct-horse-1"));
+    ok->click();
+    // On its way: the old error is gone and the dialog is busy.
+    QVERIFY2(!shown().contains(QStringLiteral("The password is wrong")), qPrintable(shown()));
+    QVERIFY(!ok->isEnabled());
+    QTest::qWait(50);
+    QVERIFY(!ok->isEnabled());
+    answer->set_value(grpc::Status::OK);
+    QTRY_VERIFY2(shown().contains(QStringLiteral("Your password was changed")),
+                 qPrintable(shown()));
+    QVERIFY(dialog.isVisible());  // until read and closed
+    QCOMPARE(calls->load(), 2);
   }
 };
 
