@@ -97,7 +97,7 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
   painter->save();
   PaintBackground(painter, option);
   const QRect r = option.rect.adjusted(kPad, kPad, -kPad, -kPad);
-  const QString name = index.data(ConversationModel::kNameRole).toString();
+  const QString name = index.data(ConversationModel::kTitleRole).toString();
   const bool room = index.data(ConversationModel::kKindRole).toString() == QLatin1String("room");
   QPixmap avatar = room
                        ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))

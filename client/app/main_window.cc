@@ -80,7 +80,9 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
   BuildTray();
 
   conversation_filter_.setSourceModel(&conversations_);
-  conversation_filter_.setFilterRole(ConversationModel::kNameRole);
+  conversations_.SetNames(&names_);
+  messages_.SetNames(&names_);
+  conversation_filter_.setFilterRole(ConversationModel::kSearchRole);
   conversation_filter_.setFilterCaseSensitivity(Qt::CaseInsensitive);
   contact_filter_.setSourceModel(&contacts_);
   contact_filter_.setFilterRole(ContactModel::kDisplayNameRole);
@@ -433,6 +435,8 @@ void MainWindow::ConnectBridge() {
   });
   connect(b, &StreamBridge::profileChanged, this, [this](const v1::Profile& p) {
     contacts_.SetProfile(p.user_id(), QString::fromStdString(p.display_name()), p.avatar_version());
+    names_.Set(p.user_id(), QString::fromStdString(p.display_name()));
+    NamesChanged();
     avatars_.Remember(p.user_id(), p.avatar_version());
     if (p.user_id() == session_.user_id) RefreshOwnProfile();
   });
@@ -476,7 +480,10 @@ void MainWindow::OnWelcome(const v1::Welcome& welcome) {
                   {welcome.requests().begin(), welcome.requests().end()});
   for (const auto& f : welcome.friends()) {
     avatars_.Remember(f.user_id(), f.avatar_version());
+    names_.Set(f.user_id(), QString::fromStdString(f.display_name()));
   }
+  for (const auto& c : welcome.conversations()) LearnName(c.peer_id());
+  NamesChanged();
   if (open_conversation_ == 0 && !all.empty()) OpenConversation(all.front().id());
   RefreshHeader();
 }
@@ -492,6 +499,8 @@ v1::ChatMessage MainWindow::AsWritten(const v1::ChatMessage& entry) const {
 
 void MainWindow::OnEntry(const v1::ChatMessage& received) {
   const v1::ChatMessage entry = AsWritten(received);
+  LearnName(entry.sender_id());
+  LearnName(entry.target_user_id());
   const bool open = entry.conversation_id() == open_conversation_;
   const bool watching = open && isActiveWindow() && !isMinimized();
   conversations_.OnEntry(entry, watching);
@@ -520,7 +529,7 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
   if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
       entry.room().empty()) {
-    Notify(tr("%1").arg(QString::fromStdString(entry.sender())),
+    Notify(names_.Of(entry.sender_id(), entry.sender()),
            QString::fromStdString(entry.text()).left(200));
   }
 }
@@ -528,6 +537,7 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
 void MainWindow::OnUserEvent(const v1::UserEvent& event) {
   if (event.has_friend_()) {
     contacts_.ApplyFriendEvent(event.friend_());
+    LearnName(event.friend_().user_id());
     const auto& f = event.friend_();
     if (f.type() == "friend_request" && !f.outgoing()) {
       Notify(tr("Friend request"),
@@ -572,7 +582,7 @@ void MainWindow::OnTyping(const v1::TypingEvent& typing) {
   if (typing.conversation_id() != open_conversation_ || typing.user_id() == session_.user_id) {
     return;
   }
-  typing_label_->setText(tr("%1 is typing…").arg(QString::fromStdString(typing.username())));
+  typing_label_->setText(tr("%1 is typing…").arg(names_.Of(typing.user_id(), typing.username())));
   typing_timer_.start(kTypingShownMs);
 }
 
@@ -757,7 +767,11 @@ void MainWindow::LoadOlder() {
                   QScrollBar* bar = message_list_->verticalScrollBar();
                   const int before = bar->maximum() - bar->value();
                   std::vector<v1::ChatMessage> page;
-                  for (const auto& m : response.messages()) page.push_back(AsWritten(m));
+                  for (const auto& m : response.messages()) {
+                    page.push_back(AsWritten(m));
+                    LearnName(m.sender_id());
+                    LearnName(m.target_user_id());
+                  }
                   messages_.PrependHistory(page);
                   message_list_->doItemsLayout();
                   if (first_page) {
@@ -854,7 +868,7 @@ void MainWindow::RefreshHeader() {
   if (!c) return;
   const bool room = c->kind() == "room";
   title_->setText(room ? QStringLiteral("#") + QString::fromStdString(c->name())
-                       : QString::fromStdString(c->name()));
+                       : names_.Of(c->peer_id(), c->name()));
   members_button_->setVisible(room && c->name() != "lobby");
   if (!room) {
     int row = contacts_.RowOf(c->peer_id());
@@ -887,12 +901,34 @@ void MainWindow::RefreshOwnProfile() {
             Done<v1::Profile>([this](const grpc::Status& status, const v1::Profile& profile) {
               if (!status.ok()) return;
               own_display_name_ = QString::fromStdString(profile.display_name());
+              names_.Set(session_.user_id, own_display_name_);
               own_avatar_version_ = profile.avatar_version();
               own_name_->setText(own_display_name_);
               own_avatar_->setPixmap(avatars_.Avatar(session_.user_id, own_avatar_version_,
                                                      own_display_name_, 40, devicePixelRatioF()));
               avatars_.Remember(session_.user_id, own_avatar_version_);
             }));
+}
+
+void MainWindow::LearnName(uint64_t user_id) {
+  if (user_id == 0 || names_.Asked(user_id)) return;
+  v1::GetProfileRequest request;
+  request.set_user_id(user_id);
+  api_.Call(&Async::GetProfile, request,
+            Done<v1::Profile>([this, user_id](const grpc::Status& status, const v1::Profile& p) {
+              if (!status.ok()) return;  // the username it is
+              names_.Set(user_id, QString::fromStdString(p.display_name()));
+              NamesChanged();
+            }));
+}
+
+void MainWindow::NamesChanged() {
+  conversations_.NamesChanged();
+  messages_.NamesChanged();
+  if (open_conversation_ != 0) {
+    const v1::Conversation* c = conversations_.Find(open_conversation_);
+    if (c && c->kind() != "room") title_->setText(names_.Of(c->peer_id(), c->name()));
+  }
 }
 
 void MainWindow::RefreshConversations() {

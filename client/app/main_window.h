@@ -27,6 +27,7 @@
 #include "sign_in_window.h"
 #include "stream_bridge.h"
 #include "transport.h"
+#include "user_names.h"
 
 namespace natter::client {
 
@@ -113,6 +114,10 @@ class MainWindow : public QMainWindow {
   bool history_complete_ = false;
   bool at_newest_ = true;  // the message list shows the newest message (kept so through resizes)
   Drafts drafts_;
+  UserNames names_;
+  // Asks for the display name of someone not among the friends, once.
+  void LearnName(uint64_t user_id);
+  void NamesChanged();
   // Messages sent from the composer, by request id, until the server answers: their text stays in
   // the composer until then, so a refusal loses nothing.
   struct Sending {

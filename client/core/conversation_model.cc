@@ -99,6 +99,26 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
   emit totalUnreadChanged(total_unread());
 }
 
+void ConversationModel::NamesChanged() {
+  if (rows_.empty()) return;
+  emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1),
+                   {Qt::DisplayRole, kTitleRole, kSearchRole, kPreviewRole});
+}
+
+QString ConversationModel::NameOf(uint64_t user_id, const std::string& username) const {
+  return names_ ? names_->Of(user_id, username) : QString::fromStdString(username);
+}
+
+QString ConversationModel::Preview(const Row& r) const {
+  const v1::ChatMessage& entry = r.previewed;
+  if (entry.seq() == 0 && entry.text().empty() && !entry.deleted()) return r.preview;
+  QString text =
+      entry.deleted() ? tr("message deleted") : QString::fromStdString(entry.text()).simplified();
+  if (entry.sender_id() == own_user_id_) return tr("You: %1").arg(text);
+  if (r.conversation.kind() != "room") return text;
+  return QStringLiteral("%1: %2").arg(NameOf(entry.sender_id(), entry.sender()), text);
+}
+
 void ConversationModel::SetPreview(Row& r, const v1::ChatMessage& entry) const {
   const std::string& type = entry.type();
   if (!type.empty() && type != "message" && type != "message_edited") return;
@@ -161,10 +181,17 @@ QVariant ConversationModel::data(const QModelIndex& index, int role) const {
   const Row& r = rows_[static_cast<size_t>(index.row())];
   const v1::Conversation& c = r.conversation;
   switch (role) {
-    case Qt::DisplayRole:
     case kNameRole:
       return c.kind() == "room" ? QStringLiteral("#") + QString::fromStdString(c.name())
                                 : QString::fromStdString(c.name());
+    case Qt::DisplayRole:
+    case kTitleRole:
+      return c.kind() == "room" ? QStringLiteral("#") + QString::fromStdString(c.name())
+                                : NameOf(c.peer_id(), c.name());
+    case kSearchRole:
+      return c.kind() == "room" ? QStringLiteral("#") + QString::fromStdString(c.name())
+                                : NameOf(c.peer_id(), c.name()) + QLatin1Char(' ') +
+                                      QString::fromStdString(c.name());
     case kIdRole:
       return QVariant::fromValue<qulonglong>(c.id());
     case kKindRole:
@@ -172,7 +199,7 @@ QVariant ConversationModel::data(const QModelIndex& index, int role) const {
     case kTopicRole:
       return QString::fromStdString(c.topic());
     case kPreviewRole:
-      return r.preview;
+      return Preview(r);
     case kTimeRole:
       return r.last_at_ms == 0 ? QDateTime() : QDateTime::fromMSecsSinceEpoch(r.last_at_ms);
     case kUnreadRole:

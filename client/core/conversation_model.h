@@ -9,6 +9,7 @@
 
 #include "natter/v1/common.pb.h"
 #include "sorted_list_model.h"
+#include "user_names.h"
 
 namespace natter::client {
 
@@ -34,9 +35,16 @@ class ConversationModel : public SortedListModel<ConversationRow> {
     kUnreadRole,   // int
     kPeerIdRole,   // direct
     kLatestSeqRole,
+    kTitleRole,   // as shown (also Qt::DisplayRole): "#room", or the other user's display name
+    kSearchRole,  // what the search box matches: the title and, for direct, the username
   };
 
   explicit ConversationModel(QObject* parent = nullptr);
+
+  // Where display names come from (not owned; may be null: usernames are shown).
+  void SetNames(const UserNames* names) { names_ = names; }
+  // Someone's display name changed: every row is shown again.
+  void NamesChanged();
 
   // Replaces everything (a Welcome or a ListConversations answer).
   void Reset(const std::vector<v1::Conversation>& conversations, uint64_t own_user_id);
@@ -68,7 +76,12 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   // By last activity, newest first.
   bool Before(const Row& a, const Row& b) const override;
 
+  // The preview's text, with the sender's name as it is now.
+  QString Preview(const Row& row) const;
+  QString NameOf(uint64_t user_id, const std::string& username) const;
+
   uint64_t own_user_id_ = 0;
+  const UserNames* names_ = nullptr;
 };
 
 }  // namespace natter::client

@@ -97,17 +97,27 @@ void MessageModel::RefreshNeighbours(int row) {
   if (from <= to) emit dataChanged(index(from), index(to), {kGroupStartRole, kDayStartRole});
 }
 
+void MessageModel::NamesChanged() {
+  if (rows_.empty()) return;
+  emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1),
+                   {kSenderRole, kTextRole, Qt::DisplayRole});
+}
+
+QString MessageModel::NameOf(uint64_t user_id, const std::string& username) const {
+  return names_ ? names_->Of(user_id, username) : QString::fromStdString(username);
+}
+
 QString MessageModel::Describe(const v1::ChatMessage& e) const {
-  const QString who = QString::fromStdString(e.sender());
+  const QString who = NameOf(e.sender_id(), e.sender());
   const QString text = QString::fromStdString(e.text());
   if (e.type() == "room_created") return tr("%1 created the room %2").arg(who, text);
   if (e.type() == "member_joined") return tr("%1 joined").arg(who);
   if (e.type() == "member_left") return tr("%1 left").arg(who);
   if (e.type() == "member_removed") {
-    return tr("%1 removed %2").arg(who, QString::fromStdString(e.target_user()));
+    return tr("%1 removed %2").arg(who, NameOf(e.target_user_id(), e.target_user()));
   }
   if (e.type() == "member_role_changed") {
-    const QString target = QString::fromStdString(e.target_user());
+    const QString target = NameOf(e.target_user_id(), e.target_user());
     return text == QLatin1String("moderator") ? tr("%1 made %2 a moderator").arg(who, target)
                                               : tr("%1 is no longer a moderator").arg(target);
   }
@@ -137,7 +147,7 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
     case kTypeRole:
       return QString::fromStdString(m.type().empty() ? "message" : m.type());
     case kSenderRole:
-      return QString::fromStdString(m.sender());
+      return NameOf(m.sender_id(), m.sender());
     case kSenderIdRole:
       return QVariant::fromValue<qulonglong>(m.sender_id());
     case kSentAtRole:

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "natter/v1/common.pb.h"
+#include "user_names.h"
 
 namespace natter::client {
 
@@ -18,7 +19,7 @@ class MessageModel : public QAbstractListModel {
   enum Role {
     kSeqRole = Qt::UserRole + 1,
     kTypeRole,    // "message", "member_joined", ...
-    kSenderRole,  // username
+    kSenderRole,  // as shown: the sender's display name, or username
     kSenderIdRole,
     kTextRole,        // for room changes: a sentence describing it
     kSentAtRole,      // QDateTime, local time
@@ -33,6 +34,10 @@ class MessageModel : public QAbstractListModel {
   explicit MessageModel(QObject* parent = nullptr);
 
   void Reset(uint64_t conversation_id, uint64_t own_user_id);
+  // Where display names come from (not owned; may be null: usernames are shown).
+  void SetNames(const UserNames* names) { names_ = names; }
+  // Someone's display name changed: every row is shown again.
+  void NamesChanged();
   uint64_t conversation_id() const { return conversation_id_; }
 
   // A live or synced entry: a new row, or a change to an existing one. Entries of other
@@ -58,11 +63,13 @@ class MessageModel : public QAbstractListModel {
   // Rows whose group/day start flags may have changed around `row`.
   void RefreshNeighbours(int row);
   QString Describe(const v1::ChatMessage& entry) const;
+  QString NameOf(uint64_t user_id, const std::string& username) const;
 
   uint64_t conversation_id_ = 0;
   uint64_t own_user_id_ = 0;
   uint64_t peer_read_seq_ = 0;
   std::vector<v1::ChatMessage> rows_;  // by seq
+  const UserNames* names_ = nullptr;
 };
 
 }  // namespace natter::client

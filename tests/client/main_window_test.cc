@@ -53,6 +53,11 @@ v1::ServerEvent Welcome() {
   direct->set_kind("direct");
   direct->set_name("ben");
   direct->set_peer_id(2);
+  auto* ben = e.mutable_welcome()->add_friends();
+  ben->set_user_id(2);
+  ben->set_username("ben");
+  ben->set_display_name("Ben Adams");
+  ben->set_status("online");
   auto* room = e.mutable_welcome()->add_conversations();
   room->set_id(kRoom);
   room->set_kind("room");
@@ -697,6 +702,59 @@ class MainWindowTest : public QObject {
                  qPrintable(shown()));
     QVERIFY(dialog.isVisible());  // until read and closed
     QCOMPARE(calls->load(), 2);
+  }
+
+  // Issue 24 bug 12: display names appeared only in Contacts; everywhere else, usernames.
+  void DisplayNamesAreShownWhereverSomeoneIsNamed() {
+    v1::ChatMessage joined = Message(kRoom, 2, 3, "");
+    joined.set_type("member_joined");
+    joined.set_sender("cat");
+    v1::ChatMessage meow = Message(kRoom, 3, 3, "meow");
+    meow.set_sender("cat");
+    StoreHistory({{kRoom, {Message(kRoom, 1, 2, "hello from ben"), joined, meow}}});
+    // Cat is no friend: the window asks for her profile.
+    gateway_->OnGetProfile([](const v1::GetProfileRequest& request, v1::Profile* profile) {
+      if (request.user_id() != 3) return grpc::Status(grpc::StatusCode::NOT_FOUND, "no such user");
+      profile->set_user_id(3);
+      profile->set_username("cat");
+      profile->set_display_name("Cat Power");
+      return grpc::Status::OK;
+    });
+    Start();  // the direct conversation with ben is open
+    auto* title = window_->findChild<QLabel*>(QStringLiteral("conversationTitle"));
+    QCOMPARE(title->text(), QStringLiteral("Ben Adams"));
+    const QModelIndex direct =
+        window_->conversations().index(window_->conversations().RowOf(kDirect));
+    QCOMPARE(direct.data(Qt::DisplayRole).toString(), QStringLiteral("Ben Adams"));
+
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 3);
+    MessageModel& messages = window_->messages();
+    QCOMPARE(messages.index(0).data(MessageModel::kSenderRole).toString(),
+             QStringLiteral("Ben Adams"));
+    QTRY_COMPARE(messages.index(1).data(MessageModel::kTextRole).toString(),
+                 QStringLiteral("Cat Power joined"));
+    QCOMPARE(messages.index(2).data(MessageModel::kSenderRole).toString(),
+             QStringLiteral("Cat Power"));
+
+    Serve(Entry(Message(kRoom, 1, 2, "live from ben")));  // the bridge's first of this room
+    const QModelIndex room = window_->conversations().index(window_->conversations().RowOf(kRoom));
+    QCOMPARE(room.data(ConversationModel::kPreviewRole).toString(),
+             QStringLiteral("Ben Adams: live from ben"));
+    v1::ServerEvent typing;
+    typing.mutable_typing()->set_conversation_id(kRoom);
+    typing.mutable_typing()->set_user_id(2);
+    typing.mutable_typing()->set_username("ben");
+    Serve(typing);
+    QCOMPARE(window_->findChild<QLabel*>(QStringLiteral("typingLabel"))->text(),
+             QStringLiteral("Ben Adams is typing…"));
+    // Searching still finds him by username.
+    auto* search = window_->findChild<QLineEdit*>(QStringLiteral("search"));
+    search->setText(QStringLiteral("ben"));
+    auto* list = window_->findChild<QListView*>(QStringLiteral("conversationList"));
+    QCOMPARE(list->model()->rowCount(), 1);
+    search->setText(QStringLiteral("adams"));
+    QCOMPARE(list->model()->rowCount(), 1);
   }
 };
 
