@@ -125,8 +125,15 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
 MainWindow::~MainWindow() {
   // Late frames of the stream must not reach a half-destroyed window.
   bridge_->Stop();
-  // Also a message still on its way: it was not sent as far as anyone here knows.
+  // Also a message still on its way: it was not sent as far as anyone here knows. Its
+  // client_msg_id stays with it, so that sending it again cannot store it twice.
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
+  for (const auto& [request_id, sending] : sending_) {
+    const QString draft = drafts_.Text(sending.conversation_id);
+    if (draft == sending.text) {
+      drafts_.SetSending(sending.conversation_id, sending.text, sending.client_msg_id);
+    }
+  }
 }
 
 void MainWindow::BuildSidebar(QWidget* sidebar) {
@@ -793,7 +800,9 @@ void MainWindow::SendCurrent(const QString& text) {
     ShowStatusMessage(problem);
     return;
   }
-  const std::string client_msg_id = StreamBridge::NewClientMsgId();
+  // The draft of a message that was on its way when the window last closed goes as it went then.
+  std::string client_msg_id = drafts_.SendingId(open_conversation_, text);
+  if (client_msg_id.empty()) client_msg_id = StreamBridge::NewClientMsgId();
   written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
   uint64_t request_id = bridge_->SendMessage(OpenRef(), text, client_msg_id);
   sending_[request_id] = Sending{open_conversation_, text, client_msg_id};
@@ -809,9 +818,7 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
   if (result.code() == 0) {
     // The server has it: the draft goes (unless it is no longer what was sent).
     if (open && composer_->toPlainText() == sent.text) composer_->clear();
-    if (!open && drafts_.Text(sent.conversation_id) == sent.text) {
-      drafts_.Set(sent.conversation_id, {});
-    }
+    if (drafts_.Text(sent.conversation_id) == sent.text) drafts_.Set(sent.conversation_id, {});
   } else if (open) {
     refused_ =
         ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));

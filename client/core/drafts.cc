@@ -8,6 +8,25 @@ QString Drafts::Key(uint64_t conversation_id) const {
   return group_ + QLatin1Char('/') + QString::number(conversation_id);
 }
 
+// Beside the drafts, not under them: a settings key is a value or a group, best not both.
+QString Drafts::SendingKey(uint64_t conversation_id) const {
+  return group_ + QStringLiteral("/sending/") + QString::number(conversation_id);
+}
+
+void Drafts::SetSending(uint64_t conversation_id, const QString& text,
+                        const std::string& client_msg_id) {
+  Set(conversation_id, text);
+  if (text.trimmed().isEmpty()) return;
+  settings_.setValue(SendingKey(conversation_id),
+                     QStringList{QString::fromStdString(client_msg_id), text});
+}
+
+std::string Drafts::SendingId(uint64_t conversation_id, const QString& text) const {
+  const QStringList sending = settings_.value(SendingKey(conversation_id)).toStringList();
+  if (sending.size() != 2 || sending[1] != text) return {};
+  return sending[0].toStdString();
+}
+
 QString Drafts::Text(uint64_t conversation_id) const {
   return settings_.value(Key(conversation_id)).toString();
 }
@@ -15,6 +34,7 @@ QString Drafts::Text(uint64_t conversation_id) const {
 void Drafts::Set(uint64_t conversation_id, const QString& text) {
   if (text.trimmed().isEmpty()) {
     settings_.remove(Key(conversation_id));
+    settings_.remove(SendingKey(conversation_id));
   } else {
     settings_.setValue(Key(conversation_id), text);
   }

@@ -6,6 +6,7 @@
 #include <QSettings>
 #include <QString>
 #include <cstdint>
+#include <string>
 
 namespace natter::client {
 
@@ -15,13 +16,19 @@ class Drafts {
   explicit Drafts(const QString& account);
 
   QString Text(uint64_t conversation_id) const;
-  // An empty (or white-space only) text forgets the draft.
+  // An empty (or white-space only) text forgets the draft (and its client_msg_id, if any).
   void Set(uint64_t conversation_id, const QString& text);
+  // The draft was on its way to the server as `client_msg_id` when the window closed: if it is sent
+  // again unchanged it goes with the same id, and the server stores it once (docs/PROTOCOL.md).
+  void SetSending(uint64_t conversation_id, const QString& text, const std::string& client_msg_id);
+  // The client_msg_id to send `text` with, if it is the text that was on its way; else empty.
+  std::string SendingId(uint64_t conversation_id, const QString& text) const;
   // Forgets all of this account's drafts (on logging out, so they do not stay on the computer).
   void Clear();
 
  private:
   QString Key(uint64_t conversation_id) const;
+  QString SendingKey(uint64_t conversation_id) const;
 
   QString group_;
   QSettings settings_;

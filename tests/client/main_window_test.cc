@@ -756,6 +756,42 @@ class MainWindowTest : public QObject {
     search->setText(QStringLiteral("adams"));
     QCOMPARE(list->model()->rowCount(), 1);
   }
+
+  // Left over from bug 3: a message on its way when the window closed came back as a draft, and
+  // sending it again gave it a new client_msg_id, so the server could store it twice.
+  void ADraftLeftMidSendIsResentWithItsClientMsgId() {
+    Start();
+    window_->OpenConversation(kRoom);
+    QTest::keyClicks(TheComposer(), QStringLiteral("sent as the window closed"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    const std::string first_id = Sends()[0].send().client_msg_id();
+    window_.reset();  // no answer came
+
+    Start();
+    window_->OpenConversation(kRoom);
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("sent as the window closed"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].send().client_msg_id(), first_id);  // the server stores it once
+    Serve(Result(Sends()[0].request_id()));
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+
+    // A new message after it gets a new id; so does a changed draft.
+    QTest::keyClicks(TheComposer(), QStringLiteral("and then this"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{2});
+    QVERIFY(Sends()[1].send().client_msg_id() != first_id);
+    const std::string second_id = Sends()[1].send().client_msg_id();
+    window_.reset();
+    Start();
+    window_->OpenConversation(kRoom);
+    QTest::keyClicks(TheComposer(), QStringLiteral(", changed"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].send().text(), std::string("and then this, changed"));
+    QVERIFY(Sends()[0].send().client_msg_id() != second_id);
+  }
 };
 
 }  // namespace natter::client
