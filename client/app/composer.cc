@@ -22,6 +22,11 @@ void Composer::keyPressEvent(QKeyEvent* event) {
     if (!text.trimmed().isEmpty()) emit sendRequested(text);
     return;
   }
+  if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier &&
+      toPlainText().isEmpty()) {
+    emit editLastRequested();
+    return;
+  }
   QPlainTextEdit::keyPressEvent(event);
   if (!event->text().isEmpty() && !toPlainText().isEmpty() &&
       (!since_typing_.isValid() || since_typing_.elapsed() > kTypingEveryMs)) {

@@ -1,4 +1,5 @@
-// The message input: Enter asks to send, Shift+Enter starts a new line; while the user types it
+// The message input: Enter asks to send, Shift+Enter starts a new line, Up in an empty composer
+// asks to edit one's last message; while the user types it
 // asks for a typing notice at most every few seconds. The text stays until the window clears it: a
 // message the server refuses is still there to fix.
 #pragma once
@@ -16,6 +17,7 @@ class Composer : public QPlainTextEdit {
 
  signals:
   void sendRequested(const QString& text);
+  void editLastRequested();
   void typing();
 
  protected:

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QHBoxLayout>
@@ -341,8 +342,11 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   message_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
   message_list_->setResizeMode(QListView::Adjust);
   message_list_->setContextMenuPolicy(Qt::CustomContextMenu);
-  connect(message_list_, &QListView::customContextMenuRequested, this,
-          [this](const QPoint& at) { EditOrDelete(message_list_->indexAt(at)); });
+  connect(message_list_, &QListView::customContextMenuRequested, this, [this](const QPoint& at) {
+    QMenu menu;
+    FillMessageMenu(message_list_->indexAt(at), &menu);
+    if (!menu.isEmpty()) menu.exec(message_list_->viewport()->mapToGlobal(at));
+  });
   connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
     if (value == 0) LoadOlder();
   });
@@ -396,6 +400,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   input->addWidget(send);
   layout->addLayout(input);
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
+  connect(composer_, &Composer::editLastRequested, this, &MainWindow::EditLastOwnMessage);
   connect(send, &QPushButton::clicked, this, [this] {
     QString text = composer_->toPlainText();
     if (!text.trimmed().isEmpty()) SendCurrent(text);
@@ -983,22 +988,37 @@ void MainWindow::Answer(const QString& username, v1::FriendAction action) {
                 }));
 }
 
-void MainWindow::EditOrDelete(const QModelIndex& index) {
-  if (!index.isValid() || !index.data(MessageModel::kOwnRole).toBool() ||
-      index.data(MessageModel::kTypeRole).toString() != QLatin1String("message") ||
-      index.data(MessageModel::kDeletedRole).toBool()) {
+void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
+  if (!index.isValid() || index.data(MessageModel::kDeletedRole).toBool()) return;
+  // Anyone's message, or a room change, can be copied; one's own messages edited and deleted.
+  const QString text = index.data(MessageModel::kTextRole).toString();
+  QAction* copy =
+      menu->addAction(tr("Copy"), this, [text] { QGuiApplication::clipboard()->setText(text); });
+  copy->setObjectName(QStringLiteral("copyMessage"));
+  if (!index.data(MessageModel::kOwnRole).toBool() ||
+      index.data(MessageModel::kTypeRole).toString() != QLatin1String("message")) {
     return;
   }
   const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
-  QMenu menu;
-  menu.addAction(tr("Edit…"), this, [this, seq] { EditMessage(seq); });
-  menu.addAction(tr("Delete"), this, [this, seq] {
+  menu->addAction(tr("Edit…"), this, [this, seq] { EditMessage(seq); });
+  menu->addAction(tr("Delete"), this, [this, seq] {
     if (QMessageBox::question(this, tr("Delete message?"),
                               tr("It will be shown as deleted to everyone.")) == QMessageBox::Yes) {
       bridge_->DeleteMessage(OpenRef(), seq);
     }
   });
-  menu.exec(QCursor::pos());
+}
+
+void MainWindow::EditLastOwnMessage() {
+  for (int row = messages_.rowCount() - 1; row >= 0; --row) {
+    const QModelIndex index = messages_.index(row);
+    if (index.data(MessageModel::kOwnRole).toBool() &&
+        index.data(MessageModel::kTypeRole).toString() == QLatin1String("message") &&
+        !index.data(MessageModel::kDeletedRole).toBool()) {
+      EditMessage(index.data(MessageModel::kSeqRole).toULongLong());
+      return;
+    }
+  }
 }
 
 void MainWindow::Notify(const QString& title, const QString& body) {

@@ -6,6 +6,7 @@
 #include <QLabel>
 #include <QListView>
 #include <QMainWindow>
+#include <QMenu>
 #include <QPushButton>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
@@ -55,6 +56,8 @@ class MainWindow : public QMainWindow {
   // Asks for the new text of one's own message `seq` in the open conversation.
   void EditMessage(uint64_t seq);
   uint64_t open_conversation() const { return open_conversation_; }
+  // The actions of a message's context menu (Copy; Edit and Delete for one's own).
+  void FillMessageMenu(const QModelIndex& index, QMenu* menu);
 
  signals:
   // The session is over (logged out here, or ended elsewhere): back to the sign-in window.
@@ -95,7 +98,7 @@ class MainWindow : public QMainWindow {
   void Answer(const QString& username, v1::FriendAction action);
   void Notify(const QString& title, const QString& body);
   void UpdateUnreadBadge(int unread);
-  void EditOrDelete(const QModelIndex& index);
+  void EditLastOwnMessage();
   void SignOut();
   void ShowStatusMessage(const QString& text);
   v1::ConversationRef OpenRef() const;

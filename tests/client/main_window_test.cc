@@ -5,11 +5,13 @@
 
 #include <grpcpp/support/status.h>
 
+#include <QClipboard>
 #include <QDialogButtonBox>
 #include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
 #include <QSettings>
@@ -791,6 +793,41 @@ class MainWindowTest : public QObject {
     QCOMPARE(Sends().size(), size_t{1});
     QCOMPARE(Sends()[0].send().text(), std::string("and then this, changed"));
     QVERIFY(Sends()[0].send().client_msg_id() != second_id);
+  }
+
+  // Polish: Copy in a message's menu (anyone's), Edit and Delete for one's own.
+  void AnyMessageCanBeCopied() {
+    StoreHistory(
+        {{kRoom,
+          {Message(kRoom, 1, 2, "ben's line\nwith two lines"), Message(kRoom, 2, 1, "mine")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QMenu theirs;
+    window_->FillMessageMenu(window_->messages().index(0), &theirs);
+    QCOMPARE(theirs.actions().size(), 1);  // Copy only
+    theirs.findChild<QAction*>(QStringLiteral("copyMessage"))->trigger();
+    QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("ben's line\nwith two lines"));
+    QMenu mine;
+    window_->FillMessageMenu(window_->messages().index(1), &mine);
+    QCOMPARE(mine.actions().size(), 3);  // Copy, Edit, Delete
+  }
+
+  // Polish: Up in the empty composer edits one's last message.
+  void UpInTheEmptyComposerEditsTheLastOwnMessage() {
+    StoreHistory({{kRoom,
+                   {Message(kRoom, 1, 1, "my older one"), Message(kRoom, 2, 1, "my last"),
+                    Message(kRoom, 3, 2, "ben after")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 3);
+    auto edit = AnswerNextDialog(QStringLiteral("my last, edited"));
+    QTest::keyClick(TheComposer(), Qt::Key_Up);
+    QTRY_VERIFY(edit->shown);
+    QCOMPARE(edit->text, QStringLiteral("my last"));
+    std::lock_guard lock(server_->mu);
+    QCOMPARE(server_->written.back().edit().seq(), uint64_t{2});
+    QCOMPARE(server_->written.back().edit().text(), std::string("my last, edited"));
   }
 };
 
