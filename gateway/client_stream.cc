@@ -51,8 +51,13 @@ ClientStream::ClientStream(GatewayContext& gateway, grpc::CallbackServerContext*
 
 template <class Step>
 void ClientStream::Post(Step&& step) {
-  // Whatever a step does (OnDone lets gRPC's hold go), the stream outlives the steps this thread
-  // runs.
+  strand_.Post(std::forward<Step>(step));
+}
+
+template <class Step>
+void ClientStream::PostReaction(Step&& step) {
+  // gRPC's hold ends in OnDone's step, which this thread may be the one to run: the stream must
+  // outlive the steps it runs. (The hub and service answers hold the stream themselves.)
   auto keep = shared_from_this();
   strand_.Post(std::forward<Step>(step));
 }
@@ -69,7 +74,9 @@ std::function<void(Args...)> ClientStream::OnStrand(std::function<void(Args...)>
 }
 
 void ClientStream::Deliver(const std::shared_ptr<const HubEvent>& event) {
-  Post([this, event] { session_.OnEvent(*event); });
+  // The hot path of fan-out: in place when the strand is free, with no copy of the event's pointer.
+  strand_.Dispatch([this, &event] { session_.OnEvent(*event); },
+                   [this, &event] { return [this, event] { session_.OnEvent(*event); }; });
 }
 
 void ClientStream::Flush() {
@@ -94,7 +101,7 @@ std::optional<v1::DeviceStream> ClientStream::Announced() const {
 }
 
 void ClientStream::OnReadDone(bool ok) {
-  Post([this, ok] {
+  PostReaction([this, ok] {
     if (ok) {
       session_.OnRead(read_buffer_);
     } else {
@@ -104,23 +111,23 @@ void ClientStream::OnReadDone(bool ok) {
 }
 
 void ClientStream::OnWriteDone(bool ok) {
-  Post([this, ok] { session_.OnWriteDone(ok); });
+  PostReaction([this, ok] { session_.OnWriteDone(ok); });
 }
 
 void ClientStream::OnCancel() {
-  Post([this] { session_.OnCancel(); });
+  PostReaction([this] { session_.OnCancel(); });
 }
 
 void ClientStream::OnDone() {
-  Post([this] {
+  PostReaction([this] {
     session_.OnDone();
     address_lease_.reset();
     self_.reset();  // the strand's own hold keeps the stream until this step returns
   });
 }
 
-void ClientStream::StartWrite(std::vector<grpc::Slice> events) {
-  write_buffer_ = grpc::ByteBuffer(events.data(), events.size());
+void ClientStream::StartWrite(const grpc::Slice* events, size_t count) {
+  write_buffer_ = grpc::ByteBuffer(events, count);
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>::StartWrite(&write_buffer_);
 }
 

@@ -63,12 +63,15 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   // steps before it, on the thread running them.
   template <class Step>
   void Post(Step&& step);
+  // Post for gRPC's reactions, which hold nothing of the stream themselves.
+  template <class Step>
+  void PostReaction(Step&& step);
   // A callback for the backend's answers: runs `done` on the strand if the stream still exists.
   template <class... Args>
   std::function<void(Args...)> OnStrand(std::function<void(Args...)> done);
 
   // SessionWire.
-  void StartWrite(std::vector<grpc::Slice> events) override;
+  void StartWrite(const grpc::Slice* events, size_t count) override;
   void StartRead() override;
   void Finish(const grpc::Status& status) override;
   void Cancel() override;

@@ -6,9 +6,12 @@
 // parsed and framed once on the Redis subscriber's thread and then handed to the fan-out threads:
 // each stream belongs to one of them (by its address), so its events keep their order, and the
 // streams of a large room are served by all of them at once. A fan-out thread takes every job that
-// waits for it, gives each recipient its events (queued, not yet written), then flushes the streams
-// it touched: a quiet gateway writes each event at once, a busy one writes the events that arrived
-// meanwhile together, so the work per event falls as load rises, with no timer.
+// waits for it and gives each recipient its events (queued, not yet written). A gRPC write costs
+// about the same for one event as for many, so a room's streams are flushed after a window as long
+// as the thread's last flush took (at most max_window): a gateway that needs 20 ms to write to
+// every stream lets the events of about 20 ms share each write, one that writes quickly waits
+// about as little, and the work per event falls as load rises. An event for a few streams (a
+// direct message, a user's own events) is flushed at once.
 //
 // Recipients are read from an immutable snapshot, never under the lock. A snapshot is a list of
 // chunks of at most kChunkSize streams, so a stream attaching to or leaving a room of N copies one
@@ -28,6 +31,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -66,8 +70,14 @@ class ChannelSubscriber {
 template <class Sink>
 class BasicHub {
  public:
+  // An event for at least this many streams (a room) may wait for the window below; one for fewer
+  // (a direct message, a user's own events) is written at once.
+  static constexpr size_t kFanOutRecipients = 16;
+
   // fan_out_threads 0: events are delivered and flushed on the caller's thread (tests).
-  BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads);
+  // max_window: the longest a room event's writes wait so that later events share them.
+  BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads,
+           std::chrono::microseconds max_window = std::chrono::microseconds(0));
   // Delivers what is still queued, then stops the fan-out threads.
   ~BasicHub();
   BasicHub(const BasicHub&) = delete;
@@ -116,6 +126,7 @@ class BasicHub {
     bool stopping ABSL_GUARDED_BY(mu) = false;
     std::thread thread;
   };
+  using Clock = std::chrono::steady_clock;
 
   // Adds `sink` to `channel`'s snapshot and subscribes (idempotent in the subscriber).
   void AddLocked(const std::shared_ptr<Sink>& sink, const std::string& channel,
@@ -127,8 +138,14 @@ class BasicHub {
   void Post(Job job);
   void RunFanOut(FanOutThread& self, size_t index);
   // Gives every recipient of `jobs` that fan-out thread `index` serves (all, when `count` is 1)
-  // its events in order, then flushes each of them.
-  static void Serve(const std::vector<Job>& jobs, size_t index, size_t count);
+  // its events in order. Recipients of a job for a few streams are flushed at once; the recipient
+  // lists of the others are added to `held` (once each), to be flushed by Flush.
+  static void Serve(const std::vector<Job>& jobs, size_t index, size_t count,
+                    std::vector<Snapshot>& held);
+  // Flushes the streams of `held` that thread `index` serves.
+  static void Flush(const std::vector<Snapshot>& held, size_t index, size_t count);
+  template <class Act>
+  static void Each(const Recipients& recipients, size_t index, size_t count, Act&& act);
   static size_t ThreadOf(const Sink* sink, size_t count) {
     if (count <= 1) return 0;
     // Streams are allocated at regular distances; mix the address (MurmurHash3's finalizer).
@@ -144,12 +161,14 @@ class BasicHub {
   std::unordered_map<std::string, Snapshot> by_channel_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<const Sink*, std::vector<std::string>> channels_of_ ABSL_GUARDED_BY(mu_);
   std::unordered_map<const Sink*, std::weak_ptr<Sink>> sinks_ ABSL_GUARDED_BY(mu_);
+  const std::chrono::microseconds max_window_;
   std::vector<std::unique_ptr<FanOutThread>> fan_out_;
 };
 
 template <class Sink>
-BasicHub<Sink>::BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads)
-    : subscriber_(subscriber) {
+BasicHub<Sink>::BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads,
+                         std::chrono::microseconds max_window)
+    : subscriber_(subscriber), max_window_(max_window) {
   for (size_t i = 0; i < fan_out_threads; ++i) {
     fan_out_.push_back(std::make_unique<FanOutThread>());
   }
@@ -302,7 +321,9 @@ void BasicHub<Sink>::ResyncAll(const std::string& reason) {
 template <class Sink>
 void BasicHub<Sink>::Post(Job job) {
   if (fan_out_.empty()) {
-    Serve({std::move(job)}, 0, 1);
+    std::vector<Snapshot> held;
+    Serve({std::move(job)}, 0, 1, held);
+    Flush(held, 0, 1);
     return;
   }
   // Each thread serves its own share of the recipients; a job for a few streams (a direct
@@ -326,44 +347,79 @@ void BasicHub<Sink>::Post(Job job) {
   }
 }
 
+// The window: a room event's writes wait as long as this thread's last flush of held streams took
+// (at most max_window_), so that a gateway busy writing to N streams lets the events of that time
+// share each stream's next write, and one that writes quickly waits about as little.
 template <class Sink>
 void BasicHub<Sink>::RunFanOut(FanOutThread& self, size_t index) {
+  const size_t count = fan_out_.size();
   std::vector<Job> jobs;
+  std::vector<Snapshot> held;
+  Clock::time_point flush_at{};
+  std::chrono::microseconds window{0};
   for (;;) {
+    bool stopping = false;
     {
       std::unique_lock lock(self.mu);
-      self.wake.wait(lock, [&self] { return self.stopping || !self.jobs.empty(); });
-      if (self.jobs.empty()) return;  // stopping, and everything delivered
+      auto ready = [&self] { return self.stopping || !self.jobs.empty(); };
+      if (held.empty()) {
+        self.wake.wait(lock, ready);
+      } else {
+        self.wake.wait_until(lock, flush_at, ready);
+      }
       jobs.swap(self.jobs);
+      stopping = self.stopping;
     }
-    Serve(jobs, index, fan_out_.size());
+    const bool was_holding = !held.empty();
+    Serve(jobs, index, count, held);
     jobs.clear();
+    if (!was_holding && !held.empty()) flush_at = Clock::now() + window;
+    if (!held.empty() && (stopping || Clock::now() >= flush_at)) {
+      auto began = Clock::now();
+      Flush(held, index, count);
+      held.clear();
+      window = std::min(
+          max_window_, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began));
+    }
+    if (stopping && held.empty()) {
+      std::lock_guard lock(self.mu);
+      if (self.jobs.empty()) return;  // everything delivered and flushed
+    }
   }
 }
 
 template <class Sink>
-void BasicHub<Sink>::Serve(const std::vector<Job>& jobs, size_t index, size_t count) {
-  auto each = [index, count](const Recipients& recipients, auto&& act) {
-    for (const auto& chunk : recipients.chunks) {
-      for (const auto& sink : *chunk) {
-        if (ThreadOf(sink.get(), count) == index) act(*sink);
-      }
-    }
-  };
-  // Flushed once per distinct recipient list: the jobs of a busy room share one snapshot.
-  std::vector<const Recipients*> touched;
-  for (const Job& job : jobs) {
-    if (job.event == nullptr) {
-      each(*job.recipients, [&job](Sink& sink) { sink.Resync(job.resync_reason); });
-      continue;
-    }
-    each(*job.recipients, [&job](Sink& sink) { sink.Deliver(job.event); });
-    if (std::find(touched.begin(), touched.end(), job.recipients.get()) == touched.end()) {
-      touched.push_back(job.recipients.get());
+template <class Act>
+void BasicHub<Sink>::Each(const Recipients& recipients, size_t index, size_t count, Act&& act) {
+  for (const auto& chunk : recipients.chunks) {
+    for (const auto& sink : *chunk) {
+      if (ThreadOf(sink.get(), count) == index) act(*sink);
     }
   }
-  for (const Recipients* recipients : touched) {
-    each(*recipients, [](Sink& sink) { sink.Flush(); });
+}
+
+template <class Sink>
+void BasicHub<Sink>::Serve(const std::vector<Job>& jobs, size_t index, size_t count,
+                           std::vector<Snapshot>& held) {
+  for (const Job& job : jobs) {
+    if (job.event == nullptr) {
+      Each(*job.recipients, index, count, [&job](Sink& sink) { sink.Resync(job.resync_reason); });
+      continue;
+    }
+    Each(*job.recipients, index, count, [&job](Sink& sink) { sink.Deliver(job.event); });
+    if (job.recipients->size < kFanOutRecipients) {
+      Each(*job.recipients, index, count, [](Sink& sink) { sink.Flush(); });
+    } else if (std::find(held.begin(), held.end(), job.recipients) == held.end()) {
+      // Flushed once per distinct recipient list: the jobs of a busy room share one snapshot.
+      held.push_back(job.recipients);
+    }
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::Flush(const std::vector<Snapshot>& held, size_t index, size_t count) {
+  for (const Snapshot& recipients : held) {
+    Each(*recipients, index, count, [](Sink& sink) { sink.Flush(); });
   }
 }
 

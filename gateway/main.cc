@@ -63,8 +63,11 @@ int main(int argc, char** argv) {
   int idle_connection_seconds = 120;
   int max_calls_per_connection = 100;
   int connection_memory_mib = 2048;
-  // Threads that fan events out to streams: as many as there are cores, up to 4.
-  int fan_out_threads = static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u));
+  // Threads that fan events out to streams: one per two cores, up to 4 (on two cores, where the
+  // gRPC threads need the other, one costs less per delivery than two: BENCHMARKS.md, P1).
+  int fan_out_threads =
+      static_cast<int>(std::clamp(std::thread::hardware_concurrency() / 2, 1u, 4u));
+  int coalesce_max_ms = 20;
   int max_frame_bytes = 64 * 1024;
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
   // against --max-frame-bytes by the stream itself.
@@ -168,6 +171,12 @@ int main(int argc, char** argv) {
       ->envname("NATTER_GATEWAY_FAN_OUT_THREADS")
       ->check(CLI::Range(1, 64))
       ->capture_default_str();
+  app.add_option("--coalesce-max-ms", coalesce_max_ms,
+                 "Longest a room event's writes wait so that later events share them; the wait "
+                 "follows load up to this (0: write at once)")
+      ->envname("NATTER_GATEWAY_COALESCE_MAX_MS")
+      ->check(CLI::Range(0, 1000))
+      ->capture_default_str();
   app.add_option("--heartbeat-seconds", heartbeat_seconds, "Presence renewal period")
       ->envname("NATTER_HEARTBEAT_SECONDS")
       ->check(CLI::Range(1, 300))
@@ -260,7 +269,8 @@ int main(int argc, char** argv) {
       presence_target, service_credentials->channel, server_flags.service_tls.server_name));
 
   RedisChannelSubscriber channels;
-  natter::gateway::Hub hub(channels, static_cast<size_t>(fan_out_threads));
+  natter::gateway::Hub hub(channels, static_cast<size_t>(fan_out_threads),
+                           std::chrono::milliseconds(coalesce_max_ms));
   natter::RedisSubscriber subscriber(
       *redis_config,
       [&hub](const std::string& channel, std::string_view payload) {

@@ -424,14 +424,12 @@ void Session::Flush() {
     }
     GatewayMetrics::Get().write_batch.Observe(static_cast<double>(take));
     GatewayMetrics::Get().writes.Increment();
-    std::vector<grpc::Slice> events(std::make_move_iterator(queue_.begin()),
-                                    std::make_move_iterator(queue_.begin() + take));
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
     queued_bytes_ -= bytes;
     writing_bytes_ = bytes;
     write_started_ms_ = clock_.NowMs();
     write_in_flight_ = true;
-    wire_.StartWrite(std::move(events));
+    wire_.StartWrite(queue_.data(), take);
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
     return;
   }
   if (state_ == State::kDraining) {

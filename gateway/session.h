@@ -43,9 +43,9 @@ struct HubEvent;
 class SessionWire {
  public:
   virtual ~SessionWire() = default;
-  // Writes one ServerFrame made of these framed events (event_frame.h). One write at a time: the
-  // next comes after Session::OnWriteDone.
-  virtual void StartWrite(std::vector<grpc::Slice> events) = 0;
+  // Writes one ServerFrame made of the `count` framed events at `events` (event_frame.h; read
+  // during the call only). One write at a time: the next comes after Session::OnWriteDone.
+  virtual void StartWrite(const grpc::Slice* events, size_t count) = 0;
   // Reads the next ClientFrame. One read at a time: the next comes after Session::OnRead.
   virtual void StartRead() = 0;
   // Ends the call with `status`; nothing else is called afterwards.

@@ -18,10 +18,18 @@ class Strand {
  public:
   template <class Step>
   void Post(Step&& step) {
+    Dispatch(step, [&step]() -> Step&& { return std::forward<Step>(step); });
+  }
+
+  // Like Post, for a caller whose step can run in place more cheaply than it can be kept: runs
+  // `step` now if no step is running, else queues what `keep()` returns (a step that owns what
+  // it needs).
+  template <class Step, class Keep>
+  void Dispatch(Step&& step, Keep&& keep) {
     {
       std::lock_guard lock(mu_);
       if (running_) {
-        steps_.emplace_back(std::forward<Step>(step));
+        steps_.emplace_back(keep());
         return;
       }
       running_ = true;

@@ -423,7 +423,7 @@ TEST(HubFanOutTest, ThreadsDeliverEveryEventInOrderAndFlushIt) {
   std::vector<std::shared_ptr<RecordingSink>> room;
   constexpr int kEvents = 500;
   {
-    BasicHub<RecordingSink> hub(subscriber, 3);
+    BasicHub<RecordingSink> hub(subscriber, 3, std::chrono::milliseconds(5));
     for (int i = 0; i < 300; ++i) {
       room.push_back(std::make_shared<RecordingSink>());
       hub.Attach(room.back(), {"room:1", "user:" + std::to_string(i)}, [] {});

@@ -25,7 +25,8 @@ using State = Session::State;
 // The client's side of the stream: what was written, read and how it ended.
 class RecordingWire : public SessionWire {
  public:
-  void StartWrite(std::vector<grpc::Slice> events) override {
+  void StartWrite(const grpc::Slice* slices, size_t count) override {
+    std::vector<grpc::Slice> events(slices, slices + count);
     EXPECT_FALSE(writing) << "a second write while one is in flight";
     EXPECT_FALSE(finished) << "a write after Finish";
     writing = true;
