@@ -235,9 +235,20 @@ class Run {
         },
         o_.quiet);
     if (counters_.welcomed.load() < clients.size()) {
+      // Every stream ends before the clients go: a reactor must outlive its stream.
+      StopAll(clients);
+      std::string why = "is the stack up and reachable?";
+      for (auto& c : clients) {
+        grpc::Status status = c->final_status();
+        if (status.ok() || status.error_code() == grpc::StatusCode::CANCELLED) continue;
+        why = "the first refusal: " + status.error_message() +
+              "; a load test from one address needs the gateway's per-address limits raised: "
+              "NATTER_MAX_CONNECTIONS_PER_ADDRESS and NATTER_MAX_CALLS_PER_ADDRESS";
+        break;
+      }
       throw std::runtime_error(std::to_string(clients.size() - counters_.welcomed.load()) + " of " +
-                               std::to_string(clients.size()) +
-                               " streams did not open (is the stack up and reachable?)");
+                               std::to_string(clients.size()) + " streams did not open (" + why +
+                               ")");
     }
   }
 

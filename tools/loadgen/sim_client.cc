@@ -139,8 +139,9 @@ void SimClient::Handle(const v1::ServerEvent& event) {
   }
 }
 
-void SimClient::OnDone(const grpc::Status& /*status*/) {
+void SimClient::OnDone(const grpc::Status& status) {
   std::lock_guard lock(mu_);
+  final_status_ = status;
   if (!stopping_) counters_.stream_failures.fetch_add(1, std::memory_order_relaxed);
   done_ = true;
   queue_.clear();

@@ -67,6 +67,11 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   int64_t welcomed_us() const { return welcomed_us_; }
   // Read only after WaitDone().
   const DeliveryLedger& ledger() const { return ledger_; }
+  // How the stream ended; OK while it is open.
+  grpc::Status final_status() {
+    std::lock_guard lock(mu_);
+    return final_status_;
+  }
   const Histogram& latency() const { return latency_; }
 
   // Scratch space for the scenario that drives this client as a sender; touched from its reactions
@@ -108,6 +113,7 @@ class SimClient final : public grpc::ClientBidiReactor<v1::ClientFrame, v1::Serv
   bool hold_released_ = false;
   bool done_ = false;
   bool stopping_ = false;
+  grpc::Status final_status_;
 };
 
 }  // namespace natter::loadgen
