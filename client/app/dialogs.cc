@@ -8,6 +8,7 @@
 #include <QImageReader>
 #include <QVBoxLayout>
 
+#include "password_toggle.h"
 #include "validation.h"
 
 namespace natter::client {
@@ -455,7 +456,10 @@ PasswordDialog::PasswordDialog(ApiClient& api, QWidget* parent) : QDialog(parent
   current_ = new QLineEdit(this);
   next_ = new QLineEdit(this);
   repeat_ = new QLineEdit(this);
-  for (QLineEdit* e : {current_, next_, repeat_}) e->setEchoMode(QLineEdit::Password);
+  for (QLineEdit* e : {current_, next_, repeat_}) {
+    e->setEchoMode(QLineEdit::Password);
+    AddShowPasswordToggle(e);
+  }
   form->addRow(tr("Current password"), current_);
   form->addRow(tr("New password"), next_);
   form->addRow(tr("New password again"), repeat_);

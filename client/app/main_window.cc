@@ -1,6 +1,7 @@
 #include "main_window.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
 #include <QClipboard>
 #include <QCloseEvent>
@@ -153,9 +154,22 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   status_button_->setPopupMode(QToolButton::InstantPopup);
   status_button_->setText(tr("Online"));
   auto* menu = new QMenu(status_button_);
-  menu->addAction(tr("Online"), this, [this] { SetStatus(QStringLiteral("online")); });
-  menu->addAction(tr("Away"), this, [this] { SetStatus(QStringLiteral("away")); });
-  menu->addAction(tr("Invisible"), this, [this] { SetStatus(QStringLiteral("invisible")); });
+  // The current status is the checked one (checked when the server has taken it).
+  auto* statuses = new QActionGroup(menu);
+  for (auto [status, label] : {std::pair{"online", tr("Online")}, std::pair{"away", tr("Away")},
+                               std::pair{"invisible", tr("Invisible")}}) {
+    const QString name = QLatin1String(status);
+    QAction* action = menu->addAction(label);
+    action->setObjectName(QStringLiteral("status-") + name);
+    action->setCheckable(true);
+    action->setChecked(name == QLatin1String("online"));
+    statuses->addAction(action);
+    // Triggering checks it at once; it shows the status the server has until the answer comes.
+    connect(action, &QAction::triggered, this, [this, name] {
+      MarkStatus(current_status_);
+      SetStatus(name);
+    });
+  }
   menu->addSeparator();
   menu->addAction(tr("Profile…"), this, [this] {
     ProfileDialog dialog(api_, avatars_, session_.user_id, this);
@@ -963,10 +977,19 @@ void MainWindow::SetStatus(const QString& status) {
                     ShowStatusMessage(ErrorText(result));
                     return;
                   }
-                  status_button_->setText(status == QLatin1String("away")        ? tr("Away")
-                                          : status == QLatin1String("invisible") ? tr("Invisible")
-                                                                                 : tr("Online"));
+                  MarkStatus(status);
                 }));
+}
+
+void MainWindow::MarkStatus(const QString& status) {
+  current_status_ = status;
+  status_button_->setText(status == QLatin1String("away")        ? tr("Away")
+                          : status == QLatin1String("invisible") ? tr("Invisible")
+                                                                 : tr("Online"));
+  if (auto* action =
+          status_button_->menu()->findChild<QAction*>(QStringLiteral("status-") + status)) {
+    action->setChecked(true);
+  }
 }
 
 void MainWindow::Answer(const QString& username, v1::FriendAction action) {

@@ -95,6 +95,9 @@ class MainWindow : public QMainWindow {
   void RefreshOwnProfile();
   void RefreshConversations();
   void SetStatus(const QString& status);
+  // The status button and the checked entry of its menu show `status`.
+  void MarkStatus(const QString& status);
+  QString current_status_ = QStringLiteral("online");
   void Answer(const QString& username, v1::FriendAction action);
   void Notify(const QString& title, const QString& body);
   void UpdateUnreadBadge(int unread);

@@ -7,6 +7,7 @@
 #include <QTimer>
 #include <QVBoxLayout>
 
+#include "password_toggle.h"
 #include "validation.h"
 
 namespace natter::client {
@@ -98,6 +99,7 @@ SignInWindow::SignInWindow(QWidget* parent) : QWidget(parent) {
   password_ = new QLineEdit(this);
   password_->setObjectName(QStringLiteral("password"));
   password_->setEchoMode(QLineEdit::Password);
+  AddShowPasswordToggle(password_);
   form->addRow(tr("Password"), password_);
   password_error_ = ErrorLabel(this);
   form->addRow(QString(), password_error_);

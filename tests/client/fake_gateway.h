@@ -40,6 +40,9 @@ class FakeGateway final : public v1::Gateway::Service {
     Set(change_password_, hook);
   }
   void OnUpdateRoom(Hook<v1::UpdateRoomRequest, v1::RoomResponse> hook) { Set(update_room_, hook); }
+  void OnSetStatus(Hook<v1::ClientSetStatusRequest, v1::SetStatusResponse> hook) {
+    Set(set_status_, hook);
+  }
   void OnRoomMembers(Hook<v1::RoomRequest, v1::RoomMembersResponse> hook) {
     Set(room_members_, hook);
   }
@@ -73,6 +76,10 @@ class FakeGateway final : public v1::Gateway::Service {
                           v1::RoomResponse* response) override {
     return Run(update_room_, *request, response);
   }
+  grpc::Status SetStatus(grpc::ServerContext*, const v1::ClientSetStatusRequest* request,
+                         v1::SetStatusResponse* response) override {
+    return Run(set_status_, *request, response);
+  }
   grpc::Status RoomMembers(grpc::ServerContext*, const v1::RoomRequest* request,
                            v1::RoomMembersResponse* response) override {
     return Run(room_members_, *request, response);
@@ -103,6 +110,7 @@ class FakeGateway final : public v1::Gateway::Service {
   Hook<v1::ChangePasswordRequest, v1::ChangePasswordResponse> change_password_;
   Hook<v1::UpdateRoomRequest, v1::RoomResponse> update_room_;
   Hook<v1::RoomRequest, v1::RoomMembersResponse> room_members_;
+  Hook<v1::ClientSetStatusRequest, v1::SetStatusResponse> set_status_;
   std::vector<v1::HistoryRequest> history_requests_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;

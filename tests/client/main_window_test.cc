@@ -19,6 +19,7 @@
 #include <QStandardPaths>
 #include <QTabBar>
 #include <QTabWidget>
+#include <QToolButton>
 #include <QWheelEvent>
 #include <QtTest>
 #include <atomic>
@@ -828,6 +829,47 @@ class MainWindowTest : public QObject {
     std::lock_guard lock(server_->mu);
     QCOMPARE(server_->written.back().edit().seq(), uint64_t{2});
     QCOMPARE(server_->written.back().edit().text(), std::string("my last, edited"));
+  }
+
+  // Polish: the status menu marks the current status (once the server has taken it).
+  void TheStatusMenuMarksTheCurrentStatus() {
+    Start();
+    auto refuse = std::make_shared<std::atomic<bool>>(false);
+    gateway_->OnSetStatus([refuse](const v1::ClientSetStatusRequest&, v1::SetStatusResponse*) {
+      return *refuse ? grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too often")
+                     : grpc::Status::OK;
+    });
+    auto* button = window_->findChild<QToolButton*>(QStringLiteral("statusButton"));
+    auto action = [button](const char* status) {
+      return button->menu()->findChild<QAction*>(QStringLiteral("status-") + QLatin1String(status));
+    };
+    QVERIFY(action("online")->isChecked());
+    action("away")->trigger();
+    QTRY_COMPARE(button->text(), QStringLiteral("Away"));
+    QVERIFY(action("away")->isChecked());
+    QVERIFY(!action("online")->isChecked());
+    // Refused: the mark stays on the status the server has.
+    *refuse = true;
+    action("invisible")->trigger();
+    QVERIFY(action("away")->isChecked());
+    QTest::qWait(200);
+    QVERIFY(action("away")->isChecked());
+    QCOMPARE(button->text(), QStringLiteral("Away"));
+  }
+
+  // Polish: the password fields have a show-password toggle.
+  void PasswordFieldsCanBeShown() {
+    Start();
+    PasswordDialog dialog(window_->api());
+    for (QLineEdit* field : dialog.findChildren<QLineEdit*>()) {
+      QCOMPARE(field->echoMode(), QLineEdit::Password);
+      auto* show = field->findChild<QAction*>(QStringLiteral("showPassword"));
+      QVERIFY(show);
+      show->trigger();
+      QCOMPARE(field->echoMode(), QLineEdit::Normal);
+      show->trigger();
+      QCOMPARE(field->echoMode(), QLineEdit::Password);
+    }
   }
 };
 

@@ -1,6 +1,7 @@
 // The sign-in window without a server: what it shows about the fields before anything is sent.
 #include "sign_in_window.h"
 
+#include <QAction>
 #include <QLabel>
 #include <QLayout>
 #include <QLineEdit>
@@ -45,6 +46,22 @@ class SignInWindowTest : public QObject {
     }
     auto* discover = window.findChild<QPushButton*>(QStringLiteral("discover"));
     QVERIFY(discover->width() >= discover->sizeHint().width());
+  }
+
+  // Polish: the password can be shown while typing it.
+  void ThePasswordCanBeShown() {
+    SignInWindow window;
+    QLineEdit* password = nullptr;
+    for (auto* field : window.findChildren<QLineEdit*>()) {
+      if (field->echoMode() == QLineEdit::Password) password = field;
+    }
+    QVERIFY(password);
+    auto* show = password->findChild<QAction*>(QStringLiteral("showPassword"));
+    QVERIFY(show);
+    show->trigger();
+    QCOMPARE(password->echoMode(), QLineEdit::Normal);
+    show->trigger();
+    QCOMPARE(password->echoMode(), QLineEdit::Password);
   }
 };
 
