@@ -293,6 +293,15 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   connect(add_friend, &QPushButton::clicked, this, [this] { AddFriendDialog(api_, this).exec(); });
   people_layout->addWidget(add_friend);
   tabs_->addTab(people, tr("Contacts"));
+  // Requests waiting for an answer are counted on the tab, so they are seen from Chats too.
+  auto count_requests = [this] {
+    const int waiting = contacts_.incoming_count();
+    tabs_->setTabText(1, waiting > 0 ? tr("Contacts (%1)").arg(waiting) : tr("Contacts"));
+  };
+  connect(&contacts_, &QAbstractItemModel::modelReset, this, count_requests);
+  connect(&contacts_, &QAbstractItemModel::rowsInserted, this, count_requests);
+  connect(&contacts_, &QAbstractItemModel::rowsRemoved, this, count_requests);
+  connect(&contacts_, &QAbstractItemModel::dataChanged, this, count_requests);
   layout->addWidget(tabs_, 1);
   // Never so narrow that a chat's name gives way to its time, or the tabs scroll: an avatar, a
   // date and about ten characters of a name side by side, and both tabs whole.

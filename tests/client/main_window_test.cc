@@ -871,6 +871,25 @@ class MainWindowTest : public QObject {
       QCOMPARE(field->echoMode(), QLineEdit::Password);
     }
   }
+
+  // Polish: friend requests waiting for an answer are counted on the Contacts tab.
+  void WaitingFriendRequestsAreCountedOnTheContactsTab() {
+    Start();
+    auto* tabs = window_->findChild<QTabWidget*>();
+    QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts"));
+    v1::ServerEvent request;
+    request.mutable_user_event()->set_seq(1);
+    auto* f = request.mutable_user_event()->mutable_friend_();
+    f->set_type("friend_request");
+    f->set_user_id(4);
+    f->set_username("dana");
+    Serve(request);
+    QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts (1)"));
+    f->set_type("friend_request_cancelled");
+    request.mutable_user_event()->set_seq(2);
+    Serve(request);
+    QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts"));
+  }
 };
 
 }  // namespace natter::client
