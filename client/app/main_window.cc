@@ -131,6 +131,7 @@ MainWindow::~MainWindow() {
   // client_msg_id stays with it, so that sending it again cannot store it twice.
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   for (const auto& [request_id, sending] : sending_) {
+    if (sending.conversation_id == 0) continue;  // a first message: no conversation to keep it in
     const QString draft = drafts_.Text(sending.conversation_id);
     if (draft == sending.text) {
       drafts_.SetSending(sending.conversation_id, sending.text, sending.client_msg_id);
@@ -664,6 +665,7 @@ void MainWindow::OpenConversation(uint64_t conversation_id) {
     composer_->moveCursor(QTextCursor::End);
   }
   open_conversation_ = conversation_id;
+  pending_direct_.clear();
   RefreshComposer();
   history_complete_ = false;
   loading_older_ = false;
@@ -689,8 +691,24 @@ void MainWindow::OpenDirect(const QString& username) {
       return;
     }
   }
-  // No conversation yet: the first message starts it.
-  AskFirstMessage(username, QString(), QString());
+  // No conversation yet: the first message, written in the composer as any other, starts it.
+  if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
+  open_conversation_ = 0;
+  pending_direct_ = username;
+  messages_.Reset(0, session_.user_id);
+  typing_label_->clear();
+  conversation_list_->clearSelection();
+  const int contact = contacts_.RowOfUsername(username);
+  const uint64_t peer_id =
+      contact >= 0 ? contacts_.index(contact).data(ContactModel::kUserIdRole).toULongLong() : 0;
+  title_->setText(names_.Of(peer_id, username));
+  subtitle_->setText(tr("Your first message starts the conversation."));
+  members_button_->hide();
+  composer_->clear();
+  refused_.clear();
+  RefreshComposer();
+  stack_->setCurrentIndex(1);
+  composer_->setFocus();
 }
 
 namespace {
@@ -719,17 +737,6 @@ QString ResultError(const v1::CommandResult& result) {
 
 }  // namespace
 
-void MainWindow::AskFirstMessage(const QString& username, const QString& text,
-                                 const QString& refused) {
-  std::optional<QString> message =
-      AskText(this, tr("Message %1").arg(username), tr("Your first message to %1:").arg(username),
-              text, refused);
-  if (!message) return;
-  v1::ConversationRef ref;
-  ref.set_with_user(username.toStdString());
-  first_messages_[bridge_->SendMessage(ref, *message)] = Asked{username, 0, 0, *message};
-}
-
 void MainWindow::EditMessage(uint64_t seq) {
   const int row = messages_.RowOfSeq(seq);
   if (row < 0) return;
@@ -747,21 +754,16 @@ void MainWindow::OnAskedFinished(uint64_t request_id, const v1::CommandResult& r
   if (auto it = first_messages_.find(request_id); it != first_messages_.end()) {
     const Asked asked = it->second;
     first_messages_.erase(it);
-    if (result.code() == 0) {
-      // Open the new conversation rather than leave the previous one open under a list that
-      // reorders: at once if it is listed, else as soon as its first entry lists it.
-      tabs_->setCurrentIndex(0);
-      if (conversations_.Find(result.ack().conversation_id())) {
-        OpenConversation(result.ack().conversation_id());
-      } else {
-        open_when_listed_ = result.ack().conversation_id();
-      }
-      return;
+    // Refused: the text stays in the composer with the reason beside it (OnSendFinished).
+    // Taken: the new conversation opens in its place, rather than another one staying open under
+    // a list that reorders: at once if it is listed, else as soon as its first entry lists it.
+    if (result.code() != 0 || open_conversation_ != 0 || pending_direct_ != asked.username) return;
+    tabs_->setCurrentIndex(0);
+    if (conversations_.Find(result.ack().conversation_id())) {
+      OpenConversation(result.ack().conversation_id());
+    } else {
+      open_when_listed_ = result.ack().conversation_id();
     }
-    // Asked again, after this answer is handled, with the text as it was.
-    const QString refused = ResultError(result);
-    QTimer::singleShot(
-        0, this, [this, asked, refused] { AskFirstMessage(asked.username, asked.text, refused); });
     return;
   }
   if (auto it = edits_.find(request_id); it != edits_.end()) {
@@ -823,9 +825,21 @@ void MainWindow::LoadOlder() {
 
 void MainWindow::SendCurrent(const QString& text) {
   // One message at a time per conversation: Enter again while it is on its way sends nothing.
-  if (open_conversation_ == 0 || IsSending(open_conversation_)) return;
+  if ((open_conversation_ == 0 && pending_direct_.isEmpty()) || IsSending(open_conversation_)) {
+    return;
+  }
   if (QString problem = MessageTextProblem(text); !problem.isEmpty()) {
     ShowStatusMessage(problem);
+    return;
+  }
+  if (open_conversation_ == 0) {
+    // The first message to a friend: it starts the conversation.
+    v1::ConversationRef ref;
+    ref.set_with_user(pending_direct_.toStdString());
+    const uint64_t request_id = bridge_->SendMessage(ref, text);
+    first_messages_[request_id] = Asked{pending_direct_, 0, 0, text};
+    sending_[request_id] = Sending{0, text, {}, pending_direct_};
+    RefreshComposer();
     return;
   }
   // The draft of a message that was on its way when the window last closed goes as it went then.
@@ -833,7 +847,7 @@ void MainWindow::SendCurrent(const QString& text) {
   if (client_msg_id.empty()) client_msg_id = StreamBridge::NewClientMsgId();
   written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
   uint64_t request_id = bridge_->SendMessage(OpenRef(), text, client_msg_id);
-  sending_[request_id] = Sending{open_conversation_, text, client_msg_id};
+  sending_[request_id] = Sending{open_conversation_, text, client_msg_id, {}};
   RefreshComposer();
 }
 
@@ -842,7 +856,7 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
   if (it == sending_.end()) return;
   const Sending sent = it->second;
   sending_.erase(it);
-  const bool open = sent.conversation_id == open_conversation_;
+  const bool open = IsOpen(sent);
   if (result.code() == 0) {
     // The server has it: the draft goes (unless it is no longer what was sent).
     if (open && composer_->toPlainText() == sent.text) composer_->clear();
@@ -854,9 +868,16 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
   if (open) RefreshComposer();
 }
 
+bool MainWindow::IsOpen(const Sending& sending) const {
+  return sending.conversation_id == 0 ? open_conversation_ == 0 && !pending_direct_.isEmpty() &&
+                                            sending.to_user == pending_direct_
+                                      : sending.conversation_id == open_conversation_;
+}
+
 bool MainWindow::IsSending(uint64_t conversation_id) const {
-  return std::any_of(sending_.begin(), sending_.end(), [conversation_id](const auto& entry) {
-    return entry.second.conversation_id == conversation_id;
+  return std::any_of(sending_.begin(), sending_.end(), [this, conversation_id](const auto& entry) {
+    return conversation_id == 0 ? IsOpen(entry.second)
+                                : entry.second.conversation_id == conversation_id;
   });
 }
 

@@ -50,8 +50,8 @@ class MainWindow : public QMainWindow {
   ApiClient& api() { return api_; }
   AvatarCache& avatars() { return avatars_; }
   void OpenConversation(uint64_t conversation_id);
-  // The conversation with a friend; when there is none yet, asks for the first message, which
-  // starts it, and opens it once the server has it.
+  // The conversation with a friend; when there is none yet, an empty one whose first message (from
+  // the composer, no dialog) starts it; it opens once the server has it.
   void OpenDirect(const QString& username);
   // Asks for the new text of one's own message `seq` in the open conversation.
   void EditMessage(uint64_t seq);
@@ -127,10 +127,13 @@ class MainWindow : public QMainWindow {
   // Messages sent from the composer, by request id, until the server answers: their text stays in
   // the composer until then, so a refusal loses nothing.
   struct Sending {
-    uint64_t conversation_id;
+    uint64_t conversation_id;  // 0: a first message to `to_user`, which starts a conversation
     QString text;
     std::string client_msg_id;
+    QString to_user;
   };
+  // Whether `sending` is to the conversation now shown.
+  bool IsOpen(const Sending& sending) const;
   // When each message sent from here was written (by client_msg_id): shown as its time, rather
   // than when the server got it (later, if it waited for the connection).
   std::map<std::string, int64_t> written_at_;
@@ -148,7 +151,8 @@ class MainWindow : public QMainWindow {
   std::map<uint64_t, Asked> edits_;
   // The direct conversation a first message started: opened as soon as it is in the list.
   uint64_t open_when_listed_ = 0;
-  void AskFirstMessage(const QString& username, const QString& text, const QString& refused);
+  // The friend shown with no conversation yet (OpenDirect): the composer writes the first message.
+  QString pending_direct_;
   void AskEdit(uint64_t seq, const QString& text, const QString& refused);
   void OnAskedFinished(uint64_t request_id, const v1::CommandResult& result);
   QString refused_;  // why the open conversation's last send was refused, until the text changes

@@ -103,6 +103,13 @@ int ContactModel::RowOf(uint64_t user_id) const {
   return -1;
 }
 
+int ContactModel::RowOfUsername(const QString& username) const {
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    if (rows_[i].username == username) return static_cast<int>(i);
+  }
+  return -1;
+}
+
 int ContactModel::incoming_count() const {
   return static_cast<int>(
       std::count_if(rows_.begin(), rows_.end(), [](const Row& r) { return r.kind == kIncoming; }));

@@ -49,6 +49,7 @@ class ContactModel : public SortedListModel<ContactRow> {
   void SetProfile(uint64_t user_id, const QString& display_name, uint32_t avatar_version);
 
   int RowOf(uint64_t user_id) const;
+  int RowOfUsername(const QString& username) const;
   int incoming_count() const;
 
   QVariant data(const QModelIndex& index, int role = Qt::DisplayRole) const override;

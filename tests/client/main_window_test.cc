@@ -394,8 +394,14 @@ class MainWindowTest : public QObject {
   void AFirstMessageOpensItsNewConversation() {
     Start();
     window_->OpenConversation(kRoom);
-    AnswerNextDialog(QStringLiteral("hi cat"));
     window_->OpenDirect(QStringLiteral("cat"));
+    // No dialog: the composer writes the first message, under the friend's name.
+    QVERIFY(!QApplication::activeModalWidget());
+    QCOMPARE(window_->findChild<QLabel*>(QStringLiteral("conversationTitle"))->text(),
+             QStringLiteral("cat"));
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QTest::keyClicks(TheComposer(), QStringLiteral("hi cat"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
     QCOMPARE(Sends().size(), size_t{1});
     QCOMPARE(Sends()[0].send().to_user(), std::string("cat"));
     QCOMPARE(Sends()[0].send().text(), std::string("hi cat"));
@@ -417,15 +423,16 @@ class MainWindowTest : public QObject {
   void AFirstMessageAckedAfterItsEntryOpensItsConversation() {
     Start();
     window_->OpenConversation(kRoom);
-    AnswerNextDialog(QStringLiteral("hi cat"));
     window_->OpenDirect(QStringLiteral("cat"));
+    QTest::keyClicks(TheComposer(), QStringLiteral("hi cat"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
     QCOMPARE(Sends().size(), size_t{1});
     constexpr uint64_t kNew = 11;
     v1::ChatMessage first = Message(kNew, 1, 1, "hi cat");
     first.set_peer_id(3);
     first.set_peer("cat");
     Serve(Entry(first));
-    QCOMPARE(window_->open_conversation(), kRoom);  // not before the server says it is sent
+    QCOMPARE(window_->open_conversation(), uint64_t{0});  // not before the server says it is sent
     v1::ServerEvent ack = Result(Sends()[0].request_id());
     ack.mutable_result()->mutable_ack()->set_conversation_id(kNew);
     Serve(ack);
@@ -433,20 +440,21 @@ class MainWindowTest : public QObject {
   }
 
   // Issue 24, left over from bug 2: a refused first message or edit was lost with its dialog.
-  void ARefusedFirstMessageIsAskedAgainWithItsText() {
+  void ARefusedFirstMessageStaysInTheComposer() {
     Start();
     window_->OpenConversation(kRoom);
-    AnswerNextDialog(QStringLiteral("a long first message"));
     window_->OpenDirect(QStringLiteral("cat"));
+    QTest::keyClicks(TheComposer(), QStringLiteral("a long first message"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
     QCOMPARE(Sends().size(), size_t{1});
-    auto again = AnswerNextDialog(QStringLiteral("a shorter one"));
     Serve(Result(Sends()[0].request_id(), grpc::StatusCode::PERMISSION_DENIED,
                  "cat is not your friend"));
-    QTRY_VERIFY(again->shown);
-    QCOMPARE(again->text, QStringLiteral("a long first message"));
-    QVERIFY2(again->label.contains(QStringLiteral("Cat is not your friend")),
-             qPrintable(again->label));
-    QTRY_COMPARE(Sends().size(), size_t{2});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("a long first message"));
+    QVERIFY2(Hint().contains(QStringLiteral("Cat is not your friend")), qPrintable(Hint()));
+    QCOMPARE(window_->open_conversation(), uint64_t{0});
+    TheComposer()->setPlainText(QStringLiteral("a shorter one"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{2});
     QCOMPARE(Sends()[1].send().text(), std::string("a shorter one"));
     QCOMPARE(Sends()[1].send().to_user(), std::string("cat"));
   }
