@@ -16,6 +16,7 @@ namespace {
 constexpr int kPad = 8;
 constexpr int kAvatar = 36;
 constexpr int kMessageAvatar = 32;
+constexpr int kMaxColumn = 880;  // the widest the column of messages gets
 
 qreal Dpr(const QStyleOptionViewItem& option) {
   return option.widget ? option.widget->devicePixelRatioF() : qApp->devicePixelRatio();
@@ -272,7 +273,8 @@ struct MessageDelegate::Layout {
   bool day_start = false;
   int day_height = 0;
   int name_height = 0;
-  QRect bubble;  // relative to the row's top left
+  QRect bubble;         // relative to the row's top left
+  int column_left = 0;  // where the column of messages starts (it is centred on wide windows)
   qreal text_width = 0;
   int height = 0;
 };
@@ -290,13 +292,17 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   l.day_start = index.data(MessageModel::kDayStartRole).toBool();
   QFontMetrics fm(option.font);
   l.day_height = l.day_start ? fm.height() + 2 * kPad : 0;
-  int width = option.rect.width() > 0 ? option.rect.width() : 600;
+  // On a wide window the messages keep to a column of readable width in the middle, rather than
+  // one's own at the far right and the others' at the far left.
+  const int full = option.rect.width() > 0 ? option.rect.width() : 600;
+  const int width = std::min(full, kMaxColumn);
+  l.column_left = (full - width) / 2;
   const QString text = index.data(MessageModel::kTextRole).toString();
   if (l.system) {
     TextBlock block(text, option.font, width - 8 * kPad);
     l.bubble = QRect(0, l.day_height + kPad / 2, static_cast<int>(block.size.width()) + 2 * kPad,
                      static_cast<int>(block.size.height()) + kPad);
-    l.bubble.moveLeft((width - l.bubble.width()) / 2);
+    l.bubble.moveLeft(l.column_left + (width - l.bubble.width()) / 2);
     l.height = l.bubble.bottom() + kPad / 2;
     return l;
   }
@@ -308,7 +314,7 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   l.text_width = std::max<qreal>(block.size.width(), small.horizontalAdvance("00:00 ✓✓ edited"));
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
   int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
-  int left = l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad;
+  int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);
   l.bubble = QRect(left, l.day_height + (l.group_start ? kPad : 2), bubble_w, bubble_h);
   l.height = l.bubble.bottom() + 2;
   return l;
@@ -355,7 +361,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   if (!l.own && l.group_start) {
     uint64_t sender_id = index.data(MessageModel::kSenderIdRole).toULongLong();
     QPixmap avatar = avatars_.AvatarOf(sender_id, sender, kMessageAvatar, Dpr(option));
-    painter->drawPixmap(kPad, l.bubble.top(), avatar);
+    painter->drawPixmap(l.column_left + kPad, l.bubble.top(), avatar);
   }
   const bool deleted = index.data(MessageModel::kDeletedRole).toBool();
   QColor bubble = l.own ? QColor("#d7ecff") : pal.color(QPalette::AlternateBase);

@@ -103,6 +103,29 @@ class MessageDelegateTest : public QObject {
     QCOMPARE(PaintedLines(delegate_, one->index(0)), 1);
     QCOMPARE(PaintedLines(delegate_, three->index(0)), 3);
   }
+
+  // Polish: on a wide window one's own message is not pushed to the far right edge: messages keep
+  // to a column of readable width in the middle.
+  void OnAWideWindowMessagesKeepToAColumn() {
+    auto mine = OwnMessage("short");
+    QStyleOptionViewItem option = Option();
+    option.rect = QRect(0, 0, 2000, delegate_.sizeHint(option, mine->index(0)).height());
+    QImage image(option.rect.size(), QImage::Format_RGB32);
+    image.fill(Qt::white);
+    {
+      QPainter painter(&image);
+      delegate_.paint(&painter, option, mine->index(0));
+    }
+    int right = -1;  // the own bubble's (#d7ecff) right edge
+    for (int y = 0; y < image.height(); ++y) {
+      for (int x = 0; x < image.width(); ++x) {
+        if (image.pixel(x, y) == QColor("#d7ecff").rgb()) right = std::max(right, x);
+      }
+    }
+    QVERIFY(right > 0);
+    QVERIFY2(right < 1500, qPrintable(QStringLiteral("the bubble ends at x = %1").arg(right)));
+    QVERIFY(right > 1000);  // still on the right of the column
+  }
 };
 
 }  // namespace natter::client
