@@ -4,7 +4,10 @@
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
+#include <QRegularExpression>
 #include <QTextLayout>
+#include <QUrl>
+#include <vector>
 
 #include "contact_model.h"
 #include "conversation_model.h"
@@ -53,14 +56,53 @@ QString WithLineSeparators(QString text) {
   return text;
 }
 
+// A web address in a message's text (as laid out), and where it leads.
+struct Link {
+  int start = 0;
+  int length = 0;
+  QUrl url;
+};
+
+// Addresses starting "http://", "https://" or "www.", up to white space; punctuation that ends a
+// sentence after one ("see https://x.org.") is not part of it.
+std::vector<Link> FindLinks(const QString& text) {
+  static const QRegularExpression address(QStringLiteral(R"((?:https?://|www\.)[^\s<>"]+)"),
+                                          QRegularExpression::CaseInsensitiveOption);
+  std::vector<Link> links;
+  for (auto it = address.globalMatch(text); it.hasNext();) {
+    QRegularExpressionMatch match = it.next();
+    QString found = match.captured();
+    while (!found.isEmpty() && QStringLiteral(".,;:!?)]}'").contains(found.back())) found.chop(1);
+    QUrl url = QUrl::fromUserInput(found);
+    if (!url.isValid() || found.size() < 5) continue;
+    links.push_back({static_cast<int>(match.capturedStart()), static_cast<int>(found.size()), url});
+  }
+  return links;
+}
+
 // Plain text wrapped at word boundaries (anywhere inside words longer than the line), with a new
-// line at each '\n'. sizeHint and paint both measure through this, so their heights agree.
+// line at each '\n'; with `links`, web addresses are underlined in a link colour and can be found
+// by position. sizeHint and paint both measure through this, so their heights agree.
 struct TextBlock {
   QTextLayout layout;
   QSizeF size;
+  std::vector<Link> links;
 
-  TextBlock(const QString& text, const QFont& font, qreal width)
+  TextBlock(const QString& text, const QFont& font, qreal width, bool with_links = false)
       : layout(WithLineSeparators(text), font) {
+    if (with_links) {
+      links = FindLinks(layout.text());
+      QVector<QTextLayout::FormatRange> formats;
+      for (const Link& link : links) {
+        QTextLayout::FormatRange range;
+        range.start = link.start;
+        range.length = link.length;
+        range.format.setForeground(QColor("#1565c0"));
+        range.format.setFontUnderline(true);
+        formats.push_back(range);
+      }
+      layout.setFormats(formats);
+    }
     QTextOption wrap;
     wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     layout.setTextOption(wrap);
@@ -382,7 +424,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   }
   QFont body = option.font;
   body.setItalic(deleted);
-  TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1);
+  TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted);
   painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
   block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
   QString footer = sent.toString(QStringLiteral("HH:mm"));
@@ -398,6 +440,38 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   painter->drawText(l.bubble.adjusted(kPad, 0, -kPad, -kPad / 2), Qt::AlignRight | Qt::AlignBottom,
                     footer);
   painter->restore();
+}
+
+bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
+                                  const QStyleOptionViewItem& option, const QModelIndex& index) {
+  if (event->type() != QEvent::MouseButtonRelease ||
+      static_cast<QMouseEvent*>(event)->button() != Qt::LeftButton ||
+      index.data(MessageModel::kDeletedRole).toBool()) {
+    return QStyledItemDelegate::editorEvent(event, model, option, index);
+  }
+  const Layout l = Measure(option, index);
+  if (l.system) return QStyledItemDelegate::editorEvent(event, model, option, index);
+  // Where paint() draws the text.
+  const QPoint origin = option.rect.topLeft() +
+                        QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height);
+  const TextBlock block(index.data(MessageModel::kTextRole).toString(), option.font,
+                        l.bubble.width() - 2 * kPad + 1, /*with_links=*/true);
+  const QPointF at = static_cast<QMouseEvent*>(event)->pos() - origin;
+  for (int i = 0; i < block.layout.lineCount(); ++i) {
+    const QTextLine line = block.layout.lineAt(i);
+    if (at.y() < line.y() || at.y() >= line.y() + line.height() || at.x() < 0 ||
+        at.x() > line.naturalTextWidth()) {
+      continue;
+    }
+    const int position = line.xToCursor(at.x(), QTextLine::CursorOnCharacter);
+    for (const Link& link : block.links) {
+      if (position >= link.start && position < link.start + link.length) {
+        emit linkActivated(link.url);
+        return true;
+      }
+    }
+  }
+  return QStyledItemDelegate::editorEvent(event, model, option, index);
 }
 
 }  // namespace natter::client

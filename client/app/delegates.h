@@ -1,10 +1,12 @@
 // How rows are painted: conversations (avatar, name, preview, time, unread badge), contacts
 // (avatar, status dot, last seen; accept/reject buttons on incoming requests) and messages (bubbles
 // grouped by sender, day separators, edited and read marks, room changes as centred notes). Text is
-// always drawn as plain text: markup in a message is shown, never rendered.
+// always drawn as plain text: markup in a message is shown, never rendered; web addresses in it
+// are underlined and open when clicked.
 #pragma once
 
 #include <QStyledItemDelegate>
+#include <QUrl>
 
 #include "avatar_cache.h"
 
@@ -54,6 +56,12 @@ class MessageDelegate : public QStyledItemDelegate {
   void paint(QPainter* painter, const QStyleOptionViewItem& option,
              const QModelIndex& index) const override;
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
+  // A click on a web address in a message.
+  bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
+                   const QModelIndex& index) override;
+
+ signals:
+  void linkActivated(const QUrl& url);
 
  private:
   struct Layout;

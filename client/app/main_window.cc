@@ -6,6 +6,7 @@
 #include <QClipboard>
 #include <QCloseEvent>
 #include <QDateTime>
+#include <QDesktopServices>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -361,6 +362,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   message_list_->setObjectName(QStringLiteral("messageList"));
   message_delegate_ = new MessageDelegate(avatars_, message_list_);
   message_list_->setItemDelegate(message_delegate_);
+  connect(message_delegate_, &MessageDelegate::linkActivated, this,
+          [](const QUrl& url) { QDesktopServices::openUrl(url); });
   message_list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
   message_list_->setSelectionMode(QAbstractItemView::SingleSelection);
   message_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);

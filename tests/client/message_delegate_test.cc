@@ -2,7 +2,10 @@
 // new line in the bubble, in its size hint and in what is painted, so the two agree.
 #include <QApplication>
 #include <QImage>
+#include <QMouseEvent>
 #include <QPainter>
+#include <QSet>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
@@ -28,6 +31,22 @@ std::unique_ptr<MessageModel> OwnMessage(const std::string& text) {
   m.set_seq(1);
   m.set_sender_id(kMe);
   m.set_sender("me");
+  m.set_type("message");
+  m.set_text(text);
+  m.set_sent_at_ms(1'700'000'000'000);
+  model->Apply(m);
+  return model;
+}
+
+// A model holding one message of someone else (with their name above it).
+std::unique_ptr<MessageModel> TheirMessage(const std::string& text) {
+  auto model = std::make_unique<MessageModel>();
+  model->Reset(7, kMe);
+  v1::ChatMessage m;
+  m.set_conversation_id(7);
+  m.set_seq(1);
+  m.set_sender_id(2);
+  m.set_sender("ben");
   m.set_type("message");
   m.set_text(text);
   m.set_sent_at_ms(1'700'000'000'000);
@@ -125,6 +144,42 @@ class MessageDelegateTest : public QObject {
     QVERIFY(right > 0);
     QVERIFY2(right < 1500, qPrintable(QStringLiteral("the bubble ends at x = %1").arg(right)));
     QVERIFY(right > 1000);  // still on the right of the column
+  }
+
+  // Polish: web addresses in a message open when clicked (and only they do).
+  void AClickOnAWebAddressOpensIt() {
+    auto message = TheirMessage("see https://example.org/a?b=1, then www.natter.dev.");
+    QStyleOptionViewItem option = Option();
+    option.rect.setHeight(delegate_.sizeHint(option, message->index(0)).height());
+    QSignalSpy opened(&delegate_, &MessageDelegate::linkActivated);
+    // Clicks all over the row.
+    QSet<QString> urls;
+    int clicks_on_links = 0;
+    for (int y = 0; y < option.rect.height(); y += 2) {
+      for (int x = 0; x < option.rect.width(); x += 3) {
+        QMouseEvent click(QEvent::MouseButtonRelease, QPointF(x, y), Qt::LeftButton, Qt::LeftButton,
+                          Qt::NoModifier);
+        const int before = opened.count();
+        delegate_.editorEvent(&click, message.get(), option, message->index(0));
+        if (opened.count() > before) {
+          ++clicks_on_links;
+          urls.insert(opened.last().at(0).toUrl().toString());
+        }
+      }
+    }
+    QCOMPARE(urls, (QSet<QString>{QStringLiteral("https://example.org/a?b=1"),
+                                  QStringLiteral("http://www.natter.dev")}));
+    QVERIFY(clicks_on_links > 10);
+    // A message without one opens nothing.
+    auto plain = TheirMessage("no address here, just text");
+    for (int x = 0; x < option.rect.width(); x += 3) {
+      for (int y = 0; y < option.rect.height(); y += 2) {
+        QMouseEvent click(QEvent::MouseButtonRelease, QPointF(x, y), Qt::LeftButton, Qt::LeftButton,
+                          Qt::NoModifier);
+        delegate_.editorEvent(&click, plain.get(), option, plain->index(0));
+      }
+    }
+    QCOMPARE(opened.count(), clicks_on_links);
   }
 };
 
