@@ -144,6 +144,11 @@ class BasicHub {
                     std::vector<Snapshot>& held);
   // Flushes the streams of `held` that thread `index` serves.
   static void Flush(const std::vector<Snapshot>& held, size_t index, size_t count);
+  // Flushes the streams of `flushing` that fan-out thread `index` serves, delivering the jobs that
+  // come meanwhile every kServeEvery streams (their room recipients join `held`).
+  void FlushServing(FanOutThread& self, size_t index, const std::vector<Snapshot>& flushing,
+                    std::vector<Snapshot>& held);
+  static constexpr size_t kServeEvery = 16;
   template <class Act>
   static void Each(const Recipients& recipients, size_t index, size_t count, Act&& act);
   static size_t ThreadOf(const Sink* sink, size_t count) {
@@ -376,10 +381,12 @@ void BasicHub<Sink>::RunFanOut(FanOutThread& self, size_t index) {
     if (!was_holding && !held.empty()) flush_at = Clock::now() + window;
     if (!held.empty() && (stopping || Clock::now() >= flush_at)) {
       auto began = Clock::now();
-      Flush(held, index, count);
-      held.clear();
+      std::vector<Snapshot> flushing;
+      flushing.swap(held);
+      FlushServing(self, index, flushing, held);
       window = std::min(
           max_window_, std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - began));
+      if (!held.empty()) flush_at = Clock::now() + window;
     }
     if (stopping && held.empty()) {
       std::lock_guard lock(self.mu);
@@ -420,6 +427,31 @@ template <class Sink>
 void BasicHub<Sink>::Flush(const std::vector<Snapshot>& held, size_t index, size_t count) {
   for (const Snapshot& recipients : held) {
     Each(*recipients, index, count, [](Sink& sink) { sink.Flush(); });
+  }
+}
+
+template <class Sink>
+void BasicHub<Sink>::FlushServing(FanOutThread& self, size_t index,
+                                  const std::vector<Snapshot>& flushing,
+                                  std::vector<Snapshot>& held) {
+  // A pass of writes over thousands of streams takes tens of milliseconds. The events that come
+  // meanwhile are queued on their streams every few writes, not after the pass: a stream whose
+  // write completes takes them at once, and the streams the pass has not reached carry them now.
+  const size_t count = fan_out_.size();
+  size_t flushed = 0;
+  std::vector<Job> jobs;
+  for (const Snapshot& recipients : flushing) {
+    Each(*recipients, index, count, [&](Sink& sink) {
+      sink.Flush();
+      if (++flushed % kServeEvery != 0) return;
+      {
+        std::lock_guard lock(self.mu);
+        if (self.jobs.empty()) return;
+        jobs.swap(self.jobs);
+      }
+      Serve(jobs, index, count, held);
+      jobs.clear();
+    });
   }
 }
 
