@@ -314,6 +314,7 @@ struct MessageDelegate::Layout {
   bool group_start = false;
   bool day_start = false;
   int day_height = 0;
+  int unread_height = 0;  // the "New messages" divider above the first unread message
   int name_height = 0;
   QRect bubble;         // relative to the row's top left
   int column_left = 0;  // where the column of messages starts (it is centred on wide windows)
@@ -334,6 +335,8 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   l.day_start = index.data(MessageModel::kDayStartRole).toBool();
   QFontMetrics fm(option.font);
   l.day_height = l.day_start ? fm.height() + 2 * kPad : 0;
+  l.unread_height = index.data(MessageModel::kFirstUnreadRole).toBool() ? fm.height() + kPad : 0;
+  const int header = l.day_height + l.unread_height;
   // On a wide window the messages keep to a column of readable width in the middle, rather than
   // one's own at the far right and the others' at the far left.
   const int full = option.rect.width() > 0 ? option.rect.width() : 600;
@@ -342,7 +345,7 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   const QString text = index.data(MessageModel::kTextRole).toString();
   if (l.system) {
     TextBlock block(text, option.font, width - 8 * kPad);
-    l.bubble = QRect(0, l.day_height + kPad / 2, static_cast<int>(block.size.width()) + 2 * kPad,
+    l.bubble = QRect(0, header + kPad / 2, static_cast<int>(block.size.width()) + 2 * kPad,
                      static_cast<int>(block.size.height()) + kPad);
     l.bubble.moveLeft(l.column_left + (width - l.bubble.width()) / 2);
     l.height = l.bubble.bottom() + kPad / 2;
@@ -357,7 +360,7 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
   int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
   int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);
-  l.bubble = QRect(left, l.day_height + (l.group_start ? kPad : 2), bubble_w, bubble_h);
+  l.bubble = QRect(left, header + (l.group_start ? kPad : 2), bubble_w, bubble_h);
   l.height = l.bubble.bottom() + 2;
   return l;
 }
@@ -387,6 +390,18 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
                              : QLocale().toString(sent.date(), QLocale::LongFormat));
     painter->setPen(muted);
     painter->drawText(QRect(0, 0, option.rect.width(), l.day_height), Qt::AlignCenter, day);
+  }
+  if (l.unread_height > 0) {
+    // A line across with "New messages" on it.
+    const QRect band(0, l.day_height, option.rect.width(), l.unread_height);
+    const QString label = tr("New messages");
+    const int label_width = fm.horizontalAdvance(label) + 2 * kPad;
+    const QColor accent("#e53935");
+    painter->setPen(QPen(accent, 1));
+    const int mid = band.center().y();
+    painter->drawLine(kPad, mid, (band.width() - label_width) / 2, mid);
+    painter->drawLine((band.width() + label_width) / 2, mid, band.width() - kPad, mid);
+    painter->drawText(band, Qt::AlignCenter, label);
   }
   const QString text = index.data(MessageModel::kTextRole).toString();
   if (l.system) {

@@ -34,6 +34,7 @@ namespace natter::client {
 namespace {
 
 constexpr int kHistoryPage = 50;
+constexpr int kMaxHistoryPage = 200;  // the most History gives at once
 // The chat list's avatar and padding (as ConversationDelegate paints them).
 constexpr int kListAvatar = 36;
 constexpr int kListPad = 8;
@@ -674,6 +675,9 @@ void MainWindow::OpenConversation(uint64_t conversation_id) {
   loading_older_ = false;
   messages_.Reset(conversation_id, session_.user_id);
   messages_.SetPeerReadSeq(c->peer_read_seq());
+  // What was unread when it opened starts under a "New messages" divider, and the view there.
+  unread_on_open_ = c->unread();
+  if (unread_on_open_ > 0) messages_.SetReadUpTo(c->last_read_seq());
   typing_label_->clear();
   stack_->setCurrentIndex(1);
   int row = conversations_.RowOf(conversation_id);
@@ -786,9 +790,12 @@ void MainWindow::LoadOlder() {
   v1::HistoryRequest request;
   request.set_conversation_id(open_conversation_);
   request.set_before_seq(messages_.oldest_seq());
-  request.set_limit(kHistoryPage);
-  const uint64_t conversation = open_conversation_;
   const bool first_page = messages_.rowCount() == 0;
+  // The first page reaches back to the first unread message (within the server's 200).
+  request.set_limit(first_page ? static_cast<uint32_t>(std::clamp<uint64_t>(
+                                     unread_on_open_ + 5, kHistoryPage, kMaxHistoryPage))
+                               : kHistoryPage);
+  const uint64_t conversation = open_conversation_;
   api_.Call(&Async::History, request,
             Done<v1::HistoryResponse>(
                 [this, conversation, first_page](const grpc::Status& status,
@@ -815,7 +822,12 @@ void MainWindow::LoadOlder() {
                   messages_.PrependHistory(page);
                   message_list_->doItemsLayout();
                   if (first_page) {
-                    message_list_->scrollToBottom();
+                    if (const int unread = messages_.FirstUnreadRow(); unread >= 0) {
+                      message_list_->scrollTo(messages_.index(unread),
+                                              QAbstractItemView::PositionAtTop);
+                    } else {
+                      message_list_->scrollToBottom();
+                    }
                     MarkOpenConversationRead();
                   } else {
                     bar->setValue(bar->maximum() - before);

@@ -118,6 +118,7 @@ class MainWindow : public QMainWindow {
   uint64_t open_conversation_ = 0;
   bool loading_older_ = false;
   bool history_complete_ = false;
+  uint64_t unread_on_open_ = 0;  // unread messages when the open conversation was opened
   bool at_newest_ = true;  // the message list shows the newest message (kept so through resizes)
   Drafts drafts_;
   UserNames names_;

@@ -18,6 +18,8 @@ void MessageModel::Reset(uint64_t conversation_id, uint64_t own_user_id) {
   conversation_id_ = conversation_id;
   own_user_id_ = own_user_id;
   peer_read_seq_ = 0;
+  divider_ = false;
+  read_up_to_ = 0;
   rows_.clear();
   endResetModel();
 }
@@ -81,6 +83,26 @@ void MessageModel::PrependHistory(const std::vector<v1::ChatMessage>& entries) {
   rows_.insert(rows_.begin(), older.begin(), older.end());
   endInsertRows();
   RefreshNeighbours(static_cast<int>(older.size()));
+}
+
+void MessageModel::SetReadUpTo(uint64_t seq) {
+  divider_ = true;
+  read_up_to_ = seq;
+  if (!rows_.empty()) {
+    emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1), {kFirstUnreadRole});
+  }
+}
+
+int MessageModel::FirstUnreadRow() const {
+  if (!divider_) return -1;
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    const v1::ChatMessage& m = rows_[i];
+    if (m.seq() > read_up_to_ && m.sender_id() != own_user_id_ &&
+        (m.type().empty() || m.type() == "message")) {
+      return static_cast<int>(i);
+    }
+  }
+  return -1;
 }
 
 void MessageModel::SetPeerReadSeq(uint64_t seq) {
@@ -172,6 +194,8 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
              LocalTime(rows_[i - 1].sent_at_ms()).date() != LocalTime(m.sent_at_ms()).date();
     case kReadByPeerRole:
       return m.sender_id() == own_user_id_ && m.seq() <= peer_read_seq_;
+    case kFirstUnreadRole:
+      return divider_ && index.row() == FirstUnreadRow();
     default:
       return {};
   }

@@ -21,14 +21,15 @@ class MessageModel : public QAbstractListModel {
     kTypeRole,    // "message", "member_joined", ...
     kSenderRole,  // as shown: the sender's display name, or username
     kSenderIdRole,
-    kTextRole,        // for room changes: a sentence describing it
-    kSentAtRole,      // QDateTime, local time
-    kEditedRole,      // bool
-    kDeletedRole,     // bool
-    kOwnRole,         // sent by the signed-in user
-    kGroupStartRole,  // first of a run of messages by one sender (show name and avatar)
-    kDayStartRole,    // first entry of its day (show a day separator)
-    kReadByPeerRole,  // direct: the other side has read up to here
+    kTextRole,         // for room changes: a sentence describing it
+    kSentAtRole,       // QDateTime, local time
+    kEditedRole,       // bool
+    kDeletedRole,      // bool
+    kOwnRole,          // sent by the signed-in user
+    kGroupStartRole,   // first of a run of messages by one sender (show name and avatar)
+    kDayStartRole,     // first entry of its day (show a day separator)
+    kReadByPeerRole,   // direct: the other side has read up to here
+    kFirstUnreadRole,  // the first message not read when the conversation was opened
   };
 
   explicit MessageModel(QObject* parent = nullptr);
@@ -45,6 +46,10 @@ class MessageModel : public QAbstractListModel {
   void Apply(const v1::ChatMessage& entry);
   // Older entries from History, oldest first, put before the first row.
   void PrependHistory(const std::vector<v1::ChatMessage>& entries);
+  // Messages after `seq` were unread when the conversation was opened: the first of them (by
+  // someone else) is marked, for a "New messages" divider (until Reset).
+  void SetReadUpTo(uint64_t seq);
+  int FirstUnreadRow() const;
   // The other side of a direct conversation read up to `seq`.
   void SetPeerReadSeq(uint64_t seq);
 
@@ -68,6 +73,8 @@ class MessageModel : public QAbstractListModel {
   uint64_t conversation_id_ = 0;
   uint64_t own_user_id_ = 0;
   uint64_t peer_read_seq_ = 0;
+  bool divider_ = false;
+  uint64_t read_up_to_ = 0;
   std::vector<v1::ChatMessage> rows_;  // by seq
   const UserNames* names_ = nullptr;
 };

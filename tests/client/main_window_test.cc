@@ -898,6 +898,43 @@ class MainWindowTest : public QObject {
     Serve(request);
     QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts"));
   }
+
+  // Polish: a conversation with many unread messages opens at the first of them, under a "New
+  // messages" divider.
+  void ManyUnreadOpenAtTheFirstOfThem() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 150; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    StoreHistory({{kRoom, stored}});
+    Start();
+    window_->resize(900, 600);
+    v1::Conversation room = *window_->conversations().Find(kRoom);
+    room.set_latest_seq(150);
+    room.set_last_read_seq(40);
+    room.set_unread(110);
+    window_->conversations().Upsert(room);
+    window_->OpenConversation(kRoom);
+    QTRY_VERIFY(window_->messages().rowCount() > 0);
+    MessageModel& messages = window_->messages();
+    QVERIFY2(messages.oldest_seq() <= 41, qPrintable(QString::number(messages.oldest_seq())));
+    const int first_unread = messages.RowOfSeq(41);
+    for (int row = 0; row < messages.rowCount(); ++row) {
+      QCOMPARE(messages.index(row).data(MessageModel::kFirstUnreadRole).toBool(),
+               row == first_unread);
+    }
+    // The view starts there, not at the newest message.
+    QTRY_VERIFY(MessageList()->visualRect(messages.index(first_unread)).top() >= 0);
+    const QRect at = MessageList()->visualRect(messages.index(first_unread));
+    QVERIFY2(at.top() < MessageList()->viewport()->height() / 2,
+             qPrintable(QStringLiteral("the first unread message is at y = %1").arg(at.top())));
+    // Read now (the marker goes a moment after opening); opened again: no divider.
+    QTRY_COMPARE(window_->conversations().Find(kRoom)->unread(), uint64_t{0});
+    window_->OpenConversation(kDirect);
+    window_->OpenConversation(kRoom);
+    QTRY_VERIFY(window_->messages().rowCount() > 0);
+    QCOMPARE(messages.FirstUnreadRow(), -1);
+  }
 };
 
 }  // namespace natter::client
