@@ -567,10 +567,15 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   // The cached conversation remembers it too, for when it is opened again.
   if (from_other && entry.room().empty())
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
-  if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
-      entry.room().empty()) {
-    Notify(names_.Of(entry.sender_id(), entry.sender()),
-           QString::fromStdString(entry.text()).left(200));
+  if (from_other && !watching && (entry.type().empty() || entry.type() == "message")) {
+    const QString text = QString::fromStdString(entry.text());
+    const QString sender = names_.Of(entry.sender_id(), entry.sender());
+    if (entry.room().empty()) {
+      Notify(sender, text.left(200));
+    } else if (Mentions(text)) {
+      // In a room, only what names you: "@username", or your display name.
+      Notify(tr("%1 in #%2").arg(sender, QString::fromStdString(entry.room())), text.left(200));
+    }
   }
 }
 
@@ -1090,8 +1095,23 @@ void MainWindow::EditLastOwnMessage() {
 }
 
 void MainWindow::Notify(const QString& title, const QString& body) {
-  if (!notifications_ || (isActiveWindow() && !isMinimized()) || !tray_) return;
-  tray_->showMessage(title, body, QSystemTrayIcon::Information, 5000);
+  if (!notifications_ || (isActiveWindow() && !isMinimized())) return;
+  if (!notifier_) notifier_ = std::make_unique<DesktopNotifier>(tray_);
+  notifier_->Show(title, body);
+}
+
+bool MainWindow::Mentions(const QString& text) const {
+  const QString at_name = QLatin1Char('@') + session_.username;
+  for (int from = text.indexOf(at_name, 0, Qt::CaseInsensitive); from >= 0;
+       from = text.indexOf(at_name, from + 1, Qt::CaseInsensitive)) {
+    // "@ann" names ann, not anna.
+    const int after = from + at_name.size();
+    if (after >= text.size() || !(text[after].isLetterOrNumber() || text[after] == '_')) {
+      return true;
+    }
+  }
+  return !own_display_name_.isEmpty() && own_display_name_ != session_.username &&
+         text.contains(own_display_name_, Qt::CaseInsensitive);
 }
 
 void MainWindow::UpdateUnreadBadge(int unread) {

@@ -25,6 +25,7 @@
 #include "delegates.h"
 #include "drafts.h"
 #include "message_model.h"
+#include "notifier.h"
 #include "sign_in_window.h"
 #include "stream_bridge.h"
 #include "transport.h"
@@ -49,6 +50,8 @@ class MainWindow : public QMainWindow {
   StreamBridge& bridge() { return *bridge_; }
   ApiClient& api() { return api_; }
   AvatarCache& avatars() { return avatars_; }
+  // Where notifications go (tests record them).
+  void SetNotifier(std::unique_ptr<Notifier> notifier) { notifier_ = std::move(notifier); }
   void OpenConversation(uint64_t conversation_id);
   // The conversation with a friend; when there is none yet, an empty one whose first message (from
   // the composer, no dialog) starts it; it opens once the server has it.
@@ -100,6 +103,8 @@ class MainWindow : public QMainWindow {
   QString current_status_ = QStringLiteral("online");
   void Answer(const QString& username, v1::FriendAction action);
   void Notify(const QString& title, const QString& body);
+  // Whether a room message names the signed-in user ("@username", or their display name).
+  bool Mentions(const QString& text) const;
   void UpdateUnreadBadge(int unread);
   void EditLastOwnMessage();
   void SignOut();
@@ -182,6 +187,7 @@ class MainWindow : public QMainWindow {
   Composer* composer_;
   QLabel* composer_hint_;
   QSystemTrayIcon* tray_ = nullptr;
+  std::unique_ptr<Notifier> notifier_;
   bool notifications_ = true;
 };
 

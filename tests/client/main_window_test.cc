@@ -935,6 +935,30 @@ class MainWindowTest : public QObject {
     QTRY_VERIFY(window_->messages().rowCount() > 0);
     QCOMPARE(messages.FirstUnreadRow(), -1);
   }
+
+  // Polish: notifications for direct messages and for room messages that name you, also with no
+  // tray icon (they go to the desktop's notification service then).
+  void DirectMessagesAndMentionsNotify() {
+    struct Recording : Notifier {
+      std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
+      void Show(const QString& title, const QString& body) override {
+        *shown << title + QStringLiteral(": ") + body;
+      }
+    };
+    auto recording = std::make_unique<Recording>();
+    auto shown = recording->shown;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    window_->OpenConversation(kRoom);
+    window_->showMinimized();  // not watching
+    QTRY_VERIFY(window_->isMinimized());
+    Serve(Entry(Message(kDirect, 1, 2, "are you there?")));
+    Serve(Entry(Message(kRoom, 1, 2, "lunch, anyone?")));
+    Serve(Entry(Message(kRoom, 2, 2, "@meg is not you")));
+    Serve(Entry(Message(kRoom, 3, 2, "@me: the build is green")));
+    QCOMPARE(*shown, (QStringList{QStringLiteral("Ben Adams: are you there?"),
+                                  QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
+  }
 };
 
 }  // namespace natter::client
