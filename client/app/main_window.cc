@@ -7,6 +7,7 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDesktopServices>
+#include <QGridLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLineEdit>
@@ -20,8 +21,10 @@
 #include <QStatusBar>
 #include <QTabBar>
 #include <QTextCursor>
+#include <QToolButton>
 #include <QVBoxLayout>
 #include <QWheelEvent>
+#include <QWidgetAction>
 #include <algorithm>
 #include <optional>
 
@@ -424,7 +427,43 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   composer_->setObjectName(QStringLiteral("composer"));
   auto* send = new QPushButton(tr("Send"), view);
   send->setObjectName(QStringLiteral("sendButton"));
+  // Emoji, a click away: a grid of the common ones, put in at the cursor.
+  auto* emoji = new QToolButton(view);
+  emoji->setObjectName(QStringLiteral("emojiButton"));
+  emoji->setText(QStringLiteral("🙂"));
+  emoji->setToolTip(tr("Emoji"));
+  emoji->setPopupMode(QToolButton::InstantPopup);
+  auto* emoji_menu = new QMenu(emoji);
+  auto* grid_widget = new QWidget(emoji_menu);
+  auto* grid = new QGridLayout(grid_widget);
+  grid->setSpacing(2);
+  const QStringList faces =
+      QStringLiteral(
+          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 💪 👋 "
+          "🤝 "
+          "✌️ 👀 ❤️ 💔 🔥 🎉 ✨ ⭐ ✅ ❌ ❓ 💡 ☕ 🍕 🍺 🚀 💯")
+          .split(QLatin1Char(' '));
+  QFont emoji_font = font();
+  emoji_font.setPointSizeF(emoji_font.pointSizeF() * 1.5);
+  for (int i = 0; i < faces.size(); ++i) {
+    auto* face = new QToolButton(grid_widget);
+    face->setText(faces[i]);
+    face->setFont(emoji_font);
+    face->setAutoRaise(true);
+    connect(face, &QToolButton::clicked, this, [this, emoji_menu, text = faces[i]] {
+      emoji_menu->close();
+      if (composer_->isReadOnly()) return;
+      composer_->insertPlainText(text);
+      composer_->setFocus();
+    });
+    grid->addWidget(face, i / 8, i % 8);
+  }
+  auto* grid_action = new QWidgetAction(emoji_menu);
+  grid_action->setDefaultWidget(grid_widget);
+  emoji_menu->addAction(grid_action);
+  emoji->setMenu(emoji_menu);
   input->addWidget(composer_, 1);
+  input->addWidget(emoji);
   input->addWidget(send);
   layout->addLayout(input);
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);

@@ -959,6 +959,22 @@ class MainWindowTest : public QObject {
     QCOMPARE(*shown, (QStringList{QStringLiteral("Ben Adams: are you there?"),
                                   QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
   }
+
+  // Polish: an emoji picker beside the composer puts the emoji in at the cursor.
+  void TheEmojiPickerPutsEmojiInTheComposer() {
+    Start();
+    window_->OpenConversation(kRoom);
+    QTest::keyClicks(TheComposer(), QStringLiteral("nice "));
+    auto* button = window_->findChild<QToolButton*>(QStringLiteral("emojiButton"));
+    QVERIFY(button && button->menu());
+    QToolButton* thumbs = nullptr;
+    for (auto* face : button->menu()->findChildren<QToolButton*>()) {
+      if (face->text() == QStringLiteral("👍")) thumbs = face;
+    }
+    QVERIFY(thumbs);
+    thumbs->click();
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("nice 👍"));
+  }
 };
 
 }  // namespace natter::client
