@@ -315,6 +315,7 @@ struct MessageDelegate::Layout {
   bool day_start = false;
   int day_height = 0;
   int unread_height = 0;  // the "New messages" divider above the first unread message
+  bool footer = true;     // time (and edited, read marks): on the last message of a run
   int name_height = 0;
   QRect bubble;         // relative to the row's top left
   int column_left = 0;  // where the column of messages starts (it is centred on wide windows)
@@ -354,9 +355,16 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   const int max_text = std::min(560, width * 7 / 10);
   TextBlock block(text, option.font, max_text);
   QFontMetrics small(option.font);
-  const int footer = small.height();
+  // Denser: a run of messages by one sender shows its time once, on its last message (each
+  // message's time is in its tooltip); an edited message keeps its mark.
+  l.footer = index.data(MessageModel::kGroupEndRole).toBool() ||
+             (index.data(MessageModel::kEditedRole).toBool() &&
+              !index.data(MessageModel::kDeletedRole).toBool());
+  const int footer = l.footer ? small.height() : 0;
   l.name_height = (l.group_start && !l.own) ? fm.height() : 0;
-  l.text_width = std::max<qreal>(block.size.width(), small.horizontalAdvance("00:00 ✓✓ edited"));
+  l.text_width =
+      l.footer ? std::max<qreal>(block.size.width(), small.horizontalAdvance("00:00 ✓✓ edited"))
+               : block.size.width();
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
   int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
   int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);
@@ -442,6 +450,10 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted);
   painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
   block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
+  if (!l.footer) {
+    painter->restore();
+    return;
+  }
   QString footer = sent.toString(QStringLiteral("HH:mm"));
   if (index.data(MessageModel::kEditedRole).toBool() && !deleted) {
     footer = tr("edited") + QLatin1Char(' ') + footer;

@@ -393,6 +393,15 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   // Turning the wheel up at the top changes no value, but asks for older messages all the same.
   message_list_->viewport()->installEventFilter(this);
   layout->addWidget(message_list_, 1);
+  // A row whose run of messages changed (it is no longer the last, so shows no time) changes
+  // height.
+  connect(&messages_, &QAbstractItemModel::dataChanged, this,
+          [this](const QModelIndex& from, const QModelIndex& to, const QVector<int>& roles) {
+            if (!roles.isEmpty() && !roles.contains(MessageModel::kGroupEndRole)) return;
+            for (int row = from.row(); row <= to.row(); ++row) {
+              emit message_delegate_->sizeHintChanged(messages_.index(row));
+            }
+          });
   // Keep the view at the bottom when new messages arrive there.
   connect(&messages_, &QAbstractItemModel::rowsInserted, this,
           [this](const QModelIndex&, int first, int) {
@@ -439,7 +448,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   grid->setSpacing(2);
   const QStringList faces =
       QStringLiteral(
-          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 💪 👋 "
+          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 💪 "
+          "👋 "
           "🤝 "
           "✌️ 👀 ❤️ 💔 🔥 🎉 ✨ ⭐ ✅ ❌ ❓ 💡 ☕ 🍕 🍺 🚀 💯")
           .split(QLatin1Char(' '));

@@ -1,5 +1,6 @@
 #include "message_model.h"
 
+#include <QLocale>
 #include <algorithm>
 
 namespace natter::client {
@@ -116,7 +117,9 @@ void MessageModel::RefreshNeighbours(int row) {
   int last = static_cast<int>(rows_.size()) - 1;
   int from = std::max(0, row - 1);
   int to = std::min(last, row + 1);
-  if (from <= to) emit dataChanged(index(from), index(to), {kGroupStartRole, kDayStartRole});
+  if (from <= to) {
+    emit dataChanged(index(from), index(to), {kGroupStartRole, kGroupEndRole, kDayStartRole});
+  }
 }
 
 void MessageModel::NamesChanged() {
@@ -189,6 +192,11 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
              m.sent_at_ms() - prev.sent_at_ms() > kGroupGapMs ||
              LocalTime(prev.sent_at_ms()).date() != LocalTime(m.sent_at_ms()).date();
     }
+    case kGroupEndRole:
+      return i + 1 == rows_.size() || data(this->index(index.row() + 1), kGroupStartRole).toBool();
+    case Qt::ToolTipRole:
+      // The time of every message, also of those in a run that show none.
+      return QLocale().toString(LocalTime(m.sent_at_ms()), QLocale::ShortFormat);
     case kDayStartRole:
       return i == 0 ||
              LocalTime(rows_[i - 1].sent_at_ms()).date() != LocalTime(m.sent_at_ms()).date();

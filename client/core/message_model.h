@@ -30,6 +30,7 @@ class MessageModel : public QAbstractListModel {
     kDayStartRole,     // first entry of its day (show a day separator)
     kReadByPeerRole,   // direct: the other side has read up to here
     kFirstUnreadRole,  // the first message not read when the conversation was opened
+    kGroupEndRole,     // last of a run of messages by one sender (its time is shown)
   };
 
   explicit MessageModel(QObject* parent = nullptr);

@@ -123,6 +123,27 @@ class MessageDelegateTest : public QObject {
     QCOMPARE(PaintedLines(delegate_, three->index(0)), 3);
   }
 
+  // Polish: in a run of messages only the last shows its time, so the others are shorter.
+  void OnlyTheLastOfARunShowsItsTime() {
+    auto model = TheirMessage("first");
+    v1::ChatMessage next;
+    next.set_conversation_id(7);
+    next.set_seq(2);
+    next.set_sender_id(2);
+    next.set_sender("ben");
+    next.set_type("message");
+    next.set_text("second");
+    next.set_sent_at_ms(1'700'000'001'000);
+    model->Apply(next);
+    const int first = delegate_.sizeHint(Option(), model->index(0)).height();
+    const int line = QFontMetrics(QApplication::font()).height();
+    // Alone, the same message ends its run: it is a line taller, for its time.
+    auto alone = TheirMessage("first");
+    const int on_its_own = delegate_.sizeHint(Option(), alone->index(0)).height();
+    QVERIFY2(on_its_own - first >= line - 2,
+             qPrintable(QStringLiteral("%1 px in a run, %2 px alone").arg(first).arg(on_its_own)));
+  }
+
   // Polish: on a wide window one's own message is not pushed to the far right edge: messages keep
   // to a column of readable width in the middle.
   void OnAWideWindowMessagesKeepToAColumn() {

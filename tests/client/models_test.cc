@@ -68,6 +68,28 @@ class ModelsTest : public QObject {
     QCOMPARE(Texts(model).at(2), QStringLiteral("This message was deleted."));
   }
 
+  // Polish: a run of messages by one sender shows its time once, on its last message.
+  void ARunsLastMessageIsItsEnd() {
+    MessageModel model;
+    model.Reset(7, 1);
+    model.Apply(Entry(7, 1, 2, "one"));
+    QVERIFY(model.data(model.index(0), MessageModel::kGroupEndRole).toBool());
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.Apply(Entry(7, 2, 2, "two"));  // one second later: the same run
+    model.Apply(Entry(7, 3, 1, "mine"));
+    QVERIFY(!model.data(model.index(0), MessageModel::kGroupEndRole).toBool());
+    QVERIFY(model.data(model.index(1), MessageModel::kGroupEndRole).toBool());
+    QVERIFY(model.data(model.index(2), MessageModel::kGroupEndRole).toBool());
+    // The first row was told it changed.
+    bool told = false;
+    for (const auto& args : changed) {
+      told = told || (args.at(0).toModelIndex().row() == 0 &&
+                      args.at(2).value<QVector<int>>().contains(MessageModel::kGroupEndRole));
+    }
+    QVERIFY(told);
+    QVERIFY(!model.data(model.index(0), Qt::ToolTipRole).toString().isEmpty());
+  }
+
   void HistoryGoesInFrontWithoutDuplicates() {
     MessageModel model;
     model.Reset(7, 1);
