@@ -48,6 +48,18 @@ void PaintBackground(QPainter* painter, const QStyleOptionViewItem& option) {
   style->drawPrimitive(QStyle::PE_PanelItemViewItem, &plain, painter, widget);
 }
 
+// The row the keyboard is on, in a list that has the focus: a ring in the accent colour, so that
+// moving through the list with the arrow keys can be followed (the style draws none on these rows).
+void PaintFocus(QPainter* painter, const QStyleOptionViewItem& option) {
+  if (!(option.state & QStyle::State_HasFocus)) return;
+  painter->save();
+  painter->setRenderHint(QPainter::Antialiasing);
+  painter->setPen(QPen(QColor("#1e88e5"), 2));
+  painter->setBrush(Qt::NoBrush);
+  painter->drawRoundedRect(QRectF(option.rect).adjusted(1.5, 1.5, -1.5, -1.5), 4, 4);
+  painter->restore();
+}
+
 // QTextLayout lays out one paragraph: it never breaks at '\n' (the newline is dropped, and the
 // lines run together), but it does at a line separator.
 QString WithLineSeparators(QString text) {
@@ -186,6 +198,7 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
   QRect preview_rect = body.adjusted(0, 0, -badge_width - (badge_width ? kPad : 0), 0);
   painter->drawText(preview_rect, Qt::AlignLeft | Qt::AlignBottom,
                     fm.elidedText(preview, Qt::ElideRight, preview_rect.width()));
+  PaintFocus(painter, option);
   painter->restore();
 }
 
@@ -285,6 +298,7 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
       painter->drawText(rect, Qt::AlignCenter, label);
     }
   }
+  PaintFocus(painter, option);
   painter->restore();
 }
 

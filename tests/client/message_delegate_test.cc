@@ -12,6 +12,7 @@
 
 #include "api_client.h"
 #include "avatar_cache.h"
+#include "conversation_model.h"
 #include "delegates.h"
 #include "message_model.h"
 
@@ -142,6 +143,39 @@ class MessageDelegateTest : public QObject {
     const int on_its_own = delegate_.sizeHint(Option(), alone->index(0)).height();
     QVERIFY2(on_its_own - first >= line - 2,
              qPrintable(QStringLiteral("%1 px in a run, %2 px alone").arg(first).arg(on_its_own)));
+  }
+
+  // Polish: visible keyboard focus: the chat list's current row, when the list has the focus, is
+  // ringed, so moving with the arrow keys can be followed.
+  void TheFocusedChatRowIsRinged() {
+    ConversationModel conversations;
+    v1::Conversation room;
+    room.set_id(1);
+    room.set_kind("room");
+    room.set_name("lobby");
+    conversations.Reset({room}, kMe);
+    ConversationDelegate delegate(avatars_);
+    auto ring_pixels = [&](bool focused) {
+      QStyleOptionViewItem option = Option();
+      option.rect = QRect(0, 0, 300, delegate.sizeHint(option, conversations.index(0)).height());
+      if (focused) option.state |= QStyle::State_HasFocus;
+      QImage image(option.rect.size(), QImage::Format_RGB32);
+      image.fill(Qt::white);
+      {
+        QPainter painter(&image);
+        delegate.paint(&painter, option, conversations.index(0));
+      }
+      int count = 0;
+      for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x) {
+          const QColor c(image.pixel(x, y));
+          count += c.blue() > 180 && c.red() < 120 && c.green() > 100 && c.green() < 170;
+        }
+      }
+      return count;
+    };
+    QCOMPARE(ring_pixels(false), 0);
+    QVERIFY2(ring_pixels(true) > 300, qPrintable(QString::number(ring_pixels(true))));
   }
 
   // Polish: on a wide window one's own message is not pushed to the far right edge: messages keep
