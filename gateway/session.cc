@@ -100,8 +100,8 @@ void Session::OnTokenChecked(grpc::Status status, const v1::ValidateTokenRespons
   state_ = State::kSubscribing;
   // The rooms to subscribe to (a cheap call); the conversations with their latest seqs, previews
   // and read state come once the subscriptions are live (OnSubscribed).
-  backend_.ListRooms(caller_, [this](grpc::Status status, std::vector<uint64_t> rooms) {
-    OnRoomsListed(std::move(status), rooms);
+  backend_.ListRooms(caller_, [this](grpc::Status listed, std::vector<uint64_t> rooms) {
+    OnRoomsListed(std::move(listed), rooms);
   });
 }
 
