@@ -179,12 +179,19 @@ void RoomsDialog::Join(const QString& room) {
 // ---- members ----
 
 MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_user_id,
-                             QWidget* parent)
-    : QDialog(parent), api_(api), room_(room), own_user_id_(own_user_id) {
+                             QWidget* parent, AvatarCache* avatars, Lookup lookup)
+    : QDialog(parent),
+      api_(api),
+      room_(room),
+      own_user_id_(own_user_id),
+      avatars_(avatars),
+      lookup_(std::move(lookup)) {
   setWindowTitle(tr("#%1 — members").arg(room));
   resize(380, 480);
   auto* layout = new QVBoxLayout(this);
   members_ = new QListWidget(this);
+  members_->setObjectName(QStringLiteral("memberList"));
+  members_->setIconSize(QSize(28, 28));
   layout->addWidget(members_, 1);
   kick_ = new QPushButton(tr("Remove from room"), this);
   layout->addWidget(kick_);
@@ -266,34 +273,45 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
 void MembersDialog::Load() {
   v1::RoomRequest request;
   request.set_room(room_.toStdString());
-  api_.Call(&Async::RoomMembers, request,
-            Done<v1::RoomMembersResponse>(
-                [this](const grpc::Status& status, const v1::RoomMembersResponse& response) {
-                  members_->clear();
-                  if (!status.ok()) {
-                    error_->setText(ErrorText(status));
-                    return;
-                  }
-                  owner_ = response.room().owner_id() == own_user_id_;
-                  bool moderator = false;
-                  for (const auto& m : response.members()) {
-                    QString name = QString::fromStdString(m.username());
-                    QString label = name;
-                    if (m.role() == "owner") label = tr("%1 (owner)").arg(name);
-                    if (m.role() == "moderator") label = tr("%1 (moderator)").arg(name);
-                    auto* item = new QListWidgetItem(label, members_);
-                    item->setData(Qt::UserRole, name);
-                    item->setData(kRoleRole, QString::fromStdString(m.role()));
-                    if (m.user_id() == own_user_id_ && m.role() == "moderator") moderator = true;
-                  }
-                  // Moderators remove members too (the server refuses them the owner and other
-                  // moderators, with a message shown below).
-                  kick_->setVisible(owner_ || moderator);
-                  topic_->setVisible(owner_);
-                  save_topic_->setVisible(owner_);
-                  topic_->setText(QString::fromStdString(response.room().topic()));
-                  UpdateRoleButton();
-                }));
+  api_.Call(
+      &Async::RoomMembers, request,
+      Done<v1::RoomMembersResponse>(
+          [this](const grpc::Status& status, const v1::RoomMembersResponse& response) {
+            members_->clear();
+            if (!status.ok()) {
+              error_->setText(ErrorText(status));
+              return;
+            }
+            owner_ = response.room().owner_id() == own_user_id_;
+            bool moderator = false;
+            for (const auto& m : response.members()) {
+              QString name = QString::fromStdString(m.username());
+              const Person person = lookup_ ? lookup_(m.user_id(), name) : Person{name, QString()};
+              QString label = person.name;
+              if (m.role() == "owner") label = tr("%1 (owner)").arg(person.name);
+              if (m.role() == "moderator") label = tr("%1 (moderator)").arg(person.name);
+              if (person.status == QLatin1String("online")) {
+                label += QStringLiteral(" · ") + tr("online");
+              } else if (person.status == QLatin1String("away")) {
+                label += QStringLiteral(" · ") + tr("away");
+              }
+              auto* item = new QListWidgetItem(label, members_);
+              if (avatars_) {
+                item->setIcon(
+                    QIcon(avatars_->AvatarOf(m.user_id(), person.name, 28, devicePixelRatioF())));
+              }
+              item->setData(Qt::UserRole, name);
+              item->setData(kRoleRole, QString::fromStdString(m.role()));
+              if (m.user_id() == own_user_id_ && m.role() == "moderator") moderator = true;
+            }
+            // Moderators remove members too (the server refuses them the owner and other
+            // moderators, with a message shown below).
+            kick_->setVisible(owner_ || moderator);
+            topic_->setVisible(owner_);
+            save_topic_->setVisible(owner_);
+            topic_->setText(QString::fromStdString(response.room().topic()));
+            UpdateRoleButton();
+          }));
 }
 
 void MembersDialog::UpdateRoleButton() {

@@ -10,6 +10,7 @@
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <functional>
 
 #include "api_client.h"
 #include "avatar_cache.h"
@@ -53,8 +54,18 @@ class MembersDialog : public QDialog {
   Q_OBJECT
 
  public:
+  // Who each member is, as shown: their display name and status ("online", "away", "offline",
+  // or empty when not known: not a friend).
+  struct Person {
+    QString name;
+    QString status;
+  };
+  using Lookup = std::function<Person(uint64_t user_id, const QString& username)>;
+
+  // With `avatars`, each member has their avatar beside their name; with `lookup`, their display
+  // name and (for friends) presence.
   MembersDialog(ApiClient& api, const QString& room, uint64_t own_user_id,
-                QWidget* parent = nullptr);
+                QWidget* parent = nullptr, AvatarCache* avatars = nullptr, Lookup lookup = {});
 
  signals:
   void left();
@@ -68,6 +79,8 @@ class MembersDialog : public QDialog {
   ApiClient& api_;
   QString room_;
   uint64_t own_user_id_;
+  AvatarCache* avatars_;
+  Lookup lookup_;
   bool owner_ = false;
   QListWidget* members_;
   QLineEdit* topic_;

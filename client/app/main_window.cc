@@ -355,7 +355,19 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(members_button_, &QPushButton::clicked, this, [this] {
     const v1::Conversation* c = conversations_.Find(open_conversation_);
     if (!c) return;
-    MembersDialog dialog(api_, QString::fromStdString(c->name()), session_.user_id, this);
+    MembersDialog dialog(
+        api_, QString::fromStdString(c->name()), session_.user_id, this, &avatars_,
+        [this](uint64_t user_id, const QString& username) {
+          const int row = contacts_.RowOf(user_id);
+          const bool friend_ =
+              row >= 0 &&
+              contacts_.index(row).data(ContactModel::kKindRole).toInt() == ContactModel::kFriend;
+          return MembersDialog::Person{
+              names_.Of(user_id, username),
+              friend_ ? contacts_.index(row).data(ContactModel::kStatusRole).toString()
+                      : QString()};
+        });
+
     connect(&dialog, &MembersDialog::left, this, [this] { RefreshConversations(); });
     dialog.exec();
   });
@@ -448,7 +460,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   grid->setSpacing(2);
   const QStringList faces =
       QStringLiteral(
-          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 💪 "
+          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 "
+          "💪 "
           "👋 "
           "🤝 "
           "✌️ 👀 ❤️ 💔 🔥 🎉 ✨ ⭐ ✅ ❌ ❓ 💡 ☕ 🍕 🍺 🚀 💯")

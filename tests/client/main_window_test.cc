@@ -11,6 +11,7 @@
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
+#include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
 #include <QScrollBar>
@@ -27,6 +28,7 @@
 #include <future>
 #include <map>
 #include <memory>
+#include <tuple>
 #include <vector>
 
 #include "client/fake_gateway.h"
@@ -974,6 +976,34 @@ class MainWindowTest : public QObject {
     QVERIFY(thumbs);
     thumbs->click();
     QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("nice 👍"));
+  }
+
+  // Polish: the member list shows avatars, display names and friends' presence.
+  void TheMemberListShowsAvatarsNamesAndPresence() {
+    Start();
+    gateway_->OnRoomMembers([](const v1::RoomRequest&, v1::RoomMembersResponse* response) {
+      response->mutable_room()->set_owner_id(1);
+      for (auto [id, name, role] : {std::tuple{1, "me", "owner"}, std::tuple{2, "ben", "member"},
+                                    std::tuple{3, "cat", "member"}}) {
+        auto* m = response->add_members();
+        m->set_user_id(static_cast<uint64_t>(id));
+        m->set_username(name);
+        m->set_role(role);
+      }
+      return grpc::Status::OK;
+    });
+    window_->OpenConversation(kRoom);
+    MembersDialog dialog(window_->api(), QStringLiteral("dev"), 1, window_.get(),
+                         &window_->avatars(), [](uint64_t id, const QString& username) {
+                           return id == 2 ? MembersDialog::Person{QStringLiteral("Ben Adams"),
+                                                                  QStringLiteral("online")}
+                                          : MembersDialog::Person{username, QString()};
+                         });
+    auto* list = dialog.findChild<QListWidget*>(QStringLiteral("memberList"));
+    QTRY_COMPARE(list->count(), 3);
+    QCOMPARE(list->item(1)->text(), QStringLiteral("Ben Adams · online"));
+    QCOMPARE(list->item(2)->text(), QStringLiteral("cat"));
+    for (int i = 0; i < list->count(); ++i) QVERIFY(!list->item(i)->icon().isNull());
   }
 };
 
