@@ -60,6 +60,29 @@ void PaintFocus(QPainter* painter, const QStyleOptionViewItem& option) {
   painter->restore();
 }
 
+// A message of one to three emoji and nothing else is drawn large, as a reaction is meant to be
+// seen (emoji and their joiners, variation selectors and skin tones; no letters, digits or spaces).
+bool OnlyEmoji(const QString& text) {
+  const QVector<uint> codes = text.trimmed().toUcs4();
+  int emoji = 0;
+  for (uint c : codes) {
+    if (c == 0x200D || (c >= 0xFE00 && c <= 0xFE0F) || (c >= 0x1F3FB && c <= 0x1F3FF)) continue;
+    const bool pictograph = (c >= 0x1F000 && c <= 0x1FAFF) || (c >= 0x2600 && c <= 0x27BF) ||
+                            (c >= 0x2B00 && c <= 0x2BFF) || (c >= 0x2190 && c <= 0x21FF);
+    if (!pictograph) return false;
+    ++emoji;
+  }
+  return emoji >= 1 && emoji <= 3;
+}
+
+// The font a message's text is drawn in.
+QFont BodyFont(const QFont& base, const QString& text, bool deleted) {
+  QFont font = base;
+  font.setItalic(deleted);
+  if (!deleted && OnlyEmoji(text)) font.setPointSizeF(font.pointSizeF() * 2.5);
+  return font;
+}
+
 // QTextLayout lays out one paragraph: it never breaks at '\n' (the newline is dropped, and the
 // lines run together), but it does at a line separator.
 QString WithLineSeparators(QString text) {
@@ -367,7 +390,8 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
     return l;
   }
   const int max_text = std::min(560, width * 7 / 10);
-  TextBlock block(text, option.font, max_text);
+  TextBlock block(
+      text, BodyFont(option.font, text, index.data(MessageModel::kDeletedRole).toBool()), max_text);
   QFontMetrics small(option.font);
   // Denser: a run of messages by one sender shows its time once, on its last message (each
   // message's time is in its tooltip); an edited message keeps its mark.
@@ -459,8 +483,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
     y += l.name_height;
     painter->setFont(option.font);
   }
-  QFont body = option.font;
-  body.setItalic(deleted);
+  const QFont body = BodyFont(option.font, text, deleted);
   TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted);
   painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
   block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
@@ -495,8 +518,9 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
   // Where paint() draws the text.
   const QPoint origin = option.rect.topLeft() +
                         QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height);
-  const TextBlock block(index.data(MessageModel::kTextRole).toString(), option.font,
-                        l.bubble.width() - 2 * kPad + 1, /*with_links=*/true);
+  const QString text = index.data(MessageModel::kTextRole).toString();
+  const TextBlock block(text, BodyFont(option.font, text, false), l.bubble.width() - 2 * kPad + 1,
+                        /*with_links=*/true);
   const QPointF at = static_cast<QMouseEvent*>(event)->pos() - origin;
   for (int i = 0; i < block.layout.lineCount(); ++i) {
     const QTextLine line = block.layout.lineAt(i);

@@ -178,6 +178,15 @@ class MessageDelegateTest : public QObject {
     QVERIFY2(ring_pixels(true) > 300, qPrintable(QString::number(ring_pixels(true))));
   }
 
+  // Polish: a message of only an emoji or three is drawn at a readable (large) size.
+  void AFewEmojiAloneAreDrawnLarge() {
+    const int line = QFontMetrics(QApplication::font()).height();
+    const int word = HeightOf(*OwnMessage("ok"));
+    QVERIFY(HeightOf(*OwnMessage("👍")) >= word + line);
+    QVERIFY(HeightOf(*OwnMessage("❤️🔥")) >= word + line);
+    QCOMPARE(HeightOf(*OwnMessage("ok 👍")), word);  // with words: as text
+  }
+
   // Polish: on a wide window one's own message is not pushed to the far right edge: messages keep
   // to a column of readable width in the middle.
   void OnAWideWindowMessagesKeepToAColumn() {
