@@ -24,7 +24,7 @@ StreamCommand Relay(v1::ClientFrame::CommandCase command, std::string_view name,
     *call->request.mutable_caller() = caller;
     (gateway.chat->async()->*method)(
         &call->context, &call->request, &call->response,
-        [call, result, done = std::move(done)](grpc::Status status) {
+        [call, result, done = std::move(done)](grpc::Status status) mutable {
           v1::CommandResult out;
           if (status.ok()) {
             result(call->response, out);
@@ -36,6 +36,9 @@ StreamCommand Relay(v1::ClientFrame::CommandCase command, std::string_view name,
               out.set_retry_after_ms(static_cast<uint32_t>(retry->count()));
             }
           }
+          // The call is released before the answer goes on: whoever waits for it may then
+          // release the stub its call came from.
+          call.reset();
           done(std::move(out));
         });
   };
