@@ -1,5 +1,7 @@
 #include "hub.h"
 
+#include <spdlog/spdlog.h>
+
 #include "event_frame.h"
 
 namespace natter::gateway {

@@ -95,7 +95,6 @@ void Session::OnTokenChecked(grpc::Status status, const v1::ValidateTokenRespons
   caller_.set_username(session.username());
   caller_.set_session_id(session.session_id());
   device_ = session.device();
-  counted_open_ = true;
   GatewayMetrics::Get().streams_open.Increment();
   state_ = State::kSubscribing;
   // The rooms to subscribe to (a cheap call); the conversations with their latest seqs, previews
@@ -478,12 +477,13 @@ void Session::OnDone() {
   queue_.clear();
   queued_bytes_ = 0;
   parked_.reset();
-  if (user_admitted_) backend_.ReleaseUser(caller_.user_id());
+  if (user_admitted_) {
+    backend_.ReleaseUser(caller_.user_id());
+    GatewayMetrics::Get().streams_open.Decrement();
+  }
   user_admitted_ = false;
   if (attached_) backend_.Detach();
   attached_ = false;
-  if (counted_open_) GatewayMetrics::Get().streams_open.Decrement();
-  counted_open_ = false;
   if (announced_) backend_.StreamClosed(PresenceEntry());
   announced_ = false;
   spdlog::debug("stream {} of user {} ended", stream_id_, caller_.user_id());

@@ -175,10 +175,9 @@ class Session {
   v1::Caller caller_;
   std::string device_;
   // What OnDone must undo.
-  bool user_admitted_ = false;
+  bool user_admitted_ = false;  // counted per user and in streams_open
   bool attached_ = false;
   bool announced_ = false;
-  bool counted_open_ = false;
 
   std::vector<uint64_t> hidden_users_;  // in a block with this user
   // Block changes that came before the Welcome's snapshot was applied, replayed after it.
@@ -203,15 +202,5 @@ class Session {
 };
 
 std::string_view StateName(Session::State state);
-
-// Milliseconds of the steady clock, which never jumps: the clock of a Session in production.
-class SteadyClock final : public Clock {
- public:
-  int64_t NowMs() const override {
-    return std::chrono::duration_cast<std::chrono::milliseconds>(
-               std::chrono::steady_clock::now().time_since_epoch())
-        .count();
-  }
-};
 
 }  // namespace natter::gateway

@@ -460,7 +460,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   grid->setSpacing(2);
   const QStringList faces =
       QStringLiteral(
-          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 🙏 "
+          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 "
+          "🙏 "
           "💪 "
           "👋 "
           "🤝 "
