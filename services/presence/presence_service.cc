@@ -40,14 +40,19 @@ PresenceService::PresenceService(PresenceStore& store, AudienceSource& audience,
       ttl_(ttl),
       room_notices_(room_notice_interval) {}
 
-int64_t PresenceService::ExpiryFromNow() const {
-  return clock_.NowMs() + std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
+int64_t PresenceService::TtlMs() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count();
+}
+
+int64_t PresenceService::ExpiryFromNow() const { return clock_.NowMs() + TtlMs(); }
+
+absl::Status PresenceService::NoteStore(absl::Status status) {
+  if (!status.ok()) store_failed_at_ms_.store(clock_.NowMs(), std::memory_order_relaxed);
+  return status;
 }
 
 absl::StatusOr<Transition> PresenceService::RefreshAndAnnounce(uint64_t user_id) {
-  ASSIGN_OR_RETURN(
-      auto t, store_.Refresh(user_id, clock_.NowMs(),
-                             std::chrono::duration_cast<std::chrono::milliseconds>(ttl_).count()));
+  ASSIGN_OR_RETURN(auto t, store_.Refresh(user_id, clock_.NowMs(), TtlMs()));
   if (t.changed()) Announce(user_id, t);
   return t;
 }
@@ -139,9 +144,10 @@ absl::StatusOr<v1::HeartbeatResponse> PresenceService::Heartbeat(
     RETURN_IF_ERROR(ValidateStream(stream));
     entries.push_back(ToEntry(stream));
   }
-  ASSIGN_OR_RETURN(auto added, store_.Renew(entries, ExpiryFromNow()));
+  auto added = store_.Renew(entries, ExpiryFromNow());
+  RETURN_IF_ERROR(NoteStore(added.status()));
   // Streams that had expired (a gateway paused past the TTL) come back: announce them again.
-  for (uint64_t user_id : added) RefreshAndAnnounce(user_id).IgnoreError();
+  for (uint64_t user_id : *added) RefreshAndAnnounce(user_id).IgnoreError();
   v1::HeartbeatResponse response;
   response.set_ttl_seconds(static_cast<int32_t>(ttl_.count()));
   return response;
@@ -217,13 +223,16 @@ absl::Status PresenceService::ForwardProfile(std::string_view payload) {
 }
 
 absl::StatusOr<size_t> PresenceService::Sweep() {
-  ASSIGN_OR_RETURN(auto expired, store_.Expired(clock_.NowMs(), kSweepBatch));
-  for (uint64_t user_id : expired) {
-    if (auto t = RefreshAndAnnounce(user_id); !t.ok()) {
+  auto expired = store_.Expired(clock_.NowMs(), kSweepBatch);
+  RETURN_IF_ERROR(NoteStore(expired.status()));
+  // Streams that expired while the store was away may be alive: their renewals failed with it.
+  if (clock_.NowMs() - store_failed_at_ms_.load(std::memory_order_relaxed) < TtlMs()) return 0;
+  for (uint64_t user_id : *expired) {
+    if (auto t = RefreshAndAnnounce(user_id); !NoteStore(t.status()).ok()) {
       spdlog::warn("sweep of user {} failed: {}", user_id, t.status().message());
     }
   }
-  return expired.size();
+  return expired->size();
 }
 
 }  // namespace natter::presence

@@ -4,10 +4,13 @@
 // friend's user:{id} channel in one pipelined round trip, and, when the user appears or disappears,
 // as a room notice to the rooms they are in (at most one per room per interval: RoomNotices).
 // A stream not renewed within the TTL counts as gone, and the sweeper (not any client) announces
-// such users offline.
+// such users offline. A store outage is not a departure: after the store failed, the sweeper waits
+// one TTL (in which every live gateway renews its streams) before it announces anyone gone.
 #pragma once
 
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 
 #include "absl/status/statusor.h"
 #include "audience.h"
@@ -50,6 +53,9 @@ class PresenceService {
 
  private:
   int64_t ExpiryFromNow() const;
+  int64_t TtlMs() const;
+  // Passes `status` on; a failure of the store holds the sweeper back for one TTL from now.
+  absl::Status NoteStore(absl::Status status);
   // Recomputes the user's visible status and announces a change.
   absl::StatusOr<Transition> RefreshAndAnnounce(uint64_t user_id);
   void Announce(uint64_t user_id, const Transition& t);
@@ -65,6 +71,8 @@ class PresenceService {
   const Clock& clock_;
   const std::chrono::seconds ttl_;
   RoomNotices room_notices_;
+  // When the store last failed (any replica's heartbeats may have been lost with it).
+  std::atomic<int64_t> store_failed_at_ms_{INT64_MIN / 2};
 };
 
 }  // namespace natter::presence

@@ -107,6 +107,7 @@ class FakePresenceStore final : public presence::PresenceStore {
   }
 
   absl::StatusOr<std::vector<uint64_t>> Expired(int64_t now_ms, size_t limit) override {
+    if (auto s = failures_.Take("Expired"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     std::vector<uint64_t> out;
     for (const auto& [user, expiry] : online_) {

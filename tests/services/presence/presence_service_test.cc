@@ -314,6 +314,41 @@ TEST_F(PresenceServiceTest, HeartbeatWithOneInvalidStreamRenewsNothing) {
   EXPECT_EQ(StatusOf(1), "offline/0");
 }
 
+// The Redis Cluster failover fault (ha_faults_test): while the master holding a user's keys was
+// down no heartbeat could renew their stream, and once its replica took over the sweeper found the
+// stream expired and showed a user whose connection never dropped offline, until the next
+// heartbeat. A store outage is not a departure: the sweeper waits one TTL after it, in which every
+// live gateway renews its streams.
+TEST_F(PresenceServiceTest, AStoreOutageIsNotADeparture) {
+  ASSERT_TRUE(Open(1, "stays").ok());
+  clock_.Advance(kTtl - 5s);
+  store_.FailNext(absl::UnavailableError("redis is down"), "Renew");
+  EXPECT_FALSE(Heartbeat({Stream(1, "stays")}).ok());
+  clock_.Advance(2s);
+  store_.FailNext(absl::UnavailableError("redis is down"), "Expired");
+  EXPECT_FALSE(service_.Sweep().ok());
+  clock_.Advance(4s);  // past the stream's expiry; the store answers again
+  publisher_.Clear();
+  EXPECT_EQ(StatusOf(1), "online/0");  // not yet renewed, not announced gone
+  EXPECT_TRUE(publisher_.published().empty());
+  ASSERT_TRUE(Heartbeat({Stream(1, "stays")}).ok());
+  EXPECT_EQ(StatusOf(1), "online/1");
+  EXPECT_TRUE(publisher_.published().empty());
+}
+
+TEST_F(PresenceServiceTest, AStreamThatEndedDuringAStoreOutageGoesOfflineOneTtlAfterIt) {
+  ASSERT_TRUE(Open(1, "gone").ok());
+  clock_.Advance(kTtl - 5s);
+  store_.FailNext(absl::UnavailableError("redis is down"), "Renew");
+  EXPECT_FALSE(Heartbeat({Stream(1, "gone")}).ok());  // its last renewal; then the stream ends
+  clock_.Advance(10s);
+  EXPECT_EQ(StatusOf(1), "online/0");
+  clock_.Advance(kTtl - 10s - 1ms);
+  EXPECT_EQ(StatusOf(1), "online/0");
+  clock_.Advance(1ms);  // one TTL after the failure
+  EXPECT_EQ(StatusOf(1), "offline/0");
+}
+
 TEST_F(PresenceServiceTest, StoreFailuresArePassedOn) {
   store_.FailNext(absl::UnavailableError("redis is down"), "Renew");
   EXPECT_EQ(Open(1, "s1").code(), absl::StatusCode::kUnavailable);
