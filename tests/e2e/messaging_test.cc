@@ -1,6 +1,7 @@
 // End to end for messaging through natterctl: rooms (create, join, topic, rename, remove a member),
 // direct messages between friends, edits and deletions, typing, read markers and unread counts,
-// and a listener that is killed and restarted printing every entry exactly once.
+// a listener that is killed and restarted printing every entry exactly once, and a first listener
+// starting with what is unread.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -248,6 +249,28 @@ TEST_F(MessagingTest, AListenerKilledAndRestartedPrintsEverythingExactlyOnce) {
     if (e.value("room", "") == "lobby") lobby.push_back(e["text"]);
   }
   EXPECT_GE(lobby.size(), 6u);
+}
+
+// Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent
+// while the user was away were never shown on it. It starts at the read marker instead.
+TEST_F(MessagingTest, AFirstListenerShowsWhatIsUnreadThenLiveMessages) {
+  User("kit");
+  User("lou");
+  Friends("kit", "lou");
+  for (const char* text : {"read already", "unread 1", "unread 2"}) {
+    ASSERT_EQ(Ctl({"--as", "lou", "send", "--to", "kit", text}).exit_code, 0);
+  }
+  ASSERT_EQ(CtlJson({"--as", "kit", "read", "@lou", "1"})["unread"], 2);
+
+  auto first = Listen("kit", 0, {"--type", "message"});
+  ASSERT_EQ(Ctl({"--as", "lou", "send", "--to", "kit", "live"}).exit_code, 0);
+  ASSERT_TRUE(SawCount(*first, "message", 3)) << first->Stdout();
+  std::this_thread::sleep_for(1s);  // anything extra would show up now
+  std::vector<std::string> direct;
+  for (const auto& e : Printed(*first, "message")) {
+    if (e.value("with", "") == "lou") direct.push_back(e["text"]);
+  }
+  EXPECT_EQ(direct, (std::vector<std::string>{"unread 1", "unread 2", "live"}));
 }
 
 }  // namespace

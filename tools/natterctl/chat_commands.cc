@@ -287,7 +287,9 @@ class Listener {
         if (from_start_) {
           cursors_[c.id()] = 0;  // everything, from the first message
         } else if (!resumed_) {
-          cursors_[c.id()] = c.latest_seq();  // a first run starts from now
+          // A first run (a new device) starts where the user stopped reading: what is unread, then
+          // live entries.
+          cursors_[c.id()] = std::min(c.last_read_seq(), c.latest_seq());
         } else if (c.kind() == "direct") {
           cursors_[c.id()] = 0;  // a conversation that began while this listener was away
         } else {
