@@ -16,6 +16,7 @@
 #include <cstring>
 
 #include "client_admission.h"
+#include "common/thread_name.h"
 #include "gateway_metrics.h"
 
 namespace natter::gateway {
@@ -145,7 +146,10 @@ ConnectionGate::~ConnectionGate() {
 
 void ConnectionGate::Start(grpc::experimental::ExternalConnectionAcceptor* acceptor) {
   acceptor_ = acceptor;
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("conn-gate");
+    Run();
+  });
 }
 
 void ConnectionGate::Stop() {

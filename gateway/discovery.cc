@@ -9,6 +9,8 @@
 
 #include <cstring>
 
+#include "common/thread_name.h"
+
 namespace natter::gateway {
 namespace {
 
@@ -89,7 +91,10 @@ absl::Status DiscoveryResponder::Start() {
     return absl::UnavailableError("discovery: cannot listen on UDP " + listen_ + ": " +
                                   std::strerror(errno));
   }
-  thread_ = std::thread([this] { Run(); });
+  thread_ = std::thread([this] {
+    NameThisThread("discovery");
+    Run();
+  });
   return absl::OkStatus();
 }
 

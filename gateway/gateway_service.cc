@@ -10,6 +10,7 @@
 #include "common/check.h"
 #include "common/grpc_server.h"
 #include "common/status.h"
+#include "common/thread_name.h"
 #include "friends_view.h"
 
 namespace natter::gateway {
@@ -392,6 +393,7 @@ void GatewayService::GoAwayAll(const std::string& reason) {
 
 PresenceHeartbeat::PresenceHeartbeat(GatewayContext& gateway, std::chrono::seconds period)
     : gateway_(gateway), period_(period), thread_([this] {
+        NameThisThread("heartbeat");
         std::unique_lock lock(mu_);
         while (!cv_.wait_for(lock, period_, [this] { return stop_; })) {
           lock.unlock();

@@ -44,6 +44,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/thread_name.h"
 #include "natter/v1/gateway.pb.h"
 
 namespace natter::gateway {
@@ -177,7 +178,10 @@ BasicHub<Sink>::BasicHub(ChannelSubscriber& subscriber, size_t fan_out_threads,
   }
   for (size_t i = 0; i < fan_out_.size(); ++i) {
     FanOutThread& t = *fan_out_[i];
-    t.thread = std::thread([this, &t, i] { RunFanOut(t, i); });
+    t.thread = std::thread([this, &t, i] {
+      NameThisThread("fan-out-" + std::to_string(i));
+      RunFanOut(t, i);
+    });
   }
 }
 

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "common/status.h"
+#include "common/thread_name.h"
 
 namespace natter {
 namespace {
@@ -155,6 +156,7 @@ class MigrationLock {
   // process loses it within one lease.
   void StartKeeping() {
     keeper_ = std::thread([this] {
+      NameThisThread("migration-lock");
       std::unique_lock lock(mu_);
       while (!cv_.wait_for(lock, options_.lease / 3, [this] { return stop_; })) {
         lock.unlock();

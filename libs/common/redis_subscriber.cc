@@ -13,6 +13,7 @@
 #include <deque>
 
 #include "common/redis_client.h"
+#include "common/thread_name.h"
 
 namespace natter {
 namespace {
@@ -80,6 +81,7 @@ RedisSubscriber::~RedisSubscriber() {
 
 void RedisSubscriber::Start() {
   thread_ = std::thread([this] {
+    NameThisThread("redis-events");
     Connect();
     // EVLOOP_NO_EXIT_ON_EMPTY: keep running while disconnected and waiting for work.
     event_base_loop(base_, EVLOOP_NO_EXIT_ON_EMPTY);

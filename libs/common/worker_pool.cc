@@ -4,12 +4,18 @@
 
 #include <exception>
 
+#include "common/thread_name.h"
+
 namespace natter {
 
 WorkerPool::WorkerPool(std::string name, size_t threads, size_t max_queued)
     : name_(std::move(name)), max_queued_(max_queued) {
   threads_.reserve(threads);
-  for (size_t i = 0; i < threads; ++i) threads_.emplace_back([this] { Run(); });
+  for (size_t i = 0; i < threads; ++i)
+    threads_.emplace_back([this] {
+      NameThisThread(name_);
+      Run();
+    });
 }
 
 WorkerPool::~WorkerPool() {

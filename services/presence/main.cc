@@ -15,6 +15,7 @@
 #include "common/redis_subscriber.h"
 #include "common/service_main.h"
 #include "common/status.h"
+#include "common/thread_name.h"
 #include "presence_grpc.h"
 #include "presence_service.h"
 #include "redis_presence_store.h"
@@ -112,6 +113,7 @@ int main(int argc, char** argv) {
   std::condition_variable cv;
   bool stopping = false;
   std::thread sweeper([&] {
+    natter::NameThisThread("sweeper");
     const auto sweep_every = std::chrono::milliseconds(sweep_ms);
     const auto tick =
         room_notice_ms > 0
