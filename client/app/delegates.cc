@@ -400,9 +400,10 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
               !index.data(MessageModel::kDeletedRole).toBool());
   const int footer = l.footer ? small.height() : 0;
   l.name_height = (l.group_start && !l.own) ? fm.height() : 0;
-  l.text_width =
-      l.footer ? std::max<qreal>(block.size.width(), small.horizontalAdvance("00:00 ✓✓ edited"))
-               : block.size.width();
+  l.text_width = l.footer ? std::max<qreal>(
+                                block.size.width(),
+                                small.horizontalAdvance(tr("edited") + QStringLiteral(" 00:00 ✓✓")))
+                          : block.size.width();
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
   int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
   int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);

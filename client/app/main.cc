@@ -1,5 +1,6 @@
 // natter-desktop: the sign-in window, then the main window; "remember me" keeps the server address
-// and the session token in the user's settings (file mode 0600).
+// and the session token in the user's settings (file mode 0600). The language is the system's, or
+// the one picked with --language, NATTER_LANGUAGE or in the window (language.h).
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QFile>
@@ -7,6 +8,7 @@
 #include <memory>
 
 #include "app_icon.h"
+#include "language.h"
 #include "main_window.h"
 #include "sign_in_window.h"
 
@@ -102,20 +104,36 @@ int main(int argc, char** argv) {
   QApplication::setQuitOnLastWindowClosed(true);
   QApplication::setWindowIcon(natter::client::AppIcon());
   qRegisterMetaType<SignedIn>();
+  // The help below is in the language of NATTER_LANGUAGE, the setting or the system; --language
+  // applies to the windows.
+  const QString language = natter::client::ChosenLanguage(QString());
+  natter::client::InstallTranslators(language);
 
   QCommandLineParser parser;
-  parser.setApplicationDescription(QStringLiteral("Natter desktop client"));
+  parser.setApplicationDescription(QCoreApplication::translate("main", "Natter desktop client"));
   parser.addHelpOption();
   QCommandLineOption server(
       QStringLiteral("server"),
-      QStringLiteral("Gateway address HOST:PORT (default: the last one used)"),
-      QStringLiteral("address"));
-  QCommandLineOption ca(QStringLiteral("ca"),
-                        QStringLiteral("Trust this CA certificate (PEM) for TLS; implies TLS"),
-                        QStringLiteral("file"));
+      QCoreApplication::translate("main", "Gateway address HOST:PORT (default: the last one used)"),
+      QCoreApplication::translate("main", "address"));
+  QCommandLineOption ca(
+      QStringLiteral("ca"),
+      QCoreApplication::translate("main", "Trust this CA certificate (PEM) for TLS; implies TLS"),
+      QCoreApplication::translate("main", "file"));
+  QCommandLineOption language_option(
+      QStringLiteral("language"),
+      QCoreApplication::translate("main",
+                                  "Language of the window: %1, or system (default: the one picked "
+                                  "in the window, else the system's)")
+          .arg(natter::client::AvailableLanguages().join(QStringLiteral(", "))),
+      QCoreApplication::translate("main", "language"));
   parser.addOption(server);
   parser.addOption(ca);
+  parser.addOption(language_option);
   parser.process(app);
+  if (parser.isSet(language_option) && parser.value(language_option) != language) {
+    natter::client::InstallTranslators(parser.value(language_option));
+  }
 
   App natter(parser.value(server), parser.value(ca));
   natter.Start();

@@ -11,6 +11,7 @@
 #include <QHBoxLayout>
 #include <QInputDialog>
 #include <QLineEdit>
+#include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
 #include <QScrollBar>
@@ -31,6 +32,7 @@
 #include "app_icon.h"
 #include "dialogs.h"
 #include "grpc_transport.h"
+#include "language.h"
 #include "validation.h"
 
 namespace natter::client {
@@ -190,6 +192,7 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
     notifications_ = on;
     QSettings().setValue(QStringLiteral("notifications"), on);
   });
+  AddLanguageMenu(menu);
   menu->addSeparator();
   menu->addAction(tr("Log out"), this, &MainWindow::SignOut);
   status_button_->setMenu(menu);
@@ -321,6 +324,32 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
                            conversation_list_->verticalScrollBar()->sizeHint().width());
   for (QListView* list : {conversation_list_, contact_list_}) {
     list->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+  }
+}
+
+void MainWindow::AddLanguageMenu(QMenu* menu) {
+  QMenu* languages = menu->addMenu(tr("Language"));
+  languages->setObjectName(QStringLiteral("languageMenu"));
+  languages->addAction(tr("Applies when Natter next starts"))->setEnabled(false);
+  languages->addSeparator();
+  const QString chosen = QSettings().value(QLatin1String(kLanguageSetting)).toString();
+  auto* group = new QActionGroup(languages);
+  QStringList codes{QString()};
+  codes << AvailableLanguages();
+  for (const QString& code : codes) {
+    // Each language in its own words, so one finds it whatever the window's language is.
+    QString label = code.isEmpty()                   ? tr("System language")
+                    : code == QLatin1String("en")    ? QStringLiteral("English")
+                    : code == QLatin1String("zh_CN") ? QStringLiteral("简体中文")
+                                                     : QLocale(code).nativeLanguageName();
+    QAction* action = languages->addAction(label);
+    action->setObjectName(QStringLiteral("language-") +
+                          (code.isEmpty() ? QStringLiteral("system") : code));
+    action->setCheckable(true);
+    action->setChecked(code == chosen || (code.isEmpty() && chosen == QLatin1String("system")));
+    group->addAction(action);
+    connect(action, &QAction::triggered, this,
+            [code] { QSettings().setValue(QLatin1String(kLanguageSetting), code); });
   }
 }
 
@@ -550,6 +579,7 @@ void MainWindow::ConnectBridge() {
   });
   connect(b, &StreamBridge::commandFinished, this, &MainWindow::OnCommandFinished);
   connect(b, &StreamBridge::sessionEnded, this, [this](const QString& reason) {
+    // The reason is the server's word ("revoked", ...), shown as it comes: not translated.
     emit signedOut(tr("Your session ended (%1). Sign in again.").arg(reason));
   });
 }

@@ -103,6 +103,9 @@ class MainWindow : public QMainWindow {
   QString current_status_ = QStringLiteral("online");
   void Answer(const QString& username, v1::FriendAction action);
   void Notify(const QString& title, const QString& body);
+  // The status menu's Language submenu: the system's, or one picked (kept in the settings, used
+  // when the client next starts).
+  void AddLanguageMenu(QMenu* menu);
   // Whether a room message names the signed-in user ("@username", or their display name).
   bool Mentions(const QString& text) const;
   void UpdateUnreadBadge(int unread);

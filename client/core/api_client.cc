@@ -57,6 +57,7 @@ QString ErrorText(const grpc::Status& status) {
     default:
       break;
   }
+  // The server's own message (e.g. "username taken"), shown as it comes: it is not translated.
   QString message = QString::fromStdString(status.error_message());
   if (message.isEmpty()) return QCoreApplication::translate("ApiClient", "Something went wrong.");
   message[0] = message[0].toUpper();

@@ -173,7 +173,7 @@ const v1::Conversation* ConversationModel::Find(uint64_t conversation_id) const 
 int ConversationModel::total_unread() const {
   uint64_t total = 0;
   for (const auto& r : rows_) total += r.conversation.unread();
-  return static_cast<int>(std::min<uint64_t>(total, 1'000'000));
+  return static_cast<int>(std::min<uint64_t>(total, 1000000));
 }
 
 QVariant ConversationModel::data(const QModelIndex& index, int role) const {
@@ -203,7 +203,7 @@ QVariant ConversationModel::data(const QModelIndex& index, int role) const {
     case kTimeRole:
       return r.last_at_ms == 0 ? QDateTime() : QDateTime::fromMSecsSinceEpoch(r.last_at_ms);
     case kUnreadRole:
-      return static_cast<int>(std::min<uint64_t>(c.unread(), 1'000'000));
+      return static_cast<int>(std::min<uint64_t>(c.unread(), 1000000));
     case kPeerIdRole:
       return QVariant::fromValue<qulonglong>(c.peer_id());
     case kLatestSeqRole:

@@ -25,8 +25,8 @@ void GrpcTransport::Open(const std::string& address, const std::string& token, H
   Close();
   auto stream = std::make_shared<Stream>();
   grpc::ChannelArguments args;
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30'000);
-  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10'000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
+  args.SetInt(GRPC_ARG_KEEPALIVE_TIMEOUT_MS, 10000);
   stream->stub = v1::Gateway::NewStub(grpc::CreateCustomChannel(address, credentials_, args));
   stream->context.AddMetadata("authorization", "Bearer " + token);
   stream->handler = std::move(handler);

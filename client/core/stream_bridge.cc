@@ -53,8 +53,8 @@ StreamBridge::~StreamBridge() {
 
 int StreamBridge::BackoffMs(int failures) {
   int ms = 250;
-  for (int i = 0; i < failures && ms < 30'000; ++i) ms *= 2;
-  return std::min(ms, 30'000);
+  for (int i = 0; i < failures && ms < 30000; ++i) ms *= 2;
+  return std::min(ms, 30000);
 }
 
 void StreamBridge::Start(const QString& address, const QString& token) {

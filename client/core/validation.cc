@@ -3,10 +3,14 @@
 #include <QCoreApplication>
 #include <QRegularExpression>
 
+// The texts below are looked up in the context "Validation" (outside the namespace, so lupdate
+// and the lookup name the context alike).
+class Validation {
+  Q_DECLARE_TR_FUNCTIONS(Validation)
+};
+
 namespace natter::client {
 namespace {
-
-QString Tr(const char* text) { return QCoreApplication::translate("Validation", text); }
 
 // Letters of any script, digits, '_', '.', '-', and combining marks after the first character.
 bool IsNameText(const QString& name) {
@@ -40,32 +44,33 @@ int CodepointCount(const QString& text) {
 }  // namespace
 
 QString UsernameProblem(const QString& username) {
-  if (username.isEmpty()) return Tr("Enter a username.");
+  if (username.isEmpty()) return Validation::tr("Enter a username.");
   int n = CodepointCount(username);
-  if (n < 3 || n > 32) return Tr("A username has 3 to 32 characters.");
+  if (n < 3 || n > 32) return Validation::tr("A username has 3 to 32 characters.");
   if (!IsNameText(username)) {
-    return Tr("A username may contain only letters, digits, '_', '.' and '-'.");
+    return Validation::tr("A username may contain only letters, digits, '_', '.' and '-'.");
   }
   return {};
 }
 
 QString PasswordProblem(const QString& password, const QString& username) {
   QByteArray bytes = password.toUtf8();
-  if (bytes.isEmpty()) return Tr("Enter a password.");
-  if (bytes.size() < 8) return Tr("A password has at least 8 characters.");
-  if (bytes.size() > 1024) return Tr("A password has at most 1024 bytes.");
+  if (bytes.isEmpty()) return Validation::tr("Enter a password.");
+  if (bytes.size() < 8) return Validation::tr("A password has at least 8 characters.");
+  if (bytes.size() > 1024) return Validation::tr("A password has at most 1024 bytes.");
   if (!username.isEmpty() && password.compare(username, Qt::CaseInsensitive) == 0) {
-    return Tr("The password must not be the username.");
+    return Validation::tr("The password must not be the username.");
   }
   return {};
 }
 
 QString DisplayNameProblem(const QString& display_name) {
-  if (display_name.trimmed().isEmpty()) return Tr("Enter a display name.");
-  if (CodepointCount(display_name) > 64) return Tr("A display name has at most 64 characters.");
+  if (display_name.trimmed().isEmpty()) return Validation::tr("Enter a display name.");
+  if (CodepointCount(display_name) > 64)
+    return Validation::tr("A display name has at most 64 characters.");
   for (QChar c : display_name) {
     if (c.category() == QChar::Other_Control) {
-      return Tr("A display name cannot contain control characters.");
+      return Validation::tr("A display name cannot contain control characters.");
     }
   }
   return {};
@@ -74,20 +79,22 @@ QString DisplayNameProblem(const QString& display_name) {
 QString ServerAddressProblem(const QString& address) {
   static const QRegularExpression kPattern(QStringLiteral(
       R"(^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9]([A-Za-z0-9.-]*[A-Za-z0-9])?):(\d{1,5})$)"));
-  if (address.trimmed().isEmpty()) return Tr("Enter the server address, e.g. 127.0.0.1:2019.");
+  if (address.trimmed().isEmpty())
+    return Validation::tr("Enter the server address, e.g. 127.0.0.1:2019.");
   auto match = kPattern.match(address.trimmed());
-  if (!match.hasMatch()) return Tr("Write the address as host:port, e.g. 127.0.0.1:2019.");
+  if (!match.hasMatch())
+    return Validation::tr("Write the address as host:port, e.g. 127.0.0.1:2019.");
   int port = match.captured(3).toInt();
-  if (port < 1 || port > 65535) return Tr("The port is a number from 1 to 65535.");
+  if (port < 1 || port > 65535) return Validation::tr("The port is a number from 1 to 65535.");
   return {};
 }
 
 QString RoomNameProblem(const QString& name) {
-  if (name.isEmpty()) return Tr("Enter a room name.");
+  if (name.isEmpty()) return Validation::tr("Enter a room name.");
   int n = CodepointCount(name);
-  if (n < 2 || n > 32) return Tr("A room name has 2 to 32 characters.");
+  if (n < 2 || n > 32) return Validation::tr("A room name has 2 to 32 characters.");
   if (!IsNameText(name)) {
-    return Tr("A room name may contain only letters, digits, '_', '.' and '-'.");
+    return Validation::tr("A room name may contain only letters, digits, '_', '.' and '-'.");
   }
   return {};
 }
@@ -97,7 +104,7 @@ int MessageBytes(const QString& text) { return text.toUtf8().size(); }
 QString MessageTextProblem(const QString& text) {
   const int bytes = MessageBytes(text);
   if (bytes > kMaxMessageBytes) {
-    return Tr("The message is too long: %1 bytes, at most %2 can be sent.")
+    return Validation::tr("The message is too long: %1 bytes, at most %2 can be sent.")
         .arg(bytes)
         .arg(kMaxMessageBytes);
   }

@@ -1,0 +1,841 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="zh_CN">
+<context>
+    <name>ApiClient</name>
+    <message>
+        <source>Cannot read %1.</source>
+        <translation>无法读取 %1。</translation>
+    </message>
+    <message>
+        <source>The server closed the connection. Check the address, and whether it needs a secure connection (TLS) with a certificate this computer trusts.</source>
+        <translation>服务器关闭了连接。请检查地址，以及服务器是否需要安全连接（TLS）并使用本机信任的证书。</translation>
+    </message>
+    <message>
+        <source>The server cannot be reached. Check the address and your connection.</source>
+        <translation>无法连接到服务器。请检查地址和网络连接。</translation>
+    </message>
+    <message>
+        <source>The server did not answer in time.</source>
+        <translation>服务器响应超时。</translation>
+    </message>
+    <message>
+        <source>Something went wrong.</source>
+        <translation>出错了。</translation>
+    </message>
+</context>
+<context>
+    <name>QLineEdit</name>
+    <message>
+        <source>Show password</source>
+        <translation>显示密码</translation>
+    </message>
+    <message>
+        <source>Hide password</source>
+        <translation>隐藏密码</translation>
+    </message>
+</context>
+<context>
+    <name>QPlatformTheme</name>
+    <message>
+        <source>OK</source>
+        <translation>确定</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Close</source>
+        <translation>关闭</translation>
+    </message>
+    <message>
+        <source>&amp;Yes</source>
+        <translation>是(&amp;Y)</translation>
+    </message>
+    <message>
+        <source>&amp;No</source>
+        <translation>否(&amp;N)</translation>
+    </message>
+</context>
+<context>
+    <name>Validation</name>
+    <message>
+        <source>Enter a username.</source>
+        <translation>请输入用户名。</translation>
+    </message>
+    <message>
+        <source>A username has 3 to 32 characters.</source>
+        <translation>用户名须为 3 到 32 个字符。</translation>
+    </message>
+    <message>
+        <source>A username may contain only letters, digits, &apos;_&apos;, &apos;.&apos; and &apos;-&apos;.</source>
+        <translation>用户名只能包含字母、数字、“_”、“.”和“-”。</translation>
+    </message>
+    <message>
+        <source>Enter a password.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>A password has at least 8 characters.</source>
+        <translation>密码至少需要 8 个字符。</translation>
+    </message>
+    <message>
+        <source>A password has at most 1024 bytes.</source>
+        <translation>密码最多 1024 字节。</translation>
+    </message>
+    <message>
+        <source>The password must not be the username.</source>
+        <translation>密码不能与用户名相同。</translation>
+    </message>
+    <message>
+        <source>Enter a display name.</source>
+        <translation>请输入昵称。</translation>
+    </message>
+    <message>
+        <source>A display name has at most 64 characters.</source>
+        <translation>昵称最多 64 个字符。</translation>
+    </message>
+    <message>
+        <source>A display name cannot contain control characters.</source>
+        <translation>昵称不能包含控制字符。</translation>
+    </message>
+    <message>
+        <source>Enter the server address, e.g. 127.0.0.1:2019.</source>
+        <translation>请输入服务器地址，例如 127.0.0.1:2019。</translation>
+    </message>
+    <message>
+        <source>Write the address as host:port, e.g. 127.0.0.1:2019.</source>
+        <translation>地址格式为“主机:端口”，例如 127.0.0.1:2019。</translation>
+    </message>
+    <message>
+        <source>The port is a number from 1 to 65535.</source>
+        <translation>端口须为 1 到 65535 之间的数字。</translation>
+    </message>
+    <message>
+        <source>Enter a room name.</source>
+        <translation>请输入聊天室名称。</translation>
+    </message>
+    <message>
+        <source>A room name has 2 to 32 characters.</source>
+        <translation>聊天室名称须为 2 到 32 个字符。</translation>
+    </message>
+    <message>
+        <source>A room name may contain only letters, digits, &apos;_&apos;, &apos;.&apos; and &apos;-&apos;.</source>
+        <translation>聊天室名称只能包含字母、数字、“_”、“.”和“-”。</translation>
+    </message>
+    <message>
+        <source>The message is too long: %1 bytes, at most %2 can be sent.</source>
+        <translation>消息太长：%1 字节，最多只能发送 %2 字节。</translation>
+    </message>
+</context>
+<context>
+    <name>main</name>
+    <message>
+        <source>Natter desktop client</source>
+        <translation>Natter 桌面客户端</translation>
+    </message>
+    <message>
+        <source>Gateway address HOST:PORT (default: the last one used)</source>
+        <translation>网关地址 主机:端口（默认：上次使用的地址）</translation>
+    </message>
+    <message>
+        <source>address</source>
+        <translation>地址</translation>
+    </message>
+    <message>
+        <source>Trust this CA certificate (PEM) for TLS; implies TLS</source>
+        <translation>信任此 CA 证书（PEM）用于 TLS；同时启用 TLS</translation>
+    </message>
+    <message>
+        <source>file</source>
+        <translation>文件</translation>
+    </message>
+    <message>
+        <source>Language of the window: %1, or system (default: the one picked in the window, else the system&apos;s)</source>
+        <translation>界面语言：%1，或 system（默认：窗口中选择的语言，否则跟随系统）</translation>
+    </message>
+    <message>
+        <source>language</source>
+        <translation>语言</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::AddFriendDialog</name>
+    <message>
+        <source>Add a friend</source>
+        <translation>添加好友</translation>
+    </message>
+    <message>
+        <source>optional, e.g. &quot;Hi, it&apos;s Ann from the book club&quot;</source>
+        <translation>可选，例如“你好，我是读书会的小安”</translation>
+    </message>
+    <message>
+        <source>Send request</source>
+        <translation>发送请求</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>附言</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::Composer</name>
+    <message>
+        <source>Write a message…  (Enter sends, Shift+Enter for a new line)</source>
+        <translation>输入消息…（Enter 发送，Shift+Enter 换行）</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::ContactDelegate</name>
+    <message>
+        <source>wants to be your friend</source>
+        <translation>请求添加你为好友</translation>
+    </message>
+    <message>
+        <source>wants to be your friend: %1</source>
+        <translation>请求添加你为好友：%1</translation>
+    </message>
+    <message>
+        <source>request sent</source>
+        <translation>已发送请求</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>last seen %1</source>
+        <translation>最后上线 %1</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::ContactModel</name>
+    <message>
+        <source>%1 wants to be your friend: %2</source>
+        <translation>%1 请求添加你为好友：%2</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::ConversationModel</name>
+    <message>
+        <source>message deleted</source>
+        <translation>消息已删除</translation>
+    </message>
+    <message>
+        <source>You: %1</source>
+        <translation>我：%1</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::MainWindow</name>
+    <message>
+        <source>Online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>Away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>Invisible</source>
+        <translation>隐身</translation>
+    </message>
+    <message>
+        <source>Profile…</source>
+        <translation>个人资料…</translation>
+    </message>
+    <message>
+        <source>Sessions…</source>
+        <translation>登录设备…</translation>
+    </message>
+    <message>
+        <source>Change password…</source>
+        <translation>修改密码…</translation>
+    </message>
+    <message>
+        <source>Desktop notifications</source>
+        <translation>桌面通知</translation>
+    </message>
+    <message>
+        <source>Log out</source>
+        <translation>退出登录</translation>
+    </message>
+    <message>
+        <source>Search</source>
+        <translation>搜索</translation>
+    </message>
+    <message>
+        <source>Rooms…</source>
+        <translation>聊天室…</translation>
+    </message>
+    <message>
+        <source>Chats</source>
+        <translation>聊天</translation>
+    </message>
+    <message>
+        <source>Message</source>
+        <translation>发私信</translation>
+    </message>
+    <message>
+        <source>Remove friend</source>
+        <translation>删除好友</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>Reject</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Cancel request</source>
+        <translation>取消请求</translation>
+    </message>
+    <message>
+        <source>Block</source>
+        <translation>屏蔽</translation>
+    </message>
+    <message>
+        <source>Add friend…</source>
+        <translation>添加好友…</translation>
+    </message>
+    <message>
+        <source>Contacts</source>
+        <translation>联系人</translation>
+    </message>
+    <message>
+        <source>Contacts (%1)</source>
+        <translation>联系人（%1）</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>语言</translation>
+    </message>
+    <message>
+        <source>Applies when Natter next starts</source>
+        <translation>下次启动 Natter 时生效</translation>
+    </message>
+    <message>
+        <source>System language</source>
+        <translation>跟随系统</translation>
+    </message>
+    <message>
+        <source>Pick a conversation on the left, or add a friend to talk to.</source>
+        <translation>在左侧选择一个会话，或添加好友开始聊天。</translation>
+    </message>
+    <message>
+        <source>Members</source>
+        <translation>成员</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+    <message>
+        <source>Emoji</source>
+        <translation>表情</translation>
+    </message>
+    <message>
+        <source>Natter</source>
+        <translation>Natter</translation>
+    </message>
+    <message>
+        <source>Show Natter</source>
+        <translation>显示 Natter</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>退出</translation>
+    </message>
+    <message>
+        <source>Your session ended (%1). Sign in again.</source>
+        <translation>你的会话已结束（%1）。请重新登录。</translation>
+    </message>
+    <message>
+        <source>Connecting…</source>
+        <translation>正在连接…</translation>
+    </message>
+    <message>
+        <source>Reconnecting…</source>
+        <translation>正在重新连接…</translation>
+    </message>
+    <message>
+        <source>Reconnecting… (%1)</source>
+        <translation>正在重新连接…（%1）</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>离线</translation>
+    </message>
+    <message>
+        <source>%1 in #%2</source>
+        <translation>%1 在 #%2</translation>
+    </message>
+    <message>
+        <source>Friend request</source>
+        <translation>好友请求</translation>
+    </message>
+    <message>
+        <source>%1 wants to be your friend</source>
+        <translation>%1 请求添加你为好友</translation>
+    </message>
+    <message>
+        <source>%1 wants to be your friend: %2</source>
+        <translation>%1 请求添加你为好友：%2</translation>
+    </message>
+    <message>
+        <source>%1 declined your friend request.</source>
+        <translation>%1 拒绝了你的好友请求。</translation>
+    </message>
+    <message>
+        <source>You and %1 are friends now.</source>
+        <translation>你和 %1 已成为好友。</translation>
+    </message>
+    <message>
+        <source>%1 removed you from %2</source>
+        <translation>%1 将你移出了 %2</translation>
+    </message>
+    <message>
+        <source>%1 is typing…</source>
+        <translation>%1 正在输入…</translation>
+    </message>
+    <message>
+        <source>Your first message starts the conversation.</source>
+        <translation>发送第一条消息即可开始对话。</translation>
+    </message>
+    <message>
+        <source>Not sent: %1</source>
+        <translation>未发送：%1</translation>
+    </message>
+    <message>
+        <source>Edit message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <source>Message:</source>
+        <translation>消息：</translation>
+    </message>
+    <message>
+        <source>Sending…</source>
+        <translation>正在发送…</translation>
+    </message>
+    <message>
+        <source>Not sent yet: waiting for the connection…</source>
+        <translation>尚未发送：正在等待连接…</translation>
+    </message>
+    <message>
+        <source>%1 of %2 bytes</source>
+        <translation>%1 / %2 字节</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>offline</source>
+        <translation>离线</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n online</source>
+        <translation>
+            <numerusform>%n 人在线</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Block %1?</source>
+        <translation>屏蔽 %1？</translation>
+    </message>
+    <message>
+        <source>%1 will not be able to message you or see your status.</source>
+        <translation>%1 将无法给你发消息，也看不到你的状态。</translation>
+    </message>
+    <message>
+        <source>Copy</source>
+        <translation>复制</translation>
+    </message>
+    <message>
+        <source>Edit…</source>
+        <translation>编辑…</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>删除</translation>
+    </message>
+    <message>
+        <source>Delete message?</source>
+        <translation>删除消息？</translation>
+    </message>
+    <message>
+        <source>It will be shown as deleted to everyone.</source>
+        <translation>所有人都会看到这条消息已被删除。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Natter: %n unread</source>
+        <translation>
+            <numerusform>Natter：%n 条未读</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>You signed out.</source>
+        <translation>你已退出登录。</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::MembersDialog</name>
+    <message>
+        <source>#%1 — members</source>
+        <translation>#%1 — 成员</translation>
+    </message>
+    <message>
+        <source>Remove from room</source>
+        <translation>移出聊天室</translation>
+    </message>
+    <message>
+        <source>Make moderator</source>
+        <translation>设为管理员</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Set topic</source>
+        <translation>设置主题</translation>
+    </message>
+    <message>
+        <source>Leave room</source>
+        <translation>退出聊天室</translation>
+    </message>
+    <message>
+        <source>%1 (owner)</source>
+        <translation>%1（群主）</translation>
+    </message>
+    <message>
+        <source>%1 (moderator)</source>
+        <translation>%1（管理员）</translation>
+    </message>
+    <message>
+        <source>online</source>
+        <translation>在线</translation>
+    </message>
+    <message>
+        <source>away</source>
+        <translation>离开</translation>
+    </message>
+    <message>
+        <source>Remove moderator</source>
+        <translation>取消管理员</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::MessageDelegate</name>
+    <message>
+        <source>edited</source>
+        <translation>已编辑</translation>
+    </message>
+    <message>
+        <source>Today</source>
+        <translation>今天</translation>
+    </message>
+    <message>
+        <source>Yesterday</source>
+        <translation>昨天</translation>
+    </message>
+    <message>
+        <source>New messages</source>
+        <translation>新消息</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::MessageModel</name>
+    <message>
+        <source>%1 created the room %2</source>
+        <translation>%1 创建了聊天室 %2</translation>
+    </message>
+    <message>
+        <source>%1 joined</source>
+        <translation>%1 加入了聊天室</translation>
+    </message>
+    <message>
+        <source>%1 left</source>
+        <translation>%1 离开了聊天室</translation>
+    </message>
+    <message>
+        <source>%1 removed %2</source>
+        <translation>%1 移除了 %2</translation>
+    </message>
+    <message>
+        <source>%1 made %2 a moderator</source>
+        <translation>%1 将 %2 设为管理员</translation>
+    </message>
+    <message>
+        <source>%1 is no longer a moderator</source>
+        <translation>%1 不再是管理员</translation>
+    </message>
+    <message>
+        <source>%1 cleared the topic</source>
+        <translation>%1 清除了主题</translation>
+    </message>
+    <message>
+        <source>%1 set the topic: %2</source>
+        <translation>%1 将主题设为：%2</translation>
+    </message>
+    <message>
+        <source>%1 renamed the room to %2</source>
+        <translation>%1 将聊天室改名为 %2</translation>
+    </message>
+    <message>
+        <source>This message was deleted.</source>
+        <translation>此消息已被删除。</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::PasswordDialog</name>
+    <message>
+        <source>Change password</source>
+        <translation>修改密码</translation>
+    </message>
+    <message>
+        <source>Current password</source>
+        <translation>当前密码</translation>
+    </message>
+    <message>
+        <source>New password</source>
+        <translation>新密码</translation>
+    </message>
+    <message>
+        <source>New password again</source>
+        <translation>确认新密码</translation>
+    </message>
+    <message>
+        <source>Your other sessions will be signed out.</source>
+        <translation>你在其他设备上的登录将被退出。</translation>
+    </message>
+    <message>
+        <source>The new passwords differ.</source>
+        <translation>两次输入的新密码不一致。</translation>
+    </message>
+    <message numerus="yes">
+        <source>Your password was changed. %n other session(s) were signed out.</source>
+        <translation>
+            <numerusform>密码已修改。已退出 %n 个其他设备上的登录。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Your password was changed.</source>
+        <translation>密码已修改。</translation>
+    </message>
+    <message>
+        <source>Changing your password…</source>
+        <translation>正在修改密码…</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::ProfileDialog</name>
+    <message>
+        <source>Your profile</source>
+        <translation>个人资料</translation>
+    </message>
+    <message>
+        <source>Choose a picture…</source>
+        <translation>选择头像…</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <source>Choose a picture</source>
+        <translation>选择头像</translation>
+    </message>
+    <message>
+        <source>Images (*.png *.jpg *.jpeg)</source>
+        <translation>图片 (*.png *.jpg *.jpeg)</translation>
+    </message>
+    <message>
+        <source>The picture is larger than 512 KiB; choose a smaller one.</source>
+        <translation>图片超过 512 KiB，请选择更小的图片。</translation>
+    </message>
+    <message>
+        <source>The file cannot be read.</source>
+        <translation>无法读取该文件。</translation>
+    </message>
+    <message>
+        <source>That file is not a PNG or JPEG picture.</source>
+        <translation>该文件不是 PNG 或 JPEG 图片。</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::RoomsDialog</name>
+    <message>
+        <source>Rooms</source>
+        <translation>聊天室</translation>
+    </message>
+    <message>
+        <source>Find a room by name</source>
+        <translation>按名称查找聊天室</translation>
+    </message>
+    <message>
+        <source>Join selected room</source>
+        <translation>加入所选聊天室</translation>
+    </message>
+    <message>
+        <source>New room</source>
+        <translation>新聊天室</translation>
+    </message>
+    <message>
+        <source>Topic</source>
+        <translation>主题</translation>
+    </message>
+    <message>
+        <source>Create room</source>
+        <translation>创建聊天室</translation>
+    </message>
+    <message numerus="yes">
+        <source>  · %n members</source>
+        <translation>
+            <numerusform>  · %n 名成员</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>  · joined</source>
+        <translation>  · 已加入</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::SessionsDialog</name>
+    <message>
+        <source>Your sessions</source>
+        <translation>登录设备</translation>
+    </message>
+    <message>
+        <source>End selected session</source>
+        <translation>退出所选设备的登录</translation>
+    </message>
+    <message>
+        <source>%1 — last used %2</source>
+        <translation>%1 — 最后使用于 %2</translation>
+    </message>
+    <message>
+        <source> (this one)</source>
+        <translation>（本机）</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::SignInWindow</name>
+    <message>
+        <source>Sign in</source>
+        <translation>登录</translation>
+    </message>
+    <message>
+        <source>Find servers on this network</source>
+        <translation>查找本网络中的服务器</translation>
+    </message>
+    <message>
+        <source>Server</source>
+        <translation>服务器</translation>
+    </message>
+    <message>
+        <source>Username</source>
+        <translation>用户名</translation>
+    </message>
+    <message>
+        <source>optional; shown to your friends</source>
+        <translation>可选；好友会看到</translation>
+    </message>
+    <message>
+        <source>Display name</source>
+        <translation>昵称</translation>
+    </message>
+    <message>
+        <source>Password</source>
+        <translation>密码</translation>
+    </message>
+    <message>
+        <source>Secure connection (TLS)</source>
+        <translation>安全连接（TLS）</translation>
+    </message>
+    <message>
+        <source>Remember me on this computer</source>
+        <translation>在这台电脑上记住我</translation>
+    </message>
+    <message>
+        <source>Looking for servers…</source>
+        <translation>正在查找服务器…</translation>
+    </message>
+    <message>
+        <source>Found %1 (%2).</source>
+        <translation>找到 %1（%2）。</translation>
+    </message>
+    <message>
+        <source>No server answered on this network.</source>
+        <translation>本网络中没有服务器响应。</translation>
+    </message>
+    <message>
+        <source>Create your account</source>
+        <translation>创建账号</translation>
+    </message>
+    <message>
+        <source>Sign in to Natter</source>
+        <translation>登录 Natter</translation>
+    </message>
+    <message>
+        <source>Create account</source>
+        <translation>创建账号</translation>
+    </message>
+    <message>
+        <source>I have an account: sign in</source>
+        <translation>已有账号？登录</translation>
+    </message>
+    <message>
+        <source>New here? Create an account</source>
+        <translation>新用户？创建账号</translation>
+    </message>
+    <message>
+        <source>Enter your password.</source>
+        <translation>请输入密码。</translation>
+    </message>
+    <message>
+        <source>Creating your account…</source>
+        <translation>正在创建账号…</translation>
+    </message>
+    <message>
+        <source>Signing in…</source>
+        <translation>正在登录…</translation>
+    </message>
+    <message>
+        <source>Natter desktop on %1</source>
+        <translation>Natter 桌面版（%1）</translation>
+    </message>
+</context>
+</TS>
