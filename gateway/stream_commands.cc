@@ -59,6 +59,7 @@ std::vector<StreamCommand> MakeTable() {
         if (send.target_case() == v1::SendMessage::kToUser) r.set_to_user(send.to_user());
         r.set_client_msg_id(send.client_msg_id());
         r.set_text(send.text());
+        r.set_reply_to_seq(send.reply_to_seq());
       },
       [](v1::SendResponse& response, v1::CommandResult& out) {
         *out.mutable_ack() = std::move(*response.mutable_ack());

@@ -239,6 +239,15 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
   out.set_client_msg_id(entry.client_msg_id);
   out.set_type(entry.type);
   out.set_target_seq(entry.target_seq);
+  if (entry.reply_to_seq != 0) {
+    // The quote as stored, read back once: the store alone makes previews.
+    auto stored_entry = store_.FindMessage(c.id, stored.ack.seq());
+    if (stored_entry.ok() && stored_entry->has_value()) {
+      out = std::move(**stored_entry);
+    } else {
+      out.set_reply_to_seq(entry.reply_to_seq);  // receivers read the quote with the history
+    }
+  }
   Publish(c, out);
   return stored.ack;
 }
@@ -279,6 +288,19 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   message.sender = request.caller().username();
   message.client_msg_id = request.client_msg_id();
   message.text = request.text();
+  if (request.reply_to_seq() != 0) {
+    // A reply quotes a live message of the same conversation. (Deleted in the meantime, it is
+    // shown as deleted: the quote is read as the message is when the reply is read.)
+    const std::string which = "message " + std::to_string(request.reply_to_seq());
+    ASSIGN_OR_RETURN(auto quoted, store_.FindMessage(conversation.id, request.reply_to_seq()));
+    if (!quoted.has_value() || quoted->type() != kTypeMessage) {
+      return absl::NotFoundError("there is no " + which + " in this conversation to reply to");
+    }
+    if (quoted->deleted()) {
+      return absl::FailedPreconditionError(which + " was deleted; it cannot be replied to");
+    }
+    message.reply_to_seq = request.reply_to_seq();
+  }
   return AppendAndPublish(conversation, std::move(message));
 }
 

@@ -33,6 +33,9 @@ inline constexpr char kTypeMemberRoleChanged[] = "member_role_changed";  // text
 inline constexpr char kTypeTopicChanged[] = "topic_changed";
 inline constexpr char kTypeRoomRenamed[] = "room_renamed";
 
+// How much of a quoted message a reply carries (ReplyPreview.snippet), in code points.
+inline constexpr size_t kReplySnippetChars = 100;
+
 // A member's role in a room (conversation_members.role). The owner renames the room, sets its
 // topic and names moderators; the owner and moderators remove and ban members, but a moderator
 // never acts on the owner or on another moderator. Both participants of a direct conversation are
@@ -99,6 +102,7 @@ struct NewMessage {
   std::string type = kTypeMessage;
   std::string text;
   uint64_t target_seq = 0;
+  uint64_t reply_to_seq = 0;  // a message: the message it replies to (checked by the caller)
   int64_t sent_at_ms = 0;
   // A direct conversation: refuse the entry (PERMISSION_DENIED, kRefusedBlocked or
   // kRefusedNotFriends) unless its two participants are friends and neither has blocked the other,

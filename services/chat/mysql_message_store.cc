@@ -89,11 +89,19 @@ ConversationRecord ExistingConversation(sql::Connection& conn, uint64_t viewer, 
   return std::move(*c);
 }
 
-constexpr char kEntryColumns[] =
-    "SELECT seq, id, sender_id, sender, client_msg_id, body, sent_at_ms, type, target_seq, "
-    "target_user_id, edited_at_ms, deleted FROM messages ";
+// Entries as `m`, each with the message it replies to as `q` (a primary-key lookup): its sender,
+// the start of its text as it is now, and whether it was deleted.
+const std::string kEntryColumns =
+    "SELECT m.seq, m.id, m.sender_id, m.sender, m.client_msg_id, m.body, m.sent_at_ms, m.type, "
+    "m.target_seq, m.target_user_id, m.edited_at_ms, m.deleted, m.reply_to_seq, q.sender_id, "
+    "q.sender, LEFT(q.body, " +
+    std::to_string(kReplySnippetChars) +
+    "), q.deleted "
+    "FROM messages m LEFT JOIN messages q ON m.reply_to_seq > 0 AND "
+    "q.conversation_id = m.conversation_id AND q.seq = m.reply_to_seq ";
 
-// An entry from the columns of kEntryColumns, starting at column `first`.
+// An entry from the first 13 columns of kEntryColumns (m.seq .. m.reply_to_seq), starting at
+// column `first`.
 v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id, int first = 1) {
   v1::ChatMessage m;
   m.set_conversation_id(conversation_id);
@@ -109,6 +117,20 @@ v1::ChatMessage ReadEntry(sql::ResultSet& row, uint64_t conversation_id, int fir
   m.set_target_user_id(row.getUInt64(first + 9));
   m.set_edited_at_ms(row.getInt64(first + 10));
   m.set_deleted(row.getBoolean(first + 11));
+  m.set_reply_to_seq(row.getUInt64(first + 12));
+  return m;
+}
+
+// An entry with the message it replies to: all of kEntryColumns.
+v1::ChatMessage ReadEntryWithReply(sql::ResultSet& row, uint64_t conversation_id) {
+  v1::ChatMessage m = ReadEntry(row, conversation_id);
+  if (m.reply_to_seq() != 0 && !row.isNull(14)) {  // the quoted message (entries are never removed)
+    v1::ReplyPreview* reply = m.mutable_reply();
+    reply->set_sender_id(row.getUInt64(14));
+    reply->set_sender(row.getString(15));
+    reply->set_deleted(row.getBoolean(17));
+    if (!reply->deleted()) reply->set_snippet(row.getString(16));
+  }
   return m;
 }
 
@@ -215,6 +237,7 @@ struct EntryRow {
   std::string body;
   uint64_t target_seq = 0;
   uint64_t target_user_id = 0;
+  uint64_t reply_to_seq = 0;
   int64_t sent_at_ms = 0;
 };
 
@@ -230,8 +253,8 @@ Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
   Stmt insert =
       Prepare(conn, std::string("INSERT INTO messages (conversation_id, sender_id, sender, "
                                 "client_msg_id, body, sent_at_ms, type, target_seq, "
-                                "target_user_id, seq, msg_no, body_sha256) "
-                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
+                                "target_user_id, reply_to_seq, seq, msg_no, body_sha256) "
+                                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ") +
                         (e.at ? "?, ?" : "@natter_seq, @natter_msg_no") +
                         ", UNHEX(SHA2(body, 256))) RETURNING id, seq, msg_no");
   insert->setUInt64(1, e.conversation_id);
@@ -243,9 +266,10 @@ Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
   insert->setString(7, e.type);
   insert->setUInt64(8, e.target_seq);
   insert->setUInt64(9, e.target_user_id);
+  insert->setUInt64(10, e.reply_to_seq);
   if (e.at) {
-    insert->setUInt64(10, e.at->seq);
-    insert->setUInt64(11, e.at->msg_no);
+    insert->setUInt64(11, e.at->seq);
+    insert->setUInt64(12, e.at->msg_no);
   }
   Rows row(insert->executeQuery());
   NATTER_CHECK(row->next(), "an INSERT ... RETURNING that succeeded returned no row");
@@ -370,7 +394,8 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
             "c.last_msg_no, c.member_count, 1, "
             "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL, "
             "lm.seq, lm.id, lm.sender_id, lm.sender, lm.client_msg_id, lm.body, lm.sent_at_ms, "
-            "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted "
+            "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted, "
+            "lm.reply_to_seq "
             "FROM conversations c "
             "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq "
             "LEFT JOIN read_markers r ON r.user_id = ? AND r.conversation_id = c.id "
@@ -463,6 +488,7 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
                      .type = m.type,
                      .body = m.text,
                      .target_seq = m.target_seq,
+                     .reply_to_seq = m.reply_to_seq,
                      .sent_at_ms = m.sent_at_ms};
       Inserted inserted;
       try {
@@ -502,13 +528,12 @@ absl::StatusOr<std::optional<v1::ChatMessage>> MysqlMessageStore::FindMessage(
     uint64_t conversation_id, uint64_t seq) {
   return pool_.Run(
       "find message", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<v1::ChatMessage>> {
-        Stmt q =
-            Prepare(conn, std::string(kEntryColumns) + "WHERE conversation_id = ? AND seq = ?");
+        Stmt q = Prepare(conn, kEntryColumns + "WHERE m.conversation_id = ? AND m.seq = ?");
         q->setUInt64(1, conversation_id);
         q->setUInt64(2, seq);
         Rows row(q->executeQuery());
         if (!row->next()) return std::nullopt;
-        return ReadEntry(*row, conversation_id);
+        return ReadEntryWithReply(*row, conversation_id);
       });
 }
 
@@ -520,13 +545,13 @@ absl::StatusOr<std::vector<v1::ChatMessage>> ReadEntries(MysqlPool& pool, const 
                                                          uint64_t conversation_id, uint64_t seq,
                                                          uint32_t limit) {
   return pool.Run(what, [&](sql::Connection& conn) -> absl::StatusOr<std::vector<v1::ChatMessage>> {
-    Stmt query = Prepare(conn, std::string(kEntryColumns) + where);
+    Stmt query = Prepare(conn, kEntryColumns + where);
     query->setUInt64(1, conversation_id);
     query->setUInt64(2, seq);
     query->setUInt(3, limit);
     Rows rows(query->executeQuery());
     std::vector<v1::ChatMessage> out;
-    while (rows->next()) out.push_back(ReadEntry(*rows, conversation_id));
+    while (rows->next()) out.push_back(ReadEntryWithReply(*rows, conversation_id));
     return out;
   });
 }
@@ -537,15 +562,15 @@ absl::StatusOr<std::vector<v1::ChatMessage>> ReadEntries(MysqlPool& pool, const 
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesAfter(
     uint64_t conversation_id, uint64_t after_seq, uint32_t limit) {
   return ReadEntries(pool_, "messages after",
-                     "WHERE conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?", conversation_id,
-                     after_seq, limit);
+                     "WHERE m.conversation_id = ? AND m.seq > ? ORDER BY m.seq LIMIT ?",
+                     conversation_id, after_seq, limit);
 }
 
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesBefore(
     uint64_t conversation_id, uint64_t before_seq, uint32_t limit) {
   return ReadEntries(pool_, "messages before",
-                     "WHERE conversation_id = ? AND seq < ? AND type NOT IN ('message_edited', "
-                     "'message_deleted') ORDER BY seq DESC LIMIT ?",
+                     "WHERE m.conversation_id = ? AND m.seq < ? AND m.type NOT IN "
+                     "('message_edited', 'message_deleted') ORDER BY m.seq DESC LIMIT ?",
                      conversation_id, before_seq, limit);
 }
 

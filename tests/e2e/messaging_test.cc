@@ -1,7 +1,7 @@
 // End to end for messaging through natterctl: rooms (create, join, topic, rename, remove a member),
 // direct messages between friends, edits and deletions, typing, read markers and unread counts,
-// a listener that is killed and restarted printing every entry exactly once, and a first listener
-// starting with what is unread.
+// replies, a listener that is killed and restarted printing every entry exactly once, and a first
+// listener starting with what is unread.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -249,6 +249,37 @@ TEST_F(MessagingTest, AListenerKilledAndRestartedPrintsEverythingExactlyOnce) {
     if (e.value("room", "") == "lobby") lobby.push_back(e["text"]);
   }
   EXPECT_GE(lobby.size(), 6u);
+}
+
+// Issue 23 item 2: a reply quotes a message of its conversation; the quote follows edits.
+TEST_F(MessagingTest, AReplyQuotesAMessageAndTheQuoteFollowsIt) {
+  User("mae");
+  User("ned");
+  Friends("mae", "ned");
+  auto ned = Listen("ned", 0, {"--type", "message"});
+  ASSERT_EQ(CtlJson({"--as", "ned", "send", "--to", "mae", "helo"})["seq"], 1);
+  json reply = CtlJson({"--as", "mae", "send", "--to", "ned", "--reply-to", "1", "what?"});
+  EXPECT_EQ(reply["seq"], 2);
+  ASSERT_TRUE(SawCount(*ned, "message", 2)) << ned->Stdout();  // his own, then the reply
+  json live = Printed(*ned, "message")[1];
+  EXPECT_EQ(live["reply_to"], 1);
+  EXPECT_EQ(live["reply"], (json{{"from", "ned"}, {"text", "helo"}}));
+
+  ASSERT_EQ(Ctl({"--as", "ned", "edit", "@mae", "1", "hello"}).exit_code, 0);
+  auto history = CtlLines({"--as", "mae", "history", "--with", "ned"});
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1]["reply"]["text"], "hello");
+
+  auto nothing = Ctl({"--as", "mae", "send", "--to", "ned", "--reply-to", "9", "to what?"});
+  EXPECT_EQ(nothing.exit_code, 1);
+  EXPECT_EQ(nothing.err, "natterctl: there is no message 9 in this conversation to reply to\n");
+  ASSERT_EQ(Ctl({"--as", "ned", "delete", "@mae", "1"}).exit_code, 0);
+  auto gone = Ctl({"--as", "mae", "send", "--to", "ned", "--reply-to", "1", "still?"});
+  EXPECT_EQ(gone.exit_code, 1);
+  EXPECT_EQ(gone.err, "natterctl: message 1 was deleted; it cannot be replied to\n");
+  history = CtlLines({"--as", "mae", "history", "--with", "ned"});
+  ASSERT_EQ(history.size(), 2u);
+  EXPECT_EQ(history[1]["reply"]["deleted"], true);
 }
 
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent

@@ -212,6 +212,7 @@ class FakeMessageStore final : public chat::MessageStore {
     entry.set_sent_at_ms(m.sent_at_ms);
     entry.set_type(m.type);
     entry.set_target_seq(m.target_seq);
+    entry.set_reply_to_seq(m.reply_to_seq);
     AppendLocked(c, std::move(entry), is_message);
     if (target != nullptr) {
       // The vector may have grown: find the target again.
@@ -238,7 +239,7 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     const auto& all = entries_[conversation_id];
     if (seq == 0 || seq > all.size()) return std::nullopt;
-    return all[seq - 1].message;
+    return WithReplyLocked(conversation_id, all[seq - 1].message);
   }
 
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
@@ -251,7 +252,9 @@ class FakeMessageStore final : public chat::MessageStore {
     for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
       const std::string& type = it->message.type();
       if (type == chat::kTypeEdited || type == chat::kTypeDeleted) continue;
-      if (it->message.seq() < before_seq) out.push_back(it->message);
+      if (it->message.seq() < before_seq) {
+        out.push_back(WithReplyLocked(conversation_id, it->message));
+      }
     }
     return out;
   }
@@ -267,7 +270,7 @@ class FakeMessageStore final : public chat::MessageStore {
     const auto& all = entries_[conversation_id];
     for (size_t i = std::min<uint64_t>(after_seq, all.size()); i < all.size() && out.size() < limit;
          ++i) {
-      out.push_back(all[i].message);
+      out.push_back(WithReplyLocked(conversation_id, all[i].message));
     }
     return out;
   }
@@ -567,6 +570,30 @@ class FakeMessageStore final : public chat::MessageStore {
     view.is_member = c.is_lobby() || members_[c.id].contains(viewer);
     if (auto m = members_[c.id].find(viewer); m != members_[c.id].end()) view.role = m->second.role;
     return view;
+  }
+
+  // `m` with the message it replies to as it is now, as MySQL's join reads it.
+  v1::ChatMessage WithReplyLocked(uint64_t conversation_id, v1::ChatMessage m) {
+    const auto& all = entries_[conversation_id];
+    if (m.reply_to_seq() == 0 || m.reply_to_seq() > all.size()) return m;
+    const v1::ChatMessage& quoted = all[m.reply_to_seq() - 1].message;
+    v1::ReplyPreview* reply = m.mutable_reply();
+    reply->set_sender_id(quoted.sender_id());
+    reply->set_sender(quoted.sender());
+    reply->set_deleted(quoted.deleted());
+    if (!quoted.deleted()) {
+      // The first kReplySnippetChars code points (a UTF-8 lead byte starts each).
+      const std::string& text = quoted.text();
+      size_t chars = 0, end = 0;
+      for (; end < text.size(); ++end) {
+        if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80 &&
+            chars++ == chat::kReplySnippetChars) {
+          break;
+        }
+      }
+      reply->set_snippet(text.substr(0, end));
+    }
+    return m;
   }
 
   void AppendLocked(chat::ConversationRecord& c, v1::ChatMessage entry, bool is_message)

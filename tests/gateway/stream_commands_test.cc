@@ -73,6 +73,7 @@ TEST_F(StreamCommandsRelayTest, ASendCarriesItsFieldsAndTheCallerAndComesBackAsA
   frame.mutable_send()->set_to_user("bob");
   frame.mutable_send()->set_text("hello");
   frame.mutable_send()->set_client_msg_id("c-1");
+  frame.mutable_send()->set_reply_to_seq(3);
   v1::CommandResult result = Run(frame);
   EXPECT_EQ(result.code(), 0);
   EXPECT_EQ(result.ack().seq(), 1u);
@@ -82,6 +83,7 @@ TEST_F(StreamCommandsRelayTest, ASendCarriesItsFieldsAndTheCallerAndComesBackAsA
   EXPECT_EQ(sends[0].to_user(), "bob");
   EXPECT_EQ(sends[0].text(), "hello");
   EXPECT_EQ(sends[0].client_msg_id(), "c-1");
+  EXPECT_EQ(sends[0].reply_to_seq(), 3u);
   EXPECT_EQ(sends[0].caller().user_id(), 7u);
   EXPECT_EQ(sends[0].caller().session_id(), "s-7");
 }

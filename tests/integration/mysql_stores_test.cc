@@ -128,7 +128,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 6);
+  EXPECT_EQ(chat::Migrations().back().version, 7);
 }
 
 // Reported from `./natter up --ha`: a release of the migration lock that met a busy row (there:
@@ -278,6 +278,52 @@ TEST_F(MysqlStoresTest, AppendAssignsDenseSeqsAndReplayReturnsOriginalAck) {
   EXPECT_EQ(replay->ack.seq(), first->ack.seq());
   EXPECT_EQ(replay->ack.message_id(), first->ack.message_id());
   EXPECT_EQ(store.FindConversation(lobby, 0).value()->latest_seq, before + 2);
+}
+
+// Issue 23 item 2: a reply stores the seq it quotes; every read joins the quoted message as it is
+// now (its first 100 characters, counted in code points; none once it is deleted).
+TEST_F(MysqlStoresTest, AReplyIsReadWithItsQuoteAsItIsNow) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  std::string long_text;
+  for (int i = 0; i < 120; ++i) long_text += "\u4f60";  // 你: three bytes, one code point
+  auto quoted = store.Append(Message(lobby, 120, "q-1", long_text));
+  ASSERT_TRUE(quoted.ok()) << quoted.status();
+  chat::NewMessage reply = Message(lobby, 121, "q-2", "a reply");
+  reply.reply_to_seq = quoted->ack.seq();
+  auto replied = store.Append(reply);
+  ASSERT_TRUE(replied.ok()) << replied.status();
+
+  auto found = store.FindMessage(lobby, replied->ack.seq());
+  ASSERT_TRUE(found.ok() && found->has_value());
+  EXPECT_EQ((*found)->reply_to_seq(), quoted->ack.seq());
+  EXPECT_EQ((*found)->reply().sender(), "user120");
+  EXPECT_EQ((*found)->reply().sender_id(), 120u);
+  EXPECT_EQ((*found)->reply().snippet().size(), chat::kReplySnippetChars * 3);
+  EXPECT_FALSE((*found)->reply().deleted());
+  auto plain = store.FindMessage(lobby, quoted->ack.seq());
+  ASSERT_TRUE(plain.ok() && plain->has_value());
+  EXPECT_FALSE((*plain)->has_reply());
+  EXPECT_EQ((*plain)->reply_to_seq(), 0u);
+
+  chat::NewMessage edit = Message(lobby, 120, "q-3", "shorter now");
+  edit.type = chat::kTypeEdited;
+  edit.target_seq = quoted->ack.seq();
+  ASSERT_TRUE(store.Append(edit).ok());
+  auto after = store.MessagesAfter(lobby, replied->ack.seq() - 1, 1);
+  ASSERT_TRUE(after.ok());
+  ASSERT_EQ(after->size(), 1u);
+  EXPECT_EQ((*after)[0].reply().snippet(), "shorter now");
+
+  chat::NewMessage deletion = Message(lobby, 120, "q-4", "");
+  deletion.type = chat::kTypeDeleted;
+  deletion.target_seq = quoted->ack.seq();
+  ASSERT_TRUE(store.Append(deletion).ok());
+  auto before = store.MessagesBefore(lobby, replied->ack.seq() + 1, 1);
+  ASSERT_TRUE(before.ok());
+  ASSERT_EQ(before->size(), 1u);
+  EXPECT_TRUE((*before)[0].reply().deleted());
+  EXPECT_EQ((*before)[0].reply().snippet(), "");
 }
 
 // Issue 19: a client_msg_id names one entry. Reusing it for another text, conversation or target

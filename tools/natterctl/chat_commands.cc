@@ -167,8 +167,8 @@ v1::CommandResult RunCommand(const Globals& g, const v1::ClientFrame& command) {
 
 }  // namespace
 
-int Send(const Globals& g, const Target& target, const std::string& text,
-         std::string client_msg_id) {
+int Send(const Globals& g, const Target& target, const std::string& text, std::string client_msg_id,
+         uint64_t reply_to) {
   v1::ClientFrame frame;
   v1::SendMessage* send = frame.mutable_send();
   if (!target.room.empty()) {
@@ -180,6 +180,7 @@ int Send(const Globals& g, const Target& target, const std::string& text,
   }
   send->set_client_msg_id(client_msg_id.empty() ? RandomId() : client_msg_id);
   send->set_text(text);
+  send->set_reply_to_seq(reply_to);
   PrintJson(AckJson(RunCommand(g, frame).ack()));
   return 0;
 }

@@ -24,8 +24,9 @@ struct Target {
 Target ParseConversation(const std::string& spec);
 natter::v1::ConversationRef RefOf(const Target& target);
 
-int Send(const Globals& g, const Target& target, const std::string& text,
-         std::string client_msg_id);
+// reply_to: the seq of the message it replies to, 0 for none.
+int Send(const Globals& g, const Target& target, const std::string& text, std::string client_msg_id,
+         uint64_t reply_to = 0);
 int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text);
 int Delete(const Globals& g, const Target& target, uint64_t seq);
 int Typing(const Globals& g, const Target& target);

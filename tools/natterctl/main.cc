@@ -103,6 +103,9 @@ int main(int argc, char** argv) {
   add_target(send, "--to");
   send->add_option("TEXT", text, "Message text")->required();
   send->add_option("--client-msg-id", client_msg_id, "Idempotency key (default: random)");
+  uint64_t reply_to = 0;
+  send->add_option("--reply-to", reply_to, "Reply to this message (its seq) of the conversation")
+      ->check(CLI::PositiveNumber);
   std::string conversation_spec;
   uint64_t seq = 0;
   auto add_conversation = [&](CLI::App* cmd) {
@@ -252,7 +255,7 @@ int main(int argc, char** argv) {
     if (*avatar_set) return ctl::SetAvatar(g, file);
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
-    if (*send) return ctl::Send(g, target, text, client_msg_id);
+    if (*send) return ctl::Send(g, target, text, client_msg_id, reply_to);
     if (*edit) return ctl::Edit(g, ctl::ParseConversation(conversation_spec), seq, text);
     if (*del) return ctl::Delete(g, ctl::ParseConversation(conversation_spec), seq);
     if (*read) return ctl::MarkRead(g, ctl::ParseConversation(conversation_spec), seq);

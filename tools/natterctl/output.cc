@@ -40,6 +40,14 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
   if (m.target_user_id() != 0) j["user"] = m.target_user();
   if (m.edited_at_ms() != 0) j["edited_at"] = Rfc3339(m.edited_at_ms());
   if (m.deleted()) j["deleted"] = true;
+  if (m.reply_to_seq() != 0) {
+    j["reply_to"] = m.reply_to_seq();
+    if (m.has_reply()) {
+      const v1::ReplyPreview& r = m.reply();
+      j["reply"] = {{"from", r.sender()}, {"text", r.snippet()}};
+      if (r.deleted()) j["reply"]["deleted"] = true;
+    }
+  }
   return j;
 }
 

@@ -136,6 +136,85 @@ TEST_F(ChatServiceTest, SendPublishesMessageEventOnRoomChannel) {
   EXPECT_EQ(m.client_msg_id(), "c1");
 }
 
+// Issue 23 item 2: replies.
+TEST_F(ChatServiceTest, AReplyQuotesTheMessageAndGoesOutWithItsPreview) {
+  ASSERT_TRUE(Send("q", std::string(150, 'x')).ok());
+  publisher_.Clear();
+  v1::SendRequest reply = ToLobby("r", "agreed");
+  reply.set_reply_to_seq(1);
+  auto ack = service_.Send(reply);
+  ASSERT_TRUE(ack.ok()) << ack.status();
+
+  auto published = publisher_.published();
+  ASSERT_THAT(published, SizeIs(1));
+  v1::ServerEvent event;
+  ASSERT_TRUE(event.ParseFromString(published[0].payload));
+  const v1::ChatMessage& m = event.message();
+  EXPECT_EQ(m.seq(), 2u);
+  EXPECT_EQ(m.text(), "agreed");
+  EXPECT_EQ(m.reply_to_seq(), 1u);
+  EXPECT_EQ(m.reply().sender(), "alice");
+  EXPECT_EQ(m.reply().sender_id(), 7u);
+  EXPECT_EQ(m.reply().snippet(), std::string(kReplySnippetChars, 'x'));
+  EXPECT_FALSE(m.reply().deleted());
+  auto synced = Sync(1, 10);
+  ASSERT_TRUE(synced.ok());
+  EXPECT_EQ(synced->messages(0).reply().snippet(), m.reply().snippet());
+}
+
+TEST_F(ChatServiceTest, AReplyToNothingOrToAnEntryThatIsNoMessageOrToADeletedOneIsRefused) {
+  ASSERT_TRUE(Send("q", "first").ok());
+  v1::SendRequest reply = ToLobby("r1", "to nothing");
+  reply.set_reply_to_seq(9);
+  auto none = service_.Send(reply);
+  EXPECT_EQ(none.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(Message(none.status()), "there is no message 9 in this conversation to reply to");
+
+  v1::DeleteRequest deletion;
+  *deletion.mutable_caller() = alice_;
+  deletion.mutable_conversation()->set_id(kLobby);
+  deletion.set_seq(1);
+  deletion.set_client_msg_id("d1");
+  ASSERT_TRUE(service_.Delete(deletion).ok());  // entry 2 is the deletion
+  reply = ToLobby("r2", "to a deletion entry");
+  reply.set_reply_to_seq(2);
+  EXPECT_EQ(service_.Send(reply).status().code(), absl::StatusCode::kNotFound);
+  reply = ToLobby("r3", "to the deleted message");
+  reply.set_reply_to_seq(1);
+  auto deleted = service_.Send(reply);
+  EXPECT_EQ(deleted.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(Message(deleted.status()), "message 1 was deleted; it cannot be replied to");
+  EXPECT_THAT(store_.Messages(kLobby), SizeIs(2)) << "nothing refused was stored";
+}
+
+TEST_F(ChatServiceTest, AQuoteFollowsEditsAndDeletionOfTheQuotedMessage) {
+  ASSERT_TRUE(Send("q", "helo").ok());
+  v1::SendRequest reply = ToLobby("r", "what?");
+  reply.set_reply_to_seq(1);
+  ASSERT_TRUE(service_.Send(reply).ok());
+  v1::EditRequest edit;
+  *edit.mutable_caller() = alice_;
+  edit.mutable_conversation()->set_id(kLobby);
+  edit.set_seq(1);
+  edit.set_text("hello");
+  edit.set_client_msg_id("e1");
+  ASSERT_TRUE(service_.Edit(edit).ok());
+  auto synced = Sync(1, 1);
+  ASSERT_TRUE(synced.ok());
+  EXPECT_EQ(synced->messages(0).reply().snippet(), "hello");
+
+  v1::DeleteRequest deletion;
+  *deletion.mutable_caller() = alice_;
+  deletion.mutable_conversation()->set_id(kLobby);
+  deletion.set_seq(1);
+  deletion.set_client_msg_id("d1");
+  ASSERT_TRUE(service_.Delete(deletion).ok());
+  synced = Sync(1, 1);
+  ASSERT_TRUE(synced.ok());
+  EXPECT_TRUE(synced->messages(0).reply().deleted());
+  EXPECT_EQ(synced->messages(0).reply().snippet(), "");
+}
+
 TEST_F(ChatServiceTest, ReplayedClientMsgIdReturnsOriginalAck) {
   auto original = Send("retry-me", "first try");
   ASSERT_TRUE(original.ok()) << original.status();

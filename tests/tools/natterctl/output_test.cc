@@ -106,6 +106,20 @@ TEST(MessageJsonTest, OmitsRoomOutsideRooms) {
   EXPECT_EQ(j["from"], "alice");
 }
 
+TEST(MessageJsonTest, AReplyCarriesTheSeqAndTheQuoteAsItIsNow) {
+  v1::ChatMessage m = LobbyMessage();
+  m.set_reply_to_seq(3);
+  m.mutable_reply()->set_sender("bob");
+  m.mutable_reply()->set_snippet("the quoted words");
+  nlohmann::json j = MessageJson(m);
+  EXPECT_EQ(j["reply_to"], 3);
+  EXPECT_EQ(j["reply"], (nlohmann::json{{"from", "bob"}, {"text", "the quoted words"}}));
+  m.mutable_reply()->set_snippet("");
+  m.mutable_reply()->set_deleted(true);
+  EXPECT_EQ(MessageJson(m)["reply"]["deleted"], true);
+  EXPECT_FALSE(MessageJson(LobbyMessage()).contains("reply_to"));
+}
+
 TEST(MessageJsonTest, DumpsAsOneLineOfValidJson) {
   std::string line = MessageJson(LobbyMessage()).dump();
   EXPECT_EQ(line.find('\n'), std::string::npos);
