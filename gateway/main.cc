@@ -263,7 +263,8 @@ int main(int argc, char** argv) {
       spdlog::critical("give both --tls-cert and --tls-key, or neither");
       return 2;
     }
-    auto tls = natter::TlsServerCredentials(tls_cert, tls_key);
+    auto tls =
+        natter::TlsServerCredentials(tls_cert, tls_key, server_flags.service_tls.reload_seconds);
     if (!tls.ok()) {
       spdlog::critical("{}", tls.status().message());
       return 2;

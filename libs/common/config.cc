@@ -228,6 +228,12 @@ void AddServerFlags(CLI::App& app, ServerFlags& flags, const std::string& defaul
                "production, where anyone who reaches a service's port could otherwise act as any "
                "user")
       ->envname("NATTER_REQUIRE_SERVICE_TLS");
+  app.add_option("--tls-reload-seconds", flags.service_tls.reload_seconds,
+                 "How often TLS certificate, key and CA files are read again, so renewed ones are "
+                 "used without a restart (the gateway's --tls-cert too)")
+      ->envname("NATTER_TLS_RELOAD_SECONDS")
+      ->check(CLI::Range(1, 86'400))
+      ->capture_default_str();
   name->needs(ca);
   ca->needs(cert)->needs(key);
   cert->needs(ca);

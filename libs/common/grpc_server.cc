@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -140,14 +142,15 @@ absl::StatusOr<std::string> ReadPem(const std::string& path, std::string_view wh
 }  // namespace
 
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
-    const std::string& cert_file, const std::string& key_file) {
-  auto cert = ReadPem(cert_file, "certificate");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPem(key_file, "key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions options;
-  options.pem_key_cert_pairs.push_back({*key, *cert});
-  return grpc::SslServerCredentials(options);
+    const std::string& cert_file, const std::string& key_file, int reload_seconds) {
+  // Read once here for a clear error at start; gRPC's watcher reads them from then on.
+  if (auto cert = ReadPem(cert_file, "certificate"); !cert.ok()) return cert.status();
+  if (auto key = ReadPem(key_file, "key"); !key.ok()) return key.status();
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      key_file, cert_file, static_cast<unsigned>(reload_seconds));
+  grpc::experimental::TlsServerCredentialsOptions options(files);
+  options.watch_identity_key_cert_pairs();
+  return grpc::experimental::TlsServerCredentials(options);
 }
 
 absl::StatusOr<ServiceCredentials> LoadServiceCredentials(const ServiceTls& tls) {
@@ -163,21 +166,23 @@ absl::StatusOr<ServiceCredentials> LoadServiceCredentials(const ServiceTls& tls)
         "--require-service-tls (docs/SECURITY.md)");
     return ServiceCredentials{nullptr, nullptr};  // plaintext: see GrpcServer::Start
   }
-  auto ca = ReadPem(tls.ca_file, "service CA");
-  if (!ca.ok()) return ca.status();
-  auto cert = ReadPem(tls.cert_file, "service certificate");
-  if (!cert.ok()) return cert.status();
-  auto key = ReadPem(tls.key_file, "service key");
-  if (!key.ok()) return key.status();
-  grpc::SslServerCredentialsOptions server(
-      GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
-  server.pem_root_certs = *ca;
-  server.pem_key_cert_pairs.push_back({*key, *cert});
-  grpc::SslCredentialsOptions channel;
-  channel.pem_root_certs = *ca;
-  channel.pem_cert_chain = *cert;
-  channel.pem_private_key = *key;
-  return ServiceCredentials{grpc::SslServerCredentials(server), grpc::SslCredentials(channel)};
+  if (auto ca = ReadPem(tls.ca_file, "service CA"); !ca.ok()) return ca.status();
+  if (auto cert = ReadPem(tls.cert_file, "service certificate"); !cert.ok()) return cert.status();
+  if (auto key = ReadPem(tls.key_file, "service key"); !key.ok()) return key.status();
+  // One watcher of the three files serves both sides: a renewed certificate or CA is used by new
+  // connections, served and dialled, without a restart.
+  auto files = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+      tls.key_file, tls.cert_file, tls.ca_file, static_cast<unsigned>(tls.reload_seconds));
+  grpc::experimental::TlsServerCredentialsOptions server(files);
+  server.watch_root_certs();
+  server.watch_identity_key_cert_pairs();
+  server.set_cert_request_type(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::experimental::TlsChannelCredentialsOptions channel;
+  channel.set_certificate_provider(files);
+  channel.watch_root_certs();
+  channel.watch_identity_key_cert_pairs();
+  return ServiceCredentials{grpc::experimental::TlsServerCredentials(server),
+                            grpc::experimental::TlsCredentials(channel)};
 }
 
 void GrpcServer::Drain(std::chrono::seconds grace, const std::function<void()>& before_shutdown) {

@@ -68,6 +68,9 @@ struct ServiceTls {
   std::string server_name;
   // Production: refuse to serve internal calls in plaintext.
   bool required = false;
+  // How often the certificate, key and CA files are read again (cert-manager renews them in
+  // place); a change is used for new connections without a restart.
+  int reload_seconds = 60;
   bool enabled() const { return !ca_file.empty(); }
 };
 

@@ -79,13 +79,17 @@ class GrpcServer {
   bool external_ = false;
 };
 
-// TLS server credentials from a PEM certificate chain and private key; a readable error when
-// either file is missing or unreadable.
+// TLS server credentials from a PEM certificate chain and private key, read again every
+// `reload_seconds` by gRPC's file watcher: a renewed pair serves new connections without a
+// restart. Replace both files at once (a Kubernetes secret volume does): a pair that does not load
+// stops new handshakes until a good one is back. A readable error when either file is missing or
+// unreadable at start.
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> TlsServerCredentials(
-    const std::string& cert_file, const std::string& key_file);
+    const std::string& cert_file, const std::string& key_file, int reload_seconds = 60);
 
 // Credentials of an internal service (ServiceTls in common/config.h), for serving and for its
-// channels to the others: mutual TLS when configured; else null for both (plaintext, with a warning
+// channels to the others: mutual TLS when configured, its files read again every
+// tls.reload_seconds; else null for both (plaintext, with a warning
 // in the log), or FAILED_PRECONDITION when TLS is required. A readable error when a file is missing
 // or not PEM.
 struct ServiceCredentials {
