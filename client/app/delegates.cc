@@ -157,6 +157,81 @@ struct TextBlock {
   }
 };
 
+// The quote above a reply's text: a coloured bar, the quoted sender's name, and the start of the
+// quoted text on one or two lines (the second elided), or "Deleted message" once it is deleted.
+constexpr int kQuoteBar = 3;
+
+struct Quote {
+  QString name;
+  QStringList lines;
+  bool deleted = false;
+  QSize size;  // with its padding and bar
+};
+
+Quote MakeQuote(const QModelIndex& index, const QFont& font, int max_width) {
+  Quote q;
+  q.name = index.data(MessageModel::kReplySenderRole).toString();
+  q.deleted = index.data(MessageModel::kReplyDeletedRole).toBool();
+  QFont bold = font;
+  bold.setBold(true);
+  QFont italic = font;
+  italic.setItalic(true);
+  const int inner = max_width - kQuoteBar - 2 * (kPad / 2) - kPad / 2;
+  int widest = std::min(inner, QFontMetrics(bold).horizontalAdvance(q.name));
+  if (q.deleted) {
+    q.lines << MessageDelegate::tr("Deleted message");
+    widest = std::max(widest, QFontMetrics(italic).horizontalAdvance(q.lines.front()));
+  } else {
+    QString snippet = index.data(MessageModel::kReplySnippetRole).toString().simplified();
+    const QFontMetrics fm(font);
+    TextBlock block(snippet, font, inner);
+    for (int i = 0; i < std::min(block.layout.lineCount(), 2); ++i) {
+      const QTextLine line = block.layout.lineAt(i);
+      QString text = snippet.mid(line.textStart(), i == 1 ? -1 : line.textLength()).trimmed();
+      if (i == 1) text = fm.elidedText(text, Qt::ElideRight, inner);
+      q.lines << text;
+      widest = std::max(widest, fm.horizontalAdvance(text));
+    }
+    if (q.lines.isEmpty()) q.lines << QString();
+  }
+  const int line = QFontMetrics(font).height();
+  // (+2: advances are rounded, and a text a fraction wider than its room is elided.)
+  q.size = QSize(std::min(widest + 2, inner) + kQuoteBar + 2 * (kPad / 2),
+                 line * (1 + static_cast<int>(q.lines.size())) + kPad / 2);
+  return q;
+}
+
+void PaintQuote(QPainter* painter, const Quote& q, const QRect& rect, const QFont& font,
+                const QColor& background, const QColor& text, const QColor& muted) {
+  painter->save();
+  painter->setPen(Qt::NoPen);
+  painter->setBrush(background);
+  painter->drawRoundedRect(rect, 4, 4);
+  const QColor accent("#1e88e5");
+  painter->setBrush(accent);
+  painter->drawRect(QRect(rect.left(), rect.top(), kQuoteBar, rect.height()));
+  const int line = QFontMetrics(font).height();
+  const int left = rect.left() + kQuoteBar + kPad / 2;
+  const int width = rect.left() + rect.width() - left - kPad / 2;
+  int y = rect.top() + kPad / 4;
+  QFont bold = font;
+  bold.setBold(true);
+  painter->setFont(bold);
+  painter->setPen(accent);
+  painter->drawText(QRect(left, y, width, line), Qt::AlignLeft | Qt::AlignVCenter,
+                    QFontMetrics(bold).elidedText(q.name, Qt::ElideRight, width));
+  QFont body = font;
+  body.setItalic(q.deleted);
+  painter->setFont(body);
+  painter->setPen(q.deleted ? muted : text);
+  for (const QString& l : q.lines) {
+    y += line;
+    painter->drawText(QRect(left, y, width, line), Qt::AlignLeft | Qt::AlignVCenter,
+                      QFontMetrics(body).elidedText(l, Qt::ElideRight, width));
+  }
+  painter->restore();
+}
+
 }  // namespace
 
 // ---- conversations ----
@@ -354,8 +429,11 @@ struct MessageDelegate::Layout {
   int unread_height = 0;  // the "New messages" divider above the first unread message
   bool footer = true;     // time (and edited, read marks): on the last message of a run
   int name_height = 0;
-  QRect bubble;         // relative to the row's top left
-  int column_left = 0;  // where the column of messages starts (it is centred on wide windows)
+  int quote_height = 0;  // a reply's quote, and the space under it
+  QRect quote;           // relative to the row's top left
+  int quote_max = 0;     // the widest the quote may be (its lines are broken for this width)
+  QRect bubble;          // relative to the row's top left
+  int column_left = 0;   // where the column of messages starts (it is centred on wide windows)
   qreal text_width = 0;
   int height = 0;
 };
@@ -404,10 +482,23 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
                                 block.size.width(),
                                 small.horizontalAdvance(tr("edited") + QStringLiteral(" 00:00 ✓✓")))
                           : block.size.width();
+  QSize quote;
+  if (index.data(MessageModel::kReplyToSeqRole).toULongLong() != 0 &&
+      !index.data(MessageModel::kDeletedRole).toBool()) {
+    l.quote_max = max_text;
+    quote = MakeQuote(index, option.font, max_text).size;
+    l.quote_height = quote.height() + kPad / 2;
+    l.text_width = std::max<qreal>(l.text_width, quote.width());
+  }
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
-  int bubble_h = l.name_height + static_cast<int>(block.size.height()) + footer + kPad + kPad / 2;
+  int bubble_h = l.name_height + l.quote_height + static_cast<int>(block.size.height()) + footer +
+                 kPad + kPad / 2;
   int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);
   l.bubble = QRect(left, header + (l.group_start ? kPad : 2), bubble_w, bubble_h);
+  if (l.quote_height > 0) {
+    l.quote = QRect(left + kPad, l.bubble.top() + kPad / 2 + l.name_height, bubble_w - 2 * kPad,
+                    quote.height());
+  }
   l.height = l.bubble.bottom() + 2;
   return l;
 }
@@ -468,6 +559,12 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
     painter->drawPixmap(l.column_left + kPad, l.bubble.top(), avatar);
   }
   const bool deleted = index.data(MessageModel::kDeletedRole).toBool();
+  if (option.state & QStyle::State_Selected) {
+    // The selected message (the one Ctrl+R replies to, or a quoted one just shown).
+    QColor band("#1e88e5");
+    band.setAlphaF(0.15);
+    painter->fillRect(QRect(0, 0, option.rect.width(), l.height), band);
+  }
   QColor bubble = l.own ? QColor("#d7ecff") : pal.color(QPalette::AlternateBase);
   if (!l.own && bubble == pal.color(QPalette::Base)) bubble = bubble.darker(108);
   painter->setPen(Qt::NoPen);
@@ -483,6 +580,12 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
                       Qt::AlignLeft | Qt::AlignVCenter, sender);
     y += l.name_height;
     painter->setFont(option.font);
+  }
+  if (l.quote_height > 0) {
+    const Quote quote = MakeQuote(index, option.font, l.quote_max);
+    PaintQuote(painter, quote, l.quote, option.font, bubble.darker(108),
+               l.own ? QColor("#102a43") : pal.color(QPalette::Text), muted);
+    y += l.quote_height;
   }
   const QFont body = BodyFont(option.font, text, deleted);
   TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted);
@@ -516,9 +619,15 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
   }
   const Layout l = Measure(option, index);
   if (l.system) return QStyledItemDelegate::editorEvent(event, model, option, index);
+  if (l.quote_height > 0 &&
+      l.quote.translated(option.rect.topLeft()).contains(static_cast<QMouseEvent*>(event)->pos())) {
+    emit quoteActivated(index.data(MessageModel::kReplyToSeqRole).toULongLong());
+    return true;
+  }
   // Where paint() draws the text.
-  const QPoint origin = option.rect.topLeft() +
-                        QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height);
+  const QPoint origin =
+      option.rect.topLeft() +
+      QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height + l.quote_height);
   const QString text = index.data(MessageModel::kTextRole).toString();
   const TextBlock block(text, BodyFont(option.font, text, false), l.bubble.width() - 2 * kPad + 1,
                         /*with_links=*/true);

@@ -1,6 +1,7 @@
 // How rows are painted: conversations (avatar, name, preview, time, unread badge), contacts
 // (avatar, status dot, last seen; accept/reject buttons on incoming requests) and messages (bubbles
-// grouped by sender, day separators, edited and read marks, room changes as centred notes). Text is
+// grouped by sender, day separators, edited and read marks, the quote above a reply's text, room
+// changes as centred notes). Text is
 // always drawn as plain text: markup in a message is shown, never rendered; web addresses in it
 // are underlined and open when clicked.
 #pragma once
@@ -56,12 +57,14 @@ class MessageDelegate : public QStyledItemDelegate {
   void paint(QPainter* painter, const QStyleOptionViewItem& option,
              const QModelIndex& index) const override;
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
-  // A click on a web address in a message.
+  // A click on a web address in a message, or on the quote of a reply.
   bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
                    const QModelIndex& index) override;
 
  signals:
   void linkActivated(const QUrl& url);
+  // The quote in a reply was clicked: show the message `seq` it quotes.
+  void quoteActivated(quint64 seq);
 
  private:
   struct Layout;

@@ -7,6 +7,7 @@
 #include <QCloseEvent>
 #include <QDateTime>
 #include <QDesktopServices>
+#include <QFrame>
 #include <QGridLayout>
 #include <QHBoxLayout>
 #include <QInputDialog>
@@ -14,6 +15,7 @@
 #include <QLocale>
 #include <QMenu>
 #include <QMessageBox>
+#include <QPainter>
 #include <QScrollBar>
 #include <QSettings>
 #include <QShortcut>
@@ -48,6 +50,23 @@ using Async = ApiClient::Async;
 
 template <class Response>
 using Done = std::function<void(const grpc::Status&, const Response&)>;
+
+// A one-line label that elides its text at its width, however long the text.
+class ElidedLabel : public QLabel {
+ public:
+  using QLabel::QLabel;
+  QSize minimumSizeHint() const override { return {0, QLabel::minimumSizeHint().height()}; }
+  QSize sizeHint() const override { return {0, QLabel::sizeHint().height()}; }
+
+ protected:
+  void paintEvent(QPaintEvent*) override {
+    QPainter painter(this);
+    painter.setPen(palette().color(foregroundRole()));
+    const QRect r = contentsRect();
+    painter.drawText(r, Qt::AlignLeft | Qt::AlignVCenter,
+                     fontMetrics().elidedText(text().simplified(), Qt::ElideRight, r.width()));
+  }
+};
 
 QString CacheDir() {
   return QStandardPaths::writableLocation(QStandardPaths::CacheLocation) +
@@ -124,6 +143,24 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
       }
     });
   }
+  // Ctrl+R replies to the selected message (or, with none selected, to the newest one).
+  auto* reply = new QShortcut(QKeySequence(QStringLiteral("Ctrl+R")), this);
+  reply->setObjectName(QStringLiteral("replyShortcut"));
+  connect(reply, &QShortcut::activated, this, [this] {
+    const QModelIndex current = message_list_->currentIndex();
+    if (current.isValid() && message_list_->selectionModel()->isSelected(current)) {
+      ReplyTo(current.data(MessageModel::kSeqRole).toULongLong());
+      return;
+    }
+    for (int row = messages_.rowCount() - 1; row >= 0; --row) {
+      const QModelIndex index = messages_.index(row);
+      if (index.data(MessageModel::kTypeRole).toString() == QLatin1String("message") &&
+          !index.data(MessageModel::kDeletedRole).toBool()) {
+        ReplyTo(index.data(MessageModel::kSeqRole).toULongLong());
+        return;
+      }
+    }
+  });
   read_timer_.setSingleShot(true);
   connect(&read_timer_, &QTimer::timeout, this, &MainWindow::SendReadMarker);
   ConnectBridge();
@@ -409,6 +446,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   message_list_->setItemDelegate(message_delegate_);
   connect(message_delegate_, &MessageDelegate::linkActivated, this,
           [](const QUrl& url) { QDesktopServices::openUrl(url); });
+  connect(message_delegate_, &MessageDelegate::quoteActivated, this,
+          [this](quint64 seq) { ShowMessage(seq); });
   message_list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
   message_list_->setSelectionMode(QAbstractItemView::SingleSelection);
   message_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -438,7 +477,12 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   // height.
   connect(&messages_, &QAbstractItemModel::dataChanged, this,
           [this](const QModelIndex& from, const QModelIndex& to, const QVector<int>& roles) {
-            if (!roles.isEmpty() && !roles.contains(MessageModel::kGroupEndRole)) return;
+            if (!roles.isEmpty() && !roles.contains(MessageModel::kGroupEndRole) &&
+                !roles.contains(MessageModel::kEditedRole) &&
+                !roles.contains(MessageModel::kReplySnippetRole) &&
+                !roles.contains(MessageModel::kReplyDeletedRole)) {
+              return;
+            }
             for (int row = from.row(); row <= to.row(); ++row) {
               emit message_delegate_->sizeHintChanged(messages_.index(row));
             }
@@ -472,6 +516,39 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   typing_timer_.setSingleShot(true);
   connect(&typing_timer_, &QTimer::timeout, typing_label_, &QLabel::clear);
 
+  // Above the composer while the next message is a reply: to whom and what, on one line each.
+  reply_bar_ = new QWidget(view);
+  reply_bar_->setObjectName(QStringLiteral("replyBar"));
+  auto* reply_layout = new QHBoxLayout(reply_bar_);
+  reply_layout->setContentsMargins(0, 0, 0, 0);
+  auto* accent = new QFrame(reply_bar_);
+  accent->setFixedWidth(3);
+  accent->setStyleSheet(QStringLiteral("background: #1e88e5;"));
+  auto* reply_texts = new QVBoxLayout;
+  reply_texts->setSpacing(0);
+  reply_title_ = new ElidedLabel(reply_bar_);
+  reply_title_->setObjectName(QStringLiteral("replyTitle"));
+  reply_title_->setStyleSheet(QStringLiteral("color: #1e88e5; font-weight: bold;"));
+  reply_snippet_ = new ElidedLabel(reply_bar_);
+  reply_snippet_->setObjectName(QStringLiteral("replySnippet"));
+  reply_texts->addWidget(reply_title_);
+  reply_texts->addWidget(reply_snippet_);
+  auto* cancel = new QToolButton(reply_bar_);
+  cancel->setObjectName(QStringLiteral("cancelReply"));
+  cancel->setText(QStringLiteral("✕"));
+  cancel->setToolTip(tr("Cancel the reply (Esc)"));
+  cancel->setAutoRaise(true);
+  connect(cancel, &QToolButton::clicked, this, &MainWindow::CancelReply);
+  reply_layout->addWidget(accent);
+  reply_layout->addLayout(reply_texts, 1);
+  reply_layout->addWidget(cancel);
+  reply_bar_->hide();
+  layout->addWidget(reply_bar_);
+  cancel_reply_ = new QShortcut(QKeySequence(Qt::Key_Escape), view);
+  cancel_reply_->setContext(Qt::WidgetWithChildrenShortcut);
+  cancel_reply_->setEnabled(false);
+  connect(cancel_reply_, &QShortcut::activated, this, &MainWindow::CancelReply);
+
   auto* input = new QHBoxLayout;
   composer_ = new Composer(view);
   composer_->setObjectName(QStringLiteral("composer"));
@@ -489,7 +566,9 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   grid->setSpacing(2);
   const QStringList faces =
       QStringLiteral(
-          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 👎 👏 "
+          "😀 😂 🙂 😉 😊 😍 😘 😎 🤔 😅 😢 😭 😡 😱 🙄 😴 👍 "
+          "👎 "
+          "👏 "
           "🙏 "
           "💪 "
           "👋 "
@@ -634,6 +713,7 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   const v1::ChatMessage entry = AsWritten(received);
   LearnName(entry.sender_id());
   LearnName(entry.target_user_id());
+  LearnName(entry.reply().sender_id());
   const bool open = entry.conversation_id() == open_conversation_;
   const bool watching = open && isActiveWindow() && !isMinimized();
   conversations_.OnEntry(entry, watching);
@@ -700,8 +780,10 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     if (r.type() != "joined") {
       conversations_.Remove(r.conversation_id());
       drafts_.Set(r.conversation_id(), {});
+      drafts_.SetReplyTo(r.conversation_id(), {});
       if (r.conversation_id() == open_conversation_) {
         open_conversation_ = 0;
+        RefreshReplyBar();
         composer_->clear();
         stack_->setCurrentIndex(0);
       }
@@ -768,7 +850,9 @@ void MainWindow::OpenConversation(uint64_t conversation_id) {
   }
   open_conversation_ = conversation_id;
   pending_direct_.clear();
+  show_when_loaded_ = 0;
   RefreshComposer();
+  RefreshReplyBar();  // each conversation keeps its own pending reply, as its draft
   history_complete_ = false;
   loading_older_ = false;
   messages_.Reset(conversation_id, session_.user_id);
@@ -800,6 +884,7 @@ void MainWindow::OpenDirect(const QString& username) {
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   open_conversation_ = 0;
   pending_direct_ = username;
+  RefreshReplyBar();
   messages_.Reset(0, session_.user_id);
   typing_label_->clear();
   conversation_list_->clearSelection();
@@ -901,6 +986,7 @@ void MainWindow::LoadOlder() {
                   if (conversation != open_conversation_) return;
                   loading_older_ = false;
                   if (!status.ok()) {
+                    show_when_loaded_ = 0;
                     ShowStatusMessage(ErrorText(status));
                     return;
                   }
@@ -916,6 +1002,7 @@ void MainWindow::LoadOlder() {
                     page.push_back(AsWritten(m));
                     LearnName(m.sender_id());
                     LearnName(m.target_user_id());
+                    LearnName(m.reply().sender_id());
                   }
                   messages_.PrependHistory(page);
                   message_list_->doItemsLayout();
@@ -933,6 +1020,11 @@ void MainWindow::LoadOlder() {
                   // A page that does not fill the view leaves nothing to scroll: fetch the next
                   // one.
                   if (bar->maximum() == 0) LoadOlder();
+                  // A quoted message asked for: shown now, or the next page asked for.
+                  if (const uint64_t seq = show_when_loaded_; seq != 0) {
+                    show_when_loaded_ = 0;
+                    ShowMessage(seq);
+                  }
                 }));
 }
 
@@ -959,8 +1051,9 @@ void MainWindow::SendCurrent(const QString& text) {
   std::string client_msg_id = drafts_.SendingId(open_conversation_, text);
   if (client_msg_id.empty()) client_msg_id = StreamBridge::NewClientMsgId();
   written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
-  uint64_t request_id = bridge_->SendMessage(OpenRef(), text, client_msg_id);
-  sending_[request_id] = Sending{open_conversation_, text, client_msg_id, {}};
+  const uint64_t reply_to = drafts_.ReplyTo(open_conversation_).seq;
+  uint64_t request_id = bridge_->SendMessage(OpenRef(), text, client_msg_id, reply_to);
+  sending_[request_id] = Sending{open_conversation_, text, client_msg_id, {}, reply_to};
   RefreshComposer();
 }
 
@@ -974,6 +1067,11 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
     // The server has it: the draft goes (unless it is no longer what was sent).
     if (open && composer_->toPlainText() == sent.text) composer_->clear();
     if (drafts_.Text(sent.conversation_id) == sent.text) drafts_.Set(sent.conversation_id, {});
+    // And so does the reply bar (a refusal keeps it, with the text).
+    if (sent.reply_to_seq != 0 && drafts_.ReplyTo(sent.conversation_id).seq == sent.reply_to_seq) {
+      drafts_.SetReplyTo(sent.conversation_id, {});
+      if (open) RefreshReplyBar();
+    }
   } else if (open) {
     refused_ =
         ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
@@ -1158,13 +1256,18 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
   if (!index.isValid() || index.data(MessageModel::kDeletedRole).toBool()) return;
   // Anyone's message, or a room change, can be copied; one's own messages edited and deleted.
   const QString text = index.data(MessageModel::kTextRole).toString();
+  const bool message = index.data(MessageModel::kTypeRole).toString() == QLatin1String("message");
+  if (message) {
+    QAction* reply = menu->addAction(
+        tr("Reply"), this,
+        [this, seq = index.data(MessageModel::kSeqRole).toULongLong()] { ReplyTo(seq); });
+    reply->setObjectName(QStringLiteral("replyMessage"));
+    reply->setShortcut(QKeySequence(QStringLiteral("Ctrl+R")));
+  }
   QAction* copy =
       menu->addAction(tr("Copy"), this, [text] { QGuiApplication::clipboard()->setText(text); });
   copy->setObjectName(QStringLiteral("copyMessage"));
-  if (!index.data(MessageModel::kOwnRole).toBool() ||
-      index.data(MessageModel::kTypeRole).toString() != QLatin1String("message")) {
-    return;
-  }
+  if (!index.data(MessageModel::kOwnRole).toBool() || !message) return;
   const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
   menu->addAction(tr("Edit…"), this, [this, seq] { EditMessage(seq); });
   menu->addAction(tr("Delete"), this, [this, seq] {
@@ -1173,6 +1276,56 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
       bridge_->DeleteMessage(OpenRef(), seq);
     }
   });
+}
+
+void MainWindow::ReplyTo(uint64_t seq) {
+  if (open_conversation_ == 0) return;
+  const int row = messages_.RowOfSeq(seq);
+  if (row < 0) return;
+  const QModelIndex index = messages_.index(row);
+  if (index.data(MessageModel::kTypeRole).toString() != QLatin1String("message") ||
+      index.data(MessageModel::kDeletedRole).toBool()) {
+    return;
+  }
+  drafts_.SetReplyTo(open_conversation_,
+                     Drafts::Reply{seq, index.data(MessageModel::kSenderRole).toString(),
+                                   index.data(MessageModel::kTextRole).toString().left(200)});
+  RefreshReplyBar();
+  composer_->setFocus();
+}
+
+void MainWindow::CancelReply() {
+  if (open_conversation_ != 0) drafts_.SetReplyTo(open_conversation_, {});
+  RefreshReplyBar();
+}
+
+void MainWindow::RefreshReplyBar() {
+  const Drafts::Reply reply =
+      open_conversation_ != 0 ? drafts_.ReplyTo(open_conversation_) : Drafts::Reply{};
+  reply_bar_->setVisible(reply.seq != 0);
+  cancel_reply_->setEnabled(reply.seq != 0);
+  reply_title_->setText(reply.seq != 0 ? tr("Replying to %1").arg(reply.sender) : QString());
+  reply_snippet_->setText(reply.snippet);
+  reply_snippet_->setToolTip(reply.snippet);
+}
+
+void MainWindow::ShowMessage(uint64_t seq) {
+  if (open_conversation_ == 0 || seq == 0) return;
+  if (const int row = messages_.RowOfSeq(seq); row >= 0) {
+    show_when_loaded_ = 0;
+    const QModelIndex index = messages_.index(row);
+    message_list_->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    message_list_->setCurrentIndex(index);
+    return;
+  }
+  // Every entry after the oldest loaded one is loaded: one missing there is not in the history.
+  if (history_complete_ || (messages_.oldest_seq() != 0 && seq > messages_.oldest_seq())) {
+    ShowStatusMessage(tr("The quoted message is not in the history."));
+    return;
+  }
+  show_when_loaded_ = seq;
+  ShowStatusMessage(tr("Loading older messages…"));
+  LoadOlder();
 }
 
 void MainWindow::EditLastOwnMessage() {

@@ -8,6 +8,7 @@
 #include <QMainWindow>
 #include <QMenu>
 #include <QPushButton>
+#include <QShortcut>
 #include <QSortFilterProxyModel>
 #include <QStackedWidget>
 #include <QSystemTrayIcon>
@@ -59,8 +60,15 @@ class MainWindow : public QMainWindow {
   // Asks for the new text of one's own message `seq` in the open conversation.
   void EditMessage(uint64_t seq);
   uint64_t open_conversation() const { return open_conversation_; }
-  // The actions of a message's context menu (Copy; Edit and Delete for one's own).
+  // The actions of a message's context menu (Reply and Copy; Edit and Delete for one's own).
   void FillMessageMenu(const QModelIndex& index, QMenu* menu);
+  // The next message sent in the open conversation replies to its message `seq`: the reply bar
+  // above the composer shows which (Esc or its ✕ cancels). Kept per conversation, like its draft.
+  void ReplyTo(uint64_t seq);
+  void CancelReply();
+  // Scrolls to message `seq` of the open conversation and selects it (a reply's quote was
+  // clicked); one not loaded yet is loaded first, older page by older page.
+  void ShowMessage(uint64_t seq);
 
  signals:
   // The session is over (logged out here, or ended elsewhere): back to the sign-in window.
@@ -140,6 +148,7 @@ class MainWindow : public QMainWindow {
     QString text;
     std::string client_msg_id;
     QString to_user;
+    uint64_t reply_to_seq = 0;
   };
   // Whether `sending` is to the conversation now shown.
   bool IsOpen(const Sending& sending) const;
@@ -165,6 +174,9 @@ class MainWindow : public QMainWindow {
   void AskEdit(uint64_t seq, const QString& text, const QString& refused);
   void OnAskedFinished(uint64_t request_id, const v1::CommandResult& result);
   QString refused_;  // why the open conversation's last send was refused, until the text changes
+  // The reply bar shows the open conversation's pending reply, if any.
+  void RefreshReplyBar();
+  uint64_t show_when_loaded_ = 0;  // a quoted message to show once older pages bring it
   QString own_display_name_;
   uint32_t own_avatar_version_ = 0;
 
@@ -189,6 +201,10 @@ class MainWindow : public QMainWindow {
   QTimer read_timer_;
   Composer* composer_;
   QLabel* composer_hint_;
+  QWidget* reply_bar_;
+  QLabel* reply_title_;
+  QLabel* reply_snippet_;
+  QShortcut* cancel_reply_;
   QSystemTrayIcon* tray_ = nullptr;
   std::unique_ptr<Notifier> notifier_;
   bool notifications_ = true;

@@ -13,6 +13,25 @@ QString Drafts::SendingKey(uint64_t conversation_id) const {
   return group_ + QStringLiteral("/sending/") + QString::number(conversation_id);
 }
 
+QString Drafts::ReplyKey(uint64_t conversation_id) const {
+  return group_ + QStringLiteral("/reply/") + QString::number(conversation_id);
+}
+
+Drafts::Reply Drafts::ReplyTo(uint64_t conversation_id) const {
+  const QStringList kept = settings_.value(ReplyKey(conversation_id)).toStringList();
+  if (kept.size() != 3) return {};
+  return Reply{kept[0].toULongLong(), kept[1], kept[2]};
+}
+
+void Drafts::SetReplyTo(uint64_t conversation_id, const Reply& reply) {
+  if (reply.seq == 0) {
+    settings_.remove(ReplyKey(conversation_id));
+    return;
+  }
+  settings_.setValue(ReplyKey(conversation_id),
+                     QStringList{QString::number(reply.seq), reply.sender, reply.snippet});
+}
+
 void Drafts::SetSending(uint64_t conversation_id, const QString& text,
                         const std::string& client_msg_id) {
   Set(conversation_id, text);

@@ -1,6 +1,7 @@
-// The composer's unsent text, one draft per conversation: what is typed in one conversation never
-// shows in another, and is there again on coming back, also after a restart (kept in QSettings,
-// under the account, so two accounts on one computer never see each other's drafts).
+// The composer's unsent text (and the message it replies to), one draft per conversation: what is
+// typed in one conversation never shows in another, and is there again on coming back, also after a
+// restart (kept in QSettings, under the account, so two accounts on one computer never see each
+// other's drafts).
 #pragma once
 
 #include <QSettings>
@@ -12,6 +13,14 @@ namespace natter::client {
 
 class Drafts {
  public:
+  // The message a draft replies to (kept like the draft: per conversation, across restarts), and
+  // how the reply bar shows it.
+  struct Reply {
+    uint64_t seq = 0;  // 0: the draft is no reply
+    QString sender;
+    QString snippet;
+  };
+
   // `account` names the signed-in user on their server: "USER_ID@HOST:PORT".
   explicit Drafts(const QString& account);
 
@@ -23,12 +32,16 @@ class Drafts {
   void SetSending(uint64_t conversation_id, const QString& text, const std::string& client_msg_id);
   // The client_msg_id to send `text` with, if it is the text that was on its way; else empty.
   std::string SendingId(uint64_t conversation_id, const QString& text) const;
+  Reply ReplyTo(uint64_t conversation_id) const;
+  // A `reply` with seq 0 forgets it.
+  void SetReplyTo(uint64_t conversation_id, const Reply& reply);
   // Forgets all of this account's drafts (on logging out, so they do not stay on the computer).
   void Clear();
 
  private:
   QString Key(uint64_t conversation_id) const;
   QString SendingKey(uint64_t conversation_id) const;
+  QString ReplyKey(uint64_t conversation_id) const;
 
   QString group_;
   QSettings settings_;

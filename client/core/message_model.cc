@@ -1,6 +1,7 @@
 #include "message_model.h"
 
 #include <QLocale>
+#include <QVector>
 #include <algorithm>
 
 namespace natter::client {
@@ -53,6 +54,7 @@ void MessageModel::Apply(const v1::ChatMessage& entry) {
 }
 
 void MessageModel::ApplyChange(const v1::ChatMessage& change) {
+  UpdateQuotes(change);
   int row = RowOfSeq(change.target_seq());
   // Entries arrive in seq order, so a change comes after its message; a message that is not
   // loaded is older than the loaded page, and history brings it as it is now.
@@ -68,6 +70,28 @@ void MessageModel::ApplyChange(const v1::ChatMessage& change) {
   }
   QModelIndex at = index(row);
   emit dataChanged(at, at, {kTextRole, kEditedRole, kDeletedRole, Qt::DisplayRole});
+}
+
+void MessageModel::UpdateQuotes(const v1::ChatMessage& change) {
+  // The quoted message itself may be older than the loaded page: its replies follow it all the
+  // same, as the server would show them now (docs/PROTOCOL.md).
+  for (size_t i = 0; i < rows_.size(); ++i) {
+    v1::ChatMessage& reply = rows_[i];
+    if (reply.reply_to_seq() == 0 || reply.reply_to_seq() != change.target_seq()) continue;
+    v1::ReplyPreview* quote = reply.mutable_reply();
+    if (change.type() == "message_edited") {
+      if (quote->deleted()) continue;
+      // As the server quotes: the first 100 characters (code points).
+      const QVector<uint> codes = QString::fromStdString(change.text()).toUcs4();
+      quote->set_snippet(
+          QString::fromUcs4(codes.constData(), std::min(codes.size(), 100)).toStdString());
+    } else {
+      quote->set_snippet("");
+      quote->set_deleted(true);
+    }
+    QModelIndex at = index(static_cast<int>(i));
+    emit dataChanged(at, at, {kReplySnippetRole, kReplyDeletedRole});
+  }
 }
 
 void MessageModel::PrependHistory(const std::vector<v1::ChatMessage>& entries) {
@@ -125,7 +149,7 @@ void MessageModel::RefreshNeighbours(int row) {
 void MessageModel::NamesChanged() {
   if (rows_.empty()) return;
   emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1),
-                   {kSenderRole, kTextRole, Qt::DisplayRole});
+                   {kSenderRole, kTextRole, kReplySenderRole, Qt::DisplayRole});
 }
 
 QString MessageModel::NameOf(uint64_t user_id, const std::string& username) const {
@@ -204,6 +228,14 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
       return m.sender_id() == own_user_id_ && m.seq() <= peer_read_seq_;
     case kFirstUnreadRole:
       return divider_ && index.row() == FirstUnreadRow();
+    case kReplyToSeqRole:
+      return QVariant::fromValue<qulonglong>(m.reply_to_seq());
+    case kReplySenderRole:
+      return m.reply_to_seq() == 0 ? QString() : NameOf(m.reply().sender_id(), m.reply().sender());
+    case kReplySnippetRole:
+      return QString::fromStdString(m.reply().snippet());
+    case kReplyDeletedRole:
+      return m.reply_to_seq() != 0 && m.reply().deleted();
     default:
       return {};
   }
@@ -220,7 +252,11 @@ QHash<int, QByteArray> MessageModel::roleNames() const {
           {kOwnRole, "own"},
           {kGroupStartRole, "groupStart"},
           {kDayStartRole, "dayStart"},
-          {kReadByPeerRole, "readByPeer"}};
+          {kReadByPeerRole, "readByPeer"},
+          {kReplyToSeqRole, "replyToSeq"},
+          {kReplySenderRole, "replySender"},
+          {kReplySnippetRole, "replySnippet"},
+          {kReplyDeletedRole, "replyDeleted"}};
 }
 
 }  // namespace natter::client

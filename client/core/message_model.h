@@ -1,6 +1,7 @@
 // The entries of one open conversation, oldest first, for a QListView: messages (as they are now:
 // edits and deletions are applied to the message they change, not shown as rows) and room changes.
-// Each seq appears once, however often it arrives (live, from a sync, from history).
+// Each seq appears once, however often it arrives (live, from a sync, from history). A reply
+// carries a quote of the message it answers, which follows that message's edits and deletion.
 #pragma once
 
 #include <QAbstractListModel>
@@ -21,16 +22,20 @@ class MessageModel : public QAbstractListModel {
     kTypeRole,    // "message", "member_joined", ...
     kSenderRole,  // as shown: the sender's display name, or username
     kSenderIdRole,
-    kTextRole,         // for room changes: a sentence describing it
-    kSentAtRole,       // QDateTime, local time
-    kEditedRole,       // bool
-    kDeletedRole,      // bool
-    kOwnRole,          // sent by the signed-in user
-    kGroupStartRole,   // first of a run of messages by one sender (show name and avatar)
-    kDayStartRole,     // first entry of its day (show a day separator)
-    kReadByPeerRole,   // direct: the other side has read up to here
-    kFirstUnreadRole,  // the first message not read when the conversation was opened
-    kGroupEndRole,     // last of a run of messages by one sender (its time is shown)
+    kTextRole,          // for room changes: a sentence describing it
+    kSentAtRole,        // QDateTime, local time
+    kEditedRole,        // bool
+    kDeletedRole,       // bool
+    kOwnRole,           // sent by the signed-in user
+    kGroupStartRole,    // first of a run of messages by one sender (show name and avatar)
+    kDayStartRole,      // first entry of its day (show a day separator)
+    kReadByPeerRole,    // direct: the other side has read up to here
+    kFirstUnreadRole,   // the first message not read when the conversation was opened
+    kGroupEndRole,      // last of a run of messages by one sender (its time is shown)
+    kReplyToSeqRole,    // a reply: the seq of the message it quotes (0: not a reply)
+    kReplySenderRole,   // a reply: the quoted message's sender, as shown
+    kReplySnippetRole,  // a reply: the start of the quoted message's text, as it is now
+    kReplyDeletedRole,  // a reply: the quoted message was deleted
   };
 
   explicit MessageModel(QObject* parent = nullptr);
@@ -64,8 +69,10 @@ class MessageModel : public QAbstractListModel {
 
  private:
   static bool IsRow(const v1::ChatMessage& entry);
-  // Applies an edit or deletion to its target, if loaded.
+  // Applies an edit or deletion to its target, if loaded, and to the quotes of it in replies.
   void ApplyChange(const v1::ChatMessage& change);
+  // The quotes of message `seq` in loaded replies follow its edit or deletion.
+  void UpdateQuotes(const v1::ChatMessage& change);
   // Rows whose group/day start flags may have changed around `row`.
   void RefreshNeighbours(int row);
   QString Describe(const v1::ChatMessage& entry) const;

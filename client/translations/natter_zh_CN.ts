@@ -509,6 +509,26 @@
         <source>You signed out.</source>
         <translation>你已退出登录。</translation>
     </message>
+    <message>
+        <source>Cancel the reply (Esc)</source>
+        <translation>取消回复 (Esc)</translation>
+    </message>
+    <message>
+        <source>Reply</source>
+        <translation>回复</translation>
+    </message>
+    <message>
+        <source>Replying to %1</source>
+        <translation>回复 %1</translation>
+    </message>
+    <message>
+        <source>The quoted message is not in the history.</source>
+        <translation>被引用的消息不在历史记录中。</translation>
+    </message>
+    <message>
+        <source>Loading older messages…</source>
+        <translation>正在加载更早的消息…</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
@@ -574,6 +594,10 @@
     <message>
         <source>New messages</source>
         <translation>新消息</translation>
+    </message>
+    <message>
+        <source>Deleted message</source>
+        <translation>已删除的消息</translation>
     </message>
 </context>
 <context>

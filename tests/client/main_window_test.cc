@@ -806,7 +806,7 @@ class MainWindowTest : public QObject {
     QVERIFY(Sends()[0].send().client_msg_id() != second_id);
   }
 
-  // Polish: Copy in a message's menu (anyone's), Edit and Delete for one's own.
+  // Polish: Reply and Copy in a message's menu (anyone's), Edit and Delete for one's own.
   void AnyMessageCanBeCopied() {
     StoreHistory(
         {{kRoom,
@@ -816,12 +816,125 @@ class MainWindowTest : public QObject {
     QTRY_COMPARE(window_->messages().rowCount(), 2);
     QMenu theirs;
     window_->FillMessageMenu(window_->messages().index(0), &theirs);
-    QCOMPARE(theirs.actions().size(), 1);  // Copy only
+    QCOMPARE(theirs.actions().size(), 2);  // Reply, Copy
     theirs.findChild<QAction*>(QStringLiteral("copyMessage"))->trigger();
     QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("ben's line\nwith two lines"));
     QMenu mine;
     window_->FillMessageMenu(window_->messages().index(1), &mine);
-    QCOMPARE(mine.actions().size(), 3);  // Copy, Edit, Delete
+    QCOMPARE(mine.actions().size(), 4);  // Reply, Copy, Edit, Delete
+  }
+
+  QWidget* ReplyBar() { return window_->findChild<QWidget*>(QStringLiteral("replyBar")); }
+  QString ReplyBarText() {
+    return window_->findChild<QLabel*>(QStringLiteral("replyTitle"))->text() + QLatin1Char('|') +
+           window_->findChild<QLabel*>(QStringLiteral("replySnippet"))->text();
+  }
+
+  // Issue 23 item 2: Reply in a message's menu opens the reply bar; the message sent with it open
+  // is a reply, and the bar closes once the server has it. A refusal keeps it.
+  void ReplyOpensTheBarAndSendsAReply() {
+    StoreHistory(
+        {{kRoom, {Message(kRoom, 1, 2, "shall we ship it?"), Message(kRoom, 2, 1, "mine")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QVERIFY(!ReplyBar()->isVisible());
+    QMenu menu;
+    window_->FillMessageMenu(window_->messages().index(0), &menu);
+    auto* reply = menu.findChild<QAction*>(QStringLiteral("replyMessage"));
+    QVERIFY(reply);
+    reply->trigger();
+    QVERIFY(ReplyBar()->isVisible());
+    // Named as elsewhere: by display name.
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|shall we ship it?"));
+
+    Composer* composer = TheComposer();
+    QTest::keyClicks(composer, QStringLiteral("yes"));
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].send().reply_to_seq(), uint64_t{1});
+    QCOMPARE(Sends()[0].send().text(), std::string("yes"));
+    Serve(Result(Sends()[0].request_id(), grpc::StatusCode::FAILED_PRECONDITION,
+                 "message 1 was deleted; it cannot be replied to"));
+    // Refused: the text and the bar stay, the reason beside them.
+    QVERIFY(ReplyBar()->isVisible());
+    QCOMPARE(composer->toPlainText(), QStringLiteral("yes"));
+    QVERIFY2(Hint().contains(QStringLiteral("cannot be replied to")), qPrintable(Hint()));
+
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{2});
+    QCOMPARE(Sends()[1].send().reply_to_seq(), uint64_t{1});
+    Serve(Result(Sends()[1].request_id()));
+    QVERIFY(!ReplyBar()->isVisible());
+    QCOMPARE(composer->toPlainText(), QString());
+    // The next message is no reply.
+    QTest::keyClicks(composer, QStringLiteral("and another"));
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{3});
+    QCOMPARE(Sends()[2].send().reply_to_seq(), uint64_t{0});
+  }
+
+  // Esc (or the bar's ✕) cancels a reply; Ctrl+R replies to the selected message. Each
+  // conversation keeps its own pending reply, as its draft.
+  void EscCancelsAReplyAndEachConversationKeepsItsOwn() {
+    StoreHistory({{kRoom, {Message(kRoom, 1, 2, "first"), Message(kRoom, 2, 2, "second")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    window_->activateWindow();
+    QVERIFY(QTest::qWaitForWindowActive(window_.get()));
+    MessageList()->setCurrentIndex(window_->messages().index(0));
+    QTest::keyClick(MessageList(), Qt::Key_R, Qt::ControlModifier);
+    QVERIFY(ReplyBar()->isVisible());
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|first"));
+    QCOMPARE(QApplication::focusWidget(), static_cast<QWidget*>(TheComposer()));
+
+    window_->OpenConversation(kDirect);
+    QVERIFY(!ReplyBar()->isVisible());
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QVERIFY(ReplyBar()->isVisible());
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|first"));
+
+    QTest::keyClick(TheComposer(), Qt::Key_Escape);
+    QVERIFY(!ReplyBar()->isVisible());
+    QTest::keyClicks(TheComposer(), QStringLiteral("no reply"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].send().reply_to_seq(), uint64_t{0});
+
+    // The ✕ cancels too.
+    window_->ReplyTo(2);
+    QVERIFY(ReplyBar()->isVisible());
+    window_->findChild<QToolButton*>(QStringLiteral("cancelReply"))->click();
+    QVERIFY(!ReplyBar()->isVisible());
+  }
+
+  // A click on a reply's quote shows the quoted message: at once when it is loaded, else once the
+  // older pages that hold it are.
+  void AQuoteShowsTheQuotedMessageLoadingOlderPages() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 120; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    v1::ChatMessage reply = Message(kRoom, 121, 1, "about that first one");
+    reply.set_reply_to_seq(1);
+    reply.mutable_reply()->set_sender_id(2);
+    reply.mutable_reply()->set_sender("ben");
+    reply.mutable_reply()->set_snippet("message 1");
+    stored.push_back(reply);
+    StoreHistory({{kRoom, stored}});
+    Start();
+    window_->resize(900, 600);
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 50);
+    window_->ShowMessage(1);
+    QTRY_COMPARE(window_->messages().oldest_seq(), uint64_t{1});
+    QTRY_COMPARE(MessageList()->currentIndex().row(), 0);
+    QVERIFY(MessageList()->selectionModel()->isSelected(window_->messages().index(0)));
+    // Loaded: shown at once.
+    window_->ShowMessage(100);
+    QCOMPARE(MessageList()->currentIndex().row(), 99);
   }
 
   // Polish: Up in the empty composer edits one's last message.

@@ -124,6 +124,73 @@ class MessageDelegateTest : public QObject {
     QCOMPARE(PaintedLines(delegate_, three->index(0)), 3);
   }
 
+  // Issue 23 item 2: a reply shows a quote above its text (the quoted sender and the start of
+  // the text, at most two lines; "Deleted message" once deleted), and its bubble is taller for
+  // it; a click on the quote asks to show the quoted message.
+  void AReplyShowsItsQuote() {
+    auto plain = OwnMessage("sure");
+    auto reply = OwnMessage("sure");
+    v1::ChatMessage m;
+    m.set_conversation_id(7);
+    m.set_seq(2);
+    m.set_sender_id(kMe);
+    m.set_sender("me");
+    m.set_type("message");
+    m.set_text("sure");
+    m.set_sent_at_ms(1'700'000'000'000);
+    m.set_reply_to_seq(1);
+    m.mutable_reply()->set_sender_id(2);
+    m.mutable_reply()->set_sender("ben");
+    m.mutable_reply()->set_snippet("shall we?");
+    reply->Reset(7, kMe);
+    reply->Apply(m);
+    const int line = QFontMetrics(QApplication::font()).height();
+    QVERIFY2(HeightOf(*reply) - HeightOf(*plain) >= 2 * line,
+             qPrintable(QStringLiteral("reply %1 px, plain %2 px")
+                            .arg(HeightOf(*reply))
+                            .arg(HeightOf(*plain))));
+    // A long quoted text takes two lines, no more.
+    auto long_reply = std::make_unique<MessageModel>();
+    long_reply->Reset(7, kMe);
+    m.mutable_reply()->set_snippet(
+        "a very long quote that goes on and on and on and on and on and on and on and on and on "
+        "and on and on and on and on and on and on and on and on and on and on and on and on");
+    long_reply->Apply(m);
+    const int two = HeightOf(*long_reply) - HeightOf(*reply);
+    QVERIFY2(two >= line - 2 && two <= line + 2, qPrintable(QString::number(two)));
+    // Deleted: one line again.
+    auto deleted = std::make_unique<MessageModel>();
+    deleted->Reset(7, kMe);
+    m.mutable_reply()->set_snippet("");
+    m.mutable_reply()->set_deleted(true);
+    deleted->Apply(m);
+    QCOMPARE(HeightOf(*deleted), HeightOf(*reply));
+
+    // The whole bubble is still painted as the size hint says; the quote's text is there.
+    QCOMPARE(PaintedLines(delegate_, plain->index(0)), 1);
+    QVERIFY(PaintedLines(delegate_, reply->index(0)) >= 2);
+
+    // A click on the quote.
+    QSignalSpy shown(&delegate_, &MessageDelegate::quoteActivated);
+    QStyleOptionViewItem option = Option();
+    option.rect.setHeight(delegate_.sizeHint(option, reply->index(0)).height());
+    for (int y = 0; y < option.rect.height() && shown.isEmpty(); y += 2) {
+      QMouseEvent click(QEvent::MouseButtonRelease, QPointF(kWidth - 40, y), Qt::LeftButton,
+                        Qt::LeftButton, Qt::NoModifier);
+      delegate_.editorEvent(&click, reply.get(), option, reply->index(0));
+    }
+    QCOMPARE(shown.count(), 1);
+    QCOMPARE(shown.at(0).at(0).toULongLong(), 1ULL);
+    // None on a plain message.
+    QSignalSpy none(&delegate_, &MessageDelegate::quoteActivated);
+    for (int y = 0; y < option.rect.height(); y += 2) {
+      QMouseEvent click(QEvent::MouseButtonRelease, QPointF(kWidth - 40, y), Qt::LeftButton,
+                        Qt::LeftButton, Qt::NoModifier);
+      delegate_.editorEvent(&click, plain.get(), option, plain->index(0));
+    }
+    QCOMPARE(none.count(), 0);
+  }
+
   // Polish: in a run of messages only the last shows its time, so the others are shorter.
   void OnlyTheLastOfARunShowsItsTime() {
     auto model = TheirMessage("first");

@@ -1,5 +1,6 @@
 // The client's list models: rows inserted in seq order and never twice, one row updated in place,
 // history put in front, conversations reordered by activity, contacts by status.
+#include <QSet>
 #include <QSignalSpy>
 #include <QtTest>
 
@@ -66,6 +67,59 @@ class ModelsTest : public QObject {
     model.Apply(Entry(7, 5, 1, "", "message_deleted", 3));
     QVERIFY(model.data(model.index(2), MessageModel::kDeletedRole).toBool());
     QCOMPARE(Texts(model).at(2), QStringLiteral("This message was deleted."));
+  }
+
+  // Issue 23 item 2: a reply's quote follows the quoted message's edit and deletion, whether or
+  // not that message is loaded; each reply quoting it is one changed row.
+  void QuotesFollowEditsAndDeletions() {
+    MessageModel model;
+    model.Reset(7, 1);
+    auto reply_to = [](v1::ChatMessage m, uint64_t seq, const std::string& snippet) {
+      m.set_reply_to_seq(seq);
+      m.mutable_reply()->set_sender_id(2);
+      m.mutable_reply()->set_sender("bob");
+      m.mutable_reply()->set_snippet(snippet);
+      return m;
+    };
+    // Message 2 is loaded; message 1 (quoted by 4) is older than the loaded page.
+    model.Apply(Entry(7, 2, 2, "the plan"));
+    model.Apply(reply_to(Entry(7, 3, 1, "agreed"), 2, "the plan"));
+    model.Apply(reply_to(Entry(7, 4, 1, "and that"), 1, "old news"));
+    model.Apply(reply_to(Entry(7, 5, 1, "really agreed"), 2, "the plan"));
+    model.Apply(Entry(7, 6, 2, "no reply"));
+    auto quote = [&model](int row) {
+      const QModelIndex at = model.index(row);
+      return QStringLiteral("%1:%2:%3:%4")
+          .arg(at.data(MessageModel::kReplyToSeqRole).toULongLong())
+          .arg(at.data(MessageModel::kReplySenderRole).toString(),
+               at.data(MessageModel::kReplySnippetRole).toString(),
+               at.data(MessageModel::kReplyDeletedRole).toBool() ? "deleted" : "");
+    };
+    QCOMPARE(quote(1), QStringLiteral("2:bob:the plan:"));
+    QCOMPARE(quote(4), QStringLiteral("0:::"));
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.Apply(Entry(7, 7, 2, std::string(150, 'x'), "message_edited", 2));
+    QCOMPARE(quote(1), QStringLiteral("2:bob:%1:").arg(QString(100, 'x')));  // 100 characters
+    QCOMPARE(quote(3), QStringLiteral("2:bob:%1:").arg(QString(100, 'x')));
+    QCOMPARE(quote(2), QStringLiteral("1:bob:old news:"));
+    QSet<int> rows;
+    for (const auto& signal : changed) rows << signal.at(0).toModelIndex().row();
+    QCOMPARE(rows, (QSet<int>{0, 1, 3}));  // the edited message and its two replies
+
+    changed.clear();
+    model.Apply(Entry(7, 8, 2, "", "message_deleted", 1));  // not loaded: its reply follows
+    QCOMPARE(quote(2), QStringLiteral("1:bob::deleted"));
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 2);
+    model.Apply(Entry(7, 9, 2, "", "message_deleted", 2));
+    QCOMPARE(quote(1), QStringLiteral("2:bob::deleted"));
+    QCOMPARE(quote(3), QStringLiteral("2:bob::deleted"));
+    // A multi-byte text is cut at 100 characters, not bytes.
+    model.Apply(reply_to(Entry(7, 10, 1, "好"), 6, "no reply"));
+    model.Apply(Entry(7, 11, 2, QString(120, QChar(0x4F60)).toStdString(), "message_edited", 6));
+    QCOMPARE(model.index(5).data(MessageModel::kReplySnippetRole).toString(),
+             QString(100, QChar(0x4F60)));
   }
 
   // Polish: a run of messages by one sender shows its time once, on its last message.
