@@ -111,6 +111,9 @@ void ClientStream::OnReadDone(bool ok) {
 }
 
 void ClientStream::OnWriteDone(bool ok) {
+  // gRPC is done with the events written; an idle stream keeps none of them (its last write is
+  // often the Welcome). The next write starts only from the step below.
+  write_buffer_.Clear();
   PostReaction([this, ok] { session_.OnWriteDone(ok); });
 }
 

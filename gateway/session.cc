@@ -19,6 +19,8 @@ namespace {
 // The most one write takes from the queue, so that a slow client's write completes now and then
 // and the stall timer measures progress, not the size of a backlog.
 constexpr size_t kMaxWriteBytes = 256 * 1024;
+// The queue capacity a stream keeps once its queue is written out.
+constexpr size_t kKeptQueueCapacity = 16;
 
 void ApplyBlockChange(std::vector<uint64_t>& hidden, const v1::BlockChanged& change) {
   auto it = std::find(hidden.begin(), hidden.end(), change.user_id());
@@ -429,6 +431,8 @@ void Session::Flush() {
     write_in_flight_ = true;
     wire_.StartWrite(queue_.data(), take);
     queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(take));
+    // A burst's room is given back once it is written: most streams are idle most of the time.
+    if (queue_.empty() && queue_.capacity() > kKeptQueueCapacity) queue_ = {};
     return;
   }
   if (state_ == State::kDraining) {
