@@ -12,9 +12,8 @@
 #include "client_stream.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
-#include "common/logging.h"
-#include "common/metrics.h"
 #include "common/redis_subscriber.h"
+#include "common/service_main.h"
 #include "common/status.h"
 #include "connection_gate.h"
 #include "discovery.h"
@@ -48,10 +47,10 @@ std::string DefaultGatewayId(const std::string& listen) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  natter::BlockShutdownSignals();
   CLI::App app{"natter-gateway: client streams"};
-  natter::ServerFlags server_flags;
-  std::string redis_url;
+  // First: it blocks the shutdown signals in every thread started after it.
+  natter::ServiceMain process(app, "gateway", "127.0.0.1:2019", {.redis = true},
+                              natter::ServiceMain::Callers::kClients);
   std::string auth_target = "127.0.0.1:50051";
   std::string presence_target = "127.0.0.1:50052";
   std::string chat_target = "127.0.0.1:50053";
@@ -79,8 +78,6 @@ int main(int argc, char** argv) {
   // Unary account calls carry avatars (up to 512 KiB as uploaded); stream frames are checked
   // against --max-frame-bytes by the stream itself.
   constexpr int kMaxUnaryBytes = 1024 * 1024;
-  natter::AddServerFlags(app, server_flags, "127.0.0.1:2019");
-  natter::AddRedisFlag(app, redis_url);
   app.add_option("--auth", auth_target, "gRPC target of natter-auth")
       ->envname("NATTER_AUTH_TARGET")
       ->capture_default_str();
@@ -244,18 +241,8 @@ int main(int argc, char** argv) {
       ->envname("NATTER_ADVERTISE");
   CLI11_PARSE(app, argc, argv);
 
-  natter::InitLogging("gateway", server_flags.log_level, server_flags.log_format);
-  if (!server_flags.metrics_listen.empty()) {
-    if (auto s = natter::Metrics::Get().Serve(server_flags.metrics_listen); !s.ok()) {
-      spdlog::critical("{}", s.message());
-      return 1;
-    }
-  }
-  auto redis_config = natter::ParseRedisUrl(redis_url);
-  if (!redis_config.ok()) {
-    spdlog::critical("{}", redis_config.status().message());
-    return 2;
-  }
+  if (auto exit_code = process.Setup()) return *exit_code;
+  const natter::ServerFlags& server_flags = process.flags();
   if (options.gateway_id.empty()) options.gateway_id = DefaultGatewayId(server_flags.listen);
   std::shared_ptr<grpc::ServerCredentials> credentials;
   if (!tls_cert.empty() || !tls_key.empty()) {
@@ -280,26 +267,18 @@ int main(int argc, char** argv) {
         options.pause_reads_bytes, options.max_queued_bytes);
     return 2;
   }
-  auto service_credentials = natter::LoadServiceCredentials(server_flags.service_tls);
-  if (!service_credentials.ok()) {
-    spdlog::critical("{}", service_credentials.status().message());
-    return 2;
-  }
 
   natter::gateway::GatewayContext gateway;
   gateway.options = options;
-  gateway.auth = natter::v1::Auth::NewStub(natter::MakeServiceChannel(
-      auth_target, service_credentials->channel, server_flags.service_tls.server_name));
-  gateway.chat = natter::v1::Chat::NewStub(natter::MakeServiceChannel(
-      chat_target, service_credentials->channel, server_flags.service_tls.server_name));
-  gateway.presence = natter::v1::Presence::NewStub(natter::MakeServiceChannel(
-      presence_target, service_credentials->channel, server_flags.service_tls.server_name));
+  gateway.auth = natter::v1::Auth::NewStub(process.ChannelTo(auth_target));
+  gateway.chat = natter::v1::Chat::NewStub(process.ChannelTo(chat_target));
+  gateway.presence = natter::v1::Presence::NewStub(process.ChannelTo(presence_target));
 
   RedisChannelSubscriber channels;
   natter::gateway::Hub hub(channels, static_cast<size_t>(fan_out_threads),
                            std::chrono::milliseconds(coalesce_max_ms));
   natter::RedisSubscriber subscriber(
-      *redis_config,
+      process.redis(),
       [&hub](const std::string& channel, std::string_view payload) {
         natter::gateway::GatewayMetrics::Get().events_in.Increment();
         hub.Deliver(channel, payload);

@@ -10,11 +10,11 @@
 namespace natter {
 
 ServiceMain::ServiceMain(CLI::App& app, std::string component, const std::string& default_listen,
-                         Stores stores)
+                         Stores stores, Callers callers)
     : component_(std::move(component)), stores_(stores) {
   BlockShutdownSignals();
   AddServerFlags(app, flags_, default_listen);
-  AddConnectionAgeFlag(app, max_connection_age_seconds_);
+  if (callers == Callers::kServices) AddConnectionAgeFlag(app, max_connection_age_seconds_);
   if (stores_.mysql) AddMysqlFlag(app, mysql_url_);
   if (stores_.redis) AddRedisFlag(app, redis_url_);
 }

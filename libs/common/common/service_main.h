@@ -1,7 +1,9 @@
-// What the main() of every internal service (natter-auth, natter-presence, natter-chat) does alike:
-// the standard flags; then logging, service credentials, /metrics and the MySQL/Redis settings;
-// then serving, and a drain on SIGTERM. Each main() keeps its own flags and wiring and lists its
-// components between Setup() and Serve(); flags are still read only in main().
+// What the main() of every Natter server does alike: the standard flags; then logging, service
+// credentials, /metrics and the MySQL/Redis settings. The internal services (natter-auth,
+// natter-presence, natter-chat) also serve through it and drain on SIGTERM; natter-gateway serves
+// its clients through a listening socket of its own (connection_gate.h) and drains them itself.
+// Each main() keeps its own flags and wiring and lists its components between Setup() and Start();
+// flags are still read only in main().
 #pragma once
 
 #include <grpcpp/grpcpp.h>
@@ -24,13 +26,17 @@ class ServiceMain {
     bool mysql = false;  // adds --mysql-url
     bool redis = false;  // adds --redis-url
   };
+  // Who calls the server: the other services (it gets --max-connection-age-seconds, so callers
+  // dial again and find new replicas) or the clients (the gateway, which bounds their connections
+  // with its own flags).
+  enum class Callers { kServices, kClients };
 
   // Blocks the shutdown signals in this thread and every thread started after (so construct it
   // first in main()), and adds the ServerFlags (--listen defaulting to `default_listen`),
   // --max-connection-age-seconds and the stores' URL flags to `app`. `component` names the logger
   // ("chat"); the server is "natter-<component>".
   ServiceMain(CLI::App& app, std::string component, const std::string& default_listen,
-              Stores stores);
+              Stores stores, Callers callers = Callers::kServices);
 
   // Once the flags are parsed: logging, the service credentials, /metrics (--metrics-listen) and
   // the stores' settings. On failure it logs why and returns the exit code for main(): 2 for bad

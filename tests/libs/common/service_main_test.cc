@@ -34,6 +34,15 @@ TEST(ServiceMainTest, AddsTheStandardFlagsAndOnlyTheStoresAsked) {
   EXPECT_EQ(app.get_option_no_throw("--mysql-url"), nullptr);
 }
 
+TEST(ServiceMainTest, AServerForClientsHasNoConnectionAgeFlag) {
+  CLI::App app;
+  ServiceMain process(app, "clients", "127.0.0.1:0", {.redis = true},
+                      ServiceMain::Callers::kClients);
+  EXPECT_NE(app.get_option_no_throw("--listen"), nullptr);
+  EXPECT_NE(app.get_option_no_throw("--tls-reload-seconds"), nullptr);
+  EXPECT_EQ(app.get_option_no_throw("--max-connection-age-seconds"), nullptr);
+}
+
 TEST(ServiceMainTest, SettingsThatDoNotParseExitWithTwo) {
   CLI::App app;
   ServiceMain process(app, "bad-settings", "127.0.0.1:0", {.mysql = true, .redis = true});
