@@ -12,6 +12,7 @@
 #include "client_stream.h"
 #include "common/config.h"
 #include "common/grpc_server.h"
+#include "common/http2_tuning.h"
 #include "common/redis_subscriber.h"
 #include "common/service_main.h"
 #include "common/status.h"
@@ -65,10 +66,7 @@ int main(int argc, char** argv) {
   int connection_memory_mib = 2048;
   // gRPC's own per-connection tuning; unset unless given, so gRPC's defaults apply (BENCHMARKS.md,
   // P3, says what each does to memory per idle stream).
-  std::optional<int> http2_write_buffer_bytes;
-  std::optional<int> http2_stream_lookahead_bytes;
-  std::optional<bool> http2_bdp_probe;
-  std::optional<int> tcp_read_chunk_bytes;
+  natter::Http2Tuning http2_tuning;
   // Threads that fan events out to streams: one per two cores, up to 4 (on two cores, where the
   // gRPC threads need the other, one costs less per delivery than two: BENCHMARKS.md, P1).
   int fan_out_threads =
@@ -169,25 +167,7 @@ int main(int argc, char** argv) {
       ->envname("NATTER_CONNECTION_MEMORY_MIB")
       ->check(CLI::Range(16, 1 << 20))
       ->capture_default_str();
-  app.add_option("--http2-write-buffer-bytes", http2_write_buffer_bytes,
-                 "Bytes gRPC takes into one connection's HTTP/2 write buffer before a write "
-                 "completes (default: gRPC's, 64 KiB)")
-      ->envname("NATTER_HTTP2_WRITE_BUFFER_BYTES")
-      ->check(CLI::Range(0, 64 << 20));
-  app.add_option("--http2-stream-lookahead-bytes", http2_stream_lookahead_bytes,
-                 "HTTP/2 flow-control window a client may fill on one stream before the gateway "
-                 "reads it (default: gRPC's, 64 KiB, grown by BDP probing)")
-      ->envname("NATTER_HTTP2_STREAM_LOOKAHEAD_BYTES")
-      ->check(CLI::Range(1024, 0x7fffffff));
-  app.add_option("--http2-bdp-probe", http2_bdp_probe,
-                 "Probe each connection's bandwidth-delay product with pings to size its windows "
-                 "(true or false; default: gRPC's, on)")
-      ->envname("NATTER_HTTP2_BDP_PROBE");
-  app.add_option("--tcp-read-chunk-bytes", tcp_read_chunk_bytes,
-                 "Bytes gRPC first aims to read at once on a client connection, then adapts; "
-                 "gRPC 1.51 reads into 8 KiB blocks whatever this says (default: gRPC's, 8 KiB)")
-      ->envname("NATTER_TCP_READ_CHUNK_BYTES")
-      ->check(CLI::Range(256, 32 << 20));
+  natter::AddHttp2TuningFlags(app, http2_tuning);
   app.add_option("--fan-out-threads", fan_out_threads,
                  "Threads that hand events to client streams; each stream belongs to one. "
                  "Events that arrive while a thread is busy share the streams' next writes")
@@ -305,19 +285,7 @@ int main(int argc, char** argv) {
   grpc::ResourceQuota quota("natter-gateway-connections");
   quota.Resize(static_cast<size_t>(connection_memory_mib) << 20);
   builder.SetResourceQuota(quota);
-  if (http2_write_buffer_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_WRITE_BUFFER_SIZE, *http2_write_buffer_bytes);
-  }
-  if (http2_stream_lookahead_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
-                               *http2_stream_lookahead_bytes);
-  }
-  if (http2_bdp_probe) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, *http2_bdp_probe ? 1 : 0);
-  }
-  if (tcp_read_chunk_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_TCP_READ_CHUNK_SIZE, *tcp_read_chunk_bytes);
-  }
+  natter::ApplyHttp2Tuning(http2_tuning, builder);
   server.AddService(&service);
   // The listening socket is the gate's, so connections count per address from their first moment
   // (connection_gate.h); gRPC serves what the gate admits.

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "absl/synchronization/mutex.h"
+#include "common/http2_tuning.h"
 #include "natter/v1/gateway.grpc.pb.h"
 
 namespace natter::bench {
@@ -279,22 +280,8 @@ int main(int argc, char** argv) {
   std::string listen = "127.0.0.1:2029";
   app.add_option("--listen", listen, "HOST:PORT")->capture_default_str();
   // gRPC's per-connection tuning, as natter-gateway takes it; unset: gRPC's defaults.
-  std::optional<int> http2_write_buffer_bytes;
-  std::optional<int> http2_stream_lookahead_bytes;
-  std::optional<bool> http2_bdp_probe;
-  std::optional<int> tcp_read_chunk_bytes;
-  app.add_option("--http2-write-buffer-bytes", http2_write_buffer_bytes,
-                 "grpc.http2.write_buffer_size (default: gRPC's, 64 KiB)")
-      ->check(CLI::Range(0, 64 << 20));
-  app.add_option("--http2-stream-lookahead-bytes", http2_stream_lookahead_bytes,
-                 "grpc.http2.lookahead_bytes (default: gRPC's, 64 KiB)")
-      ->check(CLI::Range(1024, 0x7fffffff));
-  app.add_option("--http2-bdp-probe", http2_bdp_probe,
-                 "grpc.http2.bdp_probe, true or false (default: gRPC's, on)");
-  app.add_option("--tcp-read-chunk-bytes", tcp_read_chunk_bytes,
-                 "grpc.experimental.tcp_read_chunk_size; gRPC 1.51 reads into 8 KiB blocks "
-                 "whatever this says (default: gRPC's, 8 KiB)")
-      ->check(CLI::Range(256, 32 << 20));
+  natter::Http2Tuning http2_tuning;
+  natter::AddHttp2TuningFlags(app, http2_tuning);
   CLI11_PARSE(app, argc, argv);
 
   // As natter's servers do (natter::DisableMutexDeadlockDetection), so the ratio compares like with
@@ -310,19 +297,7 @@ int main(int argc, char** argv) {
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
-  if (http2_write_buffer_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_WRITE_BUFFER_SIZE, *http2_write_buffer_bytes);
-  }
-  if (http2_stream_lookahead_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_STREAM_LOOKAHEAD_BYTES,
-                               *http2_stream_lookahead_bytes);
-  }
-  if (http2_bdp_probe) {
-    builder.AddChannelArgument(GRPC_ARG_HTTP2_BDP_PROBE, *http2_bdp_probe ? 1 : 0);
-  }
-  if (tcp_read_chunk_bytes) {
-    builder.AddChannelArgument(GRPC_ARG_TCP_READ_CHUNK_SIZE, *tcp_read_chunk_bytes);
-  }
+  natter::ApplyHttp2Tuning(http2_tuning, builder);
   builder.AddListeningPort(listen, grpc::InsecureServerCredentials(), &port);
   builder.RegisterService(&service);
   auto server = builder.BuildAndStart();
