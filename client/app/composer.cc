@@ -18,8 +18,8 @@ Composer::Composer(QWidget* parent) : QPlainTextEdit(parent) {
 void Composer::keyPressEvent(QKeyEvent* event) {
   const bool enter = event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter;
   if (enter && !(event->modifiers() & Qt::ShiftModifier)) {
-    QString text = toPlainText();
-    if (!text.trimmed().isEmpty()) emit sendRequested(text);
+    // Empty text is the window's to judge (nothing to send; an edit cannot empty a message).
+    emit sendRequested(toPlainText());
     return;
   }
   if (event->key() == Qt::Key_Up && event->modifiers() == Qt::NoModifier &&

@@ -10,7 +10,6 @@
 #include <QFrame>
 #include <QGridLayout>
 #include <QHBoxLayout>
-#include <QInputDialog>
 #include <QLineEdit>
 #include <QLocale>
 #include <QMenu>
@@ -29,7 +28,6 @@
 #include <QWheelEvent>
 #include <QWidgetAction>
 #include <algorithm>
-#include <optional>
 
 #include "app_icon.h"
 #include "dialogs.h"
@@ -172,7 +170,9 @@ MainWindow::~MainWindow() {
   // Late frames of the stream must not reach a half-destroyed window.
   bridge_->Stop();
   // Also a message still on its way: it was not sent as far as anyone here knows. Its
-  // client_msg_id stays with it, so that sending it again cannot store it twice.
+  // client_msg_id stays with it, so that sending it again cannot store it twice. An edit in
+  // progress is not a draft: the draft it put aside is kept.
+  LeaveEdit();
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   for (const auto& [request_id, sending] : sending_) {
     if (sending.conversation_id == 0) continue;  // a first message: no conversation to keep it in
@@ -487,6 +487,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
               emit message_delegate_->sizeHintChanged(messages_.index(row));
             }
           });
+  connect(&messages_, &QAbstractItemModel::dataChanged, this, [this] { OnEditedMessageChanged(); });
   // Keep the view at the bottom when new messages arrive there.
   connect(&messages_, &QAbstractItemModel::rowsInserted, this,
           [this](const QModelIndex&, int first, int) {
@@ -533,27 +534,36 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   reply_snippet_->setObjectName(QStringLiteral("replySnippet"));
   reply_texts->addWidget(reply_title_);
   reply_texts->addWidget(reply_snippet_);
-  auto* cancel = new QToolButton(reply_bar_);
-  cancel->setObjectName(QStringLiteral("cancelReply"));
-  cancel->setText(QStringLiteral("✕"));
-  cancel->setToolTip(tr("Cancel the reply (Esc)"));
-  cancel->setAutoRaise(true);
-  connect(cancel, &QToolButton::clicked, this, &MainWindow::CancelReply);
+  cancel_bar_ = new QToolButton(reply_bar_);
+  cancel_bar_->setObjectName(QStringLiteral("cancelReply"));
+  cancel_bar_->setText(QStringLiteral("✕"));
+  cancel_bar_->setAutoRaise(true);
+  // The same bar shows an edit in progress (which puts the pending reply aside): ✕ and Esc cancel
+  // what it shows.
+  auto cancel_shown = [this] {
+    if (editing_.seq != 0) {
+      CancelEdit();
+    } else {
+      CancelReply();
+    }
+  };
+  connect(cancel_bar_, &QToolButton::clicked, this, cancel_shown);
   reply_layout->addWidget(accent);
   reply_layout->addLayout(reply_texts, 1);
-  reply_layout->addWidget(cancel);
+  reply_layout->addWidget(cancel_bar_);
   reply_bar_->hide();
   layout->addWidget(reply_bar_);
   cancel_reply_ = new QShortcut(QKeySequence(Qt::Key_Escape), view);
   cancel_reply_->setContext(Qt::WidgetWithChildrenShortcut);
   cancel_reply_->setEnabled(false);
-  connect(cancel_reply_, &QShortcut::activated, this, &MainWindow::CancelReply);
+  connect(cancel_reply_, &QShortcut::activated, this, cancel_shown);
 
   auto* input = new QHBoxLayout;
   composer_ = new Composer(view);
   composer_->setObjectName(QStringLiteral("composer"));
   auto* send = new QPushButton(tr("Send"), view);
   send->setObjectName(QStringLiteral("sendButton"));
+  send_button_ = send;
   // Emoji, a click away: a grid of the common ones, put in at the cursor.
   auto* emoji = new QToolButton(view);
   emoji->setObjectName(QStringLiteral("emojiButton"));
@@ -600,10 +610,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   layout->addLayout(input);
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
   connect(composer_, &Composer::editLastRequested, this, &MainWindow::EditLastOwnMessage);
-  connect(send, &QPushButton::clicked, this, [this] {
-    QString text = composer_->toPlainText();
-    if (!text.trimmed().isEmpty()) SendCurrent(text);
-  });
+  connect(send, &QPushButton::clicked, this, [this] { SendCurrent(composer_->toPlainText()); });
   connect(composer_, &Composer::textChanged, this, [this] {
     refused_.clear();
     RefreshComposer();
@@ -782,6 +789,7 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
       drafts_.Set(r.conversation_id(), {});
       drafts_.SetReplyTo(r.conversation_id(), {});
       if (r.conversation_id() == open_conversation_) {
+        LeaveEdit();
         open_conversation_ = 0;
         RefreshReplyBar();
         composer_->clear();
@@ -843,6 +851,8 @@ void MainWindow::OpenConversation(uint64_t conversation_id) {
   const v1::Conversation* c = conversations_.Find(conversation_id);
   if (!c) return;
   if (conversation_id != open_conversation_) {
+    // Switching conversation cancels an edit: the draft it put aside is the one kept.
+    LeaveEdit();
     // Each conversation keeps its own draft: what was typed for one is never sent to another.
     if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
     composer_->setPlainText(drafts_.Text(conversation_id));
@@ -881,6 +891,7 @@ void MainWindow::OpenDirect(const QString& username) {
     }
   }
   // No conversation yet: the first message, written in the composer as any other, starts it.
+  LeaveEdit();
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   open_conversation_ = 0;
   pending_direct_ = username;
@@ -903,24 +914,6 @@ void MainWindow::OpenDirect(const QString& username) {
 
 namespace {
 
-// A multi-line text asked for in a dialog; `refused` (why the server refused it last time) is shown
-// above it. Empty when cancelled.
-std::optional<QString> AskText(QWidget* parent, const QString& title, const QString& label,
-                               const QString& text, const QString& refused) {
-  QInputDialog dialog(parent);
-  dialog.setObjectName(QStringLiteral("askTextDialog"));
-  dialog.setWindowTitle(title);
-  dialog.setOption(QInputDialog::UsePlainTextEditForTextInput);
-  dialog.setLabelText(refused.isEmpty() ? label
-                                        : MainWindow::tr("Not sent: %1").arg(refused) +
-                                              QLatin1Char('\n') + label);
-  dialog.setTextValue(text);
-  if (dialog.exec() != QDialog::Accepted || dialog.textValue().trimmed().isEmpty()) {
-    return std::nullopt;
-  }
-  return dialog.textValue();
-}
-
 QString ResultError(const v1::CommandResult& result) {
   return ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
 }
@@ -928,16 +921,77 @@ QString ResultError(const v1::CommandResult& result) {
 }  // namespace
 
 void MainWindow::EditMessage(uint64_t seq) {
+  if (open_conversation_ == 0) return;
   const int row = messages_.RowOfSeq(seq);
   if (row < 0) return;
-  AskEdit(seq, messages_.index(row).data(MessageModel::kTextRole).toString(), QString());
+  const QModelIndex index = messages_.index(row);
+  if (!index.data(MessageModel::kOwnRole).toBool() ||
+      index.data(MessageModel::kTypeRole).toString() != QLatin1String("message") ||
+      index.data(MessageModel::kDeletedRole).toBool()) {
+    return;
+  }
+  // Another edit in progress gives way; the draft put aside is still the one from before.
+  const QString draft = editing_.seq != 0 ? editing_.draft : composer_->toPlainText();
+  editing_ = Editing{seq, index.data(MessageModel::kTextRole).toString(), draft, 0};
+  refused_.clear();
+  composer_->setPlainText(editing_.original);
+  composer_->moveCursor(QTextCursor::End);
+  RefreshReplyBar();
+  RefreshComposer();
+  composer_->setFocus();
 }
 
-void MainWindow::AskEdit(uint64_t seq, const QString& text, const QString& refused) {
-  const uint64_t conversation = open_conversation_;
-  std::optional<QString> edited = AskText(this, tr("Edit message"), tr("Message:"), text, refused);
-  if (!edited || conversation != open_conversation_) return;
-  edits_[bridge_->EditMessage(OpenRef(), seq, *edited)] = Asked{{}, conversation, seq, *edited};
+void MainWindow::LeaveEdit() {
+  if (editing_.seq == 0) return;
+  const QString draft = editing_.draft;
+  editing_ = Editing{};
+  refused_.clear();
+  composer_->setPlainText(draft);
+  composer_->moveCursor(QTextCursor::End);
+}
+
+void MainWindow::CancelEdit() {
+  if (editing_.seq == 0) return;
+  LeaveEdit();
+  RefreshReplyBar();  // a reply put aside comes back
+  RefreshComposer();
+}
+
+void MainWindow::SaveEdit(const QString& text) {
+  if (editing_.request_id != 0) return;  // saving already
+  if (text == editing_.original) {
+    CancelEdit();  // nothing changed: nothing to save
+    return;
+  }
+  if (text.trimmed().isEmpty()) {
+    ShowStatusMessage(tr("A message cannot be emptied: use Delete to remove it."));
+    return;
+  }
+  if (QString problem = MessageTextProblem(text); !problem.isEmpty()) {
+    ShowStatusMessage(problem);
+    return;
+  }
+  editing_.request_id = bridge_->EditMessage(OpenRef(), editing_.seq, text);
+  RefreshComposer();
+}
+
+void MainWindow::OnEditedMessageChanged() {
+  if (editing_.seq == 0) return;
+  const int row = messages_.RowOfSeq(editing_.seq);
+  if (row < 0) return;  // not loaded (a reset while the conversation reopens)
+  const QModelIndex index = messages_.index(row);
+  if (index.data(MessageModel::kDeletedRole).toBool()) {
+    CancelEdit();
+    ShowStatusMessage(tr("The message you were editing was deleted."));
+    return;
+  }
+  // Edited elsewhere (or the edit saved here arriving): the bar shows the text as it is now, and
+  // the composer keeps what is being written.
+  const QString text = index.data(MessageModel::kTextRole).toString();
+  if (text != editing_.original) {
+    editing_.original = text;
+    RefreshReplyBar();
+  }
 }
 
 void MainWindow::OnAskedFinished(uint64_t request_id, const v1::CommandResult& result) {
@@ -956,14 +1010,15 @@ void MainWindow::OnAskedFinished(uint64_t request_id, const v1::CommandResult& r
     }
     return;
   }
-  if (auto it = edits_.find(request_id); it != edits_.end()) {
-    const Asked asked = it->second;
-    edits_.erase(it);
-    if (result.code() == 0 || asked.conversation_id != open_conversation_) return;
-    const QString refused = ResultError(result);
-    QTimer::singleShot(0, this, [this, asked, refused] {
-      if (asked.conversation_id == open_conversation_) AskEdit(asked.seq, asked.text, refused);
-    });
+  if (editing_.request_id != 0 && editing_.request_id == request_id) {
+    // Saved: the draft put aside comes back. Refused: edit mode stays, the reason beside it.
+    editing_.request_id = 0;
+    if (result.code() == 0) {
+      CancelEdit();
+    } else {
+      refused_ = ResultError(result);
+      RefreshComposer();
+    }
   }
 }
 
@@ -1029,6 +1084,11 @@ void MainWindow::LoadOlder() {
 }
 
 void MainWindow::SendCurrent(const QString& text) {
+  if (editing_.seq != 0) {
+    SaveEdit(text);
+    return;
+  }
+  if (text.trimmed().isEmpty()) return;
   // One message at a time per conversation: Enter again while it is on its way sends nothing.
   if ((open_conversation_ == 0 && pending_direct_.isEmpty()) || IsSending(open_conversation_)) {
     return;
@@ -1042,7 +1102,7 @@ void MainWindow::SendCurrent(const QString& text) {
     v1::ConversationRef ref;
     ref.set_with_user(pending_direct_.toStdString());
     const uint64_t request_id = bridge_->SendMessage(ref, text);
-    first_messages_[request_id] = Asked{pending_direct_, 0, 0, text};
+    first_messages_[request_id] = Asked{pending_direct_, text};
     sending_[request_id] = Sending{0, text, {}, pending_direct_};
     RefreshComposer();
     return;
@@ -1093,7 +1153,8 @@ bool MainWindow::IsSending(uint64_t conversation_id) const {
 }
 
 void MainWindow::RefreshComposer() {
-  const bool sending = IsSending(open_conversation_);
+  const bool sending = IsSending(open_conversation_) || editing_.request_id != 0;
+  send_button_->setText(editing_.seq != 0 ? tr("Save") : tr("Send"));
   composer_->setReadOnly(sending);
   const int bytes = MessageBytes(composer_->toPlainText());
   QString hint;
@@ -1269,7 +1330,8 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
   copy->setObjectName(QStringLiteral("copyMessage"));
   if (!index.data(MessageModel::kOwnRole).toBool() || !message) return;
   const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
-  menu->addAction(tr("Edit…"), this, [this, seq] { EditMessage(seq); });
+  menu->addAction(tr("Edit"), this, [this, seq] { EditMessage(seq); })
+      ->setObjectName(QStringLiteral("editMessage"));
   menu->addAction(tr("Delete"), this, [this, seq] {
     if (QMessageBox::question(this, tr("Delete message?"),
                               tr("It will be shown as deleted to everyone.")) == QMessageBox::Yes) {
@@ -1300,6 +1362,15 @@ void MainWindow::CancelReply() {
 }
 
 void MainWindow::RefreshReplyBar() {
+  if (editing_.seq != 0) {
+    reply_bar_->setVisible(true);
+    cancel_reply_->setEnabled(true);
+    reply_title_->setText(tr("Editing message"));
+    reply_snippet_->setText(editing_.original);
+    reply_snippet_->setToolTip(editing_.original);
+    cancel_bar_->setToolTip(tr("Cancel editing (Esc)"));
+    return;
+  }
   const Drafts::Reply reply =
       open_conversation_ != 0 ? drafts_.ReplyTo(open_conversation_) : Drafts::Reply{};
   reply_bar_->setVisible(reply.seq != 0);
@@ -1307,6 +1378,7 @@ void MainWindow::RefreshReplyBar() {
   reply_title_->setText(reply.seq != 0 ? tr("Replying to %1").arg(reply.sender) : QString());
   reply_snippet_->setText(reply.snippet);
   reply_snippet_->setToolTip(reply.snippet);
+  cancel_bar_->setToolTip(tr("Cancel the reply (Esc)"));
 }
 
 void MainWindow::ShowMessage(uint64_t seq) {
@@ -1374,6 +1446,7 @@ void MainWindow::ShowStatusMessage(const QString& text) { statusBar()->showMessa
 void MainWindow::SignOut() {
   // Drafts are not left on the computer for the next person to sign in.
   drafts_.Clear();
+  editing_ = Editing{};
   composer_->clear();
   api_.Call(&Async::Logout, v1::LogoutRequest(),
             Done<v1::LogoutResponse>([](const grpc::Status&, const v1::LogoutResponse&) {}));

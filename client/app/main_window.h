@@ -57,8 +57,13 @@ class MainWindow : public QMainWindow {
   // The conversation with a friend; when there is none yet, an empty one whose first message (from
   // the composer, no dialog) starts it; it opens once the server has it.
   void OpenDirect(const QString& username);
-  // Asks for the new text of one's own message `seq` in the open conversation.
+  // Edits one's own message `seq` of the open conversation inline: the composer holds its text
+  // (Enter saves, Esc or the edit bar's ✕ cancels), its draft and pending reply are put aside
+  // until the edit is saved or cancelled.
   void EditMessage(uint64_t seq);
+  void CancelEdit();
+  // The message being edited in the open conversation (0: none).
+  uint64_t editing_seq() const { return editing_.seq; }
   uint64_t open_conversation() const { return open_conversation_; }
   // The actions of a message's context menu (Reply and Copy; Edit and Delete for one's own).
   void FillMessageMenu(const QModelIndex& index, QMenu* menu);
@@ -157,24 +162,36 @@ class MainWindow : public QMainWindow {
   std::map<std::string, int64_t> written_at_;
   v1::ChatMessage AsWritten(const v1::ChatMessage& entry) const;
   std::map<uint64_t, Sending> sending_;
-  // First messages to friends (starting a direct conversation) and edits, by request id, until the
-  // server answers: a refusal asks again with the text as it was, and the reason.
+  // First messages to friends (starting a direct conversation), by request id, until the server
+  // answers: taken, the new conversation opens.
   struct Asked {
-    QString username;              // a first message: to whom
-    uint64_t conversation_id = 0;  // an edit: where, and which message
-    uint64_t seq = 0;
+    QString username;  // to whom
     QString text;
   };
   std::map<uint64_t, Asked> first_messages_;
-  std::map<uint64_t, Asked> edits_;
+  // The message being edited in the open conversation, the draft put aside meanwhile, and the
+  // request saving the edit until the server answers.
+  struct Editing {
+    uint64_t seq = 0;
+    QString original;
+    QString draft;
+    uint64_t request_id = 0;
+  };
+  Editing editing_;
+  // Saves the composer's text as the edit (Enter or Save while editing).
+  void SaveEdit(const QString& text);
+  // Leaves edit mode: the composer gets its draft back.
+  void LeaveEdit();
+  // The edited message changed elsewhere: deleted, edit mode ends; edited, the bar shows it.
+  void OnEditedMessageChanged();
   // The direct conversation a first message started: opened as soon as it is in the list.
   uint64_t open_when_listed_ = 0;
   // The friend shown with no conversation yet (OpenDirect): the composer writes the first message.
   QString pending_direct_;
-  void AskEdit(uint64_t seq, const QString& text, const QString& refused);
   void OnAskedFinished(uint64_t request_id, const v1::CommandResult& result);
   QString refused_;  // why the open conversation's last send was refused, until the text changes
-  // The reply bar shows the open conversation's pending reply, if any.
+  // The bar above the composer shows the message being edited, else the open conversation's
+  // pending reply, if any.
   void RefreshReplyBar();
   uint64_t show_when_loaded_ = 0;  // a quoted message to show once older pages bring it
   QString own_display_name_;
@@ -200,6 +217,8 @@ class MainWindow : public QMainWindow {
   QTimer typing_timer_;
   QTimer read_timer_;
   Composer* composer_;
+  QPushButton* send_button_;
+  QToolButton* cancel_bar_;
   QLabel* composer_hint_;
   QWidget* reply_bar_;
   QLabel* reply_title_;

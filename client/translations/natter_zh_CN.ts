@@ -434,14 +434,6 @@
         <translation>未发送：%1</translation>
     </message>
     <message>
-        <source>Edit message</source>
-        <translation>编辑消息</translation>
-    </message>
-    <message>
-        <source>Message:</source>
-        <translation>消息：</translation>
-    </message>
-    <message>
         <source>Sending…</source>
         <translation>正在发送…</translation>
     </message>
@@ -484,10 +476,6 @@
         <translation>复制</translation>
     </message>
     <message>
-        <source>Edit…</source>
-        <translation>编辑…</translation>
-    </message>
-    <message>
         <source>Delete</source>
         <translation>删除</translation>
     </message>
@@ -528,6 +516,30 @@
     <message>
         <source>Loading older messages…</source>
         <translation>正在加载更早的消息…</translation>
+    </message>
+    <message>
+        <source>A message cannot be emptied: use Delete to remove it.</source>
+        <translation>消息不能为空：要移除消息，请使用“删除”。</translation>
+    </message>
+    <message>
+        <source>The message you were editing was deleted.</source>
+        <translation>你正在编辑的消息已被删除。</translation>
+    </message>
+    <message>
+        <source>Save</source>
+        <translation>保存</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>编辑</translation>
+    </message>
+    <message>
+        <source>Editing message</source>
+        <translation>编辑消息</translation>
+    </message>
+    <message>
+        <source>Cancel editing (Esc)</source>
+        <translation>取消编辑 (Esc)</translation>
     </message>
 </context>
 <context>

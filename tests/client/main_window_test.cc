@@ -7,7 +7,6 @@
 
 #include <QClipboard>
 #include <QDialogButtonBox>
-#include <QInputDialog>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -18,6 +17,7 @@
 #include <QSettings>
 #include <QSplitter>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QTabBar>
 #include <QTabWidget>
 #include <QToolButton>
@@ -183,35 +183,23 @@ class MainWindowTest : public QObject {
       QTest::qWait(2);
     }
   }
-  // What a text dialog (first message, edit) showed when it came up.
-  struct Dialog {
-    bool shown = false;
-    QString label;
-    QString text;
-  };
-  // Answers the next text dialog the window opens: remembers what it showed, then types `answer`
-  // and presses OK (cancels it when `answer` is null).
-  std::shared_ptr<Dialog> AnswerNextDialog(const QString& answer) {
-    auto seen = std::make_shared<Dialog>();
-    auto* poll = new QTimer(window_.get());
-    connect(poll, &QTimer::timeout, poll, [seen, answer, poll] {
-      auto* dialog = qobject_cast<QInputDialog*>(QApplication::activeModalWidget());
-      if (!dialog) return;
-      seen->shown = true;
-      seen->label = dialog->labelText();
-      seen->text = dialog->textValue();
-      poll->stop();
-      poll->deleteLater();
-      if (answer.isNull()) {
-        dialog->reject();
-      } else {
-        dialog->setTextValue(answer);
-        dialog->accept();
-      }
-    });
-    poll->start(5);
-    return seen;
+  std::vector<v1::ClientFrame> Edits() {
+    std::lock_guard lock(server_->mu);
+    std::vector<v1::ClientFrame> out;
+    for (const auto& f : server_->written) {
+      if (f.has_edit()) out.push_back(f);
+    }
+    return out;
   }
+  bool EditBarShown() {
+    return ReplyBar()->isVisible() &&
+           window_->findChild<QLabel*>(QStringLiteral("replyTitle"))->text() ==
+               QStringLiteral("Editing message");
+  }
+  QString SendButtonText() {
+    return window_->findChild<QPushButton*>(QStringLiteral("sendButton"))->text();
+  }
+
   // The stream breaks as gRPC reports it when nothing listens at the address.
   void BreakStream() {
     Transport::Handler handler;
@@ -461,30 +449,33 @@ class MainWindowTest : public QObject {
     QCOMPARE(Sends()[1].send().to_user(), std::string("cat"));
   }
 
-  void ARefusedEditIsAskedAgainWithItsText() {
+  // Issue 24 polish: editing is inline. A refused edit keeps edit mode, its text and the reason.
+  void ARefusedEditKeepsEditMode() {
     StoreHistory({{kRoom, {Message(kRoom, 1, 1, "helo")}}});
     Start();
     window_->OpenConversation(kRoom);
     QTRY_COMPARE(window_->messages().rowCount(), 1);
-    auto first = AnswerNextDialog(QStringLiteral("hello, with a fix"));
+    TheComposer()->setPlainText(QStringLiteral("my draft"));
     window_->EditMessage(1);
-    QVERIFY(first->shown);
-    QCOMPARE(first->text, QStringLiteral("helo"));
-    auto Edits = [this] {
-      std::lock_guard lock(server_->mu);
-      std::vector<v1::ClientFrame> out;
-      for (const auto& f : server_->written) {
-        if (f.has_edit()) out.push_back(f);
-      }
-      return out;
-    };
+    QCOMPARE(window_->editing_seq(), uint64_t{1});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("helo"));
+    TheComposer()->setPlainText(QStringLiteral("hello, with a fix"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
     QCOMPARE(Edits().size(), size_t{1});
-    auto again = AnswerNextDialog(QString());
+    QCOMPARE(Sends().size(), size_t{0});
     Serve(Result(Edits()[0].request_id(), grpc::StatusCode::INVALID_ARGUMENT,
                  "message text must not contain control characters"));
-    QTRY_VERIFY(again->shown);
-    QCOMPARE(again->text, QStringLiteral("hello, with a fix"));
-    QVERIFY2(again->label.contains(QStringLiteral("control characters")), qPrintable(again->label));
+    QCOMPARE(window_->editing_seq(), uint64_t{1});
+    QVERIFY(EditBarShown());
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("hello, with a fix"));
+    QVERIFY2(Hint().contains(QStringLiteral("control characters")), qPrintable(Hint()));
+    QVERIFY(!TheComposer()->isReadOnly());
+    // Fixed and saved again: the draft comes back once the server has it.
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Edits().size(), size_t{2});
+    Serve(Result(Edits()[1].request_id()));
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("my draft"));
   }
 
   // Issue 24 bug 8: at the window's minimum width the chat list was cut: a room's name gave way to
@@ -937,21 +928,122 @@ class MainWindowTest : public QObject {
     QCOMPARE(MessageList()->currentIndex().row(), 99);
   }
 
-  // Polish: Up in the empty composer edits one's last message.
-  void UpInTheEmptyComposerEditsTheLastOwnMessage() {
+  // Issue 24 polish: Up in the empty composer edits one's last message inline: the bar above the
+  // composer shows it, the composer holds its text, Enter saves it (an edit frame, no dialog), and
+  // the draft comes back once the server has the edit.
+  void UpInTheEmptyComposerEditsTheLastOwnMessageInline() {
     StoreHistory({{kRoom,
                    {Message(kRoom, 1, 1, "my older one"), Message(kRoom, 2, 1, "my last"),
                     Message(kRoom, 3, 2, "ben after")}}});
     Start();
     window_->OpenConversation(kRoom);
     QTRY_COMPARE(window_->messages().rowCount(), 3);
-    auto edit = AnswerNextDialog(QStringLiteral("my last, edited"));
+    QCOMPARE(SendButtonText(), QStringLiteral("Send"));
     QTest::keyClick(TheComposer(), Qt::Key_Up);
-    QTRY_VERIFY(edit->shown);
-    QCOMPARE(edit->text, QStringLiteral("my last"));
-    std::lock_guard lock(server_->mu);
-    QCOMPARE(server_->written.back().edit().seq(), uint64_t{2});
-    QCOMPARE(server_->written.back().edit().text(), std::string("my last, edited"));
+    QCOMPARE(window_->editing_seq(), uint64_t{2});
+    QVERIFY(EditBarShown());
+    QCOMPARE(ReplyBarText(), QStringLiteral("Editing message|my last"));
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("my last"));
+    QCOMPARE(TheComposer()->textCursor().position(), QStringLiteral("my last").size());
+    QCOMPARE(SendButtonText(), QStringLiteral("Save"));
+    QVERIFY(QApplication::activeModalWidget() == nullptr);
+
+    QTest::keyClicks(TheComposer(), QStringLiteral(", edited"));
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Edits().size(), size_t{1});
+    QCOMPARE(Edits()[0].edit().seq(), uint64_t{2});
+    QCOMPARE(Edits()[0].edit().text(), std::string("my last, edited"));
+    QCOMPARE(Edits()[0].edit().conversation().id(), kRoom);
+    QCOMPARE(Sends().size(), size_t{0});
+    // Until the server answers, edit mode stays (and Enter again saves nothing more).
+    QCOMPARE(window_->editing_seq(), uint64_t{2});
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(Edits().size(), size_t{1});
+    Serve(Result(Edits()[0].request_id()));
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QVERIFY(!ReplyBar()->isVisible());
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QCOMPARE(SendButtonText(), QStringLiteral("Send"));
+  }
+
+  // The menu's Edit too; the draft is put aside while editing, and Esc (or the ✕) gives it back,
+  // with a pending reply. Unchanged text leaves edit mode; emptied text is not saved.
+  void EscCancelsAnEditAndRestoresTheDraftAndTheReply() {
+    StoreHistory({{kRoom, {Message(kRoom, 1, 2, "ben's"), Message(kRoom, 2, 1, "mine")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    window_->ReplyTo(1);
+    QTest::keyClicks(TheComposer(), QStringLiteral("half a thought"));
+    QMenu menu;
+    window_->FillMessageMenu(window_->messages().index(1), &menu);
+    menu.findChild<QAction*>(QStringLiteral("editMessage"))->trigger();
+    QVERIFY(EditBarShown());
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("mine"));
+    QTest::keyClick(TheComposer(), Qt::Key_Escape);
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("half a thought"));
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|ben's"));
+
+    // The ✕ cancels too (the reply stays: it was only put aside).
+    window_->EditMessage(2);
+    window_->findChild<QToolButton*>(QStringLiteral("cancelReply"))->click();
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("half a thought"));
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|ben's"));
+
+    // Unchanged: Enter just leaves edit mode.
+    window_->EditMessage(2);
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("half a thought"));
+    // Emptied: nothing is sent, edit mode stays, the status line says to use Delete.
+    window_->EditMessage(2);
+    TheComposer()->clear();
+    QTest::keyClick(TheComposer(), Qt::Key_Return);
+    QCOMPARE(window_->editing_seq(), uint64_t{2});
+    QVERIFY2(window_->statusBar()->currentMessage().contains(QStringLiteral("Delete")),
+             qPrintable(window_->statusBar()->currentMessage()));
+    QCOMPARE(Edits().size(), size_t{0});
+    QCOMPARE(Sends().size(), size_t{0});
+
+    // Switching conversation cancels edit mode; the room's draft is the one kept.
+    window_->OpenConversation(kDirect);
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QVERIFY(!ReplyBar()->isVisible());
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("half a thought"));
+    QCOMPARE(ReplyBarText(), QStringLiteral("Replying to Ben Adams|ben's"));
+  }
+
+  // The message being edited is deleted elsewhere: edit mode ends, the draft comes back. Edited
+  // elsewhere: the bar shows its new text, the composer keeps what is being written.
+  void AMessageDeletedOrEditedElsewhereWhileEditing() {
+    StoreHistory({{kRoom, {Message(kRoom, 1, 1, "first"), Message(kRoom, 2, 1, "second")}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 2);
+    TheComposer()->setPlainText(QStringLiteral("draft"));
+    window_->EditMessage(1);
+    QTest::keyClicks(TheComposer(), QStringLiteral(" and more"));
+    // The stream's entries follow the Welcome's (no latest_seq here): they start at 1.
+    v1::ChatMessage edited = Message(kRoom, 1, 1, "first, from the phone");
+    edited.set_type("message_edited");
+    edited.set_target_seq(1);
+    Serve(Entry(edited));
+    QCOMPARE(window_->editing_seq(), uint64_t{1});
+    QCOMPARE(ReplyBarText(), QStringLiteral("Editing message|first, from the phone"));
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("first and more"));
+
+    v1::ChatMessage deleted = Message(kRoom, 2, 1, "");
+    deleted.set_type("message_deleted");
+    deleted.set_target_seq(1);
+    Serve(Entry(deleted));
+    QCOMPARE(window_->editing_seq(), uint64_t{0});
+    QVERIFY(!ReplyBar()->isVisible());
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("draft"));
+    QVERIFY(window_->statusBar()->currentMessage().contains(QStringLiteral("deleted")));
   }
 
   // Polish: the status menu marks the current status (once the server has taken it).
