@@ -240,13 +240,8 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
   out.set_type(entry.type);
   out.set_target_seq(entry.target_seq);
   if (entry.reply_to_seq != 0) {
-    // The quote as stored, read back once: the store alone makes previews.
-    auto stored_entry = store_.FindMessage(c.id, stored.ack.seq());
-    if (stored_entry.ok() && stored_entry->has_value()) {
-      out = std::move(**stored_entry);
-    } else {
-      out.set_reply_to_seq(entry.reply_to_seq);  // receivers read the quote with the history
-    }
+    out.set_reply_to_seq(entry.reply_to_seq);
+    *out.mutable_reply() = std::move(entry.reply);
   }
   Publish(c, out);
   return stored.ack;
@@ -300,6 +295,7 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
       return absl::FailedPreconditionError(which + " was deleted; it cannot be replied to");
     }
     message.reply_to_seq = request.reply_to_seq();
+    message.reply = ReplyPreviewOf(*quoted);  // as it was checked: no second read after the append
   }
   return AppendAndPublish(conversation, std::move(message));
 }

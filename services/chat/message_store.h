@@ -36,6 +36,26 @@ inline constexpr char kTypeRoomRenamed[] = "room_renamed";
 // How much of a quoted message a reply carries (ReplyPreview.snippet), in code points.
 inline constexpr size_t kReplySnippetChars = 100;
 
+// The preview of `quoted` as a reply carries it: its sender and the first kReplySnippetChars code
+// points of its text (what MariaDB's LEFT gives for the stored ones), or `deleted`.
+inline v1::ReplyPreview ReplyPreviewOf(const v1::ChatMessage& quoted) {
+  v1::ReplyPreview reply;
+  reply.set_sender_id(quoted.sender_id());
+  reply.set_sender(quoted.sender());
+  reply.set_deleted(quoted.deleted());
+  if (!quoted.deleted()) {
+    const std::string& text = quoted.text();
+    size_t chars = 0, end = 0;
+    for (; end < text.size(); ++end) {  // a UTF-8 lead byte starts each code point
+      if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80 && chars++ == kReplySnippetChars) {
+        break;
+      }
+    }
+    reply.set_snippet(text.substr(0, end));
+  }
+  return reply;
+}
+
 // A member's role in a room (conversation_members.role). The owner renames the room, sets its
 // topic and names moderators; the owner and moderators remove and ban members, but a moderator
 // never acts on the owner or on another moderator. Both participants of a direct conversation are
@@ -103,6 +123,7 @@ struct NewMessage {
   std::string text;
   uint64_t target_seq = 0;
   uint64_t reply_to_seq = 0;  // a message: the message it replies to (checked by the caller)
+  v1::ReplyPreview reply;     // with reply_to_seq: its preview, for the entry published; not stored
   int64_t sent_at_ms = 0;
   // A direct conversation: refuse the entry (PERMISSION_DENIED, kRefusedBlocked or
   // kRefusedNotFriends) unless its two participants are friends and neither has blocked the other,

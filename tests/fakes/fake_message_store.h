@@ -576,23 +576,7 @@ class FakeMessageStore final : public chat::MessageStore {
   v1::ChatMessage WithReplyLocked(uint64_t conversation_id, v1::ChatMessage m) {
     const auto& all = entries_[conversation_id];
     if (m.reply_to_seq() == 0 || m.reply_to_seq() > all.size()) return m;
-    const v1::ChatMessage& quoted = all[m.reply_to_seq() - 1].message;
-    v1::ReplyPreview* reply = m.mutable_reply();
-    reply->set_sender_id(quoted.sender_id());
-    reply->set_sender(quoted.sender());
-    reply->set_deleted(quoted.deleted());
-    if (!quoted.deleted()) {
-      // The first kReplySnippetChars code points (a UTF-8 lead byte starts each).
-      const std::string& text = quoted.text();
-      size_t chars = 0, end = 0;
-      for (; end < text.size(); ++end) {
-        if ((static_cast<unsigned char>(text[end]) & 0xC0) != 0x80 &&
-            chars++ == chat::kReplySnippetChars) {
-          break;
-        }
-      }
-      reply->set_snippet(text.substr(0, end));
-    }
+    *m.mutable_reply() = chat::ReplyPreviewOf(all[m.reply_to_seq() - 1].message);
     return m;
   }
 
