@@ -87,8 +87,8 @@ void ClientStream::Resync(const std::string& reason) {
   Post([this, reason] { session_.Resync(reason); });
 }
 
-void ClientStream::GoAway(const std::string& reason) {
-  Post([this, reason] { session_.GoAway(reason); });
+void ClientStream::GoAway(const std::string& reason, std::chrono::milliseconds reconnect_after) {
+  Post([this, reason, reconnect_after] { session_.GoAway(reason, reconnect_after); });
 }
 
 void ClientStream::CheckStalled() {

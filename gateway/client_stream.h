@@ -45,8 +45,9 @@ class ClientStream final : public grpc::ServerBidiReactor<grpc::ByteBuffer, grpc
   void Flush();
   void Resync(const std::string& reason);
 
-  // The gateway is shutting down: tell the client to reconnect elsewhere and end the stream.
-  void GoAway(const std::string& reason);
+  // The gateway is shutting down: tell the client to reconnect elsewhere after `reconnect_after`
+  // and end the stream.
+  void GoAway(const std::string& reason, std::chrono::milliseconds reconnect_after);
   // Cancels the stream if its write has waited too long for the client (the heartbeat's check).
   void CheckStalled();
   // This stream as natter-presence knows it, while it is announced there.

@@ -4,7 +4,9 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <random>
 #include <set>
+#include <unordered_set>
 
 #include "client_stream.h"
 #include "common/check.h"
@@ -12,6 +14,7 @@
 #include "common/status.h"
 #include "common/thread_name.h"
 #include "friends_view.h"
+#include "go_away_schedule.h"
 
 namespace natter::gateway {
 namespace {
@@ -385,10 +388,32 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Con
   return ClientStream::Start(gateway_, context);
 }
 
-void GatewayService::GoAwayAll(const std::string& reason) {
-  auto streams = gateway_.hub->AllSinks();
-  spdlog::info("telling {} clients to reconnect elsewhere", streams.size());
-  for (const auto& stream : streams) stream->GoAway(reason);
+void GatewayService::GoAwayAll(const std::string& reason, std::chrono::milliseconds window) {
+  const auto began = std::chrono::steady_clock::now();
+  std::vector<std::shared_ptr<ClientStream>> streams = gateway_.hub->AllSinks();
+  std::mt19937_64 random(std::random_device{}());
+  std::shuffle(streams.begin(), streams.end(), random);
+  const GoAwayPlan plan = PlanGoAways(streams.size(), window);
+  spdlog::info("telling {} clients to reconnect elsewhere, in {} batches over {} ms",
+               streams.size(), plan.batches.size(), window.count());
+  std::uniform_int_distribution<int64_t> wait(0, plan.reconnect_window.count() - 1);
+  size_t next = 0;
+  for (const GoAwayBatch& batch : plan.batches) {
+    std::this_thread::sleep_until(began + batch.at);
+    for (const size_t end = next + batch.count; next < end; ++next) {
+      streams[next]->GoAway(reason, std::chrono::milliseconds(wait(random)));
+    }
+  }
+  NATTER_CHECK(next == streams.size(), "a GoAway plan that does not tell every stream");
+  // Held until here, so that a stream that joined since cannot have the address of one told.
+  const std::unordered_set<std::shared_ptr<ClientStream>> told(streams.begin(), streams.end());
+  size_t late = 0;
+  for (const auto& stream : gateway_.hub->AllSinks()) {
+    if (told.contains(stream)) continue;
+    stream->GoAway(reason, std::chrono::milliseconds(wait(random)));
+    ++late;
+  }
+  if (late > 0) spdlog::info("told {} more clients that connected meanwhile", late);
 }
 
 PresenceHeartbeat::PresenceHeartbeat(GatewayContext& gateway, std::chrono::seconds period)

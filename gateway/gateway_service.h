@@ -36,8 +36,11 @@ class GatewayService final : public GatewayBase {
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
 
-  // Tells every connected client to reconnect elsewhere and ends their streams.
-  void GoAwayAll(const std::string& reason);
+  // Tells every connected client to reconnect elsewhere and ends their streams: in a random order,
+  // in batches spread over `window` (PlanGoAways, go_away_schedule.h), each client with a random
+  // reconnect_after_ms; then the streams that joined since (they were being admitted when the
+  // drain began). Blocks for about `window`, so it runs on a thread of its own.
+  void GoAwayAll(const std::string& reason, std::chrono::milliseconds window);
 
   // Every unary method: its name and how the gateway serves it.
   std::vector<UnaryMethod> UnaryMethods();

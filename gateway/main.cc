@@ -16,6 +16,7 @@
 #include "common/redis_subscriber.h"
 #include "common/service_main.h"
 #include "common/status.h"
+#include "common/thread_name.h"
 #include "connection_gate.h"
 #include "discovery.h"
 #include "gateway_context.h"
@@ -219,6 +220,14 @@ int main(int argc, char** argv) {
                  "Address given in discovery answers (default: the listen address, or the "
                  "interface the probe came in on)")
       ->envname("NATTER_ADVERTISE");
+  int go_away_spread_percent = 66;
+  app.add_option("--go-away-spread-percent", go_away_spread_percent,
+                 "On SIGTERM, clients are told to reconnect elsewhere in batches spread over this "
+                 "share of --drain-seconds, in a random order (0: all at once); the rest of the "
+                 "drain leaves the last ones time to finish")
+      ->envname("NATTER_GO_AWAY_SPREAD_PERCENT")
+      ->check(CLI::Range(0, 90))
+      ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
 
   if (auto exit_code = process.Setup()) return *exit_code;
@@ -316,10 +325,19 @@ int main(int argc, char** argv) {
   natter::gateway::PresenceHeartbeat heartbeat(gateway, std::chrono::seconds(heartbeat_seconds));
 
   spdlog::info("received {}, shutting down", natter::WaitForShutdownSignal());
-  gateway.draining = true;
+  gateway.draining = true;  // no new stream is admitted
+  const std::chrono::milliseconds go_away_window(int64_t{server_flags.drain_seconds} * 1000 *
+                                                 go_away_spread_percent / 100);
+  std::thread go_away;
   server.Drain(std::chrono::seconds(server_flags.drain_seconds), [&] {
-    service.GoAwayAll("this gateway is shutting down; reconnect to continue");
-    (*gate)->Stop();  // new connections are refused, so clients reconnect elsewhere at once
+    (*gate)->Stop();  // new connections are refused, so clients reconnect elsewhere
+    // Spread over the window while the server drains: the streams told last still have the rest
+    // of the drain to end before gRPC cancels what is left.
+    go_away = std::thread([&] {
+      natter::NameThisThread("go-away");
+      service.GoAwayAll("this gateway is shutting down; reconnect to continue", go_away_window);
+    });
   });
+  if (go_away.joinable()) go_away.join();
   return 0;
 }

@@ -368,13 +368,14 @@ void Session::OnRevalidated(const grpc::Status& status) {
   Flush();
 }
 
-void Session::GoAway(const std::string& reason) {
+void Session::GoAway(const std::string& reason, std::chrono::milliseconds reconnect_after) {
   if (state_ != State::kSubscribing && state_ != State::kLive) {
     Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
     return;
   }
   v1::ServerEvent event;
   event.mutable_go_away()->set_reason(reason);
+  event.mutable_go_away()->set_reconnect_after_ms(static_cast<uint32_t>(reconnect_after.count()));
   Enqueue(FrameEvent(event));
   Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
 }

@@ -118,8 +118,9 @@ class Session {
   void Flush();
   // Events may have been lost: the client must sync, and the session is checked again.
   void Resync(const std::string& reason);
-  // The gateway is shutting down: the client is told to reconnect elsewhere and the stream ends.
-  void GoAway(const std::string& reason);
+  // The gateway is shutting down: the client is told to reconnect elsewhere after
+  // `reconnect_after` (GoAway.reconnect_after_ms) and the stream ends.
+  void GoAway(const std::string& reason, std::chrono::milliseconds reconnect_after);
   // Cancels the stream if a write has waited for the client longer than stalled_write_timeout.
   void CheckStalled();
 

@@ -7,6 +7,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <deque>
@@ -173,12 +174,47 @@ TEST_F(ClientStreamTest, GoAwayReachesEveryClientAndEndsTheirStreams) {
     clients.push_back(Connect("token-" + std::to_string(user)));
     ASSERT_TRUE(clients.back()->ReadUntil([](const auto& e) { return e.has_welcome(); }));
   }
-  service_.GoAwayAll("shutting down");
+  service_.GoAwayAll("shutting down", std::chrono::milliseconds(0));
   for (auto& client : clients) {
     EXPECT_TRUE(client->ReadUntil([](const auto& e) { return e.has_go_away(); }));
+    EXPECT_EQ(client->events.back().go_away().reason(), "shutting down");
+    // A wait below the plan's reconnect window (kMinReconnectWindow for one batch).
+    EXPECT_LT(client->events.back().go_away().reconnect_after_ms(), 1000u);
     EXPECT_EQ(client->stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
   }
   EXPECT_TRUE(Eventually([&] { return hub_.AllSinks().empty(); }));
+}
+
+TEST_F(ClientStreamTest, GoAwaysAreSpreadOverTheWindowInBatches) {
+  // Six streams over 600 ms: batches of one every 100 ms (PlanGoAways), so the last is told about
+  // 500 ms after the first; all at once they would arrive within a few ms.
+  std::vector<std::unique_ptr<Client>> clients;
+  for (int user = 1; user <= 6; ++user) {
+    clients.push_back(Connect("token-" + std::to_string(user)));
+    ASSERT_TRUE(clients.back()->ReadUntil([](const auto& e) { return e.has_welcome(); }));
+  }
+  std::mutex mu;
+  std::vector<std::chrono::steady_clock::time_point> told;
+  std::vector<std::thread> readers;
+  for (auto& client : clients) {
+    readers.emplace_back([&mu, &told, c = client.get()] {
+      if (c->ReadUntil([](const auto& e) { return e.has_go_away(); })) {
+        std::lock_guard lock(mu);
+        told.push_back(std::chrono::steady_clock::now());
+      }
+    });
+  }
+  const auto began = std::chrono::steady_clock::now();
+  service_.GoAwayAll("shutting down", std::chrono::milliseconds(600));
+  const auto returned = std::chrono::steady_clock::now();
+  for (auto& reader : readers) reader.join();
+  ASSERT_EQ(told.size(), clients.size());
+  std::sort(told.begin(), told.end());
+  EXPECT_GE(told.back() - told.front(), std::chrono::milliseconds(400));
+  EXPECT_GE(returned - began, std::chrono::milliseconds(500));  // it waited for the last batch
+  for (auto& client : clients) {
+    EXPECT_EQ(client->stream->Finish().error_code(), grpc::StatusCode::UNAVAILABLE);
+  }
 }
 
 // The reactor's real concurrency: fan-out threads deliver, gRPC threads read and write, service

@@ -636,9 +636,11 @@ TEST_F(SessionTest, AClientCancelEndsTheStream) {
 
 TEST_F(SessionTest, GoAwayIsWrittenBeforeTheStreamEnds) {
   GoLive();
-  session_.GoAway("shutting down");
+  session_.GoAway("shutting down", std::chrono::milliseconds(1234));
   EXPECT_EQ(session_.state(), State::kDraining);
-  EXPECT_TRUE(Last().has_go_away());
+  ASSERT_TRUE(Last().has_go_away());
+  EXPECT_EQ(Last().go_away().reason(), "shutting down");
+  EXPECT_EQ(Last().go_away().reconnect_after_ms(), 1234u);
   EXPECT_FALSE(wire_.finished);
   WriteDone();
   EXPECT_TRUE(wire_.finished);
@@ -648,7 +650,7 @@ TEST_F(SessionTest, GoAwayIsWrittenBeforeTheStreamEnds) {
 
 TEST_F(SessionTest, GoAwayBeforeLiveEndsWithoutWriting) {
   Open();
-  session_.GoAway("shutting down");
+  session_.GoAway("shutting down", std::chrono::milliseconds(0));
   EXPECT_TRUE(wire_.finished);
   EXPECT_THAT(wire_.writes, IsEmpty());
   backend_.validate[0](grpc::Status::OK, Alice());  // the late answer changes nothing
@@ -657,7 +659,7 @@ TEST_F(SessionTest, GoAwayBeforeLiveEndsWithoutWriting) {
 
 TEST_F(SessionTest, TheFirstEndWins) {
   GoLive();
-  session_.GoAway("shutting down");
+  session_.GoAway("shutting down", std::chrono::milliseconds(0));
   session_.OnCancel();
   WriteDone();
   EXPECT_EQ(wire_.status.error_code(), grpc::StatusCode::UNAVAILABLE);
@@ -665,7 +667,7 @@ TEST_F(SessionTest, TheFirstEndWins) {
 
 TEST_F(SessionTest, CommandsAreNotReadOnceTheStreamIsEnding) {
   GoLive();
-  session_.GoAway("bye");
+  session_.GoAway("bye", std::chrono::milliseconds(0));
   Read(SendFrame(1));
   EXPECT_THAT(backend_.commands, IsEmpty());
   EXPECT_FALSE(wire_.reading);
