@@ -51,10 +51,8 @@ StreamBridge::~StreamBridge() {
   transport_->Close();
 }
 
-int StreamBridge::BackoffMs(int failures) {
-  int ms = 250;
-  for (int i = 0; i < failures && ms < 30000; ++i) ms *= 2;
-  return std::min(ms, 30000);
+std::chrono::milliseconds StreamBridge::ScheduledReconnect() const {
+  return std::chrono::milliseconds(reconnect_timer_.isActive() ? reconnect_timer_.interval() : 0);
 }
 
 void StreamBridge::Start(const QString& address, const QString& token) {
@@ -83,6 +81,7 @@ void StreamBridge::SetState(State state, const QString& detail) {
 void StreamBridge::Connect() {
   if (!running_) return;
   welcomed_ = false;
+  go_away_wait_.reset();
   syncing_.clear();
   events_request_ = 0;
   uint64_t generation = ++generation_;
@@ -115,13 +114,20 @@ void StreamBridge::HandleClosed(uint64_t generation, int code, const QString& me
     emit sessionEnded(message);
     return;
   }
-  ++failures_;
-  int delay = BackoffMs(failures_ - 1);
-  delay += static_cast<int>(QRandomGenerator::global()->bounded(delay / 4 + 1));
+  // Full jitter, so that the clients of a gateway that failed do not all come back at once; after
+  // a GoAway, the wait the gateway gave (it spreads its clients), and no failure is counted.
+  std::chrono::milliseconds delay;
+  if (go_away_wait_) {
+    failures_ = 0;
+    delay = backoff_.AfterGoAway(*go_away_wait_, *QRandomGenerator::global());
+  } else {
+    ++failures_;
+    delay = backoff_.AfterFailures(failures_, *QRandomGenerator::global());
+  }
   // In words a person reads, not gRPC's ("failed to connect to all addresses; last error: ...").
   SetState(State::kReconnecting,
            ErrorText(grpc::Status(static_cast<grpc::StatusCode>(code), message.toStdString())));
-  reconnect_timer_.start(delay);
+  reconnect_timer_.start(static_cast<int>(delay.count()));
 }
 
 void StreamBridge::HandleFrame(uint64_t generation, const v1::ServerFrame& frame) {
@@ -148,8 +154,9 @@ void StreamBridge::HandleEvent(const v1::ServerEvent& event) {
       RequestEvents();
       return;
     case v1::ServerEvent::kGoAway:
-      // The stream ends next; reconnect at once rather than after a backoff.
-      failures_ = 0;
+      // The stream ends next; reconnect (through the address, to another gateway) after the wait
+      // the gateway asked for rather than after a backoff.
+      go_away_wait_ = std::chrono::milliseconds(event.go_away().reconnect_after_ms());
       return;
     case v1::ServerEvent::kSessionEnded:
       running_ = false;

@@ -1,19 +1,23 @@
 // The desktop client's one stream to the gateway. Frames arrive on the transport's thread and are
 // handed to the GUI thread as queued calls; there the bridge keeps a cursor per conversation and
 // emits each entry exactly once, in seq order, syncing gaps and catching up after a reconnect (the
-// rules of docs/PROTOCOL.md). It reconnects by itself with backoff, resends unacknowledged messages
-// with their client_msg_id, and reports its state (connected / connecting / reconnecting / offline)
-// without ever blocking the GUI.
+// rules of docs/PROTOCOL.md). It reconnects by itself (after a failure with full-jitter backoff,
+// after a GoAway when the gateway said, plus jitter: common/backoff.h), resends unacknowledged
+// messages with their client_msg_id, and reports its state (connected / connecting / reconnecting
+// / offline) without ever blocking the GUI.
 #pragma once
 
 #include <QObject>
 #include <QString>
 #include <QTimer>
+#include <chrono>
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
+#include "common/backoff.h"
 #include "natter/v1/gateway.pb.h"
 #include "transport.h"
 
@@ -48,8 +52,8 @@ class StreamBridge : public QObject {
   void NotifyTyping(const v1::ConversationRef& in);
   void MarkRead(uint64_t conversation_id, uint64_t seq);
 
-  // The reconnect delay after `failures` failed attempts in a row (exposed for tests).
-  static int BackoffMs(int failures);
+  // The wait before the reconnect that is scheduled, 0 when none is (exposed for tests).
+  std::chrono::milliseconds ScheduledReconnect() const;
 
  signals:
   void stateChanged(natter::client::StreamBridge::State state, const QString& detail);
@@ -91,7 +95,10 @@ class StreamBridge : public QObject {
   bool running_ = false;
   bool welcomed_ = false;  // the current stream said Welcome
   bool ever_welcomed_ = false;
-  int failures_ = 0;
+  int failures_ = 0;  // failed attempts in a row, since the last Welcome
+  const ReconnectBackoff backoff_;
+  // What the current stream's GoAway asked to wait before reconnecting; empty without one.
+  std::optional<std::chrono::milliseconds> go_away_wait_;
   uint64_t generation_ = 0;  // of the current stream; frames of older ones are dropped
   uint64_t next_request_id_ = 0;
 

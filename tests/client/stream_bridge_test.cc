@@ -1,5 +1,6 @@
 // The stream bridge on a fake transport: entries once and in order across gaps, resyncs and
-// reconnects; unacked messages resent with their client_msg_id; backoff; a session that ends.
+// reconnects; unacked messages resent with their client_msg_id; backoff after failures and the
+// wait a GoAway asks for; a session that ends.
 #include "stream_bridge.h"
 
 #include <grpcpp/support/status.h>
@@ -188,11 +189,52 @@ class StreamBridgeTest : public QObject {
     QCOMPARE(sync->sync().after_seq(), 11u);
   }
 
-  void BackoffGrowsAndIsCapped() {
-    QCOMPARE(StreamBridge::BackoffMs(0), 250);
-    QCOMPARE(StreamBridge::BackoffMs(1), 500);
-    QCOMPARE(StreamBridge::BackoffMs(3), 2000);
-    QCOMPARE(StreamBridge::BackoffMs(20), 30000);
+  void FailuresInARowWaitAFullJitterBackoffUnderAGrowingCeiling() {
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    const ReconnectBackoff backoff;
+    for (int failures = 1; failures <= 3; ++failures) {
+      Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "connection refused");
+      QCOMPARE(bridge_->state(), StreamBridge::State::kReconnecting);
+      // 250, 500, 1000 ms at most (common/backoff.h): anywhere from at once to the ceiling.
+      QVERIFY(bridge_->ScheduledReconnect() <= backoff.Ceiling(failures));
+      QTRY_COMPARE_WITH_TIMEOUT(state_->opens, failures + 1, 5000);
+    }
+    // A Welcome ends the run of failures: the next one waits a first failure's backoff again.
+    Serve(Frame({Welcome({{1, 5}})}));
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "connection reset");
+    QVERIFY(bridge_->ScheduledReconnect() <= backoff.Ceiling(1));
+  }
+
+  void AGoAwayIsFollowedAfterTheGatewaysWaitPlusJitter() {
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    v1::ServerEvent go_away;
+    go_away.mutable_go_away()->set_reason("this gateway is shutting down; reconnect to continue");
+    go_away.mutable_go_away()->set_reconnect_after_ms(700);
+    Serve(Frame({go_away}));
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE),
+          "this gateway is shutting down; reconnect to continue");
+    QCOMPARE(bridge_->state(), StreamBridge::State::kReconnecting);
+    // The gateway's 700 ms, plus up to 250 ms of the client's own: not at once, as before.
+    QVERIFY(bridge_->ScheduledReconnect() >= std::chrono::milliseconds(700));
+    QVERIFY(bridge_->ScheduledReconnect() <= std::chrono::milliseconds(950));
+    QTest::qWait(500);
+    QCOMPARE(state_->opens, 1);
+    QTRY_COMPARE_WITH_TIMEOUT(state_->opens, 2, 5000);
+    // The GoAway was for that stream only: a failure of the next one backs off as usual.
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "connection refused");
+    QVERIFY(bridge_->ScheduledReconnect() <= ReconnectBackoff().Ceiling(1));
+  }
+
+  void AGoAwaysWaitIsBoundedWhateverTheServerSays() {
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    v1::ServerEvent go_away;
+    go_away.mutable_go_away()->set_reconnect_after_ms(4'000'000'000u);  // 46 days
+    Serve(Frame({go_away}));
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "going away");
+    const ReconnectBackoff backoff;
+    QVERIFY(bridge_->ScheduledReconnect() <= backoff.cap + backoff.base);
   }
 
   void FramesOfAStoppedStreamAreDropped() {

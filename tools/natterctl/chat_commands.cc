@@ -4,10 +4,12 @@
 #include <cstdlib>
 #include <iostream>
 #include <map>
+#include <random>
 #include <set>
 #include <sstream>
 #include <thread>
 
+#include "common/backoff.h"
 #include "natter/v1/gateway.grpc.pb.h"
 #include "output.h"
 
@@ -242,11 +244,16 @@ class Listener {
     std::string token = TokenFor(globals_, user_);
     if (!from_start_) LoadCursors();
     auto gateways = SplitGateways(globals_.gateway);
+    const ReconnectBackoff backoff;
+    std::mt19937 random(std::random_device{}());
+    int failures = 0;  // streams in a row that ended, without a Welcome or a GoAway since
     for (size_t attempt = 0;; ++attempt) {
       const std::string& gateway = gateways[attempt % gateways.size()];
       StreamSession session(gateway, token, deadline_);
       auto welcome = session.AwaitWelcome();
+      std::optional<std::chrono::milliseconds> go_away;  // the wait it asked for
       if (welcome) {
+        failures = 0;
         std::cerr << "natterctl: listening as " << welcome->username() << " on " << gateway
                   << std::endl;
         OnWelcome(session, *welcome);
@@ -258,7 +265,10 @@ class Listener {
             session.Close();
             return 0;
           }
-          if (event.has_go_away()) break;
+          if (event.has_go_away()) {
+            go_away = std::chrono::milliseconds(event.go_away().reconnect_after_ms());
+            break;
+          }
         }
       }
       grpc::Status status = session.Close();
@@ -272,7 +282,16 @@ class Listener {
         std::cerr << "natterctl: stream ended (" << status.error_message() << "); reconnecting"
                   << std::endl;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(attempt == 0 ? 100 : 500));
+      // After a GoAway, the wait the gateway asked for (it spreads its clients over its drain);
+      // after a failure, full jitter, so listeners that lost a gateway together do not all come
+      // back together (common/backoff.h). Never past --timeout.
+      std::chrono::milliseconds wait = go_away ? backoff.AfterGoAway(*go_away, random)
+                                               : backoff.AfterFailures(++failures, random);
+      if (deadline_) {
+        wait = std::min(wait, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::max(*deadline_ - Clock::now(), Clock::duration(0))));
+      }
+      std::this_thread::sleep_for(wait);
     }
   }
 
