@@ -37,6 +37,15 @@ export function natterTag(image) {
   return m?.[3] ? m[3].slice(1) : null;
 }
 
+// How long a container's preStop hook waits before SIGTERM: `sleep N` (exec) or the sleep action; 0 without.
+function preStopSeconds(container) {
+  const hook = container.lifecycle?.preStop;
+  if (hook?.sleep?.seconds !== undefined) return Number(hook.sleep.seconds);
+  const command = hook?.exec?.command ?? [];
+  const at = command.findIndex((word) => word === 'sleep' || String(word).endsWith('/sleep'));
+  return at >= 0 && command[at + 1] !== undefined ? Number(command[at + 1]) : 0;
+}
+
 function id(o) {
   return `${o.kind}/${o.metadata?.name ?? '?'}`;
 }
@@ -425,12 +434,14 @@ export function checkPolicies(
         }
       }
 
-      // -- The pod outlives the drain --
+      // -- The pod outlives the drain (and the preStop sleep before it: the grace period counts both) --
       const drainValue = env.get('NATTER_DRAIN_SECONDS');
       const drain = drainValue == null ? DEFAULT_DRAIN_SECONDS : Number(drainValue);
       const grace = spec.terminationGracePeriodSeconds ?? DEFAULT_GRACE_SECONDS;
-      if (!(grace > drain)) {
-        fail(o, `terminationGracePeriodSeconds ${grace} is not greater than NATTER_DRAIN_SECONDS ${drain} of ${where}: the pod would be killed mid-drain`);
+      const preStop = preStopSeconds(c);
+      if (!(grace > preStop + drain)) {
+        const before = preStop > 0 ? `the preStop sleep ${preStop} plus ` : '';
+        fail(o, `terminationGracePeriodSeconds ${grace} is not greater than ${before}NATTER_DRAIN_SECONDS ${drain} of ${where}: the pod would be killed mid-drain`);
       }
     }
   }

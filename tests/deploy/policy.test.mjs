@@ -333,6 +333,22 @@ test('a grace period not above the drain seconds is reported', () => {
   assertOne(errors, 'Deployment/natter-gateway', 'terminationGracePeriodSeconds 20 is not greater than NATTER_DRAIN_SECONDS 20');
 });
 
+test('a grace period not above the preStop sleep plus the drain seconds is reported', () => {
+  const errors = violations((_, find) => {
+    const spec = find('Deployment', 'natter-gateway').spec.template.spec;
+    spec.terminationGracePeriodSeconds = 30;
+    spec.containers[0].lifecycle = { preStop: { exec: { command: ['sleep', '10'] } } };
+  });
+  assertOne(errors, 'Deployment/natter-gateway', 'terminationGracePeriodSeconds 30 is not greater than the preStop sleep 10 plus NATTER_DRAIN_SECONDS 20');
+  // The same sleep as the kubelet's own action.
+  const slept = violations((_, find) => {
+    const spec = find('Deployment', 'natter-gateway').spec.template.spec;
+    spec.terminationGracePeriodSeconds = 25;
+    spec.containers[0].lifecycle = { preStop: { sleep: { seconds: 5 } } };
+  });
+  assertOne(slept, 'Deployment/natter-gateway', 'the preStop sleep 5 plus NATTER_DRAIN_SECONDS 20');
+});
+
 test('a Secret where none is allowed is reported', () => {
   const errors = violations((objects) =>
     objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'natter-secrets', namespace: ns }, stringData: {} }),
