@@ -23,6 +23,15 @@ const NATTER_IMAGE = /(^|\/)natter\/([a-z-]+)(:[\w.-]+)?(@sha256:[0-9a-f]+)?$/;
 // Defaults of the binaries, used when a variable is not set.
 const DEFAULT_DRAIN_SECONDS = 10;
 const DEFAULT_GRACE_SECONDS = 30;
+// natter-gateway's --max-streams when NATTER_MAX_STREAMS is not set (gateway/client_admission.h).
+const DEFAULT_MAX_STREAMS = 20000;
+// What one idle client stream costs natter-gateway in memory, with margin (BENCHMARKS.md, P3: 43-46 KiB
+// measured), and what the process holds before its first stream (21 MiB measured, with margin).
+const STREAM_BYTES = 48 * 1024;
+const GATEWAY_BASE_BYTES = 32 * 1024 * 1024;
+// The severities Natter's alerts use (k8s/components/monitoring/prometheus-rule.yaml): what an
+// Alertmanager route can match on.
+const ALERT_SEVERITIES = new Set(['critical', 'warning', 'info']);
 const SERVING_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet']);
 const WORKLOAD_KINDS = new Set([...SERVING_KINDS, 'ReplicaSet', 'Job', 'CronJob', 'Pod']);
 
@@ -35,6 +44,14 @@ export function natterComponent(image) {
 export function natterTag(image) {
   const m = NATTER_IMAGE.exec(image ?? '');
   return m?.[3] ? m[3].slice(1) : null;
+}
+
+// A Kubernetes memory quantity in bytes ("512Mi", "1G", "1048576"); NaN for what it cannot read.
+export function memoryBytes(quantity) {
+  const m = /^(\d+(?:\.\d+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(String(quantity ?? ''));
+  if (!m) return NaN;
+  const unit = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, k: 1e3, M: 1e6, G: 1e9, T: 1e12 }[m[2]] ?? 1;
+  return Number(m[1]) * unit;
 }
 
 // How long a container's preStop hook waits before SIGTERM: `sleep N` (exec) or the sleep action; 0 without.
@@ -517,6 +534,107 @@ export function checkPolicies(
         ),
       );
       if (!found) fail(s, `port "${port.name ?? port.port}" targets ${JSON.stringify(target)}, which no selected pod's container declares`);
+    }
+  }
+
+  // -- Alerts say how bad they are and what is wrong, and wait out a blip before firing --
+  for (const pr of objects.filter((o) => o.kind === 'PrometheusRule')) {
+    for (const group of pr.spec?.groups ?? []) {
+      (group.rules ?? []).forEach((rule, i) => {
+        const where = `group "${group.name}" rule ${rule.alert ?? rule.record ?? `#${i}`}`;
+        if ((rule.alert === undefined) === (rule.record === undefined)) {
+          fail(pr, `${where} must have exactly one of alert and record`);
+        }
+        if (rule.expr === undefined || String(rule.expr).trim() === '') fail(pr, `${where} has no expr`);
+        if (rule.alert === undefined) return;
+        const severity = rule.labels?.severity;
+        if (!ALERT_SEVERITIES.has(severity)) {
+          fail(pr, `${where} has severity ${JSON.stringify(severity)}, not one of ${[...ALERT_SEVERITIES].join(', ')}`);
+        }
+        for (const a of ['summary', 'description']) {
+          if (!rule.annotations?.[a]?.trim()) fail(pr, `${where} has no ${a} annotation`);
+        }
+        if (!rule.for || /^0+[smhdwy]?$/.test(rule.for)) {
+          fail(pr, `${where} has no for: duration, so one bad scrape fires it (and it flaps)`);
+        }
+      });
+    }
+  }
+
+  // -- A ServiceMonitor selects rendered Services, and scrapes a port they name --
+  // A misspelt label or port name applies cleanly and scrapes nothing, silently: no metrics, no alerts.
+  for (const sm of objects.filter((o) => o.kind === 'ServiceMonitor')) {
+    const ns = sm.spec?.namespaceSelector;
+    if (ns?.any) continue; // Services anywhere: not all of them are in the render
+    const inNamespaces = ns?.matchNames?.length ? ns.matchNames : [namespaceOf(sm)];
+    const candidates = objects
+      .filter((o) => o.kind === 'Service' && inNamespaces.includes(namespaceOf(o)))
+      .map((o) => ({ service: o, labels: o.metadata?.labels ?? {} }));
+    const where = `namespace "${inNamespaces.join('", "')}"`;
+    const selected = candidates.filter((c) => selectorMatches(sm.spec?.selector, c.labels));
+    if (selected.length === 0) {
+      fail(sm, `selector ${JSON.stringify(sm.spec?.selector)} matches no Service in ${where}`);
+      continue;
+    }
+    for (const v of deadInValues(sm.spec?.selector, candidates)) fail(sm, `selector's ${v} matches no Service in ${where}`);
+    (sm.spec?.endpoints ?? []).forEach((e, i) => {
+      if (e.port === undefined) return; // targetPort: the pods' port, checked by Kubernetes' endpoints
+      const named = selected.filter((c) => (c.service.spec?.ports ?? []).some((p) => p.name === e.port));
+      if (named.length === 0) {
+        const names = [...new Set(selected.flatMap((c) => (c.service.spec?.ports ?? []).map((p) => p.name)))];
+        fail(sm, `endpoints[${i}] port "${e.port}" is not a port name of any Service it selects (they have ${names.join(', ') || 'none'})`);
+      }
+    });
+  }
+
+  // -- A gateway's memory limit holds its stream cap: past the limit the kernel kills the pod and every
+  //    client on it reconnects at once, where the cap would have sent only the newcomers elsewhere --
+  for (const w of workloads) {
+    for (const { c } of containersOf(podTemplateOf(w).spec)) {
+      if (natterComponent(c.image) !== 'gateway') continue;
+      const capValue = resolveEnv(c, namespaceOf(w), configMaps).get('NATTER_MAX_STREAMS');
+      const cap = capValue == null ? DEFAULT_MAX_STREAMS : Number(capValue);
+      const limit = memoryBytes(c.resources?.limits?.memory);
+      const needed = GATEWAY_BASE_BYTES + cap * STREAM_BYTES;
+      if (limit < needed) {
+        fail(w, `container "${c.name}" may hold ${cap} streams (NATTER_MAX_STREAMS${capValue == null ? ' unset' : ''}), about ${Math.ceil(needed / 2 ** 20)} MiB at ${STREAM_BYTES / 1024} KiB each, but its memory limit is ${c.resources.limits.memory}: lower NATTER_MAX_STREAMS or raise the limit`);
+      }
+    }
+  }
+
+  // -- An autoscaler on the gateway's streams scales before the gateways are full --
+  // A target at or above the cap never fires: every gateway refuses new streams first.
+  for (const h of hpas) {
+    const target = h.spec?.scaleTargetRef ?? {};
+    const d = workloads.find((w) => w.kind === target.kind && w.metadata?.name === target.name && namespaceOf(w) === namespaceOf(h));
+    for (const m of h.spec?.metrics ?? []) {
+      if (m.type !== 'Pods' || m.pods?.metric?.name !== 'natter_gateway_streams_open') continue;
+      const value = Number(m.pods?.target?.averageValue);
+      const gateway = containersOf(d?.spec?.template?.spec).find(({ c }) => natterComponent(c.image) === 'gateway');
+      if (!gateway) {
+        fail(h, `scales on natter_gateway_streams_open but ${target.kind}/${target.name} runs no natter-gateway`);
+        continue;
+      }
+      const capValue = resolveEnv(gateway.c, namespaceOf(d), configMaps).get('NATTER_MAX_STREAMS');
+      const cap = capValue == null ? DEFAULT_MAX_STREAMS : Number(capValue);
+      if (!(value > 0 && value < cap)) {
+        fail(h, `targets ${m.pods?.target?.averageValue} natter_gateway_streams_open per pod, which is not below the gateway's cap NATTER_MAX_STREAMS ${cap}: gateways would refuse streams before it scales`);
+      }
+    }
+  }
+
+  // -- Grafana dashboards in ConfigMaps are JSON that Grafana can load --
+  for (const cm of objects.filter((o) => o.kind === 'ConfigMap' && o.metadata?.labels?.grafana_dashboard !== undefined)) {
+    for (const [key, text] of Object.entries(cm.data ?? {})) {
+      let dashboard;
+      try {
+        dashboard = JSON.parse(text);
+      } catch (e) {
+        fail(cm, `dashboard ${key} is not JSON: ${e.message}`);
+        continue;
+      }
+      if (!dashboard.uid || !dashboard.title) fail(cm, `dashboard ${key} has no uid or no title`);
+      if (!(dashboard.panels ?? []).some((p) => (p.targets ?? []).length > 0)) fail(cm, `dashboard ${key} has no panel with a query`);
     }
   }
 

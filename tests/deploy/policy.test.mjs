@@ -3,7 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { addressesIn, checkPolicies, natterTag, portOfAddress, selectorMatches, serviceOfHost } from './policy.mjs';
+import { addressesIn, checkPolicies, memoryBytes, natterTag, portOfAddress, selectorMatches, serviceOfHost } from './policy.mjs';
 
 const ns = 'natter';
 
@@ -83,6 +83,68 @@ function networkPolicy(name, spec) {
 
 const byName = (name) => ({ matchLabels: { 'app.kubernetes.io/name': name } });
 
+// A headless metrics-only Service, labelled like the base's so that a ServiceMonitor can select it.
+function metricsService(name, selectorName) {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: { name, namespace: ns, labels: { 'app.kubernetes.io/name': selectorName } },
+    spec: { clusterIP: 'None', selector: { 'app.kubernetes.io/name': selectorName }, ports: [{ name: 'metrics', port: 9100, targetPort: 'metrics' }] },
+  };
+}
+
+// The monitoring component's shape: one ServiceMonitor for every process, alerts, a dashboard.
+function monitoring() {
+  return [
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'ServiceMonitor',
+      metadata: { name: 'natter', namespace: ns },
+      spec: {
+        selector: { matchExpressions: [{ key: 'app.kubernetes.io/name', operator: 'In', values: ['natter-chat', 'natter-gateway'] }] },
+        endpoints: [{ port: 'metrics', interval: '15s' }],
+      },
+    },
+    {
+      apiVersion: 'monitoring.coreos.com/v1',
+      kind: 'PrometheusRule',
+      metadata: { name: 'natter', namespace: ns },
+      spec: {
+        groups: [
+          {
+            name: 'natter.gateway',
+            rules: [
+              { record: 'natter:streams_open:sum', expr: 'sum(natter_gateway_streams_open)' },
+              {
+                alert: 'NatterSlowClientDrops',
+                expr: 'sum by (pod) (rate(natter_gateway_slow_client_drops_total[5m])) > 0.1',
+                for: '10m',
+                labels: { severity: 'warning' },
+                annotations: { summary: 'Gateway {{ $labels.pod }} drops slow clients', description: 'More than one a second.' },
+              },
+            ],
+          },
+        ],
+      },
+    },
+    {
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      metadata: { name: 'natter-grafana-dashboard', namespace: ns, labels: { grafana_dashboard: '1' } },
+      data: { 'natter.json': JSON.stringify({ uid: 'natter', title: 'Natter', panels: [{ targets: [{ expr: 'up' }] }] }) },
+    },
+  ];
+}
+
+function alertOf(find) {
+  return find('PrometheusRule', 'natter').spec.groups[0].rules[1];
+}
+
+// The stream-autoscaling component's metric on the gateway's HPA.
+function streamsMetric(averageValue) {
+  return { type: 'Pods', pods: { metric: { name: 'natter_gateway_streams_open' }, target: { type: 'AverageValue', averageValue } } };
+}
+
 // The base's shape: deny by default, chat takes calls from the gateway, metrics from another namespace,
 // and the gateway may call chat and the outside world.
 function networkPolicies() {
@@ -124,11 +186,16 @@ function validSet() {
     configMap('natter-gateway-config', {
       NATTER_LISTEN: '0.0.0.0:2019',
       NATTER_CHAT_TARGET: 'dns:///natter-chat.natter.svc.cluster.local:50053',
+      // 32 MiB + 4,000 × 48 KiB = 220 MiB, within the 256Mi limit.
+      NATTER_MAX_STREAMS: '4000',
     }),
     deployment('chat', 50053),
     deployment('gateway', 2019),
     service('natter-chat', 'natter-chat', 50053, 'grpc'),
     service('natter-gateway', 'natter-gateway', 2019, 2019),
+    metricsService('natter-chat-metrics', 'natter-chat'),
+    metricsService('natter-gateway-metrics', 'natter-gateway'),
+    ...monitoring(),
     hpa('natter-chat'),
     hpa('natter-gateway'),
     pdb('natter-chat'),
@@ -620,4 +687,102 @@ test('helpers: addresses in configuration values and the Services they name', ()
     namespace: 'natter',
   });
   assert.equal(serviceOfHost('chat.example.com', ns), null);
+});
+
+test('an alert without a severity, a summary, a description or a for: is reported', () => {
+  const noSeverity = violations((_, find) => delete alertOf(find).labels.severity);
+  assertOne(noSeverity, 'PrometheusRule/natter', 'rule NatterSlowClientDrops has severity undefined');
+  const badSeverity = violations((_, find) => (alertOf(find).labels.severity = 'page'));
+  assertOne(badSeverity, 'PrometheusRule/natter', 'severity "page", not one of critical, warning, info');
+  const noSummary = violations((_, find) => delete alertOf(find).annotations.summary);
+  assertOne(noSummary, 'PrometheusRule/natter', 'has no summary annotation');
+  const blankDescription = violations((_, find) => (alertOf(find).annotations.description = '  '));
+  assertOne(blankDescription, 'PrometheusRule/natter', 'has no description annotation');
+  for (const breakFor of [(a) => delete a.for, (a) => (a.for = '0s')]) {
+    assertOne(violations((_, find) => breakFor(alertOf(find))), 'PrometheusRule/natter', 'has no for: duration');
+  }
+});
+
+test('a rule that is both an alert and a record, or has no expr, is reported', () => {
+  const both = violations((_, find) => (alertOf(find).record = 'natter:drops'));
+  assertOne(both, 'PrometheusRule/natter', 'exactly one of alert and record');
+  const noExpr = violations((_, find) => delete find('PrometheusRule', 'natter').spec.groups[0].rules[0].expr);
+  assertOne(noExpr, 'PrometheusRule/natter', 'rule natter:streams_open:sum has no expr');
+});
+
+test('a ServiceMonitor that selects no Service is reported', () => {
+  const errors = violations((_, find) => {
+    find('ServiceMonitor', 'natter').spec.selector = byName('natter-gateway-metric');
+  });
+  assertOne(errors, 'ServiceMonitor/natter', 'matches no Service in namespace "natter"');
+  const elsewhere = violations((_, find) => {
+    find('ServiceMonitor', 'natter').spec.namespaceSelector = { matchNames: ['natter-staging'] };
+  });
+  assertOne(elsewhere, 'ServiceMonitor/natter', 'matches no Service in namespace "natter-staging"');
+  // Services of any namespace: not all are in the render, so nothing is looked for.
+  assert.deepEqual(violations((_, find) => {
+    Object.assign(find('ServiceMonitor', 'natter').spec, { namespaceSelector: { any: true }, selector: byName('x') });
+  }), []);
+});
+
+test('a misspelt name in a ServiceMonitor\'s In list is reported although the others match', () => {
+  const errors = violations((_, find) => {
+    find('ServiceMonitor', 'natter').spec.selector.matchExpressions[0].values.push('natter-presense');
+  });
+  assertOne(errors, 'ServiceMonitor/natter', 'app.kubernetes.io/name In "natter-presense" matches no Service');
+});
+
+test('a ServiceMonitor endpoint on a port name no selected Service has is reported', () => {
+  const errors = violations((_, find) => {
+    find('ServiceMonitor', 'natter').spec.endpoints[0].port = 'http-metrics';
+  });
+  assertOne(errors, 'ServiceMonitor/natter', 'port "http-metrics" is not a port name of any Service it selects (they have metrics)');
+  // A port of a Service the ServiceMonitor does not select (natter-chat's "grpc") does not count.
+  const unselected = violations((_, find) => {
+    find('ServiceMonitor', 'natter').spec.endpoints[0].port = 'grpc';
+  });
+  assertOne(unselected, 'ServiceMonitor/natter', 'port "grpc" is not a port name');
+});
+
+test('a dashboard ConfigMap that is not JSON, or has no query, is reported', () => {
+  const errors = violations((_, find) => {
+    find('ConfigMap', 'natter-grafana-dashboard').data['natter.json'] = '{"uid": "natter",';
+  });
+  assertOne(errors, 'ConfigMap/natter-grafana-dashboard', 'dashboard natter.json is not JSON');
+  const empty = violations((_, find) => {
+    find('ConfigMap', 'natter-grafana-dashboard').data['natter.json'] = JSON.stringify({ uid: 'n', title: 'N', panels: [] });
+  });
+  assertOne(empty, 'ConfigMap/natter-grafana-dashboard', 'has no panel with a query');
+});
+
+test('a gateway whose stream cap does not fit its memory limit is reported', () => {
+  const unset = violations((_, find) => delete find('ConfigMap', 'natter-gateway-config').data.NATTER_MAX_STREAMS);
+  assertOne(unset, 'Deployment/natter-gateway', 'may hold 20000 streams (NATTER_MAX_STREAMS unset)');
+  const tooMany = violations((_, find) => (find('ConfigMap', 'natter-gateway-config').data.NATTER_MAX_STREAMS = '5000'));
+  assertOne(tooMany, 'Deployment/natter-gateway', 'its memory limit is 256Mi');
+  const raised = violations((_, find) => {
+    find('ConfigMap', 'natter-gateway-config').data.NATTER_MAX_STREAMS = '5000';
+    find('Deployment', 'natter-gateway').spec.template.spec.containers[0].resources.limits.memory = '1Gi';
+  });
+  assert.deepEqual(raised, []);
+});
+
+test('an autoscaler on streams must target fewer than the gateway\'s cap', () => {
+  const below = violations((_, find) => find('HorizontalPodAutoscaler', 'natter-gateway').spec.metrics = [streamsMetric('2800')]);
+  assert.deepEqual(below, []);
+  for (const target of ['4000', '6000', '0']) {
+    const errors = violations((_, find) => (find('HorizontalPodAutoscaler', 'natter-gateway').spec.metrics = [streamsMetric(target)]));
+    assertOne(errors, 'HorizontalPodAutoscaler/natter-gateway', `targets ${target} natter_gateway_streams_open per pod, which is not below the gateway's cap NATTER_MAX_STREAMS 4000`);
+  }
+  const onChat = violations((_, find) => (find('HorizontalPodAutoscaler', 'natter-chat').spec.metrics = [streamsMetric('100')]));
+  assertOne(onChat, 'HorizontalPodAutoscaler/natter-chat', 'Deployment/natter-chat runs no natter-gateway');
+});
+
+test('helpers: memory quantities', () => {
+  assert.equal(memoryBytes('512Mi'), 512 * 2 ** 20);
+  assert.equal(memoryBytes('1Gi'), 2 ** 30);
+  assert.equal(memoryBytes('1G'), 1e9);
+  assert.equal(memoryBytes('1048576'), 2 ** 20);
+  assert.ok(Number.isNaN(memoryBytes('lots')));
+  assert.ok(Number.isNaN(memoryBytes(undefined)));
 });

@@ -44,6 +44,14 @@ const RENDERS = [
       },
     ],
   },
+  // prod with the optional components on (k8s/components/: monitoring, stream autoscaling), the way
+  // docs/DEPLOY.md tells an operator to enable them.
+  {
+    dir: 'tests/deploy/renders/prod-monitored',
+    externalNames: ['natter-secrets', 'natter-gateway-tls', 'natter-service-tls'],
+    secretsAllowed: false,
+    jobsNamedByRelease: true,
+  },
   {
     dir: 'k8s/overlays/prod/topologies/redis-sentinel',
     externalNames: ['natter-redis'],
