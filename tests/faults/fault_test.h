@@ -33,15 +33,18 @@ using testing::JsonLines;
 // gateway, and sends the same client_msg_id again.
 class Sender {
  public:
-  // `padding` bytes are added to each text (after its id).
+  // `padding` bytes are added to each text (after its id). `interval`: a pause after each ack
+  // (0: flat out).
   Sender(std::vector<std::string> gateways, std::string token, std::string room, std::string prefix,
-         int count, size_t padding = 0)
+         int count, size_t padding = 0,
+         std::chrono::milliseconds interval = std::chrono::milliseconds(0))
       : gateways_(std::move(gateways)),
         token_(std::move(token)),
         room_(std::move(room)),
         prefix_(std::move(prefix)),
         count_(count),
-        padding_(padding, '.') {}
+        padding_(padding, '.'),
+        interval_(interval) {}
   ~Sender() { Join(); }
 
   void Start() {
@@ -124,6 +127,7 @@ class Sender {
           ack_times_.push_back(std::chrono::steady_clock::now());
           ++acked_count_;
           ++next;
+          if (interval_ > std::chrono::milliseconds(0)) std::this_thread::sleep_for(interval_);
         } else if (result->code() == grpc::StatusCode::UNAVAILABLE ||
                    result->code() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
                    result->code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
@@ -148,6 +152,7 @@ class Sender {
   std::string prefix_;
   int count_;
   std::string padding_;
+  std::chrono::milliseconds interval_;
   static std::string RefusalName(const v1::CommandResult& r) {
     switch (r.code()) {
       case grpc::StatusCode::UNAVAILABLE:

@@ -892,7 +892,7 @@ std::unique_ptr<Process> Stack::StartServer(const std::string& name, const std::
                                    "--log-level",
                                    "debug",
                                    "--drain-seconds",
-                                   "2",
+                                   std::to_string(options_.drain_seconds),
                                    "--metrics-listen",
                                    Address(metrics_port)};
   argv.insert(argv.end(), args.begin(), args.end());

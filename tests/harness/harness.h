@@ -234,6 +234,8 @@ struct StackOptions {
   bool mtls = false;
   // More flags for every gateway, e.g. {"--stalled-write-seconds", "2"}.
   std::vector<std::string> gateway_args = {};
+  // Every server's --drain-seconds: short, so that tests that replace processes stay quick.
+  int drain_seconds = 2;
   // More flags for natter-auth, e.g. {"--register-burst", "3"}.
   std::vector<std::string> auth_args = {};
   // Chat replicas are found by name, as on Kubernetes (a headless Service): replica i serves on
