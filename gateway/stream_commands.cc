@@ -121,6 +121,18 @@ std::vector<StreamCommand> MakeTable() {
       [](v1::MarkReadResponse& response, v1::CommandResult& out) {
         *out.mutable_read() = std::move(response);
       }));
+  table.push_back(Relay<v1::ReactRequest, v1::SendResponse>(
+      F::kReact, "react", false, &ChatAsync::React,
+      [](const F& f, v1::ReactRequest& r) {
+        *r.mutable_conversation() = f.react().conversation();
+        r.set_seq(f.react().seq());
+        r.set_emoji(f.react().emoji());
+        r.set_remove(f.react().remove());
+        r.set_client_msg_id(f.react().client_msg_id());
+      },
+      [](v1::SendResponse& response, v1::CommandResult& out) {
+        *out.mutable_ack() = std::move(*response.mutable_ack());
+      }));
   return table;
 }
 

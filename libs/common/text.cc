@@ -229,4 +229,52 @@ absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_v
   return absl::OkStatus();
 }
 
+absl::Status ValidateEmoji(std::string_view emoji, size_t max_bytes) {
+  if (emoji.empty()) return absl::InvalidArgumentError("emoji is empty");
+  if (emoji.size() > max_bytes) {
+    return absl::InvalidArgumentError("emoji is too long: " + std::to_string(emoji.size()) +
+                                      " bytes, at most " + std::to_string(max_bytes) + " allowed");
+  }
+  bool first = true;
+  bool emoji_only = true;
+  size_t clusters = 0;
+  utf8proc_int32_t previous = -1;
+  utf8proc_int32_t state = 0;
+  bool valid = ForEachCodepoint(emoji, [&](utf8proc_int32_t cp) {
+    if (first || utf8proc_grapheme_break_stateful(previous, cp, &state)) ++clusters;
+    previous = cp;
+    const utf8proc_category_t category = utf8proc_category(cp);
+    bool allowed = false;
+    if (first) {
+      allowed = category == UTF8PROC_CATEGORY_SO;
+    } else {
+      switch (category) {
+        case UTF8PROC_CATEGORY_SO:  // another pictograph, a regional indicator
+        case UTF8PROC_CATEGORY_SK:  // skin tone modifiers U+1F3FB..U+1F3FF
+        case UTF8PROC_CATEGORY_MN:  // variation selectors (U+FE0F), combining marks
+        case UTF8PROC_CATEGORY_ME:  // the enclosing keycap U+20E3
+          allowed = true;
+          break;
+        case UTF8PROC_CATEGORY_CF:  // the zero-width joiner and tags (subdivision flags) only
+          allowed = cp == 0x200D || (cp >= 0xE0020 && cp <= 0xE007F);
+          break;
+        default:
+          break;
+      }
+    }
+    emoji_only = emoji_only && allowed;
+    first = false;
+  });
+  if (!valid) return absl::InvalidArgumentError("emoji is not valid UTF-8");
+  if (!emoji_only) {
+    return absl::InvalidArgumentError(
+        "that is not an emoji: a reaction is one emoji, without letters, digits, punctuation or "
+        "spaces");
+  }
+  if (clusters > 1) {
+    return absl::InvalidArgumentError("give one emoji, not " + std::to_string(clusters));
+  }
+  return absl::OkStatus();
+}
+
 }  // namespace natter

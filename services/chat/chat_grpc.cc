@@ -2,7 +2,7 @@
 
 namespace natter::chat {
 
-// Send, Edit and Delete answer with the ack.
+// Send, Edit, Delete and React answer with the ack.
 namespace {
 
 absl::StatusOr<v1::SendResponse> AckResponse(absl::StatusOr<v1::SendAck> ack) {
@@ -54,6 +54,13 @@ grpc::ServerUnaryReactor* ChatGrpc::Delete(grpc::CallbackServerContext* context,
                                            v1::SendResponse* response) {
   return RunOnPool(context, pool_,
                    [=, this] { return Respond(AckResponse(service_.Delete(*request)), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::React(grpc::CallbackServerContext* context,
+                                          const v1::ReactRequest* request,
+                                          v1::SendResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(AckResponse(service_.React(*request)), response); });
 }
 
 grpc::ServerUnaryReactor* ChatGrpc::Typing(grpc::CallbackServerContext* context,

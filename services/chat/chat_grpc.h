@@ -34,6 +34,9 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* Delete(grpc::CallbackServerContext* context,
                                    const v1::DeleteRequest* request,
                                    v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* React(grpc::CallbackServerContext* context,
+                                  const v1::ReactRequest* request,
+                                  v1::SendResponse* response) override;
   grpc::ServerUnaryReactor* Typing(grpc::CallbackServerContext* context,
                                    const v1::TypingRequest* request,
                                    v1::TypingResponse* response) override;

@@ -12,7 +12,7 @@
 namespace natter::chat {
 
 struct ChatLimits {
-  // Messages, edits and deletions.
+  // Messages, edits, deletions and reactions.
   RateLimit messages{10, 20};
   // Friend requests sent: 50 a day, all of them at once if need be.
   RateLimit friend_requests{50.0 / 86400.0, 50};

@@ -223,10 +223,17 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     // receivers drop a seq they already have.
     if (stored.ack.conversation_id() == c.id) {
       auto original = store_.FindMessage(c.id, stored.ack.seq());
-      if (original.ok() && original->has_value()) Publish(c, **original);
+      if (original.ok() && original->has_value()) {
+        std::vector<v1::ChatMessage> entries{std::move(**original)};
+        if (auto s = AttachReactions(c.id, entries); !s.ok()) {
+          spdlog::warn("reactions unavailable for a republished entry: {}", s.message());
+        }
+        Publish(c, entries[0]);
+      }
     }
     return stored.ack;
   }
+  if (stored.unchanged) return stored.ack;  // a reaction already as asked: nothing to tell
 
   v1::ChatMessage out;
   out.set_conversation_id(c.id);
@@ -243,6 +250,7 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     out.set_reply_to_seq(entry.reply_to_seq);
     *out.mutable_reply() = std::move(entry.reply);
   }
+  for (auto& reaction : stored.reactions) *out.add_reactions() = std::move(reaction);
   Publish(c, out);
   return stored.ack;
 }
@@ -352,6 +360,59 @@ absl::StatusOr<v1::SendAck> ChatService::Delete(const v1::DeleteRequest& request
                 kTypeDeleted, "");
 }
 
+absl::StatusOr<v1::SendAck> ChatService::React(const v1::ReactRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  RETURN_IF_ERROR(ValidateClientMsgId(request.client_msg_id()));
+  RETURN_IF_ERROR(ValidateEmoji(request.emoji(), kMaxEmojiBytes));
+  const uint64_t seq = request.seq();
+  if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
+  RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
+  ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
+  if (!target.has_value()) {
+    return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
+  }
+  if (target->type() != kTypeMessage) {
+    return absl::FailedPreconditionError("entry " + std::to_string(seq) +
+                                         " is not a message; only messages have reactions");
+  }
+  NewMessage change;
+  // Like an edit, a reaction tells the other side something: in a direct conversation it needs
+  // the friendship a message needs. Taking one back is always allowed.
+  change.friends_only = !request.remove() && conversation.is_direct();
+  change.sender_id = request.caller().user_id();
+  change.sender = request.caller().username();
+  change.client_msg_id = request.client_msg_id();
+  change.type = request.remove() ? kTypeReactionRemoved : kTypeReactionAdded;
+  change.text = request.emoji();
+  change.target_seq = seq;
+  // Deleted or not is checked in the store, atomically with the change, so that a replay of a
+  // reaction made before a deletion is answered from the dedupe record.
+  return AppendAndPublish(conversation, std::move(change));
+}
+
+absl::Status ChatService::AttachReactions(uint64_t conversation_id,
+                                          std::vector<v1::ChatMessage>& entries) {
+  // Which message's reactions each entry carries (0: none).
+  auto of = [](const v1::ChatMessage& m) -> uint64_t {
+    if (m.type() == kTypeMessage) return m.deleted() ? 0 : m.seq();
+    return IsReactionType(m.type()) ? m.target_seq() : 0;
+  };
+  std::vector<uint64_t> seqs;
+  for (const auto& m : entries) {
+    if (uint64_t seq = of(m); seq != 0) seqs.push_back(seq);
+  }
+  if (seqs.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto reactions, store_.Reactions(conversation_id, seqs));
+  for (auto& m : entries) {
+    m.clear_reactions();
+    auto it = reactions.find(of(m));
+    if (it == reactions.end()) continue;
+    for (const auto& reaction : it->second) *m.add_reactions() = reaction;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxSyncLimit));
@@ -365,6 +426,7 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   v1::SyncResponse response;
   response.set_has_more(entries.size() > limit);
   if (response.has_more()) entries.resize(limit);
+  RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   response.set_latest_seq(
       std::max(conversation.latest_seq,
@@ -381,6 +443,9 @@ void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
   for (const auto& m : entries) {
     ids.push_back(m.sender_id());
     ids.push_back(m.target_user_id());
+    for (const auto& reaction : m.reactions()) {
+      ids.insert(ids.end(), reaction.user_ids().begin(), reaction.user_ids().end());
+    }
   }
   uint64_t peer = c.is_direct() ? c.PeerOf(viewer) : 0;
   ids.push_back(peer);
@@ -389,6 +454,13 @@ void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
     if (c.is_room()) m.set_room(c.name);
     if (auto it = names.find(m.sender_id()); it != names.end()) m.set_sender(it->second);
     if (auto it = names.find(m.target_user_id()); it != names.end()) m.set_target_user(it->second);
+    for (auto& reaction : *m.mutable_reactions()) {
+      for (int i = 0; i < reaction.user_ids_size() && i < reaction.users_size(); ++i) {
+        if (auto it = names.find(reaction.user_ids(i)); it != names.end()) {
+          reaction.set_users(i, it->second);
+        }
+      }
+    }
     if (peer != 0) {
       m.set_peer_id(peer);
       if (auto it = names.find(peer); it != names.end()) m.set_peer(it->second);
@@ -425,6 +497,7 @@ absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryReques
   response.set_has_more(entries.size() > limit);
   if (response.has_more()) entries.resize(limit);
   std::reverse(entries.begin(), entries.end());  // oldest first
+  RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   return response;
 }

@@ -26,6 +26,9 @@ namespace natter::chat {
 
 inline constexpr size_t kMaxMessageBytes = 4096;
 inline constexpr size_t kMaxClientMsgId = 64;
+// A reaction's emoji, in bytes of UTF-8 (the longest emoji sequences, family ZWJ sequences, take
+// 25).
+inline constexpr size_t kMaxEmojiBytes = 32;
 inline constexpr uint32_t kDefaultSyncLimit = 100;
 inline constexpr uint32_t kMaxSyncLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 50;
@@ -53,6 +56,7 @@ class ChatService {
   absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
   absl::StatusOr<v1::SendAck> Edit(const v1::EditRequest& request);
   absl::StatusOr<v1::SendAck> Delete(const v1::DeleteRequest& request);
+  absl::StatusOr<v1::SendAck> React(const v1::ReactRequest& request);
   absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
   absl::StatusOr<v1::HistoryResponse> History(const v1::HistoryRequest& request);
   absl::StatusOr<v1::ListConversationsResponse> ListConversations(
@@ -82,6 +86,9 @@ class ChatService {
   absl::StatusOr<v1::SendAck> Change(const v1::Caller& caller, const v1::ConversationRef& ref,
                                      uint64_t seq, const std::string& client_msg_id,
                                      const std::string& type, const std::string& text);
+  // Sets the reactions of `entries` as they are now: a live message's own, a reaction entry's
+  // target's.
+  absl::Status AttachReactions(uint64_t conversation_id, std::vector<v1::ChatMessage>& entries);
   // Moves `entries` into `out` with the room name, each user's current name and (direct) the peer
   // as `viewer` sees it.
   void Present(const ConversationRecord& c, uint64_t viewer, std::vector<v1::ChatMessage>& entries,

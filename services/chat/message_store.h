@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -32,6 +33,19 @@ inline constexpr char kTypeMemberRemoved[] = "member_removed";
 inline constexpr char kTypeMemberRoleChanged[] = "member_role_changed";  // text: the new role
 inline constexpr char kTypeTopicChanged[] = "topic_changed";
 inline constexpr char kTypeRoomRenamed[] = "room_renamed";
+// A user's reaction to a message (target_seq) given or taken back; text: the emoji.
+inline constexpr char kTypeReactionAdded[] = "reaction_added";
+inline constexpr char kTypeReactionRemoved[] = "reaction_removed";
+
+inline bool IsReactionType(std::string_view type) {
+  return type == kTypeReactionAdded || type == kTypeReactionRemoved;
+}
+
+// How many different emoji one message may carry (each given by any number of users).
+inline constexpr size_t kMaxReactionEmoji = 20;
+// Append's FAILED_PRECONDITION for a new emoji on a message that has kMaxReactionEmoji.
+inline constexpr char kRefusedTooManyReactions[] =
+    "this message has 20 different reactions already; add one of those instead";
 
 // How much of a quoted message a reply carries (ReplyPreview.snippet), in code points.
 inline constexpr size_t kReplySnippetChars = 100;
@@ -113,7 +127,7 @@ struct ConversationRecord {
   }
 };
 
-// An entry to append: a message, or an edit or deletion of one (target_seq).
+// An entry to append: a message, or an edit or deletion of one or a reaction to one (target_seq).
 struct NewMessage {
   uint64_t conversation_id = 0;
   uint64_t sender_id = 0;
@@ -139,6 +153,10 @@ inline constexpr char kRefusedNotFriends[] =
 struct AppendResult {
   v1::SendAck ack;
   bool duplicate = false;
+  // A reaction already as asked: nothing stored (ack.unchanged, no seq).
+  bool unchanged = false;
+  // A reaction entry stored now: its target's reactions right after it, for the entry published.
+  std::vector<v1::Reaction> reactions;
 };
 
 // A room as a change sees it, read under the room's lock (so a role read here is the role the
@@ -244,13 +262,25 @@ class MessageStore {
   // target is no longer the sender's live message. With friends_only, PERMISSION_DENIED when a
   // direct conversation's two participants are not friends or a block stands between them (a
   // replay of an entry stored before still gets its original ack).
+  // A reaction entry (kTypeReactionAdded / kTypeReactionRemoved, text: the emoji) adds or removes
+  // the sender's reaction to its target, which must be a live message of the conversation
+  // (anyone's; FAILED_PRECONDITION otherwise), in the same transaction; adding one already there or
+  // removing one not there stores nothing (unchanged). A new emoji on a message that has
+  // kMaxReactionEmoji is FAILED_PRECONDITION (kRefusedTooManyReactions). A deletion removes its
+  // target's reactions.
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
-  // One entry, as it is now.
+  // The reactions to those of `seqs` that are messages with reactions, by seq: each emoji in the
+  // order it was first given (of the reactions there now), its users in the order they reacted,
+  // with the usernames stored with them.
+  virtual absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> Reactions(
+      uint64_t conversation_id, const std::vector<uint64_t>& seqs) = 0;
+
+  // One entry, as it is now. (Entries are read without their reactions: see Reactions.)
   virtual absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
                                                                      uint64_t seq) = 0;
-  // Up to `limit` messages and room changes (no edit or delete entries) with seq < before_seq,
-  // newest first.
+  // Up to `limit` messages and room changes (no edit, delete or reaction entries) with
+  // seq < before_seq, newest first.
   virtual absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,
                                                                       uint64_t before_seq,
                                                                       uint32_t limit) = 0;

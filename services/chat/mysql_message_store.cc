@@ -304,6 +304,90 @@ std::optional<Position> ReadMarker(sql::Connection& conn, uint64_t user_id,
   return Position{row->getUInt64(1), row->getUInt64(2)};
 }
 
+// The reactions to messages `seqs` of a conversation (see MessageStore::Reactions). The seqs go
+// in an IN list padded with 0 (no entry has seq 0) to one of a few lengths, so the statement
+// cache holds at most four of these.
+std::map<uint64_t, std::vector<v1::Reaction>> ReadReactions(sql::Connection& conn,
+                                                            uint64_t conversation_id,
+                                                            std::vector<uint64_t> seqs) {
+  constexpr size_t kListSizes[] = {1, 8, 64, 512};
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  std::map<uint64_t, std::vector<v1::Reaction>> out;
+  for (size_t from = 0; from < seqs.size(); from += kListSizes[3]) {
+    const size_t n = std::min(seqs.size() - from, kListSizes[3]);
+    const size_t width = *std::find_if(std::begin(kListSizes), std::end(kListSizes),
+                                       [n](size_t size) { return size >= n; });
+    std::string sql =
+        "SELECT seq, emoji, user_id, username FROM message_reactions "
+        "WHERE conversation_id = ? AND seq IN (?";
+    for (size_t i = 1; i < width; ++i) sql += ", ?";
+    sql += ") ORDER BY seq, entry_seq";
+    Stmt q = Prepare(conn, sql);
+    q->setUInt64(1, conversation_id);
+    for (size_t i = 0; i < width; ++i) {
+      q->setUInt64(static_cast<unsigned>(i + 2), i < n ? seqs[from + i] : 0);
+    }
+    Rows rows(q->executeQuery());
+    while (rows->next()) {
+      std::vector<v1::Reaction>& reactions = out[rows->getUInt64(1)];
+      const std::string emoji = rows->getString(2);
+      auto it = std::find_if(reactions.begin(), reactions.end(),
+                             [&](const v1::Reaction& r) { return r.emoji() == emoji; });
+      if (it == reactions.end()) {
+        it = reactions.emplace(reactions.end());
+        it->set_emoji(emoji);
+      }
+      it->add_user_ids(rows->getUInt64(3));
+      it->add_users(rows->getString(4));
+      it->set_count(it->count() + 1);
+    }
+  }
+  return out;
+}
+
+// Inside Append's transaction, with the target message locked: adds or removes `m`'s reaction.
+// False when it was already so (nothing to store).
+absl::StatusOr<bool> ChangeReaction(sql::Connection& conn, const NewMessage& m) {
+  if (m.type == kTypeReactionRemoved) {
+    Stmt remove = Prepare(conn,
+                          "DELETE FROM message_reactions WHERE conversation_id = ? AND seq = ? "
+                          "AND emoji = ? AND user_id = ?");
+    remove->setUInt64(1, m.conversation_id);
+    remove->setUInt64(2, m.target_seq);
+    remove->setString(3, m.text);
+    remove->setUInt64(4, m.sender_id);
+    return remove->executeUpdate() > 0;
+  }
+  // How many emoji the message has, whether the sender gave this one, whether anyone did.
+  Stmt state = Prepare(conn,
+                       "SELECT COUNT(DISTINCT emoji), COALESCE(SUM(emoji = ? AND user_id = ?), 0), "
+                       "COALESCE(SUM(emoji = ?), 0) FROM message_reactions "
+                       "WHERE conversation_id = ? AND seq = ?");
+  state->setString(1, m.text);
+  state->setUInt64(2, m.sender_id);
+  state->setString(3, m.text);
+  state->setUInt64(4, m.conversation_id);
+  state->setUInt64(5, m.target_seq);
+  Rows row(state->executeQuery());
+  NATTER_CHECK(row->next(), "an aggregate SELECT returned no row");
+  if (row->getUInt64(2) > 0) return false;
+  if (row->getUInt64(3) == 0 && row->getUInt64(1) >= kMaxReactionEmoji) {
+    return absl::FailedPreconditionError(kRefusedTooManyReactions);
+  }
+  // entry_seq: the seq TakeNextPosition took for this reaction's entry.
+  Stmt add = Prepare(conn,
+                     "INSERT INTO message_reactions (conversation_id, seq, emoji, user_id, "
+                     "username, entry_seq) VALUES (?, ?, ?, ?, ?, @natter_seq)");
+  add->setUInt64(1, m.conversation_id);
+  add->setUInt64(2, m.target_seq);
+  add->setString(3, m.text);
+  add->setUInt64(4, m.sender_id);
+  add->setString(5, m.sender);
+  add->executeUpdate();
+  return true;
+}
+
 // `s` as a LIKE pattern matching itself literally, followed by `%`.
 std::string PrefixPattern(std::string_view s) {
   std::string out;
@@ -464,21 +548,36 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         }
         return s;
       }
+      const bool reaction = IsReactionType(m.type);
       if (!is_message) {
-        // The target, locked: it must still be the sender's live message.
+        // The target, locked: it must still be a live message, the sender's own unless this is a
+        // reaction.
         Stmt q = Prepare(conn,
                          "SELECT sender_id, type, deleted FROM messages "
                          "WHERE conversation_id = ? AND seq = ? FOR UPDATE");
         q->setUInt64(1, m.conversation_id);
         q->setUInt64(2, m.target_seq);
         Rows row(q->executeQuery());
-        if (!row->next() || row->getUInt64(1) != m.sender_id || row->getString(2) != kTypeMessage) {
+        if (!row->next() || (!reaction && row->getUInt64(1) != m.sender_id) ||
+            row->getString(2) != kTypeMessage) {
           return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                                " cannot be changed");
         }
         if (row->getBoolean(3)) {
           return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                                " was deleted");
+        }
+      }
+      if (reaction) {
+        auto changed = ChangeReaction(conn, m);
+        if (!changed.ok()) return changed.status();
+        if (!*changed) {
+          // Already so: the transaction rolls back, seq included.
+          AppendResult result;
+          result.unchanged = true;
+          result.ack.set_conversation_id(m.conversation_id);
+          result.ack.set_unchanged(true);
+          return result;
         }
       }
       EntryRow entry{.conversation_id = m.conversation_id,
@@ -509,11 +608,23 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         change->setUInt64(i++, m.conversation_id);
         change->setUInt64(i++, m.target_seq);
         change->executeUpdate();
+        if (m.type == kTypeDeleted) {
+          // A deleted message shows nothing, reactions included.
+          Stmt clear =
+              Prepare(conn, "DELETE FROM message_reactions WHERE conversation_id = ? AND seq = ?");
+          clear->setUInt64(1, m.conversation_id);
+          clear->setUInt64(2, m.target_seq);
+          clear->executeUpdate();
+        }
+      }
+      AppendResult result;
+      if (reaction) {
+        result.reactions =
+            std::move(ReadReactions(conn, m.conversation_id, {m.target_seq})[m.target_seq]);
       }
       // Writing in a conversation means having read it up to there.
       if (is_message) AdvanceReadMarker(conn, m.sender_id, m.conversation_id, inserted.at);
       tx.Commit();
-      AppendResult result;
       result.ack.set_conversation_id(m.conversation_id);
       result.ack.set_seq(inserted.at.seq);
       result.ack.set_message_id(inserted.id);
@@ -534,6 +645,16 @@ absl::StatusOr<std::optional<v1::ChatMessage>> MysqlMessageStore::FindMessage(
         Rows row(q->executeQuery());
         if (!row->next()) return std::nullopt;
         return ReadEntryWithReply(*row, conversation_id);
+      });
+}
+
+absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> MysqlMessageStore::Reactions(
+    uint64_t conversation_id, const std::vector<uint64_t>& seqs) {
+  if (seqs.empty()) return std::map<uint64_t, std::vector<v1::Reaction>>{};
+  return pool_.Run(
+      "read reactions",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> {
+        return ReadReactions(conn, conversation_id, seqs);
       });
 }
 
@@ -570,7 +691,8 @@ absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MessagesBefore(
     uint64_t conversation_id, uint64_t before_seq, uint32_t limit) {
   return ReadEntries(pool_, "messages before",
                      "WHERE m.conversation_id = ? AND m.seq < ? AND m.type NOT IN "
-                     "('message_edited', 'message_deleted') ORDER BY m.seq DESC LIMIT ?",
+                     "('message_edited', 'message_deleted', 'reaction_added', "
+                     "'reaction_removed') ORDER BY m.seq DESC LIMIT ?",
                      conversation_id, before_seq, limit);
 }
 

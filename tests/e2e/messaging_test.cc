@@ -1,7 +1,7 @@
 // End to end for messaging through natterctl: rooms (create, join, topic, rename, remove a member),
 // direct messages between friends, edits and deletions, typing, read markers and unread counts,
-// replies, a listener that is killed and restarted printing every entry exactly once, and a first
-// listener starting with what is unread.
+// replies, reactions, a listener that is killed and restarted printing every entry exactly once,
+// and a first listener starting with what is unread.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -280,6 +280,73 @@ TEST_F(MessagingTest, AReplyQuotesAMessageAndTheQuoteFollowsIt) {
   history = CtlLines({"--as", "mae", "history", "--with", "ned"});
   ASSERT_EQ(history.size(), 2u);
   EXPECT_EQ(history[1]["reply"]["deleted"], true);
+}
+
+// Issue 23 item 3: a reaction is an entry of the conversation: delivered live with the message's
+// reactions after it, caught up with by a device that comes later, and shown in history.
+TEST_F(MessagingTest, ReactionsGoLiveToMembersAndADeviceCatchingUpSeesTheSameCounts) {
+  User("pia");
+  User("quinn");
+  ASSERT_EQ(CtlJson({"--as", "pia", "rooms", "create", "emojis"})["members"], 1);
+  ASSERT_EQ(Ctl({"--as", "quinn", "rooms", "join", "emojis"}).exit_code, 0);
+  const uint64_t seq = CtlJson({"--as", "pia", "send", "--room", "emojis", "lunch?"})["seq"];
+  const std::string at = std::to_string(seq);
+  auto pia = Listen("pia", 0, {"--type", "reaction_added", "--type", "reaction_removed"});
+
+  json ack = CtlJson({"--as", "quinn", "react", "emojis", at, "👍"});
+  EXPECT_EQ(ack["seq"], seq + 1);
+  ASSERT_TRUE(SawCount(*pia, "reaction_added", 1)) << pia->Stdout();
+  json live = Printed(*pia, "reaction_added")[0];
+  EXPECT_EQ(live["from"], "quinn");
+  EXPECT_EQ(live["target_seq"], seq);
+  EXPECT_EQ(live["text"], "👍");
+  EXPECT_EQ(live["room"], "emojis");
+  EXPECT_EQ(live["reactions"], json::parse(R"([{"emoji":"👍","count":1,"users":["quinn"]}])"));
+
+  json again = CtlJson({"--as", "quinn", "react", "emojis", at, "👍"});
+  EXPECT_EQ(again["unchanged"], true) << again.dump();
+  EXPECT_EQ(again["seq"], 0);
+  ASSERT_EQ(Ctl({"--as", "pia", "react", "emojis", at, "👍"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "pia", "react", "emojis", at, "🎉"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "pia", "unreact", "emojis", at, "🎉"}).exit_code, 0);
+  const json expected = json::parse(R"([{"emoji":"👍","count":2,"users":["quinn","pia"]}])");
+  ASSERT_TRUE(SawCount(*pia, "reaction_removed", 1)) << pia->Stdout();
+  EXPECT_EQ(Printed(*pia, "reaction_removed")[0]["reactions"], expected);
+  EXPECT_EQ(Printed(*pia, "reaction_added").size(), 3u) << "the unchanged one is no entry";
+
+  // Another device, on the other gateway, catching up from the start: applying the entries in
+  // seq order ends with the same reactions.
+  auto later = Listen("quinn", 1,
+                      {"--type", "reaction_added", "--type", "reaction_removed", "--from-start",
+                       "--timeout", "10"});
+  ASSERT_TRUE(SawCount(*later, "reaction_removed", 1)) << later->Stdout();
+  json last;
+  for (const auto& e : JsonLines(later->Stdout())) {
+    if (e.value("room", "") == "emojis") last = e;
+  }
+  EXPECT_EQ(last["seq"], seq + 4);
+  EXPECT_EQ(last["reactions"], expected);
+
+  json shown;
+  for (const auto& m : CtlLines({"--as", "quinn", "history", "--room", "emojis"})) {
+    if (m["seq"] == seq) shown = m;
+    EXPECT_NE(m["type"], "reaction_added") << "history shows messages, not reaction entries";
+  }
+  EXPECT_EQ(shown["reactions"], expected) << shown.dump();
+
+  auto word = Ctl({"--as", "quinn", "react", "emojis", at, "ok"});
+  EXPECT_EQ(word.exit_code, 1);
+  EXPECT_EQ(word.err,
+            "natterctl: that is not an emoji: a reaction is one emoji, without letters, digits, "
+            "punctuation or spaces\n");
+  auto entry = Ctl({"--as", "quinn", "react", "emojis", std::to_string(seq + 1), "👍"});
+  EXPECT_EQ(entry.exit_code, 1);
+  EXPECT_EQ(entry.err, "natterctl: entry " + std::to_string(seq + 1) +
+                           " is not a message; only messages have reactions\n");
+  User("rue");
+  auto outsider = Ctl({"--as", "rue", "react", "emojis", at, "👍"});
+  EXPECT_EQ(outsider.exit_code, 1);
+  EXPECT_EQ(outsider.err, "natterctl: you are not in room \"emojis\"; join it first\n");
 }
 
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent

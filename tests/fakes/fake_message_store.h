@@ -3,7 +3,9 @@
 // 1; (sender_id, client_msg_id) is unique across all conversations and a replay returns the
 // original ack with duplicate = true (a reuse for a different entry is ALREADY_EXISTS);
 // friends_only entries need a friendship and no block (SetFriendStore); a message moves its
-// sender's read marker; an edit or deletion changes its target atomically with its own entry; room
+// sender's read marker; an edit or deletion changes its target atomically with its own entry, a
+// reaction entry the target's reactions (an add or remove that changes nothing stores nothing, a
+// 21st emoji is refused, a deletion clears them); room
 // changes go through the decide callback and append their entry and user events; a room's name key
 // and its look-alike skeleton are each unique among rooms (the lobby and AddConversation's rooms
 // have their skeleton, as after natter-chat's startup backfill; AddLegacyRoom's have none). Every
@@ -188,11 +190,12 @@ class FakeMessageStore final : public chat::MessageStore {
       }
     }
     const bool is_message = m.type == chat::kTypeMessage;
+    const bool reaction = chat::IsReactionType(m.type);
     v1::ChatMessage* target = nullptr;
     if (!is_message) {
       auto& all = entries_[m.conversation_id];
       if (m.target_seq == 0 || m.target_seq > all.size() ||
-          all[m.target_seq - 1].message.sender_id() != m.sender_id ||
+          (!reaction && all[m.target_seq - 1].message.sender_id() != m.sender_id) ||
           all[m.target_seq - 1].message.type() != chat::kTypeMessage) {
         return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                              " cannot be changed");
@@ -204,6 +207,28 @@ class FakeMessageStore final : public chat::MessageStore {
       }
     }
     chat::ConversationRecord& c = conversation->second;
+    if (reaction) {
+      std::vector<ReactionRow>& rows = reactions_[{c.id, m.target_seq}];
+      auto mine = std::find_if(rows.begin(), rows.end(), [&](const ReactionRow& r) {
+        return r.emoji == m.text && r.user_id == m.sender_id;
+      });
+      chat::AppendResult unchanged;
+      unchanged.unchanged = true;
+      unchanged.ack.set_conversation_id(c.id);
+      unchanged.ack.set_unchanged(true);
+      if (m.type == chat::kTypeReactionRemoved) {
+        if (mine == rows.end()) return unchanged;
+        rows.erase(mine);
+      } else {
+        if (mine != rows.end()) return unchanged;
+        std::set<std::string> emoji;
+        for (const auto& r : rows) emoji.insert(r.emoji);
+        if (!emoji.contains(m.text) && emoji.size() >= chat::kMaxReactionEmoji) {
+          return absl::FailedPreconditionError(chat::kRefusedTooManyReactions);
+        }
+        rows.push_back({m.text, m.sender_id, m.sender});
+      }
+    }
     v1::ChatMessage entry;
     entry.set_sender_id(m.sender_id);
     entry.set_sender(m.sender);
@@ -214,16 +239,20 @@ class FakeMessageStore final : public chat::MessageStore {
     entry.set_target_seq(m.target_seq);
     entry.set_reply_to_seq(m.reply_to_seq);
     AppendLocked(c, std::move(entry), is_message);
-    if (target != nullptr) {
+    if (target != nullptr && !reaction) {
       // The vector may have grown: find the target again.
       target = &entries_[c.id][m.target_seq - 1].message;
       target->set_text(m.text);
       if (m.type == chat::kTypeEdited) target->set_edited_at_ms(m.sent_at_ms);
-      if (m.type == chat::kTypeDeleted) target->set_deleted(true);
+      if (m.type == chat::kTypeDeleted) {
+        target->set_deleted(true);
+        reactions_.erase({c.id, m.target_seq});
+      }
     }
     if (is_message) AdvanceLocked(m.sender_id, c.id, c.latest_seq);
     const v1::ChatMessage& stored = entries_[c.id].back().message;
     chat::AppendResult result;
+    if (reaction) result.reactions = ReactionsLocked(c.id, m.target_seq);
     result.ack.set_conversation_id(c.id);
     result.ack.set_seq(stored.seq());
     result.ack.set_message_id(stored.message_id());
@@ -231,6 +260,18 @@ class FakeMessageStore final : public chat::MessageStore {
     acks_.emplace(std::make_pair(m.sender_id, m.client_msg_id),
                   Sent{result.ack, m.conversation_id, m.type, m.target_seq, m.text});
     return result;
+  }
+
+  absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> Reactions(
+      uint64_t conversation_id, const std::vector<uint64_t>& seqs) override {
+    if (auto s = failures_.Take("Reactions"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::map<uint64_t, std::vector<v1::Reaction>> out;
+    for (uint64_t seq : seqs) {
+      auto reactions = ReactionsLocked(conversation_id, seq);
+      if (!reactions.empty()) out[seq] = std::move(reactions);
+    }
+    return out;
   }
 
   absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
@@ -251,7 +292,9 @@ class FakeMessageStore final : public chat::MessageStore {
     const auto& all = entries_[conversation_id];
     for (auto it = all.rbegin(); it != all.rend() && out.size() < limit; ++it) {
       const std::string& type = it->message.type();
-      if (type == chat::kTypeEdited || type == chat::kTypeDeleted) continue;
+      if (type == chat::kTypeEdited || type == chat::kTypeDeleted || chat::IsReactionType(type)) {
+        continue;
+      }
       if (it->message.seq() < before_seq) {
         out.push_back(WithReplyLocked(conversation_id, it->message));
       }
@@ -534,6 +577,13 @@ class FakeMessageStore final : public chat::MessageStore {
     std::string text;
   };
 
+  // A user's reaction to a message, in the order given.
+  struct ReactionRow {
+    std::string emoji;
+    uint64_t user_id = 0;
+    std::string username;
+  };
+
   // Members in the order of the members list (and of heirs): the owner, the moderators, the
   // members, each by joining time.
   static std::tuple<int, int64_t, uint64_t> MemberOrder(const chat::MemberRecord& m) {
@@ -570,6 +620,27 @@ class FakeMessageStore final : public chat::MessageStore {
     view.is_member = c.is_lobby() || members_[c.id].contains(viewer);
     if (auto m = members_[c.id].find(viewer); m != members_[c.id].end()) view.role = m->second.role;
     return view;
+  }
+
+  // The reactions to message `seq` as MySQL groups them: each emoji in the order of its first
+  // (remaining) reaction, its users in the order they reacted.
+  std::vector<v1::Reaction> ReactionsLocked(uint64_t conversation_id, uint64_t seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    std::vector<v1::Reaction> out;
+    auto it = reactions_.find({conversation_id, seq});
+    if (it == reactions_.end()) return out;
+    for (const ReactionRow& row : it->second) {
+      auto r = std::find_if(out.begin(), out.end(),
+                            [&](const v1::Reaction& x) { return x.emoji() == row.emoji; });
+      if (r == out.end()) {
+        r = out.emplace(out.end());
+        r->set_emoji(row.emoji);
+      }
+      r->add_user_ids(row.user_id);
+      r->add_users(row.username);
+      r->set_count(r->count() + 1);
+    }
+    return out;
   }
 
   // `m` with the message it replies to as it is now, as MySQL's join reads it.
@@ -637,6 +708,8 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<std::pair<uint64_t, uint64_t>, std::pair<uint64_t, uint64_t>> markers_
       ABSL_GUARDED_BY(mu_);
   std::map<std::pair<uint64_t, std::string>, Sent> acks_ ABSL_GUARDED_BY(mu_);
+  // (conversation, message seq) -> its reactions, in the order given
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<ReactionRow>> reactions_ ABSL_GUARDED_BY(mu_);
   // room -> user -> ban
   std::map<uint64_t, std::map<uint64_t, chat::BanRecord>> bans_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, uint64_t> user_event_seq_ ABSL_GUARDED_BY(mu_);

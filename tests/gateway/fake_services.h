@@ -78,9 +78,28 @@ class FakeChat final : public v1::Chat::Service {
     return grpc::Status::OK;
   }
 
+  // An unchanged ack (the reaction was already so) for a removal, seq 9 for an addition.
+  grpc::Status React(grpc::ServerContext*, const v1::ReactRequest* request,
+                     v1::SendResponse* response) override {
+    {
+      std::lock_guard lock(mu_);
+      reacts_.push_back(*request);
+    }
+    if (request->remove()) {
+      response->mutable_ack()->set_unchanged(true);
+    } else {
+      response->mutable_ack()->set_seq(9);
+    }
+    return grpc::Status::OK;
+  }
+
   std::vector<v1::SendRequest> sends() const {
     std::lock_guard lock(mu_);
     return sends_;
+  }
+  std::vector<v1::ReactRequest> reacts() const {
+    std::lock_guard lock(mu_);
+    return reacts_;
   }
   std::vector<v1::SyncRequest> syncs() const {
     std::lock_guard lock(mu_);
@@ -92,6 +111,7 @@ class FakeChat final : public v1::Chat::Service {
   mutable std::mutex mu_;
   std::vector<v1::SendRequest> sends_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SyncRequest> syncs_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::ReactRequest> reacts_ ABSL_GUARDED_BY(mu_);
 };
 
 // Counts the streams announced and withdrawn.

@@ -88,6 +88,29 @@ TEST_F(StreamCommandsRelayTest, ASendCarriesItsFieldsAndTheCallerAndComesBackAsA
   EXPECT_EQ(sends[0].caller().session_id(), "s-7");
 }
 
+TEST_F(StreamCommandsRelayTest, AReactionCarriesItsFieldsAndTheCallerAndComesBackAsAnAck) {
+  v1::ClientFrame frame;
+  frame.mutable_react()->mutable_conversation()->set_id(3);
+  frame.mutable_react()->set_seq(4);
+  frame.mutable_react()->set_emoji("👍");
+  frame.mutable_react()->set_client_msg_id("r-1");
+  v1::CommandResult added = Run(frame);
+  EXPECT_EQ(added.code(), 0) << added.error();
+  EXPECT_EQ(added.ack().seq(), 9u);
+  frame.mutable_react()->set_remove(true);
+  v1::CommandResult removed = Run(frame);
+  EXPECT_TRUE(removed.ack().unchanged());
+  auto reacts = services_.chat.reacts();
+  ASSERT_THAT(reacts, SizeIs(2));
+  EXPECT_EQ(reacts[0].conversation().id(), 3u);
+  EXPECT_EQ(reacts[0].seq(), 4u);
+  EXPECT_EQ(reacts[0].emoji(), "👍");
+  EXPECT_FALSE(reacts[0].remove());
+  EXPECT_TRUE(reacts[1].remove());
+  EXPECT_EQ(reacts[0].client_msg_id(), "r-1");
+  EXPECT_EQ(reacts[0].caller().user_id(), 7u);
+}
+
 TEST_F(StreamCommandsRelayTest, ARefusalComesBackWithChatsCodeAndWords) {
   v1::ClientFrame frame;
   frame.mutable_send()->set_room("lobby");

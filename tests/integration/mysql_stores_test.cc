@@ -1,6 +1,7 @@
 // The MySQL stores against a real MariaDB: schema migrations, users, and the message sequencing and
 // dedupe rules under concurrency; the FriendStore contract (tests/services/chat) on MySQL. One
 // MariaDB serves every suite of the binary.
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <set>
@@ -23,6 +24,8 @@
 
 namespace natter {
 namespace {
+
+using ::testing::ElementsAre;
 
 // The binary's MariaDB with both components' schema, from before the first test to after the last.
 class MariaDbEnvironment final : public ::testing::Environment {
@@ -128,7 +131,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 7);
+  EXPECT_EQ(chat::Migrations().back().version, 8);
 }
 
 // Reported from `./natter up --ha`: a release of the migration lock that met a busy row (there:
@@ -324,6 +327,115 @@ TEST_F(MysqlStoresTest, AReplyIsReadWithItsQuoteAsItIsNow) {
   ASSERT_EQ(before->size(), 1u);
   EXPECT_TRUE((*before)[0].reply().deleted());
   EXPECT_EQ((*before)[0].reply().snippet(), "");
+}
+
+// Issue 23 item 3: a reaction is an entry with a seq and a row of message_reactions, changed in
+// one transaction; adding one already there or removing one not there stores nothing (no seq is
+// used up); a message takes at most 20 different emoji; a deletion clears its reactions.
+TEST_F(MysqlStoresTest, ReactionsAreEntriesAndTheCurrentSetIsReadByMessage) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  auto target = store.Append(Message(lobby, 130, "x-1", "react to me"));
+  ASSERT_TRUE(target.ok()) << target.status();
+  const uint64_t seq = target->ack.seq();
+  auto reaction = [&](uint64_t user, const std::string& id, const std::string& emoji,
+                      bool remove = false) {
+    chat::NewMessage m = Message(lobby, user, id, emoji);
+    m.type = remove ? chat::kTypeReactionRemoved : chat::kTypeReactionAdded;
+    m.target_seq = seq;
+    return store.Append(m);
+  };
+  auto up = reaction(131, "x-2", "👍");
+  ASSERT_TRUE(up.ok()) << up.status();
+  EXPECT_EQ(up->ack.seq(), seq + 1);
+  ASSERT_EQ(up->reactions.size(), 1u);
+  EXPECT_EQ(up->reactions[0].emoji(), "👍");
+  ASSERT_TRUE(reaction(132, "x-3", "🎉").ok());
+  auto second = reaction(130, "x-4", "👍");  // the author may react too
+  ASSERT_TRUE(second.ok()) << second.status();
+  ASSERT_EQ(second->reactions.size(), 2u);
+  EXPECT_EQ(second->reactions[0].count(), 2u);
+  EXPECT_THAT(second->reactions[0].user_ids(), ElementsAre(131u, 130u));
+  EXPECT_THAT(second->reactions[0].users(), ElementsAre("user131", "user130"));
+  EXPECT_EQ(second->reactions[1].emoji(), "🎉");
+
+  // No-ops: nothing stored, the seq not used up.
+  auto again = reaction(131, "x-5", "👍");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->unchanged);
+  EXPECT_TRUE(again->ack.unchanged());
+  auto absent = reaction(131, "x-6", "🎉", /*remove=*/true);
+  ASSERT_TRUE(absent.ok()) << absent.status();
+  EXPECT_TRUE(absent->unchanged);
+  // A skin tone is another reaction (compared byte for byte).
+  auto toned = reaction(131, "x-7", "👍🏽");
+  ASSERT_TRUE(toned.ok());
+  EXPECT_EQ(toned->ack.seq(), seq + 4) << "the no-ops took no seq";
+  auto removed = reaction(131, "x-8", "👍", /*remove=*/true);
+  ASSERT_TRUE(removed.ok());
+  EXPECT_FALSE(removed->unchanged);
+  EXPECT_EQ(removed->ack.seq(), seq + 5);
+  // A replay of the first add is answered from the dedupe record, not applied again.
+  auto replay = reaction(131, "x-2", "👍");
+  ASSERT_TRUE(replay.ok());
+  EXPECT_TRUE(replay->duplicate);
+  EXPECT_EQ(replay->ack.seq(), seq + 1);
+
+  // Read by message, whatever the length of the list (here more than one IN list's worth).
+  std::vector<uint64_t> seqs;
+  for (uint64_t s = 1; s <= 600; ++s) seqs.push_back(seq + 1000 + s);
+  seqs.push_back(seq);
+  auto read = store.Reactions(lobby, seqs);
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 1u);
+  const auto& now = read->at(seq);
+  ASSERT_EQ(now.size(), 3u);
+  EXPECT_EQ(now[0].emoji(), "🎉");
+  EXPECT_EQ(now[1].emoji(), "👍");
+  EXPECT_THAT(now[1].user_ids(), ElementsAre(130u));
+  EXPECT_EQ(now[2].emoji(), "👍🏽");
+  // History leaves reaction entries out.
+  auto page = store.MessagesBefore(lobby, seq + 100, 1);
+  ASSERT_TRUE(page.ok());
+  ASSERT_EQ(page->size(), 1u);
+  EXPECT_EQ((*page)[0].seq(), seq);
+
+  // Not on a reaction entry, nor on a deleted message; a deletion clears them.
+  chat::NewMessage on_entry = Message(lobby, 131, "x-9", "👍");
+  on_entry.type = chat::kTypeReactionAdded;
+  on_entry.target_seq = seq + 1;
+  EXPECT_EQ(store.Append(on_entry).status().code(), absl::StatusCode::kFailedPrecondition);
+  chat::NewMessage deletion = Message(lobby, 130, "x-10", "");
+  deletion.type = chat::kTypeDeleted;
+  deletion.target_seq = seq;
+  ASSERT_TRUE(store.Append(deletion).ok());
+  EXPECT_TRUE(store.Reactions(lobby, {seq}).value().empty());
+  auto late = reaction(132, "x-11", "😮");
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(late.status().message(), "message " + std::to_string(seq) + " was deleted");
+}
+
+TEST_F(MysqlStoresTest, AMessageTakesAtMost20DifferentEmoji) {
+  chat::MysqlMessageStore store(*pool_);
+  uint64_t lobby = LobbyId();
+  auto target = store.Append(Message(lobby, 135, "y-1", "popular"));
+  ASSERT_TRUE(target.ok()) << target.status();
+  auto react = [&](uint64_t user, const std::string& id, const std::string& emoji) {
+    chat::NewMessage m = Message(lobby, user, id, emoji);
+    m.type = chat::kTypeReactionAdded;
+    m.target_seq = target->ack.seq();
+    return store.Append(m);
+  };
+  std::vector<std::string> emoji;
+  for (int i = 0; i < 20; ++i) emoji.push_back("\u2600" + std::to_string(i));  // distinct bytes
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(react(136, "y-e" + std::to_string(i), emoji[i]).ok()) << i;
+  }
+  auto more = react(137, "y-more", "👍");
+  EXPECT_EQ(more.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(more.status().message(), chat::kRefusedTooManyReactions);
+  EXPECT_TRUE(react(137, "y-same", emoji[3]).ok()) << "an emoji already there is no new one";
+  EXPECT_EQ(store.Reactions(lobby, {target->ack.seq()}).value().at(target->ack.seq()).size(), 20u);
 }
 
 // Issue 19: a client_msg_id names one entry. Reusing it for another text, conversation or target

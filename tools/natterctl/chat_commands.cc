@@ -206,6 +206,19 @@ int Delete(const Globals& g, const Target& target, uint64_t seq) {
   return 0;
 }
 
+int React(const Globals& g, const Target& target, uint64_t seq, const std::string& emoji,
+          bool remove) {
+  v1::ClientFrame frame;
+  v1::ReactMessage* react = frame.mutable_react();
+  *react->mutable_conversation() = RefOf(target);
+  react->set_seq(seq);
+  react->set_emoji(emoji);
+  react->set_remove(remove);
+  react->set_client_msg_id(RandomId());
+  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  return 0;
+}
+
 int Typing(const Globals& g, const Target& target) {
   v1::ClientFrame frame;
   *frame.mutable_typing()->mutable_conversation() = RefOf(target);

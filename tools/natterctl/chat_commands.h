@@ -1,5 +1,5 @@
-// natterctl's messaging commands: send, edit, delete, typing, read and listen over the gateway's
-// Connect stream; history.
+// natterctl's messaging commands: send, edit, delete, react, typing, read and listen over the
+// gateway's Connect stream; history.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +29,9 @@ int Send(const Globals& g, const Target& target, const std::string& text, std::s
          uint64_t reply_to = 0);
 int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text);
 int Delete(const Globals& g, const Target& target, uint64_t seq);
+// Adds (or with `remove` takes back) the user's reaction `emoji` to message `seq`.
+int React(const Globals& g, const Target& target, uint64_t seq, const std::string& emoji,
+          bool remove);
 int Typing(const Globals& g, const Target& target);
 int MarkRead(const Globals& g, const Target& target, uint64_t seq);
 // Prints a page of history as JSON lines, oldest first (`before_seq` 0: the latest).

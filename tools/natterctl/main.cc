@@ -119,6 +119,15 @@ int main(int argc, char** argv) {
   edit->add_option("TEXT", text, "New text")->required();
   auto* del = app.add_subcommand("delete", "Delete one of your messages");
   add_conversation(del);
+  std::string emoji;
+  bool remove_reaction = false;
+  auto* react = app.add_subcommand("react", "React to a message with an emoji (--remove: undo)");
+  add_conversation(react);
+  react->add_option("EMOJI", emoji, "One emoji, e.g. 👍")->required();
+  react->add_flag("--remove", remove_reaction, "Take your reaction back instead");
+  auto* unreact = app.add_subcommand("unreact", "Take back your reaction to a message");
+  add_conversation(unreact);
+  unreact->add_option("EMOJI", emoji, "The emoji you reacted with")->required();
   auto* read = app.add_subcommand("read", "Mark a conversation read up to SEQ");
   add_conversation(read);
   auto* typing = app.add_subcommand("typing", "Tell the conversation you are typing");
@@ -258,6 +267,11 @@ int main(int argc, char** argv) {
     if (*send) return ctl::Send(g, target, text, client_msg_id, reply_to);
     if (*edit) return ctl::Edit(g, ctl::ParseConversation(conversation_spec), seq, text);
     if (*del) return ctl::Delete(g, ctl::ParseConversation(conversation_spec), seq);
+    if (*react || *unreact) {
+      ctl::RequireUtf8(emoji, "emoji");
+      return ctl::React(g, ctl::ParseConversation(conversation_spec), seq, emoji,
+                        remove_reaction || *unreact);
+    }
     if (*read) return ctl::MarkRead(g, ctl::ParseConversation(conversation_spec), seq);
     if (*typing) return ctl::Typing(g, target);
     if (*unread) return ctl::ListConversations(g, /*only_unread=*/true);

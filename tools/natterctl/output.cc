@@ -3,6 +3,8 @@
 #include <fmt/format.h>
 
 #include <ctime>
+#include <string>
+#include <vector>
 
 namespace natter::ctl {
 
@@ -21,11 +23,13 @@ std::string Rfc3339(int64_t unix_ms) {
 }
 
 nlohmann::json AckJson(const v1::SendAck& ack) {
-  return {{"conversation", ack.conversation_id()},
-          {"seq", ack.seq()},
-          {"message_id", ack.message_id()},
-          {"sent_at", Rfc3339(ack.sent_at_ms())},
-          {"duplicate", ack.duplicate()}};
+  nlohmann::json j = {{"conversation", ack.conversation_id()},
+                      {"seq", ack.seq()},
+                      {"message_id", ack.message_id()},
+                      {"sent_at", Rfc3339(ack.sent_at_ms())},
+                      {"duplicate", ack.duplicate()}};
+  if (ack.unchanged()) j["unchanged"] = true;
+  return j;
 }
 
 nlohmann::json MessageJson(const v1::ChatMessage& m) {
@@ -47,6 +51,18 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
       j["reply"] = {{"from", r.sender()}, {"text", r.snippet()}};
       if (r.deleted()) j["reply"]["deleted"] = true;
     }
+  }
+  // A message's reactions; a reaction entry's are its target's after it (an empty list then says
+  // the last one went).
+  if (m.reactions_size() > 0 || m.type() == "reaction_added" || m.type() == "reaction_removed") {
+    nlohmann::json reactions = nlohmann::json::array();
+    for (const v1::Reaction& r : m.reactions()) {
+      reactions.push_back({{"emoji", r.emoji()},
+                           {"count", r.count()},
+                           {"users", nlohmann::json(std::vector<std::string>(r.users().begin(),
+                                                                             r.users().end()))}});
+    }
+    j["reactions"] = std::move(reactions);
   }
   return j;
 }

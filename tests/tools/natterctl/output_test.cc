@@ -106,6 +106,31 @@ TEST(MessageJsonTest, OmitsRoomOutsideRooms) {
   EXPECT_EQ(j["from"], "alice");
 }
 
+TEST(MessageJsonTest, ReactionsListEachEmojiWithItsCountAndUsers) {
+  v1::ChatMessage m = LobbyMessage();
+  EXPECT_FALSE(MessageJson(m).contains("reactions"));
+  v1::Reaction* up = m.add_reactions();
+  up->set_emoji("👍");
+  up->set_count(2);
+  up->add_users("bob");
+  up->add_users("carol");
+  EXPECT_EQ(MessageJson(m)["reactions"],
+            (nlohmann::json::array({{{"emoji", "👍"}, {"count", 2}, {"users", {"bob", "carol"}}}})));
+  // A reaction entry says what its target has now, also when that is nothing.
+  v1::ChatMessage removed = LobbyMessage();
+  removed.set_type("reaction_removed");
+  removed.set_target_seq(3);
+  EXPECT_EQ(MessageJson(removed)["reactions"], nlohmann::json::array());
+  EXPECT_EQ(MessageJson(removed)["target_seq"], 3);
+}
+
+TEST(AckJsonTest, AnUnchangedReactionSaysSo) {
+  v1::SendAck ack;
+  EXPECT_FALSE(AckJson(ack).contains("unchanged"));
+  ack.set_unchanged(true);
+  EXPECT_EQ(AckJson(ack)["unchanged"], true);
+}
+
 TEST(MessageJsonTest, AReplyCarriesTheSeqAndTheQuoteAsItIsNow) {
   v1::ChatMessage m = LobbyMessage();
   m.set_reply_to_seq(3);
