@@ -7,7 +7,13 @@
 #include <algorithm>
 #include <iterator>
 
+#include "gateway_metrics.h"
+
 namespace natter::gateway {
+
+ClientAdmission::ClientAdmission(AdmissionLimits limits) : limits_(limits) {
+  GatewayMetrics::Get().streams_max.Set(static_cast<double>(limits_.streams));
+}
 
 std::string ClientAdmission::AddressOf(std::string_view peer) {
   if (peer.starts_with("ipv6:[")) {
@@ -42,11 +48,13 @@ grpc::Status ClientAdmission::Admit(std::string_view peer, bool stream,
   {
     std::lock_guard lock(mu_);
     if (stream ? streams_ >= limits_.streams : unary_calls_ >= limits_.unary_calls) {
+      if (stream) GatewayMetrics::Get().streams_refused_gateway.Increment();
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
                           "this gateway is full; try again in a moment or connect to another");
     }
     size_t& count = per_address_[address];
     if (count >= limits_.per_address) {
+      if (stream) GatewayMetrics::Get().streams_refused_per_address.Increment();
       return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                           fmt::format("too many calls and streams from your address at once "
                                       "(at most {}); close some and try again",

@@ -23,15 +23,19 @@ struct AdmissionLimits {
   // Calls and streams in flight from one address (IP, not port). Clients behind one NAT share it,
   // so this is generous; it stops one machine from taking the gateway.
   size_t per_address = 512;
-  // Streams open on this gateway in all; beyond it clients are sent elsewhere (UNAVAILABLE).
-  size_t streams = 100'000;
+  // Streams open on this gateway in all; beyond it clients are sent elsewhere (UNAVAILABLE). There
+  // is no "no cap": a gateway past its memory is killed and all of its clients reconnect at once,
+  // where a cap turns away only the newcomers. 20,000 is what one gateway was measured to hold
+  // (BENCHMARKS.md, P3: about 45 KiB each, 840 MiB in all); size it to the process's memory.
+  size_t streams = 20'000;
   // Unary calls in flight on this gateway in all.
   size_t unary_calls = 10'000;
 };
 
 class ClientAdmission {
  public:
-  explicit ClientAdmission(AdmissionLimits limits) : limits_(limits) {}
+  // Publishes the stream cap as natter_gateway_streams_max (the gateway has one ClientAdmission).
+  explicit ClientAdmission(AdmissionLimits limits);
 
   // One admitted call or stream; releases its place when destroyed.
   class Lease {
@@ -50,7 +54,8 @@ class ClientAdmission {
 
   // A lease for one more call (or stream) from `peer` (grpc's "ipv4:1.2.3.4:5678"), or the status
   // to refuse it with: RESOURCE_EXHAUSTED for the address's limit, UNAVAILABLE when the gateway is
-  // full (another gateway may have room).
+  // full (another gateway may have room). A refused stream is counted in
+  // natter_gateway_streams_refused_total by the limit it met.
   grpc::Status Admit(std::string_view peer, bool stream, std::unique_ptr<Lease>* lease);
 
   // What counts as one client address, from a gRPC peer string: "ipv4:1.2.3.4:5678" ->

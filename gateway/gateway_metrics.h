@@ -20,6 +20,9 @@ struct GatewayMetrics {
   prometheus::Gauge& connections_open;     // TCP connections admitted by the ConnectionGate
   prometheus::Counter& connections_refused_per_address;  // closed at accept: address at its limit
   prometheus::Counter& connections_refused_total;        // closed at accept: gateway at its limit
+  prometheus::Gauge& streams_max;                        // --max-streams, for alerts and dashboards
+  prometheus::Counter& streams_refused_gateway;  // new streams refused: gateway at --max-streams
+  prometheus::Counter& streams_refused_per_address;  // new streams refused: address at its limit
 
   static prometheus::Family<prometheus::Counter>& ConnectionsRefused() {
     static auto& family = prometheus::BuildCounter()
@@ -28,6 +31,17 @@ struct GatewayMetrics {
                                   "Client TCP connections closed as soon as accepted, by the "
                                   "limit they met (--max-connections-per-address, "
                                   "--max-connections)")
+                              .Register(Metrics::Get().registry());
+    return family;
+  }
+
+  static prometheus::Family<prometheus::Counter>& StreamsRefused() {
+    static auto& family = prometheus::BuildCounter()
+                              .Name("natter_gateway_streams_refused_total")
+                              .Help(
+                                  "New client streams refused before they start, by the limit "
+                                  "they met: gateway (--max-streams: UNAVAILABLE, the client tries "
+                                  "another gateway) or per_address (--max-calls-per-address)")
                               .Register(Metrics::Get().registry());
     return family;
   }
@@ -81,7 +95,15 @@ struct GatewayMetrics {
               .Register(registry)
               .Add({}),
           ConnectionsRefused().Add({{"limit", "per_address"}}),
-          ConnectionsRefused().Add({{"limit", "total"}})};
+          ConnectionsRefused().Add({{"limit", "total"}}),
+          prometheus::BuildGauge()
+              .Name("natter_gateway_streams_max")
+              .Help("Client streams this gateway holds at most (--max-streams); beyond it new "
+                    "ones are refused with UNAVAILABLE")
+              .Register(registry)
+              .Add({}),
+          StreamsRefused().Add({{"limit", "gateway"}}),
+          StreamsRefused().Add({{"limit", "per_address"}})};
     }();
     return *metrics;
   }

@@ -136,7 +136,9 @@ int main(int argc, char** argv) {
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();
   app.add_option("--max-streams", admission_limits.streams,
-                 "Client streams this gateway holds at once; beyond it new ones are sent elsewhere")
+                 "Client streams this gateway holds at once; beyond it new ones are refused with "
+                 "UNAVAILABLE, so clients try another gateway. Size it to the memory: about 45 KiB "
+                 "per stream (no 'no cap': a gateway out of memory drops all of its clients)")
       ->envname("NATTER_MAX_STREAMS")
       ->check(CLI::Range(1, 1 << 24))
       ->capture_default_str();

@@ -8,6 +8,8 @@
 #include <memory>
 #include <vector>
 
+#include "gateway_metrics.h"
+
 namespace natter::gateway {
 namespace {
 
@@ -70,6 +72,42 @@ TEST(ClientAdmissionTest, AFullGatewaySendsNewStreamsElsewhereButStillServesCall
             grpc::StatusCode::UNAVAILABLE);
   a.reset();
   EXPECT_TRUE(admission.Admit("ipv4:10.0.0.3:1", true, &c).ok());
+}
+
+TEST(ClientAdmissionTest, RefusedStreamsAreCountedByTheLimitTheyMetAndTheCapIsPublished) {
+  auto& metrics = GatewayMetrics::Get();
+  ClientAdmission admission({.per_address = 2, .streams = 3, .unary_calls = 10});
+  EXPECT_EQ(metrics.streams_max.Value(), 3);
+  const double full_before = metrics.streams_refused_gateway.Value();
+  const double address_before = metrics.streams_refused_per_address.Value();
+
+  std::unique_ptr<Lease> a, b, c, d, e, call;
+  ASSERT_TRUE(admission.Admit("ipv4:10.0.0.1:1", true, &a).ok());
+  ASSERT_TRUE(admission.Admit("ipv4:10.0.0.1:2", true, &b).ok());
+  // The address is at its limit: RESOURCE_EXHAUSTED, counted as per_address.
+  EXPECT_EQ(admission.Admit("ipv4:10.0.0.1:3", true, &c).error_code(),
+            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(metrics.streams_refused_per_address.Value(), address_before + 1);
+  ASSERT_TRUE(admission.Admit("ipv4:10.0.0.2:1", true, &c).ok());
+  // The gateway is at its cap: UNAVAILABLE, counted as gateway.
+  grpc::Status full = admission.Admit("ipv4:10.0.0.3:1", true, &d);
+  EXPECT_EQ(full.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(full.error_message(),
+            "this gateway is full; try again in a moment or connect to another");
+  EXPECT_EQ(metrics.streams_refused_gateway.Value(), full_before + 1);
+  // A unary call is not a stream: it is admitted, and refusing one would not count here.
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.3:1", false, &call).ok());
+  EXPECT_EQ(metrics.streams_refused_gateway.Value(), full_before + 1);
+  EXPECT_EQ(metrics.streams_refused_per_address.Value(), address_before + 1);
+
+  c.reset();  // one stream ended: room again
+  EXPECT_TRUE(admission.Admit("ipv4:10.0.0.3:1", true, &e).ok());
+}
+
+TEST(ClientAdmissionTest, TheDefaultStreamCapIsBounded) {
+  // No "no cap": the default holds what one gateway was measured to carry (BENCHMARKS.md, P3).
+  AdmissionLimits defaults;
+  EXPECT_EQ(defaults.streams, 20'000u);
 }
 
 }  // namespace
