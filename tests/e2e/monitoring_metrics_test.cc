@@ -6,6 +6,9 @@
 // Error counters appear on a page only once something failed (prometheus-cpp leaves out a family
 // with no series yet), so the stack is taken through what the alerts are for: MariaDB down, then
 // Redis down, each briefly.
+//
+// Also the gateway's stream cap, which the stream autoscaling and the near-the-cap alerts are
+// about: what a client meets at a full gateway, and what the gateway counts.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -13,6 +16,7 @@
 #include <sstream>
 
 #include "e2e/metric_names.h"
+#include "e2e/raw_stream.h"
 #include "e2e/stack_test.h"
 #include "harness/harness.h"
 
@@ -93,6 +97,49 @@ TEST_F(MonitoringMetricsTest, EveryMetricTheAlertsAndTheDashboardQueryIsExported
       testing::UnknownMetrics(testing::QueriedMetrics(testing::JsonExprs(broken)), exported),
       ElementsAre("natter_gateway_slow_clients_dropped_total"));
   listener->Stop();
+}
+
+// A gateway at its stream cap (--max-streams, here 1) refuses a new stream with UNAVAILABLE and a
+// message that says so, counts it, and a client given several gateways moves on to one with room.
+class GatewayStreamCapTest : public testing::StackTest {
+ protected:
+  static void SetUpTestSuite() {
+    StartStack({.chat_replicas = 1, .gateways = 2, .gateway_args = {"--max-streams", "1"}});
+  }
+};
+
+TEST_F(GatewayStreamCapTest, AFullGatewaySendsNewStreamsToAnotherAndCountsThem) {
+  User("ann");
+  User("bob");
+  auto page = testing::HttpGet(stack_->metrics_address("gateway-1"), "/metrics");
+  EXPECT_EQ(testing::MetricSample(page, "natter_gateway_streams_max"), 1) << page;
+  const std::string refused = R"(natter_gateway_streams_refused_total{limit="gateway"})";
+  EXPECT_EQ(testing::MetricSample(page, refused), 0) << page;
+
+  auto ann = Listen("ann", 0);  // gateway-1 is now full
+  testing::RawStream bob(stack_->gateway_address(0), Token("bob"));
+  EXPECT_FALSE(bob.Welcomed());
+  grpc::Status status = bob.FinalStatus();
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
+  EXPECT_EQ(status.error_message(),
+            "this gateway is full; try again in a moment or connect to another");
+  page = testing::HttpGet(stack_->metrics_address("gateway-1"), "/metrics");
+  EXPECT_EQ(testing::MetricSample(page, refused), 1) << page;
+  EXPECT_EQ(testing::MetricSample(page, "natter_gateway_streams_open"), 1) << page;
+
+  // natterctl, given both gateways, is refused by the full one and listens on the other.
+  auto listener = stack_->CtlInBackground(
+      "listen-bob", {"--gateway", stack_->gateway_address(0) + "," + stack_->gateway_address(1),
+                     "--as", "bob", "listen", "--timeout", "60"});
+  EXPECT_TRUE(testing::WaitFor(
+      [&] {
+        return listener->Stderr().find("listening as bob on " + stack_->gateway_address(1)) !=
+               std::string::npos;
+      },
+      20s))
+      << listener->Stderr();
+  listener->Stop();
+  ann->Stop();
 }
 
 }  // namespace
