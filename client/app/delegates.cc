@@ -1,11 +1,14 @@
 #include "delegates.h"
 
+#include <QAbstractItemView>
 #include <QApplication>
+#include <QHelpEvent>
 #include <QMouseEvent>
 #include <QPainter>
 #include <QPainterPath>
 #include <QRegularExpression>
 #include <QTextLayout>
+#include <QToolTip>
 #include <QUrl>
 #include <vector>
 
@@ -418,6 +421,11 @@ bool ContactDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
   return QStyledItemDelegate::editorEvent(event, model, option, index);
 }
 
+// A reaction chip's text: the emoji and how many gave it.
+QString ChipLabel(const MessageModel::Reaction& r) {
+  return r.emoji + QLatin1Char(' ') + QString::number(r.count);
+}
+
 // ---- messages ----
 
 struct MessageDelegate::Layout {
@@ -433,7 +441,11 @@ struct MessageDelegate::Layout {
   QRect quote;           // relative to the row's top left
   int quote_max = 0;     // the widest the quote may be (its lines are broken for this width)
   QRect bubble;          // relative to the row's top left
-  int column_left = 0;   // where the column of messages starts (it is centred on wide windows)
+  // Reaction chips under the bubble ("👍 2"), relative to the row's top left, in the order of
+  // `reactions`.
+  QList<MessageModel::Reaction> reactions;
+  std::vector<QRect> chips;
+  int column_left = 0;  // where the column of messages starts (it is centred on wide windows)
   qreal text_width = 0;
   int height = 0;
 };
@@ -500,7 +512,47 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
                     quote.height());
   }
   l.height = l.bubble.bottom() + 2;
+  if (!index.data(MessageModel::kDeletedRole).toBool()) {
+    l.reactions = index.data(MessageModel::kReactionsRole).value<QList<MessageModel::Reaction>>();
+  }
+  if (!l.reactions.isEmpty()) {
+    // Chips in rows under the bubble, from its side: the left for others, the right for one's own.
+    const int chip_h = fm.height() + kPad / 2;
+    const int row_width = std::max(l.bubble.width(), max_text);
+    int x = 0;
+    int y = l.bubble.bottom() + kPad / 2;
+    for (const MessageModel::Reaction& r : l.reactions) {
+      const int w = fm.horizontalAdvance(ChipLabel(r)) + kPad + kPad / 2;
+      if (x > 0 && x + w > row_width) {
+        x = 0;
+        y += chip_h + kPad / 2;
+      }
+      l.chips.emplace_back(x, y, w, chip_h);
+      x += w + kPad / 2;
+    }
+    // Lay each line out from the bubble's side.
+    for (size_t i = 0; i < l.chips.size();) {
+      size_t end = i;
+      int line_width = 0;
+      while (end < l.chips.size() && l.chips[end].top() == l.chips[i].top()) {
+        line_width = l.chips[end].right() + 1;
+        ++end;
+      }
+      const int shift = l.own ? l.bubble.right() + 1 - line_width : l.bubble.left();
+      for (size_t k = i; k < end; ++k) l.chips[k].translate(shift, 0);
+      i = end;
+    }
+    l.height = l.chips.back().bottom() + kPad / 2;
+  }
   return l;
+}
+
+int MessageDelegate::ChipAt(const Layout& l, const QStyleOptionViewItem& option,
+                            const QPoint& pos) const {
+  for (size_t i = 0; i < l.chips.size(); ++i) {
+    if (l.chips[i].translated(option.rect.topLeft()).contains(pos)) return static_cast<int>(i);
+  }
+  return -1;
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem& option,
@@ -592,6 +644,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
   block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
   if (!l.footer) {
+    PaintChips(painter, l, option);
     painter->restore();
     return;
   }
@@ -607,7 +660,24 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   painter->setPen(footer_color);
   painter->drawText(l.bubble.adjusted(kPad, 0, -kPad, -kPad / 2), Qt::AlignRight | Qt::AlignBottom,
                     footer);
+  PaintChips(painter, l, option);
   painter->restore();
+}
+
+void MessageDelegate::PaintChips(QPainter* painter, const Layout& l,
+                                 const QStyleOptionViewItem& option) const {
+  const QColor accent("#1e88e5");
+  for (size_t i = 0; i < l.chips.size(); ++i) {
+    const MessageModel::Reaction& r = l.reactions[static_cast<int>(i)];
+    const QRectF chip = QRectF(l.chips[i]).adjusted(0.5, 0.5, -0.5, -0.5);
+    // One's own reaction is highlighted: a click on it takes it back.
+    QColor fill = r.mine ? QColor("#d7ecff") : option.palette.color(QPalette::Base);
+    painter->setPen(QPen(r.mine ? accent : option.palette.color(QPalette::Mid), 1));
+    painter->setBrush(fill);
+    painter->drawRoundedRect(chip, chip.height() / 2, chip.height() / 2);
+    painter->setPen(r.mine ? QColor("#102a43") : option.palette.color(QPalette::Text));
+    painter->drawText(chip, Qt::AlignCenter, ChipLabel(r));
+  }
 }
 
 bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
@@ -619,6 +689,11 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
   }
   const Layout l = Measure(option, index);
   if (l.system) return QStyledItemDelegate::editorEvent(event, model, option, index);
+  if (const int chip = ChipAt(l, option, static_cast<QMouseEvent*>(event)->pos()); chip >= 0) {
+    const MessageModel::Reaction& r = l.reactions[chip];
+    emit reactionClicked(index.data(MessageModel::kSeqRole).toULongLong(), r.emoji, r.mine);
+    return true;
+  }
   if (l.quote_height > 0 &&
       l.quote.translated(option.rect.topLeft()).contains(static_cast<QMouseEvent*>(event)->pos())) {
     emit quoteActivated(index.data(MessageModel::kReplyToSeqRole).toULongLong());
@@ -647,6 +722,22 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
     }
   }
   return QStyledItemDelegate::editorEvent(event, model, option, index);
+}
+
+bool MessageDelegate::helpEvent(QHelpEvent* event, QAbstractItemView* view,
+                                const QStyleOptionViewItem& option, const QModelIndex& index) {
+  if (event->type() == QEvent::ToolTip && index.isValid()) {
+    const Layout l = Measure(option, index);
+    if (const int chip = ChipAt(l, option, event->pos()); chip >= 0) {
+      QToolTip::showText(event->globalPos(), ReactionTooltip(l.reactions[chip]), view);
+      return true;
+    }
+  }
+  return QStyledItemDelegate::helpEvent(event, view, option, index);
+}
+
+QString MessageDelegate::ReactionTooltip(const MessageModel::Reaction& r) {
+  return tr("%1 reacted with %2").arg(QLocale().createSeparatedList(r.users), r.emoji);
 }
 
 }  // namespace natter::client

@@ -1,7 +1,7 @@
 // How rows are painted: conversations (avatar, name, preview, time, unread badge), contacts
 // (avatar, status dot, last seen; accept/reject buttons on incoming requests) and messages (bubbles
-// grouped by sender, day separators, edited and read marks, the quote above a reply's text, room
-// changes as centred notes). Text is
+// grouped by sender, day separators, edited and read marks, the quote above a reply's text,
+// reaction chips under a bubble, room changes as centred notes). Text is
 // always drawn as plain text: markup in a message is shown, never rendered; web addresses in it
 // are underlined and open when clicked.
 #pragma once
@@ -10,6 +10,7 @@
 #include <QUrl>
 
 #include "avatar_cache.h"
+#include "message_model.h"
 
 namespace natter::client {
 
@@ -57,18 +58,31 @@ class MessageDelegate : public QStyledItemDelegate {
   void paint(QPainter* painter, const QStyleOptionViewItem& option,
              const QModelIndex& index) const override;
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
-  // A click on a web address in a message, or on the quote of a reply.
+  // A click on a web address in a message, on the quote of a reply, or on a reaction chip.
   bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
                    const QModelIndex& index) override;
+  // A reaction chip's tooltip: who reacted.
+  bool helpEvent(QHelpEvent* event, QAbstractItemView* view, const QStyleOptionViewItem& option,
+                 const QModelIndex& index) override;
+
+ public:
+  // Who reacted with a chip's emoji, for its tooltip.
+  static QString ReactionTooltip(const MessageModel::Reaction& reaction);
 
  signals:
   void linkActivated(const QUrl& url);
   // The quote in a reply was clicked: show the message `seq` it quotes.
   void quoteActivated(quint64 seq);
+  // A reaction chip under message `seq` was clicked: `mine` says whether the user's reaction is
+  // among those it shows (so the click takes it back) or not (so it adds it).
+  void reactionClicked(quint64 seq, const QString& emoji, bool mine);
 
  private:
   struct Layout;
   Layout Measure(const QStyleOptionViewItem& option, const QModelIndex& index) const;
+  void PaintChips(QPainter* painter, const Layout& l, const QStyleOptionViewItem& option) const;
+  // The reaction chip at `pos` (in the view's coordinates), or -1.
+  int ChipAt(const Layout& l, const QStyleOptionViewItem& option, const QPoint& pos) const;
 
   AvatarCache& avatars_;
 };

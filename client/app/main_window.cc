@@ -448,6 +448,11 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
           [](const QUrl& url) { QDesktopServices::openUrl(url); });
   connect(message_delegate_, &MessageDelegate::quoteActivated, this,
           [this](quint64 seq) { ShowMessage(seq); });
+  // A chip adds one's reaction, or takes it back when it is one's own.
+  connect(message_delegate_, &MessageDelegate::reactionClicked, this,
+          [this](quint64 seq, const QString& emoji, bool mine) {
+            if (open_conversation_ != 0) bridge_->React(OpenRef(), seq, emoji, mine);
+          });
   message_list_->setVerticalScrollMode(QAbstractItemView::ScrollPerPixel);
   message_list_->setSelectionMode(QAbstractItemView::SingleSelection);
   message_list_->setEditTriggers(QAbstractItemView::NoEditTriggers);
@@ -480,7 +485,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
             if (!roles.isEmpty() && !roles.contains(MessageModel::kGroupEndRole) &&
                 !roles.contains(MessageModel::kEditedRole) &&
                 !roles.contains(MessageModel::kReplySnippetRole) &&
-                !roles.contains(MessageModel::kReplyDeletedRole)) {
+                !roles.contains(MessageModel::kReplyDeletedRole) &&
+                !roles.contains(MessageModel::kReactionsRole)) {
               return;
             }
             for (int row = from.row(); row <= to.row(); ++row) {
@@ -1324,6 +1330,7 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
         [this, seq = index.data(MessageModel::kSeqRole).toULongLong()] { ReplyTo(seq); });
     reply->setObjectName(QStringLiteral("replyMessage"));
     reply->setShortcut(QKeySequence(QStringLiteral("Ctrl+R")));
+    FillReactMenu(index, menu->addMenu(tr("React")));
   }
   QAction* copy =
       menu->addAction(tr("Copy"), this, [text] { QGuiApplication::clipboard()->setText(text); });
@@ -1338,6 +1345,24 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
       bridge_->DeleteMessage(OpenRef(), seq);
     }
   });
+}
+
+void MainWindow::FillReactMenu(const QModelIndex& index, QMenu* menu) {
+  menu->setObjectName(QStringLiteral("reactMenu"));
+  const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
+  const auto reactions =
+      index.data(MessageModel::kReactionsRole).value<QList<MessageModel::Reaction>>();
+  for (const char* utf8 : {"👍", "❤️", "😂", "😮", "😢", "🎉"}) {
+    const QString emoji = QString::fromUtf8(utf8);
+    // One the user gave already is checked, and choosing it again takes it back.
+    const bool mine = std::any_of(reactions.begin(), reactions.end(),
+                                  [&](const auto& r) { return r.emoji == emoji && r.mine; });
+    QAction* action = menu->addAction(emoji, this, [this, seq, emoji, mine] {
+      if (open_conversation_ != 0) bridge_->React(OpenRef(), seq, emoji, mine);
+    });
+    action->setCheckable(true);
+    action->setChecked(mine);
+  }
 }
 
 void MainWindow::ReplyTo(uint64_t seq) {

@@ -65,8 +65,11 @@ class MainWindow : public QMainWindow {
   // The message being edited in the open conversation (0: none).
   uint64_t editing_seq() const { return editing_.seq; }
   uint64_t open_conversation() const { return open_conversation_; }
-  // The actions of a message's context menu (Reply and Copy; Edit and Delete for one's own).
+  // The actions of a message's context menu (Reply, React and Copy; Edit and Delete for one's
+  // own).
   void FillMessageMenu(const QModelIndex& index, QMenu* menu);
+  // "React" in a message's menu: common emoji, the user's own checked (choosing it takes it back).
+  void FillReactMenu(const QModelIndex& index, QMenu* menu);
   // The next message sent in the open conversation replies to its message `seq`: the reply bar
   // above the composer shows which (Esc or its ✕ cancels). Kept per conversation, like its draft.
   void ReplyTo(uint64_t seq);

@@ -78,6 +78,8 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
     if (entry.sender_id() != own_user_id_ && !is_open) {
       r.conversation.set_unread(r.conversation.unread() + 1);
     }
+  } else if (type == "reaction_added" || type == "reaction_removed") {
+    return;  // a reaction is no news: the conversation keeps its place, preview and badge
   } else if ((type == "message_edited" || type == "message_deleted") && r.previewed.seq() != 0 &&
              entry.target_seq() == r.previewed.seq()) {
     // The previewed message as it is now; it is no newer for that.

@@ -26,8 +26,13 @@ void MessageModel::Reset(uint64_t conversation_id, uint64_t own_user_id) {
   endResetModel();
 }
 
+bool MessageModel::IsReaction(const v1::ChatMessage& entry) {
+  return entry.type() == "reaction_added" || entry.type() == "reaction_removed";
+}
+
 bool MessageModel::IsRow(const v1::ChatMessage& entry) {
-  return entry.type() != "message_edited" && entry.type() != "message_deleted";
+  return entry.type() != "message_edited" && entry.type() != "message_deleted" &&
+         !IsReaction(entry);
 }
 
 int MessageModel::RowOfSeq(uint64_t seq) const {
@@ -54,12 +59,21 @@ void MessageModel::Apply(const v1::ChatMessage& entry) {
 }
 
 void MessageModel::ApplyChange(const v1::ChatMessage& change) {
-  UpdateQuotes(change);
+  if (!IsReaction(change)) UpdateQuotes(change);
   int row = RowOfSeq(change.target_seq());
   // Entries arrive in seq order, so a change comes after its message; a message that is not
   // loaded is older than the loaded page, and history brings it as it is now.
   if (row < 0) return;
   v1::ChatMessage& target = rows_[static_cast<size_t>(row)];
+  if (IsReaction(change)) {
+    // The entry carries the message's whole set after it: replacing it converges, however the
+    // entry came (live, or again in a sync).
+    if (target.deleted()) return;
+    *target.mutable_reactions() = change.reactions();
+    QModelIndex at = index(row);
+    emit dataChanged(at, at, {kReactionsRole});
+    return;
+  }
   if (change.type() == "message_edited") {
     if (target.deleted()) return;
     target.set_text(change.text());
@@ -67,9 +81,10 @@ void MessageModel::ApplyChange(const v1::ChatMessage& change) {
   } else {
     target.set_text("");
     target.set_deleted(true);
+    target.clear_reactions();
   }
   QModelIndex at = index(row);
-  emit dataChanged(at, at, {kTextRole, kEditedRole, kDeletedRole, Qt::DisplayRole});
+  emit dataChanged(at, at, {kTextRole, kEditedRole, kDeletedRole, kReactionsRole, Qt::DisplayRole});
 }
 
 void MessageModel::UpdateQuotes(const v1::ChatMessage& change) {
@@ -149,7 +164,7 @@ void MessageModel::RefreshNeighbours(int row) {
 void MessageModel::NamesChanged() {
   if (rows_.empty()) return;
   emit dataChanged(index(0), index(static_cast<int>(rows_.size()) - 1),
-                   {kSenderRole, kTextRole, kReplySenderRole, Qt::DisplayRole});
+                   {kSenderRole, kTextRole, kReplySenderRole, kReactionsRole, Qt::DisplayRole});
 }
 
 QString MessageModel::NameOf(uint64_t user_id, const std::string& username) const {
@@ -236,6 +251,20 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
       return QString::fromStdString(m.reply().snippet());
     case kReplyDeletedRole:
       return m.reply_to_seq() != 0 && m.reply().deleted();
+    case kReactionsRole: {
+      QList<Reaction> out;
+      for (const v1::Reaction& r : m.reactions()) {
+        Reaction chip;
+        chip.emoji = QString::fromStdString(r.emoji());
+        chip.count = static_cast<int>(r.count());
+        for (int u = 0; u < r.user_ids_size(); ++u) {
+          chip.mine = chip.mine || r.user_ids(u) == own_user_id_;
+          chip.users << NameOf(r.user_ids(u), u < r.users_size() ? r.users(u) : std::string());
+        }
+        out << chip;
+      }
+      return QVariant::fromValue(out);
+    }
     default:
       return {};
   }
@@ -256,7 +285,8 @@ QHash<int, QByteArray> MessageModel::roleNames() const {
           {kReplyToSeqRole, "replyToSeq"},
           {kReplySenderRole, "replySender"},
           {kReplySnippetRole, "replySnippet"},
-          {kReplyDeletedRole, "replyDeleted"}};
+          {kReplyDeletedRole, "replyDeleted"},
+          {kReactionsRole, "reactions"}};
 }
 
 }  // namespace natter::client

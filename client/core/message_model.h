@@ -1,11 +1,13 @@
 // The entries of one open conversation, oldest first, for a QListView: messages (as they are now:
 // edits and deletions are applied to the message they change, not shown as rows) and room changes.
 // Each seq appears once, however often it arrives (live, from a sync, from history). A reply
-// carries a quote of the message it answers, which follows that message's edits and deletion.
+// carries a quote of the message it answers, which follows that message's edits and deletion. A
+// message carries its reactions; a reaction entry replaces its target's with those it carries.
 #pragma once
 
 #include <QAbstractListModel>
 #include <QDateTime>
+#include <QStringList>
 #include <vector>
 
 #include "natter/v1/common.pb.h"
@@ -36,6 +38,15 @@ class MessageModel : public QAbstractListModel {
     kReplySenderRole,   // a reply: the quoted message's sender, as shown
     kReplySnippetRole,  // a reply: the start of the quoted message's text, as it is now
     kReplyDeletedRole,  // a reply: the quoted message was deleted
+    kReactionsRole,     // QVariant of QList<Reaction>: a message's reactions, in their order
+  };
+
+  // One emoji's reactions to a message, as shown in a chip.
+  struct Reaction {
+    QString emoji;
+    int count = 0;
+    bool mine = false;  // the signed-in user is among them
+    QStringList users;  // as shown: display names, or usernames
   };
 
   explicit MessageModel(QObject* parent = nullptr);
@@ -69,7 +80,9 @@ class MessageModel : public QAbstractListModel {
 
  private:
   static bool IsRow(const v1::ChatMessage& entry);
-  // Applies an edit or deletion to its target, if loaded, and to the quotes of it in replies.
+  static bool IsReaction(const v1::ChatMessage& entry);
+  // Applies an edit or deletion to its target, if loaded, and to the quotes of it in replies; a
+  // reaction entry's reactions to its target.
   void ApplyChange(const v1::ChatMessage& change);
   // The quotes of message `seq` in loaded replies follow its edit or deletion.
   void UpdateQuotes(const v1::ChatMessage& change);
@@ -88,3 +101,5 @@ class MessageModel : public QAbstractListModel {
 };
 
 }  // namespace natter::client
+
+Q_DECLARE_METATYPE(natter::client::MessageModel::Reaction)

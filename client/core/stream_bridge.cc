@@ -315,7 +315,7 @@ void StreamBridge::RequestEvents() {
 
 uint64_t StreamBridge::Command(v1::ClientFrame frame) {
   frame.set_request_id(++next_request_id_);
-  if (frame.has_send() || frame.has_edit() || frame.has_delete_()) {
+  if (frame.has_send() || frame.has_edit() || frame.has_delete_() || frame.has_react()) {
     unacked_[frame.request_id()] = frame;
   }
   if (welcomed_) transport_->Write(frame);
@@ -360,6 +360,18 @@ uint64_t StreamBridge::DeleteMessage(const v1::ConversationRef& in, uint64_t seq
   *frame.mutable_delete_()->mutable_conversation() = in;
   frame.mutable_delete_()->set_seq(seq);
   frame.mutable_delete_()->set_client_msg_id(NewClientMsgId());
+  return Command(std::move(frame));
+}
+
+uint64_t StreamBridge::React(const v1::ConversationRef& in, uint64_t seq, const QString& emoji,
+                             bool remove) {
+  v1::ClientFrame frame;
+  v1::ReactMessage* react = frame.mutable_react();
+  *react->mutable_conversation() = in;
+  react->set_seq(seq);
+  react->set_emoji(emoji.toStdString());
+  react->set_remove(remove);
+  react->set_client_msg_id(NewClientMsgId());
   return Command(std::move(frame));
 }
 

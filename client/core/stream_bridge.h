@@ -49,6 +49,8 @@ class StreamBridge : public QObject {
   static std::string NewClientMsgId();
   uint64_t EditMessage(const v1::ConversationRef& in, uint64_t seq, const QString& text);
   uint64_t DeleteMessage(const v1::ConversationRef& in, uint64_t seq);
+  // Adds (or with `remove` takes back) the user's reaction `emoji` to message `seq`.
+  uint64_t React(const v1::ConversationRef& in, uint64_t seq, const QString& emoji, bool remove);
   void NotifyTyping(const v1::ConversationRef& in);
   void MarkRead(uint64_t conversation_id, uint64_t seq);
 

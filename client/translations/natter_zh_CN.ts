@@ -541,6 +541,10 @@
         <source>Cancel editing (Esc)</source>
         <translation>取消编辑 (Esc)</translation>
     </message>
+    <message>
+        <source>React</source>
+        <translation>回应</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
@@ -610,6 +614,10 @@
     <message>
         <source>Deleted message</source>
         <translation>已删除的消息</translation>
+    </message>
+    <message>
+        <source>%1 reacted with %2</source>
+        <translation>%1 用 %2 回应了</translation>
     </message>
 </context>
 <context>

@@ -191,6 +191,14 @@ class MainWindowTest : public QObject {
     }
     return out;
   }
+  std::vector<v1::ClientFrame> Reacts() {
+    std::lock_guard lock(server_->mu);
+    std::vector<v1::ClientFrame> out;
+    for (const auto& f : server_->written) {
+      if (f.has_react()) out.push_back(f);
+    }
+    return out;
+  }
   bool EditBarShown() {
     return ReplyBar()->isVisible() &&
            window_->findChild<QLabel*>(QStringLiteral("replyTitle"))->text() ==
@@ -797,7 +805,7 @@ class MainWindowTest : public QObject {
     QVERIFY(Sends()[0].send().client_msg_id() != second_id);
   }
 
-  // Polish: Reply and Copy in a message's menu (anyone's), Edit and Delete for one's own.
+  // Polish: Reply, React and Copy in a message's menu (anyone's), Edit and Delete for one's own.
   void AnyMessageCanBeCopied() {
     StoreHistory(
         {{kRoom,
@@ -807,12 +815,12 @@ class MainWindowTest : public QObject {
     QTRY_COMPARE(window_->messages().rowCount(), 2);
     QMenu theirs;
     window_->FillMessageMenu(window_->messages().index(0), &theirs);
-    QCOMPARE(theirs.actions().size(), 2);  // Reply, Copy
+    QCOMPARE(theirs.actions().size(), 3);  // Reply, React, Copy
     theirs.findChild<QAction*>(QStringLiteral("copyMessage"))->trigger();
     QCOMPARE(QGuiApplication::clipboard()->text(), QStringLiteral("ben's line\nwith two lines"));
     QMenu mine;
     window_->FillMessageMenu(window_->messages().index(1), &mine);
-    QCOMPARE(mine.actions().size(), 4);  // Reply, Copy, Edit, Delete
+    QCOMPARE(mine.actions().size(), 5);  // Reply, React, Copy, Edit, Delete
   }
 
   QWidget* ReplyBar() { return window_->findChild<QWidget*>(QStringLiteral("replyBar")); }
@@ -863,6 +871,83 @@ class MainWindowTest : public QObject {
     QTest::keyClick(composer, Qt::Key_Return);
     QCOMPARE(Sends().size(), size_t{3});
     QCOMPARE(Sends()[2].send().reply_to_seq(), uint64_t{0});
+  }
+
+  // Issue 23 item 3: React in a message's menu sends the emoji chosen; the entry that comes back
+  // shows as chips under the bubble; a click on one's own chip takes it back.
+  void ReactFromTheMenuAndTakeItBackWithAClickOnTheChip() {
+    v1::ChatMessage asked = Message(kRoom, 1, 2, "lunch?");
+    v1::Reaction* up = asked.add_reactions();
+    up->set_emoji("👍");
+    up->set_count(1);
+    up->add_user_ids(2);
+    up->add_users("ben");
+    StoreHistory({{kRoom, {asked}}});
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 1);
+    auto chips = [this] {
+      return window_->messages()
+          .index(0)
+          .data(MessageModel::kReactionsRole)
+          .value<QList<MessageModel::Reaction>>();
+    };
+    QCOMPARE(chips().size(), 1);
+    QCOMPARE(chips()[0].users, QStringList{QStringLiteral("Ben Adams")});
+
+    QMenu menu;
+    window_->FillMessageMenu(window_->messages().index(0), &menu);
+    auto* react = menu.findChild<QMenu*>(QStringLiteral("reactMenu"));
+    QVERIFY(react);
+    QAction* party = nullptr;
+    for (QAction* a : react->actions()) {
+      if (a->text() == QStringLiteral("🎉")) party = a;
+    }
+    QVERIFY(party);
+    QVERIFY(!party->isChecked());
+    party->trigger();
+    QCOMPARE(Reacts().size(), size_t{1});
+    QCOMPARE(Reacts()[0].react().conversation().id(), kRoom);
+    QCOMPARE(Reacts()[0].react().seq(), uint64_t{1});
+    QCOMPARE(Reacts()[0].react().emoji(), std::string("🎉"));
+    QVERIFY(!Reacts()[0].react().remove());
+    QVERIFY(!Reacts()[0].react().client_msg_id().empty());
+
+    // The entry as the server delivers it: the message's reactions after it.
+    v1::ChatMessage added = Message(kRoom, 2, 1, "🎉");
+    added.set_type("reaction_added");
+    added.set_target_seq(1);
+    *added.add_reactions() = *up;
+    v1::Reaction* mine = added.add_reactions();
+    mine->set_emoji("🎉");
+    mine->set_count(1);
+    mine->add_user_ids(1);
+    mine->add_users("me");
+    Serve(Entry(asked));  // the stream's cursor is then at 1, so 2 is delivered at once
+    Serve(Entry(added));
+    QCOMPARE(window_->messages().rowCount(), 1);  // a reaction is no row
+    QCOMPARE(chips().size(), 2);
+    QVERIFY(!chips()[0].mine);
+    QVERIFY(chips()[1].mine);
+    QMenu again;
+    window_->FillMessageMenu(window_->messages().index(0), &again);
+    for (QAction* a : again.findChild<QMenu*>(QStringLiteral("reactMenu"))->actions()) {
+      QCOMPARE(a->isChecked(), a->text() == QStringLiteral("🎉"));
+    }
+
+    // A click on the chips, right to left: the first hit is the last chip, one's own.
+    QListView* list = MessageList();
+    QTRY_VERIFY(list->visualRect(window_->messages().index(0)).height() > 0);
+    const QRect row = list->visualRect(window_->messages().index(0));
+    for (int y = row.top(); y <= row.bottom() && Reacts().size() < 2; y += 2) {
+      for (int x = row.right(); x >= row.left() && Reacts().size() < 2; x -= 4) {
+        QTest::mouseClick(list->viewport(), Qt::LeftButton, Qt::NoModifier, QPoint(x, y));
+      }
+    }
+    QCOMPARE(Reacts().size(), size_t{2});
+    QCOMPARE(Reacts()[1].react().emoji(), std::string("🎉"));
+    QVERIFY(Reacts()[1].react().remove());
+    QCOMPARE(Reacts()[1].react().seq(), uint64_t{1});
   }
 
   // Esc (or the bar's ✕) cancels a reply; Ctrl+R replies to the selected message. Each

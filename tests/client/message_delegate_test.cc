@@ -191,6 +191,91 @@ class MessageDelegateTest : public QObject {
     QCOMPARE(none.count(), 0);
   }
 
+  // Issue 23 item 3: reactions show as chips under the bubble ("👍 2"), one's own highlighted; a
+  // click on a chip says which and whether it is one's own; its tooltip says who.
+  void ReactionsShowAsChipsUnderTheBubble() {
+    auto plain = TheirMessage("lunch?");
+    auto reacted = TheirMessage("lunch?");
+    v1::ChatMessage entry;
+    entry.set_conversation_id(7);
+    entry.set_seq(2);
+    entry.set_type("reaction_added");
+    entry.set_target_seq(1);
+    entry.set_sender_id(kMe);
+    v1::Reaction* up = entry.add_reactions();
+    up->set_emoji("👍");
+    up->set_count(2);
+    up->add_user_ids(2);
+    up->add_users("ben");
+    up->add_user_ids(kMe);
+    up->add_users("me");
+    v1::Reaction* wow = entry.add_reactions();
+    wow->set_emoji("😮");
+    wow->set_count(1);
+    wow->add_user_ids(2);
+    wow->add_users("ben");
+    reacted->Apply(entry);
+    const int line = QFontMetrics(QApplication::font()).height();
+    QVERIFY2(HeightOf(*reacted) - HeightOf(*plain) >= line,
+             qPrintable(QStringLiteral("%1 px with chips, %2 px without")
+                            .arg(HeightOf(*reacted))
+                            .arg(HeightOf(*plain))));
+
+    // One's own chip is highlighted (light blue, as one's own bubble), the others are not.
+    auto highlighted = [&](const MessageModel& model) {
+      QStyleOptionViewItem option = Option();
+      option.rect.setHeight(delegate_.sizeHint(option, model.index(0)).height());
+      QImage image(option.rect.size(), QImage::Format_RGB32);
+      image.fill(Qt::white);
+      {
+        QPainter painter(&image);
+        delegate_.paint(&painter, option, model.index(0));
+      }
+      int count = 0;
+      for (int y = 0; y < image.height(); ++y) {
+        for (int x = 0; x < image.width(); ++x) {
+          count += image.pixel(x, y) == QColor("#d7ecff").rgb();
+        }
+      }
+      return count;
+    };
+    QCOMPARE(highlighted(*plain), 0);
+    QVERIFY2(highlighted(*reacted) > 100, qPrintable(QString::number(highlighted(*reacted))));
+
+    // Clicks across the row: each chip once, first 👍 (one's own) then 😮.
+    QSignalSpy clicked(&delegate_, &MessageDelegate::reactionClicked);
+    QStyleOptionViewItem option = Option();
+    option.rect.setHeight(delegate_.sizeHint(option, reacted->index(0)).height());
+    QString last;
+    for (int y = 0; y < option.rect.height(); y += 2) {
+      for (int x = 0; x < kWidth; x += 3) {
+        QMouseEvent click(QEvent::MouseButtonRelease, QPointF(x, y), Qt::LeftButton, Qt::LeftButton,
+                          Qt::NoModifier);
+        const int before = clicked.count();
+        delegate_.editorEvent(&click, reacted.get(), option, reacted->index(0));
+        if (clicked.count() > before) {
+          const QString emoji = clicked.last().at(1).toString();
+          if (emoji == last) clicked.removeLast();
+          last = emoji;
+        }
+      }
+    }
+    QVERIFY(clicked.count() >= 2);
+    QCOMPARE(clicked.at(0).at(0).toULongLong(), 1ULL);
+    QCOMPARE(clicked.at(0).at(1).toString(), QStringLiteral("👍"));
+    QCOMPARE(clicked.at(0).at(2).toBool(), true);
+    QCOMPARE(clicked.at(1).at(1).toString(), QStringLiteral("😮"));
+    QCOMPARE(clicked.at(1).at(2).toBool(), false);
+
+    const auto chips =
+        reacted->index(0).data(MessageModel::kReactionsRole).value<QList<MessageModel::Reaction>>();
+    const QLocale before;
+    QLocale::setDefault(QLocale(QLocale::English, QLocale::UnitedStates));
+    const QString tooltip = MessageDelegate::ReactionTooltip(chips[0]);
+    QLocale::setDefault(before);
+    QCOMPARE(tooltip, QStringLiteral("ben and me reacted with 👍"));
+  }
+
   // Polish: in a run of messages only the last shows its time, so the others are shorter.
   void OnlyTheLastOfARunShowsItsTime() {
     auto model = TheirMessage("first");

@@ -69,6 +69,64 @@ class ModelsTest : public QObject {
     QCOMPARE(Texts(model).at(2), QStringLiteral("This message was deleted."));
   }
 
+  // Issue 23 item 3: a reaction entry is no row; it replaces its target's reactions with those it
+  // carries (so the same entry twice changes nothing more), a deletion clears them, and whether one
+  // is the user's own comes from its ids.
+  void AReactionEntryReplacesItsTargetsReactions() {
+    MessageModel model;
+    model.Reset(7, 1);
+    model.Apply(Entry(7, 1, 2, "lunch?"));
+    model.Apply(Entry(7, 2, 2, "or later?"));
+    auto reacted = [](uint64_t seq, std::vector<uint64_t> users, const std::string& type) {
+      v1::ChatMessage e = Entry(7, seq, users.empty() ? 2 : users.back(), "👍", type, 1);
+      if (!users.empty()) {
+        v1::Reaction* r = e.add_reactions();
+        r->set_emoji("👍");
+        r->set_count(static_cast<uint32_t>(users.size()));
+        for (uint64_t u : users) {
+          r->add_user_ids(u);
+          r->add_users(u == 1 ? "me" : "bob");
+        }
+      }
+      return e;
+    };
+    auto chips = [&model](int row) {
+      QStringList out;
+      for (const auto& r : model.index(row)
+                               .data(MessageModel::kReactionsRole)
+                               .value<QList<MessageModel::Reaction>>()) {
+        out << QStringLiteral("%1 %2%3 %4")
+                   .arg(r.emoji)
+                   .arg(r.count)
+                   .arg(r.mine ? QStringLiteral(" mine") : QString())
+                   .arg(r.users.join(QLatin1Char(',')));
+      }
+      return out;
+    };
+    QSignalSpy inserted(&model, &QAbstractItemModel::rowsInserted);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    model.Apply(reacted(3, {2}, "reaction_added"));
+    QCOMPARE(inserted.count(), 0);
+    QCOMPARE(model.rowCount(), 2);
+    QCOMPARE(chips(0), QStringList{QStringLiteral("👍 1 bob")});
+    QCOMPARE(changed.count(), 1);
+    QCOMPARE(changed.at(0).at(0).toModelIndex().row(), 0);
+    QVERIFY(changed.at(0).at(2).value<QVector<int>>().contains(MessageModel::kReactionsRole));
+    model.Apply(reacted(4, {2, 1}, "reaction_added"));
+    QCOMPARE(chips(0), QStringList{QStringLiteral("👍 2 mine bob,me")});
+    model.Apply(reacted(4, {2, 1}, "reaction_added"));  // again, from a sync: the same
+    QCOMPARE(chips(0), QStringList{QStringLiteral("👍 2 mine bob,me")});
+    model.Apply(reacted(5, {}, "reaction_removed"));  // the last ones went
+    QCOMPARE(chips(0), QStringList());
+    QCOMPARE(chips(1), QStringList());
+
+    model.Apply(reacted(6, {2}, "reaction_added"));
+    model.Apply(Entry(7, 7, 2, "", "message_deleted", 1));
+    QCOMPARE(chips(0), QStringList());
+    model.Apply(reacted(8, {2, 1}, "reaction_added"));  // a late one: the message stays deleted
+    QCOMPARE(chips(0), QStringList());
+  }
+
   // Issue 23 item 2: a reply's quote follows the quoted message's edit and deletion, whether or
   // not that message is loaded; each reply quoting it is one changed row.
   void QuotesFollowEditsAndDeletions() {
