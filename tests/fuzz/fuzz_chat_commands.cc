@@ -176,6 +176,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       Run<v1::SetMemberRoleRequest>(data, size, caller,
                                     [&](auto& r) { return w.rooms.SetMemberRole(r); });
       break;
+    case 19:
+      Run<v1::ReactRequest>(data, size, caller, [&](auto& r) { return w.chat.React(r); });
+      break;
     default:
       break;
   }

@@ -34,6 +34,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     Check(natter::IsValidUtf8(*skeleton));
   }
   natter::ValidateText(input, 4096, "message").IgnoreError();
+  // An accepted emoji is valid UTF-8 of at most the bytes allowed.
+  if (natter::ValidateEmoji(input, 32).ok()) Check(utf8 && !input.empty() && input.size() <= 32);
 
   if (auto username = natter::auth::NormalizeUsername(input); username.ok()) {
     Check(natter::IsValidUtf8(*username));

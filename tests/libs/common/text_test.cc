@@ -1,11 +1,12 @@
-// ValidateText, IsValidUtf8, NormalizeName and NameSkeleton: the checks every user-supplied message
-// body and name passes.
+// ValidateText, ValidateEmoji, IsValidUtf8, NormalizeName and NameSkeleton: the checks every
+// user-supplied message body, reaction and name passes.
 #include "common/text.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace natter {
 namespace {
@@ -170,6 +171,41 @@ TEST(ValidateTextTest, LineAndParagraphSeparatorsAreWhiteSpace) {
   EXPECT_EQ(std::string(ValidateText("\xE2\x80\xA9", kMax, "message").message()), kBlank);
   EXPECT_EQ(std::string(ValidateText(" \xE2\x80\xA8\n\xE2\x80\xA9 ", kMax, "message").message()),
             kBlank);
+}
+
+// Issue 23 item 3: a reaction is one emoji, however many code points make it.
+TEST(ValidateEmojiTest, AcceptsOneEmojiOfAnyShape) {
+  for (const char* emoji :
+       {"👍", "❤️", "🇫🇷", "👍🏽", "👩‍💻", "🏳️‍🌈",
+        "👨‍👩‍👧‍👦", "🏴󠁧󠁢󠁳󠁣󠁴󠁿", "☺", "✔️"}) {
+    EXPECT_EQ(ValidateEmoji(emoji, 32), absl::OkStatus()) << emoji;
+  }
+}
+
+TEST(ValidateEmojiTest, RefusesWhatIsNotOneEmoji) {
+  struct Case {
+    std::string text;
+    std::string error;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"", "emoji is empty"},
+           {"x", "that is not an emoji"},
+           {"+1", "that is not an emoji"},
+           {"1\uFE0F\u20E3", "that is not an emoji"},  // a keycap starts with a digit
+           {"\u200D", "that is not an emoji"},
+           {"\u0301", "that is not an emoji"},  // a combining mark alone
+           {"👍\u200B", "that is not an emoji"},
+           {"\t", "that is not an emoji"},
+           {"👍👎", "give one emoji, not 2"},
+           {"🇫🇷🇩🇪", "give one emoji, not 2"},
+           {"\xF0\x9F\x91", "not valid UTF-8"},
+           {"👨‍👩‍👧‍👦👍", "too long: 29 bytes, at most 28 allowed"},
+       }) {
+    const size_t max = c.error.find("at most 28") != std::string::npos ? 28 : 32;
+    absl::Status status = ValidateEmoji(c.text, max);
+    EXPECT_EQ(status.code(), absl::StatusCode::kInvalidArgument) << c.text;
+    EXPECT_THAT(std::string(status.message()), HasSubstr(c.error)) << c.text;
+  }
 }
 
 TEST(NormalizeNameTest, RefusesBidiControlsWithTheirOwnReason) {
