@@ -7,6 +7,7 @@
 #include <QLineEdit>
 #include <QListView>
 #include <QListWidget>
+#include <QMenu>
 #include <QPushButton>
 #include <QtTest>
 #include <memory>
@@ -201,6 +202,33 @@ class DesktopE2eTest : public QObject {
     QTRY_COMPARE_WITH_TIMEOUT(messages.index(0).data(MessageModel::kTextRole).toString(),
                               QStringLiteral("hello ann (edited)"), 10000);
     QVERIFY(messages.index(0).data(MessageModel::kEditedRole).toBool());
+
+    // Issue 23 item 3: Ben reacts; the chip shows in Ann's window. Ann adds hers from the menu,
+    // and Ben's history counts both.
+    auto chips = [&messages] {
+      return messages.index(0)
+          .data(MessageModel::kReactionsRole)
+          .value<QList<MessageModel::Reaction>>();
+    };
+    QCOMPARE(Ctl({"--as", "ben", "react", "@ann", "1", "👍"}).exit_code, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(chips().size(), 1, 10000);
+    QCOMPARE(chips()[0].count, 1);
+    QVERIFY(!chips()[0].mine);
+    QCOMPARE(chips()[0].users, QStringList{QStringLiteral("ben")});
+    QMenu menu;
+    window_->FillMessageMenu(messages.index(0), &menu);
+    auto* react = menu.findChild<QMenu*>(QStringLiteral("reactMenu"));
+    QVERIFY(react);
+    for (QAction* a : react->actions()) {
+      if (a->text() == QStringLiteral("👍")) a->trigger();
+    }
+    QTRY_VERIFY_WITH_TIMEOUT(!chips().isEmpty() && chips()[0].count == 2, 10000);
+    QVERIFY(chips()[0].mine);
+    auto reacted = Ctl({"--as", "ben", "history", "--with", "ann"});
+    QVERIFY2(QString::fromStdString(reacted.out)
+                 .contains(QStringLiteral(
+                     R"("reactions":[{"count":2,"emoji":"👍","users":["ben","ann"]}])")),
+             reacted.out.c_str());
 
     // Ann creates a room in the Rooms dialog; Ben joins it and his message reaches her list.
     RoomsDialog rooms(window_->api(), window_.get());
