@@ -233,7 +233,11 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     }
     return stored.ack;
   }
-  if (stored.unchanged) return stored.ack;  // a reaction already as asked: nothing to tell
+  if (stored.unchanged) {
+    // A reaction already as asked: nothing to tell. The ack says when it was found so.
+    stored.ack.set_sent_at_ms(entry.sent_at_ms);
+    return stored.ack;
+  }
 
   v1::ChatMessage out;
   out.set_conversation_id(c.id);

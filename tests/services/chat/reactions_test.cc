@@ -177,6 +177,8 @@ TEST_F(ReactionsTest, AddingTwiceOrRemovingWhatIsNotThereChangesNothingAndStores
   ASSERT_TRUE(again.ok()) << again.status();
   EXPECT_TRUE(again->unchanged());
   EXPECT_EQ(again->seq(), 0u);
+  EXPECT_EQ(again->conversation_id(), kLobby);
+  EXPECT_EQ(again->sent_at_ms(), clock_.NowMs());
   auto absent = React(bob_, 1, "🎉", "r3", /*remove=*/true);
   ASSERT_TRUE(absent.ok()) << absent.status();
   EXPECT_TRUE(absent->unchanged());
