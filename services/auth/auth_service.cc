@@ -10,6 +10,7 @@
 #include "avatar_image.h"
 #include "common/channels.h"
 #include "common/status.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "natter/v1/gateway.pb.h"
 

@@ -5,6 +5,7 @@
 
 #include "chat_service.h"
 #include "common/status.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "delivery.h"
 

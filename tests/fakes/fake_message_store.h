@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "fakes/failure_injector.h"
 #include "friend_store.h"

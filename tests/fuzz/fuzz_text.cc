@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "auth_service.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 
 namespace {

@@ -12,6 +12,7 @@
 #include "common/config.h"
 #include "common/migrations.h"
 #include "common/mysql_pool.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "friendship_rules.h"
 #include "harness/harness.h"

@@ -36,17 +36,16 @@ absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_char
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what);
 
 // A reaction: one emoji, 1..max_bytes bytes of valid UTF-8 forming one grapheme cluster that
-// starts with a symbol (Unicode category So: "👍", "❤️", "🇫🇷", "👍🏽", "👩‍💻"), followed
-// only by what emoji sequences are made of: more symbols, skin tone modifiers, variation selectors,
-// combining marks, the zero-width joiner and tag characters. Letters, digits, punctuation, white
-// space and control characters are refused (so are keycaps like "1️⃣", which start with a
-// digit).
+// starts with a symbol (Unicode category So: "👍", "❤️", "🇫🇷", "👍🏽", "👩‍💻"),
+// followed only by what emoji sequences are made of: more symbols, skin tone modifiers, variation
+// selectors, combining marks, the zero-width joiner and tag characters. Letters, digits,
+// punctuation, white space and control characters are refused (so are keycaps like "1️⃣", which
+// start with a digit).
 absl::Status ValidateEmoji(std::string_view emoji, size_t max_bytes);
 
-// The confusables skeleton (Unicode TR39) of a name, after case folding: two names that look alike
-// ("paypal", "pаypal" with a Cyrillic а, fullwidth "ｐａｙｐａｌ") have the same skeleton.
-// INVALID_ARGUMENT for invalid UTF-8. Compare skeletons, never show them: they are not meant to be
-// read (TR39 maps "m" to "rn", for one).
-absl::StatusOr<std::string> NameSkeleton(std::string_view name);
+// Compatibility forms (fullwidth "ｐ" is "p", the ligature "ﬁ" is "fi"), case folded, with
+// default-ignorable characters (zero-width joiners and the like) dropped. INVALID_ARGUMENT for
+// invalid UTF-8.
+absl::StatusOr<std::string> CompatFold(std::string_view text);
 
 }  // namespace natter

@@ -1,5 +1,6 @@
 // ValidateText, ValidateEmoji, IsValidUtf8, NormalizeName and NameSkeleton: the checks every
 // user-supplied message body, reaction and name passes.
+#include "common/name_skeleton.h"
 #include "common/text.h"
 
 #include <gmock/gmock.h>

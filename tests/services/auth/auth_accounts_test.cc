@@ -13,6 +13,7 @@
 #include "auth_service.h"
 #include "common/auth_bad_input.h"
 #include "common/status.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "common/status.h"
+#include "common/name_skeleton.h"
 #include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
