@@ -110,6 +110,11 @@ class MigrationLock {
       // UNAVAILABLE: a certification conflict with another taker, or a node going away.
       if (!taken.ok() && !absl::IsUnavailable(taken.status())) return taken.status();
       if (std::chrono::steady_clock::now() >= deadline) {
+        // Still failing at the deadline: the server (not another holder) is what stood in the way.
+        if (!taken.ok()) {
+          return absl::UnavailableError(
+              fmt::format("cannot take the migration lock: {}", taken.status().message()));
+        }
         return absl::UnavailableError("another process holds the migration lock (" + Holder() +
                                       "); try again");
       }

@@ -27,6 +27,8 @@ namespace natter {
 namespace {
 
 using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The binary's MariaDB with both components' schema, from before the first test to after the last.
 class MariaDbEnvironment final : public ::testing::Environment {
@@ -175,6 +177,23 @@ TEST_F(MysqlStoresTest, AReleaseOfTheMigrationLockThatMeetsABusyRowIsRetried) {
   EXPECT_EQ(db_->Sql("SELECT holder, expires_at_ms FROM natter.schema_migration_lock WHERE id = 1"),
             "\t0\n")
       << "the lock was left to expire";
+}
+
+// Found by the kube-play test (tests/deploy/kube-play): a migration Job that started before MariaDB
+// accepted connections gave up with "another process holds the migration lock (holder unknown)",
+// though no one held it. What stopped it was the server being unreachable, and it must say so.
+TEST_F(MysqlStoresTest, AMigrationThatCannotReachTheServerSaysSoRatherThanBlamingALockHolder) {
+  MysqlConfig unreachable = ParseMysqlUrl(db_->url()).value();
+  unreachable.nodes.front().port = testing::FreePort();
+  MysqlPool pool(unreachable,
+                 MysqlPoolOptions{.max_connections = 1, .connect_timeout = std::chrono::seconds(1)});
+  static const std::vector<Migration> one = {{1, "001_one.sql", "DO 1"}};
+  auto applied = ApplyMigrations(pool, "unreachable", one,
+                                 {.lease = std::chrono::seconds(60), .wait = std::chrono::seconds(1)});
+  ASSERT_FALSE(applied.ok());
+  EXPECT_TRUE(absl::IsUnavailable(applied)) << applied;
+  EXPECT_THAT(std::string(applied.message()), Not(HasSubstr("another process holds")));
+  EXPECT_THAT(std::string(applied.message()), HasSubstr("database is unavailable"));
 }
 
 TEST_F(MysqlStoresTest, CreatesAndFindsUsersByKey) {
