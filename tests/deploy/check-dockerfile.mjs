@@ -4,7 +4,10 @@
 //   - no secret-looking ENV/ARG/LABEL, no COPY/ADD of keys, .env files or .natter/;
 //   - .dockerignore keeps build/, .natter/ and .git out of the context;
 //   - given built binaries: every shared library `ldd` resolves belongs to a Debian package that the
-//     runtime stage installs, directly or as a dependency, or that debian:12-slim already has.
+//     binary's image (its target's stage and the stages it derives from) installs, directly or as a
+//     dependency, or that debian:12-slim already has; and the images stay slim: a target's own stage
+//     installs only packages its binary loads directly, the shared runtime stage only what some binary
+//     loads (plus ca-certificates), so Qt is only in natter-auth's image.
 // The library check reads package dependencies from this machine's dpkg database, so it assumes the
 // machine is Debian 12 with the packages of scripts/install-deps (as developer machines and CI are).
 //
@@ -80,22 +83,31 @@ else {
   }
   if (!runs(build).some((r) => /cmake --preset release\b/.test(r))) fail('the build stage does not configure with cmake --preset release');
 }
-const installed = new Set();
-if (!runtime) fail('no stage named "runtime"');
-else {
-  if (runtime.from !== 'debian:12-slim') fail(`the runtime stage starts FROM ${runtime.from}, not debian:12-slim`);
-  for (const r of runs(runtime)) {
+// Packages a stage's own RUN lines install with apt (every one with --no-install-recommends).
+function installsOf(st) {
+  const out = new Set();
+  for (const r of runs(st)) {
     for (const cmd of r.split(/&&|;|\|\|/)) {
       const words = cmd.trim().split(/\s+/);
       const at = words.findIndex((w, i) => w === 'install' && /^apt(-get)?$/.test(words[i - 1] ?? ''));
       if (at < 0) continue;
-      if (!words.includes('--no-install-recommends')) fail(`the runtime stage installs without --no-install-recommends: ${cmd.trim().replace(/\s+/g, ' ')}`);
-      for (const w of words.slice(at + 1)) if (!w.startsWith('-')) installed.add(w.replace(/[:=].*$/, ''));
+      if (!words.includes('--no-install-recommends')) fail(`stage ${st.name} installs without --no-install-recommends: ${cmd.trim().replace(/\s+/g, ' ')}`);
+      for (const w of words.slice(at + 1)) if (!w.startsWith('-')) out.add(w.replace(/[:=].*$/, ''));
     }
   }
+  return out;
+}
+const installed = runtime ? installsOf(runtime) : new Set();
+if (!runtime) fail('no stage named "runtime"');
+else {
+  if (runtime.from !== 'debian:12-slim') fail(`the runtime stage starts FROM ${runtime.from}, not debian:12-slim`);
   if (installed.size === 0) fail('the runtime stage installs no packages');
   if (!installed.has('ca-certificates')) fail('the runtime stage does not install ca-certificates (natterctl --tls trusts the system CAs)');
 }
+// What each target's image installs: its stage and every stage it derives from (not the build stage).
+const targetInstalls = new Map(
+  TARGETS.filter((t) => stage(t)).map((t) => [t, new Set(chain(stage(t)).flatMap((st) => [...installsOf(st)]))]),
+);
 
 for (const t of TARGETS) {
   const s = stage(t);
@@ -203,11 +215,18 @@ function closure(roots, { deps, providers }) {
   return seen;
 }
 
+// Which target ships a binary: its file name is the target's name.
 if (binaries.length > 0) {
   const graph = dependencyGraph();
-  for (const p of installed) if (!graph.deps.has(p)) fail(`the runtime stage installs ${p}, which is not a package installed on this machine (misspelt?)`);
-  const available = closure([...installed, ...SLIM_BASE], graph);
+  const everyInstall = new Set([...targetInstalls.values()].flatMap((set) => [...set]));
+  for (const p of everyInstall) if (!graph.deps.has(p)) fail(`the Dockerfile installs ${p}, which is not a package installed on this machine (misspelt?)`);
+  const loadedBy = new Map(); // target -> packages its binary loads directly
   for (const bin of binaries) {
+    const target = path.basename(bin);
+    if (!targetInstalls.has(target)) {
+      fail(`${bin}: no Dockerfile target is named ${target}`);
+      continue;
+    }
     if (!existsSync(bin)) {
       fail(`${bin} does not exist (build it first)`);
       continue;
@@ -220,21 +239,38 @@ if (binaries.length > 0) {
     const libs = [];
     for (const line of ldd.stdout.split('\n')) {
       if (/=>\s*not found/.test(line)) {
-        fail(`${path.basename(bin)}: ${line.trim()}`);
+        fail(`${target}: ${line.trim()}`);
         continue;
       }
       const lib = /=>\s*(\/\S+)/.exec(line)?.[1] ?? /^\s*(\/\S+)\s+\(/.exec(line)?.[1];
       if (lib) libs.push(lib); // (linux-vdso has no file)
     }
+    const available = closure([...targetInstalls.get(target), ...SLIM_BASE], graph);
     const missing = new Map();
+    const loaded = new Set();
     for (const [lib, pkg] of packagesOf(libs)) {
-      if (!pkg) fail(`${path.basename(bin)}: ${lib} belongs to no Debian package`);
-      else if (!available.has(pkg)) missing.set(pkg, lib);
+      if (!pkg) fail(`${target}: ${lib} belongs to no Debian package`);
+      else {
+        loaded.add(pkg);
+        if (!available.has(pkg)) missing.set(pkg, lib);
+      }
     }
+    loadedBy.set(target, loaded);
     for (const [pkg, lib] of missing) {
-      fail(`${path.basename(bin)} loads ${lib} from package ${pkg}, which the runtime stage does not install (add it to its apt-get install)`);
+      fail(`${target} loads ${lib} from package ${pkg}, which its image does not install (add it to the apt-get install of its stage, or of runtime if every program loads it)`);
     }
-    if (missing.size === 0) console.log(`${path.basename(bin)}: every shared library comes from the runtime stage`);
+    if (missing.size === 0) console.log(`${target}: every shared library comes from its image's packages`);
+    // Slim: a target's own stage installs only what its binary loads directly.
+    for (const pkg of installsOf(stage(target))) {
+      if (!loaded.has(pkg)) fail(`target ${target} installs ${pkg}, which ${target} does not load (keep each image to what its program needs)`);
+    }
+  }
+  // And the shared runtime stage only what some program loads (plus the CA certificates).
+  if (loadedBy.size === TARGETS.length) {
+    const anyLoads = new Set([...loadedBy.values()].flatMap((set) => [...set]));
+    for (const pkg of installed) {
+      if (pkg !== 'ca-certificates' && !anyLoads.has(pkg)) fail(`the runtime stage installs ${pkg}, which no program loads`);
+    }
   }
 }
 
