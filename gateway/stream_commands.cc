@@ -133,6 +133,18 @@ std::vector<StreamCommand> MakeTable() {
       [](v1::SendResponse& response, v1::CommandResult& out) {
         *out.mutable_ack() = std::move(*response.mutable_ack());
       }));
+  table.push_back(Relay<v1::SetNotificationsRequest, v1::NotificationSettings>(
+      F::kNotifications, "notifications", false, &ChatAsync::SetNotifications,
+      [](const F& f, v1::SetNotificationsRequest& r) {
+        *r.mutable_conversation() = f.notifications().conversation();
+        r.set_level(f.notifications().level());
+        if (f.notifications().has_muted_until_ms()) {
+          r.set_muted_until_ms(f.notifications().muted_until_ms());
+        }
+      },
+      [](v1::NotificationSettings& response, v1::CommandResult& out) {
+        *out.mutable_notifications() = std::move(response);
+      }));
   return table;
 }
 

@@ -35,6 +35,7 @@ StreamBridge::StreamBridge(std::unique_ptr<Transport> transport, QObject* parent
     qRegisterMetaType<v1::Profile>();
     qRegisterMetaType<v1::TypingEvent>();
     qRegisterMetaType<v1::ReadMarker>();
+    qRegisterMetaType<v1::NotificationSettings>();
     qRegisterMetaType<v1::RoomNotice>();
     qRegisterMetaType<v1::CommandResult>();
     qRegisterMetaType<StreamBridge::State>();
@@ -183,6 +184,9 @@ void StreamBridge::HandleEvent(const v1::ServerEvent& event) {
     case v1::ServerEvent::kRead:
       emit readMarkerReceived(event.read());
       return;
+    case v1::ServerEvent::kNotifications:
+      emit notificationSettingsReceived(event.notifications());
+      return;
     case v1::ServerEvent::kBlockChanged:  // between natter-chat and the gateways; never sent here
     case v1::ServerEvent::KIND_NOT_SET:
       return;
@@ -315,7 +319,8 @@ void StreamBridge::RequestEvents() {
 
 uint64_t StreamBridge::Command(v1::ClientFrame frame) {
   frame.set_request_id(++next_request_id_);
-  if (frame.has_send() || frame.has_edit() || frame.has_delete_() || frame.has_react()) {
+  if (frame.has_send() || frame.has_edit() || frame.has_delete_() || frame.has_react() ||
+      frame.has_notifications()) {
     unacked_[frame.request_id()] = frame;
   }
   if (welcomed_) transport_->Write(frame);
@@ -380,6 +385,16 @@ void StreamBridge::NotifyTyping(const v1::ConversationRef& in) {
   v1::ClientFrame frame;
   *frame.mutable_typing()->mutable_conversation() = in;
   Command(std::move(frame));
+}
+
+uint64_t StreamBridge::SetNotifications(uint64_t conversation_id, v1::NotifyLevel level,
+                                        std::optional<int64_t> muted_until_ms) {
+  v1::ClientFrame frame;
+  v1::SetNotifications* set = frame.mutable_notifications();
+  set->mutable_conversation()->set_id(conversation_id);
+  set->set_level(level);
+  if (muted_until_ms) set->set_muted_until_ms(*muted_until_ms);
+  return Command(std::move(frame));
 }
 
 void StreamBridge::MarkRead(uint64_t conversation_id, uint64_t seq) {

@@ -53,6 +53,11 @@ class StreamBridge : public QObject {
   uint64_t React(const v1::ConversationRef& in, uint64_t seq, const QString& emoji, bool remove);
   void NotifyTyping(const v1::ConversationRef& in);
   void MarkRead(uint64_t conversation_id, uint64_t seq);
+  // Sets the user's notification settings for a conversation: `level` (UNSPECIFIED: unchanged)
+  // and, when given, the mute (0: unmute; kMutedForeverMs: until unmuted). Settings are absolute,
+  // so one not answered is sent again after a reconnect.
+  uint64_t SetNotifications(uint64_t conversation_id, v1::NotifyLevel level,
+                            std::optional<int64_t> muted_until_ms);
 
   // The wait before the reconnect that is scheduled, 0 when none is (exposed for tests).
   std::chrono::milliseconds ScheduledReconnect() const;
@@ -67,6 +72,8 @@ class StreamBridge : public QObject {
   void profileChanged(const natter::v1::Profile& profile);
   void typingReceived(const natter::v1::TypingEvent& typing);
   void readMarkerReceived(const natter::v1::ReadMarker& marker);
+  // The user's notification settings for a conversation changed (on any of their devices).
+  void notificationSettingsReceived(const natter::v1::NotificationSettings& settings);
   void roomNoticeReceived(const natter::v1::RoomNotice& notice);
   // A command's result: code 0 and the result, or a gRPC code and a readable error.
   void commandFinished(uint64_t request_id, const natter::v1::CommandResult& result);
@@ -123,5 +130,6 @@ Q_DECLARE_METATYPE(natter::v1::PresenceChanged)
 Q_DECLARE_METATYPE(natter::v1::Profile)
 Q_DECLARE_METATYPE(natter::v1::TypingEvent)
 Q_DECLARE_METATYPE(natter::v1::ReadMarker)
+Q_DECLARE_METATYPE(natter::v1::NotificationSettings)
 Q_DECLARE_METATYPE(natter::v1::RoomNotice)
 Q_DECLARE_METATYPE(natter::v1::CommandResult)

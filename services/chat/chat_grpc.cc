@@ -77,6 +77,13 @@ grpc::ServerUnaryReactor* ChatGrpc::MarkRead(grpc::CallbackServerContext* contex
                    [=, this] { return Respond(service_.MarkRead(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::SetNotifications(grpc::CallbackServerContext* context,
+                                                     const v1::SetNotificationsRequest* request,
+                                                     v1::NotificationSettings* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.SetNotifications(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
                                                const v1::FriendshipRequest* request,
                                                v1::FriendshipResponse* response) {

@@ -43,6 +43,9 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* MarkRead(grpc::CallbackServerContext* context,
                                      const v1::MarkReadRequest* request,
                                      v1::MarkReadResponse* response) override;
+  grpc::ServerUnaryReactor* SetNotifications(grpc::CallbackServerContext* context,
+                                             const v1::SetNotificationsRequest* request,
+                                             v1::NotificationSettings* response) override;
   grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
                                        const v1::FriendshipRequest* request,
                                        v1::FriendshipResponse* response) override;

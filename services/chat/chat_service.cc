@@ -93,6 +93,16 @@ v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer,
   return out;
 }
 
+v1::NotificationSettings NotificationsView(uint64_t conversation_id, const NotificationRecord& n,
+                                           int64_t now_ms) {
+  v1::NotificationSettings out;
+  out.set_conversation_id(conversation_id);
+  // A level this replica does not know (one added later) reads as "all", as clients treat it.
+  out.set_level(n.level == "none" ? v1::NOTIFY_LEVEL_NONE : v1::NOTIFY_LEVEL_ALL);
+  out.set_muted_until_ms(n.muted_until_ms > now_ms ? n.muted_until_ms : 0);
+  return out;
+}
+
 ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
                          UserDirectory& users, TypingLimiter& typing, RateLimiter& limiter,
                          ChatLimits limits, const Clock& clock)
@@ -528,10 +538,12 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     if (c.last_entry) ids.push_back(c.last_entry->sender_id());
   }
   Names names = LookupNames(users_, std::move(ids));
+  const int64_t now_ms = clock_.NowMs();
   v1::ListConversationsResponse response;
   for (const auto& c : conversations) {
     v1::Conversation* out = response.add_conversations();
     *out = ConversationView(c, me, names);
+    *out->mutable_notifications() = NotificationsView(c.id, c.notifications, now_ms);
     if (c.last_entry) {
       // For a preview: the latest entry with its sender's current name.
       v1::ChatMessage* last = out->mutable_last_entry();
@@ -601,6 +613,59 @@ absl::StatusOr<v1::MarkReadResponse> ChatService::MarkRead(const v1::MarkReadReq
   response.set_last_read_seq(state.last_read_seq);
   response.set_unread(state.unread);
   return response;
+}
+
+absl::StatusOr<v1::NotificationSettings> ChatService::SetNotifications(
+    const v1::SetNotificationsRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  std::optional<std::string> level;
+  switch (request.level()) {
+    case v1::NOTIFY_LEVEL_UNSPECIFIED:
+      break;
+    case v1::NOTIFY_LEVEL_ALL:
+      level = "all";
+      break;
+    case v1::NOTIFY_LEVEL_NONE:
+      level = "none";
+      break;
+    default:
+      return absl::InvalidArgumentError(fmt::format(
+          "unknown notification level {}; use all or none", static_cast<int>(request.level())));
+  }
+  const int64_t now_ms = clock_.NowMs();
+  std::optional<int64_t> muted_until;
+  if (request.has_muted_until_ms()) {
+    const int64_t until = request.muted_until_ms();
+    if (until != 0 && until != kMutedForeverMs) {
+      if (until <= now_ms) {
+        return absl::InvalidArgumentError(
+            "a mute must end in the future (muted_until_ms 0 unmutes, 253402300799000 mutes "
+            "until unmuted)");
+      }
+      if (until - now_ms > kMaxMuteMs) {
+        return absl::InvalidArgumentError(
+            "a mute can last at most 366 days; mute until unmuted instead (muted_until_ms "
+            "253402300799000)");
+      }
+    }
+    muted_until = until;
+  }
+  if (!level && !muted_until) {
+    return absl::InvalidArgumentError("give a notification level, a mute, or both");
+  }
+  // Any member may set their own, whatever the friendship: it concerns only them.
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
+  RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
+  const uint64_t me = request.caller().user_id();
+  ASSIGN_OR_RETURN(auto stored, store_.SetNotifications(me, conversation.id, level, muted_until));
+  v1::NotificationSettings settings = NotificationsView(conversation.id, stored, now_ms);
+  // The user's other devices update their mute icons and stop (or start) notifying.
+  v1::ServerEvent event;
+  *event.mutable_notifications() = settings;
+  if (auto s = publisher_.Publish(UserChannel(me), event.SerializeAsString()); !s.ok()) {
+    spdlog::warn("notification settings not published: {}", s.message());
+  }
+  return settings;
 }
 
 }  // namespace natter::chat

@@ -33,6 +33,10 @@ inline constexpr uint32_t kDefaultSyncLimit = 100;
 inline constexpr uint32_t kMaxSyncLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 50;
 inline constexpr uint32_t kMaxHistoryLimit = 200;
+// SetNotifications: "muted until unmuted" (9999-12-31T23:59:59Z, so "muted_until_ms > now" holds
+// for it like for any mute), and how far ahead a timed mute may end.
+inline constexpr int64_t kMutedForeverMs = 253'402'300'799'000;
+inline constexpr int64_t kMaxMuteMs = int64_t{366} * 24 * 3600 * 1000;
 // How many direct conversations a replica remembers by their participants (about 100 bytes each).
 inline constexpr size_t kMaxRememberedDirects = 100'000;
 
@@ -46,6 +50,9 @@ Names LookupNames(UserDirectory& users, std::vector<uint64_t> ids);
 
 // `c` as `viewer` sees it.
 v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer, const Names& names);
+// A user's notification settings as a client sees them at `now_ms` (a mute that ran out: 0).
+v1::NotificationSettings NotificationsView(uint64_t conversation_id, const NotificationRecord& n,
+                                           int64_t now_ms);
 
 class ChatService {
  public:
@@ -63,6 +70,8 @@ class ChatService {
       const v1::ListConversationsRequest& request);
   absl::StatusOr<v1::TypingResponse> Typing(const v1::TypingRequest& request);
   absl::StatusOr<v1::MarkReadResponse> MarkRead(const v1::MarkReadRequest& request);
+  absl::StatusOr<v1::NotificationSettings> SetNotifications(
+      const v1::SetNotificationsRequest& request);
 
  private:
   // The conversation `ref` names, if the caller takes part in it: NOT_FOUND for a direct

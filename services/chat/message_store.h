@@ -98,6 +98,13 @@ inline std::optional<MemberRole> ParseMemberRole(std::string_view name) {
   return std::nullopt;
 }
 
+// One user's notification settings for one conversation (SetNotifications). The level is stored
+// as text ("all" or "none"), so a level can be added ("mentions") without a migration.
+struct NotificationRecord {
+  std::string level = "all";
+  int64_t muted_until_ms = 0;  // 0: not muted (stored as it was set: it may have run out)
+};
+
 struct ConversationRecord {
   uint64_t id = 0;
   std::string kind;  // "room" or "direct"
@@ -117,6 +124,7 @@ struct ConversationRecord {
   uint64_t read_msg_no = 0;
   uint64_t peer_read_seq = 0;
   std::optional<v1::ChatMessage> last_entry;  // ConversationsOf: the latest entry, if any
+  NotificationRecord notifications;           // ConversationsOf: the viewer's settings
 
   bool is_room() const { return kind == "room"; }
   bool is_direct() const { return kind == "direct"; }
@@ -292,6 +300,12 @@ class MessageStore {
   // Moves `user_id`'s read marker to min(seq, latest) unless it is already there or beyond.
   virtual absl::StatusOr<ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
                                              uint64_t seq) = 0;
+
+  // Sets `user_id`'s notification settings for the conversation: the level and the mute each when
+  // given, the other kept (a user who never set any has "all", not muted). Returns them after.
+  virtual absl::StatusOr<NotificationRecord> SetNotifications(
+      uint64_t user_id, uint64_t conversation_id, std::optional<std::string> level,
+      std::optional<int64_t> muted_until_ms) = 0;
 
   // Creates a room owned by its creator, with a room_created entry (seq 1). ALREADY_EXISTS
   // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds the name key or skeleton.

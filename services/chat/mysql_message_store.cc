@@ -479,18 +479,17 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
             "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL, "
             "lm.seq, lm.id, lm.sender_id, lm.sender, lm.client_msg_id, lm.body, lm.sent_at_ms, "
             "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted, "
-            "lm.reply_to_seq "
+            "lm.reply_to_seq, COALESCE(s.level, 'all'), COALESCE(s.muted_until_ms, 0) "
             "FROM conversations c "
             "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq "
             "LEFT JOIN read_markers r ON r.user_id = ? AND r.conversation_id = c.id "
+            "LEFT JOIN notification_settings s ON s.user_id = ? AND s.conversation_id = c.id "
             "LEFT JOIN read_markers p ON c.kind = 'direct' AND p.conversation_id = c.id AND "
             "  p.user_id = IF(c.direct_low = ?, c.direct_high, c.direct_low) "
             "WHERE c.name_key <=> 'lobby' OR c.id IN "
             "  (SELECT conversation_id FROM conversation_members WHERE user_id = ?) "
             "ORDER BY (c.name_key <=> 'lobby') DESC, c.id");
-        q->setUInt64(1, user_id);
-        q->setUInt64(2, user_id);
-        q->setUInt64(3, user_id);
+        for (int i = 1; i <= 4; ++i) q->setUInt64(i, user_id);
         Rows rows(q->executeQuery());
         std::vector<ConversationRecord> out;
         while (rows->next()) {
@@ -498,6 +497,8 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
           c.last_read_seq = rows->getUInt64(12);
           c.read_msg_no = rows->getUInt64(13);
           c.peer_read_seq = rows->getUInt64(14);
+          c.notifications.level = std::string(rows->getString(29));
+          c.notifications.muted_until_ms = rows->getInt64(30);
           // The latest entry, for a preview (a primary-key lookup per conversation).
           if (c.latest_seq > 0 && !rows->isNull(16)) c.last_entry = ReadEntry(*rows, c.id, 16);
           if (c.is_lobby() && rows->getBoolean(15)) {
@@ -727,6 +728,40 @@ absl::StatusOr<ReadState> MysqlMessageStore::MarkRead(uint64_t user_id, uint64_t
     state.moved = now.seq > (before ? before->seq : 0);
     return state;
   });
+}
+
+absl::StatusOr<NotificationRecord> MysqlMessageStore::SetNotifications(
+    uint64_t user_id, uint64_t conversation_id, std::optional<std::string> level,
+    std::optional<int64_t> muted_until_ms) {
+  return pool_.Run(
+      "set notifications", [&](sql::Connection& conn) -> absl::StatusOr<NotificationRecord> {
+        Transaction tx(conn);
+        // A setting not given keeps its value (and a new row takes the default).
+        Stmt upsert = Prepare(conn,
+                              "INSERT INTO notification_settings (user_id, conversation_id, level, "
+                              "muted_until_ms, updated_at_ms) VALUES (?, ?, ?, ?, "
+                              "FLOOR(UNIX_TIMESTAMP(NOW(3)) * 1000)) ON DUPLICATE KEY UPDATE "
+                              "level = IF(?, VALUES(level), level), "
+                              "muted_until_ms = IF(?, VALUES(muted_until_ms), muted_until_ms), "
+                              "updated_at_ms = VALUES(updated_at_ms)");
+        upsert->setUInt64(1, user_id);
+        upsert->setUInt64(2, conversation_id);
+        upsert->setString(3, level.value_or("all"));
+        upsert->setInt64(4, muted_until_ms.value_or(0));
+        upsert->setBoolean(5, level.has_value());
+        upsert->setBoolean(6, muted_until_ms.has_value());
+        upsert->executeUpdate();
+        Stmt q = Prepare(conn,
+                         "SELECT level, muted_until_ms FROM notification_settings "
+                         "WHERE user_id = ? AND conversation_id = ?");
+        q->setUInt64(1, user_id);
+        q->setUInt64(2, conversation_id);
+        Rows row(q->executeQuery());
+        NATTER_CHECK(row->next(), "notification settings vanished inside their transaction");
+        NotificationRecord out{std::string(row->getString(1)), row->getInt64(2)};
+        tx.Commit();
+        return out;
+      });
 }
 
 absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& room) {

@@ -32,6 +32,9 @@ class MysqlMessageStore final : public MessageStore {
                                                              uint32_t limit) override;
   absl::StatusOr<ReadState> MarkRead(uint64_t user_id, uint64_t conversation_id,
                                      uint64_t seq) override;
+  absl::StatusOr<NotificationRecord> SetNotifications(
+      uint64_t user_id, uint64_t conversation_id, std::optional<std::string> level,
+      std::optional<int64_t> muted_until_ms) override;
   absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) override;
   absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
                                               std::string_view actor_name, uint64_t target,

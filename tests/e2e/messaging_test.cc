@@ -349,6 +349,63 @@ TEST_F(MessagingTest, ReactionsGoLiveToMembersAndADeviceCatchingUpSeesTheSameCou
   EXPECT_EQ(outsider.err, "natterctl: you are not in room \"emojis\"; join it first\n");
 }
 
+// Issue 23 item 8: a mute is the user's own, kept by the server: another device of the same user
+// hears of it at once and `conversations` shows it; the conversation still delivers messages.
+TEST_F(MessagingTest, AMuteReachesTheUsersOtherDevicesAndMessagesStillArrive) {
+  User("sam");
+  User("tess");
+  ASSERT_EQ(CtlJson({"--as", "sam", "rooms", "create", "quiet"})["members"], 1);
+  ASSERT_EQ(Ctl({"--as", "tess", "rooms", "join", "quiet"}).exit_code, 0);
+  auto other = Listen("tess", 1, {"--type", "notifications", "--type", "message"});
+
+  json muted = CtlJson({"--as", "tess", "mute", "quiet", "--for", "8h"});
+  EXPECT_EQ(muted["notify"], "all");
+  ASSERT_TRUE(muted["muted_until"].is_string()) << muted.dump();
+  ASSERT_TRUE(SawCount(*other, "notifications", 1)) << other->Stdout();
+  json event = Printed(*other, "notifications")[0];
+  EXPECT_EQ(event["conversation"], muted["conversation"]);
+  EXPECT_EQ(event["muted_until"], muted["muted_until"]);
+  EXPECT_EQ(event["notify"], "all");
+  auto listed = [](const std::string& user) {
+    json found;
+    for (const auto& c : CtlLines({"--as", user, "conversations"})) {
+      if (c.value("name", "") == "quiet") found = c;
+    }
+    return found;
+  };
+  EXPECT_EQ(listed("tess")["muted_until"], muted["muted_until"]);
+  EXPECT_TRUE(listed("sam")["muted_until"].is_null()) << "a mute is the user's own";
+
+  ASSERT_EQ(Ctl({"--as", "sam", "send", "--room", "quiet", "still here"}).exit_code, 0);
+  ASSERT_TRUE(SawCount(*other, "message", 1)) << other->Stdout();
+  EXPECT_EQ(Printed(*other, "message")[0]["text"], "still here");
+  EXPECT_EQ(listed("tess")["unread"], 1) << "muted messages still count as unread";
+
+  json none = CtlJson({"--as", "tess", "notifications", "quiet", "none"});
+  EXPECT_EQ(none["notify"], "none");
+  EXPECT_EQ(none["muted_until"], muted["muted_until"]);
+  EXPECT_EQ(CtlJson({"--as", "tess", "mute", "quiet"})["muted_until"], "forever");
+  json unmuted = CtlJson({"--as", "tess", "unmute", "quiet"});
+  EXPECT_TRUE(unmuted["muted_until"].is_null());
+  EXPECT_EQ(unmuted["notify"], "none");
+  ASSERT_TRUE(SawCount(*other, "notifications", 4)) << other->Stdout();
+  EXPECT_TRUE(Printed(*other, "notifications")[3]["muted_until"].is_null());
+  EXPECT_EQ(listed("tess")["notify"], "none");
+
+  auto past = Ctl({"--as", "tess", "mute", "quiet", "--until", "2020-01-01T00:00:00Z"});
+  EXPECT_EQ(past.exit_code, 1);
+  EXPECT_EQ(past.err,
+            "natterctl: a mute must end in the future (muted_until_ms 0 unmutes, "
+            "253402300799000 mutes until unmuted)\n");
+  auto far = Ctl({"--as", "tess", "mute", "quiet", "--for", "400d"});
+  EXPECT_EQ(far.exit_code, 1);
+  EXPECT_NE(far.err.find("at most 366 days"), std::string::npos) << far.err;
+  User("uma");
+  auto outsider = Ctl({"--as", "uma", "mute", "quiet"});
+  EXPECT_EQ(outsider.exit_code, 1);
+  EXPECT_EQ(outsider.err, "natterctl: you are not in room \"quiet\"; join it first\n");
+}
+
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent
 // while the user was away were never shown on it. It starts at the read marker instead.
 TEST_F(MessagingTest, AFirstListenerShowsWhatIsUnreadThenLiveMessages) {

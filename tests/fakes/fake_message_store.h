@@ -113,6 +113,9 @@ class FakeMessageStore final : public chat::MessageStore {
         }
       }
       if (const auto& all = entries_[id]; !all.empty()) view.last_entry = all.back().message;
+      if (auto n = notifications_.find({user_id, id}); n != notifications_.end()) {
+        view.notifications = n->second;
+      }
       out.push_back(std::move(view));
     }
     return out;
@@ -336,6 +339,17 @@ class FakeMessageStore final : public chat::MessageStore {
     state.unread = it->second.last_msg_no - now.second;
     state.moved = now.first > before;
     return state;
+  }
+
+  absl::StatusOr<chat::NotificationRecord> SetNotifications(
+      uint64_t user_id, uint64_t conversation_id, std::optional<std::string> level,
+      std::optional<int64_t> muted_until_ms) override {
+    if (auto s = failures_.Take("SetNotifications"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    chat::NotificationRecord& n = notifications_[{user_id, conversation_id}];
+    if (level) n.level = *level;
+    if (muted_until_ms) n.muted_until_ms = *muted_until_ms;
+    return n;
   }
 
   absl::StatusOr<chat::RoomChangeResult> CreateRoom(const chat::NewRoom& room) override {
@@ -709,6 +723,9 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<std::pair<uint64_t, uint64_t>, std::pair<uint64_t, uint64_t>> markers_
       ABSL_GUARDED_BY(mu_);
   std::map<std::pair<uint64_t, std::string>, Sent> acks_ ABSL_GUARDED_BY(mu_);
+  // (user, conversation) -> notification settings
+  std::map<std::pair<uint64_t, uint64_t>, chat::NotificationRecord> notifications_
+      ABSL_GUARDED_BY(mu_);
   // (conversation, message seq) -> its reactions, in the order given
   std::map<std::pair<uint64_t, uint64_t>, std::vector<ReactionRow>> reactions_ ABSL_GUARDED_BY(mu_);
   // room -> user -> ban

@@ -179,6 +179,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     case 19:
       Run<v1::ReactRequest>(data, size, caller, [&](auto& r) { return w.chat.React(r); });
       break;
+    case 20:
+      Run<v1::SetNotificationsRequest>(data, size, caller,
+                                       [&](auto& r) { return w.chat.SetNotifications(r); });
+      break;
     default:
       break;
   }

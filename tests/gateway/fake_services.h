@@ -93,6 +93,20 @@ class FakeChat final : public v1::Chat::Service {
     return grpc::Status::OK;
   }
 
+  // Echoes the settings asked for (level NONE when unspecified, so the test sees the answer).
+  grpc::Status SetNotifications(grpc::ServerContext*, const v1::SetNotificationsRequest* request,
+                                v1::NotificationSettings* response) override {
+    {
+      std::lock_guard lock(mu_);
+      notifications_.push_back(*request);
+    }
+    response->set_conversation_id(request->conversation().id());
+    response->set_level(request->level() == v1::NOTIFY_LEVEL_UNSPECIFIED ? v1::NOTIFY_LEVEL_NONE
+                                                                         : request->level());
+    response->set_muted_until_ms(request->muted_until_ms());
+    return grpc::Status::OK;
+  }
+
   std::vector<v1::SendRequest> sends() const {
     std::lock_guard lock(mu_);
     return sends_;
@@ -100,6 +114,10 @@ class FakeChat final : public v1::Chat::Service {
   std::vector<v1::ReactRequest> reacts() const {
     std::lock_guard lock(mu_);
     return reacts_;
+  }
+  std::vector<v1::SetNotificationsRequest> notifications() const {
+    std::lock_guard lock(mu_);
+    return notifications_;
   }
   std::vector<v1::SyncRequest> syncs() const {
     std::lock_guard lock(mu_);
@@ -112,6 +130,7 @@ class FakeChat final : public v1::Chat::Service {
   std::vector<v1::SendRequest> sends_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SyncRequest> syncs_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::ReactRequest> reacts_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::SetNotificationsRequest> notifications_ ABSL_GUARDED_BY(mu_);
 };
 
 // Counts the streams announced and withdrawn.

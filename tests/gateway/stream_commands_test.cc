@@ -111,6 +111,26 @@ TEST_F(StreamCommandsRelayTest, AReactionCarriesItsFieldsAndTheCallerAndComesBac
   EXPECT_EQ(reacts[0].caller().user_id(), 7u);
 }
 
+TEST_F(StreamCommandsRelayTest, NotificationSettingsKeepAnUnsetMuteApartFromAnUnmute) {
+  v1::ClientFrame frame;
+  frame.mutable_notifications()->mutable_conversation()->set_id(3);
+  frame.mutable_notifications()->set_muted_until_ms(0);  // unmute
+  v1::CommandResult unmuted = Run(frame);
+  EXPECT_EQ(unmuted.code(), 0) << unmuted.error();
+  EXPECT_EQ(unmuted.notifications().conversation_id(), 3u);
+  frame.mutable_notifications()->clear_muted_until_ms();
+  frame.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_ALL);
+  v1::CommandResult level = Run(frame);
+  EXPECT_EQ(level.notifications().level(), v1::NOTIFY_LEVEL_ALL);
+  auto asked = services_.chat.notifications();
+  ASSERT_THAT(asked, SizeIs(2));
+  EXPECT_TRUE(asked[0].has_muted_until_ms());
+  EXPECT_EQ(asked[0].level(), v1::NOTIFY_LEVEL_UNSPECIFIED);
+  EXPECT_FALSE(asked[1].has_muted_until_ms());
+  EXPECT_EQ(asked[1].level(), v1::NOTIFY_LEVEL_ALL);
+  EXPECT_EQ(asked[0].caller().user_id(), 7u);
+}
+
 TEST_F(StreamCommandsRelayTest, ARefusalComesBackWithChatsCodeAndWords) {
   v1::ClientFrame frame;
   frame.mutable_send()->set_room("lobby");

@@ -134,7 +134,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 8);
+  EXPECT_EQ(chat::Migrations().back().version, 9);
 }
 
 // Reported from `./natter up --ha`: a release of the migration lock that met a busy row (there:
@@ -1213,6 +1213,45 @@ TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
   auto all = store.MarkRead(622, dm->id, 1000);
   EXPECT_EQ(all->last_read_seq, 5u);
   EXPECT_EQ(all->unread, 0u);
+}
+
+TEST_F(MysqlStoresTest, NotificationSettingsArePerUserAndChangeOneAtATime) {
+  chat::MysqlMessageStore store(*pool_);
+  auto dm = store.OpenDirect(641, 642, 1000);
+  ASSERT_TRUE(dm.ok());
+  auto settings_of = [&](uint64_t user, uint64_t conversation) -> chat::NotificationRecord {
+    auto conversations = store.ConversationsOf(user);
+    EXPECT_TRUE(conversations.ok()) << conversations.status();
+    if (conversations.ok()) {
+      for (const auto& c : *conversations) {
+        if (c.id == conversation) return c.notifications;
+      }
+    }
+    ADD_FAILURE() << "conversation " << conversation << " not listed for " << user;
+    return {"missing", -1};
+  };
+  EXPECT_EQ(settings_of(641, dm->id).level, "all");
+  EXPECT_EQ(settings_of(641, dm->id).muted_until_ms, 0);
+
+  auto muted = store.SetNotifications(641, dm->id, std::nullopt, 5'000'000);
+  ASSERT_TRUE(muted.ok()) << muted.status();
+  EXPECT_EQ(muted->level, "all");
+  EXPECT_EQ(muted->muted_until_ms, 5'000'000);
+  auto none = store.SetNotifications(641, dm->id, "none", std::nullopt);
+  ASSERT_TRUE(none.ok()) << none.status();
+  EXPECT_EQ(none->level, "none");
+  EXPECT_EQ(none->muted_until_ms, 5'000'000);  // kept
+  auto unmuted = store.SetNotifications(641, dm->id, std::nullopt, 0);
+  ASSERT_TRUE(unmuted.ok()) << unmuted.status();
+  EXPECT_EQ(unmuted->level, "none");  // kept
+  EXPECT_EQ(unmuted->muted_until_ms, 0);
+
+  EXPECT_EQ(settings_of(641, dm->id).level, "none");
+  EXPECT_EQ(settings_of(642, dm->id).level, "all");  // the other side's are their own
+  ASSERT_TRUE(store.SetNotifications(642, LobbyId(), "all", 253'402'300'799'000).ok());
+  EXPECT_EQ(settings_of(642, LobbyId()).muted_until_ms, 253'402'300'799'000);
+  EXPECT_EQ(settings_of(641, LobbyId()).muted_until_ms, 0);
+  EXPECT_EQ(settings_of(642, dm->id).muted_until_ms, 0);
 }
 
 TEST_F(MysqlStoresTest, ANewcomerStartsWithTheLobbyRead) {

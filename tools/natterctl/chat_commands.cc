@@ -1,7 +1,10 @@
 #include "chat_commands.h"
 
 #include <algorithm>
+#include <cctype>
+#include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <iostream>
 #include <map>
 #include <random>
@@ -234,6 +237,102 @@ int MarkRead(const Globals& g, const Target& target, uint64_t seq) {
   PrintJson({{"conversation", read.conversation_id()},
              {"last_read_seq", read.last_read_seq()},
              {"unread", read.unread()}});
+  return 0;
+}
+
+int64_t ParseDurationMs(const std::string& text) {
+  const CtlError bad{"a duration is a number with a unit s, m, h or d, e.g. 8h or 1h30m; got \"" +
+                     text + "\""};
+  int64_t total = 0;
+  size_t i = 0;
+  if (text.empty()) throw bad;
+  while (i < text.size()) {
+    size_t digits = i;
+    while (digits < text.size() && std::isdigit(static_cast<unsigned char>(text[digits]))) {
+      ++digits;
+    }
+    if (digits == i || digits - i > 6 || digits == text.size()) throw bad;
+    const int64_t n = std::stoll(text.substr(i, digits - i));
+    int64_t unit = 0;
+    switch (text[digits]) {
+      case 's':
+        unit = 1000;
+        break;
+      case 'm':
+        unit = 60 * 1000;
+        break;
+      case 'h':
+        unit = 3600 * 1000;
+        break;
+      case 'd':
+        unit = 24 * 3600 * 1000;
+        break;
+      default:
+        throw bad;
+    }
+    total += n * unit;
+    i = digits + 1;
+  }
+  if (total == 0) throw CtlError{"a mute must last longer than 0 seconds"};
+  return total;
+}
+
+int64_t ParseRfc3339Ms(const std::string& text) {
+  const CtlError bad{
+      "give a time as RFC 3339, e.g. 2026-12-24T18:00:00Z or "
+      "2026-12-24T19:00:00+01:00; got \"" +
+      text + "\""};
+  std::tm tm{};
+  int consumed = 0;
+  if (std::sscanf(text.c_str(), "%4d-%2d-%2d%*1[Tt ]%2d:%2d:%2d%n", &tm.tm_year, &tm.tm_mon,
+                  &tm.tm_mday, &tm.tm_hour, &tm.tm_min, &tm.tm_sec, &consumed) != 6) {
+    throw bad;
+  }
+  if (tm.tm_mon < 1 || tm.tm_mon > 12 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
+      tm.tm_min > 59 || tm.tm_sec > 60) {
+    throw bad;
+  }
+  size_t i = static_cast<size_t>(consumed);
+  int64_t millis = 0;
+  if (i < text.size() && text[i] == '.') {
+    int64_t scale = 100;
+    ++i;
+    if (i == text.size() || !std::isdigit(static_cast<unsigned char>(text[i]))) throw bad;
+    for (; i < text.size() && std::isdigit(static_cast<unsigned char>(text[i])); ++i) {
+      millis += (text[i] - '0') * scale;
+      scale /= 10;
+    }
+  }
+  int64_t offset_minutes = 0;
+  if (i < text.size() && (text[i] == 'Z' || text[i] == 'z') && i + 1 == text.size()) {
+    // UTC
+  } else if (i < text.size() && (text[i] == '+' || text[i] == '-')) {
+    int hours = 0, minutes = 0, used = 0;
+    if (std::sscanf(text.c_str() + i + 1, "%2d:%2d%n", &hours, &minutes, &used) != 2 ||
+        i + 1 + static_cast<size_t>(used) != text.size() || hours > 23 || minutes > 59) {
+      throw bad;
+    }
+    offset_minutes = (text[i] == '+' ? 1 : -1) * (hours * 60 + minutes);
+  } else {
+    throw bad;
+  }
+  tm.tm_year -= 1900;
+  tm.tm_mon -= 1;
+  const int64_t seconds = static_cast<int64_t>(timegm(&tm)) - offset_minutes * 60;
+  return seconds * 1000 + millis;
+}
+
+int SetNotifications(const Globals& g, const Target& target, v1::NotifyLevel level,
+                     std::optional<int64_t> muted_until_ms) {
+  v1::ClientFrame frame;
+  v1::SetNotifications* set = frame.mutable_notifications();
+  *set->mutable_conversation() = RefOf(target);
+  set->set_level(level);
+  if (muted_until_ms) set->set_muted_until_ms(*muted_until_ms);
+  const v1::NotificationSettings after = RunCommand(g, frame).notifications();
+  nlohmann::json j = {{"conversation", after.conversation_id()}};
+  AddNotificationsJson(after, j);
+  PrintJson(j);
   return 0;
 }
 

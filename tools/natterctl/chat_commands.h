@@ -34,6 +34,16 @@ int React(const Globals& g, const Target& target, uint64_t seq, const std::strin
           bool remove);
 int Typing(const Globals& g, const Target& target);
 int MarkRead(const Globals& g, const Target& target, uint64_t seq);
+// A duration as natterctl takes it: one or more numbers each with a unit s, m, h or d ("8h",
+// "1h30m", "2d"), in milliseconds; CtlError otherwise.
+int64_t ParseDurationMs(const std::string& text);
+// An RFC 3339 time ("2026-12-24T18:00:00Z", "2026-12-24T19:00:00+01:00", fractions allowed) in
+// Unix milliseconds; CtlError otherwise.
+int64_t ParseRfc3339Ms(const std::string& text);
+// Sets the user's notification settings for a conversation: `level` (UNSPECIFIED: unchanged) and
+// `muted_until_ms` when given (0: unmute). Prints the settings after it as JSON.
+int SetNotifications(const Globals& g, const Target& target, v1::NotifyLevel level,
+                     std::optional<int64_t> muted_until_ms);
 // Prints a page of history as JSON lines, oldest first (`before_seq` 0: the latest).
 int History(const Globals& g, const Target& target, uint64_t before_seq, uint32_t limit);
 // Prints events as JSON lines until `count` were printed (0: no limit) or `deadline` passes; with

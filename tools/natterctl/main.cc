@@ -3,6 +3,7 @@
 #include <grpc/support/log.h>
 
 #include <CLI/CLI.hpp>
+#include <chrono>
 #include <iostream>
 #include <map>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "chat_commands.h"
 #include "ctl_common.h"
 #include "grpc/health/v1/health.grpc.pb.h"
+#include "output.h"
 #include "room_commands.h"
 #include "social_commands.h"
 
@@ -130,6 +132,27 @@ int main(int argc, char** argv) {
   unreact->add_option("EMOJI", emoji, "The emoji you reacted with")->required();
   auto* read = app.add_subcommand("read", "Mark a conversation read up to SEQ");
   add_conversation(read);
+  std::string mute_for, mute_until, notify_level;
+  auto add_conversation_only = [&](CLI::App* cmd) {
+    cmd->add_option("CONVERSATION", conversation_spec,
+                    "Conversation id, room name, or @USER for a direct conversation")
+        ->required();
+  };
+  auto* mute = app.add_subcommand(
+      "mute", "Mute a conversation's notifications (default: until you unmute it)");
+  add_conversation_only(mute);
+  auto* mute_for_option =
+      mute->add_option("--for", mute_for, "For this long: 1h, 8h, 30m, 2d, 1h30m (at most 366d)");
+  mute->add_option("--until", mute_until, "Until this time, RFC 3339 (e.g. 2026-12-24T18:00:00Z)")
+      ->excludes(mute_for_option);
+  auto* unmute = app.add_subcommand("unmute", "Unmute a conversation");
+  add_conversation_only(unmute);
+  auto* notifications = app.add_subcommand(
+      "notifications", "Choose which messages of a conversation notify you: all or none");
+  add_conversation_only(notifications);
+  notifications->add_option("LEVEL", notify_level, "all or none")
+      ->required()
+      ->check(CLI::IsMember({"all", "none"}));
   auto* typing = app.add_subcommand("typing", "Tell the conversation you are typing");
   add_target(typing, "--to");
   auto* unread = app.add_subcommand("unread", "Conversations with unread messages (JSON lines)");
@@ -273,6 +296,29 @@ int main(int argc, char** argv) {
                         remove_reaction || *unreact);
     }
     if (*read) return ctl::MarkRead(g, ctl::ParseConversation(conversation_spec), seq);
+    if (*mute) {
+      int64_t until = ctl::kMutedForeverMs;
+      if (!mute_for.empty()) {
+        until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count() +
+                ctl::ParseDurationMs(mute_for);
+      } else if (!mute_until.empty()) {
+        until = ctl::ParseRfc3339Ms(mute_until);
+      }
+      return ctl::SetNotifications(g, ctl::ParseConversation(conversation_spec),
+                                   natter::v1::NOTIFY_LEVEL_UNSPECIFIED, until);
+    }
+    if (*unmute) {
+      return ctl::SetNotifications(g, ctl::ParseConversation(conversation_spec),
+                                   natter::v1::NOTIFY_LEVEL_UNSPECIFIED, 0);
+    }
+    if (*notifications) {
+      return ctl::SetNotifications(
+          g, ctl::ParseConversation(conversation_spec),
+          notify_level == "none" ? natter::v1::NOTIFY_LEVEL_NONE : natter::v1::NOTIFY_LEVEL_ALL,
+          std::nullopt);
+    }
     if (*typing) return ctl::Typing(g, target);
     if (*unread) return ctl::ListConversations(g, /*only_unread=*/true);
     if (*conversations) return ctl::ListConversations(g, /*only_unread=*/false);

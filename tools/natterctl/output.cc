@@ -32,6 +32,17 @@ nlohmann::json AckJson(const v1::SendAck& ack) {
   return j;
 }
 
+void AddNotificationsJson(const v1::NotificationSettings& n, nlohmann::json& j) {
+  j["notify"] = n.level() == v1::NOTIFY_LEVEL_NONE ? "none" : "all";
+  if (n.muted_until_ms() == 0) {
+    j["muted_until"] = nullptr;
+  } else if (n.muted_until_ms() == kMutedForeverMs) {
+    j["muted_until"] = "forever";
+  } else {
+    j["muted_until"] = Rfc3339(n.muted_until_ms());
+  }
+}
+
 nlohmann::json MessageJson(const v1::ChatMessage& m) {
   std::string type = m.type().empty() ? "message" : m.type();
   nlohmann::json j = {{"type", type},       {"conversation", m.conversation_id()},
@@ -82,6 +93,7 @@ nlohmann::json ConversationJson(const v1::Conversation& c) {
     j["with"] = c.name();
     j["peer_read_seq"] = c.peer_read_seq();
   }
+  AddNotificationsJson(c.notifications(), j);
   return j;
 }
 
@@ -169,6 +181,12 @@ nlohmann::json EventJson(const v1::ServerEvent& event) {
               {"user", r.username()},
               {"user_id", r.user_id()},
               {"seq", r.seq()}};
+    }
+    case v1::ServerEvent::kNotifications: {
+      nlohmann::json j = {{"type", "notifications"},
+                          {"conversation", event.notifications().conversation_id()}};
+      AddNotificationsJson(event.notifications(), j);
+      return j;
     }
     default:
       return nullptr;

@@ -14,7 +14,13 @@ namespace natter::ctl {
 // Unix milliseconds as RFC 3339 UTC with milliseconds, e.g. 2026-11-26T08:01:48.123Z.
 std::string Rfc3339(int64_t unix_ms);
 
+// "Muted until unmuted" (NotificationSettings.muted_until_ms, docs/PROTOCOL.md).
+inline constexpr int64_t kMutedForeverMs = 253'402'300'799'000;
+
 nlohmann::json AckJson(const v1::SendAck& ack);
+// Adds "notify" ("all" or "none") and "muted_until" (RFC 3339, "forever", or null when not muted)
+// to `j`, a conversation's line or a settings change's.
+void AddNotificationsJson(const v1::NotificationSettings& n, nlohmann::json& j);
 // A conversation entry: a message (type "message"), an edit or deletion, or a room change.
 nlohmann::json MessageJson(const v1::ChatMessage& message);
 nlohmann::json ConversationJson(const v1::Conversation& conversation);

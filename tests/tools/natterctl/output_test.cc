@@ -8,6 +8,8 @@
 #include <limits>
 #include <string>
 
+#include "chat_commands.h"
+
 namespace natter::ctl {
 namespace {
 
@@ -35,6 +37,59 @@ INSTANTIATE_TEST_SUITE_P(
                       TimeCase{-1'001, "1969-12-31T23:59:58.999Z"},
                       TimeCase{-86'400'000, "1969-12-31T00:00:00.000Z"}),
     [](const ::testing::TestParamInfo<TimeCase>& p) { return "Case" + std::to_string(p.index); });
+
+TEST(ParseRfc3339Test, ReadsWhatRfc3339FormatsAndOffsets) {
+  for (int64_t ms : {int64_t{0}, int64_t{1'700'000'000'123}, int64_t{951'827'696'789}}) {
+    EXPECT_EQ(ParseRfc3339Ms(Rfc3339(ms)), ms) << Rfc3339(ms);
+  }
+  EXPECT_EQ(ParseRfc3339Ms("2023-11-14T22:13:20Z"), 1'700'000'000'000);
+  EXPECT_EQ(ParseRfc3339Ms("2023-11-14T23:13:20+01:00"), 1'700'000'000'000);
+  EXPECT_EQ(ParseRfc3339Ms("2023-11-14T20:43:20.5-01:30"), 1'700'000'000'500);
+  for (const char* bad :
+       {"", "tomorrow", "2023-11-14", "2023-11-14T22:13:20", "2023-13-01T00:00:00Z",
+        "2023-11-14T22:13:20Zjunk", "2023-11-14T22:13:20+1", "2023-11-14T22:13:20."}) {
+    EXPECT_THROW(ParseRfc3339Ms(bad), CtlError) << bad;
+  }
+}
+
+TEST(ParseDurationTest, TakesNumbersWithUnitsAndRefusesTheRest) {
+  EXPECT_EQ(ParseDurationMs("1h"), 3'600'000);
+  EXPECT_EQ(ParseDurationMs("8h"), 8 * 3'600'000);
+  EXPECT_EQ(ParseDurationMs("1h30m"), 5'400'000);
+  EXPECT_EQ(ParseDurationMs("2d"), 2 * 86'400'000);
+  EXPECT_EQ(ParseDurationMs("90s"), 90'000);
+  for (const char* bad : {"", "h", "8", "8x", "1h30", "0m", "-1h", "1234567h"}) {
+    EXPECT_THROW(ParseDurationMs(bad), CtlError) << bad;
+  }
+}
+
+TEST(ConversationJsonTest, ShowsTheNotificationLevelAndTheMute) {
+  v1::Conversation c;
+  c.set_id(4);
+  c.set_kind("room");
+  c.set_name("dev");
+  nlohmann::json plain = ConversationJson(c);
+  EXPECT_EQ(plain["notify"], "all");
+  EXPECT_TRUE(plain["muted_until"].is_null());
+  c.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_NONE);
+  c.mutable_notifications()->set_muted_until_ms(1'700'000'000'123);
+  nlohmann::json muted = ConversationJson(c);
+  EXPECT_EQ(muted["notify"], "none");
+  EXPECT_EQ(muted["muted_until"], "2023-11-14T22:13:20.123Z");
+  c.mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+  EXPECT_EQ(ConversationJson(c)["muted_until"], "forever");
+}
+
+TEST(EventJsonTest, ANotificationSettingsEventPrintsAsNotifications) {
+  v1::ServerEvent event;
+  event.mutable_notifications()->set_conversation_id(7);
+  event.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_ALL);
+  event.mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+  nlohmann::json j = EventJson(event);
+  EXPECT_EQ(j["type"], "notifications");
+  EXPECT_EQ(j["conversation"], 7);
+  EXPECT_EQ(j["muted_until"], "forever");
+}
 
 TEST(AckJsonTest, HasEveryFieldWithItsValue) {
   v1::SendAck ack;
