@@ -7,6 +7,7 @@
 #include <QPainter>
 #include <QPainterPath>
 #include <QRegularExpression>
+#include <QStyle>
 #include <QTextLayout>
 #include <QToolTip>
 #include <QUrl>
@@ -269,14 +270,25 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
   QFont bold = option.font;
   bold.setBold(true);
   const int unread = index.data(ConversationModel::kUnreadRole).toInt();
+  // Muted (or notifications off): a muted-speaker icon before the time, and a grey count.
+  const bool quiet = index.data(ConversationModel::kQuietRole).toBool();
   const QString time = ShortTime(index.data(ConversationModel::kTimeRole).toDateTime());
   QFontMetrics fm(option.font);
   painter->setFont(option.font);
   painter->setPen(muted);
   painter->drawText(body, Qt::AlignRight | Qt::AlignTop, time);
+  int time_width = fm.horizontalAdvance(time);
+  if (quiet) {
+    const int icon = fm.height();
+    const QWidget* widget = option.widget;
+    const QStyle* style = widget ? widget->style() : QApplication::style();
+    time_width += (time.isEmpty() ? 0 : kPad / 2) + icon;
+    style->standardIcon(QStyle::SP_MediaVolumeMuted)
+        .paint(painter, QRect(body.right() - time_width, body.top(), icon, icon));
+  }
   painter->setFont(bold);
   painter->setPen(text);
-  QRect name_rect = body.adjusted(0, 0, -fm.horizontalAdvance(time) - kPad, 0);
+  QRect name_rect = body.adjusted(0, 0, -time_width - kPad, 0);
   painter->drawText(name_rect, Qt::AlignLeft | Qt::AlignTop,
                     QFontMetrics(bold).elidedText(name, Qt::ElideRight, name_rect.width()));
   QString preview = index.data(ConversationModel::kPreviewRole).toString();
@@ -288,7 +300,7 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
     QRect badge(body.right() - badge_width, body.bottom() - fm.height(), badge_width, fm.height());
     painter->setRenderHint(QPainter::Antialiasing);
     painter->setPen(Qt::NoPen);
-    painter->setBrush(QColor("#1e88e5"));
+    painter->setBrush(quiet ? QColor("#9e9e9e") : QColor("#1e88e5"));
     painter->drawRoundedRect(badge, fm.height() / 2.0, fm.height() / 2.0);
     painter->setPen(Qt::white);
     painter->setFont(option.font);

@@ -21,6 +21,7 @@
 #include <QSplitter>
 #include <QStandardPaths>
 #include <QStatusBar>
+#include <QStyle>
 #include <QTabBar>
 #include <QTextCursor>
 #include <QToolButton>
@@ -438,6 +439,38 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
     dialog.exec();
   });
   header->addWidget(members_button_);
+  mute_button_ = new QToolButton(view);
+  mute_button_->setObjectName(QStringLiteral("muteButton"));
+  mute_button_->setPopupMode(QToolButton::InstantPopup);
+  mute_button_->setToolButtonStyle(Qt::ToolButtonTextBesideIcon);
+  auto* mute_menu = new QMenu(mute_button_);
+  constexpr int64_t kHourMs = 3600 * 1000;
+  mute_hour_ = mute_menu->addAction(tr("Mute for 1 hour"), this, [this] {
+    SetOpenNotifications(v1::NOTIFY_LEVEL_UNSPECIFIED,
+                         QDateTime::currentMSecsSinceEpoch() + kHourMs);
+  });
+  mute_eight_hours_ = mute_menu->addAction(tr("Mute for 8 hours"), this, [this] {
+    SetOpenNotifications(v1::NOTIFY_LEVEL_UNSPECIFIED,
+                         QDateTime::currentMSecsSinceEpoch() + 8 * kHourMs);
+  });
+  mute_forever_ = mute_menu->addAction(tr("Mute until I unmute"), this, [this] {
+    SetOpenNotifications(v1::NOTIFY_LEVEL_UNSPECIFIED, kMutedForeverMs);
+  });
+  unmute_ = mute_menu->addAction(tr("Unmute"), this,
+                                 [this] { SetOpenNotifications(v1::NOTIFY_LEVEL_UNSPECIFIED, 0); });
+  mute_menu->addSection(tr("Notify me of"));
+  auto* levels = new QActionGroup(mute_menu);
+  level_all_ = mute_menu->addAction(tr("All messages"), this, [this] {
+    SetOpenNotifications(v1::NOTIFY_LEVEL_ALL, std::nullopt);
+  });
+  level_none_ = mute_menu->addAction(
+      tr("Nothing"), this, [this] { SetOpenNotifications(v1::NOTIFY_LEVEL_NONE, std::nullopt); });
+  for (QAction* level : {level_all_, level_none_}) {
+    level->setCheckable(true);
+    levels->addAction(level);
+  }
+  mute_button_->setMenu(mute_menu);
+  header->addWidget(mute_button_);
   layout->addLayout(header);
 
   message_list_ = new QListView(view);
@@ -666,6 +699,8 @@ void MainWindow::ConnectBridge() {
   });
   connect(b, &StreamBridge::typingReceived, this, &MainWindow::OnTyping);
   connect(b, &StreamBridge::readMarkerReceived, this, &MainWindow::OnReadMarker);
+  connect(b, &StreamBridge::notificationSettingsReceived, this,
+          &MainWindow::OnNotificationSettings);
   connect(b, &StreamBridge::roomNoticeReceived, this, [this](const v1::RoomNotice& n) {
     if (n.conversation_id() == open_conversation_) RefreshHeader();
   });
@@ -753,7 +788,9 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   // The cached conversation remembers it too, for when it is opened again.
   if (from_other && entry.room().empty())
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
-  if (from_other && !watching && (entry.type().empty() || entry.type() == "message")) {
+  // A muted conversation still delivers and counts unread; it only stays quiet.
+  if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
+      conversations_.Notifies(entry.conversation_id(), QDateTime::currentMSecsSinceEpoch())) {
     const QString text = QString::fromStdString(entry.text());
     const QString sender = names_.Of(entry.sender_id(), entry.sender());
     if (entry.room().empty()) {
@@ -845,6 +882,41 @@ void MainWindow::OnCommandFinished(uint64_t request_id, const v1::CommandResult&
     conversations_.SetRead(result.read().conversation_id(), result.read().last_read_seq(),
                            result.read().unread());
   }
+  if (result.has_notifications()) OnNotificationSettings(result.notifications());
+}
+
+void MainWindow::OnNotificationSettings(const v1::NotificationSettings& settings) {
+  conversations_.SetNotifications(settings);
+  if (settings.conversation_id() == open_conversation_) RefreshMuteButton();
+}
+
+void MainWindow::SetOpenNotifications(v1::NotifyLevel level,
+                                      std::optional<int64_t> muted_until_ms) {
+  if (open_conversation_ == 0) return;
+  bridge_->SetNotifications(open_conversation_, level, muted_until_ms);
+}
+
+void MainWindow::RefreshMuteButton() {
+  const v1::Conversation* c = conversations_.Find(open_conversation_);
+  mute_button_->setVisible(c != nullptr);
+  if (!c) return;
+  const int64_t until = c->notifications().muted_until_ms();
+  const bool muted = until > QDateTime::currentMSecsSinceEpoch();
+  mute_button_->setText(muted ? tr("Muted") : tr("Mute"));
+  mute_button_->setIcon(
+      style()->standardIcon(muted ? QStyle::SP_MediaVolumeMuted : QStyle::SP_MediaVolume));
+  mute_button_->setToolTip(!muted ? tr("Notifications for this conversation")
+                           : until == kMutedForeverMs
+                               ? tr("Muted until you unmute it")
+                               : tr("Muted until %1")
+                                     .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(until),
+                                                             QLocale::ShortFormat)));
+  unmute_->setVisible(muted);
+  // "All" is what this client notifies of anyway: in a room, the messages that name you.
+  level_all_->setText(c->kind() == "room" ? tr("Messages that name me") : tr("All messages"));
+  const bool none = c->notifications().level() == v1::NOTIFY_LEVEL_NONE;
+  level_none_->setChecked(none);
+  level_all_->setChecked(!none);
 }
 
 v1::ConversationRef MainWindow::OpenRef() const {
@@ -911,6 +983,7 @@ void MainWindow::OpenDirect(const QString& username) {
   title_->setText(names_.Of(peer_id, username));
   subtitle_->setText(tr("Your first message starts the conversation."));
   members_button_->hide();
+  mute_button_->hide();  // nothing to mute before the conversation exists
   composer_->clear();
   refused_.clear();
   RefreshComposer();
@@ -1204,6 +1277,7 @@ void MainWindow::RefreshHeader() {
   title_->setText(room ? QStringLiteral("#") + QString::fromStdString(c->name())
                        : names_.Of(c->peer_id(), c->name()));
   members_button_->setVisible(room && c->name() != "lobby");
+  RefreshMuteButton();
   if (!room) {
     int row = contacts_.RowOf(c->peer_id());
     QString status =

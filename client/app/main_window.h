@@ -17,6 +17,7 @@
 #include <QToolButton>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "api_client.h"
 #include "avatar_cache.h"
@@ -111,6 +112,12 @@ class MainWindow : public QMainWindow {
   void MarkOpenConversationRead();
   void SendReadMarker();
   void RefreshHeader();
+  // The mute button shows the open conversation's notification settings (its menu: mute for a
+  // while or until unmuted, unmute, and the level).
+  void RefreshMuteButton();
+  // Sends the open conversation's new settings (see StreamBridge::SetNotifications).
+  void SetOpenNotifications(v1::NotifyLevel level, std::optional<int64_t> muted_until_ms);
+  void OnNotificationSettings(const v1::NotificationSettings& settings);
   void RefreshOwnProfile();
   void RefreshConversations();
   void SetStatus(const QString& status);
@@ -214,6 +221,13 @@ class MainWindow : public QMainWindow {
   QLabel* title_;
   QLabel* subtitle_;
   QPushButton* members_button_;
+  QToolButton* mute_button_;
+  QAction* mute_hour_;
+  QAction* mute_eight_hours_;
+  QAction* mute_forever_;
+  QAction* unmute_;
+  QAction* level_all_;
+  QAction* level_none_;
   QListView* message_list_;
   MessageDelegate* message_delegate_;
   QLabel* typing_label_;

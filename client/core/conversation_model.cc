@@ -152,6 +152,26 @@ void ConversationModel::SetRead(uint64_t conversation_id, uint64_t last_read_seq
   emit totalUnreadChanged(total_unread());
 }
 
+void ConversationModel::SetNotifications(const v1::NotificationSettings& settings) {
+  int row = RowOf(settings.conversation_id());
+  if (row < 0) return;
+  *rows_[static_cast<size_t>(row)].conversation.mutable_notifications() = settings;
+  emit dataChanged(index(row), index(row), {kQuietRole});
+}
+
+namespace {
+
+bool Quiet(const v1::NotificationSettings& n, int64_t now_ms) {
+  return n.muted_until_ms() > now_ms || n.level() == v1::NOTIFY_LEVEL_NONE;
+}
+
+}  // namespace
+
+bool ConversationModel::Notifies(uint64_t conversation_id, int64_t now_ms) const {
+  const v1::Conversation* c = Find(conversation_id);
+  return c == nullptr || !Quiet(c->notifications(), now_ms);
+}
+
 void ConversationModel::SetPeerRead(uint64_t conversation_id, uint64_t seq) {
   int row = RowOf(conversation_id);
   if (row < 0) return;
@@ -210,6 +230,8 @@ QVariant ConversationModel::data(const QModelIndex& index, int role) const {
       return QVariant::fromValue<qulonglong>(c.peer_id());
     case kLatestSeqRole:
       return QVariant::fromValue<qulonglong>(c.latest_seq());
+    case kQuietRole:
+      return Quiet(c.notifications(), QDateTime::currentMSecsSinceEpoch());
     case Qt::ToolTipRole:
       return c.topic().empty() ? QVariant() : QString::fromStdString(c.topic());
     default:

@@ -13,6 +13,9 @@
 
 namespace natter::client {
 
+// NotificationSettings.muted_until_ms for "until unmuted" (docs/PROTOCOL.md).
+inline constexpr int64_t kMutedForeverMs = 253'402'300'799'000;
+
 struct ConversationRow {
   v1::Conversation conversation;
   QString preview;
@@ -37,6 +40,7 @@ class ConversationModel : public SortedListModel<ConversationRow> {
     kLatestSeqRole,
     kTitleRole,   // as shown (also Qt::DisplayRole): "#room", or the other user's display name
     kSearchRole,  // what the search box matches: the title and, for direct, the username
+    kQuietRole,   // bool: the user hears nothing of it now (muted, or notifications "none")
   };
 
   explicit ConversationModel(QObject* parent = nullptr);
@@ -59,6 +63,12 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   // The other side of a direct conversation read up to `seq` (never moves back): kept here so the
   // read marks are right again when the conversation is opened later.
   void SetPeerRead(uint64_t conversation_id, uint64_t seq);
+
+  // The user's notification settings for a conversation changed (here or on another device).
+  void SetNotifications(const v1::NotificationSettings& settings);
+  // Whether new messages of the conversation should notify the user at `now_ms`: not while it is
+  // muted or its level is "none" (a level this client does not know counts as "all").
+  bool Notifies(uint64_t conversation_id, int64_t now_ms) const;
 
   int RowOf(uint64_t conversation_id) const;
   const v1::Conversation* Find(uint64_t conversation_id) const;

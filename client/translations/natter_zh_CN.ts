@@ -545,6 +545,58 @@
         <source>React</source>
         <translation>回应</translation>
     </message>
+    <message>
+        <source>Mute for 1 hour</source>
+        <translation>静音 1 小时</translation>
+    </message>
+    <message>
+        <source>Mute for 8 hours</source>
+        <translation>静音 8 小时</translation>
+    </message>
+    <message>
+        <source>Mute until I unmute</source>
+        <translation>静音，直到我取消</translation>
+    </message>
+    <message>
+        <source>Unmute</source>
+        <translation>取消静音</translation>
+    </message>
+    <message>
+        <source>Notify me of</source>
+        <translation>通知我</translation>
+    </message>
+    <message>
+        <source>All messages</source>
+        <translation>所有消息</translation>
+    </message>
+    <message>
+        <source>Nothing</source>
+        <translation>不通知</translation>
+    </message>
+    <message>
+        <source>Muted</source>
+        <translation>已静音</translation>
+    </message>
+    <message>
+        <source>Mute</source>
+        <translation>静音</translation>
+    </message>
+    <message>
+        <source>Notifications for this conversation</source>
+        <translation>此会话的通知</translation>
+    </message>
+    <message>
+        <source>Muted until you unmute it</source>
+        <translation>已静音，直到你取消静音</translation>
+    </message>
+    <message>
+        <source>Muted until %1</source>
+        <translation>静音至 %1</translation>
+    </message>
+    <message>
+        <source>Messages that name me</source>
+        <translation>提到我的消息</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>

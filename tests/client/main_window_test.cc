@@ -191,6 +191,14 @@ class MainWindowTest : public QObject {
     }
     return out;
   }
+  std::vector<v1::ClientFrame> NotificationFrames() {
+    std::lock_guard lock(server_->mu);
+    std::vector<v1::ClientFrame> out;
+    for (const auto& f : server_->written) {
+      if (f.has_notifications()) out.push_back(f);
+    }
+    return out;
+  }
   std::vector<v1::ClientFrame> Reacts() {
     std::lock_guard lock(server_->mu);
     std::vector<v1::ClientFrame> out;
@@ -1250,6 +1258,81 @@ class MainWindowTest : public QObject {
     Serve(Entry(Message(kRoom, 3, 2, "@me: the build is green")));
     QCOMPARE(*shown, (QStringList{QStringLiteral("Ben Adams: are you there?"),
                                   QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
+  }
+
+  // Issue 23 item 8: the header's mute menu sends the settings asked for; a muted conversation (set
+  // here or on another device) shows no notification, is marked in the chat list, and still
+  // takes its messages in.
+  void AMutedChatShowsNoNotificationAndTheMenuSendsTheMute() {
+    struct Recording : Notifier {
+      std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
+      void Show(const QString& title, const QString& body) override {
+        *shown << title + QStringLiteral(": ") + body;
+      }
+    };
+    auto recording = std::make_unique<Recording>();
+    auto shown = recording->shown;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    window_->OpenConversation(kDirect);
+    auto* button = window_->findChild<QToolButton*>(QStringLiteral("muteButton"));
+    QVERIFY(button && button->menu());
+    QCOMPARE(button->text(), QStringLiteral("Mute"));
+    auto action = [&](const QString& text) -> QAction* {
+      for (QAction* a : button->menu()->actions()) {
+        if (a->text() == text) return a;
+      }
+      return nullptr;
+    };
+    QVERIFY(action(QStringLiteral("Mute for 1 hour")));
+    QVERIFY(!action(QStringLiteral("Unmute"))->isVisible());
+    const qint64 before = QDateTime::currentMSecsSinceEpoch();
+    action(QStringLiteral("Mute for 8 hours"))->trigger();
+    QTRY_COMPARE(NotificationFrames().size(), size_t{1});
+    const v1::SetNotifications sent = NotificationFrames()[0].notifications();
+    QCOMPARE(sent.conversation().id(), kDirect);
+    QCOMPARE(sent.level(), v1::NOTIFY_LEVEL_UNSPECIFIED);
+    QVERIFY(sent.has_muted_until_ms());
+    QVERIFY(sent.muted_until_ms() >= before + 8 * 3600 * 1000);
+    QVERIFY(sent.muted_until_ms() <= QDateTime::currentMSecsSinceEpoch() + 8 * 3600 * 1000);
+    action(QStringLiteral("Mute until I unmute"))->trigger();
+    QTRY_COMPARE(NotificationFrames().size(), size_t{2});
+    QCOMPARE(NotificationFrames()[1].notifications().muted_until_ms(), kMutedForeverMs);
+
+    // The server's answer comes as an event (as it does on the user's other devices).
+    v1::ServerEvent muted;
+    muted.mutable_notifications()->set_conversation_id(kDirect);
+    muted.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_ALL);
+    muted.mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+    Serve(muted);
+    QTRY_COMPARE(button->text(), QStringLiteral("Muted"));
+    QVERIFY(action(QStringLiteral("Unmute"))->isVisible());
+    const QModelIndex row = window_->conversations().index(window_->conversations().RowOf(kDirect));
+    QVERIFY(row.data(ConversationModel::kQuietRole).toBool());
+
+    window_->OpenConversation(kRoom);
+    window_->showMinimized();  // not watching
+    QTRY_VERIFY(window_->isMinimized());
+    Serve(Entry(Message(kDirect, 1, 2, "are you there?")));
+    Serve(Entry(Message(kRoom, 1, 2, "@me: the build is green")));
+    QCOMPARE(*shown, (QStringList{QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
+    QCOMPARE(row.data(ConversationModel::kUnreadRole).toInt(), 1);  // delivered all the same
+
+    action(QStringLiteral("Unmute"))->trigger();  // the menu acts on the open conversation
+    QTRY_COMPARE(NotificationFrames().size(), size_t{3});
+    QCOMPARE(NotificationFrames()[2].notifications().conversation().id(), kRoom);
+    QVERIFY(NotificationFrames()[2].notifications().has_muted_until_ms());
+    QCOMPARE(NotificationFrames()[2].notifications().muted_until_ms(), int64_t{0});
+    action(QStringLiteral("Nothing"))->trigger();
+    QTRY_COMPARE(NotificationFrames().size(), size_t{4});
+    QCOMPARE(NotificationFrames()[3].notifications().level(), v1::NOTIFY_LEVEL_NONE);
+    QVERIFY(!NotificationFrames()[3].notifications().has_muted_until_ms());
+    v1::ServerEvent none;
+    none.mutable_notifications()->set_conversation_id(kRoom);
+    none.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_NONE);
+    Serve(none);
+    Serve(Entry(Message(kRoom, 2, 2, "@me: still there?")));
+    QCOMPARE(shown->size(), 1);  // level "none": nothing either
   }
 
   // Polish: an emoji picker beside the composer puts the emoji in at the cursor.

@@ -285,6 +285,42 @@ class ModelsTest : public QObject {
     QCOMPARE(model.total_unread(), 2);
   }
 
+  // Issue 23 item 8: the settings from the Welcome, then a change from another device; a mute
+  // that ran out notifies again; level "none" never does.
+  void AMutedConversationIsQuietUntilItsMuteRunsOut() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(2);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[1].set_id(2);
+    all[1].set_kind("direct");
+    all[1].set_name("bob");
+    all[1].mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+    model.Reset(all, 1);
+    const int64_t now = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(model.Notifies(1, now));
+    QVERIFY(!model.Notifies(2, now));
+    QVERIFY(model.data(model.index(model.RowOf(2)), ConversationModel::kQuietRole).toBool());
+    QVERIFY(!model.data(model.index(model.RowOf(1)), ConversationModel::kQuietRole).toBool());
+
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    v1::NotificationSettings lobby;
+    lobby.set_conversation_id(1);
+    lobby.set_muted_until_ms(now + 3600 * 1000);
+    model.SetNotifications(lobby);
+    QCOMPARE(changed.size(), 1);
+    QVERIFY(!model.Notifies(1, now));
+    QVERIFY(model.Notifies(1, now + 3600 * 1000));  // it ran out
+    lobby.set_muted_until_ms(0);
+    lobby.set_level(v1::NOTIFY_LEVEL_NONE);
+    model.SetNotifications(lobby);
+    QVERIFY(!model.Notifies(1, now));
+    lobby.set_level(static_cast<v1::NotifyLevel>(7));  // a level added later: like "all"
+    model.SetNotifications(lobby);
+    QVERIFY(model.Notifies(1, now));
+  }
+
   void TheLatestEntryGivesThePreviewAndTheOrder() {
     ConversationModel model;
     std::vector<v1::Conversation> all(2);

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "client/fake_transport.h"
+#include "conversation_model.h"
 
 namespace natter::client {
 namespace {
@@ -163,6 +164,34 @@ class StreamBridgeTest : public QObject {
     Serve(Frame({ack}));
     QCOMPARE(finished.count(), 1);
     QCOMPARE(finished.at(0).at(1).value<v1::CommandResult>().ack().seq(), 8u);
+  }
+
+  // Issue 23 item 8: a mute not answered before the stream broke is sent again (settings are
+  // absolute, so sending twice is harmless); a change from another device arrives as a signal.
+  void NotificationSettingsAreResentAfterAReconnectAndArriveFromElsewhere() {
+    QSignalSpy settings(bridge_.get(), &StreamBridge::notificationSettingsReceived);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    bridge_->SetNotifications(1, v1::NOTIFY_LEVEL_UNSPECIFIED, kMutedForeverMs);
+    QVERIFY(Written().back().has_notifications());
+    QCOMPARE(Written().back().notifications().conversation().id(), 1u);
+    QCOMPARE(Written().back().notifications().muted_until_ms(), kMutedForeverMs);
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "connection reset");
+    QTRY_COMPARE_WITH_TIMEOUT(state_->opens, 2, 5000);
+    ClearWritten();
+    Serve(Frame({Welcome({{1, 5}})}));
+    int resent = 0;
+    for (const auto& f : Written()) {
+      if (f.has_notifications()) ++resent;
+    }
+    QCOMPARE(resent, 1);
+
+    v1::ServerEvent event;
+    event.mutable_notifications()->set_conversation_id(1);
+    event.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_NONE);
+    Serve(Frame({event}));
+    QCOMPARE(settings.count(), 1);
+    QCOMPARE(settings.at(0).at(0).value<v1::NotificationSettings>().level(), v1::NOTIFY_LEVEL_NONE);
   }
 
   void AnEndedSessionStopsReconnecting() {
