@@ -354,11 +354,11 @@ TEST_F(MessagingTest, ReactionsGoLiveToMembersAndADeviceCatchingUpSeesTheSameCou
 TEST_F(MessagingTest, AMuteReachesTheUsersOtherDevicesAndMessagesStillArrive) {
   User("sam");
   User("tess");
-  ASSERT_EQ(CtlJson({"--as", "sam", "rooms", "create", "quiet"})["members"], 1);
-  ASSERT_EQ(Ctl({"--as", "tess", "rooms", "join", "quiet"}).exit_code, 0);
+  ASSERT_EQ(CtlJson({"--as", "sam", "rooms", "create", "hushed"})["members"], 1);
+  ASSERT_EQ(Ctl({"--as", "tess", "rooms", "join", "hushed"}).exit_code, 0);
   auto other = Listen("tess", 1, {"--type", "notifications", "--type", "message"});
 
-  json muted = CtlJson({"--as", "tess", "mute", "quiet", "--for", "8h"});
+  json muted = CtlJson({"--as", "tess", "mute", "hushed", "--for", "8h"});
   EXPECT_EQ(muted["notify"], "all");
   ASSERT_TRUE(muted["muted_until"].is_string()) << muted.dump();
   ASSERT_TRUE(SawCount(*other, "notifications", 1)) << other->Stdout();
@@ -369,41 +369,41 @@ TEST_F(MessagingTest, AMuteReachesTheUsersOtherDevicesAndMessagesStillArrive) {
   auto listed = [](const std::string& user) {
     json found;
     for (const auto& c : CtlLines({"--as", user, "conversations"})) {
-      if (c.value("name", "") == "quiet") found = c;
+      if (c.value("name", "") == "hushed") found = c;
     }
     return found;
   };
   EXPECT_EQ(listed("tess")["muted_until"], muted["muted_until"]);
   EXPECT_TRUE(listed("sam")["muted_until"].is_null()) << "a mute is the user's own";
 
-  ASSERT_EQ(Ctl({"--as", "sam", "send", "--room", "quiet", "still here"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "sam", "send", "--room", "hushed", "still here"}).exit_code, 0);
   ASSERT_TRUE(SawCount(*other, "message", 1)) << other->Stdout();
   EXPECT_EQ(Printed(*other, "message")[0]["text"], "still here");
   EXPECT_EQ(listed("tess")["unread"], 1) << "muted messages still count as unread";
 
-  json none = CtlJson({"--as", "tess", "notifications", "quiet", "none"});
+  json none = CtlJson({"--as", "tess", "notifications", "hushed", "none"});
   EXPECT_EQ(none["notify"], "none");
   EXPECT_EQ(none["muted_until"], muted["muted_until"]);
-  EXPECT_EQ(CtlJson({"--as", "tess", "mute", "quiet"})["muted_until"], "forever");
-  json unmuted = CtlJson({"--as", "tess", "unmute", "quiet"});
+  EXPECT_EQ(CtlJson({"--as", "tess", "mute", "hushed"})["muted_until"], "forever");
+  json unmuted = CtlJson({"--as", "tess", "unmute", "hushed"});
   EXPECT_TRUE(unmuted["muted_until"].is_null());
   EXPECT_EQ(unmuted["notify"], "none");
   ASSERT_TRUE(SawCount(*other, "notifications", 4)) << other->Stdout();
   EXPECT_TRUE(Printed(*other, "notifications")[3]["muted_until"].is_null());
   EXPECT_EQ(listed("tess")["notify"], "none");
 
-  auto past = Ctl({"--as", "tess", "mute", "quiet", "--until", "2020-01-01T00:00:00Z"});
+  auto past = Ctl({"--as", "tess", "mute", "hushed", "--until", "2020-01-01T00:00:00Z"});
   EXPECT_EQ(past.exit_code, 1);
   EXPECT_EQ(past.err,
             "natterctl: a mute must end in the future (muted_until_ms 0 unmutes, "
             "253402300799000 mutes until unmuted)\n");
-  auto far = Ctl({"--as", "tess", "mute", "quiet", "--for", "400d"});
+  auto far = Ctl({"--as", "tess", "mute", "hushed", "--for", "400d"});
   EXPECT_EQ(far.exit_code, 1);
   EXPECT_NE(far.err.find("at most 366 days"), std::string::npos) << far.err;
   User("uma");
-  auto outsider = Ctl({"--as", "uma", "mute", "quiet"});
+  auto outsider = Ctl({"--as", "uma", "mute", "hushed"});
   EXPECT_EQ(outsider.exit_code, 1);
-  EXPECT_EQ(outsider.err, "natterctl: you are not in room \"quiet\"; join it first\n");
+  EXPECT_EQ(outsider.err, "natterctl: you are not in room \"hushed\"; join it first\n");
 }
 
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent
