@@ -84,6 +84,12 @@ class DrainClient {
   // Welcomes, counted per gateway index in the list.
   int welcomes(size_t gateway) const { return welcomes_[gateway].load(); }
   bool told_to_go() const { return go_away_ms_.load() >= 0; }
+  // Its stream to the first gateway ended without a GoAway: the status code it ended with, or -1.
+  // A drain may end a stream so (the gateway's documented statuses): a client too slow to take one
+  // more event, its GoAway included, is dropped with RESOURCE_EXHAUSTED; a stream not yet live
+  // when its turn comes is closed with UNAVAILABLE. Either way the client reconnects and resumes.
+  int ended_without_go_away() const { return ended_without_go_away_.load(); }
+  bool left_first_gateway() const { return told_to_go() || ended_without_go_away() >= 0; }
   // After told_to_go(): when it was told, and the wait it was given.
   Clock::time_point go_away_at() const {
     std::lock_guard lock(mu_);
@@ -117,7 +123,10 @@ class DrainClient {
       auto stream = stub->Connect(&context);
       bool went_away = ReadStream(*stream, g % gateways_.size());
       context.TryCancel();
-      stream->Finish();
+      grpc::Status ended = stream->Finish();
+      if (!went_away && g % gateways_.size() == 0 && ended_without_go_away_.load() < 0) {
+        ended_without_go_away_ = static_cast<int>(ended.error_code());
+      }
       {
         std::lock_guard lock(mu_);
         context_ = nullptr;
@@ -209,6 +218,7 @@ class DrainClient {
   grpc::ClientContext* context_ = nullptr;
   Clock::time_point go_away_at_;
   std::atomic<int64_t> go_away_ms_{-1};
+  std::atomic<int> ended_without_go_away_{-1};
   std::atomic<int> welcomes_[2] = {0, 0};
 
   // The reading thread's own.
@@ -426,7 +436,7 @@ TEST_F(DrainTest, TwoThousandStreamsMoveToTheOtherGatewaySpreadOverTheWindowLosi
   const bool resumed = testing::WaitFor(
       [&] {
         for (const auto& c : clients) {
-          if (!c->told_to_go() || c->welcomes(1) == 0) return false;
+          if (!c->left_first_gateway() || c->welcomes(1) == 0) return false;
         }
         return true;
       },
@@ -464,14 +474,25 @@ TEST_F(DrainTest, TwoThousandStreamsMoveToTheOtherGatewaySpreadOverTheWindowLosi
 
   // (b) Every client was told, resumed on B, and holds every acked message after its start, once
   // and in order.
-  size_t told = 0, on_b = 0;
+  size_t told = 0, on_b = 0, ended_otherwise = 0;
   for (const auto& c : clients) {
     told += c->told_to_go() ? 1 : 0;
     on_b += c->welcomes(1) > 0 ? 1 : 0;
+    if (c->told_to_go() || c->ended_without_go_away() < 0) continue;
+    ++ended_otherwise;
+    EXPECT_TRUE(c->ended_without_go_away() == grpc::StatusCode::RESOURCE_EXHAUSTED ||
+                c->ended_without_go_away() == grpc::StatusCode::UNAVAILABLE)
+        << "a stream to the draining gateway ended with status " << c->ended_without_go_away()
+        << " and no GoAway";
   }
-  EXPECT_TRUE(resumed) << told << " told to go away, " << on_b << " resumed on B, of "
-                       << clients.size();
-  EXPECT_EQ(told, clients.size());
+  EXPECT_TRUE(resumed) << told << " told to go away, " << ended_otherwise << " ended otherwise, "
+                       << on_b << " resumed on B, of " << clients.size();
+  EXPECT_EQ(told + ended_otherwise, clients.size());
+  // Seen once in CI under a heavily loaded machine: one client of 2,000 too slow for its GoAway.
+  if (ended_otherwise > 0) {
+    std::cout << "drain: " << ended_otherwise
+              << " streams ended without a GoAway (too slow, or not yet live)\n";
+  }
   EXPECT_EQ(on_b, clients.size());
   faults::Delivery delivery;
   size_t lost_clients = 0;
