@@ -9,8 +9,8 @@
 #include "absl/status/status.h"
 #include "avatar_image.h"
 #include "common/channels.h"
-#include "common/status.h"
 #include "common/name_skeleton.h"
+#include "common/status.h"
 #include "common/text.h"
 #include "natter/v1/gateway.pb.h"
 

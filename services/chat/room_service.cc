@@ -4,8 +4,8 @@
 #include <spdlog/spdlog.h>
 
 #include "chat_service.h"
-#include "common/status.h"
 #include "common/name_skeleton.h"
+#include "common/status.h"
 #include "common/text.h"
 #include "delivery.h"
 

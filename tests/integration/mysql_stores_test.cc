@@ -185,11 +185,12 @@ TEST_F(MysqlStoresTest, AReleaseOfTheMigrationLockThatMeetsABusyRowIsRetried) {
 TEST_F(MysqlStoresTest, AMigrationThatCannotReachTheServerSaysSoRatherThanBlamingALockHolder) {
   MysqlConfig unreachable = ParseMysqlUrl(db_->url()).value();
   unreachable.nodes.front().port = testing::FreePort();
-  MysqlPool pool(unreachable,
-                 MysqlPoolOptions{.max_connections = 1, .connect_timeout = std::chrono::seconds(1)});
+  MysqlPool pool(unreachable, MysqlPoolOptions{.max_connections = 1,
+                                               .connect_timeout = std::chrono::seconds(1)});
   static const std::vector<Migration> one = {{1, "001_one.sql", "DO 1"}};
-  auto applied = ApplyMigrations(pool, "unreachable", one,
-                                 {.lease = std::chrono::seconds(60), .wait = std::chrono::seconds(1)});
+  auto applied =
+      ApplyMigrations(pool, "unreachable", one,
+                      {.lease = std::chrono::seconds(60), .wait = std::chrono::seconds(1)});
   ASSERT_FALSE(applied.ok());
   EXPECT_TRUE(absl::IsUnavailable(applied)) << applied;
   EXPECT_THAT(std::string(applied.message()), Not(HasSubstr("another process holds")));

@@ -36,11 +36,11 @@ absl::StatusOr<std::string> NormalizeName(std::string_view name, size_t min_char
 absl::Status ValidateText(std::string_view text, size_t max_bytes, std::string_view what);
 
 // A reaction: one emoji, 1..max_bytes bytes of valid UTF-8 forming one grapheme cluster that
-// starts with a symbol (Unicode category So: "👍", "❤️", "🇫🇷", "👍🏽", "👩‍💻"),
-// followed only by what emoji sequences are made of: more symbols, skin tone modifiers, variation
-// selectors, combining marks, the zero-width joiner and tag characters. Letters, digits,
-// punctuation, white space and control characters are refused (so are keycaps like "1️⃣", which
-// start with a digit).
+// starts with a symbol (Unicode category So: "👍", "❤️", "🇫🇷", "👍🏽",
+// "👩‍💻"), followed only by what emoji sequences are made of: more symbols, skin tone
+// modifiers, variation selectors, combining marks, the zero-width joiner and tag characters.
+// Letters, digits, punctuation, white space and control characters are refused (so are keycaps like
+// "1️⃣", which start with a digit).
 absl::Status ValidateEmoji(std::string_view emoji, size_t max_bytes);
 
 // Compatibility forms (fullwidth "ｐ" is "p", the ligature "ﬁ" is "fi"), case folded, with

@@ -1,6 +1,5 @@
 // ValidateText, ValidateEmoji, IsValidUtf8, NormalizeName and NameSkeleton: the checks every
 // user-supplied message body, reaction and name passes.
-#include "common/name_skeleton.h"
 #include "common/text.h"
 
 #include <gmock/gmock.h>
@@ -8,6 +7,8 @@
 
 #include <string>
 #include <vector>
+
+#include "common/name_skeleton.h"
 
 namespace natter {
 namespace {
