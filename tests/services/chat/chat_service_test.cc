@@ -10,6 +10,7 @@
 #include <thread>
 #include <vector>
 
+#include "chat_service_fakes.h"
 #include "common/status.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
@@ -39,7 +40,7 @@ std::vector<uint64_t> Seqs(const v1::SyncResponse& response) {
   return out;
 }
 
-class ChatServiceTest : public ::testing::Test {
+class ChatServiceTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   v1::SendRequest ToLobby(const std::string& client_msg_id, const std::string& text) const {
     v1::SendRequest request;
@@ -73,15 +74,6 @@ class ChatServiceTest : public ::testing::Test {
   }
 
   const v1::Caller alice_ = MakeCaller(7, "alice");
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatServiceTest, SendToLobbyAssignsDenseSeqsFromOne) {
@@ -646,7 +638,7 @@ TEST_F(ChatServiceTest, ConcurrentSendersGetDenseUniqueSeqs) {
 namespace natter::chat {
 namespace {
 
-class ChatSenderNamesTest : public ::testing::Test {
+class ChatSenderNamesTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   v1::SendRequest Send(uint64_t user_id, const std::string& username, const std::string& id) {
     v1::SendRequest r;
@@ -664,16 +656,6 @@ class ChatSenderNamesTest : public ::testing::Test {
     r.set_conversation_id(1);
     return service_.Sync(r).value();
   }
-
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatSenderNamesTest, HistoryShowsADeletedSenderAsDeletedUser) {
@@ -701,7 +683,7 @@ TEST_F(ChatSenderNamesTest, StoredNamesAreUsedWhenTheDirectoryIsUnavailable) {
 namespace natter::chat {
 namespace {
 
-class ChatHistoryTest : public ::testing::Test {
+class ChatHistoryTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   void SetUp() override {
     users_.Set(5, "alice");
@@ -729,16 +711,6 @@ class ChatHistoryTest : public ::testing::Test {
     for (const auto& m : h.messages()) out.push_back(m.seq());
     return out;
   }
-
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ChatHistoryTest, PagesBackwardsFromTheLatestOldestFirst) {

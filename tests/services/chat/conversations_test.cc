@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include "chat_service.h"
+#include "chat_service_fakes.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
 #include "fakes/fake_friend_store.h"
@@ -36,7 +37,7 @@ v1::ConversationRef WithUser(const std::string& name) {
   return ref;
 }
 
-class ConversationsTest : public ::testing::Test {
+class ConversationsTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   void SetUp() override {
     store_.SetFriendStore(friends_);
@@ -155,15 +156,6 @@ class ConversationsTest : public ::testing::Test {
   const v1::Caller alice_ = MakeCaller(1, "alice");
   const v1::Caller bob_ = MakeCaller(2, "bob");
   const v1::Caller carol_ = MakeCaller(3, "carol");
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 // ---- rooms: members only ----

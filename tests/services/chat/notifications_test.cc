@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "chat_service.h"
+#include "chat_service_fakes.h"
 #include "common/channels.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
@@ -29,7 +30,7 @@ using ::testing::SizeIs;
 constexpr uint64_t kLobby = fakes::FakeMessageStore::kLobbyId;
 constexpr int64_t kHourMs = 3600 * 1000;
 
-class NotificationsTest : public ::testing::Test {
+class NotificationsTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   void SetUp() override {
     store_.SetFriendStore(friends_);
@@ -68,15 +69,6 @@ class NotificationsTest : public ::testing::Test {
 
   const v1::Caller alice_ = MakeCaller(1, "alice");
   const v1::Caller bob_ = MakeCaller(2, "bob");
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(NotificationsTest, NobodyIsMutedAndEveryoneHearsOfAllByDefault) {

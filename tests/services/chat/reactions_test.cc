@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "chat_service.h"
+#include "chat_service_fakes.h"
 #include "common/text.h"
 #include "fakes/fake_clock.h"
 #include "fakes/fake_event_publisher.h"
@@ -42,7 +43,7 @@ std::vector<std::string> Show(const v1::ChatMessage& m) {
   return out;
 }
 
-class ReactionsTest : public ::testing::Test {
+class ReactionsTest : public ::testing::Test, protected ChatServiceFakes {
  protected:
   void SetUp() override {
     store_.SetFriendStore(friends_);
@@ -108,15 +109,6 @@ class ReactionsTest : public ::testing::Test {
   const v1::Caller alice_ = MakeCaller(1, "alice");
   const v1::Caller bob_ = MakeCaller(2, "bob");
   const v1::Caller carol_ = MakeCaller(3, "carol");
-  fakes::FakeMessageStore store_;
-  fakes::FakeEventPublisher publisher_;
-  fakes::FakeClock clock_;
-  fakes::FakeUserDirectory users_;
-  fakes::FakeFriendStore friends_;
-  fakes::FakeTypingLimiter typing_{clock_};
-  fakes::FakeRateLimiter limiter_{clock_};
-  ChatService service_{
-      store_, friends_, publisher_, users_, typing_, limiter_, ChatLimits::Unlimited(), clock_};
 };
 
 TEST_F(ReactionsTest, AReactionIsAnEntryDeliveredWithTheMessagesReactionsAfterIt) {
