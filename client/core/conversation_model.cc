@@ -157,6 +157,7 @@ void ConversationModel::SetNotifications(const v1::NotificationSettings& setting
   if (row < 0) return;
   *rows_[static_cast<size_t>(row)].conversation.mutable_notifications() = settings;
   emit dataChanged(index(row), index(row), {kQuietRole});
+  emit totalUnreadChanged(total_unread());
 }
 
 namespace {
@@ -193,8 +194,13 @@ const v1::Conversation* ConversationModel::Find(uint64_t conversation_id) const 
 }
 
 int ConversationModel::total_unread() const {
+  // Muted conversations keep their own (grey) counts but stay out of the total, as they stay out of
+  // notifications.
+  const int64_t now_ms = QDateTime::currentMSecsSinceEpoch();
   uint64_t total = 0;
-  for (const auto& r : rows_) total += r.conversation.unread();
+  for (const auto& r : rows_) {
+    if (!Quiet(r.conversation.notifications(), now_ms)) total += r.conversation.unread();
+  }
   return static_cast<int>(std::min<uint64_t>(total, 1000000));
 }
 

@@ -321,6 +321,38 @@ class ModelsTest : public QObject {
     QVERIFY(model.Notifies(1, now));
   }
 
+  // Issue 24: the window title's and tray's unread count leaves muted conversations out (their
+  // rows still show a grey count), and follows a mute or unmute from any device.
+  void TheTotalUnreadLeavesMutedConversationsOut() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(2);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[0].set_unread(5);
+    all[0].mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+    all[1].set_id(2);
+    all[1].set_kind("direct");
+    all[1].set_name("bob");
+    all[1].set_unread(2);
+    model.Reset(all, 1);
+    QCOMPARE(model.total_unread(), 2);
+    QCOMPARE(model.data(model.index(model.RowOf(1)), ConversationModel::kUnreadRole).toInt(), 5);
+    QSignalSpy unread(&model, &ConversationModel::totalUnreadChanged);
+    model.OnEntry(Entry(1, 9, 2, "lobby chatter"), /*is_open=*/false);
+    QCOMPARE(unread.last().at(0).toInt(), 2);
+    v1::NotificationSettings lobby;
+    lobby.set_conversation_id(1);
+    model.SetNotifications(lobby);  // unmuted elsewhere
+    QCOMPARE(unread.last().at(0).toInt(), 8);
+    v1::NotificationSettings dm;
+    dm.set_conversation_id(2);
+    dm.set_level(v1::NOTIFY_LEVEL_NONE);
+    model.SetNotifications(dm);
+    QCOMPARE(unread.last().at(0).toInt(), 6);
+    QCOMPARE(model.total_unread(), 6);
+  }
+
   void TheLatestEntryGivesThePreviewAndTheOrder() {
     ConversationModel model;
     std::vector<v1::Conversation> all(2);
