@@ -123,7 +123,7 @@ struct ConversationRecord {
   uint64_t last_read_seq = 0;
   uint64_t read_msg_no = 0;
   uint64_t peer_read_seq = 0;
-  std::optional<v1::ChatMessage> last_entry;  // ConversationsOf: the latest entry, if any
+  std::optional<v1::ChatMessage> last_entry;  // ConversationsOf: the latest message, if any
   NotificationRecord notifications;           // ConversationsOf: the viewer's settings
 
   bool is_room() const { return kind == "room"; }

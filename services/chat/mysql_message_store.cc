@@ -481,7 +481,9 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
             "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted, "
             "lm.reply_to_seq, COALESCE(s.level, 'all'), COALESCE(s.muted_until_ms, 0) "
             "FROM conversations c "
-            "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = c.last_seq "
+            "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = "
+            "  (SELECT x.seq FROM messages x WHERE x.conversation_id = c.id AND "
+            "   x.type = 'message' ORDER BY x.seq DESC LIMIT 1) "
             "LEFT JOIN read_markers r ON r.user_id = ? AND r.conversation_id = c.id "
             "LEFT JOIN notification_settings s ON s.user_id = ? AND s.conversation_id = c.id "
             "LEFT JOIN read_markers p ON c.kind = 'direct' AND p.conversation_id = c.id AND "
@@ -499,8 +501,9 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
           c.peer_read_seq = rows->getUInt64(14);
           c.notifications.level = std::string(rows->getString(29));
           c.notifications.muted_until_ms = rows->getInt64(30);
-          // The latest entry, for a preview (a primary-key lookup per conversation).
-          if (c.latest_seq > 0 && !rows->isNull(16)) c.last_entry = ReadEntry(*rows, c.id, 16);
+          // The latest message as it is now, for a preview: a backward primary-key scan per
+          // conversation that stops at the first message (past any reactions and room changes).
+          if (!rows->isNull(16)) c.last_entry = ReadEntry(*rows, c.id, 16);
           if (c.is_lobby() && rows->getBoolean(15)) {
             // A newcomer to the lobby starts with it read, not with its whole history unread.
             AdvanceReadMarker(conn, user_id, c.id, {c.latest_seq, c.last_msg_no});

@@ -112,7 +112,11 @@ class FakeMessageStore final : public chat::MessageStore {
           view.peer_read_seq = p->second.first;
         }
       }
-      if (const auto& all = entries_[id]; !all.empty()) view.last_entry = all.back().message;
+      const auto& all = entries_[id];
+      auto latest = std::find_if(all.rbegin(), all.rend(), [](const auto& e) {
+        return e.message.type() == chat::kTypeMessage;
+      });
+      if (latest != all.rend()) view.last_entry = latest->message;
       if (auto n = notifications_.find({user_id, id}); n != notifications_.end()) {
         view.notifications = n->second;
       }

@@ -1173,6 +1173,51 @@ TEST_F(MysqlStoresTest, EditsAndDeletionsChangeTheirTargetAtomically) {
   EXPECT_EQ((*history)[0].text(), "");
 }
 
+// The chat list previews a conversation's latest message: a reaction or a room change after it is
+// no message, and an empty preview is what a client showed when one came last.
+TEST_F(MysqlStoresTest, ConversationsPreviewTheLatestMessageNotTheLatestEntry) {
+  chat::MysqlMessageStore store(*pool_);
+  auto dm = store.OpenDirect(645, 646, 1000);
+  ASSERT_TRUE(dm.ok()) << dm.status();
+  ASSERT_TRUE(store.Append(Message(dm->id, 645, "p-1", "first")).ok());
+  auto latest = store.Append(Message(dm->id, 646, "p-2", "the latest word"));
+  ASSERT_TRUE(latest.ok()) << latest.status();
+  chat::NewMessage reaction = Message(dm->id, 645, "p-3", "🎉");
+  reaction.type = chat::kTypeReactionAdded;
+  reaction.target_seq = latest->ack.seq();
+  ASSERT_TRUE(store.Append(reaction).ok());
+  auto listed = store.ConversationsOf(645);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  bool found = false;
+  for (const auto& c : *listed) {
+    if (c.id != dm->id) continue;
+    found = true;
+    EXPECT_EQ(c.latest_seq, latest->ack.seq() + 1);
+    ASSERT_TRUE(c.last_entry.has_value());
+    EXPECT_EQ(c.last_entry->seq(), latest->ack.seq());
+    EXPECT_EQ(c.last_entry->type(), "message");
+    EXPECT_EQ(c.last_entry->text(), "the latest word");
+    EXPECT_EQ(c.last_entry->sender_id(), 646u);
+  }
+  EXPECT_TRUE(found);
+
+  // A room whose latest entry is a join: the message before it.
+  auto created = store.CreateRoom(MakeRoom("preview-room", 645));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const uint64_t room = created->room.id;
+  ASSERT_TRUE(store.Append(Message(room, 645, "p-4", "welcome")).ok());
+  ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(646)}).ok());
+  auto rooms = store.ConversationsOf(645);
+  ASSERT_TRUE(rooms.ok()) << rooms.status();
+  for (const auto& c : *rooms) {
+    if (c.id != room) continue;
+    EXPECT_EQ(c.latest_seq, 3u);
+    ASSERT_TRUE(c.last_entry.has_value());
+    EXPECT_EQ(c.last_entry->type(), "message");
+    EXPECT_EQ(c.last_entry->text(), "welcome");
+  }
+}
+
 TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
   chat::MysqlMessageStore store(*pool_);
   auto dm = store.OpenDirect(621, 622, 1000);
@@ -1197,9 +1242,11 @@ TEST_F(MysqlStoresTest, ReadMarkersCountUnreadMessagesOnly) {
   ASSERT_TRUE(listed.ok());
   for (const auto& c : *listed) {
     if (c.id != dm->id) continue;
+    // The preview is the latest message as it is now, not the edit entry after it.
     ASSERT_TRUE(c.last_entry.has_value());
-    EXPECT_EQ(c.last_entry->seq(), 5u);
-    EXPECT_EQ(c.last_entry->type(), "message_edited");
+    EXPECT_EQ(c.last_entry->seq(), 4u);
+    EXPECT_EQ(c.last_entry->type(), "message");
+    EXPECT_EQ(c.last_entry->text(), "changed");
   }
   EXPECT_EQ(unread_of(621).first, 0u);  // sending reads
   auto read = store.MarkRead(622, dm->id, 2);

@@ -356,6 +356,19 @@ TEST_F(ConversationsTest, DirectConversationsAreListedWithThePeer) {
   EXPECT_EQ(seen_by_bob.last_entry().text(), "hi");
   EXPECT_EQ(seen_by_bob.last_entry().sender(), "alice");
   EXPECT_EQ(Find(alice_, ack->conversation_id()).unread(), 0u);  // one's own message is read
+
+  // A reaction after it is no message: the preview stays the message.
+  v1::ReactRequest react;
+  *react.mutable_caller() = bob_;
+  react.mutable_conversation()->set_id(ack->conversation_id());
+  react.set_seq(1);
+  react.set_emoji("🎉");
+  react.set_client_msg_id("r1");
+  ASSERT_TRUE(service_.React(react).ok());
+  seen_by_bob = Find(bob_, ack->conversation_id());
+  EXPECT_EQ(seen_by_bob.latest_seq(), 2u);
+  EXPECT_EQ(seen_by_bob.last_entry().seq(), 1u);
+  EXPECT_EQ(seen_by_bob.last_entry().text(), "hi");
 }
 
 TEST_F(ConversationsTest, RoomsOnlyListsWhatANewStreamSubscribesTo) {
