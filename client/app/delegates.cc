@@ -438,6 +438,14 @@ QString ChipLabel(const MessageModel::Reaction& r) {
   return r.emoji + QLatin1Char(' ') + QString::number(r.count);
 }
 
+// A chip's font: a size up from the text's, so its emoji is as tall as a line and can be told apart
+// (at the text's size a colour emoji is a 14 px smudge).
+QFont ChipFont(const QFont& base) {
+  QFont font = base;
+  font.setPointSizeF(font.pointSizeF() * 1.3);
+  return font;
+}
+
 // ---- messages ----
 
 struct MessageDelegate::Layout {
@@ -529,12 +537,13 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
   }
   if (!l.reactions.isEmpty()) {
     // Chips in rows under the bubble, from its side: the left for others, the right for one's own.
-    const int chip_h = fm.height() + kPad / 2;
+    const QFontMetrics chip_fm(ChipFont(option.font));
+    const int chip_h = chip_fm.height() + kPad / 2;
     const int row_width = std::max(l.bubble.width(), max_text);
     int x = 0;
     int y = l.bubble.bottom() + kPad / 2;
     for (const MessageModel::Reaction& r : l.reactions) {
-      const int w = fm.horizontalAdvance(ChipLabel(r)) + kPad + kPad / 2;
+      const int w = chip_fm.horizontalAdvance(ChipLabel(r)) + kPad + kPad / 2;
       if (x > 0 && x + w > row_width) {
         x = 0;
         y += chip_h + kPad / 2;
@@ -679,6 +688,7 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
 void MessageDelegate::PaintChips(QPainter* painter, const Layout& l,
                                  const QStyleOptionViewItem& option) const {
   const QColor accent("#1e88e5");
+  painter->setFont(ChipFont(option.font));
   for (size_t i = 0; i < l.chips.size(); ++i) {
     const MessageModel::Reaction& r = l.reactions[static_cast<int>(i)];
     const QRectF chip = QRectF(l.chips[i]).adjusted(0.5, 0.5, -0.5, -0.5);

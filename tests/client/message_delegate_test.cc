@@ -339,6 +339,71 @@ class MessageDelegateTest : public QObject {
     QCOMPARE(HeightOf(*OwnMessage("ok 👍")), word);  // with words: as text
   }
 
+  // Polish: emoji are drawn in colour (the colour emoji font scripts/install-deps installs; without
+  // it they are empty boxes) and large enough to tell apart: alone in a message, and in a reaction
+  // chip.
+  void EmojiArePaintedInColourAtAReadableSize() {
+    // The rows of the painted row holding strongly coloured pixels (no bubble, chip or text colour
+    // of the delegate is), as the bounding boxes of each band of rows.
+    auto colour_bands = [&](const MessageModel& model) {
+      QStyleOptionViewItem option = Option();
+      option.rect.setHeight(delegate_.sizeHint(option, model.index(0)).height());
+      QImage image(option.rect.size(), QImage::Format_RGB32);
+      image.fill(Qt::white);
+      {
+        QPainter painter(&image);
+        delegate_.paint(&painter, option, model.index(0));
+      }
+      std::vector<QRect> bands;
+      QRect band;
+      for (int y = 0; y < image.height(); ++y) {
+        QRect row;
+        for (int x = 0; x < image.width(); ++x) {
+          const QRgb p = image.pixel(x, y);
+          const int lo = std::min({qRed(p), qGreen(p), qBlue(p)});
+          const int hi = std::max({qRed(p), qGreen(p), qBlue(p)});
+          if (hi - lo > 90) row |= QRect(x, y, 1, 1);
+        }
+        if (!row.isNull()) {
+          band |= row;
+        } else if (!band.isNull()) {
+          bands.push_back(band);
+          band = QRect();
+        }
+      }
+      if (!band.isNull()) bands.push_back(band);
+      return bands;
+    };
+    const int line = QFontMetrics(QApplication::font()).height();
+
+    const auto alone = colour_bands(*OwnMessage("🎉"));
+    QVERIFY2(alone.size() == 1, qPrintable(QString::number(alone.size())));
+    QVERIFY2(alone[0].height() >= 2 * line,
+             qPrintable(QStringLiteral("%1 px tall, a line is %2").arg(alone[0].height()).arg(line)));
+
+    auto reacted = TheirMessage("lunch?");
+    v1::ChatMessage entry;
+    entry.set_conversation_id(7);
+    entry.set_seq(2);
+    entry.set_type("reaction_added");
+    entry.set_target_seq(1);
+    entry.set_sender_id(2);
+    v1::Reaction* up = entry.add_reactions();
+    up->set_emoji("👍");
+    up->set_count(1);
+    up->add_user_ids(2);
+    up->add_users("ben");
+    reacted->Apply(entry);
+    const auto chip = colour_bands(*reacted);
+    QVERIFY2(!chip.empty(), "the chip's emoji is not in colour");
+    const QRect glyph = chip.back();
+    QVERIFY2(glyph.height() >= line * 9 / 10 && glyph.width() >= line * 9 / 10,
+             qPrintable(QStringLiteral("%1×%2 px, a line is %3")
+                            .arg(glyph.width())
+                            .arg(glyph.height())
+                            .arg(line)));
+  }
+
   // Polish: on a wide window one's own message is not pushed to the far right edge: messages keep
   // to a column of readable width in the middle.
   void OnAWideWindowMessagesKeepToAColumn() {
