@@ -378,8 +378,9 @@ class MessageDelegateTest : public QObject {
 
     const auto alone = colour_bands(*OwnMessage("🎉"));
     QVERIFY2(alone.size() == 1, qPrintable(QString::number(alone.size())));
-    QVERIFY2(alone[0].height() >= 2 * line,
-             qPrintable(QStringLiteral("%1 px tall, a line is %2").arg(alone[0].height()).arg(line)));
+    QVERIFY2(
+        alone[0].height() >= 2 * line,
+        qPrintable(QStringLiteral("%1 px tall, a line is %2").arg(alone[0].height()).arg(line)));
 
     auto reacted = TheirMessage("lunch?");
     v1::ChatMessage entry;
