@@ -376,7 +376,17 @@ void Session::GoAway(const std::string& reason, std::chrono::milliseconds reconn
   v1::ServerEvent event;
   event.mutable_go_away()->set_reason(reason);
   event.mutable_go_away()->set_reconnect_after_ms(static_cast<uint32_t>(reconnect_after.count()));
-  Enqueue(FrameEvent(event));
+  grpc::Slice framed = FrameEvent(event);
+  if (queue_.size() >= options_.max_queued_events ||
+      queued_bytes_ + writing_bytes_ + framed.size() > options_.max_queued_bytes) {
+    // No room left: the GoAway takes the queue's place. The client syncs what was queued by seq
+    // when it reconnects, and with the GoAway it does so after the hint, not a failure backoff.
+    queue_.clear();
+    queued_bytes_ = 0;
+  }
+  queue_.push_back(framed);
+  queued_bytes_ += framed.size();
+  GatewayMetrics::Get().events_queued.Increment();
   Close(grpc::Status(grpc::StatusCode::UNAVAILABLE, reason));
 }
 

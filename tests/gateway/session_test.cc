@@ -648,6 +648,27 @@ TEST_F(SessionTest, GoAwayIsWrittenBeforeTheStreamEnds) {
   EXPECT_EQ(wire_.status.error_message(), "shutting down");
 }
 
+// A client whose queue is full when its gateway drains still gets the GoAway and its reconnect
+// hint: what was queued is dropped (it syncs that by seq when it reconnects), not the GoAway, so
+// it is not taken for a slow client and does not reconnect after a failure backoff instead.
+TEST_F(SessionTest, GoAwayReachesAClientWhoseQueueIsFull) {
+  GoLive();
+  session_.OnEvent(Message(3, 1));
+  session_.Flush();  // in flight, not yet taken
+  for (uint64_t seq = 2; seq <= 9; ++seq) session_.OnEvent(Message(3, seq));  // 8 queued: full
+  ASSERT_EQ(session_.state(), State::kLive);
+  session_.GoAway("shutting down", std::chrono::milliseconds(700));
+  EXPECT_EQ(session_.state(), State::kDraining);
+  WriteDone();
+  auto events = wire_.Events();
+  ASSERT_EQ(events.size(), 3u) << "the Welcome, seq 1 and the GoAway: the queued were dropped";
+  ASSERT_TRUE(events.back().has_go_away());
+  EXPECT_EQ(events.back().go_away().reconnect_after_ms(), 700u);
+  WriteDone();
+  EXPECT_TRUE(wire_.finished);
+  EXPECT_EQ(wire_.status.error_code(), grpc::StatusCode::UNAVAILABLE);
+}
+
 TEST_F(SessionTest, GoAwayBeforeLiveEndsWithoutWriting) {
   Open();
   session_.GoAway("shutting down", std::chrono::milliseconds(0));
