@@ -97,6 +97,10 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("RemoveMember", &ChatAsync::RemoveMember),
       ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
       ToChat("SetMemberRole", &ChatAsync::SetMemberRole),
+      ToChat("Invite", &ChatAsync::Invite),
+      ToChat("AnswerInvitation", &ChatAsync::AnswerInvitation),
+      ToChat("ListInvitations", &ChatAsync::ListInvitations),
+      ToChat("MuteMember", &ChatAsync::MuteMember),
   };
 }
 

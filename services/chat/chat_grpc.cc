@@ -168,4 +168,32 @@ grpc::ServerUnaryReactor* ChatGrpc::SetMemberRole(grpc::CallbackServerContext* c
                    [=, this] { return Respond(rooms_.SetMemberRole(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::Invite(grpc::CallbackServerContext* context,
+                                           const v1::InviteRequest* request,
+                                           v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.Invite(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::AnswerInvitation(grpc::CallbackServerContext* context,
+                                                     const v1::AnswerInvitationRequest* request,
+                                                     v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.AnswerInvitation(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::ListInvitations(grpc::CallbackServerContext* context,
+                                                    const v1::ListInvitationsRequest* request,
+                                                    v1::ListInvitationsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.ListInvitations(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::MuteMember(grpc::CallbackServerContext* context,
+                                               const v1::MuteMemberRequest* request,
+                                               v1::RoomResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(rooms_.MuteMember(*request), response); });
+}
+
 }  // namespace natter::chat

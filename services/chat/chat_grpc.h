@@ -82,6 +82,18 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* SetMemberRole(grpc::CallbackServerContext* context,
                                           const v1::SetMemberRoleRequest* request,
                                           v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* Invite(grpc::CallbackServerContext* context,
+                                   const v1::InviteRequest* request,
+                                   v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* AnswerInvitation(grpc::CallbackServerContext* context,
+                                             const v1::AnswerInvitationRequest* request,
+                                             v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* ListInvitations(grpc::CallbackServerContext* context,
+                                            const v1::ListInvitationsRequest* request,
+                                            v1::ListInvitationsResponse* response) override;
+  grpc::ServerUnaryReactor* MuteMember(grpc::CallbackServerContext* context,
+                                       const v1::MuteMemberRequest* request,
+                                       v1::RoomResponse* response) override;
 
  private:
   ChatService& service_;

@@ -10,6 +10,7 @@
 #include "common/text.h"
 #include "delivery.h"
 #include "natter/v1/gateway.pb.h"
+#include "room_rules.h"
 
 namespace natter::chat {
 namespace {
@@ -83,6 +84,9 @@ v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer,
     out.set_owner_id(c.owner_id);
     if (c.owner_id != 0) out.set_owner(name_of(c.owner_id));
     out.set_member_count(c.member_count);
+    out.set_private_room(c.is_private);
+    out.set_history(c.history == RoomHistory::kSinceJoin ? v1::HISTORY_VISIBILITY_SINCE_JOIN
+                                                         : v1::HISTORY_VISIBILITY_ALL);
   } else {
     uint64_t peer = c.PeerOf(viewer);
     out.set_peer_id(peer);
@@ -191,6 +195,11 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
       return absl::InvalidArgumentError(
           "say which conversation: a room, a user or a conversation id");
   }
+  if (found->is_room() && found->is_private && !found->is_member) {
+    // Private rooms do not exist for those outside them (see room_rules.h).
+    return absl::NotFoundError(ref.has_room() ? "no room named " + Quoted(ref.room())
+                                              : "no conversation " + std::to_string(ref.id()));
+  }
   if (found->is_room() && !found->is_member) {
     return absl::FailedPreconditionError("you are not in room " + Quoted(found->name) +
                                          "; join it first");
@@ -297,6 +306,7 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   RETURN_IF_ERROR(ValidateText(request.text(), kMaxMessageBytes, "message"));
   RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, /*open_direct=*/true));
+  RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));
 
   NewMessage message;
   // The friendship and block checks run in the store, in the append's transaction.
@@ -310,7 +320,8 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
     // shown as deleted: the quote is read as the message is when the reply is read.)
     const std::string which = "message " + std::to_string(request.reply_to_seq());
     ASSIGN_OR_RETURN(auto quoted, store_.FindMessage(conversation.id, request.reply_to_seq()));
-    if (!quoted.has_value() || quoted->type() != kTypeMessage) {
+    if (!quoted.has_value() || quoted->type() != kTypeMessage ||
+        !CanReadSeq(conversation, quoted->seq())) {
       return absl::NotFoundError("there is no " + which + " in this conversation to reply to");
     }
     if (quoted->deleted()) {
@@ -334,6 +345,7 @@ absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
   if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
   RETURN_IF_ERROR(TakeMessageAllowance(caller));
   ASSIGN_OR_RETURN(auto conversation, Resolve(caller, ref, /*open_direct=*/false));
+  if (edit) RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));
   ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
   const char* verb = edit ? "edit" : "delete";
   if (!target.has_value()) {
@@ -382,8 +394,9 @@ absl::StatusOr<v1::SendAck> ChatService::React(const v1::ReactRequest& request) 
   if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
   RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
+  if (!request.remove()) RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));
   ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
-  if (!target.has_value()) {
+  if (!target.has_value() || !CanReadSeq(conversation, seq)) {
     return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
   }
   if (target->type() != kTypeMessage) {
@@ -434,8 +447,9 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   ref.set_id(request.conversation_id());
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, false));
   uint32_t limit = request.limit() == 0 ? kDefaultSyncLimit : request.limit();
-  ASSIGN_OR_RETURN(auto entries,
-                   store_.MessagesAfter(conversation.id, request.after_seq(), limit + 1));
+  // Entries before what the caller may read (a since_join history) are skipped, not refused.
+  const uint64_t after = std::max(request.after_seq(), ReadableFrom(conversation) - 1);
+  ASSIGN_OR_RETURN(auto entries, store_.MessagesAfter(conversation.id, after, limit + 1));
 
   v1::SyncResponse response;
   response.set_has_more(entries.size() > limit);
@@ -505,6 +519,10 @@ absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryReques
   uint64_t before =
       request.before_seq() == 0 ? std::numeric_limits<uint64_t>::max() : request.before_seq();
   ASSIGN_OR_RETURN(auto entries, store_.MessagesBefore(conversation.id, before, limit + 1));
+  // What the caller may not read (before they joined a since_join room) is left out: the page
+  // ends there, and has_more says whether an older readable entry is left.
+  std::erase_if(entries,
+                [&](const v1::ChatMessage& m) { return !CanReadSeq(conversation, m.seq()); });
 
   v1::HistoryResponse response;
   response.set_conversation_id(conversation.id);
@@ -559,6 +577,7 @@ absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& 
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
   RETURN_IF_ERROR(CheckFriends(request.caller(), conversation));
+  RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));
   v1::TypingResponse response;
   response.set_conversation_id(conversation.id);
   auto allowed = typing_.Allow(request.caller().user_id(), conversation.id);

@@ -36,6 +36,13 @@ inline constexpr char kTypeRoomRenamed[] = "room_renamed";
 // A user's reaction to a message (target_seq) given or taken back; text: the emoji.
 inline constexpr char kTypeReactionAdded[] = "reaction_added";
 inline constexpr char kTypeReactionRemoved[] = "reaction_removed";
+// Private rooms (issue 23 item 6): a moderator's mute of a member (target_user; text: the end of
+// the mute in Unix ms, 253402300799000 until unmuted) and its end; the owner's change of the room's
+// privacy (text: "private" or "public") and history visibility (text: "all" or "since_join").
+inline constexpr char kTypeMemberMuted[] = "member_muted";
+inline constexpr char kTypeMemberUnmuted[] = "member_unmuted";
+inline constexpr char kTypeRoomPrivacyChanged[] = "room_privacy_changed";
+inline constexpr char kTypeRoomHistoryChanged[] = "room_history_changed";
 
 inline bool IsReactionType(std::string_view type) {
   return type == kTypeReactionAdded || type == kTypeReactionRemoved;
@@ -105,6 +112,30 @@ struct NotificationRecord {
   int64_t muted_until_ms = 0;  // 0: not muted (stored as it was set: it may have run out)
 };
 
+// Which of a room's entries its members may read (conversations.history): all of them, or only
+// those from their own member_joined entry on.
+enum class RoomHistory { kAll, kSinceJoin };
+
+// The setting's name, as stored and as entries carry it: "all", "since_join".
+inline std::string_view RoomHistoryName(RoomHistory history) {
+  return history == RoomHistory::kSinceJoin ? "since_join" : "all";
+}
+
+// The setting a stored name stands for; one this release does not know reads as the stricter.
+inline RoomHistory ParseRoomHistory(std::string_view name) {
+  return name == "all" ? RoomHistory::kAll : RoomHistory::kSinceJoin;
+}
+
+// A pending invitation to a room (room_invitations), with the room's name.
+struct InvitationRecord {
+  uint64_t room_id = 0;
+  std::string room;
+  uint64_t invitee_id = 0;
+  uint64_t inviter_id = 0;
+  std::string inviter;  // the inviter's username when they invited
+  int64_t created_at_ms = 0;
+};
+
 struct ConversationRecord {
   uint64_t id = 0;
   std::string kind;  // "room" or "direct"
@@ -125,6 +156,14 @@ struct ConversationRecord {
   uint64_t peer_read_seq = 0;
   std::optional<v1::ChatMessage> last_entry;  // ConversationsOf: the latest message, if any
   NotificationRecord notifications;           // ConversationsOf: the viewer's settings
+  // Rooms (migration 014): invite-only and unlisted; what members may read.
+  bool is_private = false;
+  RoomHistory history = RoomHistory::kAll;
+  // The viewer's membership, with role (FindRoom, FindConversation, ListRooms, RoomsOf): the seq
+  // of their member_joined entry (0 for members from before migration 014), and a moderator's mute
+  // of them (as stored: it may have run out).
+  uint64_t joined_seq = 0;
+  int64_t muted_until_ms = 0;
 
   bool is_room() const { return kind == "room"; }
   bool is_direct() const { return kind == "direct"; }
@@ -178,6 +217,17 @@ struct RoomState {
   std::optional<uint64_t> successor;
   bool actor_banned = false;
   bool target_banned = false;
+  // Pending invitations to this room of the actor and of the target.
+  std::optional<InvitationRecord> actor_invitation;
+  std::optional<InvitationRecord> target_invitation;
+  // How many pending invitations the room has, the actor has sent (to any room) and the target
+  // has (from any room): each is limited.
+  uint32_t room_invitations = 0;
+  uint32_t actor_invitations_sent = 0;
+  uint32_t target_invitations = 0;
+  int64_t target_muted_until_ms = 0;  // the target's mute, as stored, when a member
+  // A block stands between the actor and the target, either way (invitations are refused).
+  bool blocked = false;
 
   bool target_member() const { return target_role.has_value(); }
 };
@@ -195,13 +245,21 @@ struct RoomChange {
   std::string name_skeleton;
   std::optional<bool> ban_target;         // true: ban the target; false: lift their ban
   std::optional<MemberRole> target_role;  // the target's new role (a member, never the owner)
+  bool invite_target = false;             // a pending invitation of the target, from the actor
+  bool drop_actor_invitation = false;     // the actor's invitation, answered
+  bool drop_target_invitation = false;    // the target's invitation, cancelled
+  std::optional<int64_t> target_muted_until_ms;  // the target's new mute (0: unmuted)
+  std::optional<bool> is_private;
+  std::optional<RoomHistory> history;
   // The entry to append; none (empty) for a change members need not see (a ban of a non-member,
   // an unban), which then has no events either.
   std::string entry_type;
   std::string entry_text;
   uint64_t target_user_id = 0;
   std::string target_user;
-  // Durable events for the affected users; their RoomMembership.seq is set to the entry's seq.
+  // Durable events for the affected users; a RoomMembership's seq is set to the entry's seq, and
+  // its (or a RoomInvitation's) room to the room's name after the change. A change with no entry
+  // may have events too (an invitation, a declined one).
   std::vector<std::pair<uint64_t, v1::UserEvent>> events;
 };
 
@@ -219,6 +277,8 @@ struct NewRoom {
   uint64_t owner_id = 0;
   std::string owner;
   int64_t now_ms = 0;
+  bool is_private = false;
+  RoomHistory history = RoomHistory::kAll;
 };
 
 // CreateRoom's and ChangeRoom's ALREADY_EXISTS messages for a new name: which unique form of it
@@ -230,6 +290,7 @@ struct MemberRecord {
   uint64_t user_id = 0;
   MemberRole role = MemberRole::kMember;
   int64_t joined_at_ms = 0;
+  int64_t muted_until_ms = 0;  // as stored: it may have run out
 };
 
 struct BanRecord {
@@ -319,7 +380,7 @@ class MessageStore {
                                                       std::string_view actor_name, uint64_t target,
                                                       int64_t now_ms, const DecideRoom& decide) = 0;
   // Rooms (not the lobby's members: it has none listed) whose name key starts with `prefix_key`, by
-  // name, with `viewer`'s membership.
+  // name, with `viewer`'s membership; private rooms only when `viewer` is a member.
   virtual absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
                                                                     uint32_t limit,
                                                                     uint64_t viewer) = 0;
@@ -331,6 +392,12 @@ class MessageStore {
                                                             uint32_t limit) = 0;
   // The rooms `user_id` is in: the lobby, then the rooms joined.
   virtual absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) = 0;
+  // `user_id`'s pending invitation to the room, if they have one.
+  virtual absl::StatusOr<std::optional<InvitationRecord>> FindInvitation(uint64_t room_id,
+                                                                         uint64_t user_id) = 0;
+  // Up to `limit` of `user_id`'s pending invitations, newest first.
+  virtual absl::StatusOr<std::vector<InvitationRecord>> InvitationsOf(uint64_t user_id,
+                                                                      uint32_t limit) = 0;
 
   // Rooms made before room names had a skeleton (migration 005): (id, name) of up to `limit` of
   // them with no skeleton and id > after_id, by id.

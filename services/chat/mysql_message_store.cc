@@ -21,11 +21,12 @@ using Rows = std::unique_ptr<sql::ResultSet>;
 Stmt Prepare(sql::Connection& conn, const std::string& sql) { return &CachedStatement(conn, sql); }
 
 // A conversation's columns, with whether the viewer (first parameter) is a member (the lobby has
-// everyone) and the viewer's role (ReadViewedConversation).
+// everyone) and the viewer's role, joining seq and mute (ReadViewedConversation).
 constexpr char kConversationColumns[] =
     "SELECT c.id, c.kind, COALESCE(c.name, ''), c.last_seq, COALESCE(c.topic, ''), "
     "COALESCE(c.owner_id, 0), COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
-    "c.last_msg_no, c.member_count, (m.user_id IS NOT NULL OR c.name_key <=> 'lobby'), m.role "
+    "c.last_msg_no, c.member_count, (m.user_id IS NOT NULL OR c.name_key <=> 'lobby'), m.role, "
+    "c.private, c.history, COALESCE(m.joined_seq, 0), COALESCE(m.muted_until_ms, 0) "
     "FROM conversations c "
     "LEFT JOIN conversation_members m ON m.conversation_id = c.id AND m.user_id = ? ";
 
@@ -58,6 +59,10 @@ ConversationRecord ReadConversation(sql::ResultSet& row) {
 ConversationRecord ReadViewedConversation(sql::ResultSet& row) {
   ConversationRecord c = ReadConversation(row);
   if (!row.isNull(12)) c.role = StoredRole(row.getString(12));
+  c.is_private = row.getBoolean(13);
+  c.history = ParseRoomHistory(std::string(row.getString(14)));
+  c.joined_seq = row.getUInt64(15);
+  c.muted_until_ms = row.getInt64(16);
   return c;
 }
 
@@ -479,7 +484,8 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
             "COALESCE(r.seq, 0), COALESCE(r.msg_no, 0), COALESCE(p.seq, 0), r.user_id IS NULL, "
             "lm.seq, lm.id, lm.sender_id, lm.sender, lm.client_msg_id, lm.body, lm.sent_at_ms, "
             "lm.type, lm.target_seq, lm.target_user_id, lm.edited_at_ms, lm.deleted, "
-            "lm.reply_to_seq, COALESCE(s.level, 'all'), COALESCE(s.muted_until_ms, 0) "
+            "lm.reply_to_seq, COALESCE(s.level, 'all'), COALESCE(s.muted_until_ms, 0), "
+            "c.private, c.history "
             "FROM conversations c "
             "LEFT JOIN messages lm ON lm.conversation_id = c.id AND lm.seq = "
             "  (SELECT x.seq FROM messages x WHERE x.conversation_id = c.id AND "
@@ -501,6 +507,8 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::Conversations
           c.peer_read_seq = rows->getUInt64(14);
           c.notifications.level = std::string(rows->getString(29));
           c.notifications.muted_until_ms = rows->getInt64(30);
+          c.is_private = rows->getBoolean(31);
+          c.history = ParseRoomHistory(std::string(rows->getString(32)));
           // The latest message as it is now, for a preview: a backward primary-key scan per
           // conversation that stops at the first message (past any reactions and room changes).
           if (!rows->isNull(16)) c.last_entry = ReadEntry(*rows, c.id, 16);
@@ -773,8 +781,8 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     Transaction tx(conn);
     Stmt insert = Prepare(conn,
                           "INSERT INTO conversations (kind, name, name_key, name_skeleton, topic, "
-                          "owner_id, last_seq, last_msg_no, member_count, created_at_ms) "
-                          "VALUES ('room', ?, ?, ?, NULLIF(?, ''), ?, 1, 0, 1, ?)");
+                          "owner_id, last_seq, last_msg_no, member_count, created_at_ms, private, "
+                          "history) VALUES ('room', ?, ?, ?, NULLIF(?, ''), ?, 1, 0, 1, ?, ?, ?)");
     insert->setString(1, room.name);
     insert->setString(2, room.name_key);
     std::istringstream skeleton{room.name_skeleton};
@@ -782,6 +790,8 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     insert->setString(4, room.topic);
     insert->setUInt64(5, room.owner_id);
     insert->setInt64(6, room.now_ms);
+    insert->setBoolean(7, room.is_private);
+    insert->setString(8, std::string(RoomHistoryName(room.history)));
     try {
       insert->executeUpdate();
     } catch (const sql::SQLException& e) {
@@ -797,7 +807,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     }
     Stmt member = Prepare(conn,
                           "INSERT INTO conversation_members (conversation_id, user_id, role, "
-                          "joined_at_ms) VALUES (?, ?, 'owner', ?)");
+                          "joined_at_ms, joined_seq) VALUES (?, ?, 'owner', ?, 1)");
     member->setUInt64(1, id);
     member->setUInt64(2, room.owner_id);
     member->setInt64(3, room.now_ms);
@@ -875,6 +885,61 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
         if (banned == target) state.target_banned = true;
       }
     }
+    if (target != 0 && state.target_role) {
+      Stmt q = Prepare(conn,
+                       "SELECT muted_until_ms FROM conversation_members WHERE conversation_id = ? "
+                       "AND user_id = ?");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, target);
+      Rows row(q->executeQuery());
+      if (row->next()) state.target_muted_until_ms = row->getInt64(1);
+    }
+    if (target != 0) {
+      Stmt q = Prepare(conn,
+                       "SELECT EXISTS(SELECT 1 FROM blocks WHERE (user_id = ? AND blocked_id = ?) "
+                       "OR (user_id = ? AND blocked_id = ?))");
+      q->setUInt64(1, actor);
+      q->setUInt64(2, target);
+      q->setUInt64(3, target);
+      q->setUInt64(4, actor);
+      Rows row(q->executeQuery());
+      state.blocked = row->next() && row->getBoolean(1);
+    }
+    {
+      // Pending invitations: the actor's and the target's to this room, and the counts each is
+      // limited by (by key: the room's primary key prefix, the invitee's and the inviter's).
+      Stmt q =
+          Prepare(conn,
+                  "SELECT invitee_id, inviter_id, inviter, created_at_ms FROM room_invitations "
+                  "WHERE conversation_id = ? AND invitee_id IN (?, ?)");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, actor);
+      q->setUInt64(3, target);
+      Rows rows(q->executeQuery());
+      while (rows->next()) {
+        InvitationRecord i{room_id,
+                           room->name,
+                           rows->getUInt64(1),
+                           rows->getUInt64(2),
+                           std::string(rows->getString(3)),
+                           rows->getInt64(4)};
+        if (i.invitee_id == actor) state.actor_invitation = i;
+        if (target != 0 && i.invitee_id == target) state.target_invitation = i;
+      }
+      Stmt counts =
+          Prepare(conn,
+                  "SELECT (SELECT COUNT(*) FROM room_invitations WHERE conversation_id = ?), "
+                  "(SELECT COUNT(*) FROM room_invitations WHERE inviter_id = ?), "
+                  "(SELECT COUNT(*) FROM room_invitations WHERE invitee_id = ?)");
+      counts->setUInt64(1, room_id);
+      counts->setUInt64(2, actor);
+      counts->setUInt64(3, target);
+      Rows row(counts->executeQuery());
+      NATTER_CHECK(row->next(), "a row of counts gave no row");
+      state.room_invitations = row->getUInt(1);
+      state.actor_invitations_sent = row->getUInt(2);
+      state.target_invitations = target == 0 ? 0 : row->getUInt(3);
+    }
     {
       Stmt q = Prepare(conn, std::string("SELECT user_id FROM conversation_members WHERE "
                                          "conversation_id = ? AND user_id <> ? ORDER BY ") +
@@ -946,6 +1011,47 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       q->setUInt64(2, room_id);
       q->executeUpdate();
     }
+    if (change->target_muted_until_ms) {
+      Stmt q = Prepare(conn,
+                       "UPDATE conversation_members SET muted_until_ms = ? "
+                       "WHERE conversation_id = ? AND user_id = ?");
+      q->setInt64(1, *change->target_muted_until_ms);
+      q->setUInt64(2, room_id);
+      q->setUInt64(3, target);
+      q->executeUpdate();
+    }
+    if (change->is_private) {
+      Stmt q = Prepare(conn, "UPDATE conversations SET private = ? WHERE id = ?");
+      q->setBoolean(1, *change->is_private);
+      q->setUInt64(2, room_id);
+      q->executeUpdate();
+    }
+    if (change->history) {
+      Stmt q = Prepare(conn, "UPDATE conversations SET history = ? WHERE id = ?");
+      q->setString(1, std::string(RoomHistoryName(*change->history)));
+      q->setUInt64(2, room_id);
+      q->executeUpdate();
+    }
+    auto drop_invitation = [&](uint64_t invitee) {
+      Stmt q = Prepare(conn,
+                       "DELETE FROM room_invitations WHERE conversation_id = ? AND invitee_id = ?");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, invitee);
+      q->executeUpdate();
+    };
+    if (change->drop_actor_invitation) drop_invitation(actor);
+    if (change->drop_target_invitation) drop_invitation(target);
+    if (change->invite_target) {
+      Stmt q = Prepare(conn,
+                       "INSERT INTO room_invitations (conversation_id, invitee_id, inviter_id, "
+                       "inviter, created_at_ms) VALUES (?, ?, ?, ?, ?)");
+      q->setUInt64(1, room_id);
+      q->setUInt64(2, target);
+      q->setUInt64(3, actor);
+      q->setString(4, std::string(actor_name));
+      q->setInt64(5, now_ms);
+      q->executeUpdate();
+    }
     if (change->ban_target) {
       Stmt q =
           Prepare(conn, *change->ban_target
@@ -978,8 +1084,19 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     }
 
     if (change->entry_type.empty()) {
-      // Nothing members see (a ban of a non-member, an unban): no entry, no events.
+      // Nothing members see (a ban of a non-member, an unban, an invitation): no entry; events
+      // only for invitations.
       result.room = ExistingConversation(conn, actor, room_id);
+      for (auto& [recipient, event] : change->events) {
+        NATTER_CHECK(!event.has_room(), "a membership change without its entry");
+        if (event.has_invitation()) {
+          event.mutable_invitation()->set_room(result.room.name);
+          if (event.invitation().type() == "invited") {
+            event.mutable_invitation()->set_created_at_ms(now_ms);
+          }
+        }
+        result.events.push_back(AppendUserEvent(conn, recipient, std::move(event), now_ms));
+      }
       tx.Commit();
       return result;
     }
@@ -996,12 +1113,26 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
         .target_user_id = change->target_user_id,
         .sent_at_ms = now_ms};
     uint64_t message_id = InsertEntry(conn, entry).id;
-    // A new member starts with the room read: its history is there to scroll, not unread.
-    if (change->add_actor) AdvanceReadMarker(conn, actor, room_id, *at);
+    if (change->add_actor) {
+      // A new member starts with the room read: its history is there to scroll, not unread. Their
+      // member_joined entry is where a since_join history starts for them.
+      AdvanceReadMarker(conn, actor, room_id, *at);
+      Stmt q = Prepare(conn,
+                       "UPDATE conversation_members SET joined_seq = ? "
+                       "WHERE conversation_id = ? AND user_id = ?");
+      q->setUInt64(1, at->seq);
+      q->setUInt64(2, room_id);
+      q->setUInt64(3, actor);
+      q->executeUpdate();
+    }
     result.room = ExistingConversation(conn, actor, room_id);
     for (auto& [recipient, event] : change->events) {
-      event.mutable_room()->set_seq(at->seq);
-      event.mutable_room()->set_room(result.room.name);
+      if (event.has_room()) {
+        event.mutable_room()->set_seq(at->seq);
+        event.mutable_room()->set_room(result.room.name);
+      } else if (event.has_invitation()) {
+        event.mutable_invitation()->set_room(result.room.name);
+      }
       result.events.push_back(AppendUserEvent(conn, recipient, std::move(event), now_ms));
     }
     tx.Commit();
@@ -1027,6 +1158,7 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::ListRooms(
                    [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
                      Stmt q = Prepare(conn, std::string(kConversationColumns) +
                                                 "WHERE c.kind = 'room' AND c.name_key LIKE ? "
+                                                "AND (c.private = 0 OR m.user_id IS NOT NULL) "
                                                 "ORDER BY c.name_key LIMIT ?");
                      q->setUInt64(1, viewer);
                      q->setString(2, PrefixPattern(prefix_key));
@@ -1058,7 +1190,7 @@ absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t co
                                                                      uint32_t limit) {
   return pool_.Run(
       "room members", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<MemberRecord>> {
-        Stmt q = Prepare(conn, std::string("SELECT user_id, role, joined_at_ms "
+        Stmt q = Prepare(conn, std::string("SELECT user_id, role, joined_at_ms, muted_until_ms "
                                            "FROM conversation_members WHERE "
                                            "conversation_id = ? ORDER BY ") +
                                    kRoleRank + ", joined_at_ms, user_id LIMIT ?");
@@ -1067,7 +1199,50 @@ absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t co
         Rows rows(q->executeQuery());
         std::vector<MemberRecord> out;
         while (rows->next()) {
-          out.push_back({rows->getUInt64(1), StoredRole(rows->getString(2)), rows->getInt64(3)});
+          out.push_back({rows->getUInt64(1), StoredRole(rows->getString(2)), rows->getInt64(3),
+                         rows->getInt64(4)});
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::optional<InvitationRecord>> MysqlMessageStore::FindInvitation(
+    uint64_t room_id, uint64_t user_id) {
+  return pool_.Run("find invitation",
+                   [&](sql::Connection& conn) -> absl::StatusOr<std::optional<InvitationRecord>> {
+                     Stmt q = Prepare(
+                         conn,
+                         "SELECT c.name, i.inviter_id, i.inviter, i.created_at_ms "
+                         "FROM room_invitations i JOIN conversations c ON c.id = i.conversation_id "
+                         "WHERE i.conversation_id = ? AND i.invitee_id = ?");
+                     q->setUInt64(1, room_id);
+                     q->setUInt64(2, user_id);
+                     Rows row(q->executeQuery());
+                     if (!row->next()) return std::nullopt;
+                     return InvitationRecord{
+                         room_id,           std::string(row->getString(1)), user_id,
+                         row->getUInt64(2), std::string(row->getString(3)), row->getInt64(4)};
+                   });
+}
+
+absl::StatusOr<std::vector<InvitationRecord>> MysqlMessageStore::InvitationsOf(uint64_t user_id,
+                                                                               uint32_t limit) {
+  return pool_.Run(
+      "list invitations",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::vector<InvitationRecord>> {
+        Stmt q = Prepare(conn,
+                         "SELECT i.conversation_id, c.name, i.inviter_id, i.inviter, "
+                         "i.created_at_ms FROM room_invitations i "
+                         "JOIN conversations c ON c.id = i.conversation_id "
+                         "WHERE i.invitee_id = ? ORDER BY i.created_at_ms DESC, "
+                         "i.conversation_id DESC LIMIT ?");
+        q->setUInt64(1, user_id);
+        q->setUInt(2, limit);
+        Rows rows(q->executeQuery());
+        std::vector<InvitationRecord> out;
+        while (rows->next()) {
+          out.push_back({rows->getUInt64(1), std::string(rows->getString(2)), user_id,
+                         rows->getUInt64(3), std::string(rows->getString(4)), rows->getInt64(5)});
         }
         return out;
       });

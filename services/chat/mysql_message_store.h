@@ -46,6 +46,10 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                     uint32_t limit) override;
   absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) override;
+  absl::StatusOr<std::optional<InvitationRecord>> FindInvitation(uint64_t room_id,
+                                                                 uint64_t user_id) override;
+  absl::StatusOr<std::vector<InvitationRecord>> InvitationsOf(uint64_t user_id,
+                                                              uint32_t limit) override;
   absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> RoomsWithoutSkeleton(
       uint64_t after_id, size_t limit) override;
   absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) override;

@@ -53,6 +53,20 @@ absl::Status NameTaken(const absl::Status& taken, const std::string& name) {
   return absl::AlreadyExistsError("a room named " + Quoted(name) + " exists already");
 }
 
+// The room setting a request names; `unspecified` for UNSPECIFIED.
+absl::StatusOr<RoomHistory> History(v1::HistoryVisibility history, RoomHistory unspecified) {
+  switch (history) {
+    case v1::HISTORY_VISIBILITY_UNSPECIFIED:
+      return unspecified;
+    case v1::HISTORY_VISIBILITY_ALL:
+      return RoomHistory::kAll;
+    case v1::HISTORY_VISIBILITY_SINCE_JOIN:
+      return RoomHistory::kSinceJoin;
+    default:
+      return absl::InvalidArgumentError("unknown history visibility; use all or since_join");
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> RoomNameSkeleton(std::string_view normalized_name) {
@@ -115,6 +129,12 @@ absl::StatusOr<ConversationRecord> RoomService::FindRoom(const std::string& name
   if (!key.ok()) return absl::InvalidArgumentError("room name is not valid UTF-8");
   ASSIGN_OR_RETURN(auto room, store_.FindRoom(*key, viewer));
   if (!room.has_value()) return absl::NotFoundError("no room named " + Quoted(name));
+  if (room->is_private && !room->is_member) {
+    ASSIGN_OR_RETURN(auto invitation, store_.FindInvitation(room->id, viewer));
+    if (!RoomVisible(*room, invitation.has_value())) {
+      return absl::NotFoundError("no room named " + Quoted(name));
+    }
+  }
   return std::move(*room);
 }
 
@@ -132,11 +152,12 @@ absl::StatusOr<ConversationRecord> RoomService::Apply(const ConversationRecord& 
   if (!result.ok()) return result.status();
   if (result->entry) PublishEntry(publisher_, result->room, *result->entry, "", "");
   PublishUserEvents(publisher_, result->events);
-  if (!result->events.empty()) {
-    std::vector<uint64_t> users;
-    for (const auto& e : result->events) users.push_back(e.user_id);
-    AnnounceAudienceChanged(publisher_, users);
+  // Whose rooms changed (an invitation changes none).
+  std::vector<uint64_t> users;
+  for (const auto& e : result->events) {
+    if (e.event.has_room()) users.push_back(e.user_id);
   }
+  if (!users.empty()) AnnounceAudienceChanged(publisher_, users);
   return std::move(result->room);
 }
 
@@ -152,6 +173,8 @@ absl::StatusOr<v1::RoomResponse> RoomService::CreateRoom(const v1::CreateRoomReq
   room.owner_id = request.caller().user_id();
   room.owner = request.caller().username();
   room.now_ms = clock_.NowMs();
+  room.is_private = request.private_room();
+  ASSIGN_OR_RETURN(room.history, History(request.history(), RoomHistory::kAll));
   // After validation, so a typo costs no allowance.
   if (auto s = TakeAllowance(limiter_, RoomCreationLimitKey(room.owner_id), limits_.room_creations,
                              fmt::format("you have created too many rooms (at most {:g} an hour)",
@@ -225,6 +248,62 @@ absl::StatusOr<v1::RoomResponse> RoomService::SetMemberRole(
                       {.action = RoomAction::kSetRole, .role = role});
 }
 
+absl::StatusOr<v1::RoomResponse> RoomService::Invite(const v1::InviteRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  return ChangeMember(
+      request.caller(), request.room(), request.username(),
+      {.action = request.cancel() ? RoomAction::kCancelInvitation : RoomAction::kInvite});
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::AnswerInvitation(
+    const v1::AnswerInvitationRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  const uint64_t me = request.caller().user_id();
+  ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
+  RETURN_IF_ERROR(TakeRoomChange(request.caller()));
+  RoomRequestArgs args{.action = request.accept() ? RoomAction::kAccept : RoomAction::kDecline,
+                       .actor = {me, request.caller().username()}};
+  ASSIGN_OR_RETURN(auto after, Apply(room, args));
+  return Response(after, me);
+}
+
+absl::StatusOr<v1::ListInvitationsResponse> RoomService::ListInvitations(
+    const v1::ListInvitationsRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  const uint64_t me = request.caller().user_id();
+  ASSIGN_OR_RETURN(auto invitations, store_.InvitationsOf(me, kMaxInvitationsHeld));
+  std::vector<uint64_t> inviters;
+  for (const auto& i : invitations) inviters.push_back(i.inviter_id);
+  Names names = LookupNames(users_, std::move(inviters));
+  v1::ListInvitationsResponse response;
+  for (const auto& i : invitations) {
+    v1::RoomInvitation* out = response.add_invitations();
+    out->set_type("invited");
+    out->set_conversation_id(i.room_id);
+    out->set_room(i.room);
+    out->set_inviter_id(i.inviter_id);
+    auto it = names.find(i.inviter_id);
+    out->set_inviter(it == names.end() ? i.inviter : it->second);
+    out->set_invitee_id(me);
+    out->set_invitee(request.caller().username());
+    out->set_created_at_ms(i.created_at_ms);
+  }
+  return response;
+}
+
+absl::StatusOr<v1::RoomResponse> RoomService::MuteMember(const v1::MuteMemberRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  const int64_t until = request.muted_until_ms();
+  const int64_t now_ms = clock_.NowMs();
+  if (until != 0 && until != kMutedForeverMs && (until <= now_ms || until > now_ms + kMaxMuteMs)) {
+    return absl::InvalidArgumentError(
+        "muted_until_ms must be 0 (unmute), 253402300799000 (until unmuted) or a time in the "
+        "next 366 days");
+  }
+  return ChangeMember(request.caller(), request.room(), request.username(),
+                      {.action = RoomAction::kMute, .muted_until_ms = until});
+}
+
 absl::StatusOr<v1::RoomResponse> RoomService::ChangeMember(const v1::Caller& caller,
                                                            const std::string& room_name,
                                                            const std::string& username,
@@ -246,8 +325,10 @@ absl::StatusOr<v1::RoomResponse> RoomService::ChangeMember(const v1::Caller& cal
 absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   const uint64_t me = request.caller().user_id();
-  if (!request.has_topic() && !request.has_new_name()) {
-    return absl::InvalidArgumentError("give a new topic or a new name");
+  if (!request.has_topic() && !request.has_new_name() && !request.has_private_room() &&
+      request.history() == v1::HISTORY_VISIBILITY_UNSPECIFIED) {
+    return absl::InvalidArgumentError(
+        "give a new topic, a new name, private or public, or a history visibility");
   }
   // Validate everything before changing anything.
   std::optional<std::string> topic;
@@ -259,6 +340,10 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
   if (request.has_new_name()) {
     ASSIGN_OR_RETURN(auto n, RoomName(request.new_name()));
     name = n;
+  }
+  std::optional<RoomHistory> history;
+  if (request.history() != v1::HISTORY_VISIBILITY_UNSPECIFIED) {
+    ASSIGN_OR_RETURN(history, History(request.history(), RoomHistory::kAll));
   }
   ASSIGN_OR_RETURN(auto room, FindRoom(request.room(), me));
   RETURN_IF_ERROR(TakeRoomChange(request.caller()));
@@ -276,6 +361,17 @@ absl::StatusOr<v1::RoomResponse> RoomService::UpdateRoom(const v1::UpdateRoomReq
   }
   if (topic) {
     RoomRequestArgs args{.action = RoomAction::kSetTopic, .actor = actor, .topic = *topic};
+    ASSIGN_OR_RETURN(auto after, Apply(room, args));
+    room = std::move(after);
+  }
+  if (request.has_private_room()) {
+    RoomRequestArgs args{
+        .action = RoomAction::kSetPrivacy, .actor = actor, .is_private = request.private_room()};
+    ASSIGN_OR_RETURN(auto after, Apply(room, args));
+    room = std::move(after);
+  }
+  if (history) {
+    RoomRequestArgs args{.action = RoomAction::kSetHistory, .actor = actor, .history = *history};
     ASSIGN_OR_RETURN(auto after, Apply(room, args));
     room = std::move(after);
   }
@@ -317,6 +413,7 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
   }
   if (request.bans()) return Bans(request.caller(), room);
   ASSIGN_OR_RETURN(auto members, store_.Members(room.id, kMaxRoomMembers));
+  const int64_t now_ms = clock_.NowMs();
   std::vector<uint64_t> ids{room.owner_id};
   for (const auto& m : members) ids.push_back(m.user_id);
   Names names = LookupNames(users_, std::move(ids));
@@ -328,6 +425,7 @@ absl::StatusOr<v1::RoomMembersResponse> RoomService::RoomMembers(const v1::RoomR
     if (auto it = names.find(m.user_id); it != names.end()) out->set_username(it->second);
     out->set_role(std::string(MemberRoleName(m.role)));
     out->set_joined_at_ms(m.joined_at_ms);
+    if (m.muted_until_ms > now_ms) out->set_muted_until_ms(m.muted_until_ms);
   }
   return response;
 }

@@ -1,5 +1,5 @@
 // natter-chat's rooms: create, join, leave, list, members, remove or ban a member, make one a
-// moderator, topic and name.
+// moderator, topic and name; private rooms' invitations, members' mutes, who reads the history.
 // Each change is an entry in the room (so members see it in order with the messages) and, for the
 // user who joined, left or was removed, a durable personal event (so their gateways subscribe or
 // unsubscribe, and their other devices follow).
@@ -46,8 +46,15 @@ class RoomService {
   absl::StatusOr<v1::RoomResponse> RemoveMember(const v1::RemoveMemberRequest& request);
   absl::StatusOr<v1::RoomResponse> UpdateRoom(const v1::UpdateRoomRequest& request);
   absl::StatusOr<v1::RoomResponse> SetMemberRole(const v1::SetMemberRoleRequest& request);
+  absl::StatusOr<v1::RoomResponse> Invite(const v1::InviteRequest& request);
+  absl::StatusOr<v1::RoomResponse> AnswerInvitation(const v1::AnswerInvitationRequest& request);
+  absl::StatusOr<v1::ListInvitationsResponse> ListInvitations(
+      const v1::ListInvitationsRequest& request);
+  absl::StatusOr<v1::RoomResponse> MuteMember(const v1::MuteMemberRequest& request);
 
  private:
+  // The room named `name` as `viewer` sees it; NOT_FOUND, as for a name no room has, for a private
+  // room they are not in and not invited to.
   absl::StatusOr<ConversationRecord> FindRoom(const std::string& name, uint64_t viewer);
   // Applies `args` to `room` and publishes what changed.
   absl::StatusOr<ConversationRecord> Apply(const ConversationRecord& room,

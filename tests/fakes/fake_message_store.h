@@ -372,7 +372,10 @@ class FakeMessageStore final : public chat::MessageStore {
     c.topic = room.topic;
     c.owner_id = room.owner_id;
     c.member_count = 1;
+    c.is_private = room.is_private;
+    c.history = room.history;
     members_[id][room.owner_id] = {room.owner_id, chat::MemberRole::kOwner, room.now_ms};
+    joined_seqs_[{id, room.owner_id}] = 1;
     chat::RoomChangeResult result;
     result.entry = AppendRoomEntryLocked(c, room.owner_id, room.owner, chat::kTypeRoomCreated,
                                          room.name, 0, "", room.now_ms);
@@ -408,6 +411,23 @@ class FakeMessageStore final : public chat::MessageStore {
     auto& bans = bans_[room_id];
     state.actor_banned = bans.contains(actor);
     state.target_banned = target != 0 && bans.contains(target);
+    if (auto i = invitations_.find({room_id, actor}); i != invitations_.end()) {
+      state.actor_invitation = InvitationLocked(i->second);
+    }
+    if (auto i = invitations_.find({room_id, target}); target != 0 && i != invitations_.end()) {
+      state.target_invitation = InvitationLocked(i->second);
+    }
+    for (const auto& [key, i] : invitations_) {
+      if (key.first == room_id) ++state.room_invitations;
+      if (i.inviter_id == actor) ++state.actor_invitations_sent;
+      if (target != 0 && key.second == target) ++state.target_invitations;
+    }
+    if (auto m = members.find(target); target != 0 && m != members.end()) {
+      state.target_muted_until_ms = m->second.muted_until_ms;
+    }
+    if (friend_store_ != nullptr && target != 0) {
+      state.blocked = friend_store_->EitherBlocked(actor, target).value_or(false);
+    }
     // The longest-standing moderator, else the longest-standing member.
     const chat::MemberRecord* heir = nullptr;
     for (const auto& [user, m] : members) {
@@ -449,7 +469,17 @@ class FakeMessageStore final : public chat::MessageStore {
       }
     }
     if (change->target_role) members.at(target).role = *change->target_role;
+    if (change->target_muted_until_ms)
+      members.at(target).muted_until_ms = *change->target_muted_until_ms;
     if (change->topic) c.topic = *change->topic;
+    if (change->is_private) c.is_private = *change->is_private;
+    if (change->history) c.history = *change->history;
+    if (change->drop_actor_invitation) invitations_.erase({room_id, actor});
+    if (change->drop_target_invitation) invitations_.erase({room_id, target});
+    if (change->invite_target) {
+      invitations_[{room_id, target}] =
+          chat::InvitationRecord{room_id, "", target, actor, std::string(actor_name), now_ms};
+    }
     if (change->ban_target) {
       if (*change->ban_target) {
         bans.emplace(target, chat::BanRecord{target, actor, now_ms});
@@ -457,17 +487,25 @@ class FakeMessageStore final : public chat::MessageStore {
         bans.erase(target);
       }
     }
-    if (change->entry_type.empty()) {
-      result.room = ViewLocked(c, actor);
-      return result;
+    if (!change->entry_type.empty()) {
+      result.entry = AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
+                                           change->entry_text, change->target_user_id,
+                                           change->target_user, now_ms);
+      if (change->add_actor) {
+        AdvanceLocked(actor, room_id, c.latest_seq);
+        joined_seqs_[{room_id, actor}] = c.latest_seq;
+      }
     }
-    result.entry = AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
-                                         change->entry_text, change->target_user_id,
-                                         change->target_user, now_ms);
-    if (change->add_actor) AdvanceLocked(actor, room_id, c.latest_seq);
     for (auto& [recipient, event] : change->events) {
-      event.mutable_room()->set_seq(c.latest_seq);
-      event.mutable_room()->set_room(c.name);
+      if (event.has_room()) {
+        event.mutable_room()->set_seq(c.latest_seq);
+        event.mutable_room()->set_room(c.name);
+      } else if (event.has_invitation()) {
+        event.mutable_invitation()->set_room(c.name);
+        if (event.invitation().type() == "invited") {
+          event.mutable_invitation()->set_created_at_ms(now_ms);
+        }
+      }
       result.events.push_back(AddUserEventLocked(recipient, std::move(event), now_ms));
     }
     result.room = ViewLocked(c, actor);
@@ -481,7 +519,8 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     std::map<std::string, chat::ConversationRecord> by_key;
     for (const auto& [id, c] : conversations_) {
-      if (c.is_room() && keys_[id].starts_with(prefix_key)) {
+      if (c.is_room() && keys_[id].starts_with(prefix_key) &&
+          (!c.is_private || members_[id].contains(viewer))) {
         by_key.emplace(keys_[id], ViewLocked(c, viewer));
       }
     }
@@ -513,6 +552,30 @@ class FakeMessageStore final : public chat::MessageStore {
     for (const auto& [_, m] : members_[conversation_id]) out.push_back(m);
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return MemberOrder(a) < MemberOrder(b); });
+    if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+  absl::StatusOr<std::optional<chat::InvitationRecord>> FindInvitation(uint64_t room_id,
+                                                                       uint64_t user_id) override {
+    if (auto s = failures_.Take("FindInvitation"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    auto it = invitations_.find({room_id, user_id});
+    if (it == invitations_.end()) return std::nullopt;
+    return InvitationLocked(it->second);
+  }
+
+  absl::StatusOr<std::vector<chat::InvitationRecord>> InvitationsOf(uint64_t user_id,
+                                                                    uint32_t limit) override {
+    if (auto s = failures_.Take("InvitationsOf"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<chat::InvitationRecord> out;
+    for (const auto& [key, i] : invitations_) {
+      if (key.second == user_id) out.push_back(InvitationLocked(i));
+    }
+    std::stable_sort(out.begin(), out.end(), [](const auto& a, const auto& b) {
+      return a.created_at_ms > b.created_at_ms;
+    });
     if (out.size() > limit) out.resize(limit);
     return out;
   }
@@ -637,8 +700,21 @@ class FakeMessageStore final : public chat::MessageStore {
       ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
     chat::ConversationRecord view = c;
     view.is_member = c.is_lobby() || members_[c.id].contains(viewer);
-    if (auto m = members_[c.id].find(viewer); m != members_[c.id].end()) view.role = m->second.role;
+    if (auto m = members_[c.id].find(viewer); m != members_[c.id].end()) {
+      view.role = m->second.role;
+      view.muted_until_ms = m->second.muted_until_ms;
+      if (auto j = joined_seqs_.find({c.id, viewer}); j != joined_seqs_.end()) {
+        view.joined_seq = j->second;
+      }
+    }
     return view;
+  }
+
+  // `i` with its room's name as it is now.
+  chat::InvitationRecord InvitationLocked(chat::InvitationRecord i)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    i.room = conversations_.at(i.room_id).name;
+    return i;
   }
 
   // The reactions to message `seq` as MySQL groups them: each emoji in the order of its first
@@ -734,6 +810,10 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<std::pair<uint64_t, uint64_t>, std::vector<ReactionRow>> reactions_ ABSL_GUARDED_BY(mu_);
   // room -> user -> ban
   std::map<uint64_t, std::map<uint64_t, chat::BanRecord>> bans_ ABSL_GUARDED_BY(mu_);
+  // (room, invitee) -> pending invitation
+  std::map<std::pair<uint64_t, uint64_t>, chat::InvitationRecord> invitations_ ABSL_GUARDED_BY(mu_);
+  // (room, member) -> the seq of their member_joined (or room_created) entry
+  std::map<std::pair<uint64_t, uint64_t>, uint64_t> joined_seqs_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, uint64_t> user_event_seq_ ABSL_GUARDED_BY(mu_);
   std::vector<chat::StoredUserEvent> user_events_ ABSL_GUARDED_BY(mu_);
   int append_calls_ ABSL_GUARDED_BY(mu_) = 0;

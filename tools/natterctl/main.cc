@@ -13,6 +13,7 @@
 #include "ctl_common.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "output.h"
+#include "private_room_commands.h"
 #include "room_commands.h"
 #include "social_commands.h"
 
@@ -177,6 +178,11 @@ int main(int argc, char** argv) {
   auto* rooms_create = rooms->add_subcommand("create", "Create a room you own");
   rooms_create->add_option("ROOM", room, "2-32 letters, digits, '_', '.', '-'")->required();
   rooms_create->add_option("--topic", topic_value, "Topic (at most 250 characters)");
+  bool room_private = false;
+  std::string room_history = "all", room_privacy, room_mute_for;
+  rooms_create->add_flag("--private", room_private, "Invite-only and not listed");
+  rooms_create->add_option("--history", room_history, "Who reads history: all or since-join")
+      ->check(CLI::IsMember({"all", "since-join"}));
   auto* rooms_join = rooms->add_subcommand("join", "Join a room");
   rooms_join->add_option("ROOM", room, "Room name")->required();
   auto* rooms_leave = rooms->add_subcommand("leave", "Leave a room");
@@ -210,6 +216,40 @@ int main(int argc, char** argv) {
   auto* rooms_rename = rooms->add_subcommand("rename", "Rename a room (owner only)");
   rooms_rename->add_option("ROOM", room, "Room name")->required();
   rooms_rename->add_option("NAME", new_name, "New name")->required();
+  auto* rooms_invite = rooms->add_subcommand("invite", "Invite a user (owner and moderators)");
+  rooms_invite->add_option("ROOM", room, "Room name")->required();
+  rooms_invite->add_option("USER", user, "Username")->required();
+  auto* rooms_uninvite = rooms->add_subcommand("uninvite", "Cancel a pending invitation");
+  rooms_uninvite->add_option("ROOM", room, "Room name")->required();
+  rooms_uninvite->add_option("USER", user, "Username")->required();
+  auto* rooms_mute = rooms->add_subcommand(
+      "mute", "Mute a member: they read but cannot post (default: until unmuted)");
+  rooms_mute->add_option("ROOM", room, "Room name")->required();
+  rooms_mute->add_option("USER", user, "Username")->required();
+  rooms_mute->add_option("--for", room_mute_for, "For this long: 1h, 30m, 2d (at most 366d)");
+  auto* rooms_unmute = rooms->add_subcommand("unmute", "Let a muted member post again");
+  rooms_unmute->add_option("ROOM", room, "Room name")->required();
+  rooms_unmute->add_option("USER", user, "Username")->required();
+  auto* rooms_history =
+      rooms->add_subcommand("history", "Who reads the room's history (owner only)");
+  rooms_history->add_option("ROOM", room, "Room name")->required();
+  rooms_history->add_option("VISIBILITY", room_history, "all or since-join")
+      ->required()
+      ->check(CLI::IsMember({"all", "since-join"}));
+  auto* rooms_privacy =
+      rooms->add_subcommand("privacy", "Make a room private or public (owner only)");
+  rooms_privacy->add_option("ROOM", room, "Room name")->required();
+  rooms_privacy->add_option("PRIVACY", room_privacy, "private or public")
+      ->required()
+      ->check(CLI::IsMember({"private", "public"}));
+  auto* invitations =
+      app.add_subcommand("invitations", "Your pending room invitations (JSON lines)");
+  auto* invitation = app.add_subcommand("invitation", "Accept or decline a room invitation");
+  invitation->require_subcommand(1);
+  auto* invitation_accept = invitation->add_subcommand("accept", "Join the room");
+  invitation_accept->add_option("ROOM", room, "Room name")->required();
+  auto* invitation_decline = invitation->add_subcommand("decline", "Decline the invitation");
+  invitation_decline->add_option("ROOM", room, "Room name")->required();
   auto* listen = app.add_subcommand("listen", "Print events as JSON lines");
   listen->add_option("--count", count, "Exit 0 after this many events")
       ->check(CLI::NonNegativeNumber);
@@ -324,7 +364,39 @@ int main(int argc, char** argv) {
     if (*conversations) return ctl::ListConversations(g, /*only_unread=*/false);
     if (*history) return ctl::History(g, target, before_seq, history_limit);
     if (*rooms_list) return ctl::ListRooms(g, room_prefix, rooms_limit);
-    if (*rooms_create) return ctl::CreateRoom(g, room, topic_value);
+    if (*rooms_create) {
+      return ctl::CreateRoom(g, room, topic_value, room_private,
+                             room_history == "since-join"
+                                 ? natter::v1::HISTORY_VISIBILITY_SINCE_JOIN
+                                 : natter::v1::HISTORY_VISIBILITY_ALL);
+    }
+    if (*rooms_invite || *rooms_uninvite) {
+      return ctl::InviteToRoom(g, room, user, /*cancel=*/rooms_uninvite->parsed());
+    }
+    if (*rooms_mute) {
+      int64_t until = ctl::kMutedForeverMs;
+      if (!room_mute_for.empty()) {
+        until = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count() +
+                ctl::ParseDurationMs(room_mute_for);
+      }
+      return ctl::MuteMember(g, room, user, until);
+    }
+    if (*rooms_unmute) return ctl::MuteMember(g, room, user, 0);
+    if (*rooms_history) {
+      return ctl::SetRoomSettings(g, room, std::nullopt,
+                                  room_history == "since-join"
+                                      ? natter::v1::HISTORY_VISIBILITY_SINCE_JOIN
+                                      : natter::v1::HISTORY_VISIBILITY_ALL);
+    }
+    if (*rooms_privacy) {
+      return ctl::SetRoomSettings(g, room, room_privacy == "private",
+                                  natter::v1::HISTORY_VISIBILITY_UNSPECIFIED);
+    }
+    if (*invitations) return ctl::ListInvitations(g);
+    if (*invitation_accept) return ctl::AnswerInvitation(g, room, /*accept=*/true);
+    if (*invitation_decline) return ctl::AnswerInvitation(g, room, /*accept=*/false);
     if (*rooms_join) return ctl::JoinRoom(g, room);
     if (*rooms_leave) return ctl::LeaveRoom(g, room);
     if (*rooms_members) return ctl::RoomMembers(g, room);

@@ -89,6 +89,8 @@ nlohmann::json ConversationJson(const v1::Conversation& c) {
     if (!c.topic().empty()) j["topic"] = c.topic();
     if (!c.owner().empty()) j["owner"] = c.owner();
     if (c.name() != "lobby") j["members"] = c.member_count();
+    if (c.private_room()) j["private"] = true;
+    if (c.history() == v1::HISTORY_VISIBILITY_SINCE_JOIN) j["history"] = "since-join";
   } else {
     j["with"] = c.name();
     j["peer_read_seq"] = c.peer_read_seq();
@@ -106,6 +108,21 @@ nlohmann::json ProfileJson(const v1::Profile& p) {
   return j;
 }
 
+nlohmann::json InvitationJson(const v1::RoomInvitation& i, const v1::UserEvent* event) {
+  nlohmann::json j = {{"type", "invitation_" + i.type()},
+                      {"room", i.room()},
+                      {"conversation", i.conversation_id()},
+                      {"inviter", i.inviter()},
+                      {"invitee", i.invitee()}};
+  if (i.created_at_ms() != 0) j["invited_at"] = Rfc3339(i.created_at_ms());
+  if (!i.by().empty()) j["by"] = i.by();
+  if (event != nullptr) {
+    j["event_seq"] = event->seq();
+    j["at"] = Rfc3339(event->at_ms());
+  }
+  return j;
+}
+
 nlohmann::json UserEventJson(const v1::UserEvent& event) {
   if (event.has_room()) {
     const v1::RoomMembership& r = event.room();
@@ -118,6 +135,7 @@ nlohmann::json UserEventJson(const v1::UserEvent& event) {
     if (!r.by().empty()) j["by"] = r.by();
     return j;
   }
+  if (event.has_invitation()) return InvitationJson(event.invitation(), &event);
   const v1::FriendEvent& f = event.friend_();
   nlohmann::json j = {{"type", f.type()},
                       {"user", f.username()},

@@ -26,6 +26,10 @@ nlohmann::json MessageJson(const v1::ChatMessage& message);
 nlohmann::json ConversationJson(const v1::Conversation& conversation);
 nlohmann::json ProfileJson(const v1::Profile& profile);
 nlohmann::json UserEventJson(const v1::UserEvent& event);
+// A room invitation: type "invitation_" + its type (invited, accepted, declined, cancelled), room,
+// conversation, inviter, invitee, invited_at, by; with `event`, its event_seq and at.
+nlohmann::json InvitationJson(const v1::RoomInvitation& invitation,
+                              const v1::UserEvent* event = nullptr);
 // A server event as `listen` prints it; null for events that are not shown (welcome, results).
 nlohmann::json EventJson(const v1::ServerEvent& event);
 

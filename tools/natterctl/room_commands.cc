@@ -30,11 +30,14 @@ int ListRooms(const Globals& g, const std::string& prefix, uint32_t limit) {
   return 0;
 }
 
-int CreateRoom(const Globals& g, const std::string& name, const std::string& topic) {
+int CreateRoom(const Globals& g, const std::string& name, const std::string& topic, bool is_private,
+               v1::HistoryVisibility history) {
   auto context = AuthedContext(g);
   v1::CreateRoomRequest request;
   request.set_name(name);
   request.set_topic(topic);
+  request.set_private_room(is_private);
+  request.set_history(history);
   v1::RoomResponse response;
   CheckStatus(GatewayStub(g)->CreateRoom(context.get(), request, &response), g);
   PrintRoom(response);
@@ -68,10 +71,17 @@ int RoomMembers(const Globals& g, const std::string& room) {
   v1::RoomMembersResponse response;
   CheckStatus(GatewayStub(g)->RoomMembers(context.get(), request, &response), g);
   for (const auto& m : response.members()) {
-    PrintJson({{"user", m.username()},
-               {"user_id", m.user_id()},
-               {"role", m.role()},
-               {"joined_at", Rfc3339(m.joined_at_ms())}});
+    nlohmann::json j = {{"user", m.username()},
+                        {"user_id", m.user_id()},
+                        {"role", m.role()},
+                        {"joined_at", Rfc3339(m.joined_at_ms())}};
+    // Muted by a moderator: until when ("forever": until unmuted).
+    if (m.muted_until_ms() == kMutedForeverMs) {
+      j["muted_until"] = "forever";
+    } else if (m.muted_until_ms() != 0) {
+      j["muted_until"] = Rfc3339(m.muted_until_ms());
+    }
+    PrintJson(j);
   }
   return 0;
 }

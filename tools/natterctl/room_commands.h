@@ -12,7 +12,9 @@
 namespace natter::ctl {
 
 int ListRooms(const Globals& g, const std::string& prefix, uint32_t limit);
-int CreateRoom(const Globals& g, const std::string& name, const std::string& topic);
+// A room the caller owns: public (listed) or private (invite-only), and who reads its history.
+int CreateRoom(const Globals& g, const std::string& name, const std::string& topic,
+               bool is_private = false, v1::HistoryVisibility history = v1::HISTORY_VISIBILITY_ALL);
 int JoinRoom(const Globals& g, const std::string& room);
 int LeaveRoom(const Globals& g, const std::string& room);
 int RoomMembers(const Globals& g, const std::string& room);
