@@ -97,6 +97,7 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("RemoveMember", &ChatAsync::RemoveMember),
       ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
       ToChat("SetMemberRole", &ChatAsync::SetMemberRole),
+      ToChat("ListMentions", &ChatAsync::ListMentions),
       ToChat("Invite", &ChatAsync::Invite),
       ToChat("AnswerInvitation", &ChatAsync::AnswerInvitation),
       ToChat("ListInvitations", &ChatAsync::ListInvitations),

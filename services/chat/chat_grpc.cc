@@ -84,6 +84,13 @@ grpc::ServerUnaryReactor* ChatGrpc::SetNotifications(grpc::CallbackServerContext
                    [=, this] { return Respond(service_.SetNotifications(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::ListMentions(grpc::CallbackServerContext* context,
+                                                 const v1::ListMentionsRequest* request,
+                                                 v1::ListMentionsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.ListMentions(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
                                                const v1::FriendshipRequest* request,
                                                v1::FriendshipResponse* response) {

@@ -9,6 +9,7 @@
 #include "common/status.h"
 #include "common/text.h"
 #include "delivery.h"
+#include "mentions.h"
 #include "natter/v1/gateway.pb.h"
 #include "room_rules.h"
 
@@ -102,7 +103,9 @@ v1::NotificationSettings NotificationsView(uint64_t conversation_id, const Notif
   v1::NotificationSettings out;
   out.set_conversation_id(conversation_id);
   // A level this replica does not know (one added later) reads as "all", as clients treat it.
-  out.set_level(n.level == "none" ? v1::NOTIFY_LEVEL_NONE : v1::NOTIFY_LEVEL_ALL);
+  out.set_level(n.level == "none"       ? v1::NOTIFY_LEVEL_NONE
+                : n.level == "mentions" ? v1::NOTIFY_LEVEL_MENTIONS
+                                        : v1::NOTIFY_LEVEL_ALL);
   out.set_muted_until_ms(n.muted_until_ms > now_ms ? n.muted_until_ms : 0);
   return out;
 }
@@ -247,6 +250,9 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
         if (auto s = AttachReactions(c.id, entries); !s.ok()) {
           spdlog::warn("reactions unavailable for a republished entry: {}", s.message());
         }
+        if (auto s = AttachMentions(c.id, entries); !s.ok()) {
+          spdlog::warn("mentions unavailable for a republished entry: {}", s.message());
+        }
         Publish(c, entries[0]);
       }
     }
@@ -274,6 +280,7 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     *out.mutable_reply() = std::move(entry.reply);
   }
   for (auto& reaction : stored.reactions) *out.add_reactions() = std::move(reaction);
+  for (auto& mention : stored.mentions) *out.add_mentions() = std::move(mention);
   Publish(c, out);
   return stored.ack;
 }
@@ -315,6 +322,8 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   message.sender = request.caller().username();
   message.client_msg_id = request.client_msg_id();
   message.text = request.text();
+  ASSIGN_OR_RETURN(message.mentions,
+                   ResolveMentions(users_, store_, conversation, message.sender_id, message.text));
   if (request.reply_to_seq() != 0) {
     // A reply quotes a live message of the same conversation. (Deleted in the meantime, it is
     // shown as deleted: the quote is read as the message is when the reply is read.)
@@ -369,6 +378,10 @@ absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
   change.type = type;
   change.text = text;
   change.target_seq = seq;
+  if (edit) {
+    ASSIGN_OR_RETURN(change.mentions,
+                     ResolveMentions(users_, store_, conversation, change.sender_id, text));
+  }
   // A replay of a change already made is answered from the dedupe record (even though the message
   // is deleted by now), so check "deleted" in the store, atomically with the change.
   return AppendAndPublish(conversation, std::move(change));
@@ -440,6 +453,25 @@ absl::Status ChatService::AttachReactions(uint64_t conversation_id,
   return absl::OkStatus();
 }
 
+absl::Status ChatService::AttachMentions(uint64_t conversation_id,
+                                         std::vector<v1::ChatMessage>& entries) {
+  std::vector<uint64_t> seqs;
+  for (const auto& m : entries) {
+    if ((m.type() == kTypeMessage && !m.deleted()) || m.type() == kTypeEdited) {
+      seqs.push_back(m.seq());
+    }
+  }
+  if (seqs.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto mentions, store_.Mentions(conversation_id, seqs));
+  for (auto& m : entries) {
+    m.clear_mentions();
+    auto it = mentions.find(m.seq());
+    if (it == mentions.end()) continue;
+    for (const auto& mention : it->second) *m.add_mentions() = mention;
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxSyncLimit));
@@ -455,6 +487,7 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   response.set_has_more(entries.size() > limit);
   if (response.has_more()) entries.resize(limit);
   RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
+  RETURN_IF_ERROR(AttachMentions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   response.set_latest_seq(
       std::max(conversation.latest_seq,
@@ -474,6 +507,7 @@ void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
     for (const auto& reaction : m.reactions()) {
       ids.insert(ids.end(), reaction.user_ids().begin(), reaction.user_ids().end());
     }
+    for (const auto& mention : m.mentions()) ids.push_back(mention.user_id());
   }
   uint64_t peer = c.is_direct() ? c.PeerOf(viewer) : 0;
   ids.push_back(peer);
@@ -487,6 +521,11 @@ void ChatService::Present(const ConversationRecord& c, uint64_t viewer,
         if (auto it = names.find(reaction.user_ids(i)); it != names.end()) {
           reaction.set_users(i, it->second);
         }
+      }
+    }
+    for (auto& mention : *m.mutable_mentions()) {
+      if (auto it = names.find(mention.user_id()); it != names.end()) {
+        mention.set_username(it->second);
       }
     }
     if (peer != 0) {
@@ -530,6 +569,7 @@ absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryReques
   if (response.has_more()) entries.resize(limit);
   std::reverse(entries.begin(), entries.end());  // oldest first
   RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
+  RETURN_IF_ERROR(AttachMentions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   return response;
 }
@@ -647,9 +687,13 @@ absl::StatusOr<v1::NotificationSettings> ChatService::SetNotifications(
     case v1::NOTIFY_LEVEL_NONE:
       level = "none";
       break;
+    case v1::NOTIFY_LEVEL_MENTIONS:
+      level = "mentions";
+      break;
     default:
-      return absl::InvalidArgumentError(fmt::format(
-          "unknown notification level {}; use all or none", static_cast<int>(request.level())));
+      return absl::InvalidArgumentError(
+          fmt::format("unknown notification level {}; use all, mentions or none",
+                      static_cast<int>(request.level())));
   }
   const int64_t now_ms = clock_.NowMs();
   std::optional<int64_t> muted_until;

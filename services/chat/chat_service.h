@@ -33,6 +33,8 @@ inline constexpr uint32_t kDefaultSyncLimit = 100;
 inline constexpr uint32_t kMaxSyncLimit = 500;
 inline constexpr uint32_t kDefaultHistoryLimit = 50;
 inline constexpr uint32_t kMaxHistoryLimit = 200;
+inline constexpr uint32_t kDefaultMentionsLimit = 20;
+inline constexpr uint32_t kMaxMentionsLimit = 100;
 // SetNotifications: "muted until unmuted" (9999-12-31T23:59:59Z, so "muted_until_ms > now" holds
 // for it like for any mute), and how far ahead a timed mute may end.
 inline constexpr int64_t kMutedForeverMs = 253'402'300'799'000;
@@ -72,6 +74,8 @@ class ChatService {
   absl::StatusOr<v1::MarkReadResponse> MarkRead(const v1::MarkReadRequest& request);
   absl::StatusOr<v1::NotificationSettings> SetNotifications(
       const v1::SetNotificationsRequest& request);
+  // The caller's mentions, newest first (mentions.h).
+  absl::StatusOr<v1::ListMentionsResponse> ListMentions(const v1::ListMentionsRequest& request);
 
  private:
   // The conversation `ref` names, if the caller takes part in it: NOT_FOUND for a direct
@@ -98,6 +102,8 @@ class ChatService {
   // Sets the reactions of `entries` as they are now: a live message's own, a reaction entry's
   // target's.
   absl::Status AttachReactions(uint64_t conversation_id, std::vector<v1::ChatMessage>& entries);
+  // Sets the mentions of `entries` as stored: a live message's now, an edit entry's of its text.
+  absl::Status AttachMentions(uint64_t conversation_id, std::vector<v1::ChatMessage>& entries);
   // Moves `entries` into `out` with the room name, each user's current name and (direct) the peer
   // as `viewer` sees it.
   void Present(const ConversationRecord& c, uint64_t viewer, std::vector<v1::ChatMessage>& entries,

@@ -186,6 +186,8 @@ struct NewMessage {
   uint64_t reply_to_seq = 0;  // a message: the message it replies to (checked by the caller)
   v1::ReplyPreview reply;     // with reply_to_seq: its preview, for the entry published; not stored
   int64_t sent_at_ms = 0;
+  // A message or edit: the users its text mentions (mentions.h ResolveMentions), stored with it.
+  std::vector<v1::Mention> mentions;
   // A direct conversation: refuse the entry (PERMISSION_DENIED, kRefusedBlocked or
   // kRefusedNotFriends) unless its two participants are friends and neither has blocked the other,
   // checked atomically with the append.
@@ -204,6 +206,9 @@ struct AppendResult {
   bool unchanged = false;
   // A reaction entry stored now: its target's reactions right after it, for the entry published.
   std::vector<v1::Reaction> reactions;
+  // A message or edit stored now: its mentions, with `added` as stored (an edit: whether the text
+  // before mentioned the user).
+  std::vector<v1::Mention> mentions;
 };
 
 // A room as a change sees it, read under the room's lock (so a role read here is the role the
@@ -336,7 +341,9 @@ class MessageStore {
   // (anyone's; FAILED_PRECONDITION otherwise), in the same transaction; adding one already there or
   // removing one not there stores nothing (unchanged). A new emoji on a message that has
   // kMaxReactionEmoji is FAILED_PRECONDITION (kRefusedTooManyReactions). A deletion removes its
-  // target's reactions.
+  // target's reactions. A message stores its `mentions` (all added); an edit stores its own and
+  // replaces its target's, each added unless the target mentioned the user before; a deletion
+  // removes its target's.
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
 
   // The reactions to those of `seqs` that are messages with reactions, by seq: each emoji in the
@@ -344,6 +351,17 @@ class MessageStore {
   // with the usernames stored with them.
   virtual absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> Reactions(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) = 0;
+
+  // The mentions of those of `seqs` that have any, by seq, each entry's in the order first named:
+  // a message's as they are now, an edit entry's those of its text (migration 010).
+  virtual absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> Mentions(
+      uint64_t conversation_id, const std::vector<uint64_t>& seqs) = 0;
+  // Up to `limit` live messages (type message, not deleted) that mention `user_id` now, with
+  // message_id < before_message_id, in conversations the user can read now (a member; the lobby:
+  // anyone), newest (highest message_id) first. Without reactions or mentions (read those apart).
+  virtual absl::StatusOr<std::vector<v1::ChatMessage>> MentionsOf(uint64_t user_id,
+                                                                  uint64_t before_message_id,
+                                                                  uint32_t limit) = 0;
 
   // One entry, as it is now. (Entries are read without their reactions: see Reactions.)
   virtual absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,

@@ -393,6 +393,90 @@ absl::StatusOr<bool> ChangeReaction(sql::Connection& conn, const NewMessage& m) 
   return true;
 }
 
+// Inside Append's transaction, after the entry (`seq`, `message_id`) of a message or an edit is
+// inserted: stores its mentions; an edit also replaces its target's, each added unless the target
+// mentioned the user before. Returns the entry's mentions as stored.
+std::vector<v1::Mention> StoreMentions(sql::Connection& conn, const NewMessage& m, uint64_t seq,
+                                       uint64_t message_id) {
+  std::vector<v1::Mention> mentions = m.mentions;
+  auto insert = [&](uint64_t at_seq, uint64_t at_id) {
+    Stmt add = Prepare(conn,
+                       "INSERT INTO message_mentions (conversation_id, seq, user_id, username, "
+                       "added, position, message_id) VALUES (?, ?, ?, ?, ?, ?, ?)");
+    for (size_t i = 0; i < mentions.size(); ++i) {
+      add->setUInt64(1, m.conversation_id);
+      add->setUInt64(2, at_seq);
+      add->setUInt64(3, mentions[i].user_id());
+      add->setString(4, mentions[i].username());
+      add->setBoolean(5, mentions[i].added());
+      add->setUInt(6, static_cast<uint32_t>(i));
+      add->setUInt64(7, at_id);
+      add->executeUpdate();
+    }
+  };
+  if (m.type == kTypeEdited) {
+    Stmt before = Prepare(conn,
+                          "SELECT mm.user_id, t.id FROM messages t LEFT JOIN message_mentions mm "
+                          "ON mm.conversation_id = t.conversation_id AND mm.seq = t.seq "
+                          "WHERE t.conversation_id = ? AND t.seq = ?");
+    before->setUInt64(1, m.conversation_id);
+    before->setUInt64(2, m.target_seq);
+    Rows rows(before->executeQuery());
+    std::vector<uint64_t> mentioned;
+    uint64_t target_id = 0;
+    while (rows->next()) {
+      if (!rows->isNull(1)) mentioned.push_back(rows->getUInt64(1));
+      target_id = rows->getUInt64(2);
+    }
+    for (auto& mention : mentions) {
+      mention.set_added(std::find(mentioned.begin(), mentioned.end(), mention.user_id()) ==
+                        mentioned.end());
+    }
+    Stmt clear =
+        Prepare(conn, "DELETE FROM message_mentions WHERE conversation_id = ? AND seq = ?");
+    clear->setUInt64(1, m.conversation_id);
+    clear->setUInt64(2, m.target_seq);
+    clear->executeUpdate();
+    insert(m.target_seq, target_id);
+  }
+  insert(seq, message_id);
+  return mentions;
+}
+
+// The mentions of entries `seqs` of a conversation (see MessageStore::Mentions), padded to a few
+// IN list lengths like ReadReactions.
+std::map<uint64_t, std::vector<v1::Mention>> ReadMentions(sql::Connection& conn,
+                                                          uint64_t conversation_id,
+                                                          std::vector<uint64_t> seqs) {
+  constexpr size_t kListSizes[] = {1, 8, 64, 512};
+  std::sort(seqs.begin(), seqs.end());
+  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
+  std::map<uint64_t, std::vector<v1::Mention>> out;
+  for (size_t from = 0; from < seqs.size(); from += kListSizes[3]) {
+    const size_t n = std::min(seqs.size() - from, kListSizes[3]);
+    const size_t width = *std::find_if(std::begin(kListSizes), std::end(kListSizes),
+                                       [n](size_t size) { return size >= n; });
+    std::string sql =
+        "SELECT seq, user_id, username, added FROM message_mentions "
+        "WHERE conversation_id = ? AND seq IN (?";
+    for (size_t i = 1; i < width; ++i) sql += ", ?";
+    sql += ") ORDER BY seq, position";
+    Stmt q = Prepare(conn, sql);
+    q->setUInt64(1, conversation_id);
+    for (size_t i = 0; i < width; ++i) {
+      q->setUInt64(static_cast<unsigned>(i + 2), i < n ? seqs[from + i] : 0);
+    }
+    Rows rows(q->executeQuery());
+    while (rows->next()) {
+      v1::Mention& mention = out[rows->getUInt64(1)].emplace_back();
+      mention.set_user_id(rows->getUInt64(2));
+      mention.set_username(rows->getString(3));
+      mention.set_added(rows->getBoolean(4));
+    }
+  }
+  return out;
+}
+
 // `s` as a LIKE pattern matching itself literally, followed by `%`.
 std::string PrefixPattern(std::string_view s) {
   std::string out;
@@ -627,9 +711,17 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
           clear->setUInt64(1, m.conversation_id);
           clear->setUInt64(2, m.target_seq);
           clear->executeUpdate();
+          Stmt unmention =
+              Prepare(conn, "DELETE FROM message_mentions WHERE conversation_id = ? AND seq = ?");
+          unmention->setUInt64(1, m.conversation_id);
+          unmention->setUInt64(2, m.target_seq);
+          unmention->executeUpdate();
         }
       }
       AppendResult result;
+      if (is_message || m.type == kTypeEdited) {
+        result.mentions = StoreMentions(conn, m, inserted.at.seq, inserted.id);
+      }
       if (reaction) {
         result.reactions =
             std::move(ReadReactions(conn, m.conversation_id, {m.target_seq})[m.target_seq]);
@@ -668,6 +760,42 @@ absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> MysqlMessageStore:
       [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> {
         return ReadReactions(conn, conversation_id, seqs);
       });
+}
+
+absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> MysqlMessageStore::Mentions(
+    uint64_t conversation_id, const std::vector<uint64_t>& seqs) {
+  if (seqs.empty()) return std::map<uint64_t, std::vector<v1::Mention>>{};
+  return pool_.Run(
+      "read mentions",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> {
+        return ReadMentions(conn, conversation_id, seqs);
+      });
+}
+
+absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MentionsOf(
+    uint64_t user_id, uint64_t before_message_id, uint32_t limit) {
+  // kEntryColumns with the conversation as column 18. A backward scan of the user's mentions by
+  // message_id (idx_message_mentions_user), each joined by primary key.
+  std::string sql = kEntryColumns;
+  sql.insert(sql.find(" FROM messages m "), ", m.conversation_id");
+  sql +=
+      "JOIN message_mentions mm ON mm.conversation_id = m.conversation_id AND mm.seq = m.seq "
+      "JOIN conversations c ON c.id = m.conversation_id "
+      "LEFT JOIN conversation_members cm ON cm.conversation_id = c.id AND cm.user_id = mm.user_id "
+      "WHERE mm.user_id = ? AND mm.message_id < ? AND m.type = 'message' AND m.deleted = 0 AND "
+      "(cm.user_id IS NOT NULL OR c.name_key <=> 'lobby') "
+      "ORDER BY mm.message_id DESC LIMIT ?";
+  using Page = std::vector<v1::ChatMessage>;
+  return pool_.Run("mentions of a user", [&](sql::Connection& conn) -> absl::StatusOr<Page> {
+    Stmt q = Prepare(conn, sql);
+    q->setUInt64(1, user_id);
+    q->setUInt64(2, before_message_id);
+    q->setUInt(3, limit);
+    Rows rows(q->executeQuery());
+    Page out;
+    while (rows->next()) out.push_back(ReadEntryWithReply(*rows, rows->getUInt64(18)));
+    return out;
+  });
 }
 
 namespace {

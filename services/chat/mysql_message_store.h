@@ -1,6 +1,6 @@
 // MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql,
 // 003_rooms_direct_reads.sql, 004_bans_replays.sql, 005_room_name_skeletons.sql, ...,
-// 008_reactions.sql).
+// 008_reactions.sql, 010_mentions.sql).
 #pragma once
 
 #include "common/mysql_pool.h"
@@ -22,6 +22,11 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<AppendResult> Append(const NewMessage& message) override;
   absl::StatusOr<std::map<uint64_t, std::vector<v1::Reaction>>> Reactions(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> Mentions(
+      uint64_t conversation_id, const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<std::vector<v1::ChatMessage>> MentionsOf(uint64_t user_id,
+                                                          uint64_t before_message_id,
+                                                          uint32_t limit) override;
   absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
                                                              uint64_t seq) override;
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,

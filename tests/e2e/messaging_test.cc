@@ -409,6 +409,48 @@ TEST_F(MessagingTest, AMuteReachesTheUsersOtherDevicesAndMessagesStillArrive) {
   EXPECT_EQ(outsider.err, "natterctl: you are not in room \"hushed\"; join it first\n");
 }
 
+// Issue 23 item 4: "@name" in a room resolves to its members only, whatever the case; the
+// mentioned user sees it live and in their mentions list; an edit that adds a mention marks it
+// added; a deletion takes it off the list.
+TEST_F(MessagingTest, AMentionReachesItsUserLiveAndInTheirMentionsList) {
+  User("wynn");
+  User("zoe");
+  User("abe");
+  ASSERT_EQ(CtlJson({"--as", "wynn", "rooms", "create", "shouts"})["members"], 1);
+  ASSERT_EQ(Ctl({"--as", "zoe", "rooms", "join", "shouts"}).exit_code, 0);
+  json level = CtlJson({"--as", "zoe", "notifications", "shouts", "mentions"});
+  EXPECT_EQ(level["notify"], "mentions");
+  auto zoe = Listen("zoe", 0, {"--type", "message", "--type", "message_edited"});
+
+  json sent = CtlJson({"--as", "wynn", "send", "--room", "shouts", "hey @ZOE and @abe"});
+  ASSERT_TRUE(SawCount(*zoe, "message", 1)) << zoe->Stdout();
+  json live = Printed(*zoe, "message")[0];
+  ASSERT_EQ(live["mentions"].size(), 1u) << "abe is not in the room: plain text; " << live.dump();
+  EXPECT_EQ(live["mentions"][0]["user"], "zoe");
+  EXPECT_EQ(live["mentions"][0]["added"], true);
+
+  const std::string seq = std::to_string(sent["seq"].get<uint64_t>());
+  ASSERT_EQ(Ctl({"--as", "zoe", "send", "--room", "shouts", "yes?"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "abe", "rooms", "join", "shouts"}).exit_code, 0);
+  ASSERT_EQ(Ctl({"--as", "wynn", "edit", "shouts", seq, "hey @zoe and @abe"}).exit_code, 0);
+  ASSERT_TRUE(SawCount(*zoe, "message_edited", 1)) << zoe->Stdout();
+  json edit = Printed(*zoe, "message_edited")[0];
+  ASSERT_EQ(edit["mentions"].size(), 2u) << edit.dump();
+  EXPECT_EQ(edit["mentions"][0]["user"], "zoe");
+  EXPECT_EQ(edit["mentions"][0]["added"], false);
+  EXPECT_EQ(edit["mentions"][1]["user"], "abe");
+  EXPECT_EQ(edit["mentions"][1]["added"], true);
+
+  auto listed = CtlLines({"--as", "abe", "mentions"});
+  ASSERT_EQ(listed.size(), 1u);
+  EXPECT_EQ(listed[0]["text"], "hey @zoe and @abe");
+  EXPECT_EQ(listed[0]["room"], "shouts");
+  EXPECT_EQ(CtlLines({"--as", "zoe", "mentions", "--limit", "5"}).size(), 1u);
+  ASSERT_EQ(Ctl({"--as", "wynn", "delete", "shouts", seq}).exit_code, 0);
+  EXPECT_TRUE(CtlLines({"--as", "zoe", "mentions"}).empty());
+  EXPECT_TRUE(CtlLines({"--as", "wynn", "mentions"}).empty()) << "no one mentioned wynn";
+}
+
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent
 // while the user was away were never shown on it. It starts at the read marker instead.
 TEST_F(MessagingTest, AFirstListenerShowsWhatIsUnreadThenLiveMessages) {

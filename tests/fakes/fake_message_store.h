@@ -255,12 +255,27 @@ class FakeMessageStore final : public chat::MessageStore {
       if (m.type == chat::kTypeDeleted) {
         target->set_deleted(true);
         reactions_.erase({c.id, m.target_seq});
+        mentions_.erase({c.id, m.target_seq});
       }
     }
     if (is_message) AdvanceLocked(m.sender_id, c.id, c.latest_seq);
     const v1::ChatMessage& stored = entries_[c.id].back().message;
     chat::AppendResult result;
     if (reaction) result.reactions = ReactionsLocked(c.id, m.target_seq);
+    if (is_message || m.type == chat::kTypeEdited) {
+      // As MySQL stores them: the entry's own, and an edit's also as its target's now.
+      result.mentions = m.mentions;
+      if (m.type == chat::kTypeEdited) {
+        const auto before = mentions_[{c.id, m.target_seq}];
+        for (auto& mention : result.mentions) {
+          mention.set_added(std::none_of(before.begin(), before.end(), [&](const auto& b) {
+            return b.user_id() == mention.user_id();
+          }));
+        }
+        mentions_[{c.id, m.target_seq}] = result.mentions;
+      }
+      mentions_[{c.id, stored.seq()}] = result.mentions;
+    }
     result.ack.set_conversation_id(c.id);
     result.ack.set_seq(stored.seq());
     result.ack.set_message_id(stored.message_id());
@@ -279,6 +294,43 @@ class FakeMessageStore final : public chat::MessageStore {
       auto reactions = ReactionsLocked(conversation_id, seq);
       if (!reactions.empty()) out[seq] = std::move(reactions);
     }
+    return out;
+  }
+
+  absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> Mentions(
+      uint64_t conversation_id, const std::vector<uint64_t>& seqs) override {
+    if (auto s = failures_.Take("Mentions"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::map<uint64_t, std::vector<v1::Mention>> out;
+    for (uint64_t seq : seqs) {
+      auto it = mentions_.find({conversation_id, seq});
+      if (it != mentions_.end() && !it->second.empty()) out[seq] = it->second;
+    }
+    return out;
+  }
+
+  absl::StatusOr<std::vector<v1::ChatMessage>> MentionsOf(uint64_t user_id,
+                                                          uint64_t before_message_id,
+                                                          uint32_t limit) override {
+    if (auto s = failures_.Take("MentionsOf"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<v1::ChatMessage> out;
+    for (const auto& [key, mentions] : mentions_) {
+      const auto& [conversation_id, seq] = key;
+      const v1::ChatMessage& m = entries_[conversation_id][seq - 1].message;
+      if (m.type() != chat::kTypeMessage || m.deleted() || m.message_id() >= before_message_id ||
+          !ViewLocked(conversations_[conversation_id], user_id).is_member) {
+        continue;
+      }
+      if (std::any_of(mentions.begin(), mentions.end(),
+                      [&](const v1::Mention& x) { return x.user_id() == user_id; })) {
+        out.push_back(WithReplyLocked(conversation_id, m));
+      }
+    }
+    std::sort(out.begin(), out.end(), [](const v1::ChatMessage& a, const v1::ChatMessage& b) {
+      return a.message_id() > b.message_id();
+    });
+    if (out.size() > limit) out.resize(limit);
     return out;
   }
 
@@ -808,6 +860,8 @@ class FakeMessageStore final : public chat::MessageStore {
       ABSL_GUARDED_BY(mu_);
   // (conversation, message seq) -> its reactions, in the order given
   std::map<std::pair<uint64_t, uint64_t>, std::vector<ReactionRow>> reactions_ ABSL_GUARDED_BY(mu_);
+  // (conversation, entry seq) -> its mentions (a message's: as they are now)
+  std::map<std::pair<uint64_t, uint64_t>, std::vector<v1::Mention>> mentions_ ABSL_GUARDED_BY(mu_);
   // room -> user -> ban
   std::map<uint64_t, std::map<uint64_t, chat::BanRecord>> bans_ ABSL_GUARDED_BY(mu_);
   // (room, invitee) -> pending invitation

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/base/thread_annotations.h"
+#include "common/text.h"
 #include "fakes/failure_injector.h"
 #include "user_directory.h"
 
@@ -32,8 +33,10 @@ class FakeUserDirectory final : public chat::UserDirectory {
   absl::StatusOr<std::optional<v1::Profile>> FindByUsername(const std::string& username) override {
     if (auto s = failures_.Take("FindByUsername"); !s.ok()) return s;
     std::lock_guard lock(mu_);
+    // As natter-auth compares usernames: ignoring case.
+    auto key = FoldCase(username);
     for (const auto& [id, p] : profiles_) {
-      if (p.username() == username && !p.deleted()) return p;
+      if (key.ok() && FoldCase(p.username()).value_or("") == *key && !p.deleted()) return p;
     }
     return std::nullopt;
   }

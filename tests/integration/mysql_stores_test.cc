@@ -28,6 +28,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::IsEmpty;
 using ::testing::Not;
 
 // The binary's MariaDB with both components' schema, from before the first test to after the last.
@@ -134,7 +135,7 @@ TEST_F(MysqlStoresTest, MigrationsAreRecordedAndIdempotent) {
     }
   }
   EXPECT_EQ(rows, expected);
-  EXPECT_EQ(chat::Migrations().back().version, 9);
+  EXPECT_EQ(chat::Migrations().back().version, 14);
 }
 
 // Reported from `./natter up --ha`: a release of the migration lock that met a busy row (there:
@@ -664,6 +665,98 @@ absl::StatusOr<chat::RoomChangeResult> Change(chat::MysqlMessageStore& store, ui
 }
 
 chat::Party User(uint64_t id) { return {id, "user" + std::to_string(id)}; }
+
+v1::Mention MentionOf(uint64_t user) {
+  v1::Mention m;
+  m.set_user_id(user);
+  m.set_username("user" + std::to_string(user));
+  m.set_added(true);
+  return m;
+}
+
+// Mentions as "user:added" (1 or 0).
+std::vector<std::string> ShowMentions(const std::vector<v1::Mention>& mentions) {
+  std::vector<std::string> out;
+  for (const auto& m : mentions) {
+    out.push_back(std::to_string(m.user_id()) + ":" + (m.added() ? "1" : "0"));
+  }
+  return out;
+}
+
+std::vector<std::string> MentionTexts(chat::MysqlMessageStore& store, uint64_t user,
+                                      uint64_t before = UINT64_MAX, uint32_t limit = 10) {
+  std::vector<std::string> out;
+  auto listed = store.MentionsOf(user, before, limit);
+  EXPECT_TRUE(listed.ok()) << listed.status();
+  if (listed.ok()) {
+    for (const auto& m : *listed) out.push_back(m.text());
+  }
+  return out;
+}
+
+TEST_F(MysqlStoresTest, MentionsAreStoredWithTheirEntryReplacedByEditsAndListedPerUser) {
+  chat::MysqlMessageStore store(*pool_);
+  const uint64_t lobby = LobbyId();
+  chat::NewMessage m = Message(lobby, 1401, "mn-1", "hi @user1402 @user1403");
+  m.mentions = {MentionOf(1402), MentionOf(1403)};
+  auto sent = store.Append(m);
+  ASSERT_TRUE(sent.ok()) << sent.status();
+  const uint64_t seq = sent->ack.seq();
+  EXPECT_THAT(ShowMentions(sent->mentions), ElementsAre("1402:1", "1403:1"));
+
+  chat::NewMessage edit = Message(lobby, 1401, "mn-2", "hi @user1403 @user1404");
+  edit.type = chat::kTypeEdited;
+  edit.target_seq = seq;
+  edit.mentions = {MentionOf(1403), MentionOf(1404)};
+  auto edited = store.Append(edit);
+  ASSERT_TRUE(edited.ok()) << edited.status();
+  EXPECT_THAT(ShowMentions(edited->mentions), ElementsAre("1403:0", "1404:1"));
+  auto read = store.Mentions(lobby, {seq, edited->ack.seq(), seq + 500});
+  ASSERT_TRUE(read.ok()) << read.status();
+  ASSERT_EQ(read->size(), 2u);
+  EXPECT_THAT(ShowMentions(read->at(seq)), ElementsAre("1403:0", "1404:1"));
+  EXPECT_THAT(ShowMentions(read->at(edited->ack.seq())), ElementsAre("1403:0", "1404:1"));
+  EXPECT_EQ(read->at(seq)[1].username(), "user1404");
+
+  EXPECT_THAT(MentionTexts(store, 1402), IsEmpty());
+  EXPECT_THAT(MentionTexts(store, 1404), ElementsAre("hi @user1403 @user1404"));
+  auto listed = store.MentionsOf(1404, UINT64_MAX, 10);
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  EXPECT_EQ((*listed)[0].conversation_id(), lobby);
+  EXPECT_EQ((*listed)[0].seq(), seq);
+  EXPECT_EQ((*listed)[0].type(), chat::kTypeMessage);
+
+  // Newest first, a page at a time.
+  chat::NewMessage later = Message(lobby, 1402, "mn-3", "@user1404 again");
+  later.mentions = {MentionOf(1404)};
+  ASSERT_TRUE(store.Append(later).ok());
+  EXPECT_THAT(MentionTexts(store, 1404), ElementsAre("@user1404 again", "hi @user1403 @user1404"));
+  const uint64_t newest = store.MentionsOf(1404, UINT64_MAX, 1).value().at(0).message_id();
+  EXPECT_THAT(MentionTexts(store, 1404, newest), ElementsAre("hi @user1403 @user1404"));
+
+  // A deletion takes the message's mentions with it.
+  chat::NewMessage deletion = Message(lobby, 1401, "mn-4", "");
+  deletion.type = chat::kTypeDeleted;
+  deletion.target_seq = seq;
+  ASSERT_TRUE(store.Append(deletion).ok());
+  EXPECT_TRUE(store.Mentions(lobby, {seq}).value().empty());
+  EXPECT_THAT(MentionTexts(store, 1404), ElementsAre("@user1404 again"));
+}
+
+TEST_F(MysqlStoresTest, TheMentionsListHasOnlyRoomsTheUserIsIn) {
+  chat::MysqlMessageStore store(*pool_);
+  auto created = store.CreateRoom(MakeRoom("mention-room", 1411));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const uint64_t room = created->room.id;
+  ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kJoin, .actor = User(1412)}).ok());
+  chat::NewMessage m = Message(room, 1411, "mr-1", "@user1412 look");
+  m.mentions = {MentionOf(1412)};
+  ASSERT_TRUE(store.Append(m).ok());
+  EXPECT_THAT(MentionTexts(store, 1412), ElementsAre("@user1412 look"));
+  ASSERT_TRUE(Change(store, room, {.action = chat::RoomAction::kLeave, .actor = User(1412)}).ok());
+  EXPECT_THAT(MentionTexts(store, 1412), IsEmpty());
+}
 
 TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
   chat::MysqlMessageStore store(*pool_);

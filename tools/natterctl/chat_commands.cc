@@ -617,6 +617,17 @@ int History(const Globals& g, const Target& target, uint64_t before_seq, uint32_
   return 0;
 }
 
+int ListMentions(const Globals& g, uint64_t before_message_id, uint32_t limit) {
+  auto context = AuthedContext(g);
+  v1::ListMentionsRequest request;
+  request.set_before_message_id(before_message_id);
+  request.set_limit(limit);
+  v1::ListMentionsResponse response;
+  CheckStatus(GatewayStub(g)->ListMentions(context.get(), request, &response), g);
+  for (const auto& m : response.messages()) PrintJson(MessageJson(m));
+  return 0;
+}
+
 int Listen(const Globals& g, int count, std::optional<Clock::time_point> deadline,
            const std::vector<std::string>& types, bool from_start) {
   return Listener(g, count, deadline, {types.begin(), types.end()}, from_start).Run();

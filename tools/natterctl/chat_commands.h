@@ -46,6 +46,9 @@ int SetNotifications(const Globals& g, const Target& target, v1::NotifyLevel lev
                      std::optional<int64_t> muted_until_ms);
 // Prints a page of history as JSON lines, oldest first (`before_seq` 0: the latest).
 int History(const Globals& g, const Target& target, uint64_t before_seq, uint32_t limit);
+// Prints the messages that mention the user as JSON lines, newest first
+// (`before_message_id` 0: from the newest).
+int ListMentions(const Globals& g, uint64_t before_message_id, uint32_t limit);
 // Prints events as JSON lines until `count` were printed (0: no limit) or `deadline` passes; with
 // `types`, only events of those types (e.g. "message", "friend_request", "presence"). Resumes
 // from the cursors in $NATTER_HOME unless `from_start`.

@@ -149,11 +149,12 @@ int main(int argc, char** argv) {
   auto* unmute = app.add_subcommand("unmute", "Unmute a conversation");
   add_conversation_only(unmute);
   auto* notifications = app.add_subcommand(
-      "notifications", "Choose which messages of a conversation notify you: all or none");
+      "notifications",
+      "Choose which messages of a conversation notify you: all, mentions (of you) or none");
   add_conversation_only(notifications);
-  notifications->add_option("LEVEL", notify_level, "all or none")
+  notifications->add_option("LEVEL", notify_level, "all, mentions or none")
       ->required()
-      ->check(CLI::IsMember({"all", "none"}));
+      ->check(CLI::IsMember({"all", "mentions", "none"}));
   auto* typing = app.add_subcommand("typing", "Tell the conversation you are typing");
   add_target(typing, "--to");
   auto* unread = app.add_subcommand("unread", "Conversations with unread messages (JSON lines)");
@@ -166,6 +167,14 @@ int main(int argc, char** argv) {
   history->add_option("--before", before_seq, "Messages before this seq (default: the latest)");
   history->add_option("--limit", history_limit, "How many (default 50, at most 200)")
       ->check(CLI::Range(1, 200));
+  uint64_t mentions_before = 0;
+  uint32_t mentions_limit = 0;
+  auto* mentions =
+      app.add_subcommand("mentions", "Messages that mention you (JSON lines, newest first)");
+  mentions->add_option("--before", mentions_before,
+                       "Messages before this message_id (default: the newest)");
+  mentions->add_option("--limit", mentions_limit, "How many (default 20, at most 100)")
+      ->check(CLI::Range(1, 100));
   auto* rooms =
       app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ban, mod, ...");
   rooms->require_subcommand(1);
@@ -354,15 +363,18 @@ int main(int argc, char** argv) {
                                    natter::v1::NOTIFY_LEVEL_UNSPECIFIED, 0);
     }
     if (*notifications) {
-      return ctl::SetNotifications(
-          g, ctl::ParseConversation(conversation_spec),
-          notify_level == "none" ? natter::v1::NOTIFY_LEVEL_NONE : natter::v1::NOTIFY_LEVEL_ALL,
-          std::nullopt);
+      const natter::v1::NotifyLevel level = notify_level == "none" ? natter::v1::NOTIFY_LEVEL_NONE
+                                            : notify_level == "mentions"
+                                                ? natter::v1::NOTIFY_LEVEL_MENTIONS
+                                                : natter::v1::NOTIFY_LEVEL_ALL;
+      return ctl::SetNotifications(g, ctl::ParseConversation(conversation_spec), level,
+                                   std::nullopt);
     }
     if (*typing) return ctl::Typing(g, target);
     if (*unread) return ctl::ListConversations(g, /*only_unread=*/true);
     if (*conversations) return ctl::ListConversations(g, /*only_unread=*/false);
     if (*history) return ctl::History(g, target, before_seq, history_limit);
+    if (*mentions) return ctl::ListMentions(g, mentions_before, mentions_limit);
     if (*rooms_list) return ctl::ListRooms(g, room_prefix, rooms_limit);
     if (*rooms_create) {
       return ctl::CreateRoom(g, room, topic_value, room_private,

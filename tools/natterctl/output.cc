@@ -33,7 +33,9 @@ nlohmann::json AckJson(const v1::SendAck& ack) {
 }
 
 void AddNotificationsJson(const v1::NotificationSettings& n, nlohmann::json& j) {
-  j["notify"] = n.level() == v1::NOTIFY_LEVEL_NONE ? "none" : "all";
+  j["notify"] = n.level() == v1::NOTIFY_LEVEL_NONE       ? "none"
+                : n.level() == v1::NOTIFY_LEVEL_MENTIONS ? "mentions"
+                                                         : "all";
   if (n.muted_until_ms() == 0) {
     j["muted_until"] = nullptr;
   } else if (n.muted_until_ms() == kMutedForeverMs) {
@@ -74,6 +76,17 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
                                                                              r.users().end()))}});
     }
     j["reactions"] = std::move(reactions);
+  }
+  // Whom the text mentions; "added": the entry newly mentions them (an edit's "false": the text
+  // before mentioned them already).
+  if (m.mentions_size() > 0) {
+    nlohmann::json mentions = nlohmann::json::array();
+    for (const v1::Mention& mention : m.mentions()) {
+      mentions.push_back({{"user", mention.username()},
+                          {"user_id", mention.user_id()},
+                          {"added", mention.added()}});
+    }
+    j["mentions"] = std::move(mentions);
   }
   return j;
 }

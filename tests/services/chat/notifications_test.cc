@@ -145,7 +145,7 @@ TEST_F(NotificationsTest, AnEmptyChangeOrAnUnknownLevelIsRefused) {
   EXPECT_EQ(empty.status().code(), absl::StatusCode::kInvalidArgument);
   auto unknown = Set(alice_, kLobby, static_cast<v1::NotifyLevel>(42), std::nullopt);
   EXPECT_EQ(unknown.status().code(), absl::StatusCode::kInvalidArgument);
-  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("all or none"));
+  EXPECT_THAT(std::string(unknown.status().message()), HasSubstr("all, mentions or none"));
 }
 
 TEST_F(NotificationsTest, OnlyMembersSetTheirs) {

@@ -208,5 +208,27 @@ TEST(MessageJsonTest, DumpsAsOneLineOfValidJson) {
   EXPECT_EQ(parsed["seq"], 7);
 }
 
+TEST(MessageJsonTest, MentionsListEachUserAndWhetherTheEntryAddedThem) {
+  v1::ChatMessage m = LobbyMessage();
+  EXPECT_FALSE(MessageJson(m).contains("mentions"));
+  v1::Mention* bob = m.add_mentions();
+  bob->set_user_id(2);
+  bob->set_username("bob");
+  bob->set_added(true);
+  v1::Mention* carol = m.add_mentions();
+  carol->set_user_id(3);
+  carol->set_username("carol");
+  EXPECT_EQ(MessageJson(m)["mentions"],
+            (nlohmann::json::array({{{"user", "bob"}, {"user_id", 2}, {"added", true}},
+                                    {{"user", "carol"}, {"user_id", 3}, {"added", false}}})));
+}
+
+TEST(ConversationJsonTest, ShowsTheMentionsLevel) {
+  v1::Conversation c;
+  c.set_id(4);
+  c.mutable_notifications()->set_level(v1::NOTIFY_LEVEL_MENTIONS);
+  EXPECT_EQ(ConversationJson(c)["notify"], "mentions");
+}
+
 }  // namespace
 }  // namespace natter::ctl
