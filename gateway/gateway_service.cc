@@ -98,6 +98,7 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
       ToChat("SetMemberRole", &ChatAsync::SetMemberRole),
       ToChat("ListMentions", &ChatAsync::ListMentions),
+      ToChat("ListPins", &ChatAsync::ListPins),
       ToChat("Invite", &ChatAsync::Invite),
       ToChat("AnswerInvitation", &ChatAsync::AnswerInvitation),
       ToChat("ListInvitations", &ChatAsync::ListInvitations),

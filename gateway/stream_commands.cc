@@ -145,6 +145,17 @@ std::vector<StreamCommand> MakeTable() {
       [](v1::NotificationSettings& response, v1::CommandResult& out) {
         *out.mutable_notifications() = std::move(response);
       }));
+  table.push_back(Relay<v1::PinRequest, v1::SendResponse>(
+      F::kPin, "pin", false, &ChatAsync::Pin,
+      [](const F& f, v1::PinRequest& r) {
+        *r.mutable_conversation() = f.pin().conversation();
+        r.set_seq(f.pin().seq());
+        r.set_unpin(f.pin().unpin());
+        r.set_client_msg_id(f.pin().client_msg_id());
+      },
+      [](v1::SendResponse& response, v1::CommandResult& out) {
+        *out.mutable_ack() = std::move(*response.mutable_ack());
+      }));
   return table;
 }
 

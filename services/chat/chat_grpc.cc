@@ -91,6 +91,19 @@ grpc::ServerUnaryReactor* ChatGrpc::ListMentions(grpc::CallbackServerContext* co
                    [=, this] { return Respond(service_.ListMentions(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::Pin(grpc::CallbackServerContext* context,
+                                        const v1::PinRequest* request, v1::SendResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(AckResponse(service_.Pin(*request)), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::ListPins(grpc::CallbackServerContext* context,
+                                             const v1::ListPinsRequest* request,
+                                             v1::ListPinsResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.ListPins(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
                                                const v1::FriendshipRequest* request,
                                                v1::FriendshipResponse* response) {

@@ -49,6 +49,11 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* ListMentions(grpc::CallbackServerContext* context,
                                          const v1::ListMentionsRequest* request,
                                          v1::ListMentionsResponse* response) override;
+  grpc::ServerUnaryReactor* Pin(grpc::CallbackServerContext* context, const v1::PinRequest* request,
+                                v1::SendResponse* response) override;
+  grpc::ServerUnaryReactor* ListPins(grpc::CallbackServerContext* context,
+                                     const v1::ListPinsRequest* request,
+                                     v1::ListPinsResponse* response) override;
   grpc::ServerUnaryReactor* Friendship(grpc::CallbackServerContext* context,
                                        const v1::FriendshipRequest* request,
                                        v1::FriendshipResponse* response) override;

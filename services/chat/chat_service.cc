@@ -11,6 +11,7 @@
 #include "delivery.h"
 #include "mentions.h"
 #include "natter/v1/gateway.pb.h"
+#include "pins.h"
 #include "room_rules.h"
 
 namespace natter::chat {
@@ -259,7 +260,7 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     return stored.ack;
   }
   if (stored.unchanged) {
-    // A reaction already as asked: nothing to tell. The ack says when it was found so.
+    // A reaction or pin already as asked: nothing to tell. The ack says when it was found so.
     stored.ack.set_sent_at_ms(entry.sent_at_ms);
     return stored.ack;
   }
@@ -428,6 +429,34 @@ absl::StatusOr<v1::SendAck> ChatService::React(const v1::ReactRequest& request) 
   change.target_seq = seq;
   // Deleted or not is checked in the store, atomically with the change, so that a replay of a
   // reaction made before a deletion is answered from the dedupe record.
+  return AppendAndPublish(conversation, std::move(change));
+}
+
+absl::StatusOr<v1::SendAck> ChatService::Pin(const v1::PinRequest& request) {
+  RETURN_IF_ERROR(ValidateCaller(request.caller()));
+  RETURN_IF_ERROR(ValidateClientMsgId(request.client_msg_id()));
+  const uint64_t seq = request.seq();
+  if (seq == 0) return absl::InvalidArgumentError("say which message: its seq");
+  RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
+  ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
+  RETURN_IF_ERROR(MayPin(conversation));
+  ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
+  if (!target.has_value()) {
+    return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
+  }
+  if (target->type() != kTypeMessage) {
+    return absl::FailedPreconditionError("entry " + std::to_string(seq) +
+                                         " is not a message; only messages can be pinned");
+  }
+  NewMessage change;
+  // As for a reaction: pinning in a direct conversation needs the friendship; unpinning does not.
+  change.friends_only = !request.unpin() && conversation.is_direct();
+  change.sender_id = request.caller().user_id();
+  change.sender = request.caller().username();
+  change.client_msg_id = request.client_msg_id();
+  change.type = request.unpin() ? kTypeMessageUnpinned : kTypeMessagePinned;
+  change.target_seq = seq;
+  // Deleted or not is checked in the store, atomically with the change.
   return AppendAndPublish(conversation, std::move(change));
 }
 

@@ -66,6 +66,9 @@ class ChatService {
   absl::StatusOr<v1::SendAck> Edit(const v1::EditRequest& request);
   absl::StatusOr<v1::SendAck> Delete(const v1::DeleteRequest& request);
   absl::StatusOr<v1::SendAck> React(const v1::ReactRequest& request);
+  absl::StatusOr<v1::SendAck> Pin(const v1::PinRequest& request);
+  // The conversation's pinned messages (pins.cc).
+  absl::StatusOr<v1::ListPinsResponse> ListPins(const v1::ListPinsRequest& request);
   absl::StatusOr<v1::SyncResponse> Sync(const v1::SyncRequest& request);
   absl::StatusOr<v1::HistoryResponse> History(const v1::HistoryRequest& request);
   absl::StatusOr<v1::ListConversationsResponse> ListConversations(

@@ -48,6 +48,20 @@ inline bool IsReactionType(std::string_view type) {
   return type == kTypeReactionAdded || type == kTypeReactionRemoved;
 }
 
+// A message (target_seq) pinned or unpinned (pins.h).
+inline constexpr char kTypeMessagePinned[] = "message_pinned";
+inline constexpr char kTypeMessageUnpinned[] = "message_unpinned";
+
+inline bool IsPinType(std::string_view type) {
+  return type == kTypeMessagePinned || type == kTypeMessageUnpinned;
+}
+
+// How many messages a conversation may have pinned at once.
+inline constexpr size_t kMaxPins = 50;
+// Append's FAILED_PRECONDITION for a pin in a conversation that has kMaxPins.
+inline constexpr char kRefusedTooManyPins[] =
+    "this conversation has 50 pinned messages already; unpin one first";
+
 // How many different emoji one message may carry (each given by any number of users).
 inline constexpr size_t kMaxReactionEmoji = 20;
 // Append's FAILED_PRECONDITION for a new emoji on a message that has kMaxReactionEmoji.
@@ -341,7 +355,11 @@ class MessageStore {
   // (anyone's; FAILED_PRECONDITION otherwise), in the same transaction; adding one already there or
   // removing one not there stores nothing (unchanged). A new emoji on a message that has
   // kMaxReactionEmoji is FAILED_PRECONDITION (kRefusedTooManyReactions). A deletion removes its
-  // target's reactions. A message stores its `mentions` (all added); an edit stores its own and
+  // target's reactions. A pin entry (kTypeMessagePinned / kTypeMessageUnpinned) pins or unpins
+  // its target, a live message of the conversation (anyone's), in the same transaction; pinning
+  // one pinned or unpinning one not pinned stores nothing (unchanged); a pin beyond kMaxPins is
+  // FAILED_PRECONDITION (kRefusedTooManyPins); a deletion unpins its target. A message stores its
+  // `mentions` (all added); an edit stores its own and
   // replaces its target's, each added unless the target mentioned the user before; a deletion
   // removes its target's.
   virtual absl::StatusOr<AppendResult> Append(const NewMessage& message) = 0;
@@ -362,6 +380,9 @@ class MessageStore {
   virtual absl::StatusOr<std::vector<v1::ChatMessage>> MentionsOf(uint64_t user_id,
                                                                   uint64_t before_message_id,
                                                                   uint32_t limit) = 0;
+  // The conversation's pins, most recently pinned first, each with its message as it is now
+  // (without reactions or mentions) and the pinner's stored name.
+  virtual absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) = 0;
 
   // One entry, as it is now. (Entries are read without their reactions: see Reactions.)
   virtual absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,

@@ -393,6 +393,37 @@ absl::StatusOr<bool> ChangeReaction(sql::Connection& conn, const NewMessage& m) 
   return true;
 }
 
+// Inside Append's transaction, with the target message locked: pins or unpins it. False when it
+// was already so (nothing to store).
+absl::StatusOr<bool> ChangePin(sql::Connection& conn, const NewMessage& m) {
+  if (m.type == kTypeMessageUnpinned) {
+    Stmt remove = Prepare(conn, "DELETE FROM message_pins WHERE conversation_id = ? AND seq = ?");
+    remove->setUInt64(1, m.conversation_id);
+    remove->setUInt64(2, m.target_seq);
+    return remove->executeUpdate() > 0;
+  }
+  // The conversation's row is locked (TakeNextPosition), so the count holds until the commit.
+  Stmt state = Prepare(conn,
+                       "SELECT COUNT(*), COALESCE(SUM(seq = ?), 0) FROM message_pins "
+                       "WHERE conversation_id = ?");
+  state->setUInt64(1, m.target_seq);
+  state->setUInt64(2, m.conversation_id);
+  Rows row(state->executeQuery());
+  NATTER_CHECK(row->next(), "an aggregate SELECT returned no row");
+  if (row->getUInt64(2) > 0) return false;
+  if (row->getUInt64(1) >= kMaxPins) return absl::FailedPreconditionError(kRefusedTooManyPins);
+  Stmt add = Prepare(conn,
+                     "INSERT INTO message_pins (conversation_id, seq, pinned_by, pinned_by_name, "
+                     "pinned_at_ms, entry_seq) VALUES (?, ?, ?, ?, ?, @natter_seq)");
+  add->setUInt64(1, m.conversation_id);
+  add->setUInt64(2, m.target_seq);
+  add->setUInt64(3, m.sender_id);
+  add->setString(4, m.sender);
+  add->setInt64(5, m.sent_at_ms);
+  add->executeUpdate();
+  return true;
+}
+
 // Inside Append's transaction, after the entry (`seq`, `message_id`) of a message or an edit is
 // inserted: stores its mentions; an edit also replaces its target's, each added unless the target
 // mentioned the user before. Returns the entry's mentions as stored.
@@ -645,6 +676,7 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         return s;
       }
       const bool reaction = IsReactionType(m.type);
+      const bool pin = IsPinType(m.type);
       if (!is_message) {
         // The target, locked: it must still be a live message, the sender's own unless this is a
         // reaction.
@@ -654,7 +686,7 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         q->setUInt64(1, m.conversation_id);
         q->setUInt64(2, m.target_seq);
         Rows row(q->executeQuery());
-        if (!row->next() || (!reaction && row->getUInt64(1) != m.sender_id) ||
+        if (!row->next() || (!reaction && !pin && row->getUInt64(1) != m.sender_id) ||
             row->getString(2) != kTypeMessage) {
           return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                                " cannot be changed");
@@ -662,6 +694,18 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
         if (row->getBoolean(3)) {
           return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                                " was deleted");
+        }
+      }
+      if (pin) {
+        auto changed = ChangePin(conn, m);
+        if (!changed.ok()) return changed.status();
+        if (!*changed) {
+          // Already so: the transaction rolls back, seq included.
+          AppendResult result;
+          result.unchanged = true;
+          result.ack.set_conversation_id(m.conversation_id);
+          result.ack.set_unchanged(true);
+          return result;
         }
       }
       if (reaction) {
@@ -716,6 +760,11 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
           unmention->setUInt64(1, m.conversation_id);
           unmention->setUInt64(2, m.target_seq);
           unmention->executeUpdate();
+          Stmt unpin =
+              Prepare(conn, "DELETE FROM message_pins WHERE conversation_id = ? AND seq = ?");
+          unpin->setUInt64(1, m.conversation_id);
+          unpin->setUInt64(2, m.target_seq);
+          unpin->executeUpdate();
         }
       }
       AppendResult result;
@@ -770,6 +819,30 @@ absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> MysqlMessageStore::
       [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, std::vector<v1::Mention>>> {
         return ReadMentions(conn, conversation_id, seqs);
       });
+}
+
+absl::StatusOr<std::vector<v1::Pin>> MysqlMessageStore::Pins(uint64_t conversation_id) {
+  // kEntryColumns with the pin as columns 18..20: a range of message_pins' primary key, each
+  // message joined by its own.
+  std::string sql = kEntryColumns;
+  sql.insert(sql.find(" FROM messages m "), ", p.pinned_by, p.pinned_by_name, p.pinned_at_ms");
+  sql +=
+      "JOIN message_pins p ON p.conversation_id = m.conversation_id AND p.seq = m.seq "
+      "WHERE m.conversation_id = ? ORDER BY p.entry_seq DESC";
+  return pool_.Run("pins", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<v1::Pin>> {
+    Stmt q = Prepare(conn, sql);
+    q->setUInt64(1, conversation_id);
+    Rows rows(q->executeQuery());
+    std::vector<v1::Pin> out;
+    while (rows->next()) {
+      v1::Pin& pin = out.emplace_back();
+      *pin.mutable_message() = ReadEntryWithReply(*rows, conversation_id);
+      pin.set_pinned_by_id(rows->getUInt64(18));
+      pin.set_pinned_by(rows->getString(19));
+      pin.set_pinned_at_ms(rows->getInt64(20));
+    }
+    return out;
+  });
 }
 
 absl::StatusOr<std::vector<v1::ChatMessage>> MysqlMessageStore::MentionsOf(

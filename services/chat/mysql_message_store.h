@@ -1,6 +1,6 @@
 // MessageStore on MySQL/MariaDB (migrations/001_conversations_messages.sql,
 // 003_rooms_direct_reads.sql, 004_bans_replays.sql, 005_room_name_skeletons.sql, ...,
-// 008_reactions.sql, 010_mentions.sql).
+// 008_reactions.sql, 010_mentions.sql, 011_pins.sql).
 #pragma once
 
 #include "common/mysql_pool.h"
@@ -27,6 +27,7 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<v1::ChatMessage>> MentionsOf(uint64_t user_id,
                                                           uint64_t before_message_id,
                                                           uint32_t limit) override;
+  absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) override;
   absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
                                                              uint64_t seq) override;
   absl::StatusOr<std::vector<v1::ChatMessage>> MessagesBefore(uint64_t conversation_id,

@@ -451,6 +451,42 @@ TEST_F(MessagingTest, AMentionReachesItsUserLiveAndInTheirMentionsList) {
   EXPECT_TRUE(CtlLines({"--as", "wynn", "mentions"}).empty()) << "no one mentioned wynn";
 }
 
+// Issue 23 item 8: the owner pins a message; members see the entry live and the pins list; a
+// plain member may not pin; unpinning empties the list.
+TEST_F(MessagingTest, APinnedMessageIsListedAndItsEntryReachesMembers) {
+  User("yara");
+  User("zack");
+  ASSERT_EQ(CtlJson({"--as", "yara", "rooms", "create", "boards"})["members"], 1);
+  ASSERT_EQ(Ctl({"--as", "zack", "rooms", "join", "boards"}).exit_code, 0);
+  const uint64_t seq = CtlJson({"--as", "zack", "send", "--room", "boards", "meeting at 3"})["seq"];
+  const std::string at = std::to_string(seq);
+  auto zack = Listen("zack", 0, {"--type", "message_pinned", "--type", "message_unpinned"});
+
+  json ack = CtlJson({"--as", "yara", "pin", "boards", at});
+  EXPECT_EQ(ack["seq"], seq + 1);
+  ASSERT_TRUE(SawCount(*zack, "message_pinned", 1)) << zack->Stdout();
+  json live = Printed(*zack, "message_pinned")[0];
+  EXPECT_EQ(live["from"], "yara");
+  EXPECT_EQ(live["target_seq"], seq);
+  EXPECT_EQ(live["room"], "boards");
+  auto pins = CtlLines({"--as", "zack", "pins", "boards"});
+  ASSERT_EQ(pins.size(), 1u);
+  EXPECT_EQ(pins[0]["text"], "meeting at 3");
+  EXPECT_EQ(pins[0]["pinned_by"], "yara");
+  EXPECT_EQ(CtlJson({"--as", "yara", "pin", "boards", at})["unchanged"], true);
+
+  auto member = Ctl({"--as", "zack", "pin", "boards", at});
+  EXPECT_EQ(member.exit_code, 1);
+  EXPECT_EQ(member.err, "natterctl: only the room's owner and moderators pin messages\n");
+  auto lobby = Ctl({"--as", "zack", "pin", "lobby", "1"});
+  EXPECT_EQ(lobby.exit_code, 1);
+  EXPECT_EQ(lobby.err, "natterctl: messages in the lobby cannot be pinned\n");
+
+  ASSERT_EQ(Ctl({"--as", "yara", "unpin", "boards", at}).exit_code, 0);
+  ASSERT_TRUE(SawCount(*zack, "message_unpinned", 1)) << zack->Stdout();
+  EXPECT_TRUE(CtlLines({"--as", "zack", "pins", "boards"}).empty());
+}
+
 // Issue 23 item 9: a first run (a new device) started "from now on", so direct messages sent
 // while the user was away were never shown on it. It starts at the read marker instead.
 TEST_F(MessagingTest, AFirstListenerShowsWhatIsUnreadThenLiveMessages) {

@@ -199,11 +199,12 @@ class FakeMessageStore final : public chat::MessageStore {
     }
     const bool is_message = m.type == chat::kTypeMessage;
     const bool reaction = chat::IsReactionType(m.type);
+    const bool pin = chat::IsPinType(m.type);
     v1::ChatMessage* target = nullptr;
     if (!is_message) {
       auto& all = entries_[m.conversation_id];
       if (m.target_seq == 0 || m.target_seq > all.size() ||
-          (!reaction && all[m.target_seq - 1].message.sender_id() != m.sender_id) ||
+          (!reaction && !pin && all[m.target_seq - 1].message.sender_id() != m.sender_id) ||
           all[m.target_seq - 1].message.type() != chat::kTypeMessage) {
         return absl::FailedPreconditionError("message " + std::to_string(m.target_seq) +
                                              " cannot be changed");
@@ -215,6 +216,25 @@ class FakeMessageStore final : public chat::MessageStore {
       }
     }
     chat::ConversationRecord& c = conversation->second;
+    if (pin) {
+      std::vector<PinRow>& rows = pins_[c.id];
+      auto it = std::find_if(rows.begin(), rows.end(),
+                             [&](const PinRow& r) { return r.seq == m.target_seq; });
+      chat::AppendResult unchanged;
+      unchanged.unchanged = true;
+      unchanged.ack.set_conversation_id(c.id);
+      unchanged.ack.set_unchanged(true);
+      if (m.type == chat::kTypeMessageUnpinned) {
+        if (it == rows.end()) return unchanged;
+        rows.erase(it);
+      } else {
+        if (it != rows.end()) return unchanged;
+        if (rows.size() >= chat::kMaxPins) {
+          return absl::FailedPreconditionError(chat::kRefusedTooManyPins);
+        }
+        rows.push_back({m.target_seq, m.sender_id, m.sender, m.sent_at_ms});
+      }
+    }
     if (reaction) {
       std::vector<ReactionRow>& rows = reactions_[{c.id, m.target_seq}];
       auto mine = std::find_if(rows.begin(), rows.end(), [&](const ReactionRow& r) {
@@ -247,7 +267,7 @@ class FakeMessageStore final : public chat::MessageStore {
     entry.set_target_seq(m.target_seq);
     entry.set_reply_to_seq(m.reply_to_seq);
     AppendLocked(c, std::move(entry), is_message);
-    if (target != nullptr && !reaction) {
+    if (target != nullptr && !reaction && !pin) {
       // The vector may have grown: find the target again.
       target = &entries_[c.id][m.target_seq - 1].message;
       target->set_text(m.text);
@@ -256,6 +276,7 @@ class FakeMessageStore final : public chat::MessageStore {
         target->set_deleted(true);
         reactions_.erase({c.id, m.target_seq});
         mentions_.erase({c.id, m.target_seq});
+        std::erase_if(pins_[c.id], [&](const PinRow& r) { return r.seq == m.target_seq; });
       }
     }
     if (is_message) AdvanceLocked(m.sender_id, c.id, c.latest_seq);
@@ -331,6 +352,22 @@ class FakeMessageStore final : public chat::MessageStore {
       return a.message_id() > b.message_id();
     });
     if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+  absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) override {
+    if (auto s = failures_.Take("Pins"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<v1::Pin> out;
+    const auto& rows = pins_[conversation_id];
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {  // most recently pinned first
+      v1::Pin& pin = out.emplace_back();
+      *pin.mutable_message() =
+          WithReplyLocked(conversation_id, entries_[conversation_id][it->seq - 1].message);
+      pin.set_pinned_by_id(it->by_id);
+      pin.set_pinned_by(it->by_name);
+      pin.set_pinned_at_ms(it->at_ms);
+    }
     return out;
   }
 
@@ -711,6 +748,14 @@ class FakeMessageStore final : public chat::MessageStore {
     std::string text;
   };
 
+  // A pinned message, with who pinned it when.
+  struct PinRow {
+    uint64_t seq = 0;
+    uint64_t by_id = 0;
+    std::string by_name;
+    int64_t at_ms = 0;
+  };
+
   // A user's reaction to a message, in the order given.
   struct ReactionRow {
     std::string emoji;
@@ -860,6 +905,8 @@ class FakeMessageStore final : public chat::MessageStore {
       ABSL_GUARDED_BY(mu_);
   // (conversation, message seq) -> its reactions, in the order given
   std::map<std::pair<uint64_t, uint64_t>, std::vector<ReactionRow>> reactions_ ABSL_GUARDED_BY(mu_);
+  // conversation -> its pins, in the order pinned
+  std::map<uint64_t, std::vector<PinRow>> pins_ ABSL_GUARDED_BY(mu_);
   // (conversation, entry seq) -> its mentions (a message's: as they are now)
   std::map<std::pair<uint64_t, uint64_t>, std::vector<v1::Mention>> mentions_ ABSL_GUARDED_BY(mu_);
   // room -> user -> ban

@@ -93,6 +93,21 @@ class FakeChat final : public v1::Chat::Service {
     return grpc::Status::OK;
   }
 
+  // An unchanged ack (it was already so) for an unpin, seq 11 for a pin.
+  grpc::Status Pin(grpc::ServerContext*, const v1::PinRequest* request,
+                   v1::SendResponse* response) override {
+    {
+      std::lock_guard lock(mu_);
+      pins_.push_back(*request);
+    }
+    if (request->unpin()) {
+      response->mutable_ack()->set_unchanged(true);
+    } else {
+      response->mutable_ack()->set_seq(11);
+    }
+    return grpc::Status::OK;
+  }
+
   // Echoes the settings asked for (level NONE when unspecified, so the test sees the answer).
   grpc::Status SetNotifications(grpc::ServerContext*, const v1::SetNotificationsRequest* request,
                                 v1::NotificationSettings* response) override {
@@ -115,6 +130,10 @@ class FakeChat final : public v1::Chat::Service {
     std::lock_guard lock(mu_);
     return reacts_;
   }
+  std::vector<v1::PinRequest> pins() const {
+    std::lock_guard lock(mu_);
+    return pins_;
+  }
   std::vector<v1::SetNotificationsRequest> notifications() const {
     std::lock_guard lock(mu_);
     return notifications_;
@@ -131,6 +150,7 @@ class FakeChat final : public v1::Chat::Service {
   std::vector<v1::SyncRequest> syncs_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::ReactRequest> reacts_ ABSL_GUARDED_BY(mu_);
   std::vector<v1::SetNotificationsRequest> notifications_ ABSL_GUARDED_BY(mu_);
+  std::vector<v1::PinRequest> pins_ ABSL_GUARDED_BY(mu_);
 };
 
 // Counts the streams announced and withdrawn.

@@ -88,6 +88,27 @@ TEST_F(StreamCommandsRelayTest, ASendCarriesItsFieldsAndTheCallerAndComesBackAsA
   EXPECT_EQ(sends[0].caller().session_id(), "s-7");
 }
 
+TEST_F(StreamCommandsRelayTest, APinCarriesItsFieldsAndTheCallerAndComesBackAsAnAck) {
+  v1::ClientFrame frame;
+  frame.mutable_pin()->mutable_conversation()->set_room("dev");
+  frame.mutable_pin()->set_seq(4);
+  frame.mutable_pin()->set_client_msg_id("p-1");
+  v1::CommandResult pinned = Run(frame);
+  EXPECT_EQ(pinned.code(), 0) << pinned.error();
+  EXPECT_EQ(pinned.ack().seq(), 11u);
+  frame.mutable_pin()->set_unpin(true);
+  v1::CommandResult unpinned = Run(frame);
+  EXPECT_TRUE(unpinned.ack().unchanged());
+  auto pins = services_.chat.pins();
+  ASSERT_THAT(pins, SizeIs(2));
+  EXPECT_EQ(pins[0].conversation().room(), "dev");
+  EXPECT_EQ(pins[0].seq(), 4u);
+  EXPECT_FALSE(pins[0].unpin());
+  EXPECT_TRUE(pins[1].unpin());
+  EXPECT_EQ(pins[0].client_msg_id(), "p-1");
+  EXPECT_EQ(pins[0].caller().user_id(), 7u);
+}
+
 TEST_F(StreamCommandsRelayTest, AReactionCarriesItsFieldsAndTheCallerAndComesBackAsAnAck) {
   v1::ClientFrame frame;
   frame.mutable_react()->mutable_conversation()->set_id(3);

@@ -758,6 +758,58 @@ TEST_F(MysqlStoresTest, TheMentionsListHasOnlyRoomsTheUserIsIn) {
   EXPECT_THAT(MentionTexts(store, 1412), IsEmpty());
 }
 
+TEST_F(MysqlStoresTest, PinsAreEntriesListedNewestFirstUpToFiftyAndADeletionUnpins) {
+  chat::MysqlMessageStore store(*pool_);
+  auto created = store.CreateRoom(MakeRoom("pin-room", 1421));
+  ASSERT_TRUE(created.ok()) << created.status();
+  const uint64_t room = created->room.id;
+  std::vector<uint64_t> seqs;
+  for (size_t i = 0; i <= chat::kMaxPins; ++i) {
+    auto sent = store.Append(Message(room, 1422, "pm-" + std::to_string(i), "n" + std::to_string(i)));
+    ASSERT_TRUE(sent.ok()) << sent.status();
+    seqs.push_back(sent->ack.seq());
+  }
+  auto pin = [&](uint64_t seq, const std::string& id, bool unpin = false) {
+    chat::NewMessage m = Message(room, 1421, id, "");
+    m.type = unpin ? chat::kTypeMessageUnpinned : chat::kTypeMessagePinned;
+    m.target_seq = seq;
+    return store.Append(m);
+  };
+  auto first = pin(seqs[0], "pp-0");
+  ASSERT_TRUE(first.ok()) << first.status();
+  EXPECT_FALSE(first->unchanged);
+  auto again = pin(seqs[0], "pp-again");
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_TRUE(again->unchanged);
+  ASSERT_TRUE(pin(seqs[1], "pp-1").ok());
+  auto pins = store.Pins(room);
+  ASSERT_TRUE(pins.ok()) << pins.status();
+  ASSERT_EQ(pins->size(), 2u);
+  EXPECT_EQ((*pins)[0].message().seq(), seqs[1]);
+  EXPECT_EQ((*pins)[0].message().text(), "n1");
+  EXPECT_EQ((*pins)[0].pinned_by_id(), 1421u);
+  EXPECT_EQ((*pins)[0].pinned_by(), "user1421");
+  EXPECT_EQ((*pins)[1].message().seq(), seqs[0]);
+
+  auto absent = pin(seqs[2], "pu-absent", /*unpin=*/true);
+  ASSERT_TRUE(absent.ok());
+  EXPECT_TRUE(absent->unchanged);
+  for (size_t i = 2; i < chat::kMaxPins; ++i) {
+    ASSERT_TRUE(pin(seqs[i], "pp-" + std::to_string(i)).ok()) << i;
+  }
+  auto over = pin(seqs[chat::kMaxPins], "pp-over");
+  EXPECT_EQ(over.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(over.status().message(), chat::kRefusedTooManyPins);
+
+  chat::NewMessage deletion = Message(room, 1422, "pd-1", "");
+  deletion.type = chat::kTypeDeleted;
+  deletion.target_seq = seqs[0];
+  ASSERT_TRUE(store.Append(deletion).ok());
+  EXPECT_EQ(store.Pins(room).value().size(), chat::kMaxPins - 1);
+  EXPECT_TRUE(pin(seqs[chat::kMaxPins], "pp-over-2").ok()) << "the deletion made room";
+  EXPECT_EQ(pin(seqs[0], "pp-deleted").status().code(), absl::StatusCode::kFailedPrecondition);
+}
+
 TEST_F(MysqlStoresTest, RoomsKeepMembersOwnerAndEntriesInOneSequence) {
   chat::MysqlMessageStore store(*pool_);
   auto created = store.CreateRoom(MakeRoom("it-room", 501));

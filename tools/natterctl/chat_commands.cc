@@ -222,6 +222,27 @@ int React(const Globals& g, const Target& target, uint64_t seq, const std::strin
   return 0;
 }
 
+int Pin(const Globals& g, const Target& target, uint64_t seq, bool unpin) {
+  v1::ClientFrame frame;
+  v1::PinMessage* pin = frame.mutable_pin();
+  *pin->mutable_conversation() = RefOf(target);
+  pin->set_seq(seq);
+  pin->set_unpin(unpin);
+  pin->set_client_msg_id(RandomId());
+  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  return 0;
+}
+
+int ListPins(const Globals& g, const Target& target) {
+  auto context = AuthedContext(g);
+  v1::ListPinsRequest request;
+  *request.mutable_conversation() = RefOf(target);
+  v1::ListPinsResponse response;
+  CheckStatus(GatewayStub(g)->ListPins(context.get(), request, &response), g);
+  for (const auto& pin : response.pins()) PrintJson(PinJson(pin));
+  return 0;
+}
+
 int Typing(const Globals& g, const Target& target) {
   v1::ClientFrame frame;
   *frame.mutable_typing()->mutable_conversation() = RefOf(target);

@@ -29,6 +29,10 @@ int Send(const Globals& g, const Target& target, const std::string& text, std::s
          uint64_t reply_to = 0);
 int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text);
 int Delete(const Globals& g, const Target& target, uint64_t seq);
+// Pins (or with `unpin` unpins) message `seq`; prints the ack.
+int Pin(const Globals& g, const Target& target, uint64_t seq, bool unpin);
+// Prints the conversation's pinned messages as JSON lines, most recently pinned first.
+int ListPins(const Globals& g, const Target& target);
 // Adds (or with `remove` takes back) the user's reaction `emoji` to message `seq`.
 int React(const Globals& g, const Target& target, uint64_t seq, const std::string& emoji,
           bool remove);

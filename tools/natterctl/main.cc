@@ -128,6 +128,10 @@ int main(int argc, char** argv) {
   add_conversation(react);
   react->add_option("EMOJI", emoji, "One emoji, e.g. 👍")->required();
   react->add_flag("--remove", remove_reaction, "Take your reaction back instead");
+  auto* pin = app.add_subcommand("pin", "Pin a message of a conversation");
+  add_conversation(pin);
+  auto* unpin = app.add_subcommand("unpin", "Unpin a message of a conversation");
+  add_conversation(unpin);
   auto* unreact = app.add_subcommand("unreact", "Take back your reaction to a message");
   add_conversation(unreact);
   unreact->add_option("EMOJI", emoji, "The emoji you reacted with")->required();
@@ -148,6 +152,9 @@ int main(int argc, char** argv) {
       ->excludes(mute_for_option);
   auto* unmute = app.add_subcommand("unmute", "Unmute a conversation");
   add_conversation_only(unmute);
+  auto* pins = app.add_subcommand(
+      "pins", "A conversation's pinned messages (JSON lines, most recently pinned first)");
+  add_conversation_only(pins);
   auto* notifications = app.add_subcommand(
       "notifications",
       "Choose which messages of a conversation notify you: all, mentions (of you) or none");
@@ -339,6 +346,10 @@ int main(int argc, char** argv) {
     if (*send) return ctl::Send(g, target, text, client_msg_id, reply_to);
     if (*edit) return ctl::Edit(g, ctl::ParseConversation(conversation_spec), seq, text);
     if (*del) return ctl::Delete(g, ctl::ParseConversation(conversation_spec), seq);
+    if (*pin || *unpin) {
+      return ctl::Pin(g, ctl::ParseConversation(conversation_spec), seq,
+                      /*unpin=*/static_cast<bool>(*unpin));
+    }
     if (*react || *unreact) {
       ctl::RequireUtf8(emoji, "emoji");
       return ctl::React(g, ctl::ParseConversation(conversation_spec), seq, emoji,
@@ -358,6 +369,7 @@ int main(int argc, char** argv) {
       return ctl::SetNotifications(g, ctl::ParseConversation(conversation_spec),
                                    natter::v1::NOTIFY_LEVEL_UNSPECIFIED, until);
     }
+    if (*pins) return ctl::ListPins(g, ctl::ParseConversation(conversation_spec));
     if (*unmute) {
       return ctl::SetNotifications(g, ctl::ParseConversation(conversation_spec),
                                    natter::v1::NOTIFY_LEVEL_UNSPECIFIED, 0);

@@ -91,6 +91,13 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
   return j;
 }
 
+nlohmann::json PinJson(const v1::Pin& pin) {
+  nlohmann::json j = MessageJson(pin.message());
+  j["pinned_by"] = pin.pinned_by();
+  j["pinned_at"] = Rfc3339(pin.pinned_at_ms());
+  return j;
+}
+
 nlohmann::json ConversationJson(const v1::Conversation& c) {
   nlohmann::json j = {{"conversation", c.id()},
                       {"kind", c.kind()},

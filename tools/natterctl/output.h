@@ -23,6 +23,8 @@ nlohmann::json AckJson(const v1::SendAck& ack);
 void AddNotificationsJson(const v1::NotificationSettings& n, nlohmann::json& j);
 // A conversation entry: a message (type "message"), an edit or deletion, or a room change.
 nlohmann::json MessageJson(const v1::ChatMessage& message);
+// A pinned message: the message as MessageJson prints it, with "pinned_by" and "pinned_at".
+nlohmann::json PinJson(const v1::Pin& pin);
 nlohmann::json ConversationJson(const v1::Conversation& conversation);
 nlohmann::json ProfileJson(const v1::Profile& profile);
 nlohmann::json UserEventJson(const v1::UserEvent& event);

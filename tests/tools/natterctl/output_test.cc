@@ -223,6 +223,19 @@ TEST(MessageJsonTest, MentionsListEachUserAndWhetherTheEntryAddedThem) {
                                     {{"user", "carol"}, {"user_id", 3}, {"added", false}}})));
 }
 
+TEST(PinJsonTest, APinIsItsMessageWithWhoPinnedItWhen) {
+  v1::Pin pin;
+  *pin.mutable_message() = LobbyMessage();
+  pin.set_pinned_by("bob");
+  pin.set_pinned_by_id(2);
+  pin.set_pinned_at_ms(1'700'000'000'123);
+  nlohmann::json j = PinJson(pin);
+  EXPECT_EQ(j["pinned_by"], "bob");
+  EXPECT_EQ(j["pinned_at"], "2023-11-14T22:13:20.123Z");
+  EXPECT_EQ(j["text"], MessageJson(LobbyMessage())["text"]);
+  EXPECT_EQ(j["type"], "message");
+}
+
 TEST(ConversationJsonTest, ShowsTheMentionsLevel) {
   v1::Conversation c;
   c.set_id(4);
