@@ -97,6 +97,7 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("RemoveMember", &ChatAsync::RemoveMember),
       ToChat("UpdateRoom", &ChatAsync::UpdateRoom),
       ToChat("SetMemberRole", &ChatAsync::SetMemberRole),
+      ToChat("Search", &ChatAsync::Search),
       ToChat("ListMentions", &ChatAsync::ListMentions),
       ToChat("ListPins", &ChatAsync::ListPins),
       ToChat("Invite", &ChatAsync::Invite),

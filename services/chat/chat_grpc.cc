@@ -104,6 +104,13 @@ grpc::ServerUnaryReactor* ChatGrpc::ListPins(grpc::CallbackServerContext* contex
                    [=, this] { return Respond(service_.ListPins(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::Search(grpc::CallbackServerContext* context,
+                                           const v1::SearchRequest* request,
+                                           v1::SearchResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.Search(*request), response); });
+}
+
 grpc::ServerUnaryReactor* ChatGrpc::Friendship(grpc::CallbackServerContext* context,
                                                const v1::FriendshipRequest* request,
                                                v1::FriendshipResponse* response) {

@@ -46,6 +46,9 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* SetNotifications(grpc::CallbackServerContext* context,
                                              const v1::SetNotificationsRequest* request,
                                              v1::NotificationSettings* response) override;
+  grpc::ServerUnaryReactor* Search(grpc::CallbackServerContext* context,
+                                   const v1::SearchRequest* request,
+                                   v1::SearchResponse* response) override;
   grpc::ServerUnaryReactor* ListMentions(grpc::CallbackServerContext* context,
                                          const v1::ListMentionsRequest* request,
                                          v1::ListMentionsResponse* response) override;

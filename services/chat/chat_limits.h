@@ -24,9 +24,11 @@ struct ChatLimits {
   // Joining, leaving, topic and name changes, removing, banning and unbanning: each is an entry
   // pushed to every member of the room.
   RateLimit room_changes{1, 20};
+  // Searches: each reads the full-text index and may scan many matches.
+  RateLimit searches{1, 10};
 
   static ChatLimits Unlimited() {
-    return {RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}};
+    return {RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}, RateLimit{}};
   }
 };
 
@@ -46,6 +48,9 @@ inline std::string RoomCreationLimitKey(uint64_t user_id) {
 }
 inline std::string RoomChangeLimitKey(uint64_t user_id) {
   return "ratelimit:room_changes:" + std::to_string(user_id);
+}
+inline std::string SearchLimitKey(uint64_t user_id) {
+  return "ratelimit:searches:" + std::to_string(user_id);
 }
 
 }  // namespace natter::chat

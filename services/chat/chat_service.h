@@ -77,6 +77,8 @@ class ChatService {
   absl::StatusOr<v1::MarkReadResponse> MarkRead(const v1::MarkReadRequest& request);
   absl::StatusOr<v1::NotificationSettings> SetNotifications(
       const v1::SetNotificationsRequest& request);
+  // Message search over the conversations the caller can read (search.cc).
+  absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
   // The caller's mentions, newest first (mentions.h).
   absl::StatusOr<v1::ListMentionsResponse> ListMentions(const v1::ListMentionsRequest& request);
 

@@ -22,6 +22,7 @@
 #include "natter/v1/gateway.pb.h"
 #include "redis_typing_limiter.h"
 #include "room_service.h"
+#include "search_backfill.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"natter-chat: conversations, messages and delivery"};
@@ -142,6 +143,9 @@ int main(int argc, char** argv) {
   natter::chat::RoomService rooms(store, publisher, users, limiter, limits, clock);
   natter::chat::FriendsService friends(friend_store, store, users, publisher, limiter, limits,
                                        clock);
+  // Messages from before the search index are indexed in the background, a batch at a time.
+  natter::chat::SearchBackfill search_backfill(store, {});
+  search_backfill.Start();
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
   natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
   if (auto failed = process.Start({&grpc_service})) return *failed;

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "friend_store.h"
+#include "message_search.h"
 #include "natter/v1/common.pb.h"
 
 namespace natter::chat {
@@ -445,6 +446,15 @@ class MessageStore {
   // Sets the skeleton of a room that has none (a room that has one keeps it); ALREADY_EXISTS
   // (kRoomNameSkeletonTaken) when another room holds it.
   virtual absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) = 0;
+  // Search (message_search.h): up to spec.limit live messages (type message, not deleted) after
+  // the first spec.offset, holding every clause (a clause's terms next to each other, in order),
+  // in conversations spec.viewer can read now (a member; the lobby: anyone), narrowed by sender,
+  // conversation and time; the most relevant first, equally relevant ones newest first. Each with
+  // its text as it is now.
+  virtual absl::StatusOr<std::vector<SearchHitRecord>> Search(const SearchSpec& spec) = 0;
+  // Indexes up to `limit` of the messages the search index has not seen yet (those stored before
+  // it existed), resuming where the last call stopped; how many it looked at (0: none left).
+  virtual absl::StatusOr<size_t> IndexOlderMessages(size_t limit) = 0;
 };
 
 }  // namespace natter::chat

@@ -9,6 +9,7 @@
 #include <sstream>
 
 #include "common/check.h"
+#include "mysql_search_index.h"
 #include "mysql_user_events.h"
 
 namespace natter::chat {
@@ -766,6 +767,15 @@ absl::StatusOr<AppendResult> MysqlMessageStore::Append(const NewMessage& m) {
           unpin->setUInt64(2, m.target_seq);
           unpin->executeUpdate();
         }
+      }
+      // The search index changes with the message, in the same transaction.
+      if (is_message) {
+        IndexNewMessage(conn, m.conversation_id, inserted.at.seq, m.sender_id, m.sent_at_ms,
+                        m.text);
+      } else if (m.type == kTypeEdited) {
+        ReindexEditedMessage(conn, m.conversation_id, m.target_seq, m.text);
+      } else if (m.type == kTypeDeleted) {
+        UnindexDeletedMessage(conn, m.conversation_id, m.target_seq);
       }
       AppendResult result;
       if (is_message || m.type == kTypeEdited) {

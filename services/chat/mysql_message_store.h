@@ -59,6 +59,9 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<std::pair<uint64_t, std::string>>> RoomsWithoutSkeleton(
       uint64_t after_id, size_t limit) override;
   absl::Status SetRoomNameSkeleton(uint64_t room_id, std::string_view skeleton) override;
+  // mysql_message_search.cc (migration 012).
+  absl::StatusOr<std::vector<SearchHitRecord>> Search(const SearchSpec& spec) override;
+  absl::StatusOr<size_t> IndexOlderMessages(size_t limit) override;
 
  private:
   MysqlPool& pool_;

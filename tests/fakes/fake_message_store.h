@@ -33,6 +33,7 @@
 #include "fakes/failure_injector.h"
 #include "friend_store.h"
 #include "message_store.h"
+#include "room_rules.h"
 
 namespace natter::fakes {
 
@@ -354,6 +355,70 @@ class FakeMessageStore final : public chat::MessageStore {
     if (out.size() > limit) out.resize(limit);
     return out;
   }
+
+  absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) override {
+    if (auto s = failures_.Take("Pins"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<v1::Pin> out;
+    const auto& rows = pins_[conversation_id];
+    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {  // most recently pinned first
+      v1::Pin& pin = out.emplace_back();
+      *pin.mutable_message() =
+          WithReplyLocked(conversation_id, entries_[conversation_id][it->seq - 1].message);
+      pin.set_pinned_by_id(it->by_id);
+      pin.set_pinned_by(it->by_name);
+      pin.set_pinned_at_ms(it->at_ms);
+    }
+    return out;
+  }
+
+  // Search's semantics on the entries as they are now (so nothing needs indexing: a deleted
+  // message is never found, an edited one by its new text): live messages holding every clause,
+  // in conversations the viewer can read (CanReadLocked), scored by how many of their terms the
+  // query matches, most first, then newest first.
+  absl::StatusOr<std::vector<chat::SearchHitRecord>> Search(const chat::SearchSpec& spec) override {
+    if (auto s = failures_.Take("Search"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::vector<chat::SearchHitRecord> hits;
+    for (const auto& [conversation_id, entries] : entries_) {
+      if (spec.conversation_id != 0 && conversation_id != spec.conversation_id) continue;
+      const chat::ConversationRecord& c = conversations_[conversation_id];
+      for (const Entry& entry : entries) {
+        const v1::ChatMessage& m = entry.message;
+        if (m.type() != chat::kTypeMessage || m.deleted() ||
+            !CanReadLocked(spec.viewer, conversation_id, m.seq()) ||
+            (spec.sender_id != 0 && m.sender_id() != spec.sender_id) ||
+            m.sent_at_ms() < spec.after_ms || m.sent_at_ms() >= spec.before_ms) {
+          continue;
+        }
+        const std::vector<chat::SearchToken> tokens = chat::Tokenize(m.text());
+        if (!chat::MatchesAll(tokens, spec.clauses)) continue;
+        chat::SearchHitRecord hit{.message = m,
+                                  .kind = c.kind,
+                                  .name = c.name,
+                                  .direct_low = c.direct_low,
+                                  .direct_high = c.direct_high};
+        for (const chat::SearchToken& token : tokens) {
+          for (const chat::SearchClause& clause : spec.clauses) {
+            for (const chat::QueryTerm& term : clause) hit.score += term.Matches(token.term);
+          }
+        }
+        hits.push_back(std::move(hit));
+      }
+    }
+    std::sort(hits.begin(), hits.end(), [](const auto& a, const auto& b) {
+      return std::make_tuple(a.score, a.message.sent_at_ms(), a.message.conversation_id(),
+                             a.message.seq()) > std::make_tuple(b.score, b.message.sent_at_ms(),
+                                                                b.message.conversation_id(),
+                                                                b.message.seq());
+    });
+    hits.erase(hits.begin(), hits.begin() + std::min<size_t>(spec.offset, hits.size()));
+    if (hits.size() > spec.limit) hits.resize(spec.limit);
+    return hits;
+  }
+
+  // Search reads the entries themselves: there is never anything left to index.
+  absl::StatusOr<size_t> IndexOlderMessages(size_t) override { return size_t{0}; }
 
   absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) override {
     if (auto s = failures_.Take("Pins"); !s.ok()) return s;
@@ -791,6 +856,13 @@ class FakeMessageStore final : public chat::MessageStore {
       if (held == skeleton) return id;
     }
     return std::nullopt;
+  }
+
+  // Whether `viewer` may read entry `seq` of a conversation, as search sees it (the MySQL store's
+  // kViewerCanRead): chat::CanReadSeq on the viewer's membership.
+  bool CanReadLocked(uint64_t viewer, uint64_t conversation_id, uint64_t seq)
+      ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+    return chat::CanReadSeq(ViewLocked(conversations_[conversation_id], viewer), seq);
   }
 
   chat::ConversationRecord ViewLocked(const chat::ConversationRecord& c, uint64_t viewer)

@@ -15,6 +15,7 @@
 #include "output.h"
 #include "private_room_commands.h"
 #include "room_commands.h"
+#include "search_commands.h"
 #include "social_commands.h"
 
 namespace {
@@ -182,6 +183,19 @@ int main(int argc, char** argv) {
                        "Messages before this message_id (default: the newest)");
   mentions->add_option("--limit", mentions_limit, "How many (default 20, at most 100)")
       ->check(CLI::Range(1, 100));
+  std::string search_query, search_before;
+  uint32_t search_limit = 0;
+  auto* search = app.add_subcommand(
+      "search", "Search your conversations' messages (JSON lines, most relevant first)");
+  search
+      ->add_option("QUERY", search_query,
+                   "Words, \"phrases\", from:USER, in:ROOM or in:@USER, before:YYYY-MM-DD, "
+                   "after:YYYY-MM-DD")
+      ->required();
+  search->add_option("--limit", search_limit, "How many (default 20, at most 50)")
+      ->check(CLI::Range(1, 50));
+  search->add_option("--before", search_before,
+                     "The next page: the \"before\" of the previous page's last line");
   auto* rooms =
       app.add_subcommand("rooms", "Rooms: list, create, join, leave, members, kick, ban, mod, ...");
   rooms->require_subcommand(1);
@@ -387,6 +401,7 @@ int main(int argc, char** argv) {
     if (*conversations) return ctl::ListConversations(g, /*only_unread=*/false);
     if (*history) return ctl::History(g, target, before_seq, history_limit);
     if (*mentions) return ctl::ListMentions(g, mentions_before, mentions_limit);
+    if (*search) return ctl::Search(g, search_query, search_limit, search_before);
     if (*rooms_list) return ctl::ListRooms(g, room_prefix, rooms_limit);
     if (*rooms_create) {
       return ctl::CreateRoom(g, room, topic_value, room_private,
