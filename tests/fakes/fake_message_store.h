@@ -420,22 +420,6 @@ class FakeMessageStore final : public chat::MessageStore {
   // Search reads the entries themselves: there is never anything left to index.
   absl::StatusOr<size_t> IndexOlderMessages(size_t) override { return size_t{0}; }
 
-  absl::StatusOr<std::vector<v1::Pin>> Pins(uint64_t conversation_id) override {
-    if (auto s = failures_.Take("Pins"); !s.ok()) return s;
-    std::lock_guard lock(mu_);
-    std::vector<v1::Pin> out;
-    const auto& rows = pins_[conversation_id];
-    for (auto it = rows.rbegin(); it != rows.rend(); ++it) {  // most recently pinned first
-      v1::Pin& pin = out.emplace_back();
-      *pin.mutable_message() =
-          WithReplyLocked(conversation_id, entries_[conversation_id][it->seq - 1].message);
-      pin.set_pinned_by_id(it->by_id);
-      pin.set_pinned_by(it->by_name);
-      pin.set_pinned_at_ms(it->at_ms);
-    }
-    return out;
-  }
-
   absl::StatusOr<std::optional<v1::ChatMessage>> FindMessage(uint64_t conversation_id,
                                                              uint64_t seq) override {
     if (auto s = failures_.Take("FindMessage"); !s.ok()) return s;
