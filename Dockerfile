@@ -68,9 +68,11 @@ EXPOSE 50052 9100
 ENTRYPOINT ["/usr/local/bin/natter-presence"]
 
 FROM runtime AS natter-chat
+# Qt here too: natter-chat re-encodes uploaded pictures and makes their thumbnails with QImage (its
+# JPEG plugin is in libqt5gui5); libsodium for the files' SHA-256 and ids.
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libicu72 libmariadb3 libmysqlcppconn7v5 \
+      libicu72 libmariadb3 libmysqlcppconn7v5 libqt5core5a libqt5gui5 libsodium23 \
  && rm -rf /var/lib/apt/lists/*
 USER 10001:10001
 COPY --from=build /src/build/release/services/chat/natter-chat /usr/local/bin/natter-chat

@@ -9,6 +9,7 @@
 #include <unordered_set>
 
 #include "client_stream.h"
+#include "file_relay.h"
 #include "common/check.h"
 #include "common/grpc_server.h"
 #include "common/status.h"
@@ -38,7 +39,7 @@ GatewayService::GatewayService(GatewayContext& gateway) : gateway_(gateway) {
   const google::protobuf::ServiceDescriptor* service =
       v1::ClientFrame::descriptor()->file()->FindServiceByName("Gateway");
   NATTER_CHECK(service != nullptr, "gateway.proto has no service Gateway");
-  std::set<std::string_view> served = {"Connect"};
+  std::set<std::string_view> served = {"Connect", "UploadFile", "DownloadFile"};
   for (auto& method : UnaryMethods()) {
     const google::protobuf::MethodDescriptor* described =
         service->FindMethodByName(std::string(method.name));
@@ -393,6 +394,20 @@ void GatewayService::ListRoomOnline(
 grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Connect(
     grpc::CallbackServerContext* context) {
   return ClientStream::Start(gateway_, context);
+}
+
+grpc::ServerReadReactor<v1::UploadChunk>* GatewayService::UploadFile(
+    grpc::CallbackServerContext* context, v1::FileInfo* response) {
+  return StartUploadRelay(
+      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); },
+      context, response);
+}
+
+grpc::ServerWriteReactor<v1::FileChunk>* GatewayService::DownloadFile(
+    grpc::CallbackServerContext* context, const v1::DownloadRequest* request) {
+  return StartDownloadRelay(
+      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); },
+      context, request);
 }
 
 void GatewayService::GoAwayAll(const std::string& reason, std::chrono::milliseconds window) {

@@ -18,8 +18,11 @@
 namespace natter::gateway {
 
 // The unary calls are registered one by one from UnaryMethods() over raw bytes (unary_call.h);
-// Connect is a raw stream (events are pre-serialized).
-using GatewayBase = v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>;
+// Connect is a raw stream (events are pre-serialized); UploadFile and DownloadFile are relayed
+// chunk by chunk (file_relay.h).
+using GatewayBase = v1::Gateway::WithCallbackMethod_UploadFile<
+    v1::Gateway::WithCallbackMethod_DownloadFile<
+        v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>;
 
 class GatewayService final : public GatewayBase {
  public:
@@ -35,6 +38,10 @@ class GatewayService final : public GatewayBase {
 
   grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* Connect(
       grpc::CallbackServerContext* context) override;
+  grpc::ServerReadReactor<v1::UploadChunk>* UploadFile(grpc::CallbackServerContext* context,
+                                                       v1::FileInfo* response) override;
+  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(grpc::CallbackServerContext* context,
+                                                        const v1::DownloadRequest* request) override;
 
   // Tells every connected client to reconnect elsewhere and ends their streams: in a random order,
   // in batches spread over `window` (PlanGoAways, go_away_schedule.h), each client with a random

@@ -60,6 +60,7 @@ std::vector<StreamCommand> MakeTable() {
         r.set_client_msg_id(send.client_msg_id());
         r.set_text(send.text());
         r.set_reply_to_seq(send.reply_to_seq());
+        r.set_attachment_file_id(send.attachment_file_id());
       },
       [](v1::SendResponse& response, v1::CommandResult& out) {
         *out.mutable_ack() = std::move(*response.mutable_ack());

@@ -1,5 +1,7 @@
 #include "chat_grpc.h"
 
+#include "file_grpc.h"
+
 namespace natter::chat {
 
 // Send, Edit, Delete and React answer with the ack.
@@ -221,6 +223,20 @@ grpc::ServerUnaryReactor* ChatGrpc::MuteMember(grpc::CallbackServerContext* cont
                                                v1::RoomResponse* response) {
   return RunOnPool(context, pool_,
                    [=, this] { return Respond(rooms_.MuteMember(*request), response); });
+}
+
+grpc::ServerReadReactor<v1::UploadChunk>* ChatGrpc::UploadFile(grpc::CallbackServerContext* context,
+                                                               v1::FileInfo* response) {
+  if (files_ == nullptr || images_ == nullptr) {
+    return v1::Chat::CallbackService::UploadFile(context, response);
+  }
+  return StartUpload(context, response, *files_, pool_, *images_);
+}
+
+grpc::ServerWriteReactor<v1::FileChunk>* ChatGrpc::DownloadFile(
+    grpc::CallbackServerContext* context, const v1::DownloadRequest* request) {
+  if (files_ == nullptr) return v1::Chat::CallbackService::DownloadFile(context, request);
+  return StartDownload(context, request, *files_, pool_);
 }
 
 }  // namespace natter::chat

@@ -5,6 +5,7 @@
 #include "chat_service.h"
 #include "common/unary.h"
 #include "common/worker_pool.h"
+#include "file_service.h"
 #include "friends_service.h"
 #include "natter/v1/chat.grpc.pb.h"
 #include "room_service.h"
@@ -13,8 +14,16 @@ namespace natter::chat {
 
 class ChatGrpc final : public v1::Chat::CallbackService {
  public:
-  ChatGrpc(ChatService& service, RoomService& rooms, FriendsService& friends, WorkerPool& pool)
-      : service_(service), rooms_(rooms), friends_(friends), pool_(pool) {}
+  // `files` and `images` (the pool that re-encodes pictures): without them UploadFile and
+  // DownloadFile answer UNIMPLEMENTED.
+  ChatGrpc(ChatService& service, RoomService& rooms, FriendsService& friends, WorkerPool& pool,
+           FileService* files = nullptr, WorkerPool* images = nullptr)
+      : service_(service),
+        rooms_(rooms),
+        friends_(friends),
+        pool_(pool),
+        files_(files),
+        images_(images) {}
 
   grpc::ServerUnaryReactor* Send(grpc::CallbackServerContext* context,
                                  const v1::SendRequest* request,
@@ -106,11 +115,18 @@ class ChatGrpc final : public v1::Chat::CallbackService {
                                        const v1::MuteMemberRequest* request,
                                        v1::RoomResponse* response) override;
 
+  grpc::ServerReadReactor<v1::UploadChunk>* UploadFile(grpc::CallbackServerContext* context,
+                                                       v1::FileInfo* response) override;
+  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(grpc::CallbackServerContext* context,
+                                                        const v1::DownloadRequest* request) override;
+
  private:
   ChatService& service_;
   RoomService& rooms_;
   FriendsService& friends_;
   WorkerPool& pool_;
+  FileService* const files_;
+  WorkerPool* const images_;
 };
 
 }  // namespace natter::chat

@@ -113,7 +113,7 @@ v1::NotificationSettings NotificationsView(uint64_t conversation_id, const Notif
 
 ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
                          UserDirectory& users, TypingLimiter& typing, RateLimiter& limiter,
-                         ChatLimits limits, const Clock& clock)
+                         ChatLimits limits, const Clock& clock, FileService* files)
     : store_(store),
       friends_(friends),
       publisher_(publisher),
@@ -121,7 +121,8 @@ ChatService::ChatService(MessageStore& store, FriendStore& friends, EventPublish
       typing_(typing),
       limiter_(limiter),
       limits_(limits),
-      clock_(clock) {}
+      clock_(clock),
+      files_(files) {}
 
 absl::Status ChatService::TakeMessageAllowance(const v1::Caller& caller) {
   // An allowance that cannot be read lets the message through; the per-stream limit of the
@@ -236,10 +237,16 @@ absl::Status ChatService::CheckFriends(const v1::Caller& caller, const Conversat
 }
 
 absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationRecord& c,
-                                                          NewMessage entry) {
+                                                          NewMessage entry,
+                                                          const FileRecord* attachment) {
   entry.conversation_id = c.id;
   entry.sent_at_ms = clock_.NowMs();
   ASSIGN_OR_RETURN(auto stored, store_.Append(entry));
+  if (attachment != nullptr && !stored.unchanged && stored.ack.conversation_id() == c.id) {
+    // Recorded after the message: if this fails the client's retry (same client_msg_id, a
+    // duplicate) records it, before the entry is published again below.
+    RETURN_IF_ERROR(files_->AddRef(attachment->id, c.id, stored.ack.seq()));
+  }
   if (stored.duplicate) {
     // A retry. The first attempt may be stored but not published: its replica died after the
     // commit, Redis was down, or the commit's answer was lost. Publish the stored entry again;
@@ -250,6 +257,9 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
         std::vector<v1::ChatMessage> entries{std::move(**original)};
         if (auto s = AttachReactions(c.id, entries); !s.ok()) {
           spdlog::warn("reactions unavailable for a republished entry: {}", s.message());
+        }
+        if (auto s = AttachFiles(c.id, entries); !s.ok()) {
+          spdlog::warn("attachment unavailable for a republished entry: {}", s.message());
         }
         if (auto s = AttachMentions(c.id, entries); !s.ok()) {
           spdlog::warn("mentions unavailable for a republished entry: {}", s.message());
@@ -281,6 +291,7 @@ absl::StatusOr<v1::SendAck> ChatService::AppendAndPublish(const ConversationReco
     *out.mutable_reply() = std::move(entry.reply);
   }
   for (auto& reaction : stored.reactions) *out.add_reactions() = std::move(reaction);
+  if (attachment != nullptr) *out.mutable_attachment() = attachment->Info();
   for (auto& mention : stored.mentions) *out.add_mentions() = std::move(mention);
   Publish(c, out);
   return stored.ack;
@@ -311,8 +322,17 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
           "conversation");
   }
   RETURN_IF_ERROR(ValidateClientMsgId(request.client_msg_id()));
-  RETURN_IF_ERROR(ValidateText(request.text(), kMaxMessageBytes, "message"));
+  const bool has_attachment = !request.attachment_file_id().empty();
+  // A message with a file may have no text.
+  if (!has_attachment || !request.text().empty()) {
+    RETURN_IF_ERROR(ValidateText(request.text(), kMaxMessageBytes, "message"));
+  }
   RETURN_IF_ERROR(TakeMessageAllowance(request.caller()));
+  std::optional<FileRecord> attachment;
+  if (has_attachment) {
+    if (files_ == nullptr) return absl::UnimplementedError("this server does not take files");
+    ASSIGN_OR_RETURN(attachment, files_->Attachable(request.caller(), request.attachment_file_id()));
+  }
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, /*open_direct=*/true));
   RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));
 
@@ -340,7 +360,8 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
     message.reply_to_seq = request.reply_to_seq();
     message.reply = ReplyPreviewOf(*quoted);  // as it was checked: no second read after the append
   }
-  return AppendAndPublish(conversation, std::move(message));
+  return AppendAndPublish(conversation, std::move(message),
+                          attachment.has_value() ? &*attachment : nullptr);
 }
 
 absl::StatusOr<v1::SendAck> ChatService::Change(const v1::Caller& caller,
@@ -396,8 +417,17 @@ absl::StatusOr<v1::SendAck> ChatService::Edit(const v1::EditRequest& request) {
 
 absl::StatusOr<v1::SendAck> ChatService::Delete(const v1::DeleteRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
-  return Change(request.caller(), request.conversation(), request.seq(), request.client_msg_id(),
-                kTypeDeleted, "");
+  ASSIGN_OR_RETURN(auto ack, Change(request.caller(), request.conversation(), request.seq(),
+                                    request.client_msg_id(), kTypeDeleted, ""));
+  if (files_ != nullptr) {
+    // The deleted message no longer shares its file: the conversation's members lose access to it
+    // (its uploader keeps it). A failure leaves the ref, which shows nowhere (deleted messages
+    // carry no attachment) but still lets members download the file.
+    if (auto s = files_->RemoveRef(ack.conversation_id(), request.seq()); !s.ok()) {
+      spdlog::warn("cannot drop a deleted message's file ref: {}", s.message());
+    }
+  }
+  return ack;
 }
 
 absl::StatusOr<v1::SendAck> ChatService::React(const v1::ReactRequest& request) {
@@ -501,6 +531,24 @@ absl::Status ChatService::AttachMentions(uint64_t conversation_id,
   return absl::OkStatus();
 }
 
+absl::Status ChatService::AttachFiles(uint64_t conversation_id,
+                                      std::vector<v1::ChatMessage>& entries) {
+  if (files_ == nullptr) return absl::OkStatus();
+  std::vector<uint64_t> seqs;
+  for (const auto& m : entries) {
+    if (m.type() == kTypeMessage && !m.deleted()) seqs.push_back(m.seq());
+  }
+  if (seqs.empty()) return absl::OkStatus();
+  ASSIGN_OR_RETURN(auto attachments, files_->Attachments(conversation_id, seqs));
+  for (auto& m : entries) {
+    auto it = attachments.find(m.seq());
+    if (it != attachments.end() && m.type() == kTypeMessage && !m.deleted()) {
+      *m.mutable_attachment() = it->second.Info();
+    }
+  }
+  return absl::OkStatus();
+}
+
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxSyncLimit));
@@ -516,6 +564,7 @@ absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& reques
   response.set_has_more(entries.size() > limit);
   if (response.has_more()) entries.resize(limit);
   RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
+  RETURN_IF_ERROR(AttachFiles(conversation.id, entries));
   RETURN_IF_ERROR(AttachMentions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   response.set_latest_seq(
@@ -598,6 +647,7 @@ absl::StatusOr<v1::HistoryResponse> ChatService::History(const v1::HistoryReques
   if (response.has_more()) entries.resize(limit);
   std::reverse(entries.begin(), entries.end());  // oldest first
   RETURN_IF_ERROR(AttachReactions(conversation.id, entries));
+  RETURN_IF_ERROR(AttachFiles(conversation.id, entries));
   RETURN_IF_ERROR(AttachMentions(conversation.id, entries));
   Present(conversation, request.caller().user_id(), entries, *response.mutable_messages());
   return response;

@@ -16,6 +16,7 @@
 #include "common/clock.h"
 #include "common/event_publisher.h"
 #include "common/rate_limit.h"
+#include "file_service.h"
 #include "friend_store.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
@@ -60,7 +61,7 @@ class ChatService {
  public:
   ChatService(MessageStore& store, FriendStore& friends, EventPublisher& publisher,
               UserDirectory& users, TypingLimiter& typing, RateLimiter& limiter, ChatLimits limits,
-              const Clock& clock);
+              const Clock& clock, FileService* files = nullptr);
 
   absl::StatusOr<v1::SendAck> Send(const v1::SendRequest& request);
   absl::StatusOr<v1::SendAck> Edit(const v1::EditRequest& request);
@@ -97,8 +98,11 @@ class ChatService {
   absl::Status CheckFriends(const v1::Caller& caller, const ConversationRecord& c);
   // RESOURCE_EXHAUSTED (with the wait) when the caller is over their message allowance.
   absl::Status TakeMessageAllowance(const v1::Caller& caller);
-  // Appends an entry and publishes it.
-  absl::StatusOr<v1::SendAck> AppendAndPublish(const ConversationRecord& c, NewMessage entry);
+  // Appends an entry and publishes it (with the file it carries, recorded as carried first).
+  absl::StatusOr<v1::SendAck> AppendAndPublish(const ConversationRecord& c, NewMessage entry,
+                                               const FileRecord* attachment = nullptr);
+  // Sets the file each live message of `entries` carries (without a FileService: none).
+  absl::Status AttachFiles(uint64_t conversation_id, std::vector<v1::ChatMessage>& entries);
   void Publish(const ConversationRecord& c, const v1::ChatMessage& entry);
   // An edit or deletion of the caller's message `seq`.
   absl::StatusOr<v1::SendAck> Change(const v1::Caller& caller, const v1::ConversationRef& ref,
@@ -122,6 +126,7 @@ class ChatService {
   RateLimiter& limiter_;
   ChatLimits limits_;
   const Clock& clock_;
+  FileService* const files_;
   // Direct conversations' ids by participants (lower id first). Once made, a direct conversation
   // keeps its id and participants and is never deleted, so a message to a user needs no lookup
   // after the first; a block is still checked on every message. Forgotten all at once when full.

@@ -16,7 +16,9 @@
 #include "common/redis_subscriber.h"
 #include "common/service_main.h"
 #include "common/status.h"
+#include "file_service.h"
 #include "friends_service.h"
+#include "mysql_file_store.h"
 #include "mysql_friend_store.h"
 #include "mysql_message_store.h"
 #include "natter/v1/gateway.pb.h"
@@ -83,6 +85,38 @@ int main(int argc, char** argv) {
       ->envname("NATTER_FRIEND_ACTION_BURST")
       ->check(CLI::Range(1.0, 1e6))
       ->capture_default_str();
+  natter::chat::FileLimits file_limits;
+  int image_workers = 2;
+  app.add_option("--max-file-bytes", file_limits.max_file_bytes,
+                 "Largest file one upload may carry, in bytes (25 MB)")
+      ->envname("NATTER_MAX_FILE_BYTES")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 34))
+      ->capture_default_str();
+  app.add_option("--max-daily-upload-bytes", file_limits.max_daily_bytes,
+                 "Bytes one user may upload in any 24 hours (500 MB)")
+      ->envname("NATTER_MAX_DAILY_UPLOAD_BYTES")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40))
+      ->capture_default_str();
+  app.add_option("--max-upload-chunk-bytes", file_limits.max_chunk_bytes,
+                 "Largest data of one UploadChunk, in bytes")
+      ->envname("NATTER_MAX_UPLOAD_CHUNK_BYTES")
+      ->check(CLI::Range(size_t{1024}, size_t{4} << 20))
+      ->capture_default_str();
+  app.add_option("--max-uploads-in-flight", file_limits.max_uploads_in_flight,
+                 "Uploads one user may have going at once on one chat replica")
+      ->envname("NATTER_MAX_UPLOADS_IN_FLIGHT")
+      ->check(CLI::Range(1, 100))
+      ->capture_default_str();
+  app.add_option("--max-image-pixels", file_limits.max_image_pixels,
+                 "Largest image (width x height) that is decoded; larger ones are refused")
+      ->envname("NATTER_MAX_IMAGE_PIXELS")
+      ->check(CLI::Range(int64_t{1}, int64_t{100'000'000}))
+      ->capture_default_str();
+  app.add_option("--image-workers", image_workers,
+                 "Threads that re-encode uploaded images (each may hold one decoded image)")
+      ->envname("NATTER_IMAGE_WORKERS")
+      ->check(CLI::Range(1, 64))
+      ->capture_default_str();
   bool migrate_only = false;
   app.add_flag("--migrate-only", migrate_only,
                "Apply the database migrations, then exit (for a deploy job)");
@@ -138,8 +172,10 @@ int main(int argc, char** argv) {
   natter::chat::MysqlFriendStore friend_store(mysql);
   natter::chat::RedisTypingLimiter typing(redis);
   natter::RedisRateLimiter limiter(redis);
+  natter::chat::MysqlFileStore file_store(mysql);
+  natter::chat::FileService files(file_store, store, file_limits, clock);
   natter::chat::ChatService service(store, friend_store, publisher, users, typing, limiter, limits,
-                                    clock);
+                                    clock, &files);
   natter::chat::RoomService rooms(store, publisher, users, limiter, limits, clock);
   natter::chat::FriendsService friends(friend_store, store, users, publisher, limiter, limits,
                                        clock);
@@ -147,7 +183,10 @@ int main(int argc, char** argv) {
   natter::chat::SearchBackfill search_backfill(store, {});
   search_backfill.Start();
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
-  natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool);
+  // A few images re-encoded at once (each decoded one may take max-image-pixels x 4 bytes); more
+  // wait in a short queue, and beyond it an upload is refused as busy.
+  natter::WorkerPool images("images", static_cast<size_t>(image_workers), 16);
+  natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool, &files, &images);
   if (auto failed = process.Start({&grpc_service})) return *failed;
   return process.WaitAndDrain();
 }

@@ -7,7 +7,8 @@
 //     binary's image (its target's stage and the stages it derives from) installs, directly or as a
 //     dependency, or that debian:12-slim already has; and the images stay slim: a target's own stage
 //     installs only packages its binary loads directly, the shared runtime stage only what some binary
-//     loads (plus ca-certificates), so Qt is only in natter-auth's image.
+//     loads (plus ca-certificates), so Qt is only in the images of natter-auth and
+//     natter-chat (they decode images).
 // The library check reads package dependencies from this machine's dpkg database, so it assumes the
 // machine is Debian 12 with the packages of scripts/install-deps (as developer machines and CI are).
 //

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "common/backoff.h"
+#include "file_commands.h"
 #include "natter/v1/gateway.grpc.pb.h"
 #include "output.h"
 
@@ -173,7 +174,9 @@ v1::CommandResult RunCommand(const Globals& g, const v1::ClientFrame& command) {
 }  // namespace
 
 int Send(const Globals& g, const Target& target, const std::string& text, std::string client_msg_id,
-         uint64_t reply_to) {
+         uint64_t reply_to, const std::string& file) {
+  std::optional<v1::FileInfo> attachment;
+  if (!file.empty()) attachment = UploadFile(g, file);
   v1::ClientFrame frame;
   v1::SendMessage* send = frame.mutable_send();
   if (!target.room.empty()) {
@@ -186,7 +189,10 @@ int Send(const Globals& g, const Target& target, const std::string& text, std::s
   send->set_client_msg_id(client_msg_id.empty() ? RandomId() : client_msg_id);
   send->set_text(text);
   send->set_reply_to_seq(reply_to);
-  PrintJson(AckJson(RunCommand(g, frame).ack()));
+  if (attachment.has_value()) send->set_attachment_file_id(attachment->file_id());
+  nlohmann::json ack = AckJson(RunCommand(g, frame).ack());
+  if (attachment.has_value()) ack["attachment"] = FileJson(*attachment);
+  PrintJson(ack);
   return 0;
 }
 

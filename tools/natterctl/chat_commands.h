@@ -24,9 +24,10 @@ struct Target {
 Target ParseConversation(const std::string& spec);
 natter::v1::ConversationRef RefOf(const Target& target);
 
-// reply_to: the seq of the message it replies to, 0 for none.
+// reply_to: the seq of the message it replies to, 0 for none. file: a file to upload first and
+// send with the message ("" for none); the ack's JSON then carries it as "attachment".
 int Send(const Globals& g, const Target& target, const std::string& text, std::string client_msg_id,
-         uint64_t reply_to = 0);
+         uint64_t reply_to = 0, const std::string& file = "");
 int Edit(const Globals& g, const Target& target, uint64_t seq, const std::string& text);
 int Delete(const Globals& g, const Target& target, uint64_t seq);
 // Pins (or with `unpin` unpins) message `seq`; prints the ack.

@@ -11,6 +11,7 @@
 #include "account_commands.h"
 #include "chat_commands.h"
 #include "ctl_common.h"
+#include "file_commands.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "output.h"
 #include "private_room_commands.h"
@@ -105,7 +106,10 @@ int main(int argc, char** argv) {
   };
   auto* send = app.add_subcommand("send", "Send a message; prints the ack as JSON");
   add_target(send, "--to");
-  send->add_option("TEXT", text, "Message text")->required();
+  std::string send_file;
+  send->add_option("TEXT", text, "Message text (may be left out with --file)");
+  send->add_option("--file", send_file, "Upload this file (an image or any file) and send it")
+      ->check(CLI::ExistingFile);
   send->add_option("--client-msg-id", client_msg_id, "Idempotency key (default: random)");
   uint64_t reply_to = 0;
   send->add_option("--reply-to", reply_to, "Reply to this message (its seq) of the conversation")
@@ -118,6 +122,14 @@ int main(int argc, char** argv) {
         ->required();
     cmd->add_option("SEQ", seq, "The entry's seq")->required()->check(CLI::PositiveNumber);
   };
+  auto* download = app.add_subcommand(
+      "download", "Save a file sent in a conversation; prints its details as JSON");
+  std::string file_id;
+  bool thumbnail = false;
+  download->add_option("FILE_ID", file_id, "The file's id (a message's attachment.file_id)")
+      ->required();
+  download->add_option("-o,--output", out_file, "Where to write it")->required();
+  download->add_flag("--thumbnail", thumbnail, "The image's thumbnail instead of the file");
   auto* edit = app.add_subcommand("edit", "Change the text of one of your messages");
   add_conversation(edit);
   edit->add_option("TEXT", text, "New text")->required();
@@ -357,7 +369,11 @@ int main(int argc, char** argv) {
     if (*avatar_set) return ctl::SetAvatar(g, file);
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
-    if (*send) return ctl::Send(g, target, text, client_msg_id, reply_to);
+    if (*send) {
+      if (text.empty() && send_file.empty()) throw ctl::CtlError{"give the message's TEXT or --file"};
+      return ctl::Send(g, target, text, client_msg_id, reply_to, send_file);
+    }
+    if (*download) return ctl::Download(g, file_id, out_file, thumbnail);
     if (*edit) return ctl::Edit(g, ctl::ParseConversation(conversation_spec), seq, text);
     if (*del) return ctl::Delete(g, ctl::ParseConversation(conversation_spec), seq);
     if (*pin || *unpin) {

@@ -77,6 +77,7 @@ nlohmann::json MessageJson(const v1::ChatMessage& m) {
     }
     j["reactions"] = std::move(reactions);
   }
+  if (m.has_attachment()) j["attachment"] = FileJson(m.attachment());
   // Whom the text mentions; "added": the entry newly mentions them (an edit's "false": the text
   // before mentioned them already).
   if (m.mentions_size() > 0) {
@@ -95,6 +96,18 @@ nlohmann::json PinJson(const v1::Pin& pin) {
   nlohmann::json j = MessageJson(pin.message());
   j["pinned_by"] = pin.pinned_by();
   j["pinned_at"] = Rfc3339(pin.pinned_at_ms());
+  return j;
+}
+
+nlohmann::json FileJson(const v1::FileInfo& f) {
+  nlohmann::json j = {{"file_id", f.file_id()},       {"name", f.name()},
+                      {"content_type", f.content_type()}, {"size", f.size()},
+                      {"sha256", f.sha256()}};
+  if (f.width() > 0) {
+    j["width"] = f.width();
+    j["height"] = f.height();
+  }
+  if (f.has_thumbnail()) j["thumbnail"] = true;
   return j;
 }
 

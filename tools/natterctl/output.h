@@ -26,6 +26,9 @@ nlohmann::json MessageJson(const v1::ChatMessage& message);
 // A pinned message: the message as MessageJson prints it, with "pinned_by" and "pinned_at".
 nlohmann::json PinJson(const v1::Pin& pin);
 nlohmann::json ConversationJson(const v1::Conversation& conversation);
+// A stored file (an upload's answer, a message's attachment): file_id, name, content_type, size,
+// sha256, and for images width, height and "thumbnail": true.
+nlohmann::json FileJson(const v1::FileInfo& file);
 nlohmann::json ProfileJson(const v1::Profile& profile);
 nlohmann::json UserEventJson(const v1::UserEvent& event);
 // A room invitation: type "invitation_" + its type (invited, accepted, declined, cancelled), room,

@@ -1,0 +1,376 @@
+#include "mysql_file_store.h"
+
+#include <cppconn/resultset.h>
+#include <cppconn/statement.h>
+
+#include <algorithm>
+#include <iterator>
+#include <memory>
+#include <sstream>
+
+#include "common/check.h"
+
+namespace natter::chat {
+namespace {
+
+using Rows = std::unique_ptr<sql::ResultSet>;
+
+sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql) {
+  return CachedStatement(conn, sql);
+}
+
+uint64_t LastInsertId(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+  Rows id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+  NATTER_CHECK(id->next(), "SELECT LAST_INSERT_ID() gave no row");
+  return id->getUInt64(1);
+}
+
+std::string ReadBlob(sql::ResultSet& row, int column) {
+  std::unique_ptr<std::istream> blob(row.getBlob(column));
+  return std::string((std::istreambuf_iterator<char>(*blob)), std::istreambuf_iterator<char>());
+}
+
+// SHA-256 as 64 hex digits (records, clients) and as the 32 bytes the column holds.
+std::string HexToBytes(std::string_view hex) {
+  std::string out;
+  out.reserve(hex.size() / 2);
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    return -1;
+  };
+  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(nibble(hex[i]) * 16 + nibble(hex[i + 1])));
+  }
+  return out;
+}
+
+std::string BytesToHex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+constexpr char kFileColumns[] =
+    "SELECT f.id, f.blob_id, b.sha256, b.size, b.content_type, f.name, b.width, b.height, "
+    "b.thumbnail_size, f.uploader, f.created_at_ms FROM files f JOIN file_blobs b ON b.id = "
+    "f.blob_id ";
+
+FileRecord ReadFile(sql::ResultSet& row) {
+  FileRecord f;
+  f.id = row.getString(1);
+  f.blob_id = row.getUInt64(2);
+  f.sha256 = BytesToHex(ReadBlob(row, 3));
+  f.size = row.getUInt64(4);
+  f.content_type = row.getString(5);
+  f.name = row.getString(6);
+  f.width = row.getUInt(7);
+  f.height = row.getUInt(8);
+  f.thumbnail_size = row.getUInt64(9);
+  f.uploader = row.getUInt64(10);
+  f.created_at_ms = row.getInt64(11);
+  return f;
+}
+
+// Chunks deleted per statement (8 x 256 KiB: a 2 MiB writeset at most).
+constexpr int kChunksPerDelete = 8;
+
+}  // namespace
+
+absl::StatusOr<uint64_t> MysqlFileStore::BeginStaging(uint64_t uploader, int64_t now_ms) {
+  return pool_.Run("stage file", [&](sql::Connection& conn) -> absl::StatusOr<uint64_t> {
+    sql::PreparedStatement& insert =
+        Prepare(conn, "INSERT INTO file_blobs (staged_by, created_at_ms) VALUES (?, ?)");
+    insert.setUInt64(1, uploader);
+    insert.setInt64(2, now_ms);
+    insert.executeUpdate();
+    return LastInsertId(conn);
+  });
+}
+
+absl::Status MysqlFileStore::StageChunk(uint64_t blob_id, FilePart part, uint32_t index,
+                                        std::string_view data) {
+  return pool_.Run("stage file chunk", [&](sql::Connection& conn) -> absl::Status {
+    sql::PreparedStatement& insert =
+        Prepare(conn, "INSERT INTO file_chunks (blob_id, part, idx, data) VALUES (?, ?, ?, ?)");
+    std::istringstream blob{std::string(data)};
+    insert.setUInt64(1, blob_id);
+    insert.setUInt(2, static_cast<uint32_t>(part));
+    insert.setUInt(3, index);
+    insert.setBlob(4, &blob);
+    insert.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::string> MysqlFileStore::ReadStaged(uint64_t blob_id, FilePart part) {
+  std::string out;
+  for (uint32_t index = 0;; ++index) {
+    auto chunk = ReadChunk(blob_id, part, index);
+    if (!chunk.ok()) return chunk.status();
+    if (!chunk->has_value()) break;
+    out += **chunk;
+  }
+  return out;
+}
+
+absl::Status MysqlFileStore::DropChunks(uint64_t blob_id, std::optional<FilePart> part) {
+  for (;;) {
+    auto deleted = pool_.Run("drop file chunks", [&](sql::Connection& conn) -> absl::StatusOr<int> {
+      if (part.has_value()) {
+        sql::PreparedStatement& del = Prepare(
+            conn, "DELETE FROM file_chunks WHERE blob_id = ? AND part = ? ORDER BY idx LIMIT 8");
+        del.setUInt64(1, blob_id);
+        del.setUInt(2, static_cast<uint32_t>(*part));
+        return del.executeUpdate();
+      }
+      sql::PreparedStatement& del =
+          Prepare(conn, "DELETE FROM file_chunks WHERE blob_id = ? ORDER BY part, idx LIMIT 8");
+      del.setUInt64(1, blob_id);
+      return del.executeUpdate();
+    });
+    if (!deleted.ok()) return deleted.status();
+    if (*deleted < kChunksPerDelete) return absl::OkStatus();
+  }
+}
+
+absl::Status MysqlFileStore::DropStagedPart(uint64_t blob_id, FilePart part) {
+  return DropChunks(blob_id, part);
+}
+
+absl::StatusOr<FileRecord> MysqlFileStore::Publish(uint64_t blob_id, const NewFile& file) {
+  const std::string sha = HexToBytes(file.sha256);
+  auto attempt = [&] {
+    return pool_.Run("publish file", [&](sql::Connection& conn) -> absl::StatusOr<FileRecord> {
+      Transaction tx(conn);
+      sql::PreparedStatement& find =
+          Prepare(conn, "SELECT id FROM file_blobs WHERE sha256 = ? FOR UPDATE");
+      std::istringstream key{sha};
+      find.setBlob(1, &key);
+      Rows existing(find.executeQuery());
+      uint64_t target = blob_id;
+      bool deduplicated = false;
+      if (existing->next()) {
+        target = existing->getUInt64(1);
+        deduplicated = true;
+      } else {
+        sql::PreparedStatement& publish = Prepare(
+            conn,
+            "UPDATE file_blobs SET sha256 = ?, size = ?, content_type = ?, width = ?, height = ?, "
+            "thumbnail_size = ? WHERE id = ? AND sha256 IS NULL");
+        std::istringstream value{sha};
+        publish.setBlob(1, &value);
+        publish.setUInt64(2, file.size);
+        publish.setString(3, file.content_type);
+        publish.setUInt(4, file.width);
+        publish.setUInt(5, file.height);
+        publish.setUInt64(6, file.thumbnail_size);
+        publish.setUInt64(7, blob_id);
+        if (publish.executeUpdate() != 1) {
+          return absl::NotFoundError("the upload's staged bytes are gone; send the file again");
+        }
+      }
+      sql::PreparedStatement& insert =
+          Prepare(conn,
+                  "INSERT INTO files (id, blob_id, name, uploader, size, created_at_ms) "
+                  "VALUES (?, ?, ?, ?, ?, ?)");
+      insert.setString(1, file.id);
+      insert.setUInt64(2, target);
+      insert.setString(3, file.name);
+      insert.setUInt64(4, file.uploader);
+      insert.setUInt64(5, file.size);
+      insert.setInt64(6, file.created_at_ms);
+      insert.executeUpdate();
+      tx.Commit();
+      FileRecord record;
+      record.id = file.id;
+      record.blob_id = target;
+      record.sha256 = file.sha256;
+      record.size = file.size;
+      record.content_type = file.content_type;
+      record.name = file.name;
+      record.width = file.width;
+      record.height = file.height;
+      record.thumbnail_size = file.thumbnail_size;
+      record.uploader = file.uploader;
+      record.created_at_ms = file.created_at_ms;
+      record.deduplicated = deduplicated;
+      return record;
+    });
+  };
+  auto published = attempt();
+  if (!published.ok() && published.status().code() != absl::StatusCode::kNotFound) {
+    // Two uploads of the same bytes finishing at once: the second's UPDATE hits the UNIQUE key
+    // (a duplicate or a lock conflict). The other one is published by now: once more, as a link.
+    published = attempt();
+  }
+  if (!published.ok()) return published.status();
+  if (published->deduplicated) {
+    // The staged copy is not needed: its chunks go in batches, then its row.
+    if (auto s = DiscardStaging(blob_id); !s.ok()) return s;
+  }
+  return published;
+}
+
+absl::Status MysqlFileStore::DiscardStaging(uint64_t blob_id) {
+  if (auto s = DropChunks(blob_id, std::nullopt); !s.ok()) return s;
+  return pool_.Run("discard staged file", [&](sql::Connection& conn) -> absl::Status {
+    sql::PreparedStatement& del =
+        Prepare(conn, "DELETE FROM file_blobs WHERE id = ? AND sha256 IS NULL");
+    del.setUInt64(1, blob_id);
+    del.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<size_t> MysqlFileStore::DiscardStaleStaging(int64_t before_ms) {
+  auto stale = pool_.Run(
+      "find stale staged files",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::vector<uint64_t>> {
+        sql::PreparedStatement& find = Prepare(
+            conn, "SELECT id FROM file_blobs WHERE sha256 IS NULL AND created_at_ms < ? LIMIT 100");
+        find.setInt64(1, before_ms);
+        Rows rows(find.executeQuery());
+        std::vector<uint64_t> ids;
+        while (rows->next()) ids.push_back(rows->getUInt64(1));
+        return ids;
+      });
+  if (!stale.ok()) return stale.status();
+  for (uint64_t id : *stale) {
+    if (auto s = DiscardStaging(id); !s.ok()) return s;
+  }
+  return stale->size();
+}
+
+absl::StatusOr<std::optional<FileRecord>> MysqlFileStore::FindFile(std::string_view id) {
+  return pool_.Run(
+      "find file", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<FileRecord>> {
+        sql::PreparedStatement& find = Prepare(conn, std::string(kFileColumns) + "WHERE f.id = ?");
+        find.setString(1, std::string(id));
+        Rows row(find.executeQuery());
+        if (!row->next()) return std::nullopt;
+        return ReadFile(*row);
+      });
+}
+
+absl::StatusOr<std::optional<std::string>> MysqlFileStore::ReadChunk(uint64_t blob_id,
+                                                                     FilePart part,
+                                                                     uint32_t index) {
+  return pool_.Run(
+      "read file chunk", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<std::string>> {
+        sql::PreparedStatement& read = Prepare(
+            conn, "SELECT data FROM file_chunks WHERE blob_id = ? AND part = ? AND idx = ?");
+        read.setUInt64(1, blob_id);
+        read.setUInt(2, static_cast<uint32_t>(part));
+        read.setUInt(3, index);
+        Rows row(read.executeQuery());
+        if (!row->next()) return std::nullopt;
+        return ReadBlob(*row, 1);
+      });
+}
+
+absl::StatusOr<uint64_t> MysqlFileStore::UploadedSince(uint64_t uploader, int64_t since_ms) {
+  return pool_.Run("sum uploads", [&](sql::Connection& conn) -> absl::StatusOr<uint64_t> {
+    sql::PreparedStatement& sum =
+        Prepare(conn,
+                "SELECT CAST(COALESCE(SUM(size), 0) AS UNSIGNED) FROM files "
+                "WHERE uploader = ? AND created_at_ms >= ?");
+    sum.setUInt64(1, uploader);
+    sum.setInt64(2, since_ms);
+    Rows row(sum.executeQuery());
+    return row->next() ? row->getUInt64(1) : 0;
+  });
+}
+
+absl::Status MysqlFileStore::AddRef(std::string_view file_id, uint64_t conversation_id,
+                                    uint64_t seq) {
+  return pool_.Run("add file ref", [&](sql::Connection& conn) -> absl::Status {
+    sql::PreparedStatement& insert = Prepare(
+        conn, "INSERT IGNORE INTO file_refs (conversation_id, seq, file_id) VALUES (?, ?, ?)");
+    insert.setUInt64(1, conversation_id);
+    insert.setUInt64(2, seq);
+    insert.setString(3, std::string(file_id));
+    insert.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::Status MysqlFileStore::RemoveRef(uint64_t conversation_id, uint64_t seq) {
+  return pool_.Run("remove file ref", [&](sql::Connection& conn) -> absl::Status {
+    sql::PreparedStatement& del =
+        Prepare(conn, "DELETE FROM file_refs WHERE conversation_id = ? AND seq = ?");
+    del.setUInt64(1, conversation_id);
+    del.setUInt64(2, seq);
+    del.executeUpdate();
+    return absl::OkStatus();
+  });
+}
+
+absl::StatusOr<std::vector<uint64_t>> MysqlFileStore::RefConversations(std::string_view file_id,
+                                                                       size_t limit) {
+  return pool_.Run(
+      "file ref conversations",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::vector<uint64_t>> {
+        sql::PreparedStatement& find = Prepare(
+            conn, "SELECT DISTINCT conversation_id FROM file_refs WHERE file_id = ? LIMIT ?");
+        find.setString(1, std::string(file_id));
+        find.setUInt64(2, limit);
+        Rows rows(find.executeQuery());
+        std::vector<uint64_t> ids;
+        while (rows->next()) ids.push_back(rows->getUInt64(1));
+        return ids;
+      });
+}
+
+absl::StatusOr<std::map<uint64_t, FileRecord>> MysqlFileStore::Attachments(
+    uint64_t conversation_id, const std::vector<uint64_t>& seqs) {
+  std::map<uint64_t, FileRecord> out;
+  if (seqs.empty()) return out;
+  const uint64_t low = *std::min_element(seqs.begin(), seqs.end());
+  const uint64_t high = *std::max_element(seqs.begin(), seqs.end());
+  // A page of messages is a seq range: one range read by key, then only the asked-for seqs kept.
+  auto found = pool_.Run(
+      "read attachments",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, FileRecord>> {
+        sql::PreparedStatement& read = Prepare(
+            conn,
+            "SELECT r.seq, f.id, f.blob_id, b.sha256, b.size, b.content_type, f.name, b.width, "
+            "b.height, b.thumbnail_size, f.uploader, f.created_at_ms FROM file_refs r "
+            "JOIN files f ON f.id = r.file_id JOIN file_blobs b ON b.id = f.blob_id "
+            "WHERE r.conversation_id = ? AND r.seq BETWEEN ? AND ?");
+        read.setUInt64(1, conversation_id);
+        read.setUInt64(2, low);
+        read.setUInt64(3, high);
+        Rows rows(read.executeQuery());
+        std::map<uint64_t, FileRecord> all;
+        while (rows->next()) {
+          FileRecord f;
+          f.id = rows->getString(2);
+          f.blob_id = rows->getUInt64(3);
+          f.sha256 = BytesToHex(ReadBlob(*rows, 4));
+          f.size = rows->getUInt64(5);
+          f.content_type = rows->getString(6);
+          f.name = rows->getString(7);
+          f.width = rows->getUInt(8);
+          f.height = rows->getUInt(9);
+          f.thumbnail_size = rows->getUInt64(10);
+          f.uploader = rows->getUInt64(11);
+          f.created_at_ms = rows->getInt64(12);
+          all.emplace(rows->getUInt64(1), std::move(f));
+        }
+        return all;
+      });
+  if (!found.ok()) return found.status();
+  for (uint64_t seq : seqs) {
+    if (auto it = found->find(seq); it != found->end()) out.emplace(seq, it->second);
+  }
+  return out;
+}
+
+}  // namespace natter::chat
