@@ -463,9 +463,12 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   level_all_ = mute_menu->addAction(tr("All messages"), this, [this] {
     SetOpenNotifications(v1::NOTIFY_LEVEL_ALL, std::nullopt);
   });
+  level_mentions_ = mute_menu->addAction(tr("Only @mentions"), this, [this] {
+    SetOpenNotifications(v1::NOTIFY_LEVEL_MENTIONS, std::nullopt);
+  });
   level_none_ = mute_menu->addAction(
       tr("Nothing"), this, [this] { SetOpenNotifications(v1::NOTIFY_LEVEL_NONE, std::nullopt); });
-  for (QAction* level : {level_all_, level_none_}) {
+  for (QAction* level : {level_all_, level_mentions_, level_none_}) {
     level->setCheckable(true);
     levels->addAction(level);
   }
@@ -788,14 +791,21 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   // The cached conversation remembers it too, for when it is opened again.
   if (from_other && entry.room().empty())
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
-  // A muted conversation still delivers and counts unread; it only stays quiet.
-  if (from_other && !watching && (entry.type().empty() || entry.type() == "message") &&
-      conversations_.Notifies(entry.conversation_id(), QDateTime::currentMSecsSinceEpoch())) {
+  // A muted conversation still delivers and counts unread; it only stays quiet, except for a
+  // message (or an edit) that newly mentions the user, which notifies unless the level is "none".
+  const bool mentioned = std::any_of(
+      entry.mentions().begin(), entry.mentions().end(),
+      [&](const v1::Mention& m) { return m.user_id() == session_.user_id && m.added(); });
+  const bool is_message = entry.type().empty() || entry.type() == "message";
+  if (from_other && !watching && (is_message || (mentioned && entry.type() == "message_edited")) &&
+      (mentioned ? conversations_.NotifiesOfMention(entry.conversation_id())
+                 : conversations_.Notifies(entry.conversation_id(),
+                                           QDateTime::currentMSecsSinceEpoch()))) {
     const QString text = QString::fromStdString(entry.text());
     const QString sender = names_.Of(entry.sender_id(), entry.sender());
     if (entry.room().empty()) {
       Notify(sender, text.left(200));
-    } else if (Mentions(text)) {
+    } else if (mentioned || Mentions(text)) {
       // In a room, only what names you: "@username", or your display name.
       Notify(tr("%1 in #%2").arg(sender, QString::fromStdString(entry.room())), text.left(200));
     }
@@ -915,8 +925,10 @@ void MainWindow::RefreshMuteButton() {
   // "All" is what this client notifies of anyway: in a room, the messages that name you.
   level_all_->setText(c->kind() == "room" ? tr("Messages that name me") : tr("All messages"));
   const bool none = c->notifications().level() == v1::NOTIFY_LEVEL_NONE;
+  const bool mentions = c->notifications().level() == v1::NOTIFY_LEVEL_MENTIONS;
   level_none_->setChecked(none);
-  level_all_->setChecked(!none);
+  level_mentions_->setChecked(mentions);
+  level_all_->setChecked(!none && !mentions);
 }
 
 v1::ConversationRef MainWindow::OpenRef() const {

@@ -227,6 +227,7 @@ class MainWindow : public QMainWindow {
   QAction* mute_forever_;
   QAction* unmute_;
   QAction* level_all_;
+  QAction* level_mentions_;
   QAction* level_none_;
   QListView* message_list_;
   MessageDelegate* message_delegate_;

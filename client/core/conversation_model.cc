@@ -162,8 +162,10 @@ void ConversationModel::SetNotifications(const v1::NotificationSettings& setting
 
 namespace {
 
+// Quiet: only a mention notifies (a mute, the "mentions" level), or nothing ("none").
 bool Quiet(const v1::NotificationSettings& n, int64_t now_ms) {
-  return n.muted_until_ms() > now_ms || n.level() == v1::NOTIFY_LEVEL_NONE;
+  return n.muted_until_ms() > now_ms || n.level() == v1::NOTIFY_LEVEL_NONE ||
+         n.level() == v1::NOTIFY_LEVEL_MENTIONS;
 }
 
 }  // namespace
@@ -171,6 +173,11 @@ bool Quiet(const v1::NotificationSettings& n, int64_t now_ms) {
 bool ConversationModel::Notifies(uint64_t conversation_id, int64_t now_ms) const {
   const v1::Conversation* c = Find(conversation_id);
   return c == nullptr || !Quiet(c->notifications(), now_ms);
+}
+
+bool ConversationModel::NotifiesOfMention(uint64_t conversation_id) const {
+  const v1::Conversation* c = Find(conversation_id);
+  return c == nullptr || c->notifications().level() != v1::NOTIFY_LEVEL_NONE;
 }
 
 void ConversationModel::SetPeerRead(uint64_t conversation_id, uint64_t seq) {

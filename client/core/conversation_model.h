@@ -69,6 +69,9 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   // Whether new messages of the conversation should notify the user at `now_ms`: not while it is
   // muted or its level is "none" (a level this client does not know counts as "all").
   bool Notifies(uint64_t conversation_id, int64_t now_ms) const;
+  // Whether an entry that newly mentions the user (Mention.added) should notify: always, muted or
+  // not, unless the level is "none".
+  bool NotifiesOfMention(uint64_t conversation_id) const;
 
   int RowOf(uint64_t conversation_id) const;
   const v1::Conversation* Find(uint64_t conversation_id) const;

@@ -570,6 +570,10 @@
         <translation>所有消息</translation>
     </message>
     <message>
+        <source>Only @mentions</source>
+        <translation>仅 @提及我的消息</translation>
+    </message>
+    <message>
         <source>Nothing</source>
         <translation>不通知</translation>
     </message>

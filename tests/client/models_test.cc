@@ -321,6 +321,32 @@ class ModelsTest : public QObject {
     QVERIFY(model.Notifies(1, now));
   }
 
+  // Issue 23 item 4: a mention notifies in a muted conversation and at the "mentions" level, which
+  // is quiet otherwise; "none" silences mentions too.
+  void AMentionNotifiesUnlessTheLevelIsNone() {
+    ConversationModel model;
+    std::vector<v1::Conversation> all(1);
+    all[0].set_id(1);
+    all[0].set_kind("room");
+    all[0].set_name("lobby");
+    all[0].mutable_notifications()->set_muted_until_ms(kMutedForeverMs);
+    model.Reset(all, 1);
+    const int64_t now = QDateTime::currentMSecsSinceEpoch();
+    QVERIFY(!model.Notifies(1, now));
+    QVERIFY(model.NotifiesOfMention(1));
+    v1::NotificationSettings lobby;
+    lobby.set_conversation_id(1);
+    lobby.set_level(v1::NOTIFY_LEVEL_MENTIONS);
+    model.SetNotifications(lobby);
+    QVERIFY(!model.Notifies(1, now));
+    QVERIFY(model.NotifiesOfMention(1));
+    QVERIFY(model.data(model.index(model.RowOf(1)), ConversationModel::kQuietRole).toBool());
+    lobby.set_level(v1::NOTIFY_LEVEL_NONE);
+    model.SetNotifications(lobby);
+    QVERIFY(!model.NotifiesOfMention(1));
+    QVERIFY(model.NotifiesOfMention(99));  // one not listed yet
+  }
+
   // Issue 24: the window title's and tray's unread count leaves muted conversations out (their
   // rows still show a grey count), and follows a mute or unmute from any device.
   void TheTotalUnreadLeavesMutedConversationsOut() {
