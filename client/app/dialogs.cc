@@ -87,6 +87,30 @@ RoomsDialog::RoomsDialog(ApiClient& api, QWidget* parent) : QDialog(parent), api
   layout->addWidget(rooms_, 1);
   auto* join = new QPushButton(tr("Join selected room"), this);
   layout->addWidget(join);
+  // Invitations to rooms (private ones are not listed above), answered here.
+  invitations_title_ = new QLabel(this);
+  invitations_title_->setObjectName(QStringLiteral("invitationsTitle"));
+  layout->addWidget(invitations_title_);
+  invitations_ = new QListWidget(this);
+  invitations_->setObjectName(QStringLiteral("invitationList"));
+  invitations_->setMaximumHeight(100);
+  layout->addWidget(invitations_);
+  invitation_buttons_ = new QWidget(this);
+  auto* answer_row = new QHBoxLayout(invitation_buttons_);
+  answer_row->setContentsMargins(0, 0, 0, 0);
+  auto* accept_invitation = new QPushButton(tr("Accept"), invitation_buttons_);
+  accept_invitation->setObjectName(QStringLiteral("acceptInvitation"));
+  auto* decline_invitation = new QPushButton(tr("Decline"), invitation_buttons_);
+  decline_invitation->setObjectName(QStringLiteral("declineInvitation"));
+  answer_row->addWidget(accept_invitation);
+  answer_row->addWidget(decline_invitation);
+  layout->addWidget(invitation_buttons_);
+  for (QWidget* w : {static_cast<QWidget*>(invitations_title_), static_cast<QWidget*>(invitations_),
+                     invitation_buttons_}) {
+    w->setVisible(false);
+  }
+  connect(accept_invitation, &QPushButton::clicked, this, [this] { Answer(true); });
+  connect(decline_invitation, &QPushButton::clicked, this, [this] { Answer(false); });
   auto* create = new QFormLayout;
   name_ = new QLineEdit(this);
   name_->setObjectName(QStringLiteral("newRoomName"));
@@ -94,6 +118,9 @@ RoomsDialog::RoomsDialog(ApiClient& api, QWidget* parent) : QDialog(parent), api
   topic_->setMaxLength(250);
   create->addRow(tr("New room"), name_);
   create->addRow(tr("Topic"), topic_);
+  private_ = new QCheckBox(tr("Private: only those you invite can find and join it"), this);
+  private_->setObjectName(QStringLiteral("newRoomPrivate"));
+  create->addRow(QString(), private_);
   layout->addLayout(create);
   auto* create_button = new QPushButton(tr("Create room"), this);
   create_button->setObjectName(QStringLiteral("createRoom"));
@@ -121,6 +148,7 @@ RoomsDialog::RoomsDialog(ApiClient& api, QWidget* parent) : QDialog(parent), api
     v1::CreateRoomRequest request;
     request.set_name(name_->text().trimmed().toStdString());
     request.set_topic(topic_->text().trimmed().toStdString());
+    request.set_private_room(private_->isChecked());
     api_.Call(&Async::CreateRoom, request,
               Done<v1::RoomResponse>(
                   [this](const grpc::Status& status, const v1::RoomResponse& response) {
@@ -133,6 +161,56 @@ RoomsDialog::RoomsDialog(ApiClient& api, QWidget* parent) : QDialog(parent), api
                   }));
   });
   Search(QString());
+  LoadInvitations();
+}
+
+void RoomsDialog::LoadInvitations() {
+  api_.Call(&Async::ListInvitations, v1::ListInvitationsRequest(),
+            Done<v1::ListInvitationsResponse>([this](const grpc::Status& status,
+                                                     const v1::ListInvitationsResponse& response) {
+              invitations_->clear();
+              if (!status.ok()) {
+                error_->setText(ErrorText(status));
+                return;
+              }
+              for (const auto& i : response.invitations()) {
+                auto* item = new QListWidgetItem(
+                    tr("#%1, from %2")
+                        .arg(QString::fromStdString(i.room()), QString::fromStdString(i.inviter())),
+                    invitations_);
+                item->setData(Qt::UserRole, QString::fromStdString(i.room()));
+              }
+              const int count = response.invitations_size();
+              invitations_title_->setText(tr("Invitations (%n)", nullptr, count));
+              for (QWidget* w : {static_cast<QWidget*>(invitations_title_),
+                                 static_cast<QWidget*>(invitations_), invitation_buttons_}) {
+                w->setVisible(count > 0);
+              }
+              if (count > 0 && !invitations_->currentItem()) invitations_->setCurrentRow(0);
+            }));
+}
+
+void RoomsDialog::Answer(bool accept) {
+  auto* item = invitations_->currentItem();
+  if (!item) return;
+  v1::AnswerInvitationRequest request;
+  request.set_room(item->data(Qt::UserRole).toString().toStdString());
+  request.set_accept(accept);
+  api_.Call(&Async::AnswerInvitation, request,
+            Done<v1::RoomResponse>(
+                [this, accept](const grpc::Status& status, const v1::RoomResponse& response) {
+                  if (!status.ok()) {
+                    error_->setText(ErrorText(status));
+                    LoadInvitations();
+                    return;
+                  }
+                  if (!accept) {
+                    LoadInvitations();
+                    return;
+                  }
+                  emit joined(response.room().id());
+                  this->accept();
+                }));
 }
 
 void RoomsDialog::Search(const QString& prefix) {
@@ -210,12 +288,42 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
   topic_row->addWidget(topic_, 1);
   topic_row->addWidget(save_topic_);
   layout->addLayout(topic_row);
+  // The owner and moderators invite users (to a private room, the only way in).
+  auto* invite_row = new QHBoxLayout;
+  invite_user_ = new QLineEdit(this);
+  invite_user_->setPlaceholderText(tr("Username to invite"));
+  invite_user_->setObjectName(QStringLiteral("inviteUser"));
+  invite_ = new QPushButton(tr("Invite"), this);
+  invite_->setObjectName(QStringLiteral("inviteButton"));
+  connect(invite_user_, &QLineEdit::returnPressed, invite_, &QPushButton::click);
+  invite_row->addWidget(invite_user_, 1);
+  invite_row->addWidget(invite_);
+  layout->addLayout(invite_row);
   auto* leave = new QPushButton(tr("Leave room"), this);
   layout->addWidget(leave);
   error_ = ErrorLabel(this);
   layout->addWidget(error_);
   kick_->setVisible(false);
   role_->setVisible(false);
+  invite_user_->setVisible(false);
+  invite_->setVisible(false);
+  connect(invite_, &QPushButton::clicked, this, [this] {
+    const QString user = invite_user_->text().trimmed();
+    if (user.isEmpty()) return;
+    v1::InviteRequest request;
+    request.set_room(room_.toStdString());
+    request.set_username(user.toStdString());
+    api_.Call(
+        &Async::Invite, request,
+        Done<v1::RoomResponse>([this, user](const grpc::Status& status, const v1::RoomResponse&) {
+          if (!status.ok()) {
+            error_->setText(ErrorText(status));
+            return;
+          }
+          invite_user_->clear();
+          error_->setText(tr("Invited %1.").arg(user));
+        }));
+  });
   topic_->setVisible(false);
   save_topic_->setVisible(false);
   connect(kick_, &QPushButton::clicked, this, [this] {
@@ -307,6 +415,8 @@ void MembersDialog::Load() {
             // Moderators remove members too (the server refuses them the owner and other
             // moderators, with a message shown below).
             kick_->setVisible(owner_ || moderator);
+            invite_user_->setVisible(owner_ || moderator);
+            invite_->setVisible(owner_ || moderator);
             topic_->setVisible(owner_);
             save_topic_->setVisible(owner_);
             topic_->setText(QString::fromStdString(response.room().topic()));

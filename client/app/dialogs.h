@@ -1,8 +1,10 @@
-// The client's dialogs: add a friend, find/create/join rooms, a room's members (and, for its owner,
+// The client's dialogs: add a friend, find/create/join rooms (public or private) and answer
+// invitations to rooms, a room's members (and, for its owner,
 // topic, removal and moderators; for a moderator, removal), profile (display name and avatar with a
 // preview), sessions, password.
 #pragma once
 
+#include <QCheckBox>
 #include <QDialog>
 #include <QDialogButtonBox>
 #include <QImage>
@@ -42,11 +44,19 @@ class RoomsDialog : public QDialog {
  private:
   void Search(const QString& prefix);
   void Join(const QString& room);
+  // The pending invitations, with their count in the title above them (hidden when none).
+  void LoadInvitations();
+  // Accepts (joins the room) or declines the selected invitation.
+  void Answer(bool accept);
 
   ApiClient& api_;
   QListWidget* rooms_;
+  QLabel* invitations_title_;
+  QListWidget* invitations_;
+  QWidget* invitation_buttons_;
   QLineEdit* name_;
   QLineEdit* topic_;
+  QCheckBox* private_;
   QLabel* error_;
 };
 
@@ -87,6 +97,8 @@ class MembersDialog : public QDialog {
   QPushButton* save_topic_;
   QPushButton* kick_;
   QPushButton* role_;
+  QLineEdit* invite_user_;
+  QPushButton* invite_;
   QLabel* error_;
 };
 

@@ -648,6 +648,18 @@
         <source>Remove moderator</source>
         <translation>取消管理员</translation>
     </message>
+    <message>
+        <source>Username to invite</source>
+        <translation>要邀请的用户名</translation>
+    </message>
+    <message>
+        <source>Invite</source>
+        <translation>邀请</translation>
+    </message>
+    <message>
+        <source>Invited %1.</source>
+        <translation>已邀请 %1。</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MessageDelegate</name>
@@ -830,6 +842,28 @@
     <message>
         <source>  · joined</source>
         <translation>  · 已加入</translation>
+    </message>
+    <message>
+        <source>Accept</source>
+        <translation>接受</translation>
+    </message>
+    <message>
+        <source>Decline</source>
+        <translation>拒绝</translation>
+    </message>
+    <message>
+        <source>Private: only those you invite can find and join it</source>
+        <translation>私密：只有你邀请的人才能找到并加入</translation>
+    </message>
+    <message>
+        <source>#%1, from %2</source>
+        <translation>#%1，来自 %2</translation>
+    </message>
+    <message numerus="yes">
+        <source>Invitations (%n)</source>
+        <translation>
+            <numerusform>邀请（%n）</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -2,6 +2,7 @@
 // window (and sees inline errors first), answers a friend request with the Accept button in the
 // contact list, receives a direct message from a friend who uses natterctl, replies with the
 // composer, and sees the friend's presence change, all in the window's models and widgets.
+#include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QLabel>
 #include <QLineEdit>
@@ -247,6 +248,51 @@ class DesktopE2eTest : public QObject {
                                   .data(ConversationModel::kPreviewRole)
                                   .toString(),
                               QStringLiteral("ben: chapter one?"), 10000);
+
+    // Private rooms: Ann makes one with the Private box; Ben does not see it listed and cannot
+    // join it until Ann invites him from its Members dialog.
+    {
+      RoomsDialog create(window_->api(), window_.get());
+      QSignalSpy made(&create, &RoomsDialog::joined);
+      create.findChild<QLineEdit*>(QStringLiteral("newRoomName"))
+          ->setText(QStringLiteral("secret-club"));
+      create.findChild<QCheckBox*>(QStringLiteral("newRoomPrivate"))->setChecked(true);
+      create.findChild<QPushButton*>(QStringLiteral("createRoom"))->click();
+      QTRY_COMPARE_WITH_TIMEOUT(made.count(), 1, 10000);
+    }
+    QVERIFY(!QString::fromStdString(Ctl({"--as", "ben", "rooms", "list"}).out)
+                 .contains(QStringLiteral("secret-club")));
+    QCOMPARE(Ctl({"--as", "ben", "rooms", "join", "secret-club"}).exit_code, 1);
+    {
+      MembersDialog members(window_->api(), QStringLiteral("secret-club"), 1, window_.get());
+      auto* invite_user = members.findChild<QLineEdit*>(QStringLiteral("inviteUser"));
+      QTRY_VERIFY_WITH_TIMEOUT(invite_user->isVisibleTo(&members), 10000);  // Ann owns it
+      invite_user->setText(QStringLiteral("ben"));
+      members.findChild<QPushButton*>(QStringLiteral("inviteButton"))->click();
+      QTRY_VERIFY_WITH_TIMEOUT(invite_user->text().isEmpty(), 10000);
+    }
+    auto invited = Ctl({"--as", "ben", "invitations"});
+    QVERIFY2(
+        QString::fromStdString(invited.out).contains(QStringLiteral("\"room\":\"secret-club\"")),
+        invited.out.c_str());
+
+    // Ben invites Ann to his private room; the Rooms dialog shows the invitation with the pending
+    // count, and Accept joins her.
+    QCOMPARE(Ctl({"--as", "ben", "rooms", "create", "ben-den", "--private"}).exit_code, 0);
+    QCOMPARE(Ctl({"--as", "ben", "rooms", "invite", "ben-den", "ann"}).exit_code, 0);
+    {
+      RoomsDialog answer(window_->api(), window_.get());
+      QSignalSpy accepted(&answer, &RoomsDialog::joined);
+      auto* title = answer.findChild<QLabel*>(QStringLiteral("invitationsTitle"));
+      QTRY_COMPARE_WITH_TIMEOUT(title->text(), QStringLiteral("Invitations (1)"), 10000);
+      auto* list = answer.findChild<QListWidget*>(QStringLiteral("invitationList"));
+      QCOMPARE(list->item(0)->text(), QStringLiteral("#ben-den, from ben"));
+      answer.findChild<QPushButton*>(QStringLiteral("acceptInvitation"))->click();
+      QTRY_COMPARE_WITH_TIMEOUT(accepted.count(), 1, 10000);
+    }
+    auto den = Ctl({"--as", "ben", "rooms", "members", "ben-den"});
+    QVERIFY2(QString::fromStdString(den.out).contains(QStringLiteral("\"user\":\"ann\"")),
+             den.out.c_str());
   }
 
   void ProfileSessionsAndPasswordDialogsDoWhatTheySay() {
