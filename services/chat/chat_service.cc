@@ -471,7 +471,7 @@ absl::StatusOr<v1::SendAck> ChatService::Pin(const v1::PinRequest& request) {
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
   RETURN_IF_ERROR(MayPin(conversation));
   ASSIGN_OR_RETURN(auto target, store_.FindMessage(conversation.id, seq));
-  if (!target.has_value()) {
+  if (!target.has_value() || !CanReadSeq(conversation, seq)) {
     return absl::NotFoundError("no message " + std::to_string(seq) + " in this conversation");
   }
   if (target->type() != kTypeMessage) {

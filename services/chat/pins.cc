@@ -3,8 +3,11 @@
 // "Pin rules".
 #include "pins.h"
 
+#include <vector>
+
 #include "chat_service.h"
 #include "common/status.h"
+#include "room_rules.h"
 
 namespace natter::chat {
 
@@ -21,6 +24,9 @@ absl::StatusOr<v1::ListPinsResponse> ChatService::ListPins(const v1::ListPinsReq
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), request.conversation(), false));
   ASSIGN_OR_RETURN(auto pins, store_.Pins(conversation.id));
+  // A since_join member sees the pins of what it can read (room_rules.h).
+  std::erase_if(pins,
+                [&](const v1::Pin& pin) { return !CanReadSeq(conversation, pin.message().seq()); });
   std::vector<v1::ChatMessage> messages;
   for (auto& pin : pins) messages.push_back(std::move(*pin.mutable_message()));
   RETURN_IF_ERROR(AttachReactions(conversation.id, messages));

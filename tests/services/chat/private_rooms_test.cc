@@ -251,6 +251,51 @@ TEST_F(PrivateRoomsTest, ASinceJoinMemberCannotReadEarlierHistory) {
   EXPECT_EQ(service_.History(history)->messages_size(), 4);
 }
 
+// Pins follow the history rule too: a since_join member does not see, and as a moderator cannot
+// pin, a message from before they joined.
+TEST_F(PrivateRoomsTest, ASinceJoinMemberSeesOnlyThePinsItCanRead) {
+  auto room = Create(alice_, "secret", true, v1::HISTORY_VISIBILITY_SINCE_JOIN);
+  ASSERT_TRUE(room.ok());
+  const uint64_t id = room->room().id();
+  ASSERT_TRUE(Send(alice_, "secret", "before bob").ok());  // seq 2
+  auto pin = [&](const v1::Caller& who, uint64_t seq) {
+    v1::PinRequest r;
+    *r.mutable_caller() = who;
+    r.mutable_conversation()->set_id(id);
+    r.set_seq(seq);
+    r.set_client_msg_id("pin-" + who.username() + "-" + std::to_string(seq));
+    return service_.Pin(r);
+  };
+  ASSERT_TRUE(pin(alice_, 2).ok());                       // seq 3
+  ASSERT_TRUE(Invite(alice_, "secret", "bob").ok());
+  ASSERT_TRUE(Answer(bob_, "secret", true).ok());         // seq 4
+  ASSERT_TRUE(Send(alice_, "secret", "after bob").ok());  // seq 5
+  ASSERT_TRUE(pin(alice_, 5).ok());
+  auto pinned = [&](const v1::Caller& who) {
+    v1::ListPinsRequest r;
+    *r.mutable_caller() = who;
+    r.mutable_conversation()->set_id(id);
+    auto pins = service_.ListPins(r);
+    EXPECT_TRUE(pins.ok()) << pins.status();
+    std::vector<std::string> texts;
+    if (pins.ok()) {
+      for (const auto& p : pins->pins()) texts.push_back(p.message().text());
+    }
+    return texts;
+  };
+  EXPECT_THAT(pinned(alice_), ElementsAre("after bob", "before bob"));
+  EXPECT_THAT(pinned(bob_), ElementsAre("after bob"));
+
+  v1::SetMemberRoleRequest promote;
+  *promote.mutable_caller() = alice_;
+  promote.set_room("secret");
+  promote.set_username("bob");
+  promote.set_role(v1::ROOM_ROLE_MODERATOR);
+  ASSERT_TRUE(rooms_.SetMemberRole(promote).ok());
+  EXPECT_EQ(pin(bob_, 2).status().code(), absl::StatusCode::kNotFound);
+  EXPECT_TRUE(pin(bob_, 5).ok());  // already pinned: unchanged
+}
+
 TEST_F(PrivateRoomsTest, OnlyTheOwnerMakesARoomPublicAndThenAnyoneMayJoin) {
   ASSERT_TRUE(Create(alice_, "secret", true).ok());
   v1::UpdateRoomRequest update;
