@@ -310,45 +310,55 @@ std::optional<Position> ReadMarker(sql::Connection& conn, uint64_t user_id,
   return Position{row->getUInt64(1), row->getUInt64(2)};
 }
 
-// The reactions to messages `seqs` of a conversation (see MessageStore::Reactions). The seqs go
-// in an IN list padded with 0 (no entry has seq 0) to one of a few lengths, so the statement
-// cache holds at most four of these.
-std::map<uint64_t, std::vector<v1::Reaction>> ReadReactions(sql::Connection& conn,
-                                                            uint64_t conversation_id,
-                                                            std::vector<uint64_t> seqs) {
+// Runs `select` ("SELECT ... WHERE conversation_id = ? AND seq IN") for entries `seqs` of a
+// conversation, followed by `order`, and hands each row to `on_row`. The seqs go in IN lists padded
+// with 0 (no entry has seq 0) to one of a few lengths, so the statement cache holds at most four
+// statements per query however many seqs a page asks about.
+template <typename OnRow>
+void ForSeqs(sql::Connection& conn, std::string_view select, std::string_view order,
+             uint64_t conversation_id, std::vector<uint64_t> seqs, OnRow on_row) {
   constexpr size_t kListSizes[] = {1, 8, 64, 512};
   std::sort(seqs.begin(), seqs.end());
   seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
-  std::map<uint64_t, std::vector<v1::Reaction>> out;
   for (size_t from = 0; from < seqs.size(); from += kListSizes[3]) {
     const size_t n = std::min(seqs.size() - from, kListSizes[3]);
     const size_t width = *std::find_if(std::begin(kListSizes), std::end(kListSizes),
                                        [n](size_t size) { return size >= n; });
-    std::string sql =
-        "SELECT seq, emoji, user_id, username FROM message_reactions "
-        "WHERE conversation_id = ? AND seq IN (?";
+    std::string sql = std::string(select) + " (?";
     for (size_t i = 1; i < width; ++i) sql += ", ?";
-    sql += ") ORDER BY seq, entry_seq";
+    sql += ") ";
+    sql += order;
     Stmt q = Prepare(conn, sql);
     q->setUInt64(1, conversation_id);
     for (size_t i = 0; i < width; ++i) {
       q->setUInt64(static_cast<unsigned>(i + 2), i < n ? seqs[from + i] : 0);
     }
     Rows rows(q->executeQuery());
-    while (rows->next()) {
-      std::vector<v1::Reaction>& reactions = out[rows->getUInt64(1)];
-      const std::string emoji = rows->getString(2);
-      auto it = std::find_if(reactions.begin(), reactions.end(),
-                             [&](const v1::Reaction& r) { return r.emoji() == emoji; });
-      if (it == reactions.end()) {
-        it = reactions.emplace(reactions.end());
-        it->set_emoji(emoji);
-      }
-      it->add_user_ids(rows->getUInt64(3));
-      it->add_users(rows->getString(4));
-      it->set_count(it->count() + 1);
-    }
+    while (rows->next()) on_row(*rows);
   }
+}
+
+// The reactions to messages `seqs` of a conversation (see MessageStore::Reactions).
+std::map<uint64_t, std::vector<v1::Reaction>> ReadReactions(sql::Connection& conn,
+                                                            uint64_t conversation_id,
+                                                            std::vector<uint64_t> seqs) {
+  std::map<uint64_t, std::vector<v1::Reaction>> out;
+  ForSeqs(conn,
+          "SELECT seq, emoji, user_id, username FROM message_reactions "
+          "WHERE conversation_id = ? AND seq IN",
+          "ORDER BY seq, entry_seq", conversation_id, std::move(seqs), [&](sql::ResultSet& row) {
+            std::vector<v1::Reaction>& reactions = out[row.getUInt64(1)];
+            const std::string emoji = row.getString(2);
+            auto it = std::find_if(reactions.begin(), reactions.end(),
+                                   [&](const v1::Reaction& r) { return r.emoji() == emoji; });
+            if (it == reactions.end()) {
+              it = reactions.emplace(reactions.end());
+              it->set_emoji(emoji);
+            }
+            it->add_user_ids(row.getUInt64(3));
+            it->add_users(row.getString(4));
+            it->set_count(it->count() + 1);
+          });
   return out;
 }
 
@@ -475,37 +485,20 @@ std::vector<v1::Mention> StoreMentions(sql::Connection& conn, const NewMessage& 
   return mentions;
 }
 
-// The mentions of entries `seqs` of a conversation (see MessageStore::Mentions), padded to a few
-// IN list lengths like ReadReactions.
+// The mentions of entries `seqs` of a conversation (see MessageStore::Mentions).
 std::map<uint64_t, std::vector<v1::Mention>> ReadMentions(sql::Connection& conn,
                                                           uint64_t conversation_id,
                                                           std::vector<uint64_t> seqs) {
-  constexpr size_t kListSizes[] = {1, 8, 64, 512};
-  std::sort(seqs.begin(), seqs.end());
-  seqs.erase(std::unique(seqs.begin(), seqs.end()), seqs.end());
   std::map<uint64_t, std::vector<v1::Mention>> out;
-  for (size_t from = 0; from < seqs.size(); from += kListSizes[3]) {
-    const size_t n = std::min(seqs.size() - from, kListSizes[3]);
-    const size_t width = *std::find_if(std::begin(kListSizes), std::end(kListSizes),
-                                       [n](size_t size) { return size >= n; });
-    std::string sql =
-        "SELECT seq, user_id, username, added FROM message_mentions "
-        "WHERE conversation_id = ? AND seq IN (?";
-    for (size_t i = 1; i < width; ++i) sql += ", ?";
-    sql += ") ORDER BY seq, position";
-    Stmt q = Prepare(conn, sql);
-    q->setUInt64(1, conversation_id);
-    for (size_t i = 0; i < width; ++i) {
-      q->setUInt64(static_cast<unsigned>(i + 2), i < n ? seqs[from + i] : 0);
-    }
-    Rows rows(q->executeQuery());
-    while (rows->next()) {
-      v1::Mention& mention = out[rows->getUInt64(1)].emplace_back();
-      mention.set_user_id(rows->getUInt64(2));
-      mention.set_username(rows->getString(3));
-      mention.set_added(rows->getBoolean(4));
-    }
-  }
+  ForSeqs(conn,
+          "SELECT seq, user_id, username, added FROM message_mentions "
+          "WHERE conversation_id = ? AND seq IN",
+          "ORDER BY seq, position", conversation_id, std::move(seqs), [&](sql::ResultSet& row) {
+            v1::Mention& mention = out[row.getUInt64(1)].emplace_back();
+            mention.set_user_id(row.getUInt64(2));
+            mention.set_username(row.getString(3));
+            mention.set_added(row.getBoolean(4));
+          });
   return out;
 }
 
