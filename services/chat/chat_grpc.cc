@@ -227,16 +227,12 @@ grpc::ServerUnaryReactor* ChatGrpc::MuteMember(grpc::CallbackServerContext* cont
 
 grpc::ServerReadReactor<v1::UploadChunk>* ChatGrpc::UploadFile(grpc::CallbackServerContext* context,
                                                                v1::FileInfo* response) {
-  if (files_ == nullptr || images_ == nullptr) {
-    return v1::Chat::CallbackService::UploadFile(context, response);
-  }
-  return StartUpload(context, response, *files_, pool_, *images_);
+  return StartUpload(context, response, files_, pool_, images_);
 }
 
 grpc::ServerWriteReactor<v1::FileChunk>* ChatGrpc::DownloadFile(
     grpc::CallbackServerContext* context, const v1::DownloadRequest* request) {
-  if (files_ == nullptr) return v1::Chat::CallbackService::DownloadFile(context, request);
-  return StartDownload(context, request, *files_, pool_);
+  return StartDownload(context, request, files_, pool_);
 }
 
 }  // namespace natter::chat

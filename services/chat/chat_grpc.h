@@ -14,10 +14,9 @@ namespace natter::chat {
 
 class ChatGrpc final : public v1::Chat::CallbackService {
  public:
-  // `files` and `images` (the pool that re-encodes pictures): without them UploadFile and
-  // DownloadFile answer UNIMPLEMENTED.
+  // `images` is the pool that re-encodes uploaded pictures.
   ChatGrpc(ChatService& service, RoomService& rooms, FriendsService& friends, WorkerPool& pool,
-           FileService* files = nullptr, WorkerPool* images = nullptr)
+           FileService& files, WorkerPool& images)
       : service_(service),
         rooms_(rooms),
         friends_(friends),
@@ -117,16 +116,16 @@ class ChatGrpc final : public v1::Chat::CallbackService {
 
   grpc::ServerReadReactor<v1::UploadChunk>* UploadFile(grpc::CallbackServerContext* context,
                                                        v1::FileInfo* response) override;
-  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(grpc::CallbackServerContext* context,
-                                                        const v1::DownloadRequest* request) override;
+  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(
+      grpc::CallbackServerContext* context, const v1::DownloadRequest* request) override;
 
  private:
   ChatService& service_;
   RoomService& rooms_;
   FriendsService& friends_;
   WorkerPool& pool_;
-  FileService* const files_;
-  WorkerPool* const images_;
+  FileService& files_;
+  WorkerPool& images_;
 };
 
 }  // namespace natter::chat

@@ -186,7 +186,7 @@ int main(int argc, char** argv) {
   // A few images re-encoded at once (each decoded one may take max-image-pixels x 4 bytes); more
   // wait in a short queue, and beyond it an upload is refused as busy.
   natter::WorkerPool images("images", static_cast<size_t>(image_workers), 16);
-  natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool, &files, &images);
+  natter::chat::ChatGrpc grpc_service(service, rooms, friends, pool, files, images);
   if (auto failed = process.Start({&grpc_service})) return *failed;
   return process.WaitAndDrain();
 }
