@@ -9,11 +9,11 @@
 #include <unordered_set>
 
 #include "client_stream.h"
-#include "file_relay.h"
 #include "common/check.h"
 #include "common/grpc_server.h"
 #include "common/status.h"
 #include "common/thread_name.h"
+#include "file_relay.h"
 #include "friends_view.h"
 #include "go_away_schedule.h"
 
@@ -399,15 +399,15 @@ grpc::ServerBidiReactor<grpc::ByteBuffer, grpc::ByteBuffer>* GatewayService::Con
 grpc::ServerReadReactor<v1::UploadChunk>* GatewayService::UploadFile(
     grpc::CallbackServerContext* context, v1::FileInfo* response) {
   return StartUploadRelay(
-      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); },
-      context, response);
+      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); }, context,
+      response);
 }
 
 grpc::ServerWriteReactor<v1::FileChunk>* GatewayService::DownloadFile(
     grpc::CallbackServerContext* context, const v1::DownloadRequest* request) {
   return StartDownloadRelay(
-      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); },
-      context, request);
+      gateway_, [this](auto& call, auto fail, auto then) { WithCaller(call, fail, then); }, context,
+      request);
 }
 
 void GatewayService::GoAwayAll(const std::string& reason, std::chrono::milliseconds window) {

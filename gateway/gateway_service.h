@@ -20,8 +20,8 @@ namespace natter::gateway {
 // The unary calls are registered one by one from UnaryMethods() over raw bytes (unary_call.h);
 // Connect is a raw stream (events are pre-serialized); UploadFile and DownloadFile are relayed
 // chunk by chunk (file_relay.h).
-using GatewayBase = v1::Gateway::WithCallbackMethod_UploadFile<
-    v1::Gateway::WithCallbackMethod_DownloadFile<
+using GatewayBase =
+    v1::Gateway::WithCallbackMethod_UploadFile<v1::Gateway::WithCallbackMethod_DownloadFile<
         v1::Gateway::WithRawCallbackMethod_Connect<v1::Gateway::Service>>>;
 
 class GatewayService final : public GatewayBase {
@@ -40,8 +40,8 @@ class GatewayService final : public GatewayBase {
       grpc::CallbackServerContext* context) override;
   grpc::ServerReadReactor<v1::UploadChunk>* UploadFile(grpc::CallbackServerContext* context,
                                                        v1::FileInfo* response) override;
-  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(grpc::CallbackServerContext* context,
-                                                        const v1::DownloadRequest* request) override;
+  grpc::ServerWriteReactor<v1::FileChunk>* DownloadFile(
+      grpc::CallbackServerContext* context, const v1::DownloadRequest* request) override;
 
   // Tells every connected client to reconnect elsewhere and ends their streams: in a random order,
   // in batches spread over `window` (PlanGoAways, go_away_schedule.h), each client with a random

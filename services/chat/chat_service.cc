@@ -331,7 +331,8 @@ absl::StatusOr<v1::SendAck> ChatService::Send(const v1::SendRequest& request) {
   std::optional<FileRecord> attachment;
   if (has_attachment) {
     if (files_ == nullptr) return absl::UnimplementedError("this server does not take files");
-    ASSIGN_OR_RETURN(attachment, files_->Attachable(request.caller(), request.attachment_file_id()));
+    ASSIGN_OR_RETURN(attachment,
+                     files_->Attachable(request.caller(), request.attachment_file_id()));
   }
   ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, /*open_direct=*/true));
   RETURN_IF_ERROR(CheckMayPost(conversation, clock_.NowMs()));

@@ -192,12 +192,12 @@ TEST_F(MysqlSearchTest, OnlyConversationsTheViewerIsInAreSearched) {
 TEST_F(MysqlSearchTest, ASinceJoinMemberFindsOnlyFromTheirJoinOn) {
   const uint64_t vault = Room("vault", 1);
   Send(vault, 1, "gold before");
-  db_->Sql("UPDATE natter.conversations SET history = 'since_join' WHERE id = " +
-           std::to_string(vault) +
-           "; INSERT INTO natter.conversation_members (conversation_id, user_id, role, "
-           "joined_at_ms, joined_seq) VALUES (" +
-           std::to_string(vault) + ", 2, 'member', 0, 3), (" + std::to_string(vault) +
-           ", 3, 'member', 0, 0)");
+  db_->Sql(
+      "UPDATE natter.conversations SET history = 'since_join' WHERE id = " + std::to_string(vault) +
+      "; INSERT INTO natter.conversation_members (conversation_id, user_id, role, "
+      "joined_at_ms, joined_seq) VALUES (" +
+      std::to_string(vault) + ", 2, 'member', 0, 3), (" + std::to_string(vault) +
+      ", 3, 'member', 0, 0)");
   Send(vault, 1, "gold after");  // seq 3
   EXPECT_THAT(Found(1, "gold"), UnorderedElementsAre("gold before", "gold after"));
   EXPECT_THAT(Found(2, "gold"), ElementsAre("gold after"));
