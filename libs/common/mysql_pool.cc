@@ -77,6 +77,7 @@ bool NodeUnavailable(int code) {
     case kErConnectionKilled:
     case kErUnknownComError:
     case kErOptionPreventsStatement:
+    case kErErrorDuringCommit:
       return true;
     default:
       return false;

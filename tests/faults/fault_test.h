@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -381,12 +382,27 @@ class FaultTest : public ::testing::Test {
     EXPECT_EQ(texts.size(), expected);
   }
 
+  // A sender gave up: the services' error lines (what the database answered, with its code) go to
+  // the test's output, since CI keeps no service logs.
+  static void PrintServiceErrors() {
+    std::error_code ignored;
+    for (const auto& file : std::filesystem::directory_iterator(stack_->dir() / "logs", ignored)) {
+      std::ifstream in(file.path());
+      for (std::string line; std::getline(in, line);) {
+        if (line.find(" error ") != std::string::npos) {
+          std::cout << file.path().filename().string() << ": " << line << "\n";
+        }
+      }
+    }
+  }
+
   static std::map<std::string, uint64_t> AllAcks(
       const std::vector<std::unique_ptr<Sender>>& senders) {
     std::map<std::string, uint64_t> all;
     std::set<uint64_t> seqs;
     for (const auto& s : senders) {
       EXPECT_EQ(s->error(), "");
+      if (!s->error().empty()) PrintServiceErrors();
       for (const auto& [text, seq] : s->acks()) {
         all[text] = seq;
         EXPECT_TRUE(seqs.insert(seq).second) << "two acks with seq " << seq;

@@ -43,10 +43,12 @@ inline constexpr int kErServerShutdown = 1053;    // the server is shutting down
 inline constexpr int kErConnectionKilled = 1927;  // the server closed this session
 inline constexpr int kErUnknownComError = 1047;  // Galera: the node is not in the primary component
 inline constexpr int kErOptionPreventsStatement = 1290;  // e.g. the server is read_only
+// Galera: the COMMIT could not be replicated (the node left the primary component); rolled back.
+inline constexpr int kErErrorDuringCommit = 1180;
 
 // Maps a driver exception to a status: lost connections, a node that cannot take writes (1047,
-// 1290) and lock conflicts (Galera's certification failures among them) are UNAVAILABLE (retrying
-// can help), anything else INTERNAL. The SQL text and bound values are never included.
+// 1290, 1180) and lock conflicts (Galera's certification failures among them) are UNAVAILABLE
+// (retrying can help), anything else INTERNAL. The SQL text and bound values are never included.
 absl::Status StatusFromSqlException(const sql::SQLException& e, std::string_view what);
 
 // A transaction on a connection: begun by the constructor, rolled back by the destructor unless
