@@ -34,6 +34,7 @@
 #include "dialogs.h"
 #include "grpc_transport.h"
 #include "language.h"
+#include "search_dialog.h"
 #include "validation.h"
 
 namespace natter::client {
@@ -133,6 +134,8 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
     if (auto* search = findChild<QLineEdit*>(QStringLiteral("search"))) search->setFocus();
   });
   for (auto [key, step] : {std::pair{QKeySequence(QStringLiteral("Ctrl+PgDown")), 1},
+  auto* search_messages = new QShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+F")), this);
+  connect(search_messages, &QShortcut::activated, this, &MainWindow::OpenSearch);
                            std::pair{QKeySequence(QStringLiteral("Ctrl+PgUp")), -1}}) {
     auto* shortcut = new QShortcut(key, this);
     connect(shortcut, &QShortcut::activated, this, [this, delta = step] {
@@ -218,6 +221,9 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   }
   menu->addSeparator();
   menu->addAction(tr("Profile…"), this, [this] {
+  menu->addAction(tr("Search messages…"), this, &MainWindow::OpenSearch,
+                  QKeySequence(QStringLiteral("Ctrl+Shift+F")))
+      ->setObjectName(QStringLiteral("searchMessages"));
     ProfileDialog dialog(api_, avatars_, session_.user_id, this);
     if (dialog.exec() == QDialog::Accepted) RefreshOwnProfile();
   });
@@ -937,7 +943,7 @@ v1::ConversationRef MainWindow::OpenRef() const {
   return ref;
 }
 
-void MainWindow::OpenConversation(uint64_t conversation_id) {
+void MainWindow::OpenConversation(uint64_t conversation_id, uint64_t at_seq) {
   const v1::Conversation* c = conversations_.Find(conversation_id);
   if (!c) return;
   if (conversation_id != open_conversation_) {
@@ -977,6 +983,10 @@ void MainWindow::OpenDirect(const QString& username) {
         index.data(ConversationModel::kNameRole).toString() == username) {
       tabs_->setCurrentIndex(0);
       OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
+  if (at_seq != 0 && conversation_id == open_conversation_ && messages_.RowOfSeq(at_seq) >= 0) {
+    Highlight(at_seq);  // loaded already
+    return;
+  }
       return;
     }
   }
@@ -1003,10 +1013,43 @@ void MainWindow::OpenDirect(const QString& username) {
   composer_->setFocus();
 }
 
+  open_at_ = at_seq;
 namespace {
 
 QString ResultError(const v1::CommandResult& result) {
   return ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
+void MainWindow::OpenSearch() {
+  if (!search_) {
+    search_ = new SearchDialog(
+        api_,
+        [this](uint64_t user_id, const QString& username) { return names_.Of(user_id, username); },
+        this);
+    connect(search_, &SearchDialog::hitActivated, this, [this](quint64 conversation, quint64 seq) {
+      if (!conversations_.Find(conversation)) {
+        ShowStatusMessage(tr("That conversation is no longer in your list."));
+        return;
+      }
+      tabs_->setCurrentIndex(0);
+      OpenConversation(conversation, seq);
+    });
+  }
+  search_->show();
+  search_->raise();
+  search_->activateWindow();
+}
+
+void MainWindow::Highlight(uint64_t seq) {
+  ShowMessage(seq);
+  // A moment, then the selection goes, as Telegram's flash of a message jumped to.
+  QTimer::singleShot(1500, message_list_, [this, seq, conversation = open_conversation_] {
+    const QModelIndex current = message_list_->currentIndex();
+    if (conversation == open_conversation_ && current.isValid() &&
+        current.data(MessageModel::kSeqRole).toULongLong() == seq) {
+      message_list_->clearSelection();
+    }
+  });
+}
+
 }
 
 }  // namespace
@@ -1118,17 +1161,17 @@ void MainWindow::LoadOlder() {
   loading_older_ = true;
   v1::HistoryRequest request;
   request.set_conversation_id(open_conversation_);
-  request.set_before_seq(messages_.oldest_seq());
   const bool first_page = messages_.rowCount() == 0;
   // The first page reaches back to the first unread message (within the server's 200).
-  request.set_limit(first_page ? static_cast<uint32_t>(std::clamp<uint64_t>(
-                                     unread_on_open_ + 5, kHistoryPage, kMaxHistoryPage))
-                               : kHistoryPage);
+  request.set_limit(first_page && at_seq == 0
+                        ? static_cast<uint32_t>(std::clamp<uint64_t>(unread_on_open_ + 5,
+                                                                     kHistoryPage, kMaxHistoryPage))
+                        : kHistoryPage);
   const uint64_t conversation = open_conversation_;
   api_.Call(&Async::History, request,
             Done<v1::HistoryResponse>(
-                [this, conversation, first_page](const grpc::Status& status,
-                                                 const v1::HistoryResponse& response) {
+                [this, conversation, first_page, at_seq](const grpc::Status& status,
+                                                         const v1::HistoryResponse& response) {
                   if (conversation != open_conversation_) return;
                   loading_older_ = false;
                   if (!status.ok()) {
@@ -1152,11 +1195,17 @@ void MainWindow::LoadOlder() {
                   }
                   messages_.PrependHistory(page);
                   message_list_->doItemsLayout();
-                  if (first_page) {
+                  if (at_seq != 0) {
+                    Highlight(at_seq);
+                  } else if (first_page) {
                     if (const int unread = messages_.FirstUnreadRow(); unread >= 0) {
                       message_list_->scrollTo(messages_.index(unread),
                                               QAbstractItemView::PositionAtTop);
                     } else {
+  // Opened at a message: the first page ends with it (History gives the entries before
+  // before_seq).
+  const uint64_t at_seq = first_page ? open_at_ : 0;
+  request.set_before_seq(at_seq != 0 ? at_seq + 1 : messages_.oldest_seq());
                       message_list_->scrollToBottom();
                     }
                     MarkOpenConversationRead();

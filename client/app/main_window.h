@@ -36,6 +36,8 @@
 namespace natter::client {
 
 class MainWindow : public QMainWindow {
+class SearchDialog;
+
   Q_OBJECT
 
  public:
@@ -54,7 +56,11 @@ class MainWindow : public QMainWindow {
   AvatarCache& avatars() { return avatars_; }
   // Where notifications go (tests record them).
   void SetNotifier(std::unique_ptr<Notifier> notifier) { notifier_ = std::move(notifier); }
-  void OpenConversation(uint64_t conversation_id);
+  // With `at_seq`, at that message (a search hit, a pin): the first page of history ends with it,
+  // and it is shown briefly highlighted.
+  void OpenConversation(uint64_t conversation_id, uint64_t at_seq = 0);
+  // The message search (Ctrl+Shift+F, or Search messages in the status menu).
+  void OpenSearch();
   // The conversation with a friend; when there is none yet, an empty one whose first message (from
   // the composer, no dialog) starts it; it opens once the server has it.
   void OpenDirect(const QString& username);
@@ -135,6 +141,9 @@ class MainWindow : public QMainWindow {
   void EditLastOwnMessage();
   void SignOut();
   void ShowStatusMessage(const QString& text);
+  // Scrolls to message `seq` of the open conversation and highlights it for a moment.
+  void Highlight(uint64_t seq);
+  SearchDialog* search_ = nullptr;  // made when first opened, then kept with its results
   v1::ConversationRef OpenRef() const;
 
   SignedIn session_;
@@ -209,6 +218,7 @@ class MainWindow : public QMainWindow {
 
   // Sidebar.
   QLabel* own_avatar_;
+  uint64_t open_at_ = 0;  // the open conversation was opened at this message (0: at the newest)
   QLabel* own_name_;
   QToolButton* status_button_;
   QLabel* connection_;

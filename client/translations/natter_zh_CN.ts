@@ -601,6 +601,14 @@
         <source>Messages that name me</source>
         <translation>提到我的消息</translation>
     </message>
+    <message>
+        <source>Search messages…</source>
+        <translation>搜索消息…</translation>
+    </message>
+    <message>
+        <source>That conversation is no longer in your list.</source>
+        <translation>该会话已不在你的列表中。</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
@@ -864,6 +872,53 @@
         <translation>
             <numerusform>邀请（%n）</numerusform>
         </translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::SearchDialog</name>
+    <message>
+        <source>Search messages</source>
+        <translation>搜索消息</translation>
+    </message>
+    <message>
+        <source>Words, &quot;a phrase&quot;, from:user, in:room, after:2026-01-31</source>
+        <translation>词语、&quot;短语&quot;、from:用户、in:房间、after:2026-01-31</translation>
+    </message>
+    <message>
+        <source>Every word must be in a message. &quot;quotes&quot; find words side by side; from:USER, in:ROOM or in:@USER narrow it down, and before:/after: take a date as YYYY-MM-DD.</source>
+        <translation>消息须包含每个词。&quot;引号&quot;查找相邻的词；from:用户、in:房间 或 in:@用户 缩小范围，before:/after: 接受 YYYY-MM-DD 格式的日期。</translation>
+    </message>
+    <message>
+        <source>More results</source>
+        <translation>更多结果</translation>
+    </message>
+    <message>
+        <source>Type something to search for.</source>
+        <translation>请输入要搜索的内容。</translation>
+    </message>
+    <message>
+        <source>Searching…</source>
+        <translation>正在搜索…</translation>
+    </message>
+    <message>
+        <source>No messages found.</source>
+        <translation>未找到消息。</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n message(s) found.</source>
+        <translation>
+            <numerusform>找到 %n 条消息。</numerusform>
+        </translation>
+    </message>
+    <message numerus="yes">
+        <source>The first %n messages found.</source>
+        <translation>
+            <numerusform>已显示找到的前 %n 条消息。</numerusform>
+        </translation>
+    </message>
+    <message>
+        <source>Open in %1</source>
+        <translation>在 %1 中打开</translation>
     </message>
 </context>
 <context>

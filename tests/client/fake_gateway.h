@@ -47,6 +47,12 @@ class FakeGateway final : public v1::Gateway::Service {
     Set(room_members_, hook);
   }
 
+  void OnSearch(Hook<v1::SearchRequest, v1::SearchResponse> hook) { Set(search_, hook); }
+  void OnListPins(Hook<v1::ListPinsRequest, v1::ListPinsResponse> hook) { Set(list_pins_, hook); }
+  void OnListInvitations(Hook<v1::ListInvitationsRequest, v1::ListInvitationsResponse> hook) {
+    Set(list_invitations_, hook);
+  }
+
   std::vector<v1::HistoryRequest> history_requests() {
     std::lock_guard lock(mu_);
     return history_requests_;
@@ -85,6 +91,19 @@ class FakeGateway final : public v1::Gateway::Service {
     return Run(room_members_, *request, response);
   }
 
+  grpc::Status Search(grpc::ServerContext*, const v1::SearchRequest* request,
+                      v1::SearchResponse* response) override {
+    return Run(search_, *request, response);
+  }
+  grpc::Status ListPins(grpc::ServerContext*, const v1::ListPinsRequest* request,
+                        v1::ListPinsResponse* response) override {
+    return Run(list_pins_, *request, response);
+  }
+  grpc::Status ListInvitations(grpc::ServerContext*, const v1::ListInvitationsRequest* request,
+                               v1::ListInvitationsResponse* response) override {
+    return Run(list_invitations_, *request, response);
+  }
+
  private:
   template <class H>
   void Set(H& slot, H hook) {
@@ -111,6 +130,9 @@ class FakeGateway final : public v1::Gateway::Service {
   Hook<v1::UpdateRoomRequest, v1::RoomResponse> update_room_;
   Hook<v1::RoomRequest, v1::RoomMembersResponse> room_members_;
   Hook<v1::ClientSetStatusRequest, v1::SetStatusResponse> set_status_;
+  Hook<v1::SearchRequest, v1::SearchResponse> search_;
+  Hook<v1::ListPinsRequest, v1::ListPinsResponse> list_pins_;
+  Hook<v1::ListInvitationsRequest, v1::ListInvitationsResponse> list_invitations_;
   std::vector<v1::HistoryRequest> history_requests_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;

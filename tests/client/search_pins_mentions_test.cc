@@ -1,0 +1,264 @@
+// The desktop's search, pins, mentions and invitations, with the server played on a fake transport
+// (the stream) and a fake gateway (the unary calls): a search hit opens its conversation at the
+// message, a pin from a message's menu goes to the server and the pinned bar follows pin entries,
+// an @mention is drawn highlighted and completed in the composer, and an invitation is counted.
+#include <grpcpp/support/status.h>
+
+#include <QAbstractItemView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QListWidget>
+#include <QMenu>
+#include <QPushButton>
+#include <QSettings>
+#include <QStandardPaths>
+#include <QtTest>
+#include <map>
+#include <memory>
+#include <vector>
+
+#include "client/fake_gateway.h"
+#include "client/fake_transport.h"
+#include "composer.h"
+#include "main_window.h"
+#include "search_dialog.h"
+
+namespace natter::client {
+namespace {
+
+constexpr uint64_t kDirect = 5;
+constexpr uint64_t kRoom = 9;
+
+v1::ServerFrame Frame(const v1::ServerEvent& event) {
+  v1::ServerFrame frame;
+  *frame.add_events() = event;
+  return frame;
+}
+
+// A direct conversation with ben (opened first) and the room "dev", owned by someone else.
+v1::ServerEvent Welcome() {
+  v1::ServerEvent e;
+  e.mutable_welcome()->set_user_id(1);
+  e.mutable_welcome()->set_username("me");
+  auto* direct = e.mutable_welcome()->add_conversations();
+  direct->set_id(kDirect);
+  direct->set_kind("direct");
+  direct->set_name("ben");
+  direct->set_peer_id(2);
+  direct->set_latest_seq(60);
+  auto* ben = e.mutable_welcome()->add_friends();
+  ben->set_user_id(2);
+  ben->set_username("ben");
+  ben->set_display_name("Ben Adams");
+  auto* room = e.mutable_welcome()->add_conversations();
+  room->set_id(kRoom);
+  room->set_kind("room");
+  room->set_name("dev");
+  room->set_owner_id(3);
+  room->set_latest_seq(120);
+  return e;
+}
+
+// Message `seq` of a conversation by user `sender` (1 is "me", 2 is "ben").
+v1::ChatMessage Message(uint64_t conversation, uint64_t seq, uint64_t sender,
+                        const std::string& text) {
+  v1::ChatMessage m;
+  m.set_conversation_id(conversation);
+  m.set_seq(seq);
+  m.set_type("message");
+  m.set_sender_id(sender);
+  m.set_sender(sender == 1 ? "me" : "ben");
+  m.set_text(text);
+  m.set_sent_at_ms(1'700'000'000'000 + static_cast<int64_t>(seq) * 1000);
+  if (conversation == kDirect) {
+    m.set_peer_id(sender == 1 ? 2 : 1);
+    m.set_peer(sender == 1 ? "ben" : "me");
+  } else {
+    m.set_room("dev");
+  }
+  return m;
+}
+
+}  // namespace
+
+class SearchPinsMentionsTest : public QObject {
+  Q_OBJECT
+
+ private:
+  std::shared_ptr<FakeTransport::State> server_;
+  std::unique_ptr<FakeGateway> gateway_;
+  std::unique_ptr<MainWindow> window_;
+
+  void Start() {
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
+    SignedIn session;
+    session.address = QString::fromStdString(gateway_->address());
+    session.token = QStringLiteral("token");
+    session.user_id = 1;
+    session.username = QStringLiteral("me");
+    server_ = std::make_shared<FakeTransport::State>();
+    window_ = std::make_unique<MainWindow>(session, std::make_unique<FakeTransport>(server_));
+    window_->show();
+    Serve(Welcome());
+    QTRY_COMPARE(window_->bridge().state(), StreamBridge::State::kConnected);
+  }
+  void Serve(const v1::ServerEvent& event) {
+    Transport::Handler handler;
+    {
+      std::lock_guard lock(server_->mu);
+      handler = server_->handler;
+    }
+    QVERIFY(handler.on_frame);
+    handler.on_frame(Frame(event));
+    QCoreApplication::processEvents();
+  }
+  // History answers from `stored` (per conversation, oldest first) as the server does: the
+  // newest `limit` entries before `before_seq`.
+  void StoreHistory(std::map<uint64_t, std::vector<v1::ChatMessage>> stored) {
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
+    gateway_->OnHistory([stored](const v1::HistoryRequest& request, v1::HistoryResponse* response) {
+      auto it = stored.find(request.conversation_id());
+      if (it == stored.end()) return grpc::Status::OK;
+      std::vector<v1::ChatMessage> page;
+      for (const auto& m : it->second) {
+        if (request.before_seq() == 0 || m.seq() < request.before_seq()) page.push_back(m);
+      }
+      const size_t limit = request.limit() == 0 ? 50 : request.limit();
+      response->set_has_more(page.size() > limit);
+      if (page.size() > limit) page.erase(page.begin(), page.end() - limit);
+      for (const auto& m : page) *response->add_messages() = m;
+      return grpc::Status::OK;
+    });
+  }
+  // `count` messages by ben in the room, seqs 1..count.
+  static std::vector<v1::ChatMessage> RoomMessages(uint64_t count) {
+    std::vector<v1::ChatMessage> out;
+    for (uint64_t seq = 1; seq <= count; ++seq) {
+      out.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    return out;
+  }
+  QListView* MessageList() { return window_->findChild<QListView*>(QStringLiteral("messageList")); }
+  uint64_t SelectedSeq() {
+    const QModelIndex current = MessageList()->currentIndex();
+    return current.isValid() && MessageList()->selectionModel()->isSelected(current)
+               ? current.data(MessageModel::kSeqRole).toULongLong()
+               : 0;
+  }
+
+ private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void init() { QSettings().remove(QStringLiteral("drafts")); }
+  void cleanup() {
+    window_.reset();
+    gateway_.reset();
+  }
+
+  void SnippetMarksAreBoldAndEscaped() {
+    v1::SearchHit hit;
+    hit.set_snippet("…the <deploy> of 搜索引擎 today");
+    // "deploy" (after "…the <", 3 + 5 bytes) and "搜索引擎" (12 bytes).
+    auto* mark = hit.add_marks();
+    mark->set_begin(8);
+    mark->set_end(14);
+    mark = hit.add_marks();
+    mark->set_begin(19);
+    mark->set_end(31);
+    // Out of order and past the end: ignored, never drawn from.
+    mark = hit.add_marks();
+    mark->set_begin(2);
+    mark->set_end(4);
+    mark = hit.add_marks();
+    mark->set_begin(30);
+    mark->set_end(400);
+    QCOMPARE(SearchDialog::SnippetHtml(hit),
+             QStringLiteral("…the &lt;<b>deploy</b>&gt; of <b>搜索引擎</b> today"));
+  }
+
+  void ASearchHitOpensItsConversationAtTheMessage() {
+    StoreHistory({{kRoom, RoomMessages(120)}, {kDirect, {}}});
+    std::vector<v1::SearchRequest> asked;
+    std::mutex mu;
+    gateway_->OnSearch([&](const v1::SearchRequest& request, v1::SearchResponse* response) {
+      {
+        std::lock_guard lock(mu);
+        asked.push_back(request);
+      }
+      if (request.query() == "from:nobody deploy") {
+        return grpc::Status(grpc::StatusCode::NOT_FOUND, "from: no user named \"nobody\"");
+      }
+      auto* hit = response->add_hits();
+      hit->set_conversation_id(kRoom);
+      hit->set_conversation_kind("room");
+      hit->set_conversation_name("dev");
+      hit->set_seq(request.page_token().empty() ? 40 : 30);
+      hit->set_sender_id(2);
+      hit->set_sender("ben");
+      hit->set_sent_at_ms(1'700'000'040'000);
+      hit->set_snippet("we deploy on Friday");
+      hit->add_marks()->set_begin(3);
+      hit->mutable_marks(0)->set_end(9);
+      if (request.page_token().empty()) response->set_next_page_token("page-2");
+      return grpc::Status::OK;
+    });
+    Start();
+    window_->OpenSearch();
+    auto* dialog = window_->findChild<SearchDialog*>();
+    QVERIFY(dialog);
+    QTRY_VERIFY(dialog->isVisible());
+    auto* query = dialog->findChild<QLineEdit*>(QStringLiteral("searchQuery"));
+    auto* results = dialog->findChild<QListWidget*>(QStringLiteral("searchResults"));
+    auto* status = dialog->findChild<QLabel*>(QStringLiteral("searchStatus"));
+
+    // A refusal is shown in words.
+    query->setText(QStringLiteral("from:nobody deploy"));
+    QTest::keyClick(query, Qt::Key_Return);
+    QTRY_COMPARE(status->text(), QStringLiteral("From: no user named \"nobody\"."));
+    QCOMPARE(results->count(), 0);
+
+    query->setText(QStringLiteral("deploy"));
+    QTest::keyClick(query, Qt::Key_Return);
+    QTRY_COMPARE(results->count(), 1);
+    auto* label = qobject_cast<QLabel*>(results->itemWidget(results->item(0)));
+    QVERIFY(label);
+    QVERIFY2(label->text().contains(QStringLiteral("we <b>deploy</b> on Friday")),
+             qPrintable(label->text()));
+    QVERIFY2(label->text().contains(QStringLiteral("#dev")), qPrintable(label->text()));
+    QVERIFY2(label->text().contains(QStringLiteral("Ben Adams")), qPrintable(label->text()));
+    // More: the next page, with the token the first gave.
+    auto* more = dialog->findChild<QPushButton*>(QStringLiteral("searchMore"));
+    QVERIFY(more->isVisible());
+    more->click();
+    QTRY_COMPARE(results->count(), 2);
+    QVERIFY(!more->isVisible());
+    {
+      std::lock_guard lock(mu);
+      QCOMPARE(asked.back().page_token(), std::string("page-2"));
+      QCOMPARE(asked.back().query(), std::string("deploy"));
+    }
+
+    // The hit opens the room with History before seq 41: the hit is the newest loaded, selected.
+    const size_t before = gateway_->history_requests().size();
+    emit results->itemActivated(results->item(0));
+    QCOMPARE(window_->open_conversation(), kRoom);
+    QTRY_VERIFY(gateway_->history_requests().size() > before);
+    QCOMPARE(gateway_->history_requests()[before].conversation_id(), kRoom);
+    QCOMPARE(gateway_->history_requests()[before].before_seq(), uint64_t{41});
+    QTRY_COMPARE(window_->messages().newest_seq(), uint64_t{40});
+    QTRY_COMPARE(SelectedSeq(), uint64_t{40});
+    // The highlight is brief.
+    QTRY_COMPARE_WITH_TIMEOUT(SelectedSeq(), uint64_t{0}, 3000);
+
+    // A hit loaded already is shown without asking again.
+    const size_t now = gateway_->history_requests().size();
+    emit results->itemActivated(results->item(1));
+    QTRY_COMPARE(SelectedSeq(), uint64_t{30});
+    QCOMPARE(gateway_->history_requests().size(), now);
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_MAIN(natter::client::SearchPinsMentionsTest)
+#include "search_pins_mentions_test.moc"
