@@ -11,6 +11,8 @@
 #include <QByteArray>
 #include <QColorSpace>
 #include <QImageReader>
+#include <QTransform>
+#include <algorithm>
 #include <csetjmp>
 #include <cstring>
 
@@ -68,7 +70,8 @@ void JpegProgress(j_common_ptr cinfo) {
 // part: Qt's reader accepts a truncated file (with FF D9 appended) and returns the missing rows
 // grey. Kept free of objects with destructors between setjmp and the last libjpeg call, so the
 // jump skips none.
-absl::Status DecodeJpeg(std::string_view data, const Limits& limits, QImage& image) {
+absl::Status DecodeJpeg(std::string_view data, const Limits& limits, QImage& image,
+                        int& orientation) {
   jpeg_decompress_struct cinfo;
   JpegErrors errors;
   jpeg_progress_mgr progress;
@@ -88,7 +91,19 @@ absl::Status DecodeJpeg(std::string_view data, const Limits& limits, QImage& ima
   cinfo.progress = &progress;
   jpeg_mem_src(&cinfo, reinterpret_cast<const unsigned char*>(data.data()),
                static_cast<unsigned long>(data.size()));
+  // APP1 segments are kept (at most 64 KiB each, the segment's own limit) to read the EXIF
+  // orientation; libjpeg frees them with the decompressor.
+  jpeg_save_markers(&cinfo, JPEG_APP0 + 1, 0xFFFF);
   jpeg_read_header(&cinfo, TRUE);
+  for (jpeg_saved_marker_ptr m = cinfo.marker_list; m != nullptr; m = m->next) {
+    if (m->marker != JPEG_APP0 + 1) continue;
+    const int found =
+        ExifOrientation(std::string_view(reinterpret_cast<const char*>(m->data), m->data_length));
+    if (found != 1) {
+      orientation = found;
+      break;
+    }
+  }
   width = static_cast<int>(cinfo.image_width);
   height = static_cast<int>(cinfo.image_height);
   // The header's size is checked before any pixel is decoded, so decoder memory stays within
@@ -126,6 +141,30 @@ absl::Status DecodeJpeg(std::string_view data, const Limits& limits, QImage& ima
   return absl::OkStatus();
 }
 
+// Qt's names for the eight EXIF orientations (as its own JPEG reader maps them): the mirror or
+// flip first, then a quarter turn clockwise.
+QImage Oriented(const QImage& image, int orientation) {
+  const QTransform quarter = QTransform().rotate(90);
+  switch (orientation) {
+    case 2:
+      return image.mirrored(true, false);
+    case 3:
+      return image.mirrored(true, true);
+    case 4:
+      return image.mirrored(false, true);
+    case 5:
+      return image.mirrored(false, true).transformed(quarter);
+    case 6:
+      return image.transformed(quarter);
+    case 7:
+      return image.mirrored(true, false).transformed(quarter);
+    case 8:
+      return image.transformed(QTransform().rotate(270));
+    default:
+      return image;
+  }
+}
+
 absl::Status DecodePng(std::string_view data, const Limits& limits, QImage& image) {
   QByteArray bytes = QByteArray::fromRawData(data.data(), static_cast<int>(data.size()));
   QBuffer buffer(&bytes);
@@ -144,6 +183,39 @@ absl::Status DecodePng(std::string_view data, const Limits& limits, QImage& imag
 }
 
 }  // namespace
+
+int ExifOrientation(std::string_view app1) {
+  // "Exif\0\0", then a TIFF header: byte order ("II" little, "MM" big endian), 42, and the offset
+  // of the first IFD, whose 12-byte entries are (tag, type, count, value). Orientation is tag
+  // 0x0112, one SHORT.
+  constexpr std::string_view kExif("Exif\0\0", 6);
+  if (!app1.starts_with(kExif)) return 1;
+  const std::string_view tiff = app1.substr(kExif.size());
+  if (tiff.size() < 8) return 1;
+  const bool little = tiff.starts_with("II");
+  if (!little && !tiff.starts_with("MM")) return 1;
+  auto u16 = [&](size_t at) -> uint32_t {
+    const auto b0 = static_cast<unsigned char>(tiff[at]);
+    const auto b1 = static_cast<unsigned char>(tiff[at + 1]);
+    return little ? b0 | (b1 << 8) : (b0 << 8) | b1;
+  };
+  auto u32 = [&](size_t at) -> uint32_t {
+    return little ? u16(at) | (u16(at + 2) << 16) : (u16(at) << 16) | u16(at + 2);
+  };
+  if (u16(2) != 42) return 1;
+  const uint32_t ifd = u32(4);
+  if (ifd < 8 || ifd > tiff.size() - 2) return 1;
+  const uint32_t entries = u16(ifd);
+  for (uint32_t i = 0; i < entries; ++i) {
+    const size_t at = size_t{ifd} + 2 + size_t{i} * 12;
+    if (at + 12 > tiff.size()) return 1;
+    if (u16(at) != 0x0112) continue;
+    if (u16(at + 2) != 3 || u32(at + 4) != 1) return 1;  // not one SHORT
+    const uint32_t value = u16(at + 8);
+    return value >= 1 && value <= 8 ? static_cast<int>(value) : 1;
+  }
+  return 1;
+}
 
 std::string_view ContentType(Format format) {
   return format == Format::kPng ? "image/png" : "image/jpeg";
@@ -164,9 +236,13 @@ std::optional<Format> Sniff(std::string_view data) {
 absl::StatusOr<QImage> Decode(std::string_view data, Format format, const Limits& limits) {
   if (!IsComplete(data, format)) return Damaged(limits);
   QImage image;
-  absl::Status decoded =
-      format == Format::kJpeg ? DecodeJpeg(data, limits, image) : DecodePng(data, limits, image);
+  int orientation = 1;
+  absl::Status decoded = format == Format::kJpeg ? DecodeJpeg(data, limits, image, orientation)
+                                                 : DecodePng(data, limits, image);
   if (!decoded.ok()) return decoded;
+  // Turned upright as the camera said it was held: the re-encode drops the EXIF that says so.
+  // (Width and height may swap; the limits are the same either way round.)
+  if (orientation != 1) image = Oriented(image, orientation);
   // Colours as the upload meant them (an embedded profile), before the profile is dropped.
   if (image.colorSpace().isValid() && image.colorSpace() != QColorSpace(QColorSpace::SRgb)) {
     image.convertToColorSpace(QColorSpace::SRgb);
@@ -209,6 +285,27 @@ absl::StatusOr<std::string> Encode(const QImage& image, Format format, int jpeg_
     return absl::InternalError("could not encode the image");
   }
   return std::string(encoded.constData(), static_cast<size_t>(encoded.size()));
+}
+
+absl::StatusOr<Picture> MakePicture(std::string_view data, Format format, const Limits& limits,
+                                    int thumbnail_side) {
+  auto decoded = Decode(data, format, limits);
+  if (!decoded.ok()) return decoded.status();
+  QImage pixels = PixelsOnly(*decoded);
+  *decoded = QImage();  // one decoded copy at a time
+  auto stored = Encode(pixels, format);
+  if (!stored.ok()) return stored.status();
+  QImage small = pixels;
+  if (std::max(pixels.width(), pixels.height()) > thumbnail_side) {
+    small = pixels.scaled(thumbnail_side, thumbnail_side, Qt::KeepAspectRatio,
+                          Qt::SmoothTransformation);
+  }
+  auto thumbnail = Encode(PixelsOnly(small), format, 80);
+  if (!thumbnail.ok()) return thumbnail.status();
+  return Picture{.stored = std::move(*stored),
+                 .thumbnail = std::move(*thumbnail),
+                 .width = pixels.width(),
+                 .height = pixels.height()};
 }
 
 }  // namespace natter::image

@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <QImage>
 #include <algorithm>
 #include <cctype>
 
@@ -246,19 +245,12 @@ absl::StatusOr<v1::FileInfo> FileService::FinishImage(Upload& upload) {
   ASSIGN_OR_RETURN(auto original, files_.ReadStaged(upload.blob_id_, FilePart::kData));
   const image::Limits limits{
       .max_side = limits_.max_image_side, .max_pixels = limits_.max_image_pixels, .what = "image"};
-  ASSIGN_OR_RETURN(auto decoded, image::Decode(original, format, limits));
+  // Only the pixels are stored, upright: EXIF (GPS among it), text chunks and profiles stay behind.
+  ASSIGN_OR_RETURN(auto picture, image::MakePicture(original, format, limits, kThumbnailSide));
   original.clear();
   original.shrink_to_fit();
-  // Only the pixels are stored: EXIF (GPS among it), text chunks and profiles stay behind.
-  QImage pixels = image::PixelsOnly(decoded);
-  decoded = QImage();
-  ASSIGN_OR_RETURN(auto stored, image::Encode(pixels, format));
-  QImage small = pixels;
-  if (std::max(pixels.width(), pixels.height()) > kThumbnailSide) {
-    small = pixels.scaled(kThumbnailSide, kThumbnailSide, Qt::KeepAspectRatio,
-                          Qt::SmoothTransformation);
-  }
-  ASSIGN_OR_RETURN(auto thumbnail, image::Encode(image::PixelsOnly(small), format, 80));
+  const std::string& stored = picture.stored;
+  const std::string& thumbnail = picture.thumbnail;
 
   RETURN_IF_ERROR(files_.DropStagedPart(upload.blob_id_, FilePart::kData));
   auto stage = [&](FilePart part, std::string_view bytes) -> absl::Status {
@@ -276,7 +268,7 @@ absl::StatusOr<v1::FileInfo> FileService::FinishImage(Upload& upload) {
   crypto_hash_sha256_update(&sha, reinterpret_cast<const unsigned char*>(stored.data()),
                             stored.size());
   return Publish(upload, Sha256Hex(sha), stored.size(), std::string(image::ContentType(format)),
-                 static_cast<uint32_t>(pixels.width()), static_cast<uint32_t>(pixels.height()),
+                 static_cast<uint32_t>(picture.width), static_cast<uint32_t>(picture.height),
                  thumbnail.size());
 }
 

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <string>
 
+#include "services/chat/file_test_images.h"
 #include "test_images.h"
 
 namespace natter::auth {
@@ -173,6 +174,18 @@ TEST(AvatarImageTest, RefusesImagesOver2048Pixels) {
   EXPECT_EQ(Error(MakeImage(2049, 10, "png")),
             "avatar image is 2049x10 pixels, at most 2048x2048 allowed");
   EXPECT_TRUE(MakeAvatarPng(MakeImage(2048, 4, "png")).ok());
+}
+
+TEST(AvatarImageTest, APhotoTakenSidewaysIsTurnedUprightByItsExifOrientation) {
+  // Stored landscape, red left and blue right, with Orientation 6 (a quarter turn clockwise to
+  // show): upright it is portrait, red on top, so the centred square is red above blue.
+  auto png = MakeAvatarPng(natter::testing::WithExifOrientation(MakeImage(400, 200, "jpeg"), 6));
+  ASSERT_TRUE(png.ok()) << png.status();
+  QImage image = Decode(*png);
+  ASSERT_EQ(image.size(), QSize(128, 128));
+  EXPECT_GT(QColor(image.pixel(64, 10)).red(), 200);
+  EXPECT_LT(QColor(image.pixel(64, 10)).blue(), 60);
+  EXPECT_GT(QColor(image.pixel(64, 117)).blue(), 200);
 }
 
 TEST(AvatarImageTest, RefusesFilesOver512KiB) {

@@ -46,4 +46,29 @@ inline std::string WithExifGps(const std::string& jpeg) {
   return jpeg.substr(0, 2) + segment + jpeg.substr(2);
 }
 
+// `jpeg` with an APP1 "Exif" segment right after its start marker whose first IFD holds one entry,
+// Orientation (tag 0x0112, one SHORT) = `orientation`, in big-endian ("MM") or little-endian byte
+// order. Qt writes no EXIF, so the bytes are laid out here as a camera would.
+inline std::string WithExifOrientation(const std::string& jpeg, int orientation,
+                                       bool big_endian = false) {
+  const auto value = static_cast<char>(orientation);
+  std::string tiff =
+      big_endian ? std::string("MM\0*\0\0\0\x08", 8) : std::string("II*\0\x08\0\0\0", 8);
+  tiff += big_endian ? std::string("\0\x01", 2) : std::string("\x01\0", 2);  // one entry
+  if (big_endian) {
+    tiff += std::string("\x01\x12\0\x03\0\0\0\x01", 8) + std::string(1, '\0') + value +
+            std::string("\0\0", 2);
+  } else {
+    tiff += std::string("\x12\x01\x03\0\x01\0\0\0", 8) + value + std::string("\0\0\0", 3);
+  }
+  tiff += std::string("\0\0\0\0", 4);  // no next IFD
+  std::string payload = std::string("Exif\0\0", 6) + tiff;
+  const size_t length = payload.size() + 2;
+  std::string segment = "\xFF\xE1";
+  segment.push_back(static_cast<char>(length >> 8));
+  segment.push_back(static_cast<char>(length & 0xFF));
+  segment += payload;
+  return jpeg.substr(0, 2) + segment + jpeg.substr(2);
+}
+
 }  // namespace natter::testing

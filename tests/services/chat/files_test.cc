@@ -6,6 +6,7 @@
 
 #include <QBuffer>
 #include <QImage>
+#include <QTransform>
 #include <chrono>
 #include <memory>
 #include <string>
@@ -249,6 +250,66 @@ TEST_F(FilesTest, AJpegIsReencodedWithoutItsExifAndGetsAThumbnail) {
 
   QImage thumbnail = Decoded(Download(alice_, info->file_id(), /*thumbnail=*/true));
   EXPECT_EQ(thumbnail.size(), QSize(320, 213));
+}
+
+TEST_F(FilesTest, APhotoTakenSidewaysIsStoredUprightWithItsThumbnail) {
+  // A camera held on its side stores a landscape frame (red left, blue right) and EXIF
+  // Orientation 6: "turn a quarter clockwise to show". Shown upright it is portrait, red on top.
+  const std::string sideways =
+      testing::WithExifOrientation(testing::MakeFileImage(800, 400, "jpeg"), 6);
+  auto info = UploadBytes(alice_, "portrait.jpg", sideways, 50'000, "image/jpeg");
+  ASSERT_TRUE(info.ok()) << info.status();
+  EXPECT_EQ(info->width(), 400u);
+  EXPECT_EQ(info->height(), 800u);
+
+  QImage image = Decoded(Download(alice_, info->file_id()));
+  ASSERT_EQ(image.size(), QSize(400, 800));
+  EXPECT_GT(qRed(image.pixel(200, 10)), 200);
+  EXPECT_GT(qBlue(image.pixel(200, 790)), 200);
+  QImage thumbnail = Decoded(Download(alice_, info->file_id(), /*thumbnail=*/true));
+  ASSERT_EQ(thumbnail.size(), QSize(160, 320));
+  EXPECT_GT(qRed(thumbnail.pixel(80, 5)), 200);
+  EXPECT_GT(qBlue(thumbnail.pixel(80, 315)), 200);
+}
+
+TEST_F(FilesTest, EveryExifOrientationIsUndone) {
+  // Each orientation stores the upright picture (red top-left quadrant only) transformed as a
+  // camera would; the server must give back the upright one.
+  QImage upright(60, 40, QImage::Format_RGB32);
+  upright.fill(Qt::white);
+  for (int y = 0; y < 20; ++y) {
+    for (int x = 0; x < 30; ++x) upright.setPixel(x, y, qRgb(255, 0, 0));
+  }
+  const QTransform quarter = QTransform().rotate(90);
+  // The stored frame for orientation N: the inverse of what the viewer applies.
+  const QImage stored_for[9] = {
+      {},
+      upright,
+      upright.mirrored(true, false),
+      upright.mirrored(true, true),
+      upright.mirrored(false, true),
+      upright.mirrored(false, true).transformed(quarter),  // transposed: its own inverse
+      upright.transformed(QTransform().rotate(270)),
+      upright.mirrored(true, false).transformed(quarter),  // transversed: its own inverse
+      upright.transformed(quarter),
+  };
+  for (int orientation = 1; orientation <= 8; ++orientation) {
+    QByteArray bytes;
+    QBuffer buffer(&bytes);
+    buffer.open(QIODevice::WriteOnly);
+    ASSERT_TRUE(stored_for[orientation].save(&buffer, "jpeg", 95));
+    const std::string jpeg = testing::WithExifOrientation(
+        std::string(bytes.constData(), static_cast<size_t>(bytes.size())), orientation,
+        /*big_endian=*/orientation % 2 == 0);
+    auto info = UploadBytes(alice_, "o.jpg", jpeg);
+    ASSERT_TRUE(info.ok()) << info.status();
+    QImage image = Decoded(Download(alice_, info->file_id()));
+    ASSERT_EQ(image.size(), QSize(60, 40)) << "orientation " << orientation;
+    EXPECT_GT(qRed(image.pixel(5, 5)), 200) << "orientation " << orientation;
+    EXPECT_LT(qBlue(image.pixel(5, 5)), 60) << "orientation " << orientation;
+    EXPECT_GT(qBlue(image.pixel(55, 5)), 200) << "orientation " << orientation;
+    EXPECT_GT(qBlue(image.pixel(5, 35)), 200) << "orientation " << orientation;
+  }
 }
 
 TEST_F(FilesTest, APngStaysAPngAndASmallOneKeepsItsSizeInItsThumbnail) {
