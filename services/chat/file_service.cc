@@ -289,7 +289,36 @@ absl::StatusOr<FileRecord> FileService::Attachable(const v1::Caller& caller,
   ASSIGN_OR_RETURN(auto file, files_.FindFile(file_id));
   if (!file.has_value()) return absl::NotFoundError("no file " + std::string(file_id));
   RETURN_IF_ERROR(CanRead(caller, *file));
+  if (file->created_at_ms < clock_.NowMs() - kUnsentFileWindowMs) {
+    // Past the window only a file some message carries is kept (the sweep deletes the rest).
+    ASSIGN_OR_RETURN(auto carried, files_.RefConversations(file->id, 1));
+    if (carried.empty()) {
+      return absl::NotFoundError(
+          "no file " + std::string(file_id) +
+          ": a file no message carries is kept for 24 hours after its upload; upload it again");
+    }
+  }
   return std::move(*file);
+}
+
+absl::StatusOr<FileService::SweepResult> FileService::Sweep(size_t batch) {
+  NATTER_CHECK(batch > 0, "a sweep batch of 0 never ends");
+  // Bounded, so one sweep never runs unattended for long; the next one carries on.
+  constexpr int kMaxBatches = 1000;
+  SweepResult result;
+  const int64_t before = clock_.NowMs() - kUnsentFileLifetimeMs;
+  for (int i = 0; i < kMaxBatches; ++i) {
+    ASSIGN_OR_RETURN(auto dropped, files_.DropUnsentFiles(before, batch));
+    result.files += dropped;
+    if (dropped < batch) break;
+  }
+  for (int i = 0; i < kMaxBatches; ++i) {
+    ASSIGN_OR_RETURN(auto freed, files_.FreeOrphanBlobs(batch));
+    result.blobs += freed.blobs;
+    result.bytes += freed.bytes;
+    if (freed.blobs < batch) break;
+  }
+  return result;
 }
 
 absl::StatusOr<FileRecord> FileService::OpenDownload(const v1::DownloadRequest& request) {

@@ -39,6 +39,12 @@ inline constexpr size_t kMaxContentTypeBytes = 100;
 inline constexpr int kThumbnailSide = 320;
 // Staged uploads older than this are a replica's that died mid-upload, and are dropped.
 inline constexpr int64_t kStaleStagingMs = 3600 * 1000;
+// An upload no message carries (never sent, or every message that carried it deleted) can be sent
+// or downloaded for this long after its upload; after it, it is NOT_FOUND to everyone...
+inline constexpr int64_t kUnsentFileWindowMs = 24 * 3600 * 1000;
+// ...and the sweep deletes it this long after its upload: a day after the window, so a send that
+// passed the check inside the window has long recorded its message's ref by then.
+inline constexpr int64_t kUnsentFileLifetimeMs = 48 * 3600 * 1000;
 
 // "The file name is fine": 1..255 bytes of UTF-8, no '/', '\', control characters, "." or "..".
 absl::Status ValidateFileName(std::string_view name);
@@ -116,6 +122,16 @@ class FileService {
                                                              const std::vector<uint64_t>& seqs) {
     return files_.Attachments(conversation_id, seqs);
   }
+
+  // One sweep (FileSweep runs it every hour): uploads no message carries, made more than
+  // kUnsentFileLifetimeMs ago, are deleted; then the stored bytes no upload names any more are
+  // freed. Batches of `batch` until one comes back short.
+  struct SweepResult {
+    size_t files = 0;
+    size_t blobs = 0;
+    uint64_t bytes = 0;  // freed: data and thumbnails
+  };
+  absl::StatusOr<SweepResult> Sweep(size_t batch = 100);
 
   const FileLimits& limits() const { return limits_; }
 

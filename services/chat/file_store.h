@@ -101,7 +101,9 @@ class FileStore {
   // The bytes of the uploads `uploader` made since `since_ms` (duplicates count: each was sent).
   virtual absl::StatusOr<uint64_t> UploadedSince(uint64_t uploader, int64_t since_ms) = 0;
 
-  // Message `seq` of a conversation carries file `file_id` (idempotent).
+  // Message `seq` of a conversation carries file `file_id` (idempotent). Nothing is recorded when
+  // the file is gone (swept between the send's check and this call): the message then shows no
+  // attachment rather than one that cannot be opened.
   virtual absl::Status AddRef(std::string_view file_id, uint64_t conversation_id, uint64_t seq) = 0;
   // The message no longer carries its file (it was deleted).
   virtual absl::Status RemoveRef(uint64_t conversation_id, uint64_t seq) = 0;
@@ -111,6 +113,19 @@ class FileStore {
   // The files messages `seqs` of a conversation carry, by seq (those without one left out).
   virtual absl::StatusOr<std::map<uint64_t, FileRecord>> Attachments(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) = 0;
+
+  // The sweep (FileService::Sweep). Idempotent, so replicas sweeping at once only repeat a look:
+  // each row goes in a statement that checks the rule again.
+  // Drops at most `limit` uploads made before `before_ms` that no message carries (never sent, or
+  // every message that carried them deleted): how many.
+  virtual absl::StatusOr<size_t> DropUnsentFiles(int64_t before_ms, size_t limit) = 0;
+  // Frees at most `limit` published blobs no upload names any more (their bytes and thumbnail go):
+  // how many, and their bytes (data and thumbnail).
+  struct Freed {
+    size_t blobs = 0;
+    uint64_t bytes = 0;
+  };
+  virtual absl::StatusOr<Freed> FreeOrphanBlobs(size_t limit) = 0;
 };
 
 }  // namespace natter::chat

@@ -17,6 +17,7 @@
 #include "common/service_main.h"
 #include "common/status.h"
 #include "file_service.h"
+#include "file_sweep.h"
 #include "friends_service.h"
 #include "mysql_file_store.h"
 #include "mysql_friend_store.h"
@@ -182,6 +183,9 @@ int main(int argc, char** argv) {
   // Messages from before the search index are indexed in the background, a batch at a time.
   natter::chat::SearchBackfill search_backfill(store, {});
   search_backfill.Start();
+  // Files nobody can reach any more are deleted and their bytes freed, every hour.
+  natter::chat::FileSweep file_sweep(files, {});
+  file_sweep.Start();
   natter::WorkerPool pool("chat", static_cast<size_t>(workers), 4096);
   // A few images re-encoded at once (each decoded one may take max-image-pixels x 4 bytes); more
   // wait in a short queue, and beyond it an upload is refused as busy.

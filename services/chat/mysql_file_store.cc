@@ -291,8 +291,12 @@ absl::StatusOr<uint64_t> MysqlFileStore::UploadedSince(uint64_t uploader, int64_
 absl::Status MysqlFileStore::AddRef(std::string_view file_id, uint64_t conversation_id,
                                     uint64_t seq) {
   return pool_.Run("add file ref", [&](sql::Connection& conn) -> absl::Status {
-    sql::PreparedStatement& insert = Prepare(
-        conn, "INSERT IGNORE INTO file_refs (conversation_id, seq, file_id) VALUES (?, ?, ?)");
+    // INSERT ... SELECT reads the files row with a shared lock: the sweep's DELETE of it waits for
+    // this, or this finds it gone and records nothing.
+    sql::PreparedStatement& insert =
+        Prepare(conn,
+                "INSERT IGNORE INTO file_refs (conversation_id, seq, file_id) "
+                "SELECT ?, ?, id FROM files WHERE id = ?");
     insert.setUInt64(1, conversation_id);
     insert.setUInt64(2, seq);
     insert.setString(3, std::string(file_id));
@@ -371,6 +375,97 @@ absl::StatusOr<std::map<uint64_t, FileRecord>> MysqlFileStore::Attachments(
     if (auto it = found->find(seq); it != found->end()) out.emplace(seq, it->second);
   }
   return out;
+}
+
+absl::StatusOr<size_t> MysqlFileStore::DropUnsentFiles(int64_t before_ms, size_t limit) {
+  auto candidates = pool_.Run(
+      "find unsent files", [&](sql::Connection& conn) -> absl::StatusOr<std::vector<std::string>> {
+        sql::PreparedStatement& find =
+            Prepare(conn,
+                    "SELECT f.id FROM files f LEFT JOIN file_refs r ON r.file_id = f.id "
+                    "WHERE r.file_id IS NULL AND f.created_at_ms < ? LIMIT ?");
+        find.setInt64(1, before_ms);
+        find.setUInt64(2, limit);
+        Rows rows(find.executeQuery());
+        std::vector<std::string> ids;
+        while (rows->next()) ids.push_back(rows->getString(1));
+        return ids;
+      });
+  if (!candidates.ok()) return candidates.status();
+  size_t dropped = 0;
+  for (const std::string& id : *candidates) {
+    // The rule again, in the statement that deletes: a ref added since the look keeps the file
+    // (the subquery's read locks the refs it finds, as AddRef's read locks the file).
+    auto deleted = pool_.Run("drop unsent file", [&](sql::Connection& conn) -> absl::StatusOr<int> {
+      sql::PreparedStatement& del =
+          Prepare(conn,
+                  "DELETE FROM files WHERE id = ? AND created_at_ms < ? AND NOT EXISTS "
+                  "(SELECT 1 FROM file_refs r WHERE r.file_id = ?)");
+      del.setString(1, id);
+      del.setInt64(2, before_ms);
+      del.setString(3, id);
+      return del.executeUpdate();
+    });
+    if (!deleted.ok()) return deleted.status();
+    dropped += static_cast<size_t>(*deleted);
+  }
+  return dropped;
+}
+
+absl::StatusOr<FileStore::Freed> MysqlFileStore::FreeOrphanBlobs(size_t limit) {
+  auto candidates =
+      pool_.Run("find orphan file blobs",
+                [&](sql::Connection& conn) -> absl::StatusOr<std::vector<uint64_t>> {
+                  sql::PreparedStatement& find =
+                      Prepare(conn,
+                              "SELECT b.id FROM file_blobs b LEFT JOIN files f ON f.blob_id = b.id "
+                              "WHERE b.sha256 IS NOT NULL AND f.id IS NULL LIMIT ?");
+                  find.setUInt64(1, limit);
+                  Rows rows(find.executeQuery());
+                  std::vector<uint64_t> ids;
+                  while (rows->next()) ids.push_back(rows->getUInt64(1));
+                  return ids;
+                });
+  if (!candidates.ok()) return candidates.status();
+  Freed freed;
+  for (uint64_t id : *candidates) {
+    // Under the blob row's lock (the one Publish takes to link to stored bytes), checked again
+    // and turned back into a staged blob of no one's: a Publish after this finds no stored copy
+    // and keeps its own, and the chunks go as a discarded upload's do (or, if this replica
+    // stops first, with the stale staged uploads).
+    auto unpublished = pool_.Run(
+        "unpublish orphan file blob",
+        [&](sql::Connection& conn) -> absl::StatusOr<std::optional<uint64_t>> {
+          Transaction tx(conn);
+          sql::PreparedStatement& lock = Prepare(
+              conn,
+              "SELECT size + thumbnail_size FROM file_blobs WHERE id = ? AND sha256 IS NOT NULL "
+              "FOR UPDATE");
+          lock.setUInt64(1, id);
+          Rows blob(lock.executeQuery());
+          if (!blob->next()) return std::nullopt;  // freed by another replica
+          const uint64_t bytes = blob->getUInt64(1);
+          sql::PreparedStatement& named =
+              Prepare(conn, "SELECT 1 FROM files WHERE blob_id = ? LIMIT 1 LOCK IN SHARE MODE");
+          named.setUInt64(1, id);
+          Rows upload(named.executeQuery());
+          if (upload->next()) return std::nullopt;  // linked to again since the look
+          sql::PreparedStatement& unpublish =
+              Prepare(conn,
+                      "UPDATE file_blobs SET sha256 = NULL, staged_by = 0, created_at_ms = 0 "
+                      "WHERE id = ?");
+          unpublish.setUInt64(1, id);
+          unpublish.executeUpdate();
+          tx.Commit();
+          return bytes;
+        });
+    if (!unpublished.ok()) return unpublished.status();
+    if (!unpublished->has_value()) continue;
+    if (auto s = DiscardStaging(id); !s.ok()) return s;
+    ++freed.blobs;
+    freed.bytes += **unpublished;
+  }
+  return freed;
 }
 
 }  // namespace natter::chat

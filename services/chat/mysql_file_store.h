@@ -28,6 +28,8 @@ class MysqlFileStore final : public FileStore {
                                                          size_t limit) override;
   absl::StatusOr<std::map<uint64_t, FileRecord>> Attachments(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<size_t> DropUnsentFiles(int64_t before_ms, size_t limit) override;
+  absl::StatusOr<Freed> FreeOrphanBlobs(size_t limit) override;
 
  private:
   // Deletes the chunks of `blob_id` (all parts, or one) a few at a time, each batch its own

@@ -111,6 +111,7 @@ class FakeFileStore final : public chat::FileStore {
   }
   absl::Status AddRef(std::string_view file_id, uint64_t conversation_id, uint64_t seq) override {
     std::lock_guard lock(mu_);
+    if (!files_.count(std::string(file_id))) return absl::OkStatus();  // swept: nothing recorded
     refs_.emplace(std::pair{conversation_id, seq}, std::string(file_id));
     return absl::OkStatus();
   }
@@ -139,6 +140,37 @@ class FakeFileStore final : public chat::FileStore {
       if (it != refs_.end()) out.emplace(seq, RecordLocked(it->second));
     }
     return out;
+  }
+
+  absl::StatusOr<size_t> DropUnsentFiles(int64_t before_ms, size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::set<std::string> carried;
+    for (const auto& [key, id] : refs_) carried.insert(id);
+    size_t dropped = 0;
+    std::erase_if(files_, [&](const auto& f) {
+      if (dropped == limit || f.second.first.created_at_ms >= before_ms || carried.count(f.first)) {
+        return false;
+      }
+      ++dropped;
+      return true;
+    });
+    return dropped;
+  }
+  absl::StatusOr<Freed> FreeOrphanBlobs(size_t limit) override {
+    std::lock_guard lock(mu_);
+    std::set<uint64_t> named;
+    for (const auto& [id, f] : files_) named.insert(f.second);
+    std::vector<uint64_t> orphans;
+    for (const auto& [id, blob] : blobs_) {
+      if (!blob.sha256.empty() && !named.count(id) && orphans.size() < limit) orphans.push_back(id);
+    }
+    Freed freed;
+    for (uint64_t id : orphans) {
+      freed.bytes += blobs_.at(id).meta.size + blobs_.at(id).meta.thumbnail_size;
+      ++freed.blobs;
+      DropLocked(id);
+    }
+    return freed;
   }
 
   // For assertions.

@@ -222,5 +222,61 @@ TEST_F(MysqlFileStoreTest, AnImageUploadedThroughTheServiceIsStoredWithoutItsExi
   EXPECT_TRUE(store_.ReadChunk((*file)->blob_id, FilePart::kThumbnail, 0)->has_value());
 }
 
+TEST_F(MysqlFileStoreTest, TheSweepDropsOnlyOldUploadsNoMessageCarriesThenFreesTheirBytes) {
+  constexpr int64_t kDay = 24LL * 3600 * 1000;
+  constexpr int64_t kNow = 1'900'000'000'000;
+  const std::string unsent(32, 'a'), sent(32, 'b'), recent(32, 'c'), twin(32, 'd');
+  const std::string data(300'000, 's');  // two stored chunks
+  ASSERT_TRUE(
+      store_.Publish(Stage(data, 20), File(unsent, Sha('1'), data.size(), 20, kNow - 3 * kDay))
+          .ok());
+  ASSERT_TRUE(store_.Publish(Stage("kept"), File(sent, Sha('2'), 4, 20, kNow - 3 * kDay)).ok());
+  ASSERT_TRUE(store_.AddRef(sent, 90, 1).ok());
+  ASSERT_TRUE(store_.Publish(Stage("new"), File(recent, Sha('3'), 3, 20, kNow - kDay)).ok());
+  // The same bytes as `sent`, uploaded again and never sent: the blob stays for `sent`.
+  ASSERT_TRUE(store_.Publish(Stage("kept"), File(twin, Sha('2'), 4, 21, kNow - 3 * kDay)).ok());
+  const uint64_t unsent_blob = (*store_.FindFile(unsent))->blob_id;
+
+  auto dropped = store_.DropUnsentFiles(kNow - 2 * kDay, 100);
+  ASSERT_TRUE(dropped.ok()) << dropped.status();
+  EXPECT_GE(*dropped, 2u);  // and any older unsent test uploads
+  EXPECT_FALSE(store_.FindFile(unsent)->has_value());
+  EXPECT_FALSE(store_.FindFile(twin)->has_value());
+  EXPECT_TRUE(store_.FindFile(sent)->has_value());
+  EXPECT_TRUE(store_.FindFile(recent)->has_value());
+  EXPECT_EQ(*store_.DropUnsentFiles(kNow - 2 * kDay, 100), 0u);  // idempotent
+
+  auto freed = store_.FreeOrphanBlobs(1000);
+  ASSERT_TRUE(freed.ok()) << freed.status();
+  EXPECT_GE(freed->blobs, 1u);
+  EXPECT_GE(freed->bytes, data.size());
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM natter.file_blobs WHERE id = " + std::to_string(unsent_blob)),
+            "0");
+  EXPECT_EQ(
+      Sql("SELECT COUNT(*) FROM natter.file_chunks WHERE blob_id = " + std::to_string(unsent_blob)),
+      "0");
+  EXPECT_EQ(*store_.ReadChunk((*store_.FindFile(sent))->blob_id, FilePart::kData, 0), "kept");
+  EXPECT_EQ(Sql("SELECT COUNT(*) FROM natter.file_blobs b LEFT JOIN natter.files f ON "
+                "f.blob_id = b.id WHERE b.sha256 IS NOT NULL AND f.id IS NULL"),
+            "0");
+  EXPECT_EQ(store_.FreeOrphanBlobs(1000)->blobs, 0u);
+
+  // The freed bytes uploaded again are stored anew, not linked to what is gone.
+  auto again =
+      store_.Publish(Stage(data, 20), File(std::string(32, 'e'), Sha('1'), data.size(), 20, kNow));
+  ASSERT_TRUE(again.ok()) << again.status();
+  EXPECT_FALSE(again->deduplicated);
+  EXPECT_EQ(*store_.ReadStaged(again->blob_id, FilePart::kData), data);
+}
+
+TEST_F(MysqlFileStoreTest, ARefToASweptFileIsNotRecorded) {
+  const std::string gone(32, 'f');
+  ASSERT_TRUE(store_.Publish(Stage("gone"), File(gone, Sha('4'), 4, 22, 10)).ok());
+  ASSERT_TRUE(store_.DropUnsentFiles(11, 100).ok());
+  ASSERT_FALSE(store_.FindFile(gone)->has_value());
+  ASSERT_TRUE(store_.AddRef(gone, 91, 1).ok());
+  EXPECT_THAT(*store_.RefConversations(gone, 10), IsEmpty());
+}
+
 }  // namespace
 }  // namespace natter

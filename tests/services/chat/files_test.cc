@@ -432,6 +432,85 @@ TEST_F(FilesTest, DeletingTheMessageTakesTheFileFromTheConversation) {
   EXPECT_EQ(Download(alice_, info->file_id()), "abc");  // the uploader keeps it
 }
 
+TEST_F(FilesTest, AnUnsentUploadIsKeptADayThenSweptAfterTwo) {
+  auto kept = UploadBytes(alice_, "draft.txt", "draft");
+  auto sent_late = UploadBytes(alice_, "late.txt", "late!");
+  ASSERT_TRUE(kept.ok() && sent_late.ok());
+  clock_.Advance(std::chrono::hours(23));
+  EXPECT_EQ(Download(alice_, kept->file_id()), "draft");
+
+  clock_.Advance(std::chrono::hours(1) + std::chrono::milliseconds(1));
+  absl::Status error;
+  Download(alice_, kept->file_id(), false, &error);
+  EXPECT_EQ(error.code(), absl::StatusCode::kNotFound);
+  EXPECT_THAT(error.message(), HasSubstr("upload it again"));
+  auto late = SendFile(alice_, kLobby, sent_late->file_id());
+  EXPECT_EQ(late.status().code(), absl::StatusCode::kNotFound);
+
+  // Both stay stored until 48 hours after their upload.
+  clock_.Advance(std::chrono::hours(23));
+  auto early = files_->Sweep();
+  ASSERT_TRUE(early.ok());
+  EXPECT_EQ(early->files, 0u);
+  EXPECT_EQ(file_store_.blob_count(), 2u);
+  clock_.Advance(std::chrono::hours(1));
+  auto swept = files_->Sweep();
+  ASSERT_TRUE(swept.ok()) << swept.status();
+  EXPECT_EQ(swept->files, 2u);
+  EXPECT_EQ(swept->blobs, 2u);
+  EXPECT_EQ(swept->bytes, 10u);
+  EXPECT_EQ(file_store_.blob_count(), 0u);
+  EXPECT_EQ(file_store_.chunk_count(), 0u);
+}
+
+TEST_F(FilesTest, ASentFileIsKeptWhileAMessageCarriesItAndSweptOnceNoneDoes) {
+  auto info = UploadBytes(alice_, "dot.png", testing::MakeFileImage(40, 30, "png"));
+  ASSERT_TRUE(info.ok()) << info.status();
+  auto ack = SendFile(alice_, kLobby, info->file_id());
+  ASSERT_TRUE(ack.ok()) << ack.status();
+  clock_.Advance(std::chrono::hours(24 * 30));
+  auto swept = files_->Sweep();
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(swept->files, 0u);
+  EXPECT_FALSE(Download(bob_, info->file_id()).empty());
+  // Forwarded by a member long after the upload: the message carries it, so it may be attached.
+  EXPECT_TRUE(SendFile(bob_, kLobby, info->file_id(), "", "m2").ok());
+
+  for (uint64_t seq : {ack->seq(), ack->seq() + 1}) {
+    v1::DeleteRequest del;
+    *del.mutable_caller() = seq == ack->seq() ? alice_ : bob_;
+    del.mutable_conversation()->set_id(kLobby);
+    del.set_seq(seq);
+    del.set_client_msg_id("d" + std::to_string(seq));
+    ASSERT_TRUE(chat_.Delete(del).ok());
+  }
+  absl::Status error;
+  Download(alice_, info->file_id(), false, &error);
+  EXPECT_EQ(error.code(), absl::StatusCode::kNotFound);
+  swept = files_->Sweep();
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(swept->files, 1u);
+  EXPECT_EQ(swept->blobs, 1u);
+  EXPECT_GT(swept->bytes, info->size());  // the thumbnail too
+  EXPECT_EQ(file_store_.chunk_count(), 0u);
+}
+
+TEST_F(FilesTest, StoredBytesAreFreedOnlyWhenNoUploadNamesThem) {
+  auto sent = UploadBytes(alice_, "a.txt", "same bytes");
+  auto unsent = UploadBytes(bob_, "b.txt", "same bytes");
+  ASSERT_TRUE(sent.ok() && unsent.ok());
+  ASSERT_TRUE(SendFile(alice_, kLobby, sent->file_id()).ok());
+  clock_.Advance(std::chrono::hours(49));
+  auto swept = files_->Sweep(/*batch=*/1);
+  ASSERT_TRUE(swept.ok());
+  EXPECT_EQ(swept->files, 1u);
+  EXPECT_EQ(swept->blobs, 0u);
+  EXPECT_EQ(Download(carol_, sent->file_id()), "same bytes");
+  absl::Status error;
+  Download(bob_, unsent->file_id(), false, &error);
+  EXPECT_EQ(error.code(), absl::StatusCode::kNotFound);
+}
+
 TEST_F(FilesTest, ARetriedSendRecordsItsAttachmentOnce) {
   auto info = UploadBytes(alice_, "a.txt", "abc");
   ASSERT_TRUE(info.ok());
