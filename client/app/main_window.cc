@@ -133,9 +133,9 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
   connect(find, &QShortcut::activated, this, [this] {
     if (auto* search = findChild<QLineEdit*>(QStringLiteral("search"))) search->setFocus();
   });
-  for (auto [key, step] : {std::pair{QKeySequence(QStringLiteral("Ctrl+PgDown")), 1},
   auto* search_messages = new QShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+F")), this);
   connect(search_messages, &QShortcut::activated, this, &MainWindow::OpenSearch);
+  for (auto [key, step] : {std::pair{QKeySequence(QStringLiteral("Ctrl+PgDown")), 1},
                            std::pair{QKeySequence(QStringLiteral("Ctrl+PgUp")), -1}}) {
     auto* shortcut = new QShortcut(key, this);
     connect(shortcut, &QShortcut::activated, this, [this, delta = step] {
@@ -220,10 +220,10 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
     });
   }
   menu->addSeparator();
-  menu->addAction(tr("Profile…"), this, [this] {
   menu->addAction(tr("Search messages…"), this, &MainWindow::OpenSearch,
                   QKeySequence(QStringLiteral("Ctrl+Shift+F")))
       ->setObjectName(QStringLiteral("searchMessages"));
+  menu->addAction(tr("Profile…"), this, [this] {
     ProfileDialog dialog(api_, avatars_, session_.user_id, this);
     if (dialog.exec() == QDialog::Accepted) RefreshOwnProfile();
   });
@@ -946,6 +946,10 @@ v1::ConversationRef MainWindow::OpenRef() const {
 void MainWindow::OpenConversation(uint64_t conversation_id, uint64_t at_seq) {
   const v1::Conversation* c = conversations_.Find(conversation_id);
   if (!c) return;
+  if (at_seq != 0 && conversation_id == open_conversation_ && messages_.RowOfSeq(at_seq) >= 0) {
+    Highlight(at_seq);  // loaded already
+    return;
+  }
   if (conversation_id != open_conversation_) {
     // Switching conversation cancels an edit: the draft it put aside is the one kept.
     LeaveEdit();
@@ -972,52 +976,11 @@ void MainWindow::OpenConversation(uint64_t conversation_id, uint64_t at_seq) {
   conversation_list_->setCurrentIndex(
       conversation_filter_.mapFromSource(conversations_.index(row)));
   RefreshHeader();
+  open_at_ = at_seq;
   LoadOlder();
   composer_->setFocus();
 }
 
-void MainWindow::OpenDirect(const QString& username) {
-  for (int i = 0; i < conversations_.rowCount(); ++i) {
-    QModelIndex index = conversations_.index(i);
-    if (index.data(ConversationModel::kKindRole).toString() == QLatin1String("direct") &&
-        index.data(ConversationModel::kNameRole).toString() == username) {
-      tabs_->setCurrentIndex(0);
-      OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
-  if (at_seq != 0 && conversation_id == open_conversation_ && messages_.RowOfSeq(at_seq) >= 0) {
-    Highlight(at_seq);  // loaded already
-    return;
-  }
-      return;
-    }
-  }
-  // No conversation yet: the first message, written in the composer as any other, starts it.
-  LeaveEdit();
-  if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
-  open_conversation_ = 0;
-  pending_direct_ = username;
-  RefreshReplyBar();
-  messages_.Reset(0, session_.user_id);
-  typing_label_->clear();
-  conversation_list_->clearSelection();
-  const int contact = contacts_.RowOfUsername(username);
-  const uint64_t peer_id =
-      contact >= 0 ? contacts_.index(contact).data(ContactModel::kUserIdRole).toULongLong() : 0;
-  title_->setText(names_.Of(peer_id, username));
-  subtitle_->setText(tr("Your first message starts the conversation."));
-  members_button_->hide();
-  mute_button_->hide();  // nothing to mute before the conversation exists
-  composer_->clear();
-  refused_.clear();
-  RefreshComposer();
-  stack_->setCurrentIndex(1);
-  composer_->setFocus();
-}
-
-  open_at_ = at_seq;
-namespace {
-
-QString ResultError(const v1::CommandResult& result) {
-  return ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
 void MainWindow::OpenSearch() {
   if (!search_) {
     search_ = new SearchDialog(
@@ -1050,6 +1013,43 @@ void MainWindow::Highlight(uint64_t seq) {
   });
 }
 
+void MainWindow::OpenDirect(const QString& username) {
+  for (int i = 0; i < conversations_.rowCount(); ++i) {
+    QModelIndex index = conversations_.index(i);
+    if (index.data(ConversationModel::kKindRole).toString() == QLatin1String("direct") &&
+        index.data(ConversationModel::kNameRole).toString() == username) {
+      tabs_->setCurrentIndex(0);
+      OpenConversation(index.data(ConversationModel::kIdRole).toULongLong());
+      return;
+    }
+  }
+  // No conversation yet: the first message, written in the composer as any other, starts it.
+  LeaveEdit();
+  if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
+  open_conversation_ = 0;
+  pending_direct_ = username;
+  RefreshReplyBar();
+  messages_.Reset(0, session_.user_id);
+  typing_label_->clear();
+  conversation_list_->clearSelection();
+  const int contact = contacts_.RowOfUsername(username);
+  const uint64_t peer_id =
+      contact >= 0 ? contacts_.index(contact).data(ContactModel::kUserIdRole).toULongLong() : 0;
+  title_->setText(names_.Of(peer_id, username));
+  subtitle_->setText(tr("Your first message starts the conversation."));
+  members_button_->hide();
+  mute_button_->hide();  // nothing to mute before the conversation exists
+  composer_->clear();
+  refused_.clear();
+  RefreshComposer();
+  stack_->setCurrentIndex(1);
+  composer_->setFocus();
+}
+
+namespace {
+
+QString ResultError(const v1::CommandResult& result) {
+  return ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
 }
 
 }  // namespace
@@ -1162,6 +1162,10 @@ void MainWindow::LoadOlder() {
   v1::HistoryRequest request;
   request.set_conversation_id(open_conversation_);
   const bool first_page = messages_.rowCount() == 0;
+  // Opened at a message: the first page ends with it (History gives the entries before
+  // before_seq).
+  const uint64_t at_seq = first_page ? open_at_ : 0;
+  request.set_before_seq(at_seq != 0 ? at_seq + 1 : messages_.oldest_seq());
   // The first page reaches back to the first unread message (within the server's 200).
   request.set_limit(first_page && at_seq == 0
                         ? static_cast<uint32_t>(std::clamp<uint64_t>(unread_on_open_ + 5,
@@ -1202,10 +1206,6 @@ void MainWindow::LoadOlder() {
                       message_list_->scrollTo(messages_.index(unread),
                                               QAbstractItemView::PositionAtTop);
                     } else {
-  // Opened at a message: the first page ends with it (History gives the entries before
-  // before_seq).
-  const uint64_t at_seq = first_page ? open_at_ : 0;
-  request.set_before_seq(at_seq != 0 ? at_seq + 1 : messages_.oldest_seq());
                       message_list_->scrollToBottom();
                     }
                     MarkOpenConversationRead();

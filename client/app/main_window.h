@@ -35,9 +35,9 @@
 
 namespace natter::client {
 
-class MainWindow : public QMainWindow {
 class SearchDialog;
 
+class MainWindow : public QMainWindow {
   Q_OBJECT
 
  public:
@@ -139,11 +139,11 @@ class SearchDialog;
   bool Mentions(const QString& text) const;
   void UpdateUnreadBadge(int unread);
   void EditLastOwnMessage();
-  void SignOut();
-  void ShowStatusMessage(const QString& text);
   // Scrolls to message `seq` of the open conversation and highlights it for a moment.
   void Highlight(uint64_t seq);
   SearchDialog* search_ = nullptr;  // made when first opened, then kept with its results
+  void SignOut();
+  void ShowStatusMessage(const QString& text);
   v1::ConversationRef OpenRef() const;
 
   SignedIn session_;
@@ -212,13 +212,13 @@ class SearchDialog;
   // The bar above the composer shows the message being edited, else the open conversation's
   // pending reply, if any.
   void RefreshReplyBar();
+  uint64_t open_at_ = 0;  // the open conversation was opened at this message (0: at the newest)
   uint64_t show_when_loaded_ = 0;  // a quoted message to show once older pages bring it
   QString own_display_name_;
   uint32_t own_avatar_version_ = 0;
 
   // Sidebar.
   QLabel* own_avatar_;
-  uint64_t open_at_ = 0;  // the open conversation was opened at this message (0: at the newest)
   QLabel* own_name_;
   QToolButton* status_button_;
   QLabel* connection_;
