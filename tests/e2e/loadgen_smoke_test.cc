@@ -72,6 +72,17 @@ TEST_F(LoadgenSmokeTest, DirectMessagesForTenSeconds) {
   EXPECT_EQ(r["expected_deliveries"].get<uint64_t>(), r["acked"].get<uint64_t>() * 2);
 }
 
+TEST_F(LoadgenSmokeTest, FilesGoUpAndComeBackWhileMessagesFlow) {
+  json r = Loadgen({"--scenario", "dm", "--clients", "10", "--rate", "20", "--duration", "2",
+                    "--uploads", "3", "--upload-mb", "1"});
+  ExpectEverythingDeliveredOnce(r);
+  EXPECT_EQ(r["uploads"], 3) << r.dump();
+  EXPECT_EQ(r["uploads_done"], 3) << r.dump();  // each compared byte for byte
+  EXPECT_EQ(r["uploads_failed"], 0) << r.dump();
+  EXPECT_GT(r["upload_mb_s"].get<double>(), 0) << r.dump();
+  EXPECT_GT(r["download_mb_s"].get<double>(), 0) << r.dump();
+}
+
 TEST_F(LoadgenSmokeTest, ALoginStormConnectsEveryone) {
   json r = Loadgen({"--scenario", "connect", "--clients", "20", "--duration", "1"});
   EXPECT_EQ(r["stream_failures"], 0) << r.dump();

@@ -4,12 +4,12 @@
 //   natter-loadgen --scenario fanout --clients 200 --duration 10 --json
 //
 // Scenarios: connect (a login storm, then streams), fanout (everyone in one room, --senders of them
-// sending), dm (pairs of friends writing to each other), mixed (both). Open loop at --rate messages
-// per second (latency counts from the scheduled send time, so a stall cannot hide), or flat out
-// with
-// --window messages in flight per sender. Exit code 0 only when nothing was lost, duplicated or
-// refused and no stream failed (entries that arrive out of seq order are counted, not failed:
-// clients order by seq).
+// sending), dm (pairs of friends writing to each other), mixed (both); --uploads adds files sent
+// through a gateway and read back during the message load (MB/s each way). Open loop at --rate
+// messages per second (latency counts from the scheduled send time, so a stall cannot hide), or
+// flat out with --window messages in flight per sender. Exit code 0 only when nothing was lost,
+// duplicated or refused, no file failed and no stream failed (entries that arrive out of seq order
+// are counted, not failed: clients order by seq).
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -34,6 +34,7 @@
 #include "proc_stats.h"
 #include "report.h"
 #include "sim_client.h"
+#include "uploads.h"
 
 namespace natter::loadgen {
 namespace {
@@ -66,6 +67,8 @@ struct Options {
   double max_rss_growth_pct = -1;  // soak: fail when a server grew more; < 0: report only
   bool tls = false;
   std::string ca_file;
+  size_t uploads = 0;     // files sent through the gateway during the message load
+  double upload_mb = 10;  // each
 };
 
 std::shared_ptr<grpc::ChannelCredentials> Credentials(const Options& o) {
@@ -476,6 +479,18 @@ class Run {
     int64_t start = NowMicros();
     int64_t end = start + static_cast<int64_t>(o_.duration_s * 1e6);
     sending = true;
+    // Upload mode: the last client's user sends files while everyone sends messages; the message
+    // load goes on until the last file is back, so every upload meets it.
+    std::atomic<bool> uploading{o_.uploads > 0};
+    UploadFigures upload_figures;
+    std::thread uploader;
+    if (o_.uploads > 0) {
+      UploadPlan plan{.count = o_.uploads,
+                      .bytes = static_cast<size_t>(o_.upload_mb * 1e6),
+                      .token = prepared_.users[o_.clients - 1].token,
+                      .channel = OwnChannel(o_.gateways[0], creds_)};
+      uploader = std::thread([&, plan] { upload_figures = RunUploads(plan, uploading); });
+    }
     // Soak: each server's RSS once the warm-up is over.
     std::map<int, uint64_t> warm_rss;
     std::thread warmup;
@@ -490,7 +505,7 @@ class Run {
     }
     std::thread progress([&] {
       uint64_t last = 0;
-      for (int64_t t = 1; !o_.quiet && NowMicros() < end; ++t) {
+      for (int64_t t = 1; !o_.quiet && sending.load(); ++t) {
         std::this_thread::sleep_until(
             std::chrono::steady_clock::now() +
             std::chrono::microseconds(start + t * 1'000'000 - NowMicros()));
@@ -505,12 +520,13 @@ class Run {
       for (auto& [client, plan] : plan_of) {
         for (size_t w = 0; w < o_.window; ++w) SendOne(*plan, NowMicros());
       }
-      while (NowMicros() < end) std::this_thread::sleep_for(5ms);
+      while (NowMicros() < end || uploading.load()) std::this_thread::sleep_for(5ms);
     } else {
       // Open loop: each message has its time; a sender that falls behind catches up at once, and
       // the delay counts in the latency of what it sends late.
       for (;;) {
         int64_t now = NowMicros();
+        if (now >= end && uploading.load()) end = now + 1'000'000;  // a second more, then look
         if (now >= end) break;
         int64_t soonest = end;
         for (auto& p : plans) {
@@ -529,6 +545,8 @@ class Run {
       }
     }
     sending = false;
+    if (uploader.joinable()) uploader.join();
+    r.duration_s = static_cast<double>(NowMicros() - start) / 1e6;
     progress.join();
     if (warmup.joinable()) warmup.join();
 
@@ -583,6 +601,15 @@ class Run {
       r.lost += c->ledger().Missing(acked);
     }
     AddServerFigures(r, before, after, r.measured_s, r.deliveries);
+    if (o_.uploads > 0) {
+      r.uploads = o_.uploads;
+      r.upload_bytes_each = static_cast<size_t>(o_.upload_mb * 1e6);
+      r.uploads_done = upload_figures.uploaded;
+      r.uploads_failed = upload_figures.failed;
+      r.first_upload_error = upload_figures.first_error;
+      r.upload_mb_s = upload_figures.UploadMBps();
+      r.download_mb_s = upload_figures.DownloadMBps();
+    }
     return r;
   }
 
@@ -652,6 +679,16 @@ int main(int argc, char** argv) {
                  "Soak: fail (exit 1) when a --server-pid's RSS grew more than this many percent "
                  "after the warm-up, and by more than 4 MiB (less is allocator noise)")
       ->check(CLI::NonNegativeNumber);
+  app.add_option("--uploads", o.uploads,
+                 "fanout/dm/mixed: also send this many files through the first gateway while the "
+                 "messages go (UploadFile, then DownloadFile, one at a time, as the last client's "
+                 "user); the message load lasts until the last file is back")
+      ->check(CLI::Range(0, 10000))
+      ->capture_default_str();
+  app.add_option("--upload-mb", o.upload_mb,
+                 "Size of each --uploads file in MB (random bytes, so none is deduplicated)")
+      ->check(CLI::Range(0.001, 25.0))
+      ->capture_default_str();
   app.add_flag("--json", o.json, "Print one JSON line at the end instead of the table");
   app.add_flag("--quiet", o.quiet, "No progress lines");
   app.add_flag("--tls", o.tls, "TLS to the gateways, trusting the system's CAs");

@@ -42,6 +42,15 @@ nlohmann::json ToJson(const RunResult& r) {
       {"max_ms", Ms(r.latency.max())},
   };
   if (!r.first_send_error.empty()) j["first_send_error"] = r.first_send_error;
+  if (r.uploads > 0) {
+    j["uploads"] = r.uploads;
+    j["upload_bytes_each"] = r.upload_bytes_each;
+    j["uploads_done"] = r.uploads_done;
+    j["uploads_failed"] = r.uploads_failed;
+    j["upload_mb_s"] = std::round(r.upload_mb_s * 100) / 100;
+    j["download_mb_s"] = std::round(r.download_mb_s * 100) / 100;
+    if (!r.first_upload_error.empty()) j["first_upload_error"] = r.first_upload_error;
+  }
   if (r.scenario == "connect") {
     j["connect_p50_ms"] = Ms(r.connect.Percentile(0.50));
     j["connect_p99_ms"] = Ms(r.connect.Percentile(0.99));
@@ -97,6 +106,14 @@ void PrintTable(std::ostream& out, const RunResult& r) {
                     Ms(r.latency.Percentile(0.99))));
     row("latency p99.9 / max",
         fmt::format("{} / {} ms", Ms(r.latency.Percentile(0.999)), Ms(r.latency.max())));
+    if (r.uploads > 0) {
+      row("files up and back", fmt::format("{} of {}, {:g} MB each", r.uploads_done, r.uploads,
+                                           static_cast<double>(r.upload_bytes_each) / 1e6));
+      row("upload / download", fmt::format("{:.1f} / {:.1f} MB/s", r.upload_mb_s, r.download_mb_s));
+      if (r.uploads_failed > 0) {
+        row("files failed", fmt::format("{} (first: {})", r.uploads_failed, r.first_upload_error));
+      }
+    }
   }
   if (r.stream_failures > 0) row("streams that failed", std::to_string(r.stream_failures));
   if (r.server_cpu_us_per_delivery) {

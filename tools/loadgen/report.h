@@ -36,6 +36,16 @@ struct RunResult {
   uint64_t stream_failures = 0;
   Histogram latency;  // scheduled send to delivery, µs
 
+  // with --uploads: files sent through the gateway (UploadFile, then DownloadFile) while the
+  // messages above were sent; the message phase lasts until the last one is back
+  size_t uploads = 0;  // asked for
+  size_t upload_bytes_each = 0;
+  size_t uploads_done = 0;
+  size_t uploads_failed = 0;
+  std::string first_upload_error;
+  double upload_mb_s = 0;
+  double download_mb_s = 0;
+
   // connect scenario
   Histogram connect;  // login (when storming) + stream open to Welcome, µs
   double storm_s = 0;
@@ -77,7 +87,7 @@ struct RunResult {
   // and clients put entries in seq order themselves (docs/PROTOCOL.md).
   bool ok() const {
     return lost == 0 && duplicated == 0 && stream_failures == 0 && failed_sends == 0 &&
-           RssWithinLimit();
+           uploads_failed == 0 && RssWithinLimit();
   }
 };
 
