@@ -33,7 +33,9 @@
 #include "app_icon.h"
 #include "dialogs.h"
 #include "grpc_transport.h"
+#include "conversation_members.h"
 #include "language.h"
+#include "pinned_bar.h"
 #include "search_dialog.h"
 #include "validation.h"
 
@@ -481,6 +483,12 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   mute_button_->setMenu(mute_menu);
   header->addWidget(mute_button_);
   layout->addLayout(header);
+  members_ = new ConversationMembers(api_, this);
+  pinned_bar_ = new PinnedBar(
+      api_, [this](uint64_t id, const QString& user) { return names_.Of(id, user); }, view);
+  connect(pinned_bar_, &PinnedBar::jumpRequested, this,
+          [this](quint64 seq) { OpenConversation(open_conversation_, seq); });
+  layout->addWidget(pinned_bar_);
 
   message_list_ = new QListView(view);
   message_list_->setObjectName(QStringLiteral("messageList"));
@@ -774,6 +782,11 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   const bool open = entry.conversation_id() == open_conversation_;
   const bool watching = open && isActiveWindow() && !isMinimized();
   conversations_.OnEntry(entry, watching);
+  pinned_bar_->OnEntry(entry);
+  members_->OnEntry(entry);
+  if (const v1::Conversation* c = conversations_.Find(open_conversation_); open && c) {
+    members_->Fetch(*c);  // asked again after a membership change
+  }
   if (open_when_listed_ != 0 && open_when_listed_ == entry.conversation_id()) {
     open_when_listed_ = 0;
     OpenConversation(entry.conversation_id());
@@ -977,6 +990,8 @@ void MainWindow::OpenConversation(uint64_t conversation_id, uint64_t at_seq) {
       conversation_filter_.mapFromSource(conversations_.index(row)));
   RefreshHeader();
   open_at_ = at_seq;
+  pinned_bar_->Load(conversation_id);
+  members_->Fetch(*c);
   LoadOlder();
   composer_->setFocus();
 }
@@ -1027,6 +1042,7 @@ void MainWindow::OpenDirect(const QString& username) {
   LeaveEdit();
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   open_conversation_ = 0;
+  pinned_bar_->Load(0);
   pending_direct_ = username;
   RefreshReplyBar();
   messages_.Reset(0, session_.user_id);
@@ -1466,6 +1482,14 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
     reply->setObjectName(QStringLiteral("replyMessage"));
     reply->setShortcut(QKeySequence(QStringLiteral("Ctrl+R")));
     FillReactMenu(index, menu->addMenu(tr("React")));
+    if (CanPin()) {
+      const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
+      const bool pinned = pinned_bar_->IsPinned(seq);
+      // The server's answer (a refusal, in words) goes to the status bar with the others.
+      menu->addAction(pinned ? tr("Unpin") : tr("Pin"), this,
+                      [this, seq, pinned] { bridge_->Pin(OpenRef(), seq, pinned); })
+          ->setObjectName(pinned ? QStringLiteral("unpinMessage") : QStringLiteral("pinMessage"));
+    }
   }
   QAction* copy =
       menu->addAction(tr("Copy"), this, [text] { QGuiApplication::clipboard()->setText(text); });
@@ -1480,6 +1504,16 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
       bridge_->DeleteMessage(OpenRef(), seq);
     }
   });
+}
+
+bool MainWindow::CanPin() const {
+  const v1::Conversation* c = conversations_.Find(open_conversation_);
+  if (!c) return false;
+  if (c->kind() != "room") return true;
+  if (c->name() == "lobby") return false;
+  if (c->owner_id() == session_.user_id) return true;
+  const QString role = members_->RoleOf(c->id(), session_.user_id);
+  return role == QLatin1String("owner") || role == QLatin1String("moderator");
 }
 
 void MainWindow::FillReactMenu(const QModelIndex& index, QMenu* menu) {

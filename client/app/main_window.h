@@ -35,6 +35,8 @@
 
 namespace natter::client {
 
+class ConversationMembers;
+class PinnedBar;
 class SearchDialog;
 
 class MainWindow : public QMainWindow {
@@ -142,6 +144,11 @@ class MainWindow : public QMainWindow {
   // Scrolls to message `seq` of the open conversation and highlights it for a moment.
   void Highlight(uint64_t seq);
   SearchDialog* search_ = nullptr;  // made when first opened, then kept with its results
+  PinnedBar* pinned_bar_ = nullptr;
+  ConversationMembers* members_ = nullptr;
+  // Whether the user may pin in the open conversation (PROTOCOL: both sides of a direct one, a
+  // room's owner and moderators, nobody in the lobby).
+  bool CanPin() const;
   void SignOut();
   void ShowStatusMessage(const QString& text);
   v1::ConversationRef OpenRef() const;

@@ -190,6 +190,19 @@ QString MessageModel::Describe(const v1::ChatMessage& e) const {
                           : tr("%1 set the topic: %2").arg(who, text);
   }
   if (e.type() == "room_renamed") return tr("%1 renamed the room to %2").arg(who, text);
+  if (e.type() == "message_pinned" || e.type() == "message_unpinned") {
+    // The message it names, when loaded: "Ben pinned “the plan”".
+    const int target = RowOfSeq(e.target_seq());
+    QString quoted = target >= 0 ? QString::fromStdString(rows_[static_cast<size_t>(target)].text())
+                                       .simplified()
+                                 : QString();
+    if (quoted.size() > 50) quoted = quoted.left(50) + QStringLiteral("…");
+    const bool pinned = e.type() == "message_pinned";
+    if (quoted.isEmpty()) {
+      return pinned ? tr("%1 pinned a message").arg(who) : tr("%1 unpinned a message").arg(who);
+    }
+    return pinned ? tr("%1 pinned “%2”").arg(who, quoted) : tr("%1 unpinned “%2”").arg(who, quoted);
+  }
   if (e.deleted()) return tr("This message was deleted.");
   return text;
 }

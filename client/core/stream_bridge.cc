@@ -320,7 +320,7 @@ void StreamBridge::RequestEvents() {
 uint64_t StreamBridge::Command(v1::ClientFrame frame) {
   frame.set_request_id(++next_request_id_);
   if (frame.has_send() || frame.has_edit() || frame.has_delete_() || frame.has_react() ||
-      frame.has_notifications()) {
+      frame.has_notifications() || frame.has_pin()) {
     unacked_[frame.request_id()] = frame;
   }
   if (welcomed_) transport_->Write(frame);
@@ -377,6 +377,16 @@ uint64_t StreamBridge::React(const v1::ConversationRef& in, uint64_t seq, const 
   react->set_emoji(emoji.toStdString());
   react->set_remove(remove);
   react->set_client_msg_id(NewClientMsgId());
+  return Command(std::move(frame));
+}
+
+uint64_t StreamBridge::Pin(const v1::ConversationRef& in, uint64_t seq, bool unpin) {
+  v1::ClientFrame frame;
+  v1::PinMessage* pin = frame.mutable_pin();
+  *pin->mutable_conversation() = in;
+  pin->set_seq(seq);
+  pin->set_unpin(unpin);
+  pin->set_client_msg_id(NewClientMsgId());
   return Command(std::move(frame));
 }
 

@@ -51,6 +51,8 @@ class StreamBridge : public QObject {
   uint64_t DeleteMessage(const v1::ConversationRef& in, uint64_t seq);
   // Adds (or with `remove` takes back) the user's reaction `emoji` to message `seq`.
   uint64_t React(const v1::ConversationRef& in, uint64_t seq, const QString& emoji, bool remove);
+  // Pins (or with `unpin` unpins) message `seq`; kept until answered, like a message.
+  uint64_t Pin(const v1::ConversationRef& in, uint64_t seq, bool unpin);
   void NotifyTyping(const v1::ConversationRef& in);
   void MarkRead(uint64_t conversation_id, uint64_t seq);
   // Sets the user's notification settings for a conversation: `level` (UNSPECIFIED: unchanged)

@@ -609,6 +609,14 @@
         <source>That conversation is no longer in your list.</source>
         <translation>该会话已不在你的列表中。</translation>
     </message>
+    <message>
+        <source>Pin</source>
+        <translation>置顶</translation>
+    </message>
+    <message>
+        <source>Unpin</source>
+        <translation>取消置顶</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
@@ -738,6 +746,22 @@
         <source>This message was deleted.</source>
         <translation>此消息已被删除。</translation>
     </message>
+    <message>
+        <source>%1 pinned a message</source>
+        <translation>%1 置顶了一条消息</translation>
+    </message>
+    <message>
+        <source>%1 unpinned a message</source>
+        <translation>%1 取消置顶了一条消息</translation>
+    </message>
+    <message>
+        <source>%1 pinned “%2”</source>
+        <translation>%1 置顶了“%2”</translation>
+    </message>
+    <message>
+        <source>%1 unpinned “%2”</source>
+        <translation>%1 取消置顶了“%2”</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::PasswordDialog</name>
@@ -778,6 +802,29 @@
     <message>
         <source>Changing your password…</source>
         <translation>正在修改密码…</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::PinnedBar</name>
+    <message>
+        <source>All pinned messages</source>
+        <translation>全部置顶消息</translation>
+    </message>
+    <message>
+        <source>%1: %2</source>
+        <translation>%1：%2</translation>
+    </message>
+    <message>
+        <source>Pinned message</source>
+        <translation>置顶消息</translation>
+    </message>
+    <message>
+        <source>Pinned message %1 of %2</source>
+        <translation>置顶消息 %1/%2</translation>
+    </message>
+    <message>
+        <source>Show this message; the next click shows the next pinned one</source>
+        <translation>显示这条消息；再次点击显示下一条置顶消息</translation>
     </message>
 </context>
 <context>

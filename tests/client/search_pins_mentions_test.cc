@@ -13,6 +13,7 @@
 #include <QPushButton>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QStatusBar>
 #include <QtTest>
 #include <map>
 #include <memory>
@@ -22,6 +23,7 @@
 #include "client/fake_transport.h"
 #include "composer.h"
 #include "main_window.h"
+#include "pinned_bar.h"
 #include "search_dialog.h"
 
 namespace natter::client {
@@ -77,6 +79,21 @@ v1::ChatMessage Message(uint64_t conversation, uint64_t seq, uint64_t sender,
   } else {
     m.set_room("dev");
   }
+  return m;
+}
+
+v1::ServerEvent Entry(const v1::ChatMessage& m) {
+  v1::ServerEvent e;
+  *e.mutable_message() = m;
+  return e;
+}
+
+// A message_pinned (or message_unpinned) entry `seq` of the direct conversation, by ben, about
+// message `target`.
+v1::ChatMessage PinEntry(uint64_t seq, uint64_t target, bool pinned) {
+  v1::ChatMessage m = Message(kDirect, seq, 2, "");
+  m.set_type(pinned ? "message_pinned" : "message_unpinned");
+  m.set_target_seq(target);
   return m;
 }
 
@@ -138,6 +155,28 @@ class SearchPinsMentionsTest : public QObject {
       out.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
     }
     return out;
+  }
+  std::vector<v1::PinMessage> PinFrames() {
+    std::lock_guard lock(server_->mu);
+    std::vector<v1::PinMessage> out;
+    for (const auto& f : server_->written) {
+      if (f.has_pin()) out.push_back(f.pin());
+    }
+    return out;
+  }
+  // The names of the actions of message `seq`'s context menu.
+  QStringList MenuOf(uint64_t seq) {
+    QMenu menu;
+    window_->FillMessageMenu(window_->messages().index(window_->messages().RowOfSeq(seq)), &menu);
+    QStringList names;
+    for (QAction* action : menu.actions()) names << action->objectName();
+    return names;
+  }
+  QAction* MenuAction(QMenu* menu, const QString& name) {
+    for (QAction* action : menu->actions()) {
+      if (action->objectName() == name) return action;
+    }
+    return nullptr;
   }
   QListView* MessageList() { return window_->findChild<QListView*>(QStringLiteral("messageList")); }
   uint64_t SelectedSeq() {
@@ -255,6 +294,157 @@ class SearchPinsMentionsTest : public QObject {
     emit results->itemActivated(results->item(1));
     QTRY_COMPARE(SelectedSeq(), uint64_t{30});
     QCOMPARE(gateway_->history_requests().size(), now);
+  }
+
+  void PinFromTheMenuAndTheBarFollowsPinEntries() {
+    StoreHistory({{kDirect,
+                   {Message(kDirect, 1, 2, "the plan: ship on Friday"),
+                    Message(kDirect, 2, 1, "ok"), Message(kDirect, 3, 2, "lunch?")}},
+                  {kRoom, RoomMessages(3)}});
+    // ListPins answers from `pinned` (most recently pinned first).
+    auto pinned = std::make_shared<std::vector<v1::ChatMessage>>();
+    auto mu = std::make_shared<std::mutex>();
+    gateway_->OnListPins(
+        [pinned, mu](const v1::ListPinsRequest& request, v1::ListPinsResponse* response) {
+          std::lock_guard lock(*mu);
+          if (request.conversation().id() != kDirect) return grpc::Status::OK;
+          for (const auto& m : *pinned) {
+            auto* pin = response->add_pins();
+            *pin->mutable_message() = m;
+            pin->set_pinned_by_id(2);
+            pin->set_pinned_by("ben");
+          }
+          return grpc::Status::OK;
+        });
+    // In dev, "me" is a plain member.
+    gateway_->OnRoomMembers([](const v1::RoomRequest&, v1::RoomMembersResponse* response) {
+      for (auto [id, name, role] : {std::tuple{3, "cat", "owner"}, std::tuple{1, "me", "member"}}) {
+        auto* m = response->add_members();
+        m->set_user_id(static_cast<uint64_t>(id));
+        m->set_username(name);
+        m->set_role(role);
+      }
+      return grpc::Status::OK;
+    });
+    Start();
+    QCOMPARE(window_->open_conversation(), kDirect);
+    QTRY_COMPARE(window_->messages().rowCount(), 3);
+    auto* bar = window_->findChild<PinnedBar*>();
+    QVERIFY(bar);
+    QVERIFY(!bar->isVisible());
+
+    // Both sides of a direct conversation pin: the menu's Pin sends PinMessage.
+    QVERIFY(MenuOf(1).contains(QStringLiteral("pinMessage")));
+    {
+      QMenu menu;
+      window_->FillMessageMenu(window_->messages().index(0), &menu);
+      MenuAction(&menu, QStringLiteral("pinMessage"))->trigger();
+    }
+    QCOMPARE(PinFrames().size(), size_t{1});
+    QCOMPARE(PinFrames()[0].seq(), uint64_t{1});
+    QCOMPARE(PinFrames()[0].conversation().id(), kDirect);
+    QVERIFY(!PinFrames()[0].unpin());
+    QVERIFY(!PinFrames()[0].client_msg_id().empty());
+
+    // The server stores it: the pin entry reaches the bar, which shows the message.
+    {
+      std::lock_guard lock(*mu);
+      pinned->push_back(Message(kDirect, 1, 2, "the plan: ship on Friday"));
+    }
+    Serve(Entry(PinEntry(61, 1, true)));
+    QTRY_VERIFY(bar->isVisible());
+    auto* snippet = bar->findChild<QLabel*>(QStringLiteral("pinnedSnippet"));
+    QVERIFY2(snippet->text().contains(QStringLiteral("the plan: ship on Friday")),
+             qPrintable(snippet->text()));
+    QVERIFY2(snippet->text().startsWith(QStringLiteral("Ben Adams")), qPrintable(snippet->text()));
+    // The entry is a note in the conversation, and the message's menu now unpins.
+    const int note = window_->messages().RowOfSeq(61);
+    QVERIFY(note >= 0);
+    QCOMPARE(window_->messages().index(note).data(MessageModel::kTextRole).toString(),
+             QStringLiteral("Ben Adams pinned “the plan: ship on Friday”"));
+    QVERIFY(MenuOf(1).contains(QStringLiteral("unpinMessage")));
+
+    // A click on the bar shows the pinned message.
+    MessageList()->clearSelection();
+    QTest::mouseClick(bar, Qt::LeftButton, {}, QPoint(20, bar->height() / 2));
+    QTRY_COMPARE(SelectedSeq(), uint64_t{1});
+
+    // A second pin: the bar shows the newest and counts them.
+    {
+      std::lock_guard lock(*mu);
+      pinned->insert(pinned->begin(), Message(kDirect, 3, 2, "lunch?"));
+    }
+    Serve(Entry(PinEntry(62, 3, true)));
+    auto* title = bar->findChild<QLabel*>(QStringLiteral("pinnedTitle"));
+    QTRY_COMPARE(title->text(), QStringLiteral("Pinned message 1 of 2"));
+    QVERIFY(snippet->text().contains(QStringLiteral("lunch?")));
+
+    // Unpinned elsewhere: both go, and the bar hides.
+    {
+      std::lock_guard lock(*mu);
+      pinned->clear();
+    }
+    Serve(Entry(PinEntry(63, 1, false)));
+    Serve(Entry(PinEntry(64, 3, false)));
+    QTRY_VERIFY(!bar->isVisible());
+
+    // Pins survive a restart: a window opened again asks ListPins.
+    {
+      std::lock_guard lock(*mu);
+      pinned->push_back(Message(kDirect, 3, 2, "lunch?"));
+    }
+    window_.reset();
+    Start();
+    bar = window_->findChild<PinnedBar*>();
+    QTRY_VERIFY(bar->isVisible());
+
+    // A plain member of a room is not offered Pin; the lobby has no pins for anyone.
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 3);
+    QTest::qWait(100);  // the members' answer
+    QVERIFY(!MenuOf(1).contains(QStringLiteral("pinMessage")));
+    QVERIFY(MenuOf(1).contains(QStringLiteral("replyMessage")));
+    // Made a moderator: the room's members are asked again, and Pin is offered.
+    gateway_->OnRoomMembers([](const v1::RoomRequest&, v1::RoomMembersResponse* response) {
+      for (auto [id, name, role] :
+           {std::tuple{3, "cat", "owner"}, std::tuple{1, "me", "moderator"}}) {
+        auto* m = response->add_members();
+        m->set_user_id(static_cast<uint64_t>(id));
+        m->set_username(name);
+        m->set_role(role);
+      }
+      return grpc::Status::OK;
+    });
+    v1::ChatMessage promoted = Message(kRoom, 121, 3, "moderator");
+    promoted.set_type("member_role_changed");
+    promoted.set_target_user_id(1);
+    promoted.set_target_user("me");
+    Serve(Entry(promoted));
+    QTRY_VERIFY(MenuOf(1).contains(QStringLiteral("pinMessage")));
+  }
+
+  void ARefusedPinIsShownInWords() {
+    StoreHistory({{kDirect, {Message(kDirect, 1, 2, "hello")}}});
+    Start();
+    QTRY_COMPARE(window_->messages().rowCount(), 1);
+    {
+      QMenu menu;
+      window_->FillMessageMenu(window_->messages().index(0), &menu);
+      MenuAction(&menu, QStringLiteral("pinMessage"))->trigger();
+    }
+    QCOMPARE(PinFrames().size(), size_t{1});
+    uint64_t request_id = 0;
+    {
+      std::lock_guard lock(server_->mu);
+      request_id = server_->written.back().request_id();
+    }
+    v1::ServerEvent refusal;
+    refusal.mutable_result()->set_request_id(request_id);
+    refusal.mutable_result()->set_code(static_cast<int>(grpc::StatusCode::FAILED_PRECONDITION));
+    refusal.mutable_result()->set_error("this conversation has 50 pinned messages already");
+    Serve(refusal);
+    QTRY_COMPARE(window_->statusBar()->currentMessage(),
+                 QStringLiteral("This conversation has 50 pinned messages already."));
   }
 };
 
