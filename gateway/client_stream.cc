@@ -169,7 +169,8 @@ void ClientStream::ListRooms(const v1::Caller& caller,
       [call, done = OnStrand(std::move(done))](grpc::Status status) {
         std::vector<uint64_t> rooms;
         for (const auto& c : call->response.conversations()) {
-          if (c.kind() == "room") rooms.push_back(c.id());
+          // Rooms and groups: their entries come on the conversation's channel.
+          if (c.kind() == "room" || c.kind() == "group") rooms.push_back(c.id());
         }
         done(std::move(status), std::move(rooms));
       });

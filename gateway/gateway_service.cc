@@ -105,6 +105,12 @@ std::vector<GatewayService::UnaryMethod> GatewayService::UnaryMethods() {
       ToChat("AnswerInvitation", &ChatAsync::AnswerInvitation),
       ToChat("ListInvitations", &ChatAsync::ListInvitations),
       ToChat("MuteMember", &ChatAsync::MuteMember),
+      ToChat("CreateGroup", &ChatAsync::CreateGroup),
+      ToChat("AddGroupMembers", &ChatAsync::AddGroupMembers),
+      ToChat("RemoveGroupMember", &ChatAsync::RemoveGroupMember),
+      ToChat("LeaveGroup", &ChatAsync::LeaveGroup),
+      ToChat("RenameGroup", &ChatAsync::RenameGroup),
+      ToChat("GroupMembers", &ChatAsync::GroupMembers),
   };
 }
 

@@ -225,6 +225,48 @@ grpc::ServerUnaryReactor* ChatGrpc::MuteMember(grpc::CallbackServerContext* cont
                    [=, this] { return Respond(rooms_.MuteMember(*request), response); });
 }
 
+grpc::ServerUnaryReactor* ChatGrpc::CreateGroup(grpc::CallbackServerContext* context,
+                                                const v1::CreateGroupRequest* request,
+                                                v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.CreateGroup(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::AddGroupMembers(grpc::CallbackServerContext* context,
+                                                    const v1::AddGroupMembersRequest* request,
+                                                    v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.AddGroupMembers(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::RemoveGroupMember(grpc::CallbackServerContext* context,
+                                                      const v1::RemoveGroupMemberRequest* request,
+                                                      v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.RemoveGroupMember(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::LeaveGroup(grpc::CallbackServerContext* context,
+                                               const v1::GroupRequest* request,
+                                               v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.LeaveGroup(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::RenameGroup(grpc::CallbackServerContext* context,
+                                                const v1::RenameGroupRequest* request,
+                                                v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.RenameGroup(*request), response); });
+}
+
+grpc::ServerUnaryReactor* ChatGrpc::GroupMembers(grpc::CallbackServerContext* context,
+                                                 const v1::GroupRequest* request,
+                                                 v1::GroupResponse* response) {
+  return RunOnPool(context, pool_,
+                   [=, this] { return Respond(service_.GroupMembers(*request), response); });
+}
+
 grpc::ServerReadReactor<v1::UploadChunk>* ChatGrpc::UploadFile(grpc::CallbackServerContext* context,
                                                                v1::FileInfo* response) {
   return StartUpload(context, response, files_, pool_, images_);

@@ -113,6 +113,24 @@ class ChatGrpc final : public v1::Chat::CallbackService {
   grpc::ServerUnaryReactor* MuteMember(grpc::CallbackServerContext* context,
                                        const v1::MuteMemberRequest* request,
                                        v1::RoomResponse* response) override;
+  grpc::ServerUnaryReactor* CreateGroup(grpc::CallbackServerContext* context,
+                                        const v1::CreateGroupRequest* request,
+                                        v1::GroupResponse* response) override;
+  grpc::ServerUnaryReactor* AddGroupMembers(grpc::CallbackServerContext* context,
+                                            const v1::AddGroupMembersRequest* request,
+                                            v1::GroupResponse* response) override;
+  grpc::ServerUnaryReactor* RemoveGroupMember(grpc::CallbackServerContext* context,
+                                              const v1::RemoveGroupMemberRequest* request,
+                                              v1::GroupResponse* response) override;
+  grpc::ServerUnaryReactor* LeaveGroup(grpc::CallbackServerContext* context,
+                                       const v1::GroupRequest* request,
+                                       v1::GroupResponse* response) override;
+  grpc::ServerUnaryReactor* RenameGroup(grpc::CallbackServerContext* context,
+                                        const v1::RenameGroupRequest* request,
+                                        v1::GroupResponse* response) override;
+  grpc::ServerUnaryReactor* GroupMembers(grpc::CallbackServerContext* context,
+                                         const v1::GroupRequest* request,
+                                         v1::GroupResponse* response) override;
 
   grpc::ServerReadReactor<v1::UploadChunk>* UploadFile(grpc::CallbackServerContext* context,
                                                        v1::FileInfo* response) override;

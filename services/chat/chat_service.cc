@@ -89,6 +89,13 @@ v1::Conversation ConversationView(const ConversationRecord& c, uint64_t viewer,
     out.set_private_room(c.is_private);
     out.set_history(c.history == RoomHistory::kSinceJoin ? v1::HISTORY_VISIBILITY_SINCE_JOIN
                                                          : v1::HISTORY_VISIBILITY_ALL);
+  } else if (c.is_group()) {
+    // member_names is filled in by the caller that read the members (groups.cc).
+    out.set_name(c.topic);
+    out.set_owner_id(c.owner_id);
+    if (c.owner_id != 0) out.set_owner(name_of(c.owner_id));
+    out.set_member_count(c.member_count);
+    out.set_history(v1::HISTORY_VISIBILITY_SINCE_JOIN);
   } else {
     uint64_t peer = c.PeerOf(viewer);
     out.set_peer_id(peer);
@@ -200,8 +207,8 @@ absl::StatusOr<ConversationRecord> ChatService::Resolve(const v1::Caller& caller
       return absl::InvalidArgumentError(
           "say which conversation: a room, a user or a conversation id");
   }
-  if (found->is_room() && found->is_private && !found->is_member) {
-    // Private rooms do not exist for those outside them (see room_rules.h).
+  if (((found->is_room() && found->is_private) || found->is_group()) && !found->is_member) {
+    // Private rooms and groups do not exist for those outside them (room_rules.h, group_rules.h).
     return absl::NotFoundError(ref.has_room() ? "no room named " + Quoted(ref.room())
                                               : "no conversation " + std::to_string(ref.id()));
   }
@@ -664,7 +671,7 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     for (const auto& c : rooms) {
       v1::Conversation* out = response.add_conversations();
       out->set_id(c.id);
-      out->set_kind("room");
+      out->set_kind(c.kind);  // "room", or "group" (the gateway subscribes to both)
       out->set_name(c.name);
     }
     return response;
@@ -672,7 +679,7 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
   ASSIGN_OR_RETURN(auto conversations, store_.ConversationsOf(me));
   std::vector<uint64_t> ids;
   for (const auto& c : conversations) {
-    ids.push_back(c.is_room() ? c.owner_id : c.PeerOf(me));
+    ids.push_back(c.is_direct() ? c.PeerOf(me) : c.owner_id);
     if (c.last_entry) ids.push_back(c.last_entry->sender_id());
   }
   Names names = LookupNames(users_, std::move(ids));
@@ -681,6 +688,7 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
   for (const auto& c : conversations) {
     v1::Conversation* out = response.add_conversations();
     *out = ConversationView(c, me, names);
+    if (c.is_group()) RETURN_IF_ERROR(AddGroupMemberNames(*out, me));
     *out->mutable_notifications() = NotificationsView(c.id, c.notifications, now_ms);
     if (c.last_entry) {
       // For a preview: the latest entry with its sender's current name.
@@ -710,7 +718,7 @@ absl::StatusOr<v1::TypingResponse> ChatService::Typing(const v1::TypingRequest& 
   typing->set_user_id(request.caller().user_id());
   typing->set_username(request.caller().username());
   std::string channel;
-  if (conversation.is_room()) {
+  if (!conversation.is_direct()) {  // a room or a group: its channel
     typing->set_room(conversation.name);
     channel = ConversationChannel(conversation.id);
   } else {

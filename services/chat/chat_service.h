@@ -18,6 +18,7 @@
 #include "common/rate_limit.h"
 #include "file_service.h"
 #include "friend_store.h"
+#include "group_rules.h"
 #include "message_store.h"
 #include "natter/v1/chat.pb.h"
 #include "typing_limiter.h"
@@ -82,6 +83,13 @@ class ChatService {
   absl::StatusOr<v1::SearchResponse> Search(const v1::SearchRequest& request);
   // The caller's mentions, newest first (mentions.h).
   absl::StatusOr<v1::ListMentionsResponse> ListMentions(const v1::ListMentionsRequest& request);
+  // Group conversations (groups.cc, group_rules.h).
+  absl::StatusOr<v1::GroupResponse> CreateGroup(const v1::CreateGroupRequest& request);
+  absl::StatusOr<v1::GroupResponse> AddGroupMembers(const v1::AddGroupMembersRequest& request);
+  absl::StatusOr<v1::GroupResponse> RemoveGroupMember(const v1::RemoveGroupMemberRequest& request);
+  absl::StatusOr<v1::GroupResponse> LeaveGroup(const v1::GroupRequest& request);
+  absl::StatusOr<v1::GroupResponse> RenameGroup(const v1::RenameGroupRequest& request);
+  absl::StatusOr<v1::GroupResponse> GroupMembers(const v1::GroupRequest& request);
 
  private:
   // The conversation `ref` names, if the caller takes part in it: NOT_FOUND for a direct
@@ -117,6 +125,21 @@ class ChatService {
   // as `viewer` sees it.
   void Present(const ConversationRecord& c, uint64_t viewer, std::vector<v1::ChatMessage>& entries,
                google::protobuf::RepeatedPtrField<v1::ChatMessage>& out);
+
+  // Groups (groups.cc). The group `id` names, if the caller is in it (NOT_FOUND otherwise, as
+  // for an id nobody has); FAILED_PRECONDITION for a conversation of theirs that is no group.
+  absl::StatusOr<ConversationRecord> FindGroup(const v1::Caller& caller, uint64_t id);
+  // The users named, each a friend of the caller's (PERMISSION_DENIED otherwise, as for a direct
+  // message), without the caller and without repeats.
+  absl::StatusOr<std::vector<Party>> GroupFriends(
+      const v1::Caller& caller, const google::protobuf::RepeatedPtrField<std::string>& usernames);
+  // Applies a group change and publishes its entry and membership events.
+  absl::StatusOr<ConversationRecord> ApplyGroupChange(const ConversationRecord& group,
+                                                      const GroupRequestArgs& args);
+  absl::StatusOr<v1::GroupResponse> GroupResponseOf(const ConversationRecord& group,
+                                                    uint64_t viewer, bool members);
+  // Sets a group's member_names (kGroupMemberNamesShown members other than `viewer`).
+  absl::Status AddGroupMemberNames(v1::Conversation& group, uint64_t viewer);
 
   MessageStore& store_;
   FriendStore& friends_;

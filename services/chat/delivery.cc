@@ -12,7 +12,7 @@ void PublishEntry(EventPublisher& publisher, const ConversationRecord& conversat
                   const v1::ChatMessage& entry, const std::string& low_name,
                   const std::string& high_name) {
   absl::Status status;
-  if (conversation.is_room()) {
+  if (!conversation.is_direct()) {  // a room or a group: its channel
     v1::ServerEvent event;
     *event.mutable_message() = entry;
     event.mutable_message()->set_room(conversation.name);

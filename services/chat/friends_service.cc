@@ -172,6 +172,9 @@ absl::StatusOr<v1::PresenceAudienceResponse> FriendsService::PresenceAudience(
   v1::PresenceAudienceResponse response;
   for (uint64_t id : friends) response.add_friend_ids(id);
   for (const auto& c : rooms) {
+    // A group's members hear of each other's presence as friends or not at all: a group is made
+    // of the creator's friends, who need not be friends of one another.
+    if (c.is_group()) continue;
     response.add_room_ids(c.id);
     response.add_room_names(c.name);
   }

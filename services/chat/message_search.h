@@ -34,8 +34,8 @@ struct SearchHitRecord {
   // The message as it is now: conversation_id, seq, message_id, sender_id, sender (as stored),
   // text, sent_at_ms, edited_at_ms.
   v1::ChatMessage message;
-  std::string kind;  // the conversation's: "room" or "direct"
-  std::string name;  // a room's name
+  std::string kind;  // the conversation's: "room", "direct" or "group"
+  std::string name;  // a room's name, a group's title
   uint64_t direct_low = 0;
   uint64_t direct_high = 0;
   double score = 0;

@@ -45,6 +45,13 @@ inline constexpr char kTypeMemberUnmuted[] = "member_unmuted";
 inline constexpr char kTypeRoomPrivacyChanged[] = "room_privacy_changed";
 inline constexpr char kTypeRoomHistoryChanged[] = "room_history_changed";
 
+// Group conversations (issue 23 item 7): made (text: the title, seq 1), a member added by another
+// (sender: who added them; target_user: the member), renamed (text: the new title, empty for none).
+// Leaving and removals are member_left and member_removed as in rooms.
+inline constexpr char kTypeGroupCreated[] = "group_created";
+inline constexpr char kTypeMemberAdded[] = "member_added";
+inline constexpr char kTypeGroupRenamed[] = "group_renamed";
+
 inline bool IsReactionType(std::string_view type) {
   return type == kTypeReactionAdded || type == kTypeReactionRemoved;
 }
@@ -153,10 +160,10 @@ struct InvitationRecord {
 
 struct ConversationRecord {
   uint64_t id = 0;
-  std::string kind;  // "room" or "direct"
+  std::string kind;  // "room", "direct" or "group"
   std::string name;  // rooms
   uint64_t latest_seq = 0;
-  std::string topic;
+  std::string topic;  // rooms; a group's title (kept in conversations.topic: a group has no topic)
   uint64_t owner_id = 0;
   uint64_t direct_low = 0;  // direct: the participants, lower id first
   uint64_t direct_high = 0;
@@ -182,6 +189,7 @@ struct ConversationRecord {
 
   bool is_room() const { return kind == "room"; }
   bool is_direct() const { return kind == "direct"; }
+  bool is_group() const { return kind == "group"; }
   bool is_lobby() const { return kind == "room" && name == kLobby; }
   // Direct: the participant who is not `user_id`.
   uint64_t PeerOf(uint64_t user_id) const {
@@ -256,6 +264,7 @@ struct RoomState {
 struct RoomChange {
   bool noop = false;  // nothing to change (joining a room one is in): no entry, no events
   bool add_actor = false;
+  bool add_target = false;  // a group: the target added by the actor, reading from this entry on
   bool remove_actor = false;
   bool remove_target = false;
   std::optional<uint64_t> new_owner;  // 0: the room has no owner until someone joins
@@ -299,6 +308,16 @@ struct NewRoom {
   int64_t now_ms = 0;
   bool is_private = false;
   RoomHistory history = RoomHistory::kAll;
+};
+
+// A group conversation to create (group_rules.h): its creator (its owner) and the other members,
+// all members from its group_created entry (seq 1) on.
+struct NewGroup {
+  std::string title;  // validated; empty: none
+  uint64_t creator_id = 0;
+  std::string creator;
+  std::vector<uint64_t> members;  // the others, without the creator
+  int64_t now_ms = 0;
 };
 
 // CreateRoom's and ChangeRoom's ALREADY_EXISTS messages for a new name: which unique form of it
@@ -412,13 +431,20 @@ class MessageStore {
   // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds the name key or skeleton.
   virtual absl::StatusOr<RoomChangeResult> CreateRoom(const NewRoom& room) = 0;
   using DecideRoom = std::function<absl::StatusOr<RoomChange>(const RoomState&)>;
-  // Locks the room, reads its state for `actor` (and `target`: role and ban), lets `decide` choose
-  // the change and applies it with its entry and user events in one transaction. ALREADY_EXISTS
+  // Locks the room (or group), reads its state for `actor` (and `target`: role and ban), lets
+  // `decide` choose the change and applies it with its entry and user events in one transaction.
+  // ALREADY_EXISTS
   // (kRoomNameKeyTaken or kRoomNameSkeletonTaken) if another room holds a new name's key or
   // skeleton; the room's own old name never stands in the way.
   virtual absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
                                                       std::string_view actor_name, uint64_t target,
                                                       int64_t now_ms, const DecideRoom& decide) = 0;
+  // Creates a group conversation (kind "group", history since_join) with a group_created entry
+  // (seq 1) whose members are the creator (owner) and group.members, each with a RoomMembership
+  // "joined" event (room empty, by: the creator).
+  virtual absl::StatusOr<RoomChangeResult> CreateGroup(const NewGroup& group) = 0;
+  // How many groups `user_id` created at or after `since_ms`.
+  virtual absl::StatusOr<uint32_t> GroupsCreatedSince(uint64_t user_id, int64_t since_ms) = 0;
   // Rooms (not the lobby's members: it has none listed) whose name key starts with `prefix_key`, by
   // name, with `viewer`'s membership; private rooms only when `viewer` is a member.
   virtual absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
@@ -430,7 +456,7 @@ class MessageStore {
   // by joining time.
   virtual absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                             uint32_t limit) = 0;
-  // The rooms `user_id` is in: the lobby, then the rooms joined.
+  // The rooms `user_id` is in: the lobby, then the rooms joined and the groups, by id.
   virtual absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) = 0;
   // `user_id`'s pending invitation to the room, if they have one.
   virtual absl::StatusOr<std::optional<InvitationRecord>> FindInvitation(uint64_t room_id,

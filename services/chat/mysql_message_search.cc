@@ -20,11 +20,12 @@ Stmt Prepare(sql::Connection& conn, const std::string& sql) { return &CachedStat
 
 // Who may read a message `s` that search finds: CanReadSeq (room_rules.h) in SQL, over the
 // message's conversation `c` and the viewer's membership `cm` (LEFT JOINed on the viewer).
-// Everyone reads the lobby; members read their rooms and direct conversations, a room whose
-// history is since_join (or a setting this release does not know: the stricter) from their
-// member_joined entry on (joined_seq 0: a member from before migration 014 reads everything).
+// Everyone reads the lobby; members read their rooms, groups and direct conversations, a room
+// or group whose history is since_join (or a setting this release does not know: the stricter)
+// from their member_joined (member_added) entry on (joined_seq 0: a member from before migration
+// 014 reads everything).
 constexpr char kViewerCanRead[] =
-    "(c.name_key <=> 'lobby' OR (cm.user_id IS NOT NULL AND (c.kind <> 'room' OR "
+    "(c.name_key <=> 'lobby' OR (cm.user_id IS NOT NULL AND (c.kind = 'direct' OR "
     "c.history = 'all' OR cm.joined_seq = 0 OR s.seq >= cm.joined_seq)))";
 
 }  // namespace
@@ -76,7 +77,7 @@ absl::StatusOr<std::vector<SearchHitRecord>> MysqlMessageStore::Search(const Sea
         Stmt q = Prepare(
             conn, std::string(
                       "SELECT s.conversation_id, s.seq, m.id, m.sender_id, m.sender, m.body, "
-                      "m.sent_at_ms, m.edited_at_ms, c.kind, COALESCE(c.name, ''), "
+                      "m.sent_at_ms, m.edited_at_ms, c.kind, COALESCE(c.name, c.topic, ''), "
                       "COALESCE(c.direct_low, 0), COALESCE(c.direct_high, 0), "
                       "MATCH (s.terms) AGAINST (? IN BOOLEAN MODE) AS score "
                       "FROM message_search s "

@@ -636,8 +636,9 @@ absl::StatusOr<std::vector<ConversationRecord>> MysqlMessageStore::RoomsOf(uint6
   return pool_.Run("list rooms of user",
                    [&](sql::Connection& conn) -> absl::StatusOr<std::vector<ConversationRecord>> {
                      Stmt q = Prepare(conn, std::string(kConversationColumns) +
-                                                "WHERE c.kind = 'room' AND (c.name_key <=> "
-                                                "'lobby' OR m.user_id IS NOT NULL) "
+                                                "WHERE c.kind IN ('room', 'group') AND "
+                                                "(c.name_key <=> 'lobby' OR m.user_id IS NOT "
+                                                "NULL) "
                                                 "ORDER BY (c.name_key <=> 'lobby') DESC, c.id");
                      q->setUInt64(1, user_id);
                      Rows rows(q->executeQuery());
@@ -1060,7 +1061,9 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     Transaction tx(conn);
     // Lock the room: every change to it (and every message in it) waits here.
     auto room = QueryConversation(conn, actor, "WHERE c.id = ? FOR UPDATE", room_id);
-    if (!room || !room->is_room()) return absl::NotFoundError("no such room");
+    if (!room || (!room->is_room() && !room->is_group())) {
+      return absl::NotFoundError("no such room");
+    }
     RoomState state;
     state.room = *room;
     // Under the room's lock: a role read here stays the role until this change commits.
@@ -1173,12 +1176,12 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
       count->setUInt64(1, room_id);
       count->executeUpdate();
     };
-    if (change->add_actor) {
+    if (change->add_actor || change->add_target) {
       Stmt q = Prepare(conn,
                        "INSERT INTO conversation_members (conversation_id, user_id, role, "
                        "joined_at_ms) VALUES (?, ?, 'member', ?)");
       q->setUInt64(1, room_id);
-      q->setUInt64(2, actor);
+      q->setUInt64(2, change->add_target ? target : actor);
       q->setInt64(3, now_ms);
       q->executeUpdate();
       Stmt count =
@@ -1317,16 +1320,17 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
         .target_user_id = change->target_user_id,
         .sent_at_ms = now_ms};
     uint64_t message_id = InsertEntry(conn, entry).id;
-    if (change->add_actor) {
+    if (change->add_actor || change->add_target) {
       // A new member starts with the room read: its history is there to scroll, not unread. Their
-      // member_joined entry is where a since_join history starts for them.
-      AdvanceReadMarker(conn, actor, room_id, *at);
+      // member_joined (a group's member_added) entry is where a since_join history starts for them.
+      const uint64_t joined = change->add_target ? target : actor;
+      AdvanceReadMarker(conn, joined, room_id, *at);
       Stmt q = Prepare(conn,
                        "UPDATE conversation_members SET joined_seq = ? "
                        "WHERE conversation_id = ? AND user_id = ?");
       q->setUInt64(1, at->seq);
       q->setUInt64(2, room_id);
-      q->setUInt64(3, actor);
+      q->setUInt64(3, joined);
       q->executeUpdate();
     }
     result.room = ExistingConversation(conn, actor, room_id);
@@ -1353,6 +1357,91 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::ChangeRoom(uint64_t room_id,
     out.set_target_user_id(change->target_user_id);
     out.set_target_user(change->target_user);
     return result;
+  });
+}
+
+absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateGroup(const NewGroup& group) {
+  return pool_.Run("create group", [&](sql::Connection& conn) -> absl::StatusOr<RoomChangeResult> {
+    std::vector<uint64_t> everyone{group.creator_id};
+    everyone.insert(everyone.end(), group.members.begin(), group.members.end());
+    EnsureEventCounters(conn, everyone);
+    Transaction tx(conn);
+    // No name: a group is not in the rooms' namespace. private and since_join: nobody finds it by
+    // name, and an added member reads from their member_added entry on (room_rules.h).
+    Stmt insert =
+        Prepare(conn,
+                "INSERT INTO conversations (kind, topic, owner_id, last_seq, last_msg_no, "
+                "member_count, created_at_ms, private, history) "
+                "VALUES ('group', NULLIF(?, ''), ?, 1, 0, ?, ?, 1, 'since_join')");
+    insert->setString(1, group.title);
+    insert->setUInt64(2, group.creator_id);
+    insert->setUInt(3, static_cast<uint32_t>(everyone.size()));
+    insert->setInt64(4, group.now_ms);
+    insert->executeUpdate();
+    uint64_t id = 0;
+    {
+      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+      Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+      NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
+      id = row->getUInt64(1);
+    }
+    Stmt member = Prepare(conn,
+                          "INSERT INTO conversation_members (conversation_id, user_id, role, "
+                          "joined_at_ms, joined_seq) VALUES (?, ?, ?, ?, 1)");
+    for (uint64_t user : everyone) {
+      member->setUInt64(1, id);
+      member->setUInt64(2, user);
+      member->setString(3, user == group.creator_id ? "owner" : "member");
+      member->setInt64(4, group.now_ms);
+      member->executeUpdate();
+    }
+    // "group:" marks a creation among the creator's client_msg_ids: GroupsCreatedSince counts them.
+    EntryRow entry{.conversation_id = id,
+                   .at = Position{1, 0},
+                   .sender_id = group.creator_id,
+                   .sender = group.creator,
+                   .client_msg_id = "group:" + std::to_string(id) + ":1",
+                   .type = kTypeGroupCreated,
+                   .body = group.title,
+                   .sent_at_ms = group.now_ms};
+    uint64_t message_id = InsertEntry(conn, entry).id;
+    RoomChangeResult result;
+    for (uint64_t user : everyone) {
+      AdvanceReadMarker(conn, user, id, *entry.at);
+      v1::UserEvent joined;
+      joined.mutable_room()->set_type("joined");
+      joined.mutable_room()->set_conversation_id(id);
+      joined.mutable_room()->set_seq(1);
+      joined.mutable_room()->set_by(group.creator);
+      result.events.push_back(AppendUserEvent(conn, user, std::move(joined), group.now_ms));
+    }
+    result.room = ExistingConversation(conn, group.creator_id, id);
+    tx.Commit();
+    v1::ChatMessage& out = result.entry.emplace();
+    out.set_conversation_id(id);
+    out.set_seq(1);
+    out.set_message_id(message_id);
+    out.set_sender_id(group.creator_id);
+    out.set_sender(group.creator);
+    out.set_text(group.title);
+    out.set_sent_at_ms(group.now_ms);
+    out.set_client_msg_id(entry.client_msg_id);
+    out.set_type(kTypeGroupCreated);
+    return result;
+  });
+}
+
+absl::StatusOr<uint32_t> MysqlMessageStore::GroupsCreatedSince(uint64_t user_id, int64_t since_ms) {
+  return pool_.Run("count groups created", [&](sql::Connection& conn) -> absl::StatusOr<uint32_t> {
+    // A range of the dedupe key (sender_id, client_msg_id): the creator's group_created entries.
+    Stmt q = Prepare(conn,
+                     "SELECT COUNT(*) FROM messages WHERE sender_id = ? AND client_msg_id LIKE "
+                     "'group:%' AND type = 'group_created' AND sent_at_ms >= ?");
+    q->setUInt64(1, user_id);
+    q->setInt64(2, since_ms);
+    Rows row(q->executeQuery());
+    NATTER_CHECK(row->next(), "COUNT(*) gave no row");
+    return row->getUInt(1);
   });
 }
 

@@ -45,6 +45,8 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<RoomChangeResult> ChangeRoom(uint64_t room_id, uint64_t actor,
                                               std::string_view actor_name, uint64_t target,
                                               int64_t now_ms, const DecideRoom& decide) override;
+  absl::StatusOr<RoomChangeResult> CreateGroup(const NewGroup& group) override;
+  absl::StatusOr<uint32_t> GroupsCreatedSince(uint64_t user_id, int64_t since_ms) override;
   absl::StatusOr<std::vector<ConversationRecord>> ListRooms(std::string_view prefix_key,
                                                             uint32_t limit,
                                                             uint64_t viewer) override;

@@ -12,7 +12,7 @@
 namespace natter::chat {
 
 absl::Status MayPin(const ConversationRecord& c) {
-  if (c.is_direct()) return absl::OkStatus();
+  if (c.is_direct() || c.is_group()) return absl::OkStatus();
   if (c.is_lobby()) {
     return absl::PermissionDeniedError("messages in the lobby cannot be pinned");
   }

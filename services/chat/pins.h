@@ -10,8 +10,8 @@
 namespace natter::chat {
 
 // PERMISSION_DENIED unless the caller (as `c` was resolved for them) may pin and unpin messages of
-// `c`: both sides of a direct conversation; in a room its owner and moderators; in the lobby,
-// which has no owner or moderators, nobody.
+// `c`: both sides of a direct conversation, every member of a group; in a room its owner and
+// moderators; in the lobby, which has no owner or moderators, nobody.
 absl::Status MayPin(const ConversationRecord& c);
 
 }  // namespace natter::chat

@@ -388,7 +388,10 @@ bool RoomVisible(const ConversationRecord& room, bool invited) {
 }
 
 uint64_t ReadableFrom(const ConversationRecord& c) {
-  if (c.is_room() && c.history == RoomHistory::kSinceJoin && c.joined_seq > 0) return c.joined_seq;
+  // Groups are since_join from their creation on (CreateGroup).
+  if (!c.is_direct() && c.history == RoomHistory::kSinceJoin && c.joined_seq > 0) {
+    return c.joined_seq;
+  }
   return 1;
 }
 

@@ -70,7 +70,8 @@ absl::StatusOr<RoomChange> DecideRoomChange(const RoomState& state, const RoomRe
 bool RoomVisible(const ConversationRecord& room, bool invited);
 
 // The first seq of `c` its viewer (a member) may read: in a room whose history is since_join, the
-// seq of their member_joined entry; otherwise 1 (every entry).
+// seq of their member_joined entry (in a group, always since_join: of their member_added entry,
+// or 1 for its first members); otherwise 1 (every entry).
 uint64_t ReadableFrom(const ConversationRecord& c);
 // Whether the viewer of `c` (a member) may read entry `seq`. Sync, History, replies, reactions and
 // search ask this; ReadableFrom is its floor for range reads.

@@ -131,7 +131,9 @@ class FakeMessageStore final : public chat::MessageStore {
     std::lock_guard lock(mu_);
     std::vector<chat::ConversationRecord> out;
     for (const auto& [id, c] : conversations_) {
-      if (c.is_room() && (c.is_lobby() || members_[id].contains(user_id))) out.push_back(c);
+      if ((c.is_room() || c.is_group()) && (c.is_lobby() || members_[id].contains(user_id))) {
+        out.push_back(c);
+      }
     }
     return out;
   }
@@ -395,7 +397,7 @@ class FakeMessageStore final : public chat::MessageStore {
         if (!chat::MatchesAll(tokens, spec.clauses)) continue;
         chat::SearchHitRecord hit{.message = m,
                                   .kind = c.kind,
-                                  .name = c.name,
+                                  .name = c.is_group() ? c.topic : c.name,
                                   .direct_low = c.direct_low,
                                   .direct_high = c.direct_high};
         for (const chat::SearchToken& token : tokens) {
@@ -535,7 +537,7 @@ class FakeMessageStore final : public chat::MessageStore {
     if (auto s = failures_.Take("ChangeRoom"); !s.ok()) return s;
     std::lock_guard lock(mu_);
     auto it = conversations_.find(room_id);
-    if (it == conversations_.end() || !it->second.is_room()) {
+    if (it == conversations_.end() || (!it->second.is_room() && !it->second.is_group())) {
       return absl::NotFoundError("no such room");
     }
     chat::ConversationRecord& c = it->second;
@@ -594,8 +596,9 @@ class FakeMessageStore final : public chat::MessageStore {
       keys_[room_id] = change->name_key;
       skeletons_[room_id] = change->name_skeleton;
     }
-    if (change->add_actor) {
-      members[actor] = {actor, chat::MemberRole::kMember, now_ms};
+    if (change->add_actor || change->add_target) {
+      const uint64_t joined = change->add_target ? target : actor;
+      members[joined] = {joined, chat::MemberRole::kMember, now_ms};
       ++c.member_count;
     }
     if (change->remove_actor && members.erase(actor)) --c.member_count;
@@ -629,9 +632,10 @@ class FakeMessageStore final : public chat::MessageStore {
       result.entry = AppendRoomEntryLocked(c, actor, std::string(actor_name), change->entry_type,
                                            change->entry_text, change->target_user_id,
                                            change->target_user, now_ms);
-      if (change->add_actor) {
-        AdvanceLocked(actor, room_id, c.latest_seq);
-        joined_seqs_[{room_id, actor}] = c.latest_seq;
+      if (change->add_actor || change->add_target) {
+        const uint64_t joined = change->add_target ? target : actor;
+        AdvanceLocked(joined, room_id, c.latest_seq);
+        joined_seqs_[{room_id, joined}] = c.latest_seq;
       }
     }
     for (auto& [recipient, event] : change->events) {
@@ -648,6 +652,50 @@ class FakeMessageStore final : public chat::MessageStore {
     }
     result.room = ViewLocked(c, actor);
     return result;
+  }
+
+  absl::StatusOr<chat::RoomChangeResult> CreateGroup(const chat::NewGroup& group) override {
+    if (auto s = failures_.Take("CreateGroup"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    uint64_t id = AddLocked("group", "", "");
+    chat::ConversationRecord& c = conversations_[id];
+    c.topic = group.title;
+    c.owner_id = group.creator_id;
+    c.is_private = true;
+    c.history = chat::RoomHistory::kSinceJoin;
+    std::vector<uint64_t> everyone{group.creator_id};
+    everyone.insert(everyone.end(), group.members.begin(), group.members.end());
+    c.member_count = static_cast<uint32_t>(everyone.size());
+    for (uint64_t user : everyone) {
+      members_[id][user] = {
+          user, user == group.creator_id ? chat::MemberRole::kOwner : chat::MemberRole::kMember,
+          group.now_ms};
+      joined_seqs_[{id, user}] = 1;
+    }
+    chat::RoomChangeResult result;
+    result.entry = AppendRoomEntryLocked(c, group.creator_id, group.creator,
+                                         chat::kTypeGroupCreated, group.title, 0, "", group.now_ms);
+    groups_created_.push_back({group.creator_id, group.now_ms});
+    for (uint64_t user : everyone) {
+      AdvanceLocked(user, id, c.latest_seq);
+      v1::UserEvent joined;
+      joined.mutable_room()->set_type("joined");
+      joined.mutable_room()->set_conversation_id(id);
+      joined.mutable_room()->set_seq(c.latest_seq);
+      joined.mutable_room()->set_by(group.creator);
+      result.events.push_back(AddUserEventLocked(user, std::move(joined), group.now_ms));
+    }
+    result.room = ViewLocked(c, group.creator_id);
+    return result;
+  }
+
+  absl::StatusOr<uint32_t> GroupsCreatedSince(uint64_t user_id, int64_t since_ms) override {
+    if (auto s = failures_.Take("GroupsCreatedSince"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    uint32_t n = 0;
+    for (const auto& [creator, at_ms] : groups_created_)
+      n += creator == user_id && at_ms >= since_ms;
+    return n;
   }
 
   absl::StatusOr<std::vector<chat::ConversationRecord>> ListRooms(std::string_view prefix_key,
@@ -952,6 +1000,8 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<uint64_t, std::string> skeletons_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::map<uint64_t, chat::MemberRecord>> members_ ABSL_GUARDED_BY(mu_);
+  // CreateGroup's calls: (creator, when), for GroupsCreatedSince.
+  std::vector<std::pair<uint64_t, int64_t>> groups_created_ ABSL_GUARDED_BY(mu_);
   // (user, conversation) -> (seq, msg_no)
   std::map<std::pair<uint64_t, uint64_t>, std::pair<uint64_t, uint64_t>> markers_
       ABSL_GUARDED_BY(mu_);

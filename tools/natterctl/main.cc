@@ -12,6 +12,7 @@
 #include "chat_commands.h"
 #include "ctl_common.h"
 #include "file_commands.h"
+#include "group_commands.h"
 #include "grpc/health/v1/health.grpc.pb.h"
 #include "output.h"
 #include "private_room_commands.h"
@@ -284,6 +285,28 @@ int main(int argc, char** argv) {
   rooms_privacy->add_option("PRIVACY", room_privacy, "private or public")
       ->required()
       ->check(CLI::IsMember({"private", "public"}));
+  // Groups (issue 23 item 7): named by conversation id, as send/history/listen take it.
+  std::string group_spec, group_title;
+  std::vector<std::string> group_users;
+  auto* group = app.add_subcommand("group", "Group conversations: create, add, remove, leave, ...");
+  group->require_subcommand(1);
+  auto* group_create =
+      group->add_subcommand("create", "Create a group with 2 to 99 of your friends");
+  group_create->add_option("USER", group_users, "Friends' usernames")->required();
+  group_create->add_option("--title", group_title, "Title (at most 64 characters; default none)");
+  auto* group_add = group->add_subcommand("add", "Add your friends to a group");
+  group_add->add_option("GROUP", group_spec, "Conversation id")->required();
+  group_add->add_option("USER", group_users, "Friends' usernames")->required();
+  auto* group_remove = group->add_subcommand("remove", "Remove a member (the creator only)");
+  group_remove->add_option("GROUP", group_spec, "Conversation id")->required();
+  group_remove->add_option("USER", user, "Username")->required();
+  auto* group_leave = group->add_subcommand("leave", "Leave a group");
+  group_leave->add_option("GROUP", group_spec, "Conversation id")->required();
+  auto* group_rename = group->add_subcommand("rename", "Set a group's title (empty: none)");
+  group_rename->add_option("GROUP", group_spec, "Conversation id")->required();
+  group_rename->add_option("TITLE", group_title, "New title")->required();
+  auto* group_members = group->add_subcommand("members", "A group's members (JSON lines)");
+  group_members->add_option("GROUP", group_spec, "Conversation id")->required();
   auto* invitations =
       app.add_subcommand("invitations", "Your pending room invitations (JSON lines)");
   auto* invitation = app.add_subcommand("invitation", "Accept or decline a room invitation");
@@ -449,6 +472,12 @@ int main(int argc, char** argv) {
       return ctl::SetRoomSettings(g, room, room_privacy == "private",
                                   natter::v1::HISTORY_VISIBILITY_UNSPECIFIED);
     }
+    if (*group_create) return ctl::CreateGroup(g, group_title, group_users);
+    if (*group_add) return ctl::AddGroupMembers(g, ctl::ParseGroup(group_spec), group_users);
+    if (*group_remove) return ctl::RemoveGroupMember(g, ctl::ParseGroup(group_spec), user);
+    if (*group_leave) return ctl::LeaveGroup(g, ctl::ParseGroup(group_spec));
+    if (*group_rename) return ctl::RenameGroup(g, ctl::ParseGroup(group_spec), group_title);
+    if (*group_members) return ctl::GroupMembers(g, ctl::ParseGroup(group_spec));
     if (*invitations) return ctl::ListInvitations(g);
     if (*invitation_accept) return ctl::AnswerInvitation(g, room, /*accept=*/true);
     if (*invitation_decline) return ctl::AnswerInvitation(g, room, /*accept=*/false);

@@ -124,6 +124,11 @@ nlohmann::json ConversationJson(const v1::Conversation& c) {
     if (c.name() != "lobby") j["members"] = c.member_count();
     if (c.private_room()) j["private"] = true;
     if (c.history() == v1::HISTORY_VISIBILITY_SINCE_JOIN) j["history"] = "since-join";
+  } else if (c.kind() == "group") {
+    // name: the title ("" for none); others: up to 5 other members, to label an untitled group.
+    if (!c.owner().empty()) j["owner"] = c.owner();
+    j["members"] = c.member_count();
+    j["others"] = std::vector<std::string>(c.member_names().begin(), c.member_names().end());
   } else {
     j["with"] = c.name();
     j["peer_read_seq"] = c.peer_read_seq();
@@ -159,7 +164,8 @@ nlohmann::json InvitationJson(const v1::RoomInvitation& i, const v1::UserEvent* 
 nlohmann::json UserEventJson(const v1::UserEvent& event) {
   if (event.has_room()) {
     const v1::RoomMembership& r = event.room();
-    nlohmann::json j = {{"type", "room_" + r.type()},
+    // A group's membership names no room: "group_joined", "group_left", "group_removed".
+    nlohmann::json j = {{"type", (r.room().empty() ? "group_" : "room_") + r.type()},
                         {"room", r.room()},
                         {"conversation", r.conversation_id()},
                         {"seq", r.seq()},
