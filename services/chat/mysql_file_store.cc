@@ -159,6 +159,14 @@ absl::StatusOr<FileRecord> MysqlFileStore::Publish(uint64_t blob_id, const NewFi
       if (existing->next()) {
         target = existing->getUInt64(1);
         deduplicated = true;
+        // The link writes the blob row too, as the sweep's unpublishing does: on Galera, where the
+        // two may run on different nodes (around a change of writer) and a FOR UPDATE lock is only
+        // local, certification then lets only one of them commit.
+        sql::PreparedStatement& touch =
+            Prepare(conn, "UPDATE file_blobs SET created_at_ms = ? WHERE id = ?");
+        touch.setInt64(1, file.created_at_ms);
+        touch.setUInt64(2, target);
+        touch.executeUpdate();
       } else {
         sql::PreparedStatement& publish = Prepare(
             conn,
