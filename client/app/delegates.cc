@@ -11,6 +11,7 @@
 #include <QTextLayout>
 #include <QToolTip>
 #include <QUrl>
+#include <algorithm>
 #include <vector>
 
 #include "contact_model.h"
@@ -24,6 +25,9 @@ constexpr int kPad = 8;
 constexpr int kAvatar = 36;
 constexpr int kMessageAvatar = 32;
 constexpr int kMaxColumn = 880;  // the widest the column of messages gets
+// A message that @mentions the user: the bar beside its bubble, and its name's highlight.
+constexpr const char* kMentionMarker = "#f9a825";
+constexpr const char* kMentionMeBackground = "#ffe08a";
 
 qreal Dpr(const QStyleOptionViewItem& option) {
   return option.widget ? option.widget->devicePixelRatioF() : qApp->devicePixelRatio();
@@ -127,11 +131,14 @@ struct TextBlock {
   QSizeF size;
   std::vector<Link> links;
 
-  TextBlock(const QString& text, const QFont& font, qreal width, bool with_links = false)
+  // `mentions`, `me`: the message's @mentions, drawn as MessageDelegate::MentionFormats says.
+  TextBlock(const QString& text, const QFont& font, qreal width, bool with_links = false,
+            const QStringList& mentions = {}, const QString& me = {})
       : layout(WithLineSeparators(text), font) {
+    QVector<QTextLayout::FormatRange> formats =
+        MessageDelegate::MentionFormats(layout.text(), mentions, me);
     if (with_links) {
       links = FindLinks(layout.text());
-      QVector<QTextLayout::FormatRange> formats;
       for (const Link& link : links) {
         QTextLayout::FormatRange range;
         range.start = link.start;
@@ -448,6 +455,46 @@ QFont ChipFont(const QFont& base) {
 
 // ---- messages ----
 
+QVector<QTextLayout::FormatRange> MessageDelegate::MentionFormats(const QString& text,
+                                                                  const QStringList& mentions,
+                                                                  const QString& me) {
+  QVector<QTextLayout::FormatRange> formats;
+  auto name_char = [](QChar c) { return c.isLetterOrNumber() || c.isMark() || c == '_'; };
+  for (const QString& name : mentions) {
+    if (name.isEmpty()) continue;
+    const bool mine = name.compare(me, Qt::CaseInsensitive) == 0;
+    for (int at = text.indexOf(QLatin1Char('@')); at >= 0;
+         at = text.indexOf(QLatin1Char('@'), at + 1)) {
+      // "@ben" names ben where it is not part of a longer name ("@benny", "@ben.smith"), nor of
+      // an address ("x@ben").
+      const int end = at + 1 + name.size();
+      if (at > 0 && name_char(text[at - 1])) continue;
+      if (end > text.size() || text.mid(at + 1, name.size()).compare(name, Qt::CaseInsensitive)) {
+        continue;
+      }
+      if (end < text.size() &&
+          (name_char(text[end]) || ((text[end] == '.' || text[end] == '-') &&
+                                    end + 1 < text.size() && name_char(text[end + 1])))) {
+        continue;
+      }
+      QTextLayout::FormatRange range;
+      range.start = at;
+      range.length = end - at;
+      range.format.setFontWeight(QFont::Bold);
+      if (mine) {
+        range.format.setForeground(QColor("#7a4100"));
+        range.format.setBackground(QColor(kMentionMeBackground));
+      } else {
+        range.format.setForeground(QColor("#1565c0"));
+      }
+      formats.push_back(range);
+    }
+  }
+  std::sort(formats.begin(), formats.end(),
+            [](const auto& a, const auto& b) { return a.start < b.start; });
+  return formats;
+}
+
 struct MessageDelegate::Layout {
   bool system = false;
   bool own = false;
@@ -500,8 +547,10 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
     return l;
   }
   const int max_text = std::min(560, width * 7 / 10);
-  TextBlock block(
-      text, BodyFont(option.font, text, index.data(MessageModel::kDeletedRole).toBool()), max_text);
+  TextBlock block(text,
+                  BodyFont(option.font, text, index.data(MessageModel::kDeletedRole).toBool()),
+                  max_text, false, index.data(MessageModel::kMentionsRole).toStringList(),
+                  index.data(MessageModel::kMentionsMeRole).toString());
   QFontMetrics small(option.font);
   // Denser: a run of messages by one sender shows its time once, on its last message (each
   // message's time is in its tooltip); an edited message keeps its mark.
@@ -640,9 +689,16 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   }
   QColor bubble = l.own ? QColor("#d7ecff") : pal.color(QPalette::AlternateBase);
   if (!l.own && bubble == pal.color(QPalette::Base)) bubble = bubble.darker(108);
+  // A message that @mentions the user stands out, as in Slack: a warm bubble with a bar beside it.
+  const bool mentions_me = !index.data(MessageModel::kMentionsMeRole).toString().isEmpty();
+  if (mentions_me && !l.own) bubble = QColor("#fff4d6");
   painter->setPen(Qt::NoPen);
   painter->setBrush(bubble);
   painter->drawRoundedRect(l.bubble, 10, 10);
+  if (mentions_me) {
+    painter->fillRect(QRect(l.bubble.left(), l.bubble.top() + 6, 3, l.bubble.height() - 12),
+                      QColor(kMentionMarker));
+  }
   int y = l.bubble.top() + kPad / 2;
   if (l.name_height > 0) {
     QFont bold = option.font;
@@ -661,7 +717,9 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
     y += l.quote_height;
   }
   const QFont body = BodyFont(option.font, text, deleted);
-  TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted);
+  TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted,
+                  index.data(MessageModel::kMentionsRole).toStringList(),
+                  index.data(MessageModel::kMentionsMeRole).toString());
   painter->setPen(l.own ? QColor("#102a43") : (deleted ? muted : pal.color(QPalette::Text)));
   block.layout.draw(painter, QPointF(l.bubble.left() + kPad, y));
   if (!l.footer) {
@@ -727,7 +785,8 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
       QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height + l.quote_height);
   const QString text = index.data(MessageModel::kTextRole).toString();
   const TextBlock block(text, BodyFont(option.font, text, false), l.bubble.width() - 2 * kPad + 1,
-                        /*with_links=*/true);
+                        /*with_links=*/true, index.data(MessageModel::kMentionsRole).toStringList(),
+                        index.data(MessageModel::kMentionsMeRole).toString());
   const QPointF at = static_cast<QMouseEvent*>(event)->pos() - origin;
   for (int i = 0; i < block.layout.lineCount(); ++i) {
     const QTextLine line = block.layout.lineAt(i);

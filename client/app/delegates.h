@@ -7,6 +7,7 @@
 #pragma once
 
 #include <QStyledItemDelegate>
+#include <QTextLayout>
 #include <QUrl>
 
 #include "avatar_cache.h"
@@ -68,6 +69,11 @@ class MessageDelegate : public QStyledItemDelegate {
  public:
   // Who reacted with a chip's emoji, for its tooltip.
   static QString ReactionTooltip(const MessageModel::Reaction& reaction);
+  // The @mention spans of `text` (as laid out): each "@name" of `mentions` (ignoring case), bold
+  // in the link colour; those naming the signed-in user (`me`) on a highlight, as Slack draws them.
+  static QVector<QTextLayout::FormatRange> MentionFormats(const QString& text,
+                                                          const QStringList& mentions,
+                                                          const QString& me);
 
  signals:
   void linkActivated(const QUrl& url);

@@ -35,6 +35,7 @@
 #include "grpc_transport.h"
 #include "conversation_members.h"
 #include "language.h"
+#include "mention_completer.h"
 #include "pinned_bar.h"
 #include "search_dialog.h"
 #include "validation.h"
@@ -664,6 +665,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   input->addWidget(emoji);
   input->addWidget(send);
   layout->addLayout(input);
+  new MentionCompleter(composer_, [this] { return MentionCandidates(); });
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
   connect(composer_, &Composer::editLastRequested, this, &MainWindow::EditLastOwnMessage);
   connect(send, &QPushButton::clicked, this, [this] { SendCurrent(composer_->toPlainText()); });
@@ -1504,6 +1506,24 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
       bridge_->DeleteMessage(OpenRef(), seq);
     }
   });
+}
+
+QStringList MainWindow::MentionCandidates() const {
+  QStringList names;
+  const v1::Conversation* c = conversations_.Find(open_conversation_);
+  if (!c) return names;
+  for (const auto& m : members_->Of(c->id())) {
+    if (m.user_id != session_.user_id) names << m.username;
+  }
+  if (c->kind() == "room" && c->name() == "lobby") {
+    for (int row = 0; row < contacts_.rowCount(); ++row) {
+      const QModelIndex index = contacts_.index(row);
+      if (index.data(ContactModel::kKindRole).toInt() == ContactModel::kFriend) {
+        names << index.data(ContactModel::kUsernameRole).toString();
+      }
+    }
+  }
+  return names;
 }
 
 bool MainWindow::CanPin() const {

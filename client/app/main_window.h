@@ -149,6 +149,9 @@ class MainWindow : public QMainWindow {
   // Whether the user may pin in the open conversation (PROTOCOL: both sides of a direct one, a
   // room's owner and moderators, nobody in the lobby).
   bool CanPin() const;
+  // Whom "@" offers in the composer: the open conversation's members (a room's, or the other side
+  // of a direct one); in the lobby, which lists none, one's friends.
+  QStringList MentionCandidates() const;
   void SignOut();
   void ShowStatusMessage(const QString& text);
   v1::ConversationRef OpenRef() const;

@@ -78,6 +78,7 @@ void MessageModel::ApplyChange(const v1::ChatMessage& change) {
     if (target.deleted()) return;
     target.set_text(change.text());
     target.set_edited_at_ms(change.sent_at_ms());
+    *target.mutable_mentions() = change.mentions();  // those of the new text
   } else {
     target.set_text("");
     target.set_deleted(true);
@@ -278,6 +279,22 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
       }
       return QVariant::fromValue(out);
     }
+    case kMentionsRole: {
+      QStringList names;
+      if (!m.deleted()) {
+        for (const v1::Mention& mention : m.mentions()) {
+          names << QString::fromStdString(mention.username());
+        }
+      }
+      return names;
+    }
+    case kMentionsMeRole:
+      for (const v1::Mention& mention : m.mentions()) {
+        if (!m.deleted() && mention.user_id() == own_user_id_) {
+          return QString::fromStdString(mention.username());
+        }
+      }
+      return QString();
     default:
       return {};
   }
@@ -299,7 +316,9 @@ QHash<int, QByteArray> MessageModel::roleNames() const {
           {kReplySenderRole, "replySender"},
           {kReplySnippetRole, "replySnippet"},
           {kReplyDeletedRole, "replyDeleted"},
-          {kReactionsRole, "reactions"}};
+          {kReactionsRole, "reactions"},
+          {kMentionsRole, "mentions"},
+          {kMentionsMeRole, "mentionsMe"}};
 }
 
 }  // namespace natter::client

@@ -5,6 +5,7 @@
 #include <grpcpp/support/status.h>
 
 #include <QAbstractItemView>
+#include <QCompleter>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -15,6 +16,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QtTest>
+#include <atomic>
 #include <map>
 #include <memory>
 #include <vector>
@@ -22,6 +24,7 @@
 #include "client/fake_gateway.h"
 #include "client/fake_transport.h"
 #include "composer.h"
+#include "delegates.h"
 #include "main_window.h"
 #include "pinned_bar.h"
 #include "search_dialog.h"
@@ -445,6 +448,104 @@ class SearchPinsMentionsTest : public QObject {
     Serve(refusal);
     QTRY_COMPARE(window_->statusBar()->currentMessage(),
                  QStringLiteral("This conversation has 50 pinned messages already."));
+  }
+
+  void AMentionSpanIsHighlightedAndTheUsersOwnMore() {
+    const QString text = QStringLiteral("hi @Ben, @me and @benny, x@ben @ben.smith @cat");
+    const auto formats = MessageDelegate::MentionFormats(
+        text, {QStringLiteral("ben"), QStringLiteral("me")}, QStringLiteral("me"));
+    QCOMPARE(formats.size(), 2);
+    QCOMPARE(text.mid(formats[0].start, formats[0].length), QStringLiteral("@Ben"));
+    QCOMPARE(formats[0].format.fontWeight(), int(QFont::Bold));
+    QVERIFY(formats[0].format.background().style() == Qt::NoBrush);
+    QCOMPARE(text.mid(formats[1].start, formats[1].length), QStringLiteral("@me"));
+    QCOMPARE(formats[1].format.fontWeight(), int(QFont::Bold));
+    QVERIFY(formats[1].format.background().style() != Qt::NoBrush);  // one's own: highlighted
+
+    // The model gives the delegate the message's Mention list; an edit brings the new one.
+    MessageModel model;
+    model.Reset(kRoom, 1);
+    v1::ChatMessage m = Message(kRoom, 1, 2, "@me look");
+    auto* mention = m.add_mentions();
+    mention->set_user_id(1);
+    mention->set_username("me");
+    mention->set_added(true);
+    model.Apply(m);
+    QCOMPARE(model.index(0).data(MessageModel::kMentionsRole).toStringList(),
+             QStringList{QStringLiteral("me")});
+    QCOMPARE(model.index(0).data(MessageModel::kMentionsMeRole).toString(), QStringLiteral("me"));
+    v1::ChatMessage edit = Message(kRoom, 2, 2, "@cat look");
+    edit.set_type("message_edited");
+    edit.set_target_seq(1);
+    auto* cat = edit.add_mentions();
+    cat->set_user_id(3);
+    cat->set_username("cat");
+    model.Apply(edit);
+    QCOMPARE(model.index(0).data(MessageModel::kMentionsRole).toStringList(),
+             QStringList{QStringLiteral("cat")});
+    QCOMPARE(model.index(0).data(MessageModel::kMentionsMeRole).toString(), QString());
+  }
+
+  void CompletionOffersTheConversationsMembers() {
+    StoreHistory({{kDirect, {}}, {kRoom, {}}});
+    auto asked = std::make_shared<std::atomic<int>>(0);
+    gateway_->OnRoomMembers([asked](const v1::RoomRequest&, v1::RoomMembersResponse* response) {
+      for (auto [id, name, role] :
+           {std::tuple{3, "cat", "owner"}, std::tuple{1, "me", "member"},
+            std::tuple{4, "carol", "member"}, std::tuple{2, "ben", "member"}}) {
+        auto* m = response->add_members();
+        m->set_user_id(static_cast<uint64_t>(id));
+        m->set_username(name);
+        m->set_role(role);
+      }
+      ++*asked;
+      return grpc::Status::OK;
+    });
+    Start();
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(asked->load(), 1);
+    QTest::qWait(50);  // the answer reaches the window
+    auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
+    auto* completer = window_->findChild<QCompleter*>(QStringLiteral("mentionCompleter"));
+    QVERIFY(completer);
+    QTest::keyClicks(composer, QStringLiteral("hi @C"));
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QStringList offered;
+    for (int row = 0; row < completer->completionModel()->rowCount(); ++row) {
+      offered << completer->completionModel()->index(row, 0).data().toString();
+    }
+    QCOMPARE(offered, (QStringList{QStringLiteral("carol"), QStringLiteral("cat")}));
+    // Down, then Tab, puts the second in; Enter there sent nothing.
+    QTest::keyClick(composer, Qt::Key_Down);
+    QTest::keyClick(composer, Qt::Key_Tab);
+    QCOMPARE(composer->toPlainText(), QStringLiteral("hi @cat "));
+    QVERIFY(!completer->popup()->isVisible());
+    QTest::keyClicks(composer, QStringLiteral("and @b"));
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QTest::keyClick(composer, Qt::Key_Return);
+    QCOMPARE(composer->toPlainText(), QStringLiteral("hi @cat and @ben "));
+    {
+      std::lock_guard lock(server_->mu);
+      for (const auto& f : server_->written) QVERIFY(!f.has_send());
+    }
+    // Yourself and a name no one has are not offered; an address is not a mention.
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("@zz"));
+    QVERIFY(!completer->popup()->isVisible());
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("mail@c"));
+    QVERIFY(!completer->popup()->isVisible());
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("@m"));
+    QVERIFY(!completer->popup()->isVisible());
+
+    // A direct conversation offers its other side.
+    window_->OpenConversation(kDirect);
+    composer->clear();
+    QTest::keyClicks(composer, QStringLiteral("@b"));
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QCOMPARE(completer->completionModel()->rowCount(), 1);
+    QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), QStringLiteral("ben"));
   }
 };
 
