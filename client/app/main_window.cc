@@ -34,6 +34,7 @@
 #include "dialogs.h"
 #include "grpc_transport.h"
 #include "conversation_members.h"
+#include "invitations.h"
 #include "language.h"
 #include "mention_completer.h"
 #include "pinned_bar.h"
@@ -298,7 +299,10 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
       QTimer::singleShot(300, this, [this, id] { OpenConversation(id); });
     });
     dialog.exec();
+    invitations_->Load();  // those answered in the dialog are gone
   });
+  invitations_ = new PendingInvitations(api_, this);
+  connect(invitations_, &PendingInvitations::countChanged, this, &MainWindow::ShowInvitationCount);
   chats_layout->addWidget(rooms_button);
   tabs_->addTab(chats, tr("Chats"));
 
@@ -765,6 +769,7 @@ void MainWindow::OnWelcome(const v1::Welcome& welcome) {
   NamesChanged();
   if (open_conversation_ == 0 && !all.empty()) OpenConversation(all.front().id());
   RefreshHeader();
+  invitations_->Load();
 }
 
 v1::ChatMessage MainWindow::AsWritten(const v1::ChatMessage& entry) const {
@@ -856,8 +861,21 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     }
     return;
   }
+  if (event.has_invitation()) {
+    const v1::RoomInvitation& i = event.invitation();
+    if (invitations_->Apply(i, session_.user_id)) {
+      Notify(tr("Invitation"),
+             tr("%1 invited you to #%2")
+                 .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())));
+      ShowStatusMessage(
+          tr("%1 invited you to #%2: Rooms… to accept or decline.")
+              .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())));
+    }
+    return;
+  }
   if (event.has_room()) {
     const auto& r = event.room();
+    if (r.type() == "joined") invitations_->Joined(r.conversation_id());
     if (r.type() != "joined") {
       conversations_.Remove(r.conversation_id());
       drafts_.Set(r.conversation_id(), {});
@@ -1524,6 +1542,17 @@ QStringList MainWindow::MentionCandidates() const {
     }
   }
   return names;
+}
+
+void MainWindow::ShowInvitationCount(int count) {
+  auto* rooms = findChild<QPushButton*>(QStringLiteral("roomsButton"));
+  if (!rooms) return;
+  rooms->setText(count == 0   ? tr("Rooms…")
+                 : count == 1 ? tr("Rooms… (1 invitation)")
+                              : tr("Rooms… (%1 invitations)").arg(count));
+  QFont font = rooms->font();
+  font.setBold(count > 0);
+  rooms->setFont(font);
 }
 
 bool MainWindow::CanPin() const {

@@ -36,6 +36,7 @@
 namespace natter::client {
 
 class ConversationMembers;
+class PendingInvitations;
 class PinnedBar;
 class SearchDialog;
 
@@ -152,6 +153,9 @@ class MainWindow : public QMainWindow {
   // Whom "@" offers in the composer: the open conversation's members (a room's, or the other side
   // of a direct one); in the lobby, which lists none, one's friends.
   QStringList MentionCandidates() const;
+  PendingInvitations* invitations_ = nullptr;
+  // The Rooms button counts the pending invitations.
+  void ShowInvitationCount(int count);
   void SignOut();
   void ShowStatusMessage(const QString& text);
   v1::ConversationRef OpenRef() const;

@@ -617,6 +617,26 @@
         <source>Unpin</source>
         <translation>取消置顶</translation>
     </message>
+    <message>
+        <source>Invitation</source>
+        <translation>邀请</translation>
+    </message>
+    <message>
+        <source>%1 invited you to #%2</source>
+        <translation>%1 邀请你加入 #%2</translation>
+    </message>
+    <message>
+        <source>%1 invited you to #%2: Rooms… to accept or decline.</source>
+        <translation>%1 邀请你加入 #%2：在“聊天室…”中接受或拒绝。</translation>
+    </message>
+    <message>
+        <source>Rooms… (1 invitation)</source>
+        <translation>聊天室…（1 个邀请）</translation>
+    </message>
+    <message>
+        <source>Rooms… (%1 invitations)</source>
+        <translation>聊天室…（%1 个邀请）</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>

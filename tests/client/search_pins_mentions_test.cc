@@ -547,6 +547,63 @@ class SearchPinsMentionsTest : public QObject {
     QCOMPARE(completer->completionModel()->rowCount(), 1);
     QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), QStringLiteral("ben"));
   }
+
+  void AnInvitationEventBumpsTheCount() {
+    struct Recording : Notifier {
+      std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
+      void Show(const QString& title, const QString& body) override {
+        *shown << title + QStringLiteral(": ") + body;
+      }
+    };
+    gateway_ = std::make_unique<FakeGateway>();
+    gateway_->OnListInvitations(
+        [](const v1::ListInvitationsRequest&, v1::ListInvitationsResponse* response) {
+          auto* i = response->add_invitations();
+          i->set_type("invited");
+          i->set_conversation_id(70);
+          i->set_room("ops");
+          i->set_inviter("cat");
+          i->set_invitee_id(1);
+          return grpc::Status::OK;
+        });
+    auto recording = std::make_unique<Recording>();
+    auto shown = recording->shown;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    auto* rooms = window_->findChild<QPushButton*>(QStringLiteral("roomsButton"));
+    QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms… (1 invitation)"));
+    window_->showMinimized();  // not watching: notified
+    QTRY_VERIFY(window_->isMinimized());
+
+    v1::ServerEvent e;
+    auto* event = e.mutable_user_event();
+    event->set_seq(1);
+    auto* invitation = event->mutable_invitation();
+    invitation->set_type("invited");
+    invitation->set_conversation_id(71);
+    invitation->set_room("design");
+    invitation->set_inviter_id(3);
+    invitation->set_inviter("cat");
+    invitation->set_invitee_id(1);
+    invitation->set_invitee("me");
+    Serve(e);
+    QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms… (2 invitations)"));
+    QCOMPARE(*shown, QStringList{QStringLiteral("Invitation: cat invited you to #design")});
+
+    // Cancelled by a moderator, and accepted on another device (a joined event): none left.
+    invitation->set_type("cancelled");
+    event->set_seq(2);
+    Serve(e);
+    QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms… (1 invitation)"));
+    v1::ServerEvent joined;
+    joined.mutable_user_event()->set_seq(3);
+    joined.mutable_user_event()->mutable_room()->set_type("joined");
+    joined.mutable_user_event()->mutable_room()->set_conversation_id(70);
+    joined.mutable_user_event()->mutable_room()->set_room("ops");
+    Serve(joined);
+    QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms…"));
+    QCOMPARE(shown->size(), 1);
+  }
 };
 
 }  // namespace natter::client
