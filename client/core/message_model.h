@@ -39,8 +39,8 @@ class MessageModel : public QAbstractListModel {
     kReplySnippetRole,  // a reply: the start of the quoted message's text, as it is now
     kReplyDeletedRole,  // a reply: the quoted message was deleted
     kReactionsRole,     // QVariant of QList<Reaction>: a message's reactions, in their order
-    kMentionsRole,      // QStringList: the usernames the message\'s text @mentions (Mention list)
-    kMentionsMeRole,    // QString: the signed-in user\'s username when the message @mentions them
+    kMentionsRole,      // QStringList: the usernames the message's text @mentions (Mention list)
+    kMentionsMeRole,    // QString: the signed-in user's username when the message @mentions them
   };
 
   // One emoji's reactions to a message, as shown in a chip.
