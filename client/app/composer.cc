@@ -1,12 +1,23 @@
 #include "composer.h"
 
 #include <QKeyEvent>
+#include <QMimeData>
+#include <QUrl>
 
 namespace natter::client {
 
 namespace {
 constexpr int kTypingEveryMs = 3000;
+
+QStringList LocalFiles(const QMimeData* source) {
+  QStringList paths;
+  if (!source->hasUrls()) return paths;
+  for (const QUrl& url : source->urls()) {
+    if (url.isLocalFile()) paths << url.toLocalFile();
+  }
+  return paths;
 }
+}  // namespace
 
 Composer::Composer(QWidget* parent) : QPlainTextEdit(parent) {
   setPlaceholderText(tr("Write a message…  (Enter sends, Shift+Enter for a new line)"));
@@ -32,6 +43,21 @@ void Composer::keyPressEvent(QKeyEvent* event) {
       (!since_typing_.isValid() || since_typing_.elapsed() > kTypingEveryMs)) {
     since_typing_.start();
     emit typing();
+  }
+}
+
+bool Composer::canInsertFromMimeData(const QMimeData* source) const {
+  return !LocalFiles(source).isEmpty() || source->hasImage() ||
+         QPlainTextEdit::canInsertFromMimeData(source);
+}
+
+void Composer::insertFromMimeData(const QMimeData* source) {
+  if (const QStringList paths = LocalFiles(source); !paths.isEmpty()) {
+    emit filesPasted(paths);
+  } else if (source->hasImage() && !source->hasText()) {
+    emit imagePasted(qvariant_cast<QImage>(source->imageData()));
+  } else {
+    QPlainTextEdit::insertFromMimeData(source);
   }
 }
 

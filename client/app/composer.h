@@ -5,7 +5,9 @@
 #pragma once
 
 #include <QElapsedTimer>
+#include <QImage>
 #include <QPlainTextEdit>
+#include <QStringList>
 
 namespace natter::client {
 
@@ -19,9 +21,14 @@ class Composer : public QPlainTextEdit {
   void sendRequested(const QString& text);
   void editLastRequested();
   void typing();
+  // Pasted: files copied in a file manager, or a picture (and no text): to send, not to type.
+  void filesPasted(const QStringList& paths);
+  void imagePasted(const QImage& image);
 
  protected:
   void keyPressEvent(QKeyEvent* event) override;
+  bool canInsertFromMimeData(const QMimeData* source) const override;
+  void insertFromMimeData(const QMimeData* source) override;
 
  private:
   QElapsedTimer since_typing_;

@@ -14,8 +14,10 @@
 #include <algorithm>
 #include <vector>
 
+#include "attachments.h"
 #include "contact_model.h"
 #include "conversation_model.h"
+#include "file_transfer.h"
 #include "message_model.h"
 
 namespace natter::client {
@@ -240,6 +242,63 @@ void PaintQuote(QPainter* painter, const Quote& q, const QRect& rect, const QFon
     painter->drawText(QRect(left, y, width, line), Qt::AlignLeft | Qt::AlignVCenter,
                       QFontMetrics(body).elidedText(l, Qt::ElideRight, width));
   }
+  painter->restore();
+}
+
+// A picture in a bubble: at its own size, scaled down to fit kMaxImage (the thumbnail's bound) and
+// the column, so the row has its final height before the thumbnail arrives.
+constexpr int kMaxImage = 320;
+constexpr int kMinImage = 24;
+
+QSize ImageBox(const MessageModel::Attachment& a, int max_width) {
+  const int box = std::min(kMaxImage, max_width);
+  QSize size(a.width, a.height);
+  if (size.width() > box || size.height() > box) size.scale(box, box, Qt::KeepAspectRatio);
+  return size.expandedTo(QSize(kMinImage, kMinImage));
+}
+
+// A file other than a picture: a card with an icon, the name (elided), the size and a Download
+// button.
+constexpr int kCardWidth = 300;
+constexpr int kFileIcon = 32;
+
+int CardHeight(const QFont& font) {
+  return std::max(kFileIcon + kPad, 2 * QFontMetrics(font).height() + kPad);
+}
+
+QRect CardButton(const QRect& card, const QFont& font) {
+  const int w = QFontMetrics(font).horizontalAdvance(MessageDelegate::tr("Download")) + 2 * kPad;
+  const int h = QFontMetrics(font).height() + kPad / 2;
+  return QRect(card.right() - w - kPad / 2, card.center().y() - h / 2, w, h);
+}
+
+void PaintCard(QPainter* painter, const QRect& card, const MessageModel::Attachment& a,
+               const QStyleOptionViewItem& option, const QColor& fill, const QColor& text,
+               const QColor& muted) {
+  painter->save();
+  painter->setPen(Qt::NoPen);
+  painter->setBrush(fill);
+  painter->drawRoundedRect(card, 6, 6);
+  const QStyle* style = option.widget ? option.widget->style() : QApplication::style();
+  const QRect icon(card.left() + kPad / 2, card.center().y() - kFileIcon / 2, kFileIcon, kFileIcon);
+  style->standardIcon(QStyle::SP_FileIcon).paint(painter, icon);
+  const QRect button = CardButton(card, option.font);
+  const QRect words(icon.right() + kPad, card.top() + kPad / 2,
+                    button.left() - icon.right() - 2 * kPad, card.height() - kPad);
+  QFont bold = option.font;
+  bold.setBold(true);
+  painter->setFont(bold);
+  painter->setPen(text);
+  painter->drawText(words, Qt::AlignLeft | Qt::AlignTop,
+                    QFontMetrics(bold).elidedText(a.name, Qt::ElideMiddle, words.width()));
+  painter->setFont(option.font);
+  painter->setPen(muted);
+  painter->drawText(words, Qt::AlignLeft | Qt::AlignBottom, HumanSize(a.size));
+  painter->setPen(Qt::NoPen);
+  painter->setBrush(QColor("#1e88e5"));
+  painter->drawRoundedRect(button, 6, 6);
+  painter->setPen(Qt::white);
+  painter->drawText(button, Qt::AlignCenter, MessageDelegate::tr("Download"));
   painter->restore();
 }
 
@@ -508,6 +567,11 @@ struct MessageDelegate::Layout {
   QRect quote;           // relative to the row's top left
   int quote_max = 0;     // the widest the quote may be (its lines are broken for this width)
   QRect bubble;          // relative to the row's top left
+  // A picture or file card above the text (the caption), relative to the row's top left.
+  MessageModel::Attachment attachment;
+  QRect media;
+  int media_height = 0;  // with the space under it
+  int text_height = 0;   // none for a file without a caption
   // Reaction chips under the bubble ("👍 2"), relative to the row's top left, in the order of
   // `reactions`.
   QList<MessageModel::Reaction> reactions;
@@ -571,14 +635,28 @@ MessageDelegate::Layout MessageDelegate::Measure(const QStyleOptionViewItem& opt
     l.quote_height = quote.height() + kPad / 2;
     l.text_width = std::max<qreal>(l.text_width, quote.width());
   }
+  l.text_height = static_cast<int>(block.size.height());
+  QSize media;
+  if (const QVariant file = index.data(MessageModel::kAttachmentRole); file.isValid()) {
+    l.attachment = file.value<MessageModel::Attachment>();
+    media = l.attachment.image() ? ImageBox(l.attachment, max_text)
+                                 : QSize(std::min(max_text, kCardWidth), CardHeight(option.font));
+    l.media_height = media.height() + (text.isEmpty() ? 0 : kPad / 2);
+    l.text_width = std::max<qreal>(l.text_width, media.width());
+    if (text.isEmpty()) l.text_height = 0;
+  }
   int bubble_w = static_cast<int>(l.text_width) + 2 * kPad;
-  int bubble_h = l.name_height + l.quote_height + static_cast<int>(block.size.height()) + footer +
-                 kPad + kPad / 2;
+  int bubble_h =
+      l.name_height + l.quote_height + l.media_height + l.text_height + footer + kPad + kPad / 2;
   int left = l.column_left + (l.own ? width - bubble_w - kPad : kPad + kMessageAvatar + kPad);
   l.bubble = QRect(left, header + (l.group_start ? kPad : 2), bubble_w, bubble_h);
   if (l.quote_height > 0) {
     l.quote = QRect(left + kPad, l.bubble.top() + kPad / 2 + l.name_height, bubble_w - 2 * kPad,
                     quote.height());
+  }
+  if (l.media_height > 0) {
+    l.media = QRect(QPoint(left + kPad, l.bubble.top() + kPad / 2 + l.name_height + l.quote_height),
+                    media);
   }
   l.height = l.bubble.bottom() + 2;
   if (!index.data(MessageModel::kDeletedRole).toBool()) {
@@ -623,6 +701,11 @@ int MessageDelegate::ChipAt(const Layout& l, const QStyleOptionViewItem& option,
     if (l.chips[i].translated(option.rect.topLeft()).contains(pos)) return static_cast<int>(i);
   }
   return -1;
+}
+
+QRect MessageDelegate::AttachmentRect(const QStyleOptionViewItem& option,
+                                      const QModelIndex& index) const {
+  return Measure(option, index).media;
 }
 
 QSize MessageDelegate::sizeHint(const QStyleOptionViewItem& option,
@@ -716,6 +799,29 @@ void MessageDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
                l.own ? QColor("#102a43") : pal.color(QPalette::Text), muted);
     y += l.quote_height;
   }
+  if (l.media_height > 0) {
+    const QColor ink = l.own ? QColor("#102a43") : pal.color(QPalette::Text);
+    if (!l.attachment.image()) {
+      PaintCard(painter, l.media, l.attachment, option, bubble.darker(106), ink, muted);
+    } else if (const QImage* thumb =
+                   thumbnails_ ? thumbnails_->Get(l.attachment.file_id) : nullptr) {
+      painter->save();
+      QPainterPath clip;
+      clip.addRoundedRect(QRectF(l.media), 6, 6);
+      painter->setClipPath(clip);
+      painter->setRenderHint(QPainter::SmoothPixmapTransform);
+      painter->drawImage(l.media, *thumb);
+      painter->restore();
+    } else {
+      // Until the thumbnail is in: a grey box of the picture's size.
+      painter->setPen(Qt::NoPen);
+      painter->setBrush(bubble.darker(115));
+      painter->drawRoundedRect(l.media, 6, 6);
+      painter->setPen(muted);
+      painter->drawText(l.media, Qt::AlignCenter, QStringLiteral("🖼"));
+    }
+    y += l.media_height;
+  }
   const QFont body = BodyFont(option.font, text, deleted);
   TextBlock block(text, body, l.bubble.width() - 2 * kPad + 1, /*with_links=*/!deleted,
                   index.data(MessageModel::kMentionsRole).toStringList(),
@@ -774,15 +880,24 @@ bool MessageDelegate::editorEvent(QEvent* event, QAbstractItemModel* model,
     emit reactionClicked(index.data(MessageModel::kSeqRole).toULongLong(), r.emoji, r.mine);
     return true;
   }
+  if (l.media_height > 0 &&
+      l.media.translated(option.rect.topLeft()).contains(static_cast<QMouseEvent*>(event)->pos())) {
+    if (l.attachment.image()) {
+      emit imageActivated(l.attachment);
+    } else {
+      emit fileActivated(l.attachment);
+    }
+    return true;
+  }
   if (l.quote_height > 0 &&
       l.quote.translated(option.rect.topLeft()).contains(static_cast<QMouseEvent*>(event)->pos())) {
     emit quoteActivated(index.data(MessageModel::kReplyToSeqRole).toULongLong());
     return true;
   }
   // Where paint() draws the text.
-  const QPoint origin =
-      option.rect.topLeft() +
-      QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height + l.quote_height);
+  const QPoint origin = option.rect.topLeft() +
+                        QPoint(l.bubble.left() + kPad, l.bubble.top() + kPad / 2 + l.name_height +
+                                                           l.quote_height + l.media_height);
   const QString text = index.data(MessageModel::kTextRole).toString();
   const TextBlock block(text, BodyFont(option.font, text, false), l.bubble.width() - 2 * kPad + 1,
                         /*with_links=*/true, index.data(MessageModel::kMentionsRole).toStringList(),
@@ -811,6 +926,13 @@ bool MessageDelegate::helpEvent(QHelpEvent* event, QAbstractItemView* view,
     const Layout l = Measure(option, index);
     if (const int chip = ChipAt(l, option, event->pos()); chip >= 0) {
       QToolTip::showText(event->globalPos(), ReactionTooltip(l.reactions[chip]), view);
+      return true;
+    }
+    if (l.media_height > 0 && l.media.translated(option.rect.topLeft()).contains(event->pos())) {
+      // The whole name (the card elides it) and the size.
+      QToolTip::showText(
+          event->globalPos(),
+          QStringLiteral("%1 (%2)").arg(l.attachment.name, HumanSize(l.attachment.size)), view);
       return true;
     }
   }

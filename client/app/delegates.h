@@ -15,6 +15,8 @@
 
 namespace natter::client {
 
+class Thumbnails;
+
 class ConversationDelegate : public QStyledItemDelegate {
   Q_OBJECT
 
@@ -56,6 +58,10 @@ class MessageDelegate : public QStyledItemDelegate {
 
  public:
   MessageDelegate(AvatarCache& avatars, QObject* parent = nullptr);
+  // Where pictures' thumbnails come from (not owned; null: placeholders only).
+  void SetThumbnails(const Thumbnails* thumbnails) { thumbnails_ = thumbnails; }
+  // Where a message's picture or file card is drawn, relative to its row (empty: it has none).
+  QRect AttachmentRect(const QStyleOptionViewItem& option, const QModelIndex& index) const;
   void paint(QPainter* painter, const QStyleOptionViewItem& option,
              const QModelIndex& index) const override;
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
@@ -82,6 +88,9 @@ class MessageDelegate : public QStyledItemDelegate {
   // A reaction chip under message `seq` was clicked: `mine` says whether the user's reaction is
   // among those it shows (so the click takes it back) or not (so it adds it).
   void reactionClicked(quint64 seq, const QString& emoji, bool mine);
+  // A picture was clicked (open it), or a file card (download it).
+  void imageActivated(const natter::client::MessageModel::Attachment& attachment);
+  void fileActivated(const natter::client::MessageModel::Attachment& attachment);
 
  private:
   struct Layout;
@@ -91,6 +100,7 @@ class MessageDelegate : public QStyledItemDelegate {
   int ChipAt(const Layout& l, const QStyleOptionViewItem& option, const QPoint& pos) const;
 
   AvatarCache& avatars_;
+  const Thumbnails* thumbnails_ = nullptr;
 };
 
 }  // namespace natter::client

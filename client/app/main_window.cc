@@ -93,6 +93,7 @@ MainWindow::MainWindow(const SignedIn& session, std::unique_ptr<Transport> trans
       avatars_(api_, CacheDir()),
       drafts_(QStringLiteral("%1@%2").arg(session.user_id).arg(session.address)) {
   api_.SetToken(session.token);
+  attachments_ = std::make_unique<Attachments>(api_, this);
   // The platform adds the application's name ("Natter") to every title.
   setWindowTitle(session.username);
   resize(1100, 720);
@@ -499,6 +500,20 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   message_list_->setObjectName(QStringLiteral("messageList"));
   message_delegate_ = new MessageDelegate(avatars_, message_list_);
   message_list_->setItemDelegate(message_delegate_);
+  message_delegate_->SetThumbnails(&attachments_->thumbnails());
+  connect(&attachments_->thumbnails(), &Thumbnails::ready, message_list_,
+          [this] { message_list_->viewport()->update(); });
+  connect(message_delegate_, &MessageDelegate::imageActivated, attachments_.get(),
+          &Attachments::Open);
+  connect(message_delegate_, &MessageDelegate::fileActivated, attachments_.get(),
+          &Attachments::Save);
+  // Files dropped on the messages are sent to the open conversation (the composer takes them too).
+  auto* drops = new FileDropFilter(this);
+  message_list_->viewport()->installEventFilter(drops);
+  message_list_->viewport()->setAcceptDrops(true);
+  connect(drops, &FileDropFilter::filesDropped, this, [this](const QStringList& paths) {
+    attachments_->SendPaths(open_conversation_, paths, composer_->toPlainText());
+  });
   connect(message_delegate_, &MessageDelegate::linkActivated, this,
           [](const QUrl& url) { QDesktopServices::openUrl(url); });
   connect(message_delegate_, &MessageDelegate::quoteActivated, this,
@@ -665,9 +680,25 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   grid_action->setDefaultWidget(grid_widget);
   emoji_menu->addAction(grid_action);
   emoji->setMenu(emoji_menu);
+  auto* attach = new QToolButton(view);
+  attach->setObjectName(QStringLiteral("attachButton"));
+  attach->setText(QStringLiteral("📎"));
+  attach->setToolTip(tr("Send a picture or file"));
+  connect(attach, &QToolButton::clicked, this,
+          [this] { attachments_->ChooseAndSend(open_conversation_, composer_->toPlainText()); });
+  connect(composer_, &Composer::filesPasted, this, [this](const QStringList& paths) {
+    attachments_->SendPaths(open_conversation_, paths, composer_->toPlainText());
+  });
+  connect(composer_, &Composer::imagePasted, this, [this](const QImage& image) {
+    attachments_->SendImage(open_conversation_, image, composer_->toPlainText());
+  });
+  connect(attachments_.get(), &Attachments::uploaded, this, &MainWindow::SendFile);
+  connect(attachments_.get(), &Attachments::notice, this, &MainWindow::ShowStatusMessage);
+  input->addWidget(attach);
   input->addWidget(composer_, 1);
   input->addWidget(emoji);
   input->addWidget(send);
+  layout->addWidget(attachments_->upload_bar());
   layout->addLayout(input);
   new MentionCompleter(composer_, [this] { return MentionCandidates(); });
   connect(composer_, &Composer::sendRequested, this, &MainWindow::SendCurrent);
@@ -827,7 +858,12 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
       (mentioned ? conversations_.NotifiesOfMention(entry.conversation_id())
                  : conversations_.Notifies(entry.conversation_id(),
                                            QDateTime::currentMSecsSinceEpoch()))) {
-    const QString text = QString::fromStdString(entry.text());
+    QString text = QString::fromStdString(entry.text());
+    if (text.isEmpty() && entry.has_attachment()) {
+      text = entry.attachment().width() > 0
+                 ? tr("sent a photo")
+                 : tr("sent a file: %1").arg(QString::fromStdString(entry.attachment().name()));
+    }
     const QString sender = names_.Of(entry.sender_id(), entry.sender());
     if (entry.room().empty()) {
       Notify(sender, text.left(200));
@@ -1293,6 +1329,20 @@ void MainWindow::SendCurrent(const QString& text) {
   RefreshComposer();
 }
 
+void MainWindow::SendFile(uint64_t conversation_id, const QString& caption,
+                          const QString& file_id) {
+  v1::ConversationRef ref;
+  ref.set_id(conversation_id);
+  const std::string client_msg_id = StreamBridge::NewClientMsgId();
+  written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
+  const uint64_t request_id =
+      bridge_->SendMessage(ref, caption, client_msg_id, 0, file_id.toStdString());
+  // As a message from the composer: the caption leaves it once the server has the message, and a
+  // refusal is shown under it.
+  sending_[request_id] = Sending{conversation_id, caption, client_msg_id, {}, 0};
+  if (conversation_id == open_conversation_) RefreshComposer();
+}
+
 void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& result) {
   auto it = sending_.find(request_id);
   if (it == sending_.end()) return;
@@ -1514,6 +1564,13 @@ void MainWindow::FillMessageMenu(const QModelIndex& index, QMenu* menu) {
   QAction* copy =
       menu->addAction(tr("Copy"), this, [text] { QGuiApplication::clipboard()->setText(text); });
   copy->setObjectName(QStringLiteral("copyMessage"));
+  if (const QVariant file = index.data(MessageModel::kAttachmentRole); file.isValid()) {
+    menu->addAction(tr("Save as…"), this,
+                    [this, attachment = file.value<MessageModel::Attachment>()] {
+                      attachments_->Save(attachment);
+                    })
+        ->setObjectName(QStringLiteral("saveAttachment"));
+  }
   if (!index.data(MessageModel::kOwnRole).toBool() || !message) return;
   const uint64_t seq = index.data(MessageModel::kSeqRole).toULongLong();
   menu->addAction(tr("Edit"), this, [this, seq] { EditMessage(seq); })

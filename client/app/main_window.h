@@ -20,6 +20,7 @@
 #include <optional>
 
 #include "api_client.h"
+#include "attachments.h"
 #include "avatar_cache.h"
 #include "composer.h"
 #include "contact_model.h"
@@ -57,6 +58,7 @@ class MainWindow : public QMainWindow {
   StreamBridge& bridge() { return *bridge_; }
   ApiClient& api() { return api_; }
   AvatarCache& avatars() { return avatars_; }
+  Attachments& attachments() { return *attachments_; }
   // Where notifications go (tests record them).
   void SetNotifier(std::unique_ptr<Notifier> notifier) { notifier_ = std::move(notifier); }
   // With `at_seq`, at that message (a search hit, a pin): the first page of history ends with it,
@@ -162,6 +164,10 @@ class MainWindow : public QMainWindow {
 
   SignedIn session_;
   ApiClient api_;
+  // Pictures and files: thumbnails, the viewer, Save as, and sending them (📎, drop, paste).
+  std::unique_ptr<Attachments> attachments_;
+  // An uploaded file goes as a message (with `caption`) to its conversation.
+  void SendFile(uint64_t conversation_id, const QString& caption, const QString& file_id);
   std::unique_ptr<StreamBridge> bridge_;
   AvatarCache avatars_;
   ConversationModel conversations_;

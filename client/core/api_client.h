@@ -34,6 +34,9 @@ class ApiClient : public QObject {
 
   void SetToken(const QString& token) { token_ = token.toStdString(); }
   QString address() const { return address_; }
+  // For calls that stream (files: FileTransfers), which Call does not make.
+  v1::Gateway::StubInterface& stub() { return *stub_; }
+  const std::string& token() const { return token_; }
 
   // Calls `method` with `request`; `done(status, response)` runs on the application's thread (the
   // one this object lives on), and never once this object is deleted.

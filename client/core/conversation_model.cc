@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "file_transfer.h"
+
 namespace natter::client {
 
 ConversationModel::ConversationModel(QObject* parent) : SortedListModel(parent) {}
@@ -111,11 +113,24 @@ QString ConversationModel::NameOf(uint64_t user_id, const std::string& username)
   return names_ ? names_->Of(user_id, username) : QString::fromStdString(username);
 }
 
+// What a preview says of a message: its text; for a picture or file, what it is (and its caption).
+// A listing's last_entry carries no attachment (PROTOCOL, "Files"), but only a message with a file
+// has no text.
+QString ConversationModel::PreviewText(const v1::ChatMessage& entry) const {
+  if (entry.deleted()) return tr("message deleted");
+  const QString text = QString::fromStdString(entry.text()).simplified();
+  if (entry.has_attachment() && !entry.attachment().file_id().empty()) {
+    const QString file = AttachmentSummary(entry.attachment());
+    return text.isEmpty() ? file : file.left(file.indexOf(QLatin1Char(' '))) + ' ' + text;
+  }
+  if (text.isEmpty() && (entry.type().empty() || entry.type() == "message")) return tr("📎 File");
+  return text;
+}
+
 QString ConversationModel::Preview(const Row& r) const {
   const v1::ChatMessage& entry = r.previewed;
   if (entry.seq() == 0 && entry.text().empty() && !entry.deleted()) return r.preview;
-  QString text =
-      entry.deleted() ? tr("message deleted") : QString::fromStdString(entry.text()).simplified();
+  QString text = PreviewText(entry);
   if (entry.sender_id() == own_user_id_) return tr("You: %1").arg(text);
   if (r.conversation.kind() != "room") return text;
   return QStringLiteral("%1: %2").arg(NameOf(entry.sender_id(), entry.sender()), text);
@@ -130,8 +145,7 @@ void ConversationModel::SetPreview(Row& r, const v1::ChatMessage& entry) const {
     r.previewed.set_seq(entry.target_seq());
     r.previewed.set_type("message");
   }
-  QString text =
-      entry.deleted() ? tr("message deleted") : QString::fromStdString(entry.text()).simplified();
+  QString text = PreviewText(r.previewed);
   r.preview =
       entry.sender_id() == own_user_id_
           ? tr("You: %1").arg(text)

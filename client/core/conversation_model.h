@@ -91,6 +91,7 @@ class ConversationModel : public SortedListModel<ConversationRow> {
 
   // The preview's text, with the sender's name as it is now.
   QString Preview(const Row& row) const;
+  QString PreviewText(const v1::ChatMessage& entry) const;
   QString NameOf(uint64_t user_id, const std::string& username) const;
 
   uint64_t own_user_id_ = 0;

@@ -295,6 +295,14 @@ QVariant MessageModel::data(const QModelIndex& index, int role) const {
         }
       }
       return QString();
+    case kAttachmentRole: {
+      if (!m.has_attachment() || m.attachment().file_id().empty() || m.deleted()) return {};
+      const v1::FileInfo& f = m.attachment();
+      return QVariant::fromValue(
+          Attachment{QString::fromStdString(f.file_id()), QString::fromStdString(f.name()),
+                     QString::fromStdString(f.content_type()), static_cast<qint64>(f.size()),
+                     static_cast<int>(f.width()), static_cast<int>(f.height())});
+    }
     default:
       return {};
   }
@@ -317,6 +325,7 @@ QHash<int, QByteArray> MessageModel::roleNames() const {
           {kReplySnippetRole, "replySnippet"},
           {kReplyDeletedRole, "replyDeleted"},
           {kReactionsRole, "reactions"},
+          {kAttachmentRole, "attachment"},
           {kMentionsRole, "mentions"},
           {kMentionsMeRole, "mentionsMe"}};
 }

@@ -39,6 +39,7 @@ class MessageModel : public QAbstractListModel {
     kReplySnippetRole,  // a reply: the start of the quoted message's text, as it is now
     kReplyDeletedRole,  // a reply: the quoted message was deleted
     kReactionsRole,     // QVariant of QList<Reaction>: a message's reactions, in their order
+    kAttachmentRole,    // QVariant of Attachment: a message's picture or file (none: null)
     kMentionsRole,      // QStringList: the usernames the message's text @mentions (Mention list)
     kMentionsMeRole,    // QString: the signed-in user's username when the message @mentions them
   };
@@ -49,6 +50,17 @@ class MessageModel : public QAbstractListModel {
     int count = 0;
     bool mine = false;  // the signed-in user is among them
     QStringList users;  // as shown: display names, or usernames
+  };
+
+  // The picture or other file a message carries (FileInfo); a picture is one with a size.
+  struct Attachment {
+    QString file_id;
+    QString name;
+    QString content_type;
+    qint64 size = 0;
+    int width = 0;  // pictures: pixels; 0 for other files
+    int height = 0;
+    bool image() const { return width > 0 && height > 0; }
   };
 
   explicit MessageModel(QObject* parent = nullptr);
@@ -105,3 +117,4 @@ class MessageModel : public QAbstractListModel {
 }  // namespace natter::client
 
 Q_DECLARE_METATYPE(natter::client::MessageModel::Reaction)
+Q_DECLARE_METATYPE(natter::client::MessageModel::Attachment)

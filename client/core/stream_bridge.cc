@@ -328,7 +328,8 @@ uint64_t StreamBridge::Command(v1::ClientFrame frame) {
 }
 
 uint64_t StreamBridge::SendMessage(const v1::ConversationRef& to, const QString& text,
-                                   const std::string& client_msg_id, uint64_t reply_to_seq) {
+                                   const std::string& client_msg_id, uint64_t reply_to_seq,
+                                   const std::string& attachment_file_id) {
   v1::ClientFrame frame;
   v1::SendMessage* send = frame.mutable_send();
   switch (to.ref_case()) {
@@ -347,6 +348,7 @@ uint64_t StreamBridge::SendMessage(const v1::ConversationRef& to, const QString&
   send->set_client_msg_id(client_msg_id.empty() ? NewClientMsgId() : client_msg_id);
   send->set_text(text.toStdString());
   send->set_reply_to_seq(reply_to_seq);
+  send->set_attachment_file_id(attachment_file_id);
   return Command(std::move(frame));
 }
 

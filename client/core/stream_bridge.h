@@ -43,8 +43,10 @@ class StreamBridge : public QObject {
   // ack and resent with the same client_msg_id after a reconnect.
   // `client_msg_id`: the one this message had before (a resend after a restart), or empty for a
   // new one. `reply_to_seq`: the message of the same conversation it replies to (0: none).
+  // `attachment_file_id`: a file from UploadFile the message carries (the text may then be empty).
   uint64_t SendMessage(const v1::ConversationRef& to, const QString& text,
-                       const std::string& client_msg_id = {}, uint64_t reply_to_seq = 0);
+                       const std::string& client_msg_id = {}, uint64_t reply_to_seq = 0,
+                       const std::string& attachment_file_id = {});
   // A fresh client_msg_id.
   static std::string NewClientMsgId();
   uint64_t EditMessage(const v1::ConversationRef& in, uint64_t seq, const QString& text);

@@ -25,6 +25,73 @@
     </message>
 </context>
 <context>
+    <name>FileTransfers</name>
+    <message>
+        <source>the file changed or could not be read while it was being sent</source>
+        <translation>文件在发送过程中被更改或无法读取</translation>
+    </message>
+    <message>
+        <source>the file is larger than expected</source>
+        <translation>文件比预期的大</translation>
+    </message>
+    <message>
+        <source>the server sent more than the file&apos;s size</source>
+        <translation>服务器发送的数据超过了文件大小</translation>
+    </message>
+    <message>
+        <source>the file could not be written (is the disk full?)</source>
+        <translation>无法写入文件（磁盘是否已满？）</translation>
+    </message>
+    <message>
+        <source>the download was cut short</source>
+        <translation>下载被中断</translation>
+    </message>
+    <message>
+        <source>the file could not be saved as %1</source>
+        <translation>无法将文件保存为 %1</translation>
+    </message>
+    <message>
+        <source>%1 is empty</source>
+        <translation>%1 是空文件</translation>
+    </message>
+    <message>
+        <source>%1 cannot be read</source>
+        <translation>无法读取 %1</translation>
+    </message>
+    <message>
+        <source>%1 cannot be written</source>
+        <translation>无法写入 %1</translation>
+    </message>
+    <message>
+        <source>Cancelled.</source>
+        <translation>已取消。</translation>
+    </message>
+    <message>
+        <source>The transfer took too long and was stopped.</source>
+        <translation>传输时间过长，已停止。</translation>
+    </message>
+    <message>
+        <source>🖼 Photo</source>
+        <translation>🖼 图片</translation>
+    </message>
+    <message>
+        <source>1 byte</source>
+        <translation>1 字节</translation>
+    </message>
+    <message>
+        <source>%1 bytes</source>
+        <translation>%1 字节</translation>
+    </message>
+    <message>
+        <source>%1 KB</source>
+        <translation>%1 KB</translation>
+    </message>
+    <message>
+        <source>%1 MB</source>
+        <translation>%1 MB</translation>
+    </message>
+</context>
+<context>
     <name>QLineEdit</name>
     <message>
         <source>Show password</source>
@@ -188,6 +255,61 @@
     </message>
 </context>
 <context>
+    <name>natter::client::Attachments</name>
+    <message>
+        <source>Save as</source>
+        <translation>另存为</translation>
+    </message>
+    <message>
+        <source>Send files</source>
+        <translation>发送文件</translation>
+    </message>
+    <message>
+        <source>%1 is not a file (a folder cannot be sent).</source>
+        <translation>%1 不是文件（不能发送文件夹）。</translation>
+    </message>
+    <message>
+        <source>%1 is empty.</source>
+        <translation>%1 是空文件。</translation>
+    </message>
+    <message>
+        <source>%1 is too large to send: %2, at most %3 allowed.</source>
+        <translation>%1 太大，无法发送：%2，最多允许 %3。</translation>
+    </message>
+    <message>
+        <source>The pasted picture cannot be sent.</source>
+        <translation>无法发送粘贴的图片。</translation>
+    </message>
+    <message>
+        <source>The pasted picture is too large to send: %1, at most %2 allowed.</source>
+        <translation>粘贴的图片太大，无法发送：%1，最多允许 %2。</translation>
+    </message>
+    <message>
+        <source>%1 was not sent: %2</source>
+        <translation>%1 未发送：%2</translation>
+    </message>
+    <message>
+        <source>Downloading %1…</source>
+        <translation>正在下载 %1…</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
+    </message>
+    <message>
+        <source>Saved %1.</source>
+        <translation>已保存 %1。</translation>
+    </message>
+    <message>
+        <source>%1 was not saved: %2</source>
+        <translation>%1 未保存：%2</translation>
+    </message>
+</context>
+<context>
     <name>natter::client::Composer</name>
     <message>
         <source>Write a message…  (Enter sends, Shift+Enter for a new line)</source>
@@ -249,6 +371,21 @@
     <message>
         <source>You: %1</source>
         <translation>我：%1</translation>
+    </message>
+    <message>
+        <source>📎 File</source>
+        <translation>📎 文件</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::ImageViewer</name>
+    <message>
+        <source>Loading…</source>
+        <translation>正在加载…</translation>
+    </message>
+    <message>
+        <source>This picture cannot be shown.</source>
+        <translation>无法显示这张图片。</translation>
     </message>
 </context>
 <context>
@@ -610,6 +747,22 @@
         <translation>该会话已不在你的列表中。</translation>
     </message>
     <message>
+        <source>Send a picture or file</source>
+        <translation>发送图片或文件</translation>
+    </message>
+    <message>
+        <source>sent a photo</source>
+        <translation>发送了一张图片</translation>
+    </message>
+    <message>
+        <source>sent a file: %1</source>
+        <translation>发送了文件：%1</translation>
+    </message>
+    <message>
+        <source>Save as…</source>
+        <translation>另存为…</translation>
+    </message>
+    <message>
         <source>Pin</source>
         <translation>置顶</translation>
     </message>
@@ -722,6 +875,10 @@
     <message>
         <source>%1 reacted with %2</source>
         <translation>%1 用 %2 回应了</translation>
+    </message>
+    <message>
+        <source>Download</source>
+        <translation>下载</translation>
     </message>
 </context>
 <context>
@@ -989,6 +1146,29 @@
     </message>
 </context>
 <context>
+    <name>natter::client::SendFilesDialog</name>
+    <message>
+        <source>Send this file?</source>
+        <translation>发送这个文件？</translation>
+    </message>
+    <message>
+        <source>Send %1 files?</source>
+        <translation>发送 %1 个文件？</translation>
+    </message>
+    <message>
+        <source>and %1 more</source>
+        <translation>以及另外 %1 个</translation>
+    </message>
+    <message>
+        <source>With the text: %1</source>
+        <translation>附带文字：%1</translation>
+    </message>
+    <message>
+        <source>Send</source>
+        <translation>发送</translation>
+    </message>
+</context>
+<context>
     <name>natter::client::SessionsDialog</name>
     <message>
         <source>Your sessions</source>
@@ -1092,6 +1272,21 @@
     <message>
         <source>Natter desktop on %1</source>
         <translation>Natter 桌面版（%1）</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::UploadBar</name>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Sending %1 (%2 of %3)</source>
+        <translation>正在发送 %1（%2 / %3）</translation>
+    </message>
+    <message>
+        <source>and %1 more</source>
+        <translation>以及另外 %1 个</translation>
     </message>
 </context>
 </TS>

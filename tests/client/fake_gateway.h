@@ -53,6 +53,57 @@ class FakeGateway final : public v1::Gateway::Service {
     Set(list_invitations_, hook);
   }
 
+  // Files: UploadFile answers from the chunks it received (all recorded); DownloadFile writes the
+  // chunks its hook gives.
+  using UploadHook =
+      std::function<grpc::Status(const std::vector<v1::UploadChunk>& chunks, v1::FileInfo*)>;
+  using DownloadHook =
+      std::function<grpc::Status(const v1::DownloadRequest&, std::vector<v1::FileChunk>* chunks)>;
+  void OnUploadFile(UploadHook hook) { Set(upload_, hook); }
+  void OnDownloadFile(DownloadHook hook) { Set(download_, hook); }
+  std::vector<v1::UploadChunk> upload_chunks() {
+    std::lock_guard lock(mu_);
+    return upload_chunks_;
+  }
+  int uploads() {
+    std::lock_guard lock(mu_);
+    return uploads_;
+  }
+  std::vector<v1::DownloadRequest> download_requests() {
+    std::lock_guard lock(mu_);
+    return download_requests_;
+  }
+
+  grpc::Status UploadFile(grpc::ServerContext*, grpc::ServerReader<v1::UploadChunk>* reader,
+                          v1::FileInfo* response) override {
+    std::vector<v1::UploadChunk> chunks;
+    v1::UploadChunk chunk;
+    while (reader->Read(&chunk)) chunks.push_back(chunk);
+    UploadHook hook;
+    {
+      std::lock_guard lock(mu_);
+      ++uploads_;
+      upload_chunks_.insert(upload_chunks_.end(), chunks.begin(), chunks.end());
+      hook = upload_;
+    }
+    if (!hook) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not in this test");
+    return hook(chunks, response);
+  }
+  grpc::Status DownloadFile(grpc::ServerContext*, const v1::DownloadRequest* request,
+                            grpc::ServerWriter<v1::FileChunk>* writer) override {
+    DownloadHook hook;
+    {
+      std::lock_guard lock(mu_);
+      download_requests_.push_back(*request);
+      hook = download_;
+    }
+    if (!hook) return grpc::Status(grpc::StatusCode::UNIMPLEMENTED, "not in this test");
+    std::vector<v1::FileChunk> chunks;
+    grpc::Status status = hook(*request, &chunks);
+    for (const auto& c : chunks) writer->Write(c);
+    return status;
+  }
+
   std::vector<v1::HistoryRequest> history_requests() {
     std::lock_guard lock(mu_);
     return history_requests_;
@@ -134,6 +185,11 @@ class FakeGateway final : public v1::Gateway::Service {
   Hook<v1::ListPinsRequest, v1::ListPinsResponse> list_pins_;
   Hook<v1::ListInvitationsRequest, v1::ListInvitationsResponse> list_invitations_;
   std::vector<v1::HistoryRequest> history_requests_;
+  UploadHook upload_;
+  DownloadHook download_;
+  std::vector<v1::UploadChunk> upload_chunks_;
+  int uploads_ = 0;
+  std::vector<v1::DownloadRequest> download_requests_;
   int port_ = 0;
   std::unique_ptr<grpc::Server> server_;
 };
