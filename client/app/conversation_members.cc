@@ -10,6 +10,30 @@ ConversationMembers::ConversationMembers(ApiClient& api, QObject* parent)
 
 void ConversationMembers::Fetch(const v1::Conversation& c) {
   const uint64_t id = c.id();
+  if (c.kind() == "group") {
+    if (members_.count(id) > 0 || asking_.count(id) > 0) return;
+    const uint64_t generation = ++generation_;
+    asking_[id] = generation;
+    v1::GroupRequest request;
+    request.set_conversation_id(id);
+    api_.Call(&Async::GroupMembers, request,
+              std::function<void(const grpc::Status&, const v1::GroupResponse&)>(
+                  [this, id, generation](const grpc::Status& status,
+                                         const v1::GroupResponse& response) {
+                    auto it = asking_.find(id);
+                    if (it == asking_.end() || it->second != generation) return;
+                    asking_.erase(it);
+                    if (!status.ok()) return;
+                    std::vector<Member>& members = members_[id];
+                    members.clear();
+                    for (const auto& m : response.members()) {
+                      members.push_back(Member{m.user_id(), QString::fromStdString(m.username()),
+                                               QString::fromStdString(m.role())});
+                    }
+                    emit changed(id);
+                  }));
+    return;
+  }
   if (c.kind() != "room") {
     members_[id] = {Member{c.peer_id(), QString::fromStdString(c.name()), QString()}};
     return;
@@ -41,7 +65,7 @@ void ConversationMembers::Fetch(const v1::Conversation& c) {
 void ConversationMembers::OnEntry(const v1::ChatMessage& entry) {
   const std::string& type = entry.type();
   if (type == "member_joined" || type == "member_left" || type == "member_removed" ||
-      type == "member_role_changed" || type == "room_created") {
+      type == "member_role_changed" || type == "room_created" || type == "member_added") {
     members_.erase(entry.conversation_id());
     asking_.erase(entry.conversation_id());
   }

@@ -18,6 +18,7 @@
 #include "contact_model.h"
 #include "conversation_model.h"
 #include "file_transfer.h"
+#include "group_dialogs.h"
 #include "message_model.h"
 
 namespace natter::client {
@@ -321,9 +322,11 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
   PaintBackground(painter, option);
   const QRect r = option.rect.adjusted(kPad, kPad, -kPad, -kPad);
   const QString name = index.data(ConversationModel::kTitleRole).toString();
-  const bool room = index.data(ConversationModel::kKindRole).toString() == QLatin1String("room");
-  QPixmap avatar = room
-                       ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))
+  const QString kind = index.data(ConversationModel::kKindRole).toString();
+  const bool room = kind == QLatin1String("room");
+  QPixmap avatar = room ? AvatarCache::Placeholder(QStringLiteral("#"), kAvatar, Dpr(option))
+                   : kind == QLatin1String("group")
+                       ? GroupIcon(kAvatar, Dpr(option))
                        : avatars_.AvatarOf(index.data(ConversationModel::kPeerIdRole).toULongLong(),
                                            name, kAvatar, Dpr(option));
   painter->drawPixmap(r.left(), r.top() + (r.height() - kAvatar) / 2, avatar);

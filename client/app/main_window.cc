@@ -32,6 +32,7 @@
 
 #include "app_icon.h"
 #include "dialogs.h"
+#include "group_dialogs.h"
 #include "grpc_transport.h"
 #include "conversation_members.h"
 #include "invitations.h"
@@ -305,6 +306,17 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   invitations_ = new PendingInvitations(api_, this);
   connect(invitations_, &PendingInvitations::countChanged, this, &MainWindow::ShowInvitationCount);
   chats_layout->addWidget(rooms_button);
+  auto* group_button = new QPushButton(tr("New group…"), chats);
+  group_button->setObjectName(QStringLiteral("newGroupButton"));
+  connect(group_button, &QPushButton::clicked, this, [this] {
+    NewGroupDialog dialog(api_, FriendChoicesOf(contacts_), this);
+    connect(&dialog, &NewGroupDialog::created, this, [this](quint64 id) {
+      RefreshConversations();
+      QTimer::singleShot(300, this, [this, id] { OpenConversation(id); });
+    });
+    dialog.exec();
+  });
+  chats_layout->addWidget(group_button);
   tabs_->addTab(chats, tr("Chats"));
 
   auto* people = new QWidget(tabs_);
@@ -436,6 +448,13 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(members_button_, &QPushButton::clicked, this, [this] {
     const v1::Conversation* c = conversations_.Find(open_conversation_);
     if (!c) return;
+    if (c->kind() == "group") {
+      GroupMembersDialog group(api_, c->id(), session_.user_id, FriendChoicesOf(contacts_), this);
+      connect(&group, &GroupMembersDialog::left, this, [this] { RefreshConversations(); });
+      group.exec();
+      RefreshConversations();  // a new title or members: the list's label
+      return;
+    }
     MembersDialog dialog(
         api_, QString::fromStdString(c->name()), session_.user_id, this, &avatars_,
         [this](uint64_t user_id, const QString& username) {
@@ -836,7 +855,10 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
     if (entry.sender_id() != session_.user_id && entry.room().empty()) {
       messages_.SetPeerReadSeq(entry.seq());
     }
-    if (entry.type() == "topic_changed" || entry.type() == "room_renamed") RefreshConversations();
+    if (entry.type() == "topic_changed" || entry.type() == "room_renamed" ||
+        entry.type() == "group_renamed" || entry.type() == "member_added") {
+      RefreshConversations();  // a group's label names its members
+    }
     // Someone joined or left: who is online in the room changed without a presence notice.
     if (entry.type() == "member_joined" || entry.type() == "member_left" ||
         entry.type() == "member_removed") {
@@ -923,7 +945,9 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
         composer_->clear();
         stack_->setCurrentIndex(0);
       }
-      if (r.type() == "removed") {
+      if (r.type() == "removed" && r.room().empty()) {
+        ShowStatusMessage(tr("%1 removed you from a group").arg(QString::fromStdString(r.by())));
+      } else if (r.type() == "removed") {
         ShowStatusMessage(
             tr("%1 removed you from %2")
                 .arg(QString::fromStdString(r.by()), QString::fromStdString(r.room())));
@@ -1421,9 +1445,15 @@ void MainWindow::RefreshHeader() {
   const v1::Conversation* c = conversations_.Find(open_conversation_);
   if (!c) return;
   const bool room = c->kind() == "room";
+  members_button_->setVisible((room && c->name() != "lobby") || c->kind() == "group");
+  if (c->kind() == "group") {
+    title_->setText(ConversationModel::GroupTitle(*c));
+    subtitle_->setText(tr("%n members", nullptr, static_cast<int>(c->member_count())));
+    RefreshMuteButton();
+    return;
+  }
   title_->setText(room ? QStringLiteral("#") + QString::fromStdString(c->name())
                        : names_.Of(c->peer_id(), c->name()));
-  members_button_->setVisible(room && c->name() != "lobby");
   RefreshMuteButton();
   if (!room) {
     int row = contacts_.RowOf(c->peer_id());

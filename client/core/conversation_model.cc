@@ -1,5 +1,6 @@
 #include "conversation_model.h"
 
+#include <QStringList>
 #include <algorithm>
 
 #include "file_transfer.h"
@@ -66,7 +67,9 @@ void ConversationModel::OnEntry(const v1::ChatMessage& entry, bool is_open) {
     // The first message of a direct conversation that began just now.
     v1::Conversation c;
     c.set_id(entry.conversation_id());
-    c.set_kind(entry.room().empty() ? "direct" : "room");
+    // A group's entry names neither a room nor a peer; its title and members come with the next
+    // ListConversations (a "joined" event asks for it).
+    c.set_kind(!entry.room().empty() ? "room" : entry.peer_id() != 0 ? "direct" : "group");
     c.set_name(entry.room().empty() ? entry.peer() : entry.room());
     c.set_peer_id(entry.peer_id());
     Upsert(c);
@@ -132,7 +135,7 @@ QString ConversationModel::Preview(const Row& r) const {
   if (entry.seq() == 0 && entry.text().empty() && !entry.deleted()) return r.preview;
   QString text = PreviewText(entry);
   if (entry.sender_id() == own_user_id_) return tr("You: %1").arg(text);
-  if (r.conversation.kind() != "room") return text;
+  if (r.conversation.kind() == "direct") return text;
   return QStringLiteral("%1: %2").arg(NameOf(entry.sender_id(), entry.sender()), text);
 }
 
@@ -149,7 +152,7 @@ void ConversationModel::SetPreview(Row& r, const v1::ChatMessage& entry) const {
   r.preview =
       entry.sender_id() == own_user_id_
           ? tr("You: %1").arg(text)
-          : (r.conversation.kind() == "room"
+          : (r.conversation.kind() != "direct"
                  ? QStringLiteral("%1: %2").arg(QString::fromStdString(entry.sender()), text)
                  : text);
   r.last_at_ms = std::max(r.last_at_ms, entry.sent_at_ms());
@@ -225,10 +228,29 @@ int ConversationModel::total_unread() const {
   return static_cast<int>(std::min<uint64_t>(total, 1000000));
 }
 
+QString ConversationModel::GroupTitle(const v1::Conversation& group) {
+  if (!group.name().empty()) return QString::fromStdString(group.name());
+  QStringList names;
+  for (const std::string& name : group.member_names()) names << QString::fromStdString(name);
+  if (names.isEmpty()) return tr("Group");
+  // Everyone but the viewer; member_names has at most 5 of them.
+  const int others = std::max(static_cast<int>(group.member_count()) - 1, names.size());
+  if (others == 1) return names[0];
+  if (others == 2 && names.size() >= 2) return tr("%1 and %2").arg(names[0], names[1]);
+  if (others == 3 && names.size() >= 3) {
+    return tr("%1, %2 and %3").arg(names[0], names[1], names[2]);
+  }
+  return tr("%1, %2 and %n others", "", others - 2).arg(names[0], names.value(1));
+}
+
 QVariant ConversationModel::data(const QModelIndex& index, int role) const {
   if (!index.isValid() || index.row() >= static_cast<int>(rows_.size())) return {};
   const Row& r = rows_[static_cast<size_t>(index.row())];
   const v1::Conversation& c = r.conversation;
+  if (c.kind() == "group" &&
+      (role == kNameRole || role == Qt::DisplayRole || role == kTitleRole || role == kSearchRole)) {
+    return GroupTitle(c);
+  }
   switch (role) {
     case kNameRole:
       return c.kind() == "room" ? QStringLiteral("#") + QString::fromStdString(c.name())

@@ -30,7 +30,7 @@ class ConversationModel : public SortedListModel<ConversationRow> {
  public:
   enum Role {
     kIdRole = Qt::UserRole + 1,
-    kKindRole,  // "room" or "direct"
+    kKindRole,  // "room", "direct" or "group"
     kNameRole,  // room name, or the other user's username
     kTopicRole,
     kPreviewRole,  // "alice: see you" / the last entry, as plain text
@@ -72,6 +72,10 @@ class ConversationModel : public SortedListModel<ConversationRow> {
   // Whether an entry that newly mentions the user (Mention.added) should notify: always, muted or
   // not, unless the level is "none".
   bool NotifiesOfMention(uint64_t conversation_id) const;
+
+  // A group's title as shown: its own, else its members' names ("maya, theo and 2 others", from
+  // member_names and member_count), else "Group".
+  static QString GroupTitle(const v1::Conversation& group);
 
   int RowOf(uint64_t conversation_id) const;
   const v1::Conversation* Find(uint64_t conversation_id) const;

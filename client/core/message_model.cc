@@ -177,6 +177,17 @@ QString MessageModel::Describe(const v1::ChatMessage& e) const {
   const QString text = QString::fromStdString(e.text());
   if (e.type() == "room_created") return tr("%1 created the room %2").arg(who, text);
   if (e.type() == "member_joined") return tr("%1 joined").arg(who);
+  if (e.type() == "group_created") {
+    return text.isEmpty() ? tr("%1 created the group").arg(who)
+                          : tr("%1 created the group %2").arg(who, text);
+  }
+  if (e.type() == "member_added") {
+    return tr("%1 added %2").arg(who, NameOf(e.target_user_id(), e.target_user()));
+  }
+  if (e.type() == "group_renamed") {
+    return text.isEmpty() ? tr("%1 removed the group's title").arg(who)
+                          : tr("%1 renamed the group to %2").arg(who, text);
+  }
   if (e.type() == "member_left") return tr("%1 left").arg(who);
   if (e.type() == "member_removed") {
     return tr("%1 removed %2").arg(who, NameOf(e.target_user_id(), e.target_user()));

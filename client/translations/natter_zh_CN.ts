@@ -376,6 +376,24 @@
         <source>📎 File</source>
         <translation>📎 文件</translation>
     </message>
+    <message>
+        <source>Group</source>
+        <translation>群组</translation>
+    </message>
+    <message>
+        <source>%1 and %2</source>
+        <translation>%1 和 %2</translation>
+    </message>
+    <message>
+        <source>%1, %2 and %3</source>
+        <translation>%1、%2 和 %3</translation>
+    </message>
+    <message numerus="yes">
+        <source>%1, %2 and %n others</source>
+        <translation>
+            <numerusform>%1、%2 等 %n 人</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>natter::client::ImageViewer</name>
@@ -790,6 +808,20 @@
         <source>Rooms… (%1 invitations)</source>
         <translation>聊天室…（%1 个邀请）</translation>
     </message>
+    <message>
+        <source>New group…</source>
+        <translation>新建群组…</translation>
+    </message>
+    <message>
+        <source>%1 removed you from a group</source>
+        <translation>%1 把你移出了一个群组</translation>
+    </message>
+    <message numerus="yes">
+        <source>%n members</source>
+        <translation>
+            <numerusform>%n 位成员</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
@@ -938,6 +970,26 @@
     <message>
         <source>%1 unpinned “%2”</source>
         <translation>%1 取消置顶了“%2”</translation>
+    </message>
+    <message>
+        <source>%1 created the group</source>
+        <translation>%1 创建了群组</translation>
+    </message>
+    <message>
+        <source>%1 created the group %2</source>
+        <translation>%1 创建了群组 %2</translation>
+    </message>
+    <message>
+        <source>%1 added %2</source>
+        <translation>%1 添加了 %2</translation>
+    </message>
+    <message>
+        <source>%1 removed the group&apos;s title</source>
+        <translation>%1 清除了群名称</translation>
+    </message>
+    <message>
+        <source>%1 renamed the group to %2</source>
+        <translation>%1 把群组改名为 %2</translation>
     </message>
 </context>
 <context>
@@ -1287,6 +1339,79 @@
     <message>
         <source>and %1 more</source>
         <translation>以及另外 %1 个</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::FriendPicker</name>
+    <message>
+        <source>Search friends</source>
+        <translation>搜索好友</translation>
+    </message>
+    <message>
+        <source>No friends to add</source>
+        <translation>没有可添加的好友</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::GroupMembersDialog</name>
+    <message>
+        <source>Group members</source>
+        <translation>群组成员</translation>
+    </message>
+    <message>
+        <source>Title (empty: the members&apos; names)</source>
+        <translation>群名称（留空则显示成员名字）</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Add friends…</source>
+        <translation>添加好友…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>退出群组</translation>
+    </message>
+    <message>
+        <source>Leave this group? Only a member who is your friend can add you back.</source>
+        <translation>要退出这个群组吗？只有是你好友的成员才能再把你加回来。</translation>
+    </message>
+    <message>
+        <source>Add friends to the group</source>
+        <translation>把好友加入群组</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>新建群组</translation>
+    </message>
+    <message>
+        <source>Title (optional)</source>
+        <translation>群名称（可选）</translation>
+    </message>
+    <message>
+        <source>Pick 2 to 99 friends:</source>
+        <translation>选择 2 到 99 位好友：</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>创建群组</translation>
+    </message>
+    <message>
+        <source>A group has at most 100 people: pick up to 99 friends.</source>
+        <translation>一个群组最多 100 人：最多选择 99 位好友。</translation>
     </message>
 </context>
 </TS>

@@ -1,0 +1,151 @@
+// Group conversations in natter-desktop (issue 23 item 7), offscreen: a group is labelled by its
+// title or its members' names and drawn with the group icon; its membership changes read as
+// sentences in the conversation; "New group…" creates only with 2 to 99 friends picked, and picks
+// only friends.
+#include <QLineEdit>
+#include <QListWidget>
+#include <QPushButton>
+#include <QtTest>
+
+#include "avatar_cache.h"
+#include "contact_model.h"
+#include "conversation_model.h"
+#include "group_dialogs.h"
+#include "message_model.h"
+
+namespace natter::client {
+namespace {
+
+v1::Conversation Group(const std::string& title, std::vector<std::string> others,
+                       uint32_t members) {
+  v1::Conversation c;
+  c.set_id(12);
+  c.set_kind("group");
+  c.set_name(title);
+  for (const auto& name : others) c.add_member_names(name);
+  c.set_member_count(members);
+  return c;
+}
+
+v1::ChatMessage Entry(uint64_t seq, const std::string& type, const std::string& text,
+                      const std::string& target = "") {
+  v1::ChatMessage m;
+  m.set_conversation_id(12);
+  m.set_seq(seq);
+  m.set_type(type);
+  m.set_sender_id(2);
+  m.set_sender("maya");
+  m.set_text(text);
+  if (!target.empty()) {
+    m.set_target_user_id(3);
+    m.set_target_user(target);
+  }
+  return m;
+}
+
+}  // namespace
+
+class GroupsTest : public QObject {
+  Q_OBJECT
+
+ private slots:
+  void AGroupIsLabelledByItsTitleOrItsMembers() {
+    QCOMPARE(ConversationModel::GroupTitle(Group("trip", {"theo", "sam"}, 3)), QString("trip"));
+    QCOMPARE(ConversationModel::GroupTitle(Group("", {"theo", "sam"}, 3)), QString("theo and sam"));
+    QCOMPARE(ConversationModel::GroupTitle(Group("", {"theo", "sam", "ada"}, 4)),
+             QString("theo, sam and ada"));
+    QCOMPARE(ConversationModel::GroupTitle(Group("", {"theo", "sam", "ada", "bo", "cy"}, 9)),
+             QString("theo, sam and 6 others"));
+    QCOMPARE(ConversationModel::GroupTitle(Group("", {}, 0)), QString("Group"));
+
+    ConversationModel model;
+    model.Reset({Group("", {"theo", "sam"}, 3)}, 1);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kTitleRole).toString(),
+             QString("theo and sam"));
+    QCOMPARE(model.data(model.index(0), ConversationModel::kKindRole).toString(), QString("group"));
+    // A message in a group is previewed with its sender, as in a room.
+    v1::ChatMessage hi = Entry(2, "message", "hi all");
+    model.OnEntry(hi, false);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kPreviewRole).toString(),
+             QString("maya: hi all"));
+    QCOMPARE(model.data(model.index(0), ConversationModel::kUnreadRole).toInt(), 1);
+  }
+
+  void AnEntryOfAGroupNotYetListedMakesAGroupRow() {
+    ConversationModel model;
+    model.Reset({}, 1);
+    model.OnEntry(Entry(1, "group_created", ""), false);
+    QCOMPARE(model.rowCount(), 1);
+    QCOMPARE(model.data(model.index(0), ConversationModel::kKindRole).toString(), QString("group"));
+    QCOMPARE(model.data(model.index(0), ConversationModel::kTitleRole).toString(),
+             QString("Group"));
+  }
+
+  void MembershipChangesReadAsSentences() {
+    MessageModel model;
+    model.Reset(12, 1);
+    model.Apply(Entry(1, "group_created", "trip"));
+    model.Apply(Entry(2, "member_added", "", "ada"));
+    model.Apply(Entry(3, "group_renamed", "ski trip"));
+    model.Apply(Entry(4, "member_left", ""));
+    model.Apply(Entry(5, "member_removed", "", "ada"));
+    QStringList lines;
+    for (int row = 0; row < model.rowCount(); ++row) {
+      lines << model.data(model.index(row), MessageModel::kTextRole).toString();
+    }
+    QCOMPARE(lines,
+             QStringList({"maya created the group trip", "maya added ada",
+                          "maya renamed the group to ski trip", "maya left", "maya removed ada"}));
+  }
+
+  void TheGroupIconIsDrawn() {
+    const QImage icon = GroupIcon(36, 1.0).toImage();
+    QCOMPARE(icon.size(), QSize(36, 36));
+    QCOMPARE(icon.pixelColor(0, 0).alpha(), 0);            // a disc: its corners are clear
+    QVERIFY(icon.pixelColor(18, 2).alpha() > 200);         // its edge is drawn
+    QCOMPARE(icon.pixelColor(12, 12), QColor(Qt::white));  // the front person's head
+    QVERIFY(icon != AvatarCache::Placeholder(QStringLiteral("#"), 36, 1.0).toImage());
+  }
+
+  void NewGroupCreatesOnlyWithTwoToNinetyNineFriends() {
+    ContactModel contacts;
+    std::vector<v1::Friend> friends(3);
+    const char* names[] = {"theo", "sam", "ada"};
+    for (size_t i = 0; i < friends.size(); ++i) {
+      friends[i].set_user_id(10 + i);
+      friends[i].set_username(names[i]);
+      friends[i].set_display_name(names[i]);
+    }
+    v1::PendingRequest pending;
+    pending.set_user_id(30);
+    pending.set_username("stranger");
+    pending.set_incoming(true);
+    contacts.Reset(friends, {pending});
+    const std::vector<FriendChoice> choices = FriendChoicesOf(contacts);
+    QCOMPARE(choices.size(), size_t{3});  // a pending request is no friend
+
+    ApiClient api(QStringLiteral("127.0.0.1:1"), nullptr);
+    NewGroupDialog dialog(api, choices);
+    auto* list = dialog.findChild<QListWidget*>(QStringLiteral("friendPicker"));
+    auto* create = dialog.findChild<QPushButton*>(QStringLiteral("createGroup"));
+    QVERIFY(list && create);
+    QCOMPARE(list->count(), 3);
+    QVERIFY(!create->isEnabled());
+    list->item(0)->setCheckState(Qt::Checked);
+    QVERIFY(!create->isEnabled());  // one friend: a direct message, not a group
+    list->item(1)->setCheckState(Qt::Checked);
+    QVERIFY(create->isEnabled());
+    // The filter hides friends whose names do not match, and keeps the picks.
+    auto* filter = dialog.findChild<QLineEdit*>(QStringLiteral("friendFilter"));
+    filter->setText(QStringLiteral("th"));
+    int shown = 0;
+    for (int i = 0; i < list->count(); ++i) shown += !list->item(i)->isHidden();
+    QCOMPARE(shown, 1);
+    QVERIFY(create->isEnabled());
+  }
+};
+
+}  // namespace natter::client
+
+QTEST_MAIN(natter::client::GroupsTest)
+#include "groups_test.moc"
