@@ -396,6 +396,60 @@
     </message>
 </context>
 <context>
+    <name>natter::client::FriendPicker</name>
+    <message>
+        <source>Search friends</source>
+        <translation>搜索好友</translation>
+    </message>
+    <message>
+        <source>No friends to add</source>
+        <translation>没有可添加的好友</translation>
+    </message>
+</context>
+<context>
+    <name>natter::client::GroupMembersDialog</name>
+    <message>
+        <source>Group members</source>
+        <translation>群组成员</translation>
+    </message>
+    <message>
+        <source>Title (empty: the members&apos; names)</source>
+        <translation>群名称（留空则显示成员名字）</translation>
+    </message>
+    <message>
+        <source>Rename</source>
+        <translation>重命名</translation>
+    </message>
+    <message>
+        <source>Add friends…</source>
+        <translation>添加好友…</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>移除</translation>
+    </message>
+    <message>
+        <source>Leave group</source>
+        <translation>退出群组</translation>
+    </message>
+    <message>
+        <source>Leave this group? Only a member who is your friend can add you back.</source>
+        <translation>要退出这个群组吗？只有是你好友的成员才能再把你加回来。</translation>
+    </message>
+    <message>
+        <source>%1 (owner)</source>
+        <translation>%1（群主）</translation>
+    </message>
+    <message>
+        <source>Add friends to the group</source>
+        <translation>把好友加入群组</translation>
+    </message>
+    <message>
+        <source>Add</source>
+        <translation>添加</translation>
+    </message>
+</context>
+<context>
     <name>natter::client::ImageViewer</name>
     <message>
         <source>Loading…</source>
@@ -993,6 +1047,29 @@
     </message>
 </context>
 <context>
+    <name>natter::client::NewGroupDialog</name>
+    <message>
+        <source>New group</source>
+        <translation>新建群组</translation>
+    </message>
+    <message>
+        <source>Title (optional)</source>
+        <translation>群名称（可选）</translation>
+    </message>
+    <message>
+        <source>Pick 2 to 99 friends:</source>
+        <translation>选择 2 到 99 位好友：</translation>
+    </message>
+    <message>
+        <source>Create group</source>
+        <translation>创建群组</translation>
+    </message>
+    <message>
+        <source>A group has at most 100 people: pick up to 99 friends.</source>
+        <translation>一个群组最多 100 人：最多选择 99 位好友。</translation>
+    </message>
+</context>
+<context>
     <name>natter::client::PasswordDialog</name>
     <message>
         <source>Change password</source>
@@ -1339,79 +1416,6 @@
     <message>
         <source>and %1 more</source>
         <translation>以及另外 %1 个</translation>
-    </message>
-</context>
-<context>
-    <name>natter::client::FriendPicker</name>
-    <message>
-        <source>Search friends</source>
-        <translation>搜索好友</translation>
-    </message>
-    <message>
-        <source>No friends to add</source>
-        <translation>没有可添加的好友</translation>
-    </message>
-</context>
-<context>
-    <name>natter::client::GroupMembersDialog</name>
-    <message>
-        <source>Group members</source>
-        <translation>群组成员</translation>
-    </message>
-    <message>
-        <source>Title (empty: the members&apos; names)</source>
-        <translation>群名称（留空则显示成员名字）</translation>
-    </message>
-    <message>
-        <source>Rename</source>
-        <translation>重命名</translation>
-    </message>
-    <message>
-        <source>Add friends…</source>
-        <translation>添加好友…</translation>
-    </message>
-    <message>
-        <source>Remove</source>
-        <translation>移除</translation>
-    </message>
-    <message>
-        <source>Leave group</source>
-        <translation>退出群组</translation>
-    </message>
-    <message>
-        <source>Leave this group? Only a member who is your friend can add you back.</source>
-        <translation>要退出这个群组吗？只有是你好友的成员才能再把你加回来。</translation>
-    </message>
-    <message>
-        <source>Add friends to the group</source>
-        <translation>把好友加入群组</translation>
-    </message>
-    <message>
-        <source>Add</source>
-        <translation>添加</translation>
-    </message>
-</context>
-<context>
-    <name>natter::client::NewGroupDialog</name>
-    <message>
-        <source>New group</source>
-        <translation>新建群组</translation>
-    </message>
-    <message>
-        <source>Title (optional)</source>
-        <translation>群名称（可选）</translation>
-    </message>
-    <message>
-        <source>Pick 2 to 99 friends:</source>
-        <translation>选择 2 到 99 位好友：</translation>
-    </message>
-    <message>
-        <source>Create group</source>
-        <translation>创建群组</translation>
-    </message>
-    <message>
-        <source>A group has at most 100 people: pick up to 99 friends.</source>
-        <translation>一个群组最多 100 人：最多选择 99 位好友。</translation>
     </message>
 </context>
 </TS>
