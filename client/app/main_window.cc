@@ -558,7 +558,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   // At the newest message, the view stays there when its content grows taller or shorter (a
   // resize rewraps every bubble); scrolled up to read, it stays where it is.
   connect(message_list_->verticalScrollBar(), &QScrollBar::valueChanged, this, [this](int value) {
-    at_newest_ = value == message_list_->verticalScrollBar()->maximum();
+    at_newest_ = value == message_list_->verticalScrollBar()->maximum() && newer_from_ == 0;
+    if (value == message_list_->verticalScrollBar()->maximum()) LoadNewer();
   });
   connect(message_list_->verticalScrollBar(), &QScrollBar::rangeChanged, this,
           [this](int, int maximum) {
@@ -586,7 +587,8 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   // Keep the view at the bottom when new messages arrive there.
   connect(&messages_, &QAbstractItemModel::rowsInserted, this,
           [this](const QModelIndex&, int first, int) {
-            if (first > 0 && first == messages_.rowCount() - 1) {
+            // Not while later entries are still to load (opened at a search hit or a pin).
+            if (first > 0 && first == messages_.rowCount() - 1 && newer_from_ == 0) {
               QTimer::singleShot(0, message_list_, [this] { message_list_->scrollToBottom(); });
             }
           });
@@ -1070,6 +1072,8 @@ void MainWindow::OpenConversation(uint64_t conversation_id, uint64_t at_seq) {
       conversation_filter_.mapFromSource(conversations_.index(row)));
   RefreshHeader();
   open_at_ = at_seq;
+  newer_from_ = 0;
+  loading_newer_ = false;
   pinned_bar_->Load(conversation_id);
   members_->Fetch(*c);
   LoadOlder();
@@ -1296,7 +1300,13 @@ void MainWindow::LoadOlder() {
                   messages_.PrependHistory(page);
                   message_list_->doItemsLayout();
                   if (at_seq != 0) {
+                    // What came after it is loaded as the view is scrolled down to it.
+                    const v1::Conversation* c = conversations_.Find(conversation);
+                    newer_from_ = c && c->latest_seq() > at_seq ? at_seq : 0;
+                    at_newest_ = false;
                     Highlight(at_seq);
+                    // Shown at the end of the view: the next page is below it at once.
+                    if (bar->value() == bar->maximum()) LoadNewer();
                   } else if (first_page) {
                     if (const int unread = messages_.FirstUnreadRow(); unread >= 0) {
                       message_list_->scrollTo(messages_.index(unread),
@@ -1317,6 +1327,36 @@ void MainWindow::LoadOlder() {
                     ShowMessage(seq);
                   }
                 }));
+}
+
+void MainWindow::LoadNewer() {
+  if (open_conversation_ == 0 || newer_from_ == 0 || loading_newer_) return;
+  loading_newer_ = true;
+  v1::HistoryRequest request;
+  request.set_conversation_id(open_conversation_);
+  request.set_before_seq(newer_from_ + 1 + kHistoryPage);
+  request.set_limit(kHistoryPage);
+  const uint64_t conversation = open_conversation_;
+  const uint64_t through = newer_from_ + kHistoryPage;
+  api_.Call(&Async::History, request,
+            Done<v1::HistoryResponse>([this, conversation, through](
+                                          const grpc::Status& status,
+                                          const v1::HistoryResponse& response) {
+              if (conversation != open_conversation_ || newer_from_ == 0) return;
+              loading_newer_ = false;
+              if (!status.ok()) {
+                ShowStatusMessage(ErrorText(status));
+                return;
+              }
+              // In seq order after the loaded ones (the model keeps each seq once, so live entries
+              // that arrived meanwhile are not doubled).
+              for (const auto& m : response.messages()) {
+                LearnName(m.sender_id());
+                messages_.Apply(AsWritten(m));
+              }
+              const v1::Conversation* c = conversations_.Find(conversation);
+              newer_from_ = c && c->latest_seq() > through ? through : 0;
+            }));
 }
 
 void MainWindow::SendCurrent(const QString& text) {

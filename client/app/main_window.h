@@ -114,6 +114,9 @@ class MainWindow : public QMainWindow {
   void OnStateChanged(StreamBridge::State state, const QString& detail);
 
   void LoadOlder();
+  // Opened at a message, the entries after the loaded page come a page at a time as the view is
+  // scrolled to its end (History up to `newer_from_` + a page).
+  void LoadNewer();
   void SendCurrent(const QString& text);
   void OnSendFinished(uint64_t request_id, const v1::CommandResult& result);
   bool IsSending(uint64_t conversation_id) const;
@@ -233,6 +236,8 @@ class MainWindow : public QMainWindow {
   // pending reply, if any.
   void RefreshReplyBar();
   uint64_t open_at_ = 0;  // the open conversation was opened at this message (0: at the newest)
+  uint64_t newer_from_ = 0;  // entries after this seq are not loaded yet (0: all are)
+  bool loading_newer_ = false;
   uint64_t show_when_loaded_ = 0;  // a quoted message to show once older pages bring it
   QString own_display_name_;
   uint32_t own_avatar_version_ = 0;

@@ -12,6 +12,7 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
+#include <QScrollBar>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QStatusBar>
@@ -287,10 +288,21 @@ class SearchPinsMentionsTest : public QObject {
     QTRY_VERIFY(gateway_->history_requests().size() > before);
     QCOMPARE(gateway_->history_requests()[before].conversation_id(), kRoom);
     QCOMPARE(gateway_->history_requests()[before].before_seq(), uint64_t{41});
-    QTRY_COMPARE(window_->messages().newest_seq(), uint64_t{40});
     QTRY_COMPARE(SelectedSeq(), uint64_t{40});
     // The highlight is brief.
     QTRY_COMPARE_WITH_TIMEOUT(SelectedSeq(), uint64_t{0}, 3000);
+    // The hit is at the end of the view: the page after it comes at once (the hit stays where it
+    // is), and the rest as the view is scrolled down to its end.
+    QTRY_COMPARE(window_->messages().newest_seq(), uint64_t{90});
+    QCOMPARE(gateway_->history_requests()[before + 1].before_seq(), uint64_t{91});
+    QCOMPARE(window_->messages().rowCount(), 90);
+    const QModelIndex hit = window_->messages().index(window_->messages().RowOfSeq(40));
+    QVERIFY(MessageList()->viewport()->rect().intersects(MessageList()->visualRect(hit)));
+    QScrollBar* bar = MessageList()->verticalScrollBar();
+    QVERIFY(bar->value() < bar->maximum());
+    bar->setValue(bar->maximum());
+    QTRY_COMPARE(window_->messages().newest_seq(), uint64_t{120});
+    QCOMPARE(window_->messages().rowCount(), 120);
 
     // A hit loaded already is shown without asking again.
     const size_t now = gateway_->history_requests().size();
