@@ -4,16 +4,22 @@
 // a too large file refused before any upload, and what the chat list and notifications say of a
 // message that is only a file.
 #include <QApplication>
+#include <QClipboard>
+#include <QDragEnterEvent>
 #include <QHelpEvent>
+#include <QMimeData>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
+#include <QToolButton>
 #include <QToolTip>
 #include <QtTest>
+#include <future>
 #include <memory>
 
 #include "client/fake_gateway.h"
 #include "client/fake_transport.h"
+#include "composer.h"
 #include "conversation_model.h"
 #include "delegates.h"
 #include "file_transfer.h"
@@ -354,6 +360,93 @@ class AttachmentsTest : public QObject {
     QCOMPARE(notices[0][0].toString(),
              QStringLiteral("a.bin was not sent: You are uploading 3 files already; wait for "
                             "one to finish."));
+    QVERIFY(Sends().empty());
+  }
+
+  void APastedPictureIsSentAsAPng() {
+    Start();
+    gateway_->OnUploadFile([](const std::vector<v1::UploadChunk>& chunks, v1::FileInfo* info) {
+      info->set_file_id(kFileId);
+      info->set_name(chunks.front().start().name());
+      return grpc::Status::OK;
+    });
+    QList<OutgoingFile> asked;
+    window_->attachments().confirm_send = [&](const QList<OutgoingFile>& files, const QString&) {
+      asked = files;
+      return true;
+    };
+    QImage picture(64, 48, QImage::Format_RGB32);
+    picture.fill(QColor("#2e7d32"));
+    QGuiApplication::clipboard()->setImage(picture);
+    auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
+    composer->paste();
+    QCOMPARE(composer->toPlainText(), QString());  // not pasted as text
+    QCOMPARE(asked.size(), 1);
+    QVERIFY(asked[0].name.startsWith(QStringLiteral("pasted-")));
+    QCOMPARE(asked[0].content_type, QStringLiteral("image/png"));
+    QTRY_COMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends().front().attachment_file_id(), kFileId);
+    QImage uploaded;
+    const auto chunks = gateway_->upload_chunks();
+    QVERIFY(uploaded.loadFromData(QByteArray::fromStdString(chunks.front().data()), "PNG"));
+    QCOMPARE(uploaded.size(), QSize(64, 48));
+  }
+
+  void FilesDroppedOnTheChatAreConfirmedWithTheComposersText() {
+    Start();
+    QList<OutgoingFile> asked;
+    QString caption;
+    window_->attachments().confirm_send = [&](const QList<OutgoingFile>& files,
+                                              const QString& text) {
+      asked = files;
+      caption = text;
+      return false;  // the user says no: nothing is uploaded
+    };
+    auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
+    composer->setPlainText(QStringLiteral("for the trip"));
+    QMimeData mime;
+    mime.setUrls({QUrl::fromLocalFile(WriteFile(QStringLiteral("map.png.txt"), 10)),
+                  QUrl::fromLocalFile(WriteFile(QStringLiteral("list.txt"), 20))});
+    auto* viewport = window_->findChild<QListView*>(QStringLiteral("messageList"))->viewport();
+    // As a drag from a file manager: it enters (taken: files), then drops.
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(viewport, &enter);
+    QVERIFY(enter.isAccepted());
+    QDropEvent drop(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(viewport, &drop);
+    QVERIFY(drop.isAccepted());
+    QCOMPARE(asked.size(), 2);
+    QCOMPARE(asked[1].name, QStringLiteral("list.txt"));
+    QCOMPARE(asked[1].size, qint64{20});
+    QCOMPARE(caption, QStringLiteral("for the trip"));
+    QTest::qWait(50);
+    QCOMPARE(gateway_->uploads(), 0);
+  }
+
+  void CancelStopsTheUploadAndSendsNothing() {
+    Start();
+    auto release = std::make_shared<std::promise<void>>();
+    std::shared_future<void> released = release->get_future().share();
+    gateway_->OnUploadFile([released](const std::vector<v1::UploadChunk>&, v1::FileInfo* info) {
+      released.wait_for(std::chrono::seconds(10));  // the server is slow to answer
+      info->set_file_id(kFileId);
+      return grpc::Status::OK;
+    });
+    window_->attachments().confirm_send = [](const QList<OutgoingFile>&, const QString&) {
+      return true;
+    };
+    QSignalSpy notices(&window_->attachments(), &Attachments::notice);
+    window_->attachments().SendPaths(kRoom, {WriteFile(QStringLiteral("slow.bin"), 1000)}, {});
+    QTRY_COMPARE(gateway_->uploads(), 1);
+    QVERIFY(window_->attachments().upload_bar()->isVisible());
+    QTest::mouseClick(window_->findChild<QToolButton*>(QStringLiteral("cancelUpload")),
+                      Qt::LeftButton);
+    QTRY_COMPARE(notices.size(), 1);
+    QCOMPARE(notices[0][0].toString(), QStringLiteral("slow.bin was not sent: Cancelled."));
+    release->set_value();
+    QTRY_VERIFY(!window_->attachments().uploading());
+    QVERIFY(window_->attachments().upload_bar()->isHidden());
+    QTest::qWait(50);
     QVERIFY(Sends().empty());
   }
 
