@@ -31,10 +31,10 @@
 #include <algorithm>
 
 #include "app_icon.h"
+#include "conversation_members.h"
 #include "dialogs.h"
 #include "group_dialogs.h"
 #include "grpc_transport.h"
-#include "conversation_members.h"
 #include "invitations.h"
 #include "language.h"
 #include "mention_completer.h"
@@ -1338,25 +1338,25 @@ void MainWindow::LoadNewer() {
   request.set_limit(kHistoryPage);
   const uint64_t conversation = open_conversation_;
   const uint64_t through = newer_from_ + kHistoryPage;
-  api_.Call(&Async::History, request,
-            Done<v1::HistoryResponse>([this, conversation, through](
-                                          const grpc::Status& status,
-                                          const v1::HistoryResponse& response) {
-              if (conversation != open_conversation_ || newer_from_ == 0) return;
-              loading_newer_ = false;
-              if (!status.ok()) {
-                ShowStatusMessage(ErrorText(status));
-                return;
-              }
-              // In seq order after the loaded ones (the model keeps each seq once, so live entries
-              // that arrived meanwhile are not doubled).
-              for (const auto& m : response.messages()) {
-                LearnName(m.sender_id());
-                messages_.Apply(AsWritten(m));
-              }
-              const v1::Conversation* c = conversations_.Find(conversation);
-              newer_from_ = c && c->latest_seq() > through ? through : 0;
-            }));
+  api_.Call(
+      &Async::History, request,
+      Done<v1::HistoryResponse>([this, conversation, through](const grpc::Status& status,
+                                                              const v1::HistoryResponse& response) {
+        if (conversation != open_conversation_ || newer_from_ == 0) return;
+        loading_newer_ = false;
+        if (!status.ok()) {
+          ShowStatusMessage(ErrorText(status));
+          return;
+        }
+        // In seq order after the loaded ones (the model keeps each seq once, so live entries
+        // that arrived meanwhile are not doubled).
+        for (const auto& m : response.messages()) {
+          LearnName(m.sender_id());
+          messages_.Apply(AsWritten(m));
+        }
+        const v1::Conversation* c = conversations_.Find(conversation);
+        newer_from_ = c && c->latest_seq() > through ? through : 0;
+      }));
 }
 
 void MainWindow::SendCurrent(const QString& text) {

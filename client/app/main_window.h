@@ -235,7 +235,7 @@ class MainWindow : public QMainWindow {
   // The bar above the composer shows the message being edited, else the open conversation's
   // pending reply, if any.
   void RefreshReplyBar();
-  uint64_t open_at_ = 0;  // the open conversation was opened at this message (0: at the newest)
+  uint64_t open_at_ = 0;     // the open conversation was opened at this message (0: at the newest)
   uint64_t newer_from_ = 0;  // entries after this seq are not loaded yet (0: all are)
   bool loading_newer_ = false;
   uint64_t show_when_loaded_ = 0;  // a quoted message to show once older pages bring it

@@ -205,9 +205,9 @@ QString MessageModel::Describe(const v1::ChatMessage& e) const {
   if (e.type() == "message_pinned" || e.type() == "message_unpinned") {
     // The message it names, when loaded: "Ben pinned “the plan”".
     const int target = RowOfSeq(e.target_seq());
-    QString quoted = target >= 0 ? QString::fromStdString(rows_[static_cast<size_t>(target)].text())
-                                       .simplified()
-                                 : QString();
+    QString quoted =
+        target >= 0 ? QString::fromStdString(rows_[static_cast<size_t>(target)].text()).simplified()
+                    : QString();
     if (quoted.size() > 50) quoted = quoted.left(50) + QStringLiteral("…");
     const bool pinned = e.type() == "message_pinned";
     if (quoted.isEmpty()) {
