@@ -3,7 +3,9 @@
 // cannot be added; a removed member stops receiving the group and can no longer read it.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "e2e/stack_test.h"
 #include "harness/harness.h"
@@ -101,6 +103,35 @@ TEST_F(GroupsTest, ThreeFriendsTalkAndARemovedMemberStopsReceiving) {
   EXPECT_EQ(members[0]["user"], "gia");
   EXPECT_EQ(members[0]["role"], "owner");
   EXPECT_EQ(members[1]["user"], "hal");
+}
+
+TEST_F(GroupsTest, AFileSentToAGroupDownloadsForItsMembersOnly) {
+  User("mia");
+  User("ned");
+  User("otto");
+  User("pam");
+  Friends("mia", "ned");
+  Friends("mia", "otto");
+  json group = CtlJson({"--as", "mia", "group", "create", "ned", "otto"});
+  EXPECT_EQ(group["name"], "");
+  const std::string id = std::to_string(group["conversation"].get<uint64_t>());
+  const std::string path = (stack_->dir() / "plan.txt").string();
+  std::ofstream(path, std::ios::binary) << "meet at the station";
+  json sent = CtlJson({"--as", "mia", "send", "--conversation", id, "--file", path, "the plan"});
+  ASSERT_TRUE(sent.contains("attachment")) << sent.dump();
+  const std::string file = sent["attachment"]["file_id"];
+  const std::string got = (stack_->dir() / "ned-plan.txt").string();
+  ASSERT_EQ(Ctl({"--as", "ned", "download", file, "-o", got}).exit_code, 0);
+  std::stringstream bytes;
+  bytes << std::ifstream(got, std::ios::binary).rdbuf();
+  EXPECT_EQ(bytes.str(), "meet at the station");
+  auto outsider = Ctl({"--as", "pam", "download", file, "-o", (stack_->dir() / "pam").string()});
+  EXPECT_EQ(outsider.exit_code, 1);
+  // Removed, otto can no longer open what was sent to the group.
+  ASSERT_EQ(Ctl({"--as", "mia", "group", "remove", id, "otto"}).exit_code, 0);
+  auto removed = Ctl({"--as", "otto", "download", file, "-o", (stack_->dir() / "otto").string()});
+  EXPECT_EQ(removed.exit_code, 1);
+  EXPECT_NE(removed.err.find("you cannot open this file"), std::string::npos) << removed.err;
 }
 
 TEST_F(GroupsTest, TooFewPeopleAreRefusedInWords) {
