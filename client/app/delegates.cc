@@ -150,8 +150,8 @@ struct TextBlock {
         range.format.setFontUnderline(true);
         formats.push_back(range);
       }
-      layout.setFormats(formats);
     }
+    if (!formats.isEmpty()) layout.setFormats(formats);
     QTextOption wrap;
     wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
     layout.setTextOption(wrap);
