@@ -3,7 +3,10 @@
 // show each hit with its conversation, its sender's current name and a marked snippet.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <charconv>
+#include <cstdlib>
 
 #include "chat_service.h"
 #include "common/status.h"
@@ -65,8 +68,16 @@ absl::StatusOr<v1::SearchResponse> ChatService::Search(const v1::SearchRequest& 
     } else {
       ref.set_with_user(query.in_direct);
     }
-    ASSIGN_OR_RETURN(auto conversation, Resolve(request.caller(), ref, false));
-    spec.conversation_id = conversation.id;
+    auto conversation = Resolve(request.caller(), ref, false);
+    const std::string& in = query.in_room;
+    if (absl::IsNotFound(conversation.status()) && !in.empty() && in.size() <= 20 &&
+        std::all_of(in.begin(), in.end(), [](unsigned char c) { return std::isdigit(c); })) {
+      // No room has that name: a conversation id, as natterctl names a group (in:12).
+      ref.set_id(std::strtoull(in.c_str(), nullptr, 10));
+      conversation = Resolve(request.caller(), ref, false);
+    }
+    if (!conversation.ok()) return conversation.status();
+    spec.conversation_id = conversation->id;
   }
   if (query.after_ms) spec.after_ms = *query.after_ms;
   if (query.before_ms) spec.before_ms = *query.before_ms;

@@ -359,6 +359,15 @@ TEST_F(GroupsTest, SearchFindsGroupMessagesForMembersOnly) {
   };
   EXPECT_EQ(search(sam_), 1);
   EXPECT_EQ(search(ada_), 0);
+  // in: takes a group's conversation id (no room has that name).
+  v1::SearchRequest in_group;
+  *in_group.mutable_caller() = sam_;
+  in_group.set_query("pancakes in:" + std::to_string(id));
+  auto found = service_.Search(in_group);
+  ASSERT_TRUE(found.ok()) << found.status();
+  EXPECT_EQ(found->hits_size(), 1);
+  *in_group.mutable_caller() = ada_;
+  EXPECT_EQ(service_.Search(in_group).status().code(), absl::StatusCode::kNotFound);
   ASSERT_TRUE(Add(maya_, id, {"ada"}).ok());
   EXPECT_EQ(search(ada_), 0);  // from before ada's join
 }
