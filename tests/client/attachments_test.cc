@@ -4,6 +4,7 @@
 // a too large file refused before any upload, and what the chat list and notifications say of a
 // message that is only a file.
 #include <QApplication>
+#include <QBuffer>
 #include <QClipboard>
 #include <QDragEnterEvent>
 #include <QHelpEvent>
@@ -276,6 +277,60 @@ class AttachmentsTest : public QObject {
     }));
     QTRY_COMPARE(notices.size(), 1);
     QVERIFY(notices[0][0].toString().startsWith(QStringLiteral("Saved")));
+  }
+
+  void APicturesThumbnailIsFetchedOnceAndAClickOpensTheWholePicture() {
+    Start();
+    auto png = [](int w, int h) {
+      QImage image(w, h, QImage::Format_RGB32);
+      image.fill(QColor("#1565c0"));
+      QByteArray bytes;
+      QBuffer buffer(&bytes);
+      buffer.open(QIODevice::WriteOnly);
+      image.save(&buffer, "PNG");
+      return bytes.toStdString();
+    };
+    const std::string thumbnail = png(32, 24);
+    const std::string full = png(64, 48);
+    gateway_->OnDownloadFile(
+        [thumbnail, full](const v1::DownloadRequest& request, std::vector<v1::FileChunk>* chunks) {
+          v1::FileChunk chunk;
+          *chunk.mutable_info() = Picture(64, 48);
+          const std::string& bytes = request.thumbnail() ? thumbnail : full;
+          chunk.set_total(bytes.size());
+          chunk.set_data(bytes);
+          chunks->push_back(chunk);
+          return grpc::Status::OK;
+        });
+    QSignalSpy ready(&window_->attachments().thumbnails(), &Thumbnails::ready);
+    ServeEntry(WithFile(1, 2, Picture(64, 48)));
+    auto* list = window_->findChild<QListView*>(QStringLiteral("messageList"));
+    list->viewport()->repaint();
+    QTRY_COMPARE(ready.size(), 1);
+    const QImage* cached = window_->attachments().thumbnails().Get(QString::fromStdString(kFileId));
+    QVERIFY(cached);
+    QCOMPARE(cached->size(), QSize(32, 24));
+    list->viewport()->repaint();
+    QCOMPARE(window_->attachments().thumbnails().fetches(), 1);
+
+    const QModelIndex index = window_->messages().index(0);
+    QStyleOptionViewItem option = Option(list->font());
+    option.rect = list->visualRect(index);
+    option.widget = list;
+    auto* delegate = qobject_cast<MessageDelegate*>(list->itemDelegate());
+    const QRect picture = delegate->AttachmentRect(option, index).translated(option.rect.topLeft());
+    QCOMPARE(picture.size(), QSize(64, 48));
+    QTest::mouseClick(list->viewport(), Qt::LeftButton, {}, picture.center());
+    ImageViewer* viewer = nullptr;
+    QTRY_VERIFY((viewer = window_->findChild<ImageViewer*>(QStringLiteral("imageViewer"))));
+    auto* shown = viewer->findChild<QLabel*>(QStringLiteral("picture"));
+    QTRY_VERIFY(viewer->findChild<QLabel*>(QStringLiteral("viewerStatus"))->isHidden());
+    QCOMPARE(shown->pixmap(Qt::ReturnByValue).size(), QSize(64, 48));
+    const auto requests = gateway_->download_requests();
+    QCOMPARE(std::count_if(requests.begin(), requests.end(),
+                           [](const v1::DownloadRequest& r) { return !r.thumbnail(); }),
+             1);
+    viewer->close();
   }
 
   void AFailedDownloadSaysWhyAndLeavesNoFile() {
