@@ -854,7 +854,7 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   if (open) {
     messages_.Apply(entry);
     // Writing marks read: the other side of a direct conversation has read up to its own message.
-    if (entry.sender_id() != session_.user_id && entry.room().empty()) {
+    if (entry.sender_id() != session_.user_id && entry.peer_id() != 0) {
       messages_.SetPeerReadSeq(entry.seq());
     }
     if (entry.type() == "topic_changed" || entry.type() == "room_renamed" ||
@@ -870,7 +870,7 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   }
   const bool from_other = entry.sender_id() != session_.user_id;
   // The cached conversation remembers it too, for when it is opened again.
-  if (from_other && entry.room().empty())
+  if (from_other && entry.peer_id() != 0)  // a direct conversation (a group has no peer)
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
   // A muted conversation still delivers and counts unread; it only stays quiet, except for a
   // message (or an edit) that newly mentions the user, which notifies unless the level is "none".
@@ -889,7 +889,10 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
                  : tr("sent a file: %1").arg(QString::fromStdString(entry.attachment().name()));
     }
     const QString sender = names_.Of(entry.sender_id(), entry.sender());
-    if (entry.room().empty()) {
+    const v1::Conversation* group = conversations_.Find(entry.conversation_id());
+    if (group != nullptr && group->kind() == "group") {
+      Notify(tr("%1 in %2").arg(sender, ConversationModel::GroupTitle(*group)), text.left(200));
+    } else if (entry.room().empty()) {
       Notify(sender, text.left(200));
     } else if (mentioned || Mentions(text)) {
       // In a room, only what names you: "@username", or your display name.
@@ -1552,7 +1555,7 @@ void MainWindow::NamesChanged() {
   messages_.NamesChanged();
   if (open_conversation_ != 0) {
     const v1::Conversation* c = conversations_.Find(open_conversation_);
-    if (c && c->kind() != "room") title_->setText(names_.Of(c->peer_id(), c->name()));
+    if (c && c->kind() == "direct") title_->setText(names_.Of(c->peer_id(), c->name()));
   }
 }
 

@@ -6,6 +6,8 @@
 #include <QScrollBar>
 #include <QVBoxLayout>
 
+#include "conversation_model.h"
+
 namespace natter::client {
 namespace {
 
@@ -128,8 +130,13 @@ void SearchDialog::Fetch(const std::string& page_token) {
 }
 
 void SearchDialog::AddHit(const v1::SearchHit& hit) {
+  v1::Conversation group;  // a group's hit names its title, which may be empty
+  group.set_kind("group");
+  group.set_name(hit.conversation_name());
   const QString where = hit.conversation_kind() == "room"
                             ? QStringLiteral("#") + QString::fromStdString(hit.conversation_name())
+                        : hit.conversation_kind() == "group"
+                            ? ConversationModel::GroupTitle(group)
                             : QString::fromStdString(hit.conversation_name());
   const QString sender = names_ ? names_(hit.sender_id(), QString::fromStdString(hit.sender()))
                                 : QString::fromStdString(hit.sender());

@@ -876,6 +876,10 @@
             <numerusform>%n 位成员</numerusform>
         </translation>
     </message>
+    <message>
+        <source>%1 in %2</source>
+        <translation>%1 在 %2</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::MembersDialog</name>
