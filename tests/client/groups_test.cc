@@ -2,15 +2,21 @@
 // title or its members' names and drawn with the group icon; its membership changes read as
 // sentences in the conversation; "New group…" creates only with 2 to 99 friends picked, and picks
 // only friends.
+#include <QLabel>
 #include <QLineEdit>
 #include <QListWidget>
 #include <QPushButton>
+#include <QStandardPaths>
 #include <QtTest>
+#include <memory>
 
 #include "avatar_cache.h"
+#include "client/fake_gateway.h"
+#include "client/fake_transport.h"
 #include "contact_model.h"
 #include "conversation_model.h"
 #include "group_dialogs.h"
+#include "main_window.h"
 #include "message_model.h"
 
 namespace natter::client {
@@ -49,6 +55,46 @@ class GroupsTest : public QObject {
   Q_OBJECT
 
  private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+
+  void TheWindowShowsAGroupWithItsMembersNamesAndMembersButton() {
+    FakeGateway gateway;
+    SignedIn session;
+    session.address = QString::fromStdString(gateway.address());
+    session.token = QStringLiteral("token");
+    session.user_id = 1;
+    session.username = QStringLiteral("me");
+    auto server = std::make_shared<FakeTransport::State>();
+    MainWindow window(session, std::make_unique<FakeTransport>(server));
+    window.show();
+    v1::ServerEvent welcome;
+    welcome.mutable_welcome()->set_user_id(1);
+    welcome.mutable_welcome()->set_username("me");
+    *welcome.mutable_welcome()->add_conversations() = Group("", {"theo", "sam"}, 3);
+    Transport::Handler handler;
+    QTRY_VERIFY([&] {
+      std::lock_guard lock(server->mu);
+      handler = server->handler;
+      return static_cast<bool>(handler.on_frame);
+    }());
+    v1::ServerFrame frame;
+    *frame.add_events() = welcome;
+    handler.on_frame(frame);
+    QTRY_COMPARE(window.conversations().rowCount(), 1);
+    QCOMPARE(
+        window.conversations().data(window.conversations().index(0), ConversationModel::kTitleRole),
+        QVariant(QStringLiteral("theo and sam")));
+    QVERIFY(window.findChild<QPushButton*>(QStringLiteral("newGroupButton")) != nullptr);
+    window.OpenConversation(12);
+    auto* title = window.findChild<QLabel*>(QStringLiteral("conversationTitle"));
+    auto* subtitle = window.findChild<QLabel*>(QStringLiteral("conversationSubtitle"));
+    auto* members = window.findChild<QPushButton*>(QStringLiteral("membersButton"));
+    QVERIFY(title && subtitle && members);
+    QCOMPARE(title->text(), QStringLiteral("theo and sam"));
+    QCOMPARE(subtitle->text(), QStringLiteral("3 members"));
+    QVERIFY(members->isVisible());
+  }
+
   void AGroupIsLabelledByItsTitleOrItsMembers() {
     QCOMPARE(ConversationModel::GroupTitle(Group("trip", {"theo", "sam"}, 3)), QString("trip"));
     QCOMPARE(ConversationModel::GroupTitle(Group("", {"theo", "sam"}, 3)), QString("theo and sam"));
