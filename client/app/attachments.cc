@@ -55,8 +55,14 @@ const QImage* Thumbnails::Get(const QString& file_id) const {
         self->fetching_.remove(file_id);
         QImage image;
         if (!status.ok() || !image.loadFromData(data)) {
-          // Not asked again in this session: a placeholder stays.
-          self->failed_.insert(file_id);
+          // A refusal or a broken picture is not asked again in this session (a placeholder
+          // stays); after an outage or a busy server it is, at the next paint.
+          const auto code = status.error_code();
+          if (code != grpc::StatusCode::UNAVAILABLE &&
+              code != grpc::StatusCode::DEADLINE_EXCEEDED &&
+              code != grpc::StatusCode::RESOURCE_EXHAUSTED) {
+            self->failed_.insert(file_id);
+          }
           return;
         }
         const int cost = std::max(1, static_cast<int>(image.sizeInBytes() / 1024));
