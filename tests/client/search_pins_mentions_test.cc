@@ -17,6 +17,7 @@
 #include <QStandardPaths>
 #include <QStatusBar>
 #include <QtTest>
+#include <algorithm>
 #include <atomic>
 #include <map>
 #include <memory>
@@ -25,6 +26,7 @@
 #include "client/fake_gateway.h"
 #include "client/fake_transport.h"
 #include "composer.h"
+#include "conversation_members.h"
 #include "delegates.h"
 #include "main_window.h"
 #include "pinned_bar.h"
@@ -183,6 +185,19 @@ class SearchPinsMentionsTest : public QObject {
     return nullptr;
   }
   QListView* MessageList() { return window_->findChild<QListView*>(QStringLiteral("messageList")); }
+  // Records each message made current in the message list from now on: a highlight is brief, and
+  // a loaded machine may let it pass between two looks.
+  std::shared_ptr<std::vector<uint64_t>> WatchShown() {
+    auto shown = std::make_shared<std::vector<uint64_t>>();
+    connect(MessageList()->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [shown](const QModelIndex& current) {
+              shown->push_back(current.data(MessageModel::kSeqRole).toULongLong());
+            });
+    return shown;
+  }
+  static bool Contains(const std::vector<uint64_t>& seqs, uint64_t seq) {
+    return std::find(seqs.begin(), seqs.end(), seq) != seqs.end();
+  }
   uint64_t SelectedSeq() {
     const QModelIndex current = MessageList()->currentIndex();
     return current.isValid() && MessageList()->selectionModel()->isSelected(current)
@@ -283,12 +298,13 @@ class SearchPinsMentionsTest : public QObject {
 
     // The hit opens the room with History before seq 41: the hit is the newest loaded, selected.
     const size_t before = gateway_->history_requests().size();
+    auto shown = WatchShown();
     emit results->itemActivated(results->item(0));
     QCOMPARE(window_->open_conversation(), kRoom);
     QTRY_VERIFY(gateway_->history_requests().size() > before);
     QCOMPARE(gateway_->history_requests()[before].conversation_id(), kRoom);
     QCOMPARE(gateway_->history_requests()[before].before_seq(), uint64_t{41});
-    QTRY_COMPARE(SelectedSeq(), uint64_t{40});
+    QTRY_VERIFY(Contains(*shown, 40));
     // The highlight is brief.
     QTRY_COMPARE_WITH_TIMEOUT(SelectedSeq(), uint64_t{0}, 3000);
     // The hit is at the end of the view: the page after it comes at once (the hit stays where it
@@ -307,7 +323,7 @@ class SearchPinsMentionsTest : public QObject {
     // A hit loaded already is shown without asking again.
     const size_t now = gateway_->history_requests().size();
     emit results->itemActivated(results->item(1));
-    QTRY_COMPARE(SelectedSeq(), uint64_t{30});
+    QTRY_VERIFY(Contains(*shown, 30));
     QCOMPARE(gateway_->history_requests().size(), now);
   }
 
@@ -381,8 +397,9 @@ class SearchPinsMentionsTest : public QObject {
 
     // A click on the bar shows the pinned message.
     MessageList()->clearSelection();
+    auto shown = WatchShown();
     QTest::mouseClick(bar, Qt::LeftButton, {}, QPoint(20, bar->height() / 2));
-    QTRY_COMPARE(SelectedSeq(), uint64_t{1});
+    QTRY_VERIFY(Contains(*shown, 1));
 
     // A second pin: the bar shows the newest and counts them.
     {
@@ -416,7 +433,8 @@ class SearchPinsMentionsTest : public QObject {
     // A plain member of a room is not offered Pin; the lobby has no pins for anyone.
     window_->OpenConversation(kRoom);
     QTRY_COMPARE(window_->messages().rowCount(), 3);
-    QTest::qWait(100);  // the members' answer
+    auto* members = window_->findChild<ConversationMembers*>();
+    QTRY_COMPARE(members->Of(kRoom).size(), size_t{2});  // the members' answer
     QVERIFY(!MenuOf(1).contains(QStringLiteral("pinMessage")));
     QVERIFY(MenuOf(1).contains(QStringLiteral("replyMessage")));
     // Made a moderator: the room's members are asked again, and Pin is offered.
@@ -516,7 +534,8 @@ class SearchPinsMentionsTest : public QObject {
     Start();
     window_->OpenConversation(kRoom);
     QTRY_COMPARE(asked->load(), 1);
-    QTest::qWait(50);  // the answer reaches the window
+    auto* members = window_->findChild<ConversationMembers*>();
+    QTRY_COMPARE(members->Of(kRoom).size(), size_t{4});  // the answer reached the window
     auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
     auto* completer = window_->findChild<QCompleter*>(QStringLiteral("mentionCompleter"));
     QVERIFY(completer);
