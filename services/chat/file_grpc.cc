@@ -1,7 +1,9 @@
 #include "file_grpc.h"
 
+#include <grpcpp/alarm.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 
@@ -35,7 +37,22 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadChunk> {
       if (!pool.TrySubmit([this] { Done(); })) Finish(Busy());
       return;
     }
-    if (!pool_.TrySubmit([this] { Take(); })) Finish(Busy());
+    // Uploads keep to the replica's pace (FileLimits::upload_bytes_per_second): the chunk waits
+    // on a timer, not on a worker, and meanwhile nothing more is read, so the client's sending
+    // slows through flow control.
+    const int64_t wait_ms = files_.PaceUpload(chunk_.data().size());
+    if (wait_ms == 0) {
+      SubmitTake();
+      return;
+    }
+    // Each wait has its own alarm, deleted by its callback (gRPC holds the alarm's state until the
+    // callback returns).
+    auto* alarm = new grpc::Alarm;
+    alarm->Set(std::chrono::system_clock::now() + std::chrono::milliseconds(wait_ms),
+               [this, alarm](bool) {
+                 delete alarm;
+                 SubmitTake();
+               });
   }
 
   void OnDone() override {
@@ -44,6 +61,10 @@ class UploadReactor final : public grpc::ServerReadReactor<v1::UploadChunk> {
   }
 
  private:
+  void SubmitTake() {
+    if (!pool_.TrySubmit([this] { Take(); })) Finish(Busy());
+  }
+
   void Take() {
     absl::Status s = Store();
     if (!s.ok()) {

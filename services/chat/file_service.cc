@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cmath>
 
 #include "common/check.h"
 #include "common/image.h"
@@ -151,6 +152,18 @@ absl::StatusOr<std::unique_ptr<Upload>> FileService::Begin(const v1::Caller& cal
   SweepStaleStaging();
   ASSIGN_OR_RETURN(upload->blob_id_, files_.BeginStaging(me, now));
   return upload;
+}
+
+int64_t FileService::PaceUpload(size_t bytes) {
+  const uint64_t rate = limits_.upload_bytes_per_second;
+  if (rate == 0) return 0;
+  const double now = static_cast<double>(clock_.NowMs());
+  const double burst_ms = static_cast<double>(limits_.upload_burst_bytes) * 1000.0 / rate;
+  std::lock_guard lock(mu_);
+  // A quiet spell leaves room for a burst, never more.
+  const double start = std::max(paced_until_ms_, now - burst_ms);
+  paced_until_ms_ = start + static_cast<double>(bytes) * 1000.0 / rate;
+  return paced_until_ms_ > now ? static_cast<int64_t>(std::ceil(paced_until_ms_ - now)) : 0;
 }
 
 void FileService::Release(Upload& upload) {

@@ -31,6 +31,11 @@ struct FileLimits {
   size_t max_uploads_in_flight = 3;        // one user's uploads at once, per chat replica
   int max_image_side = 8192;               // an image's width and height, each
   int64_t max_image_pixels = 25'000'000;   // an image's width x height
+  // All uploads on one chat replica together store at most this many bytes a second (after a
+  // burst of upload_burst_bytes), so a big upload cannot take the database's writes from messages.
+  // 0: no limit.
+  uint64_t upload_bytes_per_second = 8'000'000;
+  uint64_t upload_burst_bytes = 4'000'000;
 };
 
 inline constexpr size_t kMaxFileNameBytes = 255;
@@ -135,6 +140,11 @@ class FileService {
 
   const FileLimits& limits() const { return limits_; }
 
+  // Milliseconds the next `bytes` of some upload wait before they are stored (0: store them now),
+  // so that this replica's uploads together keep to limits_.upload_bytes_per_second. Each call
+  // reserves its place: calls are served in order.
+  int64_t PaceUpload(size_t bytes);
+
  private:
   friend class Upload;
   absl::Status CanRead(const v1::Caller& caller, const FileRecord& file);
@@ -153,6 +163,8 @@ class FileService {
   const Clock& clock_;
   std::mutex mu_;
   std::map<uint64_t, size_t> in_flight_ ABSL_GUARDED_BY(mu_);
+  // When the bytes reserved so far have all been stored at the paced rate (clock_ milliseconds).
+  double paced_until_ms_ ABSL_GUARDED_BY(mu_) = 0;
   std::atomic<int64_t> last_sweep_ms_{0};
 };
 

@@ -108,6 +108,17 @@ int main(int argc, char** argv) {
       ->envname("NATTER_MAX_UPLOADS_IN_FLIGHT")
       ->check(CLI::Range(1, 100))
       ->capture_default_str();
+  app.add_option("--upload-bytes-per-second", file_limits.upload_bytes_per_second,
+                 "Bytes a second this replica's uploads store together, after a burst (0: no "
+                 "limit); keeps a big upload from slowing everyone's messages")
+      ->envname("NATTER_UPLOAD_BYTES_PER_SECOND")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 34))
+      ->capture_default_str();
+  app.add_option("--upload-burst-bytes", file_limits.upload_burst_bytes,
+                 "Bytes uploads may store at once after a quiet spell, before the pace holds")
+      ->envname("NATTER_UPLOAD_BURST_BYTES")
+      ->check(CLI::Range(uint64_t{0}, uint64_t{1} << 34))
+      ->capture_default_str();
   app.add_option("--max-image-pixels", file_limits.max_image_pixels,
                  "Largest image (width x height) that is decoded; larger ones are refused")
       ->envname("NATTER_MAX_IMAGE_PIXELS")

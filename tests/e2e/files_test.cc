@@ -22,7 +22,11 @@ using nlohmann::json;
 class FilesTest : public testing::StackTest {
  protected:
   static void SetUpTestSuite() {
-    StartStack({.chat_replicas = 2, .gateways = 2, .chat_args = {"--max-file-bytes", "3000000"}});
+    // Uploads paced at 4 MB/s after 256 KiB, so most uploads here wait for their turn on a timer.
+    StartStack({.chat_replicas = 2,
+                .gateways = 2,
+                .chat_args = {"--max-file-bytes", "3000000", "--upload-bytes-per-second", "4000000",
+                              "--upload-burst-bytes", "262144"}});
     for (const char* name : {"fern", "gus", "hal"}) User(name);
     ASSERT_EQ(Ctl({"--as", "fern", "rooms", "create", "darkroom"}).exit_code, 0);
     ASSERT_EQ(Ctl({"--as", "gus", "rooms", "join", "darkroom"}).exit_code, 0);
@@ -71,6 +75,19 @@ TEST_F(FilesTest, AFileSentInARoomDownloadsByteForByteForAMember) {
   ASSERT_FALSE(history.empty());
   EXPECT_EQ(history.back()["text"], "the notes");
   EXPECT_EQ(history.back()["attachment"]["file_id"], id);
+}
+
+// Beyond the burst, each chunk waits for its turn on the replica's pace (a gRPC alarm, reading
+// nothing meanwhile): the upload slows and arrives whole.
+TEST_F(FilesTest, AnUploadBeyondTheReplicasPaceArrivesWhole) {
+  const std::string bytes = Bytes(2'500'000, 7);  // ten chunks of 256 KiB
+  json sent = CtlJson(
+      {"--as", "fern", "send", "--room", "darkroom", "--file", Write("paced.bin", bytes), "paced"});
+  ASSERT_TRUE(sent.contains("attachment")) << sent.dump();
+  const std::string id = sent["attachment"]["file_id"];
+  EXPECT_EQ(sent["attachment"]["size"], 2'500'000);
+  CtlJson({"--as", "gus", "download", id, "-o", Path("gus-paced.bin")});
+  EXPECT_EQ(Read(Path("gus-paced.bin")), bytes);
 }
 
 TEST_F(FilesTest, TheSameBytesSentTwiceAreStoredOnce) {

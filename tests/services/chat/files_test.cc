@@ -217,6 +217,30 @@ TEST_F(FilesTest, UploadsInFlightPerUserAreLimited) {
   EXPECT_TRUE(files_->Begin(alice_, Start("4", 5)).ok());
 }
 
+// All uploads on a replica share one pace: a burst goes at once, then each chunk waits its turn at
+// the rate, and a quiet spell gives back the burst, never more.
+TEST_F(FilesTest, UploadsTogetherKeepToTheReplicasPace) {
+  FileLimits paced = SmallLimits();
+  paced.upload_bytes_per_second = 1'000'000;
+  paced.upload_burst_bytes = 500'000;
+  FileService files(file_store_, store_, paced, clock_);
+  EXPECT_EQ(files.PaceUpload(250'000), 0);  // the burst
+  EXPECT_EQ(files.PaceUpload(250'000), 0);
+  EXPECT_EQ(files.PaceUpload(250'000), 250);  // then a quarter second per 250 kB
+  EXPECT_EQ(files.PaceUpload(250'000), 500);  // another upload's chunk queues behind it
+  clock_.Advance(std::chrono::milliseconds(500));
+  EXPECT_EQ(files.PaceUpload(100'000), 100);
+  clock_.Advance(std::chrono::seconds(10));
+  EXPECT_EQ(files.PaceUpload(250'000), 0);
+  EXPECT_EQ(files.PaceUpload(250'000), 0);
+  EXPECT_EQ(files.PaceUpload(250'000), 250);
+
+  FileLimits unpaced = SmallLimits();
+  unpaced.upload_bytes_per_second = 0;
+  FileService free_running(file_store_, store_, unpaced, clock_);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(free_running.PaceUpload(250'000), 0);
+}
+
 TEST_F(FilesTest, TheDailyTotalCountsTheLast24Hours) {
   ASSERT_TRUE(UploadBytes(alice_, "a", std::string(1'500'000, 'a')).ok());
   ASSERT_TRUE(UploadBytes(alice_, "b", std::string(1'500'000, 'b')).ok());
