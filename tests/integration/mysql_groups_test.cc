@@ -129,11 +129,14 @@ TEST_F(MysqlGroupsTest, AGroupHasItsMembersFromItsFirstEntryAndNoName) {
               ::testing::Each(::testing::Field(&chat::ConversationRecord::kind, "room")));
   // The groups are among the member's conversations (for the Welcome) and rooms (for the
   // gateway's subscriptions).
+  // (Each list is held first: a range-for over a temporary StatusOr's value() would dangle.)
   size_t groups = 0;
-  for (const auto& c : store_.ConversationsOf(12).value()) groups += c.is_group();
+  const auto conversations = store_.ConversationsOf(12).value();
+  for (const auto& c : conversations) groups += c.is_group();
   EXPECT_EQ(groups, 2u);
   groups = 0;
-  for (const auto& c : store_.RoomsOf(12).value()) groups += c.is_group();
+  const auto rooms = store_.RoomsOf(12).value();
+  for (const auto& c : rooms) groups += c.is_group();
   EXPECT_EQ(groups, 2u);
 }
 
@@ -167,7 +170,8 @@ TEST_F(MysqlGroupsTest, ARemovedMemberNoLongerHasTheGroup) {
   EXPECT_EQ(removed->entry->type(), "member_removed");
   EXPECT_EQ(removed->events[0].event.room().type(), "removed");
   EXPECT_FALSE(store_.FindConversation(g, 33).value()->is_member);
-  for (const auto& c : store_.ConversationsOf(33).value()) EXPECT_NE(c.id, g);
+  const auto left_with = store_.ConversationsOf(33).value();
+  for (const auto& c : left_with) EXPECT_NE(c.id, g);
   EXPECT_THAT(Found(33, "yak"), IsEmpty());
   // The creator leaves: the longest-standing member owns the group.
   auto left = Change(g, {.action = chat::GroupAction::kLeave, .actor = User(31)});
