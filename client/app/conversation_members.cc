@@ -16,22 +16,22 @@ void ConversationMembers::Fetch(const v1::Conversation& c) {
     asking_[id] = generation;
     v1::GroupRequest request;
     request.set_conversation_id(id);
-    api_.Call(&Async::GroupMembers, request,
-              std::function<void(const grpc::Status&, const v1::GroupResponse&)>(
-                  [this, id, generation](const grpc::Status& status,
-                                         const v1::GroupResponse& response) {
-                    auto it = asking_.find(id);
-                    if (it == asking_.end() || it->second != generation) return;
-                    asking_.erase(it);
-                    if (!status.ok()) return;
-                    std::vector<Member>& members = members_[id];
-                    members.clear();
-                    for (const auto& m : response.members()) {
-                      members.push_back(Member{m.user_id(), QString::fromStdString(m.username()),
-                                               QString::fromStdString(m.role())});
-                    }
-                    emit changed(id);
-                  }));
+    api_.Call(
+        &Async::GroupMembers, request,
+        std::function<void(const grpc::Status&, const v1::GroupResponse&)>(
+            [this, id, generation](const grpc::Status& status, const v1::GroupResponse& response) {
+              auto it = asking_.find(id);
+              if (it == asking_.end() || it->second != generation) return;
+              asking_.erase(it);
+              if (!status.ok()) return;
+              std::vector<Member>& members = members_[id];
+              members.clear();
+              for (const auto& m : response.members()) {
+                members.push_back(Member{m.user_id(), QString::fromStdString(m.username()),
+                                         QString::fromStdString(m.role())});
+              }
+              emit changed(id);
+            }));
     return;
   }
   if (c.kind() != "room") {

@@ -1,7 +1,8 @@
 // Who is in each conversation, for @-completion and for what one may do there (pins): a room's
 // members and roles are asked once (RoomMembers; a group's: GroupMembers) and again after someone
-// joins, is added, leaves, is removed or changes role; a direct conversation has its peer; the lobby lists no members (everyone is in
-// it), so completion there offers the people the window knows.
+// joins, is added, leaves, is removed or changes role; a direct conversation has its peer; the
+// lobby lists no members (everyone is in it), so completion there offers the people the window
+// knows.
 #pragma once
 
 #include <QObject>

@@ -765,7 +765,8 @@ TEST_F(MysqlStoresTest, PinsAreEntriesListedNewestFirstUpToFiftyAndADeletionUnpi
   const uint64_t room = created->room.id;
   std::vector<uint64_t> seqs;
   for (size_t i = 0; i <= chat::kMaxPins; ++i) {
-    auto sent = store.Append(Message(room, 1422, "pm-" + std::to_string(i), "n" + std::to_string(i)));
+    auto sent =
+        store.Append(Message(room, 1422, "pm-" + std::to_string(i), "n" + std::to_string(i)));
     ASSERT_TRUE(sent.ok()) << sent.status();
     seqs.push_back(sent->ack.seq());
   }

@@ -393,7 +393,8 @@ int main(int argc, char** argv) {
     if (*avatar_get) return ctl::GetAvatar(g, user, out_file);
     if (*delete_account) return ctl::DeleteAccount(g);
     if (*send) {
-      if (text.empty() && send_file.empty()) throw ctl::CtlError{"give the message's TEXT or --file"};
+      if (text.empty() && send_file.empty())
+        throw ctl::CtlError{"give the message's TEXT or --file"};
       return ctl::Send(g, target, text, client_msg_id, reply_to, send_file);
     }
     if (*download) return ctl::Download(g, file_id, out_file, thumbnail);

@@ -100,8 +100,10 @@ nlohmann::json PinJson(const v1::Pin& pin) {
 }
 
 nlohmann::json FileJson(const v1::FileInfo& f) {
-  nlohmann::json j = {{"file_id", f.file_id()},       {"name", f.name()},
-                      {"content_type", f.content_type()}, {"size", f.size()},
+  nlohmann::json j = {{"file_id", f.file_id()},
+                      {"name", f.name()},
+                      {"content_type", f.content_type()},
+                      {"size", f.size()},
                       {"sha256", f.sha256()}};
   if (f.width() > 0) {
     j["width"] = f.width();
