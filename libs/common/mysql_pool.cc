@@ -118,6 +118,13 @@ sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string
   return *slot;
 }
 
+uint64_t LastInsertId(sql::Connection& conn) {
+  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
+  std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
+  NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
+  return row->getUInt64(1);
+}
+
 MysqlPool::Lease::Lease(std::unique_ptr<sql::Connection> c, uint64_t g)
     : conn(std::move(c)), statements(std::make_unique<StatementCache>()), generation(g) {}
 

@@ -2,7 +2,6 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <cppconn/statement.h>
 
 #include <memory>
 #include <sstream>
@@ -39,13 +38,6 @@ absl::Status DuplicateName(const sql::SQLException& e) {
     return absl::AlreadyExistsError(std::string(kUsernameSkeletonTaken));
   }
   return absl::AlreadyExistsError(std::string(kUsernameKeyTaken));
-}
-
-uint64_t LastInsertId(sql::Connection& conn) {
-  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-  std::unique_ptr<sql::ResultSet> id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-  NATTER_CHECK(id->next(), "SELECT LAST_INSERT_ID() gave no row");
-  return id->getUInt64(1);
 }
 
 }  // namespace

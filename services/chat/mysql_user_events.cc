@@ -2,7 +2,6 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <cppconn/statement.h>
 
 #include <memory>
 #include <sstream>
@@ -31,10 +30,7 @@ StoredUserEvent AppendUserEvent(sql::Connection& conn, uint64_t user_id, v1::Use
     // Without the counter row LAST_INSERT_ID() would be an earlier statement's id, and the event
     // would go out under a wrong seq.
     NATTER_CHECK(bump->executeUpdate() == 1, "an event for a user without EnsureEventCounters");
-    std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-    std::unique_ptr<sql::ResultSet> row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-    NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
-    event.set_seq(row->getUInt64(1));
+    event.set_seq(LastInsertId(conn));
   }
   event.set_at_ms(now_ms);
   std::istringstream blob(event.SerializeAsString());

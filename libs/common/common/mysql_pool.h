@@ -80,6 +80,10 @@ class Transaction {
 // build `sql` from a fixed set of texts (an IN list of varying length would fill the cache).
 sql::PreparedStatement& CachedStatement(sql::Connection& conn, const std::string& sql);
 
+// The AUTO_INCREMENT id (or LAST_INSERT_ID(expr) value) the connection's last insert or update
+// made.
+uint64_t LastInsertId(sql::Connection& conn);
+
 // A connection's prepared statements (CachedStatement), owned by its pool lease.
 class StatementCache;
 
