@@ -117,8 +117,8 @@ QString ConversationModel::NameOf(uint64_t user_id, const std::string& username)
 }
 
 // What a preview says of a message: its text; for a picture or file, what it is (and its caption).
-// A listing's last_entry carries no attachment (PROTOCOL, "Files"), but only a message with a file
-// has no text.
+// A listing's last_entry carries its attachment too, but a server from before it did not: a message
+// with neither text nor attachment can only be one with a file.
 QString ConversationModel::PreviewText(const v1::ChatMessage& entry) const {
   if (entry.deleted()) return tr("message deleted");
   const QString text = QString::fromStdString(entry.text()).simplified();

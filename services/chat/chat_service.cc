@@ -429,8 +429,9 @@ absl::StatusOr<v1::SendAck> ChatService::Delete(const v1::DeleteRequest& request
                                     request.client_msg_id(), kTypeDeleted, ""));
   if (files_ != nullptr) {
     // The deleted message no longer shares its file: the conversation's members lose access to it
-    // (its uploader keeps it). A failure leaves the ref, which shows nowhere (deleted messages
-    // carry no attachment) but still lets members download the file.
+    // (its uploader keeps it for kUnsentFileWindowMs after the upload, then, if no other message
+    // carries it, it is NOT_FOUND and the sweep deletes it). A failure leaves the ref, which shows
+    // nowhere (deleted messages carry no attachment) but still lets members download the file.
     if (auto s = files_->RemoveRef(ack.conversation_id(), request.seq()); !s.ok()) {
       spdlog::warn("cannot drop a deleted message's file ref: {}", s.message());
     }
@@ -557,6 +558,25 @@ absl::Status ChatService::AttachFiles(uint64_t conversation_id,
   return absl::OkStatus();
 }
 
+std::map<std::pair<uint64_t, uint64_t>, FileRecord> ChatService::PreviewAttachments(
+    const std::vector<ConversationRecord>& conversations) {
+  if (files_ == nullptr) return {};
+  std::vector<std::pair<uint64_t, uint64_t>> at;
+  for (const auto& c : conversations) {
+    if (c.last_entry && c.last_entry->type() == kTypeMessage && !c.last_entry->deleted()) {
+      at.emplace_back(c.id, c.last_entry->seq());
+    }
+  }
+  if (at.empty()) return {};
+  auto found = files_->AttachmentsAt(std::move(at));
+  if (!found.ok()) {
+    // A preview without its file's name still says a file came ("📎 File"); the list is not lost.
+    spdlog::warn("attachments of conversation previews unavailable: {}", found.status().message());
+    return {};
+  }
+  return *std::move(found);
+}
+
 absl::StatusOr<v1::SyncResponse> ChatService::Sync(const v1::SyncRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   RETURN_IF_ERROR(ValidateLimit(request.limit(), kMaxSyncLimit));
@@ -677,25 +697,46 @@ absl::StatusOr<v1::ListConversationsResponse> ChatService::ListConversations(
     return response;
   }
   ASSIGN_OR_RETURN(auto conversations, store_.ConversationsOf(me));
+  // Each group is labelled by its first members other than the caller (the client shows them when
+  // it has no title), read for all groups at once.
+  std::map<uint64_t, std::vector<MemberRecord>> group_members;
+  if (std::any_of(conversations.begin(), conversations.end(),
+                  [](const ConversationRecord& c) { return c.is_group(); })) {
+    ASSIGN_OR_RETURN(group_members, store_.GroupMembersOf(me, kGroupMemberNamesShown + 1));
+  }
   std::vector<uint64_t> ids;
+  for (auto& [_, members] : group_members) {
+    std::erase_if(members, [me](const MemberRecord& m) { return m.user_id == me; });
+    if (members.size() > kGroupMemberNamesShown) members.resize(kGroupMemberNamesShown);
+    for (const auto& m : members) ids.push_back(m.user_id);
+  }
   for (const auto& c : conversations) {
     ids.push_back(c.is_direct() ? c.PeerOf(me) : c.owner_id);
     if (c.last_entry) ids.push_back(c.last_entry->sender_id());
   }
   Names names = LookupNames(users_, std::move(ids));
+  const auto attachments = PreviewAttachments(conversations);
   const int64_t now_ms = clock_.NowMs();
   v1::ListConversationsResponse response;
   for (const auto& c : conversations) {
     v1::Conversation* out = response.add_conversations();
     *out = ConversationView(c, me, names);
-    if (c.is_group()) RETURN_IF_ERROR(AddGroupMemberNames(*out, me));
+    if (auto it = group_members.find(c.id); it != group_members.end()) {
+      for (const auto& m : it->second) {
+        auto name = names.find(m.user_id);
+        out->add_member_names(name == names.end() ? "" : name->second);
+      }
+    }
     *out->mutable_notifications() = NotificationsView(c.id, c.notifications, now_ms);
     if (c.last_entry) {
-      // For a preview: the latest entry with its sender's current name.
+      // For a preview: the latest message with its sender's current name and its file.
       v1::ChatMessage* last = out->mutable_last_entry();
       *last = *c.last_entry;
       if (auto it = names.find(last->sender_id()); it != names.end()) last->set_sender(it->second);
       if (c.is_room()) last->set_room(c.name);
+      if (auto it = attachments.find({c.id, last->seq()}); it != attachments.end()) {
+        *last->mutable_attachment() = it->second.Info();
+      }
     }
   }
   return response;

@@ -138,8 +138,10 @@ class ChatService {
                                                       const GroupRequestArgs& args);
   absl::StatusOr<v1::GroupResponse> GroupResponseOf(const ConversationRecord& group,
                                                     uint64_t viewer, bool members);
-  // Sets a group's member_names (kGroupMemberNamesShown members other than `viewer`).
-  absl::Status AddGroupMemberNames(v1::Conversation& group, uint64_t viewer);
+  // The files the latest messages of `conversations` carry, by (conversation id, seq); none when
+  // they cannot be read (previews then say only that a file came).
+  std::map<std::pair<uint64_t, uint64_t>, FileRecord> PreviewAttachments(
+      const std::vector<ConversationRecord>& conversations);
 
   MessageStore& store_;
   FriendStore& friends_;

@@ -116,7 +116,8 @@ class FileService {
   absl::StatusOr<FileRecord> Attachable(const v1::Caller& caller, std::string_view file_id);
 
   // Messages that carry files (ChatService): message `seq` carries `file_id`; it no longer does
-  // (deleted); the files of a page of messages, by seq.
+  // (deleted); the files of a page of messages, by seq; those of entries of several conversations
+  // (the previews of a conversation list).
   absl::Status AddRef(std::string_view file_id, uint64_t conversation_id, uint64_t seq) {
     return files_.AddRef(file_id, conversation_id, seq);
   }
@@ -126,6 +127,10 @@ class FileService {
   absl::StatusOr<std::map<uint64_t, FileRecord>> Attachments(uint64_t conversation_id,
                                                              const std::vector<uint64_t>& seqs) {
     return files_.Attachments(conversation_id, seqs);
+  }
+  absl::StatusOr<std::map<std::pair<uint64_t, uint64_t>, FileRecord>> AttachmentsAt(
+      std::vector<std::pair<uint64_t, uint64_t>> at) {
+    return files_.AttachmentsAt(std::move(at));
   }
 
   // One sweep (FileSweep runs it every hour): uploads no message carries, made more than

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -113,6 +114,10 @@ class FileStore {
   // The files messages `seqs` of a conversation carry, by seq (those without one left out).
   virtual absl::StatusOr<std::map<uint64_t, FileRecord>> Attachments(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) = 0;
+  // The files entries `at` (conversation id, seq) carry, by entry (those without one left out): the
+  // latest messages of a user's conversations, for their previews, in one read however many.
+  virtual absl::StatusOr<std::map<std::pair<uint64_t, uint64_t>, FileRecord>> AttachmentsAt(
+      std::vector<std::pair<uint64_t, uint64_t>> at) = 0;
 
   // The sweep (FileService::Sweep). Idempotent, so replicas sweeping at once only repeat a look:
   // each row goes in a statement that checks the rule again.

@@ -109,21 +109,6 @@ absl::StatusOr<v1::GroupResponse> ChatService::GroupResponseOf(const Conversatio
   return response;
 }
 
-absl::Status ChatService::AddGroupMemberNames(v1::Conversation& group, uint64_t viewer) {
-  ASSIGN_OR_RETURN(auto members, store_.Members(group.id(), kGroupMemberNamesShown + 1));
-  std::vector<uint64_t> ids;
-  for (const auto& m : members) {
-    if (m.user_id != viewer) ids.push_back(m.user_id);
-  }
-  if (ids.size() > kGroupMemberNamesShown) ids.resize(kGroupMemberNamesShown);
-  Names names = LookupNames(users_, ids);
-  for (uint64_t id : ids) {
-    auto it = names.find(id);
-    group.add_member_names(it == names.end() ? "" : it->second);
-  }
-  return absl::OkStatus();
-}
-
 absl::StatusOr<v1::GroupResponse> ChatService::CreateGroup(const v1::CreateGroupRequest& request) {
   RETURN_IF_ERROR(ValidateCaller(request.caller()));
   ASSIGN_OR_RETURN(auto title, ValidateGroupTitle(request.title()));

@@ -456,6 +456,10 @@ class MessageStore {
   // by joining time.
   virtual absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                             uint32_t limit) = 0;
+  // The first `per_group` members (in Members' order) of each group `user_id` is in, by group id:
+  // what labels untitled groups in a conversation list, in one read however many groups.
+  virtual absl::StatusOr<std::map<uint64_t, std::vector<MemberRecord>>> GroupMembersOf(
+      uint64_t user_id, uint32_t per_group) = 0;
   // The rooms `user_id` is in: the lobby, then the rooms joined and the groups, by id.
   virtual absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) = 0;
   // `user_id`'s pending invitation to the room, if they have one.

@@ -1,7 +1,6 @@
 #include "mysql_file_store.h"
 
 #include <cppconn/resultset.h>
-#include <cppconn/statement.h>
 
 #include <algorithm>
 #include <iterator>
@@ -17,13 +16,6 @@ using Rows = std::unique_ptr<sql::ResultSet>;
 
 sql::PreparedStatement& Prepare(sql::Connection& conn, const std::string& sql) {
   return CachedStatement(conn, sql);
-}
-
-uint64_t LastInsertId(sql::Connection& conn) {
-  std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-  Rows id(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-  NATTER_CHECK(id->next(), "SELECT LAST_INSERT_ID() gave no row");
-  return id->getUInt64(1);
 }
 
 std::string ReadBlob(sql::ResultSet& row, int column) {
@@ -57,24 +49,29 @@ std::string BytesToHex(std::string_view bytes) {
   return out;
 }
 
-constexpr char kFileColumns[] =
-    "SELECT f.id, f.blob_id, b.sha256, b.size, b.content_type, f.name, b.width, b.height, "
-    "b.thumbnail_size, f.uploader, f.created_at_ms FROM files f JOIN file_blobs b ON b.id = "
-    "f.blob_id ";
+// The columns ReadFile reads, of files f joined with file_blobs b.
+constexpr char kFileFields[] =
+    "f.id, f.blob_id, b.sha256, b.size, b.content_type, f.name, b.width, b.height, "
+    "b.thumbnail_size, f.uploader, f.created_at_ms ";
+// The files of file_refs r.
+constexpr char kRefFiles[] =
+    "FROM file_refs r JOIN files f ON f.id = r.file_id JOIN file_blobs b ON b.id = f.blob_id ";
 
-FileRecord ReadFile(sql::ResultSet& row) {
+// A file from kFileFields' eleven columns, starting at column `first`.
+FileRecord ReadFile(sql::ResultSet& row, int first = 1) {
+  const auto at = [first](int column) { return first + column - 1; };
   FileRecord f;
-  f.id = row.getString(1);
-  f.blob_id = row.getUInt64(2);
-  f.sha256 = BytesToHex(ReadBlob(row, 3));
-  f.size = row.getUInt64(4);
-  f.content_type = row.getString(5);
-  f.name = row.getString(6);
-  f.width = row.getUInt(7);
-  f.height = row.getUInt(8);
-  f.thumbnail_size = row.getUInt64(9);
-  f.uploader = row.getUInt64(10);
-  f.created_at_ms = row.getInt64(11);
+  f.id = row.getString(at(1));
+  f.blob_id = row.getUInt64(at(2));
+  f.sha256 = BytesToHex(ReadBlob(row, at(3)));
+  f.size = row.getUInt64(at(4));
+  f.content_type = row.getString(at(5));
+  f.name = row.getString(at(6));
+  f.width = row.getUInt(at(7));
+  f.height = row.getUInt(at(8));
+  f.thumbnail_size = row.getUInt64(at(9));
+  f.uploader = row.getUInt64(at(10));
+  f.created_at_ms = row.getInt64(at(11));
   return f;
 }
 
@@ -259,7 +256,9 @@ absl::StatusOr<size_t> MysqlFileStore::DiscardStaleStaging(int64_t before_ms) {
 absl::StatusOr<std::optional<FileRecord>> MysqlFileStore::FindFile(std::string_view id) {
   return pool_.Run(
       "find file", [&](sql::Connection& conn) -> absl::StatusOr<std::optional<FileRecord>> {
-        sql::PreparedStatement& find = Prepare(conn, std::string(kFileColumns) + "WHERE f.id = ?");
+        sql::PreparedStatement& find =
+            Prepare(conn, std::string("SELECT ") + kFileFields +
+                              "FROM files f JOIN file_blobs b ON b.id = f.blob_id WHERE f.id = ?");
         find.setString(1, std::string(id));
         Rows row(find.executeQuery());
         if (!row->next()) return std::nullopt;
@@ -347,42 +346,59 @@ absl::StatusOr<std::map<uint64_t, FileRecord>> MysqlFileStore::Attachments(
   const uint64_t low = *std::min_element(seqs.begin(), seqs.end());
   const uint64_t high = *std::max_element(seqs.begin(), seqs.end());
   // A page of messages is a seq range: one range read by key, then only the asked-for seqs kept.
-  auto found = pool_.Run(
-      "read attachments",
-      [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, FileRecord>> {
-        sql::PreparedStatement& read = Prepare(
-            conn,
-            "SELECT r.seq, f.id, f.blob_id, b.sha256, b.size, b.content_type, f.name, b.width, "
-            "b.height, b.thumbnail_size, f.uploader, f.created_at_ms FROM file_refs r "
-            "JOIN files f ON f.id = r.file_id JOIN file_blobs b ON b.id = f.blob_id "
-            "WHERE r.conversation_id = ? AND r.seq BETWEEN ? AND ?");
-        read.setUInt64(1, conversation_id);
-        read.setUInt64(2, low);
-        read.setUInt64(3, high);
-        Rows rows(read.executeQuery());
-        std::map<uint64_t, FileRecord> all;
-        while (rows->next()) {
-          FileRecord f;
-          f.id = rows->getString(2);
-          f.blob_id = rows->getUInt64(3);
-          f.sha256 = BytesToHex(ReadBlob(*rows, 4));
-          f.size = rows->getUInt64(5);
-          f.content_type = rows->getString(6);
-          f.name = rows->getString(7);
-          f.width = rows->getUInt(8);
-          f.height = rows->getUInt(9);
-          f.thumbnail_size = rows->getUInt64(10);
-          f.uploader = rows->getUInt64(11);
-          f.created_at_ms = rows->getInt64(12);
-          all.emplace(rows->getUInt64(1), std::move(f));
-        }
-        return all;
-      });
+  auto found =
+      pool_.Run("read attachments",
+                [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, FileRecord>> {
+                  sql::PreparedStatement& read =
+                      Prepare(conn, std::string("SELECT r.seq, ") + kFileFields + kRefFiles +
+                                        "WHERE r.conversation_id = ? AND r.seq BETWEEN ? AND ?");
+                  read.setUInt64(1, conversation_id);
+                  read.setUInt64(2, low);
+                  read.setUInt64(3, high);
+                  Rows rows(read.executeQuery());
+                  std::map<uint64_t, FileRecord> all;
+                  while (rows->next()) all.emplace(rows->getUInt64(1), ReadFile(*rows, 2));
+                  return all;
+                });
   if (!found.ok()) return found.status();
   for (uint64_t seq : seqs) {
     if (auto it = found->find(seq); it != found->end()) out.emplace(seq, it->second);
   }
   return out;
+}
+
+absl::StatusOr<std::map<std::pair<uint64_t, uint64_t>, FileRecord>> MysqlFileStore::AttachmentsAt(
+    std::vector<std::pair<uint64_t, uint64_t>> at) {
+  using Entry = std::pair<uint64_t, uint64_t>;
+  std::sort(at.begin(), at.end());
+  at.erase(std::unique(at.begin(), at.end()), at.end());
+  // Primary-key lookups ORed together, padded with (0, 0) (no entry has seq 0) to one of a few
+  // lengths, so the statement cache holds at most three statements for this read.
+  constexpr size_t kListSizes[] = {1, 8, 64};
+  return pool_.Run(
+      "read attachments of entries",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::map<Entry, FileRecord>> {
+        std::map<Entry, FileRecord> out;
+        for (size_t from = 0; from < at.size(); from += kListSizes[2]) {
+          const size_t n = std::min(at.size() - from, kListSizes[2]);
+          const size_t width = *std::find_if(std::begin(kListSizes), std::end(kListSizes),
+                                             [n](size_t size) { return size >= n; });
+          std::string sql = std::string("SELECT r.conversation_id, r.seq, ") + kFileFields +
+                            kRefFiles + "WHERE (r.conversation_id = ? AND r.seq = ?)";
+          for (size_t i = 1; i < width; ++i) sql += " OR (r.conversation_id = ? AND r.seq = ?)";
+          sql::PreparedStatement& read = Prepare(conn, sql);
+          for (size_t i = 0; i < width; ++i) {
+            const Entry entry = i < n ? at[from + i] : Entry{0, 0};
+            read.setUInt64(static_cast<unsigned>(2 * i + 1), entry.first);
+            read.setUInt64(static_cast<unsigned>(2 * i + 2), entry.second);
+          }
+          Rows rows(read.executeQuery());
+          while (rows->next()) {
+            out.emplace(Entry{rows->getUInt64(1), rows->getUInt64(2)}, ReadFile(*rows, 3));
+          }
+        }
+        return out;
+      });
 }
 
 absl::StatusOr<size_t> MysqlFileStore::DropUnsentFiles(int64_t before_ms, size_t limit) {

@@ -28,6 +28,8 @@ class MysqlFileStore final : public FileStore {
                                                          size_t limit) override;
   absl::StatusOr<std::map<uint64_t, FileRecord>> Attachments(
       uint64_t conversation_id, const std::vector<uint64_t>& seqs) override;
+  absl::StatusOr<std::map<std::pair<uint64_t, uint64_t>, FileRecord>> AttachmentsAt(
+      std::vector<std::pair<uint64_t, uint64_t>> at) override;
   absl::StatusOr<size_t> DropUnsentFiles(int64_t before_ms, size_t limit) override;
   absl::StatusOr<Freed> FreeOrphanBlobs(size_t limit) override;
 

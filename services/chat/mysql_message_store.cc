@@ -2,7 +2,6 @@
 
 #include <cppconn/prepared_statement.h>
 #include <cppconn/resultset.h>
-#include <cppconn/statement.h>
 
 #include <algorithm>
 #include <memory>
@@ -280,6 +279,22 @@ Inserted InsertEntry(sql::Connection& conn, const EntryRow& e) {
   Rows row(insert->executeQuery());
   NATTER_CHECK(row->next(), "an INSERT ... RETURNING that succeeded returned no row");
   return Inserted{row->getUInt64(1), Position{row->getUInt64(2), row->getUInt64(3)}};
+}
+
+// The entry that opens a room or a group (seq 1, stored as message `message_id`), as members see
+// it.
+v1::ChatMessage FirstEntry(const EntryRow& e, uint64_t message_id) {
+  v1::ChatMessage out;
+  out.set_conversation_id(e.conversation_id);
+  out.set_seq(1);
+  out.set_message_id(message_id);
+  out.set_sender_id(e.sender_id);
+  out.set_sender(e.sender);
+  out.set_text(e.body);
+  out.set_sent_at_ms(e.sent_at_ms);
+  out.set_client_msg_id(e.client_msg_id);
+  out.set_type(e.type);
+  return out;
 }
 
 // Moves a read marker forward to `at` (never back).
@@ -1003,13 +1018,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
       if (e.getErrorCode() == kErDupEntry) return NameTaken(e);
       throw;
     }
-    uint64_t id = 0;
-    {
-      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-      Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-      NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
-      id = row->getUInt64(1);
-    }
+    const uint64_t id = LastInsertId(conn);
     Stmt member = Prepare(conn,
                           "INSERT INTO conversation_members (conversation_id, user_id, role, "
                           "joined_at_ms, joined_seq) VALUES (?, ?, 'owner', ?, 1)");
@@ -1036,16 +1045,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateRoom(const NewRoom& ro
     result.events.push_back(AppendUserEvent(conn, room.owner_id, std::move(joined), room.now_ms));
     result.room = ExistingConversation(conn, room.owner_id, id);
     tx.Commit();
-    v1::ChatMessage& out = result.entry.emplace();
-    out.set_conversation_id(id);
-    out.set_seq(1);
-    out.set_message_id(message_id);
-    out.set_sender_id(room.owner_id);
-    out.set_sender(room.owner);
-    out.set_text(room.name);
-    out.set_sent_at_ms(room.now_ms);
-    out.set_client_msg_id(entry.client_msg_id);
-    out.set_type(kTypeRoomCreated);
+    result.entry = FirstEntry(entry, message_id);
     return result;
   });
 }
@@ -1378,13 +1378,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateGroup(const NewGroup& 
     insert->setUInt(3, static_cast<uint32_t>(everyone.size()));
     insert->setInt64(4, group.now_ms);
     insert->executeUpdate();
-    uint64_t id = 0;
-    {
-      std::unique_ptr<sql::Statement> stmt(conn.createStatement());
-      Rows row(stmt->executeQuery("SELECT LAST_INSERT_ID()"));
-      NATTER_CHECK(row->next(), "SELECT LAST_INSERT_ID() gave no row");
-      id = row->getUInt64(1);
-    }
+    const uint64_t id = LastInsertId(conn);
     Stmt member = Prepare(conn,
                           "INSERT INTO conversation_members (conversation_id, user_id, role, "
                           "joined_at_ms, joined_seq) VALUES (?, ?, ?, ?, 1)");
@@ -1417,16 +1411,7 @@ absl::StatusOr<RoomChangeResult> MysqlMessageStore::CreateGroup(const NewGroup& 
     }
     result.room = ExistingConversation(conn, group.creator_id, id);
     tx.Commit();
-    v1::ChatMessage& out = result.entry.emplace();
-    out.set_conversation_id(id);
-    out.set_seq(1);
-    out.set_message_id(message_id);
-    out.set_sender_id(group.creator_id);
-    out.set_sender(group.creator);
-    out.set_text(group.title);
-    out.set_sent_at_ms(group.now_ms);
-    out.set_client_msg_id(entry.client_msg_id);
-    out.set_type(kTypeGroupCreated);
+    result.entry = FirstEntry(entry, message_id);
     return result;
   });
 }
@@ -1494,6 +1479,34 @@ absl::StatusOr<std::vector<MemberRecord>> MysqlMessageStore::Members(uint64_t co
         while (rows->next()) {
           out.push_back({rows->getUInt64(1), StoredRole(rows->getString(2)), rows->getInt64(3),
                          rows->getInt64(4)});
+        }
+        return out;
+      });
+}
+
+absl::StatusOr<std::map<uint64_t, std::vector<MemberRecord>>> MysqlMessageStore::GroupMembersOf(
+    uint64_t user_id, uint32_t per_group) {
+  return pool_.Run(
+      "group members of user",
+      [&](sql::Connection& conn) -> absl::StatusOr<std::map<uint64_t, std::vector<MemberRecord>>> {
+        // Each group's members numbered in Members' order; a group has at most kMaxGroupMembers.
+        Stmt q = Prepare(
+            conn, std::string("SELECT conversation_id, user_id, role, joined_at_ms, muted_until_ms "
+                              "FROM (SELECT *, ROW_NUMBER() OVER (PARTITION BY conversation_id "
+                              "ORDER BY ") +
+                      kRoleRank +
+                      ", joined_at_ms, user_id) AS n FROM conversation_members "
+                      "WHERE conversation_id IN (SELECT mine.conversation_id FROM "
+                      "conversation_members mine JOIN conversations c ON c.id = "
+                      "mine.conversation_id WHERE mine.user_id = ? AND c.kind = 'group')) ranked "
+                      "WHERE n <= ? ORDER BY conversation_id, n");
+        q->setUInt64(1, user_id);
+        q->setUInt(2, per_group);
+        Rows rows(q->executeQuery());
+        std::map<uint64_t, std::vector<MemberRecord>> out;
+        while (rows->next()) {
+          out[rows->getUInt64(1)].push_back({rows->getUInt64(2), StoredRole(rows->getString(3)),
+                                             rows->getInt64(4), rows->getInt64(5)});
         }
         return out;
       });

@@ -53,6 +53,8 @@ class MysqlMessageStore final : public MessageStore {
   absl::StatusOr<std::vector<BanRecord>> Bans(uint64_t room_id, uint32_t limit) override;
   absl::StatusOr<std::vector<MemberRecord>> Members(uint64_t conversation_id,
                                                     uint32_t limit) override;
+  absl::StatusOr<std::map<uint64_t, std::vector<MemberRecord>>> GroupMembersOf(
+      uint64_t user_id, uint32_t per_group) override;
   absl::StatusOr<std::vector<ConversationRecord>> RoomsOf(uint64_t user_id) override;
   absl::StatusOr<std::optional<InvitationRecord>> FindInvitation(uint64_t room_id,
                                                                  uint64_t user_id) override;

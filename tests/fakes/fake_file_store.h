@@ -142,6 +142,18 @@ class FakeFileStore final : public chat::FileStore {
     return out;
   }
 
+  absl::StatusOr<std::map<std::pair<uint64_t, uint64_t>, chat::FileRecord>> AttachmentsAt(
+      std::vector<std::pair<uint64_t, uint64_t>> at) override {
+    std::lock_guard lock(mu_);
+    ++attachment_reads_;
+    std::map<std::pair<uint64_t, uint64_t>, chat::FileRecord> out;
+    for (const auto& entry : at) {
+      auto it = refs_.find(entry);
+      if (it != refs_.end()) out.emplace(entry, RecordLocked(it->second));
+    }
+    return out;
+  }
+
   absl::StatusOr<size_t> DropUnsentFiles(int64_t before_ms, size_t limit) override {
     std::lock_guard lock(mu_);
     std::set<std::string> carried;
@@ -182,6 +194,11 @@ class FakeFileStore final : public chat::FileStore {
     std::lock_guard lock(mu_);
     return chunks_.size();
   }
+  // How many AttachmentsAt reads were made.
+  int attachment_reads() {
+    std::lock_guard lock(mu_);
+    return attachment_reads_;
+  }
 
  private:
   using Key = std::tuple<uint64_t, chat::FilePart, uint32_t>;
@@ -214,6 +231,7 @@ class FakeFileStore final : public chat::FileStore {
   std::map<Key, std::string> chunks_;
   std::map<std::string, std::pair<chat::NewFile, uint64_t>> files_;  // upload, blob id
   std::map<std::pair<uint64_t, uint64_t>, std::string> refs_;
+  int attachment_reads_ = 0;
 };
 
 }  // namespace natter::fakes

@@ -734,11 +734,29 @@ class FakeMessageStore final : public chat::MessageStore {
                                                           uint32_t limit) override {
     if (auto s = failures_.Take("Members"); !s.ok()) return s;
     std::lock_guard lock(mu_);
+    ++member_reads_;
     std::vector<chat::MemberRecord> out;
     for (const auto& [_, m] : members_[conversation_id]) out.push_back(m);
     std::sort(out.begin(), out.end(),
               [](const auto& a, const auto& b) { return MemberOrder(a) < MemberOrder(b); });
     if (out.size() > limit) out.resize(limit);
+    return out;
+  }
+
+  absl::StatusOr<std::map<uint64_t, std::vector<chat::MemberRecord>>> GroupMembersOf(
+      uint64_t user_id, uint32_t per_group) override {
+    if (auto s = failures_.Take("GroupMembersOf"); !s.ok()) return s;
+    std::lock_guard lock(mu_);
+    std::map<uint64_t, std::vector<chat::MemberRecord>> out;
+    for (const auto& [id, c] : conversations_) {
+      if (!c.is_group() || !members_[id].contains(user_id)) continue;
+      std::vector<chat::MemberRecord>& members = out[id];
+      for (const auto& [_, m] : members_[id]) members.push_back(m);
+      std::sort(members.begin(), members.end(),
+                [](const auto& a, const auto& b) { return MemberOrder(a) < MemberOrder(b); });
+      if (members.size() > per_group) members.resize(per_group);
+    }
+    ++member_reads_;
     return out;
   }
 
@@ -769,6 +787,11 @@ class FakeMessageStore final : public chat::MessageStore {
   // Test access.
   void FailNext(absl::Status status, std::string method = "") {
     failures_.FailNext(std::move(status), std::move(method));
+  }
+  // How many reads of members (Members and GroupMembersOf calls) were made.
+  int member_reads() {
+    std::lock_guard lock(mu_);
+    return member_reads_;
   }
   // Adds a conversation ("room" or "direct") and returns its id. A room other than the lobby has
   // no members until AddMember. A room gets its name's skeleton unless another room holds it.
@@ -1000,6 +1023,7 @@ class FakeMessageStore final : public chat::MessageStore {
   std::map<uint64_t, std::string> skeletons_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::vector<Entry>> entries_ ABSL_GUARDED_BY(mu_);
   std::map<uint64_t, std::map<uint64_t, chat::MemberRecord>> members_ ABSL_GUARDED_BY(mu_);
+  int member_reads_ ABSL_GUARDED_BY(mu_) = 0;
   // CreateGroup's calls: (creator, when), for GroupsCreatedSince.
   std::vector<std::pair<uint64_t, int64_t>> groups_created_ ABSL_GUARDED_BY(mu_);
   // (user, conversation) -> (seq, msg_no)

@@ -9,6 +9,8 @@
 
 #include <string>
 #include <thread>
+#include <tuple>
+#include <utility>
 #include <vector>
 
 #include "chat_schema.h"
@@ -179,6 +181,27 @@ TEST_F(MysqlFileStoreTest, RefsGiveConversationsAndAttachments) {
   ASSERT_TRUE(store_.RemoveRef(70, 3).ok());
   EXPECT_THAT(*store_.RefConversations(id, 10), ElementsAre(71));
   EXPECT_THAT(*store_.Attachments(70, {3}), IsEmpty());
+}
+
+TEST_F(MysqlFileStoreTest, AttachmentsAtReadsTheEntriesOfManyConversationsTogether) {
+  const std::string one(32, '4'), two(32, '8');
+  ASSERT_TRUE(store_.Publish(Stage("first"), File(one, Sha('d'), 5)).ok());
+  ASSERT_TRUE(store_.Publish(Stage("second!"), File(two, Sha('e'), 7)).ok());
+  ASSERT_TRUE(store_.AddRef(one, 80, 2).ok());
+  ASSERT_TRUE(store_.AddRef(two, 81, 5).ok());
+  ASSERT_TRUE(store_.AddRef(one, 82, 7).ok());
+  // More entries than one statement takes (64), most of them without a file.
+  std::vector<std::pair<uint64_t, uint64_t>> at{{82, 7}, {80, 2}, {82, 6}, {81, 5}, {80, 2}};
+  for (uint64_t i = 0; i < 70; ++i) at.emplace_back(1000 + i, 1);
+  auto found = store_.AttachmentsAt(at);
+  ASSERT_TRUE(found.ok()) << found.status();
+  using Row = std::tuple<uint64_t, uint64_t, std::string, uint64_t>;  // entry, file id, size
+  std::vector<Row> rows;
+  for (const auto& [entry, file] : *found) {
+    rows.emplace_back(entry.first, entry.second, file.id, file.size);
+  }
+  EXPECT_THAT(rows, ElementsAre(Row{80, 2, one, 5}, Row{81, 5, two, 7}, Row{82, 7, one, 5}));
+  EXPECT_THAT(*store_.AttachmentsAt({}), IsEmpty());
 }
 
 TEST_F(MysqlFileStoreTest, UploadedSinceSumsTheUploadersRecentFiles) {

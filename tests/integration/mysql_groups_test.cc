@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -23,6 +24,7 @@ namespace {
 
 using ::testing::ElementsAre;
 using ::testing::IsEmpty;
+using ::testing::Pair;
 
 class MysqlGroupsTest : public ::testing::Test {
  protected:
@@ -192,6 +194,25 @@ TEST_F(MysqlGroupsTest, ARenameKeepsTheTitleAndCreationsAreCountedPerCreator) {
   EXPECT_EQ(store_.GroupsCreatedSince(41, 5000).value(), 2u);
   EXPECT_EQ(store_.GroupsCreatedSince(41, 5001).value(), 1u);
   EXPECT_EQ(store_.GroupsCreatedSince(42, 0).value(), 0u);
+}
+
+TEST_F(MysqlGroupsTest, GroupMembersOfGivesTheFirstMembersOfEachOfTheUsersGroups) {
+  const uint64_t first = Create(51, {52, 53, 54}).room.id;
+  const uint64_t second = Create(52, {51, 55}).room.id;
+  Create(56, {57, 58});  // not 51's
+  const uint64_t left = Create(53, {51, 54}).room.id;
+  ASSERT_TRUE(Change(left, {.action = chat::GroupAction::kLeave, .actor = User(51)}).ok());
+  auto members = store_.GroupMembersOf(51, 2);
+  ASSERT_TRUE(members.ok()) << members.status();
+  std::map<uint64_t, std::vector<uint64_t>> ids;
+  for (const auto& [group, list] : *members) {
+    for (const auto& m : list) ids[group].push_back(m.user_id);
+  }
+  // As Members orders them: the owner, then by joining (here at once) and id.
+  EXPECT_THAT(ids,
+              ElementsAre(Pair(first, ElementsAre(51, 52)), Pair(second, ElementsAre(52, 51))));
+  EXPECT_EQ(members->at(second)[0].role, chat::MemberRole::kOwner);
+  EXPECT_THAT(store_.GroupMembersOf(59, 5).value(), IsEmpty());
 }
 
 }  // namespace

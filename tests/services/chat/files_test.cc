@@ -8,6 +8,7 @@
 #include <QImage>
 #include <QTransform>
 #include <chrono>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -436,6 +437,44 @@ TEST_F(FilesTest, MessagesCarryTheirAttachmentLiveInSyncAndInHistory) {
   auto page = chat_.History(history);
   ASSERT_TRUE(page.ok());
   EXPECT_EQ(page->messages(0).attachment().file_id(), info->file_id());
+}
+
+TEST_F(FilesTest, AConversationListPreviewsTheLatestMessagesFileReadOnceForAll) {
+  const uint64_t room = store_.AddConversation("room", "secret");
+  store_.AddMember(room, 1);
+  store_.AddMember(room, 2);
+  const uint64_t quiet = store_.AddConversation("room", "quiet");
+  store_.AddMember(quiet, 1);
+  store_.AddMember(quiet, 2);
+  auto doc = UploadBytes(alice_, "plan.pdf", "%PDF-1.4");
+  auto pic = UploadBytes(alice_, "pic.png", testing::MakeFileImage(64, 48, "png"));
+  ASSERT_TRUE(doc.ok() && pic.ok());
+  ASSERT_TRUE(SendFile(alice_, kLobby, doc->file_id(), "", "m1").ok());
+  ASSERT_TRUE(SendFile(alice_, room, pic->file_id(), "look", "m2").ok());
+  ASSERT_TRUE(SendFile(alice_, quiet, doc->file_id(), "", "m3").ok());
+  v1::SendRequest text;
+  *text.mutable_caller() = bob_;
+  text.set_conversation_id(quiet);
+  text.set_client_msg_id("m4");
+  text.set_text("read it");
+  ASSERT_TRUE(chat_.Send(text).ok());
+
+  const int reads_before = file_store_.attachment_reads();
+  v1::ListConversationsRequest list;
+  *list.mutable_caller() = bob_;
+  auto listed = chat_.ListConversations(list);
+  ASSERT_TRUE(listed.ok()) << listed.status();
+  EXPECT_EQ(file_store_.attachment_reads() - reads_before, 1);
+  std::map<uint64_t, v1::ChatMessage> last;
+  for (const auto& c : listed->conversations()) last[c.id()] = c.last_entry();
+  EXPECT_EQ(last[kLobby].attachment().name(), "plan.pdf");
+  EXPECT_EQ(last[kLobby].attachment().size(), 8u);
+  EXPECT_EQ(last[room].attachment().name(), "pic.png");
+  EXPECT_EQ(last[room].attachment().width(), 64u);
+  EXPECT_EQ(last[room].text(), "look");
+  // The latest message of the third carries no file, though an earlier one did.
+  EXPECT_EQ(last[quiet].text(), "read it");
+  EXPECT_FALSE(last[quiet].has_attachment());
 }
 
 TEST_F(FilesTest, DeletingTheMessageTakesTheFileFromTheConversation) {

@@ -227,6 +227,29 @@ TEST_F(GroupsTest, MessagesReachTheGroupsChannelAndEveryMemberReadsThem) {
   EXPECT_THAT(group->member_names(), ElementsAre("maya", "theo"));
 }
 
+TEST_F(GroupsTest, AListOfManyGroupsReadsTheirMembersAndNamesOnce) {
+  // Untitled groups are labelled by their members: however many groups, one read of members and
+  // one lookup of names (an RPC to natter-auth) serve the whole list.
+  ASSERT_TRUE(Create(maya_, {"theo", "sam"}).ok());
+  ASSERT_TRUE(Create(maya_, {"theo", "ada"}).ok());
+  ASSERT_TRUE(Create(theo_, {"maya", "ada"}, "us three").ok());
+  const int reads_before = store_.member_reads();
+  const int lookups_before = users_.profile_lookups();
+  v1::ListConversationsRequest list;
+  *list.mutable_caller() = maya_;
+  auto conversations = service_.ListConversations(list);
+  ASSERT_TRUE(conversations.ok()) << conversations.status();
+  EXPECT_EQ(store_.member_reads() - reads_before, 1);
+  EXPECT_EQ(users_.profile_lookups() - lookups_before, 1);
+  std::vector<std::vector<std::string>> labels;
+  for (const auto& c : conversations->conversations()) {
+    if (c.kind() != "group") continue;
+    labels.emplace_back(c.member_names().begin(), c.member_names().end());
+  }
+  EXPECT_THAT(labels, ElementsAre(ElementsAre("theo", "sam"), ElementsAre("theo", "ada"),
+                                  ElementsAre("theo", "ada")));
+}
+
 TEST_F(GroupsTest, AnyMemberAddsTheirOwnFriendsWhoReadFromTheirJoinOn) {
   const uint64_t id = MakeGroup();
   ASSERT_TRUE(Send(maya_, id, "before ada").ok());
