@@ -584,11 +584,13 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
             }
           });
   connect(&messages_, &QAbstractItemModel::dataChanged, this, [this] { OnEditedMessageChanged(); });
-  // Keep the view at the bottom when new messages arrive there.
+  // Keep the view at the bottom when new messages arrive there: when it showed the newest, or for
+  // one's own message. Scrolled up to read (or opened at the first unread), it stays where it is.
   connect(&messages_, &QAbstractItemModel::rowsInserted, this,
           [this](const QModelIndex&, int first, int) {
             // Not while later entries are still to load (opened at a search hit or a pin).
-            if (first > 0 && first == messages_.rowCount() - 1 && newer_from_ == 0) {
+            if (first > 0 && first == messages_.rowCount() - 1 && newer_from_ == 0 &&
+                (at_newest_ || messages_.index(first).data(MessageModel::kOwnRole).toBool())) {
               QTimer::singleShot(0, message_list_, [this] { message_list_->scrollToBottom(); });
             }
           });

@@ -48,8 +48,9 @@ v1::ServerFrame Frame(const v1::ServerEvent& event) {
   return frame;
 }
 
-// A direct conversation with ben (opened first, as the first of the Welcome) and the room "dev".
-v1::ServerEvent Welcome() {
+// A direct conversation with ben (opened first, as the first of the Welcome) and the room "dev"
+// (with `room_latest_seq` entries, all read).
+v1::ServerEvent Welcome(uint64_t room_latest_seq = 0) {
   v1::ServerEvent e;
   e.mutable_welcome()->set_user_id(1);
   e.mutable_welcome()->set_username("me");
@@ -67,6 +68,8 @@ v1::ServerEvent Welcome() {
   room->set_id(kRoom);
   room->set_kind("room");
   room->set_name("dev");
+  room->set_latest_seq(room_latest_seq);
+  room->set_last_read_seq(room_latest_seq);
   return e;
 }
 
@@ -117,7 +120,7 @@ class MainWindowTest : public QObject {
   std::unique_ptr<MainWindow> window_;
 
   // A window signed in to the fake gateway (its unary calls); the stream is the fake transport's.
-  void Start() {
+  void Start(uint64_t room_latest_seq = 0) {
     if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
     SignedIn session;
     session.address = QString::fromStdString(gateway_->address());
@@ -127,7 +130,7 @@ class MainWindowTest : public QObject {
     server_ = std::make_shared<FakeTransport::State>();
     window_ = std::make_unique<MainWindow>(session, std::make_unique<FakeTransport>(server_));
     window_->show();
-    Serve(Welcome());
+    Serve(Welcome(room_latest_seq));
     QTRY_COMPARE(window_->bridge().state(), StreamBridge::State::kConnected);
     QCOMPARE(window_->conversations().rowCount(), 2);
   }
@@ -611,6 +614,75 @@ class MainWindowTest : public QObject {
     window_->resize(800, 500);
     QTest::qWait(50);
     QVERIFY(bar->value() != bar->maximum() || bar->maximum() <= reading);
+  }
+
+  // Issue 24 audit: every message that came in scrolled the view to the newest, also while the
+  // user read back. The view follows new messages only from the newest, or to one's own.
+  void ANewMessageLeavesTheReaderWhereTheyRead() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 40; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    StoreHistory({{kRoom, stored}});
+    Start(40);
+    window_->resize(900, 600);
+    window_->OpenConversation(kRoom);
+    QTRY_COMPARE(window_->messages().rowCount(), 40);
+    QScrollBar* bar = MessageList()->verticalScrollBar();
+    QTRY_VERIFY(bar->maximum() > 0 && bar->value() == bar->maximum());
+    auto shown = [this](int row) {
+      const QRect at = MessageList()->visualRect(window_->messages().index(row));
+      return at.bottom() > 0 && at.top() < MessageList()->viewport()->height();
+    };
+    // At the newest, the next message is shown.
+    Serve(Entry(Message(kRoom, 41, 2, "message 41")));
+    QCOMPARE(window_->messages().rowCount(), 41);
+    QTRY_VERIFY(shown(40) && bar->value() == bar->maximum());
+
+    // Scrolled up to read, the view stays there.
+    QTest::qWait(50);  // the window is done following it
+    bar->setValue(bar->maximum() / 2);
+    const int reading = bar->value();
+    Serve(Entry(Message(kRoom, 42, 2, "message 42")));
+    Serve(Entry(Message(kRoom, 43, 2, "message 43")));
+    QCOMPARE(window_->messages().rowCount(), 43);
+    QTest::qWait(100);
+    QCOMPARE(bar->value(), reading);
+    QVERIFY(!shown(42));
+
+    // One's own message brings the view down to it.
+    Serve(Entry(Message(kRoom, 44, 1, "mine")));
+    QTRY_VERIFY(shown(43) && bar->value() == bar->maximum());
+  }
+
+  // The same for a conversation opened at its first unread message: what comes in meanwhile
+  // does not take the view away from it.
+  void ANewMessageLeavesAChatOpenedAtItsFirstUnreadThere() {
+    std::vector<v1::ChatMessage> stored;
+    for (uint64_t seq = 1; seq <= 150; ++seq) {
+      stored.push_back(Message(kRoom, seq, 2, "message " + std::to_string(seq)));
+    }
+    StoreHistory({{kRoom, stored}});
+    Start(150);
+    window_->resize(900, 600);
+    v1::Conversation room = *window_->conversations().Find(kRoom);
+    room.set_latest_seq(150);
+    room.set_last_read_seq(120);
+    room.set_unread(30);
+    window_->conversations().Upsert(room);
+    window_->OpenConversation(kRoom);
+    QTRY_VERIFY(window_->messages().RowOfSeq(121) >= 0);
+    MessageModel& messages = window_->messages();
+    auto top_of_first_unread = [&] {
+      return MessageList()->visualRect(messages.index(messages.RowOfSeq(121))).top();
+    };
+    QTRY_VERIFY(top_of_first_unread() >= 0 &&
+                top_of_first_unread() < MessageList()->viewport()->height() / 2);
+    const int at = top_of_first_unread();
+    Serve(Entry(Message(kRoom, 151, 2, "message 151")));
+    QCOMPARE(messages.RowOfSeq(151), messages.rowCount() - 1);
+    QTest::qWait(100);
+    QCOMPARE(top_of_first_unread(), at);
   }
 
   void TheTitleNamesTheApplicationOnce() {
