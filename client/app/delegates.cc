@@ -12,6 +12,7 @@
 #include <QToolTip>
 #include <QUrl>
 #include <algorithm>
+#include <cmath>
 #include <vector>
 
 #include "attachments.h"
@@ -389,16 +390,85 @@ void ConversationDelegate::paint(QPainter* painter, const QStyleOptionViewItem& 
 ContactDelegate::ContactDelegate(AvatarCache& avatars, QObject* parent)
     : QStyledItemDelegate(parent), avatars_(avatars) {}
 
-QSize ContactDelegate::sizeHint(const QStyleOptionViewItem&, const QModelIndex&) const {
-  return QSize(0, kAvatar + 2 * kPad);
+namespace {
+
+// An ordinary contact row's height: the avatar with a margin. An incoming request's row grows
+// below it by the lines its words wrap onto.
+constexpr int kContactRow = kAvatar + 2 * kPad;
+
+// The width rows are laid out in: the option's, else (asked for a size before a layout) the
+// view's.
+int RowWidth(const QStyleOptionViewItem& option) {
+  if (option.rect.width() > 0) return option.rect.width();
+  if (auto* view = qobject_cast<const QAbstractItemView*>(option.widget)) {
+    return view->viewport()->width();
+  }
+  return 320;
 }
 
+// What an incoming request says: that they want to be your friend, and their note.
+QString RequestText(const QModelIndex& index) {
+  // A note is laid out as one paragraph: its own line breaks are spaces.
+  const QString note = index.data(ContactModel::kMessageRole).toString().simplified();
+  return note.isEmpty() ? ContactDelegate::tr("wants to be your friend")
+                        : ContactDelegate::tr("wants to be your friend: %1").arg(note);
+}
+
+}  // namespace
+
+void ContactDelegate::LayOutRequest(QTextLayout& layout, const QRect& row) {
+  const QRect r = row.adjusted(kPad, kPad / 2, -kPad, -kPad / 2);
+  const int left = r.left() + kAvatar + kPad;
+  const int beside = std::max(AcceptRect(row).left() - kPad - left, 1);
+  const int under = std::max(r.right() - left, 1);
+  // The first line where an ordinary row has its second (beside the buttons), the next ones
+  // under the buttons, across the row: the whole note shows, however narrow the list.
+  QTextOption wrap;
+  wrap.setWrapMode(QTextOption::WrapAtWordBoundaryOrAnywhere);
+  layout.setTextOption(wrap);
+  layout.beginLayout();
+  const int first_top = r.top() + kAvatar + kPad - QFontMetrics(layout.font()).height();
+  qreal y = first_top;
+  for (QTextLine line = layout.createLine(); line.isValid(); line = layout.createLine()) {
+    line.setLineWidth(layout.lineCount() == 1 ? beside : under);
+    line.setPosition(QPointF(left, y));
+    y += line.height();
+  }
+  layout.endLayout();
+}
+
+QStringList ContactDelegate::RequestLines(const QStyleOptionViewItem& option,
+                                          const QModelIndex& index) {
+  const QString text = RequestText(index);
+  QTextLayout layout(text, option.font);
+  LayOutRequest(layout, QRect(0, 0, RowWidth(option), kContactRow));
+  QStringList lines;
+  for (int i = 0; i < layout.lineCount(); ++i) {
+    const QTextLine line = layout.lineAt(i);
+    lines << text.mid(line.textStart(), line.textLength());
+  }
+  return lines;
+}
+
+QSize ContactDelegate::sizeHint(const QStyleOptionViewItem& option,
+                                const QModelIndex& index) const {
+  if (index.data(ContactModel::kKindRole).toInt() != ContactModel::kIncoming) {
+    return QSize(0, kContactRow);
+  }
+  QTextLayout layout(RequestText(index), option.font);
+  LayOutRequest(layout, QRect(0, 0, RowWidth(option), kContactRow));
+  const int lines = std::max(layout.lineCount(), 1);
+  const qreal below = layout.lineAt(lines - 1).rect().bottom() - layout.lineAt(0).rect().bottom();
+  return QSize(0, kContactRow + static_cast<int>(std::ceil(below)));
+}
+
+// The buttons are on the row's first band (beside the name), also when its words make it taller.
 QRect ContactDelegate::AcceptRect(const QRect& row) {
-  return QRect(row.right() - 2 * 72 - kPad, row.center().y() - 13, 72, 26);
+  return QRect(row.right() - 2 * 72 - kPad, row.top() + kContactRow / 2 - 13, 72, 26);
 }
 
 QRect ContactDelegate::RejectRect(const QRect& row) {
-  return QRect(row.right() - 72 - kPad / 2, row.center().y() - 13, 72, 26);
+  return QRect(row.right() - 72 - kPad / 2, row.top() + kContactRow / 2 - 13, 72, 26);
 }
 
 void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& option,
@@ -412,7 +482,7 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   QPixmap avatar = avatars_.Avatar(index.data(ContactModel::kUserIdRole).toULongLong(),
                                    index.data(ContactModel::kAvatarVersionRole).toUInt(), name,
                                    kAvatar, Dpr(option));
-  int top = r.top() + (r.height() - kAvatar) / 2;
+  const int top = r.top() + (kContactRow - kPad - kAvatar) / 2;  // on the first band
   // Offline friends are greyed out, as in the seed's friend list.
   const bool offline = kind == ContactModel::kFriend &&
                        index.data(ContactModel::kStatusRole).toString() == QLatin1String("offline");
@@ -443,9 +513,12 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   QString detail;
   switch (kind) {
     case ContactModel::kIncoming: {
-      QString note = index.data(ContactModel::kMessageRole).toString();
-      detail = note.isEmpty() ? tr("wants to be your friend")
-                              : tr("wants to be your friend: %1").arg(note);
+      // Wrapped, whole (no tooltip needed to read the note).
+      QTextLayout layout(RequestText(index), option.font);
+      LayOutRequest(layout, option.rect);
+      painter->setFont(option.font);
+      painter->setPen(muted);
+      layout.draw(painter, QPointF());
       break;
     }
     case ContactModel::kOutgoing:
@@ -467,8 +540,10 @@ void ContactDelegate::paint(QPainter* painter, const QStyleOptionViewItem& optio
   }
   painter->setFont(option.font);
   painter->setPen(muted);
-  painter->drawText(body, Qt::AlignLeft | Qt::AlignBottom,
-                    QFontMetrics(option.font).elidedText(detail, Qt::ElideRight, body.width()));
+  if (!detail.isEmpty()) {
+    painter->drawText(body, Qt::AlignLeft | Qt::AlignBottom,
+                      QFontMetrics(option.font).elidedText(detail, Qt::ElideRight, body.width()));
+  }
   if (kind == ContactModel::kIncoming) {
     for (auto [rect, label, color] :
          {std::tuple{AcceptRect(option.rect), tr("Accept"), QColor("#43a047")},

@@ -40,6 +40,9 @@ class ContactDelegate : public QStyledItemDelegate {
   QSize sizeHint(const QStyleOptionViewItem& option, const QModelIndex& index) const override;
   bool editorEvent(QEvent* event, QAbstractItemModel* model, const QStyleOptionViewItem& option,
                    const QModelIndex& index) override;
+  // An incoming request's words ("wants to be your friend: " and the note), as its row wraps them
+  // at the option's width: beside the buttons, then under them.
+  static QStringList RequestLines(const QStyleOptionViewItem& option, const QModelIndex& index);
 
  signals:
   void accepted(const QString& username);
@@ -49,6 +52,8 @@ class ContactDelegate : public QStyledItemDelegate {
   // Where the Accept and Reject buttons of an incoming request are drawn.
   static QRect AcceptRect(const QRect& row);
   static QRect RejectRect(const QRect& row);
+  // Lays out an incoming request's words (set in `layout`, with its font) for a row at `row`.
+  static void LayOutRequest(QTextLayout& layout, const QRect& row);
 
   AvatarCache& avatars_;
 };

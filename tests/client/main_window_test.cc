@@ -1271,6 +1271,35 @@ class MainWindowTest : public QObject {
     QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts"));
   }
 
+  // Issue 24 bug 8 (audit): in Contacts a request's note was cut to "wants to b…"; its row is now
+  // as tall as the note needs at the list's width, and follows the width.
+  void AFriendRequestsRowGrowsToShowItsNote() {
+    Start();
+    auto* tabs = window_->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    v1::ServerEvent request;
+    request.mutable_user_event()->set_seq(1);
+    auto* f = request.mutable_user_event()->mutable_friend_();
+    f->set_type("friend_request");
+    f->set_user_id(4);
+    f->set_username("dana");
+    f->set_message("hi, it's Dana from the climbing gym, we met on Saturday at the wall");
+    Serve(request);
+    auto* list = window_->findChild<QListView*>(QStringLiteral("contactList"));
+    const QModelIndex dana = list->model()->index(0, 0);
+    QCOMPARE(dana.data(ContactModel::kUsernameRole).toString(), QStringLiteral("dana"));
+    const QModelIndex ben = list->model()->index(1, 0);
+    QTRY_VERIFY(list->visualRect(ben).height() > 0);
+    const int ordinary = list->visualRect(ben).height();
+    const int tall = list->visualRect(dana).height();
+    QVERIFY2(tall > ordinary + QFontMetrics(list->font()).height(),
+             qPrintable(QStringLiteral("%1 px, a friend's %2 px").arg(tall).arg(ordinary)));
+    // Wider, the note takes fewer lines.
+    auto* splitter = window_->findChild<QSplitter*>();
+    splitter->setSizes({700, 400});
+    QTRY_VERIFY(list->visualRect(dana).height() < tall);
+  }
+
   // Polish: a conversation with many unread messages opens at the first of them, under a "New
   // messages" divider.
   void ManyUnreadOpenAtTheFirstOfThem() {

@@ -12,6 +12,7 @@
 
 #include "api_client.h"
 #include "avatar_cache.h"
+#include "contact_model.h"
 #include "conversation_model.h"
 #include "delegates.h"
 #include "message_model.h"
@@ -328,6 +329,58 @@ class MessageDelegateTest : public QObject {
     };
     QCOMPARE(ring_pixels(false), 0);
     QVERIFY2(ring_pixels(true) > 300, qPrintable(QString::number(ring_pixels(true))));
+  }
+
+  // Issue 24 bug 8 (audit): a friend request's note was cut to "wants to b…" beside the buttons at
+  // the sidebar's default width. Its row now wraps the words, beside the buttons and under them,
+  // and is as tall as they need.
+  void AFriendRequestsNoteIsShownWhole() {
+    const QString note = QStringLiteral("hi, it's Iris from the climbing gym, we met on Saturday");
+    v1::PendingRequest request;
+    request.set_incoming(true);
+    request.set_user_id(3);
+    request.set_username("iris");
+    request.set_message(note.toStdString());
+    v1::Friend theo;
+    theo.set_user_id(4);
+    theo.set_username("theo");
+    theo.set_status("offline");
+    ContactModel contacts;
+    contacts.Reset({theo}, {request});
+    const QModelIndex asking = contacts.index(contacts.RowOf(3));
+    const QModelIndex friend_row = contacts.index(contacts.RowOf(4));
+    ContactDelegate delegate(avatars_);
+    QStyleOptionViewItem option = Option();
+    option.rect = QRect(0, 0, 320, 0);  // the sidebar's default width
+    const int ordinary = delegate.sizeHint(option, friend_row).height();
+
+    const QStringList lines = ContactDelegate::RequestLines(option, asking);
+    QVERIFY2(lines.size() >= 2, qPrintable(lines.join(QLatin1Char('|'))));
+    QCOMPARE(lines.join(QString()).simplified(),
+             QStringLiteral("wants to be your friend: ") + note);
+    const int line = QFontMetrics(option.font).height();
+    const int height = delegate.sizeHint(option, asking).height();
+    QVERIFY2(height >= ordinary + (lines.size() - 1) * line,
+             qPrintable(QStringLiteral("%1 px for %2 lines").arg(height).arg(lines.size())));
+
+    // Painted: text under the buttons, in the row's grown part, down to its last line.
+    option.rect.setHeight(height);
+    QImage image(option.rect.size(), QImage::Format_RGB32);
+    image.fill(Qt::white);
+    {
+      QPainter painter(&image);
+      delegate.paint(&painter, option, asking);
+    }
+    auto ink_in = [&image](int top, int bottom) {
+      for (int y = std::max(top, 0); y < std::min(bottom, image.height()); ++y) {
+        for (int x = 0; x < image.width(); ++x) {
+          if (qGray(image.pixel(x, y)) < 200) return true;
+        }
+      }
+      return false;
+    };
+    QVERIFY(ink_in(ordinary, ordinary + line));
+    QVERIFY(ink_in(height - line - 4, height));
   }
 
   // Polish: a message of only an emoji or three is drawn at a readable (large) size.
