@@ -223,7 +223,7 @@ void SignInWindow::Submit() {
                    if (!status.ok()) {
                      SetBusy(false);
                      // Put the server's answer where it belongs.
-                     QString text = ErrorText(status);
+                     QString text = SignInErrorText(status);
                      if (status.error_code() == grpc::StatusCode::ALREADY_EXISTS ||
                          status.error_message().rfind("username", 0) == 0) {
                        ShowError(username_error_, text);
@@ -255,7 +255,7 @@ void SignInWindow::Login() {
                      if (status.error_code() == grpc::StatusCode::UNAUTHENTICATED) {
                        ShowError(password_error_, ErrorText(status));
                      } else {
-                       status_->setText(ErrorText(status));
+                       status_->setText(SignInErrorText(status));
                      }
                      return;
                    }

@@ -81,7 +81,12 @@ class ApiClient : public QObject {
 std::shared_ptr<grpc::ChannelCredentials> MakeCredentials(bool tls, const QString& ca_file,
                                                           QString* error = nullptr);
 
-// A failed call as a person should read it.
+// A failed call as a person should read it: a failure of the connection (refused, lost, timed out,
+// TLS) or of the server in plain words, never gRPC's own text; the server's answer to the request
+// (e.g. "username taken") as it comes.
 QString ErrorText(const grpc::Status& status);
+// The same for signing in, the first call to a server: a connection it closes at once is said to
+// be most likely about TLS (needed and not used, or the other way round).
+QString SignInErrorText(const grpc::Status& status);
 
 }  // namespace natter::client

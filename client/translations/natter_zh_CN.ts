@@ -23,6 +23,30 @@
         <source>Something went wrong.</source>
         <translation>出错了。</translation>
     </message>
+    <message>
+        <source>The connection to the server was lost.</source>
+        <translation>与服务器的连接已断开。</translation>
+    </message>
+    <message>
+        <source>The server is not available just now. Try again in a moment.</source>
+        <translation>服务器暂时不可用，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The request was cancelled.</source>
+        <translation>请求已取消。</translation>
+    </message>
+    <message>
+        <source>Something went wrong on the server. Try again in a moment.</source>
+        <translation>服务器出错了，请稍后再试。</translation>
+    </message>
+    <message>
+        <source>The server does not offer this (it may run an older version).</source>
+        <translation>服务器不支持此功能（它可能运行的是旧版本）。</translation>
+    </message>
+    <message>
+        <source>That is too large for the server.</source>
+        <translation>内容太大，服务器无法接受。</translation>
+    </message>
 </context>
 <context>
     <name>FileTransfers</name>

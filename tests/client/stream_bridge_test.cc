@@ -10,6 +10,7 @@
 #include <mutex>
 #include <optional>
 
+#include "api_client.h"
 #include "client/fake_transport.h"
 #include "conversation_model.h"
 
@@ -264,6 +265,70 @@ class StreamBridgeTest : public QObject {
     Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "going away");
     const ReconnectBackoff backoff;
     QVERIFY(bridge_->ScheduledReconnect() <= backoff.cap + backoff.base);
+  }
+
+  // Issue 24 bug 10 (audit): a connection dropped after it worked ("Socket closed", "Connection
+  // reset", "Broken pipe") was told as a TLS or certificate problem. The banner says it was lost.
+  void ADroppedConnectionIsSaidInPlainWords() {
+    QSignalSpy states(bridge_.get(), &StreamBridge::stateChanged);
+    bridge_->Start(QStringLiteral("a:1"), QStringLiteral("t"));
+    Serve(Frame({Welcome({{1, 5}})}));
+    Close(static_cast<int>(grpc::StatusCode::UNAVAILABLE), "Socket closed");
+    QCOMPARE(bridge_->state(), StreamBridge::State::kReconnecting);
+    QCOMPARE(states.last().at(1).toString(),
+             QStringLiteral("The connection to the server was lost."));
+  }
+
+  // Each failure of the transport in words, whatever gRPC's code and text; a server's own answer
+  // as it comes.
+  void ErrorsReadAsPlainWords() {
+    const QString lost = QStringLiteral("The connection to the server was lost.");
+    const QString unreachable =
+        QStringLiteral("The server cannot be reached. Check the address and your connection.");
+    const struct {
+      grpc::StatusCode code;
+      std::string message;
+      QString expected;
+    } cases[] = {
+        {grpc::StatusCode::UNAVAILABLE, "Socket closed", lost},
+        {grpc::StatusCode::UNAVAILABLE, "Connection reset by peer", lost},
+        {grpc::StatusCode::UNAVAILABLE, "Broken pipe", lost},
+        {grpc::StatusCode::UNAVAILABLE, "keepalive watchdog timeout", lost},
+        {grpc::StatusCode::UNKNOWN, "Stream removed", lost},
+        {grpc::StatusCode::INTERNAL, "Received RST_STREAM with error code 2", lost},
+        {grpc::StatusCode::UNAVAILABLE,
+         "failed to connect to all addresses; last error: UNKNOWN: ipv4:127.0.0.1:2019: Failed "
+         "to connect to remote host: Connection refused",
+         unreachable},
+        {grpc::StatusCode::UNAVAILABLE, "DNS resolution failed for chat.example:2019", unreachable},
+        {grpc::StatusCode::UNAVAILABLE,
+         "failed to connect to all addresses; last error: UNAVAILABLE: ipv4:10.0.0.2:443: "
+         "Ssl handshake failed: SSL_ERROR_SSL: error:1000007d:SSL "
+         "routines:OPENSSL_internal:CERTIFICATE_VERIFY_FAILED",
+         QStringLiteral("The server closed the connection. Check the address, and whether it "
+                        "needs a secure connection (TLS) with a certificate this computer "
+                        "trusts.")},
+        {grpc::StatusCode::UNAVAILABLE, "this gateway is full; try again in a moment",
+         QStringLiteral("The server is not available just now. Try again in a moment.")},
+        {grpc::StatusCode::DEADLINE_EXCEEDED, "Deadline Exceeded",
+         QStringLiteral("The server did not answer in time.")},
+        {grpc::StatusCode::INTERNAL, "database error",
+         QStringLiteral("Something went wrong on the server. Try again in a moment.")},
+        {grpc::StatusCode::UNKNOWN, "Unexpected error in RPC handling",
+         QStringLiteral("Something went wrong on the server. Try again in a moment.")},
+        {grpc::StatusCode::UNIMPLEMENTED, "",
+         QStringLiteral("The server does not offer this (it may run an older version).")},
+        {grpc::StatusCode::RESOURCE_EXHAUSTED,
+         "Received message larger than max (5000000 vs. 4194304)",
+         QStringLiteral("That is too large for the server.")},
+        {grpc::StatusCode::ALREADY_EXISTS, "username taken", QStringLiteral("Username taken.")},
+    };
+    for (const auto& c : cases) {
+      QCOMPARE(ErrorText(grpc::Status(c.code, c.message)), c.expected);
+    }
+    // Signing in, a connection closed at once is most likely about TLS: that is said there.
+    QVERIFY(SignInErrorText(grpc::Status(grpc::StatusCode::UNAVAILABLE, "Socket closed"))
+                .contains(QStringLiteral("secure connection (TLS)")));
   }
 
   void FramesOfAStoppedStreamAreDropped() {
