@@ -596,39 +596,87 @@ QVector<QTextLayout::FormatRange> MessageDelegate::MentionFormats(const QString&
                                                                   const QStringList& mentions,
                                                                   const QString& me) {
   QVector<QTextLayout::FormatRange> formats;
-  auto name_char = [](QChar c) { return c.isLetterOrNumber() || c.isMark() || c == '_'; };
-  for (const QString& name : mentions) {
-    if (name.isEmpty()) continue;
-    const bool mine = name.compare(me, Qt::CaseInsensitive) == 0;
-    for (int at = text.indexOf(QLatin1Char('@')); at >= 0;
-         at = text.indexOf(QLatin1Char('@'), at + 1)) {
-      // "@ben" names ben where it is not part of a longer name ("@benny", "@ben.smith"), nor of
-      // an address ("x@ben").
-      const int end = at + 1 + name.size();
-      if (at > 0 && name_char(text[at - 1])) continue;
-      if (end > text.size() || text.mid(at + 1, name.size()).compare(name, Qt::CaseInsensitive)) {
-        continue;
-      }
-      if (end < text.size() &&
-          (name_char(text[end]) || ((text[end] == '.' || text[end] == '-') &&
-                                    end + 1 < text.size() && name_char(text[end + 1])))) {
+  if (mentions.isEmpty()) return formats;
+  // Read as the server reads mentions (services/chat/mentions.cc), so that what its Mention list
+  // names is found where it is written: "@" or the fullwidth "＠" with no cased letter or digit
+  // before it (not an address: "x@ben"), then the name's characters (letters, digits, marks,
+  // '_', '.', '-'), without a trailing '.' or '-'. A name the list has, ignoring case, as written
+  // or in its compatibility form ("＠ＢＥＮ" is ben, as the server also finds), is drawn.
+  auto code_at = [&text](int i, int* units) -> uint {
+    if (text[i].isHighSurrogate() && i + 1 < text.size() && text[i + 1].isLowSurrogate()) {
+      *units = 2;
+      return QChar::surrogateToUcs4(text[i], text[i + 1]);
+    }
+    *units = 1;
+    return text[i].unicode();
+  };
+  auto word_code = [](uint cp) {
+    switch (QChar::category(cp)) {
+      case QChar::Letter_Uppercase:
+      case QChar::Letter_Lowercase:
+      case QChar::Letter_Titlecase:
+      case QChar::Number_DecimalDigit:
+        return true;
+      default:
+        return false;
+    }
+  };
+  auto name_code = [](uint cp) {
+    if (cp == '_' || cp == '.' || cp == '-') return true;
+    switch (QChar::category(cp)) {
+      case QChar::Letter_Uppercase:
+      case QChar::Letter_Lowercase:
+      case QChar::Letter_Titlecase:
+      case QChar::Letter_Modifier:
+      case QChar::Letter_Other:
+      case QChar::Number_DecimalDigit:
+      case QChar::Mark_NonSpacing:
+      case QChar::Mark_SpacingCombining:
+        return true;
+      default:
+        return false;
+    }
+  };
+  constexpr uint kFullwidthAt = 0xFF20;
+  bool after_word = false;
+  for (int i = 0; i < text.size();) {
+    int units = 1;
+    const uint cp = code_at(i, &units);
+    const int at = i;
+    i += units;
+    const bool sign = (cp == '@' || cp == kFullwidthAt) && !after_word;
+    after_word = word_code(cp);
+    if (!sign) continue;
+    while (i < text.size()) {
+      const uint next = code_at(i, &units);
+      if (!name_code(next)) break;
+      after_word = word_code(next);
+      i += units;
+    }
+    int end = i;
+    while (end > at + 1 && (text[end - 1] == '.' || text[end - 1] == '-')) --end;
+    if (end == at + 1) continue;
+    const QString written = text.mid(at + 1, end - at - 1);
+    const QString compatible = written.normalized(QString::NormalizationForm_KC);
+    for (const QString& name : mentions) {
+      if (name.isEmpty() || (written.compare(name, Qt::CaseInsensitive) != 0 &&
+                             compatible.compare(name, Qt::CaseInsensitive) != 0)) {
         continue;
       }
       QTextLayout::FormatRange range;
       range.start = at;
       range.length = end - at;
       range.format.setFontWeight(QFont::Bold);
-      if (mine) {
+      if (name.compare(me, Qt::CaseInsensitive) == 0) {
         range.format.setForeground(QColor("#7a4100"));
         range.format.setBackground(QColor(kMentionMeBackground));
       } else {
         range.format.setForeground(QColor("#1565c0"));
       }
       formats.push_back(range);
+      break;
     }
   }
-  std::sort(formats.begin(), formats.end(),
-            [](const auto& a, const auto& b) { return a.start < b.start; });
   return formats;
 }
 

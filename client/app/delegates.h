@@ -80,7 +80,8 @@ class MessageDelegate : public QStyledItemDelegate {
  public:
   // Who reacted with a chip's emoji, for its tooltip.
   static QString ReactionTooltip(const MessageModel::Reaction& reaction);
-  // The @mention spans of `text` (as laid out): each "@name" of `mentions` (ignoring case), bold
+  // The @mention spans of `text` (as laid out): each "@name" or "＠name" of `mentions` (ignoring
+  // case and width), bold
   // in the link colour; those naming the signed-in user (`me`) on a highlight, as Slack draws them.
   static QVector<QTextLayout::FormatRange> MentionFormats(const QString& text,
                                                           const QStringList& mentions,

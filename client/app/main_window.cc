@@ -1794,13 +1794,16 @@ void MainWindow::Notify(const QString& title, const QString& body) {
 }
 
 bool MainWindow::Mentions(const QString& text) const {
-  const QString at_name = QLatin1Char('@') + session_.username;
-  for (int from = text.indexOf(at_name, 0, Qt::CaseInsensitive); from >= 0;
-       from = text.indexOf(at_name, from + 1, Qt::CaseInsensitive)) {
-    // "@ann" names ann, not anna.
-    const int after = from + at_name.size();
-    if (after >= text.size() || !(text[after].isLetterOrNumber() || text[after] == '_')) {
-      return true;
+  // "@" or the fullwidth "＠", as the server reads mentions.
+  for (const QChar sign : {QChar(u'@'), QChar(0xFF20)}) {
+    const QString at_name = sign + session_.username;
+    for (int from = text.indexOf(at_name, 0, Qt::CaseInsensitive); from >= 0;
+         from = text.indexOf(at_name, from + 1, Qt::CaseInsensitive)) {
+      // "@ann" names ann, not anna.
+      const int after = from + at_name.size();
+      if (after >= text.size() || !(text[after].isLetterOrNumber() || text[after] == '_')) {
+        return true;
+      }
     }
   }
   return !own_display_name_.isEmpty() && own_display_name_ != session_.username &&

@@ -13,6 +13,9 @@ bool NameChar(QChar c) {
   return c.isLetterOrNumber() || c.isMark() || c == '_' || c == '.' || c == '-';
 }
 
+// "@", or the fullwidth "＠" (what a Chinese or Japanese keyboard types): the server takes both.
+bool MentionSign(QChar c) { return c == '@' || c == QChar(0xFF20); }
+
 }  // namespace
 
 MentionCompleter::MentionCompleter(QPlainTextEdit* editor, std::function<QStringList()> candidates)
@@ -36,10 +39,16 @@ MentionCompleter::MentionCompleter(QPlainTextEdit* editor, std::function<QString
 int MentionCompleter::MentionStart(const QString& text, int cursor, QString* prefix) {
   int start = cursor;
   while (start > 0 && NameChar(text[start - 1])) --start;
-  if (start == 0 || start == cursor || text[start - 1] != '@') return -1;
+  if (start == 0 || start == cursor || !MentionSign(text[start - 1])) return -1;
   const int at = start - 1;
-  // "x@b" is an address, not a mention.
-  if (at > 0 && (text[at - 1].isLetterOrNumber() || text[at - 1] == '_')) return -1;
+  // "x@b" is an address, not a mention; "你好@小" is one (as the server reads it: only a cased
+  // letter or a digit before the sign makes an address).
+  if (at > 0) {
+    const QChar before = text[at - 1];
+    if (before.isUpper() || before.isLower() || before.isTitleCase() || before.isDigit()) {
+      return -1;
+    }
+  }
   if (prefix) *prefix = text.mid(start, cursor - start);
   return at;
 }
@@ -74,8 +83,9 @@ void MentionCompleter::Insert(const QString& username) {
   QTextCursor cursor = editor_->textCursor();
   const int at = MentionStart(cursor.block().text(), cursor.positionInBlock(), nullptr);
   if (at < 0) return;
+  const QChar sign = cursor.block().text().at(at);  // the one typed, "@" or "＠"
   cursor.setPosition(cursor.block().position() + at, QTextCursor::KeepAnchor);
-  cursor.insertText(QLatin1Char('@') + username + QLatin1Char(' '));
+  cursor.insertText(sign + username + QLatin1Char(' '));
   editor_->setTextCursor(cursor);
   completer_->popup()->hide();
 }

@@ -1,6 +1,7 @@
-// @-completion in the composer, as in Slack: typing "@" and a letter or more pops up the people of
-// the conversation whose usernames start so; Tab or Enter puts the chosen one in ("@ben "), Esc
-// closes the list, and Enter goes on sending when no list is shown.
+// @-completion in the composer, as in Slack: typing "@" (or the fullwidth "＠") and a letter or
+// more pops up the people of the conversation whose usernames start so; Tab or Enter puts the
+// chosen one in ("@ben ", with the sign typed), Esc closes the list, and Enter goes on sending
+// when no list is shown.
 #pragma once
 
 #include <QCompleter>
@@ -18,7 +19,7 @@ class MentionCompleter : public QObject {
   MentionCompleter(QPlainTextEdit* editor, std::function<QStringList()> candidates);
 
   QCompleter* completer() { return completer_; }
-  // The "@name" being typed just before the cursor: where its "@" is, or -1 (none).
+  // The "@name" (or "＠name") being typed just before the cursor: where its sign is, or -1 (none).
   static int MentionStart(const QString& text, int cursor, QString* prefix);
 
  protected:

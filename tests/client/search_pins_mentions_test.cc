@@ -516,6 +516,38 @@ class SearchPinsMentionsTest : public QObject {
     QCOMPARE(model.index(0).data(MessageModel::kMentionsMeRole).toString(), QString());
   }
 
+  // Issue 23: the server reads the fullwidth "＠" (a Chinese or Japanese keyboard's) as "@", and a
+  // name written in fullwidth letters as the name; what its Mention list names is highlighted
+  // where it is written so, and completion starts on "＠" as on "@".
+  void AFullwidthAtMentionIsHighlightedAndCompleted() {
+    const QString text = QStringLiteral("问一下＠ben，还有 ＠ＭＥ 和你好@ben x＠ben ＠benny");
+    const auto formats = MessageDelegate::MentionFormats(
+        text, {QStringLiteral("ben"), QStringLiteral("me")}, QStringLiteral("me"));
+    QStringList spans;
+    for (const auto& f : formats) spans << text.mid(f.start, f.length);
+    QCOMPARE(spans, (QStringList{QStringLiteral("＠ben"), QStringLiteral("＠ＭＥ"),
+                                 QStringLiteral("@ben")}));
+    QCOMPARE(formats[1].format.fontWeight(), int(QFont::Bold));
+    QVERIFY(formats[1].format.background().style() != Qt::NoBrush);  // one's own
+    QVERIFY(formats[0].format.background().style() == Qt::NoBrush);
+
+    StoreHistory({{kDirect, {}}});
+    Start();
+    window_->OpenConversation(kDirect);
+    auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
+    auto* completer = window_->findChild<QCompleter*>(QStringLiteral("mentionCompleter"));
+    composer->insertPlainText(QStringLiteral("你好＠"));  // as an input method puts it in
+    QTest::keyClicks(composer, QStringLiteral("b"));
+    QTRY_VERIFY(completer->popup()->isVisible());
+    QCOMPARE(completer->completionModel()->index(0, 0).data().toString(), QStringLiteral("ben"));
+    QTest::keyClick(composer, Qt::Key_Tab);
+    QCOMPARE(composer->toPlainText(), QStringLiteral("你好＠ben "));  // the sign typed is kept
+    composer->clear();
+    composer->insertPlainText(QStringLiteral("mail＠"));  // an address
+    QTest::keyClicks(composer, QStringLiteral("b"));
+    QVERIFY(!completer->popup()->isVisible());
+  }
+
   void CompletionOffersTheConversationsMembers() {
     StoreHistory({{kDirect, {}}, {kRoom, {}}});
     auto asked = std::make_shared<std::atomic<int>>(0);
