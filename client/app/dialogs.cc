@@ -187,7 +187,29 @@ void RoomsDialog::LoadInvitations() {
                 w->setVisible(count > 0);
               }
               if (count > 0 && !invitations_->currentItem()) invitations_->setCurrentRow(0);
+              SelectShownInvitation();
             }));
+}
+
+void RoomsDialog::ShowInvitation(const QString& room) {
+  shown_invitation_ = room;
+  LoadInvitations();
+}
+
+void RoomsDialog::SelectShownInvitation() {
+  if (shown_invitation_.isEmpty()) return;
+  for (int row = 0; row < invitations_->count(); ++row) {
+    // Room names are matched ignoring case (PROTOCOL).
+    if (invitations_->item(row)
+            ->data(Qt::UserRole)
+            .toString()
+            .compare(shown_invitation_, Qt::CaseInsensitive) == 0) {
+      invitations_->setCurrentRow(row);
+      invitations_->scrollToItem(invitations_->item(row));
+      invitations_->setFocus();
+      return;
+    }
+  }
 }
 
 void RoomsDialog::Answer(bool accept) {

@@ -37,11 +37,17 @@ class RoomsDialog : public QDialog {
 
  public:
   RoomsDialog(ApiClient& api, QWidget* parent = nullptr);
+  // The invitations, asked again (one may be new), with the one to `room` selected and the keys
+  // in their list, to Accept or Decline (a click on the invitation's notification).
+  void ShowInvitation(const QString& room);
 
  signals:
   void joined(quint64 conversation_id);
 
  private:
+  // Selects the invitation ShowInvitation asked for, once it is listed.
+  void SelectShownInvitation();
+  QString shown_invitation_;
   void Search(const QString& prefix);
   void Join(const QString& room);
   // The pending invitations, with their count in the title above them (hidden when none).

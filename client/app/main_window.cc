@@ -294,15 +294,7 @@ void MainWindow::BuildSidebar(QWidget* sidebar) {
   chats_layout->addWidget(conversation_list_);
   auto* rooms_button = new QPushButton(tr("Rooms…"), chats);
   rooms_button->setObjectName(QStringLiteral("roomsButton"));
-  connect(rooms_button, &QPushButton::clicked, this, [this] {
-    RoomsDialog dialog(api_, this);
-    connect(&dialog, &RoomsDialog::joined, this, [this](quint64 id) {
-      RefreshConversations();
-      QTimer::singleShot(300, this, [this, id] { OpenConversation(id); });
-    });
-    dialog.exec();
-    invitations_->Load();  // those answered in the dialog are gone
-  });
+  connect(rooms_button, &QPushButton::clicked, this, [this] { OpenRooms(); });
   invitations_ = new PendingInvitations(api_, this);
   connect(invitations_, &PendingInvitations::countChanged, this, &MainWindow::ShowInvitationCount);
   chats_layout->addWidget(rooms_button);
@@ -892,13 +884,22 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
     }
     const QString sender = names_.Of(entry.sender_id(), entry.sender());
     const v1::Conversation* group = conversations_.Find(entry.conversation_id());
+    // A click opens the conversation.
+    auto open_it = [this, conversation = entry.conversation_id()] {
+      BringUp();
+      if (!conversations_.Find(conversation)) return;  // left since
+      tabs_->setCurrentIndex(0);
+      OpenConversation(conversation);
+    };
     if (group != nullptr && group->kind() == "group") {
-      Notify(tr("%1 in %2").arg(sender, ConversationModel::GroupTitle(*group)), text.left(200));
+      Notify(tr("%1 in %2").arg(sender, ConversationModel::GroupTitle(*group)), text.left(200),
+             open_it);
     } else if (entry.room().empty()) {
-      Notify(sender, text.left(200));
+      Notify(sender, text.left(200), open_it);
     } else if (mentioned || Mentions(text)) {
       // In a room, only what names you: "@username", or your display name.
-      Notify(tr("%1 in #%2").arg(sender, QString::fromStdString(entry.room())), text.left(200));
+      Notify(tr("%1 in #%2").arg(sender, QString::fromStdString(entry.room())), text.left(200),
+             open_it);
     }
   }
 }
@@ -909,12 +910,17 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     LearnName(event.friend_().user_id());
     const auto& f = event.friend_();
     if (f.type() == "friend_request" && !f.outgoing()) {
-      Notify(tr("Friend request"),
-             f.message().empty()
-                 ? tr("%1 wants to be your friend").arg(QString::fromStdString(f.username()))
-                 : tr("%1 wants to be your friend: %2")
-                       .arg(QString::fromStdString(f.username()),
-                            QString::fromStdString(f.message())));
+      Notify(
+          tr("Friend request"),
+          f.message().empty()
+              ? tr("%1 wants to be your friend").arg(QString::fromStdString(f.username()))
+              : tr("%1 wants to be your friend: %2")
+                    .arg(QString::fromStdString(f.username()), QString::fromStdString(f.message())),
+          [this] {
+            // The request is answered in Contacts.
+            BringUp();
+            tabs_->setCurrentIndex(1);
+          });
     }
     if (f.type() == "friend_request_rejected" && f.outgoing()) {
       ShowStatusMessage(
@@ -931,7 +937,12 @@ void MainWindow::OnUserEvent(const v1::UserEvent& event) {
     if (invitations_->Apply(i, session_.user_id)) {
       Notify(tr("Invitation"),
              tr("%1 invited you to #%2")
-                 .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())));
+                 .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())),
+             [this, room = QString::fromStdString(i.room())] {
+               // Answered in the Rooms dialog, on its list of invitations.
+               BringUp();
+               OpenRooms(room);
+             });
       ShowStatusMessage(
           tr("%1 invited you to #%2: Rooms… to accept or decline.")
               .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())));
@@ -1787,10 +1798,33 @@ void MainWindow::EditLastOwnMessage() {
   }
 }
 
-void MainWindow::Notify(const QString& title, const QString& body) {
+void MainWindow::Notify(const QString& title, const QString& body, std::function<void()> clicked) {
   if (!notifications_ || (isActiveWindow() && !isMinimized())) return;
   if (!notifier_) notifier_ = std::make_unique<DesktopNotifier>(tray_);
-  notifier_->Show(title, body);
+  notifier_->Show(title, body, std::move(clicked));
+}
+
+void MainWindow::BringUp() {
+  showNormal();
+  raise();
+  activateWindow();
+}
+
+void MainWindow::OpenRooms(const QString& invitation_room) {
+  if (!rooms_dialog_) {
+    rooms_dialog_ = new RoomsDialog(api_, this);
+    rooms_dialog_->setAttribute(Qt::WA_DeleteOnClose);
+    connect(rooms_dialog_, &RoomsDialog::joined, this, [this](quint64 id) {
+      RefreshConversations();
+      QTimer::singleShot(300, this, [this, id] { OpenConversation(id); });
+    });
+    // Those answered in the dialog are gone.
+    connect(rooms_dialog_, &QDialog::finished, invitations_, &PendingInvitations::Load);
+  }
+  if (!invitation_room.isEmpty()) rooms_dialog_->ShowInvitation(invitation_room);
+  rooms_dialog_->open();
+  rooms_dialog_->raise();
+  rooms_dialog_->activateWindow();
 }
 
 bool MainWindow::Mentions(const QString& text) const {

@@ -7,6 +7,7 @@
 #include <QListView>
 #include <QMainWindow>
 #include <QMenu>
+#include <QPointer>
 #include <QPushButton>
 #include <QShortcut>
 #include <QSortFilterProxyModel>
@@ -15,6 +16,7 @@
 #include <QTabWidget>
 #include <QTimer>
 #include <QToolButton>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -39,6 +41,7 @@ namespace natter::client {
 class ConversationMembers;
 class PendingInvitations;
 class PinnedBar;
+class RoomsDialog;
 class SearchDialog;
 
 class MainWindow : public QMainWindow {
@@ -66,6 +69,10 @@ class MainWindow : public QMainWindow {
   void OpenConversation(uint64_t conversation_id, uint64_t at_seq = 0);
   // The message search (Ctrl+Shift+F, or Search messages in the status menu).
   void OpenSearch();
+  // The Rooms dialog (Rooms… under the chat list); with `invitation_room`, on its invitation to
+  // that room (a click on the invitation's notification). One at a time: open already, it is
+  // brought up.
+  void OpenRooms(const QString& invitation_room = {});
   // The conversation with a friend; when there is none yet, an empty one whose first message (from
   // the composer, no dialog) starts it; it opens once the server has it.
   void OpenDirect(const QString& username);
@@ -139,7 +146,10 @@ class MainWindow : public QMainWindow {
   void MarkStatus(const QString& status);
   QString current_status_ = QStringLiteral("online");
   void Answer(const QString& username, v1::FriendAction action);
-  void Notify(const QString& title, const QString& body);
+  // `clicked`: what a click on the notification does (the window is brought up first).
+  void Notify(const QString& title, const QString& body, std::function<void()> clicked);
+  // Shows the window in front (a notification was clicked).
+  void BringUp();
   // The status menu's Language submenu: the system's, or one picked (kept in the settings, used
   // when the client next starts).
   void AddLanguageMenu(QMenu* menu);
@@ -159,6 +169,7 @@ class MainWindow : public QMainWindow {
   // of a direct one); in the lobby, which lists none, one's friends.
   QStringList MentionCandidates() const;
   PendingInvitations* invitations_ = nullptr;
+  QPointer<RoomsDialog> rooms_dialog_;
   // The Rooms button counts the pending invitations.
   void ShowInvitationCount(int count);
   void SignOut();

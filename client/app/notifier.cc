@@ -3,27 +3,76 @@
 #include <QDBusConnection>
 #include <QDBusMessage>
 #include <QDBusPendingCall>
+#include <QDBusPendingCallWatcher>
+#include <QDBusPendingReply>
 #include <QVariantMap>
 
 namespace natter::client {
+namespace {
 
-void DesktopNotifier::Show(const QString& title, const QString& body) {
+const char kService[] = "org.freedesktop.Notifications";
+const char kPath[] = "/org/freedesktop/Notifications";
+const char kInterface[] = "org.freedesktop.Notifications";
+// The action a click on the notification's body invokes (the specification's "default").
+const char kDefaultAction[] = "default";
+
+}  // namespace
+
+DesktopNotifier::DesktopNotifier(QSystemTrayIcon* tray, QObject* parent)
+    : QObject(parent), tray_(tray) {
   if (tray_) {
+    connect(tray_, &QSystemTrayIcon::messageClicked, this, [this] {
+      if (tray_clicked_) tray_clicked_();
+    });
+  }
+}
+
+void DesktopNotifier::Show(const QString& title, const QString& body,
+                           std::function<void()> clicked) {
+  if (tray_) {
+    tray_clicked_ = std::move(clicked);
     tray_->showMessage(title, body, QSystemTrayIcon::Information, 5000);
     return;
   }
   // org.freedesktop.Notifications.Notify(app_name, replaces_id, app_icon, summary, body, actions,
-  // hints, expire_timeout); sent without waiting for the answer. With no session bus, or no
-  // notification service on it, nothing is shown and nothing else happens.
+  // hints, expire_timeout); its answer (the notification's id) comes later, and ActionInvoked
+  // with that id says it was clicked. With no session bus, or no notification service on it,
+  // nothing is shown and nothing else happens.
   QDBusConnection bus = QDBusConnection::sessionBus();
   if (!bus.isConnected()) return;
-  QDBusMessage notify = QDBusMessage::createMethodCall(
-      QStringLiteral("org.freedesktop.Notifications"),
-      QStringLiteral("/org/freedesktop/Notifications"),
-      QStringLiteral("org.freedesktop.Notifications"), QStringLiteral("Notify"));
+  if (!listening_) {
+    listening_ = true;
+    bus.connect(QLatin1String(kService), QLatin1String(kPath), QLatin1String(kInterface),
+                QStringLiteral("ActionInvoked"), this, SLOT(OnActionInvoked(uint, QString)));
+    bus.connect(QLatin1String(kService), QLatin1String(kPath), QLatin1String(kInterface),
+                QStringLiteral("NotificationClosed"), this, SLOT(OnClosed(uint, uint)));
+  }
+  QDBusMessage notify =
+      QDBusMessage::createMethodCall(QLatin1String(kService), QLatin1String(kPath),
+                                     QLatin1String(kInterface), QStringLiteral("Notify"));
+  const QStringList actions =
+      clicked ? QStringList{QLatin1String(kDefaultAction), tr("Open")} : QStringList();
   notify << QStringLiteral("Natter") << 0u << QStringLiteral("natter-desktop") << title << body
-         << QStringList() << QVariantMap() << 5000;
-  bus.asyncCall(notify);
+         << actions << QVariantMap() << 5000;
+  auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(notify), this);
+  connect(watcher, &QDBusPendingCallWatcher::finished, this,
+          [this, clicked = std::move(clicked)](QDBusPendingCallWatcher* call) {
+            call->deleteLater();
+            const QDBusPendingReply<uint> reply = *call;
+            if (reply.isError() || !clicked) return;
+            if (shown_.size() >= kRemembered) shown_.erase(shown_.begin());
+            shown_[reply.value()] = clicked;
+          });
 }
+
+void DesktopNotifier::OnActionInvoked(uint id, const QString& action) {
+  auto it = shown_.find(id);
+  if (it == shown_.end() || action != QLatin1String(kDefaultAction)) return;
+  const std::function<void()> clicked = it->second;
+  shown_.erase(it);
+  clicked();
+}
+
+void DesktopNotifier::OnClosed(uint id, uint) { shown_.erase(id); }
 
 }  // namespace natter::client

@@ -420,6 +420,13 @@
     </message>
 </context>
 <context>
+    <name>natter::client::DesktopNotifier</name>
+    <message>
+        <source>Open</source>
+        <translation>打开</translation>
+    </message>
+</context>
+<context>
     <name>natter::client::FriendPicker</name>
     <message>
         <source>Search friends</source>

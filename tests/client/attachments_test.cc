@@ -87,7 +87,7 @@ QStyleOptionViewItem Option(const QFont& font = QApplication::font()) {
 class RecordingNotifier : public Notifier {
  public:
   explicit RecordingNotifier(std::vector<std::pair<QString, QString>>* shown) : shown_(shown) {}
-  void Show(const QString& title, const QString& body) override {
+  void Show(const QString& title, const QString& body, std::function<void()>) override {
     shown_->emplace_back(title, body);
   }
 

@@ -1342,7 +1342,7 @@ class MainWindowTest : public QObject {
   void DirectMessagesAndMentionsNotify() {
     struct Recording : Notifier {
       std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
-      void Show(const QString& title, const QString& body) override {
+      void Show(const QString& title, const QString& body, std::function<void()>) override {
         *shown << title + QStringLiteral(": ") + body;
       }
     };
@@ -1361,13 +1361,37 @@ class MainWindowTest : public QObject {
                                   QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
   }
 
+  // A click on a message's notification brings the window up with its conversation open.
+  void ClickingAMessageNotificationOpensItsConversation() {
+    struct Recording : Notifier {
+      std::shared_ptr<std::vector<std::function<void()>>> clicks =
+          std::make_shared<std::vector<std::function<void()>>>();
+      void Show(const QString&, const QString&, std::function<void()> clicked) override {
+        clicks->push_back(std::move(clicked));
+      }
+    };
+    auto recording = std::make_unique<Recording>();
+    auto clicks = recording->clicks;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    window_->OpenConversation(kRoom);
+    window_->showMinimized();  // not watching
+    QTRY_VERIFY(window_->isMinimized());
+    Serve(Entry(Message(kDirect, 1, 2, "are you there?")));
+    QCOMPARE(clicks->size(), size_t{1});
+    QVERIFY(clicks->front());
+    clicks->front()();
+    QTRY_VERIFY(!window_->isMinimized());
+    QCOMPARE(window_->open_conversation(), kDirect);
+  }
+
   // Issue 23 item 8: the header's mute menu sends the settings asked for; a muted conversation (set
   // here or on another device) shows no notification, is marked in the chat list, and still
   // takes its messages in.
   void AMutedChatShowsNoNotificationAndTheMenuSendsTheMute() {
     struct Recording : Notifier {
       std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
-      void Show(const QString& title, const QString& body) override {
+      void Show(const QString& title, const QString& body, std::function<void()>) override {
         *shown << title + QStringLiteral(": ") + body;
       }
     };

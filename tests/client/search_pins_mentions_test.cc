@@ -19,6 +19,7 @@
 #include <QtTest>
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <vector>
@@ -28,6 +29,7 @@
 #include "composer.h"
 #include "conversation_members.h"
 #include "delegates.h"
+#include "dialogs.h"
 #include "main_window.h"
 #include "pinned_bar.h"
 #include "search_dialog.h"
@@ -614,7 +616,7 @@ class SearchPinsMentionsTest : public QObject {
   void AnInvitationEventBumpsTheCount() {
     struct Recording : Notifier {
       std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
-      void Show(const QString& title, const QString& body) override {
+      void Show(const QString& title, const QString& body, std::function<void()>) override {
         *shown << title + QStringLiteral(": ") + body;
       }
     };
@@ -666,6 +668,71 @@ class SearchPinsMentionsTest : public QObject {
     Serve(joined);
     QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms…"));
     QCOMPARE(shown->size(), 1);
+  }
+
+  // Issue 23: a click on an invitation's notification brings the window up, with the Rooms dialog
+  // open on that invitation (to Accept or Decline).
+  void ClickingAnInvitationNotificationOpensTheRoomsDialogOnIt() {
+    struct Recording : Notifier {
+      std::shared_ptr<std::vector<std::function<void()>>> clicks =
+          std::make_shared<std::vector<std::function<void()>>>();
+      void Show(const QString&, const QString&, std::function<void()> clicked) override {
+        clicks->push_back(std::move(clicked));
+      }
+    };
+    gateway_ = std::make_unique<FakeGateway>();
+    auto invited = std::make_shared<std::atomic<bool>>(false);  // to #design too
+    gateway_->OnListInvitations(
+        [invited](const v1::ListInvitationsRequest&, v1::ListInvitationsResponse* response) {
+          for (const char* room : {"ops", "design"}) {
+            if (std::string(room) == "design" && !invited->load()) continue;
+            auto* i = response->add_invitations();
+            i->set_type("invited");
+            i->set_conversation_id(std::string(room) == "ops" ? 70 : 71);
+            i->set_room(room);
+            i->set_inviter("cat");
+            i->set_invitee_id(1);
+          }
+          return grpc::Status::OK;
+        });
+    auto recording = std::make_unique<Recording>();
+    auto clicks = recording->clicks;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    auto* rooms = window_->findChild<QPushButton*>(QStringLiteral("roomsButton"));
+    QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms… (1 invitation)"));
+    window_->showMinimized();  // not watching: notified
+    QTRY_VERIFY(window_->isMinimized());
+
+    invited->store(true);
+    v1::ServerEvent e;
+    auto* event = e.mutable_user_event();
+    event->set_seq(1);
+    auto* invitation = event->mutable_invitation();
+    invitation->set_type("invited");
+    invitation->set_conversation_id(71);
+    invitation->set_room("design");
+    invitation->set_inviter_id(3);
+    invitation->set_inviter("cat");
+    invitation->set_invitee_id(1);
+    invitation->set_invitee("me");
+    Serve(e);
+    QCOMPARE(clicks->size(), size_t{1});
+    QVERIFY(clicks->front());
+    clicks->front()();
+    QTRY_VERIFY(!window_->isMinimized());
+    RoomsDialog* dialog = nullptr;
+    QTRY_VERIFY((dialog = window_->findChild<RoomsDialog*>()) && dialog->isVisible());
+    auto* list = dialog->findChild<QListWidget*>(QStringLiteral("invitationList"));
+    QTRY_COMPARE(list->count(), 2);
+    QVERIFY(list->isVisible());
+    QTRY_VERIFY(list->currentItem() &&
+                list->currentItem()->data(Qt::UserRole).toString() == QStringLiteral("design"));
+    QCOMPARE(dialog->focusWidget(), list);
+    // Clicked again (or a second invitation's): the same dialog, not a second one.
+    clicks->front()();
+    QCOMPARE(window_->findChildren<RoomsDialog*>().size(), 1);
+    dialog->close();
   }
 };
 
