@@ -206,12 +206,12 @@ Attachments::Attachments(ApiClient& api, QWidget* window)
   };
 }
 
-void Attachments::ChooseAndSend(uint64_t conversation_id, const QString& caption) {
+void Attachments::ChooseAndSend(const SendTarget& to, const QString& caption) {
   const QStringList paths = QFileDialog::getOpenFileNames(window_, tr("Send files"));
-  if (!paths.isEmpty()) SendPaths(conversation_id, paths, caption);
+  if (!paths.isEmpty()) SendPaths(to, paths, caption);
 }
 
-void Attachments::SendPaths(uint64_t conversation_id, const QStringList& paths,
+void Attachments::SendPaths(const SendTarget& to, const QStringList& paths,
                             const QString& caption) {
   QList<OutgoingFile> files;
   QStringList refused;
@@ -231,10 +231,10 @@ void Attachments::SendPaths(uint64_t conversation_id, const QStringList& paths,
     }
   }
   if (!refused.isEmpty()) emit notice(refused.join(' '));
-  if (!files.isEmpty()) Enqueue(conversation_id, std::move(files), caption);
+  if (!files.isEmpty()) Enqueue(to, std::move(files), caption);
 }
 
-void Attachments::SendImage(uint64_t conversation_id, const QImage& image, const QString& caption) {
+void Attachments::SendImage(const SendTarget& to, const QImage& image, const QString& caption) {
   QByteArray png;
   QBuffer buffer(&png);
   buffer.open(QIODevice::WriteOnly);
@@ -251,42 +251,60 @@ void Attachments::SendImage(uint64_t conversation_id, const QImage& image, const
       QStringLiteral("pasted-%1.png")
           .arg(QDateTime::currentDateTime().toString(QStringLiteral("yyyyMMdd-HHmmss")));
   const qint64 size = png.size();
-  Enqueue(conversation_id,
-          {OutgoingFile{{}, std::move(png), name, QStringLiteral("image/png"), size}}, caption);
+  Enqueue(to, {OutgoingFile{{}, std::move(png), name, QStringLiteral("image/png"), size}}, caption);
 }
 
-void Attachments::Enqueue(uint64_t conversation_id, QList<OutgoingFile> files,
-                          const QString& caption) {
-  if (conversation_id == 0 || !confirm_send(files, caption)) return;
-  for (int i = 0; i < files.size(); ++i) {
-    queue_.push_back(Queued{conversation_id, std::move(files[i]), i == 0 ? caption : QString()});
+void Attachments::Enqueue(const SendTarget& to, QList<OutgoingFile> files, const QString& caption) {
+  if (to.empty()) {
+    emit notice(tr("Open a conversation first, then send the file there."));
+    return;
   }
+  if (!confirm_send(files, caption)) return;
+  // Only a caption with something in it is sent (as a text message would be).
+  const QString sent_caption = caption.trimmed().isEmpty() ? QString() : caption;
+  for (int i = 0; i < files.size(); ++i) {
+    queue_.push_back(Queued{to, std::move(files[i]), i == 0 ? sent_caption : QString()});
+  }
+  if (!sent_caption.isEmpty()) emit captionTaken(to, sent_caption);
   if (!busy_) StartNext();
+}
+
+QList<Attachments::HeldCaption> Attachments::held_captions() const {
+  QList<HeldCaption> held;
+  if (!current_caption_.text.isEmpty()) held << current_caption_;
+  for (const Queued& queued : queue_) {
+    if (!queued.caption.isEmpty()) held << HeldCaption{queued.to, queued.caption};
+  }
+  return held;
 }
 
 void Attachments::StartNext() {
   if (queue_.empty()) {
     busy_ = false;
     current_ = 0;
+    current_caption_ = {};
     bar_->hide();
     return;
   }
   busy_ = true;
   Queued next = std::move(queue_.front());
   queue_.pop_front();
+  current_caption_ = HeldCaption{next.to, next.caption};
   const QString name = next.file.name;
   const int queued = static_cast<int>(queue_.size());
   bar_->Show(name, queued, 0, next.file.size);
   auto progress = [this, name](qint64 done, qint64 total) {
     bar_->Show(name, static_cast<int>(queue_.size()), done, total);
   };
-  auto done = [this, conversation = next.conversation_id, caption = next.caption, name](
-                  const grpc::Status& status, const v1::FileInfo& info) {
+  auto done = [this, to = next.to, caption = next.caption, name](const grpc::Status& status,
+                                                                 const v1::FileInfo& info) {
     current_ = 0;
+    current_caption_ = {};
     if (status.ok()) {
-      emit uploaded(conversation, caption, QString::fromStdString(info.file_id()));
+      emit uploaded(to, caption, QString::fromStdString(info.file_id()));
     } else {
       emit notice(tr("%1 was not sent: %2").arg(name, FileTransfers::ErrorText(status)));
+      if (!caption.isEmpty()) emit captionReturned(to, caption);
     }
     StartNext();
   };
@@ -298,7 +316,12 @@ void Attachments::StartNext() {
 }
 
 void Attachments::CancelUploads() {
-  queue_.clear();
+  // The captions of files never started go back now; the current one's with its cancellation.
+  std::deque<Queued> dropped;
+  dropped.swap(queue_);
+  for (const Queued& queued : dropped) {
+    if (!queued.caption.isEmpty()) emit captionReturned(queued.to, queued.caption);
+  }
   if (current_ != 0) transfers_.Cancel(current_);
 }
 

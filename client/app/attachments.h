@@ -75,6 +75,17 @@ struct OutgoingFile {
   qint64 size = 0;
 };
 
+// Where files go: a conversation, or a friend by username before any conversation with them
+// exists (the message carrying the file then starts it, as a first text message does).
+struct SendTarget {
+  uint64_t conversation_id = 0;
+  QString with_user;  // only when conversation_id is 0
+  bool empty() const { return conversation_id == 0 && with_user.isEmpty(); }
+  bool operator==(const SendTarget& other) const {
+    return conversation_id == other.conversation_id && with_user == other.with_user;
+  }
+};
+
 // Above the composer while files upload: which, how far, and Cancel.
 class UploadBar : public QWidget {
   Q_OBJECT
@@ -113,15 +124,22 @@ class Attachments : public QObject {
   // The bar to place above the composer (hidden while nothing uploads).
   UploadBar* upload_bar() { return bar_; }
 
-  // Sending to `conversation_id`: files from disk (the 📎 dialog, a drop, pasted file names) or a
-  // pasted picture. Too large or empty files are refused at once, the rest confirmed with
-  // `caption`, then uploaded one after another; each uploaded one is handed to `send`.
-  void SendPaths(uint64_t conversation_id, const QStringList& paths, const QString& caption);
-  void SendImage(uint64_t conversation_id, const QImage& image, const QString& caption);
+  // Sending to `to`: files from disk (the 📎 dialog, a drop, pasted file names) or a pasted
+  // picture. Too large or empty files are refused at once, the rest confirmed with `caption`, then
+  // uploaded one after another; each uploaded one is handed on through `uploaded`.
+  void SendPaths(const SendTarget& to, const QStringList& paths, const QString& caption);
+  void SendImage(const SendTarget& to, const QImage& image, const QString& caption);
   // The 📎 button: a file dialog, then SendPaths.
-  void ChooseAndSend(uint64_t conversation_id, const QString& caption);
+  void ChooseAndSend(const SendTarget& to, const QString& caption);
   void CancelUploads();
   bool uploading() const { return busy_; }
+  // A caption taken with files (see captionTaken) and not yet handed on with its file.
+  struct HeldCaption {
+    SendTarget to;
+    QString text;
+  };
+  // Those still queued or uploading (the window keeps them as drafts when it closes meanwhile).
+  QList<HeldCaption> held_captions() const;
 
   // "Save as…" / a file card's Download: where to (a file dialog), then the download with progress.
   void Save(const MessageModel::Attachment& attachment);
@@ -134,17 +152,23 @@ class Attachments : public QObject {
 
  signals:
   // A file is uploaded: send the message carrying it (with the caption for the first of a batch).
-  void uploaded(quint64 conversation_id, const QString& caption, const QString& file_id);
+  void uploaded(const natter::client::SendTarget& to, const QString& caption,
+                const QString& file_id);
+  // The files were confirmed with `caption` (not empty): it now goes with the first of them, so
+  // it leaves the composer (else Enter would send it a second time, as a text message).
+  void captionTaken(const natter::client::SendTarget& to, const QString& caption);
+  // The file carrying `caption` failed or was cancelled: the caption goes back to the composer.
+  void captionReturned(const natter::client::SendTarget& to, const QString& caption);
   // Something to tell the user (a refusal, a finished or failed download), in words.
   void notice(const QString& text);
 
  private:
   struct Queued {
-    uint64_t conversation_id;
+    SendTarget to;
     OutgoingFile file;
     QString caption;
   };
-  void Enqueue(uint64_t conversation_id, QList<OutgoingFile> files, const QString& caption);
+  void Enqueue(const SendTarget& to, QList<OutgoingFile> files, const QString& caption);
   void StartNext();
 
   QWidget* window_;
@@ -152,8 +176,9 @@ class Attachments : public QObject {
   Thumbnails thumbnails_;
   UploadBar* bar_;
   std::deque<Queued> queue_;
-  bool busy_ = false;     // an upload runs (its result will start the next)
-  uint64_t current_ = 0;  // its transfer id
+  bool busy_ = false;            // an upload runs (its result will start the next)
+  uint64_t current_ = 0;         // its transfer id
+  HeldCaption current_caption_;  // the caption its file carries (empty: none)
 };
 
 // Drops of files from outside (a file manager) on a widget: taken as files to send, rather than
@@ -170,3 +195,5 @@ class FileDropFilter : public QObject {
 };
 
 }  // namespace natter::client
+
+Q_DECLARE_METATYPE(natter::client::SendTarget)

@@ -186,10 +186,20 @@ MainWindow::~MainWindow() {
   if (open_conversation_ != 0) drafts_.Set(open_conversation_, composer_->toPlainText());
   for (const auto& [request_id, sending] : sending_) {
     if (sending.conversation_id == 0) continue;  // a first message: no conversation to keep it in
+    if (sending.with_file) continue;             // its caption is no draft
     const QString draft = drafts_.Text(sending.conversation_id);
     if (draft == sending.text) {
       drafts_.SetSending(sending.conversation_id, sending.text, sending.client_msg_id);
     }
+  }
+  // Captions of files not sent yet (their uploads end with the window) are drafts again.
+  open_conversation_ = 0;
+  pending_direct_.clear();
+  for (const Attachments::HeldCaption& held : attachments_->held_captions()) {
+    ReturnCaption(held.to, held.text);
+  }
+  for (const auto& [conversation_id, captions] : returning_captions_) {
+    for (const QString& caption : captions) PutCaptionBack(conversation_id, caption);
   }
 }
 
@@ -523,7 +533,7 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   message_list_->viewport()->installEventFilter(drops);
   message_list_->viewport()->setAcceptDrops(true);
   connect(drops, &FileDropFilter::filesDropped, this, [this](const QStringList& paths) {
-    attachments_->SendPaths(open_conversation_, paths, composer_->toPlainText());
+    attachments_->SendPaths(OpenTarget(), paths, Caption());
   });
   connect(message_delegate_, &MessageDelegate::linkActivated, this,
           [](const QUrl& url) { QDesktopServices::openUrl(url); });
@@ -699,15 +709,17 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   attach->setObjectName(QStringLiteral("attachButton"));
   attach->setText(QStringLiteral("📎"));
   attach->setToolTip(tr("Send a picture or file"));
+  attach_button_ = attach;
   connect(attach, &QToolButton::clicked, this,
-          [this] { attachments_->ChooseAndSend(open_conversation_, composer_->toPlainText()); });
+          [this] { attachments_->ChooseAndSend(OpenTarget(), Caption()); });
   connect(composer_, &Composer::filesPasted, this, [this](const QStringList& paths) {
-    attachments_->SendPaths(open_conversation_, paths, composer_->toPlainText());
+    attachments_->SendPaths(OpenTarget(), paths, Caption());
   });
-  connect(composer_, &Composer::imagePasted, this, [this](const QImage& image) {
-    attachments_->SendImage(open_conversation_, image, composer_->toPlainText());
-  });
+  connect(composer_, &Composer::imagePasted, this,
+          [this](const QImage& image) { attachments_->SendImage(OpenTarget(), image, Caption()); });
   connect(attachments_.get(), &Attachments::uploaded, this, &MainWindow::SendFile);
+  connect(attachments_.get(), &Attachments::captionTaken, this, &MainWindow::TakeCaption);
+  connect(attachments_.get(), &Attachments::captionReturned, this, &MainWindow::ReturnCaption);
   connect(attachments_.get(), &Attachments::notice, this, &MainWindow::ShowStatusMessage);
   input->addWidget(attach);
   input->addWidget(composer_, 1);
@@ -1409,18 +1421,94 @@ void MainWindow::SendCurrent(const QString& text) {
   RefreshComposer();
 }
 
-void MainWindow::SendFile(uint64_t conversation_id, const QString& caption,
-                          const QString& file_id) {
+void MainWindow::SendFile(const SendTarget& to, const QString& caption, const QString& file_id) {
   v1::ConversationRef ref;
-  ref.set_id(conversation_id);
+  if (to.conversation_id != 0) {
+    ref.set_id(to.conversation_id);
+  } else {
+    // To a friend with no conversation yet: as a first text message (SendCurrent), it starts the
+    // conversation, which opens once the server has taken it (OnAskedFinished).
+    ref.set_with_user(to.with_user.toStdString());
+  }
   const std::string client_msg_id = StreamBridge::NewClientMsgId();
   written_at_[client_msg_id] = QDateTime::currentMSecsSinceEpoch();
   const uint64_t request_id =
       bridge_->SendMessage(ref, caption, client_msg_id, 0, file_id.toStdString());
-  // As a message from the composer: the caption leaves it once the server has the message, and a
-  // refusal is shown under it.
-  sending_[request_id] = Sending{conversation_id, caption, client_msg_id, {}, 0};
-  if (conversation_id == open_conversation_) RefreshComposer();
+  if (to.conversation_id == 0) first_messages_[request_id] = Asked{to.with_user, caption};
+  // As a message from the composer: on its way, the composer waits; a refusal is shown under it
+  // (and its caption comes back).
+  const Sending& sending = sending_[request_id] =
+      Sending{to.conversation_id, caption, client_msg_id, to.with_user, 0, /*with_file=*/true};
+  if (IsOpen(sending)) RefreshComposer();
+}
+
+SendTarget MainWindow::OpenTarget() const {
+  if (open_conversation_ != 0) return SendTarget{open_conversation_, {}};
+  return SendTarget{0, pending_direct_};
+}
+
+QString MainWindow::Caption() const {
+  if (editing_.seq != 0 || IsSending(open_conversation_)) return {};
+  return composer_->toPlainText();
+}
+
+void MainWindow::TakeCaption(const SendTarget& to, const QString& caption) {
+  // Confirmed in a modal dialog: still the conversation shown, with the caption in its composer.
+  if (!(to == OpenTarget()) || composer_->toPlainText() != caption) return;
+  composer_->clear();
+  if (to.conversation_id != 0) drafts_.Set(to.conversation_id, {});
+}
+
+void MainWindow::ReturnCaption(const SendTarget& to, const QString& caption) {
+  uint64_t conversation = to.conversation_id;
+  if (conversation == 0) {
+    // For a friend's first message: back to their view while it is shown, else to the
+    // conversation with them started since, if there is one.
+    if (open_conversation_ == 0 && pending_direct_ == to.with_user) {
+      PutCaptionBack(0, caption);
+      return;
+    }
+    for (int row = 0; row < conversations_.rowCount() && conversation == 0; ++row) {
+      const QModelIndex index = conversations_.index(row);
+      if (index.data(ConversationModel::kKindRole).toString() == QLatin1String("direct") &&
+          index.data(ConversationModel::kNameRole).toString() == to.with_user) {
+        conversation = index.data(ConversationModel::kIdRole).toULongLong();
+      }
+    }
+    if (conversation == 0) {
+      ShowStatusMessage(
+          tr("The text for %1 was not sent either: %2").arg(to.with_user, caption.left(200)));
+      return;
+    }
+  }
+  if (IsSending(conversation)) {
+    returning_captions_[conversation] << caption;
+    return;
+  }
+  PutCaptionBack(conversation, caption);
+}
+
+void MainWindow::PutCaptionBack(uint64_t conversation_id, const QString& caption) {
+  // Something typed since is kept as well: the caption was written first, so it comes first and
+  // what was typed after it follows on the next line, as one draft to send or trim. Losing either
+  // would be worse than a line to delete.
+  auto merged = [&caption](const QString& now) -> QString {
+    if (now.trimmed().isEmpty()) return caption;
+    if (now.startsWith(caption)) return now;  // back already (or typed again)
+    return caption + QLatin1Char('\n') + now;
+  };
+  const bool shown = conversation_id == 0 ? open_conversation_ == 0 && !pending_direct_.isEmpty()
+                                          : conversation_id == open_conversation_;
+  if (!shown) {
+    if (conversation_id != 0) drafts_.Set(conversation_id, merged(drafts_.Text(conversation_id)));
+    return;
+  }
+  if (editing_.seq != 0) {
+    editing_.draft = merged(editing_.draft);  // the composer holds the edit until it ends
+    return;
+  }
+  composer_->setPlainText(merged(composer_->toPlainText()));
+  composer_->moveCursor(QTextCursor::End);
 }
 
 void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& result) {
@@ -1430,17 +1518,32 @@ void MainWindow::OnSendFinished(uint64_t request_id, const v1::CommandResult& re
   sending_.erase(it);
   const bool open = IsOpen(sent);
   if (result.code() == 0) {
-    // The server has it: the draft goes (unless it is no longer what was sent).
-    if (open && composer_->toPlainText() == sent.text) composer_->clear();
-    if (drafts_.Text(sent.conversation_id) == sent.text) drafts_.Set(sent.conversation_id, {});
+    // The server has it: the draft goes (unless it is no longer what was sent). A file's caption
+    // left the composer when the file was queued.
+    if (open && !sent.with_file && composer_->toPlainText() == sent.text) composer_->clear();
+    if (!sent.with_file && drafts_.Text(sent.conversation_id) == sent.text) {
+      drafts_.Set(sent.conversation_id, {});
+    }
     // And so does the reply bar (a refusal keeps it, with the text).
     if (sent.reply_to_seq != 0 && drafts_.ReplyTo(sent.conversation_id).seq == sent.reply_to_seq) {
       drafts_.SetReplyTo(sent.conversation_id, {});
       if (open) RefreshReplyBar();
     }
-  } else if (open) {
-    refused_ =
-        ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
+  } else {
+    if (open) {
+      refused_ =
+          ErrorText(grpc::Status(static_cast<grpc::StatusCode>(result.code()), result.error()));
+    }
+    if (sent.with_file && !sent.text.isEmpty()) {
+      ReturnCaption(SendTarget{sent.conversation_id, sent.to_user}, sent.text);
+    }
+  }
+  // Captions that came back while a message of this conversation was on its way.
+  if (auto back = returning_captions_.find(sent.conversation_id);
+      back != returning_captions_.end() && !IsSending(sent.conversation_id)) {
+    const QStringList captions = back->second;
+    returning_captions_.erase(back);
+    for (const QString& caption : captions) PutCaptionBack(sent.conversation_id, caption);
   }
   if (open) RefreshComposer();
 }
@@ -1460,6 +1563,11 @@ bool MainWindow::IsSending(uint64_t conversation_id) const {
 
 void MainWindow::RefreshComposer() {
   const bool sending = IsSending(open_conversation_) || editing_.request_id != 0;
+  // Files go to the conversation shown, or start one with the friend shown.
+  const bool can_attach = !OpenTarget().empty();
+  attach_button_->setEnabled(can_attach);
+  attach_button_->setToolTip(can_attach ? tr("Send a picture or file")
+                                        : tr("Open a conversation to send a file to it"));
   send_button_->setText(editing_.seq != 0 ? tr("Save") : tr("Send"));
   composer_->setReadOnly(sending);
   const int bytes = MessageBytes(composer_->toPlainText());

@@ -180,8 +180,24 @@ class MainWindow : public QMainWindow {
   ApiClient api_;
   // Pictures and files: thumbnails, the viewer, Save as, and sending them (📎, drop, paste).
   std::unique_ptr<Attachments> attachments_;
-  // An uploaded file goes as a message (with `caption`) to its conversation.
-  void SendFile(uint64_t conversation_id, const QString& caption, const QString& file_id);
+  // An uploaded file goes as a message (with `caption`) to its conversation, or, to a friend with
+  // no conversation yet, starts it as a first text message does.
+  void SendFile(const SendTarget& to, const QString& caption, const QString& file_id);
+  // Where files go from the conversation shown: it, or the friend whose first message starts one
+  // (empty: nowhere; the 📎 button is then disabled).
+  SendTarget OpenTarget() const;
+  // The composer's text as the caption of files sent now: none while it holds an edit or a
+  // message on its way.
+  QString Caption() const;
+  // Files were confirmed with the composer's text as their caption: it leaves the composer (and
+  // the draft), so it is not sent again as a text message.
+  void TakeCaption(const SendTarget& to, const QString& caption);
+  // Their upload failed or was cancelled, or the server refused their message: the caption goes
+  // back to its conversation's composer (or draft). Kept aside meanwhile while a message of that
+  // conversation is on its way (the composer holds that one's text).
+  void ReturnCaption(const SendTarget& to, const QString& caption);
+  std::map<uint64_t, QStringList> returning_captions_;  // by conversation, until its send ends
+  void PutCaptionBack(uint64_t conversation_id, const QString& caption);
   std::unique_ptr<StreamBridge> bridge_;
   AvatarCache avatars_;
   ConversationModel conversations_;
@@ -207,6 +223,7 @@ class MainWindow : public QMainWindow {
     std::string client_msg_id;
     QString to_user;
     uint64_t reply_to_seq = 0;
+    bool with_file = false;  // a file's message: `text` is its caption, no longer in the composer
   };
   // Whether `sending` is to the conversation now shown.
   bool IsOpen(const Sending& sending) const;
@@ -268,6 +285,7 @@ class MainWindow : public QMainWindow {
   QLabel* subtitle_;
   QPushButton* members_button_;
   QToolButton* mute_button_;
+  QToolButton* attach_button_;
   QAction* mute_hour_;
   QAction* mute_eight_hours_;
   QAction* mute_forever_;

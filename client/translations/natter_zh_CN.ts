@@ -332,6 +332,10 @@
         <source>%1 was not saved: %2</source>
         <translation>%1 未保存：%2</translation>
     </message>
+    <message>
+        <source>Open a conversation first, then send the file there.</source>
+        <translation>请先打开一个对话，再把文件发到那里。</translation>
+    </message>
 </context>
 <context>
     <name>natter::client::Composer</name>
@@ -910,6 +914,14 @@
     <message>
         <source>%1 in %2</source>
         <translation>%1 在 %2</translation>
+    </message>
+    <message>
+        <source>Open a conversation to send a file to it</source>
+        <translation>打开一个对话即可向其发送文件</translation>
+    </message>
+    <message>
+        <source>The text for %1 was not sent either: %2</source>
+        <translation>给 %1 的文字也未发送：%2</translation>
     </message>
 </context>
 <context>

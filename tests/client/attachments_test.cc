@@ -9,7 +9,9 @@
 #include <QDragEnterEvent>
 #include <QHelpEvent>
 #include <QMimeData>
+#include <QSettings>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QToolButton>
@@ -31,6 +33,7 @@ namespace natter::client {
 namespace {
 
 constexpr uint64_t kRoom = 9;
+constexpr uint64_t kDirect = 5;  // with ben
 const std::string kFileId = "0123456789abcdef0123456789abcdef";
 
 v1::FileInfo Picture(int width, int height) {
@@ -107,9 +110,10 @@ class AttachmentsTest : public QObject {
   std::unique_ptr<MainWindow> window_;
   std::vector<std::pair<QString, QString>> notified_;
 
-  // A window signed in as "me" (user 1) with the room "dev" open.
+  // A window signed in as "me" (user 1) with the room "dev" open (and a direct conversation with
+  // ben in the list).
   void Start() {
-    gateway_ = std::make_unique<FakeGateway>();
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();  // kept: a restart's drafts
     // Nothing older to load: no refusal of History reaches the status bar.
     gateway_->OnHistory(
         [](const v1::HistoryRequest&, v1::HistoryResponse*) { return grpc::Status::OK; });
@@ -130,6 +134,11 @@ class AttachmentsTest : public QObject {
     room->set_id(kRoom);
     room->set_kind("room");
     room->set_name("dev");
+    auto* direct = welcome.mutable_welcome()->add_conversations();
+    direct->set_id(kDirect);
+    direct->set_kind("direct");
+    direct->set_name("ben");
+    direct->set_peer_id(2);
     Serve(welcome);
     QTRY_COMPARE(window_->bridge().state(), StreamBridge::State::kConnected);
     window_->OpenConversation(kRoom);
@@ -148,6 +157,35 @@ class AttachmentsTest : public QObject {
     v1::ServerEvent e;
     *e.mutable_message() = m;
     Serve(e);
+  }
+  // The request id of the last SendMessage written.
+  uint64_t LastSendRequest() {
+    std::lock_guard lock(server_->mu);
+    for (auto it = server_->written.rbegin(); it != server_->written.rend(); ++it) {
+      if (it->has_send()) return it->request_id();
+    }
+    return 0;
+  }
+  Composer* TheComposer() { return window_->findChild<Composer*>(QStringLiteral("composer")); }
+  // Files dropped on the messages, as from a file manager.
+  void Drop(const QStringList& paths) {
+    QMimeData mime;
+    QList<QUrl> urls;
+    for (const QString& path : paths) urls << QUrl::fromLocalFile(path);
+    mime.setUrls(urls);
+    auto* viewport = window_->findChild<QListView*>(QStringLiteral("messageList"))->viewport();
+    QDragEnterEvent enter(QPoint(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(viewport, &enter);
+    QDropEvent drop(QPointF(20, 20), Qt::CopyAction, &mime, Qt::LeftButton, Qt::NoModifier);
+    QApplication::sendEvent(viewport, &drop);
+  }
+  // Uploads wait for `released` (the server is slow), then store the file as kFileId.
+  void SlowUploads(std::shared_future<void> released) {
+    gateway_->OnUploadFile([released](const std::vector<v1::UploadChunk>&, v1::FileInfo* info) {
+      released.wait_for(std::chrono::seconds(10));
+      info->set_file_id(kFileId);
+      return grpc::Status::OK;
+    });
   }
   std::vector<v1::SendMessage> Sends() {
     std::lock_guard lock(server_->mu);
@@ -169,6 +207,8 @@ class AttachmentsTest : public QObject {
   }
 
  private slots:
+  void initTestCase() { QStandardPaths::setTestModeEnabled(true); }
+  void init() { QSettings().remove(QStringLiteral("drafts")); }
   void cleanup() {
     window_.reset();
     gateway_.reset();
@@ -375,7 +415,7 @@ class AttachmentsTest : public QObject {
              caption == QStringLiteral("see these");
     };
     const QString path = WriteFile(QStringLiteral("notes.txt"), 600'000);
-    window_->attachments().SendPaths(kRoom, {path}, QStringLiteral("see these"));
+    window_->attachments().SendPaths(SendTarget{kRoom, {}}, {path}, QStringLiteral("see these"));
     QCOMPARE(asked, 1);
     QVERIFY(window_->attachments().uploading());
     QTRY_COMPARE(Sends().size(), size_t{1});
@@ -410,7 +450,8 @@ class AttachmentsTest : public QObject {
       return true;
     };
     QSignalSpy notices(&window_->attachments(), &Attachments::notice);
-    window_->attachments().SendPaths(kRoom, {WriteFile(QStringLiteral("a.bin"), 1000)}, {});
+    window_->attachments().SendPaths(SendTarget{kRoom, {}},
+                                     {WriteFile(QStringLiteral("a.bin"), 1000)}, {});
     QTRY_COMPARE(notices.size(), 1);
     QCOMPARE(notices[0][0].toString(),
              QStringLiteral("a.bin was not sent: You are uploading 3 files already; wait for "
@@ -491,7 +532,8 @@ class AttachmentsTest : public QObject {
       return true;
     };
     QSignalSpy notices(&window_->attachments(), &Attachments::notice);
-    window_->attachments().SendPaths(kRoom, {WriteFile(QStringLiteral("slow.bin"), 1000)}, {});
+    window_->attachments().SendPaths(SendTarget{kRoom, {}},
+                                     {WriteFile(QStringLiteral("slow.bin"), 1000)}, {});
     QTRY_COMPARE(gateway_->uploads(), 1);
     QVERIFY(window_->attachments().upload_bar()->isVisible());
     QTest::mouseClick(window_->findChild<QToolButton*>(QStringLiteral("cancelUpload")),
@@ -505,6 +547,137 @@ class AttachmentsTest : public QObject {
     QVERIFY(Sends().empty());
   }
 
+  // Issue 23: the caption stayed in the composer while its file uploaded, so Enter sent it as a
+  // text message and the file then carried it a second time.
+  void TheCaptionLeavesTheComposerWhileItsFileUploads() {
+    Start();
+    auto release = std::make_shared<std::promise<void>>();
+    SlowUploads(release->get_future().share());
+    window_->attachments().confirm_send = [](const QList<OutgoingFile>&, const QString&) {
+      return true;
+    };
+    TheComposer()->setPlainText(QStringLiteral("see these"));
+    Drop({WriteFile(QStringLiteral("notes.txt"), 1000)});
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QTRY_COMPARE(gateway_->uploads(), 1);
+    QTest::keyClick(TheComposer(), Qt::Key_Return);  // nothing to send
+    // Elsewhere and back: the conversation's draft is empty too.
+    window_->OpenConversation(kDirect);
+    window_->OpenConversation(kRoom);
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    release->set_value();
+    QTRY_COMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].text(), std::string("see these"));
+    QCOMPARE(Sends()[0].attachment_file_id(), kFileId);
+    QTest::qWait(50);
+    QCOMPARE(Sends().size(), size_t{1});
+  }
+
+  // The caption of a file that was not sent comes back to its conversation's composer: alone, or
+  // before what was typed since (on a line of its own), or into its draft when another
+  // conversation is shown.
+  void TheCaptionOfAFileNotSentComesBack() {
+    Start();
+    auto release = std::make_shared<std::promise<void>>();
+    SlowUploads(release->get_future().share());
+    window_->attachments().confirm_send = [](const QList<OutgoingFile>&, const QString&) {
+      return true;
+    };
+    TheComposer()->setPlainText(QStringLiteral("for the trip"));
+    Drop({WriteFile(QStringLiteral("map.bin"), 1000)});
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QTRY_COMPARE(gateway_->uploads(), 1);
+    QTest::keyClicks(TheComposer(), QStringLiteral("and this"));
+    QTest::mouseClick(window_->findChild<QToolButton*>(QStringLiteral("cancelUpload")),
+                      Qt::LeftButton);
+    QTRY_VERIFY(!window_->attachments().uploading());
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("for the trip\nand this"));
+
+    // Cancelled while another conversation is shown: back in the draft of the one it was for.
+    TheComposer()->setPlainText(QStringLiteral("the menu"));
+    Drop({WriteFile(QStringLiteral("menu.bin"), 1000)});
+    QTRY_COMPARE(gateway_->uploads(), 2);
+    window_->OpenConversation(kDirect);
+    window_->attachments().CancelUploads();
+    QTRY_VERIFY(!window_->attachments().uploading());
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    window_->OpenConversation(kRoom);
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("the menu"));
+    release->set_value();
+
+    // Refused by the server: back as it was.
+    gateway_->OnUploadFile([](const std::vector<v1::UploadChunk>&, v1::FileInfo*) {
+      return grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED, "too many");
+    });
+    TheComposer()->setPlainText(QStringLiteral("one more"));
+    Drop({WriteFile(QStringLiteral("more.bin"), 1000)});
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QTRY_COMPARE(TheComposer()->toPlainText(), QStringLiteral("one more"));
+    QVERIFY(Sends().empty());
+  }
+
+  // Closed while its file uploads, the caption is the conversation's draft at the next start.
+  void ACaptionStillUploadingWhenTheWindowClosesIsKeptAsTheDraft() {
+    Start();
+    auto release = std::make_shared<std::promise<void>>();
+    SlowUploads(release->get_future().share());
+    window_->attachments().confirm_send = [](const QList<OutgoingFile>&, const QString&) {
+      return true;
+    };
+    TheComposer()->setPlainText(QStringLiteral("see you there"));
+    Drop({WriteFile(QStringLiteral("ticket.bin"), 1000)});
+    QTRY_COMPARE(gateway_->uploads(), 1);
+    window_.reset();
+    release->set_value();
+    Start();
+    QCOMPARE(TheComposer()->toPlainText(), QStringLiteral("see you there"));
+  }
+
+  // Issue 23: with no conversation yet (a friend opened from Contacts), a file did nothing; it
+  // starts the conversation as a first text message does, and the conversation then opens.
+  void AFileStartsADirectConversation() {
+    Start();
+    gateway_->OnUploadFile([](const std::vector<v1::UploadChunk>&, v1::FileInfo* info) {
+      info->set_file_id(kFileId);
+      return grpc::Status::OK;
+    });
+    window_->attachments().confirm_send = [](const QList<OutgoingFile>&, const QString&) {
+      return true;
+    };
+    window_->OpenDirect(QStringLiteral("cat"));
+    QVERIFY(window_->findChild<QToolButton*>(QStringLiteral("attachButton"))->isEnabled());
+    TheComposer()->setPlainText(QStringLiteral("hi cat, the map"));
+    Drop({WriteFile(QStringLiteral("map.bin"), 1000)});
+    QCOMPARE(TheComposer()->toPlainText(), QString());
+    QTRY_COMPARE(Sends().size(), size_t{1});
+    QCOMPARE(Sends()[0].to_user(), std::string("cat"));
+    QCOMPARE(Sends()[0].attachment_file_id(), kFileId);
+    QCOMPARE(Sends()[0].text(), std::string("hi cat, the map"));
+    constexpr uint64_t kNew = 11;
+    v1::ServerEvent ack;
+    ack.mutable_result()->set_request_id(LastSendRequest());
+    ack.mutable_result()->mutable_ack()->set_conversation_id(kNew);
+    Serve(ack);
+    v1::ChatMessage first = WithFile(1, 1, Document(), "hi cat, the map");
+    first.set_conversation_id(kNew);
+    first.clear_room();
+    first.set_peer_id(3);
+    first.set_peer("cat");
+    ServeEntry(first);
+    QCOMPARE(window_->open_conversation(), kNew);
+
+    // Nowhere to send to: said, not silently nothing.
+    bool asked = false;
+    window_->attachments().confirm_send = [&](const QList<OutgoingFile>&, const QString&) {
+      asked = true;
+      return true;
+    };
+    QSignalSpy notices(&window_->attachments(), &Attachments::notice);
+    window_->attachments().SendPaths(SendTarget{}, {WriteFile(QStringLiteral("x.bin"), 10)}, {});
+    QVERIFY(!asked);
+    QCOMPARE(notices.size(), 1);
+  }
+
   void ATooLargeFileIsRefusedBeforeAnyUpload() {
     Start();
     bool asked = false;
@@ -516,7 +689,7 @@ class AttachmentsTest : public QObject {
     QVERIFY(big.open(QIODevice::WriteOnly));
     QVERIFY(big.resize(kMaxFileBytes + 1));  // sparse: nothing is written
     big.close();
-    window_->attachments().SendPaths(kRoom, {big.fileName()}, {});
+    window_->attachments().SendPaths(SendTarget{kRoom, {}}, {big.fileName()}, {});
     QVERIFY(!asked);
     QVERIFY(!window_->attachments().uploading());
     QCOMPARE(window_->statusBar()->currentMessage(),
