@@ -1,7 +1,8 @@
 // The desktop client end to end, against the real stack: a user signs in through the sign-in
 // window (and sees inline errors first), answers a friend request with the Accept button in the
 // contact list, receives a direct message from a friend who uses natterctl, replies with the
-// composer, and sees the friend's presence change, all in the window's models and widgets.
+// composer, makes a group with two friends and talks in it, and sees the friend's presence change,
+// all in the window's models and widgets.
 #include <QCheckBox>
 #include <QDialogButtonBox>
 #include <QLabel>
@@ -10,14 +11,17 @@
 #include <QListWidget>
 #include <QMenu>
 #include <QPushButton>
+#include <QTabWidget>
 #include <QtTest>
 #include <memory>
 
+#include "composer.h"
 #include "contact_model.h"
 #include "conversation_model.h"
 #include "delegates.h"
 #include "dialogs.h"
 #include "discovery.h"
+#include "group_dialogs.h"
 #include "harness/harness.h"
 #include "main_window.h"
 #include "message_model.h"
@@ -293,6 +297,56 @@ class DesktopE2eTest : public QObject {
     auto den = Ctl({"--as", "ben", "rooms", "members", "ben-den"});
     QVERIFY2(QString::fromStdString(den.out).contains(QStringLiteral("\"user\":\"ann\"")),
              den.out.c_str());
+  }
+
+  // Issue 23 item 7: Ann makes a group with two friends in the New group… dialog; Ben's message in
+  // it reaches her chat list, and hers from the composer reaches Cara.
+  void AGroupMadeInTheWindowCarriesMessagesBothWays() {
+    QVERIFY(window_);
+    QCOMPARE(Ctl({"register", "cara"}, "cara's password\n").exit_code, 0);
+    QCOMPARE(Ctl({"login", "cara"}, "cara's password\n").exit_code, 0);
+    QCOMPARE(Ctl({"--as", "cara", "friends", "add", "ann"}).exit_code, 0);
+    ContactModel& contacts = window_->contacts();
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.incoming_count(), 1, 10000);
+    auto* tabs = window_->findChild<QTabWidget*>();
+    tabs->setCurrentIndex(1);
+    auto* people = window_->findChild<QListView*>(QStringLiteral("contactList"));
+    const QRect row = people->visualRect(people->model()->index(0, 0));
+    QVERIFY(row.isValid());
+    QTest::mouseClick(people->viewport(), Qt::LeftButton, {},
+                      QPoint(row.right() - 2 * 72 - 8 + 36, row.center().y()));  // Accept
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.incoming_count(), 0, 10000);
+    tabs->setCurrentIndex(0);
+
+    NewGroupDialog dialog(window_->api(), FriendChoicesOf(contacts), window_.get());
+    QSignalSpy created(&dialog, &NewGroupDialog::created);
+    auto* picker = dialog.findChild<QListWidget*>(QStringLiteral("friendPicker"));
+    QCOMPARE(picker->count(), 2);  // Ben and Cara
+    for (int i = 0; i < picker->count(); ++i) picker->item(i)->setCheckState(Qt::Checked);
+    dialog.findChild<QPushButton*>(QStringLiteral("createGroup"))->click();
+    QTRY_COMPARE_WITH_TIMEOUT(created.count(), 1, 10000);
+    const uint64_t group = created.at(0).at(0).toULongLong();
+    const std::string id = std::to_string(group);
+
+    QCOMPARE(Ctl({"--as", "ben", "send", "--conversation", id, "hello group"}).exit_code, 0);
+    ConversationModel& conversations = window_->conversations();
+    QTRY_VERIFY_WITH_TIMEOUT(conversations.RowOf(group) >= 0, 10000);
+    QTRY_COMPARE_WITH_TIMEOUT(conversations.index(conversations.RowOf(group))
+                                  .data(ConversationModel::kPreviewRole)
+                                  .toString(),
+                              QStringLiteral("ben: hello group"), 10000);
+    window_->OpenConversation(group);
+    QCOMPARE(window_->open_conversation(), group);
+    auto* composer = window_->findChild<Composer*>(QStringLiteral("composer"));
+    QTest::keyClicks(composer, QStringLiteral("hi both"));
+    QTest::keyClick(composer, Qt::Key_Return);
+    QTRY_VERIFY_WITH_TIMEOUT(
+        QString::fromStdString(Ctl({"--as", "cara", "history", "--conversation", id}).out)
+            .contains(QStringLiteral("hi both")),
+        10000);
+    // Ben stays Ann's only contact for the steps after this one.
+    QCOMPARE(Ctl({"--as", "cara", "friends", "remove", "ann"}).exit_code, 0);
+    QTRY_COMPARE_WITH_TIMEOUT(contacts.rowCount(), 1, 10000);
   }
 
   void ProfileSessionsAndPasswordDialogsDoWhatTheySay() {
