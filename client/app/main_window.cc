@@ -824,6 +824,7 @@ void MainWindow::OnWelcome(const v1::Welcome& welcome) {
     names_.Set(f.user_id(), QString::fromStdString(f.display_name()));
   }
   for (const auto& c : welcome.conversations()) LearnName(c.peer_id());
+  for (const auto& r : welcome.requests()) LearnName(r.user_id());
   NamesChanged();
   if (open_conversation_ == 0 && !all.empty()) OpenConversation(all.front().id());
   RefreshHeader();
@@ -918,46 +919,44 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
 
 void MainWindow::OnUserEvent(const v1::UserEvent& event) {
   if (event.has_friend_()) {
-    contacts_.ApplyFriendEvent(event.friend_());
-    LearnName(event.friend_().user_id());
-    const auto& f = event.friend_();
-    if (f.type() == "friend_request" && !f.outgoing()) {
-      Notify(
-          tr("Friend request"),
-          f.message().empty()
-              ? tr("%1 wants to be your friend").arg(QString::fromStdString(f.username()))
-              : tr("%1 wants to be your friend: %2")
-                    .arg(QString::fromStdString(f.username()), QString::fromStdString(f.message())),
-          [this] {
-            // The request is answered in Contacts.
-            BringUp();
-            tabs_->setCurrentIndex(1);
-          });
-    }
-    if (f.type() == "friend_request_rejected" && f.outgoing()) {
-      ShowStatusMessage(
-          tr("%1 declined your friend request.").arg(QString::fromStdString(f.username())));
-    }
-    if (f.type() == "friend_added") {
-      ShowStatusMessage(
-          tr("You and %1 are friends now.").arg(QString::fromStdString(f.username())));
-    }
+    const v1::FriendEvent f = event.friend_();
+    contacts_.ApplyFriendEvent(f);
+    // Whoever it is about is named by the name they chose, as everywhere: once it is known (a
+    // stranger's is asked for first).
+    LearnName(f.user_id(), [this, f] {
+      const QString who = names_.Of(f.user_id(), f.username());
+      if (f.type() == "friend_request" && !f.outgoing()) {
+        Notify(tr("Friend request"),
+               f.message().empty() ? tr("%1 wants to be your friend").arg(who)
+                                   : tr("%1 wants to be your friend: %2")
+                                         .arg(who, QString::fromStdString(f.message())),
+               [this] {
+                 // The request is answered in Contacts.
+                 BringUp();
+                 tabs_->setCurrentIndex(1);
+               });
+      }
+      if (f.type() == "friend_request_rejected" && f.outgoing()) {
+        ShowStatusMessage(tr("%1 declined your friend request.").arg(who));
+      }
+      if (f.type() == "friend_added") ShowStatusMessage(tr("You and %1 are friends now.").arg(who));
+    });
     return;
   }
   if (event.has_invitation()) {
-    const v1::RoomInvitation& i = event.invitation();
+    const v1::RoomInvitation i = event.invitation();
     if (invitations_->Apply(i, session_.user_id)) {
-      Notify(tr("Invitation"),
-             tr("%1 invited you to #%2")
-                 .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())),
-             [this, room = QString::fromStdString(i.room())] {
-               // Answered in the Rooms dialog, on its list of invitations.
-               BringUp();
-               OpenRooms(room);
-             });
-      ShowStatusMessage(
-          tr("%1 invited you to #%2: Rooms… to accept or decline.")
-              .arg(QString::fromStdString(i.inviter()), QString::fromStdString(i.room())));
+      LearnName(i.inviter_id(), [this, i] {
+        const QString inviter = names_.Of(i.inviter_id(), i.inviter());
+        const QString room = QString::fromStdString(i.room());
+        Notify(tr("Invitation"), tr("%1 invited you to #%2").arg(inviter, room), [this, room] {
+          // Answered in the Rooms dialog, on its list of invitations.
+          BringUp();
+          OpenRooms(room);
+        });
+        ShowStatusMessage(
+            tr("%1 invited you to #%2: Rooms… to accept or decline.").arg(inviter, room));
+      });
     }
     return;
   }
@@ -1659,15 +1658,24 @@ void MainWindow::RefreshOwnProfile() {
             }));
 }
 
-void MainWindow::LearnName(uint64_t user_id) {
-  if (user_id == 0 || names_.Asked(user_id)) return;
+void MainWindow::LearnName(uint64_t user_id, std::function<void()> then) {
+  if (user_id == 0 || names_.Asked(user_id)) {
+    if (then) then();
+    return;
+  }
   v1::GetProfileRequest request;
   request.set_user_id(user_id);
   api_.Call(&Async::GetProfile, request,
-            Done<v1::Profile>([this, user_id](const grpc::Status& status, const v1::Profile& p) {
-              if (!status.ok()) return;  // the username it is
-              names_.Set(user_id, QString::fromStdString(p.display_name()));
-              NamesChanged();
+            Done<v1::Profile>([this, user_id, then = std::move(then)](const grpc::Status& status,
+                                                                      const v1::Profile& p) {
+              if (status.ok()) {  // else the username it is
+                names_.Set(user_id, QString::fromStdString(p.display_name()));
+                // Someone asking to be a friend is named so in Contacts too.
+                contacts_.SetProfile(user_id, QString::fromStdString(p.display_name()),
+                                     p.avatar_version());
+                NamesChanged();
+              }
+              if (then) then();
             }));
 }
 

@@ -212,8 +212,10 @@ class MainWindow : public QMainWindow {
   bool at_newest_ = true;  // the message list shows the newest message (kept so through resizes)
   Drafts drafts_;
   UserNames names_;
-  // Asks for the display name of someone not among the friends, once.
-  void LearnName(uint64_t user_id);
+  // Asks for the display name of someone not among the friends, once. `then` runs when it is in
+  // names_: at once when it was asked for before, else when the answer comes (if the answer is
+  // no name, the username stands).
+  void LearnName(uint64_t user_id, std::function<void()> then = {});
   void NamesChanged();
   // Messages sent from the composer, by request id, until the server answers: their text stays in
   // the composer until then, so a refusal loses nothing.

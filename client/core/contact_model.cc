@@ -60,11 +60,16 @@ void ContactModel::RemoveUser(uint64_t user_id) {
 
 void ContactModel::ApplyFriendEvent(const v1::FriendEvent& e) {
   const QString type = QString::fromStdString(e.type());
-  RemoveUser(e.user_id());
   Row r;
   r.user_id = e.user_id();
   r.username = QString::fromStdString(e.username());
   r.display_name = r.username;
+  // A request accepted keeps the name and avatar its row had learned.
+  if (const int row = RowOf(e.user_id()); row >= 0) {
+    r.display_name = rows_[static_cast<size_t>(row)].display_name;
+    r.avatar_version = rows_[static_cast<size_t>(row)].avatar_version;
+  }
+  RemoveUser(e.user_id());
   if (type == QLatin1String("friend_request")) {
     r.kind = e.outgoing() ? kOutgoing : kIncoming;
     r.message = QString::fromStdString(e.message());
@@ -137,9 +142,10 @@ QVariant ContactModel::data(const QModelIndex& index, int role) const {
     case kMessageRole:
       return r.message;
     case Qt::ToolTipRole:
-      // The row has room for the start of a request's note only: here it is whole.
+      // Who asks (by the name they chose, as everywhere), and their note.
       if (r.kind == kIncoming && !r.message.isEmpty()) {
-        return tr("%1 wants to be your friend: %2").arg(r.username, r.message);
+        return tr("%1 wants to be your friend: %2")
+            .arg(r.display_name.isEmpty() ? r.username : r.display_name, r.message);
       }
       return {};
     default:

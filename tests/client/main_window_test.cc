@@ -1271,6 +1271,111 @@ class MainWindowTest : public QObject {
     QCOMPARE(tabs->tabText(1), QStringLiteral("Contacts"));
   }
 
+  // Issue 24 bug 12 (audit): someone asking to be a friend was named by their username in
+  // Contacts and in the request's tooltip; now by their display name, as everywhere else: asked
+  // while signed in, and waiting at sign-in.
+  void AFriendRequestNamesWhoAsksByTheirDisplayName() {
+    struct Recording : Notifier {
+      std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
+      void Show(const QString& title, const QString& body, std::function<void()>) override {
+        *shown << title + QStringLiteral(": ") + body;
+      }
+    };
+    if (!gateway_) gateway_ = std::make_unique<FakeGateway>();
+    gateway_->OnGetProfile([](const v1::GetProfileRequest& request, v1::Profile* profile) {
+      profile->set_user_id(request.user_id());
+      if (request.user_id() == 4) profile->set_display_name("Dana Scully");
+      if (request.user_id() == 6) profile->set_display_name("Fox Mulder");
+      if (request.user_id() == 7) profile->set_display_name("Walter Skinner");
+      return grpc::Status::OK;
+    });
+    auto recording = std::make_unique<Recording>();
+    auto shown = recording->shown;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    window_->showMinimized();  // not watching: notified
+    QTRY_VERIFY(window_->isMinimized());
+    v1::ServerEvent request;
+    request.mutable_user_event()->set_seq(1);
+    auto* f = request.mutable_user_event()->mutable_friend_();
+    f->set_type("friend_request");
+    f->set_user_id(4);
+    f->set_username("dana");
+    f->set_message("hi");
+    Serve(request);
+    ContactModel& contacts = window_->contacts();
+    const auto row = [&](uint64_t user_id) { return contacts.index(contacts.RowOf(user_id)); };
+    QTRY_COMPARE(row(4).data(Qt::DisplayRole).toString(), QStringLiteral("Dana Scully"));
+    QCOMPARE(row(4).data(Qt::ToolTipRole).toString(),
+             QStringLiteral("Dana Scully wants to be your friend: hi"));
+    QTRY_COMPARE(
+        *shown,
+        QStringList{QStringLiteral("Friend request: Dana Scully wants to be your friend: hi")});
+    // Accepted: a friend now, by the same name.
+    f->set_type("friend_added");
+    request.mutable_user_event()->set_seq(2);
+    Serve(request);
+    QTRY_COMPARE(window_->statusBar()->currentMessage(),
+                 QStringLiteral("You and Dana Scully are friends now."));
+    QCOMPARE(row(4).data(Qt::DisplayRole).toString(), QStringLiteral("Dana Scully"));
+    // An invitation names who sent it so too.
+    v1::ServerEvent invited;
+    invited.mutable_user_event()->set_seq(3);
+    auto* invitation = invited.mutable_user_event()->mutable_invitation();
+    invitation->set_type("invited");
+    invitation->set_conversation_id(71);
+    invitation->set_room("x-files");
+    invitation->set_inviter_id(7);
+    invitation->set_inviter("skinner");
+    invitation->set_invitee_id(1);
+    invitation->set_invitee("me");
+    Serve(invited);
+    QTRY_COMPARE(shown->size(), 2);
+    QCOMPARE(shown->last(), QStringLiteral("Invitation: Walter Skinner invited you to #x-files"));
+    QTRY_VERIFY(window_->statusBar()->currentMessage().startsWith(
+        QStringLiteral("Walter Skinner invited you to #x-files")));
+
+    // A request waiting at sign-in (here: in the Welcome of a new stream), and its refusal.
+    BreakStream();
+    QTRY_VERIFY_WITH_TIMEOUT(
+        [this] {
+          std::lock_guard lock(server_->mu);
+          return server_->opens > 1;
+        }(),
+        5000);
+    v1::ServerEvent welcome = Welcome();
+    welcome.mutable_welcome()->set_events_latest_seq(3);
+    auto* waiting = welcome.mutable_welcome()->add_requests();
+    waiting->set_incoming(false);
+    waiting->set_user_id(6);
+    waiting->set_username("fox");
+    auto* asking = welcome.mutable_welcome()->add_requests();
+    asking->set_incoming(true);
+    asking->set_user_id(8);
+    asking->set_username("cancer_man");
+    asking->set_message("the truth is out there");
+    gateway_->OnGetProfile([](const v1::GetProfileRequest& asked, v1::Profile* profile) {
+      profile->set_user_id(asked.user_id());
+      profile->set_display_name(asked.user_id() == 8 ? "C. G. B. Spender" : "Fox Mulder");
+      return grpc::Status::OK;
+    });
+    Serve(welcome);
+    QTRY_COMPARE(row(8).data(Qt::DisplayRole).toString(), QStringLiteral("C. G. B. Spender"));
+    QCOMPARE(row(8).data(Qt::ToolTipRole).toString(),
+             QStringLiteral("C. G. B. Spender wants to be your friend: the truth is out there"));
+    QTRY_COMPARE(row(6).data(Qt::DisplayRole).toString(), QStringLiteral("Fox Mulder"));
+    v1::ServerEvent declined;
+    declined.mutable_user_event()->set_seq(4);
+    auto* no = declined.mutable_user_event()->mutable_friend_();
+    no->set_type("friend_request_rejected");
+    no->set_user_id(6);
+    no->set_username("fox");
+    no->set_outgoing(true);
+    Serve(declined);
+    QTRY_COMPARE(window_->statusBar()->currentMessage(),
+                 QStringLiteral("Fox Mulder declined your friend request."));
+  }
+
   // Issue 24 bug 8 (audit): in Contacts a request's note was cut to "wants to b…"; its row is now
   // as tall as the note needs at the list's width, and follows the width.
   void AFriendRequestsRowGrowsToShowItsNote() {

@@ -653,7 +653,8 @@ class SearchPinsMentionsTest : public QObject {
     invitation->set_invitee("me");
     Serve(e);
     QTRY_COMPARE(rooms->text(), QStringLiteral("Rooms… (2 invitations)"));
-    QCOMPARE(*shown, QStringList{QStringLiteral("Invitation: cat invited you to #design")});
+    // Once the window knows how cat calls herself (it asks; here no name comes).
+    QTRY_COMPARE(*shown, QStringList{QStringLiteral("Invitation: cat invited you to #design")});
 
     // Cancelled by a moderator, and accepted on another device (a joined event): none left.
     invitation->set_type("cancelled");
@@ -717,7 +718,7 @@ class SearchPinsMentionsTest : public QObject {
     invitation->set_invitee_id(1);
     invitation->set_invitee("me");
     Serve(e);
-    QCOMPARE(clicks->size(), size_t{1});
+    QTRY_COMPARE(clicks->size(), size_t{1});
     QVERIFY(clicks->front());
     clicks->front()();
     QTRY_VERIFY(!window_->isMinimized());
