@@ -879,8 +879,11 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
   // The cached conversation remembers it too, for when it is opened again.
   if (from_other && entry.peer_id() != 0)  // a direct conversation (a group has no peer)
     conversations_.SetPeerRead(entry.conversation_id(), entry.seq());
-  // A muted conversation still delivers and counts unread; it only stays quiet, except for a
-  // message (or an edit) that newly mentions the user, which notifies unless the level is "none".
+  // Any conversation (direct, group, room or the lobby) the window does not show to the user
+  // notifies of each message from others at the level "all", of those that newly mention the user
+  // at "mentions", and of none at "none". A muted one still delivers and counts unread; it only
+  // stays quiet, except for a message (or an edit) that newly mentions the user, which notifies
+  // unless the level is "none".
   const bool mentioned = std::any_of(
       entry.mentions().begin(), entry.mentions().end(),
       [&](const v1::Mention& m) { return m.user_id() == session_.user_id && m.added(); });
@@ -909,8 +912,8 @@ void MainWindow::OnEntry(const v1::ChatMessage& received) {
              open_it);
     } else if (entry.room().empty()) {
       Notify(sender, text.left(200), open_it);
-    } else if (mentioned || Mentions(text)) {
-      // In a room, only what names you: "@username", or your display name.
+    } else {
+      // A room (the lobby too) as a direct conversation: at "all", every message from others.
       Notify(tr("%1 in #%2").arg(sender, QString::fromStdString(entry.room())), text.left(200),
              open_it);
     }
@@ -1050,8 +1053,6 @@ void MainWindow::RefreshMuteButton() {
                                      .arg(QLocale().toString(QDateTime::fromMSecsSinceEpoch(until),
                                                              QLocale::ShortFormat)));
   unmute_->setVisible(muted);
-  // "All" is what this client notifies of anyway: in a room, the messages that name you.
-  level_all_->setText(c->kind() == "room" ? tr("Messages that name me") : tr("All messages"));
   const bool none = c->notifications().level() == v1::NOTIFY_LEVEL_NONE;
   const bool mentions = c->notifications().level() == v1::NOTIFY_LEVEL_MENTIONS;
   level_none_->setChecked(none);
@@ -1941,23 +1942,6 @@ void MainWindow::OpenRooms(const QString& invitation_room) {
   rooms_dialog_->open();
   rooms_dialog_->raise();
   rooms_dialog_->activateWindow();
-}
-
-bool MainWindow::Mentions(const QString& text) const {
-  // "@" or the fullwidth "＠", as the server reads mentions.
-  for (const QChar sign : {QChar(u'@'), QChar(0xFF20)}) {
-    const QString at_name = sign + session_.username;
-    for (int from = text.indexOf(at_name, 0, Qt::CaseInsensitive); from >= 0;
-         from = text.indexOf(at_name, from + 1, Qt::CaseInsensitive)) {
-      // "@ann" names ann, not anna.
-      const int after = from + at_name.size();
-      if (after >= text.size() || !(text[after].isLetterOrNumber() || text[after] == '_')) {
-        return true;
-      }
-    }
-  }
-  return !own_display_name_.isEmpty() && own_display_name_ != session_.username &&
-         text.contains(own_display_name_, Qt::CaseInsensitive);
 }
 
 void MainWindow::UpdateUnreadBadge(int unread) {

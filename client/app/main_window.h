@@ -153,8 +153,6 @@ class MainWindow : public QMainWindow {
   // The status menu's Language submenu: the system's, or one picked (kept in the settings, used
   // when the client next starts).
   void AddLanguageMenu(QMenu* menu);
-  // Whether a room message names the signed-in user ("@username", or their display name).
-  bool Mentions(const QString& text) const;
   void UpdateUnreadBadge(int unread);
   void EditLastOwnMessage();
   // Scrolls to message `seq` of the open conversation and highlights it for a moment.

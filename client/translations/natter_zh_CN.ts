@@ -842,10 +842,6 @@
         <translation>静音至 %1</translation>
     </message>
     <message>
-        <source>Messages that name me</source>
-        <translation>提到我的消息</translation>
-    </message>
-    <message>
         <source>Search messages…</source>
         <translation>搜索消息…</translation>
     </message>

@@ -1442,8 +1442,8 @@ class MainWindowTest : public QObject {
     QCOMPARE(messages.FirstUnreadRow(), -1);
   }
 
-  // Polish: notifications for direct messages and for room messages that name you, also with no
-  // tray icon (they go to the desktop's notification service then).
+  // Polish: notifications for direct and room messages, also with no tray icon (they go to the
+  // desktop's notification service then).
   void DirectMessagesAndMentionsNotify() {
     struct Recording : Notifier {
       std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
@@ -1463,7 +1463,74 @@ class MainWindowTest : public QObject {
     Serve(Entry(Message(kRoom, 2, 2, "@meg is not you")));
     Serve(Entry(Message(kRoom, 3, 2, "@me: the build is green")));
     QCOMPARE(*shown, (QStringList{QStringLiteral("Ben Adams: are you there?"),
+                                  QStringLiteral("Ben Adams in #dev: lunch, anyone?"),
+                                  QStringLiteral("Ben Adams in #dev: @meg is not you"),
                                   QStringLiteral("Ben Adams in #dev: @me: the build is green")}));
+  }
+
+  // Issue 24 (audit): an ordinary room message never notified, and "All messages" meant "messages
+  // that name me" in a room. A room notifies as a direct conversation does: at "all" every
+  // message from others, at "mentions" those that mention you, at "none" nothing; muted, only
+  // mentions.
+  void RoomMessagesNotifyByTheirLevel() {
+    struct Recording : Notifier {
+      std::shared_ptr<QStringList> shown = std::make_shared<QStringList>();
+      void Show(const QString&, const QString& body, std::function<void()>) override {
+        *shown << body;
+      }
+    };
+    auto recording = std::make_unique<Recording>();
+    auto shown = recording->shown;
+    Start();
+    window_->SetNotifier(std::move(recording));
+    window_->OpenConversation(kRoom);
+    auto* button = window_->findChild<QToolButton*>(QStringLiteral("muteButton"));
+    QStringList levels;
+    for (QAction* a : button->menu()->actions()) {
+      if (a->isCheckable()) levels << a->text();
+    }
+    QCOMPARE(levels, (QStringList{QStringLiteral("All messages"), QStringLiteral("Only @mentions"),
+                                  QStringLiteral("Nothing")}));
+    window_->OpenConversation(kDirect);
+    window_->showMinimized();  // not watching
+    QTRY_VERIFY(window_->isMinimized());
+    uint64_t seq = 0;
+    auto says = [&](const std::string& text, bool mentions_me) {
+      v1::ChatMessage m = Message(kRoom, ++seq, 2, text);
+      if (mentions_me) {
+        auto* mention = m.add_mentions();
+        mention->set_user_id(1);
+        mention->set_username("me");
+        mention->set_added(true);
+      }
+      Serve(Entry(m));
+    };
+    auto set = [&](v1::NotifyLevel level, int64_t muted_until_ms) {
+      v1::ServerEvent e;
+      e.mutable_notifications()->set_conversation_id(kRoom);
+      e.mutable_notifications()->set_level(level);
+      e.mutable_notifications()->set_muted_until_ms(muted_until_ms);
+      Serve(e);
+    };
+    says("lunch, anyone?", false);
+    QCOMPARE(*shown, QStringList{QStringLiteral("lunch, anyone?")});
+    set(v1::NOTIFY_LEVEL_MENTIONS, 0);
+    says("pizza it is", false);
+    says("@me are you in?", true);
+    QCOMPARE(*shown,
+             (QStringList{QStringLiteral("lunch, anyone?"), QStringLiteral("@me are you in?")}));
+    set(v1::NOTIFY_LEVEL_NONE, 0);
+    says("@me? hello?", true);
+    QCOMPARE(shown->size(), 2);
+    set(v1::NOTIFY_LEVEL_ALL, kMutedForeverMs);
+    says("leaving now", false);
+    QCOMPARE(shown->size(), 2);
+    says("@me we left", true);
+    QCOMPARE(shown->last(), QStringLiteral("@me we left"));
+    set(v1::NOTIFY_LEVEL_ALL, 0);
+    says("back", false);
+    QCOMPARE(shown->size(), 4);
+    QCOMPARE(shown->last(), QStringLiteral("back"));
   }
 
   // A click on a message's notification brings the window up with its conversation open.
