@@ -47,14 +47,8 @@ void DesktopNotifier::Show(const QString& title, const QString& body,
     bus.connect(QLatin1String(kService), QLatin1String(kPath), QLatin1String(kInterface),
                 QStringLiteral("NotificationClosed"), this, SLOT(OnClosed(uint, uint)));
   }
-  QDBusMessage notify =
-      QDBusMessage::createMethodCall(QLatin1String(kService), QLatin1String(kPath),
-                                     QLatin1String(kInterface), QStringLiteral("Notify"));
-  const QStringList actions =
-      clicked ? QStringList{QLatin1String(kDefaultAction), tr("Open")} : QStringList();
-  notify << QStringLiteral("Natter") << 0u << QStringLiteral("natter-desktop") << title << body
-         << actions << QVariantMap() << 5000;
-  auto* watcher = new QDBusPendingCallWatcher(bus.asyncCall(notify), this);
+  auto* watcher =
+      new QDBusPendingCallWatcher(bus.asyncCall(NotifyCall(title, body, bool(clicked))), this);
   connect(watcher, &QDBusPendingCallWatcher::finished, this,
           [this, clicked = std::move(clicked)](QDBusPendingCallWatcher* call) {
             call->deleteLater();
@@ -63,6 +57,21 @@ void DesktopNotifier::Show(const QString& title, const QString& body,
             if (shown_.size() >= kRemembered) shown_.erase(shown_.begin());
             shown_[reply.value()] = clicked;
           });
+}
+
+QDBusMessage DesktopNotifier::NotifyCall(const QString& title, const QString& body,
+                                         bool clickable) {
+  QDBusMessage notify =
+      QDBusMessage::createMethodCall(QLatin1String(kService), QLatin1String(kPath),
+                                     QLatin1String(kInterface), QStringLiteral("Notify"));
+  const QStringList actions =
+      clickable ? QStringList{QLatin1String(kDefaultAction), tr("Open")} : QStringList();
+  // The body is markup to the notification service (the specification's "body-markup": <b>,
+  // <i>, <a href>, <img>, and entities), the summary plain text: a message's "<" or "&" is
+  // escaped so it shows as written, and no one's message can put a link or a picture there.
+  notify << QStringLiteral("Natter") << 0u << QStringLiteral("natter-desktop") << title
+         << body.toHtmlEscaped() << actions << QVariantMap() << 5000;
+  return notify;
 }
 
 void DesktopNotifier::OnActionInvoked(uint id, const QString& action) {

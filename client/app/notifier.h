@@ -4,6 +4,7 @@
 // about). Tests put a recording one in its place.
 #pragma once
 
+#include <QDBusMessage>
 #include <QObject>
 #include <QString>
 #include <QSystemTrayIcon>
@@ -26,6 +27,9 @@ class DesktopNotifier : public QObject, public Notifier {
   // `tray` may be null (no tray on this desktop); it is not owned.
   explicit DesktopNotifier(QSystemTrayIcon* tray, QObject* parent = nullptr);
   void Show(const QString& title, const QString& body, std::function<void()> clicked) override;
+  // The Notify call to the notification service for a notification (with an action to click when
+  // `clickable`): the body escaped, as the service reads it as markup.
+  static QDBusMessage NotifyCall(const QString& title, const QString& body, bool clickable);
 
  private slots:
   // org.freedesktop.Notifications' signals (sent to every client: ids not ours are ignored).

@@ -35,6 +35,7 @@
 #include "client/fake_transport.h"
 #include "composer.h"
 #include "dialogs.h"
+#include "notifier.h"
 
 namespace natter::client {
 namespace {
@@ -1555,6 +1556,27 @@ class MainWindowTest : public QObject {
     clicks->front()();
     QTRY_VERIFY(!window_->isMinimized());
     QCOMPARE(window_->open_conversation(), kDirect);
+  }
+
+  // Issue 24 (audit): the notification service reads a body as markup, so a message's "<b>",
+  // "&" or link was rendered (or cut). The body goes escaped; the summary is plain text already.
+  void ANotificationsBodyShowsAsWritten() {
+    const QDBusMessage call = DesktopNotifier::NotifyCall(
+        QStringLiteral("Ben <3 in #dev"),
+        QStringLiteral("<b>hi</b> & <a href=\"https://example.com\">look</a> <img src=x>"), true);
+    QCOMPARE(call.member(), QStringLiteral("Notify"));
+    const QList<QVariant> args = call.arguments();
+    QCOMPARE(args.size(), 8);
+    QCOMPARE(args[3].toString(), QStringLiteral("Ben <3 in #dev"));
+    QCOMPARE(args[4].toString(),
+             QStringLiteral("&lt;b&gt;hi&lt;/b&gt; &amp; &lt;a href=&quot;https://example.com&quot;"
+                            "&gt;look&lt;/a&gt; &lt;img src=x&gt;"));
+    QCOMPARE(args[5].toStringList(),
+             (QStringList{QStringLiteral("default"), QStringLiteral("Open")}));
+    QCOMPARE(DesktopNotifier::NotifyCall(QStringLiteral("Ben"), QStringLiteral("plain"), false)
+                 .arguments()[4]
+                 .toString(),
+             QStringLiteral("plain"));
   }
 
   // Issue 23 item 8: the header's mute menu sends the settings asked for; a muted conversation (set
