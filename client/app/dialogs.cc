@@ -400,50 +400,55 @@ MembersDialog::MembersDialog(ApiClient& api, const QString& room, uint64_t own_u
   Load();
 }
 
+QListWidgetItem* MembersDialog::AddMember(QListWidget* list, uint64_t user_id,
+                                          const QString& username, const std::string& role,
+                                          const Lookup& lookup, AvatarCache* avatars) {
+  const Person person = lookup ? lookup(user_id, username) : Person{username, QString()};
+  QString label = person.name;
+  if (role == "owner") label = tr("%1 (owner)").arg(person.name);
+  if (role == "moderator") label = tr("%1 (moderator)").arg(person.name);
+  if (person.status == QLatin1String("online")) {
+    label += QStringLiteral(" · ") + tr("online");
+  } else if (person.status == QLatin1String("away")) {
+    label += QStringLiteral(" · ") + tr("away");
+  }
+  auto* item = new QListWidgetItem(label, list);
+  if (avatars) {
+    item->setIcon(QIcon(avatars->AvatarOf(user_id, person.name, 28, list->devicePixelRatioF())));
+  }
+  item->setData(Qt::UserRole, username);
+  return item;
+}
+
 void MembersDialog::Load() {
   v1::RoomRequest request;
   request.set_room(room_.toStdString());
-  api_.Call(
-      &Async::RoomMembers, request,
-      Done<v1::RoomMembersResponse>(
-          [this](const grpc::Status& status, const v1::RoomMembersResponse& response) {
-            members_->clear();
-            if (!status.ok()) {
-              error_->setText(ErrorText(status));
-              return;
-            }
-            owner_ = response.room().owner_id() == own_user_id_;
-            bool moderator = false;
-            for (const auto& m : response.members()) {
-              QString name = QString::fromStdString(m.username());
-              const Person person = lookup_ ? lookup_(m.user_id(), name) : Person{name, QString()};
-              QString label = person.name;
-              if (m.role() == "owner") label = tr("%1 (owner)").arg(person.name);
-              if (m.role() == "moderator") label = tr("%1 (moderator)").arg(person.name);
-              if (person.status == QLatin1String("online")) {
-                label += QStringLiteral(" · ") + tr("online");
-              } else if (person.status == QLatin1String("away")) {
-                label += QStringLiteral(" · ") + tr("away");
+  api_.Call(&Async::RoomMembers, request,
+            Done<v1::RoomMembersResponse>([this](const grpc::Status& status,
+                                                 const v1::RoomMembersResponse& response) {
+              members_->clear();
+              if (!status.ok()) {
+                error_->setText(ErrorText(status));
+                return;
               }
-              auto* item = new QListWidgetItem(label, members_);
-              if (avatars_) {
-                item->setIcon(
-                    QIcon(avatars_->AvatarOf(m.user_id(), person.name, 28, devicePixelRatioF())));
+              owner_ = response.room().owner_id() == own_user_id_;
+              bool moderator = false;
+              for (const auto& m : response.members()) {
+                auto* item = AddMember(members_, m.user_id(), QString::fromStdString(m.username()),
+                                       m.role(), lookup_, avatars_);
+                item->setData(kRoleRole, QString::fromStdString(m.role()));
+                if (m.user_id() == own_user_id_ && m.role() == "moderator") moderator = true;
               }
-              item->setData(Qt::UserRole, name);
-              item->setData(kRoleRole, QString::fromStdString(m.role()));
-              if (m.user_id() == own_user_id_ && m.role() == "moderator") moderator = true;
-            }
-            // Moderators remove members too (the server refuses them the owner and other
-            // moderators, with a message shown below).
-            kick_->setVisible(owner_ || moderator);
-            invite_user_->setVisible(owner_ || moderator);
-            invite_->setVisible(owner_ || moderator);
-            topic_->setVisible(owner_);
-            save_topic_->setVisible(owner_);
-            topic_->setText(QString::fromStdString(response.room().topic()));
-            UpdateRoleButton();
-          }));
+              // Moderators remove members too (the server refuses them the owner and other
+              // moderators, with a message shown below).
+              kick_->setVisible(owner_ || moderator);
+              invite_user_->setVisible(owner_ || moderator);
+              invite_->setVisible(owner_ || moderator);
+              topic_->setVisible(owner_);
+              save_topic_->setVisible(owner_);
+              topic_->setText(QString::fromStdString(response.room().topic()));
+              UpdateRoleButton();
+            }));
 }
 
 void MembersDialog::UpdateRoleButton() {

@@ -82,6 +82,12 @@ class MembersDialog : public QDialog {
   // name and (for friends) presence.
   MembersDialog(ApiClient& api, const QString& room, uint64_t own_user_id,
                 QWidget* parent = nullptr, AvatarCache* avatars = nullptr, Lookup lookup = {});
+  // Adds a member's row to `list` as every member list shows one: their avatar (with `avatars`),
+  // their name (by `lookup`, else the username), their role ("owner", "moderator") and a friend's
+  // presence. The username is the item's Qt::UserRole.
+  static QListWidgetItem* AddMember(QListWidget* list, uint64_t user_id, const QString& username,
+                                    const std::string& role, const Lookup& lookup,
+                                    AvatarCache* avatars);
 
  signals:
   void left();

@@ -162,12 +162,15 @@ void NewGroupDialog::Create() {
 }
 
 GroupMembersDialog::GroupMembersDialog(ApiClient& api, uint64_t group_id, uint64_t own_user_id,
-                                       std::vector<FriendChoice> friends, QWidget* parent)
+                                       std::vector<FriendChoice> friends, QWidget* parent,
+                                       AvatarCache* avatars, MembersDialog::Lookup lookup)
     : QDialog(parent),
       api_(api),
       group_id_(group_id),
       own_user_id_(own_user_id),
-      friends_(std::move(friends)) {
+      friends_(std::move(friends)),
+      avatars_(avatars),
+      lookup_(std::move(lookup)) {
   setWindowTitle(tr("Group members"));
   auto* layout = new QVBoxLayout(this);
   auto* title_row = new QHBoxLayout;
@@ -277,11 +280,9 @@ void GroupMembersDialog::Show(const v1::GroupResponse& response) {
   member_ids_.clear();
   owner_ = false;
   for (const v1::RoomMember& m : response.members()) {
-    const QString name = QString::fromStdString(m.username());
-    const bool owner = m.role() == "owner";
-    if (owner && m.user_id() == own_user_id_) owner_ = true;
-    auto* item = new QListWidgetItem(owner ? tr("%1 (owner)").arg(name) : name, members_);
-    item->setData(Qt::UserRole, name);
+    if (m.role() == "owner" && m.user_id() == own_user_id_) owner_ = true;
+    MembersDialog::AddMember(members_, m.user_id(), QString::fromStdString(m.username()), m.role(),
+                             lookup_, avatars_);
     member_ids_.push_back(m.user_id());
   }
   remove_->setEnabled(false);

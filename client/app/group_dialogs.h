@@ -12,6 +12,7 @@
 
 #include "api_client.h"
 #include "contact_model.h"
+#include "dialogs.h"
 
 class QLabel;
 class QLineEdit;
@@ -74,9 +75,12 @@ class GroupMembersDialog : public QDialog {
   Q_OBJECT
 
  public:
-  // `friends`: the user's friends, those not in the group offered by "Add friends…".
+  // `friends`: the user's friends, those not in the group offered by "Add friends…". With
+  // `avatars` and `lookup`, members are listed as in a room's Members dialog: avatar, display
+  // name, a friend's presence.
   GroupMembersDialog(ApiClient& api, uint64_t group_id, uint64_t own_user_id,
-                     std::vector<FriendChoice> friends, QWidget* parent = nullptr);
+                     std::vector<FriendChoice> friends, QWidget* parent = nullptr,
+                     AvatarCache* avatars = nullptr, MembersDialog::Lookup lookup = {});
 
  signals:
   void left();
@@ -90,6 +94,8 @@ class GroupMembersDialog : public QDialog {
   uint64_t group_id_;
   uint64_t own_user_id_;
   std::vector<FriendChoice> friends_;
+  AvatarCache* avatars_;
+  MembersDialog::Lookup lookup_;
   std::vector<uint64_t> member_ids_;
   bool owner_ = false;
   QListWidget* members_;

@@ -450,26 +450,25 @@ void MainWindow::BuildConversationPane(QWidget* pane) {
   connect(members_button_, &QPushButton::clicked, this, [this] {
     const v1::Conversation* c = conversations_.Find(open_conversation_);
     if (!c) return;
+    // Members are named as everywhere, with a friend's presence (a room's and a group's alike).
+    auto person = [this](uint64_t user_id, const QString& username) {
+      const int row = contacts_.RowOf(user_id);
+      const bool friend_ = row >= 0 && contacts_.index(row).data(ContactModel::kKindRole).toInt() ==
+                                           ContactModel::kFriend;
+      return MembersDialog::Person{
+          names_.Of(user_id, username),
+          friend_ ? contacts_.index(row).data(ContactModel::kStatusRole).toString() : QString()};
+    };
     if (c->kind() == "group") {
-      GroupMembersDialog group(api_, c->id(), session_.user_id, FriendChoicesOf(contacts_), this);
+      GroupMembersDialog group(api_, c->id(), session_.user_id, FriendChoicesOf(contacts_), this,
+                               &avatars_, person);
       connect(&group, &GroupMembersDialog::left, this, [this] { RefreshConversations(); });
       group.exec();
       RefreshConversations();  // a new title or members: the list's label
       return;
     }
-    MembersDialog dialog(
-        api_, QString::fromStdString(c->name()), session_.user_id, this, &avatars_,
-        [this](uint64_t user_id, const QString& username) {
-          const int row = contacts_.RowOf(user_id);
-          const bool friend_ =
-              row >= 0 &&
-              contacts_.index(row).data(ContactModel::kKindRole).toInt() == ContactModel::kFriend;
-          return MembersDialog::Person{
-              names_.Of(user_id, username),
-              friend_ ? contacts_.index(row).data(ContactModel::kStatusRole).toString()
-                      : QString()};
-        });
-
+    MembersDialog dialog(api_, QString::fromStdString(c->name()), session_.user_id, this, &avatars_,
+                         person);
     connect(&dialog, &MembersDialog::left, this, [this] { RefreshConversations(); });
     dialog.exec();
   });

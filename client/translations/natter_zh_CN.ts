@@ -472,10 +472,6 @@
         <translation>要退出这个群组吗？只有是你好友的成员才能再把你加回来。</translation>
     </message>
     <message>
-        <source>%1 (owner)</source>
-        <translation>%1（群主）</translation>
-    </message>
-    <message>
         <source>Add friends to the group</source>
         <translation>把好友加入群组</translation>
     </message>

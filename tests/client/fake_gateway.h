@@ -46,6 +46,7 @@ class FakeGateway final : public v1::Gateway::Service {
   void OnRoomMembers(Hook<v1::RoomRequest, v1::RoomMembersResponse> hook) {
     Set(room_members_, hook);
   }
+  void OnGroupMembers(Hook<v1::GroupRequest, v1::GroupResponse> hook) { Set(group_members_, hook); }
 
   void OnSearch(Hook<v1::SearchRequest, v1::SearchResponse> hook) { Set(search_, hook); }
   void OnListPins(Hook<v1::ListPinsRequest, v1::ListPinsResponse> hook) { Set(list_pins_, hook); }
@@ -141,6 +142,10 @@ class FakeGateway final : public v1::Gateway::Service {
                            v1::RoomMembersResponse* response) override {
     return Run(room_members_, *request, response);
   }
+  grpc::Status GroupMembers(grpc::ServerContext*, const v1::GroupRequest* request,
+                            v1::GroupResponse* response) override {
+    return Run(group_members_, *request, response);
+  }
 
   grpc::Status Search(grpc::ServerContext*, const v1::SearchRequest* request,
                       v1::SearchResponse* response) override {
@@ -180,6 +185,7 @@ class FakeGateway final : public v1::Gateway::Service {
   Hook<v1::ChangePasswordRequest, v1::ChangePasswordResponse> change_password_;
   Hook<v1::UpdateRoomRequest, v1::RoomResponse> update_room_;
   Hook<v1::RoomRequest, v1::RoomMembersResponse> room_members_;
+  Hook<v1::GroupRequest, v1::GroupResponse> group_members_;
   Hook<v1::ClientSetStatusRequest, v1::SetStatusResponse> set_status_;
   Hook<v1::SearchRequest, v1::SearchResponse> search_;
   Hook<v1::ListPinsRequest, v1::ListPinsResponse> list_pins_;

@@ -7,14 +7,18 @@
 #include <QListWidget>
 #include <QPushButton>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QtTest>
 #include <memory>
+#include <tuple>
 
+#include "api_client.h"
 #include "avatar_cache.h"
 #include "client/fake_gateway.h"
 #include "client/fake_transport.h"
 #include "contact_model.h"
 #include "conversation_model.h"
+#include "dialogs.h"
 #include "group_dialogs.h"
 #include "main_window.h"
 #include "message_model.h"
@@ -188,6 +192,42 @@ class GroupsTest : public QObject {
     for (int i = 0; i < list->count(); ++i) shown += !list->item(i)->isHidden();
     QCOMPARE(shown, 1);
     QVERIFY(create->isEnabled());
+  }
+
+  // Issue 24 polish (audit): the group's Members dialog lists members as a room's does (the same
+  // rows): avatar, display name, a friend's presence, the owner marked.
+  void TheGroupMembersDialogShowsAvatarsNamesAndPresence() {
+    FakeGateway gateway;
+    gateway.OnGroupMembers([](const v1::GroupRequest&, v1::GroupResponse* response) {
+      response->mutable_group()->set_id(12);
+      response->mutable_group()->set_kind("group");
+      response->mutable_group()->set_name("trip");
+      for (auto [id, name, role] : {std::tuple{1, "me", "owner"}, std::tuple{2, "maya", "member"},
+                                    std::tuple{3, "theo", "member"}}) {
+        auto* m = response->add_members();
+        m->set_user_id(static_cast<uint64_t>(id));
+        m->set_username(name);
+        m->set_role(role);
+      }
+      return grpc::Status::OK;
+    });
+    ApiClient api(QString::fromStdString(gateway.address()), nullptr);
+    QTemporaryDir cache;
+    AvatarCache avatars(api, cache.path());
+    GroupMembersDialog dialog(
+        api, 12, 1, {}, nullptr, &avatars, [](uint64_t id, const QString& username) {
+          return id == 2
+                     ? MembersDialog::Person{QStringLiteral("Maya Lin"), QStringLiteral("online")}
+                     : MembersDialog::Person{username, QString()};
+        });
+    auto* list = dialog.findChild<QListWidget*>(QStringLiteral("groupMembers"));
+    QTRY_COMPARE(list->count(), 3);
+    QCOMPARE(list->item(0)->text(), QStringLiteral("me (owner)"));
+    QCOMPARE(list->item(1)->text(), QStringLiteral("Maya Lin · online"));
+    QCOMPARE(list->item(2)->text(), QStringLiteral("theo"));
+    // Remove still names her by her username.
+    QCOMPARE(list->item(1)->data(Qt::UserRole).toString(), QStringLiteral("maya"));
+    for (int i = 0; i < list->count(); ++i) QVERIFY(!list->item(i)->icon().isNull());
   }
 };
 
